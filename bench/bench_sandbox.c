@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sandbox.h"
-#include "util.h"
+#include "exec/sandbox.h"
+#include "base/util.h"
 
 #define RUNS 100
 #define WARMUP 5

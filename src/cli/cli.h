@@ -6,7 +6,7 @@
 #ifndef UMPIRE_CLI_H
 #define UMPIRE_CLI_H
 
-#include "error.h"
+#include "base/error.h"
 
 /* Exit statuses (documented in `umpire --help` and docs/cli.md). */
 enum {

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle.h"
-#include "cli.h"
-#include "report.h"
-#include "runner.h"
-#include "sign.h"
-#include "store.h"
-#include "util.h"
+#include "audit/bundle.h"
+#include "cli/cli.h"
+#include "report/report.h"
+#include "run/runner.h"
+#include "audit/sign.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static const char bundle_help[] =
 	"usage: umpire bundle RUN -o FILE.tar.zst [--db FILE] [--seckey KEY] [--include-data]\n"

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "claims.h"
-#include "cli.h"
-#include "store.h"
+#include "report/claims.h"
+#include "cli/cli.h"
+#include "store/store.h"
 
 static const char claims_help[] =
 	"usage: umpire claims TABLE.yaml [--db FILE] [--json]\n"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "tbimport.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "import/tbimport.h"
+#include "base/util.h"
 
 static const char import_help[] =
 	"usage: umpire import terminal-bench DIR|ARCHIVE -o SUITE.yaml [options]\n"

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "sweimport.h"
-#include "tbimport.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "import/sweimport.h"
+#include "import/tbimport.h"
+#include "base/util.h"
 
 static const char swe_help[] =
 	"usage: umpire import swe-bench-pro FILE.jsonl -o SUITE.yaml [options]\n"

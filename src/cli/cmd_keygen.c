@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "sign.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "audit/sign.h"
+#include "base/util.h"
 
 static const char keygen_help[] =
 	"usage: umpire keygen [-p PUBKEY] [-s SECKEY] [--force]\n"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "profile.h"
-#include "store.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "report/profile.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static const char profile_help[] =
 	"usage: umpire profile export [RUN...] [--format json|csv] [--db FILE] [-o FILE]\n"

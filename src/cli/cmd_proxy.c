@@ -18,11 +18,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "models.h"
-#include "proxy.h"
-#include "store.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "load/models.h"
+#include "serve/proxy.h"
+#include "store/evq.h"
+#include "store/store.h"
+#include "base/util.h"
 
 #define PROXY_TICK_MS 200
 
@@ -124,7 +125,7 @@ static int proxy_print_pending(proxy_writer *w, um_error *err)
 		free(line);
 	}
 	w->printed += w->n_pending;
-	proxy_events_free(w->pending, w->n_pending);
+	evq_events_free(w->pending, w->n_pending);
 	w->pending = NULL;
 	w->n_pending = 0;
 	if (fflush(stdout) != 0)
@@ -148,7 +149,7 @@ static int proxy_store_pending(proxy_writer *w, um_error *err)
 		return -1;
 	}
 	w->stored += w->n_pending;
-	proxy_events_free(w->pending, w->n_pending);
+	evq_events_free(w->pending, w->n_pending);
 	w->pending = NULL;
 	w->n_pending = 0;
 	return 0;
@@ -156,12 +157,12 @@ static int proxy_store_pending(proxy_writer *w, um_error *err)
 
 /* Move queued events out. At the end (final) whatever cannot be stored is
  * printed, and the reason returned as an error. */
-static int proxy_flush(proxy_writer *w, um_proxy_queue *q, int final, um_error *err)
+static int proxy_flush(proxy_writer *w, um_evq *q, int final, um_error *err)
 {
 	um_error e = {0};
 
 	if (!w->n_pending)
-		w->n_pending = proxy_queue_drain(q, &w->pending);
+		w->n_pending = evq_drain(q, &w->pending);
 	if (!w->store)
 		return w->n_pending ? proxy_print_pending(w, err) : 0;
 	if (!w->run_seen)
@@ -220,7 +221,7 @@ int cmd_proxy(int argc, char **argv, cli_globals *g)
 	int port = 0, quiet = g ? g->quiet : 0, c, rc = EXIT_OK_, sig;
 	um_error err = {0};
 	um_models *models = NULL;
-	um_proxy_queue *q = NULL;
+	um_evq *q = NULL;
 	um_proxy *px = NULL;
 	um_proxy_opts po;
 	proxy_writer w;
@@ -283,10 +284,10 @@ int cmd_proxy(int argc, char **argv, cli_globals *g)
 	w.quiet = quiet;
 	if (models_load(upstreams, &models, &err) < 0)
 		return cli_error(&err);
-	q = proxy_queue_new(0);
+	q = evq_new(0);
 	memset(&po, 0, sizeof(po));
 	po.upstreams = models;
-	po.on_event = proxy_queue_sink;
+	po.on_event = evq_sink;
 	po.event_ctx = q;
 	if (proxy_new(&po, &px, &err) < 0) {
 		rc = cli_error(&err);
@@ -351,9 +352,9 @@ int cmd_proxy(int argc, char **argv, cli_globals *g)
 			(unsigned long long)(w.store ? w.stored : w.printed),
 			w.store ? "stored" : "printed");
 	}
-	if (proxy_queue_dropped(q) > 0) {
+	if (evq_dropped(q) > 0) {
 		fprintf(stderr, "umpire proxy: %llu events dropped (queue full)\n",
-			(unsigned long long)proxy_queue_dropped(q));
+			(unsigned long long)evq_dropped(q));
 		if (rc == EXIT_OK_)
 			rc = EXIT_FAILURE_;
 	}
@@ -362,8 +363,8 @@ restore:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
 	proxy_free(px);
-	proxy_events_free(w.pending, w.n_pending);
-	proxy_queue_free(q);
+	evq_events_free(w.pending, w.n_pending);
+	evq_free(q);
 	store_close(w.store);
 	models_free(models);
 	return rc;

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "report.h"
-#include "store.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "report/report.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static const char report_help[] =
 	"usage: umpire report [--db FILE] [--reports DIR] [--print WHAT] [--sign] [RUN]\n"

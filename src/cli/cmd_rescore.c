@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "regrade.h"
-#include "scaffold.h"
-#include "store.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "grade/regrade.h"
+#include "load/scaffold.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static const char rescore_help[] =
 	"usage: umpire rescore RUN --scaffold OTHER.yaml [--scaffold ANOTHER.yaml]... [--db FILE]\n"

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "route.h"
-#include "store.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "report/route.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static const char route_eval_help[] =
 	"usage: umpire route-eval [RUN] [--db FILE] [--seed N] [--resamples N] [--json]\n"

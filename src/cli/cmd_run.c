@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "runner.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "cli/run_setup.h"
+#include "run/runner.h"
+#include "base/util.h"
 
 static const char run_help[] =
 	"usage: umpire run SUITE --models MODELS.yaml [options]\n"
@@ -112,6 +113,8 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 		{NULL, 0, NULL, 0},
 	};
 	um_run_opts o;
+	cli_run_setup setup;
+	const char *predictions_path = NULL;
 	um_run_result res;
 	um_error err = {0};
 	const char **systems = NULL;
@@ -163,7 +166,7 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 			o.oracle = 1;
 			break;
 		case 'P':
-			o.predictions_path = optarg;
+			predictions_path = optarg;
 			break;
 		case 'Y':
 			o.replay_run = optarg;
@@ -209,12 +212,12 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 				optind < argc - 1 ? argv[optind + 1] : "");
 		goto usage;
 	}
-	if (!o.models_path && !o.oracle && !o.predictions_path && !o.replay_run) {
+	if (!o.models_path && !o.oracle && !predictions_path && !o.replay_run) {
 		cli_usage_error("run",
 				"--models FILE is required (or --oracle, --predictions, --replay)");
 		goto usage;
 	}
-	if ((o.models_path != NULL) + o.oracle + (o.predictions_path != NULL) +
+	if ((o.models_path != NULL) + o.oracle + (predictions_path != NULL) +
 		    (o.replay_run != NULL) > 1) {
 		cli_usage_error("run", "give one of --models, --oracle, --predictions and --replay");
 		goto usage;
@@ -232,7 +235,13 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (cli_run_setup_start(&setup, &o, predictions_path, &err) < 0) {
+		cli_run_setup_stop(&setup);
+		free(systems);
+		return cli_error(&err);
+	}
 	rc = runner_run(&o, &res, &err);
+	cli_run_setup_stop(&setup);
 	if (o.progress)
 		fputs("\n", stderr);
 	if (rc < 0) {

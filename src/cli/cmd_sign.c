@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "runner.h"
-#include "sign.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "run/runner.h"
+#include "audit/sign.h"
+#include "base/util.h"
 
 static const char sign_help[] =
 	"usage: umpire sign [-s SECKEY] FILE...\n"

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "sim.h"
-#include "suite.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "serve/sim.h"
+#include "load/suite.h"
+#include "base/util.h"
 
 static void simulate_help(void)
 {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "sign.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "audit/sign.h"
+#include "base/util.h"
 
 static const char verify_help[] =
 	"usage: umpire verify [-p PUBKEY] [-x SIGFILE] FILE\n"

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int cli_exit_code(um_err code)
 {

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "runner.h"
+#include "cli/cli.h"
+#include "run/runner.h"
 #include "umpire_config.h"
 
 typedef struct command {

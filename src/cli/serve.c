@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int cli_parse_double(const char *s, double min, double max, double *out)
 {

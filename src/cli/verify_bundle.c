@@ -18,15 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bundle.h"
-#include "cli.h"
-#include "jdiff.h"
-#include "regrade.h"
-#include "report.h"
-#include "scaffold.h"
-#include "sign.h"
-#include "store.h"
-#include "util.h"
+#include "audit/bundle.h"
+#include "cli/cli.h"
+#include "audit/jdiff.h"
+#include "grade/regrade.h"
+#include "report/report.h"
+#include "load/scaffold.h"
+#include "audit/sign.h"
+#include "store/store.h"
+#include "base/util.h"
 
 void cli_remove_store_dir(const char *dir)
 {

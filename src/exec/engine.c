@@ -1,0 +1,980 @@
+/*
+ * engine.c - the HTTP event loop: one thread, one libcurl multi handle.
+ *
+ * Data structures:
+ *   - a request (eng_req) lives from engine_submit until its callback says
+ *     DONE, its last chance is spent, or the engine is stopped; between
+ *     tries it sits either in its lane's FIFO queue or in the retry heap;
+ *   - a transfer (eng_xfer) is one CURL easy handle plus its response
+ *     buffers; transfers are recycled through a free list, so the number
+ *     of easy handles never exceeds the most ever in flight at once;
+ *   - the retry heap is a binary min-heap on the wake-up time.
+ *
+ * One turn of the loop: move due retries to the front of their lane's
+ * queue, dispatch round-robin across lanes (one request per lane per turn
+ * of the wheel, so a lane with a long queue cannot starve the others),
+ * curl_multi_perform, report finished transfers, then curl_multi_poll for
+ * at most the time until the next retry, tick or curl timeout.
+ *
+ * Concurrency of a lane (AIMD with a slow start): the window starts at
+ * min(ceiling, 8). A 429 or 503 halves it (never below 1), at most once per
+ * round trip: a throttle seen on a transfer that was dispatched before the
+ * last cut does not cut again, so a burst of 429s from one window halves it
+ * once. Every other completed try with an HTTP status below 500 grows it,
+ * never past the ceiling: by 1 until the lane is first throttled (slow
+ * start, so a lane with a ceiling of 1000 gets there in a few round trips
+ * rather than after half a million calls), by 1/window afterwards (about
+ * one per window of successes). A success grows the window only if, when
+ * its transfer was dispatched, the lane could have used at least half of
+ * the window (its queue plus what was in flight, within the global cap;
+ * so it stays within about three times what the lane can use):
+ * a window that nothing fills would otherwise grow without bound and a
+ * later halving would not slow anything down. A lane may have
+ * floor(window) transfers in flight.
+ *
+ * Retries: the delay is max(Retry-After, backoff), where backoff is full
+ * jitter: uniform in [0, min(backoff_max, backoff_base * 2^(try-1))], drawn
+ * from the seeded generator. The delay is capped at ENGINE_MAX_WAIT_MS so a
+ * server asking for hours cannot hang a run; it will just ask again.
+ * A due retry goes to the head of its lane's queue: it is older than
+ * anything queued behind it.
+ *
+ * Callbacks run on the loop's stack. They may submit requests and stop the
+ * engine; they must not run or free it. Once a callback has returned DONE
+ * (or its last chance), the engine never touches its ctx again.
+ */
+#include "exec/engine.h"
+
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "umpire_config.h"
+#include "base/util.h"
+
+#define ENGINE_DEFAULT_MAX_IN_FLIGHT 1024
+#define ENGINE_DEFAULT_BACKOFF_BASE_MS 500
+#define ENGINE_DEFAULT_BACKOFF_MAX_MS 30000
+#define ENGINE_DEFAULT_MAX_BODY ((size_t)64 << 20)
+#define ENGINE_START_WINDOW 8
+#define ENGINE_MAX_WAIT_MS (10 * 60 * 1000)
+#define ENGINE_DEFAULT_TICK_MS 1000
+/* Longest poll; keeps the loop responsive to a stop from another thread
+ * even if a wake-up were lost. */
+#define ENGINE_MAX_POLL_MS 1000
+/* A recycled transfer keeps its body buffer unless it grew past this. */
+#define ENGINE_KEEP_BUF_BYTES ((size_t)256 << 10)
+
+typedef struct eng_req eng_req;
+typedef struct eng_xfer eng_xfer;
+
+struct eng_req {
+	int lane;
+	char *url;
+	char *body; /* NULL: GET */
+	size_t body_len;
+	struct curl_slist *headers;
+	um_try_fn on_try;
+	void *ctx;
+	int try_no;	 /* tries started so far */
+	int64_t wake_ms; /* monotonic time of the next try (heap key) */
+	uint64_t seq;	 /* submission order, breaks heap ties */
+	eng_req *next;	 /* lane queue */
+};
+
+struct eng_xfer {
+	CURL *easy;
+	eng_req *req;
+	um_buf body;
+	um_buf hdrs;            /* response header lines of the final response */
+	int truncated;
+	int64_t retry_after_ms;
+	int64_t start_mono;
+	int64_t start_wall;
+	uint64_t lane_seq; /* dispatch number within the lane */
+	int may_grow;	   /* the lane could fill half its window at dispatch */
+	char errbuf[CURL_ERROR_SIZE];
+	eng_xfer *prev, *next; /* active list, or free list (next only) */
+};
+
+typedef struct eng_lane {
+	um_lane_opts o;
+	double window;
+	int in_flight;
+	uint64_t dispatched; /* dispatch counter (eng_xfer.lane_seq) */
+	uint64_t cut_seq;    /* dispatched count at the last halving */
+	int slow_start;	     /* not throttled yet: grow by 1 per success */
+	eng_req *head, *tail;
+	size_t queued;
+} eng_lane;
+
+struct um_engine {
+	um_engine_opts o;
+	CURLM *multi;
+	um_rng rng;
+	eng_lane *lanes;
+	int n_lanes;
+	size_t cap_lanes;
+	eng_req **heap;
+	size_t n_heap, cap_heap;
+	eng_xfer *free_xfers;
+	eng_xfer *active;
+	int in_flight;
+	size_t queued;
+	int rr; /* next lane to look at when dispatching */
+	uint64_t seq;
+	int running;
+	atomic_int stop;
+	void (*abandon)(void *ctx);
+	uint64_t tries, retries, throttled;
+	int max_seen;
+	/* work done outside the loop (tool calls in worker threads): the loop
+	 * stays up while holds > 0 and calls wake_hook after every poll */
+	atomic_int holds;
+	void (*wake_hook)(void *ctx);
+	void *wake_ctx;
+};
+
+/* ---- Retry-After ------------------------------------------------------- */
+
+char *engine_header_value(const char *headers, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = headers;
+
+	while (p && *p) {
+		const char *e = strchr(p, '\n');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
+			const char *v = p + n + 1;
+			size_t vl = l - n - 1;
+			while (vl && (*v == ' ' || *v == '\t')) {
+				v++;
+				vl--;
+			}
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			return um_xstrndup(v, vl);
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
+int64_t engine_parse_retry_after(const char *value, int64_t now_wall_ms)
+{
+	char tmp[128];
+	size_t n, i;
+	time_t t;
+
+	if (!value)
+		return -1;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	n = strlen(value);
+	while (n && (value[n - 1] == ' ' || value[n - 1] == '\t' || value[n - 1] == '\r' ||
+		     value[n - 1] == '\n'))
+		n--;
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, value, n);
+	tmp[n] = '\0';
+
+	if (tmp[0] >= '0' && tmp[0] <= '9') {
+		int64_t secs = 0;
+
+		/* delta-seconds: digits only. */
+		for (i = 0; i < n; i++) {
+			if (tmp[i] < '0' || tmp[i] > '9')
+				return -1;
+			if (secs > (INT64_MAX / 1000 - 9) / 10)
+				return -1;
+			secs = secs * 10 + (tmp[i] - '0');
+		}
+		return secs * 1000;
+	}
+	/* HTTP-date: every form starts with the day's name. */
+	if (!((tmp[0] >= 'A' && tmp[0] <= 'Z') || (tmp[0] >= 'a' && tmp[0] <= 'z')))
+		return -1;
+	t = curl_getdate(tmp, NULL);
+	if (t == (time_t)-1 || (int64_t)t > INT64_MAX / 1000)
+		return -1;
+	if ((int64_t)t * 1000 <= now_wall_ms)
+		return 0;
+	return (int64_t)t * 1000 - now_wall_ms;
+}
+
+/* Real time, even under SOURCE_DATE_EPOCH: an HTTP-date is compared with now. */
+static int64_t engine_real_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- requests, queues and the retry heap ------------------------------- */
+
+static void req_free(eng_req *r)
+{
+	free(r->url);
+	free(r->body);
+	curl_slist_free_all(r->headers);
+	free(r);
+}
+
+static void req_abandon(um_engine *e, eng_req *r)
+{
+	if (e->abandon)
+		e->abandon(r->ctx);
+	req_free(r);
+}
+
+static void lane_push_back(um_engine *e, eng_lane *l, eng_req *r)
+{
+	r->next = NULL;
+	if (l->tail)
+		l->tail->next = r;
+	else
+		l->head = r;
+	l->tail = r;
+	l->queued++;
+	e->queued++;
+}
+
+static void lane_push_front(um_engine *e, eng_lane *l, eng_req *r)
+{
+	r->next = l->head;
+	l->head = r;
+	if (!l->tail)
+		l->tail = r;
+	l->queued++;
+	e->queued++;
+}
+
+static eng_req *lane_pop(um_engine *e, eng_lane *l)
+{
+	eng_req *r = l->head;
+
+	if (!r)
+		return NULL;
+	l->head = r->next;
+	if (!l->head)
+		l->tail = NULL;
+	r->next = NULL;
+	l->queued--;
+	e->queued--;
+	return r;
+}
+
+static int heap_less(const eng_req *a, const eng_req *b)
+{
+	return a->wake_ms < b->wake_ms || (a->wake_ms == b->wake_ms && a->seq < b->seq);
+}
+
+static void heap_push(um_engine *e, eng_req *r)
+{
+	size_t i;
+
+	um_xgrow((void **)&e->heap, &e->cap_heap, e->n_heap + 1, sizeof(*e->heap));
+	i = e->n_heap++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!heap_less(r, e->heap[parent]))
+			break;
+		e->heap[i] = e->heap[parent];
+		i = parent;
+	}
+	e->heap[i] = r;
+}
+
+static eng_req *heap_pop(um_engine *e)
+{
+	eng_req *top, *last;
+	size_t i = 0;
+
+	if (e->n_heap == 0)
+		return NULL;
+	top = e->heap[0];
+	last = e->heap[--e->n_heap];
+	if (e->n_heap == 0)
+		return top;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= e->n_heap)
+			break;
+		if (c + 1 < e->n_heap && heap_less(e->heap[c + 1], e->heap[c]))
+			c++;
+		if (!heap_less(e->heap[c], last))
+			break;
+		e->heap[i] = e->heap[c];
+		i = c;
+	}
+	e->heap[i] = last;
+	return top;
+}
+
+/* ---- transfers --------------------------------------------------------- */
+
+static size_t xfer_on_body(char *data, size_t size, size_t n, void *ud)
+{
+	eng_xfer *x = ud;
+	size_t len = size * n;
+
+	if (um_buf_append(&x->body, data, len) < 0) {
+		x->truncated = 1;
+		return 0; /* CURLE_WRITE_ERROR ends the transfer */
+	}
+	return len;
+}
+
+static size_t xfer_on_header(char *data, size_t size, size_t n, void *ud)
+{
+	static const char name[] = "retry-after:";
+	eng_xfer *x = ud;
+	size_t len = size * n;
+
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		/* A new response (after a 100 Continue, say) starts afresh. */
+		x->retry_after_ms = -1;
+		um_buf_reset(&x->hdrs);
+		return len;
+	}
+	um_buf_append(&x->hdrs, data, len); /* past 64 KiB, the rest is dropped */
+	if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		char tmp[128];
+		size_t vlen = len - (sizeof(name) - 1);
+
+		if (vlen >= sizeof(tmp))
+			vlen = sizeof(tmp) - 1;
+		memcpy(tmp, data + sizeof(name) - 1, vlen);
+		tmp[vlen] = '\0';
+		x->retry_after_ms = engine_parse_retry_after(tmp, engine_real_wall_ms());
+	}
+	return len;
+}
+
+static eng_xfer *xfer_get(um_engine *e)
+{
+	eng_xfer *x = e->free_xfers;
+
+	if (x) {
+		e->free_xfers = x->next;
+		curl_easy_reset(x->easy);
+	} else {
+		x = um_xcalloc(1, sizeof(*x));
+		x->easy = curl_easy_init();
+		if (!x->easy) {
+			free(x);
+			return NULL;
+		}
+		um_buf_init(&x->body, e->o.max_body);
+		um_buf_init(&x->hdrs, 65536);
+	}
+	um_buf_reset(&x->hdrs);
+	x->prev = x->next = NULL;
+	x->req = NULL;
+	x->truncated = 0;
+	x->retry_after_ms = -1;
+	x->errbuf[0] = '\0';
+	return x;
+}
+
+static void xfer_put(um_engine *e, eng_xfer *x)
+{
+	if (x->body.cap > ENGINE_KEEP_BUF_BYTES)
+		um_buf_release(&x->body);
+	else
+		um_buf_reset(&x->body);
+	um_buf_reset(&x->hdrs);
+	x->req = NULL;
+	x->prev = NULL;
+	x->next = e->free_xfers;
+	e->free_xfers = x;
+}
+
+static void active_link(um_engine *e, eng_xfer *x)
+{
+	x->prev = NULL;
+	x->next = e->active;
+	if (e->active)
+		e->active->prev = x;
+	e->active = x;
+}
+
+static void active_unlink(um_engine *e, eng_xfer *x)
+{
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		e->active = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	x->prev = x->next = NULL;
+}
+
+static int xfer_setup(um_engine *e, eng_xfer *x, const eng_req *r)
+{
+	const eng_lane *l = &e->lanes[r->lane];
+	CURL *h = x->easy;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val)                                                                              \
+	do {                                                                                       \
+		if (rc == CURLE_OK)                                                                \
+			rc = curl_easy_setopt(h, opt, val);                                        \
+	} while (0)
+	SET(CURLOPT_URL, r->url);
+	SET(CURLOPT_PRIVATE, (void *)x);
+	SET(CURLOPT_ERRORBUFFER, x->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Over TLS, wait for a pending connection's ALPN so HTTP/2 can
+	 * multiplex; plain http is HTTP/1.1 and must not wait for it. */
+	if (strncasecmp(r->url, "https:", 6) == 0)
+		SET(CURLOPT_PIPEWAIT, 1L);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_USERAGENT, "umpire/" UMPIRE_VERSION);
+	SET(CURLOPT_TIMEOUT_MS, (long)(l->o.timeout_ms > 0 ? l->o.timeout_ms : 0));
+	SET(CURLOPT_WRITEFUNCTION, xfer_on_body);
+	SET(CURLOPT_WRITEDATA, (void *)x);
+	SET(CURLOPT_HEADERFUNCTION, xfer_on_header);
+	SET(CURLOPT_HEADERDATA, (void *)x);
+	SET(CURLOPT_HTTPHEADER, r->headers);
+	if (r->body) {
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+		SET(CURLOPT_POSTFIELDS, r->body);
+	} else {
+		SET(CURLOPT_HTTPGET, 1L);
+	}
+#undef SET
+	return rc == CURLE_OK ? 0 : (int)rc;
+}
+
+static void adjust_window(eng_lane *l, const eng_xfer *x, CURLcode rc, long status)
+{
+	int ceiling = l->o.concurrency;
+
+	if (status == 429 || status == 503) {
+		if (x->lane_seq > l->cut_seq) {
+			l->window /= 2;
+			if (l->window < 1)
+				l->window = 1;
+			l->cut_seq = l->dispatched;
+		}
+		l->slow_start = 0;
+	} else if (rc == CURLE_OK && status > 0 && status < 500 && status != 408 && x->may_grow) {
+		l->window += l->slow_start ? 1.0 : 1.0 / l->window;
+		if (l->window > ceiling)
+			l->window = ceiling;
+	}
+}
+
+static void schedule_retry(um_engine *e, eng_req *r, int64_t retry_after_ms)
+{
+	int64_t cap = e->o.backoff_base_ms, delay;
+	int i;
+
+	for (i = 1; i < r->try_no && cap < e->o.backoff_max_ms; i++)
+		cap *= 2;
+	if (cap > e->o.backoff_max_ms)
+		cap = e->o.backoff_max_ms;
+	delay = (int64_t)um_rng_below(&e->rng, (uint64_t)cap + 1);
+	if (retry_after_ms > delay)
+		delay = retry_after_ms;
+	if (delay > ENGINE_MAX_WAIT_MS)
+		delay = ENGINE_MAX_WAIT_MS;
+	r->wake_ms = um_mono_ms() + delay;
+	heap_push(e, r);
+	e->retries++;
+}
+
+/* Failures that the same request will meet again: a bad URL or a scheme
+ * this libcurl lacks. (A body over max_body is one too; see xfer_finish.) */
+static int curl_code_is_permanent(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Hands a finished try to the caller, then ends or reschedules the request. */
+static void req_report(um_engine *e, eng_req *r, um_try *t)
+{
+	int verdict;
+
+	t->last_chance = r->try_no >= 1 + e->lanes[r->lane].o.max_retries;
+	e->tries++;
+	verdict = r->on_try(r->ctx, t);
+	if (verdict == UM_TRY_RETRY && !t->last_chance) {
+		if (atomic_load(&e->stop))
+			req_abandon(e, r);
+		else
+			schedule_retry(e, r, t->retry_after_ms);
+	} else {
+		req_free(r);
+	}
+}
+
+/* A try has ended (or could not start: added == 0): report it and recycle
+ * the transfer. */
+static void xfer_finish(um_engine *e, eng_xfer *x, CURLcode rc, int added)
+{
+	eng_req *r = x->req;
+	eng_lane *l = &e->lanes[r->lane];
+	long status = 0;
+	um_try t;
+
+	if (added) {
+		curl_multi_remove_handle(e->multi, x->easy);
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	}
+	active_unlink(e, x);
+	l->in_flight--;
+	e->in_flight--;
+	if (status == 429 || status == 503)
+		e->throttled++;
+	adjust_window(l, x, rc, status);
+
+	memset(&t, 0, sizeof(t));
+	t.try_no = r->try_no;
+	t.http_status = status;
+	t.curl_code = (int)rc;
+	t.started_ms = x->start_wall;
+	t.latency_ms = um_mono_ms() - x->start_mono;
+	t.body = um_buf_str(&x->body);
+	t.body_len = x->body.len;
+	t.headers = um_buf_str(&x->hdrs);
+	t.body_truncated = x->truncated;
+	t.retry_after_ms = x->retry_after_ms;
+	if (x->truncated) {
+		snprintf(x->errbuf, sizeof(x->errbuf),
+			 "response body exceeds the limit of %zu bytes", e->o.max_body);
+		t.error = x->errbuf;
+	} else if (rc != CURLE_OK) {
+		t.error = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+	}
+	t.retryable = (rc != CURLE_OK && !x->truncated && !curl_code_is_permanent(rc)) ||
+		      status == 408 || status == 429 || (status >= 500 && status <= 599);
+	req_report(e, r, &t);
+	xfer_put(e, x);
+}
+
+static void xfer_start(um_engine *e, eng_req *r)
+{
+	eng_lane *l = &e->lanes[r->lane];
+	eng_xfer *x = xfer_get(e);
+	CURLcode rc;
+
+	r->try_no++;
+	if (!x) {
+		/* No easy handle to be had: the try fails before it starts. */
+		um_try t;
+
+		memset(&t, 0, sizeof(t));
+		t.try_no = r->try_no;
+		t.curl_code = CURLE_FAILED_INIT;
+		t.error = "cannot create a curl handle";
+		t.started_ms = um_wall_ms();
+		t.body = "";
+		t.retry_after_ms = -1;
+		t.retryable = 1;
+		req_report(e, r, &t);
+		return;
+	}
+	l->in_flight++;
+	e->in_flight++;
+	if (e->in_flight > e->max_seen)
+		e->max_seen = e->in_flight;
+	x->req = r;
+	x->start_mono = um_mono_ms();
+	x->start_wall = um_wall_ms();
+	x->lane_seq = ++l->dispatched;
+	{
+		/* What the lane could have in flight now with an unbounded window. */
+		size_t usable = (size_t)l->in_flight + l->queued;
+		size_t room = (size_t)l->in_flight + (size_t)(e->o.max_in_flight - e->in_flight);
+
+		if (room < usable)
+			usable = room;
+		x->may_grow = 2 * (double)usable >= (double)(int)l->window;
+	}
+	active_link(e, x);
+	rc = (CURLcode)xfer_setup(e, x, r);
+	if (rc != CURLE_OK) {
+		xfer_finish(e, x, rc, 0);
+		return;
+	}
+	if (curl_multi_add_handle(e->multi, x->easy) != CURLM_OK) {
+		snprintf(x->errbuf, sizeof(x->errbuf), "cannot add the transfer to the loop");
+		xfer_finish(e, x, CURLE_FAILED_INIT, 0);
+	}
+}
+
+static int lane_slots(const eng_lane *l)
+{
+	int w = (int)l->window;
+
+	if (w < 1)
+		w = 1;
+	if (w > l->o.concurrency)
+		w = l->o.concurrency;
+	return w;
+}
+
+/* Starts queued requests, one per lane per turn of the wheel. */
+static void engine_dispatch(um_engine *e)
+{
+	int misses = 0;
+
+	while (!atomic_load(&e->stop) && e->queued > 0 && e->in_flight < e->o.max_in_flight &&
+	       misses < e->n_lanes) {
+		eng_lane *l = &e->lanes[e->rr];
+
+		e->rr = (e->rr + 1) % e->n_lanes;
+		if (!l->head || l->in_flight >= lane_slots(l)) {
+			misses++;
+			continue;
+		}
+		misses = 0;
+		xfer_start(e, lane_pop(e, l));
+	}
+}
+
+/* Moves retries whose time has come to the front of their lanes. */
+static void engine_wake(um_engine *e, int64_t now)
+{
+	while (e->n_heap && e->heap[0]->wake_ms <= now) {
+		eng_req *r = heap_pop(e);
+		lane_push_front(e, &e->lanes[r->lane], r);
+	}
+}
+
+/* Drops everything: in-flight transfers are removed unreported, queued and
+ * sleeping requests are handed to the abandon hook. */
+static void engine_abandon_all(um_engine *e)
+{
+	eng_req *r;
+	int i;
+
+	while (e->active) {
+		eng_xfer *x = e->active;
+
+		r = x->req;
+		curl_multi_remove_handle(e->multi, x->easy);
+		active_unlink(e, x);
+		e->lanes[r->lane].in_flight--;
+		e->in_flight--;
+		xfer_put(e, x);
+		req_abandon(e, r);
+	}
+	for (i = 0; i < e->n_lanes; i++)
+		while ((r = lane_pop(e, &e->lanes[i])))
+			req_abandon(e, r);
+	while ((r = heap_pop(e)))
+		req_abandon(e, r);
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+int engine_new(const um_engine_opts *opts, um_engine **out, um_error *err)
+{
+	um_engine *e;
+
+	*out = NULL;
+	if (um_global_init(err) < 0)
+		return -1;
+	e = um_xcalloc(1, sizeof(*e));
+	if (opts)
+		e->o = *opts;
+	if (e->o.max_in_flight < 0 || e->o.backoff_base_ms < 0 || e->o.backoff_max_ms < 0) {
+		free(e);
+		return um_fail(err, UM_ERR_USAGE, "engine options must not be negative");
+	}
+	if (e->o.max_in_flight == 0)
+		e->o.max_in_flight = ENGINE_DEFAULT_MAX_IN_FLIGHT;
+	if (e->o.backoff_base_ms == 0)
+		e->o.backoff_base_ms = ENGINE_DEFAULT_BACKOFF_BASE_MS;
+	if (e->o.backoff_max_ms == 0)
+		e->o.backoff_max_ms = ENGINE_DEFAULT_BACKOFF_MAX_MS;
+	if (e->o.backoff_max_ms < e->o.backoff_base_ms)
+		e->o.backoff_max_ms = e->o.backoff_base_ms;
+	if (e->o.max_body == 0)
+		e->o.max_body = ENGINE_DEFAULT_MAX_BODY;
+	um_rng_seed(&e->rng, e->o.seed);
+	atomic_init(&e->stop, 0);
+
+	e->multi = curl_multi_init();
+	if (!e->multi) {
+		free(e);
+		return um_fail(err, UM_ERR_HTTP, "cannot create a curl multi handle");
+	}
+	/* Keep an idle connection for every possible transfer, so a lane that
+	 * pauses does not churn connections; no per-host limit (lanes are the
+	 * limit); multiplex on HTTP/2. */
+	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->o.max_in_flight + 32);
+	curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+	curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	*out = e;
+	return 0;
+}
+
+void engine_free(um_engine *e)
+{
+	eng_xfer *x;
+
+	if (!e)
+		return;
+	engine_abandon_all(e);
+	while ((x = e->free_xfers)) {
+		e->free_xfers = x->next;
+		curl_easy_cleanup(x->easy);
+		um_buf_release(&x->body);
+		um_buf_release(&x->hdrs);
+		free(x);
+	}
+	curl_multi_cleanup(e->multi);
+	free(e->lanes);
+	free(e->heap);
+	free(e);
+}
+
+void engine_set_abandon(um_engine *e, void (*fn)(void *ctx))
+{
+	e->abandon = fn;
+}
+
+int engine_add_lane(um_engine *e, const um_lane_opts *opts)
+{
+	eng_lane *l;
+
+	if (!opts || opts->concurrency < 1 || opts->timeout_ms < 0 || opts->max_retries < 0)
+		return -1;
+	um_xgrow((void **)&e->lanes, &e->cap_lanes, (size_t)e->n_lanes + 1, sizeof(*e->lanes));
+	l = &e->lanes[e->n_lanes];
+	memset(l, 0, sizeof(*l));
+	l->o = *opts;
+	l->slow_start = 1;
+	l->window =
+	    opts->concurrency < ENGINE_START_WINDOW ? opts->concurrency : ENGINE_START_WINDOW;
+	return e->n_lanes++;
+}
+
+double engine_lane_window(const um_engine *e, int lane)
+{
+	if (lane < 0 || lane >= e->n_lanes)
+		return 0;
+	return e->lanes[lane].window;
+}
+
+int engine_submit(um_engine *e, int lane, const char *url, const char *body, size_t body_len,
+		  const char *const *headers, int n_headers, um_try_fn on_try, void *ctx,
+		  um_error *err)
+{
+	struct curl_slist *list = NULL;
+	int has_expect = 0, i;
+	eng_req *r;
+
+	if (lane < 0 || lane >= e->n_lanes)
+		return um_fail(err, UM_ERR_INTERNAL, "engine_submit: no lane %d", lane);
+	if (!url || !*url)
+		return um_fail(err, UM_ERR_INTERNAL, "engine_submit: no URL");
+	if (!on_try)
+		return um_fail(err, UM_ERR_INTERNAL, "engine_submit: no callback");
+	if (n_headers < 0 || (n_headers > 0 && !headers))
+		return um_fail(err, UM_ERR_INTERNAL, "engine_submit: bad header list");
+	for (i = 0; i < n_headers; i++) {
+		struct curl_slist *nl;
+
+		if (!headers[i] || strchr(headers[i], '\r') || strchr(headers[i], '\n')) {
+			curl_slist_free_all(list);
+			return um_fail(err, UM_ERR_INVALID,
+				       "engine_submit: header %d is missing or holds a line break",
+				       i);
+		}
+		if (strncasecmp(headers[i], "expect:", 7) == 0)
+			has_expect = 1;
+		nl = curl_slist_append(list, headers[i]);
+		if (!nl) {
+			curl_slist_free_all(list);
+			return um_fail(err, UM_ERR_NOMEM, "engine_submit: out of memory");
+		}
+		list = nl;
+	}
+	if (!has_expect && body) {
+		/* No "Expect: 100-continue" round trip before large bodies. */
+		struct curl_slist *nl = curl_slist_append(list, "Expect:");
+		if (!nl) {
+			curl_slist_free_all(list);
+			return um_fail(err, UM_ERR_NOMEM, "engine_submit: out of memory");
+		}
+		list = nl;
+	}
+	r = um_xcalloc(1, sizeof(*r));
+	r->lane = lane;
+	r->url = um_xstrdup(url);
+	if (body) {
+		r->body = um_xmalloc(body_len + 1);
+		memcpy(r->body, body, body_len);
+		r->body[body_len] = '\0';
+		r->body_len = body_len;
+	}
+	r->headers = list;
+	r->on_try = on_try;
+	r->ctx = ctx;
+	r->seq = ++e->seq;
+	lane_push_back(e, &e->lanes[lane], r);
+	return 0;
+}
+
+void engine_stop(um_engine *e)
+{
+	atomic_store(&e->stop, 1);
+	curl_multi_wakeup(e->multi);
+}
+
+int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_ms, um_error *err)
+{
+	int64_t now, next_tick;
+	int rc = 0;
+
+	if (e->running)
+		return um_fail(err, UM_ERR_INTERNAL, "engine_run called from inside the loop");
+	e->running = 1;
+	if (tick_ms <= 0)
+		tick_ms = ENGINE_DEFAULT_TICK_MS;
+	next_tick = um_mono_ms() + tick_ms;
+
+	for (;;) {
+		int64_t timeout = ENGINE_MAX_POLL_MS;
+		long curl_timeout = -1;
+		int still_running, finished = 0, left;
+		CURLMsg *msg;
+		CURLMcode mc;
+
+		if (atomic_load(&e->stop))
+			break;
+		now = um_mono_ms();
+		engine_wake(e, now);
+		engine_dispatch(e);
+		if (atomic_load(&e->stop))
+			break;
+		if (e->wake_hook) {
+			e->wake_hook(e->wake_ctx);
+			engine_dispatch(e);
+			if (atomic_load(&e->stop))
+				break;
+		}
+		if (e->in_flight == 0 && e->queued == 0 && e->n_heap == 0 &&
+		    atomic_load(&e->holds) == 0) {
+			/* outside work pushes its result before it unholds: one more
+			 * drain after seeing no holds catches the last result */
+			if (!e->wake_hook)
+				break;
+			e->wake_hook(e->wake_ctx);
+			engine_dispatch(e);
+			if (e->in_flight == 0 && e->queued == 0 && e->n_heap == 0 &&
+			    atomic_load(&e->holds) == 0)
+				break;
+		}
+
+		mc = curl_multi_perform(e->multi, &still_running);
+		if (mc != CURLM_OK) {
+			rc = um_fail(err, UM_ERR_HTTP, "curl_multi_perform: %s",
+				     curl_multi_strerror(mc));
+			break;
+		}
+		while (!atomic_load(&e->stop) && (msg = curl_multi_info_read(e->multi, &left))) {
+			char *priv = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+			xfer_finish(e, (eng_xfer *)(void *)priv, msg->data.result, 1);
+			finished++;
+		}
+		if (atomic_load(&e->stop))
+			break;
+
+		now = um_mono_ms();
+		if (tick && now >= next_tick) {
+			tick(tick_ctx);
+			next_tick = now + tick_ms;
+			if (atomic_load(&e->stop))
+				break;
+		}
+
+		/* Sleep until the next thing that can happen. */
+		if (finished && e->in_flight == 0 && e->queued == 0 && e->n_heap == 0 &&
+		    atomic_load(&e->holds) == 0 && !e->wake_hook)
+			break;
+		if (finished && (e->queued || (e->wake_hook && e->in_flight == 0)))
+			timeout = 0;
+		if (curl_multi_timeout(e->multi, &curl_timeout) == CURLM_OK && curl_timeout >= 0 &&
+		    curl_timeout < timeout)
+			timeout = curl_timeout;
+		if (e->n_heap && e->heap[0]->wake_ms - now < timeout)
+			timeout = e->heap[0]->wake_ms - now;
+		if (tick && next_tick - now < timeout)
+			timeout = next_tick - now;
+		if (timeout < 0)
+			timeout = 0;
+		mc = curl_multi_poll(e->multi, NULL, 0, (int)timeout, NULL);
+		if (mc != CURLM_OK) {
+			rc = um_fail(err, UM_ERR_HTTP, "curl_multi_poll: %s",
+				     curl_multi_strerror(mc));
+			break;
+		}
+	}
+	if (atomic_load(&e->stop) || rc < 0)
+		engine_abandon_all(e);
+	atomic_store(&e->stop, 0);
+	e->running = 0;
+	return rc;
+}
+
+void engine_hold(um_engine *e)
+{
+	atomic_fetch_add(&e->holds, 1);
+}
+
+void engine_unhold(um_engine *e)
+{
+	atomic_fetch_sub(&e->holds, 1);
+	curl_multi_wakeup(e->multi);
+}
+
+void engine_wakeup(um_engine *e)
+{
+	curl_multi_wakeup(e->multi);
+}
+
+void engine_set_wake_hook(um_engine *e, void (*fn)(void *ctx), void *ctx)
+{
+	e->wake_hook = fn;
+	e->wake_ctx = ctx;
+}
+
+void engine_get_stats(const um_engine *e, um_engine_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->in_flight = e->in_flight;
+	out->queued = e->queued;
+	out->sleeping = e->n_heap;
+	out->tries = e->tries;
+	out->retries = e->retries;
+	out->throttled = e->throttled;
+	out->max_in_flight_seen = e->max_seen;
+}

@@ -1,0 +1,1689 @@
+/*
+ * sandbox.c - isolated command execution for agentic tasks (see sandbox.h,
+ * docs/sandbox.md).
+ *
+ * One call = one process tree. The parent forks a child that puts itself in
+ * its own process group, resets signal dispositions, sets the rlimits, drops
+ * to the sandbox's host uid when the caller is root (the kernel does not
+ * enforce RLIMIT_NPROC on uid 0) and execs the driver: bwrap, or the docker /
+ * podman client. The parent then runs one poll() loop over the stdin socket,
+ * the stdout and stderr pipes, bwrap's JSON status pipe and a pidfd of the
+ * child, against a monotonic deadline. At the deadline it SIGKILLs the
+ * process group; the sandbox's pid-namespace init dies with bwrap
+ * (--die-with-parent) and takes every process of the namespace with it. The
+ * init's pid comes from the status pipe, and a pidfd on it lets the call
+ * return only once the whole tree is gone.
+ *
+ * bwrap's root is a tmpfs that receives a read-only bind of each top-level
+ * entry of the chosen root (so the work mount and bind targets can be
+ * created on any host), then is remounted read-only.
+ *
+ * Files moved in and out of a work dir are walked with openat(O_NOFOLLOW)
+ * one component at a time: the sandboxed command may have planted symlinks
+ * there, and the harness runs with more rights than it.
+ */
+#include "exec/sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+extern char **environ;
+
+#define STATUS_FD 3          /* bwrap --json-status-fd inside the child */
+#define STATUS_MAX 8192      /* bwrap's status documents are small */
+#define DRAIN_GRACE_MS 2000  /* after the driver exits or is killed */
+#define TREE_WAIT_MS 2000    /* for the namespace init to go */
+#define IO_CHUNK 65536
+
+/* ---- small helpers ---------------------------------------------------- */
+
+typedef struct strv {
+	char **v;
+	size_t n, cap;
+} strv;
+
+static void strv_add(strv *s, const char *x)
+{
+	um_xgrow((void **)&s->v, &s->cap, s->n + 2, sizeof(char *));
+	s->v[s->n++] = um_xstrdup(x);
+	s->v[s->n] = NULL;
+}
+
+static void strv_add2(strv *s, const char *a, const char *b)
+{
+	strv_add(s, a);
+	strv_add(s, b);
+}
+
+static void strv_add3(strv *s, const char *a, const char *b, const char *c)
+{
+	strv_add(s, a);
+	strv_add(s, b);
+	strv_add(s, c);
+}
+
+static void strv_addf(strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void strv_addf(strv *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *x;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&x, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	um_xgrow((void **)&s->v, &s->cap, s->n + 2, sizeof(char *));
+	s->v[s->n++] = x;
+	s->v[s->n] = NULL;
+}
+
+void sandbox_argv_free(char **argv)
+{
+	size_t i;
+
+	if (!argv)
+		return;
+	for (i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static int64_t ms_until(int64_t deadline, int64_t now)
+{
+	return deadline > now ? deadline - now : 0;
+}
+
+static int pidfd_open_(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static int pidfd_kill(int pidfd, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#else
+	(void)pidfd;
+	(void)sig;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Absolute program path found in the caller's PATH, or NULL. Caller frees. */
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p, *end;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		char *cand;
+
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		if (end == p || *p != '/')
+			continue;
+		cand = um_xasprintf("%.*s/%s", (int)(end - p), p, name);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+	}
+	return NULL;
+}
+
+/* True when every component of p is a real name (no "", ".", ".."). With
+ * absolute, p must start with '/' (and "/" alone is refused); otherwise it
+ * must not. */
+static int path_clean(const char *p, int absolute)
+{
+	const char *c;
+
+	if (!p || !*p)
+		return 0;
+	if (absolute != (p[0] == '/'))
+		return 0;
+	if (absolute)
+		p++;
+	if (!*p)
+		return 0;
+	for (c = p;;) {
+		const char *e = strchr(c, '/');
+		size_t n = e ? (size_t)(e - c) : strlen(c);
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (!e)
+			return 1;
+		c = e + 1;
+	}
+}
+
+static int is_env_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') ||
+			(s[0] >= 'a' && s[0] <= 'z')))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ---- the spec --------------------------------------------------------- */
+
+typedef enum drv { DRV_BWRAP, DRV_DOCKER, DRV_PODMAN } drv;
+
+static const char *const drv_names[] = { "bwrap", "docker", "podman" };
+
+static int drv_parse(const char *name, drv *d, um_error *err)
+{
+	size_t i;
+
+	if (!name) {
+		*d = DRV_BWRAP;
+		return 0;
+	}
+	for (i = 0; i < UM_ARRAY_LEN(drv_names); i++)
+		if (strcmp(name, drv_names[i]) == 0) {
+			*d = (drv)i;
+			return 0;
+		}
+	return um_fail(err, UM_ERR_INVALID,
+		       "sandbox: unknown driver \"%s\" (expected bwrap, docker or podman)", name);
+}
+
+sandbox_limits sandbox_limits_default(void)
+{
+	sandbox_limits l;
+
+	memset(&l, 0, sizeof(l));
+	l.mem_bytes = (uint64_t)4 << 30;
+	l.nproc = 512;
+	l.fsize_bytes = (uint64_t)1 << 30;
+	l.nofile = 4096;
+	l.cpu_s = 0;
+	l.wall_ms = 600000;
+	l.out_max = SANDBOX_OUT_MAX_DEFAULT;
+	l.err_max = SANDBOX_OUT_MAX_DEFAULT;
+	return l;
+}
+
+void sandbox_spec_init(sandbox_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->net = SANDBOX_NET_NONE;
+	s->limits = sandbox_limits_default();
+	s->host_uid = -1;
+	s->host_gid = -1;
+}
+
+static const char *work_mount(const sandbox_spec *s)
+{
+	return s->work_mount ? s->work_mount : SANDBOX_WORK_MOUNT;
+}
+
+/* The host ids the sandbox runs as; *drop says whether the child must
+ * switch to them (caller is root and they are not root). */
+static void host_ids(const sandbox_spec *s, uid_t *uid, gid_t *gid, int *drop)
+{
+	if (geteuid() != 0) {
+		*uid = getuid();
+		*gid = getgid();
+		*drop = 0;
+		return;
+	}
+	*uid = (uid_t)(s && s->host_uid >= 0 ? s->host_uid : SANDBOX_HOST_ID_DEFAULT);
+	*gid = (gid_t)(s && s->host_gid >= 0 ? s->host_gid : SANDBOX_HOST_ID_DEFAULT);
+	*drop = *uid != 0 || *gid != 0;
+}
+
+static const char *const reserved_tops[] = { "proc", "dev", "tmp" };
+
+static int spec_check(const sandbox_spec *s, drv d, um_error *err)
+{
+	const char *wm;
+	size_t i;
+
+	if (!s)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: no spec");
+	wm = work_mount(s);
+	if (!s->work_dir)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: work_dir is not set");
+	if (s->work_dir[0] != '/')
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: work_dir \"%s\" is not an absolute path", s->work_dir);
+	if (!is_dir(s->work_dir))
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: work_dir \"%s\" does not exist or is not a directory",
+			       s->work_dir);
+	if (!path_clean(wm, 1) || strchr(wm + 1, '/'))
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: work_mount \"%s\" must be one absolute component "
+			       "such as /work", wm);
+	for (i = 0; i < UM_ARRAY_LEN(reserved_tops); i++)
+		if (strcmp(wm + 1, reserved_tops[i]) == 0)
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: work_mount \"%s\" is reserved", wm);
+	if (d == DRV_BWRAP) {
+		if (s->root && (s->root[0] != '/' || !is_dir(s->root)))
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: root \"%s\" is not an absolute path to a "
+				       "directory", s->root);
+	} else {
+		if (s->root)
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: root is for the bwrap driver; %s takes an image",
+				       drv_names[d]);
+		if (strchr(s->work_dir, ':') || strchr(s->work_dir, ','))
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: work_dir \"%s\": ':' or ',' cannot be passed "
+				       "to %s -v", s->work_dir, drv_names[d]);
+		if (!s->image || !*s->image || s->image[0] == '-')
+			return um_fail(err, UM_ERR_INVALID, "sandbox: the %s driver needs an image",
+				       drv_names[d]);
+	}
+	if (s->n_binds && !s->binds)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: n_binds without binds");
+	for (i = 0; i < s->n_binds; i++) {
+		const sandbox_bind *b = &s->binds[i];
+		const char *in = b->inside ? b->inside : b->host;
+		struct stat st;
+
+		if (!b->host || b->host[0] != '/')
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: bind %zu: host path \"%s\" is not absolute", i,
+				       b->host ? b->host : "(null)");
+		if (stat(b->host, &st) < 0)
+			return um_fail(err, UM_ERR_INVALID, "sandbox: bind %zu: \"%s\": %s", i,
+				       b->host, strerror(errno));
+		if (!path_clean(in, 1))
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: bind %zu: inside path \"%s\" must be absolute, "
+				       "without . or .. components, and not /",
+				       i, in);
+		if (strchr(in, ':') || strchr(b->host, ':') || strchr(in, ','))
+			if (d != DRV_BWRAP)
+				return um_fail(err, UM_ERR_INVALID,
+					       "sandbox: bind %zu: ':' or ',' in a path cannot be "
+					       "passed to %s -v", i, drv_names[d]);
+	}
+	if (s->n_env && !s->env)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: n_env without env");
+	for (i = 0; i < s->n_env; i++) {
+		const char *eq = s->env[i] ? strchr(s->env[i], '=') : NULL;
+		if (!eq || !is_env_name(s->env[i], (size_t)(eq - s->env[i])))
+			return um_fail(err, UM_ERR_INVALID,
+				       "sandbox: env %zu: \"%s\" is not NAME=value", i,
+				       s->env[i] ? s->env[i] : "(null)");
+	}
+	if (s->net != SANDBOX_NET_NONE && s->net != SANDBOX_NET_SHARED)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: unknown network mode %d",
+			       (int)s->net);
+	if (s->limits.wall_ms < 0)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: negative wall_ms");
+	return 0;
+}
+
+/* The environment inside, as NAME=value strings, fixed entries first unless
+ * the spec overrides them. */
+static void env_build(const sandbox_spec *s, strv *out)
+{
+	const char *fixed[7];
+	char *home = um_xasprintf("HOME=%s", work_mount(s));
+	char *pwd = um_xasprintf("PWD=%s", work_mount(s));
+	size_t i, j;
+
+	fixed[0] = "PATH=" SANDBOX_PATH;
+	fixed[1] = home;
+	fixed[2] = "TZ=UTC";
+	fixed[3] = "LANG=C.UTF-8";
+	fixed[4] = "PYTHONHASHSEED=0";
+	fixed[5] = pwd;
+	fixed[6] = NULL;
+	for (i = 0; fixed[i]; i++) {
+		size_t n = (size_t)(strchr(fixed[i], '=') - fixed[i]) + 1;
+		int overridden = 0;
+		for (j = 0; j < s->n_env; j++)
+			if (strncmp(s->env[j], fixed[i], n) == 0)
+				overridden = 1;
+		if (!overridden)
+			strv_add(out, fixed[i]);
+	}
+	for (j = 0; j < s->n_env; j++) {
+		size_t n = (size_t)(strchr(s->env[j], '=') - s->env[j]) + 1;
+		int later = 0;
+		for (i = j + 1; i < s->n_env; i++)
+			if (strncmp(s->env[i], s->env[j], n) == 0)
+				later = 1;
+		if (!later)
+			strv_add(out, s->env[j]);
+	}
+	free(home);
+	free(pwd);
+}
+
+/* ---- argv for each driver --------------------------------------------- */
+
+static const char *const host_masks[] = { "home", "root", "run", "mnt", "media", "srv" };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int bwrap_root(const sandbox_spec *s, strv *a, um_error *err)
+{
+	const char *root = s->root ? s->root : "/";
+	const char *wtop = work_mount(s) + 1;
+	strv names = { 0 };
+	struct dirent *de;
+	DIR *dir;
+	size_t i, k;
+
+	dir = opendir(root);
+	if (!dir)
+		return um_fail(err, UM_ERR_IO, "sandbox: cannot list root \"%s\": %s", root,
+			       strerror(errno));
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strv_add(&names, de->d_name);
+	closedir(dir);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
+
+	strv_add2(a, "--tmpfs", "/");
+	for (i = 0; i < names.n; i++) {
+		const char *n = names.v[i];
+		const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
+		char *src = um_xasprintf("%s%s%s", root, sep, n);
+		char *dst = um_xasprintf("/%s", n);
+		int skip = strcmp(n, wtop) == 0, masked = 0;
+		struct stat st;
+
+		for (k = 0; k < UM_ARRAY_LEN(reserved_tops); k++)
+			if (strcmp(n, reserved_tops[k]) == 0)
+				skip = 1;
+		if (!s->root)
+			for (k = 0; k < UM_ARRAY_LEN(host_masks); k++)
+				if (strcmp(n, host_masks[k]) == 0)
+					masked = 1;
+		if (skip || lstat(src, &st) < 0) {
+			/* nothing */
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t len = readlink(src, target, sizeof(target) - 1);
+			if (len > 0) {
+				target[len] = '\0';
+				strv_add3(a, "--symlink", target, dst);
+			}
+		} else if (S_ISDIR(st.st_mode)) {
+			if (masked)
+				strv_add2(a, "--dir", dst);
+			else
+				strv_add3(a, "--ro-bind", src, dst);
+		} else if (S_ISREG(st.st_mode) && !masked) {
+			strv_add3(a, "--ro-bind", src, dst);
+		}
+		free(src);
+		free(dst);
+	}
+	for (i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
+	return 0;
+}
+
+static int bwrap_argv(const sandbox_spec *s, const char *prog, const char *const *argv, strv *a,
+		      um_error *err)
+{
+	const char *wm = work_mount(s);
+	strv env = { 0 };
+	size_t i;
+
+	strv_add(a, prog);
+	strv_add(a, "--unshare-user");
+	strv_add(a, "--unshare-ipc");
+	strv_add(a, "--unshare-pid");
+	strv_add(a, "--unshare-uts");
+	strv_add(a, "--unshare-cgroup-try");
+	if (s->net == SANDBOX_NET_NONE)
+		strv_add(a, "--unshare-net");
+	strv_add2(a, "--uid", "0");
+	strv_add2(a, "--gid", "0");
+	strv_add2(a, "--hostname", SANDBOX_HOSTNAME);
+	strv_add(a, "--die-with-parent");
+	strv_add(a, "--new-session");
+	strv_add2(a, "--cap-drop", "ALL");
+	strv_add(a, "--clearenv");
+	env_build(s, &env);
+	for (i = 0; i < env.n; i++) {
+		char *eq = strchr(env.v[i], '=');
+		*eq = '\0';
+		strv_add3(a, "--setenv", env.v[i], eq + 1);
+		free(env.v[i]);
+	}
+	free(env.v);
+
+	if (bwrap_root(s, a, err) < 0)
+		return -1;
+	strv_add2(a, "--proc", "/proc");
+	strv_add2(a, "--dev", "/dev");
+	strv_add2(a, "--tmpfs", "/tmp");
+	if (!s->root) {
+		char *parent = um_xstrdup(s->work_dir);
+		char *slash = strrchr(parent, '/');
+		if (is_dir("/var/tmp"))
+			strv_add2(a, "--tmpfs", "/var/tmp");
+		/* Hide the host directory that holds the work dirs (other attempts
+		 * of the same uid would be readable there). */
+		if (slash && slash != parent)
+			*slash = '\0';
+		if (strcmp(parent, "/") && strcmp(parent, "/tmp") &&
+		    !um_has_prefix(parent, "/tmp/"))
+			strv_add2(a, "--tmpfs", parent);
+		free(parent);
+	}
+	strv_add3(a, "--bind", s->work_dir, wm);
+	for (i = 0; i < s->n_binds; i++) {
+		const sandbox_bind *b = &s->binds[i];
+		strv_add3(a, b->writable ? "--bind" : "--ro-bind", b->host,
+			  b->inside ? b->inside : b->host);
+	}
+	strv_add2(a, "--remount-ro", "/");
+	strv_add2(a, "--chdir", wm);
+	strv_add(a, "--json-status-fd");
+	strv_addf(a, "%d", STATUS_FD);
+	strv_add(a, "--");
+	for (i = 0; argv[i]; i++)
+		strv_add(a, argv[i]);
+	return 0;
+}
+
+static void docker_name(char *out, size_t n)
+{
+	static unsigned counter;
+	unsigned c = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+	uint64_t r = um_hash64(&c, sizeof(c), (uint64_t)um_mono_ms() ^ ((uint64_t)getpid() << 32));
+
+	snprintf(out, n, "umpire-sandbox-%ld-%u-%08x", (long)getpid(), c, (unsigned)r);
+}
+
+static void docker_argv(const sandbox_spec *s, const char *prog, int is_podman,
+			const char *name, const char *const *argv, int with_stdin, strv *a)
+{
+	const sandbox_limits *l = &s->limits;
+	const char *wm = work_mount(s);
+	strv env = { 0 };
+	uid_t uid;
+	gid_t gid;
+	int drop;
+	size_t i;
+
+	strv_add2(a, prog, "run");
+	strv_add(a, "--rm");
+	if (with_stdin)
+		strv_add(a, "-i");
+	strv_add2(a, "--name", name);
+	strv_add2(a, "--network", s->net == SANDBOX_NET_NONE ? "none" : "bridge");
+	strv_add2(a, "--hostname", SANDBOX_HOSTNAME);
+	strv_add(a, "--read-only");
+	strv_add2(a, "--tmpfs", "/tmp");
+	strv_add(a, "--init");
+	/* the ids that own the work dir (see sandbox_workdir_new) */
+	host_ids(s, &uid, &gid, &drop);
+	if (is_podman && geteuid() != 0)
+		strv_add(a, "--userns=keep-id");
+	strv_addf(a, "--user=%ld:%ld", (long)uid, (long)gid);
+	strv_add2(a, "--cap-drop", "ALL");
+	strv_add2(a, "--security-opt", "no-new-privileges");
+	if (l->mem_bytes) {
+		strv_addf(a, "--memory=%llu", (unsigned long long)l->mem_bytes);
+		strv_addf(a, "--memory-swap=%llu", (unsigned long long)l->mem_bytes);
+	}
+	if (l->nproc)
+		strv_addf(a, "--pids-limit=%llu", (unsigned long long)l->nproc);
+	if (l->cpu_s)
+		strv_addf(a, "--ulimit=cpu=%llu:%llu", (unsigned long long)l->cpu_s,
+			  (unsigned long long)l->cpu_s + 1);
+	if (l->fsize_bytes)
+		strv_addf(a, "--ulimit=fsize=%llu:%llu", (unsigned long long)l->fsize_bytes,
+			  (unsigned long long)l->fsize_bytes);
+	if (l->nofile)
+		strv_addf(a, "--ulimit=nofile=%llu:%llu", (unsigned long long)l->nofile,
+			  (unsigned long long)l->nofile);
+	strv_add(a, "--ulimit=core=0:0");
+	strv_addf(a, "--volume=%s:%s:rw", s->work_dir, wm);
+	for (i = 0; i < s->n_binds; i++) {
+		const sandbox_bind *b = &s->binds[i];
+		strv_addf(a, "--volume=%s:%s:%s", b->host, b->inside ? b->inside : b->host,
+			  b->writable ? "rw" : "ro");
+	}
+	strv_add2(a, "--workdir", wm);
+	env_build(s, &env);
+	for (i = 0; i < env.n; i++) {
+		strv_add2(a, "--env", env.v[i]);
+		free(env.v[i]);
+	}
+	free(env.v);
+	strv_add(a, s->image);
+	for (i = 0; argv[i]; i++)
+		strv_add(a, argv[i]);
+}
+
+static int build(const sandbox_spec *s, const char *const *argv, int with_stdin, const char *name,
+		 drv *d, char **prog_path, strv *a, um_error *err)
+{
+	char *prog;
+
+	if (!s)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: no spec");
+	if (drv_parse(s->driver, d, err) < 0 || spec_check(s, *d, err) < 0)
+		return -1;
+	if (!argv || !argv[0] || !argv[0][0])
+		return um_fail(err, UM_ERR_INVALID, "sandbox: empty command");
+	prog = find_program(drv_names[*d]);
+	if (*d == DRV_BWRAP) {
+		if (bwrap_argv(s, prog ? prog : drv_names[*d], argv, a, err) < 0) {
+			free(prog);
+			return -1;
+		}
+	} else {
+		docker_argv(s, prog ? prog : drv_names[*d], *d == DRV_PODMAN, name, argv,
+			    with_stdin, a);
+	}
+	*prog_path = prog;
+	return 0;
+}
+
+char **sandbox_build_argv(const sandbox_spec *spec, const char *const *argv, um_error *err)
+{
+	strv a = { 0 };
+	char name[96], *prog = NULL;
+	drv d;
+
+	docker_name(name, sizeof(name));
+	if (build(spec, argv, 0, name, &d, &prog, &a, err) < 0) {
+		sandbox_argv_free(a.v);
+		return NULL;
+	}
+	free(prog);
+	return a.v;
+}
+
+/* ---- running a process ------------------------------------------------ */
+
+typedef struct spawn {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const sandbox_limits *rl; /* NULL: no rlimits */
+	int drop;
+	uid_t uid;
+	gid_t gid;
+	int want_status;
+	const void *in;
+	size_t in_len;
+	int64_t wall_ms;
+	const char *kill_prog; /* docker/podman: `prog kill name` at the deadline */
+	const char *kill_name;
+} spawn;
+
+typedef struct ran {
+	int status;      /* wait status of the driver */
+	int killed;      /* we killed it at the deadline */
+	int have_exit;   /* bwrap reported the command's exit code */
+	int exit_code;
+	pid_t inner;     /* the namespace init, from bwrap's status */
+	int64_t cpu_ms;
+} ran;
+
+static void set_rlim(int res, uint64_t soft, uint64_t hard)
+{
+	struct rlimit r;
+
+	r.rlim_cur = (rlim_t)soft;
+	r.rlim_max = (rlim_t)hard;
+	(void)setrlimit(res, &r);
+}
+
+/* In the driver process: limits, ids, exec. Only async-signal-safe calls. */
+static void __attribute__((noreturn)) exec_driver(const spawn *sp, pid_t parent)
+{
+	set_rlim(RLIMIT_CORE, 0, 0);
+	if (sp->rl) {
+		const sandbox_limits *l = sp->rl;
+		if (l->mem_bytes)
+			set_rlim(RLIMIT_AS, l->mem_bytes, l->mem_bytes);
+		if (l->nproc)
+			set_rlim(RLIMIT_NPROC, l->nproc, l->nproc);
+		if (l->fsize_bytes)
+			set_rlim(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes);
+		if (l->nofile)
+			set_rlim(RLIMIT_NOFILE, l->nofile, l->nofile);
+		if (l->cpu_s)
+			set_rlim(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1);
+	}
+	if (sp->drop) {
+		if (setgroups(0, NULL) < 0 || setresgid(sp->gid, sp->gid, sp->gid) < 0 ||
+		    setresuid(sp->uid, sp->uid, sp->uid) < 0)
+			_exit(126);
+	}
+	/* set after the id change, which clears it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	execve(sp->path, sp->argv, sp->envp);
+	_exit(127);
+}
+
+/*
+ * The forked child. It becomes a child subreaper and forks the driver, then
+ * reaps everything that is handed to it: bwrap's monitor process exits as
+ * soon as the namespace init reports the command's status, before that init
+ * is reaped, so without this the init would be left to the host's pid 1 (a
+ * zombie where pid 1 does not reap) and its CPU time would be lost. The
+ * reaper exits with the driver's status (128+N for a signal) once nothing
+ * is left. Only async-signal-safe calls: the caller may have threads.
+ */
+static void __attribute__((noreturn)) child_main(const spawn *sp, pid_t parent, int fds[4])
+{
+	struct sigaction sa;
+	sigset_t none;
+	pid_t drv_pid, self, w;
+	int i, sig, st, drv_status = 127 << 8;
+
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0) {
+			fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+			if (fds[i] < 0)
+				_exit(127);
+		}
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
+			_exit(127);
+	close_range(fds[3] >= 0 ? 4 : 3, ~0U, 0);
+	setpgid(0, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	self = getpid();
+	drv_pid = fork();
+	if (drv_pid < 0)
+		_exit(127);
+	if (drv_pid == 0)
+		exec_driver(sp, self);
+	for (i = 0; i < 4; i++)
+		close(i);
+	for (;;) {
+		w = waitpid(-1, &st, 0);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (w == drv_pid)
+			drv_status = st;
+	}
+	if (WIFSIGNALED(drv_status))
+		_exit(128 + WTERMSIG(drv_status));
+	_exit(WEXITSTATUS(drv_status));
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Read what is available into b (keeping at most its max), counting all
+ * bytes. Returns 0 at EOF or error (fd closed), 1 otherwise. */
+static int drain(int *fd, um_buf *b, uint64_t *total)
+{
+	char chunk[IO_CHUNK];
+	int rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		ssize_t n = read(*fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			close_fd(fd);
+			return 0;
+		}
+		if (n == 0) {
+			close_fd(fd);
+			return 0;
+		}
+		*total += (uint64_t)n;
+		if (b->len < b->max) {
+			size_t room = b->max - b->len;
+			um_buf_append(b, chunk, (size_t)n < room ? (size_t)n : room);
+		}
+	}
+	return 1;
+}
+
+/* Parent pid of pid, from /proc, or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	long ppid;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* bwrap's status names the namespace init. Pin it with a pidfd, checking
+ * that it is still ours (a child of bwrap, itself a child of the reaper, or
+ * already handed to the reaper), so a recycled pid is never signalled. */
+static int pin_inner(pid_t inner, pid_t reaper)
+{
+	pid_t pp;
+	int fd = pidfd_open_(inner);
+
+	if (fd < 0)
+		return -1;
+	pp = parent_of(inner);
+	if (pp == reaper || (pp > 0 && parent_of(pp) == reaper))
+		return fd;
+	close(fd);
+	return -1;
+}
+
+static void status_parse(const um_buf *st, ran *r, pid_t reaper, int *inner_pidfd)
+{
+	const char *s = um_buf_str(st), *p;
+
+	if (!r->inner && (p = strstr(s, "\"child-pid\":"))) {
+		long v = strtol(p + 12, NULL, 10);
+		if (v > 0) {
+			r->inner = (pid_t)v;
+			*inner_pidfd = pin_inner((pid_t)v, reaper);
+		}
+	}
+	if (!r->have_exit && (p = strstr(s, "\"exit-code\":"))) {
+		r->have_exit = 1;
+		r->exit_code = (int)strtol(p + 12, NULL, 10);
+	}
+}
+
+static void run_kill_cmd(const char *prog, const char *name);
+
+static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err)
+{
+	int in_pair[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
+	int st_p[2] = { -1, -1 }, child_fds[4];
+	int in_fd = -1, out_fd, err_fd, st_fd = -1, pidfd, inner_pidfd = -1;
+	int64_t start, deadline, stop_at = -1;
+	um_buf st;
+	size_t in_off = 0;
+	uint64_t st_total = 0;
+	pid_t pid, self = getpid();
+	int exited = 0, e;
+	struct rusage ru;
+
+	memset(r, 0, sizeof(*r));
+	memset(&ru, 0, sizeof(ru));
+	um_buf_init(&st, STATUS_MAX);
+	if (sp->in_len) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) < 0)
+			goto sys_fail;
+	} else {
+		in_pair[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in_pair[0] < 0)
+			goto sys_fail;
+	}
+	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0)
+		goto sys_fail;
+	if (sp->want_status && pipe2(st_p, O_CLOEXEC) < 0)
+		goto sys_fail;
+
+	child_fds[0] = in_pair[0];
+	child_fds[1] = out_p[1];
+	child_fds[2] = err_p[1];
+	child_fds[3] = st_p[1];
+	start = um_mono_ms();
+	pid = fork();
+	if (pid < 0)
+		goto sys_fail;
+	if (pid == 0)
+		child_main(sp, self, child_fds);
+	setpgid(pid, pid);
+	pidfd = pidfd_open_(pid);
+
+	close_fd(&in_pair[0]);
+	close_fd(&out_p[1]);
+	close_fd(&err_p[1]);
+	close_fd(&st_p[1]);
+	in_fd = in_pair[1];
+	out_fd = out_p[0];
+	err_fd = err_p[0];
+	st_fd = st_p[0];
+	if (in_fd >= 0)
+		fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(err_fd, F_SETFL, fcntl(err_fd, F_GETFL) | O_NONBLOCK);
+	if (st_fd >= 0)
+		fcntl(st_fd, F_SETFL, fcntl(st_fd, F_GETFL) | O_NONBLOCK);
+	deadline = sp->wall_ms > 0 ? start + sp->wall_ms : -1;
+
+	for (;;) {
+		struct pollfd pf[5];
+		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_st = -1, i_pid = -1;
+		int64_t now = um_mono_ms(), t = -1;
+
+		if (!r->killed && !exited && deadline >= 0 && now >= deadline) {
+			/* Killing the namespace init ends the tree, and bwrap with it,
+			 * and leaves the reaper to collect them; before the init is
+			 * known, kill the reaper's group. */
+			if (inner_pidfd < 0 || pidfd_kill(inner_pidfd, SIGKILL) < 0)
+				kill(-pid, SIGKILL);
+			if (sp->kill_prog)
+				run_kill_cmd(sp->kill_prog, sp->kill_name);
+			r->killed = 1;
+			close_fd(&in_fd);
+			if (stop_at < 0)
+				stop_at = um_mono_ms() + DRAIN_GRACE_MS;
+		}
+		if (exited && out_fd < 0 && err_fd < 0 && st_fd < 0)
+			break;
+		if (stop_at >= 0 && now >= stop_at)
+			break;
+		if (in_fd >= 0 && in_off >= sp->in_len)
+			close_fd(&in_fd);
+		if (in_fd >= 0) {
+			pf[n].fd = in_fd;
+			pf[n].events = POLLOUT;
+			i_in = n++;
+		}
+		if (out_fd >= 0) {
+			pf[n].fd = out_fd;
+			pf[n].events = POLLIN;
+			i_out = n++;
+		}
+		if (err_fd >= 0) {
+			pf[n].fd = err_fd;
+			pf[n].events = POLLIN;
+			i_err = n++;
+		}
+		if (st_fd >= 0) {
+			pf[n].fd = st_fd;
+			pf[n].events = POLLIN;
+			i_st = n++;
+		}
+		if (!exited && pidfd >= 0) {
+			pf[n].fd = pidfd;
+			pf[n].events = POLLIN;
+			i_pid = n++;
+		}
+		if (deadline >= 0 && !r->killed)
+			t = ms_until(deadline, now);
+		if (stop_at >= 0)
+			t = t < 0 ? ms_until(stop_at, now) : (t < ms_until(stop_at, now) ? t :
+							     ms_until(stop_at, now));
+		if (!exited && pidfd < 0)
+			t = (t < 0 || t > 20) ? 20 : t;
+		if (poll(pf, (nfds_t)n, t > INT_MAX ? INT_MAX : (int)t) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (i_in >= 0 && pf[i_in].revents) {
+			if (pf[i_in].revents & POLLOUT) {
+				ssize_t w = send(in_fd, (const char *)sp->in + in_off,
+						 sp->in_len - in_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+				if (w > 0)
+					in_off += (size_t)w;
+				else if (w < 0 && errno != EAGAIN && errno != EINTR)
+					close_fd(&in_fd);
+			} else {
+				close_fd(&in_fd);
+			}
+		}
+		if (i_out >= 0 && pf[i_out].revents)
+			drain(&out_fd, &res->out, &res->out_bytes);
+		if (i_err >= 0 && pf[i_err].revents)
+			drain(&err_fd, &res->err, &res->err_bytes);
+		if (i_st >= 0 && pf[i_st].revents) {
+			drain(&st_fd, &st, &st_total);
+			status_parse(&st, r, pid, &inner_pidfd);
+		}
+		if (!exited && (pidfd < 0 || (i_pid >= 0 && pf[i_pid].revents))) {
+			pid_t w = wait4(pid, &r->status, WNOHANG, &ru);
+			if (w < 0 && errno == ECHILD) {
+				/* reaped elsewhere (SIGCHLD ignored by the caller) */
+				r->status = 0;
+				w = pid;
+			}
+			if (w == pid) {
+				exited = 1;
+				if (stop_at < 0)
+					stop_at = um_mono_ms() + DRAIN_GRACE_MS;
+			}
+		}
+	}
+	close_fd(&in_fd);
+	close_fd(&out_fd);
+	close_fd(&err_fd);
+	if (st_fd >= 0) {
+		drain(&st_fd, &st, &st_total);
+		close_fd(&st_fd);
+	}
+	status_parse(&st, r, pid, &inner_pidfd);
+	if (!exited) {
+		/* still running after the grace: end it all */
+		if (inner_pidfd >= 0)
+			pidfd_kill(inner_pidfd, SIGKILL);
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		while (wait4(pid, &r->status, 0, &ru) < 0 && errno == EINTR)
+			;
+		exited = 1;
+	}
+	close_fd(&pidfd);
+	if (inner_pidfd >= 0 && !(WIFEXITED(r->status) && !r->killed)) {
+		/* A reaper that exited has collected the init; this guards the
+		 * case where the reaper itself was killed. */
+		struct pollfd pf = { inner_pidfd, POLLIN, 0 };
+		if (poll(&pf, 1, 0) == 0) {
+			pidfd_kill(inner_pidfd, SIGKILL);
+			poll(&pf, 1, TREE_WAIT_MS);
+		}
+	}
+	close_fd(&inner_pidfd);
+	r->cpu_ms = (int64_t)ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
+		    (int64_t)ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
+	res->wall_ms = um_mono_ms() - start;
+	um_buf_release(&st);
+	return 0;
+
+sys_fail:
+	e = errno;
+	close_fd(&in_pair[0]);
+	close_fd(&in_pair[1]);
+	close_fd(&out_p[0]);
+	close_fd(&out_p[1]);
+	close_fd(&err_p[0]);
+	close_fd(&err_p[1]);
+	close_fd(&st_p[0]);
+	close_fd(&st_p[1]);
+	um_buf_release(&st);
+	return um_fail(err, UM_ERR_IO, "sandbox: cannot start the driver: %s", strerror(e));
+}
+
+/* Run a host command (the driver client) quietly with a deadline. Returns
+ * its exit code, or -1 when it could not run or was killed. */
+static int run_quiet(char *const *argv, int64_t wall_ms)
+{
+	sandbox_result res;
+	spawn sp;
+	ran r;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.path = argv[0];
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.wall_ms = wall_ms;
+	sandbox_result_init(&res);
+	um_buf_init(&res.out, 4096);
+	um_buf_init(&res.err, 4096);
+	rc = run_spawn(&sp, &res, &r, NULL);
+	sandbox_result_release(&res);
+	if (rc < 0 || r.killed || !WIFEXITED(r.status))
+		return -1;
+	return WEXITSTATUS(r.status);
+}
+
+static void run_kill_cmd(const char *prog, const char *name)
+{
+	char *argv[4];
+
+	argv[0] = (char *)prog;
+	argv[1] = (char *)"kill";
+	argv[2] = (char *)name;
+	argv[3] = NULL;
+	(void)run_quiet(argv, 10000);
+}
+
+/* ---- the public calls ------------------------------------------------- */
+
+void sandbox_result_init(sandbox_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	um_buf_init(&r->out, SANDBOX_OUT_MAX_DEFAULT);
+	um_buf_init(&r->err, SANDBOX_OUT_MAX_DEFAULT);
+	r->exit_code = -1;
+}
+
+void sandbox_result_release(sandbox_result *r)
+{
+	if (!r)
+		return;
+	um_buf_release(&r->out);
+	um_buf_release(&r->err);
+}
+
+/* First line of what bwrap or the client said, for an error message. */
+static const char *first_line(const um_buf *b, char *out, size_t n)
+{
+	const char *s = um_buf_str(b);
+	size_t len = strcspn(s, "\n");
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return len ? out : "no message";
+}
+
+int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *in,
+		 size_t in_len, sandbox_result *res, um_error *err)
+{
+	static char *const bwrap_env[] = { (char *)"PATH=/usr/bin:/bin", NULL };
+	strv a = { 0 };
+	char name[96], *prog = NULL, line[512];
+	spawn sp;
+	ran r;
+	drv d;
+	int code;
+
+	sandbox_result_init(res);
+	if (!in)
+		in_len = 0;
+	docker_name(name, sizeof(name));
+	if (build(spec, argv, in_len > 0, name, &d, &prog, &a, err) < 0)
+		goto fail;
+	if (!prog) {
+		um_fail(err, UM_ERR_NOTFOUND, "sandbox: %s is not installed (not found in PATH)",
+			drv_names[d]);
+		goto fail;
+	}
+	um_buf_init(&res->out, spec->limits.out_max ? spec->limits.out_max :
+			       SANDBOX_OUT_MAX_DEFAULT);
+	um_buf_init(&res->err, spec->limits.err_max ? spec->limits.err_max :
+			       SANDBOX_OUT_MAX_DEFAULT);
+
+	memset(&sp, 0, sizeof(sp));
+	sp.path = prog;
+	sp.argv = a.v;
+	sp.in = in;
+	sp.in_len = in_len;
+	sp.wall_ms = spec->limits.wall_ms;
+	if (d == DRV_BWRAP) {
+		sp.envp = bwrap_env;
+		sp.rl = &spec->limits;
+		sp.want_status = 1;
+		host_ids(spec, &sp.uid, &sp.gid, &sp.drop);
+	} else {
+		sp.envp = environ;
+		sp.kill_prog = prog;
+		sp.kill_name = name;
+	}
+	if (run_spawn(&sp, res, &r, err) < 0)
+		goto fail;
+
+	res->out_truncated = res->out_bytes > res->out.len;
+	res->err_truncated = res->err_bytes > res->err.len;
+	res->cpu_ms = r.cpu_ms;
+	if (res->out_truncated || res->err_truncated)
+		res->limits_hit |= SANDBOX_HIT_OUTPUT;
+	if (r.killed) {
+		res->timed_out = 1;
+		res->limits_hit |= SANDBOX_HIT_WALL;
+		res->exit_code = -1;
+		res->signal = SIGKILL;
+		goto done;
+	}
+	if (d == DRV_BWRAP) {
+		if (!r.have_exit) {
+			if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 126)
+				um_fail(err, UM_ERR_IO,
+					"sandbox: cannot switch to uid %ld for the sandbox",
+					(long)sp.uid);
+			else
+				um_fail(err, UM_ERR_IO,
+					"sandbox: bwrap could not start the command: %s",
+					first_line(&res->err, line, sizeof(line)));
+			goto fail;
+		}
+		code = r.exit_code;
+	} else {
+		if (!WIFEXITED(r.status)) {
+			um_fail(err, UM_ERR_IO, "sandbox: %s client died by signal %d",
+				drv_names[d], WTERMSIG(r.status));
+			goto fail;
+		}
+		code = WEXITSTATUS(r.status);
+		if (code == 125) {
+			um_fail(err, UM_ERR_IO, "sandbox: %s run failed: %s", drv_names[d],
+				first_line(&res->err, line, sizeof(line)));
+			goto fail;
+		}
+	}
+	if (code > 128 && code - 128 < NSIG) {
+		res->signal = code - 128;
+		res->exit_code = -1;
+	} else {
+		res->exit_code = code;
+		res->signal = 0;
+	}
+	if (res->signal == SIGXCPU ||
+	    (res->signal == SIGKILL && spec->limits.cpu_s &&
+	     res->cpu_ms >= (int64_t)spec->limits.cpu_s * 1000))
+		res->limits_hit |= SANDBOX_HIT_CPU;
+	if (res->signal == SIGXFSZ)
+		res->limits_hit |= SANDBOX_HIT_FSIZE;
+done:
+	free(prog);
+	sandbox_argv_free(a.v);
+	return 0;
+fail:
+	free(prog);
+	sandbox_argv_free(a.v);
+	return -1;
+}
+
+int sandbox_exec_sh(const sandbox_spec *spec, const char *script, const void *in,
+		    size_t in_len, sandbox_result *res, um_error *err)
+{
+	const char *argv[4];
+
+	if (!script) {
+		sandbox_result_init(res);
+		return um_fail(err, UM_ERR_INVALID, "sandbox: empty command");
+	}
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = script;
+	argv[3] = NULL;
+	return sandbox_exec(spec, argv, in, in_len, res, err);
+}
+
+int sandbox_driver_available(const char *driver, um_error *err)
+{
+	char *prog, *argv[16];
+	drv d;
+	int rc, n = 0;
+
+	if (drv_parse(driver, &d, err) < 0)
+		return 0;
+	prog = find_program(drv_names[d]);
+	if (!prog) {
+		um_fail(err, UM_ERR_NOTFOUND, "%s is not installed (not found in PATH)",
+			drv_names[d]);
+		return 0;
+	}
+	argv[n++] = prog;
+	if (d == DRV_BWRAP) {
+		sandbox_result res;
+		sandbox_limits l = sandbox_limits_default();
+		spawn sp;
+		ran r;
+
+		argv[n++] = (char *)"--unshare-user";
+		argv[n++] = (char *)"--unshare-pid";
+		argv[n++] = (char *)"--unshare-net";
+		argv[n++] = (char *)"--ro-bind";
+		argv[n++] = (char *)"/";
+		argv[n++] = (char *)"/";
+		argv[n++] = (char *)"--proc";
+		argv[n++] = (char *)"/proc";
+		argv[n++] = (char *)"--dev";
+		argv[n++] = (char *)"/dev";
+		argv[n++] = (char *)"true";
+		argv[n] = NULL;
+		memset(&sp, 0, sizeof(sp));
+		sp.path = prog;
+		sp.argv = argv;
+		sp.envp = environ;
+		sp.rl = &l;
+		sp.wall_ms = 10000;
+		{
+			sandbox_spec s;
+			sandbox_spec_init(&s);
+			host_ids(&s, &sp.uid, &sp.gid, &sp.drop);
+		}
+		sandbox_result_init(&res);
+		rc = run_spawn(&sp, &res, &r, err) < 0 ? -1 :
+		     (!r.killed && WIFEXITED(r.status)) ? WEXITSTATUS(r.status) : -1;
+		if (rc != 0) {
+			char line[512];
+			um_fail(err, UM_ERR_IO, "bwrap cannot create a sandbox here: %s",
+				first_line(&res.err, line, sizeof(line)));
+		}
+		sandbox_result_release(&res);
+	} else {
+		argv[n++] = (char *)"info";
+		argv[n] = NULL;
+		rc = run_quiet(argv, 15000);
+		if (rc != 0)
+			um_fail(err, UM_ERR_IO, "`%s info` failed: no %s engine is reachable",
+				drv_names[d], drv_names[d]);
+	}
+	free(prog);
+	return rc == 0;
+}
+
+/* ---- files in and out ------------------------------------------------- */
+
+char *sandbox_workdir_new(const sandbox_spec *spec, const char *parent, const char *tag,
+			  um_error *err)
+{
+	char *path;
+	uid_t uid;
+	gid_t gid;
+	int drop;
+
+	if (!parent || parent[0] != '/') {
+		um_fail(err, UM_ERR_INVALID, "sandbox: work dir parent \"%s\" is not absolute",
+			parent ? parent : "(null)");
+		return NULL;
+	}
+	if (!tag || !*tag || strchr(tag, '/')) {
+		um_fail(err, UM_ERR_INVALID, "sandbox: bad work dir tag \"%s\"",
+			tag ? tag : "(null)");
+		return NULL;
+	}
+	if (um_mkdir_p(parent, err) < 0)
+		return NULL;
+	path = um_xasprintf("%s/%s-XXXXXX", parent, tag);
+	if (!mkdtemp(path)) {
+		um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	host_ids(spec, &uid, &gid, &drop);
+	if (drop && chown(path, uid, gid) < 0) {
+		int e = errno;
+		um_fail(err, UM_ERR_IO, "sandbox: cannot give the new work dir to uid %ld: %s",
+			(long)uid, strerror(e));
+		rmdir(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(p) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(p) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int sandbox_workdir_remove(const char *path, um_error *err)
+{
+	if (!path || path[0] != '/' || !path[1])
+		return um_fail(err, UM_ERR_INVALID, "sandbox: refusing to remove \"%s\"",
+			       path ? path : "(null)");
+	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+		return um_fail(err, UM_ERR_IO, "sandbox: cannot remove %s: %s", path,
+			       strerror(errno));
+	return 0;
+}
+
+/* Open the directory dir/rel one component at a time without following a
+ * symlink; with create, missing directories are made (and given to the
+ * sandbox ids). Returns an fd or -1. */
+static int open_beneath(const char *dir, const char *rel, int create, uid_t uid, gid_t gid,
+			int chown_new, um_error *err)
+{
+	char *copy = um_xstrdup(rel), *comp, *save = NULL;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		um_fail(err, errno == ENOENT ? UM_ERR_NOTFOUND : UM_ERR_IO, "sandbox: %s: %s", dir,
+			strerror(errno));
+		free(copy);
+		return -1;
+	}
+	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+				goto bad;
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next >= 0 && chown_new)
+				(void)fchown(next, uid, gid);
+		}
+		if (next < 0)
+			goto bad;
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+bad:
+	if (errno == ELOOP || errno == ENOTDIR)
+		um_fail(err, UM_ERR_IO,
+			"sandbox: %s/%s: \"%s\" is a symlink or not a directory; not followed",
+			dir, rel, comp);
+	else
+		um_fail(err, errno == ENOENT ? UM_ERR_NOTFOUND : UM_ERR_IO, "sandbox: %s/%s: %s",
+			dir, rel, strerror(errno));
+	close(fd);
+	free(copy);
+	return -1;
+}
+
+/* Remove whatever non-directory sits at dirfd/name. */
+static int clear_entry(int dirfd, const char *name, int keep_dir, um_error *err)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : um_fail(err, UM_ERR_IO, "sandbox: %s: %s", name,
+						     strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		if (keep_dir)
+			return 0;
+		return um_fail(err, UM_ERR_IO,
+			       "sandbox: %s is a directory in the work dir; not replaced", name);
+	}
+	if (unlinkat(dirfd, name, 0) < 0)
+		return um_fail(err, UM_ERR_IO, "sandbox: cannot replace %s: %s", name,
+			       strerror(errno));
+	return 0;
+}
+
+static int copy_node(int dirfd, const char *name, const char *src, uid_t uid, gid_t gid,
+		     int do_chown, int depth, um_error *err)
+{
+	struct stat st;
+
+	if (depth > 64)
+		return um_fail(err, UM_ERR_INVALID, "sandbox: %s: tree too deep", src);
+	if (lstat(src, &st) < 0)
+		return um_fail(err, errno == ENOENT ? UM_ERR_NOTFOUND : UM_ERR_IO,
+			       "sandbox: %s: %s", src, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent *de;
+		DIR *dir;
+		int sub, rc = 0;
+
+		if (clear_entry(dirfd, name, 1, err) < 0)
+			return -1;
+		if (mkdirat(dirfd, name, (st.st_mode & 07777) | 0700) < 0 && errno != EEXIST)
+			return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
+				       strerror(errno));
+		sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", name, strerror(errno));
+		if (do_chown)
+			(void)fchown(sub, uid, gid);
+		dir = opendir(src);
+		if (!dir) {
+			close(sub);
+			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+		}
+		while (rc == 0 && (de = readdir(dir))) {
+			char *child;
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			child = um_xasprintf("%s/%s", src, de->d_name);
+			rc = copy_node(sub, de->d_name, child, uid, gid, do_chown, depth + 1, err);
+			free(child);
+		}
+		closedir(dir);
+		close(sub);
+		return rc;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t len = readlink(src, target, sizeof(target) - 1);
+		if (len < 0)
+			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+		target[len] = '\0';
+		if (clear_entry(dirfd, name, 0, err) < 0)
+			return -1;
+		if (symlinkat(target, dirfd, name) < 0)
+			return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
+				       strerror(errno));
+		if (do_chown)
+			(void)fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		char buf[IO_CHUNK];
+		int in, out, rc = 0;
+		ssize_t n;
+
+		in = open(src, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+		if (clear_entry(dirfd, name, 0, err) < 0) {
+			close(in);
+			return -1;
+		}
+		out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     st.st_mode & 0777);
+		if (out < 0) {
+			close(in);
+			return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
+				       strerror(errno));
+		}
+		while ((n = read(in, buf, sizeof(buf))) != 0) {
+			const char *p = buf;
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				rc = um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src,
+					     strerror(errno));
+				break;
+			}
+			while (n > 0) {
+				ssize_t w = write(out, p, (size_t)n);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0) {
+					rc = um_fail(err, UM_ERR_IO, "sandbox: writing %s: %s",
+						     name, strerror(errno));
+					break;
+				}
+				p += w;
+				n -= w;
+			}
+			if (rc)
+				break;
+		}
+		if (rc == 0) {
+			if (do_chown)
+				(void)fchown(out, uid, gid);
+			(void)fchmod(out, st.st_mode & 07777);
+		}
+		close(in);
+		close(out);
+		return rc;
+	}
+	return um_fail(err, UM_ERR_INVALID, "sandbox: %s: not a file, directory or symlink", src);
+}
+
+int sandbox_copy_in(const sandbox_spec *spec, const char *src, const char *dest_rel,
+		    um_error *err)
+{
+	char *parent_rel, *slash;
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	int drop, fd, rc;
+
+	if (!spec || !spec->work_dir || spec->work_dir[0] != '/' || !is_dir(spec->work_dir))
+		return um_fail(err, UM_ERR_INVALID, "sandbox: copy_in: work_dir \"%s\" is not "
+			       "an existing absolute directory",
+			       spec && spec->work_dir ? spec->work_dir : "(null)");
+	if (!src || src[0] != '/')
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: copy_in: source \"%s\" is not absolute",
+			       src ? src : "(null)");
+	if (!path_clean(dest_rel, 0))
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: copy_in: destination \"%s\" must be relative, without . "
+			       "or .. components",
+			       dest_rel ? dest_rel : "(null)");
+	host_ids(spec, &uid, &gid, &drop);
+	parent_rel = um_xstrdup(dest_rel);
+	slash = strrchr(parent_rel, '/');
+	if (slash) {
+		*slash = '\0';
+		name = dest_rel + (slash - parent_rel) + 1;
+		fd = open_beneath(spec->work_dir, parent_rel, 1, uid, gid, drop, err);
+	} else {
+		name = dest_rel;
+		fd = open_beneath(spec->work_dir, "", 1, uid, gid, drop, err);
+	}
+	free(parent_rel);
+	if (fd < 0)
+		return -1;
+	rc = copy_node(fd, name, src, uid, gid, drop, 0, err);
+	close(fd);
+	return rc;
+}
+
+int sandbox_read_file(const char *dir, const char *rel, size_t max, char **data, size_t *len,
+		      um_error *err)
+{
+	char *parent_rel, *slash, *buf;
+	const char *name;
+	struct stat st;
+	size_t n = 0, cap;
+	int dfd, fd;
+
+	*data = NULL;
+	if (len)
+		*len = 0;
+	if (!dir || dir[0] != '/')
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: read: directory \"%s\" is not absolute",
+			       dir ? dir : "(null)");
+	if (!path_clean(rel, 0))
+		return um_fail(err, UM_ERR_INVALID,
+			       "sandbox: read: \"%s\" must be relative, without . or .. components",
+			       rel ? rel : "(null)");
+	parent_rel = um_xstrdup(rel);
+	slash = strrchr(parent_rel, '/');
+	if (slash)
+		*slash = '\0';
+	name = slash ? rel + (slash - parent_rel) + 1 : rel;
+	dfd = open_beneath(dir, slash ? parent_rel : "", 0, 0, 0, 0, err);
+	free(parent_rel);
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return um_fail(err, UM_ERR_NOTFOUND, "sandbox: %s/%s does not exist", dir,
+				       rel);
+		return um_fail(err, UM_ERR_IO, "sandbox: %s/%s: %s%s", dir, rel, strerror(errno),
+			       errno == ELOOP ? " (a symlink; not followed)" : "");
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return um_fail(err, UM_ERR_IO, "sandbox: %s/%s is not a regular file", dir, rel);
+	}
+	if ((uint64_t)st.st_size > (uint64_t)max) {
+		close(fd);
+		return um_fail(err, UM_ERR_INVALID, "sandbox: %s/%s is %lld bytes (limit %zu)", dir,
+			       rel, (long long)st.st_size, max);
+	}
+	cap = (size_t)st.st_size + 1;
+	buf = um_xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap)
+			um_xgrow((void **)&buf, &cap, n + 4097, 1);
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			free(buf);
+			return um_fail(err, UM_ERR_IO, "sandbox: %s/%s: %s", dir, rel, strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			close(fd);
+			free(buf);
+			return um_fail(err, UM_ERR_INVALID, "sandbox: %s/%s grew past %zu bytes",
+				       dir, rel, max);
+		}
+	}
+	close(fd);
+	buf[n] = '\0';
+	*data = buf;
+	if (len)
+		*len = n;
+	return 0;
+}

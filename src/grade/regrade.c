@@ -1,0 +1,320 @@
+/*
+ * regrade.c - re-grading from stored transcripts (see regrade.h).
+ */
+#include "grade/regrade.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grade/grade.h"
+#include "load/models.h"
+#include "load/plan.h"
+#include "exec/provider.h"
+#include "grade/swe_grade.h"
+#include "load/task.h"
+#include "base/util.h"
+
+#define MAX_LOGGED 100
+
+static void note(um_regrade *r, const um_attempt_rec *a, const char *field, const char *stored,
+		 const char *now)
+{
+	r->mismatches++;
+	if (r->mismatches <= MAX_LOGGED)
+		um_buf_printf(&r->log, "attempt %s (%s, item %s, sample %d): %s: stored '%s', "
+				       "recomputed '%s'\n",
+			      a->attempt_id, a->system, a->item_id, a->sample, field,
+			      stored ? stored : "(null)", now ? now : "(null)");
+}
+
+static const um_item_rec *find_item(const um_run_data *d, const char *id)
+{
+	size_t lo = 0, hi = d->n_items;
+
+	while (lo < hi) { /* items are ordered by item_id */
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->items[mid].item_id, id);
+		if (c == 0)
+			return &d->items[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int sys_index(const um_run_data *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_systems; i++)
+		if (!strcmp(d->systems[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Every 2xx response of the attempt, in order: each that parses is summed
+ * (an agent's turns), and the last one's text must be the stored answer. */
+static void check_transcript(um_regrade *r, sqlite3_stmt *q, const um_run_data *d,
+			     const um_attempt_rec *a, int si)
+{
+	um_provider prov = UM_PROV_OPENAI;
+	int64_t tin = 0, tout = 0;
+	char *last = NULL, stored[48], now[48];
+	int parsed = 0, rc;
+
+	if (a->n_calls == 0)
+		return; /* oracle / predictions: no model was called */
+	if (si >= 0 && !strcmp(d->systems[si].provider, "anthropic"))
+		prov = UM_PROV_ANTHROPIC;
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, d->run.run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->attempt_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(q, 0);
+		int n = sqlite3_column_bytes(q, 0);
+		um_completion c;
+		um_error perr = {0};
+
+		memset(&c, 0, sizeof(c));
+		if (b && provider_parse(prov, b, (size_t)n, &c, &perr) == 0) {
+			parsed++;
+			tin += c.tokens_in;
+			tout += c.tokens_out;
+			free(last);
+			last = um_xstrdup(c.content ? c.content : "");
+		}
+		completion_release(&c);
+	}
+	if (!parsed) {
+		note(r, a, "transcript", "a parseable 2xx response", "none recorded");
+		return;
+	}
+	r->transcripts++;
+	if (!um_streq(last, a->response_text ? a->response_text : ""))
+		note(r, a, "response_text", a->response_text, last);
+	if (tin != a->tokens_in || tout != a->tokens_out) {
+		snprintf(stored, sizeof(stored), "%lld/%lld", (long long)a->tokens_in,
+			 (long long)a->tokens_out);
+		snprintf(now, sizeof(now), "%lld/%lld", (long long)tin, (long long)tout);
+		note(r, a, "tokens in/out", stored, now);
+	}
+	free(last);
+}
+
+/* Agentic attempts: the verdict again, from the stored verifier output and
+ * the attempt's details (no command is run). -1 when it cannot be derived. */
+static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
+			 const um_attempt_rec *a, json_t *dj, um_error *err)
+{
+	const char *kind = json_string_value(json_object_get(dj, "verdict"));
+	um_tool_step *steps = NULL, *ver = NULL, *parser = NULL;
+	size_t n = 0, i;
+	int out = 0;
+
+	if (um_streq(kind, "reward_file")) {
+		json_t *rw = json_object_get(dj, "reward");
+		return json_is_number(rw) && json_number_value(rw) >= 1.0;
+	}
+	if (!st || store_load_tool_steps(st, d->run.run_id, a->attempt_id, &steps, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char h[65];
+		um_sha256 sh;
+
+		/* each command's output must still hash to what was recorded */
+		um_sha256_init(&sh);
+		um_sha256_update(&sh, steps[i].out ? steps[i].out : "", steps[i].out_len);
+		um_sha256_update(&sh, steps[i].err ? steps[i].err : "", steps[i].err_len);
+		um_sha256_final_hex(&sh, h);
+		if (steps[i].output_sha256[0] && strcmp(h, steps[i].output_sha256) != 0) {
+			char what[64];
+			snprintf(what, sizeof(what), "tool step %d (%s) output_sha256", steps[i].seq,
+				 steps[i].tool ? steps[i].tool : "?");
+			note(r, a, what, steps[i].output_sha256, h);
+		}
+		if (um_streq(steps[i].tool, "verifier"))
+			ver = &steps[i];
+		if (um_streq(steps[i].tool, "log_parser"))
+			parser = &steps[i];
+	}
+	if (um_streq(kind, "swe_tests")) {
+		const json_t *f2p = json_object_get(dj, "fail_to_pass_names");
+		const json_t *p2p = json_object_get(dj, "pass_to_pass_names");
+		const char *fmt_name = json_string_value(json_object_get(dj, "log_parser"));
+		const char *match = json_string_value(
+			json_object_get(json_object_get(dj, "rules"), "test_name_match"));
+		swe_log_format fmt;
+		swe_results res;
+		swe_resolution reso;
+		swe_name_list l1, l2;
+		char **n1, **n2;
+		size_t k;
+
+		if (!json_is_string(json_object_get(dj, "patch_strategy")) || !ver || ver->timed_out) {
+			out = 0;
+			goto done;
+		}
+		if (!json_is_array(f2p) || !json_is_array(p2p) || !fmt_name ||
+		    swe_log_format_parse(fmt_name, &fmt, err) < 0) {
+			out = -1;
+			goto done;
+		}
+		if (fmt == SWE_LOG_COMMAND) {
+			if (!parser || swe_parse_log(fmt, parser->out ? parser->out : "", parser->out_len,
+						     &res, err) < 0) {
+				swe_results_release(&res);
+				out = -1;
+				goto done;
+			}
+		} else {
+			um_buf log;
+			um_buf_init(&log, 0);
+			um_buf_append(&log, ver->out ? ver->out : "", ver->out_len);
+			um_buf_putc(&log, '\n');
+			um_buf_append(&log, ver->err ? ver->err : "", ver->err_len);
+			swe_parse_log(fmt, um_buf_str(&log), log.len, &res, err);
+			um_buf_release(&log);
+		}
+		n1 = um_xcalloc(json_array_size(f2p) + 1, sizeof(char *));
+		n2 = um_xcalloc(json_array_size(p2p) + 1, sizeof(char *));
+		for (k = 0; k < json_array_size(f2p); k++)
+			n1[k] = (char *)json_string_value(json_array_get(f2p, k));
+		for (k = 0; k < json_array_size(p2p); k++)
+			n2[k] = (char *)json_string_value(json_array_get(p2p, k));
+		l1.names = n1;
+		l1.n = json_array_size(f2p);
+		l2.names = n2;
+		l2.n = json_array_size(p2p);
+		out = swe_resolve(&res, &l1, &l2,
+				  um_streq(match, "whitespace") ? SWE_MATCH_WHITESPACE
+								: SWE_MATCH_EXACT,
+				  &reso);
+		swe_resolution_release(&reso);
+		swe_results_release(&res);
+		free(n1);
+		free(n2);
+		goto done;
+	}
+	if (!ver) {
+		out = -1;
+		goto done;
+	}
+	if (um_streq(kind, "pytest"))
+		out = !ver->timed_out && task_pytest_passed(ver->out ? ver->out : "");
+	else
+		out = !ver->timed_out && ver->has_exit && ver->exit_code == 0;
+done:
+	store_tool_steps_free(steps, n);
+	return out;
+}
+
+int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
+		um_error *err)
+{
+	const char *labels = sc->labels ? sc->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	sqlite3_stmt *q = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	um_buf_init(&out->log, 0);
+	out->n_systems = d->n_systems;
+	out->systems = um_xcalloc(d->n_systems ? d->n_systems : 1, sizeof(um_regrade_sys));
+	for (i = 0; i < d->n_systems; i++)
+		out->systems[i].name = um_xstrdup(d->systems[i].name);
+	if (st && sqlite3_prepare_v2(store_db(st),
+				     "SELECT response_body FROM calls WHERE run_id = ?1 AND "
+				     "attempt_id = ?2 AND http_status BETWEEN 200 AND 299 "
+				     "ORDER BY id",
+				     -1, &q, NULL) != SQLITE_OK)
+		return um_fail(err, UM_ERR_DB, "cannot read transcripts: %s",
+			       sqlite3_errmsg(store_db(st)));
+	for (i = 0; i < d->n_attempts; i++) {
+		const um_attempt_rec *a = &d->attempts[i];
+		const um_item_rec *it = find_item(d, a->item_id);
+		int si = sys_index(d, a->system), perm[UM_MAX_CHOICES], n = 0;
+		um_mcq_grade g;
+		char sc_stored[8], sc_now[8];
+
+		if (a->status != UM_ATT_DONE)
+			continue;
+		out->checked++;
+		if (a->detail_json) {
+			/* an agentic attempt: transcript, then the verdict again */
+			json_t *dj = json_loads(a->detail_json, 0, NULL);
+			int v;
+			um_error verr = {0};
+
+			if (q)
+				check_transcript(out, q, d, a, si);
+			v = dj ? agent_verdict(out, st, d, a, dj, &verr) : -1;
+			if (dj)
+				json_decref(dj);
+			if (v < 0) {
+				note(out, a, "verdict", "derivable from the stored transcript",
+				     verr.msg[0] ? verr.msg : "not derivable");
+			} else {
+				if (si >= 0) {
+					um_regrade_sys *rs = &out->systems[si];
+					rs->graded++;
+					rs->correct_stored += a->score == 1;
+					rs->correct_new += v == 1;
+					rs->changed += v != a->score;
+				}
+				if (v != a->score) {
+					snprintf(sc_stored, sizeof(sc_stored), "%d", a->score);
+					snprintf(sc_now, sizeof(sc_now), "%d", v);
+					note(out, a, "score", sc_stored, sc_now);
+				}
+			}
+			continue;
+		}
+		if (sc->extract.code == NULL)
+			continue; /* not an mcq scaffold */
+		if (!it) {
+			note(out, a, "item", a->item_id, "no such item in the run");
+			continue;
+		}
+		if (plan_perm_from_string(a->perm, perm, UM_MAX_CHOICES, &n) < 0) {
+			note(out, a, "perm", a->perm, "not a permutation");
+			continue;
+		}
+		if (q)
+			check_transcript(out, q, d, a, si);
+		if (grade_mcq(&sc->extract, labels, perm, n, it->correct, a->response_text, &g,
+			      err) < 0) {
+			sqlite3_finalize(q);
+			return -1;
+		}
+		if (si >= 0) {
+			um_regrade_sys *rs = &out->systems[si];
+			rs->graded++;
+			rs->correct_stored += a->score == 1;
+			rs->correct_new += g.score == 1;
+			rs->changed += g.score != a->score;
+		}
+		if (!um_streq(g.found ? g.extracted : NULL, a->extracted))
+			note(out, a, "extracted", a->extracted, g.found ? g.extracted : NULL);
+		if (g.score != a->score) {
+			snprintf(sc_stored, sizeof(sc_stored), "%d", a->score);
+			snprintf(sc_now, sizeof(sc_now), "%d", g.score);
+			note(out, a, "score", sc_stored, sc_now);
+		}
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+void regrade_release(um_regrade *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_systems; i++)
+		free(r->systems[i].name);
+	free(r->systems);
+	um_buf_release(&r->log);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,46 @@
+/*
+ * regrade.h - re-grade a stored run without calling any model.
+ *
+ * Two uses: verification (`umpire verify BUNDLE`) re-derives every graded
+ * attempt from its recorded transcript - the response body of the call that
+ * ended it is parsed again, its text must equal the stored answer text, and
+ * the scaffold's extractor must give the stored extraction and score - and
+ * re-scoring (`umpire rescore`) applies another scaffold's extractor to the
+ * stored answers to show how each system's score moves.
+ */
+#ifndef UMPIRE_REGRADE_H
+#define UMPIRE_REGRADE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "load/scaffold.h"
+#include "store/store.h"
+
+typedef struct um_regrade_sys {
+	char *name;
+	size_t graded;            /* attempts with status done */
+	size_t correct_stored;
+	size_t correct_new;
+	size_t changed;           /* attempts whose score changed */
+} um_regrade_sys;
+
+typedef struct um_regrade {
+	size_t checked;           /* attempts re-graded */
+	size_t mismatches;        /* differences found (verification) */
+	size_t transcripts;       /* attempts whose transcript was re-parsed */
+	um_regrade_sys *systems;  /* in d->systems order */
+	size_t n_systems;
+	um_buf log;               /* one line per difference (first 100) */
+} um_regrade;
+
+/* Re-grade every done attempt of d with scaffold sc. With st non-NULL the
+ * transcripts (calls.response_body) are re-parsed too. Differences are
+ * counted and logged, not errors; -1 only for failures to do the work. */
+int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
+		um_error *err);
+void regrade_release(um_regrade *r);
+
+#endif

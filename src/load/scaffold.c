@@ -1,0 +1,888 @@
+/*
+ * scaffold.c - loading the neutral scaffold, rendering its {{var}} templates
+ * and extracting answers with its PCRE2 extractor.
+ *
+ * Templates are plain text with `{{name}}` (or `{{ name }}`) tags and no
+ * logic or escapes. A `{{` that does not open a well-formed tag is an error,
+ * so a typo never reaches a model as literal braces. Every template is
+ * checked against the documented variable set when the file is loaded; the
+ * error points at the `{{` itself when its position in the file can be
+ * proven (literal block scalars, single-line scalars), else at the scalar.
+ * Values are inserted verbatim and never rescanned, so a question that
+ * contains `{{` is sent as it is.
+ *
+ * The extractor is compiled once at load (UTF-8 mode, invalid UTF-8 in a
+ * model's reply simply does not match) and run with a match limit, so a
+ * pathological pattern on a long reply fails with an error instead of
+ * hanging a run.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "load/scaffold.h"
+
+#include <assert.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/util.h"
+#include "load/yml.h"
+
+#define SCAFFOLD_DEFAULT_LABELS "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define SCAFFOLD_DEFAULT_CHOICE_FORMAT "({{label}}) {{text}}"
+#define SCAFFOLD_MAX_MESSAGES 64
+#define SCAFFOLD_MATCH_LIMIT 10000000u
+#define TMPL_NAME_MAX 64
+
+static const char *const scaffold_top_keys[] = {
+	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
+	"tools", "limits", NULL,
+};
+static const char *const scaffold_msg_keys[] = {"role", "content", NULL};
+static const char *const scaffold_extract_keys[] = {"pattern", "occurrence", "normalize", NULL};
+static const char *const scaffold_kinds[] = {"mcq", "agent", NULL};
+static const char *const scaffold_agent_top_forbidden[] = {"labels", "choice_format", "extract",
+							    NULL};
+static const char *const scaffold_tools_keys[] = {"bash", "submit", NULL};
+static const char *const scaffold_bash_keys[] = {"description", "output_limit_bytes", "timeout_s",
+						 NULL};
+static const char *const scaffold_submit_keys[] = {"description", NULL};
+static const char *const scaffold_limit_keys[] = {"turns", "total_tokens", "cost_usd", "wall_s",
+						  NULL};
+/* Variables of an agent scaffold's messages. */
+static const char *const scaffold_agent_vars[] = {
+	"instruction", "task_id", "category", "difficulty", "sample", NULL,
+};
+static const char *const scaffold_roles[] = {"system", "user", "assistant", NULL};
+static const char *const scaffold_occurrences[] = {"first", "last", NULL};
+static const char *const scaffold_normalizers[] = {"none", "upper", "strip_upper", NULL};
+
+/* The documented message variables; A..Z are accepted in addition. */
+static const char *const scaffold_msg_vars[] = {
+	"question", "choices", "labels", "label_list", "category", "subcategory", "item_id",
+	"sample", NULL,
+};
+static const char *const scaffold_choice_vars[] = {"label", "text", NULL};
+
+/* ---- templates ---------------------------------------------------------- */
+
+static int tmpl_name_char(char c, int first)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')
+		return 1;
+	return !first && c >= '0' && c <= '9';
+}
+
+/* Find the next tag at or after *pos. Returns 1 with the tag's byte range
+ * [*start, *end) and its name, 0 when there is none, -1 when the `{{` at
+ * *start does not open a well-formed tag. */
+static int tmpl_next(const char *t, size_t *pos, size_t *start, size_t *end, const char **name,
+		     size_t *name_len)
+{
+	const char *open = strstr(t + *pos, "{{");
+	const char *p, *n;
+
+	if (!open)
+		return 0;
+	*start = (size_t)(open - t);
+	p = open + 2;
+	while (*p == ' ')
+		p++;
+	n = p;
+	while (tmpl_name_char(*p, p == n))
+		p++;
+	*name = n;
+	*name_len = (size_t)(p - n);
+	while (*p == ' ')
+		p++;
+	if (*name_len == 0 || *name_len >= TMPL_NAME_MAX || p[0] != '}' || p[1] != '}')
+		return -1;
+	*end = (size_t)(p + 2 - t);
+	*pos = *end;
+	return 1;
+}
+
+static int tmpl_allowed(const char *name, size_t len, const char *const *allowed, int letters)
+{
+	int i;
+
+	if (letters && len == 1 && name[0] >= 'A' && name[0] <= 'Z')
+		return 1;
+	for (i = 0; allowed[i]; i++)
+		if (strlen(allowed[i]) == len && memcmp(allowed[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+void um_vars_set(um_vars *v, const char *name, const char *value)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++) {
+		if (strcmp(v->names[i], name) == 0) {
+			v->values[i] = value;
+			return;
+		}
+	}
+	assert(v->n < (int)UM_ARRAY_LEN(v->names));
+	if (v->n >= (int)UM_ARRAY_LEN(v->names))
+		return;
+	v->names[v->n] = name;
+	v->values[v->n] = value;
+	v->n++;
+}
+
+static const char *vars_get(const um_vars *v, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; v && i < v->n; i++)
+		if (strlen(v->names[i]) == len && memcmp(v->names[i], name, len) == 0)
+			return v->values[i] ? v->values[i] : "";
+	return NULL;
+}
+
+int scaffold_render_text(const char *tmpl, const um_vars *vars, char **out, um_error *err)
+{
+	um_buf b = UM_BUF_INIT;
+	size_t pos = 0, done = 0, start = 0, end = 0, nlen = 0;
+	const char *name = NULL, *val;
+	int rc;
+
+	um_buf_init(&b, 0);
+	while ((rc = tmpl_next(tmpl, &pos, &start, &end, &name, &nlen)) != 0) {
+		if (rc < 0) {
+			um_buf_release(&b);
+			return um_fail(err, UM_ERR_INVALID,
+				       "malformed template tag at offset %zu: '{{' must open "
+				       "{{name}}",
+				       start);
+		}
+		val = vars_get(vars, name, nlen);
+		if (!val) {
+			um_buf_release(&b);
+			return um_fail(err, UM_ERR_INVALID, "template variable '%.*s' has no value",
+				       (int)nlen, name);
+		}
+		um_buf_append(&b, tmpl + done, start - done);
+		um_buf_puts(&b, val);
+		done = end;
+	}
+	um_buf_puts(&b, tmpl + done);
+	*out = um_buf_detach(&b);
+	return 0;
+}
+
+json_t *scaffold_render_messages(const um_scaffold *s, const um_vars *vars, um_error *err)
+{
+	json_t *arr = json_array();
+	int i;
+
+	for (i = 0; i < s->n_messages; i++) {
+		char *text = NULL;
+		json_t *content;
+
+		if (scaffold_render_text(s->messages[i].content, vars, &text, err) < 0) {
+			um_error_prefix(err, "%s: message %d (%s)", s->path ? s->path : "scaffold",
+					i + 1, s->messages[i].role);
+			json_decref(arr);
+			return NULL;
+		}
+		content = json_string(text);
+		free(text);
+		if (!content) {
+			um_fail(err, UM_ERR_INVALID,
+				"%s: message %d: the rendered text is not valid UTF-8",
+				s->path ? s->path : "scaffold", i + 1);
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:o}", "role", s->messages[i].role, "content", content));
+	}
+	return arr;
+}
+
+/* ---- the variables of one multiple-choice prompt ------------------------ */
+
+int scaffold_mcq_vars(const um_scaffold *s, const char *question, const char *const *choices, int n,
+		      const char *category, const char *subcategory, const char *item_id,
+		      int sample, um_mcq_vars *out, um_error *err)
+{
+	um_buf b = UM_BUF_INIT;
+	int nl = (int)strlen(s->labels);
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (n < 1 || n > nl || n > 26)
+		return um_fail(err, UM_ERR_INVALID,
+			       "item '%s' has %d choices; the scaffold %s has %d labels",
+			       item_id ? item_id : "?", n, s->name ? s->name : "", nl);
+	memcpy(out->labels, s->labels, (size_t)n);
+	out->labels[n] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t at = strlen(out->label_list);
+
+		snprintf(out->label_list + at, sizeof(out->label_list) - at, "%s%c", i ? ", " : "",
+			 s->labels[i]);
+		out->label_name[i][0] = s->labels[i];
+		out->label_name[i][1] = '\0';
+	}
+	snprintf(out->sample, sizeof(out->sample), "%d", sample);
+
+	um_buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		um_vars cv = {.n = 0};
+		char *line = NULL;
+
+		um_vars_set(&cv, "label", out->label_name[i]);
+		um_vars_set(&cv, "text", choices[i] ? choices[i] : "");
+		if (scaffold_render_text(s->choice_format, &cv, &line, err) < 0) {
+			um_buf_release(&b);
+			return -1;
+		}
+		if (i)
+			um_buf_putc(&b, '\n');
+		um_buf_puts(&b, line);
+		free(line);
+	}
+	out->choices = um_buf_detach(&b);
+
+	um_vars_set(&out->vars, "question", question ? question : "");
+	um_vars_set(&out->vars, "choices", out->choices);
+	um_vars_set(&out->vars, "labels", out->labels);
+	um_vars_set(&out->vars, "label_list", out->label_list);
+	um_vars_set(&out->vars, "category", category ? category : "");
+	um_vars_set(&out->vars, "subcategory", subcategory ? subcategory : "");
+	um_vars_set(&out->vars, "item_id", item_id ? item_id : "");
+	um_vars_set(&out->vars, "sample", out->sample);
+	for (i = 0; i < n; i++)
+		um_vars_set(&out->vars, out->label_name[i], choices[i] ? choices[i] : "");
+	return 0;
+}
+
+void scaffold_mcq_vars_release(um_mcq_vars *v)
+{
+	free(v->choices);
+	memset(v, 0, sizeof(*v));
+}
+
+/* ---- the extractor ------------------------------------------------------ */
+
+/* Compile; on failure fill msg and *offset and return -1. */
+static int extractor_compile_raw(um_extractor *x, char *msg, size_t msg_size, size_t *offset)
+{
+	int code = 0;
+	PCRE2_SIZE off = 0;
+	pcre2_code *re;
+
+	re = pcre2_compile((PCRE2_SPTR)x->pattern, PCRE2_ZERO_TERMINATED,
+			   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+	if (!re) {
+		if (pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, msg_size) < 0)
+			snprintf(msg, msg_size, "PCRE2 error %d", code);
+		*offset = (size_t)off;
+		return -1;
+	}
+	x->code = re;
+	return 0;
+}
+
+int extractor_compile(um_extractor *x, um_error *err)
+{
+	char msg[256];
+	size_t off = 0;
+
+	if (!x->pattern)
+		return um_fail(err, UM_ERR_INVALID, "extractor has no pattern");
+	extractor_release(x);
+	if (extractor_compile_raw(x, msg, sizeof(msg), &off) < 0)
+		return um_fail(err, UM_ERR_INVALID,
+			       "invalid regular expression '%s': %s at offset %zu", x->pattern, msg,
+			       off);
+	return 0;
+}
+
+void extractor_release(um_extractor *x)
+{
+	if (x->code)
+		pcre2_code_free((pcre2_code *)x->code);
+	x->code = NULL;
+}
+
+static int ascii_punct_or_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '!' && c <= '/') ||
+	       (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+}
+
+static void normalize_into(um_normalize how, const char *s, size_t len, char *out, size_t size)
+{
+	size_t i, n;
+
+	if (how == UM_NORM_STRIP_UPPER) {
+		while (len && ascii_punct_or_space((unsigned char)s[0])) {
+			s++;
+			len--;
+		}
+		while (len && ascii_punct_or_space((unsigned char)s[len - 1]))
+			len--;
+	}
+	n = len < size - 1 ? len : size - 1;
+	/* never cut a UTF-8 sequence in half */
+	if (n < len)
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (how != UM_NORM_NONE && c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		out[i] = c;
+	}
+	out[n] = '\0';
+}
+
+int scaffold_extract(const um_extractor *x, const char *text, char *answer, size_t answer_size,
+		     um_error *err)
+{
+	const pcre2_code *re = x->code;
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	size_t len = strlen(text), off = 0, hit_s = 0, hit_e = 0;
+	uint32_t groups = 0;
+	int found = 0, rc;
+
+	if (answer_size)
+		answer[0] = '\0';
+	if (!re)
+		return um_fail(err, UM_ERR_INTERNAL, "extractor '%s' is not compiled",
+			       x->pattern ? x->pattern : "");
+	if (answer_size == 0)
+		return um_fail(err, UM_ERR_INTERNAL, "no room for the extracted answer");
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mc, SCAFFOLD_MATCH_LIMIT);
+
+	while (off <= len) {
+		PCRE2_SIZE *ov;
+
+		rc = pcre2_match(re, (PCRE2_SPTR)text, len, off, 0, md, mc);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(rc, msg, sizeof(msg));
+			pcre2_match_context_free(mc);
+			pcre2_match_data_free(md);
+			return um_fail(err, UM_ERR_INVALID, "extractor '%s' failed: %s", x->pattern,
+				       (const char *)msg);
+		}
+		ov = pcre2_get_ovector_pointer(md);
+		if (groups == 0) {
+			hit_s = ov[0];
+			hit_e = ov[1];
+			found = 1;
+		} else if (rc > 1 && ov[2] != PCRE2_UNSET) {
+			/* a match whose group 1 did not take part is no answer */
+			hit_s = ov[2];
+			hit_e = ov[3];
+			found = 1;
+		}
+		if (found && x->occurrence == UM_OCC_FIRST)
+			break;
+		if (ov[1] > ov[0]) {
+			off = ov[1];
+		} else {
+			/* empty match: step over one whole character */
+			if (ov[1] >= len)
+				break;
+			off = ov[1] + 1;
+			while (off < len && ((unsigned char)text[off] & 0xC0) == 0x80)
+				off++;
+		}
+	}
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
+	if (!found)
+		return 0;
+	normalize_into(x->normalize, text + hit_s, hit_e - hit_s, answer, answer_size);
+	return 1;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+typedef struct scaffold_ctx {
+	const yml_doc *d;
+	const char *data;
+	size_t len;
+	um_error *err;
+	int agent;              /* kind agent: other variables, no choice labels */
+} scaffold_ctx;
+
+/* Start of 1-based line `line` in the file bytes, or NULL. */
+static const char *file_line(const scaffold_ctx *c, int line, size_t *line_len)
+{
+	const char *p = c->data, *end = c->data + c->len, *nl;
+	int l;
+
+	for (l = 1; l < line; l++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return NULL;
+		p = nl + 1;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	if (*line_len && p[*line_len - 1] == '\r')
+		(*line_len)--;
+	return p;
+}
+
+/* Columns (characters, as libyaml counts them) in the first n bytes of s. */
+static int utf8_cols(const char *s, size_t n)
+{
+	size_t i;
+	int cols = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			cols++;
+	return cols;
+}
+
+/* Byte offset of 1-based column col in a line, or -1. */
+static long col_byte(const char *s, size_t len, int col)
+{
+	size_t i;
+	int cols = 1;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (cols == col)
+			return (long)i;
+		cols++;
+	}
+	return -1;
+}
+
+/* The file position of byte `off` of scalar n's value, when it can be
+ * proven from the file bytes; else the node's own position. */
+static void scalar_pos(const scaffold_ctx *c, const yml_node *n, size_t off, int *line, int *col)
+{
+	const char *v = n->scalar, *nl, *fl;
+	size_t k = 0, bol = 0, i, fl_len = 0, cl_len;
+	long at;
+
+	*line = n->line;
+	*col = n->col;
+	if (!c->data)
+		return;
+	for (i = 0; i < off; i++) {
+		if (v[i] == '\n') {
+			k++;
+			bol = i + 1;
+		}
+	}
+	fl = file_line(c, n->line, &fl_len);
+	if (!fl || (at = col_byte(fl, fl_len, n->col)) < 0)
+		return;
+
+	if (fl[at] == '|') {
+		/* literal block: value line k is file line n->line + 1 + k, minus
+		 * the indentation */
+		nl = strchr(v + bol, '\n');
+		cl_len = nl ? (size_t)(nl - (v + bol)) : strlen(v + bol);
+		fl = file_line(c, n->line + 1 + (int)k, &fl_len);
+		if (!fl || fl_len < cl_len || memcmp(fl + fl_len - cl_len, v + bol, cl_len) != 0)
+			return;
+		*line = n->line + 1 + (int)k;
+		*col = utf8_cols(fl, fl_len - cl_len + (off - bol)) + 1;
+		return;
+	}
+	if (k == 0) {
+		/* one line, plain or quoted: valid only if the bytes agree */
+		size_t skip = (fl[at] == '"' || fl[at] == '\'') ? 1 : 0;
+		size_t from = (size_t)at + skip;
+
+		if (from + off + 2 > fl_len || memcmp(fl + from, v, off + 2) != 0)
+			return;
+		*col = utf8_cols(fl, from + off) + 1;
+	}
+}
+
+/* Check every tag of template node n against the allowed names. */
+static int scaffold_check_tmpl(const scaffold_ctx *c, const yml_node *n, const char *what,
+			       const char *const *allowed, int letters)
+{
+	size_t pos = 0, start = 0, end = 0, nlen = 0;
+	const char *name = NULL;
+	int rc, line, col;
+
+	while ((rc = tmpl_next(n->scalar, &pos, &start, &end, &name, &nlen)) != 0) {
+		if (rc > 0 && tmpl_allowed(name, nlen, allowed, letters))
+			continue;
+		scalar_pos(c, n, start, &line, &col);
+		if (rc < 0)
+			return um_fail_at(c->err, UM_ERR_INVALID, c->d->file, line, col,
+					  "%s: malformed template tag; '{{' must open {{name}} "
+					  "(no escapes)",
+					  what);
+		{
+			um_buf list = UM_BUF_INIT;
+			int i;
+
+			for (i = 0; allowed[i]; i++)
+				um_buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
+			if (letters)
+				um_buf_puts(&list, ", A..Z");
+			rc = um_fail_at(c->err, UM_ERR_INVALID, c->d->file, line, col,
+					"%s: unknown template variable '%.*s' (known: %s)", what,
+					(int)nlen, name, um_buf_str(&list));
+			um_buf_release(&list);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int scaffold_name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int scaffold_read_labels(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_node *n = yml_get(c->d->root, "labels");
+	size_t i, len;
+
+	if (yml_str(c->d, c->d->root, "labels", 0, &s->labels, c->err) < 0)
+		return -1;
+	if (!s->labels) {
+		s->labels = um_xstrdup(SCAFFOLD_DEFAULT_LABELS);
+		return 0;
+	}
+	len = strlen(s->labels);
+	if (len < 2 || len > 26)
+		return yml_fail(c->d, n, UM_ERR_INVALID, c->err,
+				"'labels' must hold 2 to 26 characters, got %zu", len);
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s->labels[i];
+
+		if (ch <= ' ' || ch >= 0x7f || ch == '{' || ch == '}')
+			return yml_fail(c->d, n, UM_ERR_INVALID, c->err,
+					"'labels' must be printable ASCII characters without "
+					"spaces or braces");
+		if (memchr(s->labels, ch, i))
+			return yml_fail(c->d, n, UM_ERR_INVALID, c->err, "'labels' repeats '%c'",
+					ch);
+	}
+	return 0;
+}
+
+static int scaffold_read_messages(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_node *seq = yml_get(c->d->root, "messages");
+	size_t i;
+
+	if (!seq)
+		return yml_fail(c->d, c->d->root, UM_ERR_INVALID, c->err,
+				"missing required key 'messages'");
+	if (yml_expect(c->d, seq, YML_SEQ, "messages", c->err) < 0)
+		return -1;
+	if (seq->n == 0)
+		return yml_fail(c->d, seq, UM_ERR_INVALID, c->err,
+				"'messages' must hold at least one message");
+	if (seq->n > SCAFFOLD_MAX_MESSAGES)
+		return yml_fail(c->d, seq, UM_ERR_INVALID, c->err,
+				"'messages' holds %zu messages; at most %d", seq->n,
+				SCAFFOLD_MAX_MESSAGES);
+	s->messages = um_xcalloc(seq->n, sizeof(*s->messages));
+	for (i = 0; i < seq->n; i++) {
+		const yml_node *m = seq->items[i];
+		um_msg_tmpl *t = &s->messages[i];
+		char what[48];
+		int role = 0;
+
+		s->n_messages = (int)i + 1;
+		snprintf(what, sizeof(what), "messages[%zu]", i);
+		if (yml_check_keys(c->d, m, scaffold_msg_keys, what, c->err) < 0)
+			return -1;
+		if (yml_enum(c->d, m, "role", 1, scaffold_roles, &role, c->err) < 0)
+			return -1;
+		t->role = um_xstrdup(scaffold_roles[role]);
+		if (yml_str(c->d, m, "content", 1, &t->content, c->err) < 0)
+			return -1;
+		snprintf(what, sizeof(what), "messages[%zu].content", i);
+		if (scaffold_check_tmpl(c, yml_get(m, "content"), what,
+					c->agent ? scaffold_agent_vars : scaffold_msg_vars,
+					!c->agent) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int scaffold_read_params(const scaffold_ctx *c, um_scaffold *s)
+{
+	static const char *const reserved[] = {"model", "messages", NULL};
+	const yml_node *p = yml_get(c->d->root, "params");
+	size_t i;
+	int j;
+
+	if (!p)
+		return yml_fail(c->d, c->d->root, UM_ERR_INVALID, c->err,
+				"missing required key 'params' (the sampling parameters to send; "
+				"{} for none)");
+	if (yml_expect(c->d, p, YML_MAP, "params", c->err) < 0)
+		return -1;
+	for (i = 0; i < p->n; i++)
+		for (j = 0; reserved[j]; j++)
+			if (strcmp(p->keys[i]->scalar, reserved[j]) == 0)
+				return yml_fail(c->d, p->keys[i], UM_ERR_INVALID, c->err,
+						"'params' may not set '%s'; the harness sets it",
+						reserved[j]);
+	s->params = yml_to_json(c->d, p, c->err);
+	return s->params ? 0 : -1;
+}
+
+static int scaffold_read_extract(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_node *x = yml_get(c->d->root, "extract");
+	const yml_node *pat;
+	int occ = UM_OCC_LAST, norm = UM_NORM_NONE;
+	char msg[256];
+	size_t off = 0;
+
+	if (!x)
+		return yml_fail(c->d, c->d->root, UM_ERR_INVALID, c->err,
+				"missing required key 'extract'");
+	if (yml_check_keys(c->d, x, scaffold_extract_keys, "extract", c->err) < 0)
+		return -1;
+	if (yml_str(c->d, x, "pattern", 1, &s->extract.pattern, c->err) < 0)
+		return -1;
+	if (yml_enum(c->d, x, "occurrence", 0, scaffold_occurrences, &occ, c->err) < 0)
+		return -1;
+	if (yml_enum(c->d, x, "normalize", 0, scaffold_normalizers, &norm, c->err) < 0)
+		return -1;
+	s->extract.occurrence = (um_occurrence)occ;
+	s->extract.normalize = (um_normalize)norm;
+	pat = yml_get(x, "pattern");
+	if (extractor_compile_raw(&s->extract, msg, sizeof(msg), &off) < 0)
+		return yml_fail(c->d, pat, UM_ERR_INVALID, c->err,
+				"'pattern' is not a valid PCRE2 regular expression: %s at offset "
+				"%zu",
+				msg, off);
+	return 0;
+}
+
+
+/* ---- agent scaffolds ----------------------------------------------------- */
+
+static json_t *tool_def(const char *name, const char *description, json_t *parameters)
+{
+	json_t *t = json_object();
+
+	json_object_set_new(t, "name", json_string(name));
+	json_object_set_new(t, "description", json_string(description));
+	json_object_set_new(t, "parameters", parameters);
+	return t;
+}
+
+static int scaffold_read_agent(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *tools = yml_get(d->root, "tools"), *b, *sub, *lim;
+	um_agent_cfg *a = &s->agent;
+	int64_t v;
+	double usd = 0;
+	size_t i;
+
+	for (i = 0; scaffold_agent_top_forbidden[i]; i++)
+		if (yml_get(d->root, scaffold_agent_top_forbidden[i]))
+			return yml_fail(d, yml_get(d->root, scaffold_agent_top_forbidden[i]),
+					UM_ERR_INVALID, c->err,
+					"'%s' belongs to mcq scaffolds, not kind agent",
+					scaffold_agent_top_forbidden[i]);
+	if (!tools)
+		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
+				"an agent scaffold needs 'tools' (bash and submit)");
+	if (yml_expect(d, tools, YML_MAP, "tools", c->err) < 0 ||
+	    yml_check_keys(d, tools, scaffold_tools_keys, "tools", c->err) < 0)
+		return -1;
+	b = yml_get(tools, "bash");
+	sub = yml_get(tools, "submit");
+	if (!b || !sub)
+		return yml_fail(d, tools, UM_ERR_INVALID, c->err,
+				"'tools' must define both bash and submit");
+	if (yml_expect(d, b, YML_MAP, "tools.bash", c->err) < 0 ||
+	    yml_check_keys(d, b, scaffold_bash_keys, "tools.bash", c->err) < 0 ||
+	    yml_str(d, b, "description", 1, &a->bash_description, c->err) < 0 ||
+	    yml_expect(d, sub, YML_MAP, "tools.submit", c->err) < 0 ||
+	    yml_check_keys(d, sub, scaffold_submit_keys, "tools.submit", c->err) < 0 ||
+	    yml_str(d, sub, "description", 1, &a->submit_description, c->err) < 0)
+		return -1;
+	v = 16384;
+	if (yml_int(d, b, "output_limit_bytes", 0, 256, 64 << 20, &v, c->err) < 0)
+		return -1;
+	a->output_limit_bytes = v;
+	v = 120;
+	if (yml_int(d, b, "timeout_s", 0, 1, 86400, &v, c->err) < 0)
+		return -1;
+	a->command_timeout_s = (int)v;
+	lim = yml_get(d->root, "limits");
+	if (!lim)
+		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
+				"an agent scaffold needs 'limits' (turns, total_tokens, cost_usd, "
+				"wall_s): they are part of identical conditions");
+	if (yml_expect(d, lim, YML_MAP, "limits", c->err) < 0 ||
+	    yml_check_keys(d, lim, scaffold_limit_keys, "limits", c->err) < 0)
+		return -1;
+	if (yml_int(d, lim, "turns", 1, 1, 10000, &v, c->err) < 0)
+		return -1;
+	a->turns = (int)v;
+	if (yml_int(d, lim, "total_tokens", 1, 1, INT64_MAX / 2, &a->total_tokens, c->err) < 0 ||
+	    yml_double(d, lim, "cost_usd", 1, 0, 1e9, &usd, c->err) < 0)
+		return -1;
+	a->cost_micro = llround(usd * 1e6);
+	if (yml_int(d, lim, "wall_s", 1, 1, 7 * 86400, &v, c->err) < 0)
+		return -1;
+	a->wall_s = (int)v;
+	s->tools = json_array();
+	json_array_append_new(
+		s->tools, tool_def("bash", a->bash_description,
+				   json_pack("{s:s, s:{s:{s:s, s:s}}, s:[s], s:b}", "type", "object",
+					     "properties", "command", "type", "string",
+					     "description", "The bash command to run.", "required",
+					     "command", "additionalProperties", 0)));
+	json_array_append_new(s->tools,
+			      tool_def("submit", a->submit_description,
+				       json_pack("{s:s, s:{}, s:b}", "type", "object", "properties",
+						 "additionalProperties", 0)));
+	return 0;
+}
+
+int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaffold **out,
+			 um_error *err)
+{
+	scaffold_ctx c;
+	um_scaffold *s;
+	yml_doc *d;
+	int kind = 0;
+
+	*out = NULL;
+	if (!file)
+		file = "<scaffold>";
+	d = yml_load_buffer(file, data, len, err);
+	if (!d)
+		return -1;
+	c.d = d;
+	c.data = data;
+	c.len = data ? len : 0;
+	c.err = err;
+	c.agent = 0;
+	s = um_xcalloc(1, sizeof(*s));
+	s->path = um_xstrdup(file);
+	s->text = um_xstrndup(data ? data : "", data ? len : 0);
+	um_sha256_hex(data ? data : "", data ? len : 0, s->sha256);
+
+	if (yml_check_schema(d, "scaffold", err) < 0 ||
+	    yml_check_keys(d, d->root, scaffold_top_keys, "scaffold", err) < 0)
+		goto fail;
+	if (yml_str(d, d->root, "name", 1, &s->name, err) < 0)
+		goto fail;
+	if (!scaffold_name_ok(s->name)) {
+		yml_fail(d, yml_get(d->root, "name"), UM_ERR_INVALID, err,
+			 "'name' must match [A-Za-z0-9._-]+, got '%s'", s->name);
+		goto fail;
+	}
+	if (yml_enum(d, d->root, "kind", 1, scaffold_kinds, &kind, err) < 0)
+		goto fail;
+	s->kind = um_xstrdup(scaffold_kinds[kind]);
+	if (!strcmp(s->kind, "agent")) {
+		c.agent = 1;
+		if (scaffold_read_agent(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
+		    scaffold_read_params(&c, s) < 0)
+			goto fail;
+		yml_doc_free(d);
+		*out = s;
+		return 0;
+	}
+	if (yml_get(d->root, "tools") || yml_get(d->root, "limits")) {
+		yml_fail(d, yml_get(d->root, yml_get(d->root, "tools") ? "tools" : "limits"),
+			 UM_ERR_INVALID, err, "'tools' and 'limits' belong to agent scaffolds");
+		goto fail;
+	}
+	if (scaffold_read_labels(&c, s) < 0)
+		goto fail;
+	if (yml_str(d, d->root, "choice_format", 0, &s->choice_format, err) < 0)
+		goto fail;
+	if (s->choice_format) {
+		if (scaffold_check_tmpl(&c, yml_get(d->root, "choice_format"), "choice_format",
+					scaffold_choice_vars, 0) < 0)
+			goto fail;
+	} else {
+		s->choice_format = um_xstrdup(SCAFFOLD_DEFAULT_CHOICE_FORMAT);
+	}
+	if (scaffold_read_messages(&c, s) < 0 || scaffold_read_params(&c, s) < 0 ||
+	    scaffold_read_extract(&c, s) < 0)
+		goto fail;
+	yml_doc_free(d);
+	*out = s;
+	return 0;
+fail:
+	yml_doc_free(d);
+	scaffold_free(s);
+	return -1;
+}
+
+int scaffold_load(const char *path, um_scaffold **out, um_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (um_read_file(path, &data, &len, err) < 0)
+		return -1;
+	rc = scaffold_load_buffer(path, data, len, out, err);
+	free(data);
+	return rc;
+}
+
+void scaffold_free(um_scaffold *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	free(s->path);
+	free(s->name);
+	free(s->kind);
+	for (i = 0; i < s->n_messages; i++) {
+		free(s->messages[i].role);
+		free(s->messages[i].content);
+	}
+	free(s->messages);
+	json_decref(s->params);
+	free(s->labels);
+	free(s->choice_format);
+	extractor_release(&s->extract);
+	free(s->extract.pattern);
+	free(s->agent.bash_description);
+	free(s->agent.submit_description);
+	if (s->tools)
+		json_decref(s->tools);
+	free(s->text);
+	free(s);
+}

@@ -1,0 +1,712 @@
+/*
+ * suite.c - loading a benchmark suite (a suites/ YAML file, schema v1).
+ *
+ * The YAML is read into a marked tree (yml.c) and walked with its strict
+ * accessors, so every unknown key, wrong type or missing field is reported
+ * as "file:line:col". Paths (scaffold, dataset) are resolved against the
+ * directory of the suite file. The items then come from the YAML itself
+ * (format: inline) or from dataset.c (CSV / JSONL, maybe inside an archive,
+ * with the sha256 pin checked there). Last, rules that span items are
+ * checked: every category is declared, ids are unique, 2..UM_MAX_CHOICES
+ * choices. Errors about an item point at its YAML node, or at its line in
+ * the data file, so a user can go straight to it.
+ *
+ * The format is documented for users in docs/suite.md.
+ */
+#include "load/suite.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "load/dataset.h"
+#include "load/task.h"
+#include "base/util.h"
+#include "load/yml.h"
+
+static const char *const suite_keys[] = {
+	"umpire", "name", "version", "kind", "description", "categories", "scaffold",
+	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", NULL,
+};
+static const char *const swe_rule_keys[] = {"patch_strategies", "fuzz", "test_name_match", NULL};
+static const char *const swe_strategy_names[] = {"git_apply", "git_apply_3way", "patch_fuzz",
+						 NULL};
+static const char *const swe_match_names[] = {"exact", "whitespace", NULL};
+static const char *const dataset_keys[] = {
+	"format", "path", "member", "passphrase", "passphrase_env", "sha256", "fields", "items",
+	NULL,
+};
+static const char *const fields_keys[] = {
+	"id", "question", "correct", "incorrect", "category", "subcategory", NULL,
+};
+static const char *const claim_keys[] = {
+	"system", "value", "source", "benchmark", "note", NULL,
+};
+static const char *const item_keys[] = {
+	"id", "category", "subcategory", "question", "correct", "incorrect", NULL,
+};
+/* In the order of um_data_format. */
+static const char *const format_names[] = {"inline", "csv", "jsonl", NULL};
+
+/* Where each item came from, for messages that span items. */
+typedef struct item_origin {
+	const yml_doc *d;       /* inline: the suite; nodes below are valid */
+	const yml_node **id_node, **cat_node;
+	const char *source;     /* data file: how messages name it */
+	const int *lines;       /* data file: the line of each record */
+} item_origin;
+
+static const yml_node *key_node(const yml_node *m, const char *key)
+{
+	size_t i;
+
+	if (!m || m->kind != YML_MAP)
+		return NULL;
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->keys[i]->scalar, key) == 0)
+			return m->keys[i];
+	return NULL;
+}
+
+/* m[key], which must be there and of the given kind. NULL with err filled. */
+static const yml_node *need_node(const yml_doc *d, const yml_node *m, const char *key,
+				 yml_kind kind, um_error *err)
+{
+	const yml_node *v = yml_get(m, key);
+
+	if (!v) {
+		yml_fail(d, m, UM_ERR_INVALID, err, "missing required key '%s'", key);
+		return NULL;
+	}
+	if (yml_expect(d, v, kind, key, err) < 0)
+		return NULL;
+	return v;
+}
+
+/* m[key] if present and not null, which must then be of the given kind.
+ * Returns 1 (found), 0 (absent) or -1. */
+static int opt_node(const yml_doc *d, const yml_node *m, const char *key, yml_kind kind,
+		    const yml_node **out, um_error *err)
+{
+	const yml_node *v = yml_get(m, key);
+
+	*out = NULL;
+	if (!v || yml_is_null(v))
+		return 0;
+	if (yml_expect(d, v, kind, key, err) < 0)
+		return -1;
+	*out = v;
+	return 1;
+}
+
+/* A string field that must not be empty when present. */
+static int nonempty_str(const yml_doc *d, const yml_node *m, const char *key, int required,
+			char **out, um_error *err)
+{
+	int rc = yml_str(d, m, key, required, out, err);
+
+	if (rc == 1 && (*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;
+		return yml_fail(d, yml_get(m, key), UM_ERR_INVALID, err,
+				"'%s' must not be empty", key);
+	}
+	return rc;
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int parse_seed(const yml_doc *d, const yml_node *root, uint64_t *out, um_error *err)
+{
+	const yml_node *v = yml_get(root, "seed");
+	const char *s;
+	unsigned long long x;
+	char *end;
+
+	if (!v || yml_is_null(v))
+		return 0;
+	s = v->kind == YML_SCALAR ? v->scalar : "";
+	if (v->kind == YML_SCALAR && v->plain && s[0] >= '0' && s[0] <= '9' &&
+	    strspn(s, "0123456789") == strlen(s)) {
+		errno = 0;
+		x = strtoull(s, &end, 10);
+		if (!errno && !*end) {
+			*out = (uint64_t)x;
+			return 0;
+		}
+	}
+	return yml_fail(d, v, UM_ERR_INVALID, err,
+			"'seed' must be an integer between 0 and %llu, got %s%s%s",
+			(unsigned long long)UINT64_MAX, v->kind == YML_SCALAR ? "'" : "",
+			v->kind == YML_SCALAR ? s : yml_kind_name(v),
+			v->kind == YML_SCALAR ? "'" : "");
+}
+
+static int parse_categories(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *c = need_node(d, root, "categories", YML_SEQ, err);
+	size_t i, j;
+
+	if (!c)
+		return -1;
+	if (c->n == 0)
+		return yml_fail(d, c, UM_ERR_INVALID, err,
+				"'categories' must list at least one category");
+	s->categories = um_xcalloc(c->n, sizeof(*s->categories));
+	for (i = 0; i < c->n; i++) {
+		if (yml_node_str(d, c->items[i], "categories item", &s->categories[i], err) < 0)
+			return -1;
+		s->n_categories++;
+		if (!s->categories[i][0])
+			return yml_fail(d, c->items[i], UM_ERR_INVALID, err,
+					"a category name must not be empty");
+		for (j = 0; j < i; j++)
+			if (strcmp(s->categories[j], s->categories[i]) == 0)
+				return yml_fail(d, c->items[i], UM_ERR_INVALID, err,
+						"category '%s' is listed twice (first at %d:%d)",
+						s->categories[i], c->items[j]->line,
+						c->items[j]->col);
+	}
+	return 0;
+}
+
+static int parse_header(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *v;
+	char *scaffold = NULL;
+	int64_t repeats = 1;
+
+	if (nonempty_str(d, root, "name", 1, &s->name, err) < 0)
+		return -1;
+	if (!valid_name(s->name))
+		return yml_fail(d, yml_get(root, "name"), UM_ERR_INVALID, err,
+				"'name' must be letters, digits, '.', '_' or '-', got '%s'",
+				s->name);
+	if (nonempty_str(d, root, "version", 1, &s->version, err) < 0)
+		return -1;
+	if (yml_str(d, root, "kind", 1, &s->kind, err) < 0)
+		return -1;
+	if (strcmp(s->kind, "mcq") != 0 && strcmp(s->kind, "terminal") != 0 &&
+	    strcmp(s->kind, "swe") != 0) {
+		v = yml_get(root, "kind");
+		return yml_fail(d, v, UM_ERR_INVALID, err,
+				"'kind' must be mcq, terminal or swe, got '%s'", s->kind);
+	}
+	if (yml_str(d, root, "description", 0, &s->description, err) < 0)
+		return -1;
+	if (parse_categories(d, root, s, err) < 0)
+		return -1;
+	if (nonempty_str(d, root, "scaffold", 1, &scaffold, err) < 0)
+		return -1;
+	s->scaffold_path = um_path_relative_to(s->path, scaffold);
+	free(scaffold);
+	if (yml_int(d, root, "repeats", 0, 1, 1000, &repeats, err) < 0)
+		return -1;
+	s->repeats = (int)repeats;
+	if (parse_seed(d, root, &s->seed, err) < 0)
+		return -1;
+	s->shuffle = 1;
+	if (yml_bool(d, root, "shuffle", 0, &s->shuffle, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_fields(const yml_doc *d, const yml_node *f, um_dataset_spec *ds, um_error *err)
+{
+	const yml_node *inc;
+	size_t i;
+
+	if (yml_check_keys(d, f, fields_keys, "dataset.fields", err) < 0)
+		return -1;
+	if (nonempty_str(d, f, "id", 0, &ds->f_id, err) < 0 ||
+	    nonempty_str(d, f, "question", 0, &ds->f_question, err) < 0 ||
+	    nonempty_str(d, f, "correct", 0, &ds->f_correct, err) < 0 ||
+	    nonempty_str(d, f, "category", 0, &ds->f_category, err) < 0 ||
+	    nonempty_str(d, f, "subcategory", 0, &ds->f_subcategory, err) < 0)
+		return -1;
+	inc = yml_get(f, "incorrect");
+	if (!inc || yml_is_null(inc))
+		return 0;
+	if (inc->kind == YML_SCALAR)
+		return nonempty_str(d, f, "incorrect", 1, &ds->f_incorrect[ds->n_incorrect++],
+				    err) < 0 ? -1 : 0;
+	if (inc->kind != YML_SEQ)
+		return yml_fail(d, inc, UM_ERR_INVALID, err,
+				"'incorrect' must be a column name or a sequence of them, got %s",
+				yml_kind_name(inc));
+	if (inc->n == 0 || inc->n > UM_MAX_CHOICES - 1)
+		return yml_fail(d, inc, UM_ERR_INVALID, err,
+				"'incorrect' must name 1 to %d columns, got %zu",
+				UM_MAX_CHOICES - 1, inc->n);
+	for (i = 0; i < inc->n; i++) {
+		char *name;
+
+		if (yml_node_str(d, inc->items[i], "incorrect item", &name, err) < 0)
+			return -1;
+		ds->f_incorrect[ds->n_incorrect++] = name;
+		if (!name[0])
+			return yml_fail(d, inc->items[i], UM_ERR_INVALID, err,
+					"a column name must not be empty");
+	}
+	return 0;
+}
+
+static int parse_sha256(const yml_doc *d, const yml_node *ds_node, um_dataset_spec *ds,
+			um_error *err)
+{
+	size_t i;
+	int rc = yml_str(d, ds_node, "sha256", 0, &ds->sha256, err);
+
+	if (rc <= 0)
+		return rc;
+	for (i = 0; ds->sha256[i]; i++) {
+		char c = ds->sha256[i];
+		if (c >= 'A' && c <= 'F')
+			ds->sha256[i] = (char)(c - 'A' + 'a');
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			break;
+	}
+	if (i != 64 || ds->sha256[i])
+		return yml_fail(d, yml_get(ds_node, "sha256"), UM_ERR_INVALID, err,
+				"'sha256' must be 64 hex digits (sha256sum of the data file, or of "
+				"the member for an archive)");
+	return 0;
+}
+
+static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	static const char *const not_inline[] = {
+		"path", "member", "passphrase", "passphrase_env", "sha256", "fields", NULL,
+	};
+	um_dataset_spec *ds = &s->dataset;
+	const yml_node *dn, *f;
+	char *path = NULL;
+	int fmt, i;
+
+	dn = need_node(d, root, "dataset", YML_MAP, err);
+	if (!dn)
+		return -1;
+	ds->yml_line = key_node(root, "dataset")->line;
+	if (yml_check_keys(d, dn, dataset_keys, "dataset", err) < 0)
+		return -1;
+	if (yml_enum(d, dn, "format", 1, format_names, &fmt, err) < 0)
+		return -1;
+	ds->format = (um_data_format)fmt;
+	if (ds->format == UM_DATA_INLINE) {
+		for (i = 0; not_inline[i]; i++)
+			if (key_node(dn, not_inline[i]))
+				return yml_fail(d, key_node(dn, not_inline[i]), UM_ERR_INVALID,
+						err,
+						"'%s' does not apply to format: inline (the items "
+						"are in the suite)", not_inline[i]);
+		dataset_spec_defaults(ds);
+		return need_node(d, dn, "items", YML_SEQ, err) ? 0 : -1;
+	}
+	if (key_node(dn, "items"))
+		return yml_fail(d, key_node(dn, "items"), UM_ERR_INVALID, err,
+				"'items' is only for format: inline");
+	if (nonempty_str(d, dn, "path", 1, &path, err) < 0)
+		return -1;
+	ds->path = um_path_relative_to(s->path, path);
+	free(path);
+	if (nonempty_str(d, dn, "member", 0, &ds->member, err) < 0 ||
+	    nonempty_str(d, dn, "passphrase", 0, &ds->passphrase, err) < 0 ||
+	    nonempty_str(d, dn, "passphrase_env", 0, &ds->passphrase_env, err) < 0)
+		return -1;
+	if (ds->passphrase && ds->passphrase_env)
+		return yml_fail(d, key_node(dn, "passphrase_env"), UM_ERR_INVALID, err,
+				"give 'passphrase' or 'passphrase_env', not both");
+	if ((ds->passphrase || ds->passphrase_env) && !ds->member)
+		return yml_fail(d, key_node(dn, ds->passphrase ? "passphrase" : "passphrase_env"),
+				UM_ERR_INVALID, err,
+				"a passphrase is for an archive: name the data file inside it "
+				"with 'member'");
+	if (parse_sha256(d, dn, ds, err) < 0)
+		return -1;
+	if (opt_node(d, dn, "fields", YML_MAP, &f, err) < 0)
+		return -1;
+	if (f && parse_fields(d, f, ds, err) < 0)
+		return -1;
+	dataset_spec_defaults(ds);
+	return 0;
+}
+
+static int parse_claims(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *c;
+	size_t i;
+
+	if (opt_node(d, root, "claims", YML_SEQ, &c, err) < 0)
+		return -1;
+	if (!c)
+		return 0;
+	s->claims = um_xcalloc(c->n, sizeof(*s->claims));
+	for (i = 0; i < c->n; i++) {
+		const yml_node *m = c->items[i];
+		um_claim *cl = &s->claims[i];
+
+		s->n_claims++;
+		if (yml_check_keys(d, m, claim_keys, "claim", err) < 0 ||
+		    nonempty_str(d, m, "system", 1, &cl->system, err) < 0 ||
+		    yml_double(d, m, "value", 1, 0.0, 100.0, &cl->value, err) < 0 ||
+		    nonempty_str(d, m, "source", 1, &cl->source, err) < 0 ||
+		    nonempty_str(d, m, "benchmark", 0, &cl->benchmark, err) < 0 ||
+		    yml_str(d, m, "note", 0, &cl->note, err) < 0)
+			return -1;
+		if (!cl->benchmark)
+			cl->benchmark = um_xstrdup(s->name);
+	}
+	return 0;
+}
+
+static int is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+static int inline_item(const yml_doc *d, const yml_node *m, um_item *it, um_error *err)
+{
+	const yml_node *inc;
+	size_t i;
+
+	memset(it, 0, sizeof(*it));
+	if (yml_check_keys(d, m, item_keys, "item", err) < 0 ||
+	    nonempty_str(d, m, "id", 1, &it->id, err) < 0 ||
+	    nonempty_str(d, m, "category", 1, &it->category, err) < 0 ||
+	    nonempty_str(d, m, "subcategory", 0, &it->subcategory, err) < 0 ||
+	    nonempty_str(d, m, "question", 1, &it->question, err) < 0 ||
+	    nonempty_str(d, m, "correct", 1, &it->choices[0], err) < 0)
+		return -1;
+	it->n_choices = 1;
+	it->correct = 0;
+	if (is_blank(it->question))
+		return yml_fail(d, yml_get(m, "question"), UM_ERR_INVALID, err,
+				"item '%s': the question is blank", it->id);
+	if (is_blank(it->choices[0]))
+		return yml_fail(d, yml_get(m, "correct"), UM_ERR_INVALID, err,
+				"item '%s': the correct answer is blank", it->id);
+	inc = need_node(d, m, "incorrect", YML_SEQ, err);
+	if (!inc)
+		return -1;
+	if (inc->n + 1 > UM_MAX_CHOICES)
+		return yml_fail(d, inc, UM_ERR_INVALID, err,
+				"item '%s': %zu choices, at most %d are allowed", it->id,
+				inc->n + 1, UM_MAX_CHOICES);
+	for (i = 0; i < inc->n; i++) {
+		char **slot = &it->choices[it->n_choices];
+
+		if (yml_node_str(d, inc->items[i], "incorrect item", slot, err) < 0)
+			return -1;
+		it->n_choices++;
+		if (is_blank(*slot))
+			return yml_fail(d, inc->items[i], UM_ERR_INVALID, err,
+					"item '%s': an incorrect answer is blank", it->id);
+	}
+	if (it->n_choices < 2)
+		return yml_fail(d, inc, UM_ERR_INVALID, err,
+				"item '%s': at least 2 choices are needed (the correct answer and "
+				"one incorrect)", it->id);
+	return 0;
+}
+
+static int load_inline(const yml_doc *d, const yml_node *root, um_suite *s, item_origin *o,
+		       um_error *err)
+{
+	const yml_node *items = yml_get(yml_get(root, "dataset"), "items");
+	size_t i;
+
+	s->items = um_xcalloc(items->n ? items->n : 1, sizeof(*s->items));
+	o->id_node = um_xcalloc(items->n ? items->n : 1, sizeof(*o->id_node));
+	o->cat_node = um_xcalloc(items->n ? items->n : 1, sizeof(*o->cat_node));
+	o->d = d;
+	for (i = 0; i < items->n; i++) {
+		int rc = inline_item(d, items->items[i], &s->items[i], err);
+
+		s->n_items++;
+		if (rc < 0)
+			return -1;
+		o->id_node[i] = yml_get(items->items[i], "id");
+		o->cat_node[i] = yml_get(items->items[i], "category");
+	}
+	return 0;
+}
+
+static void list_categories(const um_suite *s, um_buf *b)
+{
+	int i;
+
+	for (i = 0; i < s->n_categories; i++)
+		um_buf_printf(b, "%s%s", i ? ", " : "", s->categories[i]);
+}
+
+/* Items sorted by id, ties by position, to find duplicates in n log n. */
+typedef struct id_pos {
+	const char *id;
+	size_t pos;
+} id_pos;
+
+static int cmp_id_pos(const void *a, const void *b)
+{
+	const id_pos *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int check_items(const um_suite *s, const item_origin *o, const yml_node *cats,
+		       um_error *err)
+{
+	size_t i, dup = (size_t)-1, first = 0;
+	id_pos *idx;
+	int rc = 0;
+
+	if (s->n_items == 0) {
+		if (o->d)
+			return yml_fail(o->d, yml_get(yml_get(o->d->root, "dataset"), "items"),
+					UM_ERR_INVALID, err, "the dataset has no items");
+		return um_fail_at(err, UM_ERR_INVALID, o->source, 0, 0,
+				  "the dataset has no items");
+	}
+	for (i = 0; i < s->n_items; i++) {
+		const um_item *it = &s->items[i];
+		um_buf list;
+
+		if (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES)
+			return um_fail(err, UM_ERR_INVALID, "item %s: %d choices (allowed: 2..%d)",
+				       it->id, it->n_choices, UM_MAX_CHOICES);
+		if (suite_category_index(s, it->category) >= 0)
+			continue;
+		um_buf_init(&list, 1024);
+		list_categories(s, &list);
+		if (o->d)
+			yml_fail(o->d, o->cat_node[i], UM_ERR_INVALID, err,
+				 "item '%s': category '%s' is not declared in 'categories' (%s)",
+				 it->id, it->category, um_buf_str(&list));
+		else
+			um_fail_at(err, UM_ERR_INVALID, o->source, o->lines[i], 0,
+				   "item %s: category \"%s\" is not declared in the suite's "
+				   "categories (%s:%d:%d: %s)", it->id, it->category,
+				   s->path, cats->line, cats->col, um_buf_str(&list));
+		um_buf_release(&list);
+		return -1;
+	}
+
+	idx = um_xmalloc(s->n_items * sizeof(*idx));
+	for (i = 0; i < s->n_items; i++) {
+		idx[i].id = s->items[i].id;
+		idx[i].pos = i;
+	}
+	qsort(idx, s->n_items, sizeof(*idx), cmp_id_pos);
+	/* Report the repeat met first when reading the file, and the first
+	 * item holding that id (ties sort by position). */
+	for (i = 1; i < s->n_items; i++) {
+		if (strcmp(idx[i].id, idx[i - 1].id) == 0 && idx[i].pos < dup) {
+			size_t k = i - 1;
+			while (k > 0 && strcmp(idx[k - 1].id, idx[i].id) == 0)
+				k--;
+			dup = idx[i].pos;
+			first = idx[k].pos;
+		}
+	}
+	free(idx);
+	if (dup == (size_t)-1)
+		return 0;
+	if (o->d)
+		rc = yml_fail(o->d, o->id_node[dup], UM_ERR_INVALID, err,
+			      "duplicate item id '%s' (first at %d:%d)", s->items[dup].id,
+			      o->id_node[first]->line, o->id_node[first]->col);
+	else
+		rc = um_fail_at(err, UM_ERR_INVALID, o->source, o->lines[dup], 0,
+				"duplicate item id \"%s\" (first on line %d)", s->items[dup].id,
+				o->lines[first]);
+	return rc;
+}
+
+
+static int parse_swe_rules(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *n = yml_get(root, "swe"), *l;
+	int64_t fuzz = 3;
+	int k = 0;
+	size_t i, j;
+
+	s->swe.fuzz = 3;
+	if (!n || yml_is_null(n)) {
+		for (i = 0; i < 3; i++)
+			s->swe.strategies[i] = um_xstrdup(swe_strategy_names[i]);
+		s->swe.n_strategies = 3;
+		return 0;
+	}
+	if (yml_expect(d, n, YML_MAP, "swe", err) < 0 ||
+	    yml_check_keys(d, n, swe_rule_keys, "swe", err) < 0 ||
+	    yml_int(d, n, "fuzz", 0, 0, 10, &fuzz, err) < 0 ||
+	    yml_enum(d, n, "test_name_match", 0, swe_match_names, &k, err) < 0)
+		return -1;
+	s->swe.fuzz = (int)fuzz;
+	s->swe.whitespace_match = k;
+	l = yml_get(n, "patch_strategies");
+	if (!l || yml_is_null(l)) {
+		for (i = 0; i < 3; i++)
+			s->swe.strategies[i] = um_xstrdup(swe_strategy_names[i]);
+		s->swe.n_strategies = 3;
+		return 0;
+	}
+	if (yml_expect(d, l, YML_SEQ, "patch_strategies", err) < 0)
+		return -1;
+	if (l->n == 0 || l->n > 3)
+		return yml_fail(d, l, UM_ERR_INVALID, err,
+				"'patch_strategies' lists 1 to 3 of git_apply, git_apply_3way, "
+				"patch_fuzz");
+	for (i = 0; i < l->n; i++) {
+		char *name = NULL;
+		int ok = 0;
+		if (yml_node_str(d, l->items[i], "patch strategy", &name, err) < 0)
+			return -1;
+		for (j = 0; swe_strategy_names[j]; j++)
+			ok |= !strcmp(name, swe_strategy_names[j]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(name, s->swe.strategies[j]))
+				ok = 0;
+		if (!ok) {
+			yml_fail(d, l->items[i], UM_ERR_INVALID, err,
+				 "patch strategy '%s': want git_apply, git_apply_3way or patch_fuzz, "
+				 "each once",
+				 name);
+			free(name);
+			return -1;
+		}
+		s->swe.strategies[s->swe.n_strategies++] = name;
+	}
+	return 0;
+}
+
+int suite_load(const char *path, um_suite **out, um_error *err)
+{
+	um_suite *s;
+	yml_doc *d = NULL;
+	item_origin o;
+	int *lines = NULL;
+	char *source = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	*out = NULL;
+	memset(&o, 0, sizeof(o));
+	s = um_xcalloc(1, sizeof(*s));
+	s->path = um_xstrdup(path);
+	if (um_read_file(path, &s->text, &len, err) < 0)
+		goto out;
+	um_sha256_hex(s->text, len, s->sha256);
+	d = yml_load_buffer(path, s->text, len, err);
+	if (!d)
+		goto out;
+	if (yml_check_schema(d, "suite", err) < 0 ||
+	    yml_check_keys(d, d->root, suite_keys, "suite", err) < 0 ||
+	    parse_header(d, d->root, s, err) < 0)
+		goto out;
+	if (!strcmp(s->kind, "terminal") || !strcmp(s->kind, "swe")) {
+		if (yml_get(d->root, "dataset")) {
+			yml_fail(d, yml_get(d->root, "dataset"), UM_ERR_INVALID, err,
+				 "a %s suite lists 'tasks', not a 'dataset'", s->kind);
+			goto out;
+		}
+		if (!strcmp(s->kind, "terminal") && yml_get(d->root, "swe")) {
+			yml_fail(d, yml_get(d->root, "swe"), UM_ERR_INVALID, err,
+				 "'swe' belongs to swe suites");
+			goto out;
+		}
+		if ((!strcmp(s->kind, "swe") && parse_swe_rules(d, d->root, s, err) < 0) ||
+		    parse_claims(d, d->root, s, err) < 0 || task_parse_all(d, d->root, s, err) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (yml_get(d->root, "tasks")) {
+		yml_fail(d, yml_get(d->root, "tasks"), UM_ERR_INVALID, err,
+			 "'tasks' belongs to terminal suites; an mcq suite has a 'dataset'");
+		goto out;
+	}
+	if (parse_dataset(d, d->root, s, err) < 0 || parse_claims(d, d->root, s, err) < 0)
+		goto out;
+
+	if (s->dataset.format == UM_DATA_INLINE) {
+		if (load_inline(d, d->root, s, &o, err) < 0)
+			goto out;
+	} else {
+		if (dataset_load_lines(&s->dataset, &s->items, &s->n_items, &lines,
+				       s->dataset_sha256, err) < 0)
+			goto out;
+		source = dataset_source_name(&s->dataset);
+		o.source = source;
+		o.lines = lines;
+	}
+	if (check_items(s, &o, yml_get(d->root, "categories"), err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(o.id_node);
+	free(o.cat_node);
+	free(lines);
+	free(source);
+	yml_doc_free(d);
+	if (rc < 0)
+		suite_free(s);
+	else
+		*out = s;
+	return rc;
+}
+
+void suite_free(um_suite *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	free(s->path);
+	free(s->name);
+	free(s->version);
+	free(s->kind);
+	free(s->description);
+	for (i = 0; i < s->n_categories; i++)
+		free(s->categories[i]);
+	free(s->categories);
+	free(s->scaffold_path);
+	dataset_spec_release(&s->dataset);
+	for (i = 0; i < s->n_claims; i++) {
+		free(s->claims[i].system);
+		free(s->claims[i].benchmark);
+		free(s->claims[i].source);
+		free(s->claims[i].note);
+	}
+	free(s->claims);
+	dataset_items_free(s->items, s->n_items);
+	for (i = 0; i < (int)s->n_tasks; i++)
+		task_release(&s->tasks[i]);
+	for (i = 0; i < s->swe.n_strategies; i++)
+		free(s->swe.strategies[i]);
+	free(s->tasks);
+	free(s->text);
+	free(s);
+}
+
+int suite_category_index(const um_suite *s, const char *category)
+{
+	return s ? um_str_index(s->categories, s->n_categories, category) : -1;
+}

@@ -1,0 +1,145 @@
+/*
+ * suite.h - a benchmark suite: what is asked, of which items, how often,
+ * and what vendors claim about it. Schema v1 is documented in docs/suite.md.
+ *
+ * suite_load() parses and validates the YAML (file:line:col errors), then
+ * loads the dataset through dataset.c and checks its sha256 pin, so a suite
+ * that loads is a suite that can run.
+ */
+#ifndef UMPIRE_SUITE_H
+#define UMPIRE_SUITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+#define UM_MAX_CHOICES 26
+
+/* One multiple-choice item. choices[correct] is the right answer. The
+ * order of choices is the source order (GPQA: correct first); the plan
+ * shuffles per (item, sample) from the suite seed. */
+typedef struct um_item {
+	char *id;           /* stable: Record ID, "id" field, or "row-N" */
+	char *category;     /* High-level domain */
+	char *subcategory;  /* Subdomain; may be NULL */
+	char *question;
+	char *choices[UM_MAX_CHOICES];
+	int n_choices;
+	int correct;        /* index into choices */
+} um_item;
+
+typedef struct um_claim {
+	char *system;       /* a system name from models.yaml, or a label */
+	char *benchmark;    /* what the vendor called it; defaults to suite name */
+	double value;       /* percent, 0..100, as published */
+	char *source;       /* URL or citation */
+	char *note;         /* optional */
+} um_claim;
+
+typedef enum { UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL } um_data_format;
+
+/* How a terminal task's verification decides pass/fail. */
+typedef enum { UM_VERDICT_EXIT_CODE, UM_VERDICT_REWARD_FILE, UM_VERDICT_PYTEST } um_verdict;
+
+/* Repository-repair details of a task (suite kind "swe"; docs/swe.md). */
+typedef struct um_swe_task {
+	char *repo_dir;         /* the repository's files at the base state, or NULL */
+	char *repo_archive;     /* or a tar / tar.gz / tar.zst of it */
+	char *base_commit;      /* to check out (archives), or NULL: HEAD */
+	char *gold_patch;       /* text of the reference fix */
+	char *test_patch;       /* text of the patch that adds the tests, or NULL */
+	char **test_files;      /* or files taken from the gold tree */
+	int n_test_files;
+	char *log_parser;       /* pytest | go_test | go_test_json | jest_json | tap | command */
+	char *log_parser_command;
+	char **fail_to_pass;
+	int n_fail_to_pass;
+	char **pass_to_pass;
+	int n_pass_to_pass;
+} um_swe_task;
+
+/* Suite-wide grading rules of a swe suite. */
+typedef struct um_swe_rules {
+	char *strategies[3];    /* git_apply | git_apply_3way | patch_fuzz, in order */
+	int n_strategies;
+	int fuzz;
+	int whitespace_match;   /* 0: exact test-name matching; 1: whitespace-normalised */
+} um_swe_rules;
+
+/* One terminal task (suite kind "terminal"; format: docs/terminal.md). All
+ * paths are resolved (relative to the suite file) and owned by the suite. */
+typedef struct um_task {
+	char *id;
+	char *category;
+	char *difficulty;       /* may be NULL */
+	char **tags;
+	int n_tags;
+	char *dir;              /* the task directory */
+	char *instruction;      /* the text given to the agent */
+	char *root;             /* NULL: the host's / read-only; else an unpacked root fs */
+	char *image;            /* container image reference, or NULL */
+	char *files_dir;        /* copied into /work before setup, or NULL */
+	char *setup_path;       /* run before the agent, or NULL */
+	char *tests_dir;        /* hidden tests, copied to /tests after the agent stops */
+	char *test_command;
+	um_verdict verdict;
+	char *solution_path;    /* reference solution, or NULL */
+	char *solution;         /* its text (for the simulator and oracle mode), or NULL */
+	int agent_timeout_s, verifier_timeout_s;
+	int memory_mb, cpus, pids;
+	int network;            /* 1: network allowed */
+	char *unsupported;      /* why it cannot run here, or NULL */
+	char sha256[65];        /* of the task's files (instruction, setup, files, tests, solution) */
+	um_swe_task *swe;       /* kind "swe" only */
+} um_task;
+
+typedef struct um_dataset_spec {
+	um_data_format format;
+	char *path;         /* resolved against the suite file's directory; NULL for inline */
+	char *member;       /* path inside an archive; NULL when path is the data file */
+	char *passphrase;   /* zip passphrase, literal (published ones, e.g. GPQA) */
+	char *passphrase_env; /* or: read from this environment variable */
+	char *sha256;       /* pin of the data file's bytes (member bytes for archives); NULL = unpinned */
+	/* column / field names (defaults: GPQA's CSV header names) */
+	char *f_id, *f_question, *f_correct, *f_category, *f_subcategory;
+	char *f_incorrect[UM_MAX_CHOICES - 1];
+	int n_incorrect;
+	int yml_line;       /* where `dataset:` is, for messages */
+} um_dataset_spec;
+
+typedef struct um_suite {
+	char *path;         /* as given */
+	char *name;
+	char *version;
+	char *kind;         /* "mcq" (terminal, swe later) */
+	char *description;
+	char **categories;  /* declared; every item's category must be one */
+	int n_categories;
+	char *scaffold_path; /* resolved against the suite file; may be overridden */
+	int repeats;        /* samples per item per system (default 1) */
+	uint64_t seed;      /* choice shuffling seed (recorded with the run) */
+	int shuffle;        /* 1: shuffle choices per item and sample */
+	um_dataset_spec dataset;
+	um_claim *claims;
+	int n_claims;
+	um_item *items;
+	size_t n_items;
+	um_task *tasks;             /* kinds "terminal" and "swe" */
+	size_t n_tasks;
+	um_swe_rules swe;           /* kind "swe" */
+	char sha256[65];          /* of the suite file bytes */
+	char dataset_sha256[65];  /* of the dataset bytes actually read ("" inline) */
+	char *text;               /* the suite file's bytes (for the store) */
+} um_suite;
+
+/* Load, validate, read the dataset and check the pin. Caller frees with
+ * suite_free. Errors: UM_ERR_SYNTAX / UM_ERR_INVALID (file:line:col),
+ * UM_ERR_IO, UM_ERR_ARCHIVE, UM_ERR_PIN. */
+int suite_load(const char *path, um_suite **out, um_error *err);
+void suite_free(um_suite *s);
+
+/* Index of the category in s->categories, or -1. */
+int suite_category_index(const um_suite *s, const char *category);
+
+#endif

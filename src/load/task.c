@@ -1,0 +1,600 @@
+/*
+ * task.c - terminal tasks: parse, resolve, check, hash (see task.h).
+ */
+#include "load/task.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "base/buf.h"
+#include "base/util.h"
+
+static const char *const task_keys[] = {
+	"id", "dir", "category", "difficulty", "tags", "instruction", "environment", "tests",
+	"test_command", "verdict", "solution", "timeouts", "resources", "network", "unsupported",
+	NULL,
+};
+static const char *const swe_task_keys[] = {
+	"id", "dir", "category", "difficulty", "tags", "environment", "test_command", "timeouts",
+	"resources", "network", "unsupported", "image", "repo", "repo_archive", "base_commit",
+	"problem_statement", "problem_statement_text", "requirements", "interface", "gold_patch",
+	"test_patch", "test_files", "log_parser", "log_parser_command", "fail_to_pass",
+	"pass_to_pass", NULL,
+};
+static const char *const log_parsers[] = {"pytest", "go_test", "go_test_json", "jest_json",
+					  "tap", "command", NULL};
+static const char *const env_keys[] = {"root", "image", "files", "setup", NULL};
+static const char *const timeout_keys[] = {"agent_s", "verifier_s", NULL};
+static const char *const resource_keys[] = {"memory_mb", "cpus", "pids", NULL};
+static const char *const verdict_names[] = {"exit_code", "reward_file", "pytest", NULL};
+static const char *const difficulty_names[] = {"easy", "medium", "hard", "unknown", NULL};
+
+const char *task_verdict_name(um_verdict v)
+{
+	return (unsigned)v < 3 ? verdict_names[v] : "?";
+}
+
+void task_release(um_task *t)
+{
+	int i;
+
+	free(t->id);
+	free(t->category);
+	free(t->difficulty);
+	for (i = 0; i < t->n_tags; i++)
+		free(t->tags[i]);
+	free(t->tags);
+	free(t->dir);
+	free(t->instruction);
+	free(t->root);
+	free(t->image);
+	free(t->files_dir);
+	free(t->setup_path);
+	free(t->tests_dir);
+	free(t->test_command);
+	free(t->solution_path);
+	free(t->solution);
+	free(t->unsupported);
+	if (t->swe) {
+		um_swe_task *w = t->swe;
+		free(w->repo_dir);
+		free(w->repo_archive);
+		free(w->base_commit);
+		free(w->gold_patch);
+		free(w->test_patch);
+		for (i = 0; i < w->n_test_files; i++)
+			free(w->test_files[i]);
+		free(w->test_files);
+		free(w->log_parser);
+		free(w->log_parser_command);
+		for (i = 0; i < w->n_fail_to_pass; i++)
+			free(w->fail_to_pass[i]);
+		free(w->fail_to_pass);
+		for (i = 0; i < w->n_pass_to_pass; i++)
+			free(w->pass_to_pass[i]);
+		free(w->pass_to_pass);
+		free(w);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int hash_tree(um_sha256 *h, const char *root, const char *rel, int depth, um_error *err)
+{
+	char *path = *rel ? um_xasprintf("%s/%s", root, rel) : um_xstrdup(root);
+	DIR *dir;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = -1;
+
+	if (depth > 32) {
+		um_fail(err, UM_ERR_INVALID, "%s: directory tree too deep", path);
+		free(path);
+		return -1;
+	}
+	dir = opendir(path);
+	if (!dir) {
+		um_fail(err, UM_ERR_IO, "%s: cannot read directory: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		um_xgrow((void **)&names, &cap, n + 1, sizeof(char *));
+		names[n++] = um_xstrdup(de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(char *), cmp_str);
+	for (i = 0; i < n; i++) {
+		char *r = *rel ? um_xasprintf("%s/%s", rel, names[i]) : um_xstrdup(names[i]);
+		char *full = um_xasprintf("%s/%s", root, r);
+		struct stat st;
+		int ok = 0;
+
+		if (lstat(full, &st) != 0) {
+			um_fail(err, UM_ERR_IO, "%s: %s", full, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			um_sha256_update(h, "d ", 2);
+			um_sha256_update(h, r, strlen(r) + 1);
+			ok = hash_tree(h, root, r, depth + 1, err) == 0;
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t k = readlink(full, target, sizeof(target) - 1);
+			if (k >= 0) {
+				um_sha256_update(h, "l ", 2);
+				um_sha256_update(h, r, strlen(r) + 1);
+				um_sha256_update(h, target, (size_t)k);
+				ok = 1;
+			} else {
+				um_fail(err, UM_ERR_IO, "%s: %s", full, strerror(errno));
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			char *data = NULL;
+			size_t len = 0;
+			if (um_read_file(full, &data, &len, err) == 0) {
+				char mode = (st.st_mode & 0111) ? 'x' : 'f';
+				um_sha256_update(h, &mode, 1);
+				um_sha256_update(h, " ", 1);
+				um_sha256_update(h, r, strlen(r) + 1);
+				um_sha256_update(h, data, len);
+				free(data);
+				ok = 1;
+			}
+		} else {
+			um_fail(err, UM_ERR_INVALID, "%s: not a regular file, directory or link", full);
+		}
+		free(full);
+		free(r);
+		if (!ok)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(path);
+	return rc;
+}
+
+int task_hash_dir(const char *dir, char out[65], um_error *err)
+{
+	um_sha256 h;
+
+	um_sha256_init(&h);
+	if (hash_tree(&h, dir, "", 0, err) < 0)
+		return -1;
+	um_sha256_final_hex(&h, out);
+	return 0;
+}
+
+/* An optional path inside the task directory; must exist when given. */
+static int task_path(const yml_doc *d, const yml_node *m, const char *key, const char *dir,
+		     int want_dir, const char *dflt, char **out, um_error *err)
+{
+	char *rel = NULL, *full;
+	int given = yml_str(d, m, key, 0, &rel, err);
+
+	if (given < 0)
+		return -1;
+	if (!rel && dflt)
+		rel = um_xstrdup(dflt);
+	if (!rel)
+		return 0;
+	if (rel[0] == '/' || strstr(rel, "..")) {
+		free(rel);
+		return yml_fail(d, yml_get(m, key), UM_ERR_INVALID, err,
+				"'%s' must be a path inside the task directory", key);
+	}
+	full = um_xasprintf("%s/%s", dir, rel);
+	free(rel);
+	if (want_dir ? !is_dir(full) : !is_file(full)) {
+		if (!given) { /* an absent default is fine */
+			free(full);
+			return 0;
+		}
+		yml_fail(d, yml_get(m, key), UM_ERR_INVALID, err, "%s: no such %s", full,
+			 want_dir ? "directory" : "file");
+		free(full);
+		return -1;
+	}
+	*out = full;
+	return 0;
+}
+
+
+/* A list of strings: key -> *out (count in *n). */
+static int str_list(const yml_doc *d, const yml_node *m, const char *key, int required,
+		    char ***out, int *n, um_error *err)
+{
+	const yml_node *l = yml_get(m, key);
+	size_t i;
+
+	if (!l || yml_is_null(l)) {
+		if (required)
+			return yml_fail(d, m, UM_ERR_INVALID, err, "missing required key '%s'", key);
+		return 0;
+	}
+	if (yml_expect(d, l, YML_SEQ, key, err) < 0)
+		return -1;
+	*out = um_xcalloc(l->n ? l->n : 1, sizeof(char *));
+	for (i = 0; i < l->n; i++)
+		if (yml_node_str(d, l->items[i], key, &(*out)[(*n)++], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int read_in_dir(const yml_doc *d, const yml_node *m, const char *key, const char *dir,
+		       char **text, um_error *err)
+{
+	char *path = NULL;
+
+	if (task_path(d, m, key, dir, 0, NULL, &path, err) < 0)
+		return -1;
+	if (!path)
+		return 0;
+	if (um_read_file(path, text, NULL, err) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+
+/* A repository archive is refused whole when any member could land outside
+ * the repository: an absolute path, a ".." component, a link pointing out,
+ * a device. Git bundles are not tar archives and are left to git. */
+static int check_repo_archive(const char *path, um_error *err)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	int r, rc = 0;
+	size_t n = strlen(path);
+
+	if (n > 7 && !strcmp(path + n - 7, ".bundle"))
+		return 0;
+	a = archive_read_new();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		rc = um_fail(err, UM_ERR_ARCHIVE, "%s: not a readable tar archive: %s", path,
+			     archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e), *link = archive_entry_symlink(e);
+		char clean[4096];
+		size_t k;
+		mode_t type = archive_entry_filetype(e);
+
+		snprintf(clean, sizeof(clean), "%s", name ? name : "");
+		/* "./x" and "dir/" are fine: compare without them */
+		k = strlen(clean);
+		while (k > 1 && clean[k - 1] == '/')
+			clean[--k] = '\0';
+		if (!strcmp(clean, ".") || !strcmp(clean, "./"))
+			continue;
+		if (!um_rel_path_safe(um_has_prefix(clean, "./") ? clean + 2 : clean) ||
+		    (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) ||
+		    (link && (link[0] == '/' || strstr(link, "..")))) {
+			rc = um_fail(err, UM_ERR_ARCHIVE,
+				     "%s: unsafe member '%s'%s%s: the repository archive is refused",
+				     path, name ? name : "", link ? " -> " : "", link ? link : "");
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		rc = um_fail(err, UM_ERR_ARCHIVE, "%s: damaged archive: %s", path,
+			     archive_error_string(a));
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+/* The swe part of a task: repository, statement, patches, tests. */
+static int parse_swe(const yml_doc *d, const yml_node *m, um_task *t, um_error *err)
+{
+	um_swe_task *w = um_xcalloc(1, sizeof(*w));
+	char *stmt = NULL, *req = NULL, *iface = NULL;
+	um_buf b;
+	int k = 0;
+
+	t->swe = w;
+	if (task_path(d, m, "repo", t->dir, 1, NULL, &w->repo_dir, err) < 0 ||
+	    task_path(d, m, "repo_archive", t->dir, 0, NULL, &w->repo_archive, err) < 0 ||
+	    yml_str(d, m, "base_commit", 0, &w->base_commit, err) < 0)
+		return -1;
+	if (!w->repo_dir && !w->repo_archive && !t->unsupported && !t->image)
+		return yml_fail(d, m, UM_ERR_INVALID, err,
+				"task %s: give 'repo' (a directory) or 'repo_archive'", t->id);
+	if (w->repo_archive && check_repo_archive(w->repo_archive, err) < 0)
+		return um_error_prefix(err, "task %s", t->id);
+	if (yml_str(d, m, "problem_statement_text", 0, &stmt, err) < 0)
+		return -1;
+	if (!stmt && read_in_dir(d, m, "problem_statement", t->dir, &stmt, err) < 0)
+		return -1;
+	if (!stmt || !*um_trim(stmt)) {
+		free(stmt);
+		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: no problem statement", t->id);
+	}
+	if (read_in_dir(d, m, "requirements", t->dir, &req, err) < 0 ||
+	    read_in_dir(d, m, "interface", t->dir, &iface, err) < 0) {
+		free(stmt);
+		free(req);
+		return -1;
+	}
+	/* SWE-Bench Pro appends requirements and interface to the statement */
+	um_buf_init(&b, 0);
+	um_buf_puts(&b, stmt);
+	if (req && *um_trim(req))
+		um_buf_printf(&b, "\n\nRequirements:\n%s", req);
+	if (iface && *um_trim(iface))
+		um_buf_printf(&b, "\n\nInterface:\n%s", iface);
+	t->instruction = um_buf_detach(&b);
+	free(stmt);
+	free(req);
+	free(iface);
+	if (read_in_dir(d, m, "gold_patch", t->dir, &w->gold_patch, err) < 0 ||
+	    read_in_dir(d, m, "test_patch", t->dir, &w->test_patch, err) < 0 ||
+	    str_list(d, m, "test_files", 0, &w->test_files, &w->n_test_files, err) < 0)
+		return -1;
+	if (!w->gold_patch && !t->unsupported)
+		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: no 'gold_patch'", t->id);
+	if (w->n_test_files && !w->test_patch)
+		return yml_fail(d, yml_get(m, "test_files"), UM_ERR_INVALID, err,
+				"task %s: 'test_files' are taken from the gold tree, which needs "
+				"'test_patch'",
+				t->id);
+	if (yml_enum(d, m, "log_parser", 1, log_parsers, &k, err) < 0)
+		return -1;
+	w->log_parser = um_xstrdup(log_parsers[k]);
+	if (yml_str(d, m, "log_parser_command", 0, &w->log_parser_command, err) < 0)
+		return -1;
+	if (!strcmp(w->log_parser, "command") && !w->log_parser_command)
+		return yml_fail(d, m, UM_ERR_INVALID, err,
+				"task %s: log_parser command needs 'log_parser_command'", t->id);
+	if (str_list(d, m, "fail_to_pass", 1, &w->fail_to_pass, &w->n_fail_to_pass, err) < 0 ||
+	    str_list(d, m, "pass_to_pass", 1, &w->pass_to_pass, &w->n_pass_to_pass, err) < 0)
+		return -1;
+	if (w->n_fail_to_pass == 0)
+		return yml_fail(d, yml_get(m, "fail_to_pass"), UM_ERR_INVALID, err,
+				"task %s: 'fail_to_pass' is empty", t->id);
+	/* the reference solution for oracle mode and the simulator: apply the
+	 * gold patch in the repository */
+	if (w->gold_patch)
+		t->solution = um_xasprintf("git apply <<'UMPIRE_GOLD_PATCH'\n%s%sUMPIRE_GOLD_PATCH\n",
+					   w->gold_patch,
+					   *w->gold_patch && w->gold_patch[strlen(w->gold_patch) - 1] == '\n'
+						   ? ""
+						   : "\n");
+	return 0;
+}
+
+static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um_task *t,
+		      um_error *err)
+{
+	int swe = !strcmp(s->kind, "swe");
+	const yml_node *n;
+	char *rel = NULL;
+	int64_t v;
+	int k;
+
+	if (yml_expect(d, m, YML_MAP, "task", err) < 0 ||
+	    yml_check_keys(d, m, swe ? swe_task_keys : task_keys, "task", err) < 0 ||
+	    yml_str(d, m, "id", 1, &t->id, err) < 0)
+		return -1;
+	if (!*t->id || strspn(t->id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+			       strlen(t->id))
+		return yml_fail(d, yml_get(m, "id"), UM_ERR_INVALID, err,
+				"task id must be letters, digits, '.', '_' or '-', got '%s'", t->id);
+	if (yml_str(d, m, "dir", 1, &rel, err) < 0)
+		return -1;
+	t->dir = um_path_relative_to(s->path, rel);
+	free(rel);
+	if (!is_dir(t->dir))
+		return yml_fail(d, yml_get(m, "dir"), UM_ERR_INVALID, err,
+				"task %s: %s is not a directory", t->id, t->dir);
+	{
+		/* absolute, so the sandbox can bind it whatever the cwd */
+		char *abs = realpath(t->dir, NULL);
+		if (!abs)
+			return yml_fail(d, yml_get(m, "dir"), UM_ERR_INVALID, err,
+					"task %s: cannot resolve %s", t->id, t->dir);
+		free(t->dir);
+		t->dir = um_xstrdup(abs);
+		free(abs);
+	}
+	if (yml_str(d, m, "category", 1, &t->category, err) < 0)
+		return -1;
+	if (um_str_index(s->categories, s->n_categories, t->category) < 0)
+		return yml_fail(d, yml_get(m, "category"), UM_ERR_INVALID, err,
+				"task %s: category '%s' is not one of the suite's categories", t->id,
+				t->category);
+	if (yml_enum(d, m, "difficulty", 0, difficulty_names, &k, err) < 0)
+		return -1;
+	if (yml_get(m, "difficulty"))
+		t->difficulty = um_xstrdup(difficulty_names[k]);
+	if ((n = yml_get(m, "tags")) && !yml_is_null(n)) {
+		size_t i;
+		if (yml_expect(d, n, YML_SEQ, "tags", err) < 0)
+			return -1;
+		t->tags = um_xcalloc(n->n ? n->n : 1, sizeof(char *));
+		for (i = 0; i < n->n; i++)
+			if (yml_node_str(d, n->items[i], "tag", &t->tags[t->n_tags++], err) < 0)
+				return -1;
+	}
+	if (swe) {
+		if (yml_str(d, m, "unsupported", 0, &t->unsupported, err) < 0 ||
+		    yml_str(d, m, "image", 0, &t->image, err) < 0 || parse_swe(d, m, t, err) < 0)
+			return -1;
+	} else if (yml_str(d, m, "instruction", 0, &t->instruction, err) < 0) {
+		return -1;
+	}
+	if (!t->instruction) {
+		char *p = um_xasprintf("%s/instruction.md", t->dir);
+		if (um_read_file(p, &t->instruction, NULL, err) < 0) {
+			free(p);
+			return yml_fail(d, m, UM_ERR_INVALID, err,
+					"task %s: no 'instruction' and no readable instruction.md", t->id);
+		}
+		free(p);
+	}
+	if (!*um_trim(t->instruction))
+		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: the instruction is empty", t->id);
+	if ((n = yml_get(m, "environment")) && !yml_is_null(n)) {
+		char *root = NULL;
+		if (yml_expect(d, n, YML_MAP, "environment", err) < 0 ||
+		    yml_check_keys(d, n, env_keys, "environment", err) < 0 ||
+		    yml_str(d, n, "root", 0, &root, err) < 0 ||
+		    yml_str(d, n, "image", 0, &t->image, err) < 0 ||
+		    task_path(d, n, "files", t->dir, 1, NULL, &t->files_dir, err) < 0 ||
+		    task_path(d, n, "setup", t->dir, 0, NULL, &t->setup_path, err) < 0) {
+			free(root);
+			return -1;
+		}
+		if (root && strcmp(root, "host") != 0) {
+			t->root = root[0] == '/' ? um_xstrdup(root) : um_xasprintf("%s/%s", t->dir, root);
+			if (!is_dir(t->root)) {
+				free(root);
+				return yml_fail(d, yml_get(n, "root"), UM_ERR_INVALID, err,
+						"task %s: root %s is not a directory", t->id, t->root);
+			}
+		}
+		free(root);
+		if (t->image && !*t->image) {
+			free(t->image);
+			t->image = NULL;
+		}
+	}
+	if (!swe && (task_path(d, m, "tests", t->dir, 1, "tests", &t->tests_dir, err) < 0 ||
+		     task_path(d, m, "solution", t->dir, 0, "solution.sh", &t->solution_path, err) < 0))
+		return -1;
+	/* an imported task that cannot run here may lack its test command */
+	if (yml_str(d, m, "test_command", !(swe && t->unsupported), &t->test_command, err) < 0)
+		return -1;
+	k = 0;
+	if (!swe && yml_enum(d, m, "verdict", 0, verdict_names, &k, err) < 0)
+		return -1;
+	t->verdict = (um_verdict)k;
+	t->agent_timeout_s = 600;
+	t->verifier_timeout_s = 120;
+	if ((n = yml_get(m, "timeouts")) && !yml_is_null(n)) {
+		if (yml_expect(d, n, YML_MAP, "timeouts", err) < 0 ||
+		    yml_check_keys(d, n, timeout_keys, "timeouts", err) < 0)
+			return -1;
+		v = t->agent_timeout_s;
+		if (yml_int(d, n, "agent_s", 0, 1, 86400, &v, err) < 0)
+			return -1;
+		t->agent_timeout_s = (int)v;
+		v = t->verifier_timeout_s;
+		if (yml_int(d, n, "verifier_s", 0, 1, 86400, &v, err) < 0)
+			return -1;
+		t->verifier_timeout_s = (int)v;
+	}
+	t->memory_mb = 2048;
+	t->cpus = 1;
+	t->pids = 512;
+	if ((n = yml_get(m, "resources")) && !yml_is_null(n)) {
+		if (yml_expect(d, n, YML_MAP, "resources", err) < 0 ||
+		    yml_check_keys(d, n, resource_keys, "resources", err) < 0)
+			return -1;
+		v = t->memory_mb;
+		if (yml_int(d, n, "memory_mb", 0, 16, 1 << 20, &v, err) < 0)
+			return -1;
+		t->memory_mb = (int)v;
+		v = t->cpus;
+		if (yml_int(d, n, "cpus", 0, 1, 1024, &v, err) < 0)
+			return -1;
+		t->cpus = (int)v;
+		v = t->pids;
+		if (yml_int(d, n, "pids", 0, 8, 1 << 20, &v, err) < 0)
+			return -1;
+		t->pids = (int)v;
+	}
+	if (yml_bool(d, m, "network", 0, &t->network, err) < 0 ||
+	    (!swe && yml_str(d, m, "unsupported", 0, &t->unsupported, err) < 0))
+		return -1;
+	if (!swe && !t->tests_dir && !t->unsupported)
+		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: no tests directory in %s", t->id,
+				t->dir);
+	if (t->solution_path && um_read_file(t->solution_path, &t->solution, NULL, err) < 0)
+		return -1;
+	return task_hash_dir(t->dir, t->sha256, err);
+}
+
+int task_parse_all(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *ts = yml_get(root, "tasks");
+	um_sha256 h;
+	size_t i, j;
+
+	if (!ts)
+		return yml_fail(d, root, UM_ERR_INVALID, err, "a terminal suite needs 'tasks'");
+	if (yml_expect(d, ts, YML_SEQ, "tasks", err) < 0)
+		return -1;
+	if (ts->n == 0)
+		return yml_fail(d, ts, UM_ERR_INVALID, err, "'tasks' is empty");
+	s->tasks = um_xcalloc(ts->n, sizeof(um_task));
+	for (i = 0; i < ts->n; i++) {
+		if (parse_task(d, ts->items[i], s, &s->tasks[i], err) < 0) {
+			s->n_tasks = i + 1;
+			return -1;
+		}
+		s->n_tasks = i + 1;
+		for (j = 0; j < i; j++)
+			if (!strcmp(s->tasks[j].id, s->tasks[i].id))
+				return yml_fail(d, ts->items[i], UM_ERR_INVALID, err,
+						"task id '%s' is used twice (line %d and here)",
+						s->tasks[i].id, ts->items[j]->line);
+	}
+	um_sha256_init(&h);
+	for (i = 0; i < s->n_tasks; i++) {
+		um_sha256_update(&h, s->tasks[i].id, strlen(s->tasks[i].id) + 1);
+		um_sha256_update(&h, s->tasks[i].sha256, 64);
+	}
+	um_sha256_final_hex(&h, s->dataset_sha256);
+	return 0;
+}
+
+int task_pytest_passed(const char *out)
+{
+	int passed = 0, failed = 0;
+	const char *p = out;
+
+	while (p && *p) {
+		if (um_has_prefix(p, "PASSED "))
+			passed++;
+		else if (um_has_prefix(p, "FAILED ") || um_has_prefix(p, "ERROR "))
+			failed++;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return passed > 0 && failed == 0;
+}

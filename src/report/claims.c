@@ -1,0 +1,240 @@
+/*
+ * claims.c - vendor claims tables against measured runs (see claims.h).
+ */
+#include "report/claims.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "report/report.h"
+#include "base/util.h"
+#include "load/yml.h"
+
+static void bench_release(um_claims_bench *b)
+{
+	int i;
+
+	for (i = 0; i < b->n_entries; i++) {
+		free(b->entries[i].system);
+		free(b->entries[i].measured_as);
+		free(b->entries[i].note);
+	}
+	free(b->entries);
+	free(b->name);
+	free(b->suite);
+}
+
+void claims_free(um_claims_table *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n_benches; i++)
+		bench_release(&t->benches[i]);
+	free(t->benches);
+	free(t->path);
+	free(t->title);
+	free(t->source);
+	free(t);
+}
+
+static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, um_error *err)
+{
+	static const char *const keys[] = {"name", "suite", "claims", NULL};
+	static const char *const ekeys[] = {"system", "value", "measured_as", "note", NULL};
+	const yml_node *cl;
+	size_t i;
+
+	if (yml_expect(d, n, YML_MAP, "benchmark", err) < 0 ||
+	    yml_check_keys(d, n, keys, "benchmark", err) < 0 ||
+	    yml_str(d, n, "name", 1, &b->name, err) < 0 || yml_str(d, n, "suite", 0, &b->suite, err) < 0)
+		return -1;
+	cl = yml_get(n, "claims");
+	if (!cl)
+		return yml_fail(d, n, UM_ERR_INVALID, err, "benchmark '%s' has no 'claims'", b->name);
+	if (yml_expect(d, cl, YML_SEQ, "claims", err) < 0)
+		return -1;
+	b->entries = um_xcalloc(cl->n ? cl->n : 1, sizeof(*b->entries));
+	for (i = 0; i < cl->n; i++) {
+		um_claims_entry *e = &b->entries[b->n_entries++];
+		const yml_node *en = cl->items[i];
+		if (yml_expect(d, en, YML_MAP, "claim", err) < 0 ||
+		    yml_check_keys(d, en, ekeys, "claim", err) < 0 ||
+		    yml_str(d, en, "system", 1, &e->system, err) < 0 ||
+		    yml_double(d, en, "value", 1, 0.0, 100.0, &e->value, err) < 0 ||
+		    yml_str(d, en, "measured_as", 0, &e->measured_as, err) < 0 ||
+		    yml_str(d, en, "note", 0, &e->note, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int claims_load(const char *path, um_claims_table **out, um_error *err)
+{
+	static const char *const keys[] = {"umpire", "title", "source", "benchmarks", NULL};
+	yml_doc *d = yml_load_file(path, err);
+	um_claims_table *t;
+	const yml_node *bs;
+	size_t i;
+
+	*out = NULL;
+	if (!d)
+		return -1;
+	t = um_xcalloc(1, sizeof(*t));
+	t->path = um_xstrdup(path);
+	if (yml_check_schema(d, "claims table", err) < 0 || yml_check_keys(d, d->root, keys, "claims table", err) < 0 ||
+	    yml_str(d, d->root, "title", 1, &t->title, err) < 0 ||
+	    yml_str(d, d->root, "source", 1, &t->source, err) < 0)
+		goto fail;
+	bs = yml_get(d->root, "benchmarks");
+	if (!bs) {
+		yml_fail(d, d->root, UM_ERR_INVALID, err, "missing 'benchmarks'");
+		goto fail;
+	}
+	if (yml_expect(d, bs, YML_SEQ, "benchmarks", err) < 0)
+		goto fail;
+	t->benches = um_xcalloc(bs->n ? bs->n : 1, sizeof(*t->benches));
+	for (i = 0; i < bs->n; i++)
+		if (load_bench(d, bs->items[i], &t->benches[t->n_benches++], err) < 0)
+			goto fail;
+	yml_doc_free(d);
+	*out = t;
+	return 0;
+fail:
+	yml_doc_free(d);
+	claims_free(t);
+	return -1;
+}
+
+static const json_t *find_system(const json_t *report, const char *name)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "systems"), i, s)
+		if (um_streq(json_string_value(json_object_get(s, "name")), name))
+			return s;
+	return NULL;
+}
+
+static double num(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static json_t *row(const um_claims_entry *e, const json_t *report)
+{
+	const char *name = e->measured_as ? e->measured_as : e->system;
+	const json_t *s = report ? find_system(report, name) : NULL;
+	const json_t *acc = s ? json_object_get(s, "accuracy") : NULL;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "system", json_string(e->system));
+	json_object_set_new(o, "measured_as", json_string(name));
+	json_object_set_new(o, "claimed_percent", json_real(e->value));
+	json_object_set_new(o, "note", e->note ? json_string(e->note) : json_null());
+	if (!acc || !json_is_number(json_object_get(acc, "value"))) {
+		json_object_set_new(o, "measured", json_null());
+		json_object_set_new(o, "verdict", json_string("not measured"));
+	} else {
+		/* the same conservative interval as the report's claims table */
+		double lo = fmin(num(acc, "ci_lo"), num(acc, "wilson_lo"));
+		double hi = fmax(num(acc, "ci_hi"), num(acc, "wilson_hi"));
+		json_t *m = json_object();
+		json_object_set_new(m, "percent", json_real(100.0 * num(acc, "value")));
+		json_object_set_new(m, "ci_lo", json_real(100.0 * lo));
+		json_object_set_new(m, "ci_hi", json_real(100.0 * hi));
+		json_object_set(m, "n", json_object_get(json_object_get(s, "attempts"), "graded"));
+		json_object_set_new(o, "measured", m);
+		json_object_set_new(o, "verdict",
+				    json_string(report_claim_verdict(e->value / 100.0, lo, hi)));
+	}
+	return o;
+}
+
+json_t *claims_evaluate(const um_claims_table *t, um_store *st, um_error *err)
+{
+	json_t *out = json_object(), *benches = json_array();
+	int i, k;
+
+	json_object_set_new(out, "title", json_string(t->title));
+	json_object_set_new(out, "source", json_string(t->source));
+	for (i = 0; i < t->n_benches; i++) {
+		const um_claims_bench *b = &t->benches[i];
+		json_t *bo = json_object(), *rows = json_array(), *rep = NULL;
+		char *run_id = NULL;
+		um_error lerr = {0};
+
+		if (b->suite && st) {
+			run_id = store_latest_run_of_suite(st, b->suite, &lerr);
+			if (!run_id && lerr.code != UM_ERR_NOTFOUND) {
+				*err = lerr;
+				json_decref(bo);
+				json_decref(rows);
+				json_decref(benches);
+				json_decref(out);
+				return NULL;
+			}
+		}
+		if (run_id) {
+			um_run_data d;
+			if (store_load_run(st, run_id, &d, err) < 0 ||
+			    !(rep = report_build(&d, NULL, err))) {
+				store_run_data_free(&d);
+				free(run_id);
+				json_decref(bo);
+				json_decref(rows);
+				json_decref(benches);
+				json_decref(out);
+				return NULL;
+			}
+			store_run_data_free(&d);
+		}
+		for (k = 0; k < b->n_entries; k++)
+			json_array_append_new(rows, row(&b->entries[k], rep));
+		json_object_set_new(bo, "name", json_string(b->name));
+		json_object_set_new(bo, "suite", b->suite ? json_string(b->suite) : json_null());
+		json_object_set_new(bo, "run_id", run_id ? json_string(run_id) : json_null());
+		json_object_set_new(bo, "rows", rows);
+		json_array_append_new(benches, bo);
+		if (rep)
+			json_decref(rep);
+		free(run_id);
+	}
+	json_object_set_new(out, "benchmarks", benches);
+	return out;
+}
+
+char *claims_markdown(const json_t *ev)
+{
+	um_buf b = UM_BUF_INIT;
+	const json_t *bench, *r;
+	size_t i, k;
+
+	um_buf_printf(&b, "# Claims: %s\n\nSource: %s\n\n",
+		      json_string_value(json_object_get(ev, "title")),
+		      json_string_value(json_object_get(ev, "source")));
+	um_buf_puts(&b, "| Benchmark | System | Claimed | Measured (95% CI) | Verdict | Run |\n"
+			"|---|---|---:|---:|---|---|\n");
+	json_array_foreach(json_object_get(ev, "benchmarks"), i, bench) {
+		const char *run = json_string_value(json_object_get(bench, "run_id"));
+		json_array_foreach(json_object_get(bench, "rows"), k, r) {
+			const json_t *m = json_object_get(r, "measured");
+			um_buf_printf(&b, "| %s | %s | %.1f%% | ",
+				      json_string_value(json_object_get(bench, "name")),
+				      json_string_value(json_object_get(r, "system")),
+				      num(r, "claimed_percent"));
+			if (json_is_object(m))
+				um_buf_printf(&b, "%.1f%% [%.1f, %.1f] | ", num(m, "percent"),
+					      num(m, "ci_lo"), num(m, "ci_hi"));
+			else
+				um_buf_puts(&b, "not measured | ");
+			um_buf_printf(&b, "%s | %s |\n", json_string_value(json_object_get(r, "verdict")),
+				      run ? run : "");
+		}
+	}
+	return um_buf_detach(&b);
+}

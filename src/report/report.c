@@ -1,0 +1,2008 @@
+/*
+ * report.c - the report of a run, as a pure function of the stored data.
+ *
+ * report_build() turns an um_run_data into one JSON object (docs/report.md
+ * documents every field). It never looks at the clock (generated_at comes
+ * from SOURCE_DATE_EPOCH only) and sorts every input it reads, so the same
+ * data in any order gives byte-identical report_json_text(). Reals are
+ * rounded to 6 significant digits when they are put into the object, so the
+ * object in memory equals the object parsed back from report.json, and the
+ * markdown and terminal renderings (which read only the object) agree with
+ * the file whichever of the two they are given.
+ *
+ * Money is integer micro-USD and time integer milliseconds throughout;
+ * per-item and per-correct costs are integer divisions rounded half up.
+ */
+#include "report/report.h"
+#include "report/route.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/jpath.h"
+#include "report/stats.h"
+#include "base/util.h"
+
+#define REPORT_FORMAT 1
+#define REPORT_DEFAULT_LEVEL 0.95
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int strcmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* A real rounded to 6 significant digits, or null when not finite. */
+static json_t *jreal(double v)
+{
+	char buf[64];
+
+	if (!isfinite(v))
+		return json_null();
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	v = strtod(buf, NULL);
+	if (v == 0.0)
+		v = 0.0; /* no "-0.0" in the text */
+	return json_real(v);
+}
+
+static json_t *jint(int64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Integer division rounded half up, for non-negative money; 0 divisor: null. */
+static json_t *jmoney_div(int64_t total, uint64_t by)
+{
+	if (by == 0)
+		return json_null();
+	if (total >= 0)
+		return jint((int64_t)(((uint64_t)total * 2 + by) / (2 * by)));
+	return jint(-(int64_t)(((uint64_t)(-total) * 2 + by) / (2 * by)));
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v ? v : json_null());
+}
+
+/* ---- sorted views of the input ---------------------------------------- */
+
+static int cmp_system(const void *a, const void *b)
+{
+	const um_system_rec *x = *(const um_system_rec *const *)a;
+	const um_system_rec *y = *(const um_system_rec *const *)b;
+	return strcmp_null(x->name, y->name);
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const um_item_rec *x = *(const um_item_rec *const *)a;
+	const um_item_rec *y = *(const um_item_rec *const *)b;
+	return strcmp_null(x->item_id, y->item_id);
+}
+
+static int cmp_attempt(const void *a, const void *b)
+{
+	const um_attempt_rec *x = *(const um_attempt_rec *const *)a;
+	const um_attempt_rec *y = *(const um_attempt_rec *const *)b;
+	int c;
+
+	if ((c = strcmp_null(x->item_id, y->item_id)))
+		return c;
+	if ((c = strcmp_null(x->system, y->system)))
+		return c;
+	if (x->sample != y->sample)
+		return (x->sample > y->sample) - (x->sample < y->sample);
+	return strcmp_null(x->attempt_id, y->attempt_id);
+}
+
+static int cmp_claim(const void *a, const void *b)
+{
+	const um_claim_rec *x = *(const um_claim_rec *const *)a;
+	const um_claim_rec *y = *(const um_claim_rec *const *)b;
+	int c;
+
+	if ((c = strcmp_null(x->system, y->system)))
+		return c;
+	if ((c = strcmp_null(x->benchmark, y->benchmark)))
+		return c;
+	if (x->value != y->value)
+		return (x->value > y->value) - (x->value < y->value);
+	if ((c = strcmp_null(x->source, y->source)))
+		return c;
+	return strcmp_null(x->note, y->note);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp_null(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Pointers to the n records of size sz at base, sorted with cmp. */
+static const void **sorted_ptrs(const void *base, size_t n, size_t sz,
+				int (*cmp)(const void *, const void *))
+{
+	const void **v = um_xmalloc((n ? n : 1) * sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v[i] = (const char *)base + i * sz;
+	qsort(v, n, sizeof(*v), cmp);
+	return v;
+}
+
+/* ---- working state ---------------------------------------------------- */
+
+typedef struct rep_att {
+	const um_attempt_rec *a;
+	size_t item;   /* index into rep.items */
+	size_t cat;    /* index into rep.cats */
+} rep_att;
+
+typedef struct rep_sys {
+	const um_system_rec *rec;
+	rep_att *att;  /* sorted by (item, sample) */
+	size_t n_att;
+	uint64_t graded, correct, errors;
+	int64_t cost;
+	um_interval acc, wilson; /* valid when graded > 0 */
+} rep_sys;
+
+typedef struct rep_state {
+	const um_run_data *d;
+	double level, z;
+	const um_item_rec **items;
+	size_t n_items;
+	const char **cats; /* distinct categories, sorted */
+	size_t n_cats;
+	rep_sys *sys;
+	size_t n_sys;
+	uint64_t repeats, planned; /* planned per system */
+	uint64_t orphans;
+} rep_state;
+
+static size_t find_item(const rep_state *r, const char *id)
+{
+	size_t lo = 0, hi = r->n_items;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp_null(r->items[mid]->item_id, id);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+static size_t find_sys(const rep_state *r, const char *name)
+{
+	size_t lo = 0, hi = r->n_sys;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp_null(r->sys[mid].rec->name, name);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+static size_t find_cat(const rep_state *r, const char *cat)
+{
+	size_t lo = 0, hi = r->n_cats;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp_null(r->cats[mid], cat);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+static void rep_release(rep_state *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_sys; i++)
+		free(r->sys[i].att);
+	free(r->sys);
+	free(r->items);
+	free(r->cats);
+}
+
+static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *err)
+{
+	const um_system_rec **systems;
+	const um_attempt_rec **atts;
+	size_t i, *cap;
+
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+	r->level = level;
+	r->z = stats_z_for_level(level);
+	r->repeats = d->run.repeats > 0 ? (uint64_t)d->run.repeats : 1;
+
+	r->items = (const um_item_rec **)sorted_ptrs(d->items, d->n_items, sizeof(*d->items),
+						      cmp_item);
+	r->n_items = d->n_items;
+	for (i = 0; i < r->n_items; i++) {
+		if (!r->items[i]->item_id || !r->items[i]->category) {
+			um_fail(err, UM_ERR_INVALID, "report: item without id or category");
+			goto fail;
+		}
+		if (i && strcmp(r->items[i - 1]->item_id, r->items[i]->item_id) == 0) {
+			um_fail(err, UM_ERR_INVALID, "report: item '%s' appears twice",
+				r->items[i]->item_id);
+			goto fail;
+		}
+	}
+	r->planned = r->n_items * r->repeats;
+
+	r->cats = um_xmalloc((r->n_items ? r->n_items : 1) * sizeof(*r->cats));
+	for (i = 0; i < r->n_items; i++)
+		r->cats[i] = r->items[i]->category;
+	qsort(r->cats, r->n_items, sizeof(*r->cats), cmp_str);
+	for (i = 0; i < r->n_items; i++)
+		if (r->n_cats == 0 || strcmp(r->cats[r->n_cats - 1], r->cats[i]) != 0)
+			r->cats[r->n_cats++] = r->cats[i];
+
+	systems = (const um_system_rec **)sorted_ptrs(d->systems, d->n_systems,
+						      sizeof(*d->systems), cmp_system);
+	r->sys = um_xcalloc(d->n_systems ? d->n_systems : 1, sizeof(*r->sys));
+	r->n_sys = d->n_systems;
+	for (i = 0; i < r->n_sys; i++) {
+		r->sys[i].rec = systems[i];
+		if (!systems[i]->name) {
+			free(systems);
+			um_fail(err, UM_ERR_INVALID, "report: system without a name");
+			goto fail;
+		}
+		if (i && strcmp(systems[i - 1]->name, systems[i]->name) == 0) {
+			um_fail(err, UM_ERR_INVALID, "report: system '%s' appears twice",
+				systems[i]->name);
+			free(systems);
+			goto fail;
+		}
+	}
+	free(systems);
+
+	/* Attempts in (item, system, sample) order, dealt to their systems. */
+	atts = (const um_attempt_rec **)sorted_ptrs(d->attempts, d->n_attempts,
+						    sizeof(*d->attempts), cmp_attempt);
+	cap = um_xcalloc(r->n_sys ? r->n_sys : 1, sizeof(*cap));
+	for (i = 0; i < d->n_attempts; i++) {
+		const um_attempt_rec *a = atts[i];
+		size_t it = find_item(r, a->item_id), s = find_sys(r, a->system);
+		rep_sys *rs;
+		rep_att *ra;
+
+		if (it == SIZE_MAX || s == SIZE_MAX) {
+			r->orphans++;
+			continue;
+		}
+		rs = &r->sys[s];
+		um_xgrow((void **)&rs->att, &cap[s], rs->n_att + 1, sizeof(*rs->att));
+		ra = &rs->att[rs->n_att++];
+		ra->a = a;
+		ra->item = it;
+		ra->cat = find_cat(r, r->items[it]->category);
+	}
+	free(cap);
+	free(atts);
+	return 0;
+fail:
+	rep_release(r);
+	return -1;
+}
+
+static int is_graded(const um_attempt_rec *a)
+{
+	return a->status == UM_ATT_DONE && a->score >= 0;
+}
+
+static const char *error_class_of(const um_attempt_rec *a)
+{
+	return a->error_class ? a->error_class : "unknown";
+}
+
+/* ---- per-system section ------------------------------------------------ */
+
+/* {value, <lo>, <hi>} of an interval, nulls when there is no data. */
+static json_t *interval_obj(um_interval iv, int valid, const char *lo, const char *hi)
+{
+	json_t *o = json_object();
+
+	set(o, "value", valid ? jreal(iv.est) : json_null());
+	set(o, lo, valid ? jreal(iv.lo) : json_null());
+	set(o, hi, valid ? jreal(iv.hi) : json_null());
+	return o;
+}
+
+/* Distinct non-null strings of the attempts with their counts, sorted. */
+static json_t *distinct_counts(const rep_sys *rs, int fingerprint, int with_counts)
+{
+	const char **v = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*v));
+	size_t n = 0, i, j;
+	json_t *out = json_array();
+
+	for (i = 0; i < rs->n_att; i++) {
+		const char *s = fingerprint ? rs->att[i].a->fingerprint
+					    : rs->att[i].a->served_model;
+		if (s)
+			v[n++] = s;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && strcmp(v[i], v[j]) == 0; j++)
+			;
+		if (with_counts) {
+			json_t *o = json_object();
+			set(o, "model", json_string(v[i]));
+			set(o, "attempts", jint((int64_t)(j - i)));
+			json_array_append_new(out, o);
+		} else {
+			json_array_append_new(out, json_string(v[i]));
+		}
+	}
+	free(v);
+	return out;
+}
+
+static json_t *category_section(const rep_state *r, const rep_sys *rs)
+{
+	json_t *arr = json_array();
+	int64_t *lat = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*lat));
+	size_t c, i;
+
+	for (c = 0; c < r->n_cats; c++) {
+		uint64_t n = 0, correct = 0, errors = 0;
+		int64_t cost = 0;
+		json_t *o = json_object();
+		um_interval w;
+
+		for (i = 0; i < rs->n_att; i++) {
+			const um_attempt_rec *a = rs->att[i].a;
+			if (rs->att[i].cat != c)
+				continue;
+			cost += a->cost_micro;
+			if (is_graded(a)) {
+				lat[n++] = a->latency_ms;
+				correct += a->score > 0;
+			} else {
+				errors++;
+			}
+		}
+		w = stats_wilson(correct, n, r->z);
+		set(o, "name", json_string(r->cats[c]));
+		set(o, "n", jint((int64_t)n));
+		set(o, "correct", jint((int64_t)correct));
+		set(o, "errors", jint((int64_t)errors));
+		set(o, "accuracy", interval_obj(w, n > 0, "wilson_lo", "wilson_hi"));
+		set(o, "cost_micro", jint(cost));
+		set(o, "latency_p50_ms", n ? jint(stats_percentile_i64(lat, n, 50)) : json_null());
+		json_array_append_new(arr, o);
+	}
+	free(lat);
+	return arr;
+}
+
+
+/* Agentic attempts carry detail_json: turns, tool calls, malformed calls,
+ * why the agent stopped. Summed per system; NULL when there are none. */
+static json_t *agent_section(const rep_sys *rs)
+{
+	json_t *o, *stops = json_object(), *broken = json_array();
+	int64_t turns = 0, calls = 0, malformed = 0, n = 0, oracle = 0;
+	int64_t swe = 0, submitted = 0, resolved_sub = 0, not_applied = 0, timed_out = 0;
+	int64_t replayed = 0, replay_agree = 0;
+	json_t *strategies = json_object(), *rules = NULL;
+	size_t i;
+
+	for (i = 0; i < rs->n_att; i++) {
+		const um_attempt_rec *a = rs->att[i].a;
+		json_t *dj, *v;
+		const char *stop;
+
+		if (!a->detail_json || !is_graded(a))
+			continue;
+		dj = json_loads(a->detail_json, 0, NULL);
+		if (!json_is_object(dj)) {
+			if (dj)
+				json_decref(dj);
+			continue;
+		}
+		n++;
+		turns += json_integer_value(json_object_get(dj, "turns"));
+		calls += json_integer_value(json_object_get(dj, "tool_calls"));
+		malformed += json_integer_value(json_object_get(dj, "malformed_tool_calls"));
+		stop = json_string_value(json_object_get(dj, "stop_reason"));
+		if (stop && *stop) {
+			v = json_object_get(stops, stop);
+			json_object_set_new(stops, stop,
+					    jint((v ? json_integer_value(v) : 0) + 1));
+		}
+		if (json_is_integer(json_object_get(dj, "replayed_score"))) {
+			replayed++;
+			replay_agree += json_integer_value(json_object_get(dj, "replayed_score")) ==
+					a->score;
+		}
+		if (json_object_get(dj, "patch_submitted")) {
+			const char *st = json_string_value(json_object_get(dj, "patch_strategy"));
+			swe++;
+			if (json_is_true(json_object_get(dj, "patch_submitted"))) {
+				submitted++;
+				resolved_sub += a->score > 0;
+				if (st) {
+					v = json_object_get(strategies, st);
+					json_object_set_new(strategies, st,
+							    jint((v ? json_integer_value(v) : 0) + 1));
+				} else {
+					not_applied++;
+				}
+			}
+			timed_out += json_is_true(json_object_get(dj, "tests_timed_out"));
+			if (!rules && json_is_object(json_object_get(dj, "rules")))
+				rules = json_incref(json_object_get(dj, "rules"));
+		}
+		if (json_is_true(json_object_get(dj, "oracle"))) {
+			oracle = 1;
+			/* attempts are in item order: skip repeats of the same task */
+			if (a->score <= 0 &&
+			    !um_streq(json_string_value(json_array_get(
+					      broken, json_array_size(broken) - 1)),
+				      a->item_id))
+				json_array_append_new(broken, jstr(a->item_id));
+		}
+		json_decref(dj);
+	}
+	if (!n) {
+		json_decref(stops);
+		json_decref(broken);
+		json_decref(strategies);
+		return NULL;
+	}
+	o = json_object();
+	set(o, "attempts", jint(n));
+	set(o, "turns_total", jint(turns));
+	set(o, "turns_mean", jreal((double)turns / (double)n));
+	set(o, "tool_calls", jint(calls));
+	set(o, "malformed_tool_calls", jint(malformed));
+	set(o, "stop_reasons", stops);
+	if (replayed) {
+		/* replay mode: the same commands again, the same verdict? */
+		json_t *rp = json_object();
+		set(rp, "attempts", jint(replayed));
+		set(rp, "same_verdict", jint(replay_agree));
+		set(o, "replay", rp);
+	}
+	if (swe) {
+		/* repository repair: both denominators, and how patches applied */
+		json_t *w = json_object();
+		set(w, "tasks", jint(swe));
+		set(w, "patches_submitted", jint(submitted));
+		set(w, "resolved_over_submitted",
+		    submitted ? jreal((double)resolved_sub / (double)submitted) : json_null());
+		set(w, "patch_strategies", strategies);
+		set(w, "patches_not_applied", jint(not_applied));
+		set(w, "tests_timed_out", jint(timed_out));
+		set(w, "rules", rules ? rules : json_null());
+		set(o, "swe", w);
+	} else {
+		json_decref(strategies);
+		if (rules)
+			json_decref(rules);
+	}
+	if (oracle) {
+		/* a task whose reference solution fails its own tests is broken */
+		set(o, "broken_tasks", broken);
+	} else {
+		json_decref(broken);
+	}
+	return o;
+}
+
+static json_t *system_section(rep_state *r, rep_sys *rs)
+{
+	json_t *o = json_object(), *att = json_object(), *by_class = json_object();
+	json_t *tok = json_object(), *lat_o = json_object(), *acc;
+	size_t n = rs->n_att, i, g = 0;
+	double *scores = um_xmalloc((n ? n : 1) * sizeof(*scores));
+	size_t *cluster = um_xmalloc((n ? n : 1) * sizeof(*cluster));
+	int64_t *lat = um_xmalloc((n ? n : 1) * sizeof(*lat));
+	int64_t tin = 0, tcached = 0, tout = 0, calls = 0, retries = 0;
+	uint64_t missing;
+
+	rs->cost = 0;
+	for (i = 0; i < n; i++) {
+		const um_attempt_rec *a = rs->att[i].a;
+
+		tin += a->tokens_in;
+		tcached += a->tokens_cached;
+		tout += a->tokens_out;
+		rs->cost += a->cost_micro;
+		calls += a->n_calls;
+		retries += a->n_calls > 1 ? a->n_calls - 1 : 0;
+		if (is_graded(a)) {
+			scores[g] = a->score > 0 ? 1.0 : 0.0;
+			cluster[g] = rs->att[i].item;
+			lat[g] = a->latency_ms;
+			rs->correct += a->score > 0;
+			g++;
+		} else {
+			const char *cls = error_class_of(a);
+			json_t *cur = json_object_get(by_class, cls);
+			json_object_set_new(by_class, cls,
+					    jint((cur ? json_integer_value(cur) : 0) + 1));
+			rs->errors++;
+		}
+	}
+	rs->graded = g;
+	if (g) {
+		rs->acc = stats_clustered_mean(scores, cluster, g, r->z);
+		rs->wilson = stats_wilson(rs->correct, g, r->z);
+	}
+
+	set(o, "name", jstr(rs->rec->name));
+	set(o, "role", jstr(rs->rec->role));
+	set(o, "provider", jstr(rs->rec->provider));
+	set(o, "model", jstr(rs->rec->model));
+	set(o, "dropped_params", jstr(rs->rec->dropped_params));
+	{
+		json_t *served = distinct_counts(rs, 0, 1);
+		/* one system answered by more than one model id within a run: the
+		 * endpoint may have swapped the model under the benchmark */
+		set(o, "possible_model_swap", json_boolean(json_array_size(served) > 1));
+		set(o, "served_models", served);
+	}
+	set(o, "fingerprints", distinct_counts(rs, 1, 0));
+	{
+		json_t *ag = agent_section(rs);
+		if (ag)
+			set(o, "agent", ag);
+	}
+
+	missing = r->planned > g + rs->errors ? r->planned - g - rs->errors : 0;
+	set(att, "planned", jint((int64_t)r->planned));
+	set(att, "graded", jint((int64_t)g));
+	set(att, "errors", jint((int64_t)rs->errors));
+	set(att, "not_attempted", jint((int64_t)missing));
+	set(att, "errors_by_class", by_class);
+	set(o, "attempts", att);
+
+	set(o, "correct", jint((int64_t)rs->correct));
+	acc = interval_obj(rs->acc, g > 0, "ci_lo", "ci_hi");
+	set(acc, "wilson_lo", g ? jreal(rs->wilson.lo) : json_null());
+	set(acc, "wilson_hi", g ? jreal(rs->wilson.hi) : json_null());
+	set(o, "accuracy", acc);
+	set(o, "accuracy_whole_suite",
+	    r->planned ? jreal((double)rs->correct / (double)r->planned) : json_null());
+
+	set(tok, "in", jint(tin));
+	set(tok, "cached", jint(tcached));
+	set(tok, "out", jint(tout));
+	set(o, "tokens", tok);
+	set(o, "cost_micro", jint(rs->cost));
+	set(o, "cost_per_item_micro", jmoney_div(rs->cost, g));
+	set(o, "cost_per_correct_micro", jmoney_div(rs->cost, rs->correct));
+	set(lat_o, "p50", g ? jint(stats_percentile_i64(lat, g, 50)) : json_null());
+	set(lat_o, "p90", g ? jint(stats_percentile_i64(lat, g, 90)) : json_null());
+	set(o, "latency_ms", lat_o);
+	set(o, "calls", jint(calls));
+	set(o, "retries", jint(retries));
+	set(o, "categories", category_section(r, rs));
+
+	free(scores);
+	free(cluster);
+	free(lat);
+	return o;
+}
+
+/* ---- paired comparisons ------------------------------------------------ */
+
+static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *sb)
+{
+	json_t *o = json_object(), *diff;
+	size_t i = 0, j = 0, n_pairs = 0, n_items = 0, cur_item = SIZE_MAX;
+	uint64_t b = 0, c = 0, ra = 0, rb = 0;
+	size_t cap = (sa->n_att < sb->n_att ? sa->n_att : sb->n_att) + 1;
+	double *ma = um_xcalloc(cap, sizeof(*ma)), *mb = um_xcalloc(cap, sizeof(*mb));
+	double sum_a = 0, sum_b = 0;
+	size_t k_item = 0;
+	um_interval d;
+
+	/* Merge-join on (item, sample); both lists are sorted that way. */
+	while (i < sa->n_att && j < sb->n_att) {
+		const rep_att *x = &sa->att[i], *y = &sb->att[j];
+		int xa, yb;
+
+		if (x->item != y->item || x->a->sample != y->a->sample) {
+			if (x->item < y->item ||
+			    (x->item == y->item && x->a->sample < y->a->sample))
+				i++;
+			else
+				j++;
+			continue;
+		}
+		i++;
+		j++;
+		if (!is_graded(x->a) || !is_graded(y->a))
+			continue;
+		xa = x->a->score > 0;
+		yb = y->a->score > 0;
+		if (x->item != cur_item) {
+			if (cur_item != SIZE_MAX) {
+				ma[n_items] = sum_a / (double)k_item;
+				mb[n_items] = sum_b / (double)k_item;
+				n_items++;
+			}
+			cur_item = x->item;
+			sum_a = sum_b = 0;
+			k_item = 0;
+		}
+		sum_a += xa;
+		sum_b += yb;
+		k_item++;
+		n_pairs++;
+		ra += (uint64_t)xa;
+		rb += (uint64_t)yb;
+		b += xa && !yb;
+		c += !xa && yb;
+	}
+	if (cur_item != SIZE_MAX) {
+		ma[n_items] = sum_a / (double)k_item;
+		mb[n_items] = sum_b / (double)k_item;
+		n_items++;
+	}
+	d = stats_paired_diff(ma, mb, n_items, r->z);
+
+	set(o, "system_a", jstr(sa->rec->name));
+	set(o, "system_b", jstr(sb->rec->name));
+	set(o, "n_pairs", jint((int64_t)n_pairs));
+	set(o, "n_items", jint((int64_t)n_items));
+	set(o, "accuracy_a", n_pairs ? jreal((double)ra / (double)n_pairs) : json_null());
+	set(o, "accuracy_b", n_pairs ? jreal((double)rb / (double)n_pairs) : json_null());
+	diff = json_object();
+	set(diff, "value", n_items ? jreal(d.est) : json_null());
+	set(diff, "ci_lo", n_items ? jreal(d.lo) : json_null());
+	set(diff, "ci_hi", n_items ? jreal(d.hi) : json_null());
+	set(o, "difference", diff);
+	set(o, "only_a_correct", jint((int64_t)b));
+	set(o, "only_b_correct", jint((int64_t)c));
+	set(o, "mcnemar_p", jreal(stats_mcnemar_exact(b, c)));
+	free(ma);
+	free(mb);
+	return o;
+}
+
+static json_t *paired_section(const rep_state *r)
+{
+	json_t *o = json_object(), *arr = json_array();
+	size_t i, j, best = SIZE_MAX;
+	int any_orch = 0;
+
+	for (i = 0; i < r->n_sys; i++)
+		any_orch |= um_streq(r->sys[i].rec->role, "orchestrator");
+	if (any_orch) {
+		set(o, "mode", json_string("orchestrator_vs_baselines"));
+		set(o, "reference", json_null());
+		for (i = 0; i < r->n_sys; i++) {
+			if (!um_streq(r->sys[i].rec->role, "orchestrator"))
+				continue;
+			for (j = 0; j < r->n_sys; j++)
+				if (um_streq(r->sys[j].rec->role, "baseline"))
+					json_array_append_new(
+						arr, paired_one(r, &r->sys[i], &r->sys[j]));
+		}
+	} else {
+		/* No orchestrator: the most accurate system (ties: first name)
+		 * against every other one. */
+		for (i = 0; i < r->n_sys; i++) {
+			const rep_sys *s = &r->sys[i];
+			if (!s->graded)
+				continue;
+			if (best == SIZE_MAX ||
+			    s->correct * r->sys[best].graded > r->sys[best].correct * s->graded)
+				best = i;
+		}
+		set(o, "mode", json_string("best_vs_others"));
+		set(o, "reference", best != SIZE_MAX ? jstr(r->sys[best].rec->name) : json_null());
+		for (i = 0; best != SIZE_MAX && i < r->n_sys; i++)
+			if (i != best)
+				json_array_append_new(arr,
+						      paired_one(r, &r->sys[best], &r->sys[i]));
+	}
+	set(o, "comparisons", arr);
+	return o;
+}
+
+/* ---- claims ------------------------------------------------------------ */
+
+const char *report_claim_verdict(double claimed, double lo, double hi)
+{
+	return claimed > hi ? "below claim" : claimed < lo ? "above claim" : "reproduced";
+}
+
+static json_t *claims_section(const rep_state *r)
+{
+	const um_run_data *d = r->d;
+	const um_claim_rec **cl = (const um_claim_rec **)sorted_ptrs(
+		d->claims, d->n_claims, sizeof(*d->claims), cmp_claim);
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < d->n_claims; i++) {
+		const um_claim_rec *c = cl[i];
+		size_t s = find_sys(r, c->system);
+		const rep_sys *rs = s == SIZE_MAX ? NULL : &r->sys[s];
+		json_t *o = json_object();
+
+		set(o, "system", jstr(c->system));
+		set(o, "benchmark", jstr(c->benchmark));
+		set(o, "claimed_percent", jreal(c->value));
+		set(o, "source", jstr(c->source));
+		set(o, "note", jstr(c->note));
+		if (!rs || !rs->graded) {
+			set(o, "measured", json_null());
+			set(o, "verdict", json_string("not measured"));
+			set(o, "binomial_p", json_null());
+		} else {
+			/* The conservative interval: the union of the clustered and
+			 * Wilson intervals (each fails where the other holds). */
+			double lo = fmin(rs->acc.lo, rs->wilson.lo);
+			double hi = fmax(rs->acc.hi, rs->wilson.hi);
+			double p = c->value / 100.0;
+			json_t *m = json_object();
+			const char *verdict = report_claim_verdict(p, lo, hi);
+
+			set(m, "percent", jreal(100.0 * rs->acc.est));
+			set(m, "ci_lo", jreal(100.0 * lo));
+			set(m, "ci_hi", jreal(100.0 * hi));
+			set(m, "n", jint((int64_t)rs->graded));
+			set(m, "correct", jint((int64_t)rs->correct));
+			set(o, "measured", m);
+			set(o, "verdict", json_string(verdict));
+			if (p >= 0.0 && p <= 1.0)
+				set(o, "binomial_p",
+				    jreal(stats_binom_test(rs->correct, rs->graded, p)));
+			else
+				set(o, "binomial_p", json_null());
+		}
+		json_array_append_new(arr, o);
+	}
+	free(cl);
+	return arr;
+}
+
+/* ---- infrastructure errors ---------------------------------------------- */
+
+/* Error attempts of one system by (class, position in item/sample order). */
+static int cmp_error(const void *x, const void *y)
+{
+	const rep_att *const *a = x, *const *b = y;
+	int c = strcmp(error_class_of((*a)->a), error_class_of((*b)->a));
+
+	if (c)
+		return c;
+	return (*a > *b) - (*a < *b);
+}
+
+
+/* Vendor tables compare an orchestrator with baselines: the claimed gap
+ * (orchestrator minus baseline, same benchmark) is checked against the
+ * paired difference measured on the same items. */
+static json_t *claimed_gaps_section(const rep_state *r)
+{
+	const um_run_data *d = r->d;
+	const um_claim_rec **cl = (const um_claim_rec **)sorted_ptrs(
+		d->claims, d->n_claims, sizeof(*d->claims), cmp_claim);
+	json_t *arr = json_array();
+	size_t i, j;
+
+	for (i = 0; i < d->n_claims; i++) {
+		size_t si = find_sys(r, cl[i]->system);
+		if (si == SIZE_MAX || !um_streq(r->sys[si].rec->role, "orchestrator") ||
+		    !r->sys[si].graded)
+			continue;
+		for (j = 0; j < d->n_claims; j++) {
+			size_t sj = find_sys(r, cl[j]->system);
+			json_t *o, *pair, *diff;
+			double claimed, lo, hi, est;
+
+			if (sj == SIZE_MAX || sj == si ||
+			    !um_streq(r->sys[sj].rec->role, "baseline") || !r->sys[sj].graded ||
+			    !um_streq(cl[i]->benchmark, cl[j]->benchmark))
+				continue;
+			pair = paired_one(r, &r->sys[si], &r->sys[sj]);
+			diff = json_object_get(pair, "difference");
+			o = json_object();
+			claimed = cl[i]->value - cl[j]->value;
+			set(o, "benchmark", jstr(cl[i]->benchmark));
+			set(o, "orchestrator", jstr(cl[i]->system));
+			set(o, "baseline", jstr(cl[j]->system));
+			set(o, "claimed_gap_pp", jreal(claimed));
+			if (!json_is_number(json_object_get(diff, "value"))) {
+				set(o, "measured", json_null());
+				set(o, "verdict", json_string("not measured"));
+			} else {
+				json_t *m = json_object();
+				est = 100.0 * json_number_value(json_object_get(diff, "value"));
+				lo = 100.0 * json_number_value(json_object_get(diff, "ci_lo"));
+				hi = 100.0 * json_number_value(json_object_get(diff, "ci_hi"));
+				set(m, "gap_pp", jreal(est));
+				set(m, "ci_lo", jreal(lo));
+				set(m, "ci_hi", jreal(hi));
+				set(m, "n_pairs", json_incref(json_object_get(pair, "n_pairs")));
+				set(m, "mcnemar_p", json_incref(json_object_get(pair, "mcnemar_p")));
+				set(o, "measured", m);
+				set(o, "verdict", json_string(claimed > hi   ? "smaller than claimed"
+							      : claimed < lo ? "larger than claimed"
+									     : "reproduced"));
+			}
+			json_array_append_new(arr, o);
+			json_decref(pair);
+		}
+	}
+	free(cl);
+	return arr;
+}
+
+static json_t *errors_section(const rep_state *r, uint64_t *total)
+{
+	json_t *arr = json_array();
+	size_t s, i, j;
+
+	*total = 0;
+	for (s = 0; s < r->n_sys; s++) {
+		const rep_sys *rs = &r->sys[s];
+		const rep_att **e = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*e));
+		size_t n = 0;
+
+		for (i = 0; i < rs->n_att; i++)
+			if (!is_graded(rs->att[i].a))
+				e[n++] = &rs->att[i];
+		qsort(e, n, sizeof(*e), cmp_error);
+		for (i = 0; i < n; i = j) {
+			const char *cls = error_class_of(e[i]->a);
+			json_t *o = json_object();
+
+			for (j = i; j < n && strcmp(error_class_of(e[j]->a), cls) == 0; j++)
+				;
+			set(o, "system", jstr(rs->rec->name));
+			set(o, "error_class", json_string(cls));
+			set(o, "count", jint((int64_t)(j - i)));
+			set(o, "first_item_id", jstr(e[i]->a->item_id));
+			set(o, "first_sample", jint(e[i]->a->sample));
+			set(o, "first_message", jstr(e[i]->a->error_msg));
+			json_array_append_new(arr, o);
+			*total += j - i;
+		}
+		free(e);
+	}
+	return arr;
+}
+
+/* ---- the report -------------------------------------------------------- */
+
+static int generated_at(json_t *o, um_error *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end, buf[64];
+	long long v;
+	time_t t;
+	struct tm tm;
+
+	if (!sde || !*sde)
+		return 0;
+	errno = 0;
+	v = strtoll(sde, &end, 10);
+	if (errno || *end || v < 0)
+		return um_fail(err, UM_ERR_USAGE,
+			       "SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970", sde);
+	t = (time_t)v;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return um_fail(err, UM_ERR_USAGE, "SOURCE_DATE_EPOCH='%s' is out of range", sde);
+	set(o, "generated_at", json_string(buf));
+	return 0;
+}
+
+static json_t *run_section(const um_run_info *ri)
+{
+	json_t *o = json_object(), *suite = json_object(), *sha = json_object(), *libs = NULL;
+
+	set(o, "run_id", jstr(ri->run_id));
+	set(suite, "name", jstr(ri->suite_name));
+	set(suite, "version", jstr(ri->suite_version));
+	set(suite, "kind", jstr(ri->suite_kind));
+	set(o, "suite", suite);
+	set(sha, "suite", jstr(ri->suite_sha256));
+	set(sha, "scaffold", jstr(ri->scaffold_sha256));
+	set(sha, "models", jstr(ri->models_sha256));
+	set(sha, "dataset", jstr(ri->dataset_sha256));
+	set(o, "sha256", sha);
+	set(o, "harness_version", jstr(ri->harness_version));
+	set(o, "git_describe", jstr(ri->git_describe));
+	if (ri->lib_versions) {
+		libs = json_loads(ri->lib_versions, JSON_DECODE_ANY, NULL);
+		if (!libs)
+			libs = json_string(ri->lib_versions);
+	}
+	set(o, "lib_versions", libs);
+	/* A seed above INT64_MAX does not fit a JSON integer portably. */
+	if (ri->seed <= (uint64_t)INT64_MAX) {
+		set(o, "seed", jint((int64_t)ri->seed));
+	} else {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%" PRIu64, ri->seed);
+		set(o, "seed", json_string(buf));
+	}
+	set(o, "repeats", jint(ri->repeats));
+	set(o, "status", jstr(ri->status));
+	return o;
+}
+
+
+/* ---- parity ------------------------------------------------------------ */
+
+typedef struct par_row {
+	const um_attempt_rec *a;
+	const char *provider;
+} par_row;
+
+static int cmp_par(const void *x, const void *y)
+{
+	const par_row *a = x, *b = y;
+	int c = strcmp(a->a->item_id, b->a->item_id);
+
+	if (c)
+		return c;
+	if (a->a->sample != b->a->sample)
+		return a->a->sample < b->a->sample ? -1 : 1;
+	return strcmp(a->a->system, b->a->system);
+}
+
+/* Systems in rows[lo, hi) whose hash (neutral, or wire within provider)
+ * differs from the group's most common one become one deviation entry. */
+static void parity_group(const par_row *rows, size_t lo, size_t hi, const char *provider,
+			 json_t *devs, uint64_t *n_dev)
+{
+	const char *first = NULL, *mode = NULL;
+	size_t i, j, best = 0, members = 0;
+	int differs = 0;
+	json_t *sys;
+
+	for (i = lo; i < hi; i++) {
+		const char *h = provider ? rows[i].a->request_hash : rows[i].a->neutral_hash;
+		size_t k = 0;
+		if (provider && strcmp(rows[i].provider, provider) != 0)
+			continue;
+		members++;
+		if (!first)
+			first = h;
+		else if (!um_streq(first, h))
+			differs = 1;
+		for (j = lo; j < hi; j++) {
+			const char *h2 = provider ? rows[j].a->request_hash : rows[j].a->neutral_hash;
+			if ((!provider || !strcmp(rows[j].provider, provider)) && um_streq(h, h2))
+				k++;
+		}
+		if (k > best) {
+			best = k;
+			mode = h;
+		}
+	}
+	if (members < 2 || !differs)
+		return;
+	(*n_dev)++;
+	if (json_array_size(devs) >= 100)
+		return;
+	sys = json_array();
+	for (i = lo; i < hi; i++) {
+		const char *h = provider ? rows[i].a->request_hash : rows[i].a->neutral_hash;
+		json_t *e;
+		if (provider && strcmp(rows[i].provider, provider) != 0)
+			continue;
+		e = json_object();
+		set(e, "system", jstr(rows[i].a->system));
+		set(e, "hash", jstr(h));
+		set(e, "deviates", json_boolean(!um_streq(h, mode)));
+		json_array_append_new(sys, e);
+	}
+	{
+		json_t *d = json_object();
+		set(d, "item_id", jstr(rows[lo].a->item_id));
+		set(d, "sample", jint(rows[lo].a->sample));
+		set(d, "kind", provider ? json_sprintf("wire:%s", provider) : json_string("neutral"));
+		set(d, "systems", sys);
+		json_array_append_new(devs, d);
+	}
+}
+
+/* From the stored request hashes: did every system get the same request
+ * for every (item, sample), apart from the model field? The neutral hash
+ * (messages + params) must agree across all systems; the wire hash (body
+ * without model) across systems of one provider. */
+static json_t *parity_section(const rep_state *r)
+{
+	const um_run_data *d = r->d;
+	par_row *rows = um_xcalloc(d->n_attempts ? d->n_attempts : 1, sizeof(*rows));
+	json_t *o = json_object(), *devs = json_array();
+	uint64_t n_dev = 0, groups = 0, unhashed = 0;
+	size_t n = 0, i, j;
+	static const char *const providers[] = {"openai", "anthropic"};
+
+	for (i = 0; i < d->n_attempts; i++) {
+		const um_attempt_rec *a = &d->attempts[i];
+		size_t si = find_sys(r, a->system);
+		if (si >= r->n_sys)
+			continue;
+		if (!a->neutral_hash || !a->request_hash) {
+			unhashed++;
+			continue;
+		}
+		rows[n].a = a;
+		rows[n].provider = r->sys[si].rec->provider ? r->sys[si].rec->provider : "";
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_par);
+	for (i = 0; i < n; i = j) {
+		size_t p;
+		for (j = i; j < n && !strcmp(rows[j].a->item_id, rows[i].a->item_id) &&
+			    rows[j].a->sample == rows[i].a->sample;
+		     j++)
+			;
+		if (j - i < 2)
+			continue;
+		groups++;
+		parity_group(rows, i, j, NULL, devs, &n_dev);
+		for (p = 0; p < UM_ARRAY_LEN(providers); p++)
+			parity_group(rows, i, j, providers[p], devs, &n_dev);
+	}
+	set(o, "groups_checked", jint((int64_t)groups));
+	set(o, "attempts_without_hash", jint((int64_t)unhashed));
+	set(o, "deviations", jint((int64_t)n_dev));
+	set(o, "deviation_list", devs);
+	set(o, "identical", json_boolean(n_dev == 0 && groups > 0));
+	free(rows);
+	return o;
+}
+
+
+/* ---- routing log ---------------------------------------------------------- */
+
+static int cmp_rout(const void *a, const void *b)
+{
+	return strcmp(((const um_routing_rec *)a)->attempt_id,
+		      ((const um_routing_rec *)b)->attempt_id);
+}
+
+/* What an orchestrator did downstream, from the routing events: sub-calls per
+ * item, which sub-models served which categories, the true cost (its own bill
+ * plus what its sub-calls cost) against the headline cost, and how its own
+ * routing report reconciles with what the proxy observed. NULL when the run
+ * has no routing events. */
+static json_t *routing_log_section(const rep_state *r)
+{
+	const um_run_data *d = r->d;
+	json_t *out, *systems;
+	size_t si;
+
+	if (!d->n_routing)
+		return NULL;
+	out = json_object();
+	systems = json_array();
+	for (si = 0; si < r->n_sys; si++) {
+		const rep_sys *rs = &r->sys[si];
+		json_t *o, *by_cat, *methods;
+		int64_t obs_calls = 0, rep_calls = 0, obs_cost = 0, rep_cost = 0, obs_fail = 0;
+		uint64_t graded = 0, correct = 0, with_events = 0, mismatched = 0;
+		int64_t billed = 0;
+		size_t i;
+
+		if (!um_streq(rs->rec->role, "orchestrator"))
+			continue;
+		o = json_object();
+		by_cat = json_object();
+		methods = json_object();
+		for (i = 0; i < rs->n_att; i++) {
+			const um_attempt_rec *a = rs->att[i].a;
+			const char *cat = r->cats[rs->att[i].cat];
+			int64_t n_obs = 0, n_rep = 0;
+			um_routing_rec key;
+			const um_routing_rec *ev;
+
+			billed += a->cost_micro;
+			if (is_graded(a)) {
+				graded++;
+				correct += a->score > 0;
+			}
+			memset(&key, 0, sizeof(key));
+			key.attempt_id = a->attempt_id;
+			ev = bsearch(&key, d->routing, d->n_routing, sizeof(*d->routing), cmp_rout);
+			/* back up to the first event of this attempt */
+			while (ev && ev > d->routing && !strcmp(ev[-1].attempt_id, a->attempt_id))
+				ev--;
+			for (; ev && ev < d->routing + d->n_routing &&
+			       !strcmp(ev->attempt_id, a->attempt_id);
+			     ev++) {
+				if (um_streq(ev->source, "proxy")) {
+					json_t *cm, *cur;
+					n_obs++;
+					obs_cost += ev->cost_micro;
+					obs_fail += ev->status < 200 || ev->status >= 300;
+					cur = json_object_get(methods, ev->attribution);
+					json_object_set_new(methods, ev->attribution,
+							    jint((cur ? json_integer_value(cur) : 0) + 1));
+					cm = json_object_get(by_cat, cat);
+					if (!cm) {
+						cm = json_object();
+						json_object_set_new(by_cat, cat, cm);
+					}
+					cur = json_object_get(cm, ev->sub_model ? ev->sub_model : "?");
+					json_object_set_new(cm, ev->sub_model ? ev->sub_model : "?",
+							    jint((cur ? json_integer_value(cur) : 0) + 1));
+				} else {
+					n_rep++;
+					rep_cost += ev->cost_micro;
+				}
+			}
+			obs_calls += n_obs;
+			rep_calls += n_rep;
+			with_events += n_obs > 0;
+			mismatched += n_rep > 0 && n_obs != n_rep;
+		}
+		set(o, "system", jstr(rs->rec->name));
+		set(o, "attempts", jint((int64_t)rs->n_att));
+		set(o, "attempts_with_observed_calls", jint((int64_t)with_events));
+		set(o, "attribution", methods);
+		set(o, "observed_calls", jint(obs_calls));
+		set(o, "observed_failed_calls", jint(obs_fail));
+		set(o, "reported_calls", jint(rep_calls));
+		set(o, "attempts_reported_differently", jint((int64_t)mismatched));
+		set(o, "calls_per_item", rs->n_att ? jreal((double)obs_calls / (double)rs->n_att)
+						  : json_null());
+		set(o, "headline_cost_micro", jint(billed));
+		set(o, "downstream_cost_micro", jint(obs_cost));
+		set(o, "reported_downstream_cost_micro", jint(rep_cost));
+		set(o, "true_cost_micro", jint(billed + obs_cost));
+		set(o, "headline_cost_per_item_micro", jmoney_div(billed, rs->n_att));
+		set(o, "true_cost_per_item_micro", jmoney_div(billed + obs_cost, rs->n_att));
+		set(o, "headline_cost_per_correct_micro", correct ? jmoney_div(billed, correct)
+								  : json_null());
+		set(o, "true_cost_per_correct_micro",
+		    correct ? jmoney_div(billed + obs_cost, correct) : json_null());
+		set(o, "sub_models_by_category", by_cat);
+		json_array_append_new(systems, o);
+	}
+	{
+		uint64_t unattributed = 0;
+		size_t i;
+		for (i = 0; i < d->n_routing; i++)
+			unattributed += !d->routing[i].attempt_id || !*d->routing[i].attempt_id;
+		set(out, "unattributed_events", jint((int64_t)unattributed));
+	}
+	set(out, "systems", systems);
+	return out;
+}
+
+json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error *err)
+{
+	json_t *o, *systems;
+	double level = opts && opts->level != 0.0 ? opts->level : REPORT_DEFAULT_LEVEL;
+	uint64_t n_errors;
+	size_t i;
+	int complete;
+	rep_state r;
+
+	if (!d) {
+		um_fail(err, UM_ERR_INTERNAL, "report_build: no run data");
+		return NULL;
+	}
+	if (!(level > 0.0 && level < 1.0)) {
+		um_fail(err, UM_ERR_USAGE, "confidence level %g is not between 0 and 1", level);
+		return NULL;
+	}
+	o = json_object();
+	if (generated_at(o, err) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	if (rep_init(&r, d, level, err) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+
+	set(o, "umpire_report", jint(REPORT_FORMAT));
+	set(o, "run", run_section(&d->run));
+	set(o, "level", jreal(level));
+	set(o, "items", jint((int64_t)r.n_items));
+	set(o, "calls", jint((int64_t)d->n_calls));
+
+	systems = json_array();
+	complete = r.n_sys > 0 && r.n_items > 0;
+	for (i = 0; i < r.n_sys; i++) {
+		json_array_append_new(systems, system_section(&r, &r.sys[i]));
+		if (r.sys[i].errors || r.sys[i].graded < r.planned)
+			complete = 0;
+	}
+	set(o, "systems", systems);
+	set(o, "complete", json_boolean(complete));
+	set(o, "parity", parity_section(&r));
+	set(o, "paired", paired_section(&r));
+	set(o, "claims", claims_section(&r));
+	set(o, "claimed_gaps", claimed_gaps_section(&r));
+	{
+		json_t *e = json_object();
+		set(e, "groups", errors_section(&r, &n_errors));
+		set(e, "total", jint((int64_t)n_errors));
+		set(o, "infrastructure_errors", e);
+	}
+	set(o, "orphan_attempts", jint((int64_t)r.orphans));
+	{
+		json_t *rl = routing_log_section(&r);
+		if (rl)
+			set(o, "routing_log", rl);
+	}
+	rep_release(&r);
+	{
+		json_t *rt = route_eval_json(d, d->run.seed, err);
+		if (!rt) {
+			json_decref(o);
+			return NULL;
+		}
+		set(o, "routing", rt);
+	}
+	return o;
+}
+
+char *report_json_text(const json_t *report)
+{
+	char *s = json_dumps(report, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	char *out;
+
+	if (!s)
+		return um_xstrdup("null\n");
+	out = um_xasprintf("%s\n", s);
+	free(s);
+	return out;
+}
+
+/* ---- rendering (from the JSON object only) ----------------------------- */
+
+/* A table cell: '|' escaped, line breaks flattened. */
+static void md_cell(um_buf *b, const char *s)
+{
+	um_buf_puts(b, " ");
+	for (; s && *s; s++) {
+		if (*s == '|')
+			um_buf_puts(b, "\\|");
+		else if (*s == '\n' || *s == '\r' || *s == '\t')
+			um_buf_putc(b, ' ');
+		else
+			um_buf_putc(b, *s);
+	}
+	um_buf_puts(b, " |");
+}
+
+static void md_cellf(um_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md_cellf(um_buf *b, const char *fmt, ...)
+{
+	um_buf tmp = UM_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	um_buf_vprintf(&tmp, fmt, ap);
+	va_end(ap);
+	md_cell(b, um_buf_str(&tmp));
+	um_buf_release(&tmp);
+}
+
+/* micro-USD as USD with 4 decimals, rounded half away from zero. */
+static void usd(char *out, size_t n, long long micro)
+{
+	unsigned long long a = micro < 0 ? 0ULL - (unsigned long long)micro
+					 : (unsigned long long)micro;
+	unsigned long long tenk = (a + 50) / 100;
+
+	snprintf(out, n, "%s%llu.%04llu", micro < 0 ? "-" : "", tenk / 10000, tenk % 10000);
+}
+
+static void usd_path(char *out, size_t n, const json_t *o, const char *path)
+{
+	if (json_is_integer(jpath_get(o, path)))
+		usd(out, n, jpath_int(o, path));
+	else
+		snprintf(out, n, "-");
+}
+
+/* "62.0% [52.1, 71.0]" from an object with value/ci_lo/ci_hi (or the given keys). */
+static void pct_ci(char *out, size_t n, const json_t *o, const char *v, const char *lo,
+		   const char *hi, double scale)
+{
+	double x, l, h;
+
+	if (!jpath_num(o, v, &x)) {
+		snprintf(out, n, "-");
+		return;
+	}
+	if (jpath_num(o, lo, &l) && jpath_num(o, hi, &h))
+		snprintf(out, n, "%.1f%% [%.1f, %.1f]", x * scale, l * scale, h * scale);
+	else
+		snprintf(out, n, "%.1f%%", x * scale);
+}
+
+static void int_or_dash(char *out, size_t n, const json_t *o, const char *path)
+{
+	if (json_is_integer(jpath_get(o, path)))
+		snprintf(out, n, "%lld", jpath_int(o, path));
+	else
+		snprintf(out, n, "-");
+}
+
+static void pvalue(char *out, size_t n, const json_t *o, const char *path)
+{
+	double p;
+
+	if (!jpath_num(o, path, &p))
+		snprintf(out, n, "-");
+	else
+		snprintf(out, n, "%.3g", p);
+}
+
+static void md_header(um_buf *b, const json_t *rep, int level_pct)
+{
+	static const char *const shas[] = {"suite", "scaffold", "models", "dataset"};
+	const json_t *run = json_object_get(rep, "run");
+	size_t i;
+
+	um_buf_printf(b, "# umpire report: %s %s\n\n", jpath_str(run, "suite.name"),
+		      jpath_str(run, "suite.version"));
+	um_buf_printf(b, "- Run: `%s` (status %s; %s)\n", jpath_str(run, "run_id"),
+		      jpath_str(run, "status"),
+		      json_is_true(json_object_get(rep, "complete"))
+			      ? "complete: every planned attempt graded"
+			      : "incomplete: some attempts are missing or failed");
+	um_buf_printf(b, "- Suite: %s %s (%s), %lld items x %lld repeats, seed ",
+		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
+		      jpath_str(run, "suite.kind"),
+		      (long long)json_integer_value(json_object_get(rep, "items")),
+		      jpath_int(run, "repeats"));
+	if (json_is_string(json_object_get(run, "seed")))
+		um_buf_printf(b, "%s\n", jpath_str(run, "seed"));
+	else
+		um_buf_printf(b, "%lld\n", jpath_int(run, "seed"));
+	um_buf_printf(b, "- Harness: umpire %s (%s)\n", jpath_str(run, "harness_version"),
+		      jpath_str(run, "git_describe"));
+	um_buf_printf(b, "- HTTP calls: %lld; confidence level: %d%%\n",
+		      (long long)json_integer_value(json_object_get(rep, "calls")), level_pct);
+	if (json_is_string(json_object_get(rep, "generated_at")))
+		um_buf_printf(b, "- Generated at: %s\n", jpath_str(rep, "generated_at"));
+	um_buf_puts(b, "\n| Input | sha256 |\n|---|---|\n");
+	for (i = 0; i < UM_ARRAY_LEN(shas); i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "sha256.%s", shas[i]);
+		um_buf_printf(b, "| %s | `%s` |\n", shas[i], jpath_str(run, path));
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_systems(um_buf *b, const json_t *systems, int lv)
+{
+	size_t i;
+	const json_t *s;
+	char c1[96], c2[32], c3[32], c4[32], c5[32], c6[80];
+
+	um_buf_printf(b,
+		      "## Systems\n\n"
+		      "Accuracy is over graded attempts, with a %d%% interval clustered by "
+		      "item; \"whole suite\" divides the correct answers by every planned "
+		      "attempt (items x repeats), so missing and failed attempts count as "
+		      "unresolved.\n\n",
+		      lv);
+	um_buf_printf(b, "| System | Role | Model | Accuracy (%d%% CI) | Wilson CI | Whole suite "
+			 "| n | Errors | Tokens in / out | Cost (USD) | Cost / correct (USD) "
+			 "| p50 / p90 (ms) |\n",
+		      lv);
+	um_buf_puts(b, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(systems, i, s) {
+		double lo, hi, whole;
+
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "name"));
+		md_cell(b, jpath_str(s, "role"));
+		md_cell(b, jpath_str(s, "model"));
+		pct_ci(c1, sizeof(c1), s, "accuracy.value", "accuracy.ci_lo", "accuracy.ci_hi",
+		       100.0);
+		md_cell(b, c1);
+		if (jpath_num(s, "accuracy.wilson_lo", &lo) &&
+		    jpath_num(s, "accuracy.wilson_hi", &hi))
+			md_cellf(b, "[%.1f, %.1f]", 100.0 * lo, 100.0 * hi);
+		else
+			md_cell(b, "-");
+		if (jpath_num(s, "accuracy_whole_suite", &whole))
+			md_cellf(b, "%.1f%%", 100.0 * whole);
+		else
+			md_cell(b, "-");
+		md_cellf(b, "%lld", jpath_int(s, "attempts.graded"));
+		md_cellf(b, "%lld", jpath_int(s, "attempts.errors"));
+		md_cellf(b, "%lld / %lld", jpath_int(s, "tokens.in"), jpath_int(s, "tokens.out"));
+		usd_path(c2, sizeof(c2), s, "cost_micro");
+		md_cell(b, c2);
+		usd_path(c3, sizeof(c3), s, "cost_per_correct_micro");
+		md_cell(b, c3);
+		int_or_dash(c4, sizeof(c4), s, "latency_ms.p50");
+		int_or_dash(c5, sizeof(c5), s, "latency_ms.p90");
+		snprintf(c6, sizeof(c6), "%s / %s", c4, c5);
+		md_cell(b, c6);
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_categories(um_buf *b, const json_t *systems, int lv)
+{
+	size_t i, j;
+	const json_t *s, *cats;
+	char c1[96], c2[32], c3[32];
+
+	um_buf_printf(b, "## Accuracy by category\n\n"
+			 "| Category | System | n | Correct | Accuracy (Wilson %d%% CI) | "
+			 "Errors | Cost (USD) | p50 (ms) |\n"
+			 "|---|---|---:|---:|---:|---:|---:|---:|\n",
+		      lv);
+	/* Rows grouped by category: every system lists the same categories in
+	 * the same order. */
+	cats = json_object_get(json_array_get(systems, 0), "categories");
+	for (j = 0; j < json_array_size(cats); j++) {
+		json_array_foreach(systems, i, s) {
+			const json_t *cc = json_array_get(json_object_get(s, "categories"), j);
+
+			um_buf_puts(b, "|");
+			md_cell(b, jpath_str(cc, "name"));
+			md_cell(b, jpath_str(s, "name"));
+			md_cellf(b, "%lld", jpath_int(cc, "n"));
+			md_cellf(b, "%lld", jpath_int(cc, "correct"));
+			pct_ci(c1, sizeof(c1), cc, "accuracy.value", "accuracy.wilson_lo",
+			       "accuracy.wilson_hi", 100.0);
+			md_cell(b, c1);
+			md_cellf(b, "%lld", jpath_int(cc, "errors"));
+			usd_path(c2, sizeof(c2), cc, "cost_micro");
+			md_cell(b, c2);
+			int_or_dash(c3, sizeof(c3), cc, "latency_p50_ms");
+			md_cell(b, c3);
+			um_buf_puts(b, "\n");
+		}
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_paired(um_buf *b, const json_t *paired, int lv)
+{
+	const json_t *cmp = json_object_get(paired, "comparisons"), *p;
+	size_t i;
+	char c1[32], c2[32], c3[96], c4[32];
+
+	um_buf_puts(b, "## Paired comparisons\n\n");
+	if (um_streq(json_string_value(json_object_get(paired, "mode")), "best_vs_others"))
+		um_buf_printf(b,
+			      "No orchestrator in this run: the most accurate system (%s) is "
+			      "compared with every other system.\n\n",
+			      jpath_str(paired, "reference"));
+	else
+		um_buf_puts(b, "Each orchestrator against each baseline.\n\n");
+	if (json_array_size(cmp) == 0) {
+		um_buf_puts(b, "No comparisons.\n\n");
+		return;
+	}
+	um_buf_printf(b,
+		      "Over (item, sample) pairs graded for both systems. The difference is "
+		      "A minus B in percentage points, with a %d%% interval over per-item "
+		      "means; b = only A correct, c = only B correct; p is the exact "
+		      "McNemar test.\n\n",
+		      lv);
+	um_buf_puts(b, "| A | B | Pairs | Accuracy A | Accuracy B | Difference (pp) | b | c | "
+		       "McNemar p |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(cmp, i, p) {
+		double v, lo, hi;
+
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(p, "system_a"));
+		md_cell(b, jpath_str(p, "system_b"));
+		md_cellf(b, "%lld", jpath_int(p, "n_pairs"));
+		pct_ci(c1, sizeof(c1), p, "accuracy_a", "", "", 100.0);
+		md_cell(b, c1);
+		pct_ci(c2, sizeof(c2), p, "accuracy_b", "", "", 100.0);
+		md_cell(b, c2);
+		if (jpath_num(p, "difference.value", &v) && jpath_num(p, "difference.ci_lo", &lo) &&
+		    jpath_num(p, "difference.ci_hi", &hi))
+			snprintf(c3, sizeof(c3), "%+.1f [%+.1f, %+.1f]", 100.0 * v, 100.0 * lo,
+				 100.0 * hi);
+		else
+			snprintf(c3, sizeof(c3), "-");
+		md_cell(b, c3);
+		md_cellf(b, "%lld", jpath_int(p, "only_a_correct"));
+		md_cellf(b, "%lld", jpath_int(p, "only_b_correct"));
+		pvalue(c4, sizeof(c4), p, "mcnemar_p");
+		md_cell(b, c4);
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_claims(um_buf *b, const json_t *claims, int lv)
+{
+	const json_t *c;
+	size_t i;
+	char c1[96], c2[32];
+	double v;
+
+	um_buf_puts(b, "## Claims\n\n");
+	if (json_array_size(claims) == 0) {
+		um_buf_puts(b, "No published claims recorded for this suite.\n\n");
+		return;
+	}
+	um_buf_printf(b,
+		      "A claim is \"reproduced\" when it lies inside the measured %d%% "
+		      "interval (the union of the clustered and Wilson intervals); p is the "
+		      "exact binomial test of the claimed rate.\n\n",
+		      lv);
+	um_buf_puts(b, "| System | Benchmark | Claimed | Measured | Verdict | Binomial p | Source "
+		       "|\n|---|---|---:|---:|---|---:|---|\n");
+	json_array_foreach(claims, i, c) {
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(c, "system"));
+		md_cell(b, jpath_str(c, "benchmark"));
+		if (jpath_num(c, "claimed_percent", &v))
+			md_cellf(b, "%.1f%%", v);
+		else
+			md_cell(b, "-");
+		pct_ci(c1, sizeof(c1), c, "measured.percent", "measured.ci_lo", "measured.ci_hi",
+		       1.0);
+		md_cell(b, json_is_object(json_object_get(c, "measured")) ? c1 : "not measured");
+		md_cell(b, jpath_str(c, "verdict"));
+		pvalue(c2, sizeof(c2), c, "binomial_p");
+		md_cell(b, c2);
+		md_cell(b, jpath_str(c, "source"));
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_errors(um_buf *b, const json_t *errs)
+{
+	const json_t *groups = json_object_get(errs, "groups"), *g;
+	size_t i;
+
+	um_buf_puts(b, "## Infrastructure errors\n\n");
+	if (json_array_size(groups) == 0) {
+		um_buf_puts(b, "None.\n");
+		return;
+	}
+	um_buf_printf(b,
+		      "Attempts that ended in an infrastructure error after bounded "
+		      "retries: %lld. They are not scored as wrong answers; they count as "
+		      "unresolved in the whole-suite accuracy, and resuming the run retries "
+		      "them.\n\n",
+		      jpath_int(errs, "total"));
+	um_buf_puts(b, "| System | Class | Count | First item | First message |\n"
+		       "|---|---|---:|---|---|\n");
+	json_array_foreach(groups, i, g) {
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(g, "system"));
+		md_cell(b, jpath_str(g, "error_class"));
+		md_cellf(b, "%lld", jpath_int(g, "count"));
+		md_cellf(b, "%s #%lld", jpath_str(g, "first_item_id"),
+			 jpath_int(g, "first_sample"));
+		md_cell(b, jpath_str(g, "first_message"));
+		um_buf_puts(b, "\n");
+	}
+}
+
+static int level_percent(const json_t *report)
+{
+	double lv;
+
+	if (!jpath_num(report, "level", &lv))
+		lv = REPORT_DEFAULT_LEVEL;
+	return (int)lround(lv * 100.0);
+}
+
+
+static void md_parity(um_buf *b, const json_t *par, const json_t *systems)
+{
+	const json_t *d, *s;
+	size_t i, k;
+
+	um_buf_puts(b, "## Identical conditions\n\n");
+	if (!par) {
+		um_buf_puts(b, "No parity data.\n\n");
+		return;
+	}
+	if (json_is_true(json_object_get(par, "identical")))
+		um_buf_printf(b, "Every system received the same request for every item and sample, "
+				 "apart from the model field (%lld item-sample groups checked from "
+				 "the stored request hashes).\n\n",
+			      jpath_int(par, "groups_checked"));
+	else
+		um_buf_printf(b, "**%lld deviation(s)** from identical requests over %lld "
+				 "item-sample groups:\n\n",
+			      jpath_int(par, "deviations"), jpath_int(par, "groups_checked"));
+	json_array_foreach(json_object_get(par, "deviation_list"), i, d) {
+		um_buf_printf(b, "- item %s, sample %lld (%s):", jpath_str(d, "item_id"),
+			      jpath_int(d, "sample"), jpath_str(d, "kind"));
+		json_array_foreach(json_object_get(d, "systems"), k, s)
+			um_buf_printf(b, " %s `%.12s`%s", jpath_str(s, "system"),
+				      jpath_str(s, "hash"),
+				      json_is_true(json_object_get(s, "deviates")) ? " (differs)" : "");
+		um_buf_puts(b, "\n");
+	}
+	if (jpath_int(par, "attempts_without_hash"))
+		um_buf_printf(b, "\n%lld attempts carry no request hash and could not be checked.\n",
+			      jpath_int(par, "attempts_without_hash"));
+	json_array_foreach(systems, i, s) {
+		if (json_is_true(json_object_get(s, "possible_model_swap"))) {
+			const json_t *m;
+			um_buf_printf(b, "\n**Possible silent model swap:** %s was answered by",
+				      jpath_str(s, "name"));
+			json_array_foreach(json_object_get(s, "served_models"), k, m)
+				um_buf_printf(b, "%s %s (%lld attempts)", k ? "," : "",
+					      jpath_str(m, "model"), jpath_int(m, "attempts"));
+			um_buf_puts(b, ".\n");
+		}
+		if (json_is_string(json_object_get(s, "dropped_params")))
+			um_buf_printf(b, "\n%s's provider cannot carry these scaffold parameters, "
+					 "which were not sent: %s.\n",
+				      jpath_str(s, "name"), jpath_str(s, "dropped_params"));
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_gaps(um_buf *b, const json_t *gaps, int lv)
+{
+	const json_t *g;
+	size_t i;
+
+	if (!json_array_size(gaps))
+		return;
+	um_buf_printf(b, "### Claimed gaps\n\nA vendor's claimed lead of an orchestrator over a "
+			 "baseline, against the paired difference measured on the same items "
+			 "(%d%% interval, percentage points; p is the exact McNemar test).\n\n"
+			 "| Benchmark | Orchestrator | Baseline | Claimed gap | Measured gap | Verdict | "
+			 "McNemar p |\n|---|---|---|---:|---:|---|---:|\n",
+		      lv);
+	json_array_foreach(gaps, i, g) {
+		double v = 0;
+		md_cell(b, jpath_str(g, "benchmark"));
+		md_cell(b, jpath_str(g, "orchestrator"));
+		md_cell(b, jpath_str(g, "baseline"));
+		jpath_num(g, "claimed_gap_pp", &v);
+		md_cellf(b, "%+.1f", v);
+		if (json_is_object(json_object_get(g, "measured"))) {
+			double e = 0, lo = 0, hi = 0, p = 1;
+			jpath_num(g, "measured.gap_pp", &e);
+			jpath_num(g, "measured.ci_lo", &lo);
+			jpath_num(g, "measured.ci_hi", &hi);
+			jpath_num(g, "measured.mcnemar_p", &p);
+			md_cellf(b, "%+.1f [%+.1f, %+.1f]", e, lo, hi);
+			md_cell(b, jpath_str(g, "verdict"));
+			md_cellf(b, p < 0.0001 ? "<0.0001" : "%.3g", p);
+		} else {
+			md_cell(b, "not measured");
+			md_cell(b, jpath_str(g, "verdict"));
+			md_cell(b, "");
+		}
+		um_buf_puts(b, "|\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_agents(um_buf *b, const json_t *systems)
+{
+	const json_t *s, *ag, *bt;
+	size_t i, k;
+	int any = 0;
+
+	json_array_foreach(systems, i, s)
+		any |= json_is_object(json_object_get(s, "agent"));
+	if (!any)
+		return;
+	um_buf_puts(b, "## Agent behaviour\n\nEvery system ran the same agent loop, tools, limits "
+		       "and sandbox. Stop reasons: submitted (the agent called submit), no_tool_call "
+		       "(it answered without a tool call), turn/token/cost/time limits, oracle "
+		       "(reference solution).\n\n| System | Attempts | Turns (mean) | Tool calls | "
+		       "Malformed calls | Stop reasons |\n|---|---:|---:|---:|---:|---|\n");
+	json_array_foreach(systems, i, s) {
+		const char *key;
+		json_t *v;
+		um_buf st = UM_BUF_INIT;
+		double mean = 0;
+
+		ag = json_object_get(s, "agent");
+		if (!json_is_object(ag))
+			continue;
+		jpath_num(ag, "turns_mean", &mean);
+		um_buf_init(&st, 0);
+		um_buf_puts(b, "|");
+		json_object_foreach((json_t *)json_object_get(ag, "stop_reasons"), key, v)
+			um_buf_printf(&st, "%s%s %lld", st.len ? ", " : "", key,
+				      (long long)json_integer_value(v));
+		md_cell(b, jpath_str(s, "name"));
+		md_cellf(b, "%lld", jpath_int(ag, "attempts"));
+		md_cellf(b, "%.1f", mean);
+		md_cellf(b, "%lld", jpath_int(ag, "tool_calls"));
+		md_cellf(b, "%lld", jpath_int(ag, "malformed_tool_calls"));
+		md_cell(b, um_buf_str(&st));
+		um_buf_puts(b, "\n");
+		um_buf_release(&st);
+	}
+	um_buf_puts(b, "\n");
+	json_array_foreach(systems, i, s) {
+		const json_t *rp = json_object_get(json_object_get(s, "agent"), "replay");
+		if (json_is_object(rp))
+			um_buf_printf(b, "Replay of %s: the stored commands run again gave the same "
+					 "verdict in %lld of %lld attempts.\n\n",
+				      jpath_str(s, "name"), jpath_int(rp, "same_verdict"), jpath_int(rp, "attempts"));
+	}
+	json_array_foreach(systems, i, s) {
+		bt = json_object_get(json_object_get(s, "agent"), "broken_tasks");
+		if (!json_is_array(bt))
+			continue;
+		if (!json_array_size(bt)) {
+			um_buf_puts(b, "Oracle: every task's reference solution passes its tests.\n\n");
+			continue;
+		}
+		um_buf_printf(b, "**Broken tasks** (the reference solution fails its own tests): ");
+		for (k = 0; k < json_array_size(bt); k++)
+			um_buf_printf(b, "%s%s", k ? ", " : "",
+				      json_string_value(json_array_get(bt, k)));
+		um_buf_puts(b, "\n\n");
+	}
+}
+
+static void md_routing_log(um_buf *b, const json_t *rl)
+{
+	const json_t *s, *cat;
+	const char *cname, *mname;
+	json_t *cnt;
+	size_t i;
+	char c1[32], c2[32], c3[32], c4[32];
+
+	if (!json_is_object(rl))
+		return;
+	um_buf_puts(b, "## Routing log\n\nWhat each orchestrator did downstream, from the calls "
+		       "its sub-models received through umpire's recording proxy. The headline cost "
+		       "is the orchestrator's own bill; the true cost adds what its sub-calls cost at "
+		       "the sub-models' prices.\n\n"
+		       "| Orchestrator | Sub-calls per item | Observed / reported calls | Headline cost "
+		       "/ item | True cost / item | Headline / correct | True / correct |\n"
+		       "|---|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(json_object_get(rl, "systems"), i, s) {
+		double per = 0;
+		jpath_num(s, "calls_per_item", &per);
+		usd_path(c1, sizeof(c1), s, "headline_cost_per_item_micro");
+		usd_path(c2, sizeof(c2), s, "true_cost_per_item_micro");
+		usd_path(c3, sizeof(c3), s, "headline_cost_per_correct_micro");
+		usd_path(c4, sizeof(c4), s, "true_cost_per_correct_micro");
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "system"));
+		md_cellf(b, "%.2f", per);
+		md_cellf(b, "%lld / %lld", jpath_int(s, "observed_calls"),
+			 jpath_int(s, "reported_calls"));
+		md_cell(b, c1);
+		md_cell(b, c2);
+		md_cell(b, c3);
+		md_cell(b, c4);
+		um_buf_puts(b, "\n");
+	}
+	json_array_foreach(json_object_get(rl, "systems"), i, s) {
+		um_buf_printf(b, "\n%s: %lld of %lld attempts had observed sub-calls; %lld attempts "
+				 "reported a different number of sub-calls than the proxy saw; "
+				 "%lld observed sub-calls failed. Attribution:",
+			      jpath_str(s, "system"), jpath_int(s, "attempts_with_observed_calls"),
+			      jpath_int(s, "attempts"),
+			      jpath_int(s, "attempts_reported_differently"),
+			      jpath_int(s, "observed_failed_calls"));
+		json_object_foreach((json_t *)json_object_get(s, "attribution"), cname, cnt)
+			um_buf_printf(b, " %s %lld", cname, (long long)json_integer_value(cnt));
+		um_buf_puts(b, ".\n\nSub-models by category (calls):\n\n");
+		json_object_foreach((json_t *)json_object_get(s, "sub_models_by_category"), cname,
+				    cnt) {
+			int first = 1;
+			cat = cnt;
+			um_buf_printf(b, "- %s:", cname);
+			json_object_foreach((json_t *)cat, mname, cnt) {
+				um_buf_printf(b, "%s %s %lld", first ? "" : ",", mname,
+					      (long long)json_integer_value(cnt));
+				first = 0;
+			}
+			um_buf_puts(b, "\n");
+		}
+	}
+	if (jpath_int(rl, "unattributed_events"))
+		um_buf_printf(b, "\n%lld sub-calls could not be attributed to an attempt.\n",
+			      jpath_int(rl, "unattributed_events"));
+	um_buf_puts(b, "\n");
+}
+
+static void md_swe(um_buf *b, const json_t *systems)
+{
+	const json_t *s, *w;
+	size_t i;
+	int any = 0;
+
+	json_array_foreach(systems, i, s)
+		any |= json_is_object(json_object_get(json_object_get(s, "agent"), "swe"));
+	if (!any)
+		return;
+	um_buf_puts(b, "## Repository repair\n\nResolved over every task of the suite (not "
+		       "attempted, patch did not apply, or tests timed out all count as unresolved) "
+		       "and, as some published numbers are computed, over submitted (non-empty) "
+		       "patches only.\n\n| System | Resolved / tasks | Resolved / submitted | "
+		       "Submitted | Not applied | Applied by | Tests timed out |\n"
+		       "|---|---:|---:|---:|---:|---|---:|\n");
+	json_array_foreach(systems, i, s) {
+		const char *key;
+		json_t *v;
+		um_buf st = UM_BUF_INIT;
+		double sub = 0, whole = 0;
+
+		w = json_object_get(json_object_get(s, "agent"), "swe");
+		if (!json_is_object(w))
+			continue;
+		um_buf_init(&st, 0);
+		json_object_foreach((json_t *)json_object_get(w, "patch_strategies"), key, v)
+			um_buf_printf(&st, "%s%s %lld", st.len ? ", " : "", key,
+				      (long long)json_integer_value(v));
+		jpath_num(s, "accuracy_whole_suite", &whole);
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "name"));
+		md_cellf(b, "%.1f%%", 100.0 * whole);
+		if (jpath_num(w, "resolved_over_submitted", &sub))
+			md_cellf(b, "%.1f%%", 100.0 * sub);
+		else
+			md_cell(b, "-");
+		md_cellf(b, "%lld / %lld", jpath_int(w, "patches_submitted"),
+			 jpath_int(w, "tasks"));
+		md_cellf(b, "%lld", jpath_int(w, "patches_not_applied"));
+		md_cell(b, um_buf_str(&st));
+		md_cellf(b, "%lld", jpath_int(w, "tests_timed_out"));
+		um_buf_puts(b, "\n");
+		um_buf_release(&st);
+	}
+	json_array_foreach(systems, i, s) {
+		const json_t *ru = json_object_get(
+			json_object_get(json_object_get(s, "agent"), "swe"), "rules");
+		const json_t *x;
+		size_t k;
+		if (!json_is_object(ru))
+			continue;
+		um_buf_puts(b, "\nGrading rules (stated by the suite): patch strategies tried in order:");
+		json_array_foreach(json_object_get(ru, "patch_strategies"), k, x)
+			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+		um_buf_printf(b, " (fuzz %lld); test names matched %s.\n", jpath_int(ru, "fuzz"),
+			      um_streq(jpath_str(ru, "test_name_match"), "whitespace")
+				      ? "after trimming and collapsing whitespace"
+				      : "exactly, byte for byte");
+		break;
+	}
+	um_buf_puts(b, "\n");
+}
+
+char *report_markdown(const json_t *report)
+{
+	um_buf b = UM_BUF_INIT;
+	int lv = level_percent(report);
+	const json_t *systems = json_object_get(report, "systems");
+
+	md_header(&b, report, lv);
+	md_systems(&b, systems, lv);
+	md_categories(&b, systems, lv);
+	md_agents(&b, systems);
+	md_swe(&b, systems);
+	md_parity(&b, json_object_get(report, "parity"), systems);
+	md_paired(&b, json_object_get(report, "paired"), lv);
+	md_claims(&b, json_object_get(report, "claims"), lv);
+	md_gaps(&b, json_object_get(report, "claimed_gaps"), lv);
+	md_routing_log(&b, json_object_get(report, "routing_log"));
+	if (json_is_object(json_object_get(report, "routing"))) {
+		char *rt = route_eval_markdown(json_object_get(report, "routing"));
+		um_buf_puts(&b, rt);
+		um_buf_puts(&b, "\n");
+		free(rt);
+	}
+	md_errors(&b, json_object_get(report, "infrastructure_errors"));
+	return um_buf_detach(&b);
+}
+
+int report_write(const json_t *report, const char *dir, um_error *err)
+{
+	char *json = NULL, *md = NULL, *path = NULL;
+	int rc = -1;
+
+	if (um_mkdir_p(dir, err) < 0)
+		return -1;
+	json = report_json_text(report);
+	path = um_xasprintf("%s/report.json", dir);
+	if (um_write_file(path, json, strlen(json), 0644, err) < 0)
+		goto out;
+	free(path);
+	md = report_markdown(report);
+	path = um_xasprintf("%s/report.md", dir);
+	if (um_write_file(path, md, strlen(md), 0644, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(path);
+	free(json);
+	free(md);
+	return rc;
+}
+
+char *report_summary_text(const json_t *report)
+{
+	um_buf b = UM_BUF_INIT;
+	const json_t *systems = json_object_get(report, "systems"), *s;
+	const json_t *run = json_object_get(report, "run");
+	size_t i, w = strlen("system");
+	int lv = level_percent(report);
+	char ci[48], hdr[16], cost[32], p50[32];
+
+	json_array_foreach(systems, i, s) {
+		size_t l = strlen(jpath_str(s, "name"));
+		if (l > w)
+			w = l;
+	}
+	um_buf_printf(&b, "run %s: %s %s, %s\n", jpath_str(run, "run_id"),
+		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
+		      json_is_true(json_object_get(report, "complete")) ? "complete"
+									: "incomplete");
+	snprintf(hdr, sizeof(hdr), "%d%% CI", lv);
+	um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %6s  %6s  %10s  %7s\n", (int)w, "system",
+		      "role", "accuracy", hdr, "n", "errors", "cost USD", "p50 ms");
+	json_array_foreach(systems, i, s) {
+		double v, lo, hi;
+		char acc[16];
+
+		if (jpath_num(s, "accuracy.value", &v))
+			snprintf(acc, sizeof(acc), "%.1f%%", 100.0 * v);
+		else
+			snprintf(acc, sizeof(acc), "-");
+		if (jpath_num(s, "accuracy.ci_lo", &lo) && jpath_num(s, "accuracy.ci_hi", &hi))
+			snprintf(ci, sizeof(ci), "[%.1f, %.1f]", 100.0 * lo, 100.0 * hi);
+		else
+			snprintf(ci, sizeof(ci), "-");
+		usd_path(cost, sizeof(cost), s, "cost_micro");
+		int_or_dash(p50, sizeof(p50), s, "latency_ms.p50");
+		um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %6lld  %6lld  %10s  %7s\n", (int)w,
+			      jpath_str(s, "name"), jpath_str(s, "role"), acc, ci,
+			      jpath_int(s, "attempts.graded"), jpath_int(s, "attempts.errors"),
+			      cost, p50);
+	}
+	return um_buf_detach(&b);
+}

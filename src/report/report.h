@@ -1,0 +1,36 @@
+/*
+ * report.h - a report is a pure function of the store: report.json
+ * (canonical: sorted keys, integers for money and time, no wall-clock time
+ * unless SOURCE_DATE_EPOCH gives it) and report.md rendered from the same
+ * JSON. Format: docs/report.md.
+ */
+#ifndef UMPIRE_REPORT_H
+#define UMPIRE_REPORT_H
+
+#include <jansson.h>
+
+#include "base/error.h"
+#include "store/store.h"
+
+typedef struct um_report_opts {
+	double level;            /* confidence level, default 0.95 */
+} um_report_opts;
+
+/* Build the report object from loaded run data. New reference or NULL. */
+json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error *err);
+/* Canonical text of report.json (sorted keys, 2-space indent, trailing
+ * newline). Caller frees. */
+char *report_json_text(const json_t *report);
+/* Markdown rendering of a report object. Caller frees. */
+char *report_markdown(const json_t *report);
+/* Write report.json and report.md into dir (created). */
+int report_write(const json_t *report, const char *dir, um_error *err);
+/* Verdict on a claimed proportion against a measured interval (same
+ * scale): "reproduced", "below claim" (interval entirely below the claim),
+ * or "above claim". */
+const char *report_claim_verdict(double claimed, double lo, double hi);
+
+/* A short plain-text summary table for the terminal. Caller frees. */
+char *report_summary_text(const json_t *report);
+
+#endif

@@ -1,0 +1,1294 @@
+/*
+ * route.c - router baselines: does an orchestrator beat a trivial router
+ * built from its own pool? Definitions: docs/routing.md.
+ *
+ * From a run's graded attempts we build, per system and item, the mean
+ * score over samples and the mean cost of an attempt (the true cost, with
+ * the downstream calls the recording proxy attributed to the attempt, when
+ * there are any). On the items graded for every system:
+ *
+ *  - each system is a point (cost per item, accuracy);
+ *  - the oracle routes each item to the baseline that did best on it;
+ *  - the zero router is the non-decreasing concave frontier of the
+ *    baselines' points (routing a fraction of the items to one system and
+ *    the rest to another reaches any point on a segment), summarised by its
+ *    AIQ, the frontier's mean accuracy over the points' cost range;
+ *  - the profile router picks, per category, the baseline maximising
+ *    accuracy - lambda x cost, fitted on one half of the items and measured
+ *    on the other, for each lambda of a fixed grid;
+ *  - each orchestrator is compared with the frontier at its own cost, with
+ *    a paired bootstrap over items (every resample recomputes the baselines'
+ *    frontier and the orchestrator's point on the same items).
+ *
+ * Everything is a pure function of the data and the seed: inputs are
+ * sorted, the random generator is seeded, reals are rounded to 6
+ * significant digits as they enter the JSON, and the markdown is rendered
+ * from the JSON alone.
+ */
+#include "report/route.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/jpath.h"
+#include "base/util.h"
+
+#define RT_LEVEL 0.95
+#define RT_EPS 1e-9 /* accuracies closer than this are equal */
+
+const double route_lambda_grid[] = {0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5,
+				    0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 100.0};
+const size_t route_lambda_grid_len = UM_ARRAY_LEN(route_lambda_grid);
+
+/* ---- the cost-quality frontier ----------------------------------------- */
+
+static int cmp_cq(const void *x, const void *y)
+{
+	const um_cq_point *a = x, *b = y;
+
+	if (a->cost != b->cost)
+		return a->cost < b->cost ? -1 : 1;
+	if (a->acc != b->acc)
+		return a->acc > b->acc ? -1 : 1;
+	return (a->tag > b->tag) - (a->tag < b->tag);
+}
+
+/* > 0 when p lies above the line through a and b (b left of a-p's chord). */
+static double cross(const um_cq_point *a, const um_cq_point *b, const um_cq_point *p)
+{
+	return (b->cost - a->cost) * (p->acc - a->acc) - (b->acc - a->acc) * (p->cost - a->cost);
+}
+
+size_t route_hull(const um_cq_point *pts, size_t n, um_cq_point *out)
+{
+	um_cq_point *s;
+	double best = -INFINITY;
+	size_t i, m = 0, k = 0;
+
+	if (n == 0)
+		return 0;
+	s = um_xmalloc(n * sizeof(*s));
+	for (i = 0; i < n; i++)
+		if (isfinite(pts[i].cost) && isfinite(pts[i].acc))
+			s[m++] = pts[i];
+	qsort(s, m, sizeof(*s), cmp_cq);
+	/* By cost, then best first: a point that is not more accurate than
+	 * every cheaper one is dominated. What remains rises in both cost and
+	 * accuracy; the upper hull of it (monotone chain) is the frontier. */
+	for (i = 0; i < m; i++) {
+		if (!(s[i].acc > best))
+			continue;
+		best = s[i].acc;
+		while (k >= 2 && cross(&out[k - 2], &out[k - 1], &s[i]) >= 0.0)
+			k--;
+		out[k++] = s[i];
+	}
+	free(s);
+	return k;
+}
+
+double route_hull_at(const um_cq_point *h, size_t n, double x)
+{
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	if (x <= h[0].cost)
+		return h[0].acc;
+	for (i = 0; i + 1 < n; i++)
+		if (x <= h[i + 1].cost) {
+			double t = (x - h[i].cost) / (h[i + 1].cost - h[i].cost);
+			return h[i].acc + t * (h[i + 1].acc - h[i].acc);
+		}
+	return h[n - 1].acc;
+}
+
+double route_hull_cost_for(const um_cq_point *h, size_t n, double acc)
+{
+	size_t i;
+
+	if (n == 0 || !isfinite(acc))
+		return NAN;
+	if (acc <= h[0].acc + RT_EPS)
+		return h[0].cost;
+	if (acc > h[n - 1].acc + RT_EPS)
+		return NAN;
+	for (i = 0; i + 1 < n; i++)
+		if (acc <= h[i + 1].acc + RT_EPS) {
+			double t = (acc - h[i].acc) / (h[i + 1].acc - h[i].acc);
+			if (t > 1.0)
+				t = 1.0;
+			return h[i].cost + t * (h[i + 1].cost - h[i].cost);
+		}
+	return h[n - 1].cost;
+}
+
+double route_hull_mean(const um_cq_point *h, size_t n, double lo, double hi)
+{
+	double x0, f0, area = 0.0;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	if (!(hi > lo))
+		return route_hull_at(h, n, lo);
+	/* The frontier is linear between consecutive vertices: trapezoids. */
+	x0 = lo;
+	f0 = route_hull_at(h, n, lo);
+	for (i = 0; i < n; i++) {
+		if (h[i].cost <= lo || h[i].cost >= hi)
+			continue;
+		area += (h[i].cost - x0) * (f0 + h[i].acc) / 2.0;
+		x0 = h[i].cost;
+		f0 = h[i].acc;
+	}
+	area += (hi - x0) * (f0 + route_hull_at(h, n, hi)) / 2.0;
+	return area / (hi - lo);
+}
+
+double route_aiq(const um_cq_point *pts, size_t n)
+{
+	um_cq_point *h;
+	double lo = INFINITY, hi = -INFINITY, r;
+	size_t i, k;
+
+	if (n == 0)
+		return NAN;
+	for (i = 0; i < n; i++)
+		if (isfinite(pts[i].cost) && isfinite(pts[i].acc)) {
+			lo = fmin(lo, pts[i].cost);
+			hi = fmax(hi, pts[i].cost);
+		}
+	h = um_xmalloc(n * sizeof(*h));
+	k = route_hull(pts, n, h);
+	r = k ? route_hull_mean(h, k, lo, hi) : NAN;
+	free(h);
+	return r;
+}
+
+/* ---- the split ---------------------------------------------------------- */
+
+typedef struct split_key {
+	uint64_t h;
+	const char *id;
+	size_t idx;
+} split_key;
+
+static int cmp_split(const void *x, const void *y)
+{
+	const split_key *a = x, *b = y;
+
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+void route_split(const char *const *ids, size_t n, uint64_t seed, unsigned char *is_eval)
+{
+	split_key *k = um_xmalloc((n ? n : 1) * sizeof(*k));
+	size_t i, n_train = (n + 1) / 2;
+
+	for (i = 0; i < n; i++) {
+		k[i].id = ids[i] ? ids[i] : "";
+		k[i].h = um_hash64(k[i].id, strlen(k[i].id), seed);
+		k[i].idx = i;
+	}
+	qsort(k, n, sizeof(*k), cmp_split);
+	for (i = 0; i < n; i++)
+		is_eval[k[i].idx] = i >= n_train;
+	free(k);
+}
+
+/* ---- JSON helpers ------------------------------------------------------- */
+
+static json_t *jreal(double v)
+{
+	char buf[64];
+
+	if (!isfinite(v))
+		return json_null();
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	v = strtod(buf, NULL);
+	if (v == 0.0)
+		v = 0.0;
+	return json_real(v);
+}
+
+static json_t *jint(int64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* Money: a mean cost in micro-USD rounded to an integer; null if not finite. */
+static json_t *jmicro(double v)
+{
+	return isfinite(v) ? jint((int64_t)llround(v)) : json_null();
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v ? v : json_null());
+}
+
+static int strcmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* ---- the data ------------------------------------------------------------ */
+
+typedef struct rt_sys {
+	const um_system_rec *rec;
+	int orch;
+	int has_events;          /* the proxy attributed calls to its attempts */
+	uint64_t graded;
+	/* per item of the run: sums over graded samples */
+	double *sum_score, *sum_cost, *sum_billed;
+	unsigned *cnt;
+	/* per common item: means */
+	double *m, *c, *b;
+} rt_sys;
+
+typedef struct rt_state {
+	const um_run_data *d;
+	const um_item_rec **items;
+	size_t n_items;
+	rt_sys *all;             /* every system, sorted by name */
+	size_t n_all;
+	size_t *use;             /* systems with a graded attempt (indices into all) */
+	size_t n_use;
+	size_t *common;          /* items graded for every used system */
+	size_t n_common;
+	const char **cats;       /* distinct categories of the common items, sorted */
+	size_t n_cats;
+	size_t *cat_of;          /* per common item */
+	size_t *base, *orch;     /* indices into all */
+	size_t n_base, n_orch;
+} rt_state;
+
+static int cmp_sys_ptr(const void *x, const void *y)
+{
+	const um_system_rec *a = *(const um_system_rec *const *)x;
+	const um_system_rec *b = *(const um_system_rec *const *)y;
+
+	return strcmp_null(a->name, b->name);
+}
+
+static int cmp_item_ptr(const void *x, const void *y)
+{
+	const um_item_rec *a = *(const um_item_rec *const *)x;
+	const um_item_rec *b = *(const um_item_rec *const *)y;
+
+	return strcmp_null(a->item_id, b->item_id);
+}
+
+static int cmp_att_id(const void *x, const void *y)
+{
+	const um_attempt_rec *a = *(const um_attempt_rec *const *)x;
+	const um_attempt_rec *b = *(const um_attempt_rec *const *)y;
+
+	return strcmp_null(a->attempt_id, b->attempt_id);
+}
+
+static int cmp_cstr(const void *x, const void *y)
+{
+	return strcmp_null(*(const char *const *)x, *(const char *const *)y);
+}
+
+static void rt_release(rt_state *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_all; i++) {
+		free(r->all[i].sum_score);
+		free(r->all[i].sum_cost);
+		free(r->all[i].sum_billed);
+		free(r->all[i].cnt);
+		free(r->all[i].m);
+		free(r->all[i].c);
+		free(r->all[i].b);
+	}
+	free(r->all);
+	free(r->items);
+	free(r->use);
+	free(r->common);
+	free(r->cats);
+	free(r->cat_of);
+	free(r->base);
+	free(r->orch);
+}
+
+static size_t find_sys(const rt_state *r, const char *name)
+{
+	size_t lo = 0, hi = r->n_all;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp_null(r->all[mid].rec->name, name);
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+static size_t find_item(const rt_state *r, const char *id)
+{
+	size_t lo = 0, hi = r->n_items;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp_null(r->items[mid]->item_id, id);
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+/* Downstream cost the proxy attributed to each attempt of d. */
+static void proxy_costs(const um_run_data *d, double *down, unsigned char *has)
+{
+	const um_attempt_rec **by_id = um_xmalloc((d->n_attempts + 1) * sizeof(*by_id));
+	size_t i;
+
+	for (i = 0; i < d->n_attempts; i++)
+		by_id[i] = &d->attempts[i];
+	qsort(by_id, d->n_attempts, sizeof(*by_id), cmp_att_id);
+	for (i = 0; i < d->n_routing; i++) {
+		const um_routing_rec *e = &d->routing[i];
+		um_attempt_rec key = {0};
+		const um_attempt_rec *kp = &key, **hit;
+
+		if (!um_streq(e->source, "proxy") || !e->attempt_id || !*e->attempt_id)
+			continue;
+		key.attempt_id = e->attempt_id;
+		hit = bsearch(&kp, by_id, d->n_attempts, sizeof(*by_id), cmp_att_id);
+		if (hit) {
+			down[*hit - d->attempts] += (double)e->cost_micro;
+			has[*hit - d->attempts] = 1;
+		}
+	}
+	free(by_id);
+}
+
+static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
+{
+	const um_system_rec **sp;
+	double *down;
+	unsigned char *has;
+	size_t i, s, k;
+
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+	r->n_items = d->n_items;
+	r->items = um_xmalloc((d->n_items + 1) * sizeof(*r->items));
+	for (i = 0; i < d->n_items; i++) {
+		r->items[i] = &d->items[i];
+		if (!d->items[i].item_id || !d->items[i].category)
+			return um_fail(err, UM_ERR_INVALID,
+				       "route-eval: an item has no id or category");
+	}
+	qsort(r->items, r->n_items, sizeof(*r->items), cmp_item_ptr);
+	for (i = 1; i < r->n_items; i++)
+		if (!strcmp(r->items[i - 1]->item_id, r->items[i]->item_id))
+			return um_fail(err, UM_ERR_INVALID, "route-eval: item '%s' appears twice",
+				       r->items[i]->item_id);
+
+	sp = um_xmalloc((d->n_systems + 1) * sizeof(*sp));
+	for (i = 0; i < d->n_systems; i++)
+		sp[i] = &d->systems[i];
+	qsort(sp, d->n_systems, sizeof(*sp), cmp_sys_ptr);
+	r->all = um_xcalloc(d->n_systems + 1, sizeof(*r->all));
+	r->n_all = d->n_systems;
+	for (i = 0; i < r->n_all; i++) {
+		rt_sys *rs = &r->all[i];
+		rs->rec = sp[i];
+		rs->orch = um_streq(sp[i]->role, "orchestrator");
+		rs->sum_score = um_xcalloc(r->n_items + 1, sizeof(double));
+		rs->sum_cost = um_xcalloc(r->n_items + 1, sizeof(double));
+		rs->sum_billed = um_xcalloc(r->n_items + 1, sizeof(double));
+		rs->cnt = um_xcalloc(r->n_items + 1, sizeof(unsigned));
+	}
+	free(sp);
+	for (i = 0; i < r->n_all; i++)
+		if (!r->all[i].rec->name ||
+		    (i && !strcmp(r->all[i - 1].rec->name, r->all[i].rec->name)))
+			return um_fail(err, UM_ERR_INVALID,
+				       "route-eval: a system has no name or appears twice");
+
+	down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
+	has = um_xcalloc(d->n_attempts + 1, 1);
+	proxy_costs(d, down, has);
+	for (i = 0; i < d->n_attempts; i++) {
+		const um_attempt_rec *a = &d->attempts[i];
+		size_t si = find_sys(r, a->system), it = find_item(r, a->item_id);
+		rt_sys *rs;
+
+		if (si == SIZE_MAX || it == SIZE_MAX || a->status != UM_ATT_DONE || a->score < 0)
+			continue;
+		rs = &r->all[si];
+		rs->sum_score[it] += a->score > 0 ? 1.0 : 0.0;
+		rs->sum_billed[it] += (double)a->cost_micro;
+		rs->sum_cost[it] += (double)a->cost_micro + down[i];
+		rs->cnt[it]++;
+		rs->graded++;
+		rs->has_events |= has[i];
+	}
+	free(down);
+	free(has);
+
+	r->use = um_xmalloc((r->n_all + 1) * sizeof(*r->use));
+	r->base = um_xmalloc((r->n_all + 1) * sizeof(*r->base));
+	r->orch = um_xmalloc((r->n_all + 1) * sizeof(*r->orch));
+	for (s = 0; s < r->n_all; s++) {
+		if (!r->all[s].graded)
+			continue;
+		r->use[r->n_use++] = s;
+		if (r->all[s].orch)
+			r->orch[r->n_orch++] = s;
+		else
+			r->base[r->n_base++] = s;
+	}
+
+	r->common = um_xmalloc((r->n_items + 1) * sizeof(*r->common));
+	for (i = 0; i < r->n_items; i++) {
+		int every = r->n_use > 0;
+		for (s = 0; s < r->n_use; s++)
+			every &= r->all[r->use[s]].cnt[i] > 0;
+		if (every)
+			r->common[r->n_common++] = i;
+	}
+	for (s = 0; s < r->n_use; s++) {
+		rt_sys *rs = &r->all[r->use[s]];
+		rs->m = um_xmalloc((r->n_common + 1) * sizeof(double));
+		rs->c = um_xmalloc((r->n_common + 1) * sizeof(double));
+		rs->b = um_xmalloc((r->n_common + 1) * sizeof(double));
+		for (k = 0; k < r->n_common; k++) {
+			size_t it = r->common[k];
+			rs->m[k] = rs->sum_score[it] / rs->cnt[it];
+			rs->c[k] = rs->sum_cost[it] / rs->cnt[it];
+			rs->b[k] = rs->sum_billed[it] / rs->cnt[it];
+		}
+	}
+
+	r->cats = um_xmalloc((r->n_common + 1) * sizeof(*r->cats));
+	r->cat_of = um_xmalloc((r->n_common + 1) * sizeof(*r->cat_of));
+	for (k = 0; k < r->n_common; k++)
+		r->cats[k] = r->items[r->common[k]]->category;
+	qsort(r->cats, r->n_common, sizeof(*r->cats), cmp_cstr);
+	for (k = 0; k < r->n_common; k++)
+		if (!r->n_cats || strcmp(r->cats[r->n_cats - 1], r->cats[k]))
+			r->cats[r->n_cats++] = r->cats[k];
+	for (k = 0; k < r->n_common; k++) {
+		const char *c = r->items[r->common[k]]->category;
+		const char **hit = bsearch(&c, r->cats, r->n_cats, sizeof(*r->cats), cmp_cstr);
+		r->cat_of[k] = (size_t)(hit - r->cats);
+	}
+	return 0;
+}
+
+/* A system's point over the common items weighted by w (NULL: all 1). */
+static um_cq_point sys_point(const rt_state *r, const rt_sys *rs, const double *w, int billed)
+{
+	um_cq_point p = {0.0, 0.0, 0};
+	double ws = 0.0, sa = 0.0, sc = 0.0;
+	size_t k;
+
+	for (k = 0; k < r->n_common; k++) {
+		double x = w ? w[k] : 1.0;
+		ws += x;
+		sa += x * rs->m[k];
+		sc += x * (billed ? rs->b[k] : rs->c[k]);
+	}
+	p.acc = ws > 0 ? sa / ws : NAN;
+	p.cost = ws > 0 ? sc / ws : NAN;
+	return p;
+}
+
+/* The baselines' points (tag = index into r->base) and their frontier;
+ * hull needs room for n_base. Returns the number of vertices. */
+static size_t base_frontier(const rt_state *r, const double *w, um_cq_point *pts,
+			    um_cq_point *hull)
+{
+	size_t j;
+
+	for (j = 0; j < r->n_base; j++) {
+		pts[j] = sys_point(r, &r->all[r->base[j]], w, 0);
+		pts[j].tag = (int)j;
+	}
+	return route_hull(pts, r->n_base, hull);
+}
+
+/* ---- the routers ---------------------------------------------------------- */
+
+static void cost_range(const um_cq_point *p, size_t n, double *lo, double *hi)
+{
+	size_t i;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (i = 0; i < n; i++) {
+		*lo = fmin(*lo, p[i].cost);
+		*hi = fmax(*hi, p[i].cost);
+	}
+}
+
+static json_t *range_json(double lo, double hi)
+{
+	json_t *a = json_array();
+
+	json_array_append_new(a, jmicro(lo));
+	json_array_append_new(a, jmicro(hi));
+	return a;
+}
+
+static json_t *frontier_json(const rt_state *r, const um_cq_point *h, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+		set(o, "system", json_string(r->all[r->base[h[i].tag]].rec->name));
+		set(o, "accuracy", jreal(h[i].acc));
+		set(o, "cost_per_item_micro", jmicro(h[i].cost));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* Per item the baseline with the highest mean score (cheapest on ties,
+ * then first by name). */
+static size_t oracle_pick(const rt_state *r, size_t k)
+{
+	size_t j, best = 0;
+
+	for (j = 1; j < r->n_base; j++) {
+		const rt_sys *a = &r->all[r->base[j]], *b = &r->all[r->base[best]];
+		if (a->m[k] > b->m[k] || (a->m[k] == b->m[k] && a->c[k] < b->c[k]))
+			best = j;
+	}
+	return best;
+}
+
+static um_cq_point oracle_point(const rt_state *r, size_t *picks)
+{
+	um_cq_point p = {0.0, 0.0, -1};
+	size_t k;
+
+	for (k = 0; k < r->n_common; k++) {
+		size_t j = oracle_pick(r, k);
+		p.acc += r->all[r->base[j]].m[k];
+		p.cost += r->all[r->base[j]].c[k];
+		if (picks)
+			picks[j]++;
+	}
+	p.acc /= (double)r->n_common;
+	p.cost /= (double)r->n_common;
+	return p;
+}
+
+/* Means over the common items with the flag set (by category, or all when
+ * cat is SIZE_MAX). Returns the number of items. */
+static size_t half_means(const rt_state *r, const rt_sys *rs, const unsigned char *in, size_t cat,
+			 double *acc, double *cost)
+{
+	size_t k, n = 0;
+	double sa = 0, sc = 0;
+
+	for (k = 0; k < r->n_common; k++) {
+		if (!in[k] || (cat != SIZE_MAX && r->cat_of[k] != cat))
+			continue;
+		sa += rs->m[k];
+		sc += rs->c[k];
+		n++;
+	}
+	*acc = n ? sa / (double)n : 0.0;
+	*cost = n ? sc / (double)n : 0.0;
+	return n;
+}
+
+/* Fit the routing table (a baseline index per category) on the training
+ * items for one lambda, cost measured in units of scale. */
+static void profile_fit(const rt_state *r, const unsigned char *train, double lambda, double scale,
+			size_t *route)
+{
+	size_t c, j;
+
+	for (c = 0; c < r->n_cats; c++) {
+		size_t best = SIZE_MAX;
+		double best_u = 0, best_cost = 0;
+
+		for (j = 0; j < r->n_base; j++) {
+			const rt_sys *rs = &r->all[r->base[j]];
+			double acc, cost, u;
+
+			/* A category with no training item: the system's
+			 * figures over the whole training half. */
+			if (!half_means(r, rs, train, c, &acc, &cost))
+				half_means(r, rs, train, SIZE_MAX, &acc, &cost);
+			u = acc - lambda * cost / scale;
+			if (best == SIZE_MAX || u > best_u || (u == best_u && cost < best_cost)) {
+				best = j;
+				best_u = u;
+				best_cost = cost;
+			}
+		}
+		route[c] = best;
+	}
+}
+
+static json_t *profile_router(const rt_state *r, uint64_t seed)
+{
+	const char **ids = um_xmalloc((r->n_common + 1) * sizeof(*ids));
+	unsigned char *is_eval = um_xmalloc(r->n_common + 1);
+	unsigned char *train = um_xmalloc(r->n_common + 1);
+	size_t *route = um_xmalloc((r->n_cats + 1) * sizeof(*route));
+	size_t n_grid = route_lambda_grid_len, k, g, j, c, n_train = 0, n_eval, nh, nz;
+	um_cq_point *pts = um_xmalloc((n_grid + r->n_base) * sizeof(*pts));
+	um_cq_point *hull = um_xmalloc((n_grid + r->n_base) * sizeof(*hull));
+	um_cq_point *bp = um_xmalloc((r->n_base + 1) * sizeof(*bp));
+	um_cq_point *zh = um_xmalloc((r->n_base + 1) * sizeof(*zh));
+	double *w_eval = um_xmalloc((r->n_common + 1) * sizeof(*w_eval));
+	double scale = 0, lo1, hi1, lo2, hi2, lo, hi;
+	json_t *o = json_object(), *split = json_object(), *points = json_array(), *grid, *fr, *z;
+	json_t *common;
+
+	for (k = 0; k < r->n_common; k++)
+		ids[k] = r->items[r->common[k]]->item_id;
+	route_split(ids, r->n_common, seed, is_eval);
+	for (k = 0; k < r->n_common; k++) {
+		train[k] = !is_eval[k];
+		w_eval[k] = is_eval[k] ? 1.0 : 0.0;
+		n_train += train[k];
+	}
+	n_eval = r->n_common - n_train;
+	for (j = 0; j < r->n_base; j++) {
+		double acc, cost;
+		half_means(r, &r->all[r->base[j]], train, SIZE_MAX, &acc, &cost);
+		scale = fmax(scale, cost);
+	}
+	if (!(scale > 0))
+		scale = 1.0;
+
+	for (g = 0; g < n_grid; g++) {
+		json_t *p = json_object(), *routes = json_object();
+		double sa = 0, sc = 0;
+
+		profile_fit(r, train, route_lambda_grid[g], scale, route);
+		for (k = 0; k < r->n_common; k++) {
+			const rt_sys *rs;
+			if (!is_eval[k])
+				continue;
+			rs = &r->all[r->base[route[r->cat_of[k]]]];
+			sa += rs->m[k];
+			sc += rs->c[k];
+		}
+		pts[g].acc = sa / (double)n_eval;
+		pts[g].cost = sc / (double)n_eval;
+		pts[g].tag = (int)g;
+		for (c = 0; c < r->n_cats; c++)
+			set(routes, r->cats[c], json_string(r->all[r->base[route[c]]].rec->name));
+		set(p, "lambda", jreal(route_lambda_grid[g]));
+		set(p, "accuracy", jreal(pts[g].acc));
+		set(p, "cost_per_item_micro", jmicro(pts[g].cost));
+		set(p, "routes", routes);
+		json_array_append_new(points, p);
+	}
+	nh = route_hull(pts, n_grid, hull);
+	cost_range(pts, n_grid, &lo1, &hi1);
+	nz = base_frontier(r, w_eval, bp, zh);
+	cost_range(bp, r->n_base, &lo2, &hi2);
+	/* Both frontiers are defined from their cheapest point on (flat to the
+	 * right), so they can be compared from the later start to the later end. */
+	lo = fmax(lo1, lo2);
+	hi = fmax(hi1, hi2);
+
+	set(split, "rule", json_string("items ordered by um_hash64(item_id, seed); the first "
+				       "half (rounded up) trains, the rest evaluates"));
+	set(split, "train_items", jint((int64_t)n_train));
+	set(split, "eval_items", jint((int64_t)n_eval));
+	set(o, "split", split);
+	set(o, "cost_scale_micro", jmicro(scale));
+	grid = json_array();
+	for (g = 0; g < n_grid; g++)
+		json_array_append_new(grid, jreal(route_lambda_grid[g]));
+	set(o, "lambda_grid", grid);
+	set(o, "points", points);
+	fr = json_array();
+	for (g = 0; g < nh; g++) {
+		json_t *v = json_object();
+		set(v, "lambda", jreal(route_lambda_grid[hull[g].tag]));
+		set(v, "accuracy", jreal(hull[g].acc));
+		set(v, "cost_per_item_micro", jmicro(hull[g].cost));
+		json_array_append_new(fr, v);
+	}
+	set(o, "frontier", fr);
+	set(o, "cost_range_micro", range_json(lo1, hi1));
+	set(o, "aiq", jreal(route_hull_mean(hull, nh, lo1, hi1)));
+	z = json_object();
+	set(z, "frontier", frontier_json(r, zh, nz));
+	set(z, "cost_range_micro", range_json(lo2, hi2));
+	set(z, "aiq", jreal(route_hull_mean(zh, nz, lo2, hi2)));
+	set(o, "zero_router_eval", z);
+	common = json_object();
+	set(common, "cost_range_micro", range_json(lo, hi));
+	set(common, "profile_router", jreal(route_hull_mean(hull, nh, lo, hi)));
+	set(common, "zero_router", jreal(route_hull_mean(zh, nz, lo, hi)));
+	set(o, "aiq_common", common);
+
+	free(ids);
+	free(is_eval);
+	free(train);
+	free(route);
+	free(pts);
+	free(hull);
+	free(bp);
+	free(zh);
+	free(w_eval);
+	return o;
+}
+
+/* ---- orchestrators against the frontier ----------------------------------- */
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Percentile interval of v (sorted in place): the 2.5th and 97.5th. */
+static void pct_interval(double *v, size_t n, double *lo, double *hi)
+{
+	size_t a, b;
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	a = (size_t)floor((1.0 - RT_LEVEL) / 2.0 * (double)n);
+	b = (size_t)ceil((1.0 + RT_LEVEL) / 2.0 * (double)n);
+	b = b ? b - 1 : 0;
+	if (a >= n)
+		a = n - 1;
+	if (b >= n)
+		b = n - 1;
+	*lo = v[a];
+	*hi = v[b];
+}
+
+static void usd(char *out, size_t n, double micro)
+{
+	long long m = isfinite(micro) ? llround(micro) : 0;
+	unsigned long long a = m < 0 ? 0ULL - (unsigned long long)m : (unsigned long long)m;
+
+	snprintf(out, n, "$%s%llu.%06llu", m < 0 ? "-" : "", a / 1000000ULL, a % 1000000ULL);
+}
+
+/* Reals as the JSON will hold them, so the sentence agrees with the numbers. */
+static double r6(double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	return strtod(buf, NULL);
+}
+
+static json_t *orchestrator_entry(const rt_state *r, size_t oi, const um_cq_point *hull, size_t nh,
+				  double *fronts, double *diffs, unsigned n_boot)
+{
+	const rt_sys *rs = &r->all[r->orch[oi]];
+	json_t *o = json_object();
+	um_cq_point p = sys_point(r, rs, NULL, 0), pb = sys_point(r, rs, NULL, 1);
+	um_buf ans = UM_BUF_INIT;
+	char c1[48], c2[48];
+
+	set(o, "system", json_string(rs->rec->name));
+	set(o, "accuracy", jreal(p.acc));
+	set(o, "cost_basis", json_string(rs->has_events ? "true" : "billed"));
+	set(o, "cost_per_item_micro", jmicro(p.cost));
+	set(o, "billed_cost_per_item_micro", jmicro(pb.cost));
+	set(o, "true_cost_per_item_micro", rs->has_events ? jmicro(p.cost) : json_null());
+	usd(c1, sizeof(c1), p.cost);
+	um_buf_printf(&ans, "%s: %.1f%% at %s/item (%s)", rs->rec->name, 100.0 * r6(p.acc), c1,
+		      rs->has_events ? "true cost: own bill plus the downstream calls the proxy "
+				       "recorded"
+				     : "billed cost; no proxy routing events");
+
+	if (nh == 0) {
+		set(o, "frontier_accuracy", json_null());
+		set(o, "cheaper_than_every_baseline", json_null());
+		set(o, "difference", json_null());
+		set(o, "verdict", json_string("no baselines"));
+		set(o, "cost_to_reach_micro", json_null());
+		set(o, "reachable", json_null());
+		um_buf_puts(&ans, "; the run has no baseline to build a router from");
+	} else {
+		double f = route_hull_at(hull, nh, p.cost), diff = p.acc - f;
+		double flo, fhi, dlo, dhi, reach = route_hull_cost_for(hull, nh, p.acc);
+		int cheaper = p.cost < hull[0].cost;
+		const char *verdict;
+		json_t *fa = json_object(), *dj = json_object();
+
+		pct_interval(fronts, n_boot, &flo, &fhi);
+		pct_interval(diffs, n_boot, &dlo, &dhi);
+		verdict = dlo > 0 ? "beats the frontier"
+			: dhi < 0 ? "below the frontier"
+				  : "no significant difference";
+		set(fa, "value", jreal(f));
+		set(fa, "ci_lo", jreal(flo));
+		set(fa, "ci_hi", jreal(fhi));
+		set(o, "frontier_accuracy", fa);
+		set(o, "cheaper_than_every_baseline", json_boolean(cheaper));
+		set(dj, "value", jreal(diff));
+		set(dj, "ci_lo", jreal(dlo));
+		set(dj, "ci_hi", jreal(dhi));
+		set(o, "difference", dj);
+		set(o, "verdict", json_string(verdict));
+		set(o, "reachable", json_boolean(isfinite(reach)));
+		set(o, "cost_to_reach_micro", isfinite(reach) ? jmicro(reach) : json_null());
+
+		if (cheaper) {
+			usd(c2, sizeof(c2), hull[0].cost);
+			um_buf_printf(&ans,
+				      "; it costs less than every baseline, and the baselines' "
+				      "frontier at its cheapest (%s/item) reaches "
+				      "%.1f%% [%.1f, %.1f]",
+				      c2, 100.0 * r6(f), 100.0 * r6(flo), 100.0 * r6(fhi));
+		} else {
+			um_buf_printf(&ans,
+				      "; the baselines' frontier reaches %.1f%% [%.1f, %.1f] "
+				      "at that cost",
+				      100.0 * r6(f), 100.0 * r6(flo), 100.0 * r6(fhi));
+		}
+		um_buf_printf(&ans, "; difference %+.1f pp [%+.1f, %+.1f]: ", 100.0 * r6(diff),
+			      100.0 * r6(dlo), 100.0 * r6(dhi));
+		if (dlo > 0)
+			um_buf_puts(&ans, "it beats its own pool's frontier");
+		else if (dhi < 0)
+			um_buf_puts(&ans, "it is below its own pool's frontier, so a trivial "
+					  "router of the same models does better for the money");
+		else
+			um_buf_printf(&ans, "not a significant %s over its own pool's frontier",
+				      diff >= 0 ? "lead" : "deficit");
+		if (isfinite(reach)) {
+			usd(c2, sizeof(c2), reach);
+			um_buf_printf(&ans, "; the frontier reaches %.1f%% at %s/item",
+				      100.0 * r6(p.acc), c2);
+		} else {
+			um_buf_printf(&ans, "; no mix of the baselines reaches %.1f%%",
+				      100.0 * r6(p.acc));
+		}
+	}
+	set(o, "answer", json_string(um_buf_str(&ans)));
+	um_buf_release(&ans);
+	return o;
+}
+
+/* Resample items with replacement; for each resample, every orchestrator's
+ * point and the baselines' frontier at its cost on the same items. */
+static void bootstrap(const rt_state *r, uint64_t seed, unsigned n_boot, double **fronts,
+		      double **diffs)
+{
+	double *w = um_xmalloc((r->n_common + 1) * sizeof(*w));
+	um_cq_point *pts = um_xmalloc((r->n_base + 1) * sizeof(*pts));
+	um_cq_point *hull = um_xmalloc((r->n_base + 1) * sizeof(*hull));
+	um_rng rng;
+	unsigned b;
+	size_t k, o, nh;
+
+	um_rng_seed(&rng, seed);
+	for (b = 0; b < n_boot; b++) {
+		memset(w, 0, (r->n_common + 1) * sizeof(*w));
+		for (k = 0; k < r->n_common; k++)
+			w[um_rng_below(&rng, r->n_common)] += 1.0;
+		nh = base_frontier(r, w, pts, hull);
+		for (o = 0; o < r->n_orch; o++) {
+			um_cq_point p = sys_point(r, &r->all[r->orch[o]], w, 0);
+			double f = route_hull_at(hull, nh, p.cost);
+			fronts[o][b] = f;
+			diffs[o][b] = p.acc - f;
+		}
+	}
+	free(w);
+	free(pts);
+	free(hull);
+}
+
+/* ---- the section ------------------------------------------------------------ */
+
+json_t *route_eval_json(const um_run_data *d, uint64_t seed, um_error *err)
+{
+	um_route_opts o = {seed, UM_ROUTE_RESAMPLES};
+
+	return route_eval_json_opts(d, &o, err);
+}
+
+json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um_error *err)
+{
+	rt_state r;
+	json_t *o, *arr, *items;
+	uint64_t seed = opts ? opts->seed : 0;
+	unsigned n_boot = opts && opts->resamples ? opts->resamples : UM_ROUTE_RESAMPLES;
+	um_cq_point *pts = NULL, *hull = NULL;
+	size_t i, j, nh = 0;
+	int have_base;
+
+	if (!d) {
+		um_fail(err, UM_ERR_INTERNAL, "route_eval_json: no run data");
+		return NULL;
+	}
+	if (rt_init(&r, d, err) < 0) {
+		rt_release(&r);
+		return NULL;
+	}
+	have_base = r.n_base > 0 && r.n_common > 0;
+	o = json_object();
+	if (seed <= (uint64_t)INT64_MAX) {
+		set(o, "seed", jint((int64_t)seed));
+	} else {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%" PRIu64, seed);
+		set(o, "seed", json_string(buf));
+	}
+	set(o, "resamples", jint(n_boot));
+	set(o, "level", jreal(RT_LEVEL));
+	items = json_object();
+	set(items, "total", jint((int64_t)r.n_items));
+	set(items, "used", jint((int64_t)r.n_common));
+	set(items, "dropped", jint((int64_t)(r.n_items - r.n_common)));
+	set(o, "items", items);
+	arr = json_array();
+	for (i = 0; i < r.n_all; i++)
+		if (!r.all[i].graded)
+			json_array_append_new(arr, json_string(r.all[i].rec->name));
+	set(o, "excluded_systems", arr);
+
+	pts = um_xmalloc((r.n_base + 2) * sizeof(*pts));
+	hull = um_xmalloc((r.n_base + 2) * sizeof(*hull));
+	if (have_base)
+		nh = base_frontier(&r, NULL, pts, hull);
+
+	/* single systems */
+	arr = json_array();
+	for (i = 0; r.n_common && i < r.n_use; i++) {
+		const rt_sys *rs = &r.all[r.use[i]];
+		um_cq_point p = sys_point(&r, rs, NULL, 0), pb = sys_point(&r, rs, NULL, 1);
+		json_t *s = json_object();
+		int on = 0;
+
+		for (j = 0; !rs->orch && j < nh; j++)
+			on |= r.base[hull[j].tag] == r.use[i];
+		set(s, "name", json_string(rs->rec->name));
+		set(s, "role", json_string(rs->rec->role ? rs->rec->role : "baseline"));
+		set(s, "accuracy", jreal(p.acc));
+		set(s, "cost_per_item_micro", jmicro(p.cost));
+		set(s, "billed_cost_per_item_micro", jmicro(pb.cost));
+		set(s, "cost_basis", json_string(rs->has_events ? "true" : "billed"));
+		set(s, "on_frontier", rs->orch ? json_null() : json_boolean(on));
+		json_array_append_new(arr, s);
+	}
+	set(o, "systems", arr);
+
+	if (!have_base) {
+		set(o, "best_single", json_null());
+		set(o, "oracle", json_null());
+		set(o, "zero_router", json_null());
+		set(o, "profile_router", json_null());
+	} else {
+		size_t best = 0, *picks = um_xcalloc(r.n_base, sizeof(*picks));
+		um_cq_point orc = oracle_point(&r, picks);
+		json_t *bs = json_object(), *oj = json_object(), *pk = json_array();
+		json_t *z = json_object();
+		double lo, hi;
+
+		for (j = 1; j < r.n_base; j++)
+			if (pts[j].acc > pts[best].acc ||
+			    (pts[j].acc == pts[best].acc && pts[j].cost < pts[best].cost))
+				best = j;
+		set(bs, "system", json_string(r.all[r.base[best]].rec->name));
+		set(bs, "accuracy", jreal(pts[best].acc));
+		set(bs, "cost_per_item_micro", jmicro(pts[best].cost));
+		set(o, "best_single", bs);
+
+		set(oj, "accuracy", jreal(orc.acc));
+		set(oj, "cost_per_item_micro", jmicro(orc.cost));
+		for (j = 0; j < r.n_base; j++) {
+			json_t *e = json_object();
+			set(e, "system", json_string(r.all[r.base[j]].rec->name));
+			set(e, "items", jint((int64_t)picks[j]));
+			json_array_append_new(pk, e);
+		}
+		set(oj, "picks", pk);
+		set(o, "oracle", oj);
+		free(picks);
+
+		cost_range(pts, r.n_base, &lo, &hi);
+		set(z, "frontier", frontier_json(&r, hull, nh));
+		set(z, "cost_range_micro", range_json(lo, hi));
+		set(z, "aiq", jreal(route_hull_mean(hull, nh, lo, hi)));
+		pts[r.n_base] = orc;
+		set(z, "aiq_with_oracle", jreal(route_aiq(pts, r.n_base + 1)));
+		set(o, "zero_router", z);
+
+		set(o, "profile_router", r.n_common >= 2 ? profile_router(&r, seed) : json_null());
+	}
+
+	arr = json_array();
+	if (r.n_orch && r.n_common) {
+		double **fronts = um_xcalloc(r.n_orch, sizeof(*fronts));
+		double **diffs = um_xcalloc(r.n_orch, sizeof(*diffs));
+
+		for (i = 0; i < r.n_orch; i++) {
+			fronts[i] = um_xmalloc(n_boot * sizeof(double));
+			diffs[i] = um_xmalloc(n_boot * sizeof(double));
+		}
+		if (have_base)
+			bootstrap(&r, seed, n_boot, fronts, diffs);
+		for (i = 0; i < r.n_orch; i++) {
+			json_array_append_new(arr, orchestrator_entry(&r, i, hull, nh, fronts[i],
+								      diffs[i], n_boot));
+			free(fronts[i]);
+			free(diffs[i]);
+		}
+		free(fronts);
+		free(diffs);
+	}
+	set(o, "orchestrators", arr);
+	free(pts);
+	free(hull);
+	rt_release(&r);
+	return o;
+}
+
+/* ---- markdown (from the JSON only) ------------------------------------------ */
+
+static void md_text(um_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			um_buf_puts(b, "\\|");
+		else if (*s == '\n' || *s == '\r' || *s == '\t')
+			um_buf_putc(b, ' ');
+		else
+			um_buf_putc(b, *s);
+	}
+}
+
+static void md_cell(um_buf *b, const char *s)
+{
+	um_buf_puts(b, " ");
+	md_text(b, s);
+	um_buf_puts(b, " |");
+}
+
+static void md_pct(um_buf *b, const json_t *o, const char *path)
+{
+	const json_t *x = jpath_get(o, path);
+	char t[32];
+
+	if (json_is_number(x))
+		snprintf(t, sizeof(t), "%.1f%%", 100.0 * json_number_value(x));
+	else
+		snprintf(t, sizeof(t), "-");
+	md_cell(b, t);
+}
+
+static void md_usd(um_buf *b, const json_t *o, const char *path)
+{
+	const json_t *x = jpath_get(o, path);
+	char t[48];
+
+	if (json_is_integer(x))
+		usd(t, sizeof(t), (double)json_integer_value(x));
+	else
+		snprintf(t, sizeof(t), "-");
+	md_cell(b, t);
+}
+
+static void usd_of(char *out, size_t n, const json_t *x)
+{
+	if (json_is_integer(x))
+		usd(out, n, (double)json_integer_value(x));
+	else
+		snprintf(out, n, "-");
+}
+
+static void md_routers(um_buf *b, const json_t *s)
+{
+	const json_t *bs = json_object_get(s, "best_single"), *orc = json_object_get(s, "oracle");
+	const json_t *z = json_object_get(s, "zero_router");
+	const json_t *pr = json_object_get(s, "profile_router");
+	const json_t *e;
+	size_t i;
+	char lo[48], hi[48], t[128];
+
+	if (!json_is_object(z)) {
+		um_buf_puts(b, "No router baselines: the run has no baseline graded on the items "
+			       "used.\n\n");
+		return;
+	}
+	um_buf_puts(b, "| Router | Accuracy | Cost / item | AIQ | Note |\n"
+		       "|---|---:|---:|---:|---|\n");
+	um_buf_puts(b, "| Best single system |");
+	md_pct(b, bs, "accuracy");
+	md_usd(b, bs, "cost_per_item_micro");
+	md_cell(b, "-");
+	md_cell(b, jpath_str(bs, "system"));
+	um_buf_puts(b, "\n| Oracle (best baseline per item) |");
+	md_pct(b, orc, "accuracy");
+	md_usd(b, orc, "cost_per_item_micro");
+	md_cell(b, "-");
+	um_buf_puts(b, " picks:");
+	json_array_foreach(json_object_get(orc, "picks"), i, e) {
+		um_buf_printf(b, "%s ", i ? "," : "");
+		md_text(b, jpath_str(e, "system"));
+		um_buf_printf(b, " %lld",
+			      (long long)json_integer_value(json_object_get(e, "items")));
+	}
+	usd_of(lo, sizeof(lo), json_array_get(json_object_get(z, "cost_range_micro"), 0));
+	usd_of(hi, sizeof(hi), json_array_get(json_object_get(z, "cost_range_micro"), 1));
+	um_buf_puts(b, " |\n| Zero router (baselines' frontier) | - |");
+	snprintf(t, sizeof(t), "%s to %s", lo, hi);
+	md_cell(b, t);
+	md_pct(b, z, "aiq");
+	um_buf_puts(b, " with the oracle as a point: AIQ ");
+	if (json_is_number(json_object_get(z, "aiq_with_oracle")))
+		um_buf_printf(b, "%.1f%%",
+			      100.0 * json_number_value(json_object_get(z, "aiq_with_oracle")));
+	else
+		um_buf_puts(b, "-");
+	um_buf_puts(b, " |\n");
+	if (json_is_object(pr)) {
+		const json_t *pc = json_object_get(pr, "aiq_common");
+		usd_of(lo, sizeof(lo), json_array_get(json_object_get(pc, "cost_range_micro"), 0));
+		usd_of(hi, sizeof(hi), json_array_get(json_object_get(pc, "cost_range_micro"), 1));
+		um_buf_puts(b, "| Profile router (evaluation half) | - |");
+		snprintf(t, sizeof(t), "%s to %s", lo, hi);
+		md_cell(b, t);
+		md_pct(b, pc, "profile_router");
+		um_buf_puts(b, " zero router on the same items and cost range: AIQ ");
+		if (json_is_number(json_object_get(pc, "zero_router")))
+			um_buf_printf(b, "%.1f%%", 100.0 * json_number_value(
+							   json_object_get(pc, "zero_router")));
+		else
+			um_buf_puts(b, "-");
+		um_buf_puts(b, " |\n");
+	}
+	um_buf_puts(b, "\nThe zero router's frontier:");
+	json_array_foreach(json_object_get(z, "frontier"), i, e) {
+		char c[48];
+		usd_of(c, sizeof(c), json_object_get(e, "cost_per_item_micro"));
+		um_buf_printf(b, "%s ", i ? "," : "");
+		md_text(b, jpath_str(e, "system"));
+		um_buf_printf(b, " (%.1f%% at %s)",
+			      100.0 * json_number_value(json_object_get(e, "accuracy")), c);
+	}
+	um_buf_puts(b, ". Mixing two neighbouring systems reaches any point between them.\n\n");
+
+	if (!json_is_object(pr))
+		return;
+	usd_of(t, sizeof(t), json_object_get(pr, "cost_scale_micro"));
+	um_buf_printf(b,
+		      "The profile router sends each category to the baseline maximising "
+		      "accuracy - lambda x cost (cost in units of %s/item), fitted on %lld "
+		      "items and measured on the other %lld:\n\n",
+		      t, (long long)json_integer_value(jpath_get(pr, "split.train_items")),
+		      (long long)json_integer_value(jpath_get(pr, "split.eval_items")));
+	um_buf_puts(b, "| lambda | Accuracy | Cost / item | Routes |\n|---:|---:|---:|---|\n");
+	json_array_foreach(json_object_get(pr, "points"), i, e) {
+		const char *k;
+		const json_t *v;
+		size_t n = 0;
+
+		um_buf_printf(b, "| %g |", json_number_value(json_object_get(e, "lambda")));
+		md_pct(b, e, "accuracy");
+		md_usd(b, e, "cost_per_item_micro");
+		um_buf_puts(b, " ");
+		json_object_foreach((json_t *)json_object_get(e, "routes"), k, v) {
+			um_buf_puts(b, n++ ? ", " : "");
+			md_text(b, k);
+			um_buf_puts(b, " -> ");
+			md_text(b, json_string_value(v));
+		}
+		um_buf_puts(b, " |\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+char *route_eval_markdown(const json_t *s)
+{
+	um_buf b = UM_BUF_INIT;
+	const json_t *e;
+	size_t i;
+
+	um_buf_puts(&b, "## Routing and routers\n\n");
+	um_buf_printf(&b,
+		      "Does the orchestrator beat a trivial router built from its own pool? Over "
+		      "the %lld items graded for every system (%lld dropped), each system is a "
+		      "point (mean cost per item, accuracy); mixing two baselines reaches any "
+		      "point between them, so the baselines' frontier is what routing without "
+		      "any skill achieves. Intervals: %lld paired bootstrap resamples of the "
+		      "items, seed ",
+		      (long long)json_integer_value(jpath_get(s, "items.used")),
+		      (long long)json_integer_value(jpath_get(s, "items.dropped")),
+		      (long long)json_integer_value(json_object_get(s, "resamples")));
+	if (json_is_string(json_object_get(s, "seed")))
+		um_buf_printf(&b, "%s.\n\n", jpath_str(s, "seed"));
+	else
+		um_buf_printf(&b, "%lld.\n\n",
+			      (long long)json_integer_value(json_object_get(s, "seed")));
+	if (json_array_size(json_object_get(s, "excluded_systems"))) {
+		um_buf_puts(&b, "Left out (nothing graded):");
+		json_array_foreach(json_object_get(s, "excluded_systems"), i, e) {
+			um_buf_puts(&b, i ? ", " : " ");
+			md_text(&b, json_string_value(e));
+		}
+		um_buf_puts(&b, ".\n\n");
+	}
+	if (json_integer_value(jpath_get(s, "items.used")) == 0) {
+		um_buf_puts(&b, "No item was graded for every system, so there is nothing to "
+				"compare.\n");
+		return um_buf_detach(&b);
+	}
+	if (json_array_size(json_object_get(s, "orchestrators")) == 0)
+		um_buf_puts(&b, "No orchestrator in this run.\n\n");
+	json_array_foreach(json_object_get(s, "orchestrators"), i, e) {
+		um_buf_puts(&b, "- **");
+		md_text(&b, jpath_str(e, "verdict"));
+		um_buf_puts(&b, "**: ");
+		md_text(&b, jpath_str(e, "answer"));
+		um_buf_puts(&b, ".\n");
+	}
+	if (json_array_size(json_object_get(s, "orchestrators")))
+		um_buf_puts(&b, "\n");
+
+	um_buf_puts(&b, "| System | Role | Accuracy | Cost / item | Cost basis | On the baselines' "
+			"frontier |\n|---|---|---:|---:|---|---|\n");
+	json_array_foreach(json_object_get(s, "systems"), i, e) {
+		const json_t *on = json_object_get(e, "on_frontier");
+		um_buf_puts(&b, "|");
+		md_cell(&b, jpath_str(e, "name"));
+		md_cell(&b, jpath_str(e, "role"));
+		md_pct(&b, e, "accuracy");
+		md_usd(&b, e, "cost_per_item_micro");
+		md_cell(&b, jpath_str(e, "cost_basis"));
+		md_cell(&b, json_is_boolean(on) ? (json_is_true(on) ? "yes" : "no") : "-");
+		um_buf_puts(&b, "\n");
+	}
+	um_buf_puts(&b, "\n");
+	md_routers(&b, s);
+	return um_buf_detach(&b);
+}

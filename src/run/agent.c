@@ -1,0 +1,1589 @@
+/*
+ * runner_agent.c - agentic attempts: terminal tasks run by one neutral
+ * agent loop for every system, and oracle mode.
+ *
+ * An attempt is a small state machine driven from the engine's loop thread:
+ *
+ *   setup (worker: copy files, run setup.sh)
+ *     -> turn: build the neutral request (scaffold messages + the
+ *        conversation so far + the fixed bash/submit tools), send it
+ *     -> on the response: each tool call in order; bash runs in a fresh
+ *        sandbox on a worker thread, its result goes back as a tool message;
+ *        a malformed call is answered with an error message and counted;
+ *        submit ends the agent phase; so do the scaffold's limits (turns,
+ *        tokens, cost, wall time) and a reply without tool calls
+ *     -> verify (worker: hidden tests bound at /tests only now, the test
+ *        command under its own timeout, verdict by exit code, reward file or
+ *        pytest report)
+ *     -> one attempt row, every HTTP try (with its turn) and every command
+ *        (with its output and output hash) in one transaction.
+ *
+ * Blocking work never runs in the loop thread: it goes to the worker pool
+ * (workers.c), which holds the engine open and wakes it when done. Oracle
+ * mode replaces the agent phase by the task's reference solution.
+ *
+ * Hidden paths: the suite's directory, the store's directory and the run's
+ * temporary directory are covered by an empty directory inside the sandbox,
+ * so an agent cannot read tests, solutions or earlier transcripts from the
+ * read-only host root.
+ */
+#include "run/agent.h"
+#include "run/record.h"
+#include "run/run_ctx.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "exec/provider.h"
+#include "exec/sandbox.h"
+#include "grade/swe_grade.h"
+#include "load/task.h"
+#include "base/util.h"
+
+#define MAX_MASKS 4
+#define VERIFY_OUT_MAX (1024 * 1024)
+
+typedef enum { J_SETUP, J_TOOL, J_VERIFY, J_ORACLE, J_DIFF, J_GRADE, J_REPLAY } job_kind;
+
+struct agent_att {
+	run_ctx *rc;
+	agent_att *prev, *next;
+	const um_planned *p;
+	const um_task *task;
+	const um_system *sys;
+	char *work_dir, *logs_dir;
+	char *st_dir, *st_files, *st_tests, *st_solution; /* staged task paths */
+	sandbox_spec spec;
+	sandbox_bind binds[MAX_MASKS + 5];
+	size_t n_mask_binds;
+	json_t *messages;         /* the conversation (neutral form) */
+	json_t *pending;          /* tool calls of the last reply */
+	size_t next_call;
+	int turn;
+	int64_t tokens_in, tokens_cached, tokens_out, cost, last_latency, started;
+	int tool_calls, malformed, submitted;
+	const char *stop_reason;
+	char parity_hash[65];     /* first turn: wire body without model */
+	char neutral_hash[65];    /* first turn: neutral request */
+	char body_sha[65];        /* current turn's full body */
+	char *served_model, *fingerprint, *finish_reason, *last_text;
+	um_call_rec *calls;
+	size_t n_calls, cap_calls;
+	um_tool_step *steps;
+	size_t n_steps, cap_steps;
+	/* the job on a worker */
+	job_kind job;
+	char *job_cmd, *job_call_id;
+	sandbox_result res;
+	int job_rc;
+	um_error job_err;
+	/* verdict */
+	int resolved, has_reward;
+	/* swe */
+	char *base_commit;        /* the repository's base commit id in /work */
+	char *patch;              /* the model's (or gold, or predicted) patch */
+	const char *strategy;     /* the patch strategy that applied, or NULL */
+	int patch_empty, tests_timed_out, f2p_passed, p2p_passed;
+	char *patches_dir;        /* swe grading: the patches, bound at /patches */
+	json_t *replay;           /* replay mode: {"of", "score", "commands": [...]} */
+	double reward;
+	int infra;                /* 1: ended in an infrastructure error */
+	char *error_class, *error_msg;
+};
+
+static int swe_materialize(agent_att *a, um_tool_phase phase, sandbox_result *res);
+static void swe_diff(agent_att *a);
+static void swe_grade(agent_att *a);
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void step_release(um_tool_step *t)
+{
+	free(t->attempt_id);
+	free(t->tool);
+	free(t->call_id);
+	free(t->command);
+	free(t->out);
+	free(t->err);
+	free(t->error);
+}
+
+static void att_free(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+	size_t i;
+
+	if (a->prev)
+		a->prev->next = a->next;
+	else if (rc->agents == a)
+		rc->agents = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	if (!rc->o->keep_workdirs) {
+		if (a->work_dir)
+			sandbox_workdir_remove(a->work_dir, NULL);
+		if (a->logs_dir)
+			sandbox_workdir_remove(a->logs_dir, NULL);
+	}
+	free(a->work_dir);
+	free(a->logs_dir);
+	free(a->st_dir);
+	free(a->st_files);
+	free(a->st_tests);
+	free(a->st_solution);
+	if (a->messages)
+		json_decref(a->messages);
+	if (a->pending)
+		json_decref(a->pending);
+	free(a->served_model);
+	free(a->fingerprint);
+	free(a->finish_reason);
+	free(a->last_text);
+	for (i = 0; i < a->n_calls; i++)
+		record_call_release(&a->calls[i]);
+	free(a->calls);
+	for (i = 0; i < a->n_steps; i++)
+		step_release(&a->steps[i]);
+	free(a->steps);
+	free(a->job_cmd);
+	free(a->job_call_id);
+	sandbox_result_release(&a->res);
+	free(a->error_class);
+	free(a->error_msg);
+	free(a->base_commit);
+	free(a->patch);
+	free(a->patches_dir);
+	if (a->replay)
+		json_decref(a->replay);
+	free(a);
+}
+
+static void drain(void *ctx)
+{
+	run_ctx *rc = ctx;
+
+	if (rc->o->interrupted && *rc->o->interrupted)
+		engine_stop(rc->eng);
+	workers_drain(rc->workers);
+}
+
+/* A path hidden from agents: an empty directory is bound over it. Paths
+ * under the work mount, and the root or system directories, are left. */
+static void add_mask(char **masks, size_t *n, const char *path)
+{
+	static const char *const never[] = {"/", "/usr", "/bin", "/lib", "/lib64", "/etc",
+					    "/sbin", "/dev", "/proc", "/tmp", NULL};
+	char real[PATH_MAX];
+	size_t i;
+
+	if (*n >= MAX_MASKS || !path || !realpath(path, real))
+		return;
+	for (i = 0; never[i]; i++)
+		if (!strcmp(real, never[i]))
+			return;
+	if (um_has_prefix(real, SANDBOX_WORK_MOUNT "/") || !strcmp(real, SANDBOX_WORK_MOUNT))
+		return;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(masks[i], real))
+			return;
+	masks[(*n)++] = um_xstrdup(real);
+}
+
+static int stage_tasks(run_ctx *rc, um_error *err);
+
+
+static char *dir_of(const char *path)
+{
+	char *d = um_xstrdup(path), *slash = strrchr(d, '/');
+
+	if (!slash) {
+		free(d);
+		return um_xstrdup(".");
+	}
+	if (slash == d)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return d;
+}
+
+int agent_setup_run(run_ctx *rc, um_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl, *d;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int jobs = rc->o->sandbox_jobs > 0 ? rc->o->sandbox_jobs : (int)(ncpu > 0 ? ncpu : 2);
+
+	if (sandbox_driver_available(rc->o->sandbox_driver, err) != 1)
+		return um_error_prefix(err, "agentic tasks need a sandbox (driver %s)",
+				       rc->o->sandbox_driver ? rc->o->sandbox_driver : "bwrap");
+	tmpl = um_xasprintf("%s/umpire-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", rc->run_id);
+	if (!mkdtemp(tmpl)) {
+		um_fail(err, UM_ERR_IO, "%s: cannot create the run's directory", tmpl);
+		free(tmpl);
+		return -1;
+	}
+	rc->tmp_parent = tmpl;
+	/* the sandbox runs as an unprivileged user when we are root: it must
+	 * be able to reach the work directories inside (not list them) */
+	if (chmod(tmpl, 0711) != 0)
+		return um_fail(err, UM_ERR_IO, "%s: cannot set permissions", tmpl);
+	rc->mask_dir = um_xasprintf("%s/empty", tmpl);
+	if (mkdir(rc->mask_dir, 0555) != 0)
+		return um_fail(err, UM_ERR_IO, "%s: cannot create", rc->mask_dir);
+	if (stage_tasks(rc, err) < 0)
+		return -1;
+	if (workers_new(jobs, rc->eng, &rc->workers, err) < 0)
+		return -1;
+	engine_set_wake_hook(rc->eng, drain, rc);
+	rc->masks = um_xcalloc(MAX_MASKS, sizeof(char *));
+	rc->n_masks = 0;
+	d = dir_of(rc->suite->path);
+	add_mask(rc->masks, &rc->n_masks, d);
+	free(d);
+	d = dir_of(rc->o->db_path);
+	add_mask(rc->masks, &rc->n_masks, d);
+	free(d);
+	add_mask(rc->masks, &rc->n_masks, rc->tmp_parent);
+	return 0;
+}
+
+void agent_teardown_run(run_ctx *rc)
+{
+	size_t i;
+
+	if (rc->workers) {
+		workers_free(rc->workers);
+		rc->workers = NULL;
+	}
+	while (rc->agents)
+		att_free(rc->agents);
+	if (rc->tmp_parent) {
+		if (!rc->o->keep_workdirs)
+			sandbox_workdir_remove(rc->tmp_parent, NULL);
+		free(rc->tmp_parent);
+		rc->tmp_parent = NULL;
+	}
+	free(rc->mask_dir);
+	rc->mask_dir = NULL;
+	if (rc->staged) {
+		for (i = 0; i < rc->suite->n_tasks; i++)
+			free(rc->staged[i]);
+		free(rc->staged);
+		rc->staged = NULL;
+	}
+	for (i = 0; i < rc->n_masks; i++)
+		free(rc->masks[i]);
+	free(rc->masks);
+	rc->masks = NULL;
+	rc->n_masks = 0;
+}
+
+
+/* ---- staging ------------------------------------------------------------------ */
+
+/* Copy a task directory into the run's directory with world-readable modes:
+ * the sandbox runs as an unprivileged uid that may not reach the suite
+ * where it lies (a home directory is often 0700). Links are not followed. */
+static int stage_copy(const char *src, const char *dst, int depth, um_error *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (depth > 32)
+		return um_fail(err, UM_ERR_INVALID, "%s: too deep", src);
+	if (mkdir(dst, 0755) != 0 || chmod(dst, 0755) != 0)
+		return um_fail(err, UM_ERR_IO, "%s: cannot create", dst);
+	d = opendir(src);
+	if (!d)
+		return um_fail(err, UM_ERR_IO, "%s: cannot read", src);
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *s2, *d2;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		s2 = um_xasprintf("%s/%s", src, de->d_name);
+		d2 = um_xasprintf("%s/%s", dst, de->d_name);
+		if (lstat(s2, &st) != 0) {
+			rc = um_fail(err, UM_ERR_IO, "%s: cannot stat", s2);
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = stage_copy(s2, d2, depth + 1, err);
+		} else if (S_ISREG(st.st_mode)) {
+			char *data = NULL;
+			size_t len = 0;
+			rc = um_read_file(s2, &data, &len, err);
+			if (rc == 0)
+				rc = um_write_file(d2, data, len, (st.st_mode & 0111) ? 0755 : 0644,
+						   err);
+			if (rc == 0 && chmod(d2, (st.st_mode & 0111) ? 0755 : 0644) != 0)
+				rc = um_fail(err, UM_ERR_IO, "%s: chmod", d2);
+			free(data);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t k = readlink(s2, target, sizeof(target) - 1);
+			if (k < 0) {
+				rc = um_fail(err, UM_ERR_IO, "%s: readlink", s2);
+			} else {
+				target[k] = '\0';
+				if (symlink(target, d2) != 0)
+					rc = um_fail(err, UM_ERR_IO, "%s: symlink", d2);
+			}
+		}
+		free(s2);
+		free(d2);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* task path -> the same path under its staged copy (caller frees), or NULL */
+static char *staged(const agent_att *a, const char *path)
+{
+	size_t n = strlen(a->task->dir);
+	const char *base = a->rc->staged[a->p->item];
+
+	if (!path)
+		return NULL;
+	if (strncmp(path, a->task->dir, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+		return um_xasprintf("%s%s", base, path + n);
+	return um_xstrdup(path);
+}
+
+static int stage_tasks(run_ctx *rc, um_error *err)
+{
+	size_t i;
+	char *root = um_xasprintf("%s/tasks", rc->tmp_parent);
+
+	if (mkdir(root, 0711) != 0 || chmod(root, 0711) != 0) {
+		free(root);
+		return um_fail(err, UM_ERR_IO, "%s/tasks: cannot create", rc->tmp_parent);
+	}
+	rc->staged = um_xcalloc(rc->suite->n_tasks, sizeof(char *));
+	for (i = 0; i < rc->suite->n_tasks; i++) {
+		if (rc->suite->tasks[i].unsupported)
+			continue;
+		rc->staged[i] = um_xasprintf("%s/%zu", root, i);
+		if (stage_copy(rc->suite->tasks[i].dir, rc->staged[i], 0, err) < 0) {
+			free(root);
+			return um_error_prefix(err, "task %s", rc->suite->tasks[i].id);
+		}
+	}
+	free(root);
+	return 0;
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+static json_t *first_messages(run_ctx *rc, const um_task *t, int sample, um_error *err)
+{
+	um_vars v = {0};
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", sample);
+	um_vars_set(&v, "instruction", t->instruction);
+	um_vars_set(&v, "task_id", t->id);
+	um_vars_set(&v, "category", t->category);
+	um_vars_set(&v, "difficulty", t->difficulty ? t->difficulty : "unknown");
+	um_vars_set(&v, "sample", s);
+	return scaffold_render_messages(rc->scaffold, &v, err);
+}
+
+static json_t *neutral_request(run_ctx *rc, json_t *messages)
+{
+	json_t *req = json_object();
+
+	json_object_set(req, "messages", messages);
+	json_object_set(req, "params", rc->scaffold->params);
+	json_object_set(req, "tools", rc->scaffold->tools);
+	return req;
+}
+
+int agent_preflight(run_ctx *rc, const um_system *sys, char **dropped, um_error *err)
+{
+	json_t *msgs = first_messages(rc, &rc->suite->tasks[0], 0, err), *req;
+	um_wire_request w;
+	int r;
+
+	if (!msgs)
+		return -1;
+	req = neutral_request(rc, msgs);
+	json_decref(msgs);
+	memset(&w, 0, sizeof(w));
+	r = provider_build(sys, req, &w, err);
+	json_decref(req);
+	if (r == 0)
+		*dropped = um_xstrdup(w.dropped);
+	wire_request_release(&w);
+	return r;
+}
+
+/* ---- steps ------------------------------------------------------------------ */
+
+static um_tool_step *new_step(agent_att *a, um_tool_phase phase, const char *tool,
+			      const char *call_id, const char *command)
+{
+	um_tool_step *t;
+
+	um_xgrow((void **)&a->steps, &a->cap_steps, a->n_steps + 1, sizeof(*t));
+	t = &a->steps[a->n_steps];
+	memset(t, 0, sizeof(*t));
+	t->attempt_id = um_xstrdup(a->p->id);
+	t->phase = phase;
+	t->turn = a->turn;
+	t->seq = (int)a->n_steps;
+	t->tool = um_xstrdup(tool);
+	t->call_id = um_xstrdup(call_id);
+	t->command = um_xstrdup(command);
+	a->n_steps++;
+	return t;
+}
+
+static void fill_step(um_tool_step *t, const sandbox_result *r)
+{
+	um_sha256 h;
+
+	t->has_exit = 1;
+	t->exit_code = r->exit_code;
+	t->signal = r->signal;
+	t->timed_out = r->timed_out;
+	t->duration_ms = r->wall_ms;
+	t->out = um_xstrndup(um_buf_str(&r->out), r->out.len);
+	t->out_len = r->out.len;
+	t->err = um_xstrndup(um_buf_str(&r->err), r->err.len);
+	t->err_len = r->err.len;
+	t->out_bytes = (int64_t)r->out_bytes;
+	t->err_bytes = (int64_t)r->err_bytes;
+	t->truncated = r->out_truncated || r->err_truncated;
+	um_sha256_init(&h);
+	um_sha256_update(&h, um_buf_str(&r->out), r->out.len);
+	um_sha256_update(&h, um_buf_str(&r->err), r->err.len);
+	um_sha256_final_hex(&h, t->output_sha256);
+}
+
+/* What the model sees of a command's result. */
+static char *tool_result_text(const sandbox_result *r)
+{
+	um_buf b;
+
+	um_buf_init(&b, 0);
+	if (r->timed_out)
+		um_buf_puts(&b, "the command was stopped at its time limit\n");
+	if (r->signal)
+		um_buf_printf(&b, "killed by signal %d\n", r->signal);
+	else
+		um_buf_printf(&b, "exit code: %d\n", r->exit_code);
+	um_buf_printf(&b, "stdout:\n%s", um_buf_str(&r->out));
+	if (r->out_truncated)
+		um_buf_printf(&b, "\n[... %llu bytes truncated ...]",
+			      (unsigned long long)(r->out_bytes - r->out.len));
+	um_buf_printf(&b, "\nstderr:\n%s", um_buf_str(&r->err));
+	if (r->err_truncated)
+		um_buf_printf(&b, "\n[... %llu bytes truncated ...]",
+			      (unsigned long long)(r->err_bytes - r->err.len));
+	return um_buf_detach(&b);
+}
+
+/* ---- the attempt's end ------------------------------------------------------ */
+
+static char *detail_json(const agent_att *a)
+{
+	json_t *o = json_object();
+	char *t;
+
+	json_object_set_new(o, "turns", json_integer(a->turn));
+	json_object_set_new(o, "tool_calls", json_integer(a->tool_calls));
+	json_object_set_new(o, "malformed_tool_calls", json_integer(a->malformed));
+	json_object_set_new(o, "submitted", json_boolean(a->submitted));
+	json_object_set_new(o, "stop_reason", json_string(a->stop_reason ? a->stop_reason : ""));
+	json_object_set_new(o, "resolved", json_boolean(a->resolved));
+	json_object_set_new(o, "verdict", json_string(a->task->swe ? "swe_tests"
+							      : task_verdict_name(a->task->verdict)));
+	if (a->has_reward)
+		json_object_set_new(o, "reward", json_real(a->reward));
+	json_object_set_new(o, "oracle",
+			    json_boolean(a->rc->oracle && !a->rc->predictions && !a->replay));
+	if (a->replay) {
+		json_object_set(o, "replay_of", json_object_get(a->replay, "of"));
+		json_object_set(o, "replayed_score", json_object_get(a->replay, "score"));
+	}
+	if (a->task->swe) {
+		char sha[65];
+		json_object_set_new(o, "patch_bytes", json_integer(a->patch ? (json_int_t)strlen(a->patch) : 0));
+		if (a->patch) {
+			um_sha256_hex(a->patch, strlen(a->patch), sha);
+			json_object_set_new(o, "patch_sha256", json_string(sha));
+		}
+		json_object_set_new(o, "patch_submitted", json_boolean(!a->patch_empty));
+		json_object_set_new(o, "patch_strategy",
+				    a->strategy ? json_string(a->strategy) : json_null());
+		json_object_set_new(o, "tests_timed_out", json_boolean(a->tests_timed_out));
+		json_object_set_new(o, "fail_to_pass", json_pack("{s:i, s:i}", "passed", a->f2p_passed,
+								"total", a->task->swe->n_fail_to_pass));
+		json_object_set_new(o, "pass_to_pass", json_pack("{s:i, s:i}", "passed", a->p2p_passed,
+								"total", a->task->swe->n_pass_to_pass));
+		if (a->base_commit)
+			json_object_set_new(o, "base_commit", json_string(a->base_commit));
+		{
+			/* what grading needs, so the verdict can be re-derived from the store */
+			const um_swe_task *w = a->task->swe;
+			json_t *l1 = json_array(), *l2 = json_array();
+			int i;
+			for (i = 0; i < w->n_fail_to_pass; i++)
+				json_array_append_new(l1, json_string(w->fail_to_pass[i]));
+			for (i = 0; i < w->n_pass_to_pass; i++)
+				json_array_append_new(l2, json_string(w->pass_to_pass[i]));
+			json_object_set_new(o, "fail_to_pass_names", l1);
+			json_object_set_new(o, "pass_to_pass_names", l2);
+			json_object_set_new(o, "log_parser", json_string(w->log_parser));
+		}
+		{
+			/* the rules the suite states, so the report can repeat them */
+			const um_swe_rules *ru = &a->rc->suite->swe;
+			json_t *st = json_array();
+			int i;
+			for (i = 0; i < ru->n_strategies; i++)
+				json_array_append_new(st, json_string(ru->strategies[i]));
+			json_object_set_new(o, "rules",
+					    json_pack("{s:o, s:i, s:s}", "patch_strategies", st, "fuzz",
+						      ru->fuzz, "test_name_match",
+						      ru->whitespace_match ? "whitespace" : "exact"));
+		}
+	}
+	json_object_set_new(o, "task_sha256", json_string(a->task->sha256));
+	t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return t;
+}
+
+static void finish(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+	um_attempt_rec r;
+	char *detail = detail_json(a);
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.attempt_id = (char *)a->p->id;
+	r.item_id = a->task->id;
+	r.system = a->sys->name;
+	r.sample = a->p->sample;
+	r.status = a->infra ? UM_ATT_ERROR : UM_ATT_DONE;
+	r.perm = (char *)"";
+	r.request_hash = a->parity_hash[0] ? a->parity_hash : NULL;
+	r.neutral_hash = a->neutral_hash[0] ? a->neutral_hash : NULL;
+	r.score = a->infra ? -1 : a->resolved;
+	r.response_text = a->infra ? NULL : (a->last_text ? a->last_text : (char *)"");
+	r.extracted = NULL;
+	r.error_class = a->error_class;
+	r.error_msg = a->error_msg;
+	r.tokens_in = a->tokens_in;
+	r.tokens_cached = a->tokens_cached;
+	r.tokens_out = a->tokens_out;
+	r.cost_micro = a->cost;
+	r.latency_ms = um_mono_ms() - a->started;
+	r.n_calls = (int)a->n_calls;
+	r.served_model = a->served_model;
+	r.fingerprint = a->fingerprint;
+	r.finish_reason = (char *)a->stop_reason;
+	r.finished_ms = um_wall_ms();
+	r.detail_json = detail;
+	if (record_ensure_tx(rc) == 0) {
+		if (store_put_attempt(rc->store, rc->run_id, &r, a->calls, (int)a->n_calls,
+				      &rc->fail_err) < 0)
+			rc->failed = 1;
+		for (i = 0; !rc->failed && i < a->n_steps; i++)
+			if (store_put_tool_step(rc->store, rc->run_id, &a->steps[i], &rc->fail_err) < 0)
+				rc->failed = 1;
+		if (rc->failed)
+			engine_stop(rc->eng);
+	}
+	free(detail);
+	rc->since_commit++;
+	if (a->infra)
+		rc->errors++;
+	else
+		rc->done++;
+	rc->lanes[a->p->system].outstanding--;
+	att_free(a);
+	record_commit_if_due(rc, 0);
+	rc->feed(rc);
+}
+
+static void infra_error(agent_att *a, const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void infra_error(agent_att *a, const char *cls, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	a->infra = 1;
+	a->error_class = um_xstrdup(cls);
+	a->error_msg = um_xstrdup(msg);
+	finish(a);
+}
+
+/* ---- worker jobs ------------------------------------------------------------- */
+
+static void set_binds(agent_att *a, int tests, int logs, int task_dir, int oracle)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < a->rc->n_masks; i++)
+		a->binds[n++] = (sandbox_bind){a->rc->mask_dir, a->rc->masks[i], 0};
+	if (a->patches_dir)
+		a->binds[n++] = (sandbox_bind){a->patches_dir, "/patches", 0};
+	if (tests && a->st_tests)
+		a->binds[n++] = (sandbox_bind){a->st_tests, "/tests", 0};
+	if (logs && a->logs_dir)
+		a->binds[n++] = (sandbox_bind){a->logs_dir, "/logs/verifier", 1};
+	if (task_dir)
+		a->binds[n++] = (sandbox_bind){a->st_dir, "/task", 0};
+	if (oracle && a->st_solution)
+		a->binds[n++] = (sandbox_bind){a->st_solution, "/oracle/solution.sh", 0};
+	a->spec.binds = a->binds;
+	a->spec.n_binds = n;
+}
+
+static void copy_files(agent_att *a)
+{
+	DIR *d = opendir(a->st_files);
+	struct dirent *de;
+
+	if (!d) {
+		a->job_rc = um_fail(&a->job_err, UM_ERR_IO, "%s: cannot read", a->st_files);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *src;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		src = um_xasprintf("%s/%s", a->st_files, de->d_name);
+		if (sandbox_copy_in(&a->spec, src, de->d_name, &a->job_err) < 0)
+			a->job_rc = -1;
+		free(src);
+		if (a->job_rc < 0)
+			break;
+	}
+	closedir(d);
+}
+
+static char *rel_to_task(const agent_att *a, const char *path)
+{
+	size_t n = strlen(a->task->dir);
+
+	if (strncmp(path, a->task->dir, n) == 0 && path[n] == '/')
+		return um_xstrdup(path + n + 1);
+	return um_xstrdup(path);
+}
+
+static void run_job(void *ctx)
+{
+	agent_att *a = ctx;
+	const um_task *t = a->task;
+
+	sandbox_result_release(&a->res);
+	sandbox_result_init(&a->res);
+	a->job_rc = 0;
+	switch (a->job) {
+	case J_DIFF:
+		swe_diff(a);
+		break;
+	case J_GRADE:
+		swe_grade(a);
+		break;
+	case J_SETUP:
+		if (t->swe && swe_materialize(a, UM_PHASE_SETUP, &a->res) < 0) {
+			a->job_rc = -1;
+			break;
+		}
+		if (t->files_dir)
+			copy_files(a);
+		if (a->job_rc == 0 && t->setup_path) {
+			set_binds(a, 0, 0, 1, 0);
+			a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
+			a->job_rc = sandbox_exec_sh(&a->spec, a->job_cmd, NULL, 0, &a->res,
+						    &a->job_err);
+		}
+		break;
+	case J_TOOL:
+		set_binds(a, 0, 0, 0, 0);
+		a->spec.limits.wall_ms = (int64_t)a->rc->scaffold->agent.command_timeout_s * 1000;
+		a->spec.limits.out_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
+		a->spec.limits.err_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
+		a->job_rc = sandbox_exec_sh(&a->spec, a->job_cmd, NULL, 0, &a->res, &a->job_err);
+		break;
+	case J_ORACLE:
+		set_binds(a, 0, 0, 0, 1);
+		a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
+		a->spec.limits.out_max = VERIFY_OUT_MAX;
+		a->spec.limits.err_max = VERIFY_OUT_MAX;
+		a->job_rc = sandbox_exec_sh(&a->spec, a->job_cmd, NULL, 0, &a->res, &a->job_err);
+		break;
+	case J_REPLAY: {
+		const json_t *cmds = json_object_get(a->replay, "commands"), *c;
+		size_t i;
+
+		set_binds(a, 0, 0, 0, 0);
+		json_array_foreach(cmds, i, c) {
+			um_tool_step *st;
+			a->spec.limits.wall_ms =
+				(int64_t)a->rc->scaffold->agent.command_timeout_s * 1000;
+			a->spec.limits.out_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
+			a->spec.limits.err_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
+			sandbox_result_release(&a->res);
+			sandbox_result_init(&a->res);
+			a->job_rc = sandbox_exec_sh(&a->spec, json_string_value(c), NULL, 0, &a->res,
+						    &a->job_err);
+			if (a->job_rc < 0)
+				break;
+			st = new_step(a, UM_PHASE_AGENT, "bash", NULL, json_string_value(c));
+			fill_step(st, &a->res);
+			a->tool_calls++;
+		}
+		break;
+	}
+	case J_VERIFY:
+		set_binds(a, 1, 1, 0, 0);
+		a->spec.limits.wall_ms = (int64_t)t->verifier_timeout_s * 1000;
+		a->spec.limits.out_max = VERIFY_OUT_MAX;
+		a->spec.limits.err_max = VERIFY_OUT_MAX;
+		a->job_rc = sandbox_exec_sh(&a->spec, t->test_command, NULL, 0, &a->res,
+					    &a->job_err);
+		break;
+	}
+}
+
+
+/* ---- repository repair (kind swe) ---------------------------------------- */
+
+#define SWE_PATCH_MAX (16 * 1024 * 1024)
+#define GIT_FIXED "GIT_AUTHOR_NAME=umpire GIT_AUTHOR_EMAIL=umpire@localhost " \
+		  "GIT_COMMITTER_NAME=umpire GIT_COMMITTER_EMAIL=umpire@localhost " \
+		  "GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z "
+
+/* Run one script in the attempt's sandbox (worker thread) and record it. */
+static int swe_step(agent_att *a, um_tool_phase phase, const char *tool, const char *script,
+		    int64_t wall_ms, sandbox_result *res)
+{
+	um_tool_step *st;
+
+	sandbox_result_release(res);
+	sandbox_result_init(res);
+	a->spec.limits.wall_ms = wall_ms;
+	a->spec.limits.out_max = SWE_PATCH_MAX;
+	a->spec.limits.err_max = VERIFY_OUT_MAX;
+	if (sandbox_exec_sh(&a->spec, script, NULL, 0, res, &a->job_err) < 0)
+		return -1;
+	st = new_step(a, phase, tool, NULL, script);
+	fill_step(st, res);
+	return 0;
+}
+
+/* Copy the staged repository into the work dir and make it a git repository
+ * at the base commit, with a fixed author and date so the commit id is the
+ * same everywhere. Sets a->base_commit. Worker thread. */
+static int swe_materialize(agent_att *a, um_tool_phase phase, sandbox_result *res)
+{
+	const um_swe_task *w = a->task->swe;
+	char *script, *rel = NULL;
+	int64_t wall = (int64_t)a->task->verifier_timeout_s * 1000;
+
+	if (w->repo_dir) {
+		char *st_repo = staged(a, w->repo_dir);
+		DIR *d = opendir(st_repo);
+		struct dirent *de;
+		int rc = 0;
+
+		if (!d) {
+			um_fail(&a->job_err, UM_ERR_IO, "%s: cannot read", st_repo);
+			free(st_repo);
+			return -1;
+		}
+		while (rc == 0 && (de = readdir(d)) != NULL) {
+			char *src;
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			src = um_xasprintf("%s/%s", st_repo, de->d_name);
+			rc = sandbox_copy_in(&a->spec, src, de->d_name, &a->job_err);
+			free(src);
+		}
+		closedir(d);
+		free(st_repo);
+		if (rc < 0)
+			return -1;
+		script = um_xstrdup("set -e\n"
+				    "if [ ! -d .git ]; then\n"
+				    "  git init -q\n"
+				    "  git add -A\n"
+				    "  env " GIT_FIXED "git -c commit.gpgsign=false commit -q --allow-empty -m base\n"
+				    "fi\n"
+				    "git rev-parse HEAD\n");
+	} else {
+		rel = rel_to_task(a, w->repo_archive);
+		script = um_xasprintf("set -e\n"
+				      "case '%s' in\n"
+				      "  *.bundle) git clone -q /task/'%s' /tmp/repo && cp -a /tmp/repo/. . ;;\n"
+				      "  *) tar -xf /task/'%s' -C . ;;\n"
+				      "esac\n"
+				      "if [ ! -d .git ]; then\n"
+				      "  git init -q\n"
+				      "  git add -A\n"
+				      "  env " GIT_FIXED "git -c commit.gpgsign=false commit -q --allow-empty -m base\n"
+				      "fi\n"
+				      "%s%s%s"
+				      "git rev-parse HEAD\n",
+				      rel, rel, rel, w->base_commit ? "git checkout -q '" : "",
+				      w->base_commit ? w->base_commit : "", w->base_commit ? "'\n" : "");
+		free(rel);
+	}
+	set_binds(a, 0, 0, w->repo_archive != NULL, 0);
+	if (swe_step(a, phase, "repository", script, wall, res) < 0) {
+		free(script);
+		return -1;
+	}
+	free(script);
+	if (res->exit_code != 0 || res->timed_out)
+		return um_fail(&a->job_err, UM_ERR_INVALID,
+			       "the repository could not be set up (exit %d): %.300s",
+			       res->exit_code, um_buf_str(&res->err));
+	free(a->base_commit);
+	a->base_commit = um_xstrdup(um_trim((char *)um_buf_str(&res->out)));
+	return 0;
+}
+
+/* The agent's work as a patch against the base commit, binary sections
+ * stripped. Worker thread. */
+static void swe_diff(agent_att *a)
+{
+	char *script = um_xasprintf("git add -A >/dev/null 2>&1; git diff --cached --no-color "
+				    "--no-ext-diff '%s'",
+				    a->base_commit ? a->base_commit : "HEAD");
+
+	set_binds(a, 0, 0, 0, 0);
+	a->job_rc = swe_step(a, UM_PHASE_VERIFY, "diff", script,
+			     (int64_t)a->task->verifier_timeout_s * 1000, &a->res);
+	free(script);
+	if (a->job_rc == 0) {
+		free(a->patch);
+		a->patch = swe_strip_binary(um_buf_str(&a->res.out));
+	}
+}
+
+/* Write text to dir/name for the sandbox to read (0644). */
+static int put_file(const char *dir, const char *name, const char *text, um_error *err)
+{
+	char *p = um_xasprintf("%s/%s", dir, name);
+	int rc = um_write_file(p, text, strlen(text), 0644, err);
+
+	if (rc == 0 && chmod(p, 0644) != 0)
+		rc = um_fail(err, UM_ERR_IO, "%s: chmod", p);
+	free(p);
+	return rc;
+}
+
+static const char *strategy_script(const char *name, int fuzz, char *buf, size_t n)
+{
+	if (!strcmp(name, "git_apply"))
+		snprintf(buf, n, "git apply -v /patches/model.patch");
+	else if (!strcmp(name, "git_apply_3way"))
+		snprintf(buf, n, "git apply -v --3way /patches/model.patch");
+	else
+		snprintf(buf, n, "patch --batch --fuzz=%d -p1 -i /patches/model.patch", fuzz);
+	return buf;
+}
+
+/* Grade a patch the way docs/swe.md says: fresh repository, patch strategies
+ * in order, tests restored, test command, log parsed, lists matched. Worker
+ * thread; sets a->resolved and the details. */
+static void swe_grade(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+	const um_swe_task *w = a->task->swe;
+	const um_swe_rules *rules = &rc->suite->swe;
+	sandbox_result *res = &a->res;
+	char *patches = NULL, *script = NULL, buf[256];
+	int i, applied = 0;
+	swe_results results;
+	swe_resolution reso;
+	swe_log_format fmt;
+	swe_name_list f2p, p2p;
+	const char *log;
+	size_t log_len;
+	um_buf combined;
+
+	a->job_rc = 0;
+	a->patch_empty = !a->patch || swe_patch_is_empty(a->patch);
+	if (a->patch_empty)
+		return; /* nothing to apply: unresolved */
+	/* a fresh repository in a fresh work dir */
+	if (a->work_dir && !rc->o->keep_workdirs)
+		sandbox_workdir_remove(a->work_dir, NULL);
+	free(a->work_dir);
+	a->work_dir = sandbox_workdir_new(&a->spec, rc->tmp_parent, "grade", &a->job_err);
+	patches = sandbox_workdir_new(&a->spec, rc->tmp_parent, "patches", &a->job_err);
+	if (!a->work_dir || !patches) {
+		a->job_rc = -1;
+		goto out;
+	}
+	if (chmod(patches, 0755) != 0 || put_file(patches, "model.patch", a->patch, &a->job_err) < 0 ||
+	    (w->test_patch && put_file(patches, "test.patch", w->test_patch, &a->job_err) < 0) ||
+	    (w->gold_patch && put_file(patches, "gold.patch", w->gold_patch, &a->job_err) < 0)) {
+		a->job_rc = -1;
+		goto out;
+	}
+	a->spec.work_dir = a->work_dir;
+	if (swe_materialize(a, UM_PHASE_VERIFY, res) < 0) {
+		a->job_rc = -1;
+		goto out;
+	}
+	a->patches_dir = patches;
+	set_binds(a, 0, 0, 0, 0);
+	for (i = 0; i < rules->n_strategies && !applied; i++) {
+		strategy_script(rules->strategies[i], rules->fuzz, buf, sizeof(buf));
+		script = um_xasprintf("%s", buf);
+		if (swe_step(a, UM_PHASE_VERIFY, rules->strategies[i], script,
+			     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
+			a->job_rc = -1;
+			goto out;
+		}
+		free(script);
+		script = NULL;
+		if (res->exit_code == 0 && !res->timed_out) {
+			applied = 1;
+			a->strategy = rules->strategies[i];
+		} else if (swe_step(a, UM_PHASE_VERIFY, "reset",
+				    "git reset -q --hard && git clean -qfdx",
+				    (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
+			a->job_rc = -1;
+			goto out;
+		}
+	}
+	if (!applied)
+		goto out; /* the patch did not apply: unresolved */
+	/* restore the tests */
+	if (w->n_test_files) {
+		/* from the gold tree: gold + test patch applied in a scratch copy */
+		um_buf sb;
+		um_buf_init(&sb, 0);
+		um_buf_printf(&sb, "set -e\nrm -rf /tmp/gold && mkdir /tmp/gold && git archive HEAD"
+				   " | tar -x -C /tmp/gold\ncd /tmp/gold && git init -q && "
+				   "git apply /patches/gold.patch /patches/test.patch\ncd /work\n");
+		for (i = 0; i < w->n_test_files; i++)
+			um_buf_printf(&sb, "mkdir -p \"$(dirname '%s')\" && cp /tmp/gold/'%s' '%s'\n",
+				      w->test_files[i], w->test_files[i], w->test_files[i]);
+		script = um_buf_detach(&sb);
+	} else if (w->test_patch) {
+		script = um_xstrdup("git apply -v /patches/test.patch");
+	}
+	if (script) {
+		if (swe_step(a, UM_PHASE_VERIFY, "tests", script,
+			     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
+			a->job_rc = -1;
+			goto out;
+		}
+		free(script);
+		script = NULL;
+		if (res->exit_code != 0) {
+			a->job_rc = um_fail(&a->job_err, UM_ERR_INVALID,
+					    "the task's tests could not be restored: %.300s",
+					    um_buf_str(&res->err));
+			goto out;
+		}
+	}
+	/* run */
+	if (swe_step(a, UM_PHASE_VERIFY, "verifier", a->task->test_command,
+		     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
+		a->job_rc = -1;
+		goto out;
+	}
+	if (res->timed_out) {
+		a->tests_timed_out = 1;
+		goto out;
+	}
+	um_buf_init(&combined, 0);
+	um_buf_append(&combined, um_buf_str(&res->out), res->out.len);
+	um_buf_putc(&combined, '\n');
+	um_buf_append(&combined, um_buf_str(&res->err), res->err.len);
+	log = um_buf_str(&combined);
+	log_len = combined.len;
+	if (swe_log_format_parse(w->log_parser, &fmt, &a->job_err) < 0) {
+		um_buf_release(&combined);
+		a->job_rc = -1;
+		goto out;
+	}
+	if (fmt == SWE_LOG_COMMAND) {
+		sandbox_result pr;
+		sandbox_result_init(&pr);
+		a->spec.limits.wall_ms = (int64_t)a->task->verifier_timeout_s * 1000;
+		if (sandbox_exec_sh(&a->spec, w->log_parser_command, log, log_len, &pr,
+				    &a->job_err) < 0) {
+			sandbox_result_release(&pr);
+			um_buf_release(&combined);
+			a->job_rc = -1;
+			goto out;
+		}
+		fill_step(new_step(a, UM_PHASE_VERIFY, "log_parser", NULL, w->log_parser_command), &pr);
+		if (swe_parse_log(fmt, um_buf_str(&pr.out), pr.out.len, &results, &a->job_err) < 0) {
+			swe_results_release(&results);
+			sandbox_result_release(&pr);
+			um_buf_release(&combined);
+			a->job_rc = -1;
+			goto out;
+		}
+		sandbox_result_release(&pr);
+	} else {
+		swe_parse_log(fmt, log, log_len, &results, &a->job_err);
+	}
+	um_buf_release(&combined);
+	f2p.names = w->fail_to_pass;
+	f2p.n = (size_t)w->n_fail_to_pass;
+	p2p.names = w->pass_to_pass;
+	p2p.n = (size_t)w->n_pass_to_pass;
+	a->resolved = swe_resolve(&results, &f2p, &p2p,
+				  rules->whitespace_match ? SWE_MATCH_WHITESPACE : SWE_MATCH_EXACT,
+				  &reso);
+	a->f2p_passed = (int)reso.fail_to_pass.n_passed;
+	a->p2p_passed = (int)reso.pass_to_pass.n_passed;
+	swe_resolution_release(&reso);
+	swe_results_release(&results);
+out:
+	free(script);
+	if (patches) {
+		if (!rc->o->keep_workdirs)
+			sandbox_workdir_remove(patches, NULL);
+		if (a->patches_dir == patches)
+			a->patches_dir = NULL;
+		free(patches);
+	}
+}
+
+static void start_turn(agent_att *a);
+static void start_verify(agent_att *a);
+static void next_tool_call(agent_att *a);
+
+static void judge(agent_att *a)
+{
+	const um_task *t = a->task;
+	char *data = NULL;
+	um_error e = {0};
+
+	switch (t->verdict) {
+	case UM_VERDICT_EXIT_CODE:
+		a->resolved = !a->res.timed_out && a->res.exit_code == 0;
+		break;
+	case UM_VERDICT_PYTEST:
+		a->resolved = !a->res.timed_out && task_pytest_passed(um_buf_str(&a->res.out));
+		break;
+	case UM_VERDICT_REWARD_FILE:
+		if (sandbox_read_file(a->logs_dir, "reward.txt", 4096, &data, NULL, &e) == 0) {
+			char *end;
+			a->reward = strtod(um_trim(data), &end);
+			a->has_reward = *data && !*end;
+		} else if (sandbox_read_file(a->logs_dir, "reward.json", 65536, &data, NULL, &e) ==
+			   0) {
+			json_t *j = json_loads(data, 0, NULL);
+			json_t *r = j ? json_object_get(j, "reward") : NULL;
+			if (json_is_number(r)) {
+				a->reward = json_number_value(r);
+				a->has_reward = 1;
+			}
+			if (j)
+				json_decref(j);
+		}
+		free(data);
+		a->resolved = a->has_reward && a->reward >= 1.0;
+		break;
+	}
+}
+
+static void job_done(void *ctx)
+{
+	agent_att *a = ctx;
+	run_ctx *rc = a->rc;
+	um_tool_step *st;
+	char *text;
+
+	if (rc->failed) {
+		rc->lanes[a->p->system].outstanding--;
+		att_free(a);
+		return;
+	}
+	switch (a->job) {
+	case J_SETUP:
+		if (a->job_rc < 0) {
+			infra_error(a, "sandbox", "task %s: setup could not run: %s", a->task->id,
+				    a->job_err.msg);
+			return;
+		}
+		if (a->task->setup_path) {
+			st = new_step(a, UM_PHASE_SETUP, "setup", NULL, a->job_cmd);
+			fill_step(st, &a->res);
+			if (a->res.exit_code != 0 || a->res.timed_out) {
+				infra_error(a, "setup_failed",
+					    "task %s: setup.sh failed (exit %d%s): %.300s", a->task->id,
+					    a->res.exit_code, a->res.timed_out ? ", timed out" : "",
+					    um_buf_str(&a->res.err));
+				return;
+			}
+		}
+		if (a->replay) {
+			a->job = J_REPLAY;
+			a->stop_reason = "replay";
+			workers_submit(rc->workers, run_job, job_done, a);
+			return;
+		}
+		if (rc->oracle) {
+			free(a->job_cmd);
+			a->job_cmd = um_xstrdup("bash /oracle/solution.sh");
+			a->job = J_ORACLE;
+			a->stop_reason = "oracle";
+			workers_submit(rc->workers, run_job, job_done, a);
+			return;
+		}
+		start_turn(a);
+		return;
+	case J_REPLAY:
+		if (a->job_rc < 0) {
+			infra_error(a, "sandbox", "task %s: a replayed command could not run: %s",
+				    a->task->id, a->job_err.msg);
+			return;
+		}
+		start_verify(a);
+		return;
+	case J_ORACLE:
+		if (a->job_rc < 0) {
+			infra_error(a, "sandbox", "task %s: the solution could not run: %s",
+				    a->task->id, a->job_err.msg);
+			return;
+		}
+		st = new_step(a, UM_PHASE_ORACLE, "solution", NULL, a->job_cmd);
+		fill_step(st, &a->res);
+		start_verify(a);
+		return;
+	case J_TOOL:
+		if (a->job_rc < 0) {
+			infra_error(a, "sandbox", "task %s: a command could not run: %s", a->task->id,
+				    a->job_err.msg);
+			return;
+		}
+		st = new_step(a, UM_PHASE_AGENT, "bash", a->job_call_id, a->job_cmd);
+		fill_step(st, &a->res);
+		text = tool_result_text(&a->res);
+		json_array_append_new(a->messages,
+				      json_pack("{s:s, s:s, s:s, s:s}", "role", "tool", "tool_call_id",
+						a->job_call_id ? a->job_call_id : "", "name", "bash",
+						"content", text));
+		free(text);
+		next_tool_call(a);
+		return;
+	case J_DIFF:
+		if (a->job_rc < 0) {
+			infra_error(a, "sandbox", "task %s: the patch could not be taken: %s",
+				    a->task->id, a->job_err.msg);
+			return;
+		}
+		a->job = J_GRADE;
+		workers_submit(rc->workers, run_job, job_done, a);
+		return;
+	case J_GRADE:
+		if (a->job_rc < 0) {
+			infra_error(a, "grader", "task %s: grading failed: %s", a->task->id,
+				    a->job_err.msg);
+			return;
+		}
+		finish(a);
+		return;
+	case J_VERIFY:
+		if (a->job_rc < 0) {
+			infra_error(a, "sandbox", "task %s: the verifier could not run: %s",
+				    a->task->id, a->job_err.msg);
+			return;
+		}
+		st = new_step(a, UM_PHASE_VERIFY, "verifier", NULL, a->task->test_command);
+		fill_step(st, &a->res);
+		judge(a);
+		finish(a);
+		return;
+	}
+}
+
+static void start_verify(agent_att *a)
+{
+	um_error e = {0};
+
+	if (a->task->swe) {
+		a->job = J_DIFF;
+		workers_submit(a->rc->workers, run_job, job_done, a);
+		return;
+	}
+	a->logs_dir = sandbox_workdir_new(&a->spec, a->rc->tmp_parent, "logs", &e);
+	if (!a->logs_dir) {
+		infra_error(a, "sandbox", "task %s: %s", a->task->id, e.msg);
+		return;
+	}
+	a->job = J_VERIFY;
+	workers_submit(a->rc->workers, run_job, job_done, a);
+}
+
+/* ---- model turns --------------------------------------------------------------- */
+
+static void end_agent_phase(agent_att *a, const char *why)
+{
+	if (!a->stop_reason)
+		a->stop_reason = why;
+	start_verify(a);
+}
+
+/* Answer one malformed tool call with an error the model can read. */
+static void refuse_call(agent_att *a, const char *id, const char *name, const char *why)
+{
+	um_tool_step *st = new_step(a, UM_PHASE_AGENT, "invalid", id, name);
+
+	st->error = um_xstrdup(why);
+	a->malformed++;
+	json_array_append_new(a->messages,
+			      json_pack("{s:s, s:s, s:s, s:s}", "role", "tool", "tool_call_id",
+					id ? id : "", "name", name ? name : "", "content",
+					why));
+}
+
+static void next_tool_call(agent_att *a)
+{
+	while (a->pending && a->next_call < json_array_size(a->pending)) {
+		json_t *c = json_array_get(a->pending, a->next_call++);
+		const char *id = json_string_value(json_object_get(c, "id"));
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *args = json_string_value(json_object_get(c, "arguments"));
+		json_t *aj;
+
+		a->tool_calls++;
+		if (a->submitted) {
+			refuse_call(a, id, name, "error: the task was already submitted");
+			continue;
+		}
+		if (name && !strcmp(name, "submit")) {
+			um_tool_step *st = new_step(a, UM_PHASE_AGENT, "submit", id, NULL);
+			(void)st;
+			a->submitted = 1;
+			json_array_append_new(a->messages,
+					      json_pack("{s:s, s:s, s:s, s:s}", "role", "tool",
+							"tool_call_id", id ? id : "", "name", "submit",
+							"content", "submitted"));
+			continue;
+		}
+		if (!name || strcmp(name, "bash") != 0) {
+			char *why = um_xasprintf("error: unknown tool '%s'; the tools are bash and "
+						 "submit",
+						 name ? name : "");
+			refuse_call(a, id, name, why);
+			free(why);
+			continue;
+		}
+		aj = args ? json_loads(args, JSON_DECODE_ANY, NULL) : NULL;
+		if (!json_is_object(aj) || !json_is_string(json_object_get(aj, "command")) ||
+		    !*json_string_value(json_object_get(aj, "command"))) {
+			refuse_call(a, id, name,
+				    "error: bash takes a JSON object {\"command\": \"...\"} with a "
+				    "non-empty command");
+			if (aj)
+				json_decref(aj);
+			continue;
+		}
+		free(a->job_cmd);
+		free(a->job_call_id);
+		a->job_cmd = um_xstrdup(json_string_value(json_object_get(aj, "command")));
+		a->job_call_id = um_xstrdup(id);
+		json_decref(aj);
+		a->job = J_TOOL;
+		workers_submit(a->rc->workers, run_job, job_done, a);
+		return;
+	}
+	if (a->submitted) {
+		end_agent_phase(a, "submitted");
+		return;
+	}
+	start_turn(a);
+}
+
+static int on_try(void *ctx, const um_try *t)
+{
+	agent_att *a = ctx;
+	run_ctx *rc = a->rc;
+	um_call_rec *cr;
+	um_completion c;
+	um_error perr = {0};
+	json_t *msg;
+
+	um_xgrow((void **)&a->calls, &a->cap_calls, a->n_calls + 1, sizeof(*a->calls));
+	cr = &a->calls[a->n_calls++];
+	memset(cr, 0, sizeof(*cr));
+	cr->attempt_id = um_xstrdup(a->p->id);
+	cr->try_no = t->try_no;
+	cr->turn = a->turn;
+	cr->http_status = t->http_status;
+	cr->curl_code = t->curl_code;
+	cr->started_ms = t->started_ms;
+	cr->latency_ms = t->latency_ms;
+	cr->request_hash = um_xstrdup(a->body_sha);
+	if (t->body && t->body_len) {
+		cr->response_body = um_xstrndup(t->body, t->body_len);
+		cr->response_len = t->body_len;
+	}
+	if (t->curl_code != 0 || t->body_truncated) {
+		cr->error = um_xstrdup(t->error ? t->error : "transport error");
+		if (!t->last_chance)
+			return UM_TRY_RETRY;
+		infra_error(a, record_error_class(t), "%s turn %d: %s after %d tries", a->sys->name,
+			    a->turn, cr->error, t->try_no);
+		return UM_TRY_DONE;
+	}
+	if (t->http_status < 200 || t->http_status >= 300) {
+		char *api = provider_error_message(t->body, t->body_len);
+		cr->error = um_xasprintf("HTTP %ld%s%s", t->http_status, api ? ": " : "",
+					 api ? api : "");
+		free(api);
+		if (t->retryable && !t->last_chance)
+			return UM_TRY_RETRY;
+		infra_error(a, record_error_class(t), "%s turn %d: %s (try %d)", a->sys->name, a->turn,
+			    cr->error, t->try_no);
+		return UM_TRY_DONE;
+	}
+	memset(&c, 0, sizeof(c));
+	if (provider_parse(a->sys->provider, t->body ? t->body : "", t->body_len, &c, &perr) < 0) {
+		cr->error = um_xstrdup(perr.msg);
+		completion_release(&c);
+		if (!t->last_chance)
+			return UM_TRY_RETRY;
+		infra_error(a, "protocol", "%s turn %d: response body not as the API promises: %s",
+			    a->sys->name, a->turn, perr.msg);
+		return UM_TRY_DONE;
+	}
+	cr->tokens_in = c.tokens_in;
+	cr->tokens_cached = c.tokens_cached;
+	cr->tokens_out = c.tokens_out;
+	cr->cost_micro = pricing_cost_micro(&a->sys->pricing, c.tokens_in, c.tokens_cached,
+					    c.tokens_out);
+	cr->served_model = um_xstrdup(c.served_model);
+	a->tokens_in += c.tokens_in;
+	a->tokens_cached += c.tokens_cached;
+	a->tokens_out += c.tokens_out;
+	a->cost += cr->cost_micro;
+	rc->spent_micro += cr->cost_micro;
+	if (c.served_model && !a->served_model)
+		a->served_model = um_xstrdup(c.served_model);
+	if (c.fingerprint && !a->fingerprint)
+		a->fingerprint = um_xstrdup(c.fingerprint);
+	free(a->last_text);
+	a->last_text = um_xstrdup(c.content ? c.content : "");
+	if (c.tool_calls) {
+		/* every call needs an id to be answered: give one where the model did not */
+		json_t *tc;
+		size_t k;
+		json_array_foreach(c.tool_calls, k, tc) {
+			const char *id = json_string_value(json_object_get(tc, "id"));
+			if (json_is_object(tc) && (!id || !*id))
+				json_object_set_new(tc, "id",
+						    json_sprintf("call_t%d_%zu", a->turn, k));
+		}
+	}
+	msg = json_pack("{s:s, s:s}", "role", "assistant", "content", c.content ? c.content : "");
+	if (c.tool_calls && json_array_size(c.tool_calls))
+		json_object_set(msg, "tool_calls", c.tool_calls);
+	json_array_append_new(a->messages, msg);
+	if (a->pending)
+		json_decref(a->pending);
+	a->pending = c.tool_calls ? json_incref(c.tool_calls) : NULL;
+	a->next_call = 0;
+	completion_release(&c);
+	if (!a->pending || json_array_size(a->pending) == 0) {
+		end_agent_phase(a, "no_tool_call");
+		return UM_TRY_DONE;
+	}
+	next_tool_call(a);
+	return UM_TRY_DONE;
+}
+
+static void start_turn(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+	const um_agent_cfg *lim = &rc->scaffold->agent;
+	um_wire_request w;
+	um_error e = {0};
+	json_t *req;
+	const char **hdrs;
+	char span[65], *tp;
+	int h, r;
+
+	if (a->turn >= lim->turns) {
+		end_agent_phase(a, "turn_limit");
+		return;
+	}
+	if (a->tokens_in + a->tokens_out >= lim->total_tokens) {
+		end_agent_phase(a, "token_limit");
+		return;
+	}
+	if (a->cost >= lim->cost_micro) {
+		end_agent_phase(a, "cost_limit");
+		return;
+	}
+	if (um_mono_ms() - a->started >= (int64_t)lim->wall_s * 1000 ||
+	    um_mono_ms() - a->started >= (int64_t)a->task->agent_timeout_s * 1000) {
+		end_agent_phase(a, "time_limit");
+		return;
+	}
+	a->turn++;
+	req = neutral_request(rc, a->messages);
+	memset(&w, 0, sizeof(w));
+	if (provider_build(a->sys, req, &w, &e) < 0) {
+		json_decref(req);
+		wire_request_release(&w);
+		infra_error(a, "request", "%s turn %d: %s", a->sys->name, a->turn, e.msg);
+		return;
+	}
+	if (a->turn == 1) {
+		char *canon = json_canonical(req);
+		um_sha256_hex(canon, strlen(canon), a->neutral_hash);
+		free(canon);
+		snprintf(a->parity_hash, sizeof(a->parity_hash), "%s", w.body_hash);
+	}
+	json_decref(req);
+	um_sha256_hex(w.body, w.body_len, a->body_sha);
+	if (record_ensure_tx(rc) < 0 ||
+	    store_put_request(rc->store, a->body_sha, w.body, w.body_len, &rc->fail_err) < 0) {
+		rc->failed = 1;
+		engine_stop(rc->eng);
+		wire_request_release(&w);
+		return;
+	}
+	hdrs = um_xcalloc((size_t)w.n_headers + 1, sizeof(char *));
+	um_sha256_hex(a->p->id, strlen(a->p->id), span);
+	tp = um_xasprintf("traceparent: 00-%s-%.16s-01", a->p->id, span);
+	for (h = 0; h < w.n_headers; h++)
+		hdrs[h] = w.headers[h];
+	hdrs[w.n_headers] = tp;
+	r = engine_submit(rc->eng, rc->lanes[a->p->system].engine_lane, w.url, w.body, w.body_len,
+			  hdrs, w.n_headers + 1, on_try, a, &e);
+	free(tp);
+	free(hdrs);
+	wire_request_release(&w);
+	if (r < 0)
+		infra_error(a, "request", "%s turn %d: %s", a->sys->name, a->turn, e.msg);
+}
+
+/* ---- submission ------------------------------------------------------------------ */
+
+int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
+{
+	const um_planned *p = &rc->plan.a[plan_index];
+	agent_att *a = um_xcalloc(1, sizeof(*a));
+	um_error e = {0};
+	char *rel;
+
+	a->rc = rc;
+	a->p = p;
+	a->task = &rc->suite->tasks[p->item];
+	a->sys = &rc->models->systems[p->system];
+	a->started = um_mono_ms();
+	sandbox_result_init(&a->res);
+	a->next = rc->agents;
+	if (rc->agents)
+		rc->agents->prev = a;
+	rc->agents = a;
+	rc->lanes[p->system].outstanding++;
+
+	{
+		/* a task that needs a container image runs only with a container driver */
+		int container = rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0;
+		if ((a->task->unsupported && !(container && a->task->image)) ||
+		    (a->task->image && !container)) {
+			infra_error(a, "unsupported", "task %s cannot run here: %s", a->task->id,
+				    a->task->unsupported ? a->task->unsupported
+							 : "it needs its container image; run with "
+							   "--sandbox-driver docker or podman");
+			return 0;
+		}
+	}
+	if (rc->replay) {
+		/* the replayed run's attempt for (task, sample, system) */
+		const char *sys = a->sys->name + strlen("replay-");
+		char *key = um_xasprintf("%s\x1f%d\x1f%s", a->task->id, p->sample, sys);
+		json_t *r = json_object_get(rc->replay, key);
+		free(key);
+		if (!r) {
+			infra_error(a, "not_replayable",
+				    "task %s sample %d: the replayed run has no graded attempt of %s",
+				    a->task->id, p->sample, sys);
+			return 0;
+		}
+		a->replay = json_incref(r);
+	} else if (a->task->swe && rc->oracle) {
+		/* gold mode or published predictions: grade a given patch */
+		if (rc->predictions) {
+			json_t *pt = json_object_get(rc->predictions, a->task->id);
+			a->stop_reason = pt ? "prediction" : "no_prediction";
+			a->patch = um_xstrdup(pt ? json_string_value(pt) : "");
+		} else {
+			a->stop_reason = "oracle";
+			a->patch = um_xstrdup(a->task->swe->gold_patch);
+		}
+		a->submitted = json_is_string(json_object_get(rc->predictions, a->task->id)) ||
+			       !rc->predictions;
+	} else if (!rc->oracle) {
+		a->messages = first_messages(rc, a->task, p->sample, err);
+		if (!a->messages) {
+			rc->lanes[p->system].outstanding--;
+			att_free(a);
+			return -1;
+		}
+	} else if (!a->task->solution_path) {
+		infra_error(a, "no_solution", "task %s has no reference solution", a->task->id);
+		return 0;
+	}
+	sandbox_spec_init(&a->spec);
+	a->spec.driver = rc->o->sandbox_driver;
+	a->spec.image = a->task->image;
+	a->spec.root = a->task->root;
+	a->spec.net = a->task->network ? SANDBOX_NET_SHARED : SANDBOX_NET_NONE;
+	a->spec.limits.mem_bytes = (uint64_t)a->task->memory_mb << 20;
+	a->spec.limits.nproc = (uint64_t)a->task->pids;
+	/* RLIMIT_NPROC counts per host uid: each attempt gets its own, so one
+	 * attempt's fork bomb cannot starve another's (and none can read
+	 * another's files) */
+	a->spec.host_uid = a->spec.host_gid =
+		200000 + (long)(um_hash64(p->id, strlen(p->id), 0) % 50000);
+	a->work_dir = sandbox_workdir_new(&a->spec, rc->tmp_parent, "work", &e);
+	if (!a->work_dir) {
+		infra_error(a, "sandbox", "task %s: %s", a->task->id, e.msg);
+		return 0;
+	}
+	a->spec.work_dir = a->work_dir;
+	a->st_dir = staged(a, a->task->dir);
+	if (a->task->swe && rc->oracle && !a->replay) {
+		a->job = J_GRADE;
+		workers_submit(rc->workers, run_job, job_done, a);
+		return 0;
+	}
+	a->st_files = staged(a, a->task->files_dir);
+	a->st_tests = staged(a, a->task->tests_dir);
+	a->st_solution = staged(a, a->task->solution_path);
+	a->job = J_SETUP;
+	if (a->task->setup_path) {
+		rel = rel_to_task(a, a->task->setup_path);
+		a->job_cmd = um_xasprintf("bash /task/%s", rel);
+		free(rel);
+	}
+	workers_submit(rc->workers, run_job, job_done, a);
+	return 0;
+}

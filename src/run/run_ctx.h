@@ -1,0 +1,84 @@
+/*
+ * run_ctx.h - the state of one run, shared by the files of src/run: runner.c
+ * (the common flow and multiple-choice attempts), agent.c (agentic attempts:
+ * terminal and swe tasks, oracle, predictions and replay modes, through the
+ * narrow interface of agent.h) and record.c (the write path). Not a public
+ * interface. The runner calls agent.c; agent.c never calls runner.c: when an
+ * agentic attempt is done it asks for more work through rc->feed.
+ */
+#ifndef UMPIRE_RUN_CTX_H
+#define UMPIRE_RUN_CTX_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "exec/engine.h"
+#include "load/models.h"
+#include "load/plan.h"
+#include "run/runner.h"
+#include "load/scaffold.h"
+#include "store/evq.h"
+#include "store/store.h"
+#include "load/suite.h"
+#include "exec/workers.h"
+
+typedef struct run_ctx run_ctx;
+
+typedef struct attempt {
+	run_ctx *rc;
+	struct attempt *prev, *next; /* live attempts, freed on an early stop */
+	const um_planned *p;
+	char *parity_hash;      /* body hash without model */
+	char neutral_hash[65];  /* neutral request hash, provider-independent */
+	char body_sha[65];      /* full body */
+	um_call_rec *calls;
+	size_t n_calls, cap_calls;
+	int64_t spent_micro;
+} attempt;
+
+typedef struct lane {
+	size_t *todo;           /* plan indices for this system, in plan order */
+	size_t n_todo, cursor;
+	int outstanding;        /* submitted, not finished */
+	int feed_cap;
+	int engine_lane;
+} lane;
+
+typedef struct agent_att agent_att;
+
+struct run_ctx {
+	const um_run_opts *o;
+	um_suite *suite;
+	um_scaffold *scaffold;
+	um_models *models;
+	um_store *store;
+	um_engine *eng;
+	um_plan plan;
+	char run_id[128];
+	lane *lanes;            /* per system index */
+	json_t **neutral;       /* per (sample * n_items + item), lazily built */
+	int *neutral_refs;      /* systems still to submit for that slot */
+	char **done_ids;
+	size_t n_done_ids;
+	size_t total, done, errors, skipped, since_commit;
+	int64_t spent_micro, started_mono, last_commit, last_progress;
+	attempt *live;          /* submitted and not finished */
+	agent_att *agents;      /* agentic attempts in progress */
+	um_workers *workers;    /* sandboxed commands run here */
+	char *tmp_parent;       /* per-run directory for work dirs */
+	char *mask_dir;         /* an empty directory bound over hidden host paths */
+	char **masks;           /* the host paths it hides from agents */
+	size_t n_masks;
+	char **staged;          /* per task: a world-readable copy of its directory */
+	int oracle;             /* run reference solutions instead of models */
+	json_t *predictions;    /* swe: instance id -> published patch (--predictions) */
+	json_t *replay;         /* "task\x1fsample\x1fsystem" -> {of, score, commands} (--replay) */
+	uint64_t routing_events;
+	int in_tx;
+	int failed;             /* a store write failed: stop */
+	void (*feed)(run_ctx *rc); /* submit more attempts (runner.c's feeder) */
+	um_error fail_err;
+};
+
+
+#endif

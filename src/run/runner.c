@@ -1,0 +1,1190 @@
+/*
+ * runner.c - one evaluation run, end to end.
+ *
+ * Flow: load suite (and its dataset, pin checked), scaffold and models;
+ * build the plan; open the store and begin (or resume) the run; start the
+ * built-in simulator when models.yaml names a pool and UMPIRE_SIM_URL is not
+ * already set; check every system can build its request (keys present)
+ * before any call is made; then feed each system's attempts to the engine,
+ * a few windows ahead of its concurrency, and grade and store each attempt
+ * as its last HTTP try completes.
+ *
+ * The neutral request of an (item, sample) is rendered once and shared by
+ * every system; providers only add the model field and their envelope.
+ * Writes are batched: one transaction is kept open and committed every
+ * 256 attempts or 250 ms, so SIGKILL loses at most that window, and the
+ * UNIQUE (run, item, system, sample) constraint plus the upsert mean a
+ * resumed run never duplicates an attempt.
+ */
+#include "run/runner.h"
+#include "run/agent.h"
+#include "run/record.h"
+#include "run/run_ctx.h"
+
+#include <archive.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yaml.h>
+
+#include "base/buf.h"
+#include "exec/engine.h"
+#include "grade/grade.h"
+#include "load/models.h"
+#include "load/plan.h"
+#include "exec/provider.h"
+#include "load/scaffold.h"
+#include "store/store.h"
+#include "load/suite.h"
+#include "umpire_config.h"
+#include "base/util.h"
+
+#define FEED_FACTOR 2
+
+static void runner_feed(run_ctx *rc);
+
+const char *umpire_version(void)
+{
+	return UMPIRE_VERSION;
+}
+
+char *umpire_lib_versions_json(void)
+{
+	json_t *o = json_object();
+	char pcre[64] = "";
+	char *text;
+
+	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+	json_object_set_new(o, "libcurl", json_string(curl_version_info(CURLVERSION_NOW)->version));
+	json_object_set_new(o, "sqlite", json_string(sqlite3_libversion()));
+	json_object_set_new(o, "libyaml", json_string(yaml_get_version_string()));
+	json_object_set_new(o, "libarchive", json_string(archive_version_details()));
+	json_object_set_new(o, "jansson", json_string(jansson_version_str()));
+	json_object_set_new(o, "pcre2", json_string(pcre));
+	json_object_set_new(o, "libsodium", json_string(sodium_version_string()));
+	json_object_set_new(o, "libmicrohttpd", json_string(MHD_get_version()));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int already_done(const run_ctx *rc, const char *id)
+{
+	return rc->n_done_ids &&
+	       bsearch(&id, rc->done_ids, rc->n_done_ids, sizeof(char *), cmp_str) != NULL;
+}
+
+static void set_var_choice(um_vars *v, char *label_names[], int i, const char *text)
+{
+	label_names[i][0] = (char)('A' + i);
+	label_names[i][1] = '\0';
+	um_vars_set(v, label_names[i], text);
+}
+
+/* The neutral request for (item, sample): {"messages": [...], "params": {...}}. */
+static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
+{
+	const um_item *it = &rc->suite->items[p->item];
+	const um_scaffold *sc = rc->scaffold;
+	const char *labels = sc->labels ? sc->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	const char *cfmt = sc->choice_format ? sc->choice_format : "({{label}}) {{text}}";
+	char label_store[UM_MAX_CHOICES][2], *label_names[UM_MAX_CHOICES];
+	char lab[2] = {0, 0}, sample[16], labels_used[UM_MAX_CHOICES + 1];
+	um_buf choices = UM_BUF_INIT, label_list = UM_BUF_INIT;
+	um_vars v = {0};
+	json_t *msgs, *req = NULL;
+	int i;
+
+	if ((int)strlen(labels) < it->n_choices) {
+		um_fail(err, UM_ERR_INVALID, "%s: item %s has %d choices but the scaffold has only %zu labels",
+			sc->path, it->id, it->n_choices, strlen(labels));
+		return NULL;
+	}
+	um_buf_init(&choices, 0);
+	um_buf_init(&label_list, 0);
+	for (i = 0; i < it->n_choices; i++)
+		label_names[i] = label_store[i];
+	for (i = 0; i < it->n_choices; i++) {
+		const char *text = it->choices[p->perm[i]];
+		um_vars cv = {0};
+		char *line;
+
+		lab[0] = labels[i];
+		labels_used[i] = labels[i];
+		um_vars_set(&cv, "label", lab);
+		um_vars_set(&cv, "text", text);
+		if (scaffold_render_text(cfmt, &cv, &line, err) < 0)
+			goto out;
+		if (i)
+			um_buf_putc(&choices, '\n');
+		um_buf_puts(&choices, line);
+		free(line);
+		um_buf_printf(&label_list, i ? ", %c" : "%c", labels[i]);
+	}
+	labels_used[it->n_choices] = '\0';
+	snprintf(sample, sizeof(sample), "%d", p->sample);
+	um_vars_set(&v, "question", it->question);
+	um_vars_set(&v, "choices", um_buf_str(&choices));
+	um_vars_set(&v, "labels", labels_used);
+	um_vars_set(&v, "label_list", um_buf_str(&label_list));
+	um_vars_set(&v, "category", it->category ? it->category : "");
+	um_vars_set(&v, "subcategory", it->subcategory ? it->subcategory : "");
+	um_vars_set(&v, "item_id", it->id);
+	um_vars_set(&v, "sample", sample);
+	for (i = 0; i < it->n_choices; i++)
+		set_var_choice(&v, label_names, i, it->choices[p->perm[i]]);
+	msgs = scaffold_render_messages(sc, &v, err);
+	if (!msgs)
+		goto out;
+	req = json_object();
+	json_object_set_new(req, "messages", msgs);
+	json_object_set(req, "params", sc->params);
+out:
+	um_buf_release(&choices);
+	um_buf_release(&label_list);
+	return req;
+}
+
+static json_t *neutral_for(run_ctx *rc, const um_planned *p, um_error *err)
+{
+	size_t slot = (size_t)p->sample * rc->suite->n_items + p->item;
+
+	if (!rc->neutral[slot])
+		rc->neutral[slot] = build_neutral(rc, p, err);
+	return rc->neutral[slot];
+}
+
+static void neutral_unref(run_ctx *rc, const um_planned *p)
+{
+	size_t slot = (size_t)p->sample * rc->suite->n_items + p->item;
+
+	if (--rc->neutral_refs[slot] <= 0 && rc->neutral[slot]) {
+		json_decref(rc->neutral[slot]);
+		rc->neutral[slot] = NULL;
+	}
+}
+
+
+static void attempt_free(attempt *a)
+{
+	size_t i;
+
+	if (a->prev)
+		a->prev->next = a->next;
+	else if (a->rc->live == a)
+		a->rc->live = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+
+	for (i = 0; i < a->n_calls; i++)
+		record_call_release(&a->calls[i]);
+	free(a->calls);
+	free(a->parity_hash);
+	free(a);
+}
+
+
+
+
+
+
+/* ---- routing log ------------------------------------------------------------ */
+
+static void runner_orch_begin(run_ctx *rc, const um_planned *p)
+{
+	if (!rc->o->routing || rc->models->systems[p->system].role != UM_ROLE_ORCHESTRATOR)
+		return;
+	evq_flight_begin(rc->o->routing, p->id);
+}
+
+static void runner_orch_end(run_ctx *rc, const um_planned *p)
+{
+	if (!rc->o->routing || rc->models->systems[p->system].role != UM_ROLE_ORCHESTRATOR)
+		return;
+	evq_flight_end(rc->o->routing);
+}
+
+static void drain_routing(run_ctx *rc)
+{
+	um_routing_rec *evs = NULL;
+	size_t n, i;
+
+	if (!rc->o->routing || rc->failed)
+		return;
+	n = evq_drain(rc->o->routing, &evs);
+	if (n && record_ensure_tx(rc) == 0) {
+		for (i = 0; i < n && !rc->failed; i++)
+			if (store_put_routing_event(rc->store, rc->run_id, &evs[i], &rc->fail_err) < 0) {
+				rc->failed = 1;
+				engine_stop(rc->eng);
+			}
+		rc->routing_events += n;
+	}
+	evq_events_free(evs, n);
+}
+
+
+/* RFC 6901: "/a/0/b~1c" -> a borrowed value, or NULL. */
+static json_t *json_pointer_get(json_t *root, const char *ptr)
+{
+	json_t *cur = root;
+	const char *p = ptr;
+
+	if (!*p)
+		return root;
+	while (cur && *p == '/') {
+		const char *e = strchr(p + 1, '/');
+		size_t n = e ? (size_t)(e - p - 1) : strlen(p + 1);
+		char *tok = um_xmalloc(n + 1), *w = tok;
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			char ch = p[1 + i];
+			if (ch == '~' && i + 1 < n && (p[2 + i] == '0' || p[2 + i] == '1')) {
+				*w++ = p[2 + i] == '0' ? '~' : '/';
+				i++;
+			} else {
+				*w++ = ch;
+			}
+		}
+		*w = '\0';
+		if (json_is_object(cur)) {
+			cur = json_object_get(cur, tok);
+		} else if (json_is_array(cur)) {
+			char *end;
+			unsigned long idx = strtoul(tok, &end, 10);
+			cur = (*tok && !*end) ? json_array_get(cur, idx) : NULL;
+		} else {
+			cur = NULL;
+		}
+		free(tok);
+		p = e ? e : p + 1 + n;
+	}
+	return *p ? NULL : cur;
+}
+
+/* Routing metadata the orchestrator reports about itself ({"calls": [{model,
+ * tokens_in, tokens_cached, tokens_out, latency_ms, status}]}, or the array
+ * alone) becomes self-report events, priced at the upstream's price when the
+ * model is known, for reconciliation against what the proxy observed. */
+static void store_self_report(run_ctx *rc, const attempt *a, const json_t *routing)
+{
+	const json_t *calls = json_is_array(routing) ? routing : json_object_get(routing, "calls");
+	const json_t *c;
+	size_t i;
+
+	if (!json_is_array(calls) || record_ensure_tx(rc) < 0)
+		return;
+	json_array_foreach(calls, i, c) {
+		um_routing_rec r;
+		const char *model = json_string_value(json_object_get(c, "model"));
+		const um_models *up = rc->o->routing_upstreams;
+		int k = model && up ? models_find(up, model) : -1;
+		char *detail = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+
+		memset(&r, 0, sizeof(r));
+		r.attempt_id = (char *)a->p->id;
+		r.source = (char *)"self-report";
+		r.attribution = (char *)"self-report";
+		r.sub_model = (char *)model;
+		r.tokens_in = json_integer_value(json_object_get(c, "tokens_in"));
+		r.tokens_cached = json_integer_value(json_object_get(c, "tokens_cached"));
+		r.tokens_out = json_integer_value(json_object_get(c, "tokens_out"));
+		r.latency_ms = json_integer_value(json_object_get(c, "latency_ms"));
+		r.status = (long)json_integer_value(json_object_get(c, "status"));
+		if (json_is_integer(json_object_get(c, "cost_micro")))
+			r.cost_micro = json_integer_value(json_object_get(c, "cost_micro"));
+		else if (k >= 0)
+			r.cost_micro = pricing_cost_micro(&up->systems[k].pricing,
+							  r.tokens_in, r.tokens_cached, r.tokens_out);
+		r.at_ms = um_wall_ms();
+		r.detail_json = detail;
+		if (store_put_routing_event(rc->store, rc->run_id, &r, &rc->fail_err) < 0) {
+			rc->failed = 1;
+			engine_stop(rc->eng);
+		}
+		free(detail);
+		if (rc->failed)
+			return;
+	}
+}
+
+/* The end of a run: the producers of routing events (a recording proxy the
+ * command started) are stopped, and what they sent last is stored. */
+static void finish_routing(run_ctx *rc)
+{
+	if (!rc->o->routing)
+		return;
+	if (!rc->in_tx && rc->store && !rc->failed && store_begin(rc->store, NULL) == 0)
+		rc->in_tx = 1;
+	if (rc->o->routing_quiesce)
+		rc->o->routing_quiesce(rc->o->routing_ctx);
+	if (rc->store)
+		drain_routing(rc);
+}
+
+/* Write the attempt's final row and its calls; free it. */
+static void finish_attempt(attempt *a, um_att_status status, const um_completion *c,
+			   const um_mcq_grade *g, const char *error_class, const char *error_msg,
+			   const um_try *t)
+{
+	run_ctx *rc = a->rc;
+	const um_planned *p = a->p;
+	const um_item *it = &rc->suite->items[p->item];
+	um_attempt_rec r;
+	char perm[UM_MAX_CHOICES * 4];
+	lane *ln = &rc->lanes[p->system];
+
+	memset(&r, 0, sizeof(r));
+	plan_perm_to_string(p->perm, p->n_choices, perm, sizeof(perm));
+	r.attempt_id = (char *)p->id;
+	r.item_id = it->id;
+	r.system = rc->models->systems[p->system].name;
+	r.sample = p->sample;
+	r.status = status;
+	r.perm = perm;
+	r.request_hash = a->parity_hash;
+	r.neutral_hash = a->neutral_hash;
+	r.score = -1;
+	r.n_calls = (int)a->n_calls;
+	r.cost_micro = a->spent_micro;
+	r.latency_ms = t ? t->latency_ms : 0;
+	r.finished_ms = um_wall_ms();
+	if (status == UM_ATT_DONE) {
+		r.response_text = c->content;
+		r.extracted = g->found ? (char *)g->extracted : NULL;
+		r.score = g->score;
+		r.tokens_in = c->tokens_in;
+		r.tokens_cached = c->tokens_cached;
+		r.tokens_out = c->tokens_out;
+		r.served_model = c->served_model;
+		r.fingerprint = c->fingerprint;
+		r.finish_reason = c->finish_reason;
+	} else {
+		r.error_class = (char *)error_class;
+		r.error_msg = (char *)error_msg;
+	}
+	if (record_ensure_tx(rc) == 0 &&
+	    store_put_attempt(rc->store, rc->run_id, &r, a->calls, (int)a->n_calls,
+			      &rc->fail_err) < 0) {
+		rc->failed = 1;
+		engine_stop(rc->eng);
+	}
+	rc->since_commit++;
+	if (status == UM_ATT_DONE)
+		rc->done++;
+	else
+		rc->errors++;
+	ln->outstanding--;
+	runner_orch_end(rc, p);
+	attempt_free(a);
+	record_commit_if_due(rc, 0);
+	runner_feed(rc);
+}
+
+static int on_try(void *ctx, const um_try *t)
+{
+	attempt *a = ctx;
+	run_ctx *rc = a->rc;
+	const um_system *sys = &rc->models->systems[a->p->system];
+	const um_item *it = &rc->suite->items[a->p->item];
+	um_call_rec *cr;
+	um_completion c;
+	um_mcq_grade g;
+	um_error perr = {0};
+	char *msg;
+
+	um_xgrow((void **)&a->calls, &a->cap_calls, a->n_calls + 1, sizeof(*a->calls));
+	cr = &a->calls[a->n_calls++];
+	memset(cr, 0, sizeof(*cr));
+	cr->attempt_id = um_xstrdup(a->p->id);
+	cr->try_no = t->try_no;
+	cr->http_status = t->http_status;
+	cr->curl_code = t->curl_code;
+	cr->started_ms = t->started_ms;
+	cr->latency_ms = t->latency_ms;
+	cr->request_hash = um_xstrdup(a->body_sha);
+	if (t->body && t->body_len) {
+		cr->response_body = um_xstrndup(t->body, t->body_len);
+		cr->response_len = t->body_len;
+	}
+
+	if (t->curl_code != CURLE_OK || t->body_truncated) {
+		cr->error = um_xstrdup(t->error ? t->error : "transport error");
+		if (!t->last_chance)
+			return UM_TRY_RETRY;
+		msg = um_xasprintf("%s after %d tries: %s", sys->name, t->try_no, cr->error);
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_error_class(t), msg, t);
+		free(msg);
+		return UM_TRY_DONE;
+	}
+	if (t->http_status < 200 || t->http_status >= 300) {
+		char *api = provider_error_message(t->body, t->body_len);
+		cr->error = um_xasprintf("HTTP %ld%s%s", t->http_status, api ? ": " : "",
+					 api ? api : "");
+		free(api);
+		if (t->retryable && !t->last_chance)
+			return UM_TRY_RETRY;
+		msg = um_xasprintf("%s: %s (try %d, %s)", sys->name, cr->error, t->try_no,
+				   t->retryable ? "retries exhausted" : "not retryable");
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_error_class(t), msg, t);
+		free(msg);
+		return UM_TRY_DONE;
+	}
+	memset(&c, 0, sizeof(c));
+	if (provider_parse(sys->provider, t->body ? t->body : "", t->body_len, &c, &perr) < 0) {
+		cr->error = um_xstrdup(perr.msg);
+		completion_release(&c);
+		if (!t->last_chance)
+			return UM_TRY_RETRY;
+		msg = um_xasprintf("%s: response body not as the API promises: %s", sys->name,
+				   perr.msg);
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, "protocol", msg, t);
+		free(msg);
+		return UM_TRY_DONE;
+	}
+	cr->tokens_in = c.tokens_in;
+	cr->tokens_cached = c.tokens_cached;
+	cr->tokens_out = c.tokens_out;
+	cr->cost_micro = pricing_cost_micro(&sys->pricing, c.tokens_in, c.tokens_cached,
+					    c.tokens_out);
+	cr->served_model = um_xstrdup(c.served_model);
+	{
+		/* the orchestrator's own account of its routing: where models.yaml
+		 * says (a JSON pointer or a response header), else a top-level
+		 * "routing" member when there is one */
+		json_t *rj = NULL;
+		if (sys->routing_header) {
+			char *v = engine_header_value(t->headers, sys->routing_header);
+			rj = v ? json_loads(v, JSON_DECODE_ANY, NULL) : NULL;
+			free(v);
+		} else if (sys->routing_pointer) {
+			json_t *body = json_loadb(t->body, t->body_len, 0, NULL);
+			json_t *at = body ? json_pointer_get(body, sys->routing_pointer) : NULL;
+			rj = at ? json_incref(at) : NULL;
+			if (body)
+				json_decref(body);
+		} else if (c.routing) {
+			rj = json_incref(c.routing);
+		}
+		if (rj) {
+			store_self_report(rc, a, rj);
+			json_decref(rj);
+		}
+	}
+	a->spent_micro += cr->cost_micro;
+	rc->spent_micro += cr->cost_micro;
+	if (grade_mcq(&rc->scaffold->extract,
+		      rc->scaffold->labels ? rc->scaffold->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		      a->p->perm, a->p->n_choices, it->correct, c.content, &g, &perr) < 0) {
+		msg = um_xasprintf("%s: grading failed: %s", sys->name, perr.msg);
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, "grader", msg, t);
+		free(msg);
+	} else {
+		finish_attempt(a, UM_ATT_DONE, &c, &g, NULL, NULL, t);
+	}
+	completion_release(&c);
+	return UM_TRY_DONE;
+}
+
+static int submit_one(run_ctx *rc, size_t idx, um_error *err)
+{
+	const um_planned *p = &rc->plan.a[idx];
+	const um_system *sys = &rc->models->systems[p->system];
+	um_wire_request w;
+	attempt *a;
+	json_t *neutral = neutral_for(rc, p, err);
+
+	if (!neutral)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	if (provider_build(sys, neutral, &w, err) < 0) {
+		neutral_unref(rc, p);
+		return um_error_prefix(err, "system %s", sys->name);
+	}
+	a = um_xcalloc(1, sizeof(*a));
+	{
+		char *canon = json_canonical(neutral);
+		um_sha256_hex(canon, strlen(canon), a->neutral_hash);
+		free(canon);
+	}
+	neutral_unref(rc, p);
+	a->rc = rc;
+	a->p = p;
+	a->parity_hash = um_xstrdup(w.body_hash);
+	um_sha256_hex(w.body, w.body_len, a->body_sha);
+	if (record_ensure_tx(rc) < 0 ||
+	    store_put_request(rc->store, a->body_sha, w.body, w.body_len, err) < 0) {
+		attempt_free(a);
+		wire_request_release(&w);
+		return -1;
+	}
+	{
+		/* W3C trace context: trace-id = attempt id, so an orchestrator that
+		 * propagates it lets the recording proxy attribute its sub-calls.
+		 * Metadata only: the body, and so parity, is untouched. */
+		const char **hdrs = um_xcalloc((size_t)w.n_headers + 1, sizeof(char *));
+		char span[65], *tp;
+		int h, rcs;
+
+		um_sha256_hex(p->id, strlen(p->id), span);
+		tp = um_xasprintf("traceparent: 00-%s-%.16s-01", p->id, span);
+		for (h = 0; h < w.n_headers; h++)
+			hdrs[h] = w.headers[h];
+		hdrs[w.n_headers] = tp;
+		rcs = engine_submit(rc->eng, rc->lanes[p->system].engine_lane, w.url, w.body,
+				    w.body_len, hdrs, w.n_headers + 1, on_try, a, err);
+		free(tp);
+		free(hdrs);
+		if (rcs < 0) {
+			attempt_free(a);
+			wire_request_release(&w);
+			return -1;
+		}
+	}
+	wire_request_release(&w);
+	a->next = rc->live;
+	if (rc->live)
+		rc->live->prev = a;
+	rc->live = a;
+	rc->lanes[p->system].outstanding++;
+	runner_orch_begin(rc, p);
+	return 0;
+}
+
+static void runner_feed(run_ctx *rc)
+{
+	int s;
+
+	if (rc->failed)
+		return;
+	for (s = 0; s < rc->models->n_systems; s++) {
+		lane *ln = &rc->lanes[s];
+		while (ln->cursor < ln->n_todo && ln->outstanding < ln->feed_cap) {
+			size_t idx = ln->todo[ln->cursor++];
+			if ((rc->suite->n_tasks ? agent_submit(rc, idx, &rc->fail_err)
+						: submit_one(rc, idx, &rc->fail_err)) < 0) {
+				rc->failed = 1;
+				engine_stop(rc->eng);
+				return;
+			}
+		}
+	}
+}
+
+static void report_progress(run_ctx *rc, int force)
+{
+	um_progress pr;
+	um_engine_stats es;
+	int64_t now = um_mono_ms();
+	int every = rc->o->progress_ms > 0 ? rc->o->progress_ms : 250;
+
+	if (!rc->o->progress || (!force && now - rc->last_progress < every))
+		return;
+	rc->last_progress = now;
+	engine_get_stats(rc->eng, &es);
+	pr.total = rc->total;
+	pr.done = rc->done;
+	pr.errors = rc->errors;
+	pr.skipped = rc->skipped;
+	pr.in_flight = es.in_flight;
+	pr.spent_micro = rc->spent_micro;
+	pr.elapsed_ms = now - rc->started_mono;
+	rc->o->progress(rc->o->progress_ctx, &pr);
+}
+
+static void tick(void *ctx)
+{
+	run_ctx *rc = ctx;
+
+	if (rc->o->interrupted && *rc->o->interrupted)
+		engine_stop(rc->eng);
+	drain_routing(rc);
+	record_commit_if_due(rc, 0);
+	report_progress(rc, 0);
+}
+
+/* --oracle / --predictions: one pseudo-system that calls no model. text is
+ * what the run records as its "models file". */
+static um_models *pseudo_models(const char *name, const char *model, const char *text)
+{
+	um_models *m = um_xcalloc(1, sizeof(*m));
+
+	m->path = um_xasprintf("(%s)", name);
+	m->systems = um_xcalloc(1, sizeof(um_system));
+	m->n_systems = 1;
+	m->systems[0].name = um_xstrdup(name);
+	m->systems[0].role = UM_ROLE_BASELINE;
+	m->systems[0].base_url = um_xasprintf("%s:", name);
+	m->systems[0].base_url_raw = um_xasprintf("%s:", name);
+	m->systems[0].model = um_xstrdup(model);
+	m->systems[0].concurrency = 4;
+	m->text = um_xstrdup(text);
+	um_sha256_hex(text, strlen(text), m->sha256);
+	return m;
+}
+
+/* Published patches (--predictions), loaded by the command: the patches by
+ * instance id, and the name of the system that made them. */
+static int load_predictions(run_ctx *rc, const um_predictions *pr)
+{
+	char name[96];
+	size_t k;
+
+	snprintf(name, sizeof(name), "pred-%s", pr->model && *pr->model ? pr->model : "file");
+	for (k = 0; name[k]; k++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-",
+			    name[k]))
+			name[k] = '-';
+	/* what the run records as its "models file": the normalised predictions */
+	rc->models = pseudo_models(name, pr->model && *pr->model ? pr->model : "predictions",
+				   pr->text);
+	rc->predictions = json_incref(pr->patches);
+	return 0;
+}
+
+/* --replay RUN: the commands every graded agentic attempt of RUN ran, to run
+ * them again in fresh sandboxes and verify, with no model. The suite must be
+ * the one RUN used (same task files). One pseudo-system per system of RUN. */
+static int load_replay(run_ctx *rc, const char *run_id, um_error *err)
+{
+	um_store *st = NULL;
+	um_run_data d;
+	um_buf text;
+	size_t i, k;
+	int rv = -1;
+
+	memset(&d, 0, sizeof(d));
+	if (store_open(rc->o->db_path, &st, err) < 0 || store_load_run(st, run_id, &d, err) < 0)
+		goto out;
+	if (!um_streq(d.run.dataset_sha256, rc->suite->dataset_sha256) ||
+	    !um_streq(d.run.suite_name, rc->suite->name)) {
+		um_fail(err, UM_ERR_STATE,
+			"--replay %s: the run used suite %s with task files %.12s, this is %s with "
+			"%.12s",
+			run_id, d.run.suite_name, d.run.dataset_sha256 ? d.run.dataset_sha256 : "-",
+			rc->suite->name, rc->suite->dataset_sha256);
+		goto out;
+	}
+	rc->replay = json_object();
+	rc->models = um_xcalloc(1, sizeof(um_models));
+	rc->models->path = um_xasprintf("(replay of %s)", run_id);
+	rc->models->systems = um_xcalloc(d.n_systems ? d.n_systems : 1, sizeof(um_system));
+	um_buf_init(&text, 0);
+	um_buf_printf(&text, "replay of run %s:", run_id);
+	for (i = 0; i < d.n_systems; i++) {
+		um_system *s = &rc->models->systems[rc->models->n_systems++];
+		s->name = um_xasprintf("replay-%s", d.systems[i].name);
+		s->role = um_streq(d.systems[i].role, "orchestrator") ? UM_ROLE_ORCHESTRATOR
+								       : UM_ROLE_BASELINE;
+		s->base_url = um_xstrdup("replay:");
+		s->base_url_raw = um_xstrdup("replay:");
+		s->model = um_xstrdup(d.systems[i].model);
+		s->concurrency = 4;
+		um_buf_printf(&text, " %s", d.systems[i].name);
+	}
+	um_buf_putc(&text, '\n');
+	rc->models->text = um_buf_detach(&text);
+	um_sha256_hex(rc->models->text, strlen(rc->models->text), rc->models->sha256);
+	for (i = 0; i < d.n_attempts; i++) {
+		const um_attempt_rec *a = &d.attempts[i];
+		um_tool_step *steps = NULL;
+		size_t n = 0;
+		json_t *cmds, *entry;
+		char *key;
+
+		if (a->status != UM_ATT_DONE || !a->detail_json)
+			continue;
+		if (store_load_tool_steps(st, run_id, a->attempt_id, &steps, &n, err) < 0)
+			goto out;
+		cmds = json_array();
+		for (k = 0; k < n; k++)
+			if (steps[k].phase == UM_PHASE_AGENT && um_streq(steps[k].tool, "bash"))
+				json_array_append_new(cmds, json_string(steps[k].command));
+		store_tool_steps_free(steps, n);
+		entry = json_pack("{s:s, s:i, s:o}", "of", a->attempt_id, "score", a->score,
+				  "commands", cmds);
+		key = um_xasprintf("%s\x1f%d\x1f%s", a->item_id, a->sample, a->system);
+		json_object_set_new(rc->replay, key, entry);
+		free(key);
+	}
+	rc->oracle = 1; /* no model is called */
+	rv = 0;
+out:
+	store_run_data_free(&d);
+	store_close(st);
+	return rv;
+}
+
+static int load_inputs(run_ctx *rc, um_error *err)
+{
+	const um_run_opts *o = rc->o;
+	const char *want;
+	int i, j;
+
+	if (suite_load(o->suite_path, &rc->suite, err) < 0)
+		return -1;
+	if (scaffold_load(o->scaffold_path ? o->scaffold_path : rc->suite->scaffold_path,
+			  &rc->scaffold, err) < 0)
+		return -1;
+	want = strcmp(rc->suite->kind, "mcq") == 0 ? "mcq" : "agent";
+	if (strcmp(rc->scaffold->kind, want) != 0)
+		return um_fail(err, UM_ERR_INVALID,
+			       "%s: a %s suite needs a scaffold of kind %s, and %s is of kind %s",
+			       o->suite_path, rc->suite->kind, want, rc->scaffold->path,
+			       rc->scaffold->kind);
+	rc->oracle = o->oracle;
+	if (o->oracle) {
+		if (!rc->suite->n_tasks)
+			return um_fail(err, UM_ERR_USAGE,
+				       "--oracle runs reference solutions: terminal and swe suites only");
+		rc->models = pseudo_models("oracle", "reference-solution",
+					   "oracle: each task's reference solution, no model\n");
+		return 0;
+	}
+	if (o->replay_run) {
+		if (!rc->suite->n_tasks)
+			return um_fail(err, UM_ERR_USAGE,
+				       "--replay re-runs stored commands: terminal and swe suites only");
+		return load_replay(rc, o->replay_run, err);
+	}
+	if (o->predictions) {
+		if (strcmp(rc->suite->kind, "swe") != 0)
+			return um_fail(err, UM_ERR_USAGE, "--predictions grades patches: swe suites only");
+		rc->oracle = 1; /* no model is called */
+		return load_predictions(rc, o->predictions);
+	}
+	if (!o->models_path)
+		return um_fail(err, UM_ERR_USAGE, "--models FILE is required (or --oracle)");
+	if (models_load(o->models_path, &rc->models, err) < 0)
+		return -1;
+	for (i = 0; i < o->n_systems; i++) {
+		if (models_find(rc->models, o->systems[i]) < 0)
+			return um_fail(err, UM_ERR_USAGE, "--system %s: no such system in %s",
+				       o->systems[i], o->models_path);
+		for (j = 0; j < i; j++)
+			if (strcmp(o->systems[i], o->systems[j]) == 0)
+				return um_fail(err, UM_ERR_USAGE, "--system %s given twice",
+					       o->systems[i]);
+	}
+	return 0;
+}
+
+/* Base URLs name ${VARIABLES} (the simulator's and the proxy's addresses,
+ * set by the command that started them); expand them now. */
+static int expand_endpoints(run_ctx *rc, um_error *err)
+{
+	if (rc->oracle)
+		return 0;
+	return models_expand_env(rc->models, err);
+}
+
+static char *system_config_json(const um_system *s)
+{
+	json_t *o = json_object(), *h = json_object(), *pr = json_object();
+	char *text;
+	int i;
+
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "role", json_string(models_role_name(s->role)));
+	json_object_set_new(o, "provider", json_string(models_provider_name(s->provider)));
+	json_object_set_new(o, "base_url", json_string(s->base_url_raw ? s->base_url_raw
+								       : s->base_url));
+	json_object_set_new(o, "model", json_string(s->model));
+	/* the name of the variable, never its value */
+	json_object_set_new(o, "api_key_env", s->api_key_env ? json_string(s->api_key_env)
+							     : json_null());
+	for (i = 0; i < s->n_headers; i++)
+		json_object_set_new(h, s->header_names[i], json_string(s->header_values[i]));
+	json_object_set_new(o, "headers", h);
+	json_object_set_new(pr, "input_micro_per_mtok", json_integer(s->pricing.input));
+	json_object_set_new(pr, "cached_input_micro_per_mtok",
+			    json_integer(s->pricing.cached_input));
+	json_object_set_new(pr, "output_micro_per_mtok", json_integer(s->pricing.output));
+	json_object_set_new(pr, "long_threshold_tokens", json_integer(s->pricing.long_threshold));
+	json_object_set_new(pr, "long_multiplier_milli",
+			    json_integer(s->pricing.long_multiplier_milli));
+	json_object_set_new(o, "pricing", pr);
+	json_object_set_new(o, "concurrency", json_integer(s->concurrency));
+	json_object_set_new(o, "timeout_ms", json_integer(s->timeout_ms));
+	json_object_set_new(o, "max_retries", json_integer(s->max_retries));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}
+
+/* Build one request per selected system before any call: a missing key
+ * or a param the provider cannot carry without a default fails here. */
+static int preflight(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_error *err)
+{
+	int k;
+
+	for (k = 0; k < n_sel; k++) {
+		const um_system *sys = &rc->models->systems[sel[k]];
+		um_planned p0 = rc->plan.a[0];
+		um_wire_request w;
+		json_t *neutral;
+
+		if (rc->oracle)
+			return 0;
+		if (rc->suite->n_tasks) {
+			if (agent_preflight(rc, sys, &dropped[sel[k]], err) < 0)
+				return um_error_prefix(err, "system %s", sys->name);
+			continue;
+		}
+		p0.system = sel[k];
+		neutral = build_neutral(rc, &p0, err);
+		if (!neutral)
+			return -1;
+		memset(&w, 0, sizeof(w));
+		if (provider_build(sys, neutral, &w, err) < 0) {
+			json_decref(neutral);
+			return um_error_prefix(err, "system %s", sys->name);
+		}
+		dropped[sel[k]] = um_xstrdup(w.dropped);
+		wire_request_release(&w);
+		json_decref(neutral);
+	}
+	return 0;
+}
+
+static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_error *err)
+{
+	um_run_info ri;
+	int existed = 0, k;
+	size_t i;
+	char *libs = umpire_lib_versions_json();
+	char seed[32];
+
+	memset(&ri, 0, sizeof(ri));
+	ri.run_id = rc->run_id;
+	ri.suite_name = rc->suite->name;
+	ri.suite_version = rc->suite->version;
+	ri.suite_kind = rc->suite->kind;
+	ri.suite_sha256 = rc->suite->sha256;
+	ri.scaffold_sha256 = rc->scaffold->sha256;
+	ri.models_sha256 = rc->models->sha256;
+	ri.dataset_sha256 = rc->suite->dataset_sha256;
+	ri.suite_text = rc->suite->text;
+	ri.scaffold_text = rc->scaffold->text;
+	ri.models_text = rc->models->text;
+	ri.harness_version = (char *)umpire_version();
+	ri.git_describe = (char *)UMPIRE_GIT_DESCRIBE;
+	ri.lib_versions = libs;
+	ri.seed = rc->suite->seed;
+	ri.repeats = rc->plan.repeats;
+	ri.started_ms = um_wall_ms();
+	ri.status = (char *)"running";
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)ri.seed);
+
+	if (store_begin(rc->store, err) < 0)
+		goto fail;
+	if (store_run_begin(rc->store, &ri, &existed, err) < 0)
+		goto rollback;
+	if (rc->o->resume && !existed) {
+		um_fail(err, UM_ERR_NOTFOUND, "--resume %s: no such run in %s", rc->run_id,
+			rc->o->db_path);
+		goto rollback;
+	}
+	for (k = 0; k < n_sel; k++) {
+		const um_system *s = &rc->models->systems[sel[k]];
+		um_system_rec r;
+		char *cfg = system_config_json(s);
+
+		r.name = s->name;
+		r.role = (char *)models_role_name(s->role);
+		r.provider = (char *)models_provider_name(s->provider);
+		r.base_url = s->base_url_raw ? s->base_url_raw : s->base_url;
+		r.model = s->model;
+		r.config_json = cfg;
+		r.dropped_params = dropped[sel[k]];
+		if (store_put_system(rc->store, rc->run_id, &r, err) < 0) {
+			free(cfg);
+			goto rollback;
+		}
+		free(cfg);
+	}
+	if (!existed) {
+		for (i = 0; i < rc->suite->n_tasks; i++) {
+			const um_task *t = &rc->suite->tasks[i];
+			um_item_rec r;
+			char *ch = um_xasprintf("{\"task_sha256\":\"%s\",\"difficulty\":%s%s%s}",
+						t->sha256, t->difficulty ? "\"" : "",
+						t->difficulty ? t->difficulty : "null",
+						t->difficulty ? "\"" : "");
+			r.item_id = t->id;
+			r.category = t->category;
+			r.subcategory = t->difficulty;
+			r.question = t->instruction;
+			r.choices_json = ch;
+			r.correct = 0;
+			if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
+				free(ch);
+				goto rollback;
+			}
+			free(ch);
+		}
+		for (i = 0; i < rc->suite->n_items; i++) {
+			const um_item *it = &rc->suite->items[i];
+			json_t *ch = json_array();
+			um_item_rec r;
+			int c;
+
+			for (c = 0; c < it->n_choices; c++)
+				json_array_append_new(ch, json_string(it->choices[c]));
+			r.item_id = it->id;
+			r.category = it->category;
+			r.subcategory = it->subcategory;
+			r.question = it->question;
+			r.choices_json = json_dumps(ch, JSON_COMPACT);
+			r.correct = it->correct;
+			json_decref(ch);
+			if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
+				free(r.choices_json);
+				goto rollback;
+			}
+			free(r.choices_json);
+		}
+		for (k = 0; k < rc->suite->n_claims; k++) {
+			const um_claim *cl = &rc->suite->claims[k];
+			um_claim_rec r;
+
+			r.system = cl->system;
+			r.benchmark = cl->benchmark ? cl->benchmark : rc->suite->name;
+			r.source = cl->source;
+			r.note = cl->note;
+			r.value = cl->value;
+			if (store_put_claim(rc->store, rc->run_id, &r, err) < 0)
+				goto rollback;
+		}
+	}
+	if (store_commit(rc->store, err) < 0)
+		goto fail;
+	free(libs);
+	return 0;
+rollback:
+	store_rollback(rc->store);
+fail:
+	free(libs);
+	return -1;
+}
+
+static void default_run_id(run_ctx *rc)
+{
+	time_t t = (time_t)(um_wall_ms() / 1000);
+	struct tm tm;
+	char stamp[32];
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(rc->run_id, sizeof(rc->run_id), "%s-%s", rc->suite->name, stamp);
+}
+
+static int valid_run_id(const char *id)
+{
+	const char *p;
+
+	if (!id || !*id || strlen(id) >= 128 || id[0] == '.')
+		return 0;
+	for (p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+static void ctx_release(run_ctx *rc)
+{
+	size_t i;
+	int s;
+
+	finish_routing(rc);
+	if (rc->suite && rc->suite->n_tasks)
+		agent_teardown_run(rc);
+	if (rc->eng)
+		engine_free(rc->eng);
+	while (rc->live)
+		attempt_free(rc->live);
+	if (rc->in_tx)
+		store_commit(rc->store, NULL);
+	if (rc->store)
+		store_close(rc->store);
+	if (rc->neutral) {
+		size_t slots = rc->suite->n_items * (size_t)rc->plan.repeats;
+		for (i = 0; i < slots; i++)
+			if (rc->neutral[i])
+				json_decref(rc->neutral[i]);
+		free(rc->neutral);
+	}
+	free(rc->neutral_refs);
+	if (rc->lanes && rc->models)
+		for (s = 0; s < rc->models->n_systems; s++)
+			free(rc->lanes[s].todo);
+	free(rc->lanes);
+	for (i = 0; i < rc->n_done_ids; i++)
+		free(rc->done_ids[i]);
+	free(rc->done_ids);
+	plan_release(&rc->plan);
+	if (rc->scaffold)
+		scaffold_free(rc->scaffold);
+	if (rc->models)
+		models_free(rc->models);
+	if (rc->suite)
+		suite_free(rc->suite);
+	if (rc->predictions)
+		json_decref(rc->predictions);
+	if (rc->replay)
+		json_decref(rc->replay);
+}
+
+int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
+{
+	run_ctx rc;
+	int *sel = NULL, n_sel, k, rv = -1;
+	char **dropped = NULL;
+	um_engine_opts eo;
+	size_t i;
+
+	memset(&rc, 0, sizeof(rc));
+	memset(res, 0, sizeof(*res));
+	rc.o = o;
+	rc.feed = runner_feed;
+	if (um_global_init(err) < 0)
+		return -1;
+	if (load_inputs(&rc, err) < 0)
+		goto out;
+
+	n_sel = o->n_systems ? o->n_systems : rc.models->n_systems;
+	sel = um_xcalloc((size_t)n_sel, sizeof(int));
+	for (k = 0; k < n_sel; k++)
+		sel[k] = o->n_systems ? models_find(rc.models, o->systems[k]) : k;
+	if (plan_build(rc.suite, rc.models, sel, n_sel, o->repeats ? o->repeats : rc.suite->repeats,
+		       &rc.plan, err) < 0)
+		goto out;
+
+	if (o->run_id) {
+		if (!valid_run_id(o->run_id)) {
+			um_fail(err, UM_ERR_USAGE,
+				"run id '%s': use letters, digits, '-', '_' and '.' (not first)",
+				o->run_id);
+			goto out;
+		}
+		snprintf(rc.run_id, sizeof(rc.run_id), "%s", o->run_id);
+	} else {
+		default_run_id(&rc);
+	}
+
+	if (expand_endpoints(&rc, err) < 0)
+		goto out;
+	dropped = um_xcalloc((size_t)rc.models->n_systems, sizeof(char *));
+	if (preflight(&rc, sel, n_sel, dropped, err) < 0)
+		goto out;
+	if (store_open(o->db_path, &rc.store, err) < 0)
+		goto out;
+	if (record_run(&rc, sel, n_sel, dropped, err) < 0)
+		goto out;
+	if (store_done_attempts(rc.store, rc.run_id, &rc.done_ids, &rc.n_done_ids, err) < 0)
+		goto out;
+	qsort(rc.done_ids, rc.n_done_ids, sizeof(char *), cmp_str);
+
+	memset(&eo, 0, sizeof(eo));
+	eo.max_in_flight = o->jobs > 0 ? o->jobs : 1024;
+	eo.seed = um_hash64(rc.run_id, strlen(rc.run_id), rc.suite->seed);
+	if (engine_new(&eo, &rc.eng, err) < 0)
+		goto out;
+	rc.lanes = um_xcalloc((size_t)rc.models->n_systems, sizeof(lane));
+	for (k = 0; k < n_sel; k++) {
+		const um_system *s = &rc.models->systems[sel[k]];
+		um_lane_opts lo = {s->concurrency, s->timeout_ms, s->max_retries};
+
+		if (o->routing && rc.models->proxy_attribution == 2 && s->role == UM_ROLE_ORCHESTRATOR)
+			lo.concurrency = 1; /* single-flight attribution needs one at a time */
+		lane *ln = &rc.lanes[sel[k]];
+
+		ln->engine_lane = engine_add_lane(rc.eng, &lo);
+		ln->feed_cap = s->concurrency * FEED_FACTOR;
+		if (ln->feed_cap < 4)
+			ln->feed_cap = 4;
+		ln->todo = um_xcalloc(rc.plan.n, sizeof(size_t));
+	}
+	rc.neutral = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(json_t *));
+	rc.neutral_refs = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(int));
+	if (rc.suite->n_tasks && agent_setup_run(&rc, err) < 0)
+		goto out;
+	rc.total = rc.plan.n;
+	for (i = 0; i < rc.plan.n; i++) {
+		const um_planned *p = &rc.plan.a[i];
+		lane *ln = &rc.lanes[p->system];
+
+		if (already_done(&rc, p->id)) {
+			rc.skipped++;
+			continue;
+		}
+		ln->todo[ln->n_todo++] = i;
+		if (!rc.suite->n_tasks)
+			rc.neutral_refs[(size_t)p->sample * rc.suite->n_items + p->item]++;
+	}
+	rc.started_mono = um_mono_ms();
+	rc.last_commit = rc.started_mono;
+	runner_feed(&rc);
+	if (!rc.failed &&
+	    engine_run(rc.eng, tick, &rc, o->progress_ms > 0 ? o->progress_ms : 100, err) < 0)
+		goto out;
+	drain_routing(&rc);
+	record_commit_if_due(&rc, 1);
+	report_progress(&rc, 1);
+	if (rc.failed) {
+		*err = rc.fail_err;
+		goto out;
+	}
+
+	res->interrupted = o->interrupted && *o->interrupted;
+	{
+		size_t remaining = 0;
+		for (k = 0; k < rc.models->n_systems; k++)
+			if (rc.lanes[k].todo)
+				remaining += rc.lanes[k].n_todo - rc.lanes[k].cursor +
+					     (size_t)rc.lanes[k].outstanding;
+		res->complete = rc.errors == 0 && remaining == 0;
+	}
+	if (store_run_finish(rc.store, rc.run_id, um_wall_ms(),
+			     res->complete ? "complete" : "incomplete", err) < 0)
+		goto out;
+	snprintf(res->run_id, sizeof(res->run_id), "%s", rc.run_id);
+	res->attempts_total = rc.total;
+	res->attempts_done = rc.done;
+	res->attempts_error = rc.errors;
+	res->attempts_skipped = rc.skipped;
+	res->spent_micro = rc.spent_micro;
+	{
+		um_engine_stats es;
+		engine_get_stats(rc.eng, &es);
+		res->max_in_flight = es.max_in_flight_seen;
+		res->http_tries = es.tries;
+	}
+	rv = 0;
+out:
+	if (rv < 0 && rc.run_id[0])
+		snprintf(res->run_id, sizeof(res->run_id), "%s", rc.run_id);
+	if (dropped) {
+		for (k = 0; rc.models && k < rc.models->n_systems; k++)
+			free(dropped[k]);
+		free(dropped);
+	}
+	free(sel);
+	ctx_release(&rc);
+	return rv;
+}

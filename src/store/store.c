@@ -1,0 +1,1433 @@
+/*
+ * store.c - the SQLite store: schema and migrations, run bookkeeping,
+ * idempotent attempt writes and loading a run back for reports.
+ *
+ * Opening a store sets WAL mode, synchronous=NORMAL, foreign keys and a
+ * busy timeout, then brings the schema forward: PRAGMA user_version holds
+ * the schema version and store_migrations[] lists the SQL that takes the
+ * database from version i-1 to version i. All pending steps run in one
+ * IMMEDIATE transaction, so two processes opening the same new file cannot
+ * both migrate it. A database written by a newer umpire is refused rather
+ * than guessed at.
+ *
+ * Statements are prepared once per handle (SQLITE_PREPARE_PERSISTENT) and
+ * kept in s->stmt[], indexed by enum store_stmt_id; each use resets and
+ * clears its bindings.
+ *
+ * Attempts are upserted on (run_id, attempt_id) so a resumed run replaces
+ * an error attempt by its later success without a second row; calls are
+ * only ever appended. The attempt's counters (calls, tokens, cost) are
+ * added to the stored ones on conflict, so they always equal the sums over
+ * the calls table, and a done attempt is never downgraded by a later error
+ * (only its counters grow). The schema is documented in docs/schema.md.
+ */
+#include "store/store.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/util.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+/* Schema version 1: everything. One string per table with its indexes
+ * (C99 caps string literals at 4095 bytes). */
+static const char *const store_schema_v1[] = {
+	"CREATE TABLE runs (\n"
+	"  run_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  suite_name TEXT NOT NULL,\n"
+	"  suite_version TEXT NOT NULL,\n"
+	"  suite_kind TEXT NOT NULL,\n"
+	"  suite_sha256 TEXT NOT NULL,\n"
+	"  scaffold_sha256 TEXT NOT NULL,\n"
+	"  models_sha256 TEXT NOT NULL,\n"
+	"  dataset_sha256 TEXT NOT NULL,\n"
+	"  suite_text TEXT,\n"
+	"  scaffold_text TEXT,\n"
+	"  models_text TEXT,\n"
+	"  harness_version TEXT NOT NULL,\n"
+	"  git_describe TEXT,\n"
+	"  lib_versions TEXT,\n"
+	"  seed INTEGER NOT NULL,\n"
+	"  repeats INTEGER NOT NULL CHECK (repeats >= 1),\n"
+	"  started_ms INTEGER NOT NULL,\n"
+	"  finished_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'incomplete'))\n"
+	");\n"
+	"CREATE INDEX runs_started ON runs (started_ms, run_id);\n",
+	"CREATE TABLE systems (\n"
+	"  run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  role TEXT NOT NULL CHECK (role IN ('orchestrator', 'baseline')),\n"
+	"  provider TEXT NOT NULL,\n"
+	"  base_url TEXT,\n"
+	"  model TEXT NOT NULL,\n"
+	"  config_json TEXT,\n"
+	"  dropped_params TEXT,\n"
+	"  PRIMARY KEY (run_id, name)\n"
+	");\n",
+	"CREATE TABLE items (\n"
+	"  run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"  item_id TEXT NOT NULL,\n"
+	"  category TEXT NOT NULL,\n"
+	"  subcategory TEXT,\n"
+	"  question TEXT NOT NULL,\n"
+	"  choices_json TEXT NOT NULL,\n"
+	"  correct INTEGER NOT NULL CHECK (correct >= 0),\n"
+	"  PRIMARY KEY (run_id, item_id)\n"
+	");\n"
+	"CREATE INDEX items_category ON items (run_id, category);\n",
+	"CREATE TABLE claims (\n"
+	"  run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"  seq INTEGER NOT NULL,\n"
+	"  system TEXT NOT NULL,\n"
+	"  benchmark TEXT NOT NULL,\n"
+	"  value REAL NOT NULL,\n"
+	"  source TEXT NOT NULL,\n"
+	"  note TEXT,\n"
+	"  PRIMARY KEY (run_id, seq),\n"
+	"  UNIQUE (run_id, system, benchmark, value, source)\n"
+	");\n",
+	"CREATE TABLE requests (\n"
+	"  body_sha256 TEXT PRIMARY KEY NOT NULL,\n"
+	"  body BLOB NOT NULL\n"
+	");\n",
+	"CREATE TABLE attempts (\n"
+	"  run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"  attempt_id TEXT NOT NULL,\n"
+	"  item_id TEXT NOT NULL,\n"
+	"  system TEXT NOT NULL,\n"
+	"  sample INTEGER NOT NULL,\n"
+	"  status TEXT NOT NULL CHECK (status IN ('done', 'error')),\n"
+	"  perm TEXT,\n"
+	"  request_hash TEXT,\n"
+	"  neutral_hash TEXT,\n"
+	"  response_text TEXT,\n"
+	"  extracted TEXT,\n"
+	"  score INTEGER,\n"
+	"  error_class TEXT,\n"
+	"  error_msg TEXT,\n"
+	"  tokens_in INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_cached INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_out INTEGER NOT NULL DEFAULT 0,\n"
+	"  cost_micro INTEGER NOT NULL DEFAULT 0,\n"
+	"  latency_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  n_calls INTEGER NOT NULL DEFAULT 0,\n"
+	"  served_model TEXT,\n"
+	"  fingerprint TEXT,\n"
+	"  finish_reason TEXT,\n"
+	"  finished_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  detail_json TEXT,\n"
+	"  PRIMARY KEY (run_id, attempt_id),\n"
+	"  UNIQUE (run_id, item_id, system, sample),\n"
+	"  CHECK ((status = 'done' AND score IN (0, 1)) OR (status = 'error' AND score IS NULL))\n"
+	");\n"
+	"CREATE INDEX attempts_system ON attempts (run_id, system, status);\n"
+	"CREATE INDEX attempts_status ON attempts (run_id, status, attempt_id);\n"
+	"CREATE INDEX attempts_request ON attempts (request_hash);\n",
+	"CREATE TABLE calls (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  run_id TEXT NOT NULL,\n"
+	"  attempt_id TEXT NOT NULL,\n"
+	"  try_no INTEGER NOT NULL,\n"
+	"  turn INTEGER NOT NULL DEFAULT 0,\n"
+	"  http_status INTEGER NOT NULL DEFAULT 0,\n"
+	"  curl_code INTEGER NOT NULL DEFAULT 0,\n"
+	"  error TEXT,\n"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  latency_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_in INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_cached INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_out INTEGER NOT NULL DEFAULT 0,\n"
+	"  cost_micro INTEGER NOT NULL DEFAULT 0,\n"
+	"  request_hash TEXT,\n"
+	"  response_body BLOB,\n"
+	"  served_model TEXT,\n"
+	"  FOREIGN KEY (run_id, attempt_id) REFERENCES attempts (run_id, attempt_id)\n"
+	"    ON DELETE CASCADE\n"
+	");\n"
+	"CREATE INDEX calls_attempt ON calls (run_id, attempt_id, try_no);\n"
+	"CREATE TABLE tool_steps (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  run_id TEXT NOT NULL,\n"
+	"  attempt_id TEXT NOT NULL,\n"
+	"  phase TEXT NOT NULL CHECK (phase IN ('setup', 'agent', 'verify', 'oracle')),\n"
+	"  turn INTEGER NOT NULL DEFAULT 0,\n"
+	"  seq INTEGER NOT NULL,\n"
+	"  tool TEXT NOT NULL,\n"
+	"  call_id TEXT,\n"
+	"  command TEXT,\n"
+	"  exit_code INTEGER,\n"
+	"  signal INTEGER NOT NULL DEFAULT 0,\n"
+	"  timed_out INTEGER NOT NULL DEFAULT 0,\n"
+	"  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  stdout BLOB,\n"
+	"  stderr BLOB,\n"
+	"  stdout_bytes INTEGER NOT NULL DEFAULT 0,\n"
+	"  stderr_bytes INTEGER NOT NULL DEFAULT 0,\n"
+	"  truncated INTEGER NOT NULL DEFAULT 0,\n"
+	"  output_sha256 TEXT,\n"
+	"  error TEXT,\n"
+	"  FOREIGN KEY (run_id, attempt_id) REFERENCES attempts (run_id, attempt_id)\n"
+	"    ON DELETE CASCADE\n"
+	");\n"
+	"CREATE INDEX tool_steps_attempt ON tool_steps (run_id, attempt_id, seq);\n",
+	"CREATE TABLE routing_events (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"  attempt_id TEXT NOT NULL,\n"
+	"  call_id INTEGER REFERENCES calls (id) ON DELETE SET NULL,\n"
+	"  source TEXT NOT NULL CHECK (source IN ('self-report', 'proxy')),\n"
+	"  sub_model TEXT,\n"
+	"  tokens_in INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_cached INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_out INTEGER NOT NULL DEFAULT 0,\n"
+	"  cost_micro INTEGER NOT NULL DEFAULT 0,\n"
+	"  latency_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  status INTEGER NOT NULL DEFAULT 0,\n"
+	"  attribution TEXT NOT NULL DEFAULT 'none',\n"
+	"  at_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  detail_json TEXT\n"
+	");\n"
+	"CREATE INDEX routing_attempt ON routing_events (run_id, attempt_id);\n"
+	"CREATE INDEX routing_model ON routing_events (run_id, sub_model);\n"
+	"CREATE INDEX routing_call ON routing_events (call_id);\n",
+	/*
+	 * capability_profile: one row per run x system x category. Graded
+	 * attempts (status done) give n, correct, accuracy, the Wilson 95%
+	 * interval and the nearest-rank latency percentiles; cost and tokens
+	 * are summed over every attempt (errors cost money too); errors counts
+	 * attempts whose last state is an infrastructure error. Money per item
+	 * and per correct answer are integers rounded half up.
+	 */
+	"CREATE VIEW capability_profile AS\n"
+	"WITH a AS (\n"
+	"  SELECT t.run_id, t.system, COALESCE(i.category, '') AS category, t.status,\n"
+	"         t.score, t.cost_micro, t.latency_ms, t.tokens_in, t.tokens_out\n"
+	"  FROM attempts t LEFT JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id\n"
+	"), lat AS (\n"
+	"  SELECT run_id, system, category, latency_ms,\n"
+	"         row_number() OVER (PARTITION BY run_id, system, category\n"
+	"                            ORDER BY latency_ms) AS rn,\n"
+	"         count(*) OVER (PARTITION BY run_id, system, category) AS cnt\n"
+	"  FROM a WHERE status = 'done'\n"
+	"), pct AS (\n"
+	"  SELECT run_id, system, category,\n"
+	"         max(CASE WHEN rn = (cnt + 1) / 2 THEN latency_ms END) AS p50,\n"
+	"         max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN latency_ms END) AS p90\n"
+	"  FROM lat GROUP BY run_id, system, category\n"
+	"), agg AS (\n"
+	"  SELECT run_id, system, category,\n"
+	"         sum(status = 'done') AS n,\n"
+	"         coalesce(sum(CASE WHEN status = 'done' THEN score END), 0) AS correct,\n"
+	"         sum(status = 'error') AS errors,\n"
+	"         sum(cost_micro) AS cost_micro,\n"
+	"         sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out\n"
+	"  FROM a GROUP BY run_id, system, category\n"
+	"), w AS (\n"
+	"  SELECT agg.*, 1.959963984540054 AS z,\n"
+	"         CASE WHEN n > 0 THEN CAST(correct AS REAL) / n END AS p\n"
+	"  FROM agg\n"
+	")\n"
+	"SELECT w.run_id, w.system, w.category, w.n, w.correct, w.p AS accuracy,\n"
+	"  CASE WHEN n = 0 THEN NULL WHEN correct = 0 THEN 0.0 ELSE max(0.0,\n"
+	"    (p + z * z / (2.0 * n) - z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)))\n"
+	"    / (1.0 + z * z / n)) END AS wilson_lo,\n"
+	"  CASE WHEN n = 0 THEN NULL WHEN correct = n THEN 1.0 ELSE min(1.0,\n"
+	"    (p + z * z / (2.0 * n) + z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)))\n"
+	"    / (1.0 + z * z / n)) END AS wilson_hi,\n"
+	"  w.errors, w.cost_micro,\n"
+	"  CASE WHEN n > 0 THEN (2 * w.cost_micro + n) / (2 * n) END AS cost_per_item_micro,\n"
+	"  CASE WHEN correct > 0 THEN (2 * w.cost_micro + correct) / (2 * correct) END\n"
+	"    AS cost_per_correct_micro,\n"
+	"  pct.p50 AS latency_p50_ms, pct.p90 AS latency_p90_ms,\n"
+	"  w.tokens_in, w.tokens_out\n"
+	"FROM w LEFT JOIN pct ON pct.run_id = w.run_id AND pct.system = w.system\n"
+	"  AND pct.category = w.category;\n",
+	NULL,
+};
+
+/* store_migrations[i] takes the schema from version i to version i + 1. */
+static const struct {
+	int version;
+	const char *const *steps;
+} store_migrations[] = {
+	{1, store_schema_v1},
+};
+
+_Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+enum store_stmt_id {
+	ST_RUN_GET,
+	ST_RUN_INSERT,
+	ST_RUN_RESUME,
+	ST_RUN_FINISH,
+	ST_SYSTEM_PUT,
+	ST_ITEM_PUT,
+	ST_CLAIM_PUT,
+	ST_REQUEST_PUT,
+	ST_ATTEMPT_STATUS,
+	ST_ATTEMPT_UPSERT,
+	ST_ATTEMPT_ADD_COUNTERS,
+	ST_CALL_INSERT,
+	ST_DONE_LIST,
+	ST_LATEST_RUN,
+	ST_LATEST_SUITE_RUN,
+	ST_LOAD_SYSTEMS,
+	ST_LOAD_ITEMS,
+	ST_LOAD_ATTEMPTS,
+	ST_LOAD_CLAIMS,
+	ST_COUNT_CALLS,
+	ST_ROUTING_PUT,
+	ST_TOOL_STEP_INSERT,
+	ST_TOOL_STEPS_LOAD,
+	ST_LOAD_ROUTING,
+	ST__COUNT
+};
+
+#define ATTEMPT_COLS                                                                         \
+	"item_id, system, sample, status, perm, request_hash, response_text, extracted, "     \
+	"score, error_class, error_msg, tokens_in, tokens_cached, tokens_out, cost_micro, "   \
+	"latency_ms, n_calls, served_model, fingerprint, finish_reason, finished_ms, "       \
+	"neutral_hash, detail_json"
+
+static const char *const store_sql[ST__COUNT] = {
+	[ST_RUN_GET] = "SELECT run_id, suite_name, suite_version, suite_kind, suite_sha256, "
+		       "scaffold_sha256, models_sha256, dataset_sha256, suite_text, "
+		       "scaffold_text, models_text, harness_version, git_describe, "
+		       "lib_versions, seed, repeats, started_ms, finished_ms, status "
+		       "FROM runs WHERE run_id = ?1",
+	[ST_RUN_INSERT] = "INSERT INTO runs (run_id, suite_name, suite_version, suite_kind, "
+			  "suite_sha256, scaffold_sha256, models_sha256, dataset_sha256, "
+			  "suite_text, scaffold_text, models_text, harness_version, "
+			  "git_describe, lib_versions, seed, repeats, started_ms, "
+			  "finished_ms, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+			  "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, 'running')",
+	[ST_RUN_RESUME] = "UPDATE runs SET status = 'running', finished_ms = 0 "
+			  "WHERE run_id = ?1",
+	[ST_RUN_FINISH] = "UPDATE runs SET finished_ms = ?2, status = ?3 WHERE run_id = ?1",
+	[ST_SYSTEM_PUT] = "INSERT INTO systems (run_id, name, role, provider, base_url, model, "
+			  "config_json, dropped_params) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			  "ON CONFLICT (run_id, name) DO UPDATE SET role = excluded.role, "
+			  "provider = excluded.provider, base_url = excluded.base_url, "
+			  "model = excluded.model, config_json = excluded.config_json, "
+			  "dropped_params = excluded.dropped_params",
+	[ST_ITEM_PUT] = "INSERT INTO items (run_id, item_id, category, subcategory, question, "
+			"choices_json, correct) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+			"ON CONFLICT (run_id, item_id) DO UPDATE SET "
+			"category = excluded.category, subcategory = excluded.subcategory, "
+			"question = excluded.question, choices_json = excluded.choices_json, "
+			"correct = excluded.correct",
+	[ST_CLAIM_PUT] = "INSERT INTO claims (run_id, seq, system, benchmark, value, source, "
+			 "note) SELECT ?1, coalesce(max(seq) + 1, 0), ?2, ?3, ?4, ?5, ?6 "
+			 "FROM claims WHERE run_id = ?1 "
+			 "ON CONFLICT (run_id, system, benchmark, value, source) "
+			 "DO UPDATE SET note = excluded.note",
+	[ST_REQUEST_PUT] = "INSERT INTO requests (body_sha256, body) VALUES (?1, ?2) "
+			   "ON CONFLICT (body_sha256) DO NOTHING",
+	[ST_ATTEMPT_STATUS] = "SELECT status FROM attempts WHERE run_id = ?1 AND "
+			      "attempt_id = ?2",
+	[ST_ATTEMPT_UPSERT] =
+		"INSERT INTO attempts (run_id, attempt_id, " ATTEMPT_COLS ") VALUES (?1, ?2, "
+		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+		"?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (run_id, attempt_id) DO UPDATE SET "
+		"item_id = excluded.item_id, system = excluded.system, "
+		"sample = excluded.sample, status = excluded.status, perm = excluded.perm, "
+		"request_hash = excluded.request_hash, neutral_hash = excluded.neutral_hash, "
+		"detail_json = excluded.detail_json, "
+		"response_text = excluded.response_text, extracted = excluded.extracted, "
+		"score = excluded.score, error_class = excluded.error_class, "
+		"error_msg = excluded.error_msg, "
+		"tokens_in = attempts.tokens_in + excluded.tokens_in, "
+		"tokens_cached = attempts.tokens_cached + excluded.tokens_cached, "
+		"tokens_out = attempts.tokens_out + excluded.tokens_out, "
+		"cost_micro = attempts.cost_micro + excluded.cost_micro, "
+		"latency_ms = excluded.latency_ms, "
+		"n_calls = attempts.n_calls + excluded.n_calls, "
+		"served_model = excluded.served_model, fingerprint = excluded.fingerprint, "
+		"finish_reason = excluded.finish_reason, finished_ms = excluded.finished_ms",
+	[ST_ATTEMPT_ADD_COUNTERS] =
+		"UPDATE attempts SET tokens_in = tokens_in + ?3, "
+		"tokens_cached = tokens_cached + ?4, tokens_out = tokens_out + ?5, "
+		"cost_micro = cost_micro + ?6, n_calls = n_calls + ?7 "
+		"WHERE run_id = ?1 AND attempt_id = ?2",
+	[ST_CALL_INSERT] = "INSERT INTO calls (run_id, attempt_id, try_no, http_status, "
+			   "curl_code, error, started_ms, latency_ms, tokens_in, "
+			   "tokens_cached, tokens_out, cost_micro, request_hash, "
+			   "response_body, served_model, turn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_TOOL_STEP_INSERT] = "INSERT INTO tool_steps (run_id, attempt_id, phase, turn, seq, "
+				"tool, call_id, command, exit_code, signal, timed_out, "
+				"duration_ms, stdout, stderr, stdout_bytes, stderr_bytes, "
+				"truncated, output_sha256, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+				"?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	[ST_TOOL_STEPS_LOAD] = "SELECT phase, turn, seq, tool, call_id, command, exit_code, "
+			       "signal, timed_out, duration_ms, stdout, stderr, stdout_bytes, "
+			       "stderr_bytes, truncated, output_sha256, error FROM tool_steps "
+			       "WHERE run_id = ?1 AND attempt_id = ?2 ORDER BY seq, id",
+	[ST_DONE_LIST] = "SELECT attempt_id FROM attempts WHERE run_id = ?1 AND "
+			 "status = 'done' ORDER BY attempt_id",
+	[ST_LATEST_SUITE_RUN] = "SELECT run_id FROM runs WHERE suite_name = ?1 ORDER BY "
+				"(status = 'complete') DESC, started_ms DESC, run_id DESC LIMIT 1",
+	[ST_LATEST_RUN] = "SELECT run_id FROM runs ORDER BY started_ms DESC, run_id DESC "
+			  "LIMIT 1",
+	[ST_LOAD_SYSTEMS] = "SELECT name, role, provider, base_url, model, config_json, "
+			    "dropped_params FROM systems WHERE run_id = ?1 ORDER BY name",
+	[ST_LOAD_ITEMS] = "SELECT item_id, category, subcategory, question, choices_json, "
+			  "correct FROM items WHERE run_id = ?1 ORDER BY item_id",
+	[ST_LOAD_ATTEMPTS] = "SELECT attempt_id, " ATTEMPT_COLS " FROM attempts "
+			     "WHERE run_id = ?1 ORDER BY item_id, system, sample",
+	[ST_LOAD_CLAIMS] = "SELECT system, benchmark, value, source, note FROM claims "
+			   "WHERE run_id = ?1 ORDER BY seq",
+	[ST_COUNT_CALLS] = "SELECT count(*) FROM calls WHERE run_id = ?1",
+	[ST_ROUTING_PUT] = "INSERT INTO routing_events (run_id, attempt_id, call_id, source, "
+			   "sub_model, tokens_in, tokens_cached, tokens_out, cost_micro, "
+			   "latency_ms, status, attribution, at_ms, detail_json) VALUES (?1, ?2, "
+			   "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_LOAD_ROUTING] = "SELECT attempt_id, call_id, source, sub_model, tokens_in, "
+			    "tokens_cached, tokens_out, cost_micro, latency_ms, status, "
+			    "attribution, at_ms, detail_json FROM routing_events "
+			    "WHERE run_id = ?1 ORDER BY attempt_id, source, sub_model, id",
+};
+
+struct um_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[ST__COUNT];
+};
+
+static int store_dberr(um_store *s, um_error *err, const char *what)
+{
+	return um_fail(err, UM_ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* The cached statement id, reset and ready for binding, or NULL. */
+static sqlite3_stmt *store_stmt(um_store *s, enum store_stmt_id id, um_error *err)
+{
+	sqlite3_stmt *st = s->stmt[id];
+
+	if (!st) {
+		if (sqlite3_prepare_v3(s->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
+				       NULL) != SQLITE_OK) {
+			store_dberr(s, err, "cannot prepare statement");
+			return NULL;
+		}
+		s->stmt[id] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Release a statement's read cursor / locks after use. */
+static void store_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return um_xstrdup((const char *)sqlite3_column_text(st, i));
+}
+
+/* Step a statement expected to finish without rows. */
+static int store_exec_stmt(um_store *s, sqlite3_stmt *st, um_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_dberr(s, err, what);
+		store_done(st);
+		return -1;
+	}
+	store_done(st);
+	return 0;
+}
+
+static int store_exec(um_store *s, const char *sql, um_error *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		um_fail(err, UM_ERR_DB, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read PRAGMA user_version; the first read of the file, so a file that is
+ * not a database is reported here. */
+static int store_user_version(um_store *s, int *version, um_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		int code = sqlite3_extended_errcode(s->db);
+		if ((code & 0xff) == SQLITE_NOTADB)
+			um_fail(err, UM_ERR_DB, "%s: not an umpire database (%s)", s->path,
+				sqlite3_errmsg(s->db));
+		else
+			um_fail(err, UM_ERR_DB, "%s: cannot read schema version: %s", s->path,
+				sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int store_check_version(um_store *s, int version, um_error *err)
+{
+	if (version > UM_STORE_SCHEMA_VERSION)
+		return um_fail(err, UM_ERR_STATE,
+			       "%s: database schema version %d is newer than this umpire "
+			       "understands (%d); use a newer umpire to open it",
+			       s->path, version, UM_STORE_SCHEMA_VERSION);
+	if (version < 0)
+		return um_fail(err, UM_ERR_STATE, "%s: invalid schema version %d", s->path,
+			       version);
+	return 0;
+}
+
+static int store_migrate(um_store *s, um_error *err)
+{
+	int version;
+	size_t i, j;
+	char *sql;
+
+	if (store_exec(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	/* Read again under the write lock: another process may have migrated. */
+	if (store_user_version(s, &version, err) < 0 || store_check_version(s, version, err) < 0)
+		goto fail;
+	for (i = 0; i < UM_ARRAY_LEN(store_migrations); i++) {
+		if (store_migrations[i].version <= version)
+			continue;
+		for (j = 0; store_migrations[i].steps[j]; j++) {
+			if (store_exec(s, store_migrations[i].steps[j], err) < 0) {
+				um_error_prefix(err, "migration to schema version %d",
+						store_migrations[i].version);
+				goto fail;
+			}
+		}
+	}
+	if (version < UM_STORE_SCHEMA_VERSION) {
+		sql = um_xasprintf("PRAGMA user_version = %d", UM_STORE_SCHEMA_VERSION);
+		if (store_exec(s, sql, err) < 0) {
+			free(sql);
+			goto fail;
+		}
+		free(sql);
+	}
+	if (store_exec(s, "COMMIT", err) < 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int store_open(const char *path, um_store **out, um_error *err)
+{
+	um_store *s;
+	int version, rc;
+
+	assert(path && out);
+	*out = NULL;
+	s = um_xcalloc(1, sizeof(*s));
+	s->path = um_xstrdup(path);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		um_fail(err, UM_ERR_DB, "%s: cannot open database: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		store_close(s);
+		return -1;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+
+	if (store_user_version(s, &version, err) < 0 || store_check_version(s, version, err) < 0)
+		goto fail;
+	/* journal_mode answers "memory" for in-memory databases; both are fine. */
+	if (store_exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    store_exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON", err) < 0)
+		goto fail;
+	if (version < UM_STORE_SCHEMA_VERSION && store_migrate(s, err) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void store_close(um_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+struct sqlite3 *store_db(um_store *s)
+{
+	return s->db;
+}
+
+int store_begin(um_store *s, um_error *err)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int store_commit(um_store *s, um_error *err)
+{
+	return store_exec(s, "COMMIT", err);
+}
+
+int store_rollback(um_store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Compare a stored text field with the given one; note a difference. */
+static void run_diff_text(um_buf *b, const char *field, const char *stored, const char *given)
+{
+	if (um_streq(stored, given))
+		return;
+	um_buf_printf(b, "%s%s (stored %s, given %s)", b->len ? ", " : "", field,
+		      stored ? stored : "(none)", given ? given : "(none)");
+}
+
+int store_run_begin(um_store *s, const um_run_info *ri, int *existed, um_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	assert(ri);
+	if (existed)
+		*existed = 0;
+	if (!ri->run_id || !*ri->run_id)
+		return um_fail(err, UM_ERR_USAGE, "%s: a run needs a non-empty id", s->path);
+	st = store_stmt(s, ST_RUN_GET, err);
+	if (!st)
+		return -1;
+	bind_text(st, 1, ri->run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		um_buf diff = UM_BUF_INIT;
+		uint64_t seed = (uint64_t)sqlite3_column_int64(st, 14);
+		int repeats = sqlite3_column_int(st, 15);
+
+		run_diff_text(&diff, "suite_sha256", (const char *)sqlite3_column_text(st, 4),
+			      ri->suite_sha256);
+		run_diff_text(&diff, "scaffold_sha256",
+			      (const char *)sqlite3_column_text(st, 5), ri->scaffold_sha256);
+		run_diff_text(&diff, "models_sha256", (const char *)sqlite3_column_text(st, 6),
+			      ri->models_sha256);
+		run_diff_text(&diff, "dataset_sha256", (const char *)sqlite3_column_text(st, 7),
+			      ri->dataset_sha256);
+		if (seed != ri->seed)
+			um_buf_printf(&diff, "%sseed (stored %" PRIu64 ", given %" PRIu64 ")",
+				      diff.len ? ", " : "", seed, ri->seed);
+		if (repeats != ri->repeats)
+			um_buf_printf(&diff, "%srepeats (stored %d, given %d)",
+				      diff.len ? ", " : "", repeats, ri->repeats);
+		store_done(st);
+		if (diff.len) {
+			um_fail(err, UM_ERR_STATE,
+				"%s: run '%s' already exists with a different %s; resume it "
+				"with the same inputs or choose another run id",
+				s->path, ri->run_id, um_buf_str(&diff));
+			um_buf_release(&diff);
+			return -1;
+		}
+		um_buf_release(&diff);
+		st = store_stmt(s, ST_RUN_RESUME, err);
+		if (!st)
+			return -1;
+		bind_text(st, 1, ri->run_id);
+		if (store_exec_stmt(s, st, err, "cannot reopen run") < 0)
+			return -1;
+		if (existed)
+			*existed = 1;
+		return 0;
+	}
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot look up run");
+
+	st = store_stmt(s, ST_RUN_INSERT, err);
+	if (!st)
+		return -1;
+	bind_text(st, 1, ri->run_id);
+	bind_text(st, 2, ri->suite_name);
+	bind_text(st, 3, ri->suite_version);
+	bind_text(st, 4, ri->suite_kind);
+	bind_text(st, 5, ri->suite_sha256);
+	bind_text(st, 6, ri->scaffold_sha256);
+	bind_text(st, 7, ri->models_sha256);
+	bind_text(st, 8, ri->dataset_sha256);
+	bind_text(st, 9, ri->suite_text);
+	bind_text(st, 10, ri->scaffold_text);
+	bind_text(st, 11, ri->models_text);
+	bind_text(st, 12, ri->harness_version);
+	bind_text(st, 13, ri->git_describe);
+	bind_text(st, 14, ri->lib_versions);
+	/* uint64 kept bit for bit in SQLite's signed 64-bit INTEGER. */
+	sqlite3_bind_int64(st, 15, (sqlite3_int64)ri->seed);
+	sqlite3_bind_int(st, 16, ri->repeats);
+	sqlite3_bind_int64(st, 17, ri->started_ms);
+	return store_exec_stmt(s, st, err, "cannot create run");
+}
+
+static int is_run_status(const char *status)
+{
+	return um_streq(status, "running") || um_streq(status, "complete") ||
+	       um_streq(status, "incomplete");
+}
+
+int store_run_finish(um_store *s, const char *run_id, int64_t finished_ms, const char *status,
+		     um_error *err)
+{
+	sqlite3_stmt *st;
+
+	if (!is_run_status(status))
+		return um_fail(err, UM_ERR_USAGE,
+			       "run status '%s' is not one of running, complete, incomplete",
+			       status ? status : "(null)");
+	st = store_stmt(s, ST_RUN_FINISH, err);
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, finished_ms);
+	bind_text(st, 3, status);
+	if (store_exec_stmt(s, st, err, "cannot finish run") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return um_fail(err, UM_ERR_NOTFOUND, "%s: no run '%s'", s->path, run_id);
+	return 0;
+}
+
+int store_put_system(um_store *s, const char *run_id, const um_system_rec *r, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SYSTEM_PUT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, r->name);
+	bind_text(st, 3, r->role);
+	bind_text(st, 4, r->provider);
+	bind_text(st, 5, r->base_url);
+	bind_text(st, 6, r->model);
+	bind_text(st, 7, r->config_json);
+	bind_text(st, 8, r->dropped_params);
+	return store_exec_stmt(s, st, err, "cannot store system");
+}
+
+int store_put_item(um_store *s, const char *run_id, const um_item_rec *r, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_PUT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, r->item_id);
+	bind_text(st, 3, r->category);
+	bind_text(st, 4, r->subcategory);
+	bind_text(st, 5, r->question);
+	bind_text(st, 6, r->choices_json);
+	sqlite3_bind_int(st, 7, r->correct);
+	return store_exec_stmt(s, st, err, "cannot store item");
+}
+
+int store_put_claim(um_store *s, const char *run_id, const um_claim_rec *r, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CLAIM_PUT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, r->system);
+	bind_text(st, 3, r->benchmark);
+	sqlite3_bind_double(st, 4, r->value);
+	bind_text(st, 5, r->source);
+	bind_text(st, 6, r->note);
+	return store_exec_stmt(s, st, err, "cannot store claim");
+}
+
+int store_put_request(um_store *s, const char *body_sha256, const char *body, size_t len,
+		      um_error *err)
+{
+	char hex[65];
+	sqlite3_stmt *st;
+
+	if (!body_sha256 || !body)
+		return um_fail(err, UM_ERR_USAGE, "store_put_request: missing body or hash");
+	um_sha256_hex(body, len, hex);
+	if (strcmp(hex, body_sha256) != 0)
+		return um_fail(err, UM_ERR_INVALID,
+			       "request body hash mismatch: given %s, body hashes to %s",
+			       body_sha256, hex);
+	st = store_stmt(s, ST_REQUEST_PUT, err);
+	if (!st)
+		return -1;
+	bind_text(st, 1, body_sha256);
+	sqlite3_bind_blob64(st, 2, body, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+	return store_exec_stmt(s, st, err, "cannot store request body");
+}
+
+/* Status of a stored attempt: 1 done, 0 error, -1 absent, -2 failure. */
+static int attempt_stored_status(um_store *s, const char *run_id, const char *attempt_id,
+				 um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATTEMPT_STATUS, err);
+	int rc, r;
+
+	if (!st)
+		return -2;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, attempt_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = strcmp((const char *)sqlite3_column_text(st, 0), "done") == 0 ? 1 : 0;
+	else if (rc == SQLITE_DONE)
+		r = -1;
+	else
+		r = -2;
+	store_done(st);
+	if (r == -2)
+		store_dberr(s, err, "cannot look up attempt");
+	return r;
+}
+
+static int store_put_call(um_store *s, const char *run_id, const char *attempt_id,
+			  const um_call_rec *c, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CALL_INSERT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, attempt_id);
+	sqlite3_bind_int(st, 3, c->try_no);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)c->http_status);
+	sqlite3_bind_int(st, 5, c->curl_code);
+	bind_text(st, 6, c->error);
+	sqlite3_bind_int64(st, 7, c->started_ms);
+	sqlite3_bind_int64(st, 8, c->latency_ms);
+	sqlite3_bind_int64(st, 9, c->tokens_in);
+	sqlite3_bind_int64(st, 10, c->tokens_cached);
+	sqlite3_bind_int64(st, 11, c->tokens_out);
+	sqlite3_bind_int64(st, 12, c->cost_micro);
+	bind_text(st, 13, c->request_hash);
+	if (c->response_body)
+		sqlite3_bind_blob64(st, 14, c->response_body, (sqlite3_uint64)c->response_len,
+				    SQLITE_TRANSIENT);
+	bind_text(st, 15, c->served_model);
+	sqlite3_bind_int(st, 16, c->turn);
+	return store_exec_stmt(s, st, err, "cannot store call");
+}
+
+static const char *const phase_names[] = {"setup", "agent", "verify", "oracle"};
+
+static void bind_blob_or_null(sqlite3_stmt *st, int i, const char *p, size_t n)
+{
+	if (p)
+		sqlite3_bind_blob64(st, i, p, (sqlite3_uint64)n, SQLITE_TRANSIENT);
+}
+
+int store_put_tool_step(um_store *s, const char *run_id, const um_tool_step *t, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOOL_STEP_INSERT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, t->attempt_id);
+	bind_text(st, 3, phase_names[t->phase]);
+	sqlite3_bind_int(st, 4, t->turn);
+	sqlite3_bind_int(st, 5, t->seq);
+	bind_text(st, 6, t->tool);
+	bind_text(st, 7, t->call_id);
+	bind_text(st, 8, t->command);
+	if (t->has_exit)
+		sqlite3_bind_int(st, 9, t->exit_code);
+	sqlite3_bind_int(st, 10, t->signal);
+	sqlite3_bind_int(st, 11, t->timed_out);
+	sqlite3_bind_int64(st, 12, t->duration_ms);
+	bind_blob_or_null(st, 13, t->out, t->out_len);
+	bind_blob_or_null(st, 14, t->err, t->err_len);
+	sqlite3_bind_int64(st, 15, t->out_bytes);
+	sqlite3_bind_int64(st, 16, t->err_bytes);
+	sqlite3_bind_int(st, 17, t->truncated);
+	bind_text(st, 18, t->output_sha256[0] ? t->output_sha256 : NULL);
+	bind_text(st, 19, t->error);
+	return store_exec_stmt(s, st, err, "cannot store tool step");
+}
+
+static char *col_blob(sqlite3_stmt *st, int i, size_t *len)
+{
+	const void *p = sqlite3_column_blob(st, i);
+	int n = sqlite3_column_bytes(st, i);
+
+	*len = (size_t)n;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return um_xstrndup(p ? p : "", (size_t)n);
+}
+
+int store_load_tool_steps(um_store *s, const char *run_id, const char *attempt_id,
+			  um_tool_step **out, size_t *n_out, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOOL_STEPS_LOAD, err);
+	um_tool_step *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, attempt_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		um_tool_step *t;
+		const char *ph = (const char *)sqlite3_column_text(st, 0);
+		int k;
+
+		um_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+		t = &v[n++];
+		memset(t, 0, sizeof(*t));
+		t->attempt_id = um_xstrdup(attempt_id);
+		for (k = 0; k < 4; k++)
+			if (ph && !strcmp(ph, phase_names[k]))
+				t->phase = (um_tool_phase)k;
+		t->turn = sqlite3_column_int(st, 1);
+		t->seq = sqlite3_column_int(st, 2);
+		t->tool = col_text(st, 3);
+		t->call_id = col_text(st, 4);
+		t->command = col_text(st, 5);
+		t->has_exit = sqlite3_column_type(st, 6) != SQLITE_NULL;
+		t->exit_code = sqlite3_column_int(st, 6);
+		t->signal = sqlite3_column_int(st, 7);
+		t->timed_out = sqlite3_column_int(st, 8);
+		t->duration_ms = sqlite3_column_int64(st, 9);
+		t->out = col_blob(st, 10, &t->out_len);
+		t->err = col_blob(st, 11, &t->err_len);
+		t->out_bytes = sqlite3_column_int64(st, 12);
+		t->err_bytes = sqlite3_column_int64(st, 13);
+		t->truncated = sqlite3_column_int(st, 14);
+		if (sqlite3_column_text(st, 15))
+			snprintf(t->output_sha256, sizeof(t->output_sha256), "%s",
+				 (const char *)sqlite3_column_text(st, 15));
+		t->error = col_text(st, 16);
+	}
+	store_done(st);
+	if (rc != SQLITE_DONE) {
+		store_tool_steps_free(v, n);
+		return store_dberr(s, err, "cannot load tool steps");
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+void store_tool_steps_free(um_tool_step *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].attempt_id);
+		free(v[i].tool);
+		free(v[i].call_id);
+		free(v[i].command);
+		free(v[i].out);
+		free(v[i].err);
+		free(v[i].error);
+	}
+	free(v);
+}
+
+int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
+		      const um_call_rec *calls, int n_calls, um_error *err)
+{
+	sqlite3_stmt *st;
+	int stored, i;
+
+	assert(a);
+	if (a->status != UM_ATT_DONE && a->status != UM_ATT_ERROR)
+		return um_fail(err, UM_ERR_INTERNAL, "attempt %s: bad status %d",
+			       a->attempt_id ? a->attempt_id : "?", (int)a->status);
+	if (a->status == UM_ATT_DONE && a->score != 0 && a->score != 1)
+		return um_fail(err, UM_ERR_INTERNAL, "attempt %s: score %d is not 0 or 1",
+			       a->attempt_id ? a->attempt_id : "?", a->score);
+	stored = attempt_stored_status(s, run_id, a->attempt_id, err);
+	if (stored == -2)
+		return -1;
+	if (stored == 1 && a->status == UM_ATT_ERROR) {
+		/* Never downgrade a graded attempt; still account for the calls. */
+		st = store_stmt(s, ST_ATTEMPT_ADD_COUNTERS, err);
+		if (!st)
+			return -1;
+		bind_text(st, 1, run_id);
+		bind_text(st, 2, a->attempt_id);
+		sqlite3_bind_int64(st, 3, a->tokens_in);
+		sqlite3_bind_int64(st, 4, a->tokens_cached);
+		sqlite3_bind_int64(st, 5, a->tokens_out);
+		sqlite3_bind_int64(st, 6, a->cost_micro);
+		sqlite3_bind_int(st, 7, a->n_calls);
+		if (store_exec_stmt(s, st, err, "cannot update attempt") < 0)
+			return -1;
+	} else {
+		st = store_stmt(s, ST_ATTEMPT_UPSERT, err);
+		if (!st)
+			return -1;
+		bind_text(st, 1, run_id);
+		bind_text(st, 2, a->attempt_id);
+		bind_text(st, 3, a->item_id);
+		bind_text(st, 4, a->system);
+		sqlite3_bind_int(st, 5, a->sample);
+		bind_text(st, 6, a->status == UM_ATT_DONE ? "done" : "error");
+		bind_text(st, 7, a->perm);
+		bind_text(st, 8, a->request_hash);
+		bind_text(st, 9, a->response_text);
+		bind_text(st, 10, a->extracted);
+		if (a->status == UM_ATT_DONE)
+			sqlite3_bind_int(st, 11, a->score);
+		bind_text(st, 12, a->error_class);
+		bind_text(st, 13, a->error_msg);
+		sqlite3_bind_int64(st, 14, a->tokens_in);
+		sqlite3_bind_int64(st, 15, a->tokens_cached);
+		sqlite3_bind_int64(st, 16, a->tokens_out);
+		sqlite3_bind_int64(st, 17, a->cost_micro);
+		sqlite3_bind_int64(st, 18, a->latency_ms);
+		sqlite3_bind_int(st, 19, a->n_calls);
+		bind_text(st, 20, a->served_model);
+		bind_text(st, 21, a->fingerprint);
+		bind_text(st, 22, a->finish_reason);
+		sqlite3_bind_int64(st, 23, a->finished_ms);
+		bind_text(st, 24, a->neutral_hash);
+		bind_text(st, 25, a->detail_json);
+		if (store_exec_stmt(s, st, err, "cannot store attempt") < 0)
+			return -1;
+	}
+	for (i = 0; i < n_calls; i++)
+		if (store_put_call(s, run_id, a->attempt_id, &calls[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int store_done_attempts(um_store *s, const char *run_id, char ***ids, size_t *n, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_DONE_LIST, err);
+	char **v = NULL;
+	size_t len = 0, cap = 0, i;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		um_xgrow((void **)&v, &cap, len + 1, sizeof(*v));
+		v[len++] = col_text(st, 0);
+	}
+	store_done(st);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < len; i++)
+			free(v[i]);
+		free(v);
+		return store_dberr(s, err, "cannot list done attempts");
+	}
+	*ids = v;
+	*n = len;
+	return 0;
+}
+
+char *store_latest_run_of_suite(um_store *s, const char *suite_name, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LATEST_SUITE_RUN, err);
+	char *id = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	bind_text(st, 1, suite_name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = col_text(st, 0);
+	store_done(st);
+	if (rc == SQLITE_DONE)
+		um_fail(err, UM_ERR_NOTFOUND, "%s: no run of suite '%s'", s->path, suite_name);
+	else if (rc != SQLITE_ROW)
+		store_dberr(s, err, "cannot find a run of the suite");
+	return id;
+}
+
+char *store_latest_run(um_store *s, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LATEST_RUN, err);
+	char *id = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = col_text(st, 0);
+	store_done(st);
+	if (rc == SQLITE_ROW)
+		return id;
+	if (rc == SQLITE_DONE)
+		um_fail(err, UM_ERR_NOTFOUND, "%s: the store holds no runs", s->path);
+	else
+		store_dberr(s, err, "cannot find the latest run");
+	return NULL;
+}
+
+/* Run a loading statement bound to run_id; calls row() for every row. */
+static int store_load_rows(um_store *s, enum store_stmt_id id, const char *run_id,
+			   void (*row)(sqlite3_stmt *st, void *ctx), void *ctx, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(st, ctx);
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot load run");
+	return 0;
+}
+
+struct load_ctx {
+	um_run_data *d;
+	size_t cap;
+};
+
+static void load_system(sqlite3_stmt *st, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	um_system_rec *r;
+
+	um_xgrow((void **)&c->d->systems, &c->cap, c->d->n_systems + 1, sizeof(*r));
+	r = &c->d->systems[c->d->n_systems++];
+	r->name = col_text(st, 0);
+	r->role = col_text(st, 1);
+	r->provider = col_text(st, 2);
+	r->base_url = col_text(st, 3);
+	r->model = col_text(st, 4);
+	r->config_json = col_text(st, 5);
+	r->dropped_params = col_text(st, 6);
+}
+
+static void load_item(sqlite3_stmt *st, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	um_item_rec *r;
+
+	um_xgrow((void **)&c->d->items, &c->cap, c->d->n_items + 1, sizeof(*r));
+	r = &c->d->items[c->d->n_items++];
+	r->item_id = col_text(st, 0);
+	r->category = col_text(st, 1);
+	r->subcategory = col_text(st, 2);
+	r->question = col_text(st, 3);
+	r->choices_json = col_text(st, 4);
+	r->correct = sqlite3_column_int(st, 5);
+}
+
+static void load_attempt(sqlite3_stmt *st, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	um_attempt_rec *r;
+
+	um_xgrow((void **)&c->d->attempts, &c->cap, c->d->n_attempts + 1, sizeof(*r));
+	r = &c->d->attempts[c->d->n_attempts++];
+	r->attempt_id = col_text(st, 0);
+	r->item_id = col_text(st, 1);
+	r->system = col_text(st, 2);
+	r->sample = sqlite3_column_int(st, 3);
+	r->status = strcmp((const char *)sqlite3_column_text(st, 4), "done") == 0 ? UM_ATT_DONE
+										   : UM_ATT_ERROR;
+	r->perm = col_text(st, 5);
+	r->request_hash = col_text(st, 6);
+	r->response_text = col_text(st, 7);
+	r->extracted = col_text(st, 8);
+	r->score = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
+	r->error_class = col_text(st, 10);
+	r->error_msg = col_text(st, 11);
+	r->tokens_in = sqlite3_column_int64(st, 12);
+	r->tokens_cached = sqlite3_column_int64(st, 13);
+	r->tokens_out = sqlite3_column_int64(st, 14);
+	r->cost_micro = sqlite3_column_int64(st, 15);
+	r->latency_ms = sqlite3_column_int64(st, 16);
+	r->n_calls = sqlite3_column_int(st, 17);
+	r->served_model = col_text(st, 18);
+	r->fingerprint = col_text(st, 19);
+	r->finish_reason = col_text(st, 20);
+	r->finished_ms = sqlite3_column_int64(st, 21);
+	r->neutral_hash = col_text(st, 22);
+	r->detail_json = col_text(st, 23);
+}
+
+static void load_routing(sqlite3_stmt *st, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	um_routing_rec *r;
+
+	um_xgrow((void **)&c->d->routing, &c->cap, c->d->n_routing + 1, sizeof(*r));
+	r = &c->d->routing[c->d->n_routing++];
+	memset(r, 0, sizeof(*r));
+	r->attempt_id = col_text(st, 0);
+	r->call_id = sqlite3_column_int64(st, 1);
+	r->source = col_text(st, 2);
+	r->sub_model = col_text(st, 3);
+	r->tokens_in = sqlite3_column_int64(st, 4);
+	r->tokens_cached = sqlite3_column_int64(st, 5);
+	r->tokens_out = sqlite3_column_int64(st, 6);
+	r->cost_micro = sqlite3_column_int64(st, 7);
+	r->latency_ms = sqlite3_column_int64(st, 8);
+	r->status = (long)sqlite3_column_int64(st, 9);
+	r->attribution = col_text(st, 10);
+	r->at_ms = sqlite3_column_int64(st, 11);
+	r->detail_json = col_text(st, 12);
+}
+
+int store_put_routing_event(um_store *s, const char *run_id, const um_routing_rec *r,
+			    um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ROUTING_PUT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, r->attempt_id ? r->attempt_id : "");
+	if (r->call_id > 0)
+		sqlite3_bind_int64(st, 3, r->call_id);
+	bind_text(st, 4, r->source);
+	bind_text(st, 5, r->sub_model);
+	sqlite3_bind_int64(st, 6, r->tokens_in);
+	sqlite3_bind_int64(st, 7, r->tokens_cached);
+	sqlite3_bind_int64(st, 8, r->tokens_out);
+	sqlite3_bind_int64(st, 9, r->cost_micro);
+	sqlite3_bind_int64(st, 10, r->latency_ms);
+	sqlite3_bind_int64(st, 11, r->status);
+	bind_text(st, 12, r->attribution ? r->attribution : "none");
+	sqlite3_bind_int64(st, 13, r->at_ms);
+	bind_text(st, 14, r->detail_json);
+	return store_exec_stmt(s, st, err, "cannot store routing event");
+}
+
+static void load_claim(sqlite3_stmt *st, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	um_claim_rec *r;
+
+	um_xgrow((void **)&c->d->claims, &c->cap, c->d->n_claims + 1, sizeof(*r));
+	r = &c->d->claims[c->d->n_claims++];
+	r->system = col_text(st, 0);
+	r->benchmark = col_text(st, 1);
+	r->value = sqlite3_column_double(st, 2);
+	r->source = col_text(st, 3);
+	r->note = col_text(st, 4);
+}
+
+int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err)
+{
+	struct load_ctx c = {out, 0};
+	um_run_info *ri = &out->run;
+	sqlite3_stmt *st;
+	int rc, own_tx;
+
+	memset(out, 0, sizeof(*out));
+	/* One read transaction (unless the caller holds one) so the pieces are
+	 * a consistent snapshot. */
+	own_tx = sqlite3_get_autocommit(s->db);
+	if (own_tx && store_exec(s, "BEGIN", err) < 0)
+		return -1;
+	st = store_stmt(s, ST_RUN_GET, err);
+	if (!st)
+		goto fail;
+	bind_text(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_done(st);
+		if (rc == SQLITE_DONE)
+			um_fail(err, UM_ERR_NOTFOUND, "%s: no run '%s'", s->path,
+				run_id ? run_id : "(null)");
+		else
+			store_dberr(s, err, "cannot load run");
+		goto fail;
+	}
+	ri->run_id = col_text(st, 0);
+	ri->suite_name = col_text(st, 1);
+	ri->suite_version = col_text(st, 2);
+	ri->suite_kind = col_text(st, 3);
+	ri->suite_sha256 = col_text(st, 4);
+	ri->scaffold_sha256 = col_text(st, 5);
+	ri->models_sha256 = col_text(st, 6);
+	ri->dataset_sha256 = col_text(st, 7);
+	ri->suite_text = col_text(st, 8);
+	ri->scaffold_text = col_text(st, 9);
+	ri->models_text = col_text(st, 10);
+	ri->harness_version = col_text(st, 11);
+	ri->git_describe = col_text(st, 12);
+	ri->lib_versions = col_text(st, 13);
+	ri->seed = (uint64_t)sqlite3_column_int64(st, 14);
+	ri->repeats = sqlite3_column_int(st, 15);
+	ri->started_ms = sqlite3_column_int64(st, 16);
+	ri->finished_ms = sqlite3_column_int64(st, 17);
+	ri->status = col_text(st, 18);
+	store_done(st);
+
+	c.cap = 0;
+	if (store_load_rows(s, ST_LOAD_SYSTEMS, run_id, load_system, &c, err) < 0)
+		goto fail;
+	c.cap = 0;
+	if (store_load_rows(s, ST_LOAD_ITEMS, run_id, load_item, &c, err) < 0)
+		goto fail;
+	c.cap = 0;
+	if (store_load_rows(s, ST_LOAD_ATTEMPTS, run_id, load_attempt, &c, err) < 0)
+		goto fail;
+	c.cap = 0;
+	if (store_load_rows(s, ST_LOAD_CLAIMS, run_id, load_claim, &c, err) < 0)
+		goto fail;
+	c.cap = 0;
+	if (store_load_rows(s, ST_LOAD_ROUTING, run_id, load_routing, &c, err) < 0)
+		goto fail;
+	st = store_stmt(s, ST_COUNT_CALLS, err);
+	if (!st)
+		goto fail;
+	bind_text(st, 1, run_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_dberr(s, err, "cannot count calls");
+		store_done(st);
+		goto fail;
+	}
+	out->n_calls = (size_t)sqlite3_column_int64(st, 0);
+	store_done(st);
+	if (own_tx)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+fail:
+	if (own_tx)
+		store_rollback(s);
+	store_run_data_free(out);
+	return -1;
+}
+
+void store_run_data_free(um_run_data *d)
+{
+	size_t i;
+	um_run_info *ri;
+
+	if (!d)
+		return;
+	ri = &d->run;
+	free(ri->run_id);
+	free(ri->suite_name);
+	free(ri->suite_version);
+	free(ri->suite_kind);
+	free(ri->suite_sha256);
+	free(ri->scaffold_sha256);
+	free(ri->models_sha256);
+	free(ri->dataset_sha256);
+	free(ri->suite_text);
+	free(ri->scaffold_text);
+	free(ri->models_text);
+	free(ri->harness_version);
+	free(ri->git_describe);
+	free(ri->lib_versions);
+	free(ri->status);
+	for (i = 0; i < d->n_systems; i++) {
+		um_system_rec *r = &d->systems[i];
+		free(r->name);
+		free(r->role);
+		free(r->provider);
+		free(r->base_url);
+		free(r->model);
+		free(r->config_json);
+		free(r->dropped_params);
+	}
+	free(d->systems);
+	for (i = 0; i < d->n_items; i++) {
+		um_item_rec *r = &d->items[i];
+		free(r->item_id);
+		free(r->category);
+		free(r->subcategory);
+		free(r->question);
+		free(r->choices_json);
+	}
+	free(d->items);
+	for (i = 0; i < d->n_attempts; i++) {
+		um_attempt_rec *r = &d->attempts[i];
+		free(r->attempt_id);
+		free(r->item_id);
+		free(r->system);
+		free(r->perm);
+		free(r->request_hash);
+		free(r->neutral_hash);
+		free(r->detail_json);
+		free(r->response_text);
+		free(r->extracted);
+		free(r->error_class);
+		free(r->error_msg);
+		free(r->served_model);
+		free(r->fingerprint);
+		free(r->finish_reason);
+	}
+	free(d->attempts);
+	for (i = 0; i < d->n_claims; i++) {
+		um_claim_rec *r = &d->claims[i];
+		free(r->system);
+		free(r->benchmark);
+		free(r->source);
+		free(r->note);
+	}
+	free(d->claims);
+	for (i = 0; i < d->n_routing; i++) {
+		um_routing_rec *r = &d->routing[i];
+		free(r->attempt_id);
+		free(r->source);
+		free(r->attribution);
+		free(r->sub_model);
+		free(r->detail_json);
+	}
+	free(d->routing);
+	memset(d, 0, sizeof(*d));
+}

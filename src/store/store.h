@@ -1,0 +1,192 @@
+/*
+ * store.h - the SQLite store: the single source of truth of a run.
+ *
+ * Schema (docs/schema.md) is versioned with PRAGMA user_version and
+ * migrated forward on open. WAL mode; writes are batched by the caller
+ * with store_begin/store_commit. One attempt row per (run, item, system,
+ * sample) enforced by a UNIQUE constraint; the calls of an attempt are
+ * written in the same transaction as its final row, so SIGKILL at any
+ * moment loses nothing committed and never duplicates an attempt.
+ *
+ * Loading (store_load_run) reads a run back into memory for reports; all
+ * strings in loaded records are owned by the um_run_data and freed by
+ * store_run_data_free.
+ */
+#ifndef UMPIRE_STORE_H
+#define UMPIRE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "load/models.h"
+#include "load/suite.h"
+
+#define UM_STORE_SCHEMA_VERSION 1
+
+typedef struct um_store um_store;
+
+typedef struct um_run_info {
+	char *run_id;
+	char *suite_name, *suite_version, *suite_kind;
+	char *suite_sha256, *scaffold_sha256, *models_sha256, *dataset_sha256;
+	char *suite_text, *scaffold_text, *models_text; /* file bytes (no secrets) */
+	char *harness_version, *git_describe;
+	char *lib_versions;     /* JSON object text */
+	uint64_t seed;          /* choice shuffling seed */
+	int repeats;
+	int64_t started_ms, finished_ms; /* finished 0 while open */
+	char *status;           /* "running" | "complete" | "incomplete" */
+} um_run_info;
+
+typedef struct um_system_rec {
+	char *name, *role, *provider, *base_url, *model;
+	char *config_json;      /* the system's configuration, no secrets */
+	char *dropped_params;   /* params the provider could not carry, or NULL */
+} um_system_rec;
+
+typedef struct um_item_rec {
+	char *item_id, *category, *subcategory, *question;
+	char *choices_json;     /* JSON array of choice texts, source order */
+	int correct;
+} um_item_rec;
+
+typedef enum { UM_ATT_DONE = 0, UM_ATT_ERROR = 1 } um_att_status;
+
+typedef struct um_attempt_rec {
+	char *attempt_id, *item_id, *system;
+	int sample;
+	um_att_status status;
+	char *perm;             /* "2,0,3,1" */
+	char *request_hash;     /* sha256 of the wire body without model */
+	char *neutral_hash;     /* sha256 of the neutral request (messages + params),
+				 * the same for every system whatever its provider */
+	char *response_text;    /* model's text, NULL on error */
+	char *extracted;        /* NULL when nothing matched */
+	int score;              /* 0/1; -1 when status is error */
+	char *error_class;      /* NULL, or "http_429", "timeout", "protocol", ... */
+	char *error_msg;
+	int64_t tokens_in, tokens_cached, tokens_out;
+	int64_t cost_micro;     /* sum over the attempt's calls */
+	int64_t latency_ms;     /* of the successful call (or the last) */
+	int n_calls;
+	char *served_model, *fingerprint, *finish_reason;
+	int64_t finished_ms;
+	char *detail_json;      /* kind-specific details (agent: turns, tool calls,
+				 * stop reason, verifier), JSON text or NULL */
+} um_attempt_rec;
+
+typedef struct um_call_rec {
+	char *attempt_id;
+	int try_no;
+	int turn;               /* agent turn (0 for single-call attempts) */
+	long http_status;
+	int curl_code;
+	char *error;            /* NULL on success */
+	int64_t started_ms, latency_ms;
+	int64_t tokens_in, tokens_cached, tokens_out, cost_micro;
+	char *request_hash;
+	char *response_body;    /* as received (may be NULL) */
+	size_t response_len;
+	char *served_model;
+} um_call_rec;
+
+typedef struct um_claim_rec {
+	char *system, *benchmark, *source, *note;
+	double value;           /* percent as published */
+} um_claim_rec;
+
+/* One downstream call of an orchestrator: observed by the recording proxy,
+ * or reported by the orchestrator itself in its response. */
+typedef struct um_routing_rec {
+	char *attempt_id;       /* "" when it could not be attributed */
+	int64_t call_id;        /* the umpire call it belongs to, 0 if unknown */
+	char *source;           /* "proxy" | "self-report" */
+	char *attribution;      /* traceparent | path | single-flight | self-report | none */
+	char *sub_model;
+	int64_t tokens_in, tokens_cached, tokens_out;
+	int64_t cost_micro;     /* at the sub-model's price (proxy), or as reported */
+	int64_t latency_ms;
+	long status;            /* HTTP status; 0 for a transport failure */
+	int64_t at_ms;          /* wall clock when it ended */
+	char *detail_json;      /* anything else, as JSON text, or NULL */
+} um_routing_rec;
+
+/* One command of an agentic attempt: a setup step, a bash tool call, the
+ * verifier, or the oracle's solution. */
+typedef enum { UM_PHASE_SETUP, UM_PHASE_AGENT, UM_PHASE_VERIFY, UM_PHASE_ORACLE } um_tool_phase;
+
+typedef struct um_tool_step {
+	char *attempt_id;
+	um_tool_phase phase;
+	int turn, seq;          /* seq orders the steps of an attempt */
+	char *tool;             /* bash | submit | setup | verifier | solution | invalid */
+	char *call_id;          /* the model's tool call id, or NULL */
+	char *command;
+	int has_exit, exit_code, signal, timed_out;
+	int64_t duration_ms;
+	char *out, *err;        /* captured bytes (may be cut), or NULL */
+	size_t out_len, err_len;
+	int64_t out_bytes, err_bytes; /* what the command wrote in all */
+	int truncated;
+	char output_sha256[65]; /* of stdout || stderr as captured */
+	char *error;            /* why the tool call was refused / failed, or NULL */
+} um_tool_step;
+
+int store_open(const char *path, um_store **out, um_error *err);
+void store_close(um_store *s);
+struct sqlite3 *store_db(um_store *s);   /* for queries the API lacks (tests) */
+
+int store_begin(um_store *s, um_error *err);
+int store_commit(um_store *s, um_error *err);
+int store_rollback(um_store *s);
+
+/* Create the run, or check that an existing run with this id has the same
+ * suite/scaffold/models/dataset hashes, seed and repeats (else
+ * UM_ERR_STATE naming what differs). *existed set to 1 when resuming. */
+int store_run_begin(um_store *s, const um_run_info *ri, int *existed, um_error *err);
+int store_run_finish(um_store *s, const char *run_id, int64_t finished_ms, const char *status,
+		     um_error *err);
+int store_put_system(um_store *s, const char *run_id, const um_system_rec *r, um_error *err);
+int store_put_item(um_store *s, const char *run_id, const um_item_rec *r, um_error *err);
+int store_put_claim(um_store *s, const char *run_id, const um_claim_rec *r, um_error *err);
+/* Request bodies are kept once per distinct body (keyed by the full body's sha256). */
+int store_put_request(um_store *s, const char *body_sha256, const char *body, size_t len,
+		      um_error *err);
+/* Upsert the attempt (an error attempt may be replaced by a later success)
+ * and append its calls. Call inside a transaction. */
+int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
+		      const um_call_rec *calls, int n_calls, um_error *err);
+
+int store_put_tool_step(um_store *s, const char *run_id, const um_tool_step *t, um_error *err);
+/* Steps of one attempt in seq order; free with store_tool_steps_free. */
+int store_load_tool_steps(um_store *s, const char *run_id, const char *attempt_id,
+			  um_tool_step **out, size_t *n, um_error *err);
+void store_tool_steps_free(um_tool_step *v, size_t n);
+
+int store_put_routing_event(um_store *s, const char *run_id, const um_routing_rec *r,
+			    um_error *err);
+
+/* Ids of attempts already done (status done) for the run; caller frees
+ * each and the array. */
+int store_done_attempts(um_store *s, const char *run_id, char ***ids, size_t *n, um_error *err);
+
+/* Newest run id (by started_ms, then id), or NULL with UM_ERR_NOTFOUND. Caller frees. */
+char *store_latest_run(um_store *s, um_error *err);
+/* Newest run of a suite (complete runs first), or NULL with UM_ERR_NOTFOUND. */
+char *store_latest_run_of_suite(um_store *s, const char *suite_name, um_error *err);
+
+typedef struct um_run_data {
+	um_run_info run;
+	um_system_rec *systems; size_t n_systems;  /* ordered by name */
+	um_item_rec *items; size_t n_items;        /* ordered by item_id */
+	um_attempt_rec *attempts; size_t n_attempts; /* ordered by item_id, system, sample */
+	um_claim_rec *claims; size_t n_claims;
+	um_routing_rec *routing; size_t n_routing;   /* ordered by attempt_id, source, sub_model */
+	size_t n_calls;                              /* total HTTP tries */
+} um_run_data;
+
+int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err);
+void store_run_data_free(um_run_data *d);
+
+#endif

@@ -1,0 +1,451 @@
+/*
+ * test_models.c - models.yaml loading (fields, defaults, errors with
+ * file:line:col), ${VAR} expansion now and after the simulator starts, the
+ * shipped example file, and the integer cost arithmetic.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "load/models.h"
+#include "base/util.h"
+
+#define FIX(name) FIXTURES "/models/" name
+#define EXAMPLE FIXTURES "/../../models.example.yaml"
+
+static void assert_msg(const um_error *err, const char *needle)
+{
+	if (!strstr(err->msg, needle))
+		fail_msg("message '%s' lacks '%s'", err->msg, needle);
+}
+
+static void load_fails(const char *text, const char *needle)
+{
+	um_error err = {0};
+	um_models *m = (um_models *)1;
+
+	if (models_load_buffer("m.yaml", text, strlen(text), 0, &m, &err) == 0)
+		fail_msg("accepted: %s", text);
+	assert_null(m);
+	assert_msg(&err, needle);
+}
+
+#define SYS(extra)                                                                                 \
+	"umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"             \
+	"    base_url: https://x.example/v1\n    model: m\n" extra
+
+static void test_load_good(void **state)
+{
+	um_error err = {0};
+	um_models *m = NULL;
+	const um_system *s;
+	char *pool, *data = NULL;
+	size_t len = 0;
+	char hex[65];
+
+	(void)state;
+	unsetenv("UMPIRE_SIM_URL");
+	setenv("UMPIRE_TEST_PORT", "8080", 1);
+	setenv("UMPIRE_TEST_PREFIX", "api", 1);
+	assert_int_equal(models_load(FIX("good.yaml"), &m, &err), 0);
+	assert_int_equal(m->n_systems, 3);
+	pool = um_path_relative_to(FIX("good.yaml"), "../pools/test.yaml");
+	assert_string_equal(m->simulator_pool, pool);
+	free(pool);
+	assert_int_equal(um_read_file(FIX("good.yaml"), &data, &len, &err), 0);
+	assert_memory_equal(m->text, data, len);
+	um_sha256_hex(data, len, hex);
+	assert_string_equal(m->sha256, hex);
+	free(data);
+
+	s = &m->systems[0];
+	assert_string_equal(s->name, "sim-conductor");
+	assert_int_equal(s->role, UM_ROLE_ORCHESTRATOR);
+	assert_int_equal(s->provider, UM_PROV_OPENAI);
+	assert_string_equal(s->base_url_raw, "${UMPIRE_SIM_URL}/v1");
+	assert_null(s->base_url); /* waits for the simulator */
+	assert_int_equal(s->pricing.input, 1250000);
+	assert_int_equal(s->pricing.cached_input, 125000);
+	assert_int_equal(s->pricing.output, 10000000);
+	assert_int_equal(s->pricing.long_threshold, 272000);
+	assert_int_equal(s->pricing.long_multiplier_milli, 2000);
+	assert_int_equal(s->concurrency, 3);
+	assert_int_equal(s->timeout_ms, 2500);
+	assert_int_equal(s->max_retries, 0);
+	assert_null(s->api_key_env);
+	assert_int_equal(s->n_headers, 0);
+
+	s = &m->systems[1];
+	assert_string_equal(s->name, "vendor:claude.x_1-b");
+	assert_int_equal(s->role, UM_ROLE_BASELINE);
+	assert_int_equal(s->provider, UM_PROV_ANTHROPIC);
+	assert_string_equal(s->base_url, "https://api.example.com/v1"); /* '/' dropped */
+	assert_string_equal(s->api_key_env, "TEST_ANTHROPIC_KEY");
+	assert_string_equal(s->anthropic_version, "2024-01-01");
+	assert_int_equal(s->n_headers, 2);
+	assert_string_equal(s->header_names[0], "OpenAI-Organization");
+	assert_string_equal(s->header_values[0], "org-123");
+	assert_string_equal(s->header_names[1], "X-Trace");
+	assert_string_equal(s->header_values[1], "7");
+	/* no pricing: zero, and defaults for the limits */
+	assert_int_equal(s->pricing.input, 0);
+	assert_int_equal(s->pricing.long_threshold, 0);
+	assert_int_equal(s->concurrency, 8);
+	assert_int_equal(s->timeout_ms, 120000);
+	assert_int_equal(s->max_retries, 4);
+
+	s = &m->systems[2];
+	assert_string_equal(s->base_url, "http://127.0.0.1:8080/api");
+	assert_int_equal(s->pricing.input, 150000);
+	assert_int_equal(s->pricing.cached_input, 150000); /* defaults to input */
+	assert_int_equal(s->pricing.output, 600000);
+	assert_string_equal(s->anthropic_version, "2023-06-01");
+
+	assert_int_equal(models_find(m, "cheap"), 2);
+	assert_int_equal(models_find(m, "sim-conductor"), 0);
+	assert_int_equal(models_find(m, "nope"), -1);
+	assert_int_equal(models_find(m, NULL), -1);
+
+	/* the runner starts the simulator, then expands again */
+	setenv("UMPIRE_SIM_URL", "http://127.0.0.1:4321", 1);
+	setenv("UMPIRE_TEST_PORT", "9090", 1);
+	assert_int_equal(models_expand_env(m, &err), 0);
+	assert_string_equal(m->systems[0].base_url, "http://127.0.0.1:4321/v1");
+	assert_string_equal(m->systems[2].base_url, "http://127.0.0.1:9090/api");
+
+	/* a variable that disappears is reported at its line */
+	unsetenv("UMPIRE_TEST_PORT");
+	assert_int_equal(models_expand_env(m, &err), -1);
+	assert_string_equal(err.msg, FIX("good.yaml") ":28:15: system 'cheap': base_url uses "
+						      "${UMPIRE_TEST_PORT}, but the environment "
+						      "variable UMPIRE_TEST_PORT is not set");
+	/* and one that expands to something that is no URL */
+	setenv("UMPIRE_TEST_PORT", "80", 1);
+	setenv("UMPIRE_SIM_URL", "", 1);
+	assert_int_equal(models_expand_env(m, &err), -1);
+	assert_msg(&err, "good.yaml:7:15: system 'sim-conductor': base_url '/v1' must start with "
+			 "http:// or https://");
+	models_free(m);
+	unsetenv("UMPIRE_SIM_URL");
+	unsetenv("UMPIRE_TEST_PORT");
+	unsetenv("UMPIRE_TEST_PREFIX");
+}
+
+static void test_unset_variable(void **state)
+{
+	um_error err = {0};
+	um_models *m = NULL;
+	char *data = NULL;
+	size_t len = 0;
+
+	(void)state;
+	unsetenv("UMPIRE_TEST_SURELY_UNSET_VAR");
+	assert_int_equal(models_load(FIX("unset-var.yaml"), &m, &err), -1);
+	assert_null(m);
+	assert_int_equal(err.code, UM_ERR_INVALID);
+	assert_string_equal(
+	    err.msg, FIX("unset-var.yaml") ":6:15: system 'orch': base_url uses "
+					   "${UMPIRE_TEST_SURELY_UNSET_VAR}, but the "
+					   "environment variable UMPIRE_TEST_SURELY_UNSET_VAR "
+					   "is not set");
+	/* deferred: loads, with no base_url yet */
+	assert_int_equal(um_read_file(FIX("unset-var.yaml"), &data, &len, &err), 0);
+	assert_int_equal(models_load_buffer("u.yaml", data, len, UM_MODELS_DEFER_ENV, &m, &err), 0);
+	assert_null(m->systems[0].base_url);
+	assert_int_equal(models_expand_env(m, &err), -1);
+	assert_msg(&err, "u.yaml:6:15: system 'orch': base_url uses "
+			 "${UMPIRE_TEST_SURELY_UNSET_VAR}");
+	setenv("UMPIRE_TEST_SURELY_UNSET_VAR", "https://h.example", 1);
+	assert_int_equal(models_expand_env(m, &err), 0);
+	assert_string_equal(m->systems[0].base_url, "https://h.example/v1");
+	unsetenv("UMPIRE_TEST_SURELY_UNSET_VAR");
+	models_free(m);
+	free(data);
+
+	/* UMPIRE_SIM_URL may wait only when the file starts a simulator */
+	unsetenv("UMPIRE_SIM_URL");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: ${UMPIRE_SIM_URL}/v1\n    model: m\n",
+		   "m.yaml:6:15: system 'a': base_url uses ${UMPIRE_SIM_URL}, but the "
+		   "environment variable UMPIRE_SIM_URL is not set");
+}
+
+static void test_example_file(void **state)
+{
+	um_error err = {0};
+	um_models *m = NULL;
+	const um_system *s;
+	int i;
+
+	(void)state;
+	unsetenv("ORCHESTRATOR_BASE_URL");
+	assert_int_equal(models_load(EXAMPLE, &m, &err), -1);
+	assert_msg(&err, "system 'orchestrator': base_url uses ${ORCHESTRATOR_BASE_URL}");
+
+	setenv("ORCHESTRATOR_BASE_URL", "https://orchestrator.example.com/v1", 1);
+	assert_int_equal(models_load(EXAMPLE, &m, &err), 0);
+	assert_null(m->simulator_pool);
+	assert_true(m->n_systems >= 3);
+	i = models_find(m, "orchestrator");
+	assert_true(i >= 0);
+	s = &m->systems[i];
+	assert_int_equal(s->role, UM_ROLE_ORCHESTRATOR);
+	assert_int_equal(s->provider, UM_PROV_OPENAI);
+	assert_string_equal(s->base_url, "https://orchestrator.example.com/v1");
+	assert_string_equal(s->api_key_env, "ORCHESTRATOR_API_KEY");
+	assert_int_equal(s->pricing.long_threshold, 272000);
+	assert_int_equal(s->pricing.long_multiplier_milli, 2000);
+	for (i = 0; i < m->n_systems; i++) {
+		s = &m->systems[i];
+		assert_non_null(s->api_key_env);
+		if (s->provider == UM_PROV_ANTHROPIC) {
+			assert_string_equal(s->base_url, "https://api.anthropic.com/v1");
+			assert_string_equal(s->api_key_env, "ANTHROPIC_API_KEY");
+		} else if (s->role == UM_ROLE_BASELINE) {
+			assert_string_equal(s->base_url, "https://api.openai.com/v1");
+			assert_string_equal(s->api_key_env, "OPENAI_API_KEY");
+		}
+	}
+	assert_true(models_find(m, "gpt-5") >= 0);
+	assert_true(models_find(m, "claude-sonnet-4.5") >= 0);
+	models_free(m);
+	unsetenv("ORCHESTRATOR_BASE_URL");
+}
+
+static void test_error_files(void **state)
+{
+	static const struct {
+		const char *file, *needle;
+		um_err code;
+	} cases[] = {
+	    {"bad-syntax.yaml",
+	     "bad-syntax.yaml:5:4: did not find expected '-' "
+	     "indicator (while parsing a block collection)",
+	     UM_ERR_SYNTAX},
+	    {"unknown-key.yaml",
+	     "unknown-key.yaml:8:36: unknown key 'cache_read' in pricing "
+	     "(allowed: input, cached_input, output, long_context)",
+	     UM_ERR_INVALID},
+	    {"wrong-type.yaml",
+	     "wrong-type.yaml:8:18: 'concurrency' must be an integer "
+	     "between 1 and 100000, got 'eight'",
+	     UM_ERR_INVALID},
+	    {"missing-field.yaml", "missing-field.yaml:3:5: missing required key 'model'",
+	     UM_ERR_INVALID},
+	    {"absent.yaml", "absent.yaml", UM_ERR_IO},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UM_ARRAY_LEN(cases); i++) {
+		um_error err = {0};
+		um_models *m = NULL;
+		char *path = um_xasprintf("%s%s", FIX(""), cases[i].file);
+
+		assert_int_equal(models_load(path, &m, &err), -1);
+		assert_null(m);
+		assert_int_equal(err.code, cases[i].code);
+		assert_msg(&err, cases[i].needle);
+		free(path);
+	}
+}
+
+static void test_errors_inline(void **state)
+{
+	(void)state;
+	load_fails("", "m.yaml: empty document");
+	load_fails("umpire: 1\n", "m.yaml:1:1: missing required key 'systems'");
+	load_fails("umpire: 1\nsystems: []\n", "m.yaml:2:10: 'systems' must hold 1 to");
+	load_fails("umpire: 1\nsystems: {}\n", "m.yaml:2:10: 'systems' must be a sequence");
+	load_fails("umpire: 1\nsimulator: ''\nsystems: []\n",
+		   "m.yaml:2:12: 'simulator' must name a pool file");
+	load_fails("umpire: 1\nsystem: []\n", "m.yaml:2:1: unknown key 'system' in models file "
+					      "(allowed: umpire, simulator, proxy, systems)");
+	load_fails(SYS("  - name: a\n    role: baseline\n    provider: openai\n"
+		       "    base_url: https://y.example\n    model: n\n"),
+		   "m.yaml:8:11: system name 'a' is used twice");
+	load_fails("umpire: 1\nsystems:\n  - name: a b\n",
+		   "m.yaml:3:11: 'name' must match [A-Za-z0-9._:-]+, got 'a b'");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: judge\n",
+		   "m.yaml:4:11: 'role' must be one of: baseline, orchestrator; got 'judge'");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: gemini\n",
+		   "m.yaml:5:15: 'provider' must be one of: openai, anthropic; got 'gemini'");
+	load_fails(SYS("    anthropic_version: '2023-06-01'\n"),
+		   "m.yaml:8:24: 'anthropic_version' applies to provider anthropic only");
+	load_fails(SYS("    headers: {Authorization: Bearer sk-123}\n"),
+		   "m.yaml:8:15: header 'Authorization' may not be set here");
+	load_fails(SYS("    headers: {x-API-key: k}\n"), "header 'x-API-key' may not be set");
+	load_fails(SYS("    headers: {\"bad name\": v}\n"),
+		   "m.yaml:8:15: 'bad name' is not a valid HTTP header name");
+	load_fails(SYS("    headers: {X-A: \"a\\r\\nX-B: b\"}\n"),
+		   "m.yaml:8:20: header 'X-A' has a control character");
+	load_fails(SYS("    headers: [a]\n"), "m.yaml:8:14: 'headers' must be a mapping");
+	load_fails(SYS("    api_key_env: sk-live-123\n"),
+		   "m.yaml:8:18: 'api_key_env' must name an environment variable");
+	load_fails(SYS("    timeout_s: 0\n"),
+		   "m.yaml:8:16: 'timeout_s' must be a number between 0.001 and 86400, got '0'");
+	load_fails(SYS("    max_retries: -1\n"), "m.yaml:8:18: 'max_retries' must be an integer");
+	load_fails(SYS("    pricing: {input: 1}\n"), "m.yaml:8:14: missing required key 'output'");
+	load_fails(SYS("    pricing: {input: -1, output: 1}\n"),
+		   "m.yaml:8:22: 'input' must be a number between 0 and 1000000, got '-1'");
+	load_fails(SYS("    pricing: {input: 1, output: 1, long_context: {above_tokens: 10}}\n"),
+		   "m.yaml:8:50: missing required key 'multiplier'");
+	load_fails(SYS("    pricing: {input: 1, output: 1, long_context: {above_tokens: 0, "
+		       "multiplier: 2}}\n"),
+		   "m.yaml:8:65: 'above_tokens' must be an integer between 1 and");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: https://x.example/v1\n    model: ''\n",
+		   "m.yaml:7:12: 'model' must not be empty");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: ${UMPIRE BAD}/v1\n    model: m\n",
+		   "m.yaml:6:15: system 'a': base_url: '${' must be followed by a variable name");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: ${UNCLOSED\n    model: m\n",
+		   "'${' must be followed by a variable name and '}'");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: ftp://x.example\n    model: m\n",
+		   "m.yaml:6:15: system 'a': base_url 'ftp://x.example' must start with http://");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: https:///v1\n    model: m\n",
+		   "base_url 'https:///v1' has no host");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: openai\n"
+		   "    base_url: \"https://x.example/a b\"\n    model: m\n",
+		   "contains a space or control character");
+}
+
+static void test_dollar_without_brace(void **state)
+{
+	um_error err = {0};
+	um_models *m = NULL;
+	const char *text = SYS("");
+	char *t2 = um_xasprintf("%s", text);
+	char *p = strstr(t2, "https://x.example/v1");
+
+	(void)state;
+	/* a '$' not followed by '{' is literal */
+	memcpy(p, "https://x.example/$1", strlen("https://x.example/$1"));
+	assert_int_equal(models_load_buffer("m.yaml", t2, strlen(t2), 0, &m, &err), 0);
+	assert_string_equal(m->systems[0].base_url, "https://x.example/$1");
+	assert_int_equal(m->systems[0].pricing.input, 0);
+	models_free(m);
+	free(t2);
+}
+
+static void test_pricing_arithmetic(void **state)
+{
+	/* USD/Mtok 1.25 / 0.125 / 10, long tier above 272000 at x2.0 */
+	um_pricing p = {1250000, 125000, 10000000, 272000, 2000};
+	um_pricing tiny = {1, 100000, 0, 0, 0};
+	um_pricing half = {1000000, 0, 0, 10, 1500};
+
+	(void)state;
+	/* 800 * 1.25 + 200 * 0.125 + 500 * 10 = 1000 + 25 + 5000 = 6025 micro-USD */
+	assert_int_equal(pricing_cost_micro(&p, 1000, 200, 500), 6025);
+	/* no cached tokens: 1000 * 1.25 + 500 * 10 = 6250 */
+	assert_int_equal(pricing_cost_micro(&p, 1000, 0, 500), 6250);
+	/* all cached: 1000 * 0.125 = 125 */
+	assert_int_equal(pricing_cost_micro(&p, 1000, 1000, 0), 125);
+	/* cached larger than the input is clamped to it */
+	assert_int_equal(pricing_cost_micro(&p, 1000, 5000, 0), 125);
+	/* exactly at the threshold: no multiplier. 272000 * 1.25 + 1000 * 10 = 350000 */
+	assert_int_equal(pricing_cost_micro(&p, 272000, 0, 1000), 350000);
+	/* above: the whole call doubles. (300000 * 1.25 + 1000 * 10) * 2 = 770000 */
+	assert_int_equal(pricing_cost_micro(&p, 300000, 0, 1000), 770000);
+	/* above, with cache: (200000*1.25 + 100000*0.125 + 2000*10) * 2
+	 * = (250000 + 12500 + 20000) * 2 = 565000 */
+	assert_int_equal(pricing_cost_micro(&p, 300000, 100000, 2000), 565000);
+	/* rounding half up, once: 1 micro-USD/Mtok */
+	assert_int_equal(pricing_cost_micro(&tiny, 500000, 0, 0), 1);  /* 0.5 -> 1 */
+	assert_int_equal(pricing_cost_micro(&tiny, 499999, 0, 0), 0);  /* 0.499999 -> 0 */
+	assert_int_equal(pricing_cost_micro(&tiny, 1500000, 0, 0), 2); /* 1.5 -> 2 */
+	/* cached at 0.1 USD/Mtok: 5 tokens = 0.5 -> 1, 4 tokens = 0.4 -> 0 */
+	assert_int_equal(pricing_cost_micro(&tiny, 5, 5, 0), 1);
+	assert_int_equal(pricing_cost_micro(&tiny, 4, 4, 0), 0);
+	/* x1.5 applied before rounding: 11 tokens at 1 USD/Mtok = 11 * 1.5 = 16.5 -> 17 */
+	assert_int_equal(pricing_cost_micro(&half, 11, 0, 0), 17);
+	assert_int_equal(pricing_cost_micro(&half, 10, 0, 0), 10);
+	/* negative counts are treated as zero; zero costs zero */
+	assert_int_equal(pricing_cost_micro(&p, -5, -1, -7), 0);
+	assert_int_equal(pricing_cost_micro(&p, 0, 0, 0), 0);
+	/* large counts do not overflow: 1e12 tokens at 1000 USD/Mtok = 1e15 micro-USD */
+	{
+		um_pricing big = {1000000000, 0, 1000000000, 0, 0};
+
+		assert_int_equal(pricing_cost_micro(&big, INT64_C(1000000000000), 0, 0),
+				 INT64_C(1000000000000000));
+		assert_true(pricing_cost_micro(&big, INT64_MAX, 0, INT64_MAX) == INT64_MAX);
+	}
+}
+
+static void test_price_conversion(void **state)
+{
+	um_error err = {0};
+	um_models *m = NULL;
+	const char *text = SYS("    pricing: {input: 0.15, cached_input: 0.0375, output: 0.6,\n"
+			       "              long_context: {above_tokens: 128000, "
+			       "multiplier: 1.25}}\n");
+
+	(void)state;
+	assert_int_equal(models_load_buffer("m.yaml", text, strlen(text), 0, &m, &err), 0);
+	assert_int_equal(m->systems[0].pricing.input, 150000);
+	assert_int_equal(m->systems[0].pricing.cached_input, 37500);
+	assert_int_equal(m->systems[0].pricing.output, 600000);
+	assert_int_equal(m->systems[0].pricing.long_threshold, 128000);
+	assert_int_equal(m->systems[0].pricing.long_multiplier_milli, 1250);
+	/* (1000*0.15 + 100*0.6) = 150 + 60 = 210 micro-USD */
+	assert_int_equal(pricing_cost_micro(&m->systems[0].pricing, 1000, 0, 100), 210);
+	models_free(m);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(models_role_name(UM_ROLE_ORCHESTRATOR), "orchestrator");
+	assert_string_equal(models_role_name(UM_ROLE_BASELINE), "baseline");
+	assert_string_equal(models_provider_name(UM_PROV_OPENAI), "openai");
+	assert_string_equal(models_provider_name(UM_PROV_ANTHROPIC), "anthropic");
+}
+
+static void test_garbage(void **state)
+{
+	um_rng r;
+	char buf[256];
+	int round;
+	size_t i;
+
+	(void)state;
+	um_rng_seed(&r, 11);
+	for (round = 0; round < 200; round++) {
+		um_error err = {0};
+		um_models *m = NULL;
+
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = round % 2 ? (char)um_rng_below(&r, 256)
+					   : "{}[]:-, \n$'\"ab"[um_rng_below(&r, 14)];
+		assert_int_equal(models_load_buffer("g.yaml", buf, sizeof(buf), 0, &m, &err), -1);
+		assert_null(m);
+		assert_true(um_has_prefix(err.msg, "g.yaml"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_load_good),
+	    cmocka_unit_test(test_unset_variable),
+	    cmocka_unit_test(test_example_file),
+	    cmocka_unit_test(test_error_files),
+	    cmocka_unit_test(test_errors_inline),
+	    cmocka_unit_test(test_dollar_without_brace),
+	    cmocka_unit_test(test_pricing_arithmetic),
+	    cmocka_unit_test(test_price_conversion),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_garbage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,932 @@
+/*
+ * test_report.c - the report on a small hand-made run whose numbers are
+ * worked out in the comments: accuracy and intervals, money rounding,
+ * paired McNemar, claim verdicts; byte-identical text whatever the input
+ * order; markdown and summary rendered from the object; bad input refused.
+ *
+ * The run: 10 items (q01..q05 Physics, q06..q10 Chemistry), one sample.
+ *   conductor (orchestrator): right on q01..q08          -> 8/10
+ *   atlas (baseline):         right on q01, q02, q09     -> 3/10
+ *   borealis (baseline):      right on q01..q06, wrong q07..q09,
+ *                             q10 is an http_429 error   -> 6/9 graded
+ */
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "report/report.h"
+#include "store/store.h"
+#include "base/util.h"
+
+#define N_ITEMS 10
+
+static void add_system(um_run_data *d, const char *name, const char *role)
+{
+	um_system_rec *r;
+
+	d->systems = um_xrealloc(d->systems, (d->n_systems + 1) * sizeof(*r));
+	r = &d->systems[d->n_systems++];
+	memset(r, 0, sizeof(*r));
+	r->name = um_xstrdup(name);
+	r->role = um_xstrdup(role);
+	r->provider = um_xstrdup("openai");
+	r->base_url = um_xstrdup("http://127.0.0.1:1/v1");
+	r->model = um_xasprintf("%s-model", name);
+	r->config_json = um_xstrdup("{}");
+}
+
+static void add_item(um_run_data *d, int i)
+{
+	um_item_rec *r;
+
+	d->items = um_xrealloc(d->items, (d->n_items + 1) * sizeof(*r));
+	r = &d->items[d->n_items++];
+	memset(r, 0, sizeof(*r));
+	r->item_id = um_xasprintf("q%02d", i + 1);
+	r->category = um_xstrdup(i < 5 ? "Physics" : "Chemistry");
+	r->question = um_xstrdup("Which?");
+	r->choices_json = um_xstrdup("[\"a\",\"b\",\"c\",\"d\"]");
+}
+
+/* score 1/0, or -1 for an infrastructure error */
+static void add_attempt(um_run_data *d, const char *sys, int i, int score, int64_t cost,
+			int64_t latency)
+{
+	um_attempt_rec *a;
+
+	d->attempts = um_xrealloc(d->attempts, (d->n_attempts + 1) * sizeof(*a));
+	a = &d->attempts[d->n_attempts++];
+	memset(a, 0, sizeof(*a));
+	a->attempt_id = um_xasprintf("%s-q%02d-0", sys, i + 1);
+	a->item_id = um_xasprintf("q%02d", i + 1);
+	a->system = um_xstrdup(sys);
+	a->sample = 0;
+	a->perm = um_xstrdup("0,1,2,3");
+	a->neutral_hash = um_xasprintf("neutral-q%02d", i + 1);
+	a->request_hash = um_xasprintf("wire-q%02d", i + 1);
+	a->cost_micro = cost;
+	a->latency_ms = latency;
+	a->tokens_in = 100;
+	a->tokens_cached = 10;
+	a->tokens_out = 20;
+	a->n_calls = 1;
+	if (score >= 0) {
+		a->status = UM_ATT_DONE;
+		a->score = score;
+		a->response_text = um_xstrdup("Answer: A");
+		a->extracted = um_xstrdup("A");
+		a->served_model = um_xstrdup(i < 5 ? "sub-a" : "sub-b");
+		a->fingerprint = um_xstrdup("fp1");
+	} else {
+		a->status = UM_ATT_ERROR;
+		a->score = -1;
+		a->error_class = um_xstrdup("http_429");
+		a->error_msg = um_xstrdup("HTTP 429 | rate limited\nafter 3 tries");
+		a->tokens_in = a->tokens_cached = a->tokens_out = 0;
+		a->n_calls = 3;
+	}
+}
+
+static void add_claim(um_run_data *d, const char *sys, double value, const char *source)
+{
+	um_claim_rec *c;
+
+	d->claims = um_xrealloc(d->claims, (d->n_claims + 1) * sizeof(*c));
+	c = &d->claims[d->n_claims++];
+	memset(c, 0, sizeof(*c));
+	c->system = um_xstrdup(sys);
+	c->benchmark = um_xstrdup("demo");
+	c->value = value;
+	c->source = um_xstrdup(source);
+}
+
+/* order 0: natural; 1: everything reversed; 2: interleaved */
+static void build(um_run_data *d, int order)
+{
+	static const char *const sys[] = {"atlas", "borealis", "conductor"};
+	static const char *const roles[] = {"baseline", "baseline", "orchestrator"};
+	int i, k, idx[N_ITEMS], sidx[3];
+
+	memset(d, 0, sizeof(*d));
+	d->run.run_id = um_xstrdup("run-1");
+	d->run.suite_name = um_xstrdup("demo");
+	d->run.suite_version = um_xstrdup("1.0");
+	d->run.suite_kind = um_xstrdup("mcq");
+	d->run.suite_sha256 = um_xstrdup("11");
+	d->run.scaffold_sha256 = um_xstrdup("22");
+	d->run.models_sha256 = um_xstrdup("33");
+	d->run.dataset_sha256 = um_xstrdup("44");
+	d->run.harness_version = um_xstrdup("0.1.0");
+	d->run.git_describe = um_xstrdup("v0.1.0");
+	d->run.lib_versions = um_xstrdup("{\"sqlite\": \"3.40.1\", \"jansson\": \"2.14\"}");
+	d->run.seed = 42;
+	d->run.repeats = 1;
+	d->run.started_ms = 1000;
+	d->run.finished_ms = 2000;
+	d->run.status = um_xstrdup("incomplete");
+	d->n_calls = 32;
+
+	for (i = 0; i < N_ITEMS; i++)
+		idx[i] = order == 1 ? N_ITEMS - 1 - i : order == 2 ? (i * 3) % N_ITEMS : i;
+	for (k = 0; k < 3; k++)
+		sidx[k] = order == 0 ? k : order == 1 ? 2 - k : (k + 1) % 3;
+
+	for (k = 0; k < 3; k++)
+		add_system(d, sys[sidx[k]], roles[sidx[k]]);
+	for (i = 0; i < N_ITEMS; i++)
+		add_item(d, idx[i]);
+	for (i = 0; i < N_ITEMS; i++) {
+		for (k = 0; k < 3; k++) {
+			int q = idx[i], s = sidx[k];
+			if (s == 0)
+				add_attempt(d, "atlas", q, q == 0 || q == 1 || q == 8, 10, 50);
+			else if (s == 1)
+				add_attempt(d, "borealis", q, q == 9 ? -1 : q < 6, q == 9 ? 0 : 7,
+					    300);
+			else
+				add_attempt(d, "conductor", q, q < 8, 100, 100 * (q + 1));
+		}
+	}
+	if (order == 1) {
+		add_claim(d, "ghost", 70.0, "https://example.org/ghost");
+		add_claim(d, "conductor", 40.0, "https://example.org/low");
+		add_claim(d, "conductor", 80.0, "https://example.org/c");
+		add_claim(d, "atlas", 90.0, "https://example.org/a");
+	} else {
+		add_claim(d, "atlas", 90.0, "https://example.org/a");
+		add_claim(d, "conductor", 80.0, "https://example.org/c");
+		add_claim(d, "conductor", 40.0, "https://example.org/low");
+		add_claim(d, "ghost", 70.0, "https://example.org/ghost");
+	}
+}
+
+static json_t *build_report(const um_run_data *d)
+{
+	um_error err = {0};
+	json_t *r = report_build(d, NULL, &err);
+
+	if (!r)
+		fail_msg("report_build: %s", err.msg);
+	return r;
+}
+
+static void assert_near(double got, double want, double tol)
+{
+	if (!(fabs(got - want) <= tol))
+		fail_msg("got %.15g, want %.15g", got, want);
+}
+
+static const json_t *path(const json_t *o, const char *p)
+{
+	char key[64];
+
+	while (o && *p) {
+		size_t n = strcspn(p, ".");
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (json_is_array(o))
+			o = json_array_get(o, (size_t)atoi(key));
+		else
+			o = json_object_get(o, key);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return o;
+}
+
+static double num(const json_t *o, const char *p)
+{
+	const json_t *v = path(o, p);
+
+	if (!json_is_number(v))
+		fail_msg("%s is not a number", p);
+	return json_number_value(v);
+}
+
+static long long inum(const json_t *o, const char *p)
+{
+	const json_t *v = path(o, p);
+
+	if (!json_is_integer(v))
+		fail_msg("%s is not an integer", p);
+	return (long long)json_integer_value(v);
+}
+
+static const char *str(const json_t *o, const char *p)
+{
+	const json_t *v = path(o, p);
+
+	if (!json_is_string(v))
+		fail_msg("%s is not a string", p);
+	return json_string_value(v);
+}
+
+static void test_numbers(void **state)
+{
+	um_run_data d;
+	json_t *r;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+
+	assert_int_equal(inum(r, "umpire_report"), 1);
+	assert_null(json_object_get(r, "generated_at"));
+	assert_string_equal(str(r, "run.run_id"), "run-1");
+	assert_string_equal(str(r, "run.suite.kind"), "mcq");
+	assert_string_equal(str(r, "run.sha256.scaffold"), "22");
+	assert_string_equal(str(r, "run.lib_versions.jansson"), "2.14");
+	assert_int_equal(inum(r, "run.seed"), 42);
+	assert_int_equal(inum(r, "items"), 10);
+	assert_int_equal(inum(r, "calls"), 32);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+
+	/* systems sorted by name */
+	assert_string_equal(str(r, "systems.0.name"), "atlas");
+	assert_string_equal(str(r, "systems.1.name"), "borealis");
+	assert_string_equal(str(r, "systems.2.name"), "conductor");
+
+	/* conductor 8/10. One sample per item: se = sqrt(.8 * .2 * 10/9 / 10)
+	 * = .133333, so .8 -/+ .261329, clamped at 1. Wilson 8/10 = [.490162,
+	 * .943318]. */
+	assert_string_equal(str(r, "systems.2.role"), "orchestrator");
+	assert_int_equal(inum(r, "systems.2.correct"), 8);
+	assert_int_equal(inum(r, "systems.2.attempts.graded"), 10);
+	assert_int_equal(inum(r, "systems.2.attempts.planned"), 10);
+	assert_near(num(r, "systems.2.accuracy.value"), 0.8, 1e-9);
+	assert_near(num(r, "systems.2.accuracy.ci_lo"), 0.538671, 1e-6);
+	assert_near(num(r, "systems.2.accuracy.ci_hi"), 1.0, 0);
+	assert_near(num(r, "systems.2.accuracy.wilson_lo"), 0.490162, 1e-6);
+	assert_near(num(r, "systems.2.accuracy.wilson_hi"), 0.943318, 1e-6);
+	/* 10 x 100 micro-USD; per item 100, per correct 1000/8 = 125 */
+	assert_int_equal(inum(r, "systems.2.cost_micro"), 1000);
+	assert_int_equal(inum(r, "systems.2.cost_per_item_micro"), 100);
+	assert_int_equal(inum(r, "systems.2.cost_per_correct_micro"), 125);
+	/* latencies 100..1000: nearest rank 5 and 9 */
+	assert_int_equal(inum(r, "systems.2.latency_ms.p50"), 500);
+	assert_int_equal(inum(r, "systems.2.latency_ms.p90"), 900);
+	assert_int_equal(inum(r, "systems.2.tokens.in"), 1000);
+	assert_int_equal(inum(r, "systems.2.tokens.cached"), 100);
+	assert_int_equal(inum(r, "systems.2.tokens.out"), 200);
+	assert_string_equal(str(r, "systems.2.served_models.0.model"), "sub-a");
+	assert_int_equal(inum(r, "systems.2.served_models.0.attempts"), 5);
+	assert_string_equal(str(r, "systems.2.served_models.1.model"), "sub-b");
+	assert_int_equal(json_array_size(path(r, "systems.2.fingerprints")), 1);
+	/* per category, sorted: Chemistry (q06..q10: 3/5), Physics (5/5) */
+	assert_string_equal(str(r, "systems.2.categories.0.name"), "Chemistry");
+	assert_int_equal(inum(r, "systems.2.categories.0.n"), 5);
+	assert_int_equal(inum(r, "systems.2.categories.0.correct"), 3);
+	assert_int_equal(inum(r, "systems.2.categories.0.latency_p50_ms"), 800);
+	assert_int_equal(inum(r, "systems.2.categories.1.correct"), 5);
+	assert_near(num(r, "systems.2.categories.1.accuracy.wilson_hi"), 1.0, 0);
+
+	/* atlas 3/10: 100 micro-USD, per correct 33.3 -> 33 */
+	assert_int_equal(inum(r, "systems.0.cost_per_correct_micro"), 33);
+	assert_near(num(r, "systems.0.accuracy.ci_lo"), 0.000610556, 1e-8);
+	assert_near(num(r, "systems.0.accuracy.ci_hi"), 0.599389, 1e-6);
+
+	/* borealis: 6 of 9 graded, one http_429 error with 3 calls */
+	assert_int_equal(inum(r, "systems.1.attempts.graded"), 9);
+	assert_int_equal(inum(r, "systems.1.attempts.errors"), 1);
+	assert_int_equal(inum(r, "systems.1.attempts.not_attempted"), 0);
+	assert_int_equal(inum(r, "systems.1.attempts.errors_by_class.http_429"), 1);
+	assert_near(num(r, "systems.1.accuracy.value"), 6.0 / 9.0, 1e-6);
+	/* whole suite: 6 / (10 items x 1 repeat) */
+	assert_near(num(r, "systems.1.accuracy_whole_suite"), 0.6, 1e-9);
+	/* 9 x 7 = 63 micro-USD; per item 7; per correct 10.5 rounds up to 11 */
+	assert_int_equal(inum(r, "systems.1.cost_micro"), 63);
+	assert_int_equal(inum(r, "systems.1.cost_per_item_micro"), 7);
+	assert_int_equal(inum(r, "systems.1.cost_per_correct_micro"), 11);
+	assert_int_equal(inum(r, "systems.1.calls"), 12);
+	assert_int_equal(inum(r, "systems.1.retries"), 2);
+	assert_int_equal(inum(r, "infrastructure_errors.total"), 1);
+	assert_string_equal(str(r, "infrastructure_errors.groups.0.first_item_id"), "q10");
+
+	/* paired: conductor vs atlas. Only conductor right on q03..q08 (b=6),
+	 * only atlas on q09 (c=1): McNemar 2 * 8/128 = 0.125. Per-item
+	 * differences 0,0,1,1,1,1,1,1,-1,0: mean .5, sd^2 = 4.5/9, se =
+	 * sqrt(.05), interval .5 -/+ .438263. */
+	assert_string_equal(str(r, "paired.mode"), "orchestrator_vs_baselines");
+	assert_int_equal(json_array_size(path(r, "paired.comparisons")), 2);
+	assert_string_equal(str(r, "paired.comparisons.0.system_a"), "conductor");
+	assert_string_equal(str(r, "paired.comparisons.0.system_b"), "atlas");
+	assert_int_equal(inum(r, "paired.comparisons.0.n_pairs"), 10);
+	assert_int_equal(inum(r, "paired.comparisons.0.only_a_correct"), 6);
+	assert_int_equal(inum(r, "paired.comparisons.0.only_b_correct"), 1);
+	assert_near(num(r, "paired.comparisons.0.mcnemar_p"), 0.125, 1e-9);
+	assert_near(num(r, "paired.comparisons.0.difference.value"), 0.5, 1e-9);
+	assert_near(num(r, "paired.comparisons.0.difference.ci_lo"), 0.0617387, 1e-6);
+	assert_near(num(r, "paired.comparisons.0.difference.ci_hi"), 0.938261, 1e-6);
+	/* conductor vs borealis: 9 pairs (q10 failed for borealis); b=2 (q07,
+	 * q08), c=0: p = 2 * 1/4 */
+	assert_string_equal(str(r, "paired.comparisons.1.system_b"), "borealis");
+	assert_int_equal(inum(r, "paired.comparisons.1.n_pairs"), 9);
+	assert_int_equal(inum(r, "paired.comparisons.1.only_a_correct"), 2);
+	assert_int_equal(inum(r, "paired.comparisons.1.only_b_correct"), 0);
+	assert_near(num(r, "paired.comparisons.1.mcnemar_p"), 0.5, 1e-9);
+	assert_near(num(r, "paired.comparisons.1.accuracy_a"), 8.0 / 9.0, 1e-6);
+
+	/* claims, sorted by system then value:
+	 * atlas 90%: interval [.06%, 60.3%] -> below claim, binomial p 9.1216e-6
+	 * conductor 40%: interval [49.0%, 100%] -> above claim, p = 0.0183412
+	 * conductor 80%: inside -> consistent, p = 1 (the mode)
+	 * ghost: no such system -> not measured */
+	assert_int_equal(json_array_size(path(r, "claims")), 4);
+	assert_string_equal(str(r, "claims.0.system"), "atlas");
+	assert_string_equal(str(r, "claims.0.verdict"), "below claim");
+	assert_near(num(r, "claims.0.measured.percent"), 30.0, 1e-9);
+	assert_near(num(r, "claims.0.measured.ci_lo"), 0.0610556, 1e-6);
+	assert_near(num(r, "claims.0.measured.ci_hi"), 60.3222, 1e-4);
+	assert_near(num(r, "claims.0.binomial_p"), 9.1216e-06, 1e-10);
+	assert_near(num(r, "claims.1.claimed_percent"), 40.0, 0);
+	assert_string_equal(str(r, "claims.1.verdict"), "above claim");
+	assert_near(num(r, "claims.1.measured.ci_lo"), 49.0162, 1e-4);
+	assert_near(num(r, "claims.1.binomial_p"), 0.0183412, 1e-7);
+	assert_string_equal(str(r, "claims.2.verdict"), "reproduced");
+	assert_near(num(r, "claims.2.binomial_p"), 1.0, 1e-9);
+	assert_string_equal(str(r, "claims.3.system"), "ghost");
+	assert_string_equal(str(r, "claims.3.verdict"), "not measured");
+	assert_true(json_is_null(path(r, "claims.3.measured")));
+
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+
+static um_attempt_rec *find_attempt(um_run_data *d, const char *sys, const char *item)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_attempts; i++)
+		if (!strcmp(d->attempts[i].system, sys) && !strcmp(d->attempts[i].item_id, item))
+			return &d->attempts[i];
+	return NULL;
+}
+
+static void test_parity_and_model_swap(void **state)
+{
+	um_run_data d;
+	um_attempt_rec *a;
+	json_t *r;
+	char *md;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+	assert_true(json_is_true(path(r, "parity.identical")));
+	assert_int_equal(inum(r, "parity.groups_checked"), N_ITEMS);
+	assert_int_equal(inum(r, "parity.deviations"), 0);
+	/* conductor was served by sub-a and sub-b: flagged; atlas too (same fixture) */
+	assert_true(json_is_true(path(r, "systems.2.possible_model_swap")));
+	json_decref(r);
+
+	/* one system got a different prompt for q03; another a different body for q04 */
+	a = find_attempt(&d, "borealis", "q03");
+	free(a->neutral_hash);
+	a->neutral_hash = um_xstrdup("tampered");
+	a = find_attempt(&d, "atlas", "q04");
+	free(a->request_hash);
+	a->request_hash = um_xstrdup("other-body");
+	r = build_report(&d);
+	assert_false(json_is_true(path(r, "parity.identical")));
+	assert_int_equal(inum(r, "parity.deviations"), 2);
+	assert_string_equal(str(r, "parity.deviation_list.0.item_id"), "q03");
+	assert_string_equal(str(r, "parity.deviation_list.0.kind"), "neutral");
+	assert_string_equal(str(r, "parity.deviation_list.0.systems.1.system"), "borealis");
+	assert_true(json_is_true(path(r, "parity.deviation_list.0.systems.1.deviates")));
+	assert_false(json_is_true(path(r, "parity.deviation_list.0.systems.0.deviates")));
+	assert_string_equal(str(r, "parity.deviation_list.1.kind"), "wire:openai");
+	md = report_markdown(r);
+	assert_non_null(strstr(md, "2 deviation(s)"));
+	assert_non_null(strstr(md, "item q03, sample 0 (neutral)"));
+	assert_non_null(strstr(md, "Possible silent model swap"));
+	free(md);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+
+static void test_claimed_gaps(void **state)
+{
+	um_run_data d;
+	json_t *r, *gaps, *g;
+	size_t i;
+	int seen_small = 0, seen_repro = 0;
+	char *md;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+	gaps = json_object_get(r, "claimed_gaps");
+	/* conductor (orchestrator) claims 40 and 80, atlas (baseline) 90: two gaps */
+	assert_int_equal(json_array_size(gaps), 2);
+	json_array_foreach(gaps, i, g) {
+		double claimed = json_number_value(json_object_get(g, "claimed_gap_pp"));
+		double lo = num(g, "measured.ci_lo"), hi = num(g, "measured.ci_hi");
+		const char *v = json_string_value(json_object_get(g, "verdict"));
+		assert_string_equal(json_string_value(json_object_get(g, "orchestrator")), "conductor");
+		assert_string_equal(json_string_value(json_object_get(g, "baseline")), "atlas");
+		assert_true(claimed == -10.0 || claimed == -50.0);
+		if (claimed < lo)
+			assert_string_equal(v, "larger than claimed");
+		else if (claimed > hi)
+			assert_string_equal(v, "smaller than claimed");
+		else
+			assert_string_equal(v, "reproduced");
+		seen_small += claimed < lo || claimed > hi;
+		seen_repro += claimed >= lo && claimed <= hi;
+	}
+	assert_true(seen_small + seen_repro == 2);
+	md = report_markdown(r);
+	assert_non_null(strstr(md, "### Claimed gaps"));
+	free(md);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+static void test_deterministic(void **state)
+{
+	um_run_data d0, d1, d2;
+	json_t *r0, *r0b, *r1, *r2;
+	char *t0, *t0b, *t1, *t2;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d0, 0);
+	build(&d1, 1);
+	build(&d2, 2);
+	r0 = build_report(&d0);
+	r0b = build_report(&d0);
+	r1 = build_report(&d1);
+	r2 = build_report(&d2);
+	t0 = report_json_text(r0);
+	t0b = report_json_text(r0b);
+	t1 = report_json_text(r1);
+	t2 = report_json_text(r2);
+	assert_string_equal(t0, t0b);
+	assert_string_equal(t0, t1);
+	assert_string_equal(t0, t2);
+	/* canonical form: sorted keys, 2-space indent, trailing newline */
+	assert_true(strncmp(t0, "{\n  \"calls\": 32,\n", 17) == 0);
+	assert_int_equal(t0[strlen(t0) - 1], '\n');
+	assert_int_not_equal(t0[strlen(t0) - 2], '\n');
+	/* money and time are integers, never reals */
+	assert_null(strstr(t0, "\"cost_micro\": 1000.0"));
+	assert_non_null(strstr(t0, "\"cost_micro\": 1000,"));
+
+	/* parsing the text back gives the same text and the same markdown */
+	{
+		json_t *back = json_loads(t0, 0, NULL);
+		char *tb, *m0, *mb;
+		assert_non_null(back);
+		tb = report_json_text(back);
+		assert_string_equal(tb, t0);
+		m0 = report_markdown(r0);
+		mb = report_markdown(back);
+		assert_string_equal(m0, mb);
+		free(tb);
+		free(m0);
+		free(mb);
+		json_decref(back);
+	}
+
+	free(t0);
+	free(t0b);
+	free(t1);
+	free(t2);
+	json_decref(r0);
+	json_decref(r0b);
+	json_decref(r1);
+	json_decref(r2);
+	store_run_data_free(&d0);
+	store_run_data_free(&d1);
+	store_run_data_free(&d2);
+}
+
+static void test_generated_at(void **state)
+{
+	um_run_data d;
+	um_error err = {0};
+	json_t *r;
+	char *t1, *t2;
+
+	(void)state;
+	build(&d, 0);
+	setenv("SOURCE_DATE_EPOCH", "86400", 1);
+	r = build_report(&d);
+	assert_string_equal(str(r, "generated_at"), "1970-01-02T00:00:00Z");
+	t1 = report_json_text(r);
+	json_decref(r);
+	r = build_report(&d);
+	t2 = report_json_text(r);
+	assert_string_equal(t1, t2);
+	json_decref(r);
+	free(t1);
+	free(t2);
+
+	setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+	assert_null(report_build(&d, NULL, &err));
+	assert_int_equal(err.code, UM_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "SOURCE_DATE_EPOCH"));
+	unsetenv("SOURCE_DATE_EPOCH");
+	store_run_data_free(&d);
+}
+
+static void test_no_orchestrator(void **state)
+{
+	um_run_data d;
+	json_t *r;
+	size_t i;
+	char *md;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 2);
+	for (i = 0; i < d.n_systems; i++) {
+		free(d.systems[i].role);
+		d.systems[i].role = um_xstrdup("baseline");
+	}
+	r = build_report(&d);
+	/* conductor is the most accurate (8/10) and is compared with the rest */
+	assert_string_equal(str(r, "paired.mode"), "best_vs_others");
+	assert_string_equal(str(r, "paired.reference"), "conductor");
+	assert_int_equal(json_array_size(path(r, "paired.comparisons")), 2);
+	assert_string_equal(str(r, "paired.comparisons.0.system_a"), "conductor");
+	assert_string_equal(str(r, "paired.comparisons.0.system_b"), "atlas");
+	assert_string_equal(str(r, "paired.comparisons.1.system_b"), "borealis");
+	assert_near(num(r, "paired.comparisons.0.mcnemar_p"), 0.125, 1e-9);
+	md = report_markdown(r);
+	assert_non_null(strstr(md, "No orchestrator in this run"));
+	free(md);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+static void test_complete_and_repeats(void **state)
+{
+	um_run_data d;
+	json_t *r;
+	size_t i;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	/* replace borealis' error by a graded wrong answer: complete */
+	for (i = 0; i < d.n_attempts; i++) {
+		um_attempt_rec *a = &d.attempts[i];
+		if (a->status == UM_ATT_ERROR) {
+			a->status = UM_ATT_DONE;
+			a->score = 0;
+		}
+	}
+	r = build_report(&d);
+	assert_true(json_is_true(json_object_get(r, "complete")));
+	assert_int_equal(inum(r, "infrastructure_errors.total"), 0);
+	json_decref(r);
+
+	/* claim 2 repeats: nothing of sample 1 exists, so the run is
+	 * incomplete and whole-suite accuracy halves */
+	d.run.repeats = 2;
+	r = build_report(&d);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	assert_int_equal(inum(r, "systems.2.attempts.planned"), 20);
+	assert_int_equal(inum(r, "systems.2.attempts.not_attempted"), 10);
+	assert_near(num(r, "systems.2.accuracy_whole_suite"), 0.4, 1e-9);
+	assert_near(num(r, "systems.2.accuracy.value"), 0.8, 1e-9);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+static void make_error(um_run_data *d, const char *id, const char *cls)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_attempts; i++) {
+		um_attempt_rec *a = &d->attempts[i];
+		if (strcmp(a->attempt_id, id) != 0)
+			continue;
+		a->status = UM_ATT_ERROR;
+		a->score = -1;
+		a->error_class = cls ? um_xstrdup(cls) : NULL;
+		a->error_msg = um_xasprintf("failed: %s", id);
+		return;
+	}
+	fail_msg("no attempt %s", id);
+}
+
+static void test_error_groups(void **state)
+{
+	int order;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	for (order = 0; order < 3; order++) {
+		um_run_data d;
+		json_t *r;
+
+		build(&d, order);
+		make_error(&d, "atlas-q05-0", "http_500");
+		make_error(&d, "atlas-q03-0", "timeout");
+		make_error(&d, "atlas-q04-0", "http_500");
+		make_error(&d, "atlas-q07-0", NULL);
+		r = build_report(&d);
+		assert_int_equal(inum(r, "infrastructure_errors.total"), 5);
+		assert_int_equal(json_array_size(path(r, "infrastructure_errors.groups")), 4);
+		/* by system, then class; the first attempt in item order */
+		assert_string_equal(str(r, "infrastructure_errors.groups.0.error_class"),
+				    "http_500");
+		assert_int_equal(inum(r, "infrastructure_errors.groups.0.count"), 2);
+		assert_string_equal(str(r, "infrastructure_errors.groups.0.first_item_id"),
+				    "q04");
+		assert_string_equal(str(r, "infrastructure_errors.groups.0.first_message"),
+				    "failed: atlas-q04-0");
+		assert_string_equal(str(r, "infrastructure_errors.groups.1.error_class"),
+				    "timeout");
+		assert_string_equal(str(r, "infrastructure_errors.groups.2.error_class"),
+				    "unknown");
+		assert_string_equal(str(r, "infrastructure_errors.groups.3.system"), "borealis");
+		assert_int_equal(inum(r, "systems.0.attempts.errors_by_class.http_500"), 2);
+		assert_int_equal(inum(r, "systems.0.attempts.errors_by_class.unknown"), 1);
+		assert_int_equal(inum(r, "systems.0.attempts.graded"), 6);
+		/* atlas' paired count shrinks to the 6 items graded for both */
+		assert_int_equal(inum(r, "paired.comparisons.0.n_pairs"), 6);
+		json_decref(r);
+		store_run_data_free(&d);
+	}
+}
+
+static void test_markdown_and_summary(void **state)
+{
+	um_run_data d;
+	json_t *r;
+	char *md, *sum;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+	md = report_markdown(r);
+	assert_non_null(strstr(md, "# umpire report: demo 1.0\n"));
+	assert_non_null(strstr(md, "| suite | `11` |"));
+	assert_non_null(strstr(md, "## Systems\n"));
+	assert_non_null(strstr(md, "| System | Role | Model | Accuracy (95% CI) |"));
+	/* conductor: 80.0% [53.9, 100.0], n 10, 0 errors, $0.0010, per correct
+	 * $0.0001 (125 micro-USD), p50/p90 */
+	assert_non_null(strstr(md, "| conductor | orchestrator | conductor-model | "
+				   "80.0% [53.9, 100.0] | [49.0, 94.3] | 80.0% | 10 | 0 | "
+				   "1000 / 200 | 0.0010 | 0.0001 | 500 / 900 |"));
+	assert_non_null(strstr(md, "## Accuracy by category\n"));
+	assert_non_null(strstr(md, "| Chemistry | conductor | 5 | 3 | 60.0% ["));
+	assert_non_null(strstr(md, "## Paired comparisons\n"));
+	assert_non_null(strstr(md, "| conductor | atlas | 10 | 80.0% | 30.0% | "
+				   "+50.0 [+6.2, +93.8] | 6 | 1 | 0.125 |"));
+	assert_non_null(strstr(md, "## Claims\n"));
+	assert_non_null(strstr(md, "| atlas | demo | 90.0% | 30.0% [0.1, 60.3] | below claim |"));
+	assert_non_null(strstr(md, "| ghost | demo | 70.0% | not measured | not measured |"));
+	assert_non_null(strstr(md, "## Infrastructure errors\n"));
+	/* the '|' in the message is escaped, the newline flattened */
+	assert_non_null(strstr(md, "| borealis | http_429 | 1 | q10 #0 | "
+				   "HTTP 429 \\| rate limited after 3 tries |"));
+
+	sum = report_summary_text(r);
+	assert_non_null(strstr(sum, "run run-1: demo 1.0, incomplete\n"));
+	assert_non_null(strstr(sum, "system     role          accuracy  95% CI"));
+	assert_non_null(strstr(sum, "conductor  orchestrator     80.0%  [53.9, 100.0]       10"
+				    "       0      0.0010      500\n"));
+	assert_non_null(strstr(sum, "borealis   baseline         66.7%"));
+	free(sum);
+	free(md);
+	json_decref(r);
+
+	/* renderers cope with an object that is not a report */
+	r = json_object();
+	md = report_markdown(r);
+	sum = report_summary_text(r);
+	assert_non_null(strstr(md, "## Systems"));
+	assert_non_null(strstr(sum, "system"));
+	free(md);
+	free(sum);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+/* Through the store: writing the run and loading it back gives the same
+ * report, byte for byte. */
+static void test_store_roundtrip(void **state)
+{
+	char dir[256], *db, *p;
+	const char *tmp = getenv("TMPDIR");
+	um_run_data d, back;
+	um_store *st;
+	um_error err = {0};
+	int existed;
+	size_t i;
+	json_t *r1, *r2;
+	char *t1, *t2;
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	snprintf(dir, sizeof(dir), "%s/umpire-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	db = um_xasprintf("%s/u.db", dir);
+	build(&d, 1);
+	assert_int_equal(store_open(db, &st, &err), 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_run_begin(st, &d.run, &existed, &err), 0);
+	assert_int_equal(store_run_finish(st, d.run.run_id, d.run.finished_ms, d.run.status,
+					  &err),
+			 0);
+	for (i = 0; i < d.n_systems; i++)
+		assert_int_equal(store_put_system(st, "run-1", &d.systems[i], &err), 0);
+	for (i = 0; i < d.n_items; i++)
+		assert_int_equal(store_put_item(st, "run-1", &d.items[i], &err), 0);
+	for (i = 0; i < d.n_claims; i++)
+		assert_int_equal(store_put_claim(st, "run-1", &d.claims[i], &err), 0);
+	for (i = 0; i < d.n_attempts; i++) {
+		um_call_rec calls[3];
+		memset(calls, 0, sizeof(calls));
+		assert_int_equal(store_put_attempt(st, "run-1", &d.attempts[i], calls,
+						   d.attempts[i].n_calls, &err),
+				 0);
+	}
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(store_load_run(st, "run-1", &back, &err), 0);
+	store_close(st);
+
+	r1 = build_report(&d);
+	r2 = build_report(&back);
+	t1 = report_json_text(r1);
+	t2 = report_json_text(r2);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(r1);
+	json_decref(r2);
+	store_run_data_free(&d);
+	store_run_data_free(&back);
+	for (i = 0; i < 3; i++) {
+		p = um_xasprintf("%s%s", db, suffix[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	free(db);
+}
+
+static void test_write(void **state)
+{
+	char dir[256], *sub, *p, *data, *want;
+	const char *tmp = getenv("TMPDIR");
+	um_run_data d;
+	um_error err = {0};
+	json_t *r;
+	size_t len;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	snprintf(dir, sizeof(dir), "%s/umpire-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	sub = um_xasprintf("%s/reports/run-1", dir);
+	build(&d, 0);
+	r = build_report(&d);
+	assert_int_equal(report_write(r, sub, &err), 0);
+
+	p = um_xasprintf("%s/report.json", sub);
+	assert_int_equal(um_read_file(p, &data, &len, &err), 0);
+	want = report_json_text(r);
+	assert_string_equal(data, want);
+	free(data);
+	free(want);
+	unlink(p);
+	free(p);
+	p = um_xasprintf("%s/report.md", sub);
+	assert_int_equal(um_read_file(p, &data, &len, &err), 0);
+	want = report_markdown(r);
+	assert_string_equal(data, want);
+	free(data);
+	free(want);
+	unlink(p);
+	free(p);
+
+	/* a directory that cannot be created */
+	p = um_xasprintf("%s/file", dir);
+	assert_int_equal(um_write_file(p, "x", 1, 0644, &err), 0);
+	free(sub);
+	sub = um_xasprintf("%s/file/sub", dir);
+	assert_int_equal(report_write(r, sub, &err), -1);
+	assert_int_equal(err.code, UM_ERR_IO);
+	unlink(p);
+	free(p);
+
+	p = um_xasprintf("%s/reports/run-1", dir);
+	rmdir(p);
+	free(p);
+	p = um_xasprintf("%s/reports", dir);
+	rmdir(p);
+	free(p);
+	rmdir(dir);
+	free(sub);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+static void test_bad_input(void **state)
+{
+	um_run_data d;
+	um_report_opts o = {1.5};
+	um_error err = {0};
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	assert_null(report_build(NULL, NULL, &err));
+	assert_int_equal(err.code, UM_ERR_INTERNAL);
+
+	build(&d, 0);
+	assert_null(report_build(&d, &o, &err));
+	assert_int_equal(err.code, UM_ERR_USAGE);
+	o.level = NAN;
+	assert_null(report_build(&d, &o, &err));
+
+	/* a 90% level is accepted and recorded */
+	o.level = 0.90;
+	{
+		json_t *r = report_build(&d, &o, &err);
+		char *md;
+		assert_non_null(r);
+		assert_near(num(r, "level"), 0.9, 1e-12);
+		/* narrower than the 95% interval */
+		assert_true(num(r, "systems.0.accuracy.wilson_lo") > 0.107791);
+		md = report_markdown(r);
+		assert_non_null(strstr(md, "Accuracy (90% CI)"));
+		free(md);
+		json_decref(r);
+	}
+
+	/* duplicate item ids */
+	free(d.items[1].item_id);
+	d.items[1].item_id = um_xstrdup(d.items[0].item_id);
+	memset(&err, 0, sizeof(err));
+	assert_null(report_build(&d, NULL, &err));
+	assert_int_equal(err.code, UM_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "q01"));
+	store_run_data_free(&d);
+
+	/* attempts for unknown systems or items are counted, not scored;
+	 * unparseable lib_versions are kept as text; an empty run works */
+	build(&d, 0);
+	free(d.attempts[0].system);
+	d.attempts[0].system = um_xstrdup("nobody");
+	free(d.run.lib_versions);
+	d.run.lib_versions = um_xstrdup("{not json");
+	{
+		json_t *r = build_report(&d);
+		assert_int_equal(inum(r, "orphan_attempts"), 1);
+		assert_string_equal(str(r, "run.lib_versions"), "{not json");
+		json_decref(r);
+	}
+	store_run_data_free(&d);
+	memset(&d, 0, sizeof(d));
+	{
+		json_t *r = build_report(&d);
+		char *md = report_markdown(r), *sum = report_summary_text(r);
+		assert_true(json_is_false(json_object_get(r, "complete")));
+		assert_int_equal(json_array_size(path(r, "systems")), 0);
+		assert_non_null(strstr(md, "No comparisons."));
+		free(md);
+		free(sum);
+		json_decref(r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_parity_and_model_swap),
+		cmocka_unit_test(test_claimed_gaps),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_generated_at),
+		cmocka_unit_test(test_no_orchestrator),
+		cmocka_unit_test(test_complete_and_repeats),
+		cmocka_unit_test(test_error_groups),
+		cmocka_unit_test(test_markdown_and_summary),
+		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_bad_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
