@@ -960,7 +960,105 @@ static int set_dotted(tp *t, json_t *table, const char *base, tkey *k, int in_in
 	return 0;
 }
 
-/* [a.b.c] or [[a.b.c]] at t->p. */
+/* One step of a header's key, part i of k, where tab has no such key yet:
+ * a new table (or, for the last part of [[...]], a new array of tables with
+ * its first element). *path grows by the part (and the element index).
+ * Returns the table to descend into. */
+static json_t *header_new(tp *t, json_t *tab, const tkey *k, size_t i, int aot, char **path)
+{
+	int last = i + 1 == k->n;
+	json_t *sub;
+
+	if (last && aot) {
+		json_t *arr = json_array();
+		char *np;
+
+		json_object_set_new(tab, k->parts[i], arr);
+		meta_set(t, arr, T_AOT);
+		sub = json_object();
+		json_array_append_new(arr, sub);
+		meta_set(t, sub, T_HEADER);
+		np = um_xasprintf("%s[0]", *path);
+		free(*path);
+		*path = np;
+	} else {
+		sub = json_object();
+		json_object_set_new(tab, k->parts[i], sub);
+		meta_set(t, sub, last ? T_HEADER : T_IMPLICIT);
+	}
+	if (last)
+		pos_record(t, *path, k->line, k->col);
+	return sub;
+}
+
+/* Part i names an existing array: only an array of tables may be reopened,
+ * and only by [[...]] at its last part (a new element) or as a prefix (its
+ * newest element). Returns the table to descend into, or NULL (t->err). */
+static json_t *header_array(tp *t, json_t *sub, const tkey *k, size_t i, int aot,
+			    const char *kt, char **path)
+{
+	int last = i + 1 == k->n;
+	size_t n = json_array_size(sub);
+	char *np;
+
+	if (!(meta_get(t, sub) & T_AOT)) {
+		um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k->line, k->col,
+			   "key '%s' is an array value, not an array of tables", kt);
+		return NULL;
+	}
+	if (last && !aot) {
+		um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k->line, k->col,
+			   "'%s' is an array of tables; write [[%s]]", kt, kt);
+		return NULL;
+	}
+	if (last) {
+		json_t *o = json_object();
+		json_array_append_new(sub, o);
+		meta_set(t, o, T_HEADER);
+		np = um_xasprintf("%s[%zu]", *path, n);
+		pos_record(t, np, k->line, k->col);
+		sub = o;
+	} else {
+		sub = json_array_get(sub, n - 1);
+		np = um_xasprintf("%s[%zu]", *path, n - 1);
+	}
+	free(*path);
+	*path = np;
+	return sub;
+}
+
+/* Part i names an existing table: an inline table is closed, a table is
+ * not an array of tables, and a table is defined by a header at most once.
+ * Returns sub, or NULL (t->err). */
+static json_t *header_table(tp *t, json_t *sub, const tkey *k, size_t i, int aot,
+			    const char *kt, const char *path)
+{
+	int last = i + 1 == k->n, f = meta_get(t, sub);
+
+	if (f & T_INLINE) {
+		um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k->line, k->col,
+			   "table '%s' is an inline table and cannot be extended", kt);
+		return NULL;
+	}
+	if (last && aot) {
+		um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k->line, k->col,
+			   "'%s' is a table, not an array of tables", kt);
+		return NULL;
+	}
+	if (last && (f & (T_HEADER | T_DOTTED))) {
+		um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k->line, k->col,
+			   "table [%s] is defined twice", kt);
+		return NULL;
+	}
+	if (last) {
+		meta_set(t, sub, T_HEADER);
+		pos_record(t, path, k->line, k->col);
+	}
+	return sub;
+}
+
+/* [a.b.c] or [[a.b.c]] at t->p: the key, its closing bracket(s), then one
+ * step per part of the key (new, array of tables, or table). */
 static int parse_header(tp *t)
 {
 	int aot = t->end - t->p >= 2 && t->p[1] == '[';
@@ -983,90 +1081,25 @@ static int parse_header(tp *t)
 	t->p += aot ? 2 : 1;
 	for (i = 0; i < k.n; i++) {
 		json_t *sub = json_object_get(tab, k.parts[i]);
-		int last = i + 1 == k.n;
 		char *np = path_join(path, k.parts[i]);
 		char *kt = key_text(&k, i + 1);
 
 		free(path);
 		path = np;
-		if (!sub) {
-			if (last && aot) {
-				json_t *arr = json_array();
-				json_object_set_new(tab, k.parts[i], arr);
-				meta_set(t, arr, T_AOT);
-				sub = json_object();
-				json_array_append_new(arr, sub);
-				meta_set(t, sub, T_HEADER);
-				np = um_xasprintf("%s[0]", path);
-				free(path);
-				path = np;
-			} else {
-				sub = json_object();
-				json_object_set_new(tab, k.parts[i], sub);
-				meta_set(t, sub, last ? T_HEADER : T_IMPLICIT);
-			}
-			if (last)
-				pos_record(t, path, k.line, k.col);
-		} else if (json_is_array(sub)) {
-			size_t n = json_array_size(sub);
-			if (!(meta_get(t, sub) & T_AOT)) {
-				um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k.line, k.col,
-					   "key '%s' is an array value, not an array of tables",
-					   kt);
-				free(kt);
-				goto fail;
-			}
-			if (last && !aot) {
-				um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k.line, k.col,
-					   "'%s' is an array of tables; write [[%s]]", kt, kt);
-				free(kt);
-				goto fail;
-			}
-			if (last) {
-				json_t *o = json_object();
-				json_array_append_new(sub, o);
-				meta_set(t, o, T_HEADER);
-				np = um_xasprintf("%s[%zu]", path, n);
-				pos_record(t, np, k.line, k.col);
-				sub = o;
-			} else {
-				sub = json_array_get(sub, n - 1);
-				np = um_xasprintf("%s[%zu]", path, n - 1);
-			}
-			free(path);
-			path = np;
-		} else if (json_is_object(sub)) {
-			int f = meta_get(t, sub);
-			if (f & T_INLINE) {
-				um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k.line, k.col,
-					   "table '%s' is an inline table and cannot be extended",
-					   kt);
-				free(kt);
-				goto fail;
-			}
-			if (last && aot) {
-				um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k.line, k.col,
-					   "'%s' is a table, not an array of tables", kt);
-				free(kt);
-				goto fail;
-			}
-			if (last && (f & (T_HEADER | T_DOTTED))) {
-				um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k.line, k.col,
-					   "table [%s] is defined twice", kt);
-				free(kt);
-				goto fail;
-			}
-			if (last) {
-				meta_set(t, sub, T_HEADER);
-				pos_record(t, path, k.line, k.col);
-			}
-		} else {
+		if (!sub)
+			sub = header_new(t, tab, &k, i, aot, &path);
+		else if (json_is_array(sub))
+			sub = header_array(t, sub, &k, i, aot, kt, &path);
+		else if (json_is_object(sub))
+			sub = header_table(t, sub, &k, i, aot, kt, path);
+		else {
 			um_fail_at(t->err, UM_ERR_SYNTAX, t->file, k.line, k.col,
 				   "key '%s' already holds a value, not a table", kt);
-			free(kt);
-			goto fail;
+			sub = NULL;
 		}
 		free(kt);
+		if (!sub)
+			goto fail;
 		tab = sub;
 	}
 	key_release(&k);
