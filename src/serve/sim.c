@@ -1878,13 +1878,152 @@ static sim_fault sim_pick_fault(const sim_faults *f, double u)
 	return SIM_FAULT_NONE;
 }
 
+/* The request body as the API promises it: a JSON object within the size
+ * and depth limits, naming a model of the pool, not streamed. Returns the
+ * parsed body (caller frees) and *m, or NULL with the error response already
+ * queued in *rc. */
+static json_t *sim_parse_request(um_sim *s, struct MHD_Connection *conn, sim_provider p,
+				 sim_req *rq, const sim_model **m, enum MHD_Result *rc)
+{
+	json_t *req;
+	json_error_t jerr;
+	const json_t *jm;
+	char msgbuf[256];
+
+	if (rq->too_big) {
+		*rc = sim_respond_error(conn, p, 413, NULL, "request body exceeds 8 MiB");
+		return NULL;
+	}
+	if (!sim_json_depth_ok(rq->body.data, rq->body.len, SIM_MAX_DEPTH)) {
+		*rc = sim_respond_error(conn, p, 400, NULL, "request body nests too deeply");
+		return NULL;
+	}
+	req = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, &jerr);
+	if (!req) {
+		snprintf(msgbuf, sizeof(msgbuf), "request body is not valid JSON: %s", jerr.text);
+		*rc = sim_respond_error(conn, p, 400, NULL, msgbuf);
+		return NULL;
+	}
+	if (!json_is_object(req)) {
+		*rc = sim_respond_error(conn, p, 400, NULL, "request body must be a JSON object");
+		goto fail;
+	}
+	jm = json_object_get(req, "model");
+	if (!json_is_string(jm)) {
+		*rc = sim_respond_error(conn, p, 400, NULL, "model: expected a string");
+		goto fail;
+	}
+	*m = sim_find(s, json_string_value(jm));
+	if (!*m) {
+		snprintf(msgbuf, sizeof(msgbuf), "The model '%.100s' does not exist",
+			 json_string_value(jm));
+		*rc = sim_respond_error(conn, p, 404, "model_not_found", msgbuf);
+		goto fail;
+	}
+	if (json_is_true(json_object_get(req, "stream"))) {
+		*rc = sim_respond_error(conn, p, 400, NULL,
+					"stream: streaming is not supported by the simulator");
+		goto fail;
+	}
+	return req;
+fail:
+	json_decref(req);
+	return NULL;
+}
+
+/* The orchestrator's answer: fan the request out to every member over HTTP,
+ * majority-vote their letters, and report the sub-calls in a `routing`
+ * member. Returns the response, or NULL with *rc set (502 when every member
+ * failed, MHD_NO when the connection must be dropped). */
+static json_t *sim_orchestrate(um_sim *s, struct MHD_Connection *conn, sim_provider p,
+			       const sim_model *m, const char *id, uint64_t h, json_t *req,
+			       sim_answer *a, enum MHD_Result *rc)
+{
+	sim_call *calls = um_xcalloc(m->n_members, sizeof(*calls));
+	const char *parent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	const char *trace = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "traceparent");
+	int counts[26] = {0}, best = -1, ok = 0;
+	json_t *routing, *resp;
+	um_buf content = UM_BUF_INIT;
+	size_t i;
+
+	if (!parent)
+		parent = trace;
+	if (sim_fan_out(s, m, req, p, parent ? parent : id, trace, calls) < 0) {
+		sim_calls_free(calls, m->n_members);
+		*rc = MHD_NO;
+		return NULL;
+	}
+	a->tokens_in = m->coord_in;
+	a->tokens_out = m->coord_out;
+	routing = json_array();
+	for (i = 0; i < m->n_members; i++) {
+		sim_call *c = &calls[i];
+
+		json_array_append_new(
+			routing,
+			json_pack("{s:s, s:I, s:I, s:I, s:I, s:i}", "model", m->members[i],
+				  "tokens_in", (json_int_t)c->tin, "tokens_cached",
+				  (json_int_t)c->tcached, "tokens_out", (json_int_t)c->tout,
+				  "latency_ms", (json_int_t)c->latency_ms, "status",
+				  (int)c->status));
+		if (c->status != 200)
+			continue;
+		ok++;
+		a->tokens_in += c->tin;
+		a->tokens_cached += c->tcached;
+		a->tokens_out += c->tout;
+		if (c->letter >= 'A' && c->letter <= 'Z' &&
+		    ++counts[c->letter - 'A'] > (best >= 0 ? counts[best] : 0))
+			best = c->letter - 'A';
+	}
+	sim_calls_free(calls, m->n_members);
+	if (ok == 0) {
+		json_decref(routing);
+		*rc = sim_respond_error(conn, p, 502, NULL, "every member of the orchestrator failed");
+		return NULL;
+	}
+	if (best < 0) /* nobody gave a letter: guess, deterministically */
+		best = (int)(h % 4);
+	um_buf_init(&content, 0);
+	um_buf_printf(&content,
+		      "Consulted %d of %zu pool models; the final choice has %d vote%s.\n\n"
+		      "Answer: %c",
+		      ok, m->n_members, counts[best], counts[best] == 1 ? "" : "s", 'A' + best);
+	a->content = um_buf_detach(&content);
+	resp = sim_response_json(s, p, m, id, a);
+	json_object_set_new(resp, "routing",
+			    json_pack("{s:o, s:s}", "calls", routing, "strategy", "majority"));
+	return resp;
+}
+
+/* Send a 200 response, mangled as the fault says (an HTML error page for
+ * malformed, half the body for truncated). */
+static enum MHD_Result sim_deliver(um_sim *s, struct MHD_Connection *conn, json_t *resp,
+				   sim_fault fault)
+{
+	char *out = sim_json_dump(resp);
+
+	if (fault == SIM_FAULT_MALFORMED) {
+		sim_stat_add(s, &s->stats.faults_malformed, 1);
+		free(out);
+		out = um_xstrdup("<html><head><title>502 Bad Gateway</title></head>"
+				 "<body>upstream connect error (simulated)</body></html>\n");
+	} else if (fault == SIM_FAULT_TRUNCATED) {
+		sim_stat_add(s, &s->stats.faults_truncated, 1);
+		out[strlen(out) / 2] = '\0';
+	}
+	return sim_respond(conn, 200, out, strlen(out), "application/json", -1);
+}
+
+/* One API request: parse, draw the fault and latency for this occurrence,
+ * answer an error fault at once, wait out the latency, then answer as an
+ * agent (tool calls), a single model, or an orchestrator. */
 static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provider p,
 			       sim_req *rq)
 {
 	json_t *req, *resp = NULL;
-	json_error_t jerr;
-	const json_t *jm;
-	const sim_model *m;
+	const sim_model *m = NULL;
 	um_buf text = UM_BUF_INIT;
 	size_t n_msgs = 0;
 	const char *why = NULL;
@@ -1893,41 +2032,13 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 	sim_fault fault;
 	double latency;
 	sim_answer a = {0};
-	char id[64], *out, msgbuf[256];
-	enum MHD_Result rc;
+	char id[64], *out;
+	enum MHD_Result rc = MHD_NO;
 	int agent;
 
 	sim_stat_add(s, &s->stats.requests, 1);
-	if (rq->too_big)
-		return sim_respond_error(conn, p, 413, NULL, "request body exceeds 8 MiB");
-	if (!sim_json_depth_ok(rq->body.data, rq->body.len, SIM_MAX_DEPTH))
-		return sim_respond_error(conn, p, 400, NULL, "request body nests too deeply");
-	req = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, &jerr);
-	if (!req) {
-		snprintf(msgbuf, sizeof(msgbuf), "request body is not valid JSON: %s", jerr.text);
-		return sim_respond_error(conn, p, 400, NULL, msgbuf);
-	}
-	if (!json_is_object(req)) {
-		json_decref(req);
-		return sim_respond_error(conn, p, 400, NULL, "request body must be a JSON object");
-	}
-	jm = json_object_get(req, "model");
-	if (!json_is_string(jm)) {
-		json_decref(req);
-		return sim_respond_error(conn, p, 400, NULL, "model: expected a string");
-	}
-	m = sim_find(s, json_string_value(jm));
-	if (!m) {
-		snprintf(msgbuf, sizeof(msgbuf), "The model '%.100s' does not exist",
-			 json_string_value(jm));
-		json_decref(req);
-		return sim_respond_error(conn, p, 404, "model_not_found", msgbuf);
-	}
-	if (json_is_true(json_object_get(req, "stream"))) {
-		json_decref(req);
-		return sim_respond_error(conn, p, 400, NULL,
-					 "stream: streaming is not supported by the simulator");
-	}
+	if (!(req = sim_parse_request(s, conn, p, rq, &m, &rc)))
+		return rc;
 	um_buf_init(&text, SIM_MAX_BODY);
 	if (sim_messages_text(p, req, &text, &n_msgs, &why) < 0 ||
 	    (agent = sim_agent_request(req, &why)) < 0) {
@@ -1982,80 +2093,10 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 	} else if (!m->orchestrator) {
 		sim_model_answer(s, m, um_buf_str(&text), text.len, n_msgs, &a);
 		resp = sim_response_json(s, p, m, id, &a);
-	} else {
-		sim_call *calls = um_xcalloc(m->n_members, sizeof(*calls));
-		const char *parent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-								 "X-Request-Id");
-		const char *trace = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-								"traceparent");
-		int counts[26] = {0}, best = -1, ok = 0;
-		json_t *routing;
-		um_buf content = UM_BUF_INIT;
-		size_t i;
-
-		if (!parent)
-			parent = trace;
-		if (sim_fan_out(s, m, req, p, parent ? parent : id, trace, calls) < 0) {
-			sim_calls_free(calls, m->n_members);
-			rc = MHD_NO;
-			goto done;
-		}
-		a.tokens_in = m->coord_in;
-		a.tokens_out = m->coord_out;
-		routing = json_array();
-		for (i = 0; i < m->n_members; i++) {
-			sim_call *c = &calls[i];
-
-			json_array_append_new(
-				routing,
-				json_pack("{s:s, s:I, s:I, s:I, s:I, s:i}", "model", m->members[i],
-					  "tokens_in", (json_int_t)c->tin, "tokens_cached",
-					  (json_int_t)c->tcached, "tokens_out",
-					  (json_int_t)c->tout, "latency_ms",
-					  (json_int_t)c->latency_ms, "status", (int)c->status));
-			if (c->status != 200)
-				continue;
-			ok++;
-			a.tokens_in += c->tin;
-			a.tokens_cached += c->tcached;
-			a.tokens_out += c->tout;
-			if (c->letter >= 'A' && c->letter <= 'Z' &&
-			    ++counts[c->letter - 'A'] > (best >= 0 ? counts[best] : 0))
-				best = c->letter - 'A';
-		}
-		sim_calls_free(calls, m->n_members);
-		if (ok == 0) {
-			json_decref(routing);
-			rc = sim_respond_error(conn, p, 502, NULL,
-					       "every member of the orchestrator failed");
-			goto done;
-		}
-		if (best < 0) /* nobody gave a letter: guess, deterministically */
-			best = (int)(h % 4);
-		um_buf_init(&content, 0);
-		um_buf_printf(&content,
-			      "Consulted %d of %zu pool models; the final choice has %d vote%s.\n\n"
-			      "Answer: %c",
-			      ok, m->n_members, counts[best], counts[best] == 1 ? "" : "s",
-			      'A' + best);
-		a.content = um_buf_detach(&content);
-		resp = sim_response_json(s, p, m, id, &a);
-		json_object_set_new(resp, "routing",
-				    json_pack("{s:o, s:s}", "calls", routing, "strategy",
-					      "majority"));
+	} else if (!(resp = sim_orchestrate(s, conn, p, m, id, h, req, &a, &rc))) {
+		goto done;
 	}
-
-	out = sim_json_dump(resp);
-	if (fault == SIM_FAULT_MALFORMED) {
-		sim_stat_add(s, &s->stats.faults_malformed, 1);
-		free(out);
-		out = um_xstrdup("<html><head><title>502 Bad Gateway</title></head>"
-				 "<body>upstream connect error (simulated)</body></html>\n");
-	} else if (fault == SIM_FAULT_TRUNCATED) {
-		sim_stat_add(s, &s->stats.faults_truncated, 1);
-		out[strlen(out) / 2] = '\0';
-	}
-	rc = sim_respond(conn, 200, out, strlen(out), "application/json", -1);
+	rc = sim_deliver(s, conn, resp, fault);
 done:
 	free(a.content);
 	json_decref(resp);
