@@ -16,20 +16,19 @@
  * curl_multi_perform, report finished transfers, then curl_multi_poll for
  * at most the time until the next retry, tick or curl timeout.
  *
- * Concurrency of a lane (AIMD with a slow start): the window starts at
- * min(ceiling, 8). A 429 or 503 halves it (never below 1), at most once per
- * round trip: a throttle seen on a transfer that was dispatched before the
- * last cut does not cut again, so a burst of 429s from one window halves it
- * once. Every other completed try with an HTTP status below 500 grows it,
- * never past the ceiling: by 1 until the lane is first throttled (slow
- * start, so a lane with a ceiling of 1000 gets there in a few round trips
- * rather than after half a million calls), by 1/window afterwards (about
- * one per window of successes). A success grows the window only if, when
- * its transfer was dispatched, the lane could have used at least half of
- * the window (its queue plus what was in flight, within the global cap;
- * so it stays within about three times what the lane can use):
- * a window that nothing fills would otherwise grow without bound and a
- * later halving would not slow anything down. A lane may have
+ * Concurrency of a lane (AIMD): the window starts at the lane's ceiling,
+ * its configured concurrency, so a latency-bound run has everything in
+ * flight from the first second (a provider's rate limit is for the ceiling
+ * to respect, not for the harness to guess at). A 429 or 503 halves it
+ * (never below 1), at most once per round trip: a throttle seen on a
+ * transfer that was dispatched before the last cut does not cut again, so a
+ * burst of 429s from one window halves it once. Every other completed try
+ * with an HTTP status below 500 grows it by 1/window (about one per window
+ * of successes: additive recovery), never past the ceiling. A success grows
+ * the window only if, when its transfer was dispatched, the lane could have
+ * used at least half of the window (its queue plus what was in flight,
+ * within the global cap): a window that nothing fills would otherwise grow
+ * and a later halving would not slow anything down. A lane may have
  * floor(window) transfers in flight.
  *
  * Retries: the delay is max(Retry-After, backoff), where backoff is full
@@ -61,7 +60,6 @@
 #define ENGINE_DEFAULT_BACKOFF_BASE_MS 500
 #define ENGINE_DEFAULT_BACKOFF_MAX_MS 30000
 #define ENGINE_DEFAULT_MAX_BODY ((size_t)64 << 20)
-#define ENGINE_START_WINDOW 8
 #define ENGINE_MAX_WAIT_MS (10 * 60 * 1000)
 #define ENGINE_DEFAULT_TICK_MS 1000
 /* Longest poll; keeps the loop responsive to a stop from another thread
@@ -108,7 +106,6 @@ typedef struct eng_lane {
 	int in_flight;
 	uint64_t dispatched; /* dispatch counter (eng_xfer.lane_seq) */
 	uint64_t cut_seq;    /* dispatched count at the last halving */
-	int slow_start;	     /* not throttled yet: grow by 1 per success */
 	eng_req *head, *tail;
 	size_t queued;
 } eng_lane;
@@ -467,9 +464,8 @@ static void adjust_window(eng_lane *l, const eng_xfer *x, CURLcode rc, long stat
 				l->window = 1;
 			l->cut_seq = l->dispatched;
 		}
-		l->slow_start = 0;
 	} else if (rc == CURLE_OK && status > 0 && status < 500 && status != 408 && x->may_grow) {
-		l->window += l->slow_start ? 1.0 : 1.0 / l->window;
+		l->window += 1.0 / l->window;
 		if (l->window > ceiling)
 			l->window = ceiling;
 	}
@@ -766,9 +762,7 @@ int engine_add_lane(um_engine *e, const um_lane_opts *opts)
 	l = &e->lanes[e->n_lanes];
 	memset(l, 0, sizeof(*l));
 	l->o = *opts;
-	l->slow_start = 1;
-	l->window =
-	    opts->concurrency < ENGINE_START_WINDOW ? opts->concurrency : ENGINE_START_WINDOW;
+	l->window = opts->concurrency;
 	return e->n_lanes++;
 }
 

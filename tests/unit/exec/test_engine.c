@@ -546,7 +546,7 @@ static void test_retry_after_delay(void **state)
 	(void)state;
 	r.e = e;
 	r.lane = lane;
-	assert_true(engine_lane_window(e, lane) == 8.0);
+	assert_true(engine_lane_window(e, lane) == 16.0);
 	submit(e, lane, "ra1/429,200", rec_try, &r);
 	ticks = 0;
 	assert_int_equal(engine_run(e, count_tick, NULL, 100, &err), 0);
@@ -555,7 +555,7 @@ static void test_retry_after_delay(void **state)
 	assert_int_equal(r.retry_after[0], 1000);
 	assert_true(r.retryable[0]);
 	/* The window was halved by the 429 before the callback saw it. */
-	assert_true(r.window[0] == 4.0);
+	assert_true(r.window[0] == 8.0);
 	assert_int_equal(r.status[1], 200);
 	/* Backoff here is at most 40 ms: only Retry-After explains the wait. */
 	assert_true(r.at[1] - r.at[0] >= 900);
@@ -655,8 +655,8 @@ static void test_window_aimd(void **state)
 	int lane = add_lane(e, 10, 5000, 0), i, done = 0;
 
 	(void)state;
-	assert_true(engine_lane_window(e, lane) == 8.0);
-	/* Slow start: +1 per success, never past the ceiling. */
+	/* The window starts at the ceiling; successes never push it past. */
+	assert_true(engine_lane_window(e, lane) == 10.0);
 	for (i = 0; i < 100; i++)
 		submit(e, lane, "aimd1/200", count_done, &done);
 	run(e);
@@ -687,34 +687,51 @@ static void test_window_aimd(void **state)
 	assert_true(engine_lane_window(e, lane) < 3.3);
 	engine_free(e);
 
-	/* Slow start on a wide lane: 50 successes take 8 to near 58 (additive
-	 * growth would reach about 13). */
+	/* A wide lane has its whole ceiling in flight from the start: 50 slow
+	 * requests on a lane of 100 are all on the wire at once. */
 	e = new_engine(0, 0);
 	lane = add_lane(e, 100, 5000, 0);
+	assert_true(engine_lane_window(e, lane) == 100.0);
+	atomic_store(&server.slow_max, 0);
+	done = 0;
 	for (i = 0; i < 50; i++)
-		submit(e, lane, "aimd5/200", count_done, &done);
+		submit(e, lane, "aimd5/slow", count_done, &done);
 	run(e);
-	assert_true(engine_lane_window(e, lane) >= 30.0);
-	assert_true(engine_lane_window(e, lane) <= 58.0);
+	assert_int_equal(done, 50);
+	{
+		um_engine_stats st;
+		engine_get_stats(e, &st);
+		assert_int_equal(st.max_in_flight_seen, 50);
+	}
 	engine_free(e);
 
-	/* A window nothing fills does not grow: one request at a time. */
+	/* A window nothing fills does not grow back: cut to 6.25 by four
+	 * throttles, then one request at a time. */
 	e = new_engine(0, 0);
 	lane = add_lane(e, 100, 5000, 0);
+	for (i = 0; i < 4; i++) {
+		submit(e, lane, "aimd6/503", count_done, &done);
+		run(e);
+	}
+	assert_true(engine_lane_window(e, lane) == 6.25);
 	for (i = 0; i < 20; i++) {
 		submit(e, lane, "aimd6/200", count_done, &done);
 		run(e);
 	}
-	assert_true(engine_lane_window(e, lane) == 8.0);
+	assert_true(engine_lane_window(e, lane) == 6.25);
 	engine_free(e);
 
 	/* Nor past twice what the global cap lets the lane use. */
 	e = new_engine(2, 0);
 	lane = add_lane(e, 100, 5000, 0);
+	for (i = 0; i < 4; i++) {
+		submit(e, lane, "aimd7/503", count_done, &done);
+		run(e);
+	}
 	for (i = 0; i < 40; i++)
 		submit(e, lane, "aimd7/200", count_done, &done);
 	run(e);
-	assert_true(engine_lane_window(e, lane) == 8.0);
+	assert_true(engine_lane_window(e, lane) == 6.25);
 	engine_free(e);
 }
 
