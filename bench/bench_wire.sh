@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The harness against the wire, side by side in one run (docs/performance.md):
+#  1. wrk's requests/s and umpire's attempts/s against the same zero-latency
+#     simulated endpoint on loopback, both with 64 connections on one thread;
+#  2. 1,008 attempts (48 items x 21 samples) at 500 ms each with --jobs 1000:
+#     wall time against the ideal (one round trip), and umpire's peak RSS;
+#  3. the store's build rate at ~10k and ~100k attempts;
+#  4. `umpire report` on the ~100k-attempt store (BIG=1: also ~1,000,000
+#     attempts, which takes minutes to build): wall time and peak RSS.
+# Each figure is the median of RUNS runs (default 3), rounds interleaved.
+set -euo pipefail
+: "${UMPIRE:?}" "${UMPIRE_SRCDIR:?}"
+RUNS=${RUNS:-3}
+B="$UMPIRE_SRCDIR/bench"
+S="$UMPIRE_SRCDIR/suites/demo.yaml"
+W=$(mktemp -d "${TMPDIR:-/tmp}/umpire-wire.XXXXXX")
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"' EXIT
+command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
+
+start_sim() { # pool -> sets URL
+  "$UMPIRE" simulate --pool "$1" --suite "$S" --port 0 --port-file "$W/port" \
+    --lifetime 3000 --quiet >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do [ -s "$W/port" ] && break; sleep 0.1; done
+  URL="http://127.0.0.1:$(cat "$W/port")"
+  rm -f "$W/port"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done"
+  local models="$1" rep="$2" jobs="$3" db="$4" sys=()
+  [ $# -ge 5 ] && sys=(--system "$5")
+  rm -f "$db"*
+  UMPIRE_SIM_URL="$URL" /usr/bin/time -f '%e %M' -o "$W/time" \
+    "$UMPIRE" run "$S" --models "$models" --repeats "$rep" --jobs "$jobs" --db "$db" \
+    "${sys[@]}" --no-report --quiet >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  echo "$(cat "$W/time") $(sqlite3 "$db" "select count(*) from attempts where status='done'")"
+}
+
+echo "umpire $("$UMPIRE" --version | head -1); $(wrk --version 2>&1 | head -1)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024)" MiB"}' /proc/meminfo)"
+
+# 1. the wire and the harness, one system, 64 connections each
+start_sim "$B/pool-zero.yaml"
+run_umpire "$B/models-zero.yaml" 1 64 "$W/one.db" b-1 >/dev/null
+body=$(sqlite3 "$W/one.db" "select body from requests limit 1")
+python3 - "$body" > "$W/post.lua" <<'PY'
+import json, sys
+print('wrk.method = "POST"')
+print('wrk.headers["Content-Type"] = "application/json"')
+print('wrk.headers["Authorization"] = "Bearer sk-bench"')
+print('wrk.body = ' + json.dumps(sys.argv[1]))
+PY
+: >"$W/wrk" && : >"$W/ump"
+for _ in $(seq 1 "$RUNS"); do
+  wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null |
+    awk '/^Requests\/sec/ {print $2}' >>"$W/wrk"
+  read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
+  awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/ump"
+done
+wr=$(median <"$W/wrk"); ur=$(median <"$W/ump")
+echo
+echo "== zero latency, 64 connections, one thread, $RUNS rounds (median) =="
+awk -v w="$wr" -v u="$ur" 'BEGIN {
+  printf "  wrk requests/s:      %8.0f\n  umpire attempts/s:   %8.0f\n  ratio:               %8.2f\n", w, u, u / w }'
+
+# 3. the store's build rate at ~10k and ~100k attempts (4 systems)
+: >"$W/r10" && : >"$W/r100"
+for _ in $(seq 1 "$RUNS"); do
+  read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 52 256 "$W/s10.db")
+  awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/r10"
+  read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 521 256 "$W/s100.db")
+  awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/r100"
+done
+r10=$(median <"$W/r10"); r100=$(median <"$W/r100")
+echo
+echo "== store build rate, 4 systems, --jobs 256, $RUNS rounds (median) =="
+awk -v a="$r10" -v b="$r100" 'BEGIN {
+  printf "  9,984 attempts:      %8.0f attempts/s\n  100,032 attempts:    %8.0f attempts/s\n  100k / 10k:          %8.2f\n", a, b, b / a }'
+
+# 4. report on the big store
+report_on() { # db -> "wall rss_kb"
+  /usr/bin/time -f '%e %M' -o "$W/time" "$UMPIRE" report --db "$1" --reports "$W/rep" \
+    --print none >/dev/null 2>&1
+  cat "$W/time"
+}
+: >"$W/rep100"
+for _ in $(seq 1 "$RUNS"); do report_on "$W/s100.db" >>"$W/rep100"; done
+echo
+echo "== umpire report, $RUNS runs (median) =="
+awk '{print $1}' "$W/rep100" | median | xargs printf "  100,032 attempts:    %8.2f s" 
+awk '{print $2}' "$W/rep100" | median | awk '{printf ", peak RSS %.1f MiB\n", $1 / 1024}'
+if [ "${BIG:-0}" = 1 ]; then
+  run_umpire "$B/models-zero.yaml" 5209 256 "$W/s1m.db" >/dev/null
+  report_on "$W/s1m.db" | awk '{printf "  1,000,032 attempts:  %8.2f s, peak RSS %.1f MiB\n", $1, $2 / 1024}'
+fi
+kill "${pids[@]}" 2>/dev/null || true
+
+# 2. latency-bound: one round trip is the ideal
+start_sim "$B/pool-500ms.yaml"
+: >"$W/s"
+for _ in $(seq 1 "$RUNS"); do
+  run_umpire "$B/models-500ms.yaml" 21 1000 "$W/l.db" >>"$W/s"
+  sqlite3 "$W/l.db" "select max(latency_ms) from calls" >>"$W/maxlat"
+done
+wall=$(awk '{print $1}' "$W/s" | median); rss=$(awk '{print $2}' "$W/s" | median)
+maxlat=$(median <"$W/maxlat")
+echo
+echo "== 1,008 attempts at 500 ms each, --jobs 1000, $RUNS runs (median) =="
+awk -v w="$wall" -v r="$rss" -v m="$maxlat" 'BEGIN {
+  printf "  wall:                %8.2f s (ideal 0.50 s: %.2fx)\n", w, w / 0.5
+  printf "  slowest call seen:   %8.2f s (the server queues under 1,000 connections)\n", m / 1000
+  printf "  wall / slowest call: %8.2f\n  peak RSS:            %8.1f MiB\n", w / (m / 1000), r / 1024 }'
