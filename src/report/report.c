@@ -1375,6 +1375,29 @@ static void pvalue(char *out, size_t n, const json_t *o, const char *path)
 		snprintf(out, n, "%.3g", p);
 }
 
+/* "[52.1, 71.0]" from two fields in percent points of a proportion, or "-". */
+static void ci_text(char *out, size_t n, const json_t *o, const char *lo, const char *hi)
+{
+	double l, h;
+
+	if (jpath_num(o, lo, &l) && jpath_num(o, hi, &h))
+		snprintf(out, n, "[%.1f, %.1f]", 100.0 * l, 100.0 * h);
+	else
+		snprintf(out, n, "-");
+}
+
+void report_accuracy_text(const json_t *sys, report_acc_text *t)
+{
+	double v;
+
+	if (jpath_num(sys, "accuracy.value", &v))
+		snprintf(t->value, sizeof(t->value), "%.1f%%", 100.0 * v);
+	else
+		snprintf(t->value, sizeof(t->value), "-");
+	ci_text(t->ci, sizeof(t->ci), sys, "accuracy.ci_lo", "accuracy.ci_hi");
+	ci_text(t->wilson, sizeof(t->wilson), sys, "accuracy.wilson_lo", "accuracy.wilson_hi");
+}
+
 static void md_header(um_buf *b, const json_t *rep, int level_pct)
 {
 	static const char *const shas[] = {"suite", "scaffold", "models", "dataset"};
@@ -1416,7 +1439,7 @@ static void md_systems(um_buf *b, const json_t *systems, int lv)
 {
 	size_t i;
 	const json_t *s;
-	char c1[96], c2[32], c3[32], c4[32], c5[32], c6[80];
+	char c2[32], c3[32], c4[32], c5[32], c6[80];
 
 	um_buf_printf(b,
 		      "## Systems\n\n"
@@ -1431,20 +1454,19 @@ static void md_systems(um_buf *b, const json_t *systems, int lv)
 		      lv);
 	um_buf_puts(b, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	json_array_foreach(systems, i, s) {
-		double lo, hi, whole;
+		report_acc_text at;
+		double whole;
 
 		um_buf_puts(b, "|");
 		md_cell(b, jpath_str(s, "name"));
 		md_cell(b, jpath_str(s, "role"));
 		md_cell(b, jpath_str(s, "model"));
-		pct_ci(c1, sizeof(c1), s, "accuracy.value", "accuracy.ci_lo", "accuracy.ci_hi",
-		       100.0);
-		md_cell(b, c1);
-		if (jpath_num(s, "accuracy.wilson_lo", &lo) &&
-		    jpath_num(s, "accuracy.wilson_hi", &hi))
-			md_cellf(b, "[%.1f, %.1f]", 100.0 * lo, 100.0 * hi);
+		report_accuracy_text(s, &at);
+		if (strcmp(at.ci, "-") != 0)
+			md_cellf(b, "%s %s", at.value, at.ci);
 		else
-			md_cell(b, "-");
+			md_cell(b, at.value);
+		md_cell(b, at.wilson);
 		if (jpath_num(s, "accuracy_whole_suite", &whole))
 			md_cellf(b, "%.1f%%", 100.0 * whole);
 		else
@@ -1698,6 +1720,7 @@ static void md_gaps(um_buf *b, const json_t *gaps, int lv)
 		      lv);
 	json_array_foreach(gaps, i, g) {
 		double v = 0;
+		um_buf_puts(b, "|");
 		md_cell(b, jpath_str(g, "benchmark"));
 		md_cell(b, jpath_str(g, "orchestrator"));
 		md_cell(b, jpath_str(g, "baseline"));
@@ -1717,7 +1740,7 @@ static void md_gaps(um_buf *b, const json_t *gaps, int lv)
 			md_cell(b, jpath_str(g, "verdict"));
 			md_cell(b, "");
 		}
-		um_buf_puts(b, "|\n");
+		um_buf_puts(b, "\n");
 	}
 	um_buf_puts(b, "\n");
 }
@@ -1971,7 +1994,7 @@ char *report_summary_text(const json_t *report)
 	const json_t *run = json_object_get(report, "run");
 	size_t i, w = strlen("system");
 	int lv = level_percent(report);
-	char ci[48], hdr[16], cost[32], p50[32];
+	char hdr[16], cost[32], p50[32];
 
 	json_array_foreach(systems, i, s) {
 		size_t l = strlen(jpath_str(s, "name"));
@@ -1982,27 +2005,22 @@ char *report_summary_text(const json_t *report)
 		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
 		      json_is_true(json_object_get(report, "complete")) ? "complete"
 									: "incomplete");
+	/* the same two intervals as report.md's Systems table, from the same
+	 * fields, formatted by the same function */
 	snprintf(hdr, sizeof(hdr), "%d%% CI", lv);
-	um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %6s  %6s  %10s  %7s\n", (int)w, "system",
-		      "role", "accuracy", hdr, "n", "errors", "cost USD", "p50 ms");
+	um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %-14s  %6s  %6s  %10s  %7s\n", (int)w,
+		      "system", "role", "accuracy", hdr, "Wilson CI", "n", "errors", "cost USD",
+		      "p50 ms");
 	json_array_foreach(systems, i, s) {
-		double v, lo, hi;
-		char acc[16];
+		report_acc_text at;
 
-		if (jpath_num(s, "accuracy.value", &v))
-			snprintf(acc, sizeof(acc), "%.1f%%", 100.0 * v);
-		else
-			snprintf(acc, sizeof(acc), "-");
-		if (jpath_num(s, "accuracy.ci_lo", &lo) && jpath_num(s, "accuracy.ci_hi", &hi))
-			snprintf(ci, sizeof(ci), "[%.1f, %.1f]", 100.0 * lo, 100.0 * hi);
-		else
-			snprintf(ci, sizeof(ci), "-");
+		report_accuracy_text(s, &at);
 		usd_path(cost, sizeof(cost), s, "cost_micro");
 		int_or_dash(p50, sizeof(p50), s, "latency_ms.p50");
-		um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %6lld  %6lld  %10s  %7s\n", (int)w,
-			      jpath_str(s, "name"), jpath_str(s, "role"), acc, ci,
-			      jpath_int(s, "attempts.graded"), jpath_int(s, "attempts.errors"),
-			      cost, p50);
+		um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %-14s  %6lld  %6lld  %10s  %7s\n",
+			      (int)w, jpath_str(s, "name"), jpath_str(s, "role"), at.value, at.ci,
+			      at.wilson, jpath_int(s, "attempts.graded"),
+			      jpath_int(s, "attempts.errors"), cost, p50);
 	}
 	return um_buf_detach(&b);
 }

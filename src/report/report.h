@@ -30,7 +30,16 @@ int report_write(const json_t *report, const char *dir, um_error *err);
  * or "above claim". */
 const char *report_claim_verdict(double claimed, double lo, double hi);
 
-/* A short plain-text summary table for the terminal. Caller frees. */
+/* A system's accuracy as every rendering (terminal, report.md, report.html)
+ * prints it, from the systems[] object: "62.0%", the clustered interval
+ * "[52.1, 71.0]" and the Wilson interval, "-" where the report has none. */
+typedef struct report_acc_text {
+	char value[16], ci[48], wilson[48];
+} report_acc_text;
+void report_accuracy_text(const json_t *sys, report_acc_text *out);
+
+/* A short plain-text summary table for the terminal: the same intervals
+ * as report.md's Systems table. Caller frees. */
 char *report_summary_text(const json_t *report);
 
 #endif

@@ -19,6 +19,8 @@ s=$(jq '.systems | length' rep/demo1/report.json)
 check "report has five systems (got $s)" test "$s" -eq 5
 check "report.md has the paired table" grep -qi "paired" rep/demo1/report.md
 check "report.md has the claims table" grep -qi "claim" rep/demo1/report.md
+check "every table of report.md is well formed (systems, categories, paired, claims, gaps, routing)" \
+  python3 "$S/tests/tools/md_tables.py" rep/demo1/report.md 9
 check "graded attempts all carry a score" \
   test "$(sql demo.db "select count(*) from attempts where status='done' and score is null")" -eq 0
 # parity: every system got the same request for an item and sample (model removed)

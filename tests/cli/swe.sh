@@ -17,6 +17,8 @@ check "every gold patch resolves ($t tasks)" \
 check "the base commit is the same on every machine" \
   test "$(sql g.db "select count(distinct json_extract(detail_json,'\$.base_commit')) from attempts where item_id='c-ringbuf-wrap'")" -eq 1
 check "the report has the repository-repair section" grep -q "## Repository repair" rep/g1/report.md
+check "every table of the repository-repair report.md is well formed" \
+  python3 "$UMPIRE_SRCDIR/tests/tools/md_tables.py" rep/g1/report.md 4
 
 expect_exit 0 "the simulated pool through the agent loop" -- \
   "$UMPIRE" run "$S/suites/swe-demo.yaml" --models "$S/models/demo.yaml" --db a.db --run-id a1 \

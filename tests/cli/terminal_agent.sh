@@ -33,6 +33,8 @@ check "every command's output is hashed" \
 check "identical first requests across systems (parity)" \
   grep -q "Every system received the same request" rep/a1/report.md
 check "the report has the agent section" grep -q "## Agent behaviour" rep/a1/report.md
+check "every table of the agentic report.md is well formed" \
+  python3 "$UMPIRE_SRCDIR/tests/tools/md_tables.py" rep/a1/report.md 4
 
 # an agentic run bundles and verifies: each verdict re-derived from the stored verifier output
 export UMPIRE_KEY_DIR="$WORK/keys"

@@ -418,6 +418,67 @@ static void test_parity_and_model_swap(void **state)
 }
 
 
+/* Cells of one markdown table row: the number of unescaped '|' minus one,
+ * or -1 when the row does not start and end with exactly one '|'. */
+static int md_row_cells(const char *line, size_t len)
+{
+	size_t i;
+	int bars = 0;
+
+	if (len < 2 || line[0] != '|' || line[len - 1] != '|' || line[1] == '|' ||
+	    (line[len - 2] == '|' && line[len - 3] != '\\'))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (line[i] == '\\' && i + 1 < len) {
+			i++;
+			continue;
+		}
+		bars += line[i] == '|';
+	}
+	return bars - 1;
+}
+
+/* Every table of a markdown text (a header line followed by a "|---" line,
+ * then rows up to the first blank line): each row starts and ends with one
+ * '|' and has as many cells as its header. Returns the number of tables. */
+static int check_md_tables(const char *md)
+{
+	const char *p = md;
+	int tables = 0;
+
+	while (*p) {
+		const char *e = strchr(p, '\n'), *next;
+		size_t len;
+		int head;
+
+		if (!e)
+			break;
+		next = e + 1;
+		len = (size_t)(e - p);
+		if (strncmp(next, "|---", 4) != 0 || len == 0) {
+			p = next;
+			continue;
+		}
+		head = md_row_cells(p, len);
+		if (head < 1)
+			fail_msg("table header is not a row: %.*s", (int)len, p);
+		tables++;
+		for (p = next; *p && *p != '\n'; p = e + 1) {
+			int cells;
+			e = strchr(p, '\n');
+			if (!e)
+				e = p + strlen(p);
+			cells = md_row_cells(p, (size_t)(e - p));
+			if (cells != head)
+				fail_msg("table row with %d cells, header has %d: %.*s", cells,
+					 head, (int)(e - p), p);
+			if (!*e)
+				return tables;
+		}
+	}
+	return tables;
+}
+
 static void test_claimed_gaps(void **state)
 {
 	um_run_data d;
@@ -452,6 +513,8 @@ static void test_claimed_gaps(void **state)
 	assert_true(seen_small + seen_repro == 2);
 	md = report_markdown(r);
 	assert_non_null(strstr(md, "### Claimed gaps"));
+	assert_true(check_md_tables(md) >= 6);
+	assert_null(strstr(md, "||\n"));
 	free(md);
 	json_decref(r);
 	store_run_data_free(&d);
@@ -697,15 +760,18 @@ static void test_markdown_and_summary(void **state)
 	assert_non_null(strstr(md, "| atlas | demo | 90.0% | 30.0% [0.1, 60.3] | below claim |"));
 	assert_non_null(strstr(md, "| ghost | demo | 70.0% | not measured | not measured |"));
 	assert_non_null(strstr(md, "## Infrastructure errors\n"));
+	assert_true(check_md_tables(md) >= 6);
 	/* the '|' in the message is escaped, the newline flattened */
 	assert_non_null(strstr(md, "| borealis | http_429 | 1 | q10 #0 | "
 				   "HTTP 429 \\| rate limited after 3 tries |"));
 
 	sum = report_summary_text(r);
 	assert_non_null(strstr(sum, "run run-1: demo 1.0, incomplete\n"));
-	assert_non_null(strstr(sum, "system     role          accuracy  95% CI"));
-	assert_non_null(strstr(sum, "conductor  orchestrator     80.0%  [53.9, 100.0]       10"
-				    "       0      0.0010      500\n"));
+	assert_non_null(strstr(sum, "system     role          accuracy  95% CI          "
+				    "Wilson CI"));
+	/* the same two intervals as report.md's row above */
+	assert_non_null(strstr(sum, "conductor  orchestrator     80.0%  [53.9, 100.0]   "
+				    "[49.0, 94.3]        10       0      0.0010      500\n"));
 	assert_non_null(strstr(sum, "borealis   baseline         66.7%"));
 	free(sum);
 	free(md);
