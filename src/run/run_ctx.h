@@ -58,6 +58,7 @@ struct run_ctx {
 	lane *lanes;            /* per system index */
 	json_t **neutral;       /* per (sample * n_items + item), lazily built */
 	int *neutral_refs;      /* systems still to submit for that slot */
+	char (*neutral_hash)[65]; /* per slot: sha256 of the canonical neutral request */
 	char **done_ids;
 	size_t n_done_ids;
 	size_t total, done, errors, skipped, since_commit;

@@ -162,8 +162,16 @@ static json_t *neutral_for(run_ctx *rc, const um_planned *p, um_error *err)
 {
 	size_t slot = (size_t)p->sample * rc->suite->n_items + p->item;
 
-	if (!rc->neutral[slot])
-		rc->neutral[slot] = build_neutral(rc, p, err);
+	if (!rc->neutral[slot]) {
+		char *canon;
+
+		if (!(rc->neutral[slot] = build_neutral(rc, p, err)))
+			return NULL;
+		/* hashed once per (item, sample), shared by every system */
+		canon = json_canonical(rc->neutral[slot]);
+		um_sha256_hex(canon, strlen(canon), rc->neutral_hash[slot]);
+		free(canon);
+	}
 	return rc->neutral[slot];
 }
 
@@ -516,11 +524,8 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 		return um_error_prefix(err, "system %s", sys->name);
 	}
 	a = um_xcalloc(1, sizeof(*a));
-	{
-		char *canon = json_canonical(neutral);
-		um_sha256_hex(canon, strlen(canon), a->neutral_hash);
-		free(canon);
-	}
+	memcpy(a->neutral_hash, rc->neutral_hash[(size_t)p->sample * rc->suite->n_items + p->item],
+	       sizeof(a->neutral_hash));
 	neutral_unref(rc, p);
 	a->rc = rc;
 	a->p = p;
@@ -537,11 +542,11 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 		 * propagates it lets the recording proxy attribute its sub-calls.
 		 * Metadata only: the body, and so parity, is untouched. */
 		const char **hdrs = um_xcalloc((size_t)w.n_headers + 1, sizeof(char *));
-		char span[65], *tp;
+		uint64_t span = um_hash64(p->id, strlen(p->id), 0x7370616eULL) | 1;
+		char *tp;
 		int h, rcs;
 
-		um_sha256_hex(p->id, strlen(p->id), span);
-		tp = um_xasprintf("traceparent: 00-%s-%.16s-01", p->id, span);
+		tp = um_xasprintf("traceparent: 00-%s-%016llx-01", p->id, (unsigned long long)span);
 		for (h = 0; h < w.n_headers; h++)
 			hdrs[h] = w.headers[h];
 		hdrs[w.n_headers] = tp;
@@ -1030,6 +1035,7 @@ static void ctx_release(run_ctx *rc)
 		free(rc->neutral);
 	}
 	free(rc->neutral_refs);
+	free(rc->neutral_hash);
 	if (rc->lanes && rc->models)
 		for (s = 0; s < rc->models->n_systems; s++)
 			free(rc->lanes[s].todo);
@@ -1122,6 +1128,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	}
 	rc.neutral = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(json_t *));
 	rc.neutral_refs = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(int));
+	rc.neutral_hash = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats,
+				     sizeof(*rc.neutral_hash));
 	if (rc.suite->n_tasks && agent_setup_run(&rc, err) < 0)
 		goto out;
 	rc.total = rc.plan.n;
