@@ -12,6 +12,9 @@
 #include "base/error.h"
 #include "store/store.h"
 
+/* The interval level when neither the options nor a report name one. */
+#define REPORT_DEFAULT_LEVEL 0.95
+
 typedef struct um_report_opts {
 	double level;            /* confidence level, default 0.95 */
 } um_report_opts;

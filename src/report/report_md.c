@@ -1,0 +1,750 @@
+/*
+ * report_md.c - the renderings of a report model that people read in a
+ * terminal or a text file: report.md (report_markdown), the summary table
+ * (report_summary_text, report_accuracy_text) and the files of a report
+ * directory (report_write). They read the JSON object report_build() made
+ * and nothing else, so every number they print is the model's.
+ */
+#include "report/report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/jpath.h"
+#include "base/util.h"
+#include "report/route.h"
+
+/* A table cell: '|' escaped, line breaks flattened. */
+static void md_cell(um_buf *b, const char *s)
+{
+	um_buf_puts(b, " ");
+	for (; s && *s; s++) {
+		if (*s == '|')
+			um_buf_puts(b, "\\|");
+		else if (*s == '\n' || *s == '\r' || *s == '\t')
+			um_buf_putc(b, ' ');
+		else
+			um_buf_putc(b, *s);
+	}
+	um_buf_puts(b, " |");
+}
+
+static void md_cellf(um_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md_cellf(um_buf *b, const char *fmt, ...)
+{
+	um_buf tmp = UM_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	um_buf_vprintf(&tmp, fmt, ap);
+	va_end(ap);
+	md_cell(b, um_buf_str(&tmp));
+	um_buf_release(&tmp);
+}
+
+/* micro-USD as USD with 4 decimals, rounded half away from zero. */
+static void usd(char *out, size_t n, long long micro)
+{
+	unsigned long long a = micro < 0 ? 0ULL - (unsigned long long)micro
+					 : (unsigned long long)micro;
+	unsigned long long tenk = (a + 50) / 100;
+
+	snprintf(out, n, "%s%llu.%04llu", micro < 0 ? "-" : "", tenk / 10000, tenk % 10000);
+}
+
+static void usd_path(char *out, size_t n, const json_t *o, const char *path)
+{
+	if (json_is_integer(jpath_get(o, path)))
+		usd(out, n, jpath_int(o, path));
+	else
+		snprintf(out, n, "-");
+}
+
+/* "62.0% [52.1, 71.0]" from an object with value/ci_lo/ci_hi (or the given keys). */
+static void pct_ci(char *out, size_t n, const json_t *o, const char *v, const char *lo,
+		   const char *hi, double scale)
+{
+	double x, l, h;
+
+	if (!jpath_num(o, v, &x)) {
+		snprintf(out, n, "-");
+		return;
+	}
+	if (jpath_num(o, lo, &l) && jpath_num(o, hi, &h))
+		snprintf(out, n, "%.1f%% [%.1f, %.1f]", x * scale, l * scale, h * scale);
+	else
+		snprintf(out, n, "%.1f%%", x * scale);
+}
+
+static void int_or_dash(char *out, size_t n, const json_t *o, const char *path)
+{
+	if (json_is_integer(jpath_get(o, path)))
+		snprintf(out, n, "%lld", jpath_int(o, path));
+	else
+		snprintf(out, n, "-");
+}
+
+static void pvalue(char *out, size_t n, const json_t *o, const char *path)
+{
+	double p;
+
+	if (!jpath_num(o, path, &p))
+		snprintf(out, n, "-");
+	else
+		snprintf(out, n, "%.3g", p);
+}
+
+/* "[52.1, 71.0]" from two fields in percent points of a proportion, or "-". */
+static void ci_text(char *out, size_t n, const json_t *o, const char *lo, const char *hi)
+{
+	double l, h;
+
+	if (jpath_num(o, lo, &l) && jpath_num(o, hi, &h))
+		snprintf(out, n, "[%.1f, %.1f]", 100.0 * l, 100.0 * h);
+	else
+		snprintf(out, n, "-");
+}
+
+void report_accuracy_text(const json_t *sys, report_acc_text *t)
+{
+	double v;
+
+	if (jpath_num(sys, "accuracy.value", &v))
+		snprintf(t->value, sizeof(t->value), "%.1f%%", 100.0 * v);
+	else
+		snprintf(t->value, sizeof(t->value), "-");
+	ci_text(t->ci, sizeof(t->ci), sys, "accuracy.ci_lo", "accuracy.ci_hi");
+	ci_text(t->wilson, sizeof(t->wilson), sys, "accuracy.wilson_lo", "accuracy.wilson_hi");
+}
+
+static void md_header(um_buf *b, const json_t *rep, int level_pct)
+{
+	static const char *const shas[] = {"suite", "scaffold", "models", "dataset"};
+	const json_t *run = json_object_get(rep, "run");
+	size_t i;
+
+	um_buf_printf(b, "# umpire report: %s %s\n\n", jpath_str(run, "suite.name"),
+		      jpath_str(run, "suite.version"));
+	um_buf_printf(b, "- Run: `%s` (status %s; %s)\n", jpath_str(run, "run_id"),
+		      jpath_str(run, "status"),
+		      json_is_true(json_object_get(rep, "complete"))
+			      ? "complete: every planned attempt graded"
+			      : "incomplete: some attempts are missing or failed");
+	um_buf_printf(b, "- Suite: %s %s (%s), %lld items x %lld repeats, seed ",
+		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
+		      jpath_str(run, "suite.kind"),
+		      (long long)json_integer_value(json_object_get(rep, "items")),
+		      jpath_int(run, "repeats"));
+	if (json_is_string(json_object_get(run, "seed")))
+		um_buf_printf(b, "%s\n", jpath_str(run, "seed"));
+	else
+		um_buf_printf(b, "%lld\n", jpath_int(run, "seed"));
+	um_buf_printf(b, "- Harness: umpire %s (%s)\n", jpath_str(run, "harness_version"),
+		      jpath_str(run, "git_describe"));
+	um_buf_printf(b, "- HTTP calls: %lld; confidence level: %d%%\n",
+		      (long long)json_integer_value(json_object_get(rep, "calls")), level_pct);
+	if (json_is_string(json_object_get(rep, "generated_at")))
+		um_buf_printf(b, "- Generated at: %s\n", jpath_str(rep, "generated_at"));
+	um_buf_puts(b, "\n| Input | sha256 |\n|---|---|\n");
+	for (i = 0; i < UM_ARRAY_LEN(shas); i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "sha256.%s", shas[i]);
+		um_buf_printf(b, "| %s | `%s` |\n", shas[i], jpath_str(run, path));
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_systems(um_buf *b, const json_t *systems, int lv)
+{
+	size_t i;
+	const json_t *s;
+	char c2[32], c3[32], c4[32], c5[32], c6[80];
+
+	um_buf_printf(b,
+		      "## Systems\n\n"
+		      "Accuracy is over graded attempts, with a %d%% interval clustered by "
+		      "item; \"whole suite\" divides the correct answers by every planned "
+		      "attempt (items x repeats), so missing and failed attempts count as "
+		      "unresolved.\n\n",
+		      lv);
+	um_buf_printf(b, "| System | Role | Model | Accuracy (%d%% CI) | Wilson CI | Whole suite "
+			 "| n | Errors | Tokens in / out | Cost (USD) | Cost / correct (USD) "
+			 "| p50 / p90 (ms) |\n",
+		      lv);
+	um_buf_puts(b, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(systems, i, s) {
+		report_acc_text at;
+		double whole;
+
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "name"));
+		md_cell(b, jpath_str(s, "role"));
+		md_cell(b, jpath_str(s, "model"));
+		report_accuracy_text(s, &at);
+		if (strcmp(at.ci, "-") != 0)
+			md_cellf(b, "%s %s", at.value, at.ci);
+		else
+			md_cell(b, at.value);
+		md_cell(b, at.wilson);
+		if (jpath_num(s, "accuracy_whole_suite", &whole))
+			md_cellf(b, "%.1f%%", 100.0 * whole);
+		else
+			md_cell(b, "-");
+		md_cellf(b, "%lld", jpath_int(s, "attempts.graded"));
+		md_cellf(b, "%lld", jpath_int(s, "attempts.errors"));
+		md_cellf(b, "%lld / %lld", jpath_int(s, "tokens.in"), jpath_int(s, "tokens.out"));
+		usd_path(c2, sizeof(c2), s, "cost_micro");
+		md_cell(b, c2);
+		usd_path(c3, sizeof(c3), s, "cost_per_correct_micro");
+		md_cell(b, c3);
+		int_or_dash(c4, sizeof(c4), s, "latency_ms.p50");
+		int_or_dash(c5, sizeof(c5), s, "latency_ms.p90");
+		snprintf(c6, sizeof(c6), "%s / %s", c4, c5);
+		md_cell(b, c6);
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_categories(um_buf *b, const json_t *systems, int lv)
+{
+	size_t i, j;
+	const json_t *s, *cats;
+	char c1[96], c2[32], c3[32];
+
+	um_buf_printf(b, "## Accuracy by category\n\n"
+			 "| Category | System | n | Correct | Accuracy (Wilson %d%% CI) | "
+			 "Errors | Cost (USD) | p50 (ms) |\n"
+			 "|---|---|---:|---:|---:|---:|---:|---:|\n",
+		      lv);
+	/* Rows grouped by category: every system lists the same categories in
+	 * the same order. */
+	cats = json_object_get(json_array_get(systems, 0), "categories");
+	for (j = 0; j < json_array_size(cats); j++) {
+		json_array_foreach(systems, i, s) {
+			const json_t *cc = json_array_get(json_object_get(s, "categories"), j);
+
+			um_buf_puts(b, "|");
+			md_cell(b, jpath_str(cc, "name"));
+			md_cell(b, jpath_str(s, "name"));
+			md_cellf(b, "%lld", jpath_int(cc, "n"));
+			md_cellf(b, "%lld", jpath_int(cc, "correct"));
+			pct_ci(c1, sizeof(c1), cc, "accuracy.value", "accuracy.wilson_lo",
+			       "accuracy.wilson_hi", 100.0);
+			md_cell(b, c1);
+			md_cellf(b, "%lld", jpath_int(cc, "errors"));
+			usd_path(c2, sizeof(c2), cc, "cost_micro");
+			md_cell(b, c2);
+			int_or_dash(c3, sizeof(c3), cc, "latency_p50_ms");
+			md_cell(b, c3);
+			um_buf_puts(b, "\n");
+		}
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_paired(um_buf *b, const json_t *paired, int lv)
+{
+	const json_t *cmp = json_object_get(paired, "comparisons"), *p;
+	size_t i;
+	char c1[32], c2[32], c3[96], c4[32];
+
+	um_buf_puts(b, "## Paired comparisons\n\n");
+	if (um_streq(json_string_value(json_object_get(paired, "mode")), "best_vs_others"))
+		um_buf_printf(b,
+			      "No orchestrator in this run: the most accurate system (%s) is "
+			      "compared with every other system.\n\n",
+			      jpath_str(paired, "reference"));
+	else
+		um_buf_puts(b, "Each orchestrator against each baseline.\n\n");
+	if (json_array_size(cmp) == 0) {
+		um_buf_puts(b, "No comparisons.\n\n");
+		return;
+	}
+	um_buf_printf(b,
+		      "Over (item, sample) pairs graded for both systems. The difference is "
+		      "A minus B in percentage points, with a %d%% interval over per-item "
+		      "means; b = only A correct, c = only B correct; p is the exact "
+		      "McNemar test.\n\n",
+		      lv);
+	um_buf_puts(b, "| A | B | Pairs | Accuracy A | Accuracy B | Difference (pp) | b | c | "
+		       "McNemar p |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(cmp, i, p) {
+		double v, lo, hi;
+
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(p, "system_a"));
+		md_cell(b, jpath_str(p, "system_b"));
+		md_cellf(b, "%lld", jpath_int(p, "n_pairs"));
+		pct_ci(c1, sizeof(c1), p, "accuracy_a", "", "", 100.0);
+		md_cell(b, c1);
+		pct_ci(c2, sizeof(c2), p, "accuracy_b", "", "", 100.0);
+		md_cell(b, c2);
+		if (jpath_num(p, "difference.value", &v) && jpath_num(p, "difference.ci_lo", &lo) &&
+		    jpath_num(p, "difference.ci_hi", &hi))
+			snprintf(c3, sizeof(c3), "%+.1f [%+.1f, %+.1f]", 100.0 * v, 100.0 * lo,
+				 100.0 * hi);
+		else
+			snprintf(c3, sizeof(c3), "-");
+		md_cell(b, c3);
+		md_cellf(b, "%lld", jpath_int(p, "only_a_correct"));
+		md_cellf(b, "%lld", jpath_int(p, "only_b_correct"));
+		pvalue(c4, sizeof(c4), p, "mcnemar_p");
+		md_cell(b, c4);
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_claims(um_buf *b, const json_t *claims, int lv)
+{
+	const json_t *c;
+	size_t i;
+	char c1[96], c2[32];
+	double v;
+
+	um_buf_puts(b, "## Claims\n\n");
+	if (json_array_size(claims) == 0) {
+		um_buf_puts(b, "No published claims recorded for this suite.\n\n");
+		return;
+	}
+	um_buf_printf(b,
+		      "A claim is \"reproduced\" when it lies inside the measured %d%% "
+		      "interval (the union of the clustered and Wilson intervals); p is the "
+		      "exact binomial test of the claimed rate.\n\n",
+		      lv);
+	um_buf_puts(b, "| System | Benchmark | Claimed | Measured | Verdict | Binomial p | Source "
+		       "|\n|---|---|---:|---:|---|---:|---|\n");
+	json_array_foreach(claims, i, c) {
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(c, "system"));
+		md_cell(b, jpath_str(c, "benchmark"));
+		if (jpath_num(c, "claimed_percent", &v))
+			md_cellf(b, "%.1f%%", v);
+		else
+			md_cell(b, "-");
+		pct_ci(c1, sizeof(c1), c, "measured.percent", "measured.ci_lo", "measured.ci_hi",
+		       1.0);
+		md_cell(b, json_is_object(json_object_get(c, "measured")) ? c1 : "not measured");
+		md_cell(b, jpath_str(c, "verdict"));
+		pvalue(c2, sizeof(c2), c, "binomial_p");
+		md_cell(b, c2);
+		md_cell(b, jpath_str(c, "source"));
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_errors(um_buf *b, const json_t *errs)
+{
+	const json_t *groups = json_object_get(errs, "groups"), *g;
+	size_t i;
+
+	um_buf_puts(b, "## Infrastructure errors\n\n");
+	if (json_array_size(groups) == 0) {
+		um_buf_puts(b, "None.\n");
+		return;
+	}
+	um_buf_printf(b,
+		      "Attempts that ended in an infrastructure error after bounded "
+		      "retries: %lld. They are not scored as wrong answers; they count as "
+		      "unresolved in the whole-suite accuracy, and resuming the run retries "
+		      "them.\n\n",
+		      jpath_int(errs, "total"));
+	um_buf_puts(b, "| System | Class | Count | First item | First message |\n"
+		       "|---|---|---:|---|---|\n");
+	json_array_foreach(groups, i, g) {
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(g, "system"));
+		md_cell(b, jpath_str(g, "error_class"));
+		md_cellf(b, "%lld", jpath_int(g, "count"));
+		md_cellf(b, "%s #%lld", jpath_str(g, "first_item_id"),
+			 jpath_int(g, "first_sample"));
+		md_cell(b, jpath_str(g, "first_message"));
+		um_buf_puts(b, "\n");
+	}
+}
+
+static int level_percent(const json_t *report)
+{
+	double lv;
+
+	if (!jpath_num(report, "level", &lv))
+		lv = REPORT_DEFAULT_LEVEL;
+	return (int)lround(lv * 100.0);
+}
+
+
+static void md_parity(um_buf *b, const json_t *par, const json_t *systems)
+{
+	const json_t *d, *s;
+	size_t i, k;
+
+	um_buf_puts(b, "## Identical conditions\n\n");
+	if (!par) {
+		um_buf_puts(b, "No parity data.\n\n");
+		return;
+	}
+	if (json_is_true(json_object_get(par, "identical")))
+		um_buf_printf(b, "Every system received the same request for every item and sample, "
+				 "apart from the model field (%lld item-sample groups checked from "
+				 "the stored request hashes).\n\n",
+			      jpath_int(par, "groups_checked"));
+	else
+		um_buf_printf(b, "**%lld deviation(s)** from identical requests over %lld "
+				 "item-sample groups:\n\n",
+			      jpath_int(par, "deviations"), jpath_int(par, "groups_checked"));
+	json_array_foreach(json_object_get(par, "deviation_list"), i, d) {
+		um_buf_printf(b, "- item %s, sample %lld (%s):", jpath_str(d, "item_id"),
+			      jpath_int(d, "sample"), jpath_str(d, "kind"));
+		json_array_foreach(json_object_get(d, "systems"), k, s)
+			um_buf_printf(b, " %s `%.12s`%s", jpath_str(s, "system"),
+				      jpath_str(s, "hash"),
+				      json_is_true(json_object_get(s, "deviates")) ? " (differs)" : "");
+		um_buf_puts(b, "\n");
+	}
+	if (jpath_int(par, "attempts_without_hash"))
+		um_buf_printf(b, "\n%lld attempts carry no request hash and could not be checked.\n",
+			      jpath_int(par, "attempts_without_hash"));
+	json_array_foreach(systems, i, s) {
+		if (json_is_true(json_object_get(s, "possible_model_swap"))) {
+			const json_t *m;
+			um_buf_printf(b, "\n**Possible silent model swap:** %s was answered by",
+				      jpath_str(s, "name"));
+			json_array_foreach(json_object_get(s, "served_models"), k, m)
+				um_buf_printf(b, "%s %s (%lld attempts)", k ? "," : "",
+					      jpath_str(m, "model"), jpath_int(m, "attempts"));
+			um_buf_puts(b, ".\n");
+		}
+		if (json_is_string(json_object_get(s, "dropped_params")))
+			um_buf_printf(b, "\n%s's provider cannot carry these scaffold parameters, "
+					 "which were not sent: %s.\n",
+				      jpath_str(s, "name"), jpath_str(s, "dropped_params"));
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_gaps(um_buf *b, const json_t *gaps, int lv)
+{
+	const json_t *g;
+	size_t i;
+
+	if (!json_array_size(gaps))
+		return;
+	um_buf_printf(b, "### Claimed gaps\n\nA vendor's claimed lead of an orchestrator over a "
+			 "baseline, against the paired difference measured on the same items "
+			 "(%d%% interval, percentage points; p is the exact McNemar test).\n\n"
+			 "| Benchmark | Orchestrator | Baseline | Claimed gap | Measured gap | Verdict | "
+			 "McNemar p |\n|---|---|---|---:|---:|---|---:|\n",
+		      lv);
+	json_array_foreach(gaps, i, g) {
+		double v = 0;
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(g, "benchmark"));
+		md_cell(b, jpath_str(g, "orchestrator"));
+		md_cell(b, jpath_str(g, "baseline"));
+		jpath_num(g, "claimed_gap_pp", &v);
+		md_cellf(b, "%+.1f", v);
+		if (json_is_object(json_object_get(g, "measured"))) {
+			double e = 0, lo = 0, hi = 0, p = 1;
+			jpath_num(g, "measured.gap_pp", &e);
+			jpath_num(g, "measured.ci_lo", &lo);
+			jpath_num(g, "measured.ci_hi", &hi);
+			jpath_num(g, "measured.mcnemar_p", &p);
+			md_cellf(b, "%+.1f [%+.1f, %+.1f]", e, lo, hi);
+			md_cell(b, jpath_str(g, "verdict"));
+			md_cellf(b, p < 0.0001 ? "<0.0001" : "%.3g", p);
+		} else {
+			md_cell(b, "not measured");
+			md_cell(b, jpath_str(g, "verdict"));
+			md_cell(b, "");
+		}
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
+static void md_agents(um_buf *b, const json_t *systems)
+{
+	const json_t *s, *ag, *bt;
+	size_t i, k;
+	int any = 0;
+
+	json_array_foreach(systems, i, s)
+		any |= json_is_object(json_object_get(s, "agent"));
+	if (!any)
+		return;
+	um_buf_puts(b, "## Agent behaviour\n\nEvery system ran the same agent loop, tools, limits "
+		       "and sandbox. Stop reasons: submitted (the agent called submit), no_tool_call "
+		       "(it answered without a tool call), turn/token/cost/time limits, oracle "
+		       "(reference solution).\n\n| System | Attempts | Turns (mean) | Tool calls | "
+		       "Malformed calls | Stop reasons |\n|---|---:|---:|---:|---:|---|\n");
+	json_array_foreach(systems, i, s) {
+		const char *key;
+		json_t *v;
+		um_buf st = UM_BUF_INIT;
+		double mean = 0;
+
+		ag = json_object_get(s, "agent");
+		if (!json_is_object(ag))
+			continue;
+		jpath_num(ag, "turns_mean", &mean);
+		um_buf_init(&st, 0);
+		um_buf_puts(b, "|");
+		json_object_foreach((json_t *)json_object_get(ag, "stop_reasons"), key, v)
+			um_buf_printf(&st, "%s%s %lld", st.len ? ", " : "", key,
+				      (long long)json_integer_value(v));
+		md_cell(b, jpath_str(s, "name"));
+		md_cellf(b, "%lld", jpath_int(ag, "attempts"));
+		md_cellf(b, "%.1f", mean);
+		md_cellf(b, "%lld", jpath_int(ag, "tool_calls"));
+		md_cellf(b, "%lld", jpath_int(ag, "malformed_tool_calls"));
+		md_cell(b, um_buf_str(&st));
+		um_buf_puts(b, "\n");
+		um_buf_release(&st);
+	}
+	um_buf_puts(b, "\n");
+	json_array_foreach(systems, i, s) {
+		const json_t *rp = json_object_get(json_object_get(s, "agent"), "replay");
+		if (json_is_object(rp))
+			um_buf_printf(b, "Replay of %s: the stored commands run again gave the same "
+					 "verdict in %lld of %lld attempts.\n\n",
+				      jpath_str(s, "name"), jpath_int(rp, "same_verdict"), jpath_int(rp, "attempts"));
+	}
+	json_array_foreach(systems, i, s) {
+		bt = json_object_get(json_object_get(s, "agent"), "broken_tasks");
+		if (!json_is_array(bt))
+			continue;
+		if (!json_array_size(bt)) {
+			um_buf_puts(b, "Oracle: every task's reference solution passes its tests.\n\n");
+			continue;
+		}
+		um_buf_printf(b, "**Broken tasks** (the reference solution fails its own tests): ");
+		for (k = 0; k < json_array_size(bt); k++)
+			um_buf_printf(b, "%s%s", k ? ", " : "",
+				      json_string_value(json_array_get(bt, k)));
+		um_buf_puts(b, "\n\n");
+	}
+}
+
+static void md_routing_log(um_buf *b, const json_t *rl)
+{
+	const json_t *s, *cat;
+	const char *cname, *mname;
+	json_t *cnt;
+	size_t i;
+	char c1[32], c2[32], c3[32], c4[32];
+
+	if (!json_is_object(rl))
+		return;
+	um_buf_puts(b, "## Routing log\n\nWhat each orchestrator did downstream, from the calls "
+		       "its sub-models received through umpire's recording proxy. The headline cost "
+		       "is the orchestrator's own bill; the true cost adds what its sub-calls cost at "
+		       "the sub-models' prices.\n\n"
+		       "| Orchestrator | Sub-calls per item | Observed / reported calls | Headline cost "
+		       "/ item | True cost / item | Headline / correct | True / correct |\n"
+		       "|---|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(json_object_get(rl, "systems"), i, s) {
+		double per = 0;
+		jpath_num(s, "calls_per_item", &per);
+		usd_path(c1, sizeof(c1), s, "headline_cost_per_item_micro");
+		usd_path(c2, sizeof(c2), s, "true_cost_per_item_micro");
+		usd_path(c3, sizeof(c3), s, "headline_cost_per_correct_micro");
+		usd_path(c4, sizeof(c4), s, "true_cost_per_correct_micro");
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "system"));
+		md_cellf(b, "%.2f", per);
+		md_cellf(b, "%lld / %lld", jpath_int(s, "observed_calls"),
+			 jpath_int(s, "reported_calls"));
+		md_cell(b, c1);
+		md_cell(b, c2);
+		md_cell(b, c3);
+		md_cell(b, c4);
+		um_buf_puts(b, "\n");
+	}
+	json_array_foreach(json_object_get(rl, "systems"), i, s) {
+		um_buf_printf(b, "\n%s: %lld of %lld attempts had observed sub-calls; %lld attempts "
+				 "reported a different number of sub-calls than the proxy saw; "
+				 "%lld observed sub-calls failed. Attribution:",
+			      jpath_str(s, "system"), jpath_int(s, "attempts_with_observed_calls"),
+			      jpath_int(s, "attempts"),
+			      jpath_int(s, "attempts_reported_differently"),
+			      jpath_int(s, "observed_failed_calls"));
+		json_object_foreach((json_t *)json_object_get(s, "attribution"), cname, cnt)
+			um_buf_printf(b, " %s %lld", cname, (long long)json_integer_value(cnt));
+		um_buf_puts(b, ".\n\nSub-models by category (calls):\n\n");
+		json_object_foreach((json_t *)json_object_get(s, "sub_models_by_category"), cname,
+				    cnt) {
+			int first = 1;
+			cat = cnt;
+			um_buf_printf(b, "- %s:", cname);
+			json_object_foreach((json_t *)cat, mname, cnt) {
+				um_buf_printf(b, "%s %s %lld", first ? "" : ",", mname,
+					      (long long)json_integer_value(cnt));
+				first = 0;
+			}
+			um_buf_puts(b, "\n");
+		}
+	}
+	if (jpath_int(rl, "unattributed_events"))
+		um_buf_printf(b, "\n%lld sub-calls could not be attributed to an attempt.\n",
+			      jpath_int(rl, "unattributed_events"));
+	um_buf_puts(b, "\n");
+}
+
+static void md_swe(um_buf *b, const json_t *systems)
+{
+	const json_t *s, *w;
+	size_t i;
+	int any = 0;
+
+	json_array_foreach(systems, i, s)
+		any |= json_is_object(json_object_get(json_object_get(s, "agent"), "swe"));
+	if (!any)
+		return;
+	um_buf_puts(b, "## Repository repair\n\nResolved over every task of the suite (not "
+		       "attempted, patch did not apply, or tests timed out all count as unresolved) "
+		       "and, as some published numbers are computed, over submitted (non-empty) "
+		       "patches only.\n\n| System | Resolved / tasks | Resolved / submitted | "
+		       "Submitted | Not applied | Applied by | Tests timed out |\n"
+		       "|---|---:|---:|---:|---:|---|---:|\n");
+	json_array_foreach(systems, i, s) {
+		const char *key;
+		json_t *v;
+		um_buf st = UM_BUF_INIT;
+		double sub = 0, whole = 0;
+
+		w = json_object_get(json_object_get(s, "agent"), "swe");
+		if (!json_is_object(w))
+			continue;
+		um_buf_init(&st, 0);
+		json_object_foreach((json_t *)json_object_get(w, "patch_strategies"), key, v)
+			um_buf_printf(&st, "%s%s %lld", st.len ? ", " : "", key,
+				      (long long)json_integer_value(v));
+		jpath_num(s, "accuracy_whole_suite", &whole);
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "name"));
+		md_cellf(b, "%.1f%%", 100.0 * whole);
+		if (jpath_num(w, "resolved_over_submitted", &sub))
+			md_cellf(b, "%.1f%%", 100.0 * sub);
+		else
+			md_cell(b, "-");
+		md_cellf(b, "%lld / %lld", jpath_int(w, "patches_submitted"),
+			 jpath_int(w, "tasks"));
+		md_cellf(b, "%lld", jpath_int(w, "patches_not_applied"));
+		md_cell(b, um_buf_str(&st));
+		md_cellf(b, "%lld", jpath_int(w, "tests_timed_out"));
+		um_buf_puts(b, "\n");
+		um_buf_release(&st);
+	}
+	json_array_foreach(systems, i, s) {
+		const json_t *ru = json_object_get(
+			json_object_get(json_object_get(s, "agent"), "swe"), "rules");
+		const json_t *x;
+		size_t k;
+		if (!json_is_object(ru))
+			continue;
+		um_buf_puts(b, "\nGrading rules (stated by the suite): patch strategies tried in order:");
+		json_array_foreach(json_object_get(ru, "patch_strategies"), k, x)
+			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+		um_buf_printf(b, " (fuzz %lld); test names matched %s.\n", jpath_int(ru, "fuzz"),
+			      um_streq(jpath_str(ru, "test_name_match"), "whitespace")
+				      ? "after trimming and collapsing whitespace"
+				      : "exactly, byte for byte");
+		break;
+	}
+	um_buf_puts(b, "\n");
+}
+
+char *report_markdown(const json_t *report)
+{
+	um_buf b = UM_BUF_INIT;
+	int lv = level_percent(report);
+	const json_t *systems = json_object_get(report, "systems");
+
+	md_header(&b, report, lv);
+	md_systems(&b, systems, lv);
+	md_categories(&b, systems, lv);
+	md_agents(&b, systems);
+	md_swe(&b, systems);
+	md_parity(&b, json_object_get(report, "parity"), systems);
+	md_paired(&b, json_object_get(report, "paired"), lv);
+	md_claims(&b, json_object_get(report, "claims"), lv);
+	md_gaps(&b, json_object_get(report, "claimed_gaps"), lv);
+	md_routing_log(&b, json_object_get(report, "routing_log"));
+	if (json_is_object(json_object_get(report, "routing"))) {
+		char *rt = route_eval_markdown(json_object_get(report, "routing"));
+		um_buf_puts(&b, rt);
+		um_buf_puts(&b, "\n");
+		free(rt);
+	}
+	md_errors(&b, json_object_get(report, "infrastructure_errors"));
+	return um_buf_detach(&b);
+}
+
+int report_write(const json_t *report, const char *dir, um_error *err)
+{
+	char *json = NULL, *md = NULL, *path = NULL;
+	int rc = -1;
+
+	if (um_mkdir_p(dir, err) < 0)
+		return -1;
+	json = report_json_text(report);
+	path = um_xasprintf("%s/report.json", dir);
+	if (um_write_file(path, json, strlen(json), 0644, err) < 0)
+		goto out;
+	free(path);
+	md = report_markdown(report);
+	path = um_xasprintf("%s/report.md", dir);
+	if (um_write_file(path, md, strlen(md), 0644, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(path);
+	free(json);
+	free(md);
+	return rc;
+}
+
+char *report_summary_text(const json_t *report)
+{
+	um_buf b = UM_BUF_INIT;
+	const json_t *systems = json_object_get(report, "systems"), *s;
+	const json_t *run = json_object_get(report, "run");
+	size_t i, w = strlen("system");
+	int lv = level_percent(report);
+	char hdr[16], cost[32], p50[32];
+
+	json_array_foreach(systems, i, s) {
+		size_t l = strlen(jpath_str(s, "name"));
+		if (l > w)
+			w = l;
+	}
+	um_buf_printf(&b, "run %s: %s %s, %s\n", jpath_str(run, "run_id"),
+		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
+		      json_is_true(json_object_get(report, "complete")) ? "complete"
+									: "incomplete");
+	/* the same two intervals as report.md's Systems table, from the same
+	 * fields, formatted by the same function */
+	snprintf(hdr, sizeof(hdr), "%d%% CI", lv);
+	um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %-14s  %6s  %6s  %10s  %7s\n", (int)w,
+		      "system", "role", "accuracy", hdr, "Wilson CI", "n", "errors", "cost USD",
+		      "p50 ms");
+	json_array_foreach(systems, i, s) {
+		report_acc_text at;
+
+		report_accuracy_text(s, &at);
+		usd_path(cost, sizeof(cost), s, "cost_micro");
+		int_or_dash(p50, sizeof(p50), s, "latency_ms.p50");
+		um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %-14s  %6lld  %6lld  %10s  %7s\n",
+			      (int)w, jpath_str(s, "name"), jpath_str(s, "role"), at.value, at.ci,
+			      at.wilson, jpath_int(s, "attempts.graded"),
+			      jpath_int(s, "attempts.errors"), cost, p50);
+	}
+	return um_buf_detach(&b);
+}
