@@ -573,7 +573,12 @@ int store_open(const char *path, um_store **out, um_error *err)
 	/* journal_mode answers "memory" for in-memory databases; both are fine. */
 	if (store_exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", err) < 0)
+	    store_exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    /* a run inserts at random keys (hash ids) across several B-trees:
+	     * a 64 MiB page cache and reads through mmap keep that from
+	     * becoming a read syscall per page as the store grows */
+	    store_exec(s, "PRAGMA cache_size = -65536", err) < 0 ||
+	    store_exec(s, "PRAGMA mmap_size = 1073741824", err) < 0)
 		goto fail;
 	if (version < UM_STORE_SCHEMA_VERSION && store_migrate(s, err) < 0)
 		goto fail;
