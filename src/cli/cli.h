@@ -6,9 +6,13 @@
 #ifndef UMPIRE_CLI_H
 #define UMPIRE_CLI_H
 
+#include <signal.h>
+#include <stddef.h>
+
 #include "base/error.h"
 
-/* Exit statuses (documented in `umpire --help` and docs/cli.md). */
+/* Exit statuses: what each means is in cli_exit_rows (exitcodes.c), printed
+ * by `umpire --help` and copied in docs/cli.md. */
 enum {
 	EXIT_OK_ = 0,
 	EXIT_FAILURE_ = 1,   /* generic / internal */
@@ -16,10 +20,17 @@ enum {
 	EXIT_INPUT = 3,      /* a suite, scaffold, models or data file is invalid */
 	EXIT_PIN = 4,        /* dataset hash mismatch */
 	EXIT_INCOMPLETE = 5, /* run finished with infrastructure errors remaining */
-	EXIT_STATE = 6,      /* conflicts with the store (run id reused with other config) */
-	EXIT_NOTFOUND = 7,   /* a named run or system does not exist */
+	EXIT_STATE = 6,      /* conflicts with the store or a key; signature mismatch */
+	EXIT_NOTFOUND = 7,   /* a named run does not exist (an unknown --system is 2) */
 	EXIT_IO = 8,         /* I/O or database failure */
 };
+
+typedef struct cli_exit_row {
+	int code;
+	const char *meaning;
+} cli_exit_row;
+extern const cli_exit_row cli_exit_rows[];
+extern const size_t cli_n_exit_rows;
 
 int cli_exit_code(um_err code);
 /* Print "umpire: <msg>" to stderr and return the mapped exit code. */
@@ -27,6 +38,38 @@ int cli_error(const um_error *e);
 /* Print "umpire CMD: <fmt>" + usage hint, return EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Option conventions (docs/cli.md): a letter means one thing in every
+ * command: -d --db, -m --models, -s --system, -r --repeats, -j --jobs,
+ * -S --scaffold, -o --output, -n --name, -f --format, -k --seckey,
+ * -p --pubkey, -x --sig, -q --quiet, -h --help. Commands parse with
+ * getopt_long (opterr 0, optstring starting with ':'), print their help for
+ * -h and --help, and report a bad option through cli_bad_option. */
+/* The usage error for getopt's ':' (missing value) or '?' (unknown). */
+int cli_bad_option(const char *cmd, int c, char **argv);
+/* The usage error for -s where a secret key was meant: -s is --system. */
+int cli_seckey_letter(const char *cmd);
+/* v as an integer within [min, max], or a usage error naming opt. */
+int cli_parse_int(const char *cmd, const char *opt, const char *v, int min, int max, int *out);
+
+/* Shipped files (datadir.c). The data directory holds suites/, scaffolds/,
+ * models/, pools/, claims/ and docs/: the installed one (next to the binary's
+ * bindir, else the compiled-in datadir), NULL when none exists. */
+const char *cli_data_dir(void);
+/* Where to read `path`: the path as given when it exists; else, for a bare
+ * NAME and a kind ("suites", "models", ...), kind/NAME.yaml relative to the
+ * current directory, then in the data directory; else a relative path
+ * inside the data directory. When nothing exists, path itself (so the
+ * error names what the user wrote). Caller frees. */
+char *cli_data_path(const char *path, const char *kind);
+/* Like cli_data_path for kind/NAME.yaml only; NULL when it does not exist. */
+char *cli_data_named(const char *kind, const char *name);
+
+/* The scaffold an imported suite should name (cmd_import.c): given, else
+ * shipped (scaffolds/X.yaml), found through cli_data_path and written
+ * relative to the suite's directory; warns on stderr when not found. */
+char *cli_import_scaffold_ref(const char *cmd, const char *suite, const char *given,
+			      const char *shipped);
 
 typedef struct cli_globals {
 	int quiet;
@@ -57,6 +100,15 @@ int cli_verify_bundle(const char *path, const char *pubkey, int quiet);
  * many connections. */
 int cli_parse_double(const char *s, double min, double max, double *out);
 void cli_raise_nofile(void);
+/* Block SIGINT and SIGTERM (the server threads inherit the mask; old keeps
+ * the previous one) and raise the descriptor limit. */
+void cli_serve_block_signals(sigset_t *set, sigset_t *old);
+/* Write "PORT\n" to path (NULL: nothing). */
+int cli_write_port_file(const char *path, int port, um_error *err);
+/* Wait until a signal of set arrives or lifetime_s (0: none) passes, calling
+ * tick (may be NULL) every tick_ms; -1 when tick fails. */
+int cli_serve_wait(const sigset_t *set, double lifetime_s, int tick_ms,
+		   int (*tick)(void *ctx, um_error *err), void *ctx, um_error *err);
 
 /* Remove a temporary directory holding store.sqlite (and its WAL files). */
 void cli_remove_store_dir(const char *dir);
@@ -88,5 +140,8 @@ typedef struct cli_report_opts {
  * what ro->print names to stdout. Shared by run and report. */
 int cli_emit_report(const char *db_path, const char *run_id, const cli_report_opts *ro,
 		    um_error *err);
+struct um_store;
+/* 1 when the store holds a run with this id (cmd_report.c). */
+int cli_store_has_run(struct um_store *st, const char *run_id);
 
 #endif

@@ -30,7 +30,7 @@ static const char bundle_help[] =
 	"Options:\n"
 	"  -o, --output FILE     the bundle to write (required)\n"
 	"  -d, --db FILE         SQLite store (default umpire.db)\n"
-	"  -s, --seckey FILE     signing key (default: $UMPIRE_KEY_DIR/umpire.key,\n"
+	"  -k, --seckey FILE     signing key (default: $UMPIRE_KEY_DIR/umpire.key,\n"
 	"                        created on first use)\n"
 	"      --include-data    keep question texts and request bodies in the store;\n"
 	"                        by default they are replaced by their sha256, so a\n"
@@ -159,7 +159,7 @@ int cmd_bundle(int argc, char **argv, cli_globals *g)
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"db", required_argument, NULL, 'd'},
-		{"seckey", required_argument, NULL, 's'},
+		{"seckey", required_argument, NULL, 'k'},
 		{"include-data", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -170,7 +170,7 @@ int cmd_bundle(int argc, char **argv, cli_globals *g)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:k:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -179,6 +179,8 @@ int cmd_bundle(int argc, char **argv, cli_globals *g)
 			db = optarg;
 			break;
 		case 's':
+			return cli_seckey_letter("bundle");
+		case 'k':
 			seckey = optarg;
 			break;
 		case 'D':
@@ -187,11 +189,8 @@ int cmd_bundle(int argc, char **argv, cli_globals *g)
 		case 'h':
 			fputs(bundle_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error("bundle", "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cli_usage_error("bundle", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("bundle", c, argv);
 		}
 	}
 	if (optind != argc - 1)

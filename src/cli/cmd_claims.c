@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "report/claims.h"
+#include "report/report.h"
 #include "cli/cli.h"
 #include "store/store.h"
 
@@ -17,6 +18,9 @@ static const char claims_help[] =
 	"claimed number, the accuracy umpire measured in the newest run of the\n"
 	"benchmark's suite, its 95% interval and a verdict (reproduced, below claim,\n"
 	"above claim), or \"not measured\".\n"
+	"\n"
+	"A bare NAME is claims/NAME.yaml, looked up in the current directory, then in\n"
+	"umpire's data directory: `umpire claims demo`.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --db FILE   SQLite store (default umpire.db)\n"
@@ -37,7 +41,7 @@ int cmd_claims(int argc, char **argv, cli_globals *g)
 	um_store *st = NULL;
 	um_error err = {0};
 	json_t *ev = NULL;
-	char *text;
+	char *text, *table = NULL;
 
 	(void)g;
 	optind = 1;
@@ -53,26 +57,29 @@ int cmd_claims(int argc, char **argv, cli_globals *g)
 		case 'h':
 			fputs(claims_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error("claims", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error("claims", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("claims", c, argv);
 		}
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("claims", "want exactly one TABLE.yaml");
-	if (claims_load(argv[optind], &t, &err) < 0 || store_open(db, &st, &err) < 0 ||
+	table = cli_data_path(argv[optind], "claims");
+	if (claims_load(table, &t, &err) < 0 || store_open(db, &st, &err) < 0 ||
 	    !(ev = claims_evaluate(t, st, &err))) {
 		rc = cli_error(&err);
 		goto out;
 	}
-	text = as_json ? json_dumps(ev, JSON_INDENT(2) | JSON_SORT_KEYS) : claims_markdown(ev);
-	puts(text);
+	/* numbers as the report prints them (6 significant digits) */
+	text = as_json ? report_json_text(ev) : claims_markdown(ev);
+	fputs(text, stdout);
+	if (!as_json)
+		fputc('\n', stdout);
 	free(text);
 out:
 	if (ev)
 		json_decref(ev);
 	store_close(st);
 	claims_free(t);
+	free(table);
 	return rc;
 }

@@ -32,26 +32,42 @@ static const char import_help[] =
 	"  -n, --name NAME       suite name (default: FILE's name without .yaml)\n"
 	"      --tasks-dir DIR   where task directories go (default: NAME/ next to\n"
 	"                        FILE); archives are unpacked there temporarily\n"
-	"      --scaffold FILE   the agent scaffold the suite names (default:\n"
-	"                        scaffolds/terminal-agent.yaml when it exists here,\n"
-	"                        else ../scaffolds/terminal-agent.yaml from FILE)\n"
+	"  -S, --scaffold FILE   the agent scaffold the suite names (default: the shipped\n"
+	"                        scaffolds/terminal-agent.yaml, from the current\n"
+	"                        directory or umpire's data directory); named relative\n"
+	"                        to FILE, with a warning when it cannot be found\n"
 	"      --skip-broken     list malformed tasks and import the rest (the exit\n"
 	"                        status is still non-zero when none is left)\n"
 	"  -h, --help            this help\n";
 
-/* The scaffold as the suite file should name it: relative to its directory. */
-static char *scaffold_ref(const char *suite, const char *given)
+/* The scaffold as the suite file should name it: a file found as given, in
+ * the current directory or in the data directory, named relative to the
+ * suite's directory (absolute when it is the installed one); when none is
+ * found, a warning that says how to fix the suite. */
+char *cli_import_scaffold_ref(const char *cmd, const char *suite, const char *given,
+			      const char *shipped)
 {
 	const char *slash = strrchr(suite, '/');
 	char *dir = slash ? um_xstrndup(suite, (size_t)(slash - suite + (slash == suite)))
 			  : um_xstrdup(".");
-	const char *want = given ? given : "scaffolds/terminal-agent.yaml";
+	char *found = cli_data_path(given ? given : shipped, "scaffolds");
 	char *rel = NULL;
 
-	if (access(want, R_OK) == 0 && um_mkdir_p(dir, NULL) == 0)
-		rel = tbimport_relpath(dir, want);
-	if (!rel)
-		rel = um_xstrdup(given ? given : TBIMPORT_DEFAULT_SCAFFOLD);
+	if (access(found, R_OK) == 0) {
+		const char *dd = cli_data_dir();
+		if (dd && found[0] == '/' && um_has_prefix(found, dd))
+			rel = um_xstrdup(found);
+		else if (um_mkdir_p(dir, NULL) == 0)
+			rel = tbimport_relpath(dir, found);
+	}
+	if (!rel) {
+		rel = um_xstrdup(given ? given : shipped);
+		fprintf(stderr, "umpire %s: warning: scaffold %s not found (here or in umpire's data "
+				"directory); %s names '%s': copy the scaffold there, or import again "
+				"with --scaffold FILE\n",
+			cmd, given ? given : shipped, suite, rel);
+	}
+	free(found);
 	free(dir);
 	return rel;
 }
@@ -87,7 +103,7 @@ int cmd_import(int argc, char **argv, cli_globals *g)
 		{"output", required_argument, NULL, 'o'},
 		{"name", required_argument, NULL, 'n'},
 		{"tasks-dir", required_argument, NULL, 't'},
-		{"scaffold", required_argument, NULL, 's'},
+		{"scaffold", required_argument, NULL, 'S'},
 		{"skip-broken", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -108,19 +124,18 @@ int cmd_import(int argc, char **argv, cli_globals *g)
 	memset(&o, 0, sizeof(o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:n:S:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.suite_path = optarg; break;
 		case 'n': o.name = optarg; break;
 		case 't': o.tasks_dir = optarg; break;
-		case 's': scaffold_arg = optarg; break;
+		case 'S': scaffold_arg = optarg; break;
 		case 'k': o.skip_broken = 1; break;
 		case 'h':
 			fputs(import_help, stdout);
 			return 0;
 		default:
-			return cli_usage_error("import", "unknown or incomplete option '%s'",
-					       argv[optind - 1]);
+			return cli_bad_option("import", c, argv);
 		}
 	}
 	if (optind >= argc)
@@ -137,7 +152,8 @@ int cmd_import(int argc, char **argv, cli_globals *g)
 	if (!o.suite_path)
 		return cli_usage_error("import", "-o SUITE.yaml is required");
 	o.source = argv[optind + 1];
-	scaffold = scaffold_ref(o.suite_path, scaffold_arg);
+	scaffold = cli_import_scaffold_ref("import", o.suite_path, scaffold_arg,
+					   "scaffolds/terminal-agent.yaml");
 	o.scaffold = scaffold;
 	rc = tbimport_run(&o, &r, &err);
 	for (i = 0; i < r.n_broken; i++)

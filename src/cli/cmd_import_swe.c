@@ -29,9 +29,10 @@ static const char swe_help[] =
 	"  -o, --output FILE     the suite YAML to write (required)\n"
 	"  -n, --name NAME       suite name (default: FILE's name without .yaml)\n"
 	"      --tasks-dir DIR   where task directories go (default: NAME/ next to FILE)\n"
-	"      --scaffold FILE   the agent scaffold the suite names (default:\n"
-	"                        scaffolds/swe-agent.yaml when it exists here,\n"
-	"                        else ../scaffolds/swe-agent.yaml from FILE)\n"
+	"  -S, --scaffold FILE   the agent scaffold the suite names (default: the shipped\n"
+	"                        scaffolds/swe-agent.yaml, from the current directory\n"
+	"                        or umpire's data directory); named relative to FILE,\n"
+	"                        with a warning when it cannot be found\n"
 	"  -h, --help            this help\n";
 
 static const char pred_help[] =
@@ -48,25 +49,8 @@ static const char pred_help[] =
 	"  -o, --output FILE     the normalised predictions to write (required)\n"
 	"      --suite FILE      a suite of kind swe: every prediction must name one of\n"
 	"                        its tasks; also says how many tasks have none\n"
-	"  -m, --model NAME      the model's name (default: from the entries)\n"
+	"      --model NAME      the model's name (default: from the entries)\n"
 	"  -h, --help            this help\n";
-
-/* The scaffold as the suite file should name it: relative to its directory. */
-static char *scaffold_ref(const char *suite, const char *given)
-{
-	const char *slash = strrchr(suite, '/');
-	char *dir = slash ? um_xstrndup(suite, (size_t)(slash - suite + (slash == suite)))
-			  : um_xstrdup(".");
-	const char *want = given ? given : "scaffolds/swe-agent.yaml";
-	char *rel = NULL;
-
-	if (access(want, R_OK) == 0 && um_mkdir_p(dir, NULL) == 0)
-		rel = tbimport_relpath(dir, want);
-	if (!rel)
-		rel = um_xstrdup(given ? given : SWEIMPORT_DEFAULT_SCAFFOLD);
-	free(dir);
-	return rel;
-}
 
 static void print_list(const char *what, char **v, size_t n)
 {
@@ -84,7 +68,7 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 		{"output", required_argument, NULL, 'o'},
 		{"name", required_argument, NULL, 'n'},
 		{"tasks-dir", required_argument, NULL, 't'},
-		{"scaffold", required_argument, NULL, 's'},
+		{"scaffold", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -99,19 +83,17 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 	memset(&o, 0, sizeof(o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:n:S:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.suite_path = optarg; break;
 		case 'n': o.name = optarg; break;
 		case 't': o.tasks_dir = optarg; break;
-		case 's': scaffold_arg = optarg; break;
+		case 'S': scaffold_arg = optarg; break;
 		case 'h':
 			fputs(swe_help, stdout);
 			return 0;
 		default:
-			return cli_usage_error("import swe-bench-pro",
-					       "unknown or incomplete option '%s'",
-					       argv[optind - 1]);
+			return cli_bad_option("import swe-bench-pro", c, argv);
 		}
 	}
 	if (optind >= argc)
@@ -122,7 +104,8 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 	if (!o.suite_path)
 		return cli_usage_error("import swe-bench-pro", "-o SUITE.yaml is required");
 	o.source = argv[optind];
-	scaffold = scaffold_ref(o.suite_path, scaffold_arg);
+	scaffold = cli_import_scaffold_ref("import swe-bench-pro", o.suite_path, scaffold_arg,
+					   "scaffolds/swe-agent.yaml");
 	o.scaffold = scaffold;
 	rc = sweimport_run(&o, &r, &err);
 	if (r.n_ignored && !g->quiet)
@@ -172,7 +155,7 @@ int cmd_import_predictions(int argc, char **argv, cli_globals *g)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 's': suite = optarg; break;
@@ -181,9 +164,7 @@ int cmd_import_predictions(int argc, char **argv, cli_globals *g)
 			fputs(pred_help, stdout);
 			return 0;
 		default:
-			return cli_usage_error("import predictions",
-					       "unknown or incomplete option '%s'",
-					       argv[optind - 1]);
+			return cli_bad_option("import predictions", c, argv);
 		}
 	}
 	if (optind >= argc)

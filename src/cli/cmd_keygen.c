@@ -13,7 +13,7 @@
 #include "base/util.h"
 
 static const char keygen_help[] =
-	"usage: umpire keygen [-p PUBKEY] [-s SECKEY] [--force]\n"
+	"usage: umpire keygen [-p PUBKEY] [-k SECKEY] [--force]\n"
 	"\n"
 	"Create an Ed25519 key pair in minisign's format: the public key can be given\n"
 	"to `minisign -Vm FILE -p PUBKEY` as well as to `umpire verify`. The secret key\n"
@@ -21,7 +21,7 @@ static const char keygen_help[] =
 	"\n"
 	"Options:\n"
 	"  -p, --pubkey FILE   public key (default: $UMPIRE_KEY_DIR/umpire.pub)\n"
-	"  -s, --seckey FILE   secret key (default: $UMPIRE_KEY_DIR/umpire.key)\n"
+	"  -k, --seckey FILE   secret key (default: $UMPIRE_KEY_DIR/umpire.key)\n"
 	"      --force         overwrite an existing secret key\n"
 	"  -h, --help          this help\n"
 	"\n"
@@ -74,7 +74,7 @@ int cmd_keygen(int argc, char **argv, cli_globals *g)
 {
 	static const struct option opts[] = {
 		{"pubkey", required_argument, NULL, 'p'},
-		{"seckey", required_argument, NULL, 's'},
+		{"seckey", required_argument, NULL, 'k'},
 		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -85,13 +85,16 @@ int cmd_keygen(int argc, char **argv, cli_globals *g)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:k:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			free(pub);
 			pub = um_xstrdup(optarg);
 			break;
 		case 's':
+			rc = cli_seckey_letter("keygen");
+			goto out;
+		case 'k':
 			free(sec);
 			sec = um_xstrdup(optarg);
 			break;
@@ -101,11 +104,8 @@ int cmd_keygen(int argc, char **argv, cli_globals *g)
 		case 'h':
 			fputs(keygen_help, stdout);
 			goto out;
-		case ':':
-			rc = cli_usage_error("keygen", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
 		default:
-			rc = cli_usage_error("keygen", "unknown option '%s'", argv[optind - 1]);
+			rc = cli_bad_option("keygen", c, argv);
 			goto out;
 		}
 	}

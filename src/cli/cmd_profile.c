@@ -73,11 +73,8 @@ static int profile_export(int argc, char **argv)
 		case 'h':
 			fputs(profile_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error("profile", "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cli_usage_error("profile", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("profile", c, argv);
 		}
 	}
 	if (store_open(db, &st, &err) < 0)

@@ -44,15 +44,15 @@ static void proxy_help(void)
 	      "  --upstreams FILE     the sub-models, in the models file format: each system's\n"
 	      "                       name (or model) is what the orchestrator asks for, with\n"
 	      "                       provider, base_url, api_key_env and pricing (required)\n"
-	      "  --db FILE            write the events to this store (needs --run-id); the\n"
+	      "  -d, --db FILE        write the events to this store (needs --run-id); the\n"
 	      "                       run must exist there, events wait until it does\n"
 	      "  --run-id RUN         the run the events belong to; without --db it is added\n"
 	      "                       to each printed line\n"
 	      "  --port-file FILE     write the port number to FILE once listening\n"
 	      "  --lifetime SECONDS   stop by itself after SECONDS (default: run until SIGINT\n"
 	      "                       or SIGTERM)\n"
-	      "  --quiet              no listening line or counters on stderr\n"
-	      "  --help               show this help\n"
+	      "  -q, --quiet          no listening line or counters on stderr\n"
+	      "  -h, --help           show this help\n"
 	      "\n"
 	      "Without --db, each event is one JSON line on stdout. API keys are read from\n"
 	      "each upstream's api_key_env when a call is forwarded; the orchestrator's own\n"
@@ -98,20 +98,6 @@ typedef struct proxy_writer {
 	size_t n_pending;
 	uint64_t stored, printed;
 } proxy_writer;
-
-static int proxy_run_exists(proxy_writer *w)
-{
-	sqlite3_stmt *st = NULL;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(store_db(w->store), "SELECT 1 FROM runs WHERE run_id = ?", -1,
-			       &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, w->run_id, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
 
 static int proxy_print_pending(proxy_writer *w, um_error *err)
 {
@@ -166,7 +152,7 @@ static int proxy_flush(proxy_writer *w, um_evq *q, int final, um_error *err)
 	if (!w->store)
 		return w->n_pending ? proxy_print_pending(w, err) : 0;
 	if (!w->run_seen)
-		w->run_seen = proxy_run_exists(w);
+		w->run_seen = cli_store_has_run(w->store, w->run_id);
 	if (!w->run_seen) {
 		if (final) {
 			size_t n = w->n_pending;
@@ -203,7 +189,52 @@ static int proxy_flush(proxy_writer *w, um_evq *q, int final, um_error *err)
 	return 0;
 }
 
-int cmd_proxy(int argc, char **argv, cli_globals *g)
+typedef struct proxy_cli_opts {
+	const char *upstreams, *db, *run_id, *port_file;
+	double lifetime;
+	int port, quiet;
+} proxy_cli_opts;
+
+/* One option; 0, or the exit status to stop with (-1: help printed). */
+static int proxy_option(proxy_cli_opts *po, int c, char **argv)
+{
+	switch (c) {
+	case 'l':
+		if (proxy_parse_listen(optarg, &po->port) < 0)
+			return cli_usage_error("proxy", "--listen: '%s' is not 127.0.0.1:PORT or "
+					       "localhost:PORT (only loopback is served)", optarg);
+		return 0;
+	case 'u':
+		po->upstreams = optarg;
+		return 0;
+	case 'd':
+		po->db = optarg;
+		return 0;
+	case 'r':
+		if (!*optarg)
+			return cli_usage_error("proxy", "--run-id: empty run id");
+		po->run_id = optarg;
+		return 0;
+	case 'f':
+		po->port_file = optarg;
+		return 0;
+	case 't':
+		if (cli_parse_double(optarg, 0, 1e9, &po->lifetime) < 0 || po->lifetime <= 0)
+			return cli_usage_error("proxy", "--lifetime: '%s' is not a positive number "
+					       "of seconds", optarg);
+		return 0;
+	case 'q':
+		po->quiet = 1;
+		return 0;
+	case 'h':
+		proxy_help();
+		return -1;
+	default:
+		return cli_bad_option("proxy", c, argv);
+	}
+}
+
+static int proxy_cli_parse(proxy_cli_opts *po, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -216,142 +247,77 @@ int cmd_proxy(int argc, char **argv, cli_globals *g)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *upstreams = NULL, *db = NULL, *run_id = NULL, *port_file = NULL;
-	double lifetime = 0;
-	int port = 0, quiet = g ? g->quiet : 0, c, rc = EXIT_OK_, sig;
-	um_error err = {0};
-	um_models *models = NULL;
-	um_evq *q = NULL;
-	um_proxy *px = NULL;
-	um_proxy_opts po;
-	proxy_writer w;
-	sigset_t set, old;
-	int64_t deadline = 0;
+	int c, rv;
 
 	optind = 0; /* GNU: reinitialise, argv[0] is the command name */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if (proxy_parse_listen(optarg, &port) < 0)
-				return cli_usage_error("proxy", "--listen: '%s' is not "
-						       "127.0.0.1:PORT or localhost:PORT (only "
-						       "loopback is served)", optarg);
-			break;
-		case 'u':
-			upstreams = optarg;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'r':
-			if (!*optarg)
-				return cli_usage_error("proxy", "--run-id: empty run id");
-			run_id = optarg;
-			break;
-		case 'f':
-			port_file = optarg;
-			break;
-		case 't':
-			if (cli_parse_double(optarg, 0, 1e9, &lifetime) < 0 || lifetime <= 0)
-				return cli_usage_error("proxy", "--lifetime: '%s' is not a "
-						       "positive number of seconds", optarg);
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			proxy_help();
-			return EXIT_OK_;
-		case ':':
-			return cli_usage_error("proxy", "option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("proxy", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":d:qh", opts, NULL)) != -1)
+		if ((rv = proxy_option(po, c, argv)) != 0)
+			return rv;
 	if (optind < argc)
 		return cli_usage_error("proxy", "unexpected argument '%s'", argv[optind]);
-	if (!upstreams)
+	if (!po->upstreams)
 		return cli_usage_error("proxy", "--upstreams is required");
-	if (db && !run_id)
-		return cli_usage_error("proxy",
-				       "--db needs --run-id (the run the events belong to)");
+	if (po->db && !po->run_id)
+		return cli_usage_error("proxy", "--db needs --run-id (the run the events belong to)");
+	return 0;
+}
 
-	memset(&w, 0, sizeof(w));
-	w.db_path = db;
-	w.run_id = run_id;
-	w.quiet = quiet;
-	if (models_load(upstreams, &models, &err) < 0)
-		return cli_error(&err);
-	q = evq_new(0);
-	memset(&po, 0, sizeof(po));
-	po.upstreams = models;
-	po.on_event = evq_sink;
-	po.event_ctx = q;
-	if (proxy_new(&po, &px, &err) < 0) {
-		rc = cli_error(&err);
-		goto out;
-	}
-	if (db && store_open(db, &w.store, &err) < 0) {
-		rc = cli_error(&err);
-		goto out;
-	}
+typedef struct proxy_tick_ctx {
+	proxy_writer *w;
+	um_evq *q;
+} proxy_tick_ctx;
 
-	/* the server threads inherit this mask, so signals reach only sigtimedwait */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	cli_raise_nofile();
-	if (proxy_start(px, port, &err) < 0) {
+static int proxy_tick(void *ctx, um_error *err)
+{
+	proxy_tick_ctx *t = ctx;
+
+	return proxy_flush(t->w, t->q, 0, err);
+}
+
+static void proxy_print_stats(um_proxy *px, const proxy_writer *w)
+{
+	um_proxy_stats st;
+
+	proxy_get_stats(px, &st);
+	fprintf(stderr,
+		"umpire proxy: %llu requests; %llu forwarded (%llu streamed, %llu failed), "
+		"%llu rejected; %llu events %s\n",
+		(unsigned long long)st.requests, (unsigned long long)st.forwarded,
+		(unsigned long long)st.streamed, (unsigned long long)st.failed,
+		(unsigned long long)st.rejected,
+		(unsigned long long)(w->store ? w->stored : w->printed),
+		w->store ? "stored" : "printed");
+}
+
+/* Listen, record until told to stop, then write what is left; returns an
+ * exit status. */
+static int proxy_serve(um_proxy *px, um_evq *q, proxy_writer *w, const proxy_cli_opts *po,
+		       int n_upstreams)
+{
+	proxy_tick_ctx t = {w, q};
+	um_error err = {0};
+	sigset_t set, old;
+	int rc = EXIT_OK_;
+
+	cli_serve_block_signals(&set, &old);
+	if (proxy_start(px, po->port, &err) < 0 ||
+	    cli_write_port_file(po->port_file, proxy_port(px), &err) < 0) {
 		rc = cli_error(&err);
 		goto restore;
 	}
-	if (port_file) {
-		char line[32];
-
-		snprintf(line, sizeof(line), "%d\n", proxy_port(px));
-		if (um_write_file(port_file, line, strlen(line), 0644, &err) < 0) {
-			rc = cli_error(&err);
-			goto restore;
-		}
-	}
-	if (!quiet)
+	if (!po->quiet)
 		fprintf(stderr, "umpire proxy: listening on %s (%d upstream%s)\n",
-			proxy_base_url(px), models->n_systems, models->n_systems == 1 ? "" : "s");
-
-	if (lifetime > 0)
-		deadline = um_mono_ms() + (int64_t)(lifetime * 1000.0);
-	for (;;) {
-		struct timespec ts = {0, PROXY_TICK_MS * 1000000L};
-
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
-			break;
-		if (deadline && um_mono_ms() >= deadline)
-			break;
-		if (proxy_flush(&w, q, 0, &err) < 0) {
-			rc = cli_error(&err);
-			goto restore;
-		}
+			proxy_base_url(px), n_upstreams, n_upstreams == 1 ? "" : "s");
+	if (cli_serve_wait(&set, po->lifetime, PROXY_TICK_MS, proxy_tick, &t, &err) < 0) {
+		rc = cli_error(&err);
+		goto restore;
 	}
 	proxy_stop(px);
-	if (proxy_flush(&w, q, 1, &err) < 0)
+	if (proxy_flush(w, q, 1, &err) < 0)
 		rc = cli_error(&err);
-	if (!quiet) {
-		um_proxy_stats st;
-
-		proxy_get_stats(px, &st);
-		fprintf(stderr,
-			"umpire proxy: %llu requests; %llu forwarded (%llu streamed, %llu failed), "
-			"%llu rejected; %llu events %s\n",
-			(unsigned long long)st.requests, (unsigned long long)st.forwarded,
-			(unsigned long long)st.streamed, (unsigned long long)st.failed,
-			(unsigned long long)st.rejected,
-			(unsigned long long)(w.store ? w.stored : w.printed),
-			w.store ? "stored" : "printed");
-	}
+	if (!po->quiet)
+		proxy_print_stats(px, w);
 	if (evq_dropped(q) > 0) {
 		fprintf(stderr, "umpire proxy: %llu events dropped (queue full)\n",
 			(unsigned long long)evq_dropped(q));
@@ -361,7 +327,44 @@ int cmd_proxy(int argc, char **argv, cli_globals *g)
 restore:
 	proxy_stop(px);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-out:
+	return rc;
+}
+
+int cmd_proxy(int argc, char **argv, cli_globals *g)
+{
+	proxy_cli_opts pc;
+	um_error err = {0};
+	um_models *models = NULL;
+	um_evq *q = NULL;
+	um_proxy *px = NULL;
+	um_proxy_opts po;
+	proxy_writer w;
+	char *upstreams;
+	int rc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.quiet = g ? g->quiet : 0;
+	rc = proxy_cli_parse(&pc, argc, argv);
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	memset(&w, 0, sizeof(w));
+	w.db_path = pc.db;
+	w.run_id = pc.run_id;
+	w.quiet = pc.quiet;
+	upstreams = cli_data_path(pc.upstreams, "models");
+	rc = models_load(upstreams, &models, &err);
+	free(upstreams);
+	if (rc < 0)
+		return cli_error(&err);
+	q = evq_new(0);
+	memset(&po, 0, sizeof(po));
+	po.upstreams = models;
+	po.on_event = evq_sink;
+	po.event_ctx = q;
+	if (proxy_new(&po, &px, &err) < 0 || (pc.db && store_open(pc.db, &w.store, &err) < 0))
+		rc = cli_error(&err);
+	else
+		rc = proxy_serve(px, q, &w, &pc, models->n_systems);
 	proxy_free(px);
 	evq_events_free(w.pending, w.n_pending);
 	evq_free(q);

@@ -4,6 +4,7 @@
  * byte-identical files.
  */
 #include <getopt.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,22 @@ static const char report_help[] =
 	"      --print WHAT     what to print on stdout: summary (default), md, json, none\n"
 	"      --sign           sign report.json and report.md (FILE.minisig), creating\n"
 	"                       the default key pair on first use (see umpire keygen)\n"
-	"      --seckey FILE    sign with this secret key\n"
+	"  -k, --seckey FILE    sign with this secret key\n"
 	"  -h, --help           this help\n";
+
+int cli_store_has_run(um_store *st, const char *run_id)
+{
+	sqlite3_stmt *q = NULL;
+	int found;
+
+	if (sqlite3_prepare_v2(store_db(st), "SELECT 1 FROM runs WHERE run_id = ?", -1, &q,
+			       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, run_id, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
 
 int cli_emit_report(const char *db_path, const char *run_id, const cli_report_opts *ro,
 		    um_error *err)
@@ -91,7 +106,7 @@ int cmd_report(int argc, char **argv, cli_globals *g)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:k:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -116,11 +131,8 @@ int cmd_report(int argc, char **argv, cli_globals *g)
 		case 'h':
 			fputs(report_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error("report", "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("report", c, argv);
 		}
 	}
 	if (argc - optind > 1)

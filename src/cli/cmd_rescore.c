@@ -24,7 +24,8 @@ static const char rescore_help[] =
 	"the store changes.\n"
 	"\n"
 	"Options:\n"
-	"  -S, --scaffold FILE   scaffold whose extractor to apply (repeatable)\n"
+	"  -S, --scaffold FILE   scaffold whose extractor to apply (repeatable); a bare\n"
+	"                        NAME is scaffolds/NAME.yaml, here or in the data dir\n"
 	"  -d, --db FILE         SQLite store (default umpire.db)\n"
 	"      --json            print JSON instead of a table\n"
 	"  -h, --help            this help\n";
@@ -34,7 +35,51 @@ static double pct(size_t k, size_t n)
 	return n ? 100.0 * (double)k / (double)n : 0.0;
 }
 
-int cmd_rescore(int argc, char **argv, cli_globals *g)
+/* One scaffold's re-grading of d: a table, or rows appended to out. */
+static int rescore_one(const um_run_data *d, const char *path, json_t *out, um_error *err)
+{
+	char *file = cli_data_path(path, "scaffolds");
+	um_scaffold *sc = NULL;
+	um_regrade rg;
+	size_t k;
+	int rc = scaffold_load(file, &sc, err);
+
+	free(file);
+	if (rc < 0)
+		return -1;
+	if (regrade_run(NULL, d, sc, &rg, err) < 0) {
+		scaffold_free(sc);
+		return -1;
+	}
+	if (!out) {
+		printf("scaffold %s (extractor %s, %s match)\n", path, sc->extract.pattern,
+		       sc->extract.occurrence == UM_OCC_FIRST ? "first" : "last");
+		printf("  %-16s %7s %9s %9s %8s %8s\n", "system", "graded", "stored", "rescored",
+		       "change", "flipped");
+	}
+	for (k = 0; k < rg.n_systems; k++) {
+		const um_regrade_sys *s = &rg.systems[k];
+		double a = pct(s->correct_stored, s->graded), b = pct(s->correct_new, s->graded);
+
+		if (out)
+			json_array_append_new(
+				out, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "scaffold", path,
+					       "system", s->name, "graded", (json_int_t)s->graded,
+					       "correct_stored", (json_int_t)s->correct_stored,
+					       "correct_rescored", (json_int_t)s->correct_new,
+					       "changed", (json_int_t)s->changed));
+		else
+			printf("  %-16s %7zu %8.1f%% %8.1f%% %+7.1fpp %8zu\n", s->name, s->graded, a,
+			       b, b - a, s->changed);
+	}
+	regrade_release(&rg);
+	scaffold_free(sc);
+	return 0;
+}
+
+/* Options into scaffolds/db/as_json; 0, -1 after --help, or an exit status. */
+static int rescore_parse(int argc, char **argv, const char **scaffolds, int *n_sc,
+			 const char **db, int *as_json)
 {
 	static const struct option opts[] = {
 		{"scaffold", required_argument, NULL, 'S'},
@@ -43,95 +88,67 @@ int cmd_rescore(int argc, char **argv, cli_globals *g)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = "umpire.db";
-	const char **scaffolds = um_xcalloc((size_t)argc + 1, sizeof(char *));
-	int n_sc = 0, as_json = 0, c, i, rc = 0;
-	um_error err = {0};
-	um_store *st = NULL;
-	um_run_data d;
-	json_t *out = json_array();
+	int c;
 
-	(void)g;
-	memset(&d, 0, sizeof(d));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":S:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
-			scaffolds[n_sc++] = optarg;
+			scaffolds[(*n_sc)++] = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			*db = optarg;
 			break;
 		case 'J':
-			as_json = 1;
+			*as_json = 1;
 			break;
 		case 'h':
 			fputs(rescore_help, stdout);
-			goto out;
-		case ':':
-			rc = cli_usage_error("rescore", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
+			return -1;
 		default:
-			rc = cli_usage_error("rescore", "unknown option '%s'", argv[optind - 1]);
-			goto out;
+			return cli_bad_option("rescore", c, argv);
 		}
 	}
-	if (optind != argc - 1 || n_sc == 0) {
-		rc = cli_usage_error("rescore", n_sc ? "want exactly one RUN"
-						     : "at least one --scaffold is required");
-		goto out;
+	if (optind != argc - 1 || *n_sc == 0)
+		return cli_usage_error("rescore", *n_sc ? "want exactly one RUN"
+						       : "at least one --scaffold is required");
+	return 0;
+}
+
+int cmd_rescore(int argc, char **argv, cli_globals *g)
+{
+	const char *db = "umpire.db";
+	const char **scaffolds = um_xcalloc((size_t)argc + 1, sizeof(char *));
+	int n_sc = 0, as_json = 0, i, rc;
+	um_error err = {0};
+	um_store *st = NULL;
+	um_run_data d;
+	json_t *out = NULL;
+
+	(void)g;
+	memset(&d, 0, sizeof(d));
+	rc = rescore_parse(argc, argv, scaffolds, &n_sc, &db, &as_json);
+	if (rc) {
+		free(scaffolds);
+		return rc < 0 ? 0 : rc;
 	}
 	if (store_open(db, &st, &err) < 0 || store_load_run(st, argv[optind], &d, &err) < 0) {
 		rc = cli_error(&err);
 		goto out;
 	}
-	for (i = 0; i < n_sc; i++) {
-		um_scaffold *sc = NULL;
-		um_regrade rg;
-		size_t k;
-
-		if (scaffold_load(scaffolds[i], &sc, &err) < 0) {
+	out = as_json ? json_array() : NULL;
+	for (i = 0; i < n_sc && rc == 0; i++)
+		if (rescore_one(&d, scaffolds[i], out, &err) < 0)
 			rc = cli_error(&err);
-			goto out;
-		}
-		if (regrade_run(NULL, &d, sc, &rg, &err) < 0) {
-			scaffold_free(sc);
-			rc = cli_error(&err);
-			goto out;
-		}
-		if (!as_json) {
-			printf("scaffold %s (extractor %s, %s match)\n", scaffolds[i], sc->extract.pattern,
-			       sc->extract.occurrence == UM_OCC_FIRST ? "first" : "last");
-			printf("  %-16s %7s %9s %9s %8s %8s\n", "system", "graded", "stored", "rescored",
-			       "change", "flipped");
-		}
-		for (k = 0; k < rg.n_systems; k++) {
-			const um_regrade_sys *s = &rg.systems[k];
-			double a = pct(s->correct_stored, s->graded), b = pct(s->correct_new, s->graded);
-			if (as_json) {
-				json_array_append_new(
-					out, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "scaffold",
-						       scaffolds[i], "system", s->name, "graded",
-						       (json_int_t)s->graded, "correct_stored",
-						       (json_int_t)s->correct_stored, "correct_rescored",
-						       (json_int_t)s->correct_new, "changed",
-						       (json_int_t)s->changed));
-			} else {
-				printf("  %-16s %7zu %8.1f%% %8.1f%% %+7.1fpp %8zu\n", s->name, s->graded,
-				       a, b, b - a, s->changed);
-			}
-		}
-		regrade_release(&rg);
-		scaffold_free(sc);
-	}
-	if (as_json) {
+	if (rc == 0 && out) {
 		char *t = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("%s\n", t);
 		free(t);
 	}
 out:
-	json_decref(out);
+	if (out)
+		json_decref(out);
 	store_run_data_free(&d);
 	store_close(st);
 	free(scaffolds);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "report/report.h"
 #include "report/route.h"
 #include "store/store.h"
 #include "base/util.h"
@@ -29,9 +30,13 @@ static const char route_eval_help[] =
 	"Options:\n"
 	"  -d, --db FILE         SQLite store (default umpire.db)\n"
 	"      --seed N          seed of the split and the bootstrap (default: the run's seed)\n"
-	"      --resamples N     bootstrap resamples (default 1000)\n"
+	"      --resamples N     bootstrap resamples, 100 to 1000000 (default 1000)\n"
 	"      --json            print the JSON section instead of markdown\n"
 	"  -h, --help            this help\n";
+
+/* Below this many resamples the 2.5th and 97.5th percentiles of the
+ * bootstrap are the two or three most extreme draws. */
+#define ROUTE_EVAL_MIN_RESAMPLES 100
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -52,8 +57,8 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
-		{"seed", required_argument, NULL, 's'},
-		{"resamples", required_argument, NULL, 'r'},
+		{"seed", required_argument, NULL, 'E'},
+		{"resamples", required_argument, NULL, 'B'},
 		{"json", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -77,19 +82,20 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 		case 'd':
 			db = optarg;
 			break;
-		case 's':
+		case 'E':
 			if (parse_u64(optarg, &seed) < 0)
 				return cli_usage_error("route-eval",
 						       "--seed: a non-negative integer, got '%s'",
 						       optarg);
 			have_seed = 1;
 			break;
-		case 'r':
-			if (parse_u64(optarg, &resamples) < 0 || resamples < 1 ||
+		case 'B':
+			if (parse_u64(optarg, &resamples) < 0 || resamples < ROUTE_EVAL_MIN_RESAMPLES ||
 			    resamples > 1000000)
 				return cli_usage_error("route-eval",
-						       "--resamples: 1 to 1000000, got '%s'",
-						       optarg);
+						       "--resamples: %d to 1000000 (fewer cannot place "
+						       "a 95%% interval), got '%s'",
+						       ROUTE_EVAL_MIN_RESAMPLES, optarg);
 			break;
 		case 'J':
 			as_json = 1;
@@ -97,12 +103,8 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 		case 'h':
 			fputs(route_eval_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error("route-eval", "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cli_usage_error("route-eval", "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_bad_option("route-eval", c, argv);
 		}
 	}
 	if (argc - optind > 1)
@@ -121,9 +123,7 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 	if (!(sec = route_eval_json_opts(&d, &ro, &err)))
 		goto fail;
 	if (as_json) {
-		char *s = json_dumps(sec, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-		text = um_xasprintf("%s\n", s ? s : "null");
-		free(s);
+		text = report_json_text(sec);
 	} else {
 		text = route_eval_markdown(sec);
 	}

@@ -3,6 +3,7 @@
  * report and print a summary table.
  */
 #include <getopt.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +14,26 @@
 #include "cli/run_setup.h"
 #include "run/runner.h"
 #include "base/util.h"
+#include "store/store.h"
 
 static const char run_help[] =
 	"usage: umpire run SUITE --models MODELS.yaml [options]\n"
+	"       umpire run NAME [options]\n"
 	"       umpire run TERMINAL-SUITE --oracle [options]\n"
 	"\n"
 	"Run every item of SUITE against the systems in MODELS.yaml under identical\n"
 	"conditions, record every call in the store, then write reports/<run>/report.json\n"
 	"and report.md and print a summary table.\n"
 	"\n"
+	"A bare NAME is suites/NAME.yaml, and without --models it runs against\n"
+	"models/NAME.yaml: `umpire run demo`. Both are looked up in the current\n"
+	"directory, then in umpire's data directory (where `meson install` puts the\n"
+	"shipped suites); so are --models and --scaffold files not found as given.\n"
+	"\n"
 	"Options:\n"
-	"  -m, --models FILE     systems to evaluate (required)\n"
+	"  -m, --models FILE     systems to evaluate (required unless NAME has a\n"
+	"                        models/NAME.yaml, or with --oracle, --predictions,\n"
+	"                        --replay)\n"
 	"  -s, --system NAME     evaluate only this system (repeatable; default: all)\n"
 	"  -r, --repeats N       samples per item and system (default: the suite's)\n"
 	"  -j, --jobs N          most HTTP requests in flight overall (default 1024);\n"
@@ -32,7 +42,7 @@ static const char run_help[] =
 	"      --run-id ID       name the run; an existing run with this id is resumed\n"
 	"      --resume ID       resume run ID (finished attempts are skipped; failed\n"
 	"                        ones are tried again); the run must exist\n"
-	"      --scaffold FILE   use this scaffold instead of the suite's\n"
+	"  -S, --scaffold FILE   use this scaffold instead of the suite's\n"
 	"      --reports DIR     where reports go (default reports); writes DIR/<run>/\n"
 	"      --no-report       do not write a report\n"
 	"      --oracle          terminal and swe suites: run each task's reference\n"
@@ -49,16 +59,32 @@ static const char run_help[] =
 	"                        container image run only with docker or podman\n"
 	"      --sign            sign report.json and report.md (minisign format),\n"
 	"                        creating the default key pair on first use\n"
-	"      --seckey FILE     sign with this secret key\n"
+	"  -k, --seckey FILE     sign with this secret key\n"
 	"  -q, --quiet           no progress line\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"A progress line (done/total, errors, calls in flight, spend) is shown on stderr\n"
 	"when it is a terminal. If MODELS.yaml names a `simulator:` pool and UMPIRE_SIM_URL\n"
 	"is unset, the simulated pool is started on 127.0.0.1 for the run.\n"
-	"Exit status 5 means the run finished with infrastructure errors remaining.\n";
+	"Exit status 5 means the run finished with infrastructure errors remaining or\n"
+	"was interrupted; the command that resumes it is printed, with every option\n"
+	"this one was given.\n";
 
 static volatile sig_atomic_t interrupted;
+
+/* One invocation: the options as parsed, the paths as resolved (owned), and
+ * the command line itself, from which the resume hint is made. */
+typedef struct run_cmd {
+	um_run_opts o;
+	cli_report_opts ro;
+	const char *predictions_path;
+	const char **systems;
+	int n_systems;
+	int no_report, quiet;
+	char *suite, *models, *scaffold; /* resolved through cli_data_path */
+	int argc;
+	char **argv;
+} run_cmd;
 
 static void on_signal(int sig)
 {
@@ -75,19 +101,47 @@ static void progress(void *ctx, const um_progress *p)
 	fflush(stderr);
 }
 
-static int parse_int(const char *cmd, const char *opt, const char *v, int min, int max, int *out)
+static int run_set_driver(run_cmd *rc, const char *v)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
-
-	if (!*v || *end || n < min || n > max)
-		return cli_usage_error(cmd, "%s: expected an integer from %d to %d, got '%s'", opt,
-				       min, max, v);
-	*out = (int)n;
+	if (strcmp(v, "bwrap") && strcmp(v, "docker") && strcmp(v, "podman"))
+		return cli_usage_error("run", "--sandbox-driver: bwrap, docker or podman, got '%s'",
+				       v);
+	rc->o.sandbox_driver = v;
 	return 0;
 }
 
-int cmd_run(int argc, char **argv, cli_globals *g)
+/* One option; 0, or the exit status to stop with (-1: help printed). */
+static int run_option(run_cmd *rc, int c, char **argv)
+{
+	um_run_opts *o = &rc->o;
+
+	switch (c) {
+	case 'm': o->models_path = optarg; return 0;
+	case 's': rc->systems[rc->n_systems++] = optarg; return 0;
+	case 'r': return cli_parse_int("run", "--repeats", optarg, 1, 100000, &o->repeats);
+	case 'j': return cli_parse_int("run", "--jobs", optarg, 1, 100000, &o->jobs);
+	case 'd': o->db_path = optarg; return 0;
+	case 'I': o->run_id = optarg; return 0;
+	case 'R': o->run_id = optarg; o->resume = 1; return 0;
+	case 'S': o->scaffold_path = optarg; return 0;
+	case 'o': rc->ro.reports_dir = optarg; return 0;
+	case 'G': rc->ro.sign = 1; return 0;
+	case 'O': o->oracle = 1; return 0;
+	case 'P': rc->predictions_path = optarg; return 0;
+	case 'Y': o->replay_run = optarg; return 0;
+	case 'B': return cli_parse_int("run", "--sandbox-jobs", optarg, 1, 1024, &o->sandbox_jobs);
+	case 'K': o->keep_workdirs = 1; return 0;
+	case 'D': return run_set_driver(rc, optarg);
+	case 'k': rc->ro.seckey = optarg; return 0;
+	case 'N': rc->no_report = 1; return 0;
+	case 'q': rc->quiet = 1; return 0;
+	case 'h': fputs(run_help, stdout); return -1;
+	default: return cli_bad_option("run", c, argv);
+	}
+}
+
+/* Parse argv into rc; 0, -1 after --help, or an exit status. */
+static int run_parse(run_cmd *rc, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"models", required_argument, NULL, 'm'},
@@ -112,173 +166,263 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	um_run_opts o;
-	cli_run_setup setup;
-	const char *predictions_path = NULL;
-	um_run_result res;
-	um_error err = {0};
-	const char **systems = NULL;
-	cli_report_opts ro = {"reports", "summary", 0, NULL, g->quiet};
-	int n_systems = 0, no_report = 0, quiet = g->quiet, c, rc;
-	struct sigaction sa;
+	int c, rv;
 
-	memset(&o, 0, sizeof(o));
-	o.db_path = "umpire.db";
-	systems = um_xcalloc((size_t)argc + 1, sizeof(char *));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:s:r:j:d:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			o.models_path = optarg;
-			break;
-		case 's':
-			systems[n_systems++] = optarg;
-			break;
-		case 'r':
-			if (parse_int("run", "--repeats", optarg, 1, 100000, &o.repeats))
-				goto usage;
-			break;
-		case 'j':
-			if (parse_int("run", "--jobs", optarg, 1, 100000, &o.jobs))
-				goto usage;
-			break;
-		case 'd':
-			o.db_path = optarg;
-			break;
-		case 'I':
-			o.run_id = optarg;
-			break;
-		case 'R':
-			o.run_id = optarg;
-			o.resume = 1;
-			break;
-		case 'S':
-			o.scaffold_path = optarg;
-			break;
-		case 'o':
-			ro.reports_dir = optarg;
-			break;
-		case 'G':
-			ro.sign = 1;
-			break;
-		case 'O':
-			o.oracle = 1;
-			break;
-		case 'P':
-			predictions_path = optarg;
-			break;
-		case 'Y':
-			o.replay_run = optarg;
-			break;
-		case 'B':
-			if (parse_int("run", "--sandbox-jobs", optarg, 1, 1024, &o.sandbox_jobs))
-				goto usage;
-			break;
-		case 'K':
-			o.keep_workdirs = 1;
-			break;
-		case 'D':
-			if (strcmp(optarg, "bwrap") && strcmp(optarg, "docker") && strcmp(optarg, "podman")) {
-				cli_usage_error("run", "--sandbox-driver: bwrap, docker or podman, got '%s'",
-						optarg);
-				goto usage;
-			}
-			o.sandbox_driver = optarg;
-			break;
-		case 'k':
-			ro.seckey = optarg;
-			break;
-		case 'N':
-			no_report = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(run_help, stdout);
-			free(systems);
-			return 0;
-		case ':':
-			cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-			goto usage;
-		default:
-			cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-			goto usage;
-		}
-	}
-	if (optind != argc - 1) {
-		cli_usage_error("run", optind >= argc ? "no SUITE given" : "one SUITE, got '%s' too",
-				optind < argc - 1 ? argv[optind + 1] : "");
-		goto usage;
-	}
-	if (!o.models_path && !o.oracle && !predictions_path && !o.replay_run) {
-		cli_usage_error("run",
-				"--models FILE is required (or --oracle, --predictions, --replay)");
-		goto usage;
-	}
-	if ((o.models_path != NULL) + o.oracle + (predictions_path != NULL) +
-		    (o.replay_run != NULL) > 1) {
-		cli_usage_error("run", "give one of --models, --oracle, --predictions and --replay");
-		goto usage;
-	}
-	o.suite_path = argv[optind];
-	o.systems = systems;
-	o.n_systems = n_systems;
-	o.interrupted = &interrupted;
-	o.progress_ms = 500;
-	if (!quiet && isatty(STDERR_FILENO)) {
-		o.progress = progress;
-	}
+	while ((c = getopt_long(argc, argv, ":m:s:r:j:d:S:k:qh", opts, NULL)) != -1)
+		if ((rv = run_option(rc, c, argv)) != 0)
+			return rv;
+	if (optind != argc - 1)
+		return cli_usage_error("run", optind >= argc ? "no SUITE given" : "one SUITE, got '%s' too",
+				       optind < argc - 1 ? argv[optind + 1] : "");
+	rc->o.suite_path = argv[optind];
+	return 0;
+}
+
+/* The suite, models and scaffold through the data directory; a bare suite
+ * NAME brings models/NAME.yaml when no mode names another source. */
+static void run_resolve(run_cmd *rc)
+{
+	um_run_opts *o = &rc->o;
+
+	rc->suite = cli_data_path(o->suite_path, "suites");
+	if (!o->models_path && !o->oracle && !rc->predictions_path && !o->replay_run)
+		rc->models = cli_data_named("models", o->suite_path);
+	else if (o->models_path)
+		rc->models = cli_data_path(o->models_path, "models");
+	if (o->scaffold_path)
+		rc->scaffold = cli_data_path(o->scaffold_path, "scaffolds");
+	o->suite_path = rc->suite;
+	o->models_path = rc->models;
+	o->scaffold_path = rc->scaffold;
+}
+
+static int run_check_modes(const run_cmd *rc)
+{
+	const um_run_opts *o = &rc->o;
+
+	if (!o->models_path && !o->oracle && !rc->predictions_path && !o->replay_run)
+		return cli_usage_error("run", "--models FILE is required (or --oracle, "
+				       "--predictions, --replay)");
+	if ((o->models_path != NULL) + o->oracle + (rc->predictions_path != NULL) +
+		    (o->replay_run != NULL) > 1)
+		return cli_usage_error("run", "give one of --models, --oracle, --predictions and "
+				       "--replay");
+	return 0;
+}
+
+static void run_catch_signals(void)
+{
+	struct sigaction sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
 
-	if (cli_run_setup_start(&setup, &o, predictions_path, &err) < 0) {
+/* Start the servers the models file asks for, run, stop them. */
+static int run_execute(run_cmd *rc, um_run_result *res, um_error *err)
+{
+	cli_run_setup setup;
+	int rv;
+
+	memset(res, 0, sizeof(*res));
+	rc->o.systems = rc->systems;
+	rc->o.n_systems = rc->n_systems;
+	rc->o.interrupted = &interrupted;
+	rc->o.progress_ms = 500;
+	if (!rc->quiet && isatty(STDERR_FILENO))
+		rc->o.progress = progress;
+	run_catch_signals();
+	if (cli_run_setup_start(&setup, &rc->o, rc->predictions_path, err) < 0) {
 		cli_run_setup_stop(&setup);
-		free(systems);
-		return cli_error(&err);
+		return -1;
 	}
-	rc = runner_run(&o, &res, &err);
+	rv = runner_run(&rc->o, res, err);
 	cli_run_setup_stop(&setup);
-	if (o.progress)
+	if (rc->o.progress)
 		fputs("\n", stderr);
-	if (rc < 0) {
-		free(systems);
-		if (res.run_id[0] && !quiet)
-			fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n",
-				res.run_id);
-		return cli_error(&err);
+	return rv;
+}
+
+/* Is run_id in the store at db? Never creates the file. */
+static int run_was_recorded(const char *db, const char *run_id)
+{
+	um_store *st = NULL;
+	um_error e = {0};
+	int found;
+
+	if (!run_id[0] || access(db, F_OK) != 0 || store_open(db, &st, &e) < 0)
+		return 0;
+	found = cli_store_has_run(st, run_id);
+	store_close(st);
+	return found;
+}
+
+/* How many of the run's error attempts a resume may fix (all but tasks
+ * that cannot run on this host); -1 when the store cannot say. */
+static long run_retryable_errors(const char *db, const char *run_id)
+{
+	um_store *st = NULL;
+	um_error e = {0};
+	sqlite3_stmt *q = NULL;
+	long n = -1;
+
+	if (store_open(db, &st, &e) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(store_db(st),
+			       "SELECT count(*) FROM attempts WHERE run_id = ? AND status = 'error' "
+			       "AND coalesce(error_class, '') <> 'unsupported'",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, run_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(q, 0);
 	}
-	if (!quiet)
-		fprintf(stderr,
-			"run %s: %zu attempts, %zu graded now, %zu infrastructure errors, "
-			"%zu already done; %llu HTTP calls, at most %d in flight; spent $%.4f\n",
-			res.run_id, res.attempts_total, res.attempts_done, res.attempts_error,
-			res.attempts_skipped, (unsigned long long)res.http_tries, res.max_in_flight,
-			(double)res.spent_micro / 1e6);
-	ro.quiet = quiet;
-	if (!no_report && cli_emit_report(o.db_path, res.run_id, &ro, &err) < 0) {
-		free(systems);
-		return cli_error(&err);
+	sqlite3_finalize(q);
+	store_close(st);
+	return n;
+}
+
+static void put_shell_word(FILE *f, const char *w)
+{
+	const char *p;
+
+	if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+			    "_./:=@%+,-") == strlen(w)) {
+		fputs(w, f);
+		return;
 	}
-	free(systems);
-	if (res.interrupted) {
-		fprintf(stderr, "umpire: interrupted; resume with: umpire run %s --models %s "
-				"--db %s --resume %s\n",
-			o.suite_path, o.models_path ? o.models_path : "(--oracle)", o.db_path,
-			res.run_id);
+	fputc('\'', f);
+	for (p = w; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+}
+
+/* --run-id / --resume as written, abbreviated or not, with or without '='. */
+static int names_run(const char *a)
+{
+	size_t n = strcspn(a, "=");
+
+	return n > 3 && a[0] == '-' && a[1] == '-' &&
+	       (!strncmp(a, "--run-id", n) || !strncmp(a, "--resume", n));
+}
+
+/* The command that resumes the run: this one's arguments, every option
+ * kept, with --resume RUN in place of --run-id or --resume. */
+static void run_print_resume(const run_cmd *rc, const char *run_id)
+{
+	int i;
+
+	fputs("umpire run", stderr);
+	for (i = 1; i < rc->argc; i++) {
+		if (!strcmp(rc->argv[i], "--")) {
+			break;
+		}
+		if (names_run(rc->argv[i])) {
+			if (!strchr(rc->argv[i], '='))
+				i++;
+			continue;
+		}
+		fputc(' ', stderr);
+		put_shell_word(stderr, rc->argv[i]);
+	}
+	fputs(" --resume ", stderr);
+	put_shell_word(stderr, run_id);
+	for (; i < rc->argc; i++) {
+		fputc(' ', stderr);
+		put_shell_word(stderr, rc->argv[i]);
+	}
+	fputc('\n', stderr);
+}
+
+static void run_print_totals(const um_run_result *res)
+{
+	fprintf(stderr,
+		"run %s: %zu attempts, %zu graded now, %zu infrastructure errors, "
+		"%zu already done; %llu HTTP calls, at most %d in flight; spent $%.4f\n",
+		res->run_id, res->attempts_total, res->attempts_done, res->attempts_error,
+		res->attempts_skipped, (unsigned long long)res->http_tries, res->max_in_flight,
+		(double)res->spent_micro / 1e6);
+}
+
+/* Exit 5: say why, and how to resume when a resume can help. */
+static int run_incomplete(const run_cmd *rc, const um_run_result *res)
+{
+	long retryable;
+
+	if (res->interrupted) {
+		fputs("umpire: interrupted; resume with:\n  ", stderr);
+		run_print_resume(rc, res->run_id);
 		return EXIT_INCOMPLETE;
 	}
-	if (!res.complete) {
-		fprintf(stderr, "umpire: run %s is incomplete: %zu attempts ended in "
-				"infrastructure errors; resume with --resume %s\n",
-			res.run_id, res.attempts_error, res.run_id);
+	retryable = run_retryable_errors(rc->o.db_path, res->run_id);
+	if (retryable == 0) {
+		fprintf(stderr, "umpire: run %s is incomplete: %zu attempts are of tasks that "
+				"cannot run here (unsupported; the report lists why); resuming "
+				"will not change that\n",
+			res->run_id, res->attempts_error);
 		return EXIT_INCOMPLETE;
 	}
+	fprintf(stderr, "umpire: run %s is incomplete: %zu attempts ended in infrastructure "
+			"errors; resume with:\n  ",
+		res->run_id, res->attempts_error);
+	run_print_resume(rc, res->run_id);
+	return EXIT_INCOMPLETE;
+}
+
+static int run_report_and_finish(run_cmd *rc, const um_run_result *res)
+{
+	um_error err = {0};
+
+	if (!rc->quiet)
+		run_print_totals(res);
+	rc->ro.quiet = rc->quiet;
+	if (!rc->no_report && cli_emit_report(rc->o.db_path, res->run_id, &rc->ro, &err) < 0)
+		return cli_error(&err);
+	if (res->interrupted || !res->complete)
+		return run_incomplete(rc, res);
 	return 0;
-usage:
-	free(systems);
-	return EXIT_USAGE;
+}
+
+int cmd_run(int argc, char **argv, cli_globals *g)
+{
+	run_cmd rc;
+	um_run_result res;
+	um_error err = {0};
+	int rv;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.o.db_path = "umpire.db";
+	rc.ro.reports_dir = "reports";
+	rc.ro.print = "summary";
+	rc.quiet = g->quiet;
+	rc.argc = argc;
+	rc.argv = argv;
+	rc.systems = um_xcalloc((size_t)argc + 1, sizeof(char *));
+	rv = run_parse(&rc, argc, argv);
+	if (rv == 0) {
+		run_resolve(&rc);
+		rv = run_check_modes(&rc);
+	}
+	if (rv == 0) {
+		if (run_execute(&rc, &res, &err) == 0) {
+			rv = run_report_and_finish(&rc, &res);
+		} else {
+			if (!rc.quiet && run_was_recorded(rc.o.db_path, res.run_id))
+				fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n",
+					res.run_id);
+			rv = cli_error(&err);
+		}
+	}
+	free(rc.systems);
+	free(rc.suite);
+	free(rc.models);
+	free(rc.scaffold);
+	return rv < 0 ? 0 : rv;
 }

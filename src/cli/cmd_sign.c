@@ -14,14 +14,14 @@
 #include "base/util.h"
 
 static const char sign_help[] =
-	"usage: umpire sign [-s SECKEY] FILE...\n"
+	"usage: umpire sign [-k SECKEY] FILE...\n"
 	"\n"
 	"Write FILE.minisig for each FILE, verifiable with `umpire verify FILE` or\n"
 	"`minisign -Vm FILE -p PUBKEY`. The trusted comment (signed too) holds the\n"
 	"file's base name, its sha256 and the umpire version.\n"
 	"\n"
 	"Options:\n"
-	"  -s, --seckey FILE   secret key (default: $UMPIRE_KEY_DIR/umpire.key); an\n"
+	"  -k, --seckey FILE   secret key (default: $UMPIRE_KEY_DIR/umpire.key); an\n"
 	"                      encrypted minisign key takes its password from\n"
 	"                      UMPIRE_KEY_PASSWORD\n"
 	"  -h, --help          this help\n";
@@ -55,7 +55,7 @@ done:
 int cmd_sign(int argc, char **argv, cli_globals *g)
 {
 	static const struct option opts[] = {
-		{"seckey", required_argument, NULL, 's'},
+		{"seckey", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -66,21 +66,21 @@ int cmd_sign(int argc, char **argv, cli_globals *g)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
+			free(sec_path);
+			return cli_seckey_letter("sign");
+		case 'k':
 			free(sec_path);
 			sec_path = um_xstrdup(optarg);
 			break;
 		case 'h':
 			fputs(sign_help, stdout);
 			return 0;
-		case ':':
-			free(sec_path);
-			return cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]);
 		default:
 			free(sec_path);
-			return cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("sign", c, argv);
 		}
 	}
 	if (optind >= argc) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -36,15 +37,66 @@ static void simulate_help(void)
 	      "                        (default: this server, http://127.0.0.1:PORT/v1)\n"
 	      "  --lifetime SECONDS    stop by itself after SECONDS (default: run until\n"
 	      "                        SIGINT or SIGTERM)\n"
-	      "  --quiet               do not print the request and fault counters at exit\n"
-	      "  --help                show this help\n"
+	      "  -q, --quiet           do not print the request and fault counters at exit\n"
+	      "  -h, --help            show this help\n"
 	      "\n"
 	      "Routes: POST .../chat/completions, POST .../messages, GET /health.\n"
 	      "Prints \"umpire simulate: listening on http://127.0.0.1:PORT\" on stdout.\n",
 	      stdout);
 }
 
-int cmd_simulate(int argc, char **argv, cli_globals *g)
+typedef struct simulate_opts {
+	const char *pool, *suite, *port_file, *upstream;
+	double port, scale, lifetime;
+	int quiet;
+} simulate_opts;
+
+/* One option; 0, or the exit status to stop with (-1: help printed). */
+static int simulate_option(simulate_opts *so, int c, char **argv)
+{
+	switch (c) {
+	case 'p':
+		so->pool = optarg;
+		return 0;
+	case 's':
+		so->suite = optarg;
+		return 0;
+	case 'P':
+		if (cli_parse_double(optarg, 0, 65535, &so->port) < 0 || so->port != floor(so->port))
+			return cli_usage_error("simulate", "--port: '%s' is not a port number "
+					       "(0..65535)", optarg);
+		return 0;
+	case 'f':
+		so->port_file = optarg;
+		return 0;
+	case 'l':
+		if (cli_parse_double(optarg, 0, 1000, &so->scale) < 0)
+			return cli_usage_error("simulate", "--latency-scale: '%s' is not a number "
+					       "in 0..1000", optarg);
+		return 0;
+	case 'u':
+		if (!um_has_prefix(optarg, "http://") && !um_has_prefix(optarg, "https://"))
+			return cli_usage_error("simulate", "--upstream: '%s' is not an http:// or "
+					       "https:// URL", optarg);
+		so->upstream = optarg;
+		return 0;
+	case 't':
+		if (cli_parse_double(optarg, 0, 1e9, &so->lifetime) < 0 || so->lifetime <= 0)
+			return cli_usage_error("simulate", "--lifetime: '%s' is not a positive "
+					       "number of seconds", optarg);
+		return 0;
+	case 'q':
+		so->quiet = 1;
+		return 0;
+	case 'h':
+		simulate_help();
+		return -1;
+	default:
+		return cli_bad_option("simulate", c, argv);
+	}
+}
+
+static int simulate_parse(simulate_opts *so, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"pool", required_argument, NULL, 'p'},
@@ -58,138 +110,93 @@ int cmd_simulate(int argc, char **argv, cli_globals *g)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *pool = NULL, *suite_path = NULL, *port_file = NULL, *upstream = NULL;
-	double port_d = 0, scale = -1, lifetime = 0;
-	int quiet = g ? g->quiet : 0, c, rc = EXIT_OK_, sig;
-	um_error err = {0};
-	um_suite *suite = NULL;
-	um_sim *sim = NULL;
-	sigset_t set, old;
-	int64_t deadline = 0;
+	int c, rv;
 
 	optind = 0; /* GNU: reinitialise, argv[0] is the command name */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pool = optarg;
-			break;
-		case 's':
-			suite_path = optarg;
-			break;
-		case 'P':
-			if (cli_parse_double(optarg, 0, 65535, &port_d) < 0 ||
-			    port_d != floor(port_d))
-				return cli_usage_error("simulate", "--port: '%s' is not a port "
-						       "number (0..65535)", optarg);
-			break;
-		case 'f':
-			port_file = optarg;
-			break;
-		case 'l':
-			if (cli_parse_double(optarg, 0, 1000, &scale) < 0)
-				return cli_usage_error("simulate", "--latency-scale: '%s' is not a "
-						       "number in 0..1000", optarg);
-			break;
-		case 'u':
-			if (!um_has_prefix(optarg, "http://") && !um_has_prefix(optarg, "https://"))
-				return cli_usage_error("simulate", "--upstream: '%s' is not an "
-						       "http:// or https:// URL", optarg);
-			upstream = optarg;
-			break;
-		case 't':
-			if (cli_parse_double(optarg, 0, 1e9, &lifetime) < 0 || lifetime <= 0)
-				return cli_usage_error("simulate", "--lifetime: '%s' is not a "
-						       "positive number of seconds", optarg);
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			simulate_help();
-			return EXIT_OK_;
-		case ':':
-			return cli_usage_error("simulate", "option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("simulate", "unknown option '%s'",
-					       argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1)
+		if ((rv = simulate_option(so, c, argv)) != 0)
+			return rv;
 	if (optind < argc)
 		return cli_usage_error("simulate", "unexpected argument '%s'", argv[optind]);
-	if (!pool)
+	if (!so->pool)
 		return cli_usage_error("simulate", "--pool is required");
-	if (!suite_path)
+	if (!so->suite)
 		return cli_usage_error("simulate", "--suite is required");
+	return 0;
+}
 
-	if (suite_load(suite_path, &suite, &err) < 0)
-		return cli_error(&err);
-	if (sim_load(pool, suite, &sim, &err) < 0) {
+static void simulate_print_stats(um_sim *sim)
+{
+	um_sim_stats st;
+
+	sim_get_stats(sim, &st);
+	fprintf(stderr,
+		"umpire simulate: %llu requests; faults: %llu x 429, %llu x 500, "
+		"%llu stalled, %llu malformed, %llu truncated; %llu upstream calls\n",
+		(unsigned long long)st.requests, (unsigned long long)st.faults_429,
+		(unsigned long long)st.faults_500, (unsigned long long)st.faults_stall,
+		(unsigned long long)st.faults_malformed, (unsigned long long)st.faults_truncated,
+		(unsigned long long)st.upstream_calls);
+}
+
+/* Listen, announce the address, serve until told to stop. */
+static int simulate_serve(um_sim *sim, const simulate_opts *so, um_error *err)
+{
+	sigset_t set, old;
+	int rc = -1;
+
+	cli_serve_block_signals(&set, &old);
+	if (sim_start(sim, (int)so->port, err) < 0 ||
+	    cli_write_port_file(so->port_file, sim_port(sim), err) < 0)
+		goto out;
+	printf("umpire simulate: listening on %s\n", sim_base_url(sim));
+	if (fflush(stdout) != 0) {
+		um_fail(err, UM_ERR_IO, "cannot write to stdout: %s", strerror(errno));
+		goto out;
+	}
+	cli_serve_wait(&set, so->lifetime, 200, NULL, NULL, err);
+	sim_stop(sim);
+	if (!so->quiet)
+		simulate_print_stats(sim);
+	rc = 0;
+out:
+	sim_stop(sim);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int cmd_simulate(int argc, char **argv, cli_globals *g)
+{
+	simulate_opts so;
+	um_error err = {0};
+	um_suite *suite = NULL;
+	um_sim *sim = NULL;
+	char *pool = NULL, *suite_path = NULL;
+	int rc;
+
+	memset(&so, 0, sizeof(so));
+	so.scale = -1;
+	so.quiet = g ? g->quiet : 0;
+	rc = simulate_parse(&so, argc, argv);
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	pool = cli_data_path(so.pool, "pools");
+	suite_path = cli_data_path(so.suite, "suites");
+	if (suite_load(suite_path, &suite, &err) < 0 || sim_load(pool, suite, &sim, &err) < 0) {
 		rc = cli_error(&err);
 		goto out;
 	}
-	if (scale >= 0)
-		sim_set_latency_scale(sim, scale);
-	if (upstream)
-		sim_set_upstream(sim, upstream);
-
-	/* the server threads inherit this mask, so signals reach only sigtimedwait */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	cli_raise_nofile();
-	if (sim_start(sim, (int)port_d, &err) < 0) {
+	if (so.scale >= 0)
+		sim_set_latency_scale(sim, so.scale);
+	if (so.upstream)
+		sim_set_upstream(sim, so.upstream);
+	if (simulate_serve(sim, &so, &err) < 0)
 		rc = cli_error(&err);
-		goto restore;
-	}
-	if (port_file) {
-		char line[32];
-
-		snprintf(line, sizeof(line), "%d\n", sim_port(sim));
-		if (um_write_file(port_file, line, strlen(line), 0644, &err) < 0) {
-			rc = cli_error(&err);
-			goto restore;
-		}
-	}
-	printf("umpire simulate: listening on %s\n", sim_base_url(sim));
-	if (fflush(stdout) != 0) {
-		um_fail(&err, UM_ERR_IO, "cannot write to stdout: %s", strerror(errno));
-		rc = cli_error(&err);
-		goto restore;
-	}
-
-	if (lifetime > 0)
-		deadline = um_mono_ms() + (int64_t)(lifetime * 1000.0);
-	for (;;) {
-		struct timespec ts = {0, 200 * 1000000L};
-
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
-			break;
-		if (deadline && um_mono_ms() >= deadline)
-			break;
-	}
-	sim_stop(sim);
-	if (!quiet) {
-		um_sim_stats st;
-
-		sim_get_stats(sim, &st);
-		fprintf(stderr,
-			"umpire simulate: %llu requests; faults: %llu x 429, %llu x 500, "
-			"%llu stalled, %llu malformed, %llu truncated; %llu upstream calls\n",
-			(unsigned long long)st.requests, (unsigned long long)st.faults_429,
-			(unsigned long long)st.faults_500, (unsigned long long)st.faults_stall,
-			(unsigned long long)st.faults_malformed,
-			(unsigned long long)st.faults_truncated,
-			(unsigned long long)st.upstream_calls);
-	}
-restore:
-	sim_stop(sim);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
 	sim_free(sim);
 	suite_free(suite);
+	free(pool);
+	free(suite_path);
 	return rc;
 }

@@ -1,10 +1,30 @@
 /*
- * exitcodes.c - the one place where error codes become exit statuses.
+ * exitcodes.c - the one place where error codes become exit statuses, the
+ * table of what each status means (printed by `umpire --help`, copied in
+ * docs/cli.md and the man page; tests/cli/exit_codes.sh keeps them equal),
+ * and the messages for a bad command line.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+
+const cli_exit_row cli_exit_rows[] = {
+	{EXIT_OK_, "success"},
+	{EXIT_FAILURE_, "failure: internal error, HTTP failure outside a run, events dropped"},
+	{EXIT_USAGE, "usage error: bad option or argument, unknown command or --system"},
+	{EXIT_INPUT, "invalid input file: suite, scaffold, models, pool, data, archive, key"},
+	{EXIT_PIN, "dataset sha256 mismatch: nothing was called"},
+	{EXIT_INCOMPLETE, "run incomplete: infrastructure errors remain, or interrupted"},
+	{EXIT_STATE, "conflict with the store or a key file; a signature that does not verify"},
+	{EXIT_NOTFOUND, "not found: a named run does not exist"},
+	{EXIT_IO, "I/O or database error"},
+};
+const size_t cli_n_exit_rows = sizeof(cli_exit_rows) / sizeof(cli_exit_rows[0]);
 
 int cli_exit_code(um_err code)
 {
@@ -52,4 +72,36 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'umpire %s --help'.\n", cmd);
 	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (c == ':')
+		return cli_usage_error(cmd, "option '%s' needs a value", arg);
+	/* an unknown letter inside a cluster (-qZ) is named by itself */
+	if (optopt > ' ' && optopt < 127 && strncmp(arg, "--", 2) != 0)
+		return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_seckey_letter(const char *cmd)
+{
+	return cli_usage_error(cmd, "-s is --system in every command; the secret key is "
+			       "-k FILE or --seckey FILE");
+}
+
+int cli_parse_int(const char *cmd, const char *opt, const char *v, int min, int max, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max)
+		return cli_usage_error(cmd, "%s: expected an integer from %d to %d, got '%s'", opt,
+				       min, max, v);
+	*out = (int)n;
+	return 0;
 }

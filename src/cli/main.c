@@ -5,7 +5,11 @@
  * How to add a command: write cmd_<name>() in src/cli/cmd_<name>.c (parse
  * its own options with getopt_long, print --help, return an exit code from
  * cli.h), declare it in cli.h, add a row to `commands` and the file to
- * meson.build, and add a scenario test under tests/cli/.
+ * src/meson.build, and add a scenario test under tests/cli/. Follow the
+ * option conventions in cli.h (a letter means one thing in every command).
+ * The man page and the bash completion are generated from `umpire --help`
+ * and every `umpire COMMAND --help` (scripts/gen-cli-docs.py): the help
+ * text is the documentation, keep its options at the start of a line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +52,11 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nGlobal options:\n"
 		   "  -q, --quiet    no progress line, no chatter on stderr\n"
-		   "  --version      print version and library versions\n"
+		   "      --version  print version and library versions\n"
 		   "  -h, --help     this help; 'umpire COMMAND --help' explains a command\n\n"
-		   "Exit status:\n"
-		   "  0 success            1 failure             2 usage error\n"
-		   "  3 invalid input file 4 dataset hash mismatch\n"
-		   "  5 run incomplete (infrastructure errors remain; resume with --resume)\n"
-		   "  6 conflicts with the store   7 not found   8 I/O or database error\n");
+		   "Exit status:\n");
+	for (i = 0; i < cli_n_exit_rows; i++)
+		fprintf(f, "  %d  %s\n", cli_exit_rows[i].code, cli_exit_rows[i].meaning);
 }
 
 static int finish_stdout(int rc)

@@ -117,7 +117,7 @@ int cli_run_setup_start(cli_run_setup *rs, um_run_opts *o, const char *predictio
 	if (!o->models_path)
 		return 0;
 	/* errors in the models file are the runner's to report, with the rest */
-	if (models_load(o->models_path, &rs->models, &scratch) < 0)
+	if (models_load_flags(o->models_path, UM_MODELS_DEFER_ENV, &rs->models, &scratch) < 0)
 		return 0;
 	if (start_simulator(rs, rs->models, o->suite_path, err) < 0)
 		return -1;

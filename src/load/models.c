@@ -531,7 +531,7 @@ fail:
 	return -1;
 }
 
-int models_load(const char *path, um_models **out, um_error *err)
+int models_load_flags(const char *path, unsigned flags, um_models **out, um_error *err)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -540,9 +540,14 @@ int models_load(const char *path, um_models **out, um_error *err)
 	*out = NULL;
 	if (um_read_file(path, &data, &len, err) < 0)
 		return -1;
-	rc = models_load_buffer(path, data, len, 0, out, err);
+	rc = models_load_buffer(path, data, len, flags, out, err);
 	free(data);
 	return rc;
+}
+
+int models_load(const char *path, um_models **out, um_error *err)
+{
+	return models_load_flags(path, 0, out, err);
 }
 
 /* The base_url node of system i, found again in the stored text. */
@@ -555,26 +560,31 @@ static const yml_node *models_base_url_node(const yml_doc *d, int i)
 	return yml_get(seq->items[i], "base_url");
 }
 
-int models_expand_env(um_models *m, um_error *err)
+int models_expand_system(um_models *m, int i, um_error *err)
 {
 	yml_doc fallback = {m->path, NULL};
-	int i, deferred, rc;
+	um_system *s = &m->systems[i];
+	um_error tmp = {0};
+	yml_doc *d;
+	int deferred, rc;
 
-	for (i = 0; i < m->n_systems; i++) {
-		um_system *s = &m->systems[i];
-		um_error tmp = {0};
-		yml_doc *d;
+	if (models_expand_one(&fallback, NULL, s, 0, 0, &deferred, &tmp) == 0)
+		return 0;
+	/* parse the stored text again to say where the base_url is */
+	d = yml_load_buffer(m->path, m->text, strlen(m->text), NULL);
+	rc = models_expand_one(d ? d : &fallback, models_base_url_node(d, i), s, 0, 0, &deferred,
+			       err);
+	yml_doc_free(d);
+	return rc;
+}
 
-		if (models_expand_one(&fallback, NULL, s, 0, 0, &deferred, &tmp) == 0)
-			continue;
-		/* parse the stored text again to say where the base_url is */
-		d = yml_load_buffer(m->path, m->text, strlen(m->text), NULL);
-		rc = models_expand_one(d ? d : &fallback, models_base_url_node(d, i), s, 0, 0,
-				       &deferred, err);
-		yml_doc_free(d);
-		if (rc < 0)
+int models_expand_env(um_models *m, um_error *err)
+{
+	int i;
+
+	for (i = 0; i < m->n_systems; i++)
+		if (models_expand_system(m, i, err) < 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -72,10 +72,16 @@ int models_load(const char *path, um_models **out, um_error *err);
 				* for reading a stored models file offline */
 int models_load_buffer(const char *file, const char *data, size_t len, unsigned flags,
 		       um_models **out, um_error *err);
+/* models_load with flags: a run loads with UM_MODELS_DEFER_ENV, then expands
+ * the systems it runs (models_expand_system). */
+int models_load_flags(const char *path, unsigned flags, um_models **out, um_error *err);
 void models_free(um_models *m);
 /* Re-expand ${VAR} in every base_url from base_url_raw (after the runner set
  * UMPIRE_SIM_URL). Unset variables are errors with file:line:col. */
 int models_expand_env(um_models *m, um_error *err);
+/* The same for system i alone: a run of some systems needs only their
+ * variables. */
+int models_expand_system(um_models *m, int i, um_error *err);
 int models_find(const um_models *m, const char *name); /* index or -1 */
 
 /* Cost of one call in micro-USD, rounded half up (long tier included).

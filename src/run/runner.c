@@ -774,7 +774,8 @@ static int load_inputs(run_ctx *rc, um_error *err)
 	}
 	if (!o->models_path)
 		return um_fail(err, UM_ERR_USAGE, "--models FILE is required (or --oracle)");
-	if (models_load(o->models_path, &rc->models, err) < 0)
+	/* variables are checked for the systems that run (expand_endpoints) */
+	if (models_load_flags(o->models_path, UM_MODELS_DEFER_ENV, &rc->models, err) < 0)
 		return -1;
 	for (i = 0; i < o->n_systems; i++) {
 		if (models_find(rc->models, o->systems[i]) < 0)
@@ -789,12 +790,18 @@ static int load_inputs(run_ctx *rc, um_error *err)
 }
 
 /* Base URLs name ${VARIABLES} (the simulator's and the proxy's addresses,
- * set by the command that started them); expand them now. */
-static int expand_endpoints(run_ctx *rc, um_error *err)
+ * set by the command that started them); expand them now, for the selected
+ * systems only: a variable of a system not run is not needed. */
+static int expand_endpoints(run_ctx *rc, const int *sel, int n_sel, um_error *err)
 {
+	int k;
+
 	if (rc->oracle)
 		return 0;
-	return models_expand_env(rc->models, err);
+	for (k = 0; k < n_sel; k++)
+		if (models_expand_system(rc->models, sel[k], err) < 0)
+			return -1;
+	return 0;
 }
 
 static char *system_config_json(const um_system *s)
@@ -1093,7 +1100,7 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 		default_run_id(&rc);
 	}
 
-	if (expand_endpoints(&rc, err) < 0)
+	if (expand_endpoints(&rc, sel, n_sel, err) < 0)
 		goto out;
 	dropped = um_xcalloc((size_t)rc.models->n_systems, sizeof(char *));
 	if (preflight(&rc, sel, n_sel, dropped, err) < 0)
