@@ -67,9 +67,10 @@ char *cli_data_named(const char *kind, const char *name);
 
 /* The scaffold an imported suite should name (cmd_import.c): given, else
  * shipped (scaffolds/X.yaml), found through cli_data_path and written
- * relative to the suite's directory; warns on stderr when not found. */
+ * relative to the suite's directory; when not found, given or fallback as
+ * it is, with a warning on stderr saying how to fix it. */
 char *cli_import_scaffold_ref(const char *cmd, const char *suite, const char *given,
-			      const char *shipped);
+			      const char *shipped, const char *fallback);
 
 typedef struct cli_globals {
 	int quiet;

@@ -45,7 +45,7 @@ static const char import_help[] =
  * suite's directory (absolute when it is the installed one); when none is
  * found, a warning that says how to fix the suite. */
 char *cli_import_scaffold_ref(const char *cmd, const char *suite, const char *given,
-			      const char *shipped)
+			      const char *shipped, const char *fallback)
 {
 	const char *slash = strrchr(suite, '/');
 	char *dir = slash ? um_xstrndup(suite, (size_t)(slash - suite + (slash == suite)))
@@ -61,7 +61,7 @@ char *cli_import_scaffold_ref(const char *cmd, const char *suite, const char *gi
 			rel = tbimport_relpath(dir, found);
 	}
 	if (!rel) {
-		rel = um_xstrdup(given ? given : shipped);
+		rel = um_xstrdup(given ? given : fallback);
 		fprintf(stderr, "umpire %s: warning: scaffold %s not found (here or in umpire's data "
 				"directory); %s names '%s': copy the scaffold there, or import again "
 				"with --scaffold FILE\n",
@@ -153,7 +153,8 @@ int cmd_import(int argc, char **argv, cli_globals *g)
 		return cli_usage_error("import", "-o SUITE.yaml is required");
 	o.source = argv[optind + 1];
 	scaffold = cli_import_scaffold_ref("import", o.suite_path, scaffold_arg,
-					   "scaffolds/terminal-agent.yaml");
+					   "scaffolds/terminal-agent.yaml",
+					   TBIMPORT_DEFAULT_SCAFFOLD);
 	o.scaffold = scaffold;
 	rc = tbimport_run(&o, &r, &err);
 	for (i = 0; i < r.n_broken; i++)

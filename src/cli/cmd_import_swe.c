@@ -105,7 +105,8 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 		return cli_usage_error("import swe-bench-pro", "-o SUITE.yaml is required");
 	o.source = argv[optind];
 	scaffold = cli_import_scaffold_ref("import swe-bench-pro", o.suite_path, scaffold_arg,
-					   "scaffolds/swe-agent.yaml");
+					   "scaffolds/swe-agent.yaml",
+					   SWEIMPORT_DEFAULT_SCAFFOLD);
 	o.scaffold = scaffold;
 	rc = sweimport_run(&o, &r, &err);
 	if (r.n_ignored && !g->quiet)

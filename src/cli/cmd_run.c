@@ -182,9 +182,10 @@ static int run_parse(run_cmd *rc, int argc, char **argv)
 
 /* The suite, models and scaffold through the data directory; a bare suite
  * NAME brings models/NAME.yaml when no mode names another source. */
-static void run_resolve(run_cmd *rc)
+static int run_resolve(run_cmd *rc)
 {
 	um_run_opts *o = &rc->o;
+	const char *given = o->suite_path;
 
 	rc->suite = cli_data_path(o->suite_path, "suites");
 	if (!o->models_path && !o->oracle && !rc->predictions_path && !o->replay_run)
@@ -196,6 +197,13 @@ static void run_resolve(run_cmd *rc)
 	o->suite_path = rc->suite;
 	o->models_path = rc->models;
 	o->scaffold_path = rc->scaffold;
+	if (access(rc->suite, F_OK) != 0 && !strchr(given, '/') && !strstr(given, ".y")) {
+		fprintf(stderr, "umpire: no suite '%s': no such file, and no suites/%s.yaml here "
+				"or in umpire's data directory (%s)\n",
+			given, given, cli_data_dir() ? cli_data_dir() : "none installed");
+		return EXIT_IO;
+	}
+	return 0;
 }
 
 static int run_check_modes(const run_cmd *rc)
@@ -406,19 +414,17 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 	rc.argv = argv;
 	rc.systems = um_xcalloc((size_t)argc + 1, sizeof(char *));
 	rv = run_parse(&rc, argc, argv);
-	if (rv == 0) {
-		run_resolve(&rc);
+	if (rv == 0)
+		rv = run_resolve(&rc);
+	if (rv == 0)
 		rv = run_check_modes(&rc);
-	}
-	if (rv == 0) {
-		if (run_execute(&rc, &res, &err) == 0) {
-			rv = run_report_and_finish(&rc, &res);
-		} else {
-			if (!rc.quiet && run_was_recorded(rc.o.db_path, res.run_id))
-				fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n",
-					res.run_id);
-			rv = cli_error(&err);
-		}
+	if (rv == 0 && run_execute(&rc, &res, &err) == 0) {
+		rv = run_report_and_finish(&rc, &res);
+	} else if (rv == 0) {
+		if (!rc.quiet && run_was_recorded(rc.o.db_path, res.run_id))
+			fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n",
+				res.run_id);
+		rv = cli_error(&err);
 	}
 	free(rc.systems);
 	free(rc.suite);

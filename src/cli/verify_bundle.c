@@ -64,175 +64,202 @@ static void use_report_clock(const json_t *rep)
 	}
 }
 
-int cli_verify_bundle(const char *path, const char *pubkey_arg, int quiet)
-{
-	um_member *m = NULL;
-	size_t n = 0;
-	const um_member *man, *sig, *signer, *mem;
-	um_error err = {0};
-	um_pubkey pub;
-	char *tc = NULL, *run_id = NULL, *store_path = NULL;
-	char tmpdir[] = "/tmp/umpire-verify-XXXXXX";
-	um_store *st = NULL;
+/* One verification: the bundle's members and what is made from them. */
+typedef struct vb_ctx {
+	um_member *m;
+	size_t n;
+	int quiet;
+	um_error err;
+	char *tc, *run_id, *store_path;
+	char tmpdir[32];
+	int have_tmp;
+	um_store *st;
 	um_run_data d;
-	um_scaffold *sc = NULL;
 	um_regrade rg;
-	json_t *rep = NULL, *bundled = NULL;
-	char *text = NULL, *md = NULL, keyid[17];
-	int rc = EXIT_STATE, own_key = 0, have_tmp = 0;
 	um_buf diff;
+} vb_ctx;
 
-	memset(&d, 0, sizeof(d));
-	memset(&rg, 0, sizeof(rg));
-	um_buf_init(&diff, 0);
-	if (bundle_read(path, &m, &n, &err) < 0) {
-		rc = cli_error(&err);
-		goto out;
-	}
-	man = bundle_find(m, n, "MANIFEST");
-	sig = bundle_find(m, n, "MANIFEST.minisig");
-	signer = bundle_find(m, n, "signer.pub");
-	if (!man || !sig) {
-		rc = fail_msg("the bundle has no MANIFEST or no MANIFEST.minisig", NULL);
-		goto out;
-	}
+/* MANIFEST.minisig against the given key or the bundled signer.pub, then
+ * every member against MANIFEST. 0, or the exit status. */
+static int vb_check_signature(vb_ctx *v, const char *pubkey_arg)
+{
+	const um_member *man = bundle_find(v->m, v->n, "MANIFEST");
+	const um_member *sig = bundle_find(v->m, v->n, "MANIFEST.minisig");
+	const um_member *signer = bundle_find(v->m, v->n, "signer.pub");
+	um_pubkey pub;
+	char keyid[17];
+	int own_key = 0;
+
+	if (!man || !sig)
+		return fail_msg("the bundle has no MANIFEST or no MANIFEST.minisig", NULL);
 	if (pubkey_arg) {
 		if ((strlen(pubkey_arg) == 56 && !strchr(pubkey_arg, '/')
-			     ? sign_pubkey_parse("--pubkey", pubkey_arg, &pub, &err)
-			     : sign_pubkey_load(pubkey_arg, &pub, &err)) < 0) {
-			rc = cli_error(&err);
-			goto out;
-		}
-	} else if (signer && sign_pubkey_parse("signer.pub", signer->data, &pub, &err) == 0) {
+			     ? sign_pubkey_parse("--pubkey", pubkey_arg, &pub, &v->err)
+			     : sign_pubkey_load(pubkey_arg, &pub, &v->err)) < 0)
+			return cli_error(&v->err);
+	} else if (signer && sign_pubkey_parse("signer.pub", signer->data, &pub, &v->err) == 0) {
 		own_key = 1;
 	} else {
-		rc = fail_msg("no --pubkey given and no usable signer.pub in the bundle", NULL);
-		goto out;
+		return fail_msg("no --pubkey given and no usable signer.pub in the bundle", NULL);
 	}
-	if (sign_verify(&pub, man->data, man->len, "MANIFEST.minisig", sig->data, &tc, &err) < 0) {
-		rc = fail_msg("MANIFEST signature", err.msg);
+	if (sign_verify(&pub, man->data, man->len, "MANIFEST.minisig", sig->data, &v->tc,
+			&v->err) < 0) {
+		fail_msg("MANIFEST signature", v->err.msg);
 		fputs("\n", stderr);
-		goto out;
+		return EXIT_STATE;
 	}
-	if (bundle_manifest_check(man->data, m, n, &run_id, &err) < 0) {
-		rc = fail_msg("MANIFEST", err.msg);
+	if (bundle_manifest_check(man->data, v->m, v->n, &v->run_id, &v->err) < 0) {
+		fail_msg("MANIFEST", v->err.msg);
 		fputs("\n", stderr);
-		goto out;
+		return EXIT_STATE;
 	}
 	sign_keyid_hex(pub.keyid, keyid);
-	if (!quiet)
+	if (!v->quiet) {
 		printf("signature: valid, key %s%s\n", keyid,
 		       own_key ? " (the key shipped in the bundle: this proves the bundle is intact, "
 				 "not who made it; pass --pubkey to check the signer)"
 			       : "");
-	if (!quiet)
-		printf("members: %zu, all match MANIFEST (run %s)\n", n, run_id);
+		printf("members: %zu, all match MANIFEST (run %s)\n", v->n, v->run_id);
+	}
+	return 0;
+}
 
-	/* the store */
-	mem = bundle_find(m, n, "store.sqlite");
-	if (!mem || !mkdtemp(tmpdir)) {
-		rc = fail_msg(mem ? "cannot create a temporary directory" : "no store.sqlite", NULL);
-		goto out;
-	}
-	have_tmp = 1;
-	store_path = um_xasprintf("%s/store.sqlite", tmpdir);
-	if (um_write_file(store_path, mem->data, mem->len, 0600, &err) < 0 ||
-	    store_open(store_path, &st, &err) < 0 || store_load_run(st, run_id, &d, &err) < 0) {
-		rc = cli_error(&err);
-		goto out;
-	}
-	{
-		static const char *const files[] = {"suite.yaml", "scaffold.yaml", "models.yaml"};
-		const char *want[3] = {d.run.suite_sha256, d.run.scaffold_sha256,
-				       d.run.models_sha256};
-		int i;
-		for (i = 0; i < 3; i++) {
-			char got[65];
-			mem = bundle_find(m, n, files[i]);
-			if (!mem) {
-				rc = fail_msg(files[i], "missing from the bundle\n");
-				goto out;
-			}
-			um_sha256_hex(mem->data, mem->len, got);
-			if (!um_streq(got, want[i])) {
-				um_buf_printf(&diff, "%s: the run recorded sha256 %s, the bundled file has %s\n",
-					      files[i], want[i], got);
-				rc = fail_msg("configuration files differ from what the run used",
-					      um_buf_str(&diff));
-				goto out;
-			}
+/* The bundled store, written to a private temporary directory and loaded. */
+static int vb_open_store(vb_ctx *v)
+{
+	const um_member *mem = bundle_find(v->m, v->n, "store.sqlite");
+
+	snprintf(v->tmpdir, sizeof(v->tmpdir), "/tmp/umpire-verify-XXXXXX");
+	if (!mem || !mkdtemp(v->tmpdir))
+		return fail_msg(mem ? "cannot create a temporary directory" : "no store.sqlite", NULL);
+	v->have_tmp = 1;
+	v->store_path = um_xasprintf("%s/store.sqlite", v->tmpdir);
+	if (um_write_file(v->store_path, mem->data, mem->len, 0600, &v->err) < 0 ||
+	    store_open(v->store_path, &v->st, &v->err) < 0 ||
+	    store_load_run(v->st, v->run_id, &v->d, &v->err) < 0)
+		return cli_error(&v->err);
+	return 0;
+}
+
+/* suite, scaffold and models files against the hashes the run recorded. */
+static int vb_check_config(vb_ctx *v)
+{
+	static const char *const files[] = {"suite.yaml", "scaffold.yaml", "models.yaml"};
+	const char *want[3] = {v->d.run.suite_sha256, v->d.run.scaffold_sha256,
+			       v->d.run.models_sha256};
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const um_member *mem = bundle_find(v->m, v->n, files[i]);
+		char got[65];
+
+		if (!mem)
+			return fail_msg(files[i], "missing from the bundle\n");
+		um_sha256_hex(mem->data, mem->len, got);
+		if (!um_streq(got, want[i])) {
+			um_buf_printf(&v->diff, "%s: the run recorded sha256 %s, the bundled file has %s\n",
+				      files[i], want[i], got);
+			return fail_msg("configuration files differ from what the run used",
+					um_buf_str(&v->diff));
 		}
 	}
-	mem = bundle_find(m, n, "scaffold.yaml");
-	if (scaffold_load_buffer("scaffold.yaml", mem->data, mem->len, &sc, &err) < 0) {
-		rc = cli_error(&err);
-		goto out;
-	}
-	if (regrade_run(st, &d, sc, &rg, &err) < 0) {
-		rc = cli_error(&err);
-		goto out;
-	}
-	if (rg.mismatches) {
+	return 0;
+}
+
+/* Every graded attempt re-derived from its transcript, re-graded with the
+ * bundled scaffold. */
+static int vb_regrade(vb_ctx *v)
+{
+	const um_member *mem = bundle_find(v->m, v->n, "scaffold.yaml");
+	um_scaffold *sc = NULL;
+	int rc;
+
+	if (scaffold_load_buffer("scaffold.yaml", mem->data, mem->len, &sc, &v->err) < 0)
+		return cli_error(&v->err);
+	rc = regrade_run(v->st, &v->d, sc, &v->rg, &v->err);
+	scaffold_free(sc);
+	if (rc < 0)
+		return cli_error(&v->err);
+	if (v->rg.mismatches) {
 		fprintf(stderr, "umpire verify: FAILED: %zu differences when re-grading %zu attempts "
 				"from their transcripts:\n%s",
-			rg.mismatches, rg.checked, um_buf_str(&rg.log));
-		goto out;
+			v->rg.mismatches, v->rg.checked, um_buf_str(&v->rg.log));
+		return EXIT_STATE;
 	}
-	if (!quiet)
+	if (!v->quiet)
 		printf("re-graded: %zu attempts from %zu recorded transcripts, all agree\n",
-		       rg.checked, rg.transcripts);
+		       v->rg.checked, v->rg.transcripts);
+	return 0;
+}
 
-	/* the report */
-	mem = bundle_find(m, n, "report.json");
-	if (!mem || !(bundled = json_loadb(mem->data, mem->len, 0, NULL))) {
-		rc = fail_msg("report.json is missing or not JSON", NULL);
-		goto out;
-	}
+/* report.json and report.md regenerated from the store, byte-identical. */
+static int vb_check_report(vb_ctx *v)
+{
+	const um_member *mem = bundle_find(v->m, v->n, "report.json");
+	json_t *rep = NULL, *bundled = NULL;
+	char *text = NULL, *md = NULL;
+	int rc = EXIT_STATE;
+
+	if (!mem || !(bundled = json_loadb(mem->data, mem->len, 0, NULL)))
+		return fail_msg("report.json is missing or not JSON", NULL);
 	use_report_clock(bundled);
-	if (!(rep = report_build(&d, NULL, &err))) {
-		rc = cli_error(&err);
+	if (!(rep = report_build(&v->d, NULL, &v->err))) {
+		rc = cli_error(&v->err);
 		goto out;
 	}
 	text = report_json_text(rep);
 	if (strlen(text) != mem->len || memcmp(text, mem->data, mem->len) != 0) {
-		size_t k = jdiff(bundled, rep, &diff, 50);
+		size_t k = jdiff(bundled, rep, &v->diff, 50);
 		fprintf(stderr, "umpire verify: FAILED: report.json differs from the report "
 				"regenerated from the store (%zu fields):\n%s",
-			k, um_buf_str(&diff));
+			k, um_buf_str(&v->diff));
 		if (k == 0)
 			fputs("(same values, different bytes)\n", stderr);
 		goto out;
 	}
 	md = report_markdown(rep);
-	mem = bundle_find(m, n, "report.md");
+	mem = bundle_find(v->m, v->n, "report.md");
 	if (!mem || strlen(md) != mem->len || memcmp(md, mem->data, mem->len) != 0) {
 		rc = fail_msg("report.md differs from the report regenerated from the store", NULL);
 		goto out;
 	}
-	if (!quiet) {
+	if (!v->quiet)
 		printf("report: report.json and report.md regenerated byte-identical\n");
-		printf("trusted comment: %s\n", tc);
-		printf("bundle verified: %s\n", path);
-	}
 	rc = 0;
 out:
 	free(md);
 	free(text);
 	if (rep)
 		json_decref(rep);
-	if (bundled)
-		json_decref(bundled);
-	regrade_release(&rg);
-	if (sc)
-		scaffold_free(sc);
-	store_run_data_free(&d);
-	store_close(st);
-	if (have_tmp)
-		cli_remove_store_dir(tmpdir);
-	free(store_path);
-	free(run_id);
-	free(tc);
-	um_buf_release(&diff);
-	bundle_members_free(m, n);
+	json_decref(bundled);
+	return rc;
+}
+
+int cli_verify_bundle(const char *path, const char *pubkey_arg, int quiet)
+{
+	vb_ctx v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	v.quiet = quiet;
+	um_buf_init(&v.diff, 0);
+	if (bundle_read(path, &v.m, &v.n, &v.err) < 0)
+		rc = cli_error(&v.err);
+	else if (!(rc = vb_check_signature(&v, pubkey_arg)) && !(rc = vb_open_store(&v)) &&
+		 !(rc = vb_check_config(&v)) && !(rc = vb_regrade(&v)) &&
+		 !(rc = vb_check_report(&v)) && !quiet) {
+		printf("trusted comment: %s\n", v.tc);
+		printf("bundle verified: %s\n", path);
+	}
+	regrade_release(&v.rg);
+	store_run_data_free(&v.d);
+	store_close(v.st);
+	if (v.have_tmp)
+		cli_remove_store_dir(v.tmpdir);
+	free(v.store_path);
+	free(v.run_id);
+	free(v.tc);
+	um_buf_release(&v.diff);
+	bundle_members_free(v.m, v.n);
 	return rc;
 }
