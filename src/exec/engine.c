@@ -38,6 +38,18 @@
  * A due retry goes to the head of its lane's queue: it is older than
  * anything queued behind it.
  *
+ * Rate-limit headers: after a try with a status below 400, a
+ * remaining-requests header (OpenAI's, Anthropic's) that is below the
+ * lane's window sets the window to it (at least 1) and ends slow start; the
+ * window then grows again as successes come, and the next header caps it
+ * again, so the lane follows what the provider says it will take.
+ *
+ * Streams: the first-token detector sees the body as it arrives, whole
+ * lines at a time, until it reports a token; the try's ttft_ms is the time
+ * from the start of the try to then. The stall limit is libcurl's low-speed
+ * limit (less than 1 byte per second for that many seconds), which ends the
+ * transfer with CURLE_OPERATION_TIMEDOUT, so a stalled stream is a timeout.
+ *
  * Callbacks run on the loop's stack. They may submit requests and stop the
  * engine; they must not run or free it. Once a callback has returned DONE
  * (or its last chance), the engine never touches its ctx again.
@@ -79,6 +91,10 @@ struct eng_req {
 	struct curl_slist *headers;
 	um_try_fn on_try;
 	void *ctx;
+	char *aws_sigv4;	       /* CURLOPT_AWS_SIGV4, or NULL */
+	char *userpwd;		       /* with aws_sigv4; wiped when freed */
+	int stall_ms;		       /* > 0: low-speed limit */
+	um_token_scan_fn token_scan; /* first-token detector, or NULL */
 	int try_no;	 /* tries started so far */
 	int64_t wake_ms; /* monotonic time of the next try (heap key) */
 	uint64_t seq;	 /* submission order, breaks heap ties */
@@ -92,6 +108,8 @@ struct eng_xfer {
 	um_buf hdrs;            /* response header lines of the final response */
 	int truncated;
 	int64_t retry_after_ms;
+	int64_t ttft_ms;   /* -1 until the detector reports a token */
+	size_t scan_off;   /* body bytes the detector is done with */
 	int64_t start_mono;
 	int64_t start_wall;
 	uint64_t lane_seq; /* dispatch number within the lane */
@@ -221,6 +239,13 @@ static void req_free(eng_req *r)
 {
 	free(r->url);
 	free(r->body);
+	free(r->aws_sigv4);
+	if (r->userpwd) {
+		volatile char *p = r->userpwd;
+		while (*p)
+			*p++ = '\0';
+		free(r->userpwd);
+	}
 	curl_slist_free_all(r->headers);
 	free(r);
 }
@@ -327,6 +352,15 @@ static size_t xfer_on_body(char *data, size_t size, size_t n, void *ud)
 		x->truncated = 1;
 		return 0; /* CURLE_WRITE_ERROR ends the transfer */
 	}
+	if (x->req && x->req->token_scan && x->ttft_ms < 0) {
+		size_t used = 0;
+		int found = x->req->token_scan(x->body.data + x->scan_off,
+					       x->body.len - x->scan_off, &used);
+
+		x->scan_off += used <= x->body.len - x->scan_off ? used : 0;
+		if (found)
+			x->ttft_ms = um_mono_ms() - x->start_mono;
+	}
 	return len;
 }
 
@@ -378,6 +412,8 @@ static eng_xfer *xfer_get(um_engine *e)
 	x->req = NULL;
 	x->truncated = 0;
 	x->retry_after_ms = -1;
+	x->ttft_ms = -1;
+	x->scan_off = 0;
 	x->errbuf[0] = '\0';
 	return x;
 }
@@ -443,6 +479,14 @@ static int xfer_setup(um_engine *e, eng_xfer *x, const eng_req *r)
 	SET(CURLOPT_HEADERFUNCTION, xfer_on_header);
 	SET(CURLOPT_HEADERDATA, (void *)x);
 	SET(CURLOPT_HTTPHEADER, r->headers);
+	if (r->aws_sigv4) {
+		SET(CURLOPT_AWS_SIGV4, r->aws_sigv4);
+		SET(CURLOPT_USERPWD, r->userpwd ? r->userpwd : ":");
+	}
+	if (r->stall_ms > 0) {
+		SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+		SET(CURLOPT_LOW_SPEED_TIME, (long)((r->stall_ms + 999) / 1000));
+	}
 	if (r->body) {
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 		SET(CURLOPT_POSTFIELDS, r->body);
@@ -469,6 +513,40 @@ static void adjust_window(eng_lane *l, const eng_xfer *x, CURLcode rc, long stat
 		if (l->window > ceiling)
 			l->window = ceiling;
 	}
+}
+
+/* The provider's count of requests it will still take in this window, from
+ * the first rate-limit header present; -1 when none parses. */
+static int64_t remaining_requests(const char *headers)
+{
+	static const char *const names[] = {"x-ratelimit-remaining-requests",
+					    "anthropic-ratelimit-requests-remaining"};
+	size_t i;
+
+	for (i = 0; headers && i < UM_ARRAY_LEN(names); i++) {
+		char *v = engine_header_value(headers, names[i]), *end = NULL;
+		long long n = v && *v ? strtoll(v, &end, 10) : -1;
+		int ok = v && end && *end == '\0' && n >= 0;
+
+		free(v);
+		if (ok)
+			return n;
+	}
+	return -1;
+}
+
+/* Caps the lane's window at what the rate-limit headers say is left. */
+static void follow_rate_limit(eng_lane *l, const char *headers, long status)
+{
+	int64_t left;
+
+	if (status <= 0 || status >= 400)
+		return;
+	left = remaining_requests(headers);
+	if (left < 0 || (double)left >= l->window)
+		return;
+	l->window = left < 1 ? 1 : (double)left;
+	l->slow_start = 0;
 }
 
 static void schedule_retry(um_engine *e, eng_req *r, int64_t retry_after_ms)
@@ -542,6 +620,7 @@ static void xfer_finish(um_engine *e, eng_xfer *x, CURLcode rc, int added)
 	if (status == 429 || status == 503)
 		e->throttled++;
 	adjust_window(l, x, rc, status);
+	follow_rate_limit(l, um_buf_str(&x->hdrs), status);
 
 	memset(&t, 0, sizeof(t));
 	t.try_no = r->try_no;
@@ -554,6 +633,7 @@ static void xfer_finish(um_engine *e, eng_xfer *x, CURLcode rc, int added)
 	t.headers = um_buf_str(&x->hdrs);
 	t.body_truncated = x->truncated;
 	t.retry_after_ms = x->retry_after_ms;
+	t.ttft_ms = x->ttft_ms;
 	if (x->truncated) {
 		snprintf(x->errbuf, sizeof(x->errbuf),
 			 "response body exceeds the limit of %zu bytes", e->o.max_body);
@@ -585,6 +665,7 @@ static void xfer_start(um_engine *e, eng_req *r)
 		t.started_ms = um_wall_ms();
 		t.body = "";
 		t.retry_after_ms = -1;
+		t.ttft_ms = -1;
 		t.retryable = 1;
 		req_report(e, r, &t);
 		return;
@@ -777,6 +858,14 @@ int engine_submit(um_engine *e, int lane, const char *url, const char *body, siz
 		  const char *const *headers, int n_headers, um_try_fn on_try, void *ctx,
 		  um_error *err)
 {
+	return engine_submit_opts(e, lane, url, body, body_len, headers, n_headers, NULL, on_try,
+				  ctx, err);
+}
+
+int engine_submit_opts(um_engine *e, int lane, const char *url, const char *body,
+		       size_t body_len, const char *const *headers, int n_headers,
+		       const um_submit_opts *o, um_try_fn on_try, void *ctx, um_error *err)
+{
 	struct curl_slist *list = NULL;
 	int has_expect = 0, i;
 	eng_req *r;
@@ -826,6 +915,12 @@ int engine_submit(um_engine *e, int lane, const char *url, const char *body, siz
 		r->body_len = body_len;
 	}
 	r->headers = list;
+	if (o) {
+		r->aws_sigv4 = um_xstrdup(o->aws_sigv4);
+		r->userpwd = o->aws_sigv4 ? um_xstrdup(o->userpwd) : NULL;
+		r->stall_ms = o->stall_ms;
+		r->token_scan = o->token_scan;
+	}
 	r->on_try = on_try;
 	r->ctx = ctx;
 	r->seq = ++e->seq;

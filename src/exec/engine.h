@@ -10,6 +10,16 @@
  * the server's Retry-After when that is longer. Connections are reused
  * (one multi handle, pipewait, keep-alive). Callbacks may submit new
  * requests (agent loops do). Nothing here prints.
+ *
+ * Rate-limit headers: a response that says how many requests the
+ * provider will still take in its current window
+ * (x-ratelimit-remaining-requests, anthropic-ratelimit-requests-remaining)
+ * caps the lane's window at that number (at least 1), before a 429 has to.
+ *
+ * Streamed responses: a request may carry a first-token detector, run on
+ * the body as it arrives, so the try reports the time to the first token;
+ * and a stall limit, after which a transfer that received no byte fails as
+ * a timeout.
  */
 #ifndef UMPIRE_ENGINE_H
 #define UMPIRE_ENGINE_H
@@ -47,6 +57,7 @@ typedef struct um_try {
 	int body_truncated;      /* body exceeded max_body */
 	const char *headers;     /* response header lines ("Name: value\r\n"...), or NULL */
 	int64_t retry_after_ms;  /* parsed Retry-After, -1 if absent */
+	int64_t ttft_ms;         /* streamed: ms from start to the first token; -1 otherwise */
 	int retryable;           /* engine's view: transport error, 408, 429, 5xx */
 	int last_chance;         /* no retry is possible after this one */
 } um_try;
@@ -77,6 +88,23 @@ double engine_lane_window(const um_engine *e, int lane);
 int engine_submit(um_engine *e, int lane, const char *url, const char *body, size_t body_len,
 		  const char *const *headers, int n_headers, um_try_fn on_try, void *ctx,
 		  um_error *err);
+
+/* Reads the response received so far from buf (len bytes that follow what
+ * earlier calls consumed); sets *used to the bytes it is done with (whole
+ * lines) and returns 1 once a token has arrived. */
+typedef int (*um_token_scan_fn)(const char *buf, size_t len, size_t *used);
+
+typedef struct um_submit_opts {
+	const char *aws_sigv4;      /* CURLOPT_AWS_SIGV4 parameter, or NULL */
+	const char *userpwd;        /* CURLOPT_USERPWD with aws_sigv4 (copied, wiped on free) */
+	int stall_ms;               /* > 0: no byte for this long is a timeout (s granularity) */
+	um_token_scan_fn token_scan; /* streamed: finds the first token, or NULL */
+} um_submit_opts;
+
+/* engine_submit with options (o may be NULL). */
+int engine_submit_opts(um_engine *e, int lane, const char *url, const char *body,
+		       size_t body_len, const char *const *headers, int n_headers,
+		       const um_submit_opts *o, um_try_fn on_try, void *ctx, um_error *err);
 
 /* Run until nothing is queued, sleeping or in flight, or until
  * engine_stop(). tick (optional) is called at most every tick_ms with

@@ -12,12 +12,24 @@
  * until models_expand_env(). Errors found then are located again by parsing
  * the stored file text, so they still say file:line:col.
  *
+ * base_url is checked with libcurl's URL parser (curl_url()): an http(s)
+ * URL with a host, and no user, password, query or fragment; the provider
+ * joins its own path and query to it with the same parser. Providers with
+ * a well-known endpoint (the presets, gemini, bedrock) may leave it out.
+ *
+ * Capabilities: what a model family accepts (sampling parameters,
+ * max_tokens or max_completion_tokens, a reasoning effort, a thinking
+ * budget) comes from the table models_caps_table[] by provider and model
+ * name prefix, overridden key by key by the file's `capabilities:`. The
+ * provider leaves out what a model cannot take, and the report says so.
+ *
  * Prices are read as USD per million tokens and kept as integer micro-USD
  * per million tokens; costs are computed in 128-bit integers and rounded
  * half up once, at the end.
  */
 #include "load/models.h"
 
+#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +43,8 @@
 #define MODELS_MAX_SYSTEMS 10000
 #define MODELS_MAX_HEADERS 64
 #define MODELS_SIM_VAR "UMPIRE_SIM_URL"
+#define MODELS_DEFAULT_STALL_MS 60000
+#define MODELS_AZURE_API_VERSION "2024-10-21"
 
 static const char *const models_top_keys[] = {"umpire", "simulator", "proxy", "systems", NULL};
 static const char *const models_proxy_keys[] = {"upstreams", "attribution", NULL};
@@ -38,15 +52,63 @@ static const char *const models_attributions[] = {"traceparent", "path", "single
 static const char *const models_sys_keys[] = {
 	"name", "role", "provider", "base_url", "model", "api_key_env", "headers",
 	"anthropic_version", "pricing", "concurrency", "timeout_s", "max_retries", "routing_report",
-	NULL,
+	"api_version", "deployment", "region", "stream", "stall_timeout_s", "capabilities", NULL,
 };
+static const char *const models_caps_keys[] = {"sampling", "max_tokens_field", "reasoning_effort",
+					       "thinking_budget", NULL};
+static const char *const models_max_fields[] = {"max_tokens", "max_completion_tokens", NULL};
 static const char *const models_routing_keys[] = {"json_pointer", "header", NULL};
-static const char *const models_pricing_keys[] = {"input", "cached_input", "output", "long_context",
-						  NULL};
+static const char *const models_pricing_keys[] = {"input",	  "cached_input", "cache_write",
+						  "output", "long_context", NULL};
 static const char *const models_long_keys[] = {"above_tokens", "multiplier", NULL};
-/* index order matches um_role / um_provider */
+/* index order matches um_role */
 static const char *const models_roles[] = {"baseline", "orchestrator", NULL};
-static const char *const models_providers[] = {"openai", "anthropic", NULL};
+/* What `provider:` may say: the wire families (index order matches
+ * um_provider), then the presets, which speak the OpenAI wire and have a
+ * documented default base_url. */
+static const char *const models_providers[] = {
+	"openai", "anthropic", "azure", "gemini", "bedrock",
+	"openrouter", "vllm", "sglang", "ollama", NULL,
+};
+#define MODELS_N_FAMILIES 5
+static const char *const models_default_urls[] = {
+	NULL, NULL, NULL, "https://generativelanguage.googleapis.com/v1beta", NULL,
+	"https://openrouter.ai/api/v1", "http://127.0.0.1:8000/v1", "http://127.0.0.1:30000/v1",
+	"http://127.0.0.1:11434/v1",
+};
+
+/* The capability table: the first row whose provider matches and whose
+ * prefix starts the model name (after any "vendor/" of a router's id, or
+ * the "us." / "eu." / "global." of a Bedrock inference profile) applies;
+ * the last row of each provider has an empty prefix. */
+static const struct {
+	um_provider prov;
+	const char *prefix;
+	um_caps caps; /* no_sampling, max_completion, effort, budget */
+} models_caps_table[] = {
+	/* OpenAI reasoning models reject temperature / top_p and max_tokens */
+	{UM_PROV_OPENAI, "gpt-5-chat", {0, 1, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-5", {1, 1, 1, 0}},
+	{UM_PROV_OPENAI, "o1", {1, 1, 1, 0}},
+	{UM_PROV_OPENAI, "o3", {1, 1, 1, 0}},
+	{UM_PROV_OPENAI, "o4", {1, 1, 1, 0}},
+	{UM_PROV_OPENAI, "gpt-4", {0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-3.5", {0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "", {0, 0, 1, 0}},
+	/* Claude: extended thinking from 3.7 on */
+	{UM_PROV_ANTHROPIC, "claude-3-7", {0, 0, 0, 1}},
+	{UM_PROV_ANTHROPIC, "claude-3", {0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1}},
+	/* Gemini 3 takes a thinking level, 2.5 a budget */
+	{UM_PROV_GEMINI, "gemini-3", {0, 0, 1, 1}},
+	{UM_PROV_GEMINI, "gemini-2.5", {0, 0, 0, 1}},
+	{UM_PROV_GEMINI, "", {0, 0, 0, 0}},
+	/* Bedrock: Claude's thinking through additionalModelRequestFields */
+	{UM_PROV_BEDROCK, "anthropic.claude-3-7", {0, 0, 0, 1}},
+	{UM_PROV_BEDROCK, "anthropic.claude-3", {0, 0, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude", {0, 0, 0, 1}},
+	{UM_PROV_BEDROCK, "", {0, 0, 0, 0}},
+};
 /* headers the file may not set: credentials, and what the providers set */
 static const char *const models_banned_headers[] = {
 	"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "content-type",
@@ -60,7 +122,39 @@ const char *models_role_name(um_role r)
 
 const char *models_provider_name(um_provider p)
 {
-	return p == UM_PROV_ANTHROPIC ? "anthropic" : "openai";
+	return (int)p >= 0 && (int)p < MODELS_N_FAMILIES ? models_providers[p] : "openai";
+}
+
+int models_provider_from_name(const char *name, um_provider *out)
+{
+	int i;
+
+	for (i = 0; name && i < MODELS_N_FAMILIES; i++)
+		if (strcmp(name, models_providers[i]) == 0) {
+			*out = (um_provider)i;
+			return 0;
+		}
+	return -1;
+}
+
+um_caps models_caps_builtin(um_provider p, const char *model)
+{
+	/* Azure deploys OpenAI's models: the same families. */
+	um_provider fam = p == UM_PROV_AZURE ? UM_PROV_OPENAI : p;
+	const char *m = model ? model : "", *slash = strrchr(m, '/');
+	static const char *const profiles[] = {"us.", "eu.", "apac.", "global."};
+	um_caps none = {0, 0, 0, 0};
+	size_t i;
+
+	if (slash)
+		m = slash + 1;
+	for (i = 0; fam == UM_PROV_BEDROCK && i < UM_ARRAY_LEN(profiles); i++)
+		if (um_has_prefix(m, profiles[i]))
+			m += strlen(profiles[i]);
+	for (i = 0; i < UM_ARRAY_LEN(models_caps_table); i++)
+		if (models_caps_table[i].prov == fam && um_has_prefix(m, models_caps_table[i].prefix))
+			return models_caps_table[i].caps;
+	return none;
 }
 
 int models_find(const um_models *m, const char *name)
@@ -74,7 +168,7 @@ int models_find(const um_models *m, const char *name)
 }
 
 int64_t pricing_cost_micro(const um_pricing *p, int64_t tokens_in, int64_t tokens_cached,
-			   int64_t tokens_out)
+			   int64_t tokens_written, int64_t tokens_out)
 {
 	__extension__ typedef __int128 i128;
 	i128 num, den = 1000000;
@@ -85,9 +179,14 @@ int64_t pricing_cost_micro(const um_pricing *p, int64_t tokens_in, int64_t token
 		tokens_cached = 0;
 	if (tokens_cached > tokens_in)
 		tokens_cached = tokens_in;
+	if (tokens_written < 0)
+		tokens_written = 0;
+	if (tokens_written > tokens_in - tokens_cached)
+		tokens_written = tokens_in - tokens_cached;
 	if (tokens_out < 0)
 		tokens_out = 0;
-	num = (i128)(tokens_in - tokens_cached) * p->input + (i128)tokens_cached * p->cached_input +
+	num = (i128)(tokens_in - tokens_cached - tokens_written) * p->input +
+	      (i128)tokens_cached * p->cached_input + (i128)tokens_written * p->cache_write +
 	      (i128)tokens_out * p->output;
 	if (p->long_threshold > 0 && tokens_in > p->long_threshold &&
 	    p->long_multiplier_milli > 0) {
@@ -170,29 +269,80 @@ static int models_expand(const char *raw, char **out, char **unset)
 	return 0;
 }
 
-/* An expanded base_url must be an http(s) URL with a host and no spaces or
- * control characters; trailing slashes are dropped (providers append
- * "/chat/completions" or "/messages"). Returns NULL or the complaint. */
+/* The parts of a URL that curl_url() finds in it (caller frees each). */
+static char *models_url_part(CURLU *h, CURLUPart part)
+{
+	char *v = NULL, *out;
+
+	if (curl_url_get(h, part, &v, 0) != CURLUE_OK || !v)
+		return NULL;
+	out = um_xstrdup(v);
+	curl_free(v);
+	return out;
+}
+
+/* An expanded base_url, read with libcurl's URL parser, must be an http(s)
+ * URL with a host and without user, password, query or fragment (the
+ * provider adds its own path and query), with no spaces or control
+ * characters; trailing slashes are dropped. Returns NULL or the complaint. */
 static const char *models_url_check(char *url)
 {
-	const char *host, *p;
-	size_t len;
+	static const struct {
+		CURLUPart part;
+		const char *why;
+	} banned[] = {
+		{CURLUPART_USER, "carries a user name: credentials come from api_key_env"},
+		{CURLUPART_PASSWORD, "carries a password: credentials come from api_key_env"},
+		{CURLUPART_QUERY, "has a query; the provider adds its own (azure: api_version)"},
+		{CURLUPART_FRAGMENT, "has a fragment"},
+	};
+	const char *why = NULL, *p;
+	CURLU *h;
+	char *scheme = NULL, *host = NULL, *v;
+	size_t i, len;
 
-	if (um_has_prefix(url, "https://"))
-		host = url + 8;
-	else if (um_has_prefix(url, "http://"))
-		host = url + 7;
-	else
-		return "must start with http:// or https://";
-	if (!*host || *host == '/')
-		return "has no host";
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return "contains a space or control character";
+	p = strstr(url, "://");
+	if (p && (p[3] == '\0' || p[3] == '/'))
+		return "has no host"; /* libcurl would read "https:///v1" as host v1 */
+	h = curl_url();
+	if (!h)
+		return "cannot be parsed (out of memory)";
+	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		why = strstr(url, "://") ? "is not a URL libcurl can parse"
+					 : "must start with http:// or https://";
+		goto done;
+	}
+	scheme = models_url_part(h, CURLUPART_SCHEME);
+	host = models_url_part(h, CURLUPART_HOST);
+	if (!scheme || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		why = "must start with http:// or https://";
+		goto done;
+	}
+	if (!host || !*host) {
+		why = "has no host";
+		goto done;
+	}
+	for (i = 0; i < UM_ARRAY_LEN(banned) && !why; i++) {
+		v = models_url_part(h, banned[i].part);
+		if (v)
+			why = banned[i].why;
+		free(v);
+	}
+	if (why)
+		goto done;
+	/* what was written, less its trailing slashes (the path is joined to it) */
+	p = strstr(url, "://");
 	len = strlen(url);
-	while (len > (size_t)(host - url) && url[len - 1] == '/')
+	while (p && len > (size_t)(p - url) + 3 && url[len - 1] == '/')
 		url[--len] = '\0';
-	return NULL;
+done:
+	free(scheme);
+	free(host);
+	curl_url_cleanup(h);
+	return why;
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -283,6 +433,10 @@ static int models_read_pricing(models_ctx *c, const yml_node *pn, um_system *s)
 		return -1;
 	s->pricing.output = models_usd_to_micro(v);
 	v = -1;
+	if (yml_double(d, pn, "cache_write", 0, 0, 1e6, &v, c->err) < 0)
+		return -1;
+	s->pricing.cache_write = v >= 0 ? models_usd_to_micro(v) : s->pricing.input;
+	v = -1;
 	if (yml_double(d, pn, "cached_input", 0, 0, 1e6, &v, c->err) < 0)
 		return -1;
 	if (v >= 0)
@@ -347,19 +501,13 @@ static int models_read_headers(models_ctx *c, const yml_node *hn, um_system *s)
 	return 0;
 }
 
-static int models_read_system(models_ctx *c, const yml_node *sn, size_t idx, um_system *s)
+/* name, role and provider (a preset sets the OpenAI wire and its name). */
+static int models_read_identity(models_ctx *c, const yml_node *sn, size_t idx, um_system *s)
 {
 	const yml_doc *d = c->d;
 	const yml_node *n;
-	const char *why;
-	char what[40];
-	int role = 0, prov = 0, deferred = 0, j;
-	int64_t iv;
-	double t;
+	int role = 0, prov = 0, j;
 
-	snprintf(what, sizeof(what), "systems[%zu]", idx);
-	if (yml_check_keys(d, sn, models_sys_keys, what, c->err) < 0)
-		return -1;
 	if (yml_str(d, sn, "name", 1, &s->name, c->err) < 0)
 		return -1;
 	n = yml_get(sn, "name");
@@ -375,24 +523,101 @@ static int models_read_system(models_ctx *c, const yml_node *sn, size_t idx, um_
 	    yml_enum(d, sn, "provider", 1, models_providers, &prov, c->err) < 0)
 		return -1;
 	s->role = (um_role)role;
-	s->provider = (um_provider)prov;
-
-	if (yml_str(d, sn, "base_url", 1, &s->base_url_raw, c->err) < 0)
-		return -1;
-	n = yml_get(sn, "base_url");
-	why = models_expand_syntax(s->base_url_raw);
-	if (why)
-		return yml_fail(d, n, UM_ERR_INVALID, c->err, "system '%s': base_url: %s", s->name,
-				why);
-	if (models_expand_one(d, n, s, (c->flags & UM_MODELS_DEFER_ENV) != 0,
-			      c->m->simulator_pool != NULL, &deferred, c->err) < 0)
-		return -1;
-
+	if (prov >= MODELS_N_FAMILIES) {
+		s->provider = UM_PROV_OPENAI;
+		s->preset = um_xstrdup(models_providers[prov]);
+	} else {
+		s->provider = (um_provider)prov;
+	}
 	if (yml_str(d, sn, "model", 1, &s->model, c->err) < 0)
 		return -1;
 	if (!*s->model)
 		return yml_fail(d, yml_get(sn, "model"), UM_ERR_INVALID, c->err,
 				"'model' must not be empty");
+	return 0;
+}
+
+/* A key that only some providers take: an error on the others. */
+static int models_only_for(models_ctx *c, const yml_node *sn, const char *key, um_system *s,
+			   um_provider p)
+{
+	if (yml_get(sn, key) && s->provider != p)
+		return yml_fail(c->d, yml_get(sn, key), UM_ERR_INVALID, c->err,
+				"'%s' applies to provider %s only", key, models_provider_name(p));
+	return 0;
+}
+
+static int models_token_ok(const char *s, const char *extra)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
+			return 0;
+	return 1;
+}
+
+/* base_url (or the provider's default) and the keys that shape the URL:
+ * azure's deployment and api_version, bedrock's region. */
+static int models_read_endpoint(models_ctx *c, const yml_node *sn, um_system *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *n;
+	const char *why, *dflt;
+	int deferred = 0, prov_index;
+
+	if (models_only_for(c, sn, "api_version", s, UM_PROV_AZURE) < 0 ||
+	    models_only_for(c, sn, "deployment", s, UM_PROV_AZURE) < 0 ||
+	    models_only_for(c, sn, "region", s, UM_PROV_BEDROCK) < 0 ||
+	    yml_str(d, sn, "api_version", 0, &s->api_version, c->err) < 0 ||
+	    yml_str(d, sn, "deployment", 0, &s->deployment, c->err) < 0 ||
+	    yml_str(d, sn, "region", 0, &s->region, c->err) < 0)
+		return -1;
+	if (s->api_version && !models_token_ok(s->api_version, "-._"))
+		return yml_fail(d, yml_get(sn, "api_version"), UM_ERR_INVALID, c->err,
+				"'api_version' must be like 2024-10-21, got '%s'", s->api_version);
+	if (s->deployment && !models_token_ok(s->deployment, "-._"))
+		return yml_fail(d, yml_get(sn, "deployment"), UM_ERR_INVALID, c->err,
+				"'deployment' must match [A-Za-z0-9._-]+, got '%s'", s->deployment);
+	if (s->provider == UM_PROV_AZURE && !s->api_version)
+		s->api_version = um_xstrdup(MODELS_AZURE_API_VERSION);
+	if (s->provider == UM_PROV_BEDROCK && !s->region)
+		return yml_fail(d, sn, UM_ERR_INVALID, c->err,
+				"system '%s': provider bedrock needs 'region' (e.g. us-east-1)",
+				s->name);
+	if (s->region && !models_token_ok(s->region, "-"))
+		return yml_fail(d, yml_get(sn, "region"), UM_ERR_INVALID, c->err,
+				"'region' must be like us-east-1, got '%s'", s->region);
+
+	prov_index = (int)s->provider;
+	while (s->preset && models_providers[prov_index] &&
+	       strcmp(models_providers[prov_index], s->preset) != 0)
+		prov_index++;
+	dflt = models_providers[prov_index] ? models_default_urls[prov_index] : NULL;
+	if (yml_str(d, sn, "base_url", 0, &s->base_url_raw, c->err) < 0)
+		return -1;
+	if (!s->base_url_raw && s->provider == UM_PROV_BEDROCK)
+		s->base_url_raw = um_xasprintf("https://bedrock-runtime.%s.amazonaws.com", s->region);
+	else if (!s->base_url_raw && dflt)
+		s->base_url_raw = um_xstrdup(dflt);
+	if (!s->base_url_raw)
+		return yml_fail(d, sn, UM_ERR_INVALID, c->err, "missing required key 'base_url'");
+	n = yml_get(sn, "base_url");
+	why = models_expand_syntax(s->base_url_raw);
+	if (why)
+		return yml_fail(d, n, UM_ERR_INVALID, c->err, "system '%s': base_url: %s", s->name,
+				why);
+	return models_expand_one(d, n ? n : sn, s, (c->flags & UM_MODELS_DEFER_ENV) != 0,
+				 c->m->simulator_pool != NULL, &deferred, c->err);
+}
+
+/* api_key_env, headers, anthropic_version. */
+static int models_read_auth(models_ctx *c, const yml_node *sn, um_system *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *n;
+
 	if (yml_str(d, sn, "api_key_env", 0, &s->api_key_env, c->err) < 0)
 		return -1;
 	if (s->api_key_env && !models_env_name_ok(s->api_key_env))
@@ -410,24 +635,37 @@ static int models_read_system(models_ctx *c, const yml_node *sn, size_t idx, um_
 				"'anthropic_version' applies to provider anthropic only");
 	if (!s->anthropic_version)
 		s->anthropic_version = um_xstrdup("2023-06-01");
-	n = yml_get(sn, "routing_report");
-	if (n && !yml_is_null(n)) {
-		if (yml_expect(d, n, YML_MAP, "routing_report", c->err) < 0 ||
-		    yml_check_keys(d, n, models_routing_keys, "routing_report", c->err) < 0 ||
-		    yml_str(d, n, "json_pointer", 0, &s->routing_pointer, c->err) < 0 ||
-		    yml_str(d, n, "header", 0, &s->routing_header, c->err) < 0)
-			return -1;
-		if (!s->routing_pointer == !s->routing_header)
-			return yml_fail(d, n, UM_ERR_INVALID, c->err,
-					"'routing_report' takes one of json_pointer and header");
-		if (s->routing_pointer && s->routing_pointer[0] != '/' && s->routing_pointer[0])
-			return yml_fail(d, yml_get(n, "json_pointer"), UM_ERR_INVALID, c->err,
-					"a JSON pointer starts with '/' (RFC 6901), got '%s'",
-					s->routing_pointer);
-	}
-	n = yml_get(sn, "pricing");
-	if (n && !yml_is_null(n) && models_read_pricing(c, n, s) < 0)
+	return 0;
+}
+
+static int models_read_routing(models_ctx *c, const yml_node *sn, um_system *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *n = yml_get(sn, "routing_report");
+
+	if (!n || yml_is_null(n))
+		return 0;
+	if (yml_expect(d, n, YML_MAP, "routing_report", c->err) < 0 ||
+	    yml_check_keys(d, n, models_routing_keys, "routing_report", c->err) < 0 ||
+	    yml_str(d, n, "json_pointer", 0, &s->routing_pointer, c->err) < 0 ||
+	    yml_str(d, n, "header", 0, &s->routing_header, c->err) < 0)
 		return -1;
+	if (!s->routing_pointer == !s->routing_header)
+		return yml_fail(d, n, UM_ERR_INVALID, c->err,
+				"'routing_report' takes one of json_pointer and header");
+	if (s->routing_pointer && s->routing_pointer[0] != '/' && s->routing_pointer[0])
+		return yml_fail(d, yml_get(n, "json_pointer"), UM_ERR_INVALID, c->err,
+				"a JSON pointer starts with '/' (RFC 6901), got '%s'",
+				s->routing_pointer);
+	return 0;
+}
+
+/* concurrency, timeout_s, max_retries, stream, stall_timeout_s. */
+static int models_read_limits(models_ctx *c, const yml_node *sn, um_system *s)
+{
+	const yml_doc *d = c->d;
+	int64_t iv;
+	double t;
 
 	iv = 8;
 	if (yml_int(d, sn, "concurrency", 0, 1, 100000, &iv, c->err) < 0)
@@ -441,7 +679,65 @@ static int models_read_system(models_ctx *c, const yml_node *sn, size_t idx, um_
 	if (yml_int(d, sn, "max_retries", 0, 0, 100, &iv, c->err) < 0)
 		return -1;
 	s->max_retries = (int)iv;
+	if (yml_bool(d, sn, "stream", 0, &s->stream, c->err) < 0)
+		return -1;
+	if (s->stream && s->provider == UM_PROV_BEDROCK)
+		return yml_fail(d, yml_get(sn, "stream"), UM_ERR_INVALID, c->err,
+				"system '%s': bedrock is called with Converse, not streamed "
+				"(ConverseStream's binary event stream is not supported)",
+				s->name);
+	t = MODELS_DEFAULT_STALL_MS / 1000.0;
+	if (yml_double(d, sn, "stall_timeout_s", 0, 1, 86400, &t, c->err) < 0)
+		return -1;
+	if (yml_get(sn, "stall_timeout_s") && !s->stream)
+		return yml_fail(d, yml_get(sn, "stall_timeout_s"), UM_ERR_INVALID, c->err,
+				"'stall_timeout_s' applies to streamed systems (stream: true)");
+	s->stall_ms = (int)llround(t * 1000);
 	return 0;
+}
+
+/* The built-in capabilities of the model, then the file's overrides. */
+static int models_read_caps(models_ctx *c, const yml_node *sn, um_system *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *n = yml_get(sn, "capabilities");
+	int field, sampling;
+
+	s->caps = models_caps_builtin(s->provider, s->model);
+	if (!n || yml_is_null(n))
+		return 0;
+	field = s->caps.max_completion;
+	sampling = !s->caps.no_sampling;
+	if (yml_expect(d, n, YML_MAP, "capabilities", c->err) < 0 ||
+	    yml_check_keys(d, n, models_caps_keys, "capabilities", c->err) < 0 ||
+	    yml_bool(d, n, "sampling", 0, &sampling, c->err) < 0 ||
+	    yml_enum(d, n, "max_tokens_field", 0, models_max_fields, &field, c->err) < 0 ||
+	    yml_bool(d, n, "reasoning_effort", 0, &s->caps.effort, c->err) < 0 ||
+	    yml_bool(d, n, "thinking_budget", 0, &s->caps.budget, c->err) < 0)
+		return -1;
+	if (field && s->provider != UM_PROV_OPENAI && s->provider != UM_PROV_AZURE)
+		return yml_fail(d, yml_get(n, "max_tokens_field"), UM_ERR_INVALID, c->err,
+				"max_completion_tokens is a field of the OpenAI wire (openai, "
+				"azure and the presets)");
+	s->caps.max_completion = field;
+	s->caps.no_sampling = !sampling;
+	return 0;
+}
+
+static int models_read_system(models_ctx *c, const yml_node *sn, size_t idx, um_system *s)
+{
+	const yml_node *n;
+	char what[40];
+
+	snprintf(what, sizeof(what), "systems[%zu]", idx);
+	if (yml_check_keys(c->d, sn, models_sys_keys, what, c->err) < 0 ||
+	    models_read_identity(c, sn, idx, s) < 0 || models_read_endpoint(c, sn, s) < 0 ||
+	    models_read_auth(c, sn, s) < 0 || models_read_routing(c, sn, s) < 0)
+		return -1;
+	n = yml_get(sn, "pricing");
+	if (n && !yml_is_null(n) && models_read_pricing(c, n, s) < 0)
+		return -1;
+	return models_read_limits(c, sn, s) < 0 || models_read_caps(c, sn, s) < 0 ? -1 : 0;
 }
 
 int models_load_buffer(const char *file, const char *data, size_t len, unsigned flags,
@@ -609,6 +905,10 @@ void models_free(um_models *m)
 		free(s->header_names);
 		free(s->header_values);
 		free(s->anthropic_version);
+		free(s->preset);
+		free(s->api_version);
+		free(s->deployment);
+		free(s->region);
 		free(s->routing_pointer);
 		free(s->routing_header);
 	}

@@ -16,7 +16,27 @@
 #include "base/error.h"
 
 typedef enum { UM_ROLE_BASELINE, UM_ROLE_ORCHESTRATOR } um_role;
-typedef enum { UM_PROV_OPENAI, UM_PROV_ANTHROPIC } um_provider;
+/* The wire families. The presets (openrouter, vllm, sglang, ollama) speak
+ * the OpenAI one and are kept as UM_PROV_OPENAI with um_system.preset set. */
+typedef enum {
+	UM_PROV_OPENAI,
+	UM_PROV_ANTHROPIC,
+	UM_PROV_AZURE,
+	UM_PROV_GEMINI,
+	UM_PROV_BEDROCK,
+} um_provider;
+
+/* What a model family accepts (docs/models.md, "Capabilities"): the
+ * built-in table by provider and model name, overridden by the file's
+ * `capabilities:`. A parameter the model cannot take is not sent, and the
+ * run's report names it. All zero: sampling sent, max_tokens as is, no
+ * reasoning parameter sent. */
+typedef struct um_caps {
+	int no_sampling;        /* temperature, top_p (top_k) are refused: not sent */
+	int max_completion;     /* OpenAI wire: max_tokens goes as max_completion_tokens */
+	int effort;             /* takes reasoning.effort (reasoning_effort, thinkingLevel) */
+	int budget;             /* takes reasoning.budget_tokens (thinking, thinkingBudget) */
+} um_caps;
 
 /* Prices in micro-USD per million tokens (USD/Mtok * 1e6), integers. */
 typedef struct um_pricing {
@@ -25,13 +45,15 @@ typedef struct um_pricing {
 	int64_t output;         /* per Mtok of output */
 	int64_t long_threshold; /* input tokens above which the long tier applies; 0 = none */
 	int64_t long_multiplier_milli; /* 2000 = x2.0 on the whole call */
+	int64_t cache_write;    /* per Mtok of input written to a prompt cache (default: input) */
 } um_pricing;
 
 typedef struct um_system {
 	char *name;             /* unique; what reports call it */
 	um_role role;
 	um_provider provider;
-	char *base_url;         /* after ${VAR} expansion */
+	char *preset;           /* openrouter | vllm | sglang | ollama, or NULL */
+	char *base_url;         /* after ${VAR} expansion (a preset's default if not given) */
 	char *base_url_raw;     /* as written */
 	char *model;            /* sent as the model field */
 	char *api_key_env;      /* may be NULL (no auth header) */
@@ -43,6 +65,12 @@ typedef struct um_system {
 	int timeout_ms;         /* per call (default 120000) */
 	int max_retries;        /* HTTP retries after the first try (default 4) */
 	char *anthropic_version; /* anthropic-version header (default "2023-06-01") */
+	char *api_version;      /* azure: the api-version query (default "2024-10-21") */
+	char *deployment;       /* azure: the deployment in the URL (default: model) */
+	char *region;           /* bedrock: the AWS region (required) */
+	int stream;             /* ask for a streamed (SSE) response */
+	int stall_ms;           /* streamed: no byte for this long is a timeout (default 60000) */
+	um_caps caps;           /* resolved capabilities of this model */
 	char *routing_pointer;  /* where the orchestrator reports its routing in the
 				 * response body (RFC 6901 JSON pointer), or NULL */
 	char *routing_header;   /* or the response header that carries it (JSON) */
@@ -86,13 +114,18 @@ int models_find(const um_models *m, const char *name); /* index or -1 */
 
 /* Cost of one call in micro-USD, rounded half up (long tier included).
  * tokens_in counts all input tokens, cached ones included; tokens_cached is
- * the cached subset: cost = (in - cached) * input + cached * cached_input
- * + out * output, all / 1e6, times the long-tier multiplier when in >
- * long_threshold. */
+ * the subset read from a cache, tokens_written the subset written to one:
+ * cost = (in - cached - written) * input + cached * cached_input
+ * + written * cache_write + out * output, all / 1e6, times the long-tier
+ * multiplier when in > long_threshold. */
 int64_t pricing_cost_micro(const um_pricing *p, int64_t tokens_in, int64_t tokens_cached,
-			   int64_t tokens_out);
+			   int64_t tokens_written, int64_t tokens_out);
 
 const char *models_role_name(um_role r);
 const char *models_provider_name(um_provider p);
+/* The provider named as stored (a wire family's name); 0, or -1 if unknown. */
+int models_provider_from_name(const char *name, um_provider *out);
+/* The built-in capabilities of model on provider p (the table in models.c). */
+um_caps models_caps_builtin(um_provider p, const char *model);
 
 #endif

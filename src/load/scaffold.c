@@ -38,8 +38,11 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", NULL,
+	"tools", "limits", "reasoning", NULL,
 };
+static const char *const scaffold_reasoning_keys[] = {"effort", "budget_tokens", NULL};
+static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium", "high",
+					       "xhigh", NULL};
 static const char *const scaffold_msg_keys[] = {"role", "content", NULL};
 static const char *const scaffold_extract_keys[] = {"pattern", "occurrence", "normalize", NULL};
 static const char *const scaffold_kinds[] = {"mcq", "agent", NULL};
@@ -633,6 +636,32 @@ static int scaffold_read_messages(const scaffold_ctx *c, um_scaffold *s)
 	return 0;
 }
 
+/* reasoning: {effort, budget_tokens}, kept as the neutral request's
+ * "reasoning" member; each provider maps it to its own parameter. */
+static int scaffold_read_reasoning(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_node *r = yml_get(c->d->root, "reasoning");
+	int effort = -1;
+	int64_t budget = -1;
+
+	if (!r || yml_is_null(r))
+		return 0;
+	if (yml_expect(c->d, r, YML_MAP, "reasoning", c->err) < 0 ||
+	    yml_check_keys(c->d, r, scaffold_reasoning_keys, "reasoning", c->err) < 0 ||
+	    yml_enum(c->d, r, "effort", 0, scaffold_efforts, &effort, c->err) < 0 ||
+	    yml_int(c->d, r, "budget_tokens", 0, 0, 10000000, &budget, c->err) < 0)
+		return -1;
+	if (effort < 0 && budget < 0)
+		return yml_fail(c->d, r, UM_ERR_INVALID, c->err,
+				"'reasoning' needs effort, budget_tokens or both");
+	s->reasoning = json_object();
+	if (effort >= 0)
+		json_object_set_new(s->reasoning, "effort", json_string(scaffold_efforts[effort]));
+	if (budget >= 0)
+		json_object_set_new(s->reasoning, "budget_tokens", json_integer(budget));
+	return 0;
+}
+
 static int scaffold_read_params(const scaffold_ctx *c, um_scaffold *s)
 {
 	static const char *const reserved[] = {"model", "messages", NULL};
@@ -653,7 +682,7 @@ static int scaffold_read_params(const scaffold_ctx *c, um_scaffold *s)
 						"'params' may not set '%s'; the harness sets it",
 						reserved[j]);
 	s->params = yml_to_json(c->d, p, c->err);
-	return s->params ? 0 : -1;
+	return s->params ? scaffold_read_reasoning(c, s) : -1;
 }
 
 static int scaffold_read_extract(const scaffold_ctx *c, um_scaffold *s)
@@ -875,6 +904,7 @@ void scaffold_free(um_scaffold *s)
 	}
 	free(s->messages);
 	json_decref(s->params);
+	json_decref(s->reasoning);
 	free(s->labels);
 	free(s->choice_format);
 	extractor_release(&s->extract);

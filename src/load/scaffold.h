@@ -50,6 +50,7 @@ typedef struct um_scaffold {
 	um_msg_tmpl *messages;
 	int n_messages;
 	json_t *params;          /* object: exactly the sampling keys to send */
+	json_t *reasoning;       /* {"effort","budget_tokens"} (either or both), or NULL */
 	char *labels;            /* choice labels, e.g. "ABCD" (default "ABCD...") */
 	char *choice_format;     /* how one choice renders in {{choices}}: default "({{label}}) {{text}}" */
 	um_extractor extract;        /* kind mcq */

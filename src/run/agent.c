@@ -404,6 +404,8 @@ static json_t *neutral_request(run_ctx *rc, json_t *messages)
 	json_object_set(req, "messages", messages);
 	json_object_set(req, "params", rc->scaffold->params);
 	json_object_set(req, "tools", rc->scaffold->tools);
+	if (rc->scaffold->reasoning)
+		json_object_set(req, "reasoning", rc->scaffold->reasoning);
 	return req;
 }
 
@@ -1336,6 +1338,7 @@ static int on_try(void *ctx, const um_try *t)
 	cr->curl_code = t->curl_code;
 	cr->started_ms = t->started_ms;
 	cr->latency_ms = t->latency_ms;
+	cr->ttft_ms = t->ttft_ms;
 	cr->request_hash = um_xstrdup(a->body_sha);
 	if (t->body && t->body_len) {
 		cr->response_body = um_xstrndup(t->body, t->body_len);
@@ -1356,8 +1359,8 @@ static int on_try(void *ctx, const um_try *t)
 		free(api);
 		if (t->retryable && !t->last_chance)
 			return UM_TRY_RETRY;
-		infra_error(a, record_error_class(t), "%s turn %d: %s (try %d)", a->sys->name, a->turn,
-			    cr->error, t->try_no);
+		infra_error(a, record_call_error_class(a->sys, t), "%s turn %d: %s (try %d)",
+			    a->sys->name, a->turn, cr->error, t->try_no);
 		return UM_TRY_DONE;
 	}
 	memset(&c, 0, sizeof(c));
@@ -1373,8 +1376,10 @@ static int on_try(void *ctx, const um_try *t)
 	cr->tokens_in = c.tokens_in;
 	cr->tokens_cached = c.tokens_cached;
 	cr->tokens_out = c.tokens_out;
+	cr->tokens_cache_write = c.tokens_cache_write;
+	cr->tokens_reasoning = c.tokens_reasoning;
 	cr->cost_micro = pricing_cost_micro(&a->sys->pricing, c.tokens_in, c.tokens_cached,
-					    c.tokens_out);
+					    c.tokens_cache_write, c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);
 	a->tokens_in += c.tokens_in;
 	a->tokens_cached += c.tokens_cached;
@@ -1398,9 +1403,8 @@ static int on_try(void *ctx, const um_try *t)
 						    json_sprintf("call_t%d_%zu", a->turn, k));
 		}
 	}
-	msg = json_pack("{s:s, s:s}", "role", "assistant", "content", c.content ? c.content : "");
-	if (c.tool_calls && json_array_size(c.tool_calls))
-		json_object_set(msg, "tool_calls", c.tool_calls);
+	/* with the thinking that came with the calls, which some wires want back */
+	msg = provider_assistant_message(&c);
 	json_array_append_new(a->messages, msg);
 	if (a->pending)
 		json_decref(a->pending);
@@ -1420,6 +1424,7 @@ static void start_turn(agent_att *a)
 	run_ctx *rc = a->rc;
 	const um_agent_cfg *lim = &rc->scaffold->agent;
 	um_wire_request w;
+	um_submit_opts so;
 	um_error e = {0};
 	json_t *req;
 	const char **hdrs;
@@ -1473,8 +1478,9 @@ static void start_turn(agent_att *a)
 	for (h = 0; h < w.n_headers; h++)
 		hdrs[h] = w.headers[h];
 	hdrs[w.n_headers] = tp;
-	r = engine_submit(rc->eng, rc->lanes[a->p->system].engine_lane, w.url, w.body, w.body_len,
-			  hdrs, w.n_headers + 1, on_try, a, &e);
+	provider_submit_opts(a->sys, &w, &so);
+	r = engine_submit_opts(rc->eng, rc->lanes[a->p->system].engine_lane, w.url, w.body,
+			       w.body_len, hdrs, w.n_headers + 1, &so, on_try, a, &e);
 	free(tp);
 	free(hdrs);
 	wire_request_release(&w);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "base/util.h"
+#include "exec/provider.h"
 #include "run/run_ctx.h"
 
 #define COMMIT_EVERY 256
@@ -69,4 +70,14 @@ const char *record_error_class(const um_try *t)
 		return "transport";
 	snprintf(buf, sizeof(buf), "http_%ld", t->http_status);
 	return buf;
+}
+
+const char *record_call_error_class(const um_system *sys, const um_try *t)
+{
+	const char *cls = t->curl_code == CURLE_OK && !t->body_truncated
+			      ? provider_error_class(sys->provider, t->http_status, t->body,
+						     t->body_len)
+			      : NULL;
+
+	return cls ? cls : record_error_class(t);
 }

@@ -152,6 +152,8 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	req = json_object();
 	json_object_set_new(req, "messages", msgs);
 	json_object_set(req, "params", sc->params);
+	if (sc->reasoning)
+		json_object_set(req, "reasoning", sc->reasoning);
 out:
 	um_buf_release(&choices);
 	um_buf_release(&label_list);
@@ -317,7 +319,8 @@ static void store_self_report(run_ctx *rc, const attempt *a, const json_t *routi
 			r.cost_micro = json_integer_value(json_object_get(c, "cost_micro"));
 		else if (k >= 0)
 			r.cost_micro = pricing_cost_micro(&up->systems[k].pricing,
-							  r.tokens_in, r.tokens_cached, r.tokens_out);
+							  r.tokens_in, r.tokens_cached, 0,
+							  r.tokens_out);
 		r.at_ms = um_wall_ms();
 		r.detail_json = detail;
 		if (store_put_routing_event(rc->store, rc->run_id, &r, &rc->fail_err) < 0) {
@@ -424,6 +427,7 @@ static int on_try(void *ctx, const um_try *t)
 	cr->curl_code = t->curl_code;
 	cr->started_ms = t->started_ms;
 	cr->latency_ms = t->latency_ms;
+	cr->ttft_ms = t->ttft_ms;
 	cr->request_hash = um_xstrdup(a->body_sha);
 	if (t->body && t->body_len) {
 		cr->response_body = um_xstrndup(t->body, t->body_len);
@@ -448,7 +452,7 @@ static int on_try(void *ctx, const um_try *t)
 			return UM_TRY_RETRY;
 		msg = um_xasprintf("%s: %s (try %d, %s)", sys->name, cr->error, t->try_no,
 				   t->retryable ? "retries exhausted" : "not retryable");
-		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_error_class(t), msg, t);
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_call_error_class(sys, t), msg, t);
 		free(msg);
 		return UM_TRY_DONE;
 	}
@@ -467,8 +471,10 @@ static int on_try(void *ctx, const um_try *t)
 	cr->tokens_in = c.tokens_in;
 	cr->tokens_cached = c.tokens_cached;
 	cr->tokens_out = c.tokens_out;
+	cr->tokens_cache_write = c.tokens_cache_write;
+	cr->tokens_reasoning = c.tokens_reasoning;
 	cr->cost_micro = pricing_cost_micro(&sys->pricing, c.tokens_in, c.tokens_cached,
-					    c.tokens_out);
+					    c.tokens_cache_write, c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);
 	{
 		/* the orchestrator's own account of its routing: where models.yaml
@@ -550,8 +556,11 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 		for (h = 0; h < w.n_headers; h++)
 			hdrs[h] = w.headers[h];
 		hdrs[w.n_headers] = tp;
-		rcs = engine_submit(rc->eng, rc->lanes[p->system].engine_lane, w.url, w.body,
-				    w.body_len, hdrs, w.n_headers + 1, on_try, a, err);
+		um_submit_opts so;
+
+		provider_submit_opts(sys, &w, &so);
+		rcs = engine_submit_opts(rc->eng, rc->lanes[p->system].engine_lane, w.url, w.body,
+					 w.body_len, hdrs, w.n_headers + 1, &so, on_try, a, err);
 		free(tp);
 		free(hdrs);
 		if (rcs < 0) {

@@ -650,15 +650,10 @@ static int px_ok_status(long s)
 	return s >= 200 && s < 300;
 }
 
-/* Build the event of a finished call and hand it to the sink. */
-static void px_emit(px_call *c)
+/* px_emit, step 1: what every event's detail says about the call. */
+static json_t *px_emit_detail(const px_call *c)
 {
-	um_proxy *px = c->px;
-	um_routing_rec ev;
-	px_usage u = {0};
 	json_t *d = json_object();
-	char *err = c->error ? um_xstrdup(c->error) : NULL;
-	int64_t in = 0, cached = 0, out = 0;
 
 	json_object_set_new(d, "provider", json_string(models_provider_name(c->prov)));
 	json_object_set_new(d, "stream", json_boolean(c->stream));
@@ -667,84 +662,98 @@ static void px_emit(px_call *c)
 		json_object_set_new(d, "requested_model", json_string(c->requested_model));
 	if (c->bad_traceparent)
 		json_object_set_new(d, "traceparent_invalid", json_true());
-	if (c->stream) {
-		px_sse *s = &c->sse;
+	return d;
+}
 
-		px_sse_finish(s);
-		if (c->bytes)
-			json_object_set_new(d, "ttfb_ms", json_integer((json_int_t)c->ttfb_ms));
-		u = s->u;
-		if (s->served_model)
-			json_object_set_new(d, "served_model", json_string(s->served_model));
-		if (s->response_id)
-			json_object_set_new(d, "response_id", json_string(s->response_id));
-		if (s->finish_reason)
-			json_object_set_new(d, "finish_reason", json_string(s->finish_reason));
-		if (!err && s->error)
-			err = um_xasprintf("error event in the stream: %s", s->error);
-		if (!err && c->cc == CURLE_OK && px_ok_status(c->status) && !s->done)
-			err = um_xasprintf("the stream ended without its end marker (%s)",
-					   c->prov == UM_PROV_ANTHROPIC ? "message_stop"
-									: "data: [DONE]");
-	} else if (px_ok_status(c->status) && c->cc == CURLE_OK) {
-		um_completion comp;
-		um_error perr = {0};
+static void px_detail_str(json_t *d, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(d, key, json_string(v));
+}
 
-		if (provider_parse(c->prov, c->resp.data, c->resp.len, &comp, &perr) == 0) {
-			u.have = 1;
-			u.input = comp.tokens_in;
-			u.read = comp.tokens_cached;
-			u.creation = 0;
-			u.out = comp.tokens_out;
-			if (c->prov == UM_PROV_ANTHROPIC) /* already summed by provider_parse */
-				u.input = comp.tokens_in - comp.tokens_cached;
-			if (comp.served_model)
-				json_object_set_new(d, "served_model",
-						    json_string(comp.served_model));
-			if (comp.response_id)
-				json_object_set_new(d, "response_id",
-						    json_string(comp.response_id));
-			if (comp.finish_reason)
-				json_object_set_new(d, "finish_reason",
-						    json_string(comp.finish_reason));
-			completion_release(&comp);
-		} else {
-			json_t *root = NULL;
+/* px_emit, step 2a: a streamed call, from what the relay saw go by. */
+static char *px_emit_streamed(px_call *c, json_t *d, px_usage *u)
+{
+	px_sse *s = &c->sse;
 
-			err = um_xasprintf("unreadable response: %s", perr.msg);
-			/* bill what the body says it used, if it says so */
-			if (px_json_depth_ok(c->resp.data ? c->resp.data : "", c->resp.len,
-					     PX_MAX_DEPTH))
-				root = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0,
-						  NULL);
-			px_usage_take(c->prov, json_object_get(root, "usage"), &u);
-			json_decref(root);
-		}
+	px_sse_finish(s);
+	if (c->bytes)
+		json_object_set_new(d, "ttfb_ms", json_integer((json_int_t)c->ttfb_ms));
+	*u = s->u;
+	px_detail_str(d, "served_model", s->served_model);
+	px_detail_str(d, "response_id", s->response_id);
+	px_detail_str(d, "finish_reason", s->finish_reason);
+	if (s->error)
+		return um_xasprintf("error event in the stream: %s", s->error);
+	if (c->cc == CURLE_OK && px_ok_status(c->status) && !s->done)
+		return um_xasprintf("the stream ended without its end marker (%s)",
+				    c->prov == UM_PROV_ANTHROPIC ? "message_stop" : "data: [DONE]");
+	return NULL;
+}
+
+/* px_emit, step 2b: a whole 2xx body, parsed as the runner would. */
+static char *px_emit_body(px_call *c, json_t *d, px_usage *u)
+{
+	um_completion comp;
+	um_error perr = {0};
+	json_t *root = NULL;
+	char *err;
+
+	if (provider_parse(c->prov, c->resp.data, c->resp.len, &comp, &perr) == 0) {
+		u->have = 1;
+		u->read = comp.tokens_cached;
+		u->creation = comp.tokens_cache_write;
+		u->out = comp.tokens_out;
+		/* provider_parse counts all input; px_usage_tokens adds the cache back */
+		u->input = c->prov == UM_PROV_ANTHROPIC
+			       ? comp.tokens_in - comp.tokens_cached - comp.tokens_cache_write
+			       : comp.tokens_in;
+		px_detail_str(d, "served_model", comp.served_model);
+		px_detail_str(d, "response_id", comp.response_id);
+		px_detail_str(d, "finish_reason", comp.finish_reason);
+		completion_release(&comp);
+		return NULL;
 	}
-	if (!err && c->cc != CURLE_OK) {
+	err = um_xasprintf("unreadable response: %s", perr.msg);
+	/* bill what the body says it used, if it says so */
+	if (px_json_depth_ok(c->resp.data ? c->resp.data : "", c->resp.len, PX_MAX_DEPTH))
+		root = json_loadb(c->resp.data ? c->resp.data : "", c->resp.len, 0, NULL);
+	px_usage_take(c->prov, json_object_get(root, "usage"), u);
+	json_decref(root);
+	return err;
+}
+
+/* px_emit, step 3: why the call failed, when it failed. */
+static char *px_emit_failure(const px_call *c)
+{
+	um_proxy *px = c->px;
+
+	if (c->cc != CURLE_OK) {
 		int aborted = c->cc == CURLE_WRITE_ERROR || c->cc == CURLE_ABORTED_BY_CALLBACK;
 
 		if (aborted && atomic_load(&px->stopping))
-			err = um_xstrdup("the proxy stopped during the call");
-		else if (aborted && c->client_gone && atomic_load(c->client_gone))
-			err = um_xstrdup("the client closed the connection before the end");
-		else
-			err = um_xasprintf("upstream transfer failed: %s",
-					   c->curl_err[0] ? c->curl_err
-							  : curl_easy_strerror(c->cc));
+			return um_xstrdup("the proxy stopped during the call");
+		if (aborted && c->client_gone && atomic_load(c->client_gone))
+			return um_xstrdup("the client closed the connection before the end");
+		return um_xasprintf("upstream transfer failed: %s",
+				    c->curl_err[0] ? c->curl_err : curl_easy_strerror(c->cc));
 	}
-	if (!err && c->status >= 400) {
+	if (c->status >= 400) {
 		char *m = provider_error_message(c->resp.data, c->resp.len);
+		char *err = um_xasprintf("HTTP %ld: %s", c->status, m ? m : "(no message)");
 
-		err = um_xasprintf("HTTP %ld: %s", c->status, m ? m : "(no message)");
 		free(m);
+		return err;
 	}
-	if (u.have && (px_ok_status(c->status) || c->stream))
-		px_usage_tokens(c->prov, &u, &in, &cached, &out);
-	else if (px_ok_status(c->status) && !err)
-		err = um_xstrdup("the response has no usage");
-	if (err)
-		json_object_set_new(d, "error", json_string(err));
+	return NULL;
+}
+
+/* px_emit, step 4: the routing event, priced, handed to the sink. */
+static void px_emit_event(px_call *c, json_t *d, const px_usage *u, int64_t in, int64_t cached,
+			  int64_t out)
+{
+	um_proxy *px = c->px;
+	um_routing_rec ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.attempt_id = c->attempt_id;
@@ -755,7 +764,8 @@ static void px_emit(px_call *c)
 	ev.tokens_in = in;
 	ev.tokens_cached = cached;
 	ev.tokens_out = out;
-	ev.cost_micro = pricing_cost_micro(&c->sys->pricing, in, cached, out);
+	ev.cost_micro = pricing_cost_micro(&c->sys->pricing, in, cached,
+					   c->prov == UM_PROV_ANTHROPIC ? u->creation : 0, out);
 	ev.latency_ms = c->latency_ms;
 	ev.status = c->status > 0 ? c->status : 0; /* 0: nothing came back */
 	ev.at_ms = um_wall_ms();
@@ -769,6 +779,33 @@ static void px_emit(px_call *c)
 	if (px->o.on_event)
 		px->o.on_event(px->o.event_ctx, &ev);
 	free(ev.detail_json);
+}
+
+/* Build the event of a finished call and hand it to the sink. */
+static void px_emit(px_call *c)
+{
+	px_usage u = {0};
+	json_t *d = px_emit_detail(c);
+	char *err = c->error ? um_xstrdup(c->error) : NULL, *more = NULL;
+	int64_t in = 0, cached = 0, out = 0;
+
+	if (c->stream)
+		more = px_emit_streamed(c, d, &u);
+	else if (px_ok_status(c->status) && c->cc == CURLE_OK)
+		more = px_emit_body(c, d, &u);
+	if (!err)
+		err = more;
+	else
+		free(more);
+	if (!err)
+		err = px_emit_failure(c);
+	if (u.have && (px_ok_status(c->status) || c->stream))
+		px_usage_tokens(c->prov, &u, &in, &cached, &out);
+	else if (px_ok_status(c->status) && !err)
+		err = um_xstrdup("the response has no usage");
+	if (err)
+		json_object_set_new(d, "error", json_string(err));
+	px_emit_event(c, d, &u, in, cached, out);
 	free(err);
 	json_decref(d);
 }
@@ -1333,6 +1370,12 @@ int proxy_new(const um_proxy_opts *o, um_proxy **out, um_error *err)
 	for (i = 0; i < o->upstreams->n_systems; i++) {
 		const um_system *s = &o->upstreams->systems[i];
 
+		if (s->provider != UM_PROV_OPENAI && s->provider != UM_PROV_ANTHROPIC)
+			return um_fail(err, UM_ERR_INVALID,
+				       "%s: upstream %s: provider %s; the proxy relays the OpenAI "
+				       "chat completions and Anthropic messages wires only",
+				       o->upstreams->path ? o->upstreams->path : "upstreams",
+				       s->name, models_provider_name(s->provider));
 		if (!s->base_url)
 			return um_fail(err, UM_ERR_INVALID,
 				       "%s: upstream %s: base_url %s is not expanded (is "

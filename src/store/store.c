@@ -252,12 +252,23 @@ static const char *const store_schema_v1[] = {
 	NULL,
 };
 
+/* Version 2: what streamed and reasoning calls add (docs/models.md): time
+ * to first token, prompt-cache writes, reasoning tokens. Rows written
+ * before have NULL / 0 there. */
+static const char *const store_schema_v2[] = {
+	"ALTER TABLE calls ADD COLUMN ttft_ms INTEGER;\n",
+	"ALTER TABLE calls ADD COLUMN tokens_cache_write INTEGER NOT NULL DEFAULT 0;\n",
+	"ALTER TABLE calls ADD COLUMN tokens_reasoning INTEGER NOT NULL DEFAULT 0;\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
 	const char *const *steps;
 } store_migrations[] = {
 	{1, store_schema_v1},
+	{2, store_schema_v2},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -360,8 +371,9 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_CALL_INSERT] = "INSERT INTO calls (run_id, attempt_id, try_no, http_status, "
 			   "curl_code, error, started_ms, latency_ms, tokens_in, "
 			   "tokens_cached, tokens_out, cost_micro, request_hash, "
-			   "response_body, served_model, turn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+			   "response_body, served_model, turn, ttft_ms, tokens_cache_write, "
+			   "tokens_reasoning) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+			   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
 	[ST_TOOL_STEP_INSERT] = "INSERT INTO tool_steps (run_id, attempt_id, phase, turn, seq, "
 				"tool, call_id, command, exit_code, signal, timed_out, "
 				"duration_ms, stdout, stderr, stdout_bytes, stderr_bytes, "
@@ -860,6 +872,10 @@ static int store_put_call(um_store *s, const char *run_id, const char *attempt_i
 				    SQLITE_TRANSIENT);
 	bind_text(st, 15, c->served_model);
 	sqlite3_bind_int(st, 16, c->turn);
+	if (c->ttft_ms >= 0)
+		sqlite3_bind_int64(st, 17, c->ttft_ms);
+	sqlite3_bind_int64(st, 18, c->tokens_cache_write);
+	sqlite3_bind_int64(st, 19, c->tokens_reasoning);
 	return store_exec_stmt(s, st, err, "cannot store call");
 }
 

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 1
+#define UM_STORE_SCHEMA_VERSION 2
 
 typedef struct um_store um_store;
 
@@ -85,6 +85,9 @@ typedef struct um_call_rec {
 	char *error;            /* NULL on success */
 	int64_t started_ms, latency_ms;
 	int64_t tokens_in, tokens_cached, tokens_out, cost_micro;
+	int64_t tokens_cache_write; /* input written to a prompt cache (part of tokens_in) */
+	int64_t tokens_reasoning;   /* reasoning part of tokens_out, where reported */
+	int64_t ttft_ms;        /* streamed: time to the first token; -1 (NULL) otherwise */
 	char *request_hash;
 	char *response_body;    /* as received (may be NULL) */
 	size_t response_len;

@@ -229,7 +229,7 @@ static void test_error_files(void **state)
 	     UM_ERR_SYNTAX},
 	    {"unknown-key.yaml",
 	     "unknown-key.yaml:8:36: unknown key 'cache_read' in pricing "
-	     "(allowed: input, cached_input, output, long_context)",
+	     "(allowed: input, cached_input, cache_write, output, long_context)",
 	     UM_ERR_INVALID},
 	    {"wrong-type.yaml",
 	     "wrong-type.yaml:8:18: 'concurrency' must be an integer "
@@ -273,8 +273,9 @@ static void test_errors_inline(void **state)
 		   "m.yaml:3:11: 'name' must match [A-Za-z0-9._:-]+, got 'a b'");
 	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: judge\n",
 		   "m.yaml:4:11: 'role' must be one of: baseline, orchestrator; got 'judge'");
-	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: gemini\n",
-		   "m.yaml:5:15: 'provider' must be one of: openai, anthropic; got 'gemini'");
+	load_fails("umpire: 1\nsystems:\n  - name: a\n    role: baseline\n    provider: palm\n",
+		   "m.yaml:5:15: 'provider' must be one of: openai, anthropic, azure, gemini, "
+		   "bedrock, openrouter, vllm, sglang, ollama; got 'palm'");
 	load_fails(SYS("    anthropic_version: '2023-06-01'\n"),
 		   "m.yaml:8:24: 'anthropic_version' applies to provider anthropic only");
 	load_fails(SYS("    headers: {Authorization: Bearer sk-123}\n"),
@@ -339,46 +340,55 @@ static void test_dollar_without_brace(void **state)
 static void test_pricing_arithmetic(void **state)
 {
 	/* USD/Mtok 1.25 / 0.125 / 10, long tier above 272000 at x2.0 */
-	um_pricing p = {1250000, 125000, 10000000, 272000, 2000};
-	um_pricing tiny = {1, 100000, 0, 0, 0};
-	um_pricing half = {1000000, 0, 0, 10, 1500};
+	um_pricing p = {1250000, 125000, 10000000, 272000, 2000, 0};
+	um_pricing tiny = {1, 100000, 0, 0, 0, 0};
+	um_pricing half = {1000000, 0, 0, 10, 1500, 0};
 
 	(void)state;
 	/* 800 * 1.25 + 200 * 0.125 + 500 * 10 = 1000 + 25 + 5000 = 6025 micro-USD */
-	assert_int_equal(pricing_cost_micro(&p, 1000, 200, 500), 6025);
+	assert_int_equal(pricing_cost_micro(&p, 1000, 200, 0, 500), 6025);
 	/* no cached tokens: 1000 * 1.25 + 500 * 10 = 6250 */
-	assert_int_equal(pricing_cost_micro(&p, 1000, 0, 500), 6250);
+	assert_int_equal(pricing_cost_micro(&p, 1000, 0, 0, 500), 6250);
 	/* all cached: 1000 * 0.125 = 125 */
-	assert_int_equal(pricing_cost_micro(&p, 1000, 1000, 0), 125);
+	assert_int_equal(pricing_cost_micro(&p, 1000, 1000, 0, 0), 125);
 	/* cached larger than the input is clamped to it */
-	assert_int_equal(pricing_cost_micro(&p, 1000, 5000, 0), 125);
+	assert_int_equal(pricing_cost_micro(&p, 1000, 5000, 0, 0), 125);
 	/* exactly at the threshold: no multiplier. 272000 * 1.25 + 1000 * 10 = 350000 */
-	assert_int_equal(pricing_cost_micro(&p, 272000, 0, 1000), 350000);
+	assert_int_equal(pricing_cost_micro(&p, 272000, 0, 0, 1000), 350000);
 	/* above: the whole call doubles. (300000 * 1.25 + 1000 * 10) * 2 = 770000 */
-	assert_int_equal(pricing_cost_micro(&p, 300000, 0, 1000), 770000);
+	assert_int_equal(pricing_cost_micro(&p, 300000, 0, 0, 1000), 770000);
 	/* above, with cache: (200000*1.25 + 100000*0.125 + 2000*10) * 2
 	 * = (250000 + 12500 + 20000) * 2 = 565000 */
-	assert_int_equal(pricing_cost_micro(&p, 300000, 100000, 2000), 565000);
+	assert_int_equal(pricing_cost_micro(&p, 300000, 100000, 0, 2000), 565000);
 	/* rounding half up, once: 1 micro-USD/Mtok */
-	assert_int_equal(pricing_cost_micro(&tiny, 500000, 0, 0), 1);  /* 0.5 -> 1 */
-	assert_int_equal(pricing_cost_micro(&tiny, 499999, 0, 0), 0);  /* 0.499999 -> 0 */
-	assert_int_equal(pricing_cost_micro(&tiny, 1500000, 0, 0), 2); /* 1.5 -> 2 */
+	assert_int_equal(pricing_cost_micro(&tiny, 500000, 0, 0, 0), 1);  /* 0.5 -> 1 */
+	assert_int_equal(pricing_cost_micro(&tiny, 499999, 0, 0, 0), 0);  /* 0.499999 -> 0 */
+	assert_int_equal(pricing_cost_micro(&tiny, 1500000, 0, 0, 0), 2); /* 1.5 -> 2 */
 	/* cached at 0.1 USD/Mtok: 5 tokens = 0.5 -> 1, 4 tokens = 0.4 -> 0 */
-	assert_int_equal(pricing_cost_micro(&tiny, 5, 5, 0), 1);
-	assert_int_equal(pricing_cost_micro(&tiny, 4, 4, 0), 0);
+	assert_int_equal(pricing_cost_micro(&tiny, 5, 5, 0, 0), 1);
+	assert_int_equal(pricing_cost_micro(&tiny, 4, 4, 0, 0), 0);
 	/* x1.5 applied before rounding: 11 tokens at 1 USD/Mtok = 11 * 1.5 = 16.5 -> 17 */
-	assert_int_equal(pricing_cost_micro(&half, 11, 0, 0), 17);
-	assert_int_equal(pricing_cost_micro(&half, 10, 0, 0), 10);
+	assert_int_equal(pricing_cost_micro(&half, 11, 0, 0, 0), 17);
+	assert_int_equal(pricing_cost_micro(&half, 10, 0, 0, 0), 10);
+	/* cache writes at their own price: 1000 in, 200 read, 300 written, at
+	 * 3 / 0.3 / 3.75 USD/Mtok: 500*3 + 200*0.3 + 300*3.75 = 1500 + 60 + 1125 */
+	{
+		um_pricing w = {3000000, 300000, 0, 0, 0, 3750000};
+
+		assert_int_equal(pricing_cost_micro(&w, 1000, 200, 300, 0), 2685);
+		/* writes beyond the uncached input are clamped to it */
+		assert_int_equal(pricing_cost_micro(&w, 1000, 200, 5000, 0), 60 + 3000);
+	}
 	/* negative counts are treated as zero; zero costs zero */
-	assert_int_equal(pricing_cost_micro(&p, -5, -1, -7), 0);
-	assert_int_equal(pricing_cost_micro(&p, 0, 0, 0), 0);
+	assert_int_equal(pricing_cost_micro(&p, -5, -1, 0, -7), 0);
+	assert_int_equal(pricing_cost_micro(&p, 0, 0, 0, 0), 0);
 	/* large counts do not overflow: 1e12 tokens at 1000 USD/Mtok = 1e15 micro-USD */
 	{
-		um_pricing big = {1000000000, 0, 1000000000, 0, 0};
+		um_pricing big = {1000000000, 0, 1000000000, 0, 0, 0};
 
-		assert_int_equal(pricing_cost_micro(&big, INT64_C(1000000000000), 0, 0),
+		assert_int_equal(pricing_cost_micro(&big, INT64_C(1000000000000), 0, 0, 0),
 				 INT64_C(1000000000000000));
-		assert_true(pricing_cost_micro(&big, INT64_MAX, 0, INT64_MAX) == INT64_MAX);
+		assert_true(pricing_cost_micro(&big, INT64_MAX, 0, 0, INT64_MAX) == INT64_MAX);
 	}
 }
 
@@ -398,7 +408,7 @@ static void test_price_conversion(void **state)
 	assert_int_equal(m->systems[0].pricing.long_threshold, 128000);
 	assert_int_equal(m->systems[0].pricing.long_multiplier_milli, 1250);
 	/* (1000*0.15 + 100*0.6) = 150 + 60 = 210 micro-USD */
-	assert_int_equal(pricing_cost_micro(&m->systems[0].pricing, 1000, 0, 100), 210);
+	assert_int_equal(pricing_cost_micro(&m->systems[0].pricing, 1000, 0, 0, 100), 210);
 	models_free(m);
 }
 

@@ -300,9 +300,40 @@ static void test_migrates_existing_v0(void **state)
 			 SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok(f->db);
-	assert_int_equal(q_int(s, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
 	assert_int_equal(q_int(s, "SELECT count(*) FROM notes"), 1);
 	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts"), 0);
+	store_close(s);
+}
+
+/* A version-1 store (before time to first token, cache writes and
+ * reasoning tokens) opens: the calls table gains the columns, its rows are
+ * kept, the new columns read NULL / 0. */
+static void test_migrates_v1(void **state)
+{
+	fx *f = *state;
+	sqlite3 *db;
+	um_store *s;
+
+	s = open_ok(f->db);
+	store_close(s);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "ALTER TABLE calls DROP COLUMN ttft_ms;"
+			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
+			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
+			 "INSERT INTO calls (run_id, attempt_id, try_no, tokens_in) "
+			 "VALUES ('old', 'a1', 1, 42);"
+			 "PRAGMA user_version = 1",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok(f->db);
+	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q_int(s, "SELECT tokens_in FROM calls WHERE attempt_id = 'a1'"), 42);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM calls WHERE ttft_ms IS NULL"), 1);
+	assert_int_equal(q_int(s, "SELECT tokens_cache_write + tokens_reasoning FROM calls"), 0);
 	store_close(s);
 }
 
@@ -794,6 +825,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_refuses_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_existing_v0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_begin_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upsert_error_then_done, setup, teardown),

@@ -1,0 +1,84 @@
+/*
+ * provider_impl.h - what the wire families (provider_openai.c,
+ * provider_anthropic.c, provider_gemini.c, provider_bedrock.c) share with
+ * provider.c, and what each of them offers it. Not for use outside exec/.
+ *
+ * A family builds its body from a prov_job: the neutral request already
+ * checked (messages, params, tools), the reasoning settings, the stream
+ * switch, and a list to which it adds every parameter it does not send.
+ * It parses a 2xx JSON body into a um_completion, and (OpenAI, Anthropic,
+ * Gemini) puts an SSE stream back together into the JSON body the
+ * non-streamed call would have returned, so one parser serves both.
+ */
+#ifndef UMPIRE_PROVIDER_IMPL_H
+#define UMPIRE_PROVIDER_IMPL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "exec/provider.h"
+#include "load/models.h"
+
+typedef struct prov_job {
+	const um_system *sys;
+	json_t *messages;       /* borrowed, checked */
+	json_t *params;         /* borrowed; NULL when none */
+	json_t *tools;          /* borrowed; NULL when none */
+	const char *effort;     /* reasoning.effort, or NULL */
+	int64_t budget;         /* reasoning.budget_tokens, or -1 */
+	int stream;
+	const char **drop;      /* names not sent (borrowed strings) */
+	size_t n_drop, cap_drop;
+	um_error *err;
+} prov_job;
+
+/* ---- shared (provider_util.c) ---- */
+void provider_util_not_sent(prov_job *j, const char *name);
+const char *provider_util_json_kind(const json_t *v);
+int provider_util_has_tool_calls(const json_t *m);
+/* A tool call's arguments as an object ({} when they are not one). New ref. */
+json_t *provider_util_tool_input(const json_t *tc);
+/* The name of the tool call tool_call_id among the assistant messages
+ * before index `before` (for wires whose results carry a name), or NULL. */
+const char *provider_util_tool_name(const json_t *messages, size_t before, const char *tool_call_id);
+/* Joined text of the system messages (blank line between); *n counts them.
+ * Error (message not text) names the family. Caller frees; NULL on error. */
+char *provider_util_system_text(prov_job *j, const char *family, int *n);
+int provider_util_get_string(const json_t *obj, const char *key, const char *path, int required,
+			char **out, um_error *err);
+int provider_util_get_count(const json_t *obj, const char *key, const char *path, int required,
+		       int64_t *out, um_error *err);
+/* Adds {"text","signature"?} or {"redacted"} to c->thinking. */
+void provider_util_add_thinking(um_completion *c, const char *text, const char *signature,
+			   const char *redacted);
+
+/* SSE: calls fn for each event (its name or NULL, its data lines joined).
+ * Returns what fn returns first that is not 0, else 0. */
+typedef int (*prov_sse_fn)(void *ctx, const char *event, const char *data, um_error *err);
+int provider_util_sse_each(const char *body, size_t len, prov_sse_fn fn, void *ctx, um_error *err);
+/* The engine's first-token detector over SSE data lines: tok decides on
+ * one event's parsed JSON. */
+int provider_util_sse_scan(const char *buf, size_t len, size_t *used, int (*tok)(const json_t *ev));
+
+/* ---- the families ---- */
+json_t *provider_openai_body(prov_job *j);
+int provider_openai_parse(const json_t *root, um_completion *c, um_error *err);
+json_t *provider_openai_unstream(const char *body, size_t len, um_error *err);
+int provider_openai_token(const json_t *ev);
+
+json_t *provider_anthropic_body(prov_job *j);
+int provider_anthropic_parse(const json_t *root, um_completion *c, um_error *err);
+json_t *provider_anthropic_unstream(const char *body, size_t len, um_error *err);
+int provider_anthropic_token(const json_t *ev);
+
+json_t *provider_gemini_body(prov_job *j);
+int provider_gemini_parse(const json_t *root, um_completion *c, um_error *err);
+json_t *provider_gemini_unstream(const char *body, size_t len, um_error *err);
+int provider_gemini_token(const json_t *ev);
+
+json_t *provider_bedrock_body(prov_job *j);
+int provider_bedrock_parse(const json_t *root, um_completion *c, um_error *err);
+
+#endif

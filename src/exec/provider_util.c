@@ -1,0 +1,322 @@
+/*
+ * provider_util.c - the pieces every wire family uses: canonical JSON
+ * (json_canonical), JSON kinds for messages, the list of parameters not
+ * sent, tool-call helpers, the system text, checked string and token-count
+ * members, thinking blocks, and the SSE reader (whole bodies, and the
+ * engine's first-token scan).
+ *
+ * Canonical JSON: compact, sorted keys, reals with the fewest digits that
+ * read back to the same double, so two systems of one provider that differ
+ * only in model send bodies whose hash without "model" is equal.
+ */
+#include "exec/provider_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/util.h"
+
+/* Token counts above this are not plausible and could overflow sums. */
+#define PROVIDER_TOKENS_MAX ((int64_t)1 << 50)
+
+/* ---- canonical JSON ---------------------------------------------------- */
+
+/* Fewest significant digits (1..17) with which %g reads back as d. */
+static int real_digits(double d)
+{
+	char tmp[40];
+	int p;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", p, d);
+		if (strtod(tmp, NULL) == d)
+			return p;
+	}
+	return 17;
+}
+
+static void max_real_digits(const json_t *v, int *p)
+{
+	const char *key;
+	json_t *child;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_REAL: {
+		int d = real_digits(json_real_value(v));
+		if (d > *p)
+			*p = d;
+		break;
+	}
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, child) max_real_digits(child, p);
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, child) max_real_digits(child, p);
+		break;
+	default:
+		break;
+	}
+}
+
+char *json_canonical(const json_t *v)
+{
+	int digits = 1;
+
+	if (!v)
+		return NULL;
+	/* One precision for the whole document: the largest any real needs.
+	 * Every real then reads back exactly, and the choice depends only on
+	 * the values, so equal documents give equal bytes. */
+	max_real_digits(v, &digits);
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+				 JSON_REAL_PRECISION(digits));
+}
+
+const char *provider_util_json_kind(const json_t *v)
+{
+	if (!v)
+		return "missing";
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "of an unknown type";
+}
+
+void provider_util_not_sent(prov_job *j, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < j->n_drop; i++)
+		if (strcmp(j->drop[i], name) == 0)
+			return;
+	um_xgrow((void **)&j->drop, &j->cap_drop, j->n_drop + 1, sizeof(*j->drop));
+	j->drop[j->n_drop++] = name;
+}
+
+int provider_util_has_tool_calls(const json_t *m)
+{
+	json_t *calls = json_object_get(m, "tool_calls");
+
+	return json_is_array(calls) && json_array_size(calls) > 0;
+}
+
+json_t *provider_util_tool_input(const json_t *tc)
+{
+	const char *args = json_string_value(json_object_get(tc, "arguments"));
+	json_t *input = args ? json_loads(args, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	if (!json_is_object(input)) {
+		json_decref(input);
+		input = json_object();
+	}
+	return input;
+}
+
+const char *provider_util_tool_name(const json_t *messages, size_t before, const char *tool_call_id)
+{
+	size_t i, k;
+	json_t *tc;
+
+	for (i = before; tool_call_id && i-- > 0;) {
+		json_array_foreach(json_object_get(json_array_get(messages, i), "tool_calls"), k, tc)
+		{
+			if (um_streq(json_string_value(json_object_get(tc, "id")), tool_call_id))
+				return json_string_value(json_object_get(tc, "name"));
+		}
+	}
+	return NULL;
+}
+
+char *provider_util_system_text(prov_job *j, const char *family, int *n)
+{
+	um_buf text = UM_BUF_INIT;
+	json_t *m;
+	size_t i;
+
+	*n = 0;
+	um_buf_init(&text, 0);
+	json_array_foreach(j->messages, i, m)
+	{
+		json_t *content = json_object_get(m, "content");
+
+		if (strcmp(json_string_value(json_object_get(m, "role")), "system") != 0)
+			continue;
+		if (!json_is_string(content)) {
+			um_fail(j->err, UM_ERR_INVALID,
+				"system \"%s\": messages[%zu] is a system message whose content is "
+				"%s; %s takes system text only",
+				j->sys->name, i, provider_util_json_kind(content), family);
+			um_buf_release(&text);
+			return NULL;
+		}
+		if ((*n)++)
+			um_buf_puts(&text, "\n\n");
+		um_buf_puts(&text, json_string_value(content));
+	}
+	if (!text.data)
+		um_buf_puts(&text, "");
+	return um_buf_detach(&text);
+}
+
+void provider_util_add_thinking(um_completion *c, const char *text, const char *signature,
+			   const char *redacted)
+{
+	json_t *t = redacted ? json_pack("{s:s}", "redacted", redacted)
+			     : json_pack("{s:s}", "text", text ? text : "");
+
+	if (signature && !redacted)
+		json_object_set_new(t, "signature", json_string(signature));
+	if (!c->thinking)
+		c->thinking = json_array();
+	json_array_append_new(c->thinking, t);
+}
+
+
+typedef struct sse_state {
+	um_buf data;
+	int have;    /* a data line has been seen in this event */
+	char *event;
+} sse_state;
+
+/* One SSE field line ("name: value"), or the blank line that ends an event. */
+static int provider_util_sse_line(const char *line, size_t n, sse_state *st, prov_sse_fn fn, void *ctx,
+			     um_error *err)
+{
+	const char *v;
+	size_t vn;
+	int rc = 0;
+
+	if (n == 0) {
+		if (st->have)
+			rc = fn(ctx, st->event, um_buf_str(&st->data), err);
+		um_buf_reset(&st->data);
+		st->have = 0;
+		free(st->event);
+		st->event = NULL;
+		return rc;
+	}
+	if (line[0] == ':')
+		return 0; /* a comment (keep-alive) */
+	v = memchr(line, ':', n);
+	if (!v)
+		return 0;
+	vn = n - (size_t)(v - line) - 1;
+	if (vn && v[1] == ' ') {
+		v++;
+		vn--;
+	}
+	if (v - line >= 4 && memcmp(line, "data:", 5) == 0) {
+		if (st->have)
+			um_buf_putc(&st->data, '\n');
+		um_buf_append(&st->data, v + 1, vn);
+		st->have = 1;
+	} else if (v - line >= 5 && memcmp(line, "event:", 6) == 0) {
+		free(st->event);
+		st->event = um_xstrndup(v + 1, vn);
+	}
+	return 0;
+}
+
+int provider_util_sse_each(const char *body, size_t len, prov_sse_fn fn, void *ctx, um_error *err)
+{
+	sse_state st;
+	size_t i = 0;
+	int rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	um_buf_init(&st.data, 0);
+	while (i < len && rc == 0) {
+		const char *line = body + i, *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) : len - i;
+
+		i += nl ? n + 1 : n;
+		if (n && line[n - 1] == '\r')
+			n--;
+		rc = provider_util_sse_line(line, n, &st, fn, ctx, err);
+	}
+	if (rc == 0) /* a last event without its blank line */
+		rc = provider_util_sse_line("", 0, &st, fn, ctx, err);
+	um_buf_release(&st.data);
+	free(st.event);
+	return rc;
+}
+
+int provider_util_sse_scan(const char *buf, size_t len, size_t *used, int (*tok)(const json_t *ev))
+{
+	size_t i = 0;
+	int found = 0;
+
+	*used = 0;
+	while (i < len && !found) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t n;
+
+		if (!nl)
+			break;
+		n = (size_t)(nl - (buf + i));
+		if (n > 5 && memcmp(buf + i, "data:", 5) == 0) {
+			json_t *ev = json_loadb(buf + i + 5, n - 5, JSON_DISABLE_EOF_CHECK, NULL);
+			found = ev && tok(ev);
+			json_decref(ev);
+		}
+		i += n + 1;
+		*used = i;
+	}
+	return found;
+}
+
+
+/* A string member: required or optional (missing/null -> NULL). */
+int provider_util_get_string(const json_t *obj, const char *key, const char *path, int required,
+			char **out, um_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (json_is_string(v)) {
+		*out = um_xstrndup(json_string_value(v), json_string_length(v));
+		return 0;
+	}
+	if ((!v || json_is_null(v)) && !required)
+		return 0;
+	return um_fail(err, UM_ERR_PROTOCOL, "%s%s is %s, not a string", path, key, provider_util_json_kind(v));
+}
+
+/* A token count: a non-negative integer; optional ones may be missing or null (0). */
+int provider_util_get_count(const json_t *obj, const char *key, const char *path, int required,
+		       int64_t *out, um_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if ((!v || json_is_null(v)) && !required)
+		return 0;
+	if (!json_is_integer(v))
+		return um_fail(err, UM_ERR_PROTOCOL, "%s%s is %s, not an integer", path, key,
+			       json_is_real(v) ? "a fractional number" : provider_util_json_kind(v));
+	if (json_integer_value(v) < 0)
+		return um_fail(err, UM_ERR_PROTOCOL, "%s%s is negative (%lld)", path, key,
+			       (long long)json_integer_value(v));
+	if (json_integer_value(v) > PROVIDER_TOKENS_MAX)
+		return um_fail(err, UM_ERR_PROTOCOL, "%s%s is implausibly large (%lld)", path, key,
+			       (long long)json_integer_value(v));
+	*out = json_integer_value(v);
+	return 0;
+}
+
