@@ -40,9 +40,9 @@
  *
  * Rate-limit headers: after a try with a status below 400, a
  * remaining-requests header (OpenAI's, Anthropic's) that is below the
- * lane's window sets the window to it (at least 1) and ends slow start; the
- * window then grows again as successes come, and the next header caps it
- * again, so the lane follows what the provider says it will take.
+ * lane's window sets the window to it (at least 1); the window then grows
+ * again as successes come, and the next header caps it again, so the lane
+ * follows what the provider says it will take.
  *
  * Streams: the first-token detector sees the body as it arrives, whole
  * lines at a time, until it reports a token; the try's ttft_ms is the time
@@ -546,7 +546,6 @@ static void follow_rate_limit(eng_lane *l, const char *headers, long status)
 	if (left < 0 || (double)left >= l->window)
 		return;
 	l->window = left < 1 ? 1 : (double)left;
-	l->slow_start = 0;
 }
 
 static void schedule_retry(um_engine *e, eng_req *r, int64_t retry_after_ms)
