@@ -105,27 +105,18 @@ static void check_transcript(um_regrade *r, sqlite3_stmt *q, const um_run_data *
 	free(last);
 }
 
-/* Agentic attempts: the verdict again, from the stored verifier output and
- * the attempt's details (no command is run). -1 when it cannot be derived. */
-static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
-			 const um_attempt_rec *a, json_t *dj, um_error *err)
+/* Verdict step: every stored command's output must still hash to what was
+ * recorded; *ver and *parser get the verifier's and the parser command's
+ * step. */
+static void check_step_hashes(um_regrade *r, const um_attempt_rec *a, um_tool_step *steps,
+			      size_t n, um_tool_step **ver, um_tool_step **parser)
 {
-	const char *kind = json_string_value(json_object_get(dj, "verdict"));
-	um_tool_step *steps = NULL, *ver = NULL, *parser = NULL;
-	size_t n = 0, i;
-	int out = 0;
+	size_t i;
 
-	if (um_streq(kind, "reward_file")) {
-		json_t *rw = json_object_get(dj, "reward");
-		return json_is_number(rw) && json_number_value(rw) >= 1.0;
-	}
-	if (!st || store_load_tool_steps(st, d->run.run_id, a->attempt_id, &steps, &n, err) < 0)
-		return -1;
 	for (i = 0; i < n; i++) {
 		char h[65];
 		um_sha256 sh;
 
-		/* each command's output must still hash to what was recorded */
 		um_sha256_init(&sh);
 		um_sha256_update(&sh, steps[i].out ? steps[i].out : "", steps[i].out_len);
 		um_sha256_update(&sh, steps[i].err ? steps[i].err : "", steps[i].err_len);
@@ -137,81 +128,113 @@ static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
 			note(r, a, what, steps[i].output_sha256, h);
 		}
 		if (um_streq(steps[i].tool, "verifier"))
-			ver = &steps[i];
+			*ver = &steps[i];
 		if (um_streq(steps[i].tool, "log_parser"))
-			parser = &steps[i];
+			*parser = &steps[i];
 	}
-	if (um_streq(kind, "swe_tests")) {
-		const json_t *f2p = json_object_get(dj, "fail_to_pass_names");
-		const json_t *p2p = json_object_get(dj, "pass_to_pass_names");
-		const char *fmt_name = json_string_value(json_object_get(dj, "log_parser"));
-		const char *match = json_string_value(
-			json_object_get(json_object_get(dj, "rules"), "test_name_match"));
-		swe_log_format fmt;
-		swe_results res;
-		swe_resolution reso;
-		swe_name_list l1, l2;
-		char **n1, **n2;
-		size_t k;
+}
 
-		if (!json_is_string(json_object_get(dj, "patch_strategy")) || !ver || ver->timed_out) {
-			out = 0;
-			goto done;
-		}
-		if (!json_is_array(f2p) || !json_is_array(p2p) || !fmt_name ||
-		    swe_log_format_parse(fmt_name, &fmt, err) < 0) {
-			out = -1;
-			goto done;
-		}
-		if (fmt == SWE_LOG_COMMAND) {
-			if (!parser || swe_parse_log(fmt, parser->out ? parser->out : "", parser->out_len,
-						     &res, err) < 0) {
-				swe_results_release(&res);
-				out = -1;
-				goto done;
-			}
-		} else {
-			um_buf log;
-			um_buf_init(&log, 0);
-			um_buf_append(&log, ver->out ? ver->out : "", ver->out_len);
-			um_buf_putc(&log, '\n');
-			um_buf_append(&log, ver->err ? ver->err : "", ver->err_len);
-			swe_parse_log(fmt, um_buf_str(&log), log.len, &res, err);
-			um_buf_release(&log);
-		}
-		n1 = um_xcalloc(json_array_size(f2p) + 1, sizeof(char *));
-		n2 = um_xcalloc(json_array_size(p2p) + 1, sizeof(char *));
-		for (k = 0; k < json_array_size(f2p); k++)
-			n1[k] = (char *)json_string_value(json_array_get(f2p, k));
-		for (k = 0; k < json_array_size(p2p); k++)
-			n2[k] = (char *)json_string_value(json_array_get(p2p, k));
-		l1.names = n1;
-		l1.n = json_array_size(f2p);
-		l2.names = n2;
-		l2.n = json_array_size(p2p);
-		out = swe_resolve(&res, &l1, &l2,
-				  um_streq(match, "whitespace") ? SWE_MATCH_WHITESPACE
-								: SWE_MATCH_EXACT,
-				  &reso);
-		swe_resolution_release(&reso);
+/* Verdict step: the stored test log (or parser command output) parsed again
+ * as the attempt's details say. 0 with *res filled, or -1. */
+static int reparse_swe_log(const json_t *dj, const um_tool_step *ver,
+			   const um_tool_step *parser, swe_results *res, um_error *err)
+{
+	const char *fmt_name = json_string_value(json_object_get(dj, "log_parser"));
+	swe_log_format fmt;
+	swe_dialect dialect;
+	um_buf log;
+
+	swe_results_init(res);
+	if (!fmt_name || swe_log_format_parse(fmt_name, &fmt, err) < 0 ||
+	    swe_dialect_parse(json_string_value(json_object_get(dj, "log_dialect")), &dialect,
+			      err) < 0)
+		return -1;
+	if (fmt == SWE_LOG_COMMAND) {
+		if (!parser)
+			return -1;
+		return swe_parse_log(fmt, parser->out ? parser->out : "", parser->out_len, res, err);
+	}
+	um_buf_init(&log, 0);
+	um_buf_append(&log, ver->out ? ver->out : "", ver->out_len);
+	um_buf_putc(&log, '\n');
+	um_buf_append(&log, ver->err ? ver->err : "", ver->err_len);
+	swe_parse_log_dialect(fmt, dialect, um_buf_str(&log), log.len, res, err);
+	um_buf_release(&log);
+	return 0;
+}
+
+/* Verdict step: a repository-repair attempt resolved again from its stored
+ * test log and the name lists in its details. 1, 0, or -1. */
+static int swe_verdict(const json_t *dj, const um_tool_step *ver, const um_tool_step *parser,
+		       um_error *err)
+{
+	const json_t *f2p = json_object_get(dj, "fail_to_pass_names");
+	const json_t *p2p = json_object_get(dj, "pass_to_pass_names");
+	const char *match =
+		json_string_value(json_object_get(json_object_get(dj, "rules"), "test_name_match"));
+	swe_results res;
+	swe_resolution reso;
+	swe_name_list l1, l2;
+	char **n1, **n2;
+	size_t k;
+	int out;
+
+	if (!json_is_string(json_object_get(dj, "patch_strategy")) || !ver || ver->timed_out)
+		return 0;
+	if (!json_is_array(f2p) || !json_is_array(p2p))
+		return -1;
+	if (reparse_swe_log(dj, ver, parser, &res, err) < 0) {
 		swe_results_release(&res);
-		free(n1);
-		free(n2);
-		goto done;
+		return -1;
 	}
-	if (!ver) {
-		out = -1;
-		goto done;
-	}
-	if (um_streq(kind, "pytest"))
-		out = !ver->timed_out && task_pytest_passed(ver->out ? ver->out : "");
-	else
-		out = !ver->timed_out && ver->has_exit && ver->exit_code == 0;
-done:
-	store_tool_steps_free(steps, n);
+	n1 = um_xcalloc(json_array_size(f2p) + 1, sizeof(char *));
+	n2 = um_xcalloc(json_array_size(p2p) + 1, sizeof(char *));
+	for (k = 0; k < json_array_size(f2p); k++)
+		n1[k] = (char *)json_string_value(json_array_get(f2p, k));
+	for (k = 0; k < json_array_size(p2p); k++)
+		n2[k] = (char *)json_string_value(json_array_get(p2p, k));
+	l1.names = n1;
+	l1.n = json_array_size(f2p);
+	l2.names = n2;
+	l2.n = json_array_size(p2p);
+	out = swe_resolve(&res, &l1, &l2,
+			  um_streq(match, "whitespace") ? SWE_MATCH_WHITESPACE : SWE_MATCH_EXACT,
+			  &reso);
+	swe_resolution_release(&reso);
+	swe_results_release(&res);
+	free(n1);
+	free(n2);
 	return out;
 }
 
+/* Agentic attempts: the verdict again, from the stored verifier output and
+ * the attempt's details (no command is run). -1 when it cannot be derived. */
+static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
+			 const um_attempt_rec *a, json_t *dj, um_error *err)
+{
+	const char *kind = json_string_value(json_object_get(dj, "verdict"));
+	um_tool_step *steps = NULL, *ver = NULL, *parser = NULL;
+	size_t n = 0;
+	int out;
+
+	if (um_streq(kind, "reward_file")) {
+		json_t *rw = json_object_get(dj, "reward");
+		return json_is_number(rw) && json_number_value(rw) >= 1.0;
+	}
+	if (!st || store_load_tool_steps(st, d->run.run_id, a->attempt_id, &steps, &n, err) < 0)
+		return -1;
+	check_step_hashes(r, a, steps, n, &ver, &parser);
+	if (um_streq(kind, "swe_tests"))
+		out = swe_verdict(dj, ver, parser, err);
+	else if (!ver)
+		out = -1;
+	else if (um_streq(kind, "pytest"))
+		out = !ver->timed_out && task_pytest_passed(ver->out ? ver->out : "");
+	else
+		out = !ver->timed_out && ver->has_exit && ver->exit_code == 0;
+	store_tool_steps_free(steps, n);
+	return out;
+}
 int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
 		um_error *err)
 {

@@ -44,6 +44,20 @@ const char *swe_status_name(swe_status s)
 	return status_names[s];
 }
 
+swe_status swe_status_official(swe_status s)
+{
+	switch (s) {
+	case SWE_XFAIL:
+		return SWE_PASSED;
+	case SWE_XPASS:
+		return SWE_FAILED;
+	case SWE_TODO:
+		return SWE_SKIPPED;
+	default:
+		return s;
+	}
+}
+
 int swe_status_passed(swe_status s)
 {
 	return s == SWE_PASSED || s == SWE_XFAIL;
@@ -103,23 +117,36 @@ static void results_reindex(swe_results *r, size_t n_slots)
 	}
 }
 
-void swe_results_set(swe_results *r, const char *name, size_t len, swe_status status)
+/* Add or overwrite name[0..len): status replaces the old one; any_passed is
+ * set (merge) or replaced (!merge). */
+static void results_put(swe_results *r, const char *name, size_t len, swe_status status,
+			bool any_passed, bool merge)
 {
 	size_t slot;
+	swe_result *e;
 
 	len = strnlen(name, len);
 	if ((r->n + 1) * 2 > r->n_slots)
 		results_reindex(r, r->n_slots ? r->n_slots * 2 : 64);
 	slot = results_slot(r, name, len);
 	if (r->slots[slot]) {
-		r->v[r->slots[slot] - 1].status = status;
+		e = &r->v[r->slots[slot] - 1];
+		e->status = status;
+		e->any_passed = merge ? (e->any_passed || any_passed) : any_passed;
 		return;
 	}
 	um_xgrow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v));
-	r->v[r->n].name = um_xstrndup(name, len);
-	r->v[r->n].status = status;
+	e = &r->v[r->n];
+	e->name = um_xstrndup(name, len);
+	e->status = status;
+	e->any_passed = any_passed;
 	r->n++;
 	r->slots[slot] = r->n;
+}
+
+void swe_results_set(swe_results *r, const char *name, size_t len, swe_status status)
+{
+	results_put(r, name, len, status, swe_status_passed(status), true);
 }
 
 const swe_result *swe_results_find(const swe_results *r, const char *name)
@@ -298,9 +325,43 @@ static int pytest_valid_tail(const char *s, size_t n)
 	return n == 0 || (s[0] == '(' && s[n - 1] == ')');
 }
 
+/* The status a dialect gives a pytest word, or SWE_STATUS__COUNT when the
+ * dialect does not read lines with that word. */
+static swe_status dialect_status(swe_dialect d, swe_status st)
+{
+	if (d == SWE_DIALECT_ANSIBLE && st == SWE_XPASS)
+		return SWE_PASSED;
+	if (d == SWE_DIALECT_ANSIBLE && st == SWE_XFAIL)
+		return SWE_SKIPPED;
+	if (d == SWE_DIALECT_FIRST_BLANK && (st == SWE_XPASS || st == SWE_XFAIL))
+		return SWE_STATUS__COUNT;
+	return st;
+}
+
+/* Record a pytest result under the dialect; in the dialects that cut names
+ * a name ends at its first blank and must hold "::" (a node id). */
+static void pytest_record(swe_results *out, swe_dialect d, const char *name, size_t len,
+			  swe_status st)
+{
+	st = dialect_status(d, st);
+	if (st == SWE_STATUS__COUNT)
+		return;
+	if (d != SWE_DIALECT_UMPIRE) {
+		size_t k = 0;
+		while (k < len && !is_space(name[k]))
+			k++;
+		len = k;
+		if (!memmem(name, len, "::", 2))
+			return;
+	}
+	if (len > 0)
+		swe_results_set(out, name, len, st);
+}
+
 /* "tests/a.py::test_x[p] PASSED [ 50%]": the rightmost status word with a
- * valid tail; the name is everything before the one space in front of it. */
-static int pytest_verbose(const char *s, size_t n, swe_results *out)
+ * valid tail; the name is everything before the one space in front of it
+ * (in the dialects that cut names: the blank-free word before it). */
+static int pytest_verbose(const char *s, size_t n, swe_dialect d, swe_results *out)
 {
 	size_t i, w;
 
@@ -323,7 +384,14 @@ static int pytest_verbose(const char *s, size_t n, swe_results *out)
 				continue;
 			if (i - 1 == 0 || !memmem(s, i - 1, "::", 2))
 				return 0;
-			swe_results_set(out, s, i - 1, pytest_words[w].status);
+			if (d != SWE_DIALECT_UMPIRE) {
+				size_t b = i - 1;
+				while (b > 0 && !is_space(s[b - 1]))
+					b--;
+				pytest_record(out, d, s + b, i - 1 - b, pytest_words[w].status);
+			} else {
+				pytest_record(out, d, s, i - 1, pytest_words[w].status);
+			}
 			return 1;
 		}
 	}
@@ -333,7 +401,7 @@ static int pytest_verbose(const char *s, size_t n, swe_results *out)
 /* "STATUS name[ - reason]" as in the -rA short summary (and xdist's
  * "[gw0] [ 50%] STATUS name"). Returns 1 for a line of that shape, whether
  * or not it named a test. */
-static int pytest_summary(const char *s, size_t n, swe_results *out)
+static int pytest_summary(const char *s, size_t n, swe_dialect d, swe_results *out)
 {
 	size_t w, k, cut;
 
@@ -361,7 +429,7 @@ static int pytest_summary(const char *s, size_t n, swe_results *out)
 		n -= i;
 		cut = find_outside_brackets(s, n, ": ");
 		if (cut > 0 && memmem(s, cut, "::", 2))
-			swe_results_set(out, s, cut, SWE_SKIPPED);
+			pytest_record(out, d, s, cut, SWE_SKIPPED);
 		return 1;
 	}
 	cut = find_outside_brackets(s, n, " - ");
@@ -373,11 +441,16 @@ static int pytest_summary(const char *s, size_t n, swe_results *out)
 			cut = sp;
 	}
 	if (cut > 0)
-		swe_results_set(out, s, cut, pytest_words[w].status);
+		pytest_record(out, d, s, cut, pytest_words[w].status);
 	return 1;
 }
 
 int swe_parse_pytest(const char *log, size_t len, swe_results *out)
+{
+	return swe_parse_pytest_dialect(log, len, SWE_DIALECT_UMPIRE, out);
+}
+
+int swe_parse_pytest_dialect(const char *log, size_t len, swe_dialect dialect, swe_results *out)
 {
 	line_reader lr;
 	const char *s;
@@ -406,9 +479,9 @@ int swe_parse_pytest(const char *log, size_t len, swe_results *out)
 				n -= i;
 			}
 		}
-		if (pytest_summary(s, n, out))
+		if (pytest_summary(s, n, dialect, out))
 			continue;
-		pytest_verbose(s, n, out);
+		pytest_verbose(s, n, dialect, out);
 	}
 	lines_release(&lr);
 	return 0;
@@ -535,20 +608,36 @@ int swe_parse_go_test_json(const char *log, size_t len, swe_results *out)
 
 /* ---- jest --json -------------------------------------------------------- */
 
-static int jest_status(const char *s, swe_status *st)
+/* SWE-Bench Pro's jest parsers: passed, failed, pending / skipped; any other
+ * status (todo, disabled) is an ERROR. */
+static swe_status jest_status(const char *s)
 {
 	if (strcmp(s, "passed") == 0)
-		*st = SWE_PASSED;
-	else if (strcmp(s, "failed") == 0)
-		*st = SWE_FAILED;
-	else if (strcmp(s, "pending") == 0 || strcmp(s, "skipped") == 0 ||
-		 strcmp(s, "disabled") == 0)
-		*st = SWE_SKIPPED;
-	else if (strcmp(s, "todo") == 0)
-		*st = SWE_TODO;
-	else
-		return -1;
-	return 0;
+		return SWE_PASSED;
+	if (strcmp(s, "failed") == 0)
+		return SWE_FAILED;
+	if (strcmp(s, "pending") == 0 || strcmp(s, "skipped") == 0)
+		return SWE_SKIPPED;
+	return SWE_ERROR;
+}
+
+/* "FILE | ancestor | ... | title", as SWE-Bench Pro names jest tests. */
+static void jest_name(um_buf *name, json_t *file_name, json_t *a)
+{
+	json_t *t;
+	size_t k;
+
+	um_buf_append(name, json_string_value(file_name), json_string_length(file_name));
+	json_array_foreach(json_object_get(a, "ancestorTitles"), k, t) {
+		if (!json_is_string(t))
+			continue;
+		um_buf_puts(name, " | ");
+		um_buf_append(name, json_string_value(t), json_string_length(t));
+	}
+	t = json_object_get(a, "title");
+	um_buf_puts(name, " | ");
+	if (json_is_string(t))
+		um_buf_append(name, json_string_value(t), json_string_length(t));
 }
 
 static void jest_collect(json_t *doc, swe_results *out)
@@ -557,38 +646,33 @@ static void jest_collect(json_t *doc, swe_results *out)
 	size_t i, j;
 
 	json_array_foreach(files, i, file) {
+		json_t *fname = json_object_get(file, "name");
 		json_t *asserts = json_object_get(file, "assertionResults");
+		um_buf name = UM_BUF_INIT;
 
-		json_array_foreach(asserts, j, a) {
-			json_t *full = json_object_get(a, "fullName");
-			json_t *status = json_object_get(a, "status");
-			swe_status st;
-			um_buf name = UM_BUF_INIT;
-
-			if (!json_is_string(status) || jest_status(json_string_value(status), &st))
-				continue;
-			if (json_is_string(full)) {
-				um_buf_append(&name, json_string_value(full), json_string_length(full));
-			} else {
-				/* older reporters: ancestorTitles + title */
-				json_t *t;
-				size_t k;
-				json_array_foreach(json_object_get(a, "ancestorTitles"), k, t) {
-					if (!json_is_string(t))
-						continue;
-					um_buf_append(&name, json_string_value(t), json_string_length(t));
-					um_buf_putc(&name, ' ');
-				}
-				t = json_object_get(a, "title");
-				if (json_is_string(t))
-					um_buf_append(&name, json_string_value(t), json_string_length(t));
-				else
-					name.len = 0;
+		if (!json_is_string(fname) || json_string_length(fname) == 0)
+			continue;
+		if (json_array_size(asserts) == 0) {
+			/* a suite that failed to run has no assertions */
+			json_t *st = json_object_get(file, "status");
+			if (json_is_string(st) && strcmp(json_string_value(st), "failed") == 0) {
+				um_buf_append(&name, json_string_value(fname), json_string_length(fname));
+				um_buf_puts(&name, " | Test suite failed to run");
+				swe_results_set(out, name.data, name.len, SWE_ERROR);
 			}
-			if (name.len > 0)
-				swe_results_set(out, name.data, name.len, st);
 			um_buf_release(&name);
+			continue;
 		}
+		json_array_foreach(asserts, j, a) {
+			json_t *status = json_object_get(a, "status");
+
+			um_buf_reset(&name);
+			jest_name(&name, fname, a);
+			swe_results_set(out, name.data, name.len,
+					json_is_string(status) ? jest_status(json_string_value(status))
+							       : SWE_ERROR);
+		}
+		um_buf_release(&name);
 	}
 }
 
@@ -627,8 +711,9 @@ int swe_parse_jest_json(const char *log, size_t len, swe_results *out)
 
 /* ---- TAP ---------------------------------------------------------------- */
 
-/* Where a "# SKIP" / "# TODO" directive starts in s[0..n) (the unescaped
- * '#'), or n; *st gets its outcome. Other '#'s belong to the description. */
+/* Where a "# SKIP" / "# TODO" directive or node-tap's "# time=..." timing
+ * comment starts in s[0..n) (the unescaped '#'), or n; *st gets the
+ * directive's outcome. Other '#'s belong to the description. */
 static size_t tap_directive(const char *s, size_t n, swe_status *st)
 {
 	size_t i, j;
@@ -647,6 +732,8 @@ static size_t tap_directive(const char *s, size_t n, swe_status *st)
 			*st = SWE_SKIPPED;
 			return i;
 		}
+		if (n - j >= 5 && strncmp(s + j, "time=", 5) == 0)
+			return i;
 		if (n - j >= 4 && strncasecmp(s + j, "todo", 4) == 0 &&
 		    (n - j == 4 || !((s[j + 4] | 0x20) >= 'a' && (s[j + 4] | 0x20) <= 'z'))) {
 			*st = SWE_TODO;
@@ -720,6 +807,221 @@ int swe_parse_tap(const char *log, size_t len, swe_results *out)
 			swe_results_set(out, num, num_len, st);
 	}
 	lines_release(&lr);
+	um_buf_release(&name);
+	return 0;
+}
+
+/* ---- mocha --reporter=json ---------------------------------------------- */
+
+/* Append s[0..n) to b with every occurrence of pat removed. */
+static void append_without(um_buf *b, const char *s, size_t n, const char *pat, size_t k)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (k > 0 && i + k <= n && memcmp(s + i, pat, k) == 0) {
+			i += k;
+			continue;
+		}
+		um_buf_putc(b, s[i++]);
+	}
+}
+
+/* The file a "FILE::title" marker in a mocha title names (the leftmost
+ * blank-free word followed by "::", extended to the last "::" of that
+ * word), or 0. *at gets its start. */
+static size_t mocha_marker(const char *s, size_t n, size_t *at)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t run, k, best = 0;
+
+		while (i < n && is_space(s[i]))
+			i++;
+		run = i;
+		while (run < n && !is_space(s[run]))
+			run++;
+		for (k = i + 1; k + 2 <= run; k++)
+			if (s[k] == ':' && s[k + 1] == ':')
+				best = k;
+		if (best) {
+			*at = i;
+			return best - i;
+		}
+		i = run;
+	}
+	return 0;
+}
+
+static void mocha_test(json_t *t, swe_status st, swe_results *out)
+{
+	json_t *f = json_object_get(t, "file"), *ft = json_object_get(t, "fullTitle");
+	const char *file = json_is_string(f) ? json_string_value(f) : "";
+	const char *title = json_is_string(ft) ? json_string_value(ft) : "";
+	size_t file_len, title_len = json_is_string(ft) ? json_string_length(ft) : 0, at = 0, m;
+	um_buf name = UM_BUF_INIT, pat = UM_BUF_INIT;
+
+	if (strncmp(file, "/app/", 5) == 0)
+		file += 5;
+	file_len = strlen(file);
+	m = mocha_marker(title, title_len, &at);
+	if (m) {
+		file = title + at;
+		file_len = m;
+	}
+	um_buf_append(&pat, file, file_len);
+	um_buf_puts(&pat, "::");
+	um_buf_append(&name, file, file_len);
+	um_buf_puts(&name, " | ");
+	append_without(&name, title, title_len, um_buf_str(&pat), pat.len);
+	swe_results_set(out, name.data, name.len, st);
+	um_buf_release(&name);
+	um_buf_release(&pat);
+}
+
+int swe_parse_mocha_json(const char *log, size_t len, swe_results *out)
+{
+	static const struct {
+		const char *key;
+		swe_status status;
+	} keys[] = {{"passes", SWE_PASSED}, {"pending", SWE_SKIPPED}, {"failures", SWE_FAILED}};
+	size_t i = 0;
+
+	swe_results_init(out);
+	while (log && i + 1 < len) {
+		const char *open = memmem(log + i, len - i, "{\n", 2), *close;
+		json_t *doc;
+		size_t k, j;
+
+		if (!open)
+			break;
+		close = memmem(open + 1, len - (size_t)(open + 1 - log), "\n}", 2);
+		if (!close)
+			break;
+		i = (size_t)(close + 2 - log);
+		doc = json_loadb(open, (size_t)(close + 2 - open), 0, NULL);
+		for (k = 0; json_is_object(doc) && k < UM_ARRAY_LEN(keys); k++) {
+			json_t *t;
+			json_array_foreach(json_object_get(doc, keys[k].key), j, t)
+				if (json_is_object(t))
+					mocha_test(t, keys[k].status, out);
+		}
+		json_decref(doc);
+	}
+	return 0;
+}
+
+/* ---- ospec (tutanota) --------------------------------------------------- */
+
+/* The number after "word" and blanks in s[0..n), or -1. */
+static long count_after(const char *s, size_t n, const char *word)
+{
+	const char *p = memmem(s, n, word, strlen(word));
+	const char *end = s + n;
+	long v = 0;
+
+	if (!p)
+		return -1;
+	p += strlen(word);
+	while (p < end && is_space(*p))
+		p++;
+	if (p == end || !is_digit(*p))
+		return -1;
+	while (p < end && is_digit(*p) && v < 1000000)
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+/* "test/tests/a/b.js | name" from the spec "a > b" (blanks dropped). */
+static void ospec_name(um_buf *b, const char *spec, size_t spec_len, const char *t, size_t tn)
+{
+	size_t i;
+
+	if (spec_len == 0) {
+		um_buf_puts(b, "test/tests/unknown");
+	} else {
+		um_buf_puts(b, "test/tests/");
+		for (i = 0; i < spec_len; i++) {
+			if (i + 3 <= spec_len && memcmp(spec + i, " > ", 3) == 0) {
+				um_buf_putc(b, '/');
+				i += 2;
+			} else if (spec[i] != ' ') {
+				um_buf_putc(b, spec[i]);
+			}
+		}
+	}
+	um_buf_puts(b, ".js | ");
+	um_buf_append(b, t, tn);
+}
+
+static void ospec_numbered(swe_results *out, const char *what, long count, swe_status st)
+{
+	long i;
+	char name[96];
+
+	for (i = 0; i < count; i++) {
+		snprintf(name, sizeof(name), "test/tests/Suite.js | %s_%ld", what, i + 1);
+		swe_results_set(out, name, strlen(name), st);
+	}
+}
+
+/* Trim ASCII whitespace at both ends of *s / *n. */
+static void trim_span(const char **s, size_t *n)
+{
+	while (*n > 0 && is_space(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_space((*s)[*n - 1]))
+		(*n)--;
+}
+
+int swe_parse_ospec(const char *log, size_t len, swe_results *out)
+{
+	line_reader lr;
+	const char *s;
+	size_t n, entries = 0;
+	um_buf spec = UM_BUF_INIT, name = UM_BUF_INIT;
+	long passing = -1, failing = -1, skipped = -1;
+
+	swe_results_init(out);
+	lines_init(&lr, log, len);
+	while (lines_next(&lr, &s, &n)) {
+		trim_span(&s, &n);
+		if (starts(s, n, "SPEC O >")) {
+			const char *v = s + 8;
+			size_t vn = n - 8;
+			trim_span(&v, &vn);
+			um_buf_reset(&spec);
+			um_buf_append(&spec, v, vn);
+		} else if (starts(s, n, "TEST ")) {
+			const char *v = s + 5;
+			size_t vn = n - 5;
+			trim_span(&v, &vn);
+			um_buf_reset(&name);
+			ospec_name(&name, spec.data ? spec.data : "", spec.len, v, vn);
+			swe_results_set(out, name.data, name.len, SWE_PASSED);
+			entries++;
+		}
+		if (passing == -1 && memmem(s, n, "passing:", 8) && memmem(s, n, "failing:", 8)) {
+			passing = count_after(s, n, "passing:");
+			failing = count_after(s, n, "failing:");
+			skipped = count_after(s, n, "skipped:");
+			if (passing < 0)
+				passing = -2; /* the line was seen: later ones are not read */
+		}
+	}
+	lines_release(&lr);
+	if (passing >= 0 && (size_t)passing != entries) {
+		swe_results_release(out);
+		ospec_numbered(out, "test", passing, SWE_PASSED);
+	}
+	if (failing > 0)
+		ospec_numbered(out, "failed_test", failing, SWE_FAILED);
+	if (skipped > 0)
+		ospec_numbered(out, "skipped_test", skipped, SWE_SKIPPED);
+	um_buf_release(&spec);
 	um_buf_release(&name);
 	return 0;
 }
@@ -818,6 +1120,7 @@ static const char *const format_names[SWE_LOG__COUNT] = {
 	[SWE_LOG_PYTEST] = "pytest",       [SWE_LOG_GO_TEST] = "go_test",
 	[SWE_LOG_GO_TEST_JSON] = "go_test_json", [SWE_LOG_JEST_JSON] = "jest_json",
 	[SWE_LOG_TAP] = "tap",             [SWE_LOG_COMMAND] = "command",
+	[SWE_LOG_MOCHA_JSON] = "mocha_json", [SWE_LOG_OSPEC] = "ospec",
 };
 
 const char *swe_log_format_name(swe_log_format f)
@@ -838,16 +1141,52 @@ int swe_log_format_parse(const char *name, swe_log_format *out, um_error *err)
 		}
 	return um_fail(err, UM_ERR_INVALID,
 		       "unknown log parser \"%s\" (expected pytest, go_test, go_test_json, "
-		       "jest_json, tap or command)",
+		       "jest_json, tap, command, mocha_json or ospec)",
 		       name ? name : "");
+}
+
+static const char *const dialect_names[SWE_DIALECT__COUNT] = {
+	[SWE_DIALECT_UMPIRE] = "umpire",
+	[SWE_DIALECT_FIRST_BLANK] = "first_blank",
+	[SWE_DIALECT_ANSIBLE] = "ansible",
+};
+
+const char *swe_dialect_name(swe_dialect d)
+{
+	if ((unsigned)d >= SWE_DIALECT__COUNT)
+		return "?";
+	return dialect_names[d];
+}
+
+int swe_dialect_parse(const char *name, swe_dialect *out, um_error *err)
+{
+	int i;
+
+	if (!name || !*name) {
+		*out = SWE_DIALECT_UMPIRE;
+		return 0;
+	}
+	for (i = 0; i < SWE_DIALECT__COUNT; i++)
+		if (um_streq(name, dialect_names[i])) {
+			*out = (swe_dialect)i;
+			return 0;
+		}
+	return um_fail(err, UM_ERR_INVALID,
+		       "unknown log dialect \"%s\" (expected umpire, first_blank or ansible)", name);
 }
 
 int swe_parse_log(swe_log_format fmt, const char *log, size_t len, swe_results *out,
 		  um_error *err)
 {
+	return swe_parse_log_dialect(fmt, SWE_DIALECT_UMPIRE, log, len, out, err);
+}
+
+int swe_parse_log_dialect(swe_log_format fmt, swe_dialect dialect, const char *log, size_t len,
+			  swe_results *out, um_error *err)
+{
 	switch (fmt) {
 	case SWE_LOG_PYTEST:
-		return swe_parse_pytest(log, len, out);
+		return swe_parse_pytest_dialect(log, len, dialect, out);
 	case SWE_LOG_GO_TEST:
 		return swe_parse_go_test(log, len, out);
 	case SWE_LOG_GO_TEST_JSON:
@@ -858,6 +1197,10 @@ int swe_parse_log(swe_log_format fmt, const char *log, size_t len, swe_results *
 		return swe_parse_tap(log, len, out);
 	case SWE_LOG_COMMAND:
 		return swe_parse_command_output(log, len, out, err);
+	case SWE_LOG_MOCHA_JSON:
+		return swe_parse_mocha_json(log, len, out);
+	case SWE_LOG_OSPEC:
+		return swe_parse_ospec(log, len, out);
 	default:
 		swe_results_init(out);
 		return um_fail(err, UM_ERR_INTERNAL, "unknown log format %d", (int)fmt);
@@ -930,7 +1273,7 @@ static int resolve_list(const swe_results *index, const swe_name_list *list, swe
 		if (!r) {
 			outcome_add(&o->missing, &o->n_missing, want);
 			all = 0;
-		} else if (swe_status_passed(r->status)) {
+		} else if (r->any_passed) {
 			outcome_add(&o->passed, &o->n_passed, want);
 		} else {
 			o->failed_status = um_xrealloc(o->failed_status,
@@ -963,8 +1306,9 @@ bool swe_resolve(const swe_results *results, const swe_name_list *fail_to_pass,
 		for (i = 0; i < results->n; i++) {
 			char *key = swe_name_normalize(results->v[i].name);
 			const swe_result *old = swe_results_find(&norm, key);
-			if (!old || swe_status_passed(old->status))
-				swe_results_set(&norm, key, strlen(key), results->v[i].status);
+			if (!old || old->any_passed)
+				results_put(&norm, key, strlen(key), results->v[i].status,
+					    results->v[i].any_passed, false);
 			free(key);
 		}
 		index = &norm;

@@ -35,16 +35,24 @@ typedef enum swe_status {
 
 /* "PASSED", "FAILED", "SKIPPED", "ERROR", "XFAIL", "XPASS", "TODO". */
 const char *swe_status_name(swe_status s);
+/* The nearest of SWE-Bench Pro's four statuses (PASSED, FAILED, SKIPPED,
+ * ERROR): XFAIL is PASSED and XPASS FAILED (as the pytest parsers that
+ * read them map them by default), TODO is SKIPPED. */
+swe_status swe_status_official(swe_status s);
 /* 1 for SWE_PASSED and SWE_XFAIL, 0 otherwise. */
 int swe_status_passed(swe_status s);
 
 typedef struct swe_result {
 	char *name;         /* the test name as the log spells it (owned) */
-	swe_status status;
+	swe_status status;  /* what the last line about it said */
+	bool any_passed;    /* some line about it said a passing status */
 } swe_result;
 
 /* The tests of one log, in order of first appearance, one entry per name:
- * a later line about a name overrides the status of the earlier one. */
+ * a later line about a name overrides the status of the earlier one, and
+ * any_passed remembers whether any of them passed. A name counts as passed
+ * when any_passed is set: SWE-Bench Pro takes the set of names printed with
+ * PASSED, so one passing entry among duplicates is enough. */
 typedef struct swe_results {
 	swe_result *v;
 	size_t n;
@@ -71,13 +79,36 @@ typedef enum swe_log_format {
 	SWE_LOG_JEST_JSON,
 	SWE_LOG_TAP,
 	SWE_LOG_COMMAND,
+	SWE_LOG_MOCHA_JSON,
+	SWE_LOG_OSPEC,
 	SWE_LOG__COUNT
 } swe_log_format;
 
-/* "pytest", "go_test", "go_test_json", "jest_json", "tap", "command". */
+/* "pytest", "go_test", "go_test_json", "jest_json", "tap", "command",
+ * "mocha_json", "ospec". */
 const char *swe_log_format_name(swe_log_format f);
 /* Returns 0 and sets *out, or -1 for an unknown name (err names the known ones). */
 int swe_log_format_parse(const char *name, swe_log_format *out, um_error *err);
+
+/* How a pytest log is read where SWE-Bench Pro's per-repository parsers
+ * differ (docs/swe-grading.md):
+ *   UMPIRE      names whole (blanks inside brackets kept); XFAIL passes,
+ *               XPASS does not;
+ *   FIRST_BLANK a name ends at its first blank; XFAIL / XPASS lines are not
+ *               read (openlibrary's parsers);
+ *   ANSIBLE     a name ends at its first blank; XPASS is PASSED and XFAIL is
+ *               SKIPPED (ansible's parsers). */
+typedef enum swe_dialect {
+	SWE_DIALECT_UMPIRE = 0,
+	SWE_DIALECT_FIRST_BLANK,
+	SWE_DIALECT_ANSIBLE,
+	SWE_DIALECT__COUNT
+} swe_dialect;
+
+/* "umpire", "first_blank", "ansible". */
+const char *swe_dialect_name(swe_dialect d);
+/* 0 and *out, or -1 (err names the known ones). NULL or "" is UMPIRE. */
+int swe_dialect_parse(const char *name, swe_dialect *out, um_error *err);
 
 /* Parse a test log of len bytes (it may hold NUL bytes and invalid UTF-8).
  * `out` is initialised by the call and must be released with
@@ -91,14 +122,27 @@ int swe_log_format_parse(const char *name, swe_log_format *out, um_error *err);
  * SWE-Bench Pro's {"tests": [{"name": ..., "status": ...}, ...]}. */
 int swe_parse_log(swe_log_format fmt, const char *log, size_t len, swe_results *out,
 		  um_error *err);
+/* The same under a pytest dialect (other formats ignore it). */
+int swe_parse_log_dialect(swe_log_format fmt, swe_dialect dialect, const char *log, size_t len,
+			  swe_results *out, um_error *err);
 
 /* The parsers one by one (same contract as swe_parse_log). */
 int swe_parse_pytest(const char *log, size_t len, swe_results *out);
+int swe_parse_pytest_dialect(const char *log, size_t len, swe_dialect dialect, swe_results *out);
 int swe_parse_go_test(const char *log, size_t len, swe_results *out);
 int swe_parse_go_test_json(const char *log, size_t len, swe_results *out);
 int swe_parse_jest_json(const char *log, size_t len, swe_results *out);
 int swe_parse_tap(const char *log, size_t len, swe_results *out);
 int swe_parse_command_output(const char *text, size_t len, swe_results *out, um_error *err);
+/* mocha --reporter=json: every object that starts "{\n" and ends at the next
+ * "\n}" is read; passes / pending / failures give PASSED / SKIPPED / FAILED;
+ * the name is "FILE | fullTitle" (FILE without a leading /app/; a "X::"
+ * marker in the title names the file instead and is removed). */
+int swe_parse_mocha_json(const char *log, size_t len, swe_results *out);
+/* ospec (tutanota): "SPEC O > a > b" sets the file, "TEST name" passed; a
+ * summary "passing: N ... failing: M ..." whose count disagrees replaces the
+ * list with numbered entries, as the official parser does. */
+int swe_parse_ospec(const char *log, size_t len, swe_results *out);
 
 /* ---- matching and resolution ------------------------------------------ */
 

@@ -53,6 +53,7 @@ typedef struct um_swe_task {
 	int n_test_files;
 	char *log_parser;       /* pytest | go_test | go_test_json | jest_json | tap | command */
 	char *log_parser_command;
+	char *log_dialect;      /* pytest dialect (umpire | first_blank | ansible), or NULL */
 	char **fail_to_pass;
 	int n_fail_to_pass;
 	char **pass_to_pass;

@@ -25,11 +25,12 @@ static const char *const swe_task_keys[] = {
 	"id", "dir", "category", "difficulty", "tags", "environment", "test_command", "timeouts",
 	"resources", "network", "unsupported", "image", "repo", "repo_archive", "base_commit",
 	"problem_statement", "problem_statement_text", "requirements", "interface", "gold_patch",
-	"test_patch", "test_files", "log_parser", "log_parser_command", "fail_to_pass",
-	"pass_to_pass", NULL,
+	"test_patch", "test_files", "log_parser", "log_parser_command", "log_dialect",
+	"fail_to_pass", "pass_to_pass", NULL,
 };
-static const char *const log_parsers[] = {"pytest", "go_test", "go_test_json", "jest_json",
+static const char *const log_parsers[] = {"pytest", "go_test", "go_test_json", "jest_json", "mocha_json", "ospec",
 					  "tap", "command", NULL};
+static const char *const log_dialects[] = {"umpire", "first_blank", "ansible", NULL};
 static const char *const env_keys[] = {"root", "image", "files", "setup", NULL};
 static const char *const timeout_keys[] = {"agent_s", "verifier_s", NULL};
 static const char *const resource_keys[] = {"memory_mb", "cpus", "pids", NULL};
@@ -74,6 +75,7 @@ void task_release(um_task *t)
 		free(w->test_files);
 		free(w->log_parser);
 		free(w->log_parser_command);
+		free(w->log_dialect);
 		for (i = 0; i < w->n_fail_to_pass; i++)
 			free(w->fail_to_pass[i]);
 		free(w->fail_to_pass);
@@ -376,6 +378,10 @@ static int parse_swe(const yml_doc *d, const yml_node *m, um_task *t, um_error *
 	w->log_parser = um_xstrdup(log_parsers[k]);
 	if (yml_str(d, m, "log_parser_command", 0, &w->log_parser_command, err) < 0)
 		return -1;
+	k = -1;
+	if (yml_enum(d, m, "log_dialect", 0, log_dialects, &k, err) < 0)
+		return -1;
+	w->log_dialect = k < 0 ? NULL : um_xstrdup(log_dialects[k]);
 	if (!strcmp(w->log_parser, "command") && !w->log_parser_command)
 		return yml_fail(d, m, UM_ERR_INVALID, err,
 				"task %s: log_parser command needs 'log_parser_command'", t->id);

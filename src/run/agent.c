@@ -546,6 +546,8 @@ static char *detail_json(const agent_att *a)
 			json_object_set_new(o, "fail_to_pass_names", l1);
 			json_object_set_new(o, "pass_to_pass_names", l2);
 			json_object_set_new(o, "log_parser", json_string(w->log_parser));
+			if (w->log_dialect)
+				json_object_set_new(o, "log_dialect", json_string(w->log_dialect));
 		}
 		{
 			/* the rules the suite states, so the report can repeat them */
@@ -906,77 +908,70 @@ static const char *strategy_script(const char *name, int fuzz, char *buf, size_t
 	return buf;
 }
 
-/* Grade a patch the way docs/swe.md says: fresh repository, patch strategies
- * in order, tests restored, test command, log parsed, lists matched. Worker
- * thread; sets a->resolved and the details. */
-static void swe_grade(agent_att *a)
+/* Grading step: a fresh work dir and the patches dir with the model's, the
+ * test and the gold patch in it; the repository at its base commit. Returns
+ * the patches dir (the caller removes it) or NULL with a->job_rc set. */
+static char *grade_prepare(agent_att *a)
 {
 	run_ctx *rc = a->rc;
 	const um_swe_task *w = a->task->swe;
-	const um_swe_rules *rules = &rc->suite->swe;
-	sandbox_result *res = &a->res;
-	char *patches = NULL, *script = NULL, buf[256];
-	int i, applied = 0;
-	swe_results results;
-	swe_resolution reso;
-	swe_log_format fmt;
-	swe_name_list f2p, p2p;
-	const char *log;
-	size_t log_len;
-	um_buf combined;
+	char *patches;
 
-	a->job_rc = 0;
-	a->patch_empty = !a->patch || swe_patch_is_empty(a->patch);
-	if (a->patch_empty)
-		return; /* nothing to apply: unresolved */
-	/* a fresh repository in a fresh work dir */
 	if (a->work_dir && !rc->o->keep_workdirs)
 		sandbox_workdir_remove(a->work_dir, NULL);
 	free(a->work_dir);
 	a->work_dir = sandbox_workdir_new(&a->spec, rc->tmp_parent, "grade", &a->job_err);
 	patches = sandbox_workdir_new(&a->spec, rc->tmp_parent, "patches", &a->job_err);
-	if (!a->work_dir || !patches) {
-		a->job_rc = -1;
-		goto out;
-	}
-	if (chmod(patches, 0755) != 0 || put_file(patches, "model.patch", a->patch, &a->job_err) < 0 ||
+	if (!a->work_dir || !patches ||
+	    chmod(patches, 0755) != 0 || put_file(patches, "model.patch", a->patch, &a->job_err) < 0 ||
 	    (w->test_patch && put_file(patches, "test.patch", w->test_patch, &a->job_err) < 0) ||
 	    (w->gold_patch && put_file(patches, "gold.patch", w->gold_patch, &a->job_err) < 0)) {
 		a->job_rc = -1;
-		goto out;
+		return patches;
 	}
 	a->spec.work_dir = a->work_dir;
-	if (swe_materialize(a, UM_PHASE_VERIFY, res) < 0) {
+	if (swe_materialize(a, UM_PHASE_VERIFY, &a->res) < 0) {
 		a->job_rc = -1;
-		goto out;
+		return patches;
 	}
 	a->patches_dir = patches;
 	set_binds(a, 0, 0, 0, 0);
-	for (i = 0; i < rules->n_strategies && !applied; i++) {
+	return patches;
+}
+
+/* Grading step: the suite's patch strategies in order until one applies
+ * (a reset after each that did not). 1 applied, 0 not, -1 error. */
+static int grade_apply(agent_att *a)
+{
+	const um_swe_rules *rules = &a->rc->suite->swe;
+	int64_t wall = (int64_t)a->task->verifier_timeout_s * 1000;
+	char buf[256];
+	int i;
+
+	for (i = 0; i < rules->n_strategies; i++) {
 		strategy_script(rules->strategies[i], rules->fuzz, buf, sizeof(buf));
-		script = um_xasprintf("%s", buf);
-		if (swe_step(a, UM_PHASE_VERIFY, rules->strategies[i], script,
-			     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
-			a->job_rc = -1;
-			goto out;
-		}
-		free(script);
-		script = NULL;
-		if (res->exit_code == 0 && !res->timed_out) {
-			applied = 1;
+		if (swe_step(a, UM_PHASE_VERIFY, rules->strategies[i], buf, wall, &a->res) < 0)
+			return -1;
+		if (a->res.exit_code == 0 && !a->res.timed_out) {
 			a->strategy = rules->strategies[i];
-		} else if (swe_step(a, UM_PHASE_VERIFY, "reset",
-				    "git reset -q --hard && git clean -qfdx",
-				    (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
-			a->job_rc = -1;
-			goto out;
+			return 1;
 		}
+		if (swe_step(a, UM_PHASE_VERIFY, "reset", "git reset -q --hard && git clean -qfdx", wall,
+			     &a->res) < 0)
+			return -1;
 	}
-	if (!applied)
-		goto out; /* the patch did not apply: unresolved */
-	/* restore the tests */
+	return 0;
+}
+
+/* Grading step: the task's tests restored, from the test patch or as files
+ * of the gold tree (gold + test patch applied in a scratch copy). 0 or -1. */
+static int grade_restore_tests(agent_att *a)
+{
+	const um_swe_task *w = a->task->swe;
+	char *script = NULL;
+	int i, rc;
+
 	if (w->n_test_files) {
-		/* from the gold tree: gold + test patch applied in a scratch copy */
 		um_buf sb;
 		um_buf_init(&sb, 0);
 		um_buf_printf(&sb, "set -e\nrm -rf /tmp/gold && mkdir /tmp/gold && git archive HEAD"
@@ -989,81 +984,117 @@ static void swe_grade(agent_att *a)
 	} else if (w->test_patch) {
 		script = um_xstrdup("git apply -v /patches/test.patch");
 	}
-	if (script) {
-		if (swe_step(a, UM_PHASE_VERIFY, "tests", script,
-			     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
-			a->job_rc = -1;
-			goto out;
-		}
-		free(script);
-		script = NULL;
-		if (res->exit_code != 0) {
-			a->job_rc = um_fail(&a->job_err, UM_ERR_INVALID,
-					    "the task's tests could not be restored: %.300s",
-					    um_buf_str(&res->err));
-			goto out;
-		}
+	if (!script)
+		return 0;
+	rc = swe_step(a, UM_PHASE_VERIFY, "tests", script,
+		      (int64_t)a->task->verifier_timeout_s * 1000, &a->res);
+	free(script);
+	if (rc < 0)
+		return -1;
+	if (a->res.exit_code != 0)
+		return um_fail(&a->job_err, UM_ERR_INVALID,
+			       "the task's tests could not be restored: %.300s",
+			       um_buf_str(&a->res.err));
+	return 0;
+}
+
+/* Grading step: the test log (stdout, a newline, stderr) parsed by the task's
+ * parser, or by its parser command. 0 with *results filled, or -1. */
+static int grade_parse(agent_att *a, const char *log, size_t log_len, swe_results *results)
+{
+	const um_swe_task *w = a->task->swe;
+	swe_log_format fmt;
+	swe_dialect dialect;
+	sandbox_result pr;
+	int rc;
+
+	swe_results_init(results);
+	if (swe_log_format_parse(w->log_parser, &fmt, &a->job_err) < 0 ||
+	    swe_dialect_parse(w->log_dialect, &dialect, &a->job_err) < 0)
+		return -1;
+	if (fmt != SWE_LOG_COMMAND) {
+		swe_results_release(results);
+		return swe_parse_log_dialect(fmt, dialect, log, log_len, results, &a->job_err);
 	}
-	/* run */
+	sandbox_result_init(&pr);
+	a->spec.limits.wall_ms = (int64_t)a->task->verifier_timeout_s * 1000;
+	rc = sandbox_exec_sh(&a->spec, w->log_parser_command, log, log_len, &pr, &a->job_err);
+	if (rc == 0) {
+		fill_step(new_step(a, UM_PHASE_VERIFY, "log_parser", NULL, w->log_parser_command), &pr);
+		swe_results_release(results);
+		rc = swe_parse_log(fmt, um_buf_str(&pr.out), pr.out.len, results, &a->job_err);
+	}
+	sandbox_result_release(&pr);
+	return rc;
+}
+
+/* Grading step: run the test command, parse its log, match the lists. */
+static int grade_run_tests(agent_att *a)
+{
+	const um_swe_task *w = a->task->swe;
+	sandbox_result *res = &a->res;
+	swe_results results;
+	swe_resolution reso;
+	swe_name_list f2p, p2p;
+	um_buf combined;
+	int rc;
+
 	if (swe_step(a, UM_PHASE_VERIFY, "verifier", a->task->test_command,
-		     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0) {
-		a->job_rc = -1;
-		goto out;
-	}
+		     (int64_t)a->task->verifier_timeout_s * 1000, res) < 0)
+		return -1;
 	if (res->timed_out) {
 		a->tests_timed_out = 1;
-		goto out;
+		return 0;
 	}
 	um_buf_init(&combined, 0);
 	um_buf_append(&combined, um_buf_str(&res->out), res->out.len);
 	um_buf_putc(&combined, '\n');
 	um_buf_append(&combined, um_buf_str(&res->err), res->err.len);
-	log = um_buf_str(&combined);
-	log_len = combined.len;
-	if (swe_log_format_parse(w->log_parser, &fmt, &a->job_err) < 0) {
-		um_buf_release(&combined);
-		a->job_rc = -1;
-		goto out;
-	}
-	if (fmt == SWE_LOG_COMMAND) {
-		sandbox_result pr;
-		sandbox_result_init(&pr);
-		a->spec.limits.wall_ms = (int64_t)a->task->verifier_timeout_s * 1000;
-		if (sandbox_exec_sh(&a->spec, w->log_parser_command, log, log_len, &pr,
-				    &a->job_err) < 0) {
-			sandbox_result_release(&pr);
-			um_buf_release(&combined);
-			a->job_rc = -1;
-			goto out;
-		}
-		fill_step(new_step(a, UM_PHASE_VERIFY, "log_parser", NULL, w->log_parser_command), &pr);
-		if (swe_parse_log(fmt, um_buf_str(&pr.out), pr.out.len, &results, &a->job_err) < 0) {
-			swe_results_release(&results);
-			sandbox_result_release(&pr);
-			um_buf_release(&combined);
-			a->job_rc = -1;
-			goto out;
-		}
-		sandbox_result_release(&pr);
-	} else {
-		swe_parse_log(fmt, log, log_len, &results, &a->job_err);
-	}
+	rc = grade_parse(a, um_buf_str(&combined), combined.len, &results);
 	um_buf_release(&combined);
+	if (rc < 0) {
+		swe_results_release(&results);
+		return -1;
+	}
 	f2p.names = w->fail_to_pass;
 	f2p.n = (size_t)w->n_fail_to_pass;
 	p2p.names = w->pass_to_pass;
 	p2p.n = (size_t)w->n_pass_to_pass;
 	a->resolved = swe_resolve(&results, &f2p, &p2p,
-				  rules->whitespace_match ? SWE_MATCH_WHITESPACE : SWE_MATCH_EXACT,
+				  a->rc->suite->swe.whitespace_match ? SWE_MATCH_WHITESPACE
+								     : SWE_MATCH_EXACT,
 				  &reso);
 	a->f2p_passed = (int)reso.fail_to_pass.n_passed;
 	a->p2p_passed = (int)reso.pass_to_pass.n_passed;
 	swe_resolution_release(&reso);
 	swe_results_release(&results);
-out:
-	free(script);
+	return 0;
+}
+
+/* Grade a patch the way docs/swe.md says: fresh repository, patch strategies
+ * in order, tests restored, test command, log parsed, lists matched. Worker
+ * thread; sets a->resolved and the details. */
+static void swe_grade(agent_att *a)
+{
+	char *patches;
+	int applied;
+
+	a->job_rc = 0;
+	a->patch_empty = !a->patch || swe_patch_is_empty(a->patch);
+	if (a->patch_empty)
+		return; /* nothing to apply: unresolved */
+	patches = grade_prepare(a);
+	if (a->job_rc == 0) {
+		applied = grade_apply(a);
+		if (applied < 0)
+			a->job_rc = -1;
+		else if (applied && grade_restore_tests(a) < 0) /* not applied: unresolved */
+			a->job_rc = -1;
+		else if (applied && grade_run_tests(a) < 0)
+			a->job_rc = -1;
+	}
 	if (patches) {
-		if (!rc->o->keep_workdirs)
+		if (!a->rc->o->keep_workdirs)
 			sandbox_workdir_remove(patches, NULL);
 		if (a->patches_dir == patches)
 			a->patches_dir = NULL;

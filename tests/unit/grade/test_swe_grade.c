@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <unistd.h>
 
 #include "grade/swe_grade.h"
 #include "base/util.h"
@@ -237,19 +239,24 @@ static void test_go_test_json(void **state)
 
 /* ---- jest ---- */
 
+/* SWE-Bench Pro names a jest test "FILE | ancestor | ... | title" */
+#define CART "/work/src/__tests__/cart.test.js | Cart | "
+#define PRICE "/work/src/__tests__/price.test.js | price | "
 static void check_jest(const swe_results *r)
 {
 	assert_int_equal(r->n, 8);
-	assert_int_equal(status_of(r, "Cart add() adds an item"), SWE_PASSED);
-	assert_int_equal(status_of(r, "Cart add() merges duplicates "), SWE_FAILED);
-	assert_int_equal(status_of(r, "Cart add() merges duplicates"), -1);
-	assert_int_equal(status_of(r, "Cart total()   applies  discounts"), SWE_PASSED);
-	assert_int_equal(status_of(r, "Cart persists to storage"), SWE_SKIPPED);
-	assert_int_equal(status_of(r, "Cart supports coupons"), SWE_TODO);
-	assert_int_equal(status_of(r, "price formats cents"), SWE_PASSED);
-	assert_int_equal(status_of(r, "price rounds half even"), SWE_FAILED);
-	/* no fullName: ancestor titles and title */
-	assert_int_equal(status_of(r, "price handles negatives"), SWE_PASSED);
+	assert_int_equal(status_of(r, CART "add() | adds an item"), SWE_PASSED);
+	assert_int_equal(status_of(r, CART "add() | merges duplicates "), SWE_FAILED);
+	assert_int_equal(status_of(r, CART "add() | merges duplicates"), -1);
+	assert_int_equal(status_of(r, CART "total() |   applies  discounts"), SWE_PASSED);
+	assert_int_equal(status_of(r, CART "persists to storage"), SWE_SKIPPED);
+	/* todo is no status the official parsers know: ERROR */
+	assert_int_equal(status_of(r, CART "supports coupons"), SWE_ERROR);
+	assert_int_equal(status_of(r, PRICE "formats cents"), SWE_PASSED);
+	assert_int_equal(status_of(r, PRICE "rounds half even"), SWE_FAILED);
+	assert_int_equal(status_of(r, PRICE "handles negatives"), SWE_PASSED);
+	/* the bare full name is not the official name */
+	assert_int_equal(status_of(r, "Cart add() adds an item"), -1);
 }
 
 static void test_jest_json(void **state)
@@ -408,7 +415,7 @@ static void test_resolve_expected_name_has_blank(void **state)
 	/* the dataset's name ends in a blank that the log does not print */
 	swe_results r;
 	swe_resolution res;
-	char *f2p[] = {"Cart add() adds an item ", "Cart total() applies discounts"};
+	char *f2p[] = {CART "add() | adds an item ", CART "total() | applies discounts"};
 	swe_name_list lf = names(f2p, 2);
 
 	(void)state;
@@ -880,10 +887,269 @@ static void test_mutated_fixtures(void **state)
 	}
 }
 
+/* ---- the official parsers, side by side ---- */
+
+#define OFFICIAL FIXTURES "/swe_official"
+
+/* What SWE-Bench Pro's grading reads from a parser.py's output: the names,
+ * whether any entry of a name said PASSED, and the status of names that
+ * appear once. */
+typedef struct official_view {
+	json_t *tests;
+} official_view;
+
+/* Run DIR/parser.py in the official way (python3 parser.py STDOUT STDERR
+ * OUT.json) and load its "tests" array. */
+static json_t *run_official(const char *dir)
+{
+	char out[] = "/tmp/umpire-official-XXXXXX";
+	int fd = mkstemp(out);
+	char *cmd;
+	json_error_t jerr;
+	json_t *doc, *tests;
+
+	assert_true(fd >= 0);
+	close(fd);
+	cmd = um_xasprintf("python3 %s/%s/parser.py %s/%s/stdout.log %s/%s/stderr.log %s", OFFICIAL,
+			   dir, OFFICIAL, dir, OFFICIAL, dir, out);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	doc = json_load_file(out, 0, &jerr);
+	unlink(out);
+	if (!doc)
+		fail_msg("%s: parser.py output: %s", dir, jerr.text);
+	tests = json_incref(json_object_get(doc, "tests"));
+	json_decref(doc);
+	assert_true(json_is_array(tests));
+	return tests;
+}
+
+/* The C parser on the same stdout (the official parsers of these cases read
+ * stdout, or stdout then stderr). */
+static void run_neutral(const char *dir, swe_log_format fmt, swe_dialect d, swe_results *r)
+{
+	um_error err = {0};
+	char *path = um_xasprintf("%s/%s/stdout.log", OFFICIAL, dir), *log = NULL;
+	size_t n = 0;
+
+	if (um_read_file(path, &log, &n, &err) < 0)
+		fail_msg("%s: %s", path, err.msg);
+	assert_int_equal(swe_parse_log_dialect(fmt, d, log, n, r, &err), 0);
+	free(path);
+	free(log);
+}
+
+/* Case by case: the same names; per name the same verdict (passed when any
+ * entry passed); for a name the official parser prints once, the same
+ * status. Returns the number of names compared. */
+static size_t compare_with_official(const char *dir, swe_log_format fmt, swe_dialect d)
+{
+	json_t *tests = run_official(dir), *t;
+	swe_results r;
+	size_t i, j, n_names = 0;
+
+	run_neutral(dir, fmt, d, &r);
+	json_array_foreach(tests, i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		const char *status = json_string_value(json_object_get(t, "status"));
+		const swe_result *x = swe_results_find(&r, name);
+		bool any = false, first = true;
+		size_t count = 0;
+		json_t *u;
+
+		assert_non_null(name);
+		if (!x)
+			fail_msg("%s: \"%s\" (%s): the official parser has it, umpire's does not", dir,
+				 name, status);
+		json_array_foreach(tests, j, u) {
+			if (!um_streq(json_string_value(json_object_get(u, "name")), name))
+				continue;
+			if (j < i)
+				first = false;
+			count++;
+			any = any || um_streq(json_string_value(json_object_get(u, "status")),
+					      "PASSED");
+		}
+		if (!first)
+			continue;
+		n_names++;
+		if (x->any_passed != any)
+			fail_msg("%s: \"%s\": official %s, umpire %s", dir, name,
+				 any ? "passed" : "not passed", x->any_passed ? "passed" : "not passed");
+		if (count == 1 && !um_streq(swe_status_name(swe_status_official(x->status)), status))
+			fail_msg("%s: \"%s\": official %s, umpire %s", dir, name, status,
+				 swe_status_name(x->status));
+	}
+	if (r.n != n_names) {
+		for (i = 0; i < r.n; i++) {
+			bool found = false;
+			json_array_foreach(tests, j, t)
+				found = found || um_streq(json_string_value(json_object_get(t, "name")),
+							  r.v[i].name);
+			if (!found)
+				fail_msg("%s: \"%s\" (%s): umpire's parser has it, the official one does "
+					 "not", dir, r.v[i].name, swe_status_name(r.v[i].status));
+		}
+	}
+	swe_results_release(&r);
+	json_decref(tests);
+	return n_names;
+}
+
+/* The passed-ness the official logic gives a name, as read from the official
+ * rule by hand (1 passed, 0 not, -1 absent), checked on umpire's side. */
+static int neutral_verdict(const char *dir, swe_log_format fmt, swe_dialect d, const char *name)
+{
+	swe_results r;
+	const swe_result *x;
+	int v;
+
+	run_neutral(dir, fmt, d, &r);
+	x = swe_results_find(&r, name);
+	v = x ? (int)x->any_passed : -1;
+	swe_results_release(&r);
+	return v;
+}
+
+static void test_official_jest(void **state)
+{
+	(void)state;
+	assert_int_equal(compare_with_official("jest", SWE_LOG_JEST_JSON, SWE_DIALECT_UMPIRE), 7);
+	/* "FILE | ancestors | title": the file prefix is part of the name */
+	assert_int_equal(neutral_verdict("jest", SWE_LOG_JEST_JSON, 0,
+					 "/app/test/Ledger-test.tsx | <Ledger /> | totals | sums the rows"),
+			 1);
+	assert_int_equal(neutral_verdict("jest", SWE_LOG_JEST_JSON, 0, "<Ledger /> totals sums the rows"),
+			 -1);
+	assert_int_equal(neutral_verdict("jest", SWE_LOG_JEST_JSON, 0,
+					 "/app/test/parse-test.ts | parse | reads | pipes"),
+			 1);
+	assert_int_equal(neutral_verdict("jest", SWE_LOG_JEST_JSON, 0,
+					 "/app/test/broken-test.ts | Test suite failed to run"),
+			 0);
+}
+
+static void test_official_tap(void **state)
+{
+	(void)state;
+	assert_int_equal(compare_with_official("tap", SWE_LOG_TAP, SWE_DIALECT_UMPIRE), 6);
+	/* "# time=" is no part of the name */
+	assert_int_equal(neutral_verdict("tap", SWE_LOG_TAP, 0, "ledger"), 1);
+	assert_int_equal(neutral_verdict("tap", SWE_LOG_TAP, 0, "ledger # time=3.1ms"), -1);
+	assert_int_equal(neutral_verdict("tap", SWE_LOG_TAP, 0, "issue #42 stays fixed"), 1);
+	/* ok then not ok: passed, as one passing entry is enough */
+	assert_int_equal(neutral_verdict("tap", SWE_LOG_TAP, 0, "parses a row"), 1);
+}
+
+static void test_official_pytest_first_blank(void **state)
+{
+	(void)state;
+	assert_int_equal(compare_with_official("pytest_first_blank", SWE_LOG_PYTEST,
+					       SWE_DIALECT_FIRST_BLANK),
+			 5);
+	/* the name ends at its first blank; the whole id never appears */
+	assert_int_equal(neutral_verdict("pytest_first_blank", SWE_LOG_PYTEST,
+					 SWE_DIALECT_FIRST_BLANK, "tests/test_isbn.py::test_valid[a"),
+			 1);
+	assert_int_equal(neutral_verdict("pytest_first_blank", SWE_LOG_PYTEST,
+					 SWE_DIALECT_FIRST_BLANK, "tests/test_isbn.py::test_valid[a b]"),
+			 -1);
+	/* PASSED, then ERROR in teardown: passed (any entry) */
+	assert_int_equal(neutral_verdict("pytest_first_blank", SWE_LOG_PYTEST,
+					 SWE_DIALECT_FIRST_BLANK, "tests/test_isbn.py::test_cleanup"),
+			 1);
+	/* XFAIL lines are not read */
+	assert_int_equal(neutral_verdict("pytest_first_blank", SWE_LOG_PYTEST,
+					 SWE_DIALECT_FIRST_BLANK, "tests/test_isbn.py::test_known_bug"),
+			 -1);
+	/* umpire's own dialect keeps the whole id */
+	assert_int_equal(neutral_verdict("pytest_first_blank", SWE_LOG_PYTEST, SWE_DIALECT_UMPIRE,
+					 "tests/test_isbn.py::test_valid[a b]"),
+			 1);
+}
+
+static void test_official_pytest_ansible(void **state)
+{
+	swe_results r;
+
+	(void)state;
+	assert_int_equal(compare_with_official("pytest_ansible", SWE_LOG_PYTEST, SWE_DIALECT_ANSIBLE),
+			 5);
+	run_neutral("pytest_ansible", SWE_LOG_PYTEST, SWE_DIALECT_ANSIBLE, &r);
+	/* XPASS is PASSED, XFAIL is SKIPPED */
+	assert_int_equal(status_of(&r, "test/units/module_utils/test_text.py::test_fixed_upstream"),
+			 SWE_PASSED);
+	assert_int_equal(status_of(&r, "test/units/module_utils/test_text.py::test_surrogates"),
+			 SWE_SKIPPED);
+	assert_int_equal(status_of(&r, "test/units/module_utils/test_text.py::test_to_text[caf\\xe9"),
+			 SWE_PASSED);
+	swe_results_release(&r);
+	/* umpire's dialect maps them the other way */
+	run_neutral("pytest_ansible", SWE_LOG_PYTEST, SWE_DIALECT_UMPIRE, &r);
+	assert_false(swe_results_find(&r, "test/units/module_utils/test_text.py::test_fixed_upstream")
+			     ->any_passed);
+	assert_true(swe_results_find(&r, "test/units/module_utils/test_text.py::test_surrogates")
+			    ->any_passed);
+	swe_results_release(&r);
+}
+
+static void test_official_mocha(void **state)
+{
+	(void)state;
+	assert_int_equal(compare_with_official("mocha", SWE_LOG_MOCHA_JSON, 0), 4);
+	assert_int_equal(neutral_verdict("mocha", SWE_LOG_MOCHA_JSON, 0,
+					 "test/rank.js | Rank starts at zero"),
+			 1);
+	/* the "FILE::" marker names the file and leaves the title */
+	assert_int_equal(neutral_verdict("mocha", SWE_LOG_MOCHA_JSON, 0,
+					 "test/db.js | Database test/db/hash.js::Hash stores a key"),
+			 1);
+	/* in passes and in failures: passed */
+	assert_int_equal(neutral_verdict("mocha", SWE_LOG_MOCHA_JSON, 0,
+					 "test/rank.js | Rank orders by score"),
+			 1);
+	assert_int_equal(neutral_verdict("mocha", SWE_LOG_MOCHA_JSON, 0,
+					 "test/rank.js | Rank handles ties"),
+			 0);
+}
+
+static void test_official_ospec(void **state)
+{
+	(void)state;
+	assert_int_equal(compare_with_official("ospec", SWE_LOG_OSPEC, 0), 4);
+	assert_int_equal(neutral_verdict("ospec", SWE_LOG_OSPEC, 0,
+					 "test/tests/api/worker/LedgerFacade.js | sums the rows"),
+			 1);
+	/* a summary that disagrees with the TEST lines: numbered entries */
+	assert_int_equal(compare_with_official("ospec_count", SWE_LOG_OSPEC, 0), 6);
+	assert_int_equal(neutral_verdict("ospec_count", SWE_LOG_OSPEC, 0,
+					 "test/tests/Suite.js | failed_test_2"),
+			 0);
+	assert_int_equal(neutral_verdict("ospec_count", SWE_LOG_OSPEC, 0,
+					 "test/tests/api/Ledger.js | sums the rows"),
+			 -1);
+}
+
+static void test_official_go_json(void **state)
+{
+	(void)state;
+	assert_int_equal(compare_with_official("go_json", SWE_LOG_GO_TEST_JSON, 0), 4);
+	/* fail, then pass (-count=2): passed */
+	assert_int_equal(neutral_verdict("go_json", SWE_LOG_GO_TEST_JSON, 0, "TestFlaky"), 1);
+	assert_int_equal(neutral_verdict("go_json", SWE_LOG_GO_TEST_JSON, 0, "TestRound/half_even"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_enums),
+		cmocka_unit_test(test_official_jest),
+		cmocka_unit_test(test_official_tap),
+		cmocka_unit_test(test_official_pytest_first_blank),
+		cmocka_unit_test(test_official_pytest_ansible),
+		cmocka_unit_test(test_official_mocha),
+		cmocka_unit_test(test_official_ospec),
+		cmocka_unit_test(test_official_go_json),
 		cmocka_unit_test(test_results_override_and_grow),
 		cmocka_unit_test(test_pytest_summary),
 		cmocka_unit_test(test_pytest_verbose),
