@@ -37,6 +37,7 @@
 #include "base/buf.h"
 #include "base/jpath.h"
 #include "base/util.h"
+#include "report/stats.h"
 
 #define RT_LEVEL 0.95
 #define RT_EPS 1e-9 /* accuracies closer than this are equal */
@@ -178,6 +179,56 @@ typedef struct split_key {
 	const char *id;
 	size_t idx;
 } split_key;
+
+/* One-sided p that mean(w * a + (1 - w) * b - o) > 0 over n items (b may be
+ * NULL when w == 1), by a paired t-test. */
+static double mixture_gain_p(const double *o, const double *a, const double *b, double w,
+			     size_t n)
+{
+	double *d = um_xmalloc(n * sizeof(*d)), p;
+	size_t k;
+	um_pdiff t;
+
+	for (k = 0; k < n; k++)
+		d[k] = w * a[k] + (b ? (1.0 - w) * b[k] : 0.0) - o[k];
+	t = stats_paired_t(d, n, RT_LEVEL);
+	free(d);
+	if (!(t.se > 0.0))
+		return t.est > RT_EPS ? 0.0 : 1.0;
+	p = 0.5 * stats_t_sf2(t.est / t.se, t.df);
+	return t.est > 0.0 ? p : 1.0 - p;
+}
+
+double route_below_p(const double *orch, double orch_cost, const double *const *base,
+		     const double *base_cost, size_t n_base, size_t n)
+{
+	double best = 1.0;
+	size_t i, j, m = 0, cheapest = 0;
+
+	if (n < 2 || n_base == 0)
+		return NAN;
+	for (i = 0; i < n_base; i++) {
+		if (base_cost[i] < base_cost[cheapest])
+			cheapest = i;
+		if (base_cost[i] <= orch_cost) {
+			best = fmin(best, mixture_gain_p(orch, base[i], NULL, 1.0, n));
+			m++;
+		}
+		for (j = 0; j < n_base; j++) {
+			double w;
+			if (!(base_cost[i] <= orch_cost && orch_cost < base_cost[j]))
+				continue;
+			w = (base_cost[j] - orch_cost) / (base_cost[j] - base_cost[i]);
+			best = fmin(best, mixture_gain_p(orch, base[i], base[j], w, n));
+			m++;
+		}
+	}
+	if (m == 0) {
+		best = mixture_gain_p(orch, base[cheapest], NULL, 1.0, n);
+		m = 1;
+	}
+	return fmin(1.0, best * (double)m);
+}
 
 static int cmp_split(const void *x, const void *y)
 {

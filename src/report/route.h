@@ -65,6 +65,20 @@ void route_split(const char *const *ids, size_t n, uint64_t seed, unsigned char 
 extern const double route_lambda_grid[];
 extern const size_t route_lambda_grid_len;
 
+/* The "below the frontier" test. A frontier point at the orchestrator's
+ * cost is a mixture of at most two baselines; the candidates are every
+ * baseline no dearer than the orchestrator and every pair of baselines that
+ * brackets its cost, mixed to exactly that cost (with none, the cheapest
+ * baseline, as route_hull_at reads the frontier left of its start). For
+ * each, a one-sided paired t-test over items that the mixture is more
+ * accurate than the orchestrator; the p returned is the smallest, times the
+ * number of candidates (Bonferroni, at most 1), so that choosing the best
+ * mixture after seeing the data is paid for. orch[k] and base[j][k] are
+ * per-item mean scores over n items, costs per item. NAN when n < 2 or
+ * there is no baseline. */
+double route_below_p(const double *orch, double orch_cost, const double *const *base,
+		     const double *base_cost, size_t n_base, size_t n);
+
 typedef struct um_route_opts {
 	uint64_t seed;       /* profile-router split and bootstrap */
 	unsigned resamples;  /* bootstrap resamples, >= 1 (0: UM_ROUTE_RESAMPLES) */

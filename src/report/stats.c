@@ -329,3 +329,458 @@ int64_t hist_percentile(const um_hist *h, double pct)
 	}
 	return h->max;
 }
+
+/* ---- item-clustered methods ---------------------------------------------- */
+
+/* Continued fraction of the regularised incomplete beta function (modified
+ * Lentz), converging for x < (a + 1) / (a + b + 2). */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0), h;
+	int m;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (m = 1; m <= 500; m++) {
+		double m2 = 2.0 * m, num, del;
+
+		num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+		d = 1.0 + num * d;
+		c = 1.0 + num / c;
+		if (fabs(d) < tiny)
+			d = tiny;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
+		d = 1.0 + num * d;
+		c = 1.0 + num / c;
+		if (fabs(d) < tiny)
+			d = tiny;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+/* Regularised incomplete beta I_x(a, b). */
+static double ibeta(double a, double b, double x)
+{
+	double lbt;
+
+	if (!(x > 0.0))
+		return 0.0;
+	if (!(x < 1.0))
+		return 1.0;
+	lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return exp(lbt) * beta_cf(a, b, x) / a;
+	return 1.0 - exp(lbt) * beta_cf(b, a, 1.0 - x) / b;
+}
+
+double stats_t_sf2(double t, double df)
+{
+	if (isnan(t))
+		return NAN;
+	t = fabs(t);
+	if (isinf(t))
+		return 0.0;
+	if (!(df > 0.0))
+		return erfc(t / M_SQRT2);
+	return clamp(ibeta(df / 2.0, 0.5, df / (df + t * t)), 0.0, 1.0);
+}
+
+double stats_t_quantile2(double level, double df)
+{
+	double alpha, lo = 0.0, hi = 1e7;
+	int i;
+
+	if (!(df > 0.0))
+		return stats_z_for_level(level);
+	if (!(level > 0.0) || !(level < 1.0))
+		return NAN;
+	alpha = 1.0 - level;
+	for (i = 0; i < 300; i++) {
+		double mid = 0.5 * (lo + hi);
+		if (mid <= lo || mid >= hi)
+			break;
+		if (stats_t_sf2(mid, df) > alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
+/* Sum of squared per-cluster sums of deviations from mean, and the number
+ * of clusters. */
+static double cluster_ss(const double *x, const size_t *cluster, size_t n, double mean,
+			 size_t *groups)
+{
+	size_t *order = um_xmalloc((n ? n : 1) * 2 * sizeof(*order)), i, g = 0;
+	double acc = 0.0, cur = 0.0;
+
+	for (i = 0; i < n; i++) {
+		order[2 * i] = cluster[i];
+		order[2 * i + 1] = i;
+	}
+	qsort(order, n, 2 * sizeof(*order), cmp_pair);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || order[2 * i] != order[2 * (i - 1)]) {
+			acc += cur * cur;
+			cur = 0.0;
+			g++;
+		}
+		cur += x[order[2 * i + 1]] - mean;
+	}
+	acc += cur * cur;
+	free(order);
+	*groups = g;
+	return acc;
+}
+
+/* Wilson score interval for a proportion p over an effective n at quantile q. */
+static void wilson_real(double p, double n, double q, double *lo, double *hi)
+{
+	double q2 = q * q, denom = 1.0 + q2 / n;
+	double centre = (p + q2 / (2.0 * n)) / denom;
+	double half = q * sqrt(p * (1.0 - p) / n + q2 / (4.0 * n * n)) / denom;
+
+	*lo = p <= 0.0 ? 0.0 : clamp(centre - half, 0.0, 1.0);
+	*hi = p >= 1.0 ? 1.0 : clamp(centre + half, 0.0, 1.0);
+}
+
+um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, double level)
+{
+	um_acc a;
+	size_t i, g;
+	double sum = 0.0, ss, var_cl, var_bin, max_deff;
+
+	memset(&a, 0, sizeof(a));
+	a.hi = 1.0;
+	a.n = n;
+	a.deff = 1.0;
+	if (n == 0) {
+		a.se = NAN;
+		return a;
+	}
+	for (i = 0; i < n; i++)
+		sum += scores[i];
+	a.est = sum / (double)n;
+	ss = cluster_ss(scores, cluster, n, a.est, &g);
+	a.items = g;
+	a.n_eff = (double)n;
+	if (g < 2) {
+		/* One item: no way to estimate the spread between items. */
+		a.se = NAN;
+		a.lo = 0.0;
+		a.hi = 1.0;
+		return a;
+	}
+	var_cl = (double)g / (double)(g - 1) * ss / ((double)n * (double)n);
+	var_bin = a.est * (1.0 - a.est) / (double)n;
+	a.se = sqrt(var_cl);
+	max_deff = (double)n / (double)g;
+	if (g < n) {
+		a.deff = var_bin > 0.0 ? clamp(var_cl / var_bin, 1.0, max_deff) : max_deff;
+		a.df = (double)(g - 1);
+	}
+	a.n_eff = (double)n / a.deff;
+	wilson_real(a.est, a.n_eff, stats_t_quantile2(level, a.df), &a.lo, &a.hi);
+	return a;
+}
+
+double stats_accuracy_p(const um_acc *a, double p0)
+{
+	double z;
+
+	if (!a || a->n == 0 || a->items < 2 || isnan(p0))
+		return NAN;
+	if (!(p0 > 0.0) || !(p0 < 1.0))
+		return fabs(a->est - p0) < 1e-12 ? 1.0 : 0.0;
+	z = (a->est - p0) / sqrt(p0 * (1.0 - p0) / a->n_eff);
+	return stats_t_sf2(z, a->df);
+}
+
+um_interval stats_item_mean(const double *v, size_t n, double level)
+{
+	um_interval r = {0.0, 0.0, 1.0};
+	double sum = 0.0;
+	size_t i;
+
+	if (n == 0)
+		return r;
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	r.est = clamp(sum / (double)n, 0.0, 1.0);
+	wilson_real(r.est, (double)n, stats_z_for_level(level), &r.lo, &r.hi);
+	return r;
+}
+
+um_pdiff stats_paired_t(const double *d, size_t n, double level)
+{
+	um_pdiff r = {0.0, -1.0, 1.0, NAN, 0.0, 0};
+	double sum = 0.0, ss = 0.0, q;
+	size_t i;
+
+	r.n = n;
+	if (n == 0)
+		return r;
+	for (i = 0; i < n; i++)
+		sum += d[i];
+	r.est = sum / (double)n;
+	if (n < 2)
+		return r;
+	for (i = 0; i < n; i++)
+		ss += (d[i] - r.est) * (d[i] - r.est);
+	r.df = (double)(n - 1);
+	r.se = sqrt(ss / (double)(n - 1) / (double)n);
+	q = stats_t_quantile2(level, r.df);
+	r.lo = clamp(r.est - q * r.se, -1.0, 1.0);
+	r.hi = clamp(r.est + q * r.se, -1.0, 1.0);
+	return r;
+}
+
+double stats_t_test_p(double est, double se, double df, double mu0)
+{
+	if (isnan(est) || isnan(se) || isnan(mu0))
+		return NAN;
+	if (!(se > 0.0))
+		return fabs(est - mu0) < 1e-12 ? 1.0 : 0.0;
+	return stats_t_sf2((est - mu0) / se, df);
+}
+
+/* The smallest L <= 64 with every d[i] * L an integer (to 1e-9), or 0. */
+static unsigned lattice_of(const double *d, size_t n)
+{
+	unsigned L;
+	size_t i;
+
+	for (L = 1; L <= 64; L++) {
+		for (i = 0; i < n; i++) {
+			double x = d[i] * L;
+			if (fabs(x - nearbyint(x)) > 1e-9 * (fabs(x) > 1.0 ? fabs(x) : 1.0))
+				break;
+		}
+		if (i == n)
+			return L;
+	}
+	return 0;
+}
+
+/* Exact two-sided sign-flip p by convolving the integer magnitudes v[i]:
+ * the distribution of sum +-v[i] with fair signs. */
+static double signflip_lattice(const int64_t *v, size_t n, int64_t obs)
+{
+	int64_t total = 0, s;
+	size_t i, width;
+	double *dist, *next, p = 0.0;
+
+	for (i = 0; i < n; i++)
+		total += v[i];
+	width = (size_t)(2 * total + 1);
+	dist = um_xcalloc(width, sizeof(*dist));
+	next = um_xcalloc(width, sizeof(*next));
+	dist[total] = 1.0;
+	for (i = 0; i < n; i++) {
+		memset(next, 0, width * sizeof(*next));
+		for (s = 0; s < (int64_t)width; s++) {
+			if (dist[s] == 0.0)
+				continue;
+			next[s - v[i]] += 0.5 * dist[s];
+			next[s + v[i]] += 0.5 * dist[s];
+		}
+		memcpy(dist, next, width * sizeof(*dist));
+	}
+	obs = obs < 0 ? -obs : obs;
+	for (s = 0; s < (int64_t)width; s++)
+		if (s - total >= obs || total - s >= obs)
+			p += dist[s];
+	free(dist);
+	free(next);
+	return clamp(p, 0.0, 1.0);
+}
+
+/* Exact enumeration of the 2^n sign vectors of the (few, non-zero) d[i] in
+ * Gray-code order: one addition per vector. */
+static double signflip_enumerate(const double *d, size_t n, double obs)
+{
+	uint64_t count = 0, total = (uint64_t)1 << n, k;
+	double s = 0.0, tol = 1e-9 * (1.0 + obs);
+	unsigned char *neg = um_xcalloc(n + 1, 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += d[i];
+	for (k = 0; k < total; k++) {
+		if (k) {
+			size_t bit = (size_t)__builtin_ctzll(k);
+			s += neg[bit] ? 2.0 * d[bit] : -2.0 * d[bit];
+			neg[bit] ^= 1;
+		}
+		count += fabs(s) >= obs - tol;
+	}
+	free(neg);
+	return (double)count / (double)total;
+}
+
+double stats_signflip_p(const double *d, size_t n, uint64_t seed, unsigned mc, int *exact)
+{
+	double *nz = um_xmalloc((n ? n : 1) * sizeof(*nz)), obs = 0.0, p;
+	size_t m = 0, i;
+	unsigned L;
+
+	for (i = 0; i < n; i++)
+		if (d[i] != 0.0) {
+			nz[m++] = d[i];
+			obs += d[i];
+		}
+	if (exact)
+		*exact = 1;
+	if (m == 0) {
+		free(nz);
+		return 1.0;
+	}
+	L = lattice_of(nz, m);
+	if (L) {
+		int64_t *v = um_xmalloc(m * sizeof(*v)), total = 0;
+		for (i = 0; i < m; i++) {
+			v[i] = (int64_t)llround(fabs(nz[i]) * L);
+			total += v[i];
+		}
+		if ((double)total * (double)m <= 2e8) {
+			p = signflip_lattice(v, m, llround(obs * L));
+			free(v);
+			free(nz);
+			return p;
+		}
+		free(v);
+	}
+	if (m <= 20) {
+		p = signflip_enumerate(nz, m, fabs(obs));
+	} else {
+		um_rng r;
+		uint64_t hits = 0;
+		unsigned b;
+		double tol = 1e-9 * (1.0 + fabs(obs));
+
+		if (exact)
+			*exact = 0;
+		um_rng_seed(&r, seed);
+		if (!mc)
+			mc = 10000;
+		for (b = 0; b < mc; b++) {
+			double s = 0.0;
+			uint64_t bits = 0;
+			for (i = 0; i < m; i++) {
+				if (i % 64 == 0)
+					bits = um_rng_next(&r);
+				s += (bits & 1) ? nz[i] : -nz[i];
+				bits >>= 1;
+			}
+			hits += fabs(s) >= fabs(obs) - tol;
+		}
+		p = (1.0 + (double)hits) / (1.0 + (double)mc);
+	}
+	free(nz);
+	return p;
+}
+
+/* (p, index) pairs ordered by p (NANs last, ties by index). */
+typedef struct holm_ent {
+	double p;
+	size_t i;
+} holm_ent;
+
+static int cmp_holm(const void *x, const void *y)
+{
+	const holm_ent *a = x, *b = y;
+
+	if (isnan(a->p) != isnan(b->p))
+		return isnan(a->p) ? 1 : -1;
+	if (!isnan(a->p) && a->p != b->p)
+		return a->p < b->p ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+void stats_holm(const double *p, size_t n, double *adj)
+{
+	holm_ent *e = um_xmalloc((n ? n : 1) * sizeof(*e));
+	size_t i, m = 0;
+	double run = 0.0;
+
+	for (i = 0; i < n; i++) {
+		e[i].p = p[i];
+		e[i].i = i;
+		m += !isnan(p[i]);
+	}
+	qsort(e, n, sizeof(*e), cmp_holm);
+	for (i = 0; i < n; i++) {
+		double v;
+		if (isnan(e[i].p)) {
+			adj[e[i].i] = NAN;
+			continue;
+		}
+		v = clamp((double)(m - i) * e[i].p, 0.0, 1.0);
+		run = v > run ? v : run;
+		adj[e[i].i] = run;
+	}
+	free(e);
+}
+
+double stats_mde(double se, double df, double level, double power)
+{
+	if (isnan(se) || !(power > 0.0 && power < 1.0))
+		return NAN;
+	return (stats_t_quantile2(level, df) + stats_t_quantile2(2.0 * power - 1.0, df)) * se;
+}
+
+uint64_t stats_items_needed(double var_b, double var_w, unsigned repeats, double mde,
+			    double level, double power)
+{
+	double var = var_b + var_w / (repeats ? repeats : 1);
+	uint64_t lo = 1, hi = 2;
+
+	if (!(mde > 0.0) || !(var > 0.0) || isnan(var))
+		return 0;
+	/* (q(G-1) + qp(G-1)) * sqrt(var / G) falls with G: double, then halve. */
+	while (stats_mde(sqrt(var / (double)hi), (double)(hi - 1), level, power) > mde) {
+		lo = hi;
+		hi *= 2;
+		if (hi > (uint64_t)1 << 40)
+			return 0;
+	}
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (stats_mde(sqrt(var / (double)mid), (double)(mid - 1), level, power) > mde)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+double stats_pass_hat_k(uint64_t n, uint64_t c, uint64_t k)
+{
+	double prod = 1.0;
+	uint64_t i;
+
+	if (k == 0 || k > n)
+		return NAN;
+	if (c > n)
+		c = n;
+	if (c < k)
+		return 0.0;
+	for (i = 0; i < k; i++)
+		prod *= (double)(c - i) / (double)(n - i);
+	return prod;
+}

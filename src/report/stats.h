@@ -55,4 +55,69 @@ void hist_init(um_hist *h);
 void hist_add(um_hist *h, int64_t ms);
 int64_t hist_percentile(const um_hist *h, double pct); /* upper bound of bucket */
 
+/* ---- item-clustered methods (docs/report.md, "Methods") ----------------- */
+
+/* Two-sided tail P(|T| >= t) of Student's t with df degrees of freedom
+ * (df <= 0: the standard normal). */
+double stats_t_sf2(double t, double df);
+/* q with P(|T| <= q) = level (df <= 0: normal). NAN outside (0, 1). */
+double stats_t_quantile2(double level, double df);
+
+/* Accuracy of 0/1 attempts clustered by item: the Wilson score interval on
+ * the effective sample size n_eff = n / deff, where the design effect deff
+ * is the cluster-robust variance over the binomial one, kept in [1, n/items]
+ * (n/items, the most repeats can cost, when every attempt agrees). With one
+ * attempt per item deff = 1 and the quantile is normal; with repeats it is
+ * t with items - 1 degrees of freedom (deff is estimated from the items). */
+typedef struct um_acc {
+	double est, lo, hi;
+	double se;       /* cluster-robust standard error of est */
+	double n_eff, deff;
+	double df;       /* 0: normal quantile */
+	size_t n, items;
+} um_acc;
+um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, double level);
+/* The score test the interval inverts: two-sided p that the accuracy is p0
+ * (p0 outside [lo, hi] exactly when p < 1 - level). */
+double stats_accuracy_p(const um_acc *a, double p0);
+
+/* Mean of per-item values in [0, 1] (pass@k, pass^k) with the Wilson
+ * interval on the number of items: each item counts as one Bernoulli
+ * trial, which bounds the variance of a [0, 1] value with that mean. */
+um_interval stats_item_mean(const double *v, size_t n, double level);
+
+/* Mean of per-item differences d[0..n) with a t interval (df = n - 1). */
+typedef struct um_pdiff {
+	double est, lo, hi, se, df;
+	size_t n;
+} um_pdiff;
+um_pdiff stats_paired_t(const double *d, size_t n, double level);
+/* Two-sided t-test p that the mean is mu0, from est, se and df. */
+double stats_t_test_p(double est, double se, double df, double mu0);
+
+/* Paired sign-flip permutation test over items: two-sided p of the sum of
+ * d[i] under random signs. Exact when the differences lie on a lattice k/L
+ * (L <= 64: per-item means of up to a few repeats) by convolution, or when
+ * at most 20 are non-zero, by enumeration; otherwise mc seeded Monte Carlo
+ * flips (p = (1 + hits) / (1 + mc)). *exact (may be NULL) says which. */
+double stats_signflip_p(const double *d, size_t n, uint64_t seed, unsigned mc, int *exact);
+
+/* Holm's step-down adjustment of the n p-values (NAN entries are not in the
+ * family and stay NAN). adj may be p. */
+void stats_holm(const double *p, size_t n, double *adj);
+
+/* Minimum detectable difference of a two-sided test at level with the
+ * given power: (t_{1-a/2,df} + t_{power,df}) * se. */
+double stats_mde(double se, double df, double level, double power);
+/* Items a paired comparison needs to detect mde with that power, when the
+ * variance of a per-item mean difference is var_b + var_w / repeats. 0 when
+ * it cannot (mde <= 0 or no variance known). */
+uint64_t stats_items_needed(double var_b, double var_w, unsigned repeats, double mde,
+			    double level, double power);
+
+/* pass^k: the unbiased estimate that k samples drawn without replacement
+ * from n with c correct are all correct, C(c, k) / C(n, k). NAN when k == 0
+ * or k > n. */
+double stats_pass_hat_k(uint64_t n, uint64_t c, uint64_t k);
+
 #endif
