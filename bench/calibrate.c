@@ -251,31 +251,38 @@ static void simulate(const cal_cfg *c, unsigned runs, uint64_t seed, double rho,
 	run_free(&w);
 }
 
-/* Bands: coverage 94-96% for p <= 0.95 and >= 93% at 0.99, rejection
- * <= 5%, each widened by two Monte-Carlo standard errors. */
-static int out_of_band(double frac, uint64_t n, int is_cov, double p, double *lo, double *hi)
+/*
+ * Bands: coverage >= 94% for p <= 0.95 and >= 93% at 0.99; at most 96%
+ * where the data are not too discrete for it (p <= 0.8, and at least 48
+ * items per interval: 198 for the 4 categories); rejection <= 5%. Each is
+ * widened by two Monte-Carlo standard errors. Over-coverage of a small
+ * binomial cell (12 items at p = 0.95 covers 98% whatever the interval) is
+ * reported, not failed. pass@k's truth is near 1, so only its floor holds.
+ */
+static int out_of_band(double frac, uint64_t n, int cov, const cal_cfg *c)
 {
-	double se = n ? sqrt(0.95 * 0.05 / (double)n) : 0.0;
+	double se = n ? sqrt(0.95 * 0.05 / (double)n) : 0.0, lo, hi = 1.0;
+	size_t cell = cov == C_CAT ? c->items / N_CAT : c->items;
 
-	if (is_cov) {
-		*lo = (p > 0.95 ? 0.93 : 0.94) - 2.0 * se;
-		*hi = p > 0.95 ? 1.0 : 0.96 + 2.0 * se;
+	if (cov >= 0) {
+		lo = (c->p > 0.95 ? 0.93 : 0.94) - 2.0 * se;
+		if (cov != C_PASSK && c->p <= 0.8 && cell >= 48)
+			hi = 0.96 + 2.0 * se;
 	} else {
-		*lo = 0.0;
-		*hi = 0.05 + 2.0 * se;
+		lo = 0.0;
+		hi = 0.05 + 2.0 * se;
 	}
-	return n && (frac < *lo || frac > *hi);
+	return n && (frac < lo || frac > hi);
 }
 
 static int print_row(const cal_cfg *c, const cal_out *o, int check)
 {
 	int bad = 0, i;
-	double lo, hi;
 
 	printf("| %4zu | %.2f | %u |", c->items, c->p, c->repeats);
 	for (i = 0; i < N_COV; i++) {
 		double f = o->cov_n[i] ? (double)o->cov_hit[i] / (double)o->cov_n[i] : NAN;
-		int out = out_of_band(f, o->cov_n[i], 1, c->p, &lo, &hi);
+		int out = out_of_band(f, o->cov_n[i], i, c);
 		if (!o->cov_n[i])
 			printf("    - |");
 		else
@@ -284,7 +291,7 @@ static int print_row(const cal_cfg *c, const cal_out *o, int check)
 	}
 	for (i = 0; i < N_FPR; i++) {
 		double f = o->rej_n[i] ? (double)o->rej[i] / (double)o->rej_n[i] : NAN;
-		int out = out_of_band(f, o->rej_n[i], 0, c->p, &lo, &hi);
+		int out = out_of_band(f, o->rej_n[i], -1, c);
 		if (!o->rej_n[i])
 			printf("    - |");
 		else
@@ -317,7 +324,8 @@ int main(int argc, char **argv)
 	static const double full_p[] = {0.5, 0.8, 0.95, 0.99};
 	static const unsigned full_rep[] = {1, 2, 4};
 	static const cal_cfg quick[] = {
-		{12, 0.5, 1}, {12, 0.8, 4}, {48, 0.5, 2}, {48, 0.95, 4}, {48, 0.99, 2}, {198, 0.8, 2},
+		{12, 0.5, 1}, {12, 0.8, 4}, {48, 0.5, 2}, {48, 0.8, 4}, {48, 0.95, 4}, {48, 0.99, 2},
+		{198, 0.8, 2},
 	};
 	unsigned runs = 1000;
 	uint64_t seed = 20261202;

@@ -135,6 +135,8 @@ typedef struct cli_report_opts {
 	int sign;              /* sign report.json and report.md */
 	const char *seckey;    /* NULL: default key */
 	int quiet;
+	const char *reference; /* the paired comparisons' reference, or NULL */
+	double target_mde;     /* > 0: print the planning table for this many pp */
 } cli_report_opts;
 /* Load run_id (NULL: the newest run) from the store at db_path, write
  * reports_dir/RUN/report.json and report.md, sign them when asked, then print

@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "report/plan.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "base/util.h"
 
 static const char report_help[] =
-	"usage: umpire report [--db FILE] [--reports DIR] [--print WHAT] [--sign] [RUN]\n"
+	"usage: umpire report [--db FILE] [--reports DIR] [--print WHAT] [--sign]\n"
+	"                     [--reference SYSTEM] [--target-mde PP] [RUN]\n"
 	"\n"
 	"Write DIR/RUN/report.json and report.md from the store (RUN defaults to the\n"
 	"newest run) and print a summary table. The same store always gives\n"
@@ -28,6 +30,11 @@ static const char report_help[] =
 	"      --sign           sign report.json and report.md (FILE.minisig), creating\n"
 	"                       the default key pair on first use (see umpire keygen)\n"
 	"  -k, --seckey FILE    sign with this secret key\n"
+	"      --reference SYSTEM  compare SYSTEM with every other one (name it before\n"
+	"                       looking at the results; default: each orchestrator\n"
+	"                       against each baseline, or every pair)\n"
+	"      --target-mde PP  also print how many items (at 1, 2, 4, 8 repeats) each\n"
+	"                       comparison needs to detect a difference of PP points\n"
 	"  -h, --help           this help\n";
 
 int cli_store_has_run(um_store *st, const char *run_id)
@@ -52,6 +59,7 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	um_run_data d;
 	json_t *rep = NULL;
 	char *dir = NULL, *latest = NULL, *text = NULL;
+	um_report_opts opts = {0.0, ro->reference};
 	int rc = -1;
 
 	memset(&d, 0, sizeof(d));
@@ -59,7 +67,7 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 		return -1;
 	if (!run_id && !(run_id = latest = store_latest_run(st, err)))
 		goto out;
-	if (store_load_run(st, run_id, &d, err) < 0 || !(rep = report_build(&d, NULL, err)))
+	if (store_load_run(st, run_id, &d, err) < 0 || !(rep = report_build(&d, &opts, err)))
 		goto out;
 	dir = um_xasprintf("%s/%s", ro->reports_dir ? ro->reports_dir : "reports", run_id);
 	if (report_write(rep, dir, err) < 0)
@@ -75,6 +83,11 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	} else if (!strcmp(print, "json")) {
 		text = report_json_text(rep);
 		fputs(text, stdout);
+	}
+	if (ro->target_mde > 0.0) {
+		char *plan = plan_target_mde_text(rep, ro->target_mde);
+		fputs(plan, stdout);
+		free(plan);
 	}
 	rc = 0;
 out:
@@ -96,11 +109,14 @@ int cmd_report(int argc, char **argv, cli_globals *g)
 		{"print", required_argument, NULL, 'p'},
 		{"sign", no_argument, NULL, 'S'},
 		{"seckey", required_argument, NULL, 'k'},
+		{"reference", required_argument, NULL, 'r'},
+		{"target-mde", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = "umpire.db";
-	cli_report_opts ro = {"reports", "summary", 0, NULL, g->quiet};
+	cli_report_opts ro = {"reports", "summary", 0, NULL, g->quiet, NULL, 0.0};
+	char *end;
 	um_error err = {0};
 	int c;
 
@@ -127,6 +143,17 @@ int cmd_report(int argc, char **argv, cli_globals *g)
 			break;
 		case 'k':
 			ro.seckey = optarg;
+			break;
+		case 'r':
+			ro.reference = optarg;
+			break;
+		case 'm':
+			ro.target_mde = strtod(optarg, &end);
+			if (end == optarg || *end || !(ro.target_mde > 0.0 && ro.target_mde <= 100.0))
+				return cli_usage_error("report",
+						       "--target-mde: percentage points in (0, 100], "
+						       "got '%s'",
+						       optarg);
 			break;
 		case 'h':
 			fputs(report_help, stdout);

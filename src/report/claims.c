@@ -9,8 +9,11 @@
 
 #include "base/buf.h"
 #include "report/report.h"
+#include "report/stats.h"
 #include "base/util.h"
 #include "load/yml.h"
+
+#define CLAIMS_ALPHA 0.05 /* the report's default level, 95% */
 
 static void bench_release(um_claims_bench *b)
 {
@@ -125,6 +128,22 @@ static double num(const json_t *o, const char *k)
 	return json_number_value(json_object_get(o, k));
 }
 
+/* The accuracy of a report's system as stats_accuracy gave it. */
+static um_acc acc_of(const json_t *acc)
+{
+	um_acc a;
+
+	memset(&a, 0, sizeof(a));
+	a.est = num(acc, "value");
+	a.lo = num(acc, "ci_lo");
+	a.hi = num(acc, "ci_hi");
+	a.n_eff = num(acc, "n_eff");
+	a.df = num(acc, "df");
+	a.items = (size_t)json_integer_value(json_object_get(acc, "items"));
+	a.n = a.n_eff > 0 ? (size_t)ceil(a.n_eff) : 0;
+	return a;
+}
+
 static json_t *row(const um_claims_entry *e, const json_t *report)
 {
 	const char *name = e->measured_as ? e->measured_as : e->system;
@@ -139,20 +158,58 @@ static json_t *row(const um_claims_entry *e, const json_t *report)
 	if (!acc || !json_is_number(json_object_get(acc, "value"))) {
 		json_object_set_new(o, "measured", json_null());
 		json_object_set_new(o, "verdict", json_string("not measured"));
+		json_object_set_new(o, "p_value", json_null());
 	} else {
-		/* the same conservative interval as the report's claims table */
-		double lo = fmin(num(acc, "ci_lo"), num(acc, "wilson_lo"));
-		double hi = fmax(num(acc, "ci_hi"), num(acc, "wilson_hi"));
+		/* the report's accuracy interval and the test it inverts */
+		um_acc a = acc_of(acc);
+		double p = stats_accuracy_p(&a, e->value / 100.0);
 		json_t *m = json_object();
-		json_object_set_new(m, "percent", json_real(100.0 * num(acc, "value")));
-		json_object_set_new(m, "ci_lo", json_real(100.0 * lo));
-		json_object_set_new(m, "ci_hi", json_real(100.0 * hi));
+		json_object_set_new(m, "percent", json_real(100.0 * a.est));
+		json_object_set_new(m, "ci_lo", json_real(100.0 * a.lo));
+		json_object_set_new(m, "ci_hi", json_real(100.0 * a.hi));
 		json_object_set(m, "n", json_object_get(json_object_get(s, "attempts"), "graded"));
 		json_object_set_new(o, "measured", m);
-		json_object_set_new(o, "verdict",
-				    json_string(report_claim_verdict(e->value / 100.0, lo, hi)));
+		json_object_set_new(o, "p_value", isnan(p) ? json_null() : json_real(p));
 	}
 	return o;
+}
+
+/* Holm over every measured row of the table; verdicts from the adjusted p. */
+static void table_verdicts(json_t *benches)
+{
+	size_t n = 0, i, k, at = 0;
+	const json_t *bo;
+	json_t *r;
+	double *p;
+
+	json_array_foreach(benches, i, bo)
+		n += json_array_size(json_object_get(bo, "rows"));
+	p = um_xmalloc((n ? n : 1) * sizeof(*p));
+	json_array_foreach(benches, i, bo)
+		json_array_foreach(json_object_get(bo, "rows"), k, r) {
+			const json_t *pv = json_object_get(r, "p_value");
+			p[at++] = json_is_number(pv) ? json_number_value(pv) : NAN;
+		}
+	stats_holm(p, n, p);
+	at = 0;
+	json_array_foreach(benches, i, bo)
+		json_array_foreach(json_object_get(bo, "rows"), k, r) {
+			double adj = p[at++];
+			if (isnan(adj)) {
+				if (!json_object_get(r, "verdict"))
+					json_object_set_new(r, "verdict", json_string("not measured"));
+				json_object_set_new(r, "p_holm", json_null());
+				continue;
+			}
+			json_object_set_new(r, "p_holm", json_real(adj));
+			json_object_set_new(
+				r, "verdict",
+				json_string(report_claim_verdict(
+					num(r, "claimed_percent"),
+					num(json_object_get(r, "measured"), "percent"), adj,
+					CLAIMS_ALPHA)));
+		}
+	free(p);
 }
 
 json_t *claims_evaluate(const um_claims_table *t, um_store *st, um_error *err)
@@ -204,6 +261,7 @@ json_t *claims_evaluate(const um_claims_table *t, um_store *st, um_error *err)
 			json_decref(rep);
 		free(run_id);
 	}
+	table_verdicts(benches);
 	json_object_set_new(out, "benchmarks", benches);
 	return out;
 }

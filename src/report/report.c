@@ -29,6 +29,8 @@
 #include "base/util.h"
 
 #define REPORT_FORMAT 1
+#define REPORT_POWER 0.8   /* of the minimum detectable difference */
+#define REPORT_FLIPS 20000 /* Monte Carlo sign flips, when not exact */
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -158,7 +160,7 @@ typedef struct rep_sys {
 	size_t n_att;
 	uint64_t graded, correct, errors;
 	int64_t cost;
-	um_interval acc, wilson; /* valid when graded > 0 */
+	um_acc acc; /* valid when graded > 0 */
 } rep_sys;
 
 typedef struct rep_state {
@@ -172,6 +174,7 @@ typedef struct rep_state {
 	size_t n_sys;
 	uint64_t repeats, planned; /* planned per system */
 	uint64_t orphans;
+	const char *reference; /* the user's reference system, or NULL */
 } rep_state;
 
 static size_t find_item(const rep_state *r, const char *id)
@@ -374,17 +377,34 @@ static json_t *distinct_counts(const rep_sys *rs, int fingerprint, int with_coun
 	return out;
 }
 
+/* {value, ci_lo, ci_hi, se, n_eff, design_effect, df, items} of an
+ * accuracy (docs/report.md, "Methods"); nulls when nothing was graded. */
+static json_t *acc_obj(const um_acc *a, int valid)
+{
+	um_interval iv = {a->est, a->lo, a->hi};
+	json_t *o = interval_obj(iv, valid, "ci_lo", "ci_hi");
+
+	set(o, "se", valid && !isnan(a->se) ? jreal(a->se) : json_null());
+	set(o, "n_eff", valid ? jreal(a->n_eff) : json_null());
+	set(o, "design_effect", valid ? jreal(a->deff) : json_null());
+	set(o, "df", jint((int64_t)a->df));
+	set(o, "items", jint((int64_t)a->items));
+	return o;
+}
+
 static json_t *category_section(const rep_state *r, const rep_sys *rs)
 {
 	json_t *arr = json_array();
-	int64_t *lat = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*lat));
-	size_t c, i;
+	size_t cap = rs->n_att ? rs->n_att : 1, c, i;
+	int64_t *lat = um_xmalloc(cap * sizeof(*lat));
+	double *scores = um_xmalloc(cap * sizeof(*scores));
+	size_t *cluster = um_xmalloc(cap * sizeof(*cluster));
 
 	for (c = 0; c < r->n_cats; c++) {
 		uint64_t n = 0, correct = 0, errors = 0;
 		int64_t cost = 0;
 		json_t *o = json_object();
-		um_interval w;
+		um_acc acc;
 
 		for (i = 0; i < rs->n_att; i++) {
 			const um_attempt_rec *a = rs->att[i].a;
@@ -392,26 +412,94 @@ static json_t *category_section(const rep_state *r, const rep_sys *rs)
 				continue;
 			cost += a->cost_micro;
 			if (is_graded(a)) {
+				scores[n] = a->score > 0 ? 1.0 : 0.0;
+				cluster[n] = rs->att[i].item;
 				lat[n++] = a->latency_ms;
 				correct += a->score > 0;
 			} else {
 				errors++;
 			}
 		}
-		w = stats_wilson(correct, n, r->z);
+		acc = stats_accuracy(scores, cluster, n, r->level);
 		set(o, "name", json_string(r->cats[c]));
 		set(o, "n", jint((int64_t)n));
 		set(o, "correct", jint((int64_t)correct));
 		set(o, "errors", jint((int64_t)errors));
-		set(o, "accuracy", interval_obj(w, n > 0, "wilson_lo", "wilson_hi"));
+		set(o, "accuracy", acc_obj(&acc, n > 0));
 		set(o, "cost_micro", jint(cost));
 		set(o, "latency_p50_ms", n ? jint(stats_percentile_i64(lat, n, 50)) : json_null());
 		json_array_append_new(arr, o);
 	}
 	free(lat);
+	free(scores);
+	free(cluster);
 	return arr;
 }
 
+/* {value, ci_lo, ci_hi, se} of the mean of per-item values v[0..m). */
+static json_t *item_mean_obj(const double *v, size_t m, double level)
+{
+	um_interval iv = stats_item_mean(v, m, level);
+	json_t *o = interval_obj(iv, m > 0, "ci_lo", "ci_hi");
+	double ss = 0.0;
+	size_t i;
+
+	for (i = 0; i < m; i++)
+		ss += (v[i] - iv.est) * (v[i] - iv.est);
+	set(o, "se", m > 1 ? jreal(sqrt(ss / (double)(m - 1) / (double)m)) : json_null());
+	return o;
+}
+
+/* pass@k and pass^k (unbiased, per item from its graded samples, averaged
+ * over the items with at least k) for k = 1 .. repeats (at most 10 values
+ * and repeats itself); NULL when the run has one sample per item. */
+static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
+{
+	uint64_t *n = um_xcalloc(r->n_items + 1, sizeof(*n));
+	uint64_t *c = um_xcalloc(r->n_items + 1, sizeof(*c)), k;
+	double *at = um_xmalloc((r->n_items + 1) * sizeof(*at));
+	double *hat = um_xmalloc((r->n_items + 1) * sizeof(*hat));
+	json_t *arr;
+	size_t i;
+
+	if (r->repeats < 2) {
+		free(n);
+		free(c);
+		free(at);
+		free(hat);
+		return NULL;
+	}
+	arr = json_array();
+	for (i = 0; i < rs->n_att; i++)
+		if (is_graded(rs->att[i].a)) {
+			n[rs->att[i].item]++;
+			c[rs->att[i].item] += rs->att[i].a->score > 0;
+		}
+	for (k = 1; k <= r->repeats; k++) {
+		json_t *o;
+		size_t m = 0;
+
+		if (k > 10 && k != r->repeats)
+			continue;
+		for (i = 0; i < r->n_items; i++)
+			if (n[i] >= k) {
+				at[m] = stats_pass_at_k(n[i], c[i], k);
+				hat[m] = stats_pass_hat_k(n[i], c[i], k);
+				m++;
+			}
+		o = json_object();
+		set(o, "k", jint((int64_t)k));
+		set(o, "items", jint((int64_t)m));
+		set(o, "pass_at_k", item_mean_obj(at, m, r->level));
+		set(o, "pass_hat_k", item_mean_obj(hat, m, r->level));
+		json_array_append_new(arr, o);
+	}
+	free(n);
+	free(c);
+	free(at);
+	free(hat);
+	return arr;
+}
 
 /* Agentic attempts carry detail_json: turns, tool calls, malformed calls,
  * why the agent stopped. Summed per system; NULL when there are none. */
@@ -563,10 +651,7 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 		}
 	}
 	rs->graded = g;
-	if (g) {
-		rs->acc = stats_clustered_mean(scores, cluster, g, r->z);
-		rs->wilson = stats_wilson(rs->correct, g, r->z);
-	}
+	rs->acc = stats_accuracy(scores, cluster, g, r->level);
 
 	set(o, "name", jstr(rs->rec->name));
 	set(o, "role", jstr(rs->rec->role));
@@ -596,10 +681,9 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	set(o, "attempts", att);
 
 	set(o, "correct", jint((int64_t)rs->correct));
-	acc = interval_obj(rs->acc, g > 0, "ci_lo", "ci_hi");
-	set(acc, "wilson_lo", g ? jreal(rs->wilson.lo) : json_null());
-	set(acc, "wilson_hi", g ? jreal(rs->wilson.hi) : json_null());
-	set(o, "accuracy", acc);
+	set(o, "accuracy", acc_obj(&rs->acc, g > 0));
+	if ((acc = pass_k_section(r, rs)))
+		set(o, "pass_at_k", acc);
 	set(o, "accuracy_whole_suite",
 	    r->planned ? jreal((double)rs->correct / (double)r->planned) : json_null());
 
@@ -625,18 +709,40 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 
 /* ---- paired comparisons ------------------------------------------------ */
 
-static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *sb)
-{
-	json_t *o = json_object(), *diff;
-	size_t i = 0, j = 0, n_pairs = 0, n_items = 0, cur_item = SIZE_MAX;
-	uint64_t b = 0, c = 0, ra = 0, rb = 0;
-	size_t cap = (sa->n_att < sb->n_att ? sa->n_att : sb->n_att) + 1;
-	double *ma = um_xcalloc(cap, sizeof(*ma)), *mb = um_xcalloc(cap, sizeof(*mb));
-	double sum_a = 0, sum_b = 0;
-	size_t k_item = 0;
-	um_interval d;
+/* The per-item means of two systems over the (item, sample) pairs graded for
+ * both, and the pooled within-item variance of the attempt differences. */
+typedef struct rep_pairs {
+	double *ma, *mb, *d;
+	size_t n_items, n_pairs;
+	uint64_t b, c, ra, rb;
+	double var_w, inv_k; /* pooled within-item variance; mean of 1/pairs */
+} rep_pairs;
 
-	/* Merge-join on (item, sample); both lists are sorted that way. */
+static void pairs_flush(rep_pairs *p, double sa, double sb, double sdd, size_t k, double *ss_w,
+			size_t *df_w)
+{
+	double m = (sa - sb) / (double)k;
+
+	p->ma[p->n_items] = sa / (double)k;
+	p->mb[p->n_items] = sb / (double)k;
+	p->d[p->n_items] = p->ma[p->n_items] - p->mb[p->n_items];
+	p->inv_k += 1.0 / (double)k;
+	*ss_w += sdd - (double)k * m * m;
+	*df_w += k - 1;
+	p->n_items++;
+}
+
+/* Merge-join on (item, sample); both lists are sorted that way. */
+static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
+{
+	size_t i = 0, j = 0, cur = SIZE_MAX, k = 0, cap, df_w = 0;
+	double sum_a = 0, sum_b = 0, sdd = 0, ss_w = 0;
+
+	memset(p, 0, sizeof(*p));
+	cap = (sa->n_att < sb->n_att ? sa->n_att : sb->n_att) + 1;
+	p->ma = um_xcalloc(cap, sizeof(double));
+	p->mb = um_xcalloc(cap, sizeof(double));
+	p->d = um_xcalloc(cap, sizeof(double));
 	while (i < sa->n_att && j < sb->n_att) {
 		const rep_att *x = &sa->att[i], *y = &sb->att[j];
 		int xa, yb;
@@ -655,60 +761,157 @@ static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *
 			continue;
 		xa = x->a->score > 0;
 		yb = y->a->score > 0;
-		if (x->item != cur_item) {
-			if (cur_item != SIZE_MAX) {
-				ma[n_items] = sum_a / (double)k_item;
-				mb[n_items] = sum_b / (double)k_item;
-				n_items++;
-			}
-			cur_item = x->item;
-			sum_a = sum_b = 0;
-			k_item = 0;
+		if (x->item != cur) {
+			if (cur != SIZE_MAX)
+				pairs_flush(p, sum_a, sum_b, sdd, k, &ss_w, &df_w);
+			cur = x->item;
+			sum_a = sum_b = sdd = 0;
+			k = 0;
 		}
 		sum_a += xa;
 		sum_b += yb;
-		k_item++;
-		n_pairs++;
-		ra += (uint64_t)xa;
-		rb += (uint64_t)yb;
-		b += xa && !yb;
-		c += !xa && yb;
+		sdd += (double)((xa - yb) * (xa - yb));
+		k++;
+		p->n_pairs++;
+		p->ra += (uint64_t)xa;
+		p->rb += (uint64_t)yb;
+		p->b += xa && !yb;
+		p->c += !xa && yb;
 	}
-	if (cur_item != SIZE_MAX) {
-		ma[n_items] = sum_a / (double)k_item;
-		mb[n_items] = sum_b / (double)k_item;
-		n_items++;
+	if (cur != SIZE_MAX)
+		pairs_flush(p, sum_a, sum_b, sdd, k, &ss_w, &df_w);
+	p->var_w = df_w ? ss_w / (double)df_w : NAN;
+	if (p->n_items)
+		p->inv_k /= (double)p->n_items;
+}
+
+static void pairs_release(rep_pairs *p)
+{
+	free(p->ma);
+	free(p->mb);
+	free(p->d);
+}
+
+/* The difference's variance split into between items and within an item
+ * (per attempt), for planning (stats_items_needed). */
+static json_t *variance_obj(const rep_pairs *p, const um_pdiff *t)
+{
+	json_t *v = json_object();
+	double var_d = isnan(t->se) ? NAN : t->se * t->se * (double)t->n;
+
+	if (isnan(var_d)) {
+		set(v, "between", json_null());
+		set(v, "within", json_null());
+		return v;
 	}
-	d = stats_paired_diff(ma, mb, n_items, r->z);
+	if (isnan(p->var_w)) {
+		/* one pair per item: the split is unknown; all of it between */
+		set(v, "between", jreal(var_d));
+		set(v, "within", json_null());
+		return v;
+	}
+	set(v, "between", jreal(fmax(0.0, var_d - p->var_w * p->inv_k)));
+	set(v, "within", jreal(p->var_w));
+	return v;
+}
+
+static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *sb)
+{
+	json_t *o = json_object(), *diff, *test;
+	rep_pairs p;
+	um_pdiff t;
+	char key[512];
+	int exact = 1;
+	double pv;
+
+	pairs_collect(sa, sb, &p);
+	t = stats_paired_t(p.d, p.n_items, r->level);
+	snprintf(key, sizeof(key), "%s\n%s", sa->rec->name, sb->rec->name);
+	pv = stats_signflip_p(p.d, p.n_items, um_hash64(key, strlen(key), r->d->run.seed),
+			      REPORT_FLIPS, &exact);
 
 	set(o, "system_a", jstr(sa->rec->name));
 	set(o, "system_b", jstr(sb->rec->name));
-	set(o, "n_pairs", jint((int64_t)n_pairs));
-	set(o, "n_items", jint((int64_t)n_items));
-	set(o, "accuracy_a", n_pairs ? jreal((double)ra / (double)n_pairs) : json_null());
-	set(o, "accuracy_b", n_pairs ? jreal((double)rb / (double)n_pairs) : json_null());
+	set(o, "n_pairs", jint((int64_t)p.n_pairs));
+	set(o, "n_items", jint((int64_t)p.n_items));
+	set(o, "accuracy_a", p.n_pairs ? jreal((double)p.ra / (double)p.n_pairs) : json_null());
+	set(o, "accuracy_b", p.n_pairs ? jreal((double)p.rb / (double)p.n_pairs) : json_null());
 	diff = json_object();
-	set(diff, "value", n_items ? jreal(d.est) : json_null());
-	set(diff, "ci_lo", n_items ? jreal(d.lo) : json_null());
-	set(diff, "ci_hi", n_items ? jreal(d.hi) : json_null());
+	set(diff, "value", p.n_items ? jreal(t.est) : json_null());
+	set(diff, "ci_lo", p.n_items ? jreal(t.lo) : json_null());
+	set(diff, "ci_hi", p.n_items ? jreal(t.hi) : json_null());
+	set(diff, "se", isnan(t.se) ? json_null() : jreal(t.se));
+	set(diff, "df", jint((int64_t)t.df));
 	set(o, "difference", diff);
-	set(o, "only_a_correct", jint((int64_t)b));
-	set(o, "only_b_correct", jint((int64_t)c));
-	set(o, "mcnemar_p", jreal(stats_mcnemar_exact(b, c)));
-	free(ma);
-	free(mb);
+	set(o, "mde", isnan(t.se) ? json_null()
+				  : jreal(stats_mde(t.se, t.df, r->level, REPORT_POWER)));
+	set(o, "variance", variance_obj(&p, &t));
+	test = json_object();
+	set(test, "method", json_string(exact ? "sign-flip permutation over items, exact"
+					      : "sign-flip permutation over items, Monte Carlo"));
+	set(test, "p", p.n_items ? jreal(pv) : json_null());
+	set(o, "test", test);
+	set(o, "only_a_correct", jint((int64_t)p.b));
+	set(o, "only_b_correct", jint((int64_t)p.c));
+	/* McNemar treats pairs as independent: only right with one sample */
+	set(o, "mcnemar_p",
+	    r->repeats == 1 ? jreal(stats_mcnemar_exact(p.b, p.c)) : json_null());
+	pairs_release(&p);
 	return o;
 }
 
-static json_t *paired_section(const rep_state *r)
+/* Holm over a family of objects: reads the p at path of each, writes
+ * "p_holm" and "significant" (p_holm < 1 - level) beside it. */
+static void holm_family(json_t *arr, const char *path, json_t *(*where)(json_t *),
+			double level)
+{
+	size_t n = json_array_size(arr), i;
+	double *p = um_xmalloc((n ? n : 1) * sizeof(*p));
+	json_t *e;
+
+	json_array_foreach(arr, i, e)
+		if (!jpath_num(e, path, &p[i]))
+			p[i] = NAN;
+	stats_holm(p, n, p);
+	json_array_foreach(arr, i, e) {
+		json_t *w = where ? where(e) : e;
+		if (!w)
+			continue;
+		set(w, "p_holm", isnan(p[i]) ? json_null() : jreal(p[i]));
+		set(w, "significant",
+		    isnan(p[i]) ? json_null() : json_boolean(p[i] < 1.0 - level));
+	}
+	free(p);
+}
+
+static json_t *test_of(json_t *o)
+{
+	return json_object_get(o, "test");
+}
+
+static json_t *paired_section(const rep_state *r, um_error *err)
 {
 	json_t *o = json_object(), *arr = json_array();
-	size_t i, j, best = SIZE_MAX;
+	size_t i, j, ref = SIZE_MAX;
 	int any_orch = 0;
 
 	for (i = 0; i < r->n_sys; i++)
 		any_orch |= um_streq(r->sys[i].rec->role, "orchestrator");
-	if (any_orch) {
+	if (r->reference && (ref = find_sys(r, r->reference)) == SIZE_MAX) {
+		um_fail(err, UM_ERR_USAGE, "reference system '%s' is not in the run",
+			r->reference);
+		json_decref(o);
+		json_decref(arr);
+		return NULL;
+	}
+	if (ref != SIZE_MAX) {
+		/* The user's reference, named before the results were seen. */
+		set(o, "mode", json_string("reference_vs_others"));
+		set(o, "reference", jstr(r->sys[ref].rec->name));
+		for (i = 0; i < r->n_sys; i++)
+			if (i != ref)
+				json_array_append_new(arr, paired_one(r, &r->sys[ref], &r->sys[i]));
+	} else if (any_orch) {
 		set(o, "mode", json_string("orchestrator_vs_baselines"));
 		set(o, "reference", json_null());
 		for (i = 0; i < r->n_sys; i++) {
@@ -720,32 +923,44 @@ static json_t *paired_section(const rep_state *r)
 						arr, paired_one(r, &r->sys[i], &r->sys[j]));
 		}
 	} else {
-		/* No orchestrator: the most accurate system (ties: first name)
-		 * against every other one. */
-		for (i = 0; i < r->n_sys; i++) {
-			const rep_sys *s = &r->sys[i];
-			if (!s->graded)
-				continue;
-			if (best == SIZE_MAX ||
-			    s->correct * r->sys[best].graded > r->sys[best].correct * s->graded)
-				best = i;
-		}
-		set(o, "mode", json_string("best_vs_others"));
-		set(o, "reference", best != SIZE_MAX ? jstr(r->sys[best].rec->name) : json_null());
-		for (i = 0; best != SIZE_MAX && i < r->n_sys; i++)
-			if (i != best)
-				json_array_append_new(arr,
-						      paired_one(r, &r->sys[best], &r->sys[i]));
+		/* No orchestrator and no reference: every pair, so that no
+		 * system is made the reference after its results are seen. */
+		set(o, "mode", json_string("all_pairs"));
+		set(o, "reference", json_null());
+		for (i = 0; i < r->n_sys; i++)
+			for (j = i + 1; j < r->n_sys; j++)
+				json_array_append_new(arr, paired_one(r, &r->sys[i], &r->sys[j]));
 	}
+	holm_family(arr, "test.p", test_of, r->level);
 	set(o, "comparisons", arr);
 	return o;
 }
 
 /* ---- claims ------------------------------------------------------------ */
 
-const char *report_claim_verdict(double claimed, double lo, double hi)
+const char *report_claim_verdict(double claimed, double measured, double p_adj, double alpha)
 {
-	return claimed > hi ? "below claim" : claimed < lo ? "above claim" : "reproduced";
+	if (!(p_adj < alpha))
+		return "reproduced";
+	return measured < claimed ? "below claim" : "above claim";
+}
+
+/* The verdicts of a family once its p-values are Holm-adjusted. */
+static void claim_verdicts(json_t *arr, double level)
+{
+	json_t *c;
+	size_t i;
+
+	holm_family(arr, "p_value", NULL, level);
+	json_array_foreach(arr, i, c) {
+		double claimed = 0, measured = 0, adj;
+		if (!jpath_num(c, "p_holm", &adj))
+			continue;
+		jpath_num(c, "claimed_percent", &claimed);
+		jpath_num(c, "measured.percent", &measured);
+		set(c, "verdict",
+		    json_string(report_claim_verdict(claimed, measured, adj, 1.0 - level)));
+	}
 }
 
 static json_t *claims_section(const rep_state *r)
@@ -761,6 +976,7 @@ static json_t *claims_section(const rep_state *r)
 		size_t s = find_sys(r, c->system);
 		const rep_sys *rs = s == SIZE_MAX ? NULL : &r->sys[s];
 		json_t *o = json_object();
+		double p0 = c->value / 100.0;
 
 		set(o, "system", jstr(c->system));
 		set(o, "benchmark", jstr(c->benchmark));
@@ -770,31 +986,25 @@ static json_t *claims_section(const rep_state *r)
 		if (!rs || !rs->graded) {
 			set(o, "measured", json_null());
 			set(o, "verdict", json_string("not measured"));
-			set(o, "binomial_p", json_null());
+			set(o, "p_value", json_null());
 		} else {
-			/* The conservative interval: the union of the clustered and
-			 * Wilson intervals (each fails where the other holds). */
-			double lo = fmin(rs->acc.lo, rs->wilson.lo);
-			double hi = fmax(rs->acc.hi, rs->wilson.hi);
-			double p = c->value / 100.0;
+			/* The accuracy interval and the test it inverts. */
 			json_t *m = json_object();
-			const char *verdict = report_claim_verdict(p, lo, hi);
+			double p = p0 >= 0.0 && p0 <= 1.0 ? stats_accuracy_p(&rs->acc, p0) : NAN;
 
 			set(m, "percent", jreal(100.0 * rs->acc.est));
-			set(m, "ci_lo", jreal(100.0 * lo));
-			set(m, "ci_hi", jreal(100.0 * hi));
+			set(m, "ci_lo", jreal(100.0 * rs->acc.lo));
+			set(m, "ci_hi", jreal(100.0 * rs->acc.hi));
 			set(m, "n", jint((int64_t)rs->graded));
+			set(m, "n_eff", jreal(rs->acc.n_eff));
 			set(m, "correct", jint((int64_t)rs->correct));
 			set(o, "measured", m);
-			set(o, "verdict", json_string(verdict));
-			if (p >= 0.0 && p <= 1.0)
-				set(o, "binomial_p",
-				    jreal(stats_binom_test(rs->correct, rs->graded, p)));
-			else
-				set(o, "binomial_p", json_null());
+			set(o, "verdict", json_string("reproduced"));
+			set(o, "p_value", isnan(p) ? json_null() : jreal(p));
 		}
 		json_array_append_new(arr, o);
 	}
+	claim_verdicts(arr, r->level);
 	free(cl);
 	return arr;
 }
@@ -815,13 +1025,48 @@ static int cmp_error(const void *x, const void *y)
 
 /* Vendor tables compare an orchestrator with baselines: the claimed gap
  * (orchestrator minus baseline, same benchmark) is checked against the
- * paired difference measured on the same items. */
+ * paired difference measured on the same items, by the t-test its interval
+ * inverts, Holm-adjusted over the report's gaps. */
+static json_t *gap_entry(const rep_state *r, const um_claim_rec *ci, const um_claim_rec *cj,
+			 const rep_sys *si, const rep_sys *sj)
+{
+	json_t *pair = paired_one(r, si, sj), *diff = json_object_get(pair, "difference");
+	json_t *o = json_object(), *m;
+	double claimed = ci->value - cj->value, est, se, df;
+
+	set(o, "benchmark", jstr(ci->benchmark));
+	set(o, "orchestrator", jstr(ci->system));
+	set(o, "baseline", jstr(cj->system));
+	set(o, "claimed_gap_pp", jreal(claimed));
+	if (!jpath_num(diff, "value", &est)) {
+		set(o, "measured", json_null());
+		set(o, "verdict", json_string("not measured"));
+		set(o, "p_value", json_null());
+		json_decref(pair);
+		return o;
+	}
+	m = json_object();
+	set(m, "gap_pp", jreal(100.0 * est));
+	set(m, "ci_lo", jreal(100.0 * json_number_value(json_object_get(diff, "ci_lo"))));
+	set(m, "ci_hi", jreal(100.0 * json_number_value(json_object_get(diff, "ci_hi"))));
+	set(m, "n_pairs", json_incref(json_object_get(pair, "n_pairs")));
+	set(m, "n_items", json_incref(json_object_get(pair, "n_items")));
+	set(o, "measured", m);
+	set(o, "verdict", json_string("reproduced"));
+	se = jpath_num(diff, "se", &se) ? se : NAN;
+	df = (double)jpath_int(diff, "df");
+	est = stats_t_test_p(est, se, df, claimed / 100.0);
+	set(o, "p_value", isnan(est) ? json_null() : jreal(est));
+	json_decref(pair);
+	return o;
+}
+
 static json_t *claimed_gaps_section(const rep_state *r)
 {
 	const um_run_data *d = r->d;
 	const um_claim_rec **cl = (const um_claim_rec **)sorted_ptrs(
 		d->claims, d->n_claims, sizeof(*d->claims), cmp_claim);
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *g;
 	size_t i, j;
 
 	for (i = 0; i < d->n_claims; i++) {
@@ -831,42 +1076,24 @@ static json_t *claimed_gaps_section(const rep_state *r)
 			continue;
 		for (j = 0; j < d->n_claims; j++) {
 			size_t sj = find_sys(r, cl[j]->system);
-			json_t *o, *pair, *diff;
-			double claimed, lo, hi, est;
-
 			if (sj == SIZE_MAX || sj == si ||
 			    !um_streq(r->sys[sj].rec->role, "baseline") || !r->sys[sj].graded ||
 			    !um_streq(cl[i]->benchmark, cl[j]->benchmark))
 				continue;
-			pair = paired_one(r, &r->sys[si], &r->sys[sj]);
-			diff = json_object_get(pair, "difference");
-			o = json_object();
-			claimed = cl[i]->value - cl[j]->value;
-			set(o, "benchmark", jstr(cl[i]->benchmark));
-			set(o, "orchestrator", jstr(cl[i]->system));
-			set(o, "baseline", jstr(cl[j]->system));
-			set(o, "claimed_gap_pp", jreal(claimed));
-			if (!json_is_number(json_object_get(diff, "value"))) {
-				set(o, "measured", json_null());
-				set(o, "verdict", json_string("not measured"));
-			} else {
-				json_t *m = json_object();
-				est = 100.0 * json_number_value(json_object_get(diff, "value"));
-				lo = 100.0 * json_number_value(json_object_get(diff, "ci_lo"));
-				hi = 100.0 * json_number_value(json_object_get(diff, "ci_hi"));
-				set(m, "gap_pp", jreal(est));
-				set(m, "ci_lo", jreal(lo));
-				set(m, "ci_hi", jreal(hi));
-				set(m, "n_pairs", json_incref(json_object_get(pair, "n_pairs")));
-				set(m, "mcnemar_p", json_incref(json_object_get(pair, "mcnemar_p")));
-				set(o, "measured", m);
-				set(o, "verdict", json_string(claimed > hi   ? "smaller than claimed"
-							      : claimed < lo ? "larger than claimed"
-									     : "reproduced"));
-			}
-			json_array_append_new(arr, o);
-			json_decref(pair);
+			json_array_append_new(arr,
+					      gap_entry(r, cl[i], cl[j], &r->sys[si], &r->sys[sj]));
 		}
+	}
+	holm_family(arr, "p_value", NULL, r->level);
+	json_array_foreach(arr, i, g) {
+		double adj, claimed = 0, est = 0;
+		if (!jpath_num(g, "p_holm", &adj))
+			continue;
+		jpath_num(g, "claimed_gap_pp", &claimed);
+		jpath_num(g, "measured.gap_pp", &est);
+		set(g, "verdict", json_string(!(adj < 1.0 - r->level) ? "reproduced"
+					      : est < claimed	      ? "smaller than claimed"
+								      : "larger than claimed"));
 	}
 	free(cl);
 	return arr;
@@ -1236,6 +1463,7 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 		json_decref(o);
 		return NULL;
 	}
+	r.reference = opts ? opts->reference : NULL;
 
 	set(o, "umpire_report", jint(REPORT_FORMAT));
 	set(o, "run", run_section(&d->run));
@@ -1253,7 +1481,15 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 	set(o, "systems", systems);
 	set(o, "complete", json_boolean(complete));
 	set(o, "parity", parity_section(&r));
-	set(o, "paired", paired_section(&r));
+	{
+		json_t *pr = paired_section(&r, err);
+		if (!pr) {
+			rep_release(&r);
+			json_decref(o);
+			return NULL;
+		}
+		set(o, "paired", pr);
+	}
 	set(o, "claims", claims_section(&r));
 	set(o, "claimed_gaps", claimed_gaps_section(&r));
 	{

@@ -17,6 +17,8 @@
 
 typedef struct um_report_opts {
 	double level;            /* confidence level, default 0.95 */
+	const char *reference;   /* system every other is compared with (chosen
+				  * before the results), or NULL */
 } um_report_opts;
 
 /* Build the report object from loaded run data. New reference or NULL. */
@@ -28,16 +30,17 @@ char *report_json_text(const json_t *report);
 char *report_markdown(const json_t *report);
 /* Write report.json and report.md into dir (created). */
 int report_write(const json_t *report, const char *dir, um_error *err);
-/* Verdict on a claimed proportion against a measured interval (same
- * scale): "reproduced", "below claim" (interval entirely below the claim),
- * or "above claim". */
-const char *report_claim_verdict(double claimed, double lo, double hi);
+/* Verdict on a claim from its Holm-adjusted p at alpha: "reproduced" when
+ * not significant, else "below claim" or "above claim" by where the
+ * measured value lies (same scale as claimed). */
+const char *report_claim_verdict(double claimed, double measured, double p_adj, double alpha);
 
 /* A system's accuracy as every rendering (terminal, report.md, report.html)
- * prints it, from the systems[] object: "62.0%", the clustered interval
- * "[52.1, 71.0]" and the Wilson interval, "-" where the report has none. */
+ * prints it, from the systems[] object: "62.0%", the item-clustered
+ * interval "[52.1, 71.0]" and the effective sample size "94.3", "-" where
+ * the report has none. */
 typedef struct report_acc_text {
-	char value[16], ci[48], wilson[48];
+	char value[16], ci[48], n_eff[24];
 } report_acc_text;
 void report_accuracy_text(const json_t *sys, report_acc_text *out);
 

@@ -119,7 +119,10 @@ void report_accuracy_text(const json_t *sys, report_acc_text *t)
 	else
 		snprintf(t->value, sizeof(t->value), "-");
 	ci_text(t->ci, sizeof(t->ci), sys, "accuracy.ci_lo", "accuracy.ci_hi");
-	ci_text(t->wilson, sizeof(t->wilson), sys, "accuracy.wilson_lo", "accuracy.wilson_hi");
+	if (jpath_num(sys, "accuracy.n_eff", &v))
+		snprintf(t->n_eff, sizeof(t->n_eff), "%.1f", v);
+	else
+		snprintf(t->n_eff, sizeof(t->n_eff), "-");
 }
 
 static void md_header(um_buf *b, const json_t *rep, int level_pct)
@@ -168,11 +171,13 @@ static void md_systems(um_buf *b, const json_t *systems, int lv)
 	um_buf_printf(b,
 		      "## Systems\n\n"
 		      "Accuracy is over graded attempts, with a %d%% interval clustered by "
-		      "item; \"whole suite\" divides the correct answers by every planned "
+		      "item (Wilson and Jeffreys on the effective sample size; n eff is the "
+		      "number of attempts over the design effect of repeats); \"whole "
+		      "suite\" divides the correct answers by every planned "
 		      "attempt (items x repeats), so missing and failed attempts count as "
 		      "unresolved.\n\n",
 		      lv);
-	um_buf_printf(b, "| System | Role | Model | Accuracy (%d%% CI) | Wilson CI | Whole suite "
+	um_buf_printf(b, "| System | Role | Model | Accuracy (%d%% CI) | n eff | Whole suite "
 			 "| n | Errors | Tokens in / out | Cost (USD) | Cost / correct (USD) "
 			 "| p50 / p90 (ms) |\n",
 		      lv);
@@ -190,7 +195,7 @@ static void md_systems(um_buf *b, const json_t *systems, int lv)
 			md_cellf(b, "%s %s", at.value, at.ci);
 		else
 			md_cell(b, at.value);
-		md_cell(b, at.wilson);
+		md_cell(b, at.n_eff);
 		if (jpath_num(s, "accuracy_whole_suite", &whole))
 			md_cellf(b, "%.1f%%", 100.0 * whole);
 		else
@@ -218,7 +223,7 @@ static void md_categories(um_buf *b, const json_t *systems, int lv)
 	char c1[96], c2[32], c3[32];
 
 	um_buf_printf(b, "## Accuracy by category\n\n"
-			 "| Category | System | n | Correct | Accuracy (Wilson %d%% CI) | "
+			 "| Category | System | n | Correct | Accuracy (%d%% CI) | "
 			 "Errors | Cost (USD) | p50 (ms) |\n"
 			 "|---|---|---:|---:|---:|---:|---:|---:|\n",
 		      lv);
@@ -234,8 +239,8 @@ static void md_categories(um_buf *b, const json_t *systems, int lv)
 			md_cell(b, jpath_str(s, "name"));
 			md_cellf(b, "%lld", jpath_int(cc, "n"));
 			md_cellf(b, "%lld", jpath_int(cc, "correct"));
-			pct_ci(c1, sizeof(c1), cc, "accuracy.value", "accuracy.wilson_lo",
-			       "accuracy.wilson_hi", 100.0);
+			pct_ci(c1, sizeof(c1), cc, "accuracy.value", "accuracy.ci_lo",
+			       "accuracy.ci_hi", 100.0);
 			md_cell(b, c1);
 			md_cellf(b, "%lld", jpath_int(cc, "errors"));
 			usd_path(c2, sizeof(c2), cc, "cost_micro");
@@ -248,32 +253,42 @@ static void md_categories(um_buf *b, const json_t *systems, int lv)
 	um_buf_puts(b, "\n");
 }
 
+static void md_paired_intro(um_buf *b, const json_t *paired)
+{
+	const char *mode = json_string_value(json_object_get(paired, "mode"));
+
+	if (um_streq(mode, "reference_vs_others"))
+		um_buf_printf(b, "The reference %s (chosen with --reference) against every other "
+				 "system.\n\n",
+			      jpath_str(paired, "reference"));
+	else if (um_streq(mode, "all_pairs"))
+		um_buf_puts(b, "No orchestrator and no reference in this run: every pair of "
+			       "systems.\n\n");
+	else
+		um_buf_puts(b, "Each orchestrator against each baseline.\n\n");
+}
+
 static void md_paired(um_buf *b, const json_t *paired, int lv)
 {
 	const json_t *cmp = json_object_get(paired, "comparisons"), *p;
 	size_t i;
-	char c1[32], c2[32], c3[96], c4[32];
+	char c1[32], c2[32], c3[96], c4[32], c5[32], c6[32];
 
 	um_buf_puts(b, "## Paired comparisons\n\n");
-	if (um_streq(json_string_value(json_object_get(paired, "mode")), "best_vs_others"))
-		um_buf_printf(b,
-			      "No orchestrator in this run: the most accurate system (%s) is "
-			      "compared with every other system.\n\n",
-			      jpath_str(paired, "reference"));
-	else
-		um_buf_puts(b, "Each orchestrator against each baseline.\n\n");
+	md_paired_intro(b, paired);
 	if (json_array_size(cmp) == 0) {
 		um_buf_puts(b, "No comparisons.\n\n");
 		return;
 	}
 	um_buf_printf(b,
 		      "Over (item, sample) pairs graded for both systems. The difference is "
-		      "A minus B in percentage points, with a %d%% interval over per-item "
-		      "means; b = only A correct, c = only B correct; p is the exact "
-		      "McNemar test.\n\n",
+		      "A minus B in percentage points, with a %d%% t interval over per-item "
+		      "means; MDE is the smallest difference this run detects with 80%% "
+		      "power; b = only A correct, c = only B correct; p is the sign-flip "
+		      "permutation test over items, Holm p adjusts it over this table.\n\n",
 		      lv);
-	um_buf_puts(b, "| A | B | Pairs | Accuracy A | Accuracy B | Difference (pp) | b | c | "
-		       "McNemar p |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	um_buf_puts(b, "| A | B | Pairs | Accuracy A | Accuracy B | Difference (pp) | MDE (pp) | b "
+		       "| c | p | Holm p |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	json_array_foreach(cmp, i, p) {
 		double v, lo, hi;
 
@@ -292,12 +307,54 @@ static void md_paired(um_buf *b, const json_t *paired, int lv)
 		else
 			snprintf(c3, sizeof(c3), "-");
 		md_cell(b, c3);
+		if (jpath_num(p, "mde", &v))
+			snprintf(c6, sizeof(c6), "%.1f", 100.0 * v);
+		else
+			snprintf(c6, sizeof(c6), "-");
+		md_cell(b, c6);
 		md_cellf(b, "%lld", jpath_int(p, "only_a_correct"));
 		md_cellf(b, "%lld", jpath_int(p, "only_b_correct"));
-		pvalue(c4, sizeof(c4), p, "mcnemar_p");
+		pvalue(c4, sizeof(c4), p, "test.p");
 		md_cell(b, c4);
+		pvalue(c5, sizeof(c5), p, "test.p_holm");
+		md_cell(b, c5);
 		um_buf_puts(b, "\n");
 	}
+	um_buf_puts(b, "\n");
+}
+
+/* pass@k and pass^k of the systems of a run with repeats. */
+static void md_pass_k(um_buf *b, const json_t *systems, int lv)
+{
+	const json_t *s, *e;
+	size_t i, k;
+	char c1[96], c2[96];
+
+	json_array_foreach(systems, i, s)
+		if (json_array_size(json_object_get(s, "pass_at_k")))
+			break;
+	if (i == json_array_size(systems))
+		return;
+	um_buf_printf(b, "## pass@k\n\n"
+			 "Per item from its graded samples (unbiased estimators): pass@k, that at "
+			 "least one of k samples is right, and pass^k, that all k are, averaged "
+			 "over items, with %d%% intervals over items.\n\n"
+			 "| System | k | Items | pass@k | pass^k |\n|---|---:|---:|---:|---:|\n",
+		      lv);
+	json_array_foreach(systems, i, s)
+		json_array_foreach(json_object_get(s, "pass_at_k"), k, e) {
+			um_buf_puts(b, "|");
+			md_cell(b, jpath_str(s, "name"));
+			md_cellf(b, "%lld", jpath_int(e, "k"));
+			md_cellf(b, "%lld", jpath_int(e, "items"));
+			pct_ci(c1, sizeof(c1), e, "pass_at_k.value", "pass_at_k.ci_lo",
+			       "pass_at_k.ci_hi", 100.0);
+			md_cell(b, c1);
+			pct_ci(c2, sizeof(c2), e, "pass_hat_k.value", "pass_hat_k.ci_lo",
+			       "pass_hat_k.ci_hi", 100.0);
+			md_cell(b, c2);
+			um_buf_puts(b, "\n");
+		}
 	um_buf_puts(b, "\n");
 }
 
@@ -314,12 +371,13 @@ static void md_claims(um_buf *b, const json_t *claims, int lv)
 		return;
 	}
 	um_buf_printf(b,
-		      "A claim is \"reproduced\" when it lies inside the measured %d%% "
-		      "interval (the union of the clustered and Wilson intervals); p is the "
-		      "exact binomial test of the claimed rate.\n\n",
-		      lv);
-	um_buf_puts(b, "| System | Benchmark | Claimed | Measured | Verdict | Binomial p | Source "
-		       "|\n|---|---|---:|---:|---|---:|---|\n");
+		      "The measured value carries the accuracy's %d%% interval; p is the test "
+		      "that interval inverts (the claim lies outside it exactly when p < "
+		      "%.2g), and a claim is \"reproduced\" unless its Holm p, adjusted over "
+		      "this table, is below that.\n\n",
+		      lv, 1.0 - lv / 100.0);
+	um_buf_puts(b, "| System | Benchmark | Claimed | Measured | Verdict | p | Holm p | Source "
+		       "|\n|---|---|---:|---:|---|---:|---:|---|\n");
 	json_array_foreach(claims, i, c) {
 		um_buf_puts(b, "|");
 		md_cell(b, jpath_str(c, "system"));
@@ -332,7 +390,9 @@ static void md_claims(um_buf *b, const json_t *claims, int lv)
 		       1.0);
 		md_cell(b, json_is_object(json_object_get(c, "measured")) ? c1 : "not measured");
 		md_cell(b, jpath_str(c, "verdict"));
-		pvalue(c2, sizeof(c2), c, "binomial_p");
+		pvalue(c2, sizeof(c2), c, "p_value");
+		md_cell(b, c2);
+		pvalue(c2, sizeof(c2), c, "p_holm");
 		md_cell(b, c2);
 		md_cell(b, jpath_str(c, "source"));
 		um_buf_puts(b, "\n");
@@ -438,9 +498,11 @@ static void md_gaps(um_buf *b, const json_t *gaps, int lv)
 		return;
 	um_buf_printf(b, "### Claimed gaps\n\nA vendor's claimed lead of an orchestrator over a "
 			 "baseline, against the paired difference measured on the same items "
-			 "(%d%% interval, percentage points; p is the exact McNemar test).\n\n"
+			 "(%d%% t interval, percentage points; p is the t-test that the gap is "
+			 "the claimed one, Holm p adjusts it over this table and gives the "
+			 "verdict).\n\n"
 			 "| Benchmark | Orchestrator | Baseline | Claimed gap | Measured gap | Verdict | "
-			 "McNemar p |\n|---|---|---|---:|---:|---|---:|\n",
+			 "p | Holm p |\n|---|---|---|---:|---:|---|---:|---:|\n",
 		      lv);
 	json_array_foreach(gaps, i, g) {
 		double v = 0;
@@ -451,17 +513,20 @@ static void md_gaps(um_buf *b, const json_t *gaps, int lv)
 		jpath_num(g, "claimed_gap_pp", &v);
 		md_cellf(b, "%+.1f", v);
 		if (json_is_object(json_object_get(g, "measured"))) {
-			double e = 0, lo = 0, hi = 0, p = 1;
+			double e = 0, lo = 0, hi = 0, p = 1, ph = 1;
 			jpath_num(g, "measured.gap_pp", &e);
 			jpath_num(g, "measured.ci_lo", &lo);
 			jpath_num(g, "measured.ci_hi", &hi);
-			jpath_num(g, "measured.mcnemar_p", &p);
+			jpath_num(g, "p_value", &p);
+			jpath_num(g, "p_holm", &ph);
 			md_cellf(b, "%+.1f [%+.1f, %+.1f]", e, lo, hi);
 			md_cell(b, jpath_str(g, "verdict"));
 			md_cellf(b, p < 0.0001 ? "<0.0001" : "%.3g", p);
+			md_cellf(b, ph < 0.0001 ? "<0.0001" : "%.3g", ph);
 		} else {
 			md_cell(b, "not measured");
 			md_cell(b, jpath_str(g, "verdict"));
+			md_cell(b, "");
 			md_cell(b, "");
 		}
 		um_buf_puts(b, "\n");
@@ -670,6 +735,7 @@ char *report_markdown(const json_t *report)
 	md_header(&b, report, lv);
 	md_systems(&b, systems, lv);
 	md_categories(&b, systems, lv);
+	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);
 	md_swe(&b, systems);
 	md_parity(&b, json_object_get(report, "parity"), systems);
@@ -729,11 +795,11 @@ char *report_summary_text(const json_t *report)
 		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
 		      json_is_true(json_object_get(report, "complete")) ? "complete"
 									: "incomplete");
-	/* the same two intervals as report.md's Systems table, from the same
-	 * fields, formatted by the same function */
+	/* the same interval and n_eff as report.md's Systems table, from the
+	 * same fields, formatted by the same function */
 	snprintf(hdr, sizeof(hdr), "%d%% CI", lv);
 	um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %-14s  %6s  %6s  %10s  %7s\n", (int)w,
-		      "system", "role", "accuracy", hdr, "Wilson CI", "n", "errors", "cost USD",
+		      "system", "role", "accuracy", hdr, "n eff", "n", "errors", "cost USD",
 		      "p50 ms");
 	json_array_foreach(systems, i, s) {
 		report_acc_text at;
@@ -743,7 +809,7 @@ char *report_summary_text(const json_t *report)
 		int_or_dash(p50, sizeof(p50), s, "latency_ms.p50");
 		um_buf_printf(&b, "%-*s  %-12s  %8s  %-14s  %-14s  %6lld  %6lld  %10s  %7s\n",
 			      (int)w, jpath_str(s, "name"), jpath_str(s, "role"), at.value, at.ci,
-			      at.wilson, jpath_int(s, "attempts.graded"),
+			      at.n_eff, jpath_int(s, "attempts.graded"),
 			      jpath_int(s, "attempts.errors"), cost, p50);
 	}
 	return um_buf_detach(&b);

@@ -57,85 +57,6 @@ static int cmp_pair(const void *a, const void *b)
 	return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-/*
- * Cluster-robust variance of a mean (the "sandwich" form with the usual
- * G/(G-1) small-sample factor):
- *
- *   Var = G/(G-1) * (1/n^2) * sum over clusters g of (sum_{i in g} (x_i - mean))^2
- *
- * With one value per cluster this is s^2/n with the (n-1) sample variance,
- * i.e. the plain standard error.
- */
-um_interval stats_clustered_mean(const double *scores, const size_t *cluster, size_t n,
-				 double z)
-{
-	um_interval r = {0.0, 0.0, 1.0};
-	size_t *order, i, g = 0;
-	double sum = 0.0, mean, acc = 0.0, cur = 0.0, var, se;
-
-	if (n == 0)
-		return r;
-	for (i = 0; i < n; i++)
-		sum += scores[i];
-	mean = sum / (double)n;
-	r.est = mean;
-
-	/* Sort indices by cluster (stable tie-break on index) to sum per cluster. */
-	order = um_xmalloc(n * 2 * sizeof(*order));
-	for (i = 0; i < n; i++) {
-		order[2 * i] = cluster[i];
-		order[2 * i + 1] = i;
-	}
-	qsort(order, n, 2 * sizeof(*order), cmp_pair);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && order[2 * i] != order[2 * (i - 1)]) {
-			acc += cur * cur;
-			cur = 0.0;
-		}
-		if (i == 0 || order[2 * i] != order[2 * (i - 1)])
-			g++;
-		cur += scores[order[2 * i + 1]] - mean;
-	}
-	acc += cur * cur;
-	free(order);
-
-	if (g < 2) {
-		/* One cluster: no way to estimate the spread between items. */
-		r.lo = 0.0;
-		r.hi = 1.0;
-		return r;
-	}
-	var = (double)g / (double)(g - 1) * acc / ((double)n * (double)n);
-	se = sqrt(var);
-	r.lo = clamp(mean - z * se, 0.0, 1.0);
-	r.hi = clamp(mean + z * se, 0.0, 1.0);
-	return r;
-}
-
-um_interval stats_paired_diff(const double *a, const double *b, size_t n, double z)
-{
-	um_interval r = {0.0, -1.0, 1.0};
-	double sum = 0.0, mean, ss = 0.0, se;
-	size_t i;
-
-	if (n == 0)
-		return r;
-	for (i = 0; i < n; i++)
-		sum += a[i] - b[i];
-	mean = sum / (double)n;
-	r.est = mean;
-	if (n < 2)
-		return r;
-	for (i = 0; i < n; i++) {
-		double d = a[i] - b[i] - mean;
-		ss += d * d;
-	}
-	se = sqrt(ss / (double)(n - 1) / (double)n);
-	r.lo = clamp(mean - z * se, -1.0, 1.0);
-	r.hi = clamp(mean + z * se, -1.0, 1.0);
-	return r;
-}
-
 /* log of the binomial probability mass P(X = i), X ~ Bin(n, p), 0 < p < 1. */
 static double log_binom_pmf(uint64_t i, uint64_t n, double lp, double lq)
 {
@@ -155,32 +76,6 @@ double stats_mcnemar_exact(uint64_t b, uint64_t c)
 	for (i = 0; i <= k; i++)
 		tail += exp(log_binom_pmf(i, n, l2, l2));
 	return clamp(2.0 * tail, 0.0, 1.0);
-}
-
-double stats_binom_test(uint64_t k, uint64_t n, double p0)
-{
-	double lp, lq, lk, sum = 0.0;
-	uint64_t i;
-
-	if (n == 0)
-		return 1.0;
-	if (k > n)
-		k = n;
-	if (!(p0 > 0.0))
-		return k == 0 ? 1.0 : 0.0;
-	if (!(p0 < 1.0))
-		return k == n ? 1.0 : 0.0;
-	lp = log(p0);
-	lq = log1p(-p0);
-	lk = log_binom_pmf(k, n, lp, lq);
-	/* Sum every outcome no more likely than the observed one; the relative
-	 * slack absorbs rounding so that outcomes exactly as likely count. */
-	for (i = 0; i <= n; i++) {
-		double li = log_binom_pmf(i, n, lp, lq);
-		if (li <= lk + 1e-7)
-			sum += exp(li);
-	}
-	return clamp(sum, 0.0, 1.0);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -459,6 +354,55 @@ static void wilson_real(double p, double n, double q, double *lo, double *hi)
 	*hi = p >= 1.0 ? 1.0 : clamp(centre + half, 0.0, 1.0);
 }
 
+/* x with I_x(a, b) = u, by bisection. */
+static double beta_quantile(double u, double a, double b)
+{
+	double lo = 0.0, hi = 1.0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		double mid = 0.5 * (lo + hi);
+		if (ibeta(a, b, mid) < u)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
+/*
+ * The proportion interval used everywhere: the union of the Wilson score
+ * interval and the Jeffreys interval (equal-tailed Beta(k + 1/2, n - k + 1/2)
+ * quantiles, 0 or 1 at k = 0 or n) for p = k / n over an effective n, at
+ * quantile q (the Jeffreys tails at the normal level with that quantile).
+ * Wilson covers well in the middle, Jeffreys near 0 and 1 where Wilson's
+ * coverage dips (Brown, Cai & DasGupta 2001); the union keeps the better.
+ */
+static void prop_interval(double p, double n, double q, double *lo, double *hi)
+{
+	double tail = 0.5 * erfc(q / M_SQRT2), k = p * n, jl, jh;
+
+	wilson_real(p, n, q, lo, hi);
+	jl = p <= 0.0 ? 0.0 : beta_quantile(tail, k + 0.5, n - k + 0.5);
+	jh = p >= 1.0 ? 1.0 : beta_quantile(1.0 - tail, k + 0.5, n - k + 0.5);
+	*lo = fmin(*lo, jl);
+	*hi = fmax(*hi, jh);
+}
+
+/* The test prop_interval inverts: the larger of the score test's p and the
+ * Jeffreys tail p, both read on the t scale with df (0: normal). */
+static double prop_p(double p, double n, double p0, double df)
+{
+	double z = (p - p0) / sqrt(p0 * (1.0 - p0) / n), k = p * n, f, pj, zj;
+
+	f = ibeta(k + 0.5, n - k + 0.5, p0);
+	pj = p <= 0.0 ? 2.0 * (1.0 - f) : p >= 1.0 ? 2.0 * f : 2.0 * fmin(f, 1.0 - f);
+	pj = clamp(pj, 0.0, 1.0);
+	/* the normal quantile of the Jeffreys p, then its t-scale p */
+	zj = pj >= 1.0 ? 0.0 : pj <= 0.0 ? INFINITY : stats_z_for_level(1.0 - pj);
+	return fmax(stats_t_sf2(z, df), stats_t_sf2(zj, df));
+}
+
 um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, double level)
 {
 	um_acc a;
@@ -495,20 +439,18 @@ um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, dou
 		a.df = (double)(g - 1);
 	}
 	a.n_eff = (double)n / a.deff;
-	wilson_real(a.est, a.n_eff, stats_t_quantile2(level, a.df), &a.lo, &a.hi);
+	prop_interval(a.est, a.n_eff, stats_t_quantile2(level, a.df), &a.lo, &a.hi);
 	return a;
 }
 
 double stats_accuracy_p(const um_acc *a, double p0)
 {
-	double z;
 
 	if (!a || a->n == 0 || a->items < 2 || isnan(p0))
 		return NAN;
 	if (!(p0 > 0.0) || !(p0 < 1.0))
 		return fabs(a->est - p0) < 1e-12 ? 1.0 : 0.0;
-	z = (a->est - p0) / sqrt(p0 * (1.0 - p0) / a->n_eff);
-	return stats_t_sf2(z, a->df);
+	return prop_p(a->est, a->n_eff, p0, a->df);
 }
 
 um_interval stats_item_mean(const double *v, size_t n, double level)
@@ -522,7 +464,7 @@ um_interval stats_item_mean(const double *v, size_t n, double level)
 	for (i = 0; i < n; i++)
 		sum += v[i];
 	r.est = clamp(sum / (double)n, 0.0, 1.0);
-	wilson_real(r.est, (double)n, stats_z_for_level(level), &r.lo, &r.hi);
+	prop_interval(r.est, (double)n, stats_z_for_level(level), &r.lo, &r.hi);
 	return r;
 }
 

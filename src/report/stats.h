@@ -16,23 +16,9 @@ typedef struct um_interval {
  * (1.959963984540054 for 95%). n == 0 gives {0, 0, 1}. */
 um_interval stats_wilson(uint64_t k, uint64_t n, double z);
 
-/* Mean with a CLT interval clustered by item: scores[i] are per-attempt
- * 0/1 (or [0,1]) values, cluster[i] the item index of each. With one
- * sample per item this is the plain standard error. */
-um_interval stats_clustered_mean(const double *scores, const size_t *cluster, size_t n,
-				 double z);
-
-/* Paired difference of per-item mean scores a[i] - b[i] over n items,
- * with a CLT interval on the mean difference. */
-um_interval stats_paired_diff(const double *a, const double *b, size_t n, double z);
-
 /* Exact two-sided McNemar test on discordant counts: b = only A right,
  * c = only B right. Returns the p-value (1.0 when b + c == 0). */
 double stats_mcnemar_exact(uint64_t b, uint64_t c);
-
-/* Two-sided p-value that a binomial proportion with k of n equals p0
- * (exact, by summing probabilities no larger than that of k). */
-double stats_binom_test(uint64_t k, uint64_t n, double p0);
 
 /* Percentile (0..100) of int64 values by nearest rank on a sorted copy;
  * 0 when n == 0. */

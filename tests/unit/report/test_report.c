@@ -257,18 +257,23 @@ static void test_numbers(void **state)
 	assert_string_equal(str(r, "systems.1.name"), "borealis");
 	assert_string_equal(str(r, "systems.2.name"), "conductor");
 
-	/* conductor 8/10. One sample per item: se = sqrt(.8 * .2 * 10/9 / 10)
-	 * = .133333, so .8 -/+ .261329, clamped at 1. Wilson 8/10 = [.490162,
-	 * .943318]. */
+	/* conductor 8/10. One sample per item: design effect 1, n_eff 10, the
+	 * normal quantile. Wilson 8/10 = [.490162, .943318]; Jeffreys, the
+	 * Beta(8.5, 2.5) quantiles at .025 and .975 = [.497225, .955941]
+	 * (mpmath.betainc); the interval is their union. se = sqrt(.8 * .2 *
+	 * 10/9 / 10) = .133333. */
 	assert_string_equal(str(r, "systems.2.role"), "orchestrator");
 	assert_int_equal(inum(r, "systems.2.correct"), 8);
 	assert_int_equal(inum(r, "systems.2.attempts.graded"), 10);
 	assert_int_equal(inum(r, "systems.2.attempts.planned"), 10);
 	assert_near(num(r, "systems.2.accuracy.value"), 0.8, 1e-9);
-	assert_near(num(r, "systems.2.accuracy.ci_lo"), 0.538671, 1e-6);
-	assert_near(num(r, "systems.2.accuracy.ci_hi"), 1.0, 0);
-	assert_near(num(r, "systems.2.accuracy.wilson_lo"), 0.490162, 1e-6);
-	assert_near(num(r, "systems.2.accuracy.wilson_hi"), 0.943318, 1e-6);
+	assert_near(num(r, "systems.2.accuracy.ci_lo"), 0.490162, 1e-6);
+	assert_near(num(r, "systems.2.accuracy.ci_hi"), 0.955941, 1e-6);
+	assert_near(num(r, "systems.2.accuracy.se"), 0.133333, 1e-6);
+	assert_near(num(r, "systems.2.accuracy.n_eff"), 10.0, 0);
+	assert_near(num(r, "systems.2.accuracy.design_effect"), 1.0, 0);
+	assert_int_equal(inum(r, "systems.2.accuracy.df"), 0);
+	assert_null(json_object_get(path(r, "systems.2"), "pass_at_k"));
 	/* 10 x 100 micro-USD; per item 100, per correct 1000/8 = 125 */
 	assert_int_equal(inum(r, "systems.2.cost_micro"), 1000);
 	assert_int_equal(inum(r, "systems.2.cost_per_item_micro"), 100);
@@ -289,12 +294,14 @@ static void test_numbers(void **state)
 	assert_int_equal(inum(r, "systems.2.categories.0.correct"), 3);
 	assert_int_equal(inum(r, "systems.2.categories.0.latency_p50_ms"), 800);
 	assert_int_equal(inum(r, "systems.2.categories.1.correct"), 5);
-	assert_near(num(r, "systems.2.categories.1.accuracy.wilson_hi"), 1.0, 0);
+	assert_near(num(r, "systems.2.categories.1.accuracy.ci_hi"), 1.0, 0);
 
 	/* atlas 3/10: 100 micro-USD, per correct 33.3 -> 33 */
 	assert_int_equal(inum(r, "systems.0.cost_per_correct_micro"), 33);
-	assert_near(num(r, "systems.0.accuracy.ci_lo"), 0.000610556, 1e-8);
-	assert_near(num(r, "systems.0.accuracy.ci_hi"), 0.599389, 1e-6);
+	/* Wilson 3/10 [.107791, .603222], Jeffreys Beta(3.5, 7.5) [.0926946,
+	 * .605818]: the union */
+	assert_near(num(r, "systems.0.accuracy.ci_lo"), 0.0926946, 1e-6);
+	assert_near(num(r, "systems.0.accuracy.ci_hi"), 0.605818, 1e-6);
 
 	/* borealis: 6 of 9 graded, one http_429 error with 3 calls */
 	assert_int_equal(inum(r, "systems.1.attempts.graded"), 9);
@@ -314,9 +321,11 @@ static void test_numbers(void **state)
 	assert_string_equal(str(r, "infrastructure_errors.groups.0.first_item_id"), "q10");
 
 	/* paired: conductor vs atlas. Only conductor right on q03..q08 (b=6),
-	 * only atlas on q09 (c=1): McNemar 2 * 8/128 = 0.125. Per-item
-	 * differences 0,0,1,1,1,1,1,1,-1,0: mean .5, sd^2 = 4.5/9, se =
-	 * sqrt(.05), interval .5 -/+ .438263. */
+	 * only atlas on q09 (c=1): McNemar 2 * 8/128 = 0.125, and the sign-flip
+	 * test over the seven non-zero items gives the same (16 of 128 sign
+	 * vectors with |sum| >= 5). Per-item differences 0,0,1,1,1,1,1,1,-1,0:
+	 * mean .5, sd^2 = 4.5/9, se = sqrt(.05), t(9) = 2.262157: .5 -/+ .505834,
+	 * clamped at 1. MDE (2.262157 + t(9, .8) = .883404) * se = .703369. */
 	assert_string_equal(str(r, "paired.mode"), "orchestrator_vs_baselines");
 	assert_int_equal(json_array_size(path(r, "paired.comparisons")), 2);
 	assert_string_equal(str(r, "paired.comparisons.0.system_a"), "conductor");
@@ -326,8 +335,16 @@ static void test_numbers(void **state)
 	assert_int_equal(inum(r, "paired.comparisons.0.only_b_correct"), 1);
 	assert_near(num(r, "paired.comparisons.0.mcnemar_p"), 0.125, 1e-9);
 	assert_near(num(r, "paired.comparisons.0.difference.value"), 0.5, 1e-9);
-	assert_near(num(r, "paired.comparisons.0.difference.ci_lo"), 0.0617387, 1e-6);
-	assert_near(num(r, "paired.comparisons.0.difference.ci_hi"), 0.938261, 1e-6);
+	assert_near(num(r, "paired.comparisons.0.difference.ci_lo"), -0.00583372, 1e-6);
+	assert_near(num(r, "paired.comparisons.0.difference.ci_hi"), 1.0, 0);
+	assert_near(num(r, "paired.comparisons.0.difference.se"), sqrt(0.05), 1e-6);
+	assert_near(num(r, "paired.comparisons.0.mde"), 0.703369, 1e-6);
+	assert_near(num(r, "paired.comparisons.0.test.p"), 0.125, 1e-9);
+	/* Holm over the two comparisons: .125 * 2, then max(.25, .5 * 1) */
+	assert_near(num(r, "paired.comparisons.0.test.p_holm"), 0.25, 1e-9);
+	assert_true(json_is_false(path(r, "paired.comparisons.0.test.significant")));
+	assert_near(num(r, "paired.comparisons.1.test.p"), 0.5, 1e-9);
+	assert_near(num(r, "paired.comparisons.1.test.p_holm"), 0.5, 1e-9);
 	/* conductor vs borealis: 9 pairs (q10 failed for borealis); b=2 (q07,
 	 * q08), c=0: p = 2 * 1/4 */
 	assert_string_equal(str(r, "paired.comparisons.1.system_b"), "borealis");
@@ -337,24 +354,28 @@ static void test_numbers(void **state)
 	assert_near(num(r, "paired.comparisons.1.mcnemar_p"), 0.5, 1e-9);
 	assert_near(num(r, "paired.comparisons.1.accuracy_a"), 8.0 / 9.0, 1e-6);
 
-	/* claims, sorted by system then value:
-	 * atlas 90%: interval [.06%, 60.3%] -> below claim, binomial p 9.1216e-6
-	 * conductor 40%: interval [49.0%, 100%] -> above claim, p = 0.0183412
-	 * conductor 80%: inside -> consistent, p = 1 (the mode)
-	 * ghost: no such system -> not measured */
+	/* claims, sorted by system then value; p is the larger of the score
+	 * test's and the Jeffreys tail's (2 * min(F, 1 - F), F the Beta cdf):
+	 * atlas 90%: Jeffreys 2 * 1.953471e-6 (mpmath) -> below claim
+	 * conductor 40%: score z = .4 / sqrt(.024), p = .00982327 -> above
+	 * conductor 80%: z = 0, p = 1 -> reproduced
+	 * ghost: no such system -> not measured
+	 * Holm over the three: 3.90694e-6 * 3, .00982327 * 2, 1. */
 	assert_int_equal(json_array_size(path(r, "claims")), 4);
 	assert_string_equal(str(r, "claims.0.system"), "atlas");
 	assert_string_equal(str(r, "claims.0.verdict"), "below claim");
 	assert_near(num(r, "claims.0.measured.percent"), 30.0, 1e-9);
-	assert_near(num(r, "claims.0.measured.ci_lo"), 0.0610556, 1e-6);
-	assert_near(num(r, "claims.0.measured.ci_hi"), 60.3222, 1e-4);
-	assert_near(num(r, "claims.0.binomial_p"), 9.1216e-06, 1e-10);
+	assert_near(num(r, "claims.0.measured.ci_lo"), 9.26946, 1e-4);
+	assert_near(num(r, "claims.0.measured.ci_hi"), 60.5818, 1e-4);
+	assert_near(num(r, "claims.0.p_value"), 3.90694e-06, 1e-10);
+	assert_near(num(r, "claims.0.p_holm"), 3 * 3.90694e-06, 1e-10);
 	assert_near(num(r, "claims.1.claimed_percent"), 40.0, 0);
 	assert_string_equal(str(r, "claims.1.verdict"), "above claim");
 	assert_near(num(r, "claims.1.measured.ci_lo"), 49.0162, 1e-4);
-	assert_near(num(r, "claims.1.binomial_p"), 0.0183412, 1e-7);
+	assert_near(num(r, "claims.1.p_value"), 0.00982327, 1e-8);
+	assert_near(num(r, "claims.1.p_holm"), 0.0196465, 1e-7); /* 6 digits */
 	assert_string_equal(str(r, "claims.2.verdict"), "reproduced");
-	assert_near(num(r, "claims.2.binomial_p"), 1.0, 1e-9);
+	assert_near(num(r, "claims.2.p_value"), 1.0, 1e-9);
 	assert_string_equal(str(r, "claims.3.system"), "ghost");
 	assert_string_equal(str(r, "claims.3.verdict"), "not measured");
 	assert_true(json_is_null(path(r, "claims.3.measured")));
@@ -500,17 +521,26 @@ static void test_claimed_gaps(void **state)
 		const char *v = json_string_value(json_object_get(g, "verdict"));
 		assert_string_equal(json_string_value(json_object_get(g, "orchestrator")), "conductor");
 		assert_string_equal(json_string_value(json_object_get(g, "baseline")), "atlas");
+		double p = num(g, "p_value"), adj = num(g, "p_holm");
 		assert_true(claimed == -10.0 || claimed == -50.0);
-		if (claimed < lo)
-			assert_string_equal(v, "larger than claimed");
-		else if (claimed > hi)
-			assert_string_equal(v, "smaller than claimed");
+		/* the t-test inverts the interval: outside exactly when p < .05 */
+		assert_true((claimed < lo || claimed > hi) == (p < 0.05));
+		/* measured +50 [-0.58, +100], se sqrt(.05), t(9): claimed -10 gives
+		 * t = 2.683282, p = .0250; -50 gives t = 4.472136, p = .00155;
+		 * Holm: .00155 * 2, then max(.0250, .0031) */
+		if (claimed == -10.0)
+			assert_near(adj, p, 1e-12);
+		else
+			assert_near(adj, 2.0 * p, 1e-12);
+		if (adj < 0.05)
+			assert_string_equal(v, claimed < lo ? "larger than claimed"
+							    : "smaller than claimed");
 		else
 			assert_string_equal(v, "reproduced");
-		seen_small += claimed < lo || claimed > hi;
-		seen_repro += claimed >= lo && claimed <= hi;
+		seen_small += adj < 0.05;
+		seen_repro += adj >= 0.05;
 	}
-	assert_true(seen_small + seen_repro == 2);
+	assert_true(seen_small == 2 && seen_repro == 0);
 	md = report_markdown(r);
 	assert_non_null(strstr(md, "### Claimed gaps"));
 	assert_true(check_md_tables(md) >= 6);
@@ -623,18 +653,37 @@ static void test_no_orchestrator(void **state)
 		d.systems[i].role = um_xstrdup("baseline");
 	}
 	r = build_report(&d);
-	/* conductor is the most accurate (8/10) and is compared with the rest */
-	assert_string_equal(str(r, "paired.mode"), "best_vs_others");
-	assert_string_equal(str(r, "paired.reference"), "conductor");
-	assert_int_equal(json_array_size(path(r, "paired.comparisons")), 2);
-	assert_string_equal(str(r, "paired.comparisons.0.system_a"), "conductor");
-	assert_string_equal(str(r, "paired.comparisons.0.system_b"), "atlas");
-	assert_string_equal(str(r, "paired.comparisons.1.system_b"), "borealis");
-	assert_near(num(r, "paired.comparisons.0.mcnemar_p"), 0.125, 1e-9);
+	/* No orchestrator and no reference: every pair, by name (never the
+	 * most accurate system picked after the fact). */
+	assert_string_equal(str(r, "paired.mode"), "all_pairs");
+	assert_true(json_is_null(path(r, "paired.reference")));
+	assert_int_equal(json_array_size(path(r, "paired.comparisons")), 3);
+	assert_string_equal(str(r, "paired.comparisons.0.system_a"), "atlas");
+	assert_string_equal(str(r, "paired.comparisons.0.system_b"), "borealis");
+	assert_string_equal(str(r, "paired.comparisons.2.system_a"), "borealis");
+	assert_string_equal(str(r, "paired.comparisons.2.system_b"), "conductor");
 	md = report_markdown(r);
-	assert_non_null(strstr(md, "No orchestrator in this run"));
+	assert_non_null(strstr(md, "No orchestrator and no reference"));
 	free(md);
 	json_decref(r);
+	/* a reference named by the user: it against every other system */
+	{
+		um_report_opts o = {0.95, "conductor"};
+		um_error err = {0};
+		r = report_build(&d, &o, &err);
+		assert_non_null(r);
+		assert_string_equal(str(r, "paired.mode"), "reference_vs_others");
+		assert_string_equal(str(r, "paired.reference"), "conductor");
+		assert_int_equal(json_array_size(path(r, "paired.comparisons")), 2);
+		assert_string_equal(str(r, "paired.comparisons.0.system_a"), "conductor");
+		assert_string_equal(str(r, "paired.comparisons.0.system_b"), "atlas");
+		assert_near(num(r, "paired.comparisons.0.test.p"), 0.125, 1e-9);
+		json_decref(r);
+		o.reference = "nobody";
+		assert_null(report_build(&d, &o, &err));
+		assert_int_equal(err.code, UM_ERR_USAGE);
+		assert_non_null(strstr(err.msg, "nobody"));
+	}
 	store_run_data_free(&d);
 }
 
@@ -749,15 +798,15 @@ static void test_markdown_and_summary(void **state)
 	/* conductor: 80.0% [53.9, 100.0], n 10, 0 errors, $0.0010, per correct
 	 * $0.0001 (125 micro-USD), p50/p90 */
 	assert_non_null(strstr(md, "| conductor | orchestrator | conductor-model | "
-				   "80.0% [53.9, 100.0] | [49.0, 94.3] | 80.0% | 10 | 0 | "
+				   "80.0% [49.0, 95.6] | 10.0 | 80.0% | 10 | 0 | "
 				   "1000 / 200 | 0.0010 | 0.0001 | 500 / 900 |"));
 	assert_non_null(strstr(md, "## Accuracy by category\n"));
 	assert_non_null(strstr(md, "| Chemistry | conductor | 5 | 3 | 60.0% ["));
 	assert_non_null(strstr(md, "## Paired comparisons\n"));
 	assert_non_null(strstr(md, "| conductor | atlas | 10 | 80.0% | 30.0% | "
-				   "+50.0 [+6.2, +93.8] | 6 | 1 | 0.125 |"));
+				   "+50.0 [-0.6, +100.0] | 70.3 | 6 | 1 | 0.125 | 0.25 |"));
 	assert_non_null(strstr(md, "## Claims\n"));
-	assert_non_null(strstr(md, "| atlas | demo | 90.0% | 30.0% [0.1, 60.3] | below claim |"));
+	assert_non_null(strstr(md, "| atlas | demo | 90.0% | 30.0% [9.3, 60.6] | below claim |"));
 	assert_non_null(strstr(md, "| ghost | demo | 70.0% | not measured | not measured |"));
 	assert_non_null(strstr(md, "## Infrastructure errors\n"));
 	assert_true(check_md_tables(md) >= 6);
@@ -768,10 +817,10 @@ static void test_markdown_and_summary(void **state)
 	sum = report_summary_text(r);
 	assert_non_null(strstr(sum, "run run-1: demo 1.0, incomplete\n"));
 	assert_non_null(strstr(sum, "system     role          accuracy  95% CI          "
-				    "Wilson CI"));
-	/* the same two intervals as report.md's row above */
-	assert_non_null(strstr(sum, "conductor  orchestrator     80.0%  [53.9, 100.0]   "
-				    "[49.0, 94.3]        10       0      0.0010      500\n"));
+				    "n eff"));
+	/* the same interval and n_eff as report.md's row above */
+	assert_non_null(strstr(sum, "conductor  orchestrator     80.0%  [49.0, 95.6]    "
+				    "10.0                10       0      0.0010      500\n"));
 	assert_non_null(strstr(sum, "borealis   baseline         66.7%"));
 	free(sum);
 	free(md);
@@ -913,7 +962,7 @@ static void test_write(void **state)
 static void test_bad_input(void **state)
 {
 	um_run_data d;
-	um_report_opts o = {1.5};
+	um_report_opts o = {1.5, NULL};
 	um_error err = {0};
 
 	(void)state;
@@ -935,7 +984,7 @@ static void test_bad_input(void **state)
 		assert_non_null(r);
 		assert_near(num(r, "level"), 0.9, 1e-12);
 		/* narrower than the 95% interval */
-		assert_true(num(r, "systems.0.accuracy.wilson_lo") > 0.107791);
+		assert_true(num(r, "systems.0.accuracy.ci_lo") > 0.0926946);
 		md = report_markdown(r);
 		assert_non_null(strstr(md, "Accuracy (90% CI)"));
 		free(md);

@@ -65,76 +65,167 @@ static void test_wilson(void **state)
 	assert_near(r.est, 1.0, 0);
 }
 
-static void test_clustered_mean(void **state)
+static void test_t(void **state)
 {
-	/* 4 items x 3 samples: item0 1,1,1  item1 0,0,1  item2 1,0,0  item3 1,1,0.
-	 * mean 7/12; cluster sums of deviations: 3-7/4, 1-7/4, 1-7/4, 2-7/4
-	 * = 1.25, -0.75, -0.75, 0.25; squares sum 2.75; var = 4/3 * 2.75/144
-	 * = 0.0254630; se = 0.159571. */
-	static const double s[] = {1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0};
-	static const size_t c[] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3};
-	/* the same, shuffled */
-	static const double s2[] = {0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1};
-	static const size_t c2[] = {2, 3, 0, 1, 1, 2, 3, 0, 0, 1, 2, 3};
-	/* one sample per item: the plain standard error, s^2/n with n - 1 */
-	static const double p[] = {1, 0, 1, 1};
-	static const size_t pc[] = {0, 1, 2, 3};
-	um_interval r, r2;
-	double se = sqrt(4.0 / 3.0 * 2.75 / 144.0);
-
 	(void)state;
-	r = stats_clustered_mean(s, c, 12, Z95);
-	assert_near(r.est, 7.0 / 12.0, 1e-15);
-	assert_near(r.lo, 7.0 / 12.0 - Z95 * se, 1e-12);
-	assert_near(r.hi, 7.0 / 12.0 + Z95 * se, 1e-12);
-	r2 = stats_clustered_mean(s2, c2, 12, Z95);
-	assert_near(r2.est, r.est, 1e-15);
-	assert_near(r2.lo, r.lo, 1e-12);
-	assert_near(r2.hi, r.hi, 1e-12);
-
-	/* mean .75, sample var = .25, se = .25: interval clamped at 1 */
-	r = stats_clustered_mean(p, pc, 4, Z95);
-	assert_near(r.est, 0.75, 0);
-	assert_near(r.lo, 0.75 - Z95 * 0.25, 1e-12);
-	assert_near(r.hi, 1.0, 0);
-
-	/* no data, and one cluster only */
-	r = stats_clustered_mean(NULL, NULL, 0, Z95);
-	assert_near(r.lo, 0.0, 0);
-	assert_near(r.hi, 1.0, 0);
-	r = stats_clustered_mean(s, c, 3, Z95);
-	assert_near(r.est, 1.0, 0);
-	assert_near(r.lo, 0.0, 0);
-	assert_near(r.hi, 1.0, 0);
+	/* Student t quantiles (two-sided 95%): 12.7062047 at df 1, 2.2621572
+	 * at df 9, 3.1824463 at df 3; df 0 is the normal */
+	assert_near(stats_t_quantile2(0.95, 1), 12.706204736174698, 1e-8);
+	assert_near(stats_t_quantile2(0.95, 9), 2.2621571627982, 1e-9);
+	assert_near(stats_t_quantile2(0.95, 3), 3.18244630528371, 1e-9);
+	assert_near(stats_t_quantile2(0.95, 0), Z95, 1e-12);
+	assert_near(stats_t_sf2(2.2621571627982, 9), 0.05, 1e-10);
+	/* df 1 is Cauchy: P(|T| >= 1) = 1/2 */
+	assert_near(stats_t_sf2(1.0, 1), 0.5, 1e-12);
+	assert_near(stats_t_sf2(0.0, 5), 1.0, 1e-12);
+	assert_near(stats_t_sf2(INFINITY, 5), 0.0, 0);
+	assert_true(isnan(stats_t_quantile2(1.0, 5)));
+	assert_true(isnan(stats_t_sf2(NAN, 5)));
 }
 
-static void test_paired_diff(void **state)
+static void test_accuracy(void **state)
 {
-	/* d = 1, 0, 0, 0, 1: mean .4, sample sd sqrt(.3), se sqrt(.3/5) */
-	static const double a[] = {1, 1, 0.5, 0, 1};
-	static const double b[] = {0, 1, 0.5, 0, 0};
-	um_interval r;
+	/* 4 items x 3 samples: item0 1,1,1  item1 0,0,1  item2 1,0,0  item3 1,1,0.
+	 * mean 7/12; cluster sums of deviations 1.25, -.75, -.75, .25; cluster-
+	 * robust variance 4/3 * 2.75/144 = .0254630 over the binomial
+	 * (7/12)(5/12)/12 = .0202546: design effect 1.257143, n_eff 9.545455,
+	 * t(3) = 3.182446. Wilson on (7/12, n_eff) = [.184109, .896757];
+	 * Jeffreys at the same quantile = [.146049, .933883] (mpmath); the
+	 * union is the Jeffreys one. */
+	static const double s[] = {1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0};
+	static const size_t c[] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3};
+	static const double s2[] = {0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1};
+	static const size_t c2[] = {2, 3, 0, 1, 1, 2, 3, 0, 0, 1, 2, 3};
+	static const double all[] = {1, 1, 1, 1, 1, 1};
+	static const size_t ca[] = {0, 0, 1, 1, 2, 2};
+	um_acc a, b;
 
 	(void)state;
-	r = stats_paired_diff(a, b, 5, Z95);
+	a = stats_accuracy(s, c, 12, 0.95);
+	assert_near(a.est, 7.0 / 12.0, 1e-15);
+	assert_near(a.se, sqrt(4.0 / 3.0 * 2.75 / 144.0), 1e-12);
+	assert_near(a.deff, 1.2571428571428571, 1e-12);
+	assert_near(a.n_eff, 9.545454545454545, 1e-12);
+	assert_near(a.df, 3, 0);
+	assert_int_equal(a.items, 4);
+	assert_near(a.lo, 0.146048586478359, 1e-9);
+	assert_near(a.hi, 0.933882535870962, 1e-9);
+	/* the order of the attempts does not matter */
+	b = stats_accuracy(s2, c2, 12, 0.95);
+	assert_near(b.lo, a.lo, 1e-12);
+	assert_near(b.hi, a.hi, 1e-12);
+	/* the test it inverts: p < .05 exactly outside the interval */
+	assert_true(stats_accuracy_p(&a, a.lo - 1e-6) < 0.05);
+	assert_true(stats_accuracy_p(&a, a.lo + 1e-6) > 0.05);
+	assert_true(stats_accuracy_p(&a, a.hi + 1e-6) < 0.05);
+	assert_true(stats_accuracy_p(&a, a.hi - 1e-6) > 0.05);
+	assert_near(stats_accuracy_p(&a, 7.0 / 12.0), 1.0, 1e-9);
+	/* every attempt right: the design effect is the most repeats can cost
+	 * (n / items = 2), so n_eff is the 3 items; the interval stays in [0, 1] */
+	a = stats_accuracy(all, ca, 6, 0.95);
+	assert_near(a.deff, 2.0, 0);
+	assert_near(a.n_eff, 3.0, 0);
+	assert_near(a.hi, 1.0, 0);
+	assert_true(a.lo > 0.0 && a.lo < 1.0);
+	/* one item: no spread between items can be estimated */
+	a = stats_accuracy(s, c, 3, 0.95);
+	assert_near(a.lo, 0.0, 0);
+	assert_near(a.hi, 1.0, 0);
+	assert_true(isnan(stats_accuracy_p(&a, 0.5)));
+	a = stats_accuracy(NULL, NULL, 0, 0.95);
+	assert_int_equal(a.n, 0);
+	assert_near(a.hi, 1.0, 0);
+}
+
+static void test_paired_t(void **state)
+{
+	/* d = 1, 0, 1, 0, 0: mean .4, s^2 = .3, se = sqrt(.06), t(4) = 2.776445 */
+	static const double d[] = {1, 0, 1, 0, 0};
+	um_pdiff r;
+
+	(void)state;
+	r = stats_paired_t(d, 5, 0.95);
 	assert_near(r.est, 0.4, 1e-15);
-	assert_near(r.lo, 0.4 - Z95 * sqrt(0.3 / 5.0), 1e-12);
-	assert_near(r.hi, 0.4 + Z95 * sqrt(0.3 / 5.0), 1e-12);
-	r = stats_paired_diff(b, a, 5, Z95);
-	assert_near(r.est, -0.4, 1e-15);
-	assert_near(r.hi, -0.4 + Z95 * sqrt(0.3 / 5.0), 1e-12);
-	/* identical systems: zero-width interval at 0 */
-	r = stats_paired_diff(a, a, 5, Z95);
-	assert_near(r.est, 0.0, 0);
-	assert_near(r.lo, 0.0, 0);
-	assert_near(r.hi, 0.0, 0);
-	/* one item: no spread estimate, widest interval */
-	r = stats_paired_diff(a, b, 1, Z95);
-	assert_near(r.est, 1.0, 0);
+	assert_near(r.se, sqrt(0.06), 1e-12);
+	assert_near(r.df, 4, 0);
+	assert_near(r.lo, 0.4 - 2.7764451051977987 * sqrt(0.06), 1e-9);
+	assert_near(r.hi, 1.0, 0); /* clamped */
+	/* the t-test inverts it */
+	assert_near(stats_t_test_p(r.est, r.se, r.df, r.lo), 0.05, 1e-9);
+	r = stats_paired_t(d, 1, 0.95);
 	assert_near(r.lo, -1.0, 0);
-	assert_near(r.hi, 1.0, 0);
-	r = stats_paired_diff(NULL, NULL, 0, Z95);
-	assert_near(r.est, 0.0, 0);
+	assert_true(isnan(r.se));
+	assert_near(stats_t_test_p(0.0, 0.0, 3, 0.0), 1.0, 0);
+}
+
+static void test_signflip(void **state)
+{
+	/* +1 x6, -1: 16 of the 128 sign vectors have |sum| >= 5 (= McNemar) */
+	static const double d1[] = {0, 0, 1, 1, 1, 1, 1, 1, -1, 0};
+	/* halves (two samples per item): 12 of 128 by enumeration (python) */
+	static const double d2[] = {0.5, 0.5, 1, 0.5, -0.5, 1, 0.5};
+	/* off any lattice, 4 non-zero: enumerated, 4 of 16 */
+	static const double d3[] = {0.3, 0.7, -0.2, M_PI / 10};
+	double big[60], p1, p2;
+	int exact = -1, i;
+
+	(void)state;
+	assert_near(stats_signflip_p(d1, 10, 1, 0, &exact), 0.125, 1e-12);
+	assert_int_equal(exact, 1);
+	assert_near(stats_signflip_p(d1, 10, 1, 0, NULL), stats_mcnemar_exact(6, 1), 1e-12);
+	assert_near(stats_signflip_p(d2, 7, 1, 0, &exact), 0.09375, 1e-12);
+	assert_near(stats_signflip_p(d3, 4, 1, 0, &exact), 0.25, 1e-12);
+	assert_int_equal(exact, 1);
+	assert_near(stats_signflip_p(d1, 2, 1, 0, &exact), 1.0, 0); /* all zero */
+	/* 60 irrational differences: Monte Carlo, seeded and reproducible */
+	for (i = 0; i < 60; i++)
+		big[i] = sin(i + 1.0) * M_SQRT2 + 0.2;
+	p1 = stats_signflip_p(big, 60, 7, 4000, &exact);
+	assert_int_equal(exact, 0);
+	p2 = stats_signflip_p(big, 60, 7, 4000, NULL);
+	assert_near(p1, p2, 0);
+	assert_true(p1 > 0.0 && p1 <= 1.0);
+	/* with a shift of .2 per item on sd ~1 over 60, p is small */
+	assert_true(p1 < 0.2);
+}
+
+static void test_holm(void **state)
+{
+	double p[] = {0.01, 0.04, 0.03, NAN}, adj[4];
+
+	(void)state;
+	/* three in the family: .01 * 3 = .03; .03 * 2 = .06; max(.04 * 1, .06) */
+	stats_holm(p, 4, adj);
+	assert_near(adj[0], 0.03, 1e-15);
+	assert_near(adj[2], 0.06, 1e-15);
+	assert_near(adj[1], 0.06, 1e-15);
+	assert_true(isnan(adj[3]));
+	/* in place, capped at 1: .5 * 2 = 1, then max(.6, 1) */
+	p[0] = 0.6;
+	p[1] = 0.5;
+	stats_holm(p, 2, p);
+	assert_near(p[0], 1.0, 0);
+	assert_near(p[1], 1.0, 0);
+}
+
+static void test_mde_and_planning(void **state)
+{
+	uint64_t g;
+
+	(void)state;
+	/* (t(9, .975) + t(9, .8)) * se = (2.262157 + .883404) * sqrt(.05) */
+	assert_near(stats_mde(sqrt(0.05), 9, 0.95, 0.8), 0.703368827364739, 1e-9);
+	assert_near(stats_mde(1.0, 0, 0.95, 0.8), Z95 + 0.8416212335729143, 1e-9);
+	/* per-item variance .1 + .2 / 2 = .2: the smallest G with MDE <= .1 */
+	g = stats_items_needed(0.1, 0.2, 2, 0.1, 0.95, 0.8);
+	assert_true(stats_mde(sqrt(0.2 / g), (double)(g - 1), 0.95, 0.8) <= 0.1);
+	assert_true(stats_mde(sqrt(0.2 / (g - 1)), (double)(g - 2), 0.95, 0.8) > 0.1);
+	/* about (1.96 + .84)^2 * .2 / .01 = 157 */
+	assert_true(g >= 157 && g <= 162);
+	/* more repeats, fewer items */
+	assert_true(stats_items_needed(0.1, 0.2, 8, 0.1, 0.95, 0.8) < g);
+	assert_int_equal(stats_items_needed(0.1, 0.2, 2, 0.0, 0.95, 0.8), 0);
+	assert_int_equal(stats_items_needed(0.0, 0.0, 2, 0.1, 0.95, 0.8), 0);
 }
 
 static void test_mcnemar(void **state)
@@ -154,27 +245,6 @@ static void test_mcnemar(void **state)
 	assert_true(stats_mcnemar_exact(0, 2000) >= 0.0 && stats_mcnemar_exact(0, 2000) < 1e-300);
 	assert_near(stats_mcnemar_exact(400, 600) / 2.7284641560660184e-10, 1.0, 1e-6);
 	assert_true(stats_mcnemar_exact(1000, 1000) == 1.0);
-}
-
-static void test_binom(void **state)
-{
-	(void)state;
-	/* k=2, n=10, p=.5: symmetric, 2 * 56/1024 */
-	assert_near(stats_binom_test(2, 10, 0.5), 0.109375, 1e-12);
-	/* k=3, n=10, p=.2: P(3)=.201327; outcomes at most that likely are 0 and
-	 * 3..10: .107374 + 1 - (.107374 + .268435 + .301990) */
-	assert_near(stats_binom_test(3, 10, 0.2), 0.4295746560000002, 1e-9);
-	/* k=0, n=10, p=.2: P(0)=.107374 plus the upper tail 4..10 */
-	assert_near(stats_binom_test(0, 10, 0.2), 0.22824806400000014, 1e-9);
-	/* the most likely outcome gives 1 */
-	assert_near(stats_binom_test(2, 10, 0.2), 1.0, 1e-12);
-	assert_near(stats_binom_test(0, 0, 0.3), 1.0, 0);
-	/* degenerate p0 */
-	assert_near(stats_binom_test(0, 5, 0.0), 1.0, 0);
-	assert_near(stats_binom_test(1, 5, 0.0), 0.0, 0);
-	assert_near(stats_binom_test(5, 5, 1.0), 1.0, 0);
-	assert_near(stats_binom_test(4, 5, 1.0), 0.0, 0);
-	assert_near(stats_binom_test(0, 5, NAN), 1.0, 0);
 }
 
 static void test_percentile(void **state)
@@ -215,6 +285,19 @@ static void test_pass_at_k(void **state)
 	assert_near(stats_pass_at_k(4, 4, 4), 1.0, 0);
 	assert_true(isnan(stats_pass_at_k(4, 1, 0)));
 	assert_true(isnan(stats_pass_at_k(4, 1, 5)));
+}
+
+static void test_pass_hat_k(void **state)
+{
+	(void)state;
+	/* C(2,2)/C(4,2) = 1/6; all right: 1; fewer right than k: 0 */
+	assert_near(stats_pass_hat_k(4, 2, 2), 1.0 / 6.0, 1e-15);
+	assert_near(stats_pass_hat_k(4, 4, 3), 1.0, 0);
+	assert_near(stats_pass_hat_k(4, 1, 2), 0.0, 0);
+	/* k = 1 is the mean */
+	assert_near(stats_pass_hat_k(5, 3, 1), 0.6, 1e-15);
+	assert_true(isnan(stats_pass_hat_k(3, 1, 0)));
+	assert_true(isnan(stats_pass_hat_k(3, 1, 4)));
 }
 
 static void test_histogram(void **state)
@@ -269,10 +352,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_z_for_level),  cmocka_unit_test(test_wilson),
-		cmocka_unit_test(test_clustered_mean), cmocka_unit_test(test_paired_diff),
-		cmocka_unit_test(test_mcnemar),      cmocka_unit_test(test_binom),
+		cmocka_unit_test(test_t),            cmocka_unit_test(test_accuracy),
+		cmocka_unit_test(test_paired_t),     cmocka_unit_test(test_signflip),
+		cmocka_unit_test(test_holm),         cmocka_unit_test(test_mde_and_planning),
+		cmocka_unit_test(test_mcnemar),
 		cmocka_unit_test(test_percentile),   cmocka_unit_test(test_pass_at_k),
-		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_pass_hat_k),   cmocka_unit_test(test_histogram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
