@@ -410,8 +410,10 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 	rc.ro.reports_dir = "reports";
 	rc.ro.print = "summary";
 	rc.quiet = g->quiet;
+	/* the command line as typed, before getopt reorders it, for the hint */
 	rc.argc = argc;
-	rc.argv = argv;
+	rc.argv = um_xcalloc((size_t)argc + 1, sizeof(char *));
+	memcpy(rc.argv, argv, (size_t)argc * sizeof(char *));
 	rc.systems = um_xcalloc((size_t)argc + 1, sizeof(char *));
 	rv = run_parse(&rc, argc, argv);
 	if (rv == 0)
@@ -427,6 +429,7 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 		rv = cli_error(&err);
 	}
 	free(rc.systems);
+	free(rc.argv);
 	free(rc.suite);
 	free(rc.models);
 	free(rc.scaffold);

@@ -48,6 +48,14 @@ expect_exit 5 "a suite of unsupported tasks ends incomplete" -- \
 check "it says a resume will not help" grep -q "resuming will not change that" "$WORK/err"
 check "it does not suggest --resume" bash -c '! grep -q -- "--resume" "$1"' _ "$WORK/err"
 
+# -- exit 5 that a resume may help: the same full command -------------------
+expect_exit 5 "infrastructure errors end the run incomplete" -- \
+  "$UMPIRE" run "$S/suites/demo.yaml" --models "$FIX/models-garbage.yaml" --db g.db \
+  --run-id g1 --repeats 1 --no-report
+hint=$(grep -A1 "infrastructure errors; resume with:" "$WORK/err" | tail -1 | sed 's/^ *//')
+check "the resume command is printed with every option ($hint)" \
+  bash -c 'case "$1" in "umpire run "*"--repeats 1"*"--no-report"*"--resume g1") ;; *) exit 1 ;; esac' _ "$hint"
+
 # -- only the selected systems' variables -----------------------------------
 sed "s#simulator: pool-fast.yaml#simulator: $FIX/pool-fast.yaml#" "$FIX/models-fast.yaml" >m.yaml
 cat >>m.yaml <<'YAML'
