@@ -31,6 +31,12 @@ for f in terminal-bench swe-bench-pro predictions; do
 done
 expect_exit 0 "umpire profile export -h" -- "$UMPIRE" profile export -h
 
+# verify --help says which key checks a bundle: the one inside it
+"$UMPIRE" verify --help >v.txt
+check "verify --help: a bundle without --pubkey is checked with its own signer.pub" \
+  grep -q "for a BUNDLE, the" v.txt
+check "verify --help: that proves integrity, not identity" grep -q "intact, not" v.txt
+
 # one meaning per letter
 conflicts=$(awk '{ if (($2 in m) && m[$2] != $3) print $2 ": " m[$2] " (" w[$2] ") and " $3 " (" $1 ")";
                    else { m[$2] = $3; w[$2] = $1 } }' pairs.txt)
