@@ -59,6 +59,17 @@ start_sim() {
 
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
+# wait_attempts DB N: until the store holds N attempts (15 s at most)
+wait_attempts() {
+  local i n
+  for i in $(seq 1 150); do
+    n=$(sql "$1" "select count(*) from attempts" 2>/dev/null || echo 0)
+    [ "${n:-0}" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # Rebuild the MANIFEST of an unpacked bundle in directory $1 the way umpire
 # does and re-sign it with the current key: what an insider could do.
 bundle_resign() {

@@ -10,11 +10,7 @@ planned=$((48 * 4 * 2))
   --run-id k1 --quiet --no-report >run1.out 2>run1.err &
 pid=$!
 # wait until some attempts are committed, then kill without warning
-for i in $(seq 1 150); do
-  n=$(sql k.db "select count(*) from attempts" 2>/dev/null || echo 0)
-  [ "${n:-0}" -ge 40 ] && break
-  sleep 0.1
-done
+wait_attempts k.db 40
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 before=$(sql k.db "select count(*) from attempts")

@@ -15,11 +15,7 @@ cp "$S/scaffolds/mcq.yaml" my-scaffold.yaml
   --system sim-b --scaffold my-scaffold.yaml --reports my\ reports --db h.db \
   --run-id h1 -j 8 >run1.out 2>run1.err &
 pid=$!
-for i in $(seq 1 150); do
-  n=$(sql h.db "select count(*) from attempts" 2>/dev/null || echo 0)
-  [ "${n:-0}" -ge 10 ] && break
-  sleep 0.1
-done
+wait_attempts h.db 10
 kill -INT "$pid"
 wait "$pid"
 rc=$?
