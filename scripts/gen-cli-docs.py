@@ -193,7 +193,8 @@ def bash(umpire, version):
         lines.append('        -*) COMPREPLY=($(compgen -W "%s" -- "$cur")) ;;' % " ".join(opts))
         if subs:
             lines.append('        *) if [ "$i" -eq $((COMP_CWORD - 1)) ]; then')
-            lines.append('               COMPREPLY=($(compgen -W "%s" -- "$cur"))' % " ".join(subs))
+            lines.append('               COMPREPLY=($(compgen -W "%s" -- "$cur") $(compgen -f -- "$cur"))'
+                         % " ".join(subs))
             lines.append("           fi ;;")
         lines.append("        esac ;;")
     lines += [
