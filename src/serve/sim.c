@@ -115,6 +115,7 @@ struct um_sim {
 	char *pool_path;
 	uint64_t seed;
 	double latency_scale;
+	double item_difficulty; /* weight of the latent item effect, 0..1 */
 	sim_model *models;
 	size_t n_models;
 
@@ -137,8 +138,8 @@ struct um_sim {
 /* ------------------------------------------------------------------ */
 /* Pool file */
 
-static const char *const pool_keys[] = {"umpire", "seed", "latency_scale", "models",
-					"orchestrators", NULL};
+static const char *const pool_keys[] = {"umpire", "seed", "latency_scale", "item_difficulty",
+					"models", "orchestrators", NULL};
 static const char *const model_keys[] = {"name", "accuracy", "latency_ms", "tokens",
 					 "cached_fraction", "format_misses",
 					 "malformed_tool_calls", "faults", NULL};
@@ -383,7 +384,8 @@ static int pool_parse(um_sim *s, const yml_doc *d, um_error *err)
 		return -1;
 	s->seed = (uint64_t)seed;
 	s->latency_scale = 1.0;
-	if (yml_double(d, root, "latency_scale", 0, 0, 1000, &s->latency_scale, err) < 0)
+	if (yml_double(d, root, "latency_scale", 0, 0, 1000, &s->latency_scale, err) < 0 ||
+	    yml_double(d, root, "item_difficulty", 0, 0, 1, &s->item_difficulty, err) < 0)
 		return -1;
 
 	models = yml_get(root, "models");
@@ -734,6 +736,25 @@ static double sim_accuracy(const sim_model *m, const char *category)
 	return m->acc_default;
 }
 
+/*
+ * The latent item effect (docs/simulator.md, "Item difficulty"): an item's
+ * easiness v is uniform on [0, 1) from hash(pool seed, item id), the same
+ * for every model and sample. With probability item_difficulty an attempt
+ * is right when v < accuracy, else when its own uniform u is: accuracy stays
+ * the marginal rate, two attempts of one item agree more often (their
+ * correlation is item_difficulty^2), and an item hard for one model is hard
+ * for the others.
+ */
+static double sim_correct_draw(const um_sim *s, const char *item_id, double u, double u_mix)
+{
+	uint64_t h;
+
+	if (!(s->item_difficulty > 0.0) || !item_id || !(u_mix < s->item_difficulty))
+		return u;
+	h = um_hash64(item_id, strlen(item_id), s->seed ^ 0x6974656d64696666ULL);
+	return (double)(h >> 11) * 0x1.0p-53;
+}
+
 static uint64_t sim_content_seed(const um_sim *s, const sim_model *m, const char *text,
 				 size_t len)
 {
@@ -769,7 +790,7 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 {
 	um_rng r;
 	sim_reco reco;
-	double u_correct, u_fmt, u_fmt_kind, z;
+	double u_correct, u_fmt, u_fmt_kind, z, u_mix;
 	uint64_t pick_wrong, pick_any, t1, t2;
 	const char *cat = NULL;
 	char label[4], lower[4];
@@ -786,11 +807,13 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	t1 = um_rng_below(&r, UM_ARRAY_LEN(reason_first));
 	t2 = um_rng_below(&r, UM_ARRAY_LEN(reason_second));
 	z = um_rng_normal(&r);
+	u_mix = um_rng_uniform(&r); /* last, so the draws before it keep their values */
 
 	sim_recognise_full(s, text, len, &reco);
 	if (reco.item >= 0) {
 		cat = s->suite->items[reco.item].category;
-		if (u_correct < sim_accuracy(m, cat))
+		if (sim_correct_draw(s, s->suite->items[reco.item].id, u_correct, u_mix) <
+		    sim_accuracy(m, cat))
 			memcpy(label, reco.correct, 4);
 		else
 			memcpy(label, reco.wrong[pick_wrong % (uint64_t)reco.n_wrong], 4);

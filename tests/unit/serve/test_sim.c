@@ -1153,6 +1153,54 @@ static void test_orchestrator_calls_members(void **state)
 	free(p);
 }
 
+/* 1 if the model answers the item right when asked with choice order perm. */
+static int answers_right(um_sim *s, const char *model, size_t item, int perm)
+{
+	char want = 0, *p = mk_prompt(&suite->items[item], 0, perm, &want);
+	char *b = mk_body(model, p);
+	json_t *j = post_json(s, "/v1/chat/completions", b, 200);
+	int right = strict_letter(oa_content(j)) == want;
+
+	json_decref(j);
+	free(b);
+	free(p);
+	return right;
+}
+
+static void test_item_difficulty(void **state)
+{
+	/* item_difficulty 1: every attempt reads the item's latent easiness v,
+	 * right when v < accuracy. So the samples of one item agree, and an
+	 * item the weaker model gets right the stronger one gets right too. */
+	static const char *pool =
+		"umpire: 1\n"
+		"seed: 5\n"
+		"latency_scale: 0\n"
+		"item_difficulty: 1\n"
+		"models:\n"
+		"  - name: sim-a\n"
+		"    accuracy: {default: 0.5}\n"
+		"  - name: sim-b\n"
+		"    accuracy: {default: 0.7}\n";
+	um_sim *s = start_pool("difficulty.yaml", pool);
+	size_t i;
+	int right_a = 0, right_b = 0;
+
+	(void)state;
+	for (i = 0; i < N_ITEMS - 1; i++) {
+		int a0 = answers_right(s, "sim-a", i, 0), a1 = answers_right(s, "sim-a", i, 1);
+		int b0 = answers_right(s, "sim-b", i, 2);
+		assert_int_equal(a0, a1);
+		assert_true(!a0 || b0);
+		right_a += a0;
+		right_b += b0;
+	}
+	/* the marginal rates stay near 0.5 and 0.7 (deterministic; wide bounds) */
+	assert_in_range(right_a * 100 / (int)(N_ITEMS - 1), 25, 75);
+	assert_true(right_b >= right_a);
+	sim_free(s);
+}
+
 static void test_bad_pools(void **state)
 {
 	static const struct {
@@ -1168,6 +1216,7 @@ static void test_bad_pools(void **state)
 		{"bad_syntax.yaml", "bad_syntax.yaml:", ""},
 		{"bad_garbage.yaml", "bad_garbage.yaml", ""},
 		{"bad_no_models.yaml", "bad_no_models.yaml:1:1: ", "models"},
+		{"bad_item_difficulty.yaml", "bad_item_difficulty.yaml:2:18: ", "item_difficulty"},
 		{"does_not_exist.yaml", "does_not_exist.yaml", ""},
 	};
 	size_t i;
@@ -1916,6 +1965,7 @@ int main(void)
 		cmocka_unit_test(test_orchestrator),
 		cmocka_unit_test(test_orchestrator_upstream),
 		cmocka_unit_test(test_orchestrator_calls_members),
+		cmocka_unit_test(test_item_difficulty),
 		cmocka_unit_test(test_bad_pools),
 		cmocka_unit_test(test_good_pools_load),
 		cmocka_unit_test(test_concurrent_smoke),
