@@ -269,6 +269,15 @@ static int run_was_recorded(const char *db, const char *run_id)
 	return found;
 }
 
+/* A failure of the run itself (not a refusal before it began: a conflict
+ * with a stored run, a bad option, a missing run to resume, invalid input),
+ * after which the attempts recorded so far stay in the store. */
+static int run_stopped_midway(um_err code)
+{
+	return code == UM_ERR_IO || code == UM_ERR_DB || code == UM_ERR_HTTP ||
+	       code == UM_ERR_PROTOCOL || code == UM_ERR_NOMEM || code == UM_ERR_INTERNAL;
+}
+
 /* How many of the run's error attempts a resume may fix (all but tasks
  * that cannot run on this host); -1 when the store cannot say. */
 static long run_retryable_errors(const char *db, const char *run_id)
@@ -423,7 +432,8 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 	if (rv == 0 && run_execute(&rc, &res, &err) == 0) {
 		rv = run_report_and_finish(&rc, &res);
 	} else if (rv == 0) {
-		if (!rc.quiet && run_was_recorded(rc.o.db_path, res.run_id))
+		if (!rc.quiet && run_stopped_midway(err.code) &&
+		    run_was_recorded(rc.o.db_path, res.run_id))
 			fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n",
 				res.run_id);
 		rv = cli_error(&err);

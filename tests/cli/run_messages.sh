@@ -76,6 +76,11 @@ expect_exit 3 "an unset API key stops the run" -- \
 check "it does not say anything was kept" bash -c '! grep -q "recorded is kept" "$1"' _ "$WORK/err"
 check "and made no store" test ! -e key.db
 
+expect_exit 6 "reusing a run id with other inputs is a conflict" -- \
+  "$UMPIRE" run "$S/suites/demo.yaml" --models m.yaml -s sim-a -r 2 --db sel.db --no-report \
+  --run-id "$(sql sel.db "select run_id from runs limit 1")"
+check "and not a run that stopped" bash -c '! grep -q "stopped" "$1"' _ "$WORK/err"
+
 # -- claims --json numbers --------------------------------------------------
 "$UMPIRE" run "$S/suites/demo.yaml" --models "$S/models/demo.yaml" -r 1 -s sim-atlas --db c.db \
   --quiet --no-report >/dev/null 2>&1
