@@ -9,6 +9,7 @@ pkgs=(
   libpcre2-dev libsodium-dev libmicrohttpd-dev libcmocka-dev
   sqlite3 zstd bubblewrap minisign curl jq time python3 python3-jsonschema patch zip
   man-db
+  chromium python3-html5lib tidy
 )
 
 missing=()

@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "report/html.h"
+#include "store/store.h"
 
 /* Exit statuses: what each means is in cli_exit_rows (exitcodes.c), printed
  * by `umpire --help` and copied in docs/cli.md. */
@@ -123,23 +125,31 @@ int cli_keygen(const char *pub_path, const char *sec_path, int force, um_error *
 struct um_seckey;
 /* Write path.minisig with the trusted comment file/sha256/version. */
 int cli_sign_file(const struct um_seckey *sec, const char *path, um_error *err);
-/* Sign dir/report.json and dir/report.md with seckey (NULL: the default key),
- * creating the default key pair on first use. */
-int cli_sign_report(const char *dir, const char *seckey, int quiet, um_error *err);
+/* Sign dir/report.json, dir/report.md and the n HTML pages with seckey
+ * (NULL: the default key), creating the default key pair on first use. */
+int cli_sign_report(const char *dir, const html_page *pages, size_t n, const char *seckey,
+		    int quiet, um_error *err);
 
 struct um_error;
 /* Options shared by commands that write a report. */
 typedef struct cli_report_opts {
 	const char *reports_dir;
 	const char *print;     /* summary | md | json | none */
-	int sign;              /* sign report.json and report.md */
+	int sign;              /* sign report.json, report.md and report.html */
 	const char *seckey;    /* NULL: default key */
 	int quiet;
 	const char *reference; /* the paired comparisons' reference, or NULL */
 	double target_mde;     /* > 0: print the planning table for this many pp */
 } cli_report_opts;
+/* The HTML pages of a run's report (report.html first): rep drawn with the
+ * transcripts of d's attempts read from st. NULL with err set. Caller frees
+ * with html_pages_free. Shared by report, bundle and verify. */
+html_page *cli_report_pages(um_store *st, const um_run_data *d, const json_t *rep, size_t *n,
+			    um_error *err);
+/* Write the pages into dir. */
+int cli_write_pages(const char *dir, const html_page *p, size_t n, um_error *err);
 /* Load run_id (NULL: the newest run) from the store at db_path, write
- * reports_dir/RUN/report.json and report.md, sign them when asked, then print
+ * reports_dir/RUN/report.json, report.md and report.html, sign them when asked, then print
  * what ro->print names to stdout. Shared by run and report. */
 int cli_emit_report(const char *db_path, const char *run_id, const cli_report_opts *ro,
 		    um_error *err);

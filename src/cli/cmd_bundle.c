@@ -2,7 +2,8 @@
  * cmd_bundle.c - `umpire bundle RUN -o FILE.tar.zst`: everything a third party
  * needs to check a run offline: the suite, scaffold and models files (models
  * hold no secrets: keys live in the environment), the dataset hash, the
- * run's store, report.json and report.md regenerated from that store, a
+ * run's store, report.json, report.md and report.html (with its transcript
+ * pages) regenerated from that store, a
  * MANIFEST of sha256s signed in minisign's format, and the public key.
  */
 #include <getopt.h>
@@ -24,6 +25,7 @@ static const char bundle_help[] =
 	"\n"
 	"Write an audit bundle of RUN: suite.yaml, scaffold.yaml, models.yaml,\n"
 	"dataset.sha256, store.sqlite (this run only), report.json, report.md,\n"
+	"report.html (and its transcript pages for large runs),\n"
 	"MANIFEST (sha256 of every member), MANIFEST.minisig and signer.pub.\n"
 	"Check it anywhere with `umpire verify FILE.tar.zst --pubkey KEY.pub`.\n"
 	"\n"
@@ -36,6 +38,9 @@ static const char bundle_help[] =
 	"                        by default they are replaced by their sha256, so a\n"
 	"                        dataset whose licence forbids redistribution stays home\n"
 	"  -h, --help            this help\n";
+
+/* Room for the fixed members and the HTML pages. */
+#define MAX_FIXED_MEMBERS 16
 
 static void add(um_member *m, size_t *n, const char *name, char *data, size_t len)
 {
@@ -51,6 +56,36 @@ static char *dup_text(const char *s, size_t *len)
 	return um_xstrdup(s ? s : "");
 }
 
+/* report.json, report.md and the HTML pages of the run in store st, made
+ * room for in *m. */
+static int add_report(um_member **m, size_t *n, um_store *st, const um_run_data *d,
+		      um_error *err)
+{
+	json_t *rep = report_build(d, NULL, err);
+	html_page *pages = NULL;
+	size_t np = 0, i;
+	char *text;
+
+	if (!rep)
+		return -1;
+	if (!(pages = cli_report_pages(st, d, rep, &np, err))) {
+		json_decref(rep);
+		return -1;
+	}
+	*m = um_xrealloc(*m, (MAX_FIXED_MEMBERS + np) * sizeof(**m));
+	text = report_json_text(rep);
+	add(*m, n, "report.json", text, strlen(text));
+	text = report_markdown(rep);
+	add(*m, n, "report.md", text, strlen(text));
+	for (i = 0; i < np; i++) {
+		add(*m, n, pages[i].name, pages[i].text, strlen(pages[i].text));
+		pages[i].text = NULL;
+	}
+	html_pages_free(pages, np);
+	json_decref(rep);
+	return 0;
+}
+
 static int build_bundle(const char *db, const char *run_id, const char *out,
 			const char *seckey, int include_data, um_error *err)
 {
@@ -59,18 +94,17 @@ static int build_bundle(const char *db, const char *run_id, const char *out,
 	char *sec_path = seckey ? um_xstrdup(seckey) : cli_default_key(1);
 	um_store *st = NULL, *copy = NULL;
 	um_run_data d;
-	um_member m[16];
+	um_member *m = um_xcalloc(MAX_FIXED_MEMBERS, sizeof(*m));
 	um_seckey sec;
 	um_pubkey pub;
-	json_t *rep = NULL;
 	size_t n = 0, len;
 	char msha[65];
 	int rc = -1;
 
 	memset(&d, 0, sizeof(d));
-	memset(m, 0, sizeof(m));
 	if (!mkdtemp(tmpdir)) {
 		free(sec_path);
+		free(m);
 		return um_fail(err, UM_ERR_IO, "cannot create a temporary directory");
 	}
 	store_path = um_xasprintf("%s/store.sqlite", tmpdir);
@@ -99,12 +133,8 @@ static int build_bundle(const char *db, const char *run_id, const char *out,
 	store_run_data_free(&d);
 	if (store_open(store_path, &copy, err) < 0 || store_load_run(copy, run_id, &d, err) < 0)
 		goto out;
-	if (!(rep = report_build(&d, NULL, err)))
+	if (add_report(&m, &n, copy, &d, err) < 0)
 		goto out;
-	text = report_json_text(rep);
-	add(m, &n, "report.json", text, strlen(text));
-	text = report_markdown(rep);
-	add(m, &n, "report.md", text, strlen(text));
 	text = dup_text(d.run.suite_text, &len);
 	add(m, &n, "suite.yaml", text, len);
 	text = dup_text(d.run.scaffold_text, &len);
@@ -140,8 +170,7 @@ out:
 		free(m[n].name);
 		free(m[n].data);
 	}
-	if (rep)
-		json_decref(rep);
+	free(m);
 	store_run_data_free(&d);
 	store_close(copy);
 	store_close(st);

@@ -11,7 +11,9 @@
 
 #include "cli/cli.h"
 #include "report/plan.h"
+#include "report/html.h"
 #include "report/report.h"
+#include "report/transcript.h"
 #include "store/store.h"
 #include "base/util.h"
 
@@ -19,15 +21,18 @@ static const char report_help[] =
 	"usage: umpire report [--db FILE] [--reports DIR] [--print WHAT] [--sign]\n"
 	"                     [--reference SYSTEM] [--target-mde PP] [RUN]\n"
 	"\n"
-	"Write DIR/RUN/report.json and report.md from the store (RUN defaults to the\n"
-	"newest run) and print a summary table. The same store always gives\n"
+	"Write DIR/RUN/report.json, report.md and report.html from the store (RUN\n"
+	"defaults to the newest run) and print a summary table. Runs of more than\n"
+	"250 attempts get their transcripts on one page per system beside\n"
+	"report.html (transcripts-NN-SYSTEM.html). The same store always gives\n"
 	"byte-identical files.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --db FILE        SQLite store (default umpire.db)\n"
 	"      --reports DIR    where reports go (default reports)\n"
 	"      --print WHAT     what to print on stdout: summary (default), md, json, none\n"
-	"      --sign           sign report.json and report.md (FILE.minisig), creating\n"
+	"      --sign           sign report.json, report.md and the HTML pages\n"
+	"                       (FILE.minisig), creating\n"
 	"                       the default key pair on first use (see umpire keygen)\n"
 	"  -k, --seckey FILE    sign with this secret key\n"
 	"      --reference SYSTEM  compare SYSTEM with every other one (name it before\n"
@@ -51,6 +56,33 @@ int cli_store_has_run(um_store *st, const char *run_id)
 	return found;
 }
 
+html_page *cli_report_pages(um_store *st, const um_run_data *d, const json_t *rep, size_t *n,
+			    um_error *err)
+{
+	json_t *tr = transcript_build(st, d, err);
+	html_page *p;
+
+	if (!tr)
+		return NULL;
+	p = html_render(rep, tr, n);
+	json_decref(tr);
+	return p;
+}
+
+int cli_write_pages(const char *dir, const html_page *p, size_t n, um_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *path = um_xasprintf("%s/%s", dir, p[i].name);
+		int rc = um_write_file(path, p[i].text, strlen(p[i].text), 0644, err);
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cli_emit_report(const char *db_path, const char *run_id, const cli_report_opts *ro,
 		    um_error *err)
 {
@@ -60,6 +92,8 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	json_t *rep = NULL;
 	char *dir = NULL, *latest = NULL, *text = NULL;
 	um_report_opts opts = {0.0, ro->reference};
+	html_page *pages = NULL;
+	size_t np = 0;
 	int rc = -1;
 
 	memset(&d, 0, sizeof(d));
@@ -70,13 +104,15 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	if (store_load_run(st, run_id, &d, err) < 0 || !(rep = report_build(&d, &opts, err)))
 		goto out;
 	dir = um_xasprintf("%s/%s", ro->reports_dir ? ro->reports_dir : "reports", run_id);
-	if (report_write(rep, dir, err) < 0)
+	if (report_write(rep, dir, err) < 0 || !(pages = cli_report_pages(st, &d, rep, &np, err)) ||
+	    cli_write_pages(dir, pages, np, err) < 0)
 		goto out;
-	if (ro->sign && cli_sign_report(dir, ro->seckey, ro->quiet, err) < 0)
+	if (ro->sign && cli_sign_report(dir, pages, np, ro->seckey, ro->quiet, err) < 0)
 		goto out;
 	if (!strcmp(print, "summary")) {
 		text = report_summary_text(rep);
-		printf("%sreport: %s/report.md%s\n", text, dir, ro->sign ? " (signed)" : "");
+		printf("%sreport: %s/report.md, %s/report.html%s\n", text, dir, dir,
+		       ro->sign ? " (signed)" : "");
 	} else if (!strcmp(print, "md")) {
 		text = report_markdown(rep);
 		fputs(text, stdout);
@@ -91,6 +127,7 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	}
 	rc = 0;
 out:
+	html_pages_free(pages, np);
 	free(text);
 	free(dir);
 	free(latest);

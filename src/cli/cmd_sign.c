@@ -104,16 +104,20 @@ int cmd_sign(int argc, char **argv, cli_globals *g)
 	return rc;
 }
 
-int cli_sign_report(const char *dir, const char *seckey, int quiet, um_error *err)
+int cli_sign_report(const char *dir, const html_page *pages, size_t n, const char *seckey,
+		    int quiet, um_error *err)
 {
 	char *sec_path = seckey ? um_xstrdup(seckey) : cli_default_key(1);
-	char *files[2];
+	char **files = um_xcalloc(n + 2, sizeof(*files));
 	um_seckey sec;
 	FILE *f;
-	int i, rc = -1;
+	size_t i;
+	int rc = -1;
 
 	files[0] = um_xasprintf("%s/report.json", dir);
 	files[1] = um_xasprintf("%s/report.md", dir);
+	for (i = 0; i < n; i++)
+		files[i + 2] = um_xasprintf("%s/%s", dir, pages[i].name);
 	f = fopen(sec_path, "r");
 	if (f) {
 		fclose(f);
@@ -131,15 +135,16 @@ int cli_sign_report(const char *dir, const char *seckey, int quiet, um_error *er
 	}
 	if (sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, err) < 0)
 		goto out;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < n + 2; i++)
 		if (cli_sign_file(&sec, files[i], err) < 0)
 			goto wipe;
 	rc = 0;
 wipe:
 	memset(&sec, 0, sizeof(sec));
 out:
-	free(files[0]);
-	free(files[1]);
+	for (i = 0; i < n + 2; i++)
+		free(files[i]);
+	free(files);
 	free(sec_path);
 	return rc;
 }

@@ -29,7 +29,7 @@ static void note(um_regrade *r, const um_attempt_rec *a, const char *field, cons
 			      stored ? stored : "(null)", now ? now : "(null)");
 }
 
-static const um_item_rec *find_item(const um_run_data *d, const char *id)
+const um_item_rec *regrade_find_item(const um_run_data *d, const char *id)
 {
 	size_t lo = 0, hi = d->n_items;
 
@@ -257,7 +257,7 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 			       sqlite3_errmsg(store_db(st)));
 	for (i = 0; i < d->n_attempts; i++) {
 		const um_attempt_rec *a = &d->attempts[i];
-		const um_item_rec *it = find_item(d, a->item_id);
+		const um_item_rec *it = regrade_find_item(d, a->item_id);
 		int si = sys_index(d, a->system), perm[UM_MAX_CHOICES], n = 0;
 		um_mcq_grade g;
 		char sc_stored[8], sc_now[8];

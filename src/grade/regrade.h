@@ -42,5 +42,7 @@ typedef struct um_regrade {
 int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
 		um_error *err);
 void regrade_release(um_regrade *r);
+/* The item of d with this id (d->items is ordered by item_id), or NULL. */
+const um_item_rec *regrade_find_item(const um_run_data *d, const char *id);
 
 #endif
