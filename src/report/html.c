@@ -342,10 +342,11 @@ static void systems_table(um_buf *b, const json_t *rep)
 	int lv = level_pct(rep);
 
 	putf(b, "<section id=\"systems\">\n<h2>Systems</h2>\n<p>Accuracy over graded attempts "
-		"with the %d%% interval clustered by item and the Wilson interval; whole suite "
+		"with its %d%% interval clustered by item and the effective sample size (attempts "
+		"over the design effect of repeats); whole suite "
 		"divides the correct answers by every planned attempt.</p>\n<table id=\"systems-"
 		"table\">\n<thead><tr><th>System</th><th>Role</th><th>Model</th><th>Accuracy</th>"
-		"<th>%d%% CI</th><th>Wilson CI</th><th>Whole suite</th><th>n</th><th>Errors</th>"
+		"<th>%d%% CI</th><th>n eff</th><th>Whole suite</th><th>n</th><th>Errors</th>"
 		"<th>Cost (USD)</th><th>Cost / item (USD)</th><th>p50 / p90 (ms)</th></tr></thead>"
 		"\n<tbody>\n", lv, lv);
 	json_array_foreach(json_object_get(rep, "systems"), i, s) {
@@ -358,11 +359,8 @@ static void systems_table(um_buf *b, const json_t *rep)
 		ptrf(p, sizeof(p), "/systems/%zu/accuracy/ci_lo", i);
 		ptrf(p2, sizeof(p2), "/systems/%zu/accuracy/ci_hi", i);
 		interval(b, rep, p, p2, "p1");
-		um_buf_puts(b, "</td><td class=\"n wilson\">");
-		ptrf(p, sizeof(p), "/systems/%zu/accuracy/wilson_lo", i);
-		ptrf(p2, sizeof(p2), "/systems/%zu/accuracy/wilson_hi", i);
-		interval(b, rep, p, p2, "p1");
 		um_buf_puts(b, "</td>");
+		td_numf(b, rep, "n1", "/systems/%zu/accuracy/n_eff", i);
 		td_numf(b, rep, "pct", "/systems/%zu/accuracy_whole_suite", i);
 		td_numf(b, rep, "int", "/systems/%zu/attempts/graded", i);
 		td_numf(b, rep, "int", "/systems/%zu/attempts/errors", i);
@@ -390,9 +388,9 @@ static void paired_table(um_buf *b, const json_t *rep)
 	}
 	um_buf_puts(b, "<p>Over the (item, sample) pairs graded for both systems; the difference "
 		       "is A minus B in percentage points; b = only A correct, c = only B correct; "
-		       "p is the exact McNemar test.</p>\n<table id=\"paired-table\">\n<thead><tr>"
+		       "p is the test named in report.json, Holm p adjusted over the comparisons.</p>\n<table id=\"paired-table\">\n<thead><tr>"
 		       "<th>A</th><th>B</th><th>Pairs</th><th>Accuracy A</th><th>Accuracy B</th>"
-		       "<th>Difference (pp)</th><th>b</th><th>c</th><th>McNemar p</th></tr></thead>\n"
+		       "<th>Difference (pp)</th><th>b</th><th>c</th><th>p</th><th>Holm p</th></tr></thead>\n"
 		       "<tbody>\n");
 	json_array_foreach(cmp, i, c) {
 		um_buf_puts(b, "<tr>");
@@ -410,7 +408,8 @@ static void paired_table(um_buf *b, const json_t *rep)
 		um_buf_puts(b, "</td>");
 		td_numf(b, rep, "int", "/paired/comparisons/%zu/only_a_correct", i);
 		td_numf(b, rep, "int", "/paired/comparisons/%zu/only_b_correct", i);
-		td_numf(b, rep, "p3", "/paired/comparisons/%zu/mcnemar_p", i);
+		td_numf(b, rep, "p3", "/paired/comparisons/%zu/test/p", i);
+		td_numf(b, rep, "p3", "/paired/comparisons/%zu/test/p_holm", i);
 		um_buf_puts(b, "</tr>\n");
 	}
 	um_buf_puts(b, "</tbody>\n</table>\n</section>\n");
@@ -430,7 +429,7 @@ static void claims_table(um_buf *b, const json_t *rep)
 	}
 	um_buf_puts(b, "<table id=\"claims-table\">\n<thead><tr><th>System</th><th>Benchmark</th>"
 		       "<th>Claimed</th><th>Measured</th><th>Interval</th><th>Verdict</th>"
-		       "<th>Binomial p</th><th>Source</th></tr></thead>\n<tbody>\n");
+		       "<th>p</th><th>Holm p</th><th>Source</th></tr></thead>\n<tbody>\n");
 	json_array_foreach(cl, i, c) {
 		um_buf_puts(b, "<tr>");
 		td_text(b, jpath_str(c, "system"));
@@ -443,7 +442,8 @@ static void claims_table(um_buf *b, const json_t *rep)
 		interval(b, rep, p, p2, "n1");
 		um_buf_puts(b, "</td>");
 		td_text(b, jpath_str(c, "verdict"));
-		td_numf(b, rep, "p3", "/claims/%zu/binomial_p", i);
+		td_numf(b, rep, "p3", "/claims/%zu/p_value", i);
+		td_numf(b, rep, "p3", "/claims/%zu/p_holm", i);
 		td_text(b, jpath_str(c, "source"));
 		um_buf_puts(b, "</tr>\n");
 	}
@@ -539,11 +539,11 @@ static void chart_accuracy(um_buf *b, const json_t *rep)
 	snprintf(cap, sizeof(cap), "Accuracy per system with %d%% intervals", lv);
 	svg_open(b, "chart-accuracy", h, cap,
 		 "For each system a dot at its accuracy over graded attempts, a thick bar for "
-		 "the interval clustered by item and a thin bar below it for the Wilson interval.");
-	svg_text(b, x0, 20, "start", "accuracy (%): dot, clustered interval (thick), Wilson (thin)");
+		 "the interval clustered by item.");
+	svg_text(b, x0, 20, "start", "accuracy (%): dot, and its interval clustered by item");
 	x_axis(b, x0, x1, h - 30, top - 10, 0, 1, 0.1, 0, 100.0);
 	json_array_foreach(sys, i, s) {
-		double y = top + row * (double)i + row / 2, v, lo, hi, wl, wh;
+		double y = top + row * (double)i + row / 2, v, lo, hi;
 		const char *role = jpath_str(s, "role");
 		const char *col = um_streq(role, "orchestrator") ? "#8250df" : "#0969da";
 
@@ -552,15 +552,10 @@ static void chart_accuracy(um_buf *b, const json_t *rep)
 		v = numv(s, "/accuracy/value", -1);
 		lo = numv(s, "/accuracy/ci_lo", -1);
 		hi = numv(s, "/accuracy/ci_hi", -1);
-		wl = numv(s, "/accuracy/wilson_lo", -1);
-		wh = numv(s, "/accuracy/wilson_hi", -1);
 		if (lo >= 0 && hi >= 0)
 			putf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"%s\" "
 				"opacity=\"0.45\"/>\n",
 			     x0 + lo * (x1 - x0), y - 5, (hi - lo) * (x1 - x0), col);
-		if (wl >= 0 && wh >= 0)
-			svg_line(b, x0 + wl * (x1 - x0), y + 5, x0 + wh * (x1 - x0), y + 5,
-				 "stroke=\"#57606a\" stroke-width=\"1.5\"");
 		if (v >= 0)
 			putf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n",
 			     x0 + v * (x1 - x0), y - 2, col);
@@ -575,8 +570,8 @@ static void chart_accuracy(um_buf *b, const json_t *rep)
 		num_el(b, "tspan", NULL, rep, p, "p1");
 		um_buf_puts(b, "]</text>\n");
 	}
-	svg_close(b, "Dots: accuracy; thick bars: the interval clustered by item; thin bars: "
-		     "the Wilson interval. Purple: orchestrators; blue: baselines.");
+	svg_close(b, "Dots: accuracy; bars: the interval clustered by item (Wilson and "
+		     "Jeffreys on the effective sample size, docs/report.md). Purple: orchestrators; blue: baselines.");
 }
 
 /* ---- chart: cost per item against accuracy ---------------------------------- */
@@ -969,7 +964,7 @@ static void chart_claims(um_buf *b, const json_t *rep)
 		um_buf_puts(b, "</text>\n");
 	}
 	svg_close(b, "Red diamonds: the claimed accuracy; blue bars: the measured interval (the "
-		     "union of the clustered and Wilson intervals); blue dots: measured accuracy.");
+		     "interval clustered by item); blue dots: measured accuracy.");
 }
 
 /* ---- chart: routing flow ------------------------------------------------------ */

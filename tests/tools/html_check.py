@@ -10,8 +10,9 @@
       pointer into report.json) and data-fmt shows exactly the value at that
       pointer in that format; at least MIN such elements.
   html_check.py same DOM REPORT.md SUMMARY
-      for every system, the accuracy and both intervals are the same text in
-      the terminal summary, report.md's Systems table and report.html's.
+      for every system, the accuracy, its interval and the effective sample
+      size are the same text in the terminal summary, report.md's Systems
+      table and report.html's.
 """
 import html.parser
 import json
@@ -175,7 +176,7 @@ def check_same(dom, md, summary):
             mdrows[cells[0]] = (m.group(1), m.group(2) or "-", cells[4])
     sumrows = {}
     for line in open(summary, encoding="utf-8"):
-        m = re.match(r"^(\S+)\s+\S+\s+(\S+)\s+(\[[^]]*\]|-)\s+(\[[^]]*\]|-)\s", line)
+        m = re.match(r"^(\S+)\s+\S+\s+(\S+)\s+(\[[^]]*\]|-)\s+(\S+)\s", line)
         if m and m.group(1) in page:
             sumrows[m.group(1)] = (m.group(2), m.group(3), m.group(4))
     if not page or set(page) != set(mdrows) or set(page) != set(sumrows):

@@ -32,7 +32,7 @@ static const char *rep_text =
 	" \"run\": {\"run_id\": \"r<1>\", \"suite\": {\"name\": \"s&t\", \"version\": \"1\"}},"
 	" \"systems\": [{\"name\": \"<script>alert(1)</script>\", \"role\": \"baseline\","
 	"   \"accuracy\": {\"value\": 0.5, \"ci_lo\": 0.1, \"ci_hi\": 0.9,"
-	"                \"wilson_lo\": 0.2, \"wilson_hi\": 0.8},"
+	"                \"n_eff\": 2},"
 	"   \"cost_micro\": 1234567, \"cost_per_item_micro\": 617284,"
 	"   \"categories\": [{\"name\": \"A\\\"B\", \"n\": 2, \"accuracy\": {\"value\": 0.5}}]},"
 	"  {\"name\": \"two\", \"role\": \"orchestrator\", \"accuracy\": {\"value\": null},"
