@@ -89,6 +89,20 @@ check "numbers carry at most 6 significant digits, no float noise" \
   bash -c '! grep -Eq "[0-9]\.[0-9]*[0-9]{7,}" "$1"' _ "$WORK/out"
 check "and are there" grep -q '"ci_hi"' "$WORK/out"
 
+# -- a bare NAME: suites/NAME.yaml with models/NAME.yaml, here first -------
+mkdir -p here/suites/demo here/scaffolds here/models
+cp "$S/suites/demo.yaml" here/suites/mine.yaml
+cp "$S/suites/demo/questions.csv" here/suites/demo/
+cp "$S/scaffolds/mcq.yaml" here/scaffolds/
+sed "s#simulator: pool-fast.yaml#simulator: $FIX/pool-fast.yaml#" "$FIX/models-fast.yaml" >here/models/mine.yaml
+(cd here && "$UMPIRE" run mine -r 1 -s sim-a --db n.db --no-report --quiet)
+check "umpire run mine: suites/mine.yaml against models/mine.yaml of this directory" \
+  test "$(sql here/n.db "select count(*) from attempts where system='sim-a'")" -eq 48
+(cd here && "$UMPIRE" run nothing-here --db n.db >"$WORK/out" 2>"$WORK/err")
+rc=$?
+check "a bare name that is nowhere: exit 8 (got $rc)" test "$rc" -eq 8
+check "saying where it looked" grep -q "no suites/nothing-here.yaml here or in umpire's data directory" "$WORK/err"
+
 # -- an import outside the checkout -----------------------------------------
 mkdir -p elsewhere && cd elsewhere
 expect_exit 0 "import terminal-bench outside the checkout" -- \
