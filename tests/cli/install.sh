@@ -45,6 +45,7 @@ cd "$WORK"
 export MANPAGER=cat PAGER=cat MANWIDTH=80
 man -l "$page" >man-l.txt 2>man.err
 check "man -l renders the page" grep -q "umpire run" man-l.txt
+check "groff has no warning about it" bash -c '! groff -man -ww -z "$1" 2>&1 | grep -q .' _ "$page"
 diag man.err
 man -M "$(dirname "$(dirname "$page")")" umpire >man.txt 2>man.err
 check "man umpire works from the root" grep -q "EXIT STATUS" man.txt
