@@ -436,15 +436,11 @@ static void proxy_costs(const um_run_data *d, double *down, unsigned char *has)
 	free(by_id);
 }
 
-static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
+/* The run's items sorted by id; each must have an id, a category and no twin. */
+static int rt_items(rt_state *r, const um_run_data *d, um_error *err)
 {
-	const um_system_rec **sp;
-	double *down;
-	unsigned char *has;
-	size_t i, s, k;
+	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	r->d = d;
 	r->n_items = d->n_items;
 	r->items = um_xmalloc((d->n_items + 1) * sizeof(*r->items));
 	for (i = 0; i < d->n_items; i++) {
@@ -458,8 +454,15 @@ static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
 		if (!strcmp(r->items[i - 1]->item_id, r->items[i]->item_id))
 			return um_fail(err, UM_ERR_INVALID, "route-eval: item '%s' appears twice",
 				       r->items[i]->item_id);
+	return 0;
+}
 
-	sp = um_xmalloc((d->n_systems + 1) * sizeof(*sp));
+/* The run's systems sorted by name, with per-item sums to fill. */
+static int rt_systems(rt_state *r, const um_run_data *d, um_error *err)
+{
+	const um_system_rec **sp = um_xmalloc((d->n_systems + 1) * sizeof(*sp));
+	size_t i;
+
 	for (i = 0; i < d->n_systems; i++)
 		sp[i] = &d->systems[i];
 	qsort(sp, d->n_systems, sizeof(*sp), cmp_sys_ptr);
@@ -480,9 +483,16 @@ static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
 		    (i && !strcmp(r->all[i - 1].rec->name, r->all[i].rec->name)))
 			return um_fail(err, UM_ERR_INVALID,
 				       "route-eval: a system has no name or appears twice");
+	return 0;
+}
 
-	down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
-	has = um_xcalloc(d->n_attempts + 1, 1);
+/* Per system and item: sums of scores and costs over graded attempts. */
+static void rt_sums(rt_state *r, const um_run_data *d)
+{
+	double *down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
+	unsigned char *has = um_xcalloc(d->n_attempts + 1, 1);
+	size_t i;
+
 	proxy_costs(d, down, has);
 	for (i = 0; i < d->n_attempts; i++) {
 		const um_attempt_rec *a = &d->attempts[i];
@@ -501,6 +511,12 @@ static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
 	}
 	free(down);
 	free(has);
+}
+
+/* The systems used, the items graded for all of them and their means. */
+static void rt_common(rt_state *r)
+{
+	size_t i, s, k;
 
 	r->use = um_xmalloc((r->n_all + 1) * sizeof(*r->use));
 	r->base = um_xmalloc((r->n_all + 1) * sizeof(*r->base));
@@ -514,7 +530,6 @@ static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
 		else
 			r->base[r->n_base++] = s;
 	}
-
 	r->common = um_xmalloc((r->n_items + 1) * sizeof(*r->common));
 	for (i = 0; i < r->n_items; i++) {
 		int every = r->n_use > 0;
@@ -535,6 +550,12 @@ static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
 			rs->b[k] = rs->sum_billed[it] / rs->cnt[it];
 		}
 	}
+}
+
+/* The distinct categories of the common items and each item's. */
+static void rt_cats(rt_state *r)
+{
+	size_t k;
 
 	r->cats = um_xmalloc((r->n_common + 1) * sizeof(*r->cats));
 	r->cat_of = um_xmalloc((r->n_common + 1) * sizeof(*r->cat_of));
@@ -549,6 +570,17 @@ static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
 		const char **hit = bsearch(&c, r->cats, r->n_cats, sizeof(*r->cats), cmp_cstr);
 		r->cat_of[k] = (size_t)(hit - r->cats);
 	}
+}
+
+static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+	if (rt_items(r, d, err) < 0 || rt_systems(r, d, err) < 0)
+		return -1;
+	rt_sums(r, d);
+	rt_common(r);
+	rt_cats(r);
 	return 0;
 }
 
@@ -703,63 +735,192 @@ static void profile_fit(const rt_state *r, const unsigned char *train, double la
 	}
 }
 
-static json_t *profile_router(const rt_state *r, uint64_t seed)
+static void pct_interval(double *v, size_t n, double *lo, double *hi);
+
+/* The profile router's working set: the split, the fitted route of every
+ * lambda (n_grid x n_cats baseline indices) and the cost scale. */
+typedef struct rt_profile {
+	unsigned char *is_eval, *train;
+	size_t *routes;
+	size_t n_train, n_eval;
+	double scale;
+} rt_profile;
+
+static void profile_split(const rt_state *r, uint64_t seed, rt_profile *pf)
 {
 	const char **ids = um_xmalloc((r->n_common + 1) * sizeof(*ids));
-	unsigned char *is_eval = um_xmalloc(r->n_common + 1);
-	unsigned char *train = um_xmalloc(r->n_common + 1);
-	size_t *route = um_xmalloc((r->n_cats + 1) * sizeof(*route));
-	size_t n_grid = route_lambda_grid_len, k, g, j, c, n_train = 0, n_eval, nh, nz;
-	um_cq_point *pts = um_xmalloc((n_grid + r->n_base) * sizeof(*pts));
-	um_cq_point *hull = um_xmalloc((n_grid + r->n_base) * sizeof(*hull));
-	um_cq_point *bp = um_xmalloc((r->n_base + 1) * sizeof(*bp));
-	um_cq_point *zh = um_xmalloc((r->n_base + 1) * sizeof(*zh));
-	double *w_eval = um_xmalloc((r->n_common + 1) * sizeof(*w_eval));
-	double scale = 0, lo1, hi1, lo2, hi2, lo, hi;
-	json_t *o = json_object(), *split = json_object(), *points = json_array(), *grid, *fr, *z;
-	json_t *common;
+	size_t k, j;
 
+	pf->is_eval = um_xmalloc(r->n_common + 1);
+	pf->train = um_xmalloc(r->n_common + 1);
 	for (k = 0; k < r->n_common; k++)
 		ids[k] = r->items[r->common[k]]->item_id;
-	route_split(ids, r->n_common, seed, is_eval);
+	route_split(ids, r->n_common, seed, pf->is_eval);
+	pf->n_train = 0;
 	for (k = 0; k < r->n_common; k++) {
-		train[k] = !is_eval[k];
-		w_eval[k] = is_eval[k] ? 1.0 : 0.0;
-		n_train += train[k];
+		pf->train[k] = !pf->is_eval[k];
+		pf->n_train += pf->train[k];
 	}
-	n_eval = r->n_common - n_train;
+	pf->n_eval = r->n_common - pf->n_train;
+	pf->scale = 0;
 	for (j = 0; j < r->n_base; j++) {
 		double acc, cost;
-		half_means(r, &r->all[r->base[j]], train, SIZE_MAX, &acc, &cost);
-		scale = fmax(scale, cost);
+		half_means(r, &r->all[r->base[j]], pf->train, SIZE_MAX, &acc, &cost);
+		pf->scale = fmax(pf->scale, cost);
 	}
-	if (!(scale > 0))
-		scale = 1.0;
+	if (!(pf->scale > 0))
+		pf->scale = 1.0;
+	pf->routes = um_xmalloc((route_lambda_grid_len * r->n_cats + 1) * sizeof(*pf->routes));
+	for (k = 0; k < route_lambda_grid_len; k++)
+		profile_fit(r, pf->train, route_lambda_grid[k], pf->scale,
+			    pf->routes + k * r->n_cats);
+	free(ids);
+}
 
-	for (g = 0; g < n_grid; g++) {
-		json_t *p = json_object(), *routes = json_object();
-		double sa = 0, sc = 0;
+static void profile_release(rt_profile *pf)
+{
+	free(pf->is_eval);
+	free(pf->train);
+	free(pf->routes);
+}
 
-		profile_fit(r, train, route_lambda_grid[g], scale, route);
+/* The router's point for every lambda over the evaluation items weighted by
+ * w (w[k] is 0 for training items). */
+static void profile_points(const rt_state *r, const rt_profile *pf, const double *w,
+			   um_cq_point *pts)
+{
+	size_t g, k;
+
+	for (g = 0; g < route_lambda_grid_len; g++) {
+		const size_t *route = pf->routes + g * r->n_cats;
+		double sa = 0, sc = 0, ws = 0;
+
 		for (k = 0; k < r->n_common; k++) {
 			const rt_sys *rs;
-			if (!is_eval[k])
+			if (!pf->is_eval[k] || w[k] == 0.0)
 				continue;
 			rs = &r->all[r->base[route[r->cat_of[k]]]];
-			sa += rs->m[k];
-			sc += rs->c[k];
+			sa += w[k] * rs->m[k];
+			sc += w[k] * rs->c[k];
+			ws += w[k];
 		}
-		pts[g].acc = sa / (double)n_eval;
-		pts[g].cost = sc / (double)n_eval;
+		pts[g].acc = ws > 0 ? sa / ws : NAN;
+		pts[g].cost = ws > 0 ? sc / ws : NAN;
 		pts[g].tag = (int)g;
+	}
+}
+
+/* AIQ of the profile router and of the zero router over the evaluation
+ * items weighted by w, each over its own cost range. */
+static void profile_aiqs(const rt_state *r, const rt_profile *pf, const double *w,
+			 um_cq_point *pts, um_cq_point *hull, double *aiq_p, double *aiq_z)
+{
+	size_t n_grid = route_lambda_grid_len, nh;
+	double lo, hi;
+
+	profile_points(r, pf, w, pts);
+	nh = route_hull(pts, n_grid, hull);
+	cost_range(pts, n_grid, &lo, &hi);
+	*aiq_p = route_hull_mean(hull, nh, lo, hi);
+	nh = base_frontier(r, w, pts, hull);
+	cost_range(pts, r->n_base, &lo, &hi);
+	*aiq_z = route_hull_mean(hull, nh, lo, hi);
+}
+
+/* The basic (reverse percentile) bootstrap interval of est from its
+ * resamples v (sorted in place): [2 est - q97.5, 2 est - q2.5], in [0, 1].
+ * An AIQ is a frontier, a maximum, biased upward; the percentile interval
+ * carries that bias twice, the basic one corrects it once (docs/report.md,
+ * "Calibration", for what remains at exact ties). */
+static void basic_interval(double *v, size_t n, double est, double ci[2])
+{
+	double lo, hi;
+
+	pct_interval(v, n, &lo, &hi);
+	ci[0] = fmax(0.0, fmin(1.0, 2.0 * est - hi));
+	ci[1] = fmax(0.0, fmin(1.0, 2.0 * est - lo));
+}
+
+/* Percentile bootstrap over the evaluation items of both AIQs (seeded, its
+ * own stream so the orchestrators' resamples stay as they were). */
+static void profile_boot(const rt_state *r, const rt_profile *pf, uint64_t seed, unsigned n_boot,
+			 const double est[2], double ci_p[2], double ci_z[2])
+{
+	size_t n_grid = route_lambda_grid_len, k, i, *eval = um_xmalloc((pf->n_eval + 1) * sizeof(*eval));
+	double *w = um_xmalloc((r->n_common + 1) * sizeof(*w));
+	double *ap = um_xmalloc(n_boot * sizeof(*ap)), *az = um_xmalloc(n_boot * sizeof(*az));
+	um_cq_point *pts = um_xmalloc((n_grid + r->n_base) * sizeof(*pts));
+	um_cq_point *hull = um_xmalloc((n_grid + r->n_base) * sizeof(*hull));
+	um_rng rng;
+	unsigned b;
+
+	for (k = 0, i = 0; k < r->n_common; k++)
+		if (pf->is_eval[k])
+			eval[i++] = k;
+	um_rng_seed(&rng, seed ^ 0x70726f66696c6521ULL);
+	for (b = 0; b < n_boot; b++) {
+		memset(w, 0, (r->n_common + 1) * sizeof(*w));
+		for (i = 0; i < pf->n_eval; i++)
+			w[eval[um_rng_below(&rng, pf->n_eval)]] += 1.0;
+		profile_aiqs(r, pf, w, pts, hull, &ap[b], &az[b]);
+	}
+	basic_interval(ap, n_boot, est[0], ci_p);
+	basic_interval(az, n_boot, est[1], ci_z);
+	free(eval);
+	free(w);
+	free(ap);
+	free(az);
+	free(pts);
+	free(hull);
+}
+
+static json_t *ci_json(const double ci[2])
+{
+	json_t *a = json_array();
+
+	json_array_append_new(a, jreal(ci[0]));
+	json_array_append_new(a, jreal(ci[1]));
+	return a;
+}
+
+/* points[] of the profile router: per lambda its point and routes. */
+static json_t *profile_points_json(const rt_state *r, const rt_profile *pf, const um_cq_point *pts)
+{
+	json_t *points = json_array();
+	size_t g, c;
+
+	for (g = 0; g < route_lambda_grid_len; g++) {
+		json_t *p = json_object(), *routes = json_object();
+
 		for (c = 0; c < r->n_cats; c++)
-			set(routes, r->cats[c], json_string(r->all[r->base[route[c]]].rec->name));
+			set(routes, r->cats[c],
+			    json_string(r->all[r->base[pf->routes[g * r->n_cats + c]]].rec->name));
 		set(p, "lambda", jreal(route_lambda_grid[g]));
 		set(p, "accuracy", jreal(pts[g].acc));
 		set(p, "cost_per_item_micro", jmicro(pts[g].cost));
 		set(p, "routes", routes);
 		json_array_append_new(points, p);
 	}
+	return points;
+}
+
+static json_t *profile_router(const rt_state *r, uint64_t seed, unsigned n_boot)
+{
+	size_t n_grid = route_lambda_grid_len, k, g, nh, nz;
+	um_cq_point *pts = um_xmalloc((n_grid + r->n_base) * sizeof(*pts));
+	um_cq_point *hull = um_xmalloc((n_grid + r->n_base) * sizeof(*hull));
+	um_cq_point *bp = um_xmalloc((r->n_base + 1) * sizeof(*bp));
+	um_cq_point *zh = um_xmalloc((r->n_base + 1) * sizeof(*zh));
+	double *w_eval = um_xmalloc((r->n_common + 1) * sizeof(*w_eval));
+	double lo1, hi1, lo2, hi2, lo, hi, ci_p[2], ci_z[2];
+	json_t *o = json_object(), *split = json_object(), *grid, *fr, *z, *common;
+	rt_profile pf;
+
+	profile_split(r, seed, &pf);
+	for (k = 0; k < r->n_common; k++)
+		w_eval[k] = pf.is_eval[k] ? 1.0 : 0.0;
+	profile_points(r, &pf, w_eval, pts);
+	set(o, "points", profile_points_json(r, &pf, pts));
 	nh = route_hull(pts, n_grid, hull);
 	cost_range(pts, n_grid, &lo1, &hi1);
 	nz = base_frontier(r, w_eval, bp, zh);
@@ -768,18 +929,21 @@ static json_t *profile_router(const rt_state *r, uint64_t seed)
 	 * right), so they can be compared from the later start to the later end. */
 	lo = fmax(lo1, lo2);
 	hi = fmax(hi1, hi2);
+	{
+		double est[2] = {route_hull_mean(hull, nh, lo1, hi1), route_hull_mean(zh, nz, lo2, hi2)};
+		profile_boot(r, &pf, seed, n_boot, est, ci_p, ci_z);
+	}
 
 	set(split, "rule", json_string("items ordered by um_hash64(item_id, seed); the first "
 				       "half (rounded up) trains, the rest evaluates"));
-	set(split, "train_items", jint((int64_t)n_train));
-	set(split, "eval_items", jint((int64_t)n_eval));
+	set(split, "train_items", jint((int64_t)pf.n_train));
+	set(split, "eval_items", jint((int64_t)pf.n_eval));
 	set(o, "split", split);
-	set(o, "cost_scale_micro", jmicro(scale));
+	set(o, "cost_scale_micro", jmicro(pf.scale));
 	grid = json_array();
 	for (g = 0; g < n_grid; g++)
 		json_array_append_new(grid, jreal(route_lambda_grid[g]));
 	set(o, "lambda_grid", grid);
-	set(o, "points", points);
 	fr = json_array();
 	for (g = 0; g < nh; g++) {
 		json_t *v = json_object();
@@ -791,10 +955,12 @@ static json_t *profile_router(const rt_state *r, uint64_t seed)
 	set(o, "frontier", fr);
 	set(o, "cost_range_micro", range_json(lo1, hi1));
 	set(o, "aiq", jreal(route_hull_mean(hull, nh, lo1, hi1)));
+	set(o, "aiq_ci", ci_json(ci_p));
 	z = json_object();
 	set(z, "frontier", frontier_json(r, zh, nz));
 	set(z, "cost_range_micro", range_json(lo2, hi2));
 	set(z, "aiq", jreal(route_hull_mean(zh, nz, lo2, hi2)));
+	set(z, "aiq_ci", ci_json(ci_z));
 	set(o, "zero_router_eval", z);
 	common = json_object();
 	set(common, "cost_range_micro", range_json(lo, hi));
@@ -802,10 +968,7 @@ static json_t *profile_router(const rt_state *r, uint64_t seed)
 	set(common, "zero_router", jreal(route_hull_mean(zh, nz, lo, hi)));
 	set(o, "aiq_common", common);
 
-	free(ids);
-	free(is_eval);
-	free(train);
-	free(route);
+	profile_release(&pf);
 	free(pts);
 	free(hull);
 	free(bp);
@@ -857,6 +1020,43 @@ static double r6(double v)
 	return strtod(buf, NULL);
 }
 
+/* route_below_p for orchestrator oi against the baselines on the common
+ * items (costs as the orchestrator's point reads them). */
+static double orch_below_p(const rt_state *r, size_t oi)
+{
+	const double **m = um_xmalloc((r->n_base + 1) * sizeof(*m));
+	double *cost = um_xmalloc((r->n_base + 1) * sizeof(*cost)), p;
+	const rt_sys *rs = &r->all[r->orch[oi]];
+	size_t j;
+
+	for (j = 0; j < r->n_base; j++) {
+		m[j] = r->all[r->base[j]].m;
+		cost[j] = sys_point(r, &r->all[r->base[j]], NULL, 0).cost;
+	}
+	p = route_below_p(rs->m, sys_point(r, rs, NULL, 0).cost, m, cost, r->n_base, r->n_common);
+	free(m);
+	free(cost);
+	return p;
+}
+
+/* The sentence's verdict part: the bootstrap difference and the test. */
+static void answer_verdict(um_buf *ans, double diff, double dlo, double dhi, double below)
+{
+	um_buf_printf(ans, "; difference %+.1f pp [%+.1f, %+.1f]: ", 100.0 * r6(diff),
+		      100.0 * r6(dlo), 100.0 * r6(dhi));
+	if (dlo > 0)
+		um_buf_puts(ans, "it beats its own pool's frontier");
+	else if (below < 1.0 - RT_LEVEL)
+		um_buf_printf(ans, "it is below its own pool's frontier (p = %.3g, paired test "
+				   "against the best mixture of baselines, Bonferroni over the "
+				   "mixtures), so a trivial router of the same models does better "
+				   "for the money",
+			      r6(below));
+	else
+		um_buf_printf(ans, "not a significant %s over its own pool's frontier",
+			      diff >= 0 ? "lead" : "deficit");
+}
+
 static json_t *orchestrator_entry(const rt_state *r, size_t oi, const um_cq_point *hull, size_t nh,
 				  double *fronts, double *diffs, unsigned n_boot)
 {
@@ -883,21 +1083,26 @@ static json_t *orchestrator_entry(const rt_state *r, size_t oi, const um_cq_poin
 		set(o, "cheaper_than_every_baseline", json_null());
 		set(o, "difference", json_null());
 		set(o, "verdict", json_string("no baselines"));
+		set(o, "below_p", json_null());
 		set(o, "cost_to_reach_micro", json_null());
 		set(o, "reachable", json_null());
 		um_buf_puts(&ans, "; the run has no baseline to build a router from");
 	} else {
 		double f = route_hull_at(hull, nh, p.cost), diff = p.acc - f;
 		double flo, fhi, dlo, dhi, reach = route_hull_cost_for(hull, nh, p.acc);
+		double below = orch_below_p(r, oi);
 		int cheaper = p.cost < hull[0].cost;
 		const char *verdict;
 		json_t *fa = json_object(), *dj = json_object();
 
 		pct_interval(fronts, n_boot, &flo, &fhi);
 		pct_interval(diffs, n_boot, &dlo, &dhi);
+		/* "below" needs the test: the bootstrap interval of a frontier (a
+		 * maximum, biased upward) reads ties as "below" */
 		verdict = dlo > 0 ? "beats the frontier"
-			: dhi < 0 ? "below the frontier"
-				  : "no significant difference";
+			: below < 1.0 - RT_LEVEL ? "below the frontier"
+						 : "no significant difference";
+		set(o, "below_p", isnan(below) ? json_null() : jreal(below));
 		set(fa, "value", jreal(f));
 		set(fa, "ci_lo", jreal(flo));
 		set(fa, "ci_hi", jreal(fhi));
@@ -924,16 +1129,7 @@ static json_t *orchestrator_entry(const rt_state *r, size_t oi, const um_cq_poin
 				      "at that cost",
 				      100.0 * r6(f), 100.0 * r6(flo), 100.0 * r6(fhi));
 		}
-		um_buf_printf(&ans, "; difference %+.1f pp [%+.1f, %+.1f]: ", 100.0 * r6(diff),
-			      100.0 * r6(dlo), 100.0 * r6(dhi));
-		if (dlo > 0)
-			um_buf_puts(&ans, "it beats its own pool's frontier");
-		else if (dhi < 0)
-			um_buf_puts(&ans, "it is below its own pool's frontier, so a trivial "
-					  "router of the same models does better for the money");
-		else
-			um_buf_printf(&ans, "not a significant %s over its own pool's frontier",
-				      diff >= 0 ? "lead" : "deficit");
+		answer_verdict(&ans, diff, dlo, dhi, below);
 		if (isfinite(reach)) {
 			usd(c2, sizeof(c2), reach);
 			um_buf_printf(&ans, "; the frontier reaches %.1f%% at %s/item",
@@ -948,12 +1144,13 @@ static json_t *orchestrator_entry(const rt_state *r, size_t oi, const um_cq_poin
 	return o;
 }
 
-/* Resample items with replacement; for each resample, every orchestrator's
- * point and the baselines' frontier at its cost on the same items. */
+/* Resample items with replacement; for each resample, the zero router's
+ * AIQ (aiq, may be NULL), every orchestrator's point and the baselines'
+ * frontier at its cost on the same items. */
 static void bootstrap(const rt_state *r, uint64_t seed, unsigned n_boot, double **fronts,
-		      double **diffs)
+		      double **diffs, double *aiq)
 {
-	double *w = um_xmalloc((r->n_common + 1) * sizeof(*w));
+	double *w = um_xmalloc((r->n_common + 1) * sizeof(*w)), lo, hi;
 	um_cq_point *pts = um_xmalloc((r->n_base + 1) * sizeof(*pts));
 	um_cq_point *hull = um_xmalloc((r->n_base + 1) * sizeof(*hull));
 	um_rng rng;
@@ -966,6 +1163,10 @@ static void bootstrap(const rt_state *r, uint64_t seed, unsigned n_boot, double 
 		for (k = 0; k < r->n_common; k++)
 			w[um_rng_below(&rng, r->n_common)] += 1.0;
 		nh = base_frontier(r, w, pts, hull);
+		if (aiq) {
+			cost_range(pts, r->n_base, &lo, &hi);
+			aiq[b] = route_hull_mean(hull, nh, lo, hi);
+		}
 		for (o = 0; o < r->n_orch; o++) {
 			um_cq_point p = sys_point(r, &r->all[r->orch[o]], w, 0);
 			double f = route_hull_at(hull, nh, p.cost);
@@ -987,26 +1188,12 @@ json_t *route_eval_json(const um_run_data *d, uint64_t seed, um_error *err)
 	return route_eval_json_opts(d, &o, err);
 }
 
-json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um_error *err)
+/* seed, resamples, level, the items used and the systems left out. */
+static void header_json(const rt_state *r, json_t *o, uint64_t seed, unsigned n_boot)
 {
-	rt_state r;
-	json_t *o, *arr, *items;
-	uint64_t seed = opts ? opts->seed : 0;
-	unsigned n_boot = opts && opts->resamples ? opts->resamples : UM_ROUTE_RESAMPLES;
-	um_cq_point *pts = NULL, *hull = NULL;
-	size_t i, j, nh = 0;
-	int have_base;
+	json_t *items = json_object(), *arr = json_array();
+	size_t i;
 
-	if (!d) {
-		um_fail(err, UM_ERR_INTERNAL, "route_eval_json: no run data");
-		return NULL;
-	}
-	if (rt_init(&r, d, err) < 0) {
-		rt_release(&r);
-		return NULL;
-	}
-	have_base = r.n_base > 0 && r.n_common > 0;
-	o = json_object();
 	if (seed <= (uint64_t)INT64_MAX) {
 		set(o, "seed", jint((int64_t)seed));
 	} else {
@@ -1016,32 +1203,29 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 	}
 	set(o, "resamples", jint(n_boot));
 	set(o, "level", jreal(RT_LEVEL));
-	items = json_object();
-	set(items, "total", jint((int64_t)r.n_items));
-	set(items, "used", jint((int64_t)r.n_common));
-	set(items, "dropped", jint((int64_t)(r.n_items - r.n_common)));
+	set(items, "total", jint((int64_t)r->n_items));
+	set(items, "used", jint((int64_t)r->n_common));
+	set(items, "dropped", jint((int64_t)(r->n_items - r->n_common)));
 	set(o, "items", items);
-	arr = json_array();
-	for (i = 0; i < r.n_all; i++)
-		if (!r.all[i].graded)
-			json_array_append_new(arr, json_string(r.all[i].rec->name));
+	for (i = 0; i < r->n_all; i++)
+		if (!r->all[i].graded)
+			json_array_append_new(arr, json_string(r->all[i].rec->name));
 	set(o, "excluded_systems", arr);
+}
 
-	pts = um_xmalloc((r.n_base + 2) * sizeof(*pts));
-	hull = um_xmalloc((r.n_base + 2) * sizeof(*hull));
-	if (have_base)
-		nh = base_frontier(&r, NULL, pts, hull);
+static json_t *singles_json(const rt_state *r, const um_cq_point *hull, size_t nh)
+{
+	json_t *arr = json_array();
+	size_t i, j;
 
-	/* single systems */
-	arr = json_array();
-	for (i = 0; r.n_common && i < r.n_use; i++) {
-		const rt_sys *rs = &r.all[r.use[i]];
-		um_cq_point p = sys_point(&r, rs, NULL, 0), pb = sys_point(&r, rs, NULL, 1);
+	for (i = 0; r->n_common && i < r->n_use; i++) {
+		const rt_sys *rs = &r->all[r->use[i]];
+		um_cq_point p = sys_point(r, rs, NULL, 0), pb = sys_point(r, rs, NULL, 1);
 		json_t *s = json_object();
 		int on = 0;
 
 		for (j = 0; !rs->orch && j < nh; j++)
-			on |= r.base[hull[j].tag] == r.use[i];
+			on |= r->base[hull[j].tag] == r->use[i];
 		set(s, "name", json_string(rs->rec->name));
 		set(s, "role", json_string(rs->rec->role ? rs->rec->role : "baseline"));
 		set(s, "accuracy", jreal(p.acc));
@@ -1051,7 +1235,93 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 		set(s, "on_frontier", rs->orch ? json_null() : json_boolean(on));
 		json_array_append_new(arr, s);
 	}
-	set(o, "systems", arr);
+	return arr;
+}
+
+/* best_single, oracle, zero_router (with its AIQ's bootstrap interval) and
+ * profile_router, from the baselines' points pts (room for n_base + 1). */
+static void routers_json(const rt_state *r, json_t *o, um_cq_point *pts, const um_cq_point *hull,
+			 size_t nh, uint64_t seed, unsigned n_boot, double *aiq_boot)
+{
+	size_t best = 0, j, *picks = um_xcalloc(r->n_base, sizeof(*picks));
+	um_cq_point orc = oracle_point(r, picks);
+	json_t *bs = json_object(), *oj = json_object(), *pk = json_array();
+	json_t *z = json_object();
+	double lo, hi, ci[2];
+
+	for (j = 1; j < r->n_base; j++)
+		if (pts[j].acc > pts[best].acc ||
+		    (pts[j].acc == pts[best].acc && pts[j].cost < pts[best].cost))
+			best = j;
+	set(bs, "system", json_string(r->all[r->base[best]].rec->name));
+	set(bs, "accuracy", jreal(pts[best].acc));
+	set(bs, "cost_per_item_micro", jmicro(pts[best].cost));
+	set(o, "best_single", bs);
+
+	set(oj, "accuracy", jreal(orc.acc));
+	set(oj, "cost_per_item_micro", jmicro(orc.cost));
+	for (j = 0; j < r->n_base; j++) {
+		json_t *e = json_object();
+		set(e, "system", json_string(r->all[r->base[j]].rec->name));
+		set(e, "items", jint((int64_t)picks[j]));
+		json_array_append_new(pk, e);
+	}
+	set(oj, "picks", pk);
+	set(o, "oracle", oj);
+	free(picks);
+
+	cost_range(pts, r->n_base, &lo, &hi);
+	set(z, "frontier", frontier_json(r, hull, nh));
+	set(z, "cost_range_micro", range_json(lo, hi));
+	set(z, "aiq", jreal(route_hull_mean(hull, nh, lo, hi)));
+	basic_interval(aiq_boot, n_boot, route_hull_mean(hull, nh, lo, hi), ci);
+	set(z, "aiq_ci", ci_json(ci));
+	pts[r->n_base] = orc;
+	set(z, "aiq_with_oracle", jreal(route_aiq(pts, r->n_base + 1)));
+	set(o, "zero_router", z);
+
+	set(o, "profile_router", r->n_common >= 2 ? profile_router(r, seed, n_boot) : json_null());
+}
+
+json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um_error *err)
+{
+	rt_state r;
+	json_t *o, *arr;
+	uint64_t seed = opts ? opts->seed : 0;
+	unsigned n_boot = opts && opts->resamples ? opts->resamples : UM_ROUTE_RESAMPLES;
+	um_cq_point *pts = NULL, *hull = NULL;
+	double **fronts, **diffs, *aiq = um_xmalloc(n_boot * sizeof(*aiq));
+	size_t i, nh = 0;
+	int have_base;
+
+	if (!d) {
+		free(aiq);
+		um_fail(err, UM_ERR_INTERNAL, "route_eval_json: no run data");
+		return NULL;
+	}
+	if (rt_init(&r, d, err) < 0) {
+		free(aiq);
+		rt_release(&r);
+		return NULL;
+	}
+	have_base = r.n_base > 0 && r.n_common > 0;
+	o = json_object();
+	header_json(&r, o, seed, n_boot);
+	pts = um_xmalloc((r.n_base + 2) * sizeof(*pts));
+	hull = um_xmalloc((r.n_base + 2) * sizeof(*hull));
+	if (have_base)
+		nh = base_frontier(&r, NULL, pts, hull);
+	set(o, "systems", singles_json(&r, hull, nh));
+
+	/* One bootstrap for the orchestrators and the zero router's AIQ. */
+	fronts = um_xcalloc(r.n_orch + 1, sizeof(*fronts));
+	diffs = um_xcalloc(r.n_orch + 1, sizeof(*diffs));
+	for (i = 0; i < r.n_orch; i++) {
+		fronts[i] = um_xmalloc(n_boot * sizeof(double));
+		diffs[i] = um_xmalloc(n_boot * sizeof(double));
+	}
+	if (have_base)
+		bootstrap(&r, seed, n_boot, fronts, diffs, aiq);
 
 	if (!have_base) {
 		set(o, "best_single", json_null());
@@ -1059,65 +1329,21 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 		set(o, "zero_router", json_null());
 		set(o, "profile_router", json_null());
 	} else {
-		size_t best = 0, *picks = um_xcalloc(r.n_base, sizeof(*picks));
-		um_cq_point orc = oracle_point(&r, picks);
-		json_t *bs = json_object(), *oj = json_object(), *pk = json_array();
-		json_t *z = json_object();
-		double lo, hi;
-
-		for (j = 1; j < r.n_base; j++)
-			if (pts[j].acc > pts[best].acc ||
-			    (pts[j].acc == pts[best].acc && pts[j].cost < pts[best].cost))
-				best = j;
-		set(bs, "system", json_string(r.all[r.base[best]].rec->name));
-		set(bs, "accuracy", jreal(pts[best].acc));
-		set(bs, "cost_per_item_micro", jmicro(pts[best].cost));
-		set(o, "best_single", bs);
-
-		set(oj, "accuracy", jreal(orc.acc));
-		set(oj, "cost_per_item_micro", jmicro(orc.cost));
-		for (j = 0; j < r.n_base; j++) {
-			json_t *e = json_object();
-			set(e, "system", json_string(r.all[r.base[j]].rec->name));
-			set(e, "items", jint((int64_t)picks[j]));
-			json_array_append_new(pk, e);
-		}
-		set(oj, "picks", pk);
-		set(o, "oracle", oj);
-		free(picks);
-
-		cost_range(pts, r.n_base, &lo, &hi);
-		set(z, "frontier", frontier_json(&r, hull, nh));
-		set(z, "cost_range_micro", range_json(lo, hi));
-		set(z, "aiq", jreal(route_hull_mean(hull, nh, lo, hi)));
-		pts[r.n_base] = orc;
-		set(z, "aiq_with_oracle", jreal(route_aiq(pts, r.n_base + 1)));
-		set(o, "zero_router", z);
-
-		set(o, "profile_router", r.n_common >= 2 ? profile_router(&r, seed) : json_null());
+		routers_json(&r, o, pts, hull, nh, seed, n_boot, aiq);
 	}
 
 	arr = json_array();
-	if (r.n_orch && r.n_common) {
-		double **fronts = um_xcalloc(r.n_orch, sizeof(*fronts));
-		double **diffs = um_xcalloc(r.n_orch, sizeof(*diffs));
-
-		for (i = 0; i < r.n_orch; i++) {
-			fronts[i] = um_xmalloc(n_boot * sizeof(double));
-			diffs[i] = um_xmalloc(n_boot * sizeof(double));
-		}
-		if (have_base)
-			bootstrap(&r, seed, n_boot, fronts, diffs);
-		for (i = 0; i < r.n_orch; i++) {
-			json_array_append_new(arr, orchestrator_entry(&r, i, hull, nh, fronts[i],
-								      diffs[i], n_boot));
-			free(fronts[i]);
-			free(diffs[i]);
-		}
-		free(fronts);
-		free(diffs);
+	for (i = 0; i < r.n_orch; i++) {
+		if (r.n_common)
+			json_array_append_new(
+				arr, orchestrator_entry(&r, i, hull, nh, fronts[i], diffs[i], n_boot));
+		free(fronts[i]);
+		free(diffs[i]);
 	}
 	set(o, "orchestrators", arr);
+	free(fronts);
+	free(diffs);
+	free(aiq);
 	free(pts);
 	free(hull);
 	rt_release(&r);
@@ -1155,6 +1381,21 @@ static void md_pct(um_buf *b, const json_t *o, const char *path)
 	else
 		snprintf(t, sizeof(t), "-");
 	md_cell(b, t);
+}
+
+/* "62.0% [55.1, 70.3]": a proportion and its bootstrap interval (an array). */
+static void pct_ci_text(char *t, size_t n, const json_t *o, const char *path, const char *ci)
+{
+	const json_t *x = jpath_get(o, path), *c = jpath_get(o, ci);
+
+	if (!json_is_number(x))
+		snprintf(t, n, "-");
+	else if (json_array_size(c) == 2)
+		snprintf(t, n, "%.1f%% [%.1f, %.1f]", 100.0 * json_number_value(x),
+			 100.0 * json_number_value(json_array_get(c, 0)),
+			 100.0 * json_number_value(json_array_get(c, 1)));
+	else
+		snprintf(t, n, "%.1f%%", 100.0 * json_number_value(x));
 }
 
 static void md_usd(um_buf *b, const json_t *o, const char *path)
@@ -1214,7 +1455,8 @@ static void md_routers(um_buf *b, const json_t *s)
 	um_buf_puts(b, " |\n| Zero router (baselines' frontier) | - |");
 	snprintf(t, sizeof(t), "%s to %s", lo, hi);
 	md_cell(b, t);
-	md_pct(b, z, "aiq");
+	pct_ci_text(t, sizeof(t), z, "aiq", "aiq_ci");
+	md_cell(b, t);
 	um_buf_puts(b, " with the oracle as a point: AIQ ");
 	if (json_is_number(json_object_get(z, "aiq_with_oracle")))
 		um_buf_printf(b, "%.1f%%",
@@ -1236,7 +1478,10 @@ static void md_routers(um_buf *b, const json_t *s)
 							   json_object_get(pc, "zero_router")));
 		else
 			um_buf_puts(b, "-");
-		um_buf_puts(b, " |\n");
+		pct_ci_text(t, sizeof(t), pr, "aiq", "aiq_ci");
+		um_buf_printf(b, "; each on its own cost range, AIQ %s against ", t);
+		pct_ci_text(t, sizeof(t), pr, "zero_router_eval.aiq", "zero_router_eval.aiq_ci");
+		um_buf_printf(b, "%s (bootstrap over the evaluation items) |\n", t);
 	}
 	um_buf_puts(b, "\nThe zero router's frontier:");
 	json_array_foreach(json_object_get(z, "frontier"), i, e) {

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "report/route.h"
+#include "report/stats.h"
 #include "store/store.h"
 #include "base/util.h"
 
@@ -573,6 +574,13 @@ static void test_bootstrap_deterministic(void **state)
 		    jnum(a, "orchestrators.0.difference.ci_hi"));
 	assert_true(jnum(a, "orchestrators.0.frontier_accuracy.ci_lo") <=
 		    jnum(a, "orchestrators.0.frontier_accuracy.ci_hi"));
+	/* the AIQs carry bootstrap intervals, seeded like the rest */
+	assert_true(jnum(a, "zero_router.aiq_ci.0") <= jnum(a, "zero_router.aiq_ci.1"));
+	assert_true(jnum(a, "profile_router.aiq_ci.0") <= jnum(a, "profile_router.aiq_ci.1"));
+	assert_true(jnum(a, "profile_router.zero_router_eval.aiq_ci.0") <=
+		    jnum(a, "profile_router.zero_router_eval.aiq_ci.1"));
+	assert_true(json_is_number(jp(a, "orchestrators.0.below_p")));
+	assert_near(jnum(a, "zero_router.aiq"), jnum(c, "zero_router.aiq"), 0);
 	/* the default wrapper records its seed and 1000 resamples */
 	{
 		um_error err = {0};
@@ -606,6 +614,46 @@ static void test_bootstrap_deterministic(void **state)
 	json_decref(b);
 	json_decref(c);
 	store_run_data_free(&d);
+}
+
+static void test_below_p(void **state)
+{
+	/* 8 items; baselines x (cost 1) and y (cost 3); the orchestrator costs 2 */
+	static const double orch[] = {0, 1, 0, 1, 0, 1, 0, 1};
+	static const double same[] = {0, 1, 0, 1, 0, 1, 0, 1};
+	static const double better[] = {1, 1, 1, 1, 1, 1, 1, 1};
+	const double *base[2];
+	double cost[2] = {1.0, 3.0}, p, one;
+
+	(void)state;
+	/* a tie: every candidate mixture equals the orchestrator, p = 1 */
+	base[0] = same;
+	base[1] = same;
+	assert_near(route_below_p(orch, 2.0, base, cost, 2, 8), 1.0, 0);
+	/* x right everywhere, cheaper: candidates x alone and the x-y mixture
+	 * at cost 2 (half each); x alone: d = 1,0,1,0,... mean .5, se =
+	 * sqrt(2/7/8), t = 2.645751 (df 7), one-sided p = .016626; times the 2
+	 * candidates */
+	base[0] = better;
+	base[1] = same;
+	p = route_below_p(orch, 2.0, base, cost, 2, 8);
+	one = 0.5 * stats_t_sf2(0.5 / sqrt(2.0 / 7.0 / 8.0), 7);
+	assert_near(p, 2.0 * one, 1e-12);
+	assert_true(p < 0.05);
+	/* dearer than the orchestrator, y alone is no candidate: only the
+	 * cheapest baseline is when none is cheaper */
+	base[0] = same;
+	base[1] = better;
+	cost[0] = 5.0;
+	cost[1] = 4.0;
+	p = route_below_p(orch, 2.0, base, cost, 2, 8);
+	assert_near(p, one, 1e-12);
+	/* the orchestrator better than everything: nothing is significant */
+	base[0] = orch;
+	base[1] = orch;
+	assert_true(route_below_p(better, 2.0, base, cost, 2, 8) > 0.5);
+	assert_true(isnan(route_below_p(orch, 2.0, base, cost, 2, 1)));
+	assert_true(isnan(route_below_p(orch, 2.0, base, cost, 0, 8)));
 }
 
 /* ---- degenerate runs, markdown ------------------------------------------------------ */
@@ -763,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_profile_router_never_sees_eval),
 		cmocka_unit_test(test_profile_router_categories),
 		cmocka_unit_test(test_bootstrap_deterministic),
+		cmocka_unit_test(test_below_p),
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_markdown),
 	};
