@@ -1418,6 +1418,30 @@ static void usd_of(char *out, size_t n, const json_t *x)
 		snprintf(out, n, "-");
 }
 
+/* The profile router's row of the routers table. */
+static void md_profile_row(um_buf *b, const json_t *pr)
+{
+	const json_t *pc = json_object_get(pr, "aiq_common");
+	char lo[48], hi[48], t[128];
+
+	usd_of(lo, sizeof(lo), json_array_get(json_object_get(pc, "cost_range_micro"), 0));
+	usd_of(hi, sizeof(hi), json_array_get(json_object_get(pc, "cost_range_micro"), 1));
+	um_buf_puts(b, "| Profile router (evaluation half) | - |");
+	snprintf(t, sizeof(t), "%s to %s", lo, hi);
+	md_cell(b, t);
+	md_pct(b, pc, "profile_router");
+	um_buf_puts(b, " zero router on the same items and cost range: AIQ ");
+	if (json_is_number(json_object_get(pc, "zero_router")))
+		um_buf_printf(b, "%.1f%%",
+			      100.0 * json_number_value(json_object_get(pc, "zero_router")));
+	else
+		um_buf_puts(b, "-");
+	pct_ci_text(t, sizeof(t), pr, "aiq", "aiq_ci");
+	um_buf_printf(b, "; each on its own cost range, AIQ %s against ", t);
+	pct_ci_text(t, sizeof(t), pr, "zero_router_eval.aiq", "zero_router_eval.aiq_ci");
+	um_buf_printf(b, "%s (bootstrap over the evaluation items) |\n", t);
+}
+
 static void md_routers(um_buf *b, const json_t *s)
 {
 	const json_t *bs = json_object_get(s, "best_single"), *orc = json_object_get(s, "oracle");
@@ -1464,25 +1488,8 @@ static void md_routers(um_buf *b, const json_t *s)
 	else
 		um_buf_puts(b, "-");
 	um_buf_puts(b, " |\n");
-	if (json_is_object(pr)) {
-		const json_t *pc = json_object_get(pr, "aiq_common");
-		usd_of(lo, sizeof(lo), json_array_get(json_object_get(pc, "cost_range_micro"), 0));
-		usd_of(hi, sizeof(hi), json_array_get(json_object_get(pc, "cost_range_micro"), 1));
-		um_buf_puts(b, "| Profile router (evaluation half) | - |");
-		snprintf(t, sizeof(t), "%s to %s", lo, hi);
-		md_cell(b, t);
-		md_pct(b, pc, "profile_router");
-		um_buf_puts(b, " zero router on the same items and cost range: AIQ ");
-		if (json_is_number(json_object_get(pc, "zero_router")))
-			um_buf_printf(b, "%.1f%%", 100.0 * json_number_value(
-							   json_object_get(pc, "zero_router")));
-		else
-			um_buf_puts(b, "-");
-		pct_ci_text(t, sizeof(t), pr, "aiq", "aiq_ci");
-		um_buf_printf(b, "; each on its own cost range, AIQ %s against ", t);
-		pct_ci_text(t, sizeof(t), pr, "zero_router_eval.aiq", "zero_router_eval.aiq_ci");
-		um_buf_printf(b, "%s (bootstrap over the evaluation items) |\n", t);
-	}
+	if (json_is_object(pr))
+		md_profile_row(b, pr);
 	um_buf_puts(b, "\nThe zero router's frontier:");
 	json_array_foreach(json_object_get(z, "frontier"), i, e) {
 		char c[48];
