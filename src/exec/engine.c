@@ -44,6 +44,10 @@
  * again as successes come, and the next header caps it again, so the lane
  * follows what the provider says it will take.
  *
+ * Signing: a request with aws_sigv4 gets x-amz-date and Authorization
+ * headers computed for each try (sigv4.c), so a retry after a long
+ * Retry-After is not sent with a stale signature.
+ *
  * Streams: the first-token detector sees the body as it arrives, whole
  * lines at a time, until it reports a token; the try's ttft_ms is the time
  * from the start of the try to then. The stall limit is libcurl's low-speed
@@ -67,6 +71,7 @@
 #include "base/buf.h"
 #include "umpire_config.h"
 #include "base/util.h"
+#include "exec/sigv4.h"
 
 #define ENGINE_DEFAULT_MAX_IN_FLIGHT 1024
 #define ENGINE_DEFAULT_BACKOFF_BASE_MS 500
@@ -109,6 +114,7 @@ struct eng_xfer {
 	int truncated;
 	int64_t retry_after_ms;
 	int64_t ttft_ms;   /* -1 until the detector reports a token */
+	struct curl_slist *signed_headers; /* this try's headers with its SigV4 signature */
 	size_t scan_off;   /* body bytes the detector is done with */
 	int64_t start_mono;
 	int64_t start_wall;
@@ -425,6 +431,8 @@ static void xfer_put(um_engine *e, eng_xfer *x)
 	else
 		um_buf_reset(&x->body);
 	um_buf_reset(&x->hdrs);
+	curl_slist_free_all(x->signed_headers);
+	x->signed_headers = NULL;
 	x->req = NULL;
 	x->prev = NULL;
 	x->next = e->free_xfers;
@@ -449,6 +457,39 @@ static void active_unlink(um_engine *e, eng_xfer *x)
 	if (x->next)
 		x->next->prev = x->prev;
 	x->prev = x->next = NULL;
+}
+
+/* This try's SigV4 headers (fresh date) after the request's own ones. */
+static int xfer_sign(eng_xfer *x, const eng_req *r)
+{
+	const char **lines;
+	struct curl_slist *h, *list = NULL;
+	char *date = NULL, *auth = NULL;
+	int n = 0, rc;
+
+	for (h = r->headers; h; h = h->next)
+		n++;
+	lines = um_xcalloc((size_t)n + 1, sizeof(*lines));
+	n = 0;
+	for (h = r->headers; h; h = h->next)
+		lines[n++] = h->data;
+	rc = sigv4_sign(r->aws_sigv4, r->userpwd, r->url, lines, n, r->body, r->body_len,
+			engine_real_wall_ms() / 1000, &date, &auth);
+	free(lines);
+	curl_slist_free_all(x->signed_headers);
+	x->signed_headers = NULL;
+	for (h = r->headers; rc == 0 && h; h = h->next)
+		list = curl_slist_append(list, h->data);
+	if (rc == 0)
+		list = curl_slist_append(list, date);
+	if (rc == 0 && list)
+		list = curl_slist_append(list, auth);
+	free(date);
+	if (auth)
+		memset(auth, 0, strlen(auth));
+	free(auth);
+	x->signed_headers = list;
+	return rc == 0 && list ? 0 : -1;
 }
 
 static int xfer_setup(um_engine *e, eng_xfer *x, const eng_req *r)
@@ -479,10 +520,10 @@ static int xfer_setup(um_engine *e, eng_xfer *x, const eng_req *r)
 	SET(CURLOPT_HEADERFUNCTION, xfer_on_header);
 	SET(CURLOPT_HEADERDATA, (void *)x);
 	SET(CURLOPT_HTTPHEADER, r->headers);
-	if (r->aws_sigv4) {
-		SET(CURLOPT_AWS_SIGV4, r->aws_sigv4);
-		SET(CURLOPT_USERPWD, r->userpwd ? r->userpwd : ":");
-	}
+	if (r->aws_sigv4 && xfer_sign(x, r) == 0)
+		SET(CURLOPT_HTTPHEADER, x->signed_headers);
+	else if (r->aws_sigv4)
+		rc = CURLE_LOGIN_DENIED; /* cannot sign: do not send unsigned */
 	if (r->stall_ms > 0) {
 		SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 		SET(CURLOPT_LOW_SPEED_TIME, (long)((r->stall_ms + 999) / 1000));

@@ -95,8 +95,8 @@ int engine_submit(um_engine *e, int lane, const char *url, const char *body, siz
 typedef int (*um_token_scan_fn)(const char *buf, size_t len, size_t *used);
 
 typedef struct um_submit_opts {
-	const char *aws_sigv4;      /* CURLOPT_AWS_SIGV4 parameter, or NULL */
-	const char *userpwd;        /* CURLOPT_USERPWD with aws_sigv4 (copied, wiped on free) */
+	const char *aws_sigv4;      /* "aws:amz:REGION:SERVICE": sign each try (sigv4.h), or NULL */
+	const char *userpwd;        /* with aws_sigv4: "ID:SECRET" (copied, wiped on free) */
 	int stall_ms;               /* > 0: no byte for this long is a timeout (s granularity) */
 	um_token_scan_fn token_scan; /* streamed: finds the first token, or NULL */
 } um_submit_opts;

@@ -341,6 +341,13 @@ static char *provider_url(const char *base, const char *const *segs, int n_segs,
 	    curl_url_get(h, CURLUPART_URL, &url, 0) != CURLUE_OK)
 		goto done;
 	out = um_xstrdup(url);
+	for (i = 0; out[i]; i++) /* %3a -> %3A: the form AWS signs and documents */
+		if (out[i] == '%' && out[i + 1] && out[i + 2]) {
+			out[i + 1] = (char)(out[i + 1] >= 'a' && out[i + 1] <= 'f' ? out[i + 1] - 32
+										: out[i + 1]);
+			out[i + 2] = (char)(out[i + 2] >= 'a' && out[i + 2] <= 'f' ? out[i + 2] - 32
+										: out[i + 2]);
+		}
 done:
 	curl_free(path);
 	curl_free(url);

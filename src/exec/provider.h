@@ -54,7 +54,8 @@ typedef struct um_wire_request {
 	char body_hash[65];     /* sha256 of the body without model, stream, stream_options */
 	char *dropped;          /* comma list of params this provider cannot carry (e.g. "seed"), or NULL */
 	int stream;             /* the response will be an SSE stream */
-	char *aws_sigv4;        /* bedrock without an API key: "aws:amz:REGION:bedrock", or NULL */
+	char *aws_sigv4;        /* bedrock without an API key: "aws:amz:REGION:bedrock" (the
+				 * engine signs each try with SigV4, sigv4.c), or NULL */
 	char *userpwd;          /* with aws_sigv4: "ACCESS_KEY_ID:SECRET" from the environment */
 } um_wire_request;
 

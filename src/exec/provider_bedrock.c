@@ -2,11 +2,12 @@
  * provider_bedrock.c - the Amazon Bedrock Converse wire.
  *
  * Sent to base_url + "/model/{modelId}/converse" (the model id
- * percent-encoded: it holds ':'), signed with AWS Signature Version 4 by
- * libcurl (CURLOPT_AWS_SIGV4 "aws:amz:REGION:bedrock") from
- * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN as
- * x-amz-security-token), or with a Bedrock API key as a bearer token when
- * api_key_env is given. The model is in the URL, not the body.
+ * percent-encoded: it holds ':'), signed with AWS Signature Version 4 for
+ * each try by the engine (sigv4.c: libcurl's CURLOPT_AWS_SIGV4 does not
+ * encode the path twice as Bedrock checks it, so it fails on every model
+ * id with a ':') from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
+ * AWS_SESSION_TOKEN as x-amz-security-token), or with a Bedrock API key as
+ * a bearer token when api_key_env is given. The model is in the URL, not the body.
  *
  * Body: "system": [{"text"}]; "messages": [{"role", "content": [blocks]}]
  * with text blocks, an assistant's tool calls as toolUse blocks (after the

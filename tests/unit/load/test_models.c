@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -188,6 +189,7 @@ static void test_example_file(void **state)
 	assert_msg(&err, "system 'orchestrator': base_url uses ${ORCHESTRATOR_BASE_URL}");
 
 	setenv("ORCHESTRATOR_BASE_URL", "https://orchestrator.example.com/v1", 1);
+	setenv("AZURE_OPENAI_RESOURCE", "example", 1);
 	assert_int_equal(models_load(EXAMPLE, &m, &err), 0);
 	assert_null(m->simulator_pool);
 	assert_true(m->n_systems >= 3);
@@ -202,14 +204,31 @@ static void test_example_file(void **state)
 	assert_int_equal(s->pricing.long_multiplier_milli, 2000);
 	for (i = 0; i < m->n_systems; i++) {
 		s = &m->systems[i];
-		assert_non_null(s->api_key_env);
 		if (s->provider == UM_PROV_ANTHROPIC) {
 			assert_string_equal(s->base_url, "https://api.anthropic.com/v1");
 			assert_string_equal(s->api_key_env, "ANTHROPIC_API_KEY");
-		} else if (s->role == UM_ROLE_BASELINE) {
+		} else if (s->provider == UM_PROV_OPENAI && !s->preset &&
+			   s->role == UM_ROLE_BASELINE) {
 			assert_string_equal(s->base_url, "https://api.openai.com/v1");
 			assert_string_equal(s->api_key_env, "OPENAI_API_KEY");
 		}
+		/* a gpt-5 entry is not sent what the family refuses */
+		if (strstr(s->model, "gpt-5")) {
+			assert_int_equal(s->caps.no_sampling, 1);
+			assert_int_equal(s->caps.max_completion, 1);
+		}
+	}
+	/* one entry per provider and preset */
+	{
+		static const char *const want[] = {"azure-gpt-5-mini", "gemini-2.5-pro",
+						   "bedrock-claude-sonnet-4.5",
+						   "openrouter-gpt-5-mini", "vllm-qwen3-8b",
+						   "sglang-qwen3-8b", "ollama-qwen3-8b"};
+		size_t k;
+
+		for (k = 0; k < UM_ARRAY_LEN(want); k++)
+			if (models_find(m, want[k]) < 0)
+				fail_msg("models.example.yaml has no %s", want[k]);
 	}
 	assert_true(models_find(m, "gpt-5") >= 0);
 	assert_true(models_find(m, "claude-sonnet-4.5") >= 0);
@@ -412,6 +431,98 @@ static void test_price_conversion(void **state)
 	models_free(m);
 }
 
+static um_models *load_ok(const char *text)
+{
+	um_error err = {0};
+	um_models *m = NULL;
+
+	if (models_load_buffer("m.yaml", text, strlen(text), 0, &m, &err) < 0)
+		fail_msg("%s", err.msg);
+	return m;
+}
+
+/* Providers, presets and their defaults; keys that belong to one provider. */
+static void test_providers(void **state)
+{
+	um_models *m;
+
+	(void)state;
+	m = load_ok("umpire: 1\nsystems:\n"
+		    "  - {name: a, role: baseline, provider: vllm, model: m}\n"
+		    "  - {name: b, role: baseline, provider: sglang, model: m}\n"
+		    "  - {name: c, role: baseline, provider: ollama, model: 'qwen3:8b'}\n"
+		    "  - {name: d, role: baseline, provider: openrouter, model: openai/gpt-5}\n"
+		    "  - {name: e, role: baseline, provider: gemini, model: gemini-2.5-pro}\n"
+		    "  - {name: f, role: baseline, provider: bedrock, region: eu-west-1,\n"
+		    "     model: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0'}\n"
+		    "  - {name: g, role: baseline, provider: azure, base_url: 'https://r.openai.azure.com/',\n"
+		    "     model: o3, deployment: my-o3}\n");
+	assert_string_equal(m->systems[0].base_url, "http://127.0.0.1:8000/v1");
+	assert_string_equal(m->systems[1].base_url, "http://127.0.0.1:30000/v1");
+	assert_string_equal(m->systems[2].base_url, "http://127.0.0.1:11434/v1");
+	assert_string_equal(m->systems[3].base_url, "https://openrouter.ai/api/v1");
+	assert_string_equal(m->systems[4].base_url,
+			    "https://generativelanguage.googleapis.com/v1beta");
+	assert_string_equal(m->systems[5].base_url, "https://bedrock-runtime.eu-west-1.amazonaws.com");
+	assert_string_equal(m->systems[6].base_url, "https://r.openai.azure.com");
+	assert_string_equal(m->systems[6].api_version, "2024-10-21");
+	assert_int_equal(m->systems[0].provider, UM_PROV_OPENAI);
+	assert_string_equal(m->systems[0].preset, "vllm");
+	/* the capability table: vendor prefixes and inference profiles are looked through */
+	assert_int_equal(m->systems[3].caps.no_sampling, 1);
+	assert_int_equal(m->systems[3].caps.max_completion, 1);
+	assert_int_equal(m->systems[4].caps.budget, 1);
+	assert_int_equal(m->systems[4].caps.effort, 0);
+	assert_int_equal(m->systems[5].caps.budget, 1);
+	assert_int_equal(m->systems[6].caps.no_sampling, 1);
+	assert_int_equal(m->systems[0].caps.no_sampling, 0);
+	models_free(m);
+	m = load_ok(SYS("    capabilities: {sampling: false, max_tokens_field: max_completion_tokens,\n"
+			"                   reasoning_effort: false}\n"));
+	assert_int_equal(m->systems[0].caps.no_sampling, 1);
+	assert_int_equal(m->systems[0].caps.max_completion, 1);
+	assert_int_equal(m->systems[0].caps.effort, 0);
+	models_free(m);
+	load_fails(SYS("    region: us-east-1\n"), "'region' applies to provider bedrock only");
+	load_fails(SYS("    api_version: x\n"), "'api_version' applies to provider azure only");
+	load_fails("umpire: 1\nsystems:\n  - {name: f, role: baseline, provider: bedrock, model: m}\n",
+		   "provider bedrock needs 'region'");
+	load_fails("umpire: 1\nsystems:\n  - {name: f, role: baseline, provider: openai, model: m}\n",
+		   "missing required key 'base_url'");
+	load_fails(SYS("    stall_timeout_s: 3\n"), "applies to streamed systems");
+	load_fails("umpire: 1\nsystems:\n  - {name: a, role: baseline, provider: anthropic, "
+		   "base_url: 'https://x/v1', model: m,\n     capabilities: {max_tokens_field: "
+		   "max_completion_tokens}}\n",
+		   "max_completion_tokens is a field of the OpenAI wire");
+}
+
+/* base_url read with curl_url(): what may not be in it. */
+static void test_base_url_parsed(void **state)
+{
+	static const struct {
+		const char *url, *why;
+	} bad[] = {
+	    {"https://user:pw@x.example/v1", "carries a user name"},
+	    {"https://x.example/v1?api-version=1", "has a query"},
+	    {"https://x.example/v1#frag", "has a fragment"},
+	    {"ftp://x.example/v1", "must start with http:// or https://"},
+	    {"https:///v1", "has no host"},
+	    {"https://x.exa mple/v1", "space or control character"},
+	    {"https://[::1/v1", "is not a URL libcurl can parse"},
+	};
+	char text[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UM_ARRAY_LEN(bad); i++) {
+		snprintf(text, sizeof(text),
+			 "umpire: 1\nsystems:\n  - {name: a, role: baseline, provider: openai, "
+			 "base_url: '%s', model: m}\n",
+			 bad[i].url);
+		load_fails(text, bad[i].why);
+	}
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -454,6 +565,8 @@ int main(void)
 	    cmocka_unit_test(test_dollar_without_brace),
 	    cmocka_unit_test(test_pricing_arithmetic),
 	    cmocka_unit_test(test_price_conversion),
+	    cmocka_unit_test(test_providers),
+	    cmocka_unit_test(test_base_url_parsed),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_garbage),
 	};

@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+"""A loopback fake of the providers umpire speaks, for the scenario tests.
+
+One server answers the documented wire format of each family on its own
+path: OpenAI chat completions (/v1/chat/completions, also the presets),
+Azure OpenAI (/openai/deployments/{d}/chat/completions?api-version=),
+Anthropic messages (/v1/messages), Gemini generateContent
+(/v1beta/models/{m}:generateContent and :streamGenerateContent?alt=sse) and
+Bedrock Converse (/model/{id}/converse, with AWS Signature Version 4
+checked the way AWS checks it). Each checks its credentials and the
+parameters a model family refuses (temperature or max_tokens for the gpt-5
+family, temperature with Claude's thinking), and answers 400 as the real
+API would when they are wrong.
+
+What it answers is picked by the word after "SCENARIO" in the prompt:
+normal, retry429 (429 with Retry-After: 1 the first time), 5xx (always
+500), overflow (the family's context-overflow error), malformed (a 200 that
+is not what the API promises), stall (a stream that stops sending). A
+request that offers tools is an agent turn: the first asks to run a bash
+command, the one that carries its result (in the family's own shape) calls
+submit.
+
+Usage: fake_provider.py PORT_FILE LOG_FILE [LIFETIME_S]. Binds 127.0.0.1 on
+a port of its own, writes it to PORT_FILE, appends one JSON line per request
+to LOG_FILE, and exits after LIFETIME_S seconds (default 120).
+"""
+import hashlib
+import hmac
+import json
+import os
+import re
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+KEY = os.environ.get("FAKE_KEY", "sk-fake")
+AWS_ID = os.environ.get("FAKE_AWS_ID", "AKIDFAKE")
+AWS_SECRET = os.environ.get("FAKE_AWS_SECRET", "fake-secret")
+ANSWER = "Let me think about it.\nAnswer: A"
+SEEN = {}
+LOCK = threading.Lock()
+LOG = None
+
+
+def log(entry):
+    with LOCK:
+        LOG.write(json.dumps(entry, sort_keys=True) + "\n")
+        LOG.flush()
+
+
+def first_time(key):
+    with LOCK:
+        n = SEEN.get(key, 0)
+        SEEN[key] = n + 1
+    return n == 0
+
+
+def scenario_of(text):
+    m = re.search(r"SCENARIO (\w+)", text)
+    return m.group(1) if m else "normal"
+
+
+# ---- what each family says ------------------------------------------------
+
+ERRORS = {
+    "openai": {
+        "overflow": {"error": {"message": "This model's maximum context length is 128000 tokens. "
+                               "However, your messages resulted in 200000 tokens.",
+                               "type": "invalid_request_error", "param": "messages",
+                               "code": "context_length_exceeded"}},
+        "429": {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                          "code": "rate_limit_exceeded"}},
+        "500": {"error": {"message": "The server had an error while processing your request.",
+                          "type": "server_error"}},
+    },
+    "anthropic": {
+        "overflow": {"type": "error", "error": {"type": "invalid_request_error",
+                     "message": "prompt is too long: 210000 tokens > 200000 maximum"}},
+        "429": {"type": "error", "error": {"type": "rate_limit_error",
+                                           "message": "Number of requests has exceeded your rate limit"}},
+        "500": {"type": "error", "error": {"type": "api_error", "message": "Internal server error"}},
+    },
+    "gemini": {
+        "overflow": {"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                               "message": "The input token count (1200000) exceeds the maximum "
+                               "number of tokens allowed (1048576)."}},
+        "429": {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                          "message": "Resource has been exhausted (e.g. check quota)."}},
+        "500": {"error": {"code": 500, "status": "INTERNAL",
+                          "message": "An internal error has occurred."}},
+    },
+    "bedrock": {
+        "overflow": {"message": "Input is too long for requested model."},
+        "429": {"message": "Too many requests, please wait before trying again."},
+        "500": {"message": "The server encountered an internal error."},
+    },
+}
+ERROR_TYPE = {"overflow": "ValidationException", "429": "ThrottlingException",
+              "500": "InternalServerException"}
+
+
+class Refused(Exception):
+    def __init__(self, status, body, headers=None):
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def refuse(family, status, message):
+    if family == "anthropic":
+        body = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    elif family == "bedrock":
+        body = {"message": message}
+    elif family == "gemini":
+        body = {"error": {"code": status, "status": "INVALID_ARGUMENT", "message": message}}
+    else:
+        body = {"error": {"message": message, "type": "invalid_request_error"}}
+    raise Refused(status, body)
+
+
+# ---- requests in, neutral facts out ---------------------------------------
+
+def openai_facts(body, model):
+    facts = {"texts": [], "tools": bool(body.get("tools")), "result": None,
+             "stream": bool(body.get("stream"))}
+    if model.startswith("gpt-5") or model.startswith("o3"):
+        for p in ("temperature", "top_p"):
+            if p in body:
+                refuse("openai", 400, f"Unsupported parameter: '{p}' is not supported with "
+                       "this model.")
+        if "max_tokens" in body:
+            refuse("openai", 400, "Unsupported parameter: 'max_tokens' is not supported with "
+                   "this model. Use 'max_completion_tokens' instead.")
+    if facts["stream"] and body.get("stream_options") != {"include_usage": True}:
+        refuse("openai", 400, "a streamed test call must ask for include_usage")
+    calls = {}
+    for m in body["messages"]:
+        if isinstance(m.get("content"), str):
+            facts["texts"].append(m["content"])
+        for tc in m.get("tool_calls") or []:
+            calls[tc["id"]] = tc["function"]["name"]
+        if m["role"] == "tool":
+            if m.get("tool_call_id") not in calls:
+                refuse("openai", 400, "tool message answers no tool call")
+            facts["result"] = m["content"]
+    return facts
+
+
+def anthropic_facts(body, model):
+    facts = {"texts": [], "tools": bool(body.get("tools")), "result": None,
+             "stream": bool(body.get("stream")), "thinking": "thinking" in body}
+    if "max_tokens" not in body:
+        refuse("anthropic", 400, "max_tokens: Field required")
+    if "thinking" in body:
+        t = body["thinking"]
+        if t.get("type") != "enabled" or not isinstance(t.get("budget_tokens"), int):
+            refuse("anthropic", 400, "thinking: malformed")
+        if t["budget_tokens"] >= body["max_tokens"]:
+            refuse("anthropic", 400, "max_tokens must be greater than thinking.budget_tokens")
+        for p in ("temperature", "top_k"):
+            if p in body:
+                refuse("anthropic", 400, f"`{p}` may only be set to 1 when thinking is enabled")
+    if isinstance(body.get("system"), str):
+        facts["texts"].append(body["system"])
+    uses = {}
+    for m in body["messages"]:
+        c = m["content"]
+        if isinstance(c, str):
+            facts["texts"].append(c)
+            continue
+        for b in c:
+            if b["type"] == "text":
+                facts["texts"].append(b["text"])
+            elif b["type"] == "tool_use":
+                uses[b["id"]] = b
+            elif b["type"] == "tool_result":
+                if b["tool_use_id"] not in uses:
+                    refuse("anthropic", 400, "tool_result answers no tool_use")
+                facts["result"] = b["content"]
+        if m["role"] == "assistant" and facts["thinking"] and any(
+                b["type"] == "tool_use" for b in c) and c[0]["type"] != "thinking":
+            refuse("anthropic", 400, "Expected `thinking` as the first block of an assistant "
+                   "message with tool_use when thinking is enabled")
+    return facts
+
+
+def gemini_facts(body, model):
+    facts = {"texts": [], "tools": bool(body.get("tools")), "result": None}
+    cfg = body.get("generationConfig", {})
+    tc = cfg.get("thinkingConfig", {})
+    if "thinkingLevel" in tc and "thinkingBudget" in tc:
+        refuse("gemini", 400, "thinking_level and thinking_budget cannot be used together")
+    if model.startswith("gemini-2.5") and "thinkingLevel" in tc:
+        refuse("gemini", 400, "Thinking level is not supported for this model.")
+    for k in cfg:
+        if k not in ("temperature", "topP", "topK", "maxOutputTokens", "stopSequences", "seed",
+                     "thinkingConfig", "presencePenalty", "frequencyPenalty"):
+            refuse("gemini", 400, f"Invalid JSON payload received. Unknown name \"{k}\"")
+    for p in body.get("systemInstruction", {}).get("parts", []):
+        facts["texts"].append(p["text"])
+    for c in body["contents"]:
+        if c["role"] not in ("user", "model"):
+            refuse("gemini", 400, "role must be user or model")
+        for p in c["parts"]:
+            if "text" in p:
+                facts["texts"].append(p["text"])
+            if "functionResponse" in p:
+                fr = p["functionResponse"]
+                if not fr.get("name") or not isinstance(fr.get("response"), dict):
+                    refuse("gemini", 400, "functionResponse needs name and response")
+                facts["result"] = fr["response"].get("content")
+    return facts
+
+
+def bedrock_facts(body, model):
+    facts = {"texts": [], "tools": bool(body.get("toolConfig")), "result": None}
+    for k in body:
+        if k not in ("messages", "system", "inferenceConfig", "toolConfig",
+                     "additionalModelRequestFields"):
+            refuse("bedrock", 400, f"Malformed input request: extraneous key [{k}]")
+    for p in body.get("system", []):
+        facts["texts"].append(p["text"])
+    uses = set()
+    for m in body["messages"]:
+        for b in m["content"]:
+            if "text" in b:
+                facts["texts"].append(b["text"])
+            if "toolUse" in b:
+                uses.add(b["toolUse"]["toolUseId"])
+            if "toolResult" in b:
+                if b["toolResult"]["toolUseId"] not in uses:
+                    refuse("bedrock", 400, "toolResult answers no toolUse")
+                facts["result"] = b["toolResult"]["content"][0]["text"]
+    return facts
+
+
+# ---- answers in each family's shape -----------------------------------------
+
+def agent_step(facts):
+    """The tool call of this agent turn: bash first, submit once a result came back."""
+    if facts["result"] is None:
+        return ("bash", {"command": "echo fake-agent > answer.txt"})
+    return ("submit", {})
+
+
+def openai_answer(model, tool):
+    msg = {"role": "assistant", "content": ANSWER}
+    finish = "stop"
+    if tool:
+        msg = {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_" + tool[0], "type": "function",
+             "function": {"name": tool[0], "arguments": json.dumps(tool[1])}}]}
+        finish = "tool_calls"
+    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 1, "model": model,
+            "system_fingerprint": "fp_fake",
+            "choices": [{"index": 0, "message": msg, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200,
+                      "prompt_tokens_details": {"cached_tokens": 20},
+                      "completion_tokens_details": {"reasoning_tokens": 64}}}
+
+
+def openai_stream(model, tool):
+    whole = openai_answer(model, tool)
+    msg = whole["choices"][0]["message"]
+    base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1,
+            "model": model, "system_fingerprint": "fp_fake"}
+    out = [dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                "finish_reason": None}])]
+    if tool:
+        args = msg["tool_calls"][0]["function"]["arguments"]
+        out.append(dict(base, choices=[{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "call_" + tool[0], "type": "function",
+             "function": {"name": tool[0], "arguments": args[:3]}}]}, "finish_reason": None}]))
+        out.append(dict(base, choices=[{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "function": {"arguments": args[3:]}}]}, "finish_reason": None}]))
+    else:
+        for piece in (ANSWER[:9], ANSWER[9:]):
+            out.append(dict(base, choices=[{"index": 0, "delta": {"content": piece},
+                                            "finish_reason": None}]))
+    out.append(dict(base, choices=[{"index": 0, "delta": {},
+                                    "finish_reason": whole["choices"][0]["finish_reason"]}]))
+    out.append(dict(base, choices=[], usage=whole["usage"]))
+    return ["data: " + json.dumps(c) + "\n\n" for c in out] + ["data: [DONE]\n\n"]
+
+
+def anthropic_answer(model, tool, thinking):
+    content = []
+    if thinking:
+        content.append({"type": "thinking", "thinking": "The first choice fits.",
+                        "signature": "sig-fake-1"})
+    if tool:
+        content.append({"type": "tool_use", "id": "toolu_" + tool[0], "name": tool[0],
+                        "input": tool[1]})
+    else:
+        content.append({"type": "text", "text": ANSWER})
+    return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+            "content": content, "stop_reason": "tool_use" if tool else "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 100, "cache_creation_input_tokens": 30,
+                      "cache_read_input_tokens": 20, "output_tokens": 80}}
+
+
+def anthropic_stream(model, tool, thinking):
+    whole = anthropic_answer(model, tool, thinking)
+    start = dict(whole, content=[], stop_reason=None,
+                 usage=dict(whole["usage"], output_tokens=1))
+    ev = [("message_start", {"type": "message_start", "message": start}),
+          ("ping", {"type": "ping"})]
+    for i, b in enumerate(whole["content"]):
+        if b["type"] == "thinking":
+            ev.append(("content_block_start", {"type": "content_block_start", "index": i,
+                       "content_block": {"type": "thinking", "thinking": ""}}))
+            ev.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                       "delta": {"type": "thinking_delta", "thinking": b["thinking"]}}))
+            ev.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                       "delta": {"type": "signature_delta", "signature": b["signature"]}}))
+        elif b["type"] == "text":
+            ev.append(("content_block_start", {"type": "content_block_start", "index": i,
+                       "content_block": {"type": "text", "text": ""}}))
+            for piece in (b["text"][:9], b["text"][9:]):
+                ev.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                           "delta": {"type": "text_delta", "text": piece}}))
+        else:
+            ev.append(("content_block_start", {"type": "content_block_start", "index": i,
+                       "content_block": dict(b, input={})}))
+            js = json.dumps(b["input"])
+            for piece in (js[:2], js[2:]):
+                ev.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                           "delta": {"type": "input_json_delta", "partial_json": piece}}))
+        ev.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
+    ev.append(("message_delta", {"type": "message_delta",
+               "delta": {"stop_reason": whole["stop_reason"], "stop_sequence": None},
+               "usage": {"output_tokens": 80}}))
+    ev.append(("message_stop", {"type": "message_stop"}))
+    return ["event: %s\ndata: %s\n\n" % (n, json.dumps(d)) for n, d in ev]
+
+
+def gemini_answer(model, tool):
+    parts = [{"text": "The first choice fits.", "thought": True}]
+    if tool:
+        parts.append({"functionCall": {"name": tool[0], "args": tool[1]},
+                      "thoughtSignature": "c2lnLWZha2U="})
+    else:
+        parts.append({"text": ANSWER})
+    return {"candidates": [{"content": {"role": "model", "parts": parts},
+                            "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 120, "candidatesTokenCount": 16,
+                              "thoughtsTokenCount": 64, "cachedContentTokenCount": 20,
+                              "totalTokenCount": 200},
+            "modelVersion": model, "responseId": "resp-fake"}
+
+
+def gemini_stream(model, tool):
+    whole = gemini_answer(model, tool)
+    parts = whole["candidates"][0]["content"]["parts"]
+    chunks = [{"candidates": [{"content": {"role": "model", "parts": [
+        {"text": "The first ", "thought": True}]}, "index": 0}],
+        "modelVersion": model, "responseId": "resp-fake"},
+        {"candidates": [{"content": {"role": "model", "parts": [
+            {"text": "choice fits.", "thought": True}]}, "index": 0}],
+         "modelVersion": model, "responseId": "resp-fake"}]
+    last = parts[1]
+    if "text" in last:
+        chunks.append({"candidates": [{"content": {"role": "model", "parts": [
+            {"text": last["text"][:9]}]}, "index": 0}], "modelVersion": model,
+            "responseId": "resp-fake"})
+        last = {"text": last["text"][9:]}
+    chunks.append({"candidates": [{"content": {"role": "model", "parts": [last]},
+                                   "finishReason": "STOP", "index": 0}],
+                   "usageMetadata": whole["usageMetadata"], "modelVersion": model,
+                   "responseId": "resp-fake"})
+    return ["data: " + json.dumps(c) + "\r\n\r\n" for c in chunks]
+
+
+def bedrock_answer(model, tool):
+    content = [{"reasoningContent": {"reasoningText": {"text": "The first choice fits.",
+                                                       "signature": "sig-fake-2"}}}]
+    if tool:
+        content.append({"toolUse": {"toolUseId": "tooluse_" + tool[0], "name": tool[0],
+                                    "input": tool[1]}})
+    else:
+        content.append({"text": ANSWER})
+    return {"output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": "tool_use" if tool else "end_turn",
+            "usage": {"inputTokens": 100, "outputTokens": 80, "totalTokens": 230,
+                      "cacheReadInputTokens": 20, "cacheWriteInputTokens": 30},
+            "metrics": {"latencyMs": 12}}
+
+
+# ---- AWS Signature Version 4, as AWS checks it ------------------------------
+
+def sigv4_check(handler, body):
+    auth = handler.headers.get("Authorization", "")
+    m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
+                 r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$", auth)
+    if not m:
+        refuse("bedrock", 403, "Authorization header requires AWS4-HMAC-SHA256")
+    akid, day, region, service, signed, sig = m.groups()
+    if akid != AWS_ID or service != "bedrock":
+        refuse("bedrock", 403, "The security token included in the request is invalid.")
+    amz_date = handler.headers.get("x-amz-date", "")
+    path, _, query = handler.path.partition("?")
+    # non-S3 services: each segment of the (already encoded) path is encoded again
+    canon_path = "/".join(urllib.parse.quote(seg, safe="-_.~") for seg in path.split("/"))
+    names = signed.split(";")
+    canon_headers = "".join(f"{n}:{' '.join(handler.headers.get(n, '').split())}\n"
+                            for n in names)
+    creq = "\n".join(["POST", canon_path, query, canon_headers, signed,
+                      hashlib.sha256(body).hexdigest()])
+    scope = f"{day}/{region}/{service}/aws4_request"
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + AWS_SECRET).encode()
+    for part in (day, region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    want = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, sig):
+        refuse("bedrock", 403, "The request signature we calculated does not match the "
+               "signature you provided.")
+    return region
+
+
+# ---- the server ---------------------------------------------------------------
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, status, body, headers=None, ctype="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_stream(self, events, stall=False):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.write(b": keep-alive\n\n")
+        for i, e in enumerate(events):
+            if stall and i == 1:
+                time.sleep(8)
+                return
+            time.sleep(0.03)
+            self.wfile.write(e.encode())
+            self.wfile.flush()
+
+    def route(self):
+        path, _, query = self.path.partition("?")
+        q = urllib.parse.parse_qs(query)
+        if path.endswith("/chat/completions"):
+            if path.startswith("/openai/deployments/"):
+                dep = path.split("/")[3]
+                if "api-version" not in q:
+                    refuse("openai", 404, "Resource not found")
+                if self.headers.get("api-key") != KEY:
+                    raise Refused(401, {"error": {"code": "401", "message": "Access denied due "
+                                        "to invalid subscription key."}})
+                return "openai", "azure:" + dep, False
+            if self.headers.get("Authorization") != "Bearer " + KEY:
+                refuse("openai", 401, "Incorrect API key provided")
+            return "openai", None, False
+        if path.endswith("/messages"):
+            if self.headers.get("x-api-key") != KEY or not self.headers.get("anthropic-version"):
+                refuse("anthropic", 401, "invalid x-api-key")
+            return "anthropic", None, False
+        m = re.match(r".*/models/([^/:]+):(generateContent|streamGenerateContent)$", path)
+        if m:
+            if self.headers.get("x-goog-api-key") != KEY:
+                refuse("gemini", 403, "API key not valid. Please pass a valid API key.")
+            stream = m.group(2) == "streamGenerateContent"
+            if stream and q.get("alt") != ["sse"]:
+                refuse("gemini", 400, "a streamed test call must ask for alt=sse")
+            return "gemini", urllib.parse.unquote(m.group(1)), stream
+        m = re.match(r"/model/([^/]+)/converse$", path)
+        if m:
+            return "bedrock", urllib.parse.unquote(m.group(1)), False
+        raise Refused(404, {"error": {"message": "no such route " + path}})
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(n)
+        entry = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()
+                                                if k.lower() not in ("authorization", "api-key",
+                                                                     "x-api-key",
+                                                                     "x-goog-api-key")}}
+        try:
+            family, name, stream = self.route()
+            if family == "bedrock" and not self.headers.get("Authorization", "").startswith(
+                    "Bearer "):
+                entry["region"] = sigv4_check(self, raw)
+            body = json.loads(raw)
+            entry["body"] = body
+            model = name if family in ("gemini", "bedrock") else body.get("model", "")
+            if name and name.startswith("azure:"):
+                model = body.get("model", "")
+            facts = {"openai": openai_facts, "anthropic": anthropic_facts,
+                     "gemini": gemini_facts, "bedrock": bedrock_facts}[family](body, model)
+            stream = stream or facts.get("stream", False)
+            text = "\n".join(t for t in facts["texts"] if isinstance(t, str))
+            scen = scenario_of(text)
+            entry.update(family=family, model=model, scenario=scen, stream=stream)
+            self.answer(family, model, scen, stream, facts, text)
+            log(entry)
+        except Refused as r:
+            entry.update(refused=r.status, error=r.body)
+            log(entry)
+            self.send(r.status, r.body, r.headers)
+
+    def answer(self, family, model, scen, stream, facts, text):
+        hdr = {"openai": {"x-ratelimit-limit-requests": "500",
+                          "x-ratelimit-remaining-requests": "499"},
+               "anthropic": {"anthropic-ratelimit-requests-limit": "50",
+                             "anthropic-ratelimit-requests-remaining": "49"}}.get(family, {})
+        errs = ERRORS[family]
+
+        def typed(kind, h=None):
+            h = dict(h or {})
+            if family == "bedrock":
+                h["x-amzn-ErrorType"] = ERROR_TYPE[kind]
+            return h
+        if scen == "retry429" and first_time((family, model, text, stream)):
+            raise Refused(429, errs["429"], typed("429", {"Retry-After": "1"}))
+        if scen == "5xx":
+            raise Refused(500, errs["500"], typed("500"))
+        if scen == "overflow":
+            raise Refused(400, errs["overflow"], typed("overflow"))
+        if scen == "malformed":
+            if stream:
+                return self.send_stream(["data: {\"choices\": [{\"delta\": 7}]}\n\n",
+                                         "event: x\ndata: not json\n\n"])
+            return self.send(200, b'{"id": "x", "choices": [{"message": {"content": 42}}]',
+                             hdr)
+        tool = agent_step(facts) if facts["tools"] else None
+        thinking = facts.get("thinking", False)
+        if stream:
+            events = {"openai": lambda: openai_stream(model, tool),
+                      "anthropic": lambda: anthropic_stream(model, tool, thinking),
+                      "gemini": lambda: gemini_stream(model, tool)}[family]()
+            return self.send_stream(events, stall=scen == "stall")
+        whole = {"openai": lambda: openai_answer(model, tool),
+                 "anthropic": lambda: anthropic_answer(model, tool, thinking),
+                 "gemini": lambda: gemini_answer(model, tool),
+                 "bedrock": lambda: bedrock_answer(model, tool)}[family]()
+        self.send(200, whole, hdr)
+
+
+def main():
+    global LOG
+    port_file, log_file = sys.argv[1], sys.argv[2]
+    lifetime = float(sys.argv[3]) if len(sys.argv) > 3 else 120
+    LOG = open(log_file, "a")
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    threading.Timer(lifetime, srv.shutdown).start()
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(port_file + ".tmp", port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
