@@ -275,8 +275,10 @@ char *claims_markdown(const json_t *ev)
 	um_buf_printf(&b, "# Claims: %s\n\nSource: %s\n\n",
 		      json_string_value(json_object_get(ev, "title")),
 		      json_string_value(json_object_get(ev, "source")));
-	um_buf_puts(&b, "| Benchmark | System | Claimed | Measured (95% CI) | Verdict | Run |\n"
-			"|---|---|---:|---:|---|---|\n");
+	um_buf_puts(&b, "p is the test the measured interval inverts; the verdict follows its Holm "
+			"adjustment over the table (docs/report.md, \"Methods\").\n\n");
+	um_buf_puts(&b, "| Benchmark | System | Claimed | Measured (95% CI) | Verdict | p | Holm p | "
+			"Run |\n|---|---|---:|---:|---|---:|---:|---|\n");
 	json_array_foreach(json_object_get(ev, "benchmarks"), i, bench) {
 		const char *run = json_string_value(json_object_get(bench, "run_id"));
 		json_array_foreach(json_object_get(bench, "rows"), k, r) {
@@ -290,8 +292,12 @@ char *claims_markdown(const json_t *ev)
 					      num(m, "ci_lo"), num(m, "ci_hi"));
 			else
 				um_buf_puts(&b, "not measured | ");
-			um_buf_printf(&b, "%s | %s |\n", json_string_value(json_object_get(r, "verdict")),
-				      run ? run : "");
+			um_buf_printf(&b, "%s | ", json_string_value(json_object_get(r, "verdict")));
+			if (json_is_number(json_object_get(r, "p_value")))
+				um_buf_printf(&b, "%.3g | %.3g | ", num(r, "p_value"), num(r, "p_holm"));
+			else
+				um_buf_puts(&b, "- | - | ");
+			um_buf_printf(&b, "%s |\n", run ? run : "");
 		}
 	}
 	return um_buf_detach(&b);

@@ -34,6 +34,13 @@ check "claims carry p and Holm p" \
 check "report.md shows MDE and Holm p" grep -q "| MDE (pp) |.*| Holm p |" rep/st1/report.md
 check "report.md has the pass@k table" grep -q "^## pass@k" rep/st1/report.md
 
+expect_exit 0 "the claims table against the run" -- \
+  "$UMPIRE" claims "$S/claims/demo.yaml" --db demo.db --json
+check "its verdicts follow the Holm p (below/above when under .05)" \
+  test "$(jq '[.benchmarks[].rows[] | select(.measured != null)
+    | select((.p_holm < 0.05) != (.verdict != "reproduced"))] | length' "$WORK/out")" -eq 0
+check "and p lies under the Holm p" \
+  test "$(jq '[.benchmarks[].rows[] | select(.measured != null) | select(.p_value > .p_holm)] | length' "$WORK/out")" -eq 0
 expect_exit 0 "a named reference" -- \
   "$UMPIRE" report --db demo.db --reports rep3 --reference sim-atlas --print json st1
 check "it is the reference of every comparison" \
