@@ -25,6 +25,9 @@ enum {
 	EXIT_STATE = 6,      /* conflicts with the store or a key; signature mismatch */
 	EXIT_NOTFOUND = 7,   /* a named run does not exist (an unknown --system is 2) */
 	EXIT_IO = 8,         /* I/O or database failure */
+	EXIT_GATE = 9,       /* a CI gate failed: compare found a significant
+			      * regression, claims --fail-on matched */
+	EXIT_BUDGET = 10,    /* run stopped at its --max-cost budget (partial) */
 };
 
 typedef struct cli_exit_row {
@@ -91,6 +94,10 @@ int cmd_profile(int argc, char **argv, cli_globals *g);
 int cmd_route_eval(int argc, char **argv, cli_globals *g);
 int cmd_claims(int argc, char **argv, cli_globals *g);
 int cmd_import(int argc, char **argv, cli_globals *g);
+int cmd_compare(int argc, char **argv, cli_globals *g);
+int cmd_runs(int argc, char **argv, cli_globals *g);
+int cmd_export(int argc, char **argv, cli_globals *g);
+int cmd_merge(int argc, char **argv, cli_globals *g);
 /* `import swe-bench-pro` and `import predictions` (cmd_import_swe.c); argv[0]
  * is the format name. */
 int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report/claims.h"
 #include "report/report.h"
@@ -12,7 +13,7 @@
 #include "store/store.h"
 
 static const char claims_help[] =
-	"usage: umpire claims TABLE.yaml [--db FILE] [--json]\n"
+	"usage: umpire claims TABLE.yaml [--db FILE] [--json] [--fail-on below|outside]\n"
 	"\n"
 	"Render a vendor's benchmark table (format: docs/claims.md) with, beside each\n"
 	"claimed number, the accuracy umpire measured in the newest run of the\n"
@@ -25,18 +26,43 @@ static const char claims_help[] =
 	"Options:\n"
 	"  -d, --db FILE   SQLite store (default umpire.db)\n"
 	"      --json      print JSON instead of markdown\n"
-	"  -h, --help      this help\n";
+	"      --fail-on V below: exit 9 when any claim is \"below claim\" (the vendor\n"
+	"                  claims more than the measured interval allows); outside:\n"
+	"                  also when one is \"above claim\"\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"Exit status: 0, or 9 when --fail-on matched (the table is printed either way).\n";
+
+/* How many verdicts --fail-on matches (0 when it is not given). */
+static int count_failing(const json_t *ev, const char *fail_on)
+{
+	const json_t *b, *r;
+	size_t i, j;
+	int n = 0;
+
+	if (!fail_on)
+		return 0;
+	json_array_foreach(json_object_get(ev, "benchmarks"), i, b)
+		json_array_foreach(json_object_get(b, "rows"), j, r) {
+		const char *v = json_string_value(json_object_get(r, "verdict"));
+		if (v && (!strcmp(v, "below claim") ||
+			  (!strcmp(fail_on, "outside") && !strcmp(v, "above claim"))))
+			n++;
+	}
+	return n;
+}
 
 int cmd_claims(int argc, char **argv, cli_globals *g)
 {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'J'},
+		{"fail-on", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = "umpire.db";
-	int as_json = 0, c, rc = 0;
+	const char *db = "umpire.db", *fail_on = NULL;
+	int as_json = 0, c, rc = 0, failing;
 	um_claims_table *t = NULL;
 	um_store *st = NULL;
 	um_error err = {0};
@@ -53,6 +79,12 @@ int cmd_claims(int argc, char **argv, cli_globals *g)
 			break;
 		case 'J':
 			as_json = 1;
+			break;
+		case 'F':
+			if (strcmp(optarg, "below") && strcmp(optarg, "outside"))
+				return cli_usage_error("claims", "--fail-on: below or outside, got '%s'",
+						       optarg);
+			fail_on = optarg;
 			break;
 		case 'h':
 			fputs(claims_help, stdout);
@@ -75,6 +107,14 @@ int cmd_claims(int argc, char **argv, cli_globals *g)
 	if (!as_json)
 		fputc('\n', stdout);
 	free(text);
+	failing = count_failing(ev, fail_on);
+	if (failing) {
+		fprintf(stderr, "umpire claims: %d claim(s) %s (--fail-on %s)\n", failing,
+			strcmp(fail_on, "below") ? "outside the measured interval"
+						 : "above what was measured (verdict: below claim)",
+			fail_on);
+		rc = EXIT_GATE;
+	}
 out:
 	if (ev)
 		json_decref(ev);

@@ -2,6 +2,7 @@
  * cmd_run.c - `umpire run`: evaluate a suite, store everything, write the
  * report and print a summary table.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <sqlite3.h>
 #include <signal.h>
@@ -59,16 +60,36 @@ static const char run_help[] =
 	"                        container image run only with docker or podman\n"
 	"      --sign            sign report.json, report.md and report.html (minisign),\n"
 	"                        creating the default key pair on first use\n"
-	"  -k, --seckey FILE     sign with this secret key\n"
+	"  -k, --seckey FILE     sign with this secret key\n";
+
+/* The CI options, and what the run prints (a second literal: C99 caps one
+ * at 4095 bytes). */
+static const char run_help_ci[] =
+	"      --limit N         a smoke subset: N items (or tasks) chosen by seed,\n"
+	"                        stratified by category; recorded in the run and report\n"
+	"      --limit-seed S    the seed of that choice (default: the suite's seed)\n"
+	"      --shard I/N       run only part I of N (0 <= I < N) of the plan, for\n"
+	"                        machines that each run one part; `umpire merge` joins\n"
+	"                        the stores (docs/ci.md)\n"
+	"      --dry-run         print the plan and a cost estimate; call nothing\n"
+	"      --max-cost USD    start no attempt once the projected spend would pass\n"
+	"                        USD; the run is recorded as partial (exit status 10)\n"
+	"      --cache SYSTEM    answer SYSTEM's requests from the store when the same\n"
+	"                        bytes were answered before (repeatable; 'all')\n"
+	"      --breaker-after N stop a system after N authentication errors (HTTP\n"
+	"                        401/403) in a row (default 3); the others go on\n"
+	"      --progress-every S  off a terminal, print a progress line every S\n"
+	"                        seconds (default 30; 0: never)\n"
 	"  -q, --quiet           no progress line\n"
 	"  -h, --help            this help\n"
 	"\n"
-	"A progress line (done/total, errors, calls in flight, spend) is shown on stderr\n"
-	"when it is a terminal. If MODELS.yaml names a `simulator:` pool and UMPIRE_SIM_URL\n"
-	"is unset, the simulated pool is started on 127.0.0.1 for the run.\n"
-	"Exit status 5 means the run finished with infrastructure errors remaining or\n"
-	"was interrupted; the command that resumes it is printed, with every option\n"
-	"this one was given.\n";
+	"A progress line (done/total, in flight, waiting for a retry, errors, spend,\n"
+	"ETA) is kept up to date on stderr when it is a terminal; otherwise a plain line\n"
+	"is printed every --progress-every seconds. If MODELS.yaml names a `simulator:`\n"
+	"pool and UMPIRE_SIM_URL is unset, the simulated pool is started on 127.0.0.1.\n"
+	"Exit status 5 means the run finished with infrastructure errors remaining, was\n"
+	"interrupted, or a system was stopped by the breaker; the command that resumes\n"
+	"it is printed, with every option this one was given. 10: --max-cost stopped it.\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -78,9 +99,9 @@ typedef struct run_cmd {
 	um_run_opts o;
 	cli_report_opts ro;
 	const char *predictions_path;
-	const char **systems;
-	int n_systems;
-	int no_report, quiet;
+	const char **systems, **cache;
+	int n_systems, n_cache, seed_set;
+	int no_report, quiet, progress_every;
 	char *suite, *models, *scaffold; /* resolved through cli_data_path */
 	int argc;
 	char **argv;
@@ -92,13 +113,111 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static void progress(void *ctx, const um_progress *p)
+static void eta_text(const um_progress *p, char *out, size_t n)
+{
+	size_t finished = p->done + p->errors, left = p->total - p->skipped - finished;
+	int64_t eta;
+
+	if (!finished || !left) {
+		snprintf(out, n, "%s", left ? "?" : "0s");
+		return;
+	}
+	eta = p->elapsed_ms * (int64_t)left / (int64_t)finished / 1000;
+	snprintf(out, n, "%lldm%02llds", (long long)(eta / 60), (long long)(eta % 60));
+}
+
+/* The progress figures, on a terminal redrawn in place (lead "\r\033[K",
+ * no newline), in a log as a line of its own. */
+static void progress_line(const um_progress *p, const char *lead, const char *end)
+{
+	char eta[32];
+
+	eta_text(p, eta, sizeof(eta));
+	fprintf(stderr,
+		"%s%zu/%zu done, %d in flight, %zu waiting for a retry, %zu errors, "
+		"$%.4f spent, %llds elapsed, ETA %s%s",
+		lead, p->done + p->errors + p->skipped, p->total, p->in_flight, p->waiting_retry,
+		p->errors, (double)p->spent_micro / 1e6, (long long)(p->elapsed_ms / 1000), eta,
+		end);
+	fflush(stderr);
+}
+
+static void progress_tty(void *ctx, const um_progress *p)
 {
 	(void)ctx;
-	fprintf(stderr, "\r\033[K%zu/%zu done, %zu errors, %d in flight, $%.4f spent, %.1fs",
-		p->done + p->errors + p->skipped, p->total, p->errors, p->in_flight,
-		(double)p->spent_micro / 1e6, (double)p->elapsed_ms / 1000.0);
-	fflush(stderr);
+	progress_line(p, "\r\033[K", "");
+}
+
+/* Off a terminal (a CI log): a plain line every --progress-every seconds. */
+static void progress_log(void *ctx, const um_progress *p)
+{
+	(void)ctx;
+	progress_line(p, "progress: ", "\n");
+}
+
+/* "I/N" with 0 <= I < N <= 10000. */
+static int parse_shard(const char *v, um_plan_subset *sub)
+{
+	const char *given = v;
+	char *end;
+	long i = strtol(v, &end, 10), n;
+
+	if (end == v || *end != '/')
+		goto bad;
+	v = end + 1;
+	n = strtol(v, &end, 10);
+	if (end == v || *end || n < 1 || n > 10000 || i < 0 || i >= n)
+		goto bad;
+	sub->shard_index = (int)i;
+	sub->shard_count = (int)n;
+	return 0;
+bad:
+	return cli_usage_error("run", "--shard: expected I/N with 0 <= I < N <= 10000, got '%s'",
+			       given);
+}
+
+static int parse_usd(const char *opt, const char *v, int64_t *micro)
+{
+	double d;
+
+	if (cli_parse_double(v, 0.000001, 1e9, &d) < 0)
+		return cli_usage_error("run", "%s: expected an amount of USD above 0, got '%s'",
+				       opt, v);
+	*micro = (int64_t)(d * 1e6 + 0.5);
+	return 0;
+}
+
+static int parse_seed(const char *v, uint64_t *seed)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (!*v || *end || errno || *v == '-')
+		return cli_usage_error("run", "--limit-seed: expected a whole number, got '%s'", v);
+	*seed = (uint64_t)n;
+	return 0;
+}
+
+/* The CI options (docs/ci.md); 1 when c is not one of them. */
+static int run_ci_option(run_cmd *rc, int c)
+{
+	um_run_opts *o = &rc->o;
+
+	switch (c) {
+	case 'L': return cli_parse_int("run", "--limit", optarg, 1, 100000000, &o->subset.limit);
+	case 'E': rc->seed_set = 1; return parse_seed(optarg, &o->subset.seed);
+	case 'H': return parse_shard(optarg, &o->subset);
+	case 'n': o->dry_run = 1; return 0;
+	case 'C': return parse_usd("--max-cost", optarg, &o->max_cost_micro);
+	case 'c': rc->cache[rc->n_cache++] = optarg; return 0;
+	case 'b':
+		return cli_parse_int("run", "--breaker-after", optarg, 1, 1000000, &o->breaker_after);
+	case 'e':
+		return cli_parse_int("run", "--progress-every", optarg, 0, 86400, &rc->progress_every);
+	}
+	return 1;
 }
 
 static int run_set_driver(run_cmd *rc, const char *v)
@@ -114,7 +233,10 @@ static int run_set_driver(run_cmd *rc, const char *v)
 static int run_option(run_cmd *rc, int c, char **argv)
 {
 	um_run_opts *o = &rc->o;
+	int ci = run_ci_option(rc, c);
 
+	if (ci != 1)
+		return ci;
 	switch (c) {
 	case 'm': o->models_path = optarg; return 0;
 	case 's': rc->systems[rc->n_systems++] = optarg; return 0;
@@ -135,7 +257,7 @@ static int run_option(run_cmd *rc, int c, char **argv)
 	case 'k': rc->ro.seckey = optarg; return 0;
 	case 'N': rc->no_report = 1; return 0;
 	case 'q': rc->quiet = 1; return 0;
-	case 'h': fputs(run_help, stdout); return -1;
+	case 'h': fputs(run_help, stdout); fputs(run_help_ci, stdout); return -1;
 	default: return cli_bad_option("run", c, argv);
 	}
 }
@@ -162,6 +284,14 @@ static int run_parse(run_cmd *rc, int argc, char **argv)
 		{"keep-workdirs", no_argument, NULL, 'K'},
 		{"sandbox-driver", required_argument, NULL, 'D'},
 		{"seckey", required_argument, NULL, 'k'},
+		{"limit", required_argument, NULL, 'L'},
+		{"limit-seed", required_argument, NULL, 'E'},
+		{"shard", required_argument, NULL, 'H'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"max-cost", required_argument, NULL, 'C'},
+		{"cache", required_argument, NULL, 'c'},
+		{"breaker-after", required_argument, NULL, 'b'},
+		{"progress-every", required_argument, NULL, 'e'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -240,9 +370,17 @@ static int run_execute(run_cmd *rc, um_run_result *res, um_error *err)
 	rc->o.systems = rc->systems;
 	rc->o.n_systems = rc->n_systems;
 	rc->o.interrupted = &interrupted;
+	rc->o.cache_systems = rc->cache;
+	rc->o.n_cache_systems = rc->n_cache;
+	if (!rc->seed_set)
+		rc->o.subset.seed = UINT64_MAX; /* the suite's seed */
 	rc->o.progress_ms = 500;
-	if (!rc->quiet && isatty(STDERR_FILENO))
-		rc->o.progress = progress;
+	if (!rc->quiet && !rc->o.dry_run && isatty(STDERR_FILENO)) {
+		rc->o.progress = progress_tty;
+	} else if (!rc->quiet && !rc->o.dry_run && rc->progress_every > 0) {
+		rc->o.progress = progress_log;
+		rc->o.progress_ms = rc->progress_every * 1000;
+	}
 	run_catch_signals();
 	if (cli_run_setup_start(&setup, &rc->o, rc->predictions_path, err) < 0) {
 		cli_run_setup_stop(&setup);
@@ -250,7 +388,7 @@ static int run_execute(run_cmd *rc, um_run_result *res, um_error *err)
 	}
 	rv = runner_run(&rc->o, res, err);
 	cli_run_setup_stop(&setup);
-	if (rc->o.progress)
+	if (rc->o.progress == progress_tty)
 		fputs("\n", stderr);
 	return rv;
 }
@@ -361,11 +499,11 @@ static void run_print_resume(const run_cmd *rc, const char *run_id)
 static void run_print_totals(const um_run_result *res)
 {
 	fprintf(stderr,
-		"run %s: %zu attempts, %zu graded now, %zu infrastructure errors, "
-		"%zu already done; %llu HTTP calls, at most %d in flight; spent $%.4f\n",
-		res->run_id, res->attempts_total, res->attempts_done, res->attempts_error,
-		res->attempts_skipped, (unsigned long long)res->http_tries, res->max_in_flight,
-		(double)res->spent_micro / 1e6);
+		"run %s: %zu attempts, %zu graded now (%zu from the cache), %zu infrastructure "
+		"errors, %zu already done; %llu HTTP calls, at most %d in flight; spent $%.4f\n",
+		res->run_id, res->attempts_total, res->attempts_done, res->cached,
+		res->attempts_error, res->attempts_skipped, (unsigned long long)res->http_tries,
+		res->max_in_flight, (double)res->spent_micro / 1e6);
 }
 
 /* Exit 5: say why, and how to resume when a resume can help. */
@@ -402,9 +540,81 @@ static int run_report_and_finish(run_cmd *rc, const um_run_result *res)
 	rc->ro.quiet = rc->quiet;
 	if (!rc->no_report && cli_emit_report(rc->o.db_path, res->run_id, &rc->ro, &err) < 0)
 		return cli_error(&err);
+	if (res->breaker[0])
+		fprintf(stderr, "umpire: %s", res->breaker);
+	if (res->budget_stopped && !res->interrupted) {
+		fprintf(stderr, "umpire: run %s stopped at its budget (--max-cost $%.4f, spent "
+				"$%.4f): %zu attempts not started; the run is partial\n",
+			res->run_id, (double)rc->o.max_cost_micro / 1e6,
+			(double)res->spent_micro / 1e6, res->not_started);
+		return EXIT_BUDGET;
+	}
 	if (res->interrupted || !res->complete)
 		return run_incomplete(rc, res);
 	return 0;
+}
+
+/* --dry-run: the plan and what it would cost, on stdout. */
+static void run_print_estimate(const json_t *est)
+{
+	const json_t *systems = json_object_get(est, "systems"), *e;
+	const char *name;
+	int64_t in = 0, bound = 0;
+	int bounded = 1;
+
+	printf("plan: run %s of suite %s: %lld attempts (%lld items or tasks x %lld repeats "
+	       "x %zu systems)\n",
+	       json_string_value(json_object_get(est, "run_id")),
+	       json_string_value(json_object_get(est, "suite")),
+	       (long long)json_integer_value(json_object_get(est, "attempts")),
+	       (long long)json_integer_value(json_object_get(est, "units")),
+	       (long long)json_integer_value(json_object_get(est, "repeats")),
+	       json_object_size(systems));
+	printf("%-20s %9s %14s %14s %14s\n", "system", "attempts", "prompt tokens", "input USD",
+	       "at most USD");
+	json_object_foreach((json_t *)systems, name, e) {
+		int b = json_is_true(json_object_get(e, "bounded"));
+		char most[32];
+
+		in += json_integer_value(json_object_get(e, "input_cost_micro"));
+		bound += json_integer_value(json_object_get(e, "max_cost_micro"));
+		bounded &= b;
+		if (b)
+			snprintf(most, sizeof(most), "%.4f",
+				 (double)json_integer_value(json_object_get(e, "max_cost_micro")) / 1e6);
+		else
+			snprintf(most, sizeof(most), "unbounded");
+		printf("%-20s %9lld %14lld %14.4f %14s\n", name,
+		       (long long)json_integer_value(json_object_get(e, "attempts")),
+		       (long long)json_integer_value(json_object_get(e, "prompt_tokens")),
+		       (double)json_integer_value(json_object_get(e, "input_cost_micro")) / 1e6, most);
+	}
+	printf("total: input about $%.4f; ", (double)in / 1e6);
+	if (bounded)
+		printf("at most $%.4f with every answer at the scaffold's max_tokens\n",
+		       (double)bound / 1e6);
+	else
+		printf("output not bounded (the scaffold sets no max_tokens)\n");
+	printf("(prompt tokens estimated at 4 bytes of request body a token; retries not "
+	       "counted)\n");
+}
+
+/* The runner returned: the estimate of a dry run, or the report. */
+static int run_after(run_cmd *rc, um_run_result *res)
+{
+	if (!rc->o.dry_run)
+		return run_report_and_finish(rc, res);
+	run_print_estimate(res->estimate);
+	json_decref(res->estimate);
+	return 0;
+}
+
+static int run_failed(const run_cmd *rc, const um_run_result *res, const um_error *err)
+{
+	if (!rc->quiet && !rc->o.dry_run && run_stopped_midway(err->code) &&
+	    run_was_recorded(rc->o.db_path, res->run_id))
+		fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n", res->run_id);
+	return cli_error(err);
 }
 
 int cmd_run(int argc, char **argv, cli_globals *g)
@@ -424,22 +634,18 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 	rc.argv = um_xcalloc((size_t)argc + 1, sizeof(char *));
 	memcpy(rc.argv, argv, (size_t)argc * sizeof(char *));
 	rc.systems = um_xcalloc((size_t)argc + 1, sizeof(char *));
+	rc.cache = um_xcalloc((size_t)argc + 1, sizeof(char *));
+	rc.progress_every = 30;
 	rv = run_parse(&rc, argc, argv);
 	if (rv == 0)
 		rv = run_resolve(&rc);
 	if (rv == 0)
 		rv = run_check_modes(&rc);
-	if (rv == 0 && run_execute(&rc, &res, &err) == 0) {
-		rv = run_report_and_finish(&rc, &res);
-	} else if (rv == 0) {
-		if (!rc.quiet && run_stopped_midway(err.code) &&
-		    run_was_recorded(rc.o.db_path, res.run_id))
-			fprintf(stderr, "umpire: run %s stopped; what was recorded is kept\n",
-				res.run_id);
-		rv = cli_error(&err);
-	}
+	if (rv == 0)
+		rv = run_execute(&rc, &res, &err) == 0 ? run_after(&rc, &res) : run_failed(&rc, &res, &err);
 	free(rc.systems);
 	free(rc.argv);
+	free(rc.cache);
 	free(rc.suite);
 	free(rc.models);
 	free(rc.scaffold);

@@ -23,6 +23,8 @@ const cli_exit_row cli_exit_rows[] = {
 	{EXIT_STATE, "conflict with the store or a key file; a signature that does not verify"},
 	{EXIT_NOTFOUND, "not found: a named run does not exist"},
 	{EXIT_IO, "I/O or database error"},
+	{EXIT_GATE, "a CI gate failed: compare found a significant regression, claims --fail-on matched"},
+	{EXIT_BUDGET, "run stopped at its --max-cost budget: partial, the report says so"},
 };
 const size_t cli_n_exit_rows = sizeof(cli_exit_rows) / sizeof(cli_exit_rows[0]);
 

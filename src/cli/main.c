@@ -39,6 +39,10 @@ static const command commands[] = {
 	{"profile", cmd_profile, "export or check per-model capability profiles"},
 	{"route-eval", cmd_route_eval, "compare an orchestrator with routers built from its pool"},
 	{"import", cmd_import, "import benchmark tasks into a umpire suite"},
+	{"compare", cmd_compare, "two runs system by system, with CI gates (exit 9)"},
+	{"runs", cmd_runs, "list the runs in a store: status, sizes, costs"},
+	{"export", cmd_export, "one row per attempt of a run, as CSV or JSON lines"},
+	{"merge", cmd_merge, "join stores, e.g. the shards of one run"},
 };
 
 static void usage(FILE *f)

@@ -168,3 +168,115 @@ void plan_release(um_plan *p)
 	p->a = NULL;
 	p->n = 0;
 }
+
+const char *plan_unit_category(const um_suite *s, size_t unit)
+{
+	const char *c = s->n_tasks ? s->tasks[unit].category : s->items[unit].category;
+
+	return c ? c : "";
+}
+
+typedef struct plan_rank {
+	size_t unit;
+	const char *cat;
+	uint64_t h;
+} plan_rank;
+
+static int plan_cmp_rank(const void *x, const void *y)
+{
+	const plan_rank *a = x, *b = y;
+	int c = strcmp(a->cat, b->cat);
+
+	if (c)
+		return c;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return a->unit < b->unit ? -1 : a->unit > b->unit;
+}
+
+/* keep[] for --limit N: every category's share by largest remainder. */
+static void plan_stratify(const um_suite *suite, size_t n_units, size_t limit, uint64_t seed,
+			  unsigned char *keep)
+{
+	plan_rank *r = um_xcalloc(n_units, sizeof(*r));
+	size_t *start = um_xcalloc(n_units + 1, sizeof(*start)), n_cat = 0, i, c, given = 0;
+	size_t *quota, *rem;
+
+	for (i = 0; i < n_units; i++) {
+		const char *id = unit_id(suite, i);
+		r[i].unit = i;
+		r[i].cat = plan_unit_category(suite, i);
+		r[i].h = um_hash64(id, strlen(id), seed);
+	}
+	qsort(r, n_units, sizeof(*r), plan_cmp_rank);
+	for (i = 0; i < n_units; i++)
+		if (i == 0 || strcmp(r[i - 1].cat, r[i].cat) != 0)
+			start[n_cat++] = i;
+	start[n_cat] = n_units;
+	quota = um_xcalloc(n_cat, sizeof(*quota));
+	rem = um_xcalloc(n_cat, sizeof(*rem));
+	for (c = 0; c < n_cat; c++) {
+		size_t size = start[c + 1] - start[c];
+		quota[c] = limit * size / n_units;
+		rem[c] = limit * size % n_units;
+		given += quota[c];
+	}
+	while (given < limit) {
+		size_t best = SIZE_MAX;
+		for (c = 0; c < n_cat; c++)
+			if (quota[c] < start[c + 1] - start[c] && (best == SIZE_MAX || rem[c] > rem[best]))
+				best = c;
+		quota[best]++;
+		rem[best] = 0;
+		given++;
+	}
+	for (c = 0; c < n_cat; c++)
+		for (i = 0; i < quota[c]; i++)
+			keep[r[start[c] + i].unit] = 1;
+	free(quota);
+	free(rem);
+	free(start);
+	free(r);
+}
+
+int plan_subset(um_plan *p, const um_suite *suite, const um_plan_subset *sub,
+		unsigned char **keep_out, size_t *kept, um_error *err)
+{
+	size_t n_units = unit_count(suite), i, k = 0, rank = 0;
+	unsigned char *keep = um_xcalloc(n_units ? n_units : 1, 1);
+	int *shard_of = um_xcalloc(n_units ? n_units : 1, sizeof(int));
+
+	if (sub->limit < 0 || sub->shard_count < 0 ||
+	    (sub->shard_count && (sub->shard_index < 0 || sub->shard_index >= sub->shard_count))) {
+		free(keep);
+		free(shard_of);
+		if (sub->limit < 0)
+			return um_fail(err, UM_ERR_USAGE, "limit %d: want a positive count",
+				       sub->limit);
+		return um_fail(err, UM_ERR_USAGE, "shard %d/%d: want 0 <= I < N", sub->shard_index,
+			       sub->shard_count);
+	}
+	if (sub->limit > 0 && (size_t)sub->limit < n_units)
+		plan_stratify(suite, n_units, (size_t)sub->limit, sub->seed, keep);
+	else
+		memset(keep, 1, n_units);
+	for (i = 0; i < n_units; i++)
+		shard_of[i] = keep[i] && sub->shard_count ? (int)(rank++ % (size_t)sub->shard_count)
+							  : 0;
+	for (i = 0; i < p->n; i++) {
+		size_t u = p->a[i].item;
+		if (!keep[u] || (sub->shard_count && shard_of[u] != sub->shard_index))
+			continue;
+		p->a[k++] = p->a[i];
+	}
+	p->n = k;
+	*kept = 0;
+	for (i = 0; i < n_units; i++)
+		*kept += keep[i];
+	free(shard_of);
+	*keep_out = keep;
+	if (k == 0)
+		return um_fail(err, UM_ERR_USAGE, "shard %d/%d has nothing to run (%zu units)",
+			       sub->shard_index, sub->shard_count, *kept);
+	return 0;
+}

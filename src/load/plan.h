@@ -39,6 +39,27 @@ int plan_build(const um_suite *suite, const um_models *models, const int *system
 	       int n_systems, int repeats, um_plan *out, um_error *err);
 void plan_release(um_plan *p);
 
+/* A part of the plan (--limit, --shard). limit 0: every unit; else that
+ * many units (items or tasks), chosen by seed and stratified by category:
+ * each category keeps its share (largest remainders, ties by name), and
+ * within a category the units with the smallest hash of (seed, id) are
+ * taken. shard_count 0: no sharding; else the kept units in suite order
+ * are dealt round-robin and only shard_index's are planned. */
+typedef struct um_plan_subset {
+	int limit;
+	uint64_t seed;
+	int shard_index, shard_count;
+} um_plan_subset;
+
+/* Drop the planned attempts outside the subset. keep (n_units entries,
+ * caller frees) says which units the --limit subset holds: the run records
+ * those items (a shard records them all, so merged shards have the whole
+ * denominator). *kept: how many units keep holds. */
+int plan_subset(um_plan *p, const um_suite *suite, const um_plan_subset *sub,
+		unsigned char **keep, size_t *kept, um_error *err);
+/* The unit's category (item or task), "" when none. */
+const char *plan_unit_category(const um_suite *s, size_t unit);
+
 /* The permutation for (seed, item id, sample); identity when !shuffle. */
 void plan_permutation(uint64_t seed, const char *item_id, int sample, int n_choices,
 		      int shuffle, int perm[]);

@@ -623,7 +623,8 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	double *scores = um_xmalloc((n ? n : 1) * sizeof(*scores));
 	size_t *cluster = um_xmalloc((n ? n : 1) * sizeof(*cluster));
 	int64_t *lat = um_xmalloc((n ? n : 1) * sizeof(*lat));
-	int64_t tin = 0, tcached = 0, tout = 0, calls = 0, retries = 0;
+	int64_t tin = 0, tcached = 0, tout = 0, calls = 0, retries = 0, cached = 0;
+	size_t n_lat = 0;
 	uint64_t missing;
 
 	rs->cost = 0;
@@ -636,10 +637,13 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 		rs->cost += a->cost_micro;
 		calls += a->n_calls;
 		retries += a->n_calls > 1 ? a->n_calls - 1 : 0;
+		cached += a->cached != 0;
 		if (is_graded(a)) {
 			scores[g] = a->score > 0 ? 1.0 : 0.0;
 			cluster[g] = rs->att[i].item;
-			lat[g] = a->latency_ms;
+			/* a cached answer took no call: its latency says nothing */
+			if (!a->cached)
+				lat[n_lat++] = a->latency_ms;
 			rs->correct += a->score > 0;
 			g++;
 		} else {
@@ -694,8 +698,10 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	set(o, "cost_micro", jint(rs->cost));
 	set(o, "cost_per_item_micro", jmoney_div(rs->cost, g));
 	set(o, "cost_per_correct_micro", jmoney_div(rs->cost, rs->correct));
-	set(lat_o, "p50", g ? jint(stats_percentile_i64(lat, g, 50)) : json_null());
-	set(lat_o, "p90", g ? jint(stats_percentile_i64(lat, g, 90)) : json_null());
+	set(lat_o, "p50", n_lat ? jint(stats_percentile_i64(lat, n_lat, 50)) : json_null());
+	set(lat_o, "p90", n_lat ? jint(stats_percentile_i64(lat, n_lat, 90)) : json_null());
+	if (cached)
+		set(o, "cached_attempts", jint(cached));
 	set(o, "latency_ms", lat_o);
 	set(o, "calls", jint(calls));
 	set(o, "retries", jint(retries));
@@ -1158,6 +1164,45 @@ static int generated_at(json_t *o, um_error *err)
 	return 0;
 }
 
+/* How the run was made, when it was not a plain whole run (docs/report.md):
+ * a --limit subset, one shard of several, a stop at the --max-cost budget,
+ * systems stopped by the circuit breaker. "partial" is true when the run
+ * covers less than its plan by design or by a stop. */
+static void run_notes_section(json_t *o, const um_run_info *ri)
+{
+	json_t *notes = ri->notes_json ? json_loads(ri->notes_json, 0, NULL) : NULL;
+
+	if (!json_is_object(notes) || !json_object_size(notes)) {
+		if (notes)
+			json_decref(notes);
+		return;
+	}
+	set(o, "partial", json_boolean(json_object_get(notes, "shard") ||
+				       json_object_get(notes, "stopped") ||
+				       json_object_get(notes, "breaker")));
+	set(o, "notes", notes);
+}
+
+/* Attempts answered from the response cache, listed (only when any are). */
+static json_t *cache_section(const um_run_data *d)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < d->n_attempts; i++) {
+		const um_attempt_rec *a = &d->attempts[i];
+		if (a->cached)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:i}", "item_id",
+							     a->item_id, "system", a->system,
+							     "sample", a->sample));
+	}
+	if (!json_array_size(arr)) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
 static json_t *run_section(const um_run_info *ri)
 {
 	json_t *o = json_object(), *suite = json_object(), *sha = json_object(), *libs = NULL;
@@ -1190,6 +1235,7 @@ static json_t *run_section(const um_run_info *ri)
 	}
 	set(o, "repeats", jint(ri->repeats));
 	set(o, "status", jstr(ri->status));
+	run_notes_section(o, ri);
 	return o;
 }
 
@@ -1499,6 +1545,11 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 		set(o, "infrastructure_errors", e);
 	}
 	set(o, "orphan_attempts", jint((int64_t)r.orphans));
+	{
+		json_t *cache = cache_section(d);
+		if (cache)
+			set(o, "cached_attempts", cache);
+	}
 	{
 		json_t *rl = routing_log_section(&r);
 		if (rl)

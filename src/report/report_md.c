@@ -726,6 +726,54 @@ static void md_swe(um_buf *b, const json_t *systems)
 	um_buf_puts(b, "\n");
 }
 
+/* How the run was made (run.notes) and what came from the cache. */
+static void md_run_notes(um_buf *b, const json_t *rep)
+{
+	const json_t *notes = jpath_get(rep, "run.notes"), *x, *cached;
+	size_t i, n0 = b->len;
+
+	if (json_is_object(notes)) {
+		if ((x = json_object_get(notes, "limit")))
+			um_buf_printf(b, "- **Subset**: %lld of %lld items (--limit, seed %lld, "
+					 "stratified by %s); not a whole-suite result\n",
+				      jpath_int(x, "n"), jpath_int(x, "of"), jpath_int(x, "seed"),
+				      jpath_str(x, "stratified_by"));
+		if ((x = json_object_get(notes, "shard"))) {
+			um_buf_printf(b, "- **Partial**: shard(s) ");
+			for (i = 0; i < json_array_size(json_object_get(x, "indices")); i++)
+				um_buf_printf(b, "%s%lld", i ? ", " : "",
+					      (long long)json_integer_value(json_array_get(
+						      json_object_get(x, "indices"), i)));
+			um_buf_printf(b, " of %lld (--shard); merge the others with `umpire merge`\n",
+				      jpath_int(x, "count"));
+		}
+		if ((x = json_object_get(notes, "stopped")))
+			um_buf_printf(b, "- **Partial**: stopped at the budget (--max-cost $%.4f, "
+					 "spent $%.4f); %lld attempts not started\n",
+				      (double)jpath_int(x, "max_cost_micro") / 1e6,
+				      (double)jpath_int(x, "spent_micro") / 1e6,
+				      jpath_int(x, "not_started"));
+		json_array_foreach(json_object_get(notes, "breaker"), i, x)
+			um_buf_printf(b, "- **Partial**: system %s stopped by the circuit breaker "
+					 "after %lld authentication errors in a row (HTTP %lld); %lld "
+					 "attempts not started\n",
+				      jpath_str(x, "system"), jpath_int(x, "after"),
+				      jpath_int(x, "http_status"), jpath_int(x, "not_started"));
+	}
+	cached = json_object_get(rep, "cached_attempts");
+	if (json_array_size(cached)) {
+		um_buf_printf(b, "- **Cache**: %zu attempts answered from the response cache "
+				 "(no call made; their latency is left out):",
+			      json_array_size(cached));
+		json_array_foreach(cached, i, x)
+			um_buf_printf(b, "%s %s/%s#%lld", i ? "," : "", jpath_str(x, "system"),
+				      jpath_str(x, "item_id"), jpath_int(x, "sample"));
+		um_buf_puts(b, "\n");
+	}
+	if (b->len > n0)
+		um_buf_puts(b, "\n");
+}
+
 char *report_markdown(const json_t *report)
 {
 	um_buf b = UM_BUF_INIT;
@@ -733,6 +781,7 @@ char *report_markdown(const json_t *report)
 	const json_t *systems = json_object_get(report, "systems");
 
 	md_header(&b, report, lv);
+	md_run_notes(&b, report);
 	md_systems(&b, systems, lv);
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);

@@ -34,6 +34,12 @@ typedef struct attempt {
 	um_call_rec *calls;
 	size_t n_calls, cap_calls;
 	int64_t spent_micro;
+	/* answered from the response cache (guard.c): the stored call reused */
+	int cached;
+	int64_t cache_call;
+	char *cache_body;
+	size_t cache_len;
+	struct attempt *cache_next;
 } attempt;
 
 typedef struct lane {
@@ -42,6 +48,12 @@ typedef struct lane {
 	int outstanding;        /* submitted, not finished */
 	int feed_cap;
 	int engine_lane;
+	/* guard.c: the costliest attempt seen and the first attempt's upper
+	 * bound (micro-USD, -1 unknown), the run of authentication failures,
+	 * whether the breaker stopped the lane, the response cache */
+	int64_t max_seen, bound;
+	int auth_streak, tripped, use_cache;
+	long trip_status;
 } lane;
 
 typedef struct agent_att agent_att;
@@ -79,6 +91,15 @@ struct run_ctx {
 	int failed;             /* a store write failed: stop */
 	void (*feed)(run_ctx *rc); /* submit more attempts (runner.c's feeder) */
 	um_error fail_err;
+	/* guard.c: --limit/--shard units kept, the budget stop, breaker trips
+	 * and cache hits waiting to be graded */
+	um_plan_subset subset;  /* o->subset with the seed resolved */
+	unsigned char *keep;
+	size_t n_kept;
+	int budget_stopped, feeding;
+	json_t *trips;
+	attempt *cache_ready;
+	size_t cache_hits;
 };
 
 

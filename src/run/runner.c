@@ -18,6 +18,7 @@
  */
 #include "run/runner.h"
 #include "run/agent.h"
+#include "run/guard.h"
 #include "run/record.h"
 #include "run/run_ctx.h"
 
@@ -203,6 +204,7 @@ static void attempt_free(attempt *a)
 		record_call_release(&a->calls[i]);
 	free(a->calls);
 	free(a->parity_hash);
+	free(a->cache_body);
 	free(a);
 }
 
@@ -388,12 +390,18 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 		r.error_class = (char *)error_class;
 		r.error_msg = (char *)error_msg;
 	}
+	if (a->cached)
+		r.n_calls = 0; /* no call was made: the answer is a stored one */
 	if (record_ensure_tx(rc) == 0 &&
-	    store_put_attempt(rc->store, rc->run_id, &r, a->calls, (int)a->n_calls,
-			      &rc->fail_err) < 0) {
+	    (store_put_attempt(rc->store, rc->run_id, &r, a->calls, a->cached ? 0 : (int)a->n_calls,
+			       &rc->fail_err) < 0 ||
+	     (a->cached && store_put_cached(rc->store, rc->run_id, p->id, a->cache_call,
+					    &rc->fail_err) < 0))) {
 		rc->failed = 1;
 		engine_stop(rc->eng);
 	}
+	guard_on_finish(rc, p->system, status == UM_ATT_DONE, a->spent_micro,
+			t ? t->http_status : 0, error_msg);
 	rc->since_commit++;
 	if (status == UM_ATT_DONE)
 		rc->done++;
@@ -404,6 +412,33 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	attempt_free(a);
 	record_commit_if_due(rc, 0);
 	runner_feed(rc);
+}
+
+/* The orchestrator's own account of its routing: where models.yaml says (a
+ * JSON pointer or a response header), else a top-level "routing" member
+ * when there is one (parsed, borrowed). */
+static void store_routing_of(run_ctx *rc, const attempt *a, const um_system *sys,
+			     const um_try *t, json_t *parsed)
+{
+	json_t *rj = NULL;
+
+	if (sys->routing_header) {
+		char *v = engine_header_value(t->headers, sys->routing_header);
+		rj = v ? json_loads(v, JSON_DECODE_ANY, NULL) : NULL;
+		free(v);
+	} else if (sys->routing_pointer) {
+		json_t *body = json_loadb(t->body, t->body_len, 0, NULL);
+		json_t *at = body ? json_pointer_get(body, sys->routing_pointer) : NULL;
+		rj = at ? json_incref(at) : NULL;
+		if (body)
+			json_decref(body);
+	} else if (parsed) {
+		rj = json_incref(parsed);
+	}
+	if (rj) {
+		store_self_report(rc, a, rj);
+		json_decref(rj);
+	}
 }
 
 static int on_try(void *ctx, const um_try *t)
@@ -473,32 +508,11 @@ static int on_try(void *ctx, const um_try *t)
 	cr->tokens_out = c.tokens_out;
 	cr->tokens_cache_write = c.tokens_cache_write;
 	cr->tokens_reasoning = c.tokens_reasoning;
-	cr->cost_micro = pricing_cost_micro(&sys->pricing, c.tokens_in, c.tokens_cached,
-					    c.tokens_cache_write, c.tokens_out);
+	cr->cost_micro = a->cached ? 0 /* no call was made */
+				   : pricing_cost_micro(&sys->pricing, c.tokens_in, c.tokens_cached,
+							c.tokens_cache_write, c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);
-	{
-		/* the orchestrator's own account of its routing: where models.yaml
-		 * says (a JSON pointer or a response header), else a top-level
-		 * "routing" member when there is one */
-		json_t *rj = NULL;
-		if (sys->routing_header) {
-			char *v = engine_header_value(t->headers, sys->routing_header);
-			rj = v ? json_loads(v, JSON_DECODE_ANY, NULL) : NULL;
-			free(v);
-		} else if (sys->routing_pointer) {
-			json_t *body = json_loadb(t->body, t->body_len, 0, NULL);
-			json_t *at = body ? json_pointer_get(body, sys->routing_pointer) : NULL;
-			rj = at ? json_incref(at) : NULL;
-			if (body)
-				json_decref(body);
-		} else if (c.routing) {
-			rj = json_incref(c.routing);
-		}
-		if (rj) {
-			store_self_report(rc, a, rj);
-			json_decref(rj);
-		}
-	}
+	store_routing_of(rc, a, sys, t, c.routing);
 	a->spent_micro += cr->cost_micro;
 	rc->spent_micro += cr->cost_micro;
 	if (grade_mcq(&rc->scaffold->extract,
@@ -543,6 +557,15 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 		wire_request_release(&w);
 		return -1;
 	}
+	guard_on_submit(rc, p->system, w.body_len);
+	switch (guard_cache_try(rc, a, err)) {
+	case -1:
+		attempt_free(a);
+		wire_request_release(&w);
+		return -1;
+	case 1:
+		goto submitted; /* answered by runner_feed from the stored response */
+	}
 	{
 		/* W3C trace context: trace-id = attempt id, so an orchestrator that
 		 * propagates it lets the recording proxy attribute its sub-calls.
@@ -569,6 +592,7 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 			return -1;
 		}
 	}
+submitted:
 	wire_request_release(&w);
 	a->next = rc->live;
 	if (rc->live)
@@ -579,23 +603,75 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 	return 0;
 }
 
+/* Grade the attempts the cache answered, as if their stored response had
+ * just arrived (outermost feed only: grading feeds again). */
+static void drain_cache(run_ctx *rc)
+{
+	while (rc->cache_ready && !rc->failed) {
+		attempt *a = rc->cache_ready;
+		um_try t;
+
+		rc->cache_ready = a->cache_next;
+		memset(&t, 0, sizeof(t));
+		t.try_no = 1;
+		t.http_status = 200;
+		t.started_ms = um_wall_ms();
+		t.body = a->cache_body ? a->cache_body : "";
+		t.body_len = a->cache_len;
+		t.retry_after_ms = -1;
+		t.last_chance = 1;
+		on_try(a, &t);
+	}
+}
+
+/* Has lane s started more attempts than some other lane that still has
+ * work and room? */
+static int feed_behind(const run_ctx *rc, int s)
+{
+	int k;
+
+	for (k = 0; k < rc->models->n_systems; k++) {
+		const lane *o = &rc->lanes[k];
+		if (k != s && o->todo && !o->tripped && o->cursor < o->n_todo &&
+		    o->outstanding < o->feed_cap && o->cursor < rc->lanes[s].cursor)
+			return 1;
+	}
+	return 0;
+}
+
 static void runner_feed(run_ctx *rc)
 {
-	int s;
+	int s, outer = !rc->feeding, moved;
 
 	if (rc->failed)
 		return;
-	for (s = 0; s < rc->models->n_systems; s++) {
-		lane *ln = &rc->lanes[s];
-		while (ln->cursor < ln->n_todo && ln->outstanding < ln->feed_cap) {
-			size_t idx = ln->todo[ln->cursor++];
-			if ((rc->suite->n_tasks ? agent_submit(rc, idx, &rc->fail_err)
-						: submit_one(rc, idx, &rc->fail_err)) < 0) {
-				rc->failed = 1;
-				engine_stop(rc->eng);
-				return;
+	rc->feeding = 1;
+	/* under a budget, one attempt per system in turn, so that the systems
+	 * stay on the same items when the money runs out */
+	do {
+		moved = 0;
+		for (s = 0; s < rc->models->n_systems; s++) {
+			lane *ln = &rc->lanes[s];
+			while (!rc->failed && ln->cursor < ln->n_todo &&
+			       ln->outstanding < ln->feed_cap && guard_may_submit(rc, s)) {
+				size_t idx;
+
+				if (rc->o->max_cost_micro > 0 && feed_behind(rc, s))
+					break;
+				idx = ln->todo[ln->cursor++];
+				moved = 1;
+				if ((rc->suite->n_tasks ? agent_submit(rc, idx, &rc->fail_err)
+							: submit_one(rc, idx, &rc->fail_err)) < 0) {
+					rc->failed = 1;
+					engine_stop(rc->eng);
+					break;
+				}
 			}
 		}
+	} while (moved && rc->o->max_cost_micro > 0 && !rc->failed);
+	if (outer) {
+		drain_cache(rc);
+		rc->feeding = 0;
 	}
 }
 
@@ -615,6 +691,7 @@ static void report_progress(run_ctx *rc, int force)
 	pr.errors = rc->errors;
 	pr.skipped = rc->skipped;
 	pr.in_flight = es.in_flight;
+	pr.waiting_retry = es.sleeping;
 	pr.spent_micro = rc->spent_micro;
 	pr.elapsed_ms = now - rc->started_mono;
 	rc->o->progress(rc->o->progress_ctx, &pr);
@@ -882,11 +959,77 @@ static int preflight(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_
 	return 0;
 }
 
+/* A new run's items (the --limit subset only) and claims. */
+static int record_items(run_ctx *rc, um_error *err)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < rc->suite->n_tasks; i++) {
+		const um_task *t = &rc->suite->tasks[i];
+		um_item_rec r;
+
+		if (rc->keep && !rc->keep[i])
+			continue; /* outside the --limit subset */
+		char *ch = um_xasprintf("{\"task_sha256\":\"%s\",\"difficulty\":%s%s%s}",
+					t->sha256, t->difficulty ? "\"" : "",
+					t->difficulty ? t->difficulty : "null",
+					t->difficulty ? "\"" : "");
+		r.item_id = t->id;
+		r.category = t->category;
+		r.subcategory = t->difficulty;
+		r.question = t->instruction;
+		r.choices_json = ch;
+		r.correct = 0;
+		if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
+			free(ch);
+			return -1;
+		}
+		free(ch);
+	}
+	for (i = 0; i < rc->suite->n_items; i++) {
+		const um_item *it = &rc->suite->items[i];
+		json_t *ch;
+		um_item_rec r;
+		int c;
+
+		if (rc->keep && !rc->keep[i])
+			continue; /* outside the --limit subset */
+		ch = json_array();
+		for (c = 0; c < it->n_choices; c++)
+			json_array_append_new(ch, json_string(it->choices[c]));
+		r.item_id = it->id;
+		r.category = it->category;
+		r.subcategory = it->subcategory;
+		r.question = it->question;
+		r.choices_json = json_dumps(ch, JSON_COMPACT);
+		r.correct = it->correct;
+		json_decref(ch);
+		if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
+			free(r.choices_json);
+			return -1;
+		}
+		free(r.choices_json);
+	}
+	for (k = 0; k < rc->suite->n_claims; k++) {
+		const um_claim *cl = &rc->suite->claims[k];
+		um_claim_rec r;
+
+		r.system = cl->system;
+		r.benchmark = cl->benchmark ? cl->benchmark : rc->suite->name;
+		r.source = cl->source;
+		r.note = cl->note;
+		r.value = cl->value;
+		if (store_put_claim(rc->store, rc->run_id, &r, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_error *err)
 {
 	um_run_info ri;
 	int existed = 0, k;
-	size_t i;
 	char *libs = umpire_lib_versions_json();
 	char seed[32];
 
@@ -938,60 +1081,8 @@ static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um
 		}
 		free(cfg);
 	}
-	if (!existed) {
-		for (i = 0; i < rc->suite->n_tasks; i++) {
-			const um_task *t = &rc->suite->tasks[i];
-			um_item_rec r;
-			char *ch = um_xasprintf("{\"task_sha256\":\"%s\",\"difficulty\":%s%s%s}",
-						t->sha256, t->difficulty ? "\"" : "",
-						t->difficulty ? t->difficulty : "null",
-						t->difficulty ? "\"" : "");
-			r.item_id = t->id;
-			r.category = t->category;
-			r.subcategory = t->difficulty;
-			r.question = t->instruction;
-			r.choices_json = ch;
-			r.correct = 0;
-			if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
-				free(ch);
-				goto rollback;
-			}
-			free(ch);
-		}
-		for (i = 0; i < rc->suite->n_items; i++) {
-			const um_item *it = &rc->suite->items[i];
-			json_t *ch = json_array();
-			um_item_rec r;
-			int c;
-
-			for (c = 0; c < it->n_choices; c++)
-				json_array_append_new(ch, json_string(it->choices[c]));
-			r.item_id = it->id;
-			r.category = it->category;
-			r.subcategory = it->subcategory;
-			r.question = it->question;
-			r.choices_json = json_dumps(ch, JSON_COMPACT);
-			r.correct = it->correct;
-			json_decref(ch);
-			if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
-				free(r.choices_json);
-				goto rollback;
-			}
-			free(r.choices_json);
-		}
-		for (k = 0; k < rc->suite->n_claims; k++) {
-			const um_claim *cl = &rc->suite->claims[k];
-			um_claim_rec r;
-
-			r.system = cl->system;
-			r.benchmark = cl->benchmark ? cl->benchmark : rc->suite->name;
-			r.source = cl->source;
-			r.note = cl->note;
-			r.value = cl->value;
-			if (store_put_claim(rc->store, rc->run_id, &r, err) < 0)
-				goto rollback;
-		}
-	}
+	if (!existed && record_items(rc, err) < 0)
+		goto rollback;
 	if (store_commit(rc->store, err) < 0)
 		goto fail;
 	free(libs);
@@ -1001,6 +1092,47 @@ rollback:
 fail:
 	free(libs);
 	return -1;
+}
+
+/* --dry-run: every planned attempt's request built and measured, nothing
+ * sent and nothing stored. */
+static json_t *dry_run_estimate(run_ctx *rc, um_error *err)
+{
+	json_t *est = json_object();
+	size_t i;
+
+	json_object_set_new(est, "systems", json_object());
+	for (i = 0; i < rc->plan.n; i++) {
+		const um_planned *p = &rc->plan.a[i];
+		const um_system *sys = &rc->models->systems[p->system];
+		size_t len = 0;
+
+		if (!rc->suite->n_tasks && !rc->oracle) {
+			json_t *neutral = build_neutral(rc, p, err);
+			um_wire_request w;
+
+			if (!neutral) {
+				json_decref(est);
+				return NULL;
+			}
+			memset(&w, 0, sizeof(w));
+			if (provider_build(sys, neutral, &w, err) < 0) {
+				json_decref(neutral);
+				json_decref(est);
+				return NULL;
+			}
+			len = w.body_len;
+			wire_request_release(&w);
+			json_decref(neutral);
+		}
+		guard_estimate_add(est, sys, rc->scaffold->params, len);
+	}
+	json_object_set_new(est, "attempts", json_integer((json_int_t)rc->plan.n));
+	json_object_set_new(est, "units", json_integer((json_int_t)rc->n_kept));
+	json_object_set_new(est, "repeats", json_integer(rc->plan.repeats));
+	json_object_set_new(est, "run_id", json_string(rc->run_id));
+	json_object_set_new(est, "suite", json_string(rc->suite->name));
+	return est;
 }
 
 static void default_run_id(run_ctx *rc)
@@ -1052,6 +1184,9 @@ static void ctx_release(run_ctx *rc)
 	}
 	free(rc->neutral_refs);
 	free(rc->neutral_hash);
+	free(rc->keep);
+	if (rc->trips)
+		json_decref(rc->trips);
 	if (rc->lanes && rc->models)
 		for (s = 0; s < rc->models->n_systems; s++)
 			free(rc->lanes[s].todo);
@@ -1070,6 +1205,86 @@ static void ctx_release(run_ctx *rc)
 		json_decref(rc->predictions);
 	if (rc->replay)
 		json_decref(rc->replay);
+}
+
+/* The plan of the selected systems, cut to the --limit / --shard subset,
+ * and the run's id. */
+static int make_plan(run_ctx *rc, int *sel, int n_sel, um_error *err)
+{
+	const um_run_opts *o = rc->o;
+	int k;
+
+	rc->subset = o->subset;
+	if (rc->subset.seed == UINT64_MAX)
+		rc->subset.seed = rc->suite->seed;
+	for (k = 0; k < n_sel; k++)
+		sel[k] = o->n_systems ? models_find(rc->models, o->systems[k]) : k;
+	if (plan_build(rc->suite, rc->models, sel, n_sel, o->repeats ? o->repeats : rc->suite->repeats,
+		       &rc->plan, err) < 0 ||
+	    plan_subset(&rc->plan, rc->suite, &rc->subset, &rc->keep, &rc->n_kept, err) < 0)
+		return -1;
+	if (!o->run_id) {
+		default_run_id(rc);
+		return 0;
+	}
+	if (!valid_run_id(o->run_id))
+		return um_fail(err, UM_ERR_USAGE,
+			       "run id '%s': use letters, digits, '-', '_' and '.' (not first)",
+			       o->run_id);
+	snprintf(rc->run_id, sizeof(rc->run_id), "%s", o->run_id);
+	return 0;
+}
+
+/* One engine lane per selected system, fed a few windows ahead. */
+static void setup_lanes(run_ctx *rc, const int *sel, int n_sel)
+{
+	int k;
+
+	rc->lanes = um_xcalloc((size_t)rc->models->n_systems, sizeof(lane));
+	for (k = 0; k < n_sel; k++) {
+		const um_system *s = &rc->models->systems[sel[k]];
+		um_lane_opts lo = {s->concurrency, s->timeout_ms, s->max_retries};
+		lane *ln = &rc->lanes[sel[k]];
+
+		if (rc->o->routing && rc->models->proxy_attribution == 2 &&
+		    s->role == UM_ROLE_ORCHESTRATOR)
+			lo.concurrency = 1; /* single-flight attribution needs one at a time */
+		ln->engine_lane = engine_add_lane(rc->eng, &lo);
+		ln->feed_cap = s->concurrency * FEED_FACTOR;
+		if (ln->feed_cap < 4)
+			ln->feed_cap = 4;
+		ln->todo = um_xcalloc(rc->plan.n, sizeof(size_t));
+	}
+}
+
+/* After the engine: the run's status, notes and the caller's figures. */
+static int finish_run(run_ctx *rc, um_run_result *res, um_error *err)
+{
+	size_t remaining = 0;
+	um_engine_stats es;
+	int k;
+
+	res->interrupted = rc->o->interrupted && *rc->o->interrupted;
+	for (k = 0; k < rc->models->n_systems; k++)
+		if (rc->lanes[k].todo)
+			remaining += rc->lanes[k].n_todo - rc->lanes[k].cursor +
+				     (size_t)rc->lanes[k].outstanding;
+	res->complete = rc->errors == 0 && remaining == 0;
+	if (guard_end_notes(rc, res, err) < 0)
+		return -1;
+	if (store_run_finish(rc->store, rc->run_id, um_wall_ms(),
+			     res->complete ? "complete" : "incomplete", err) < 0)
+		return -1;
+	snprintf(res->run_id, sizeof(res->run_id), "%s", rc->run_id);
+	res->attempts_total = rc->total;
+	res->attempts_done = rc->done;
+	res->attempts_error = rc->errors;
+	res->attempts_skipped = rc->skipped;
+	res->spent_micro = rc->spent_micro;
+	engine_get_stats(rc->eng, &es);
+	res->max_in_flight = es.max_in_flight_seen;
+	res->http_tries = es.tries;
+	return 0;
 }
 
 int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
@@ -1091,29 +1306,20 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 
 	n_sel = o->n_systems ? o->n_systems : rc.models->n_systems;
 	sel = um_xcalloc((size_t)n_sel, sizeof(int));
-	for (k = 0; k < n_sel; k++)
-		sel[k] = o->n_systems ? models_find(rc.models, o->systems[k]) : k;
-	if (plan_build(rc.suite, rc.models, sel, n_sel, o->repeats ? o->repeats : rc.suite->repeats,
-		       &rc.plan, err) < 0)
+	if (make_plan(&rc, sel, n_sel, err) < 0)
 		goto out;
-
-	if (o->run_id) {
-		if (!valid_run_id(o->run_id)) {
-			um_fail(err, UM_ERR_USAGE,
-				"run id '%s': use letters, digits, '-', '_' and '.' (not first)",
-				o->run_id);
-			goto out;
-		}
-		snprintf(rc.run_id, sizeof(rc.run_id), "%s", o->run_id);
-	} else {
-		default_run_id(&rc);
-	}
 
 	if (expand_endpoints(&rc, sel, n_sel, err) < 0)
 		goto out;
 	dropped = um_xcalloc((size_t)rc.models->n_systems, sizeof(char *));
 	if (preflight(&rc, sel, n_sel, dropped, err) < 0)
 		goto out;
+	if (o->dry_run) {
+		res->estimate = dry_run_estimate(&rc, err);
+		snprintf(res->run_id, sizeof(res->run_id), "%s", rc.run_id);
+		rv = res->estimate ? 0 : -1;
+		goto out;
+	}
 	if (store_open(o->db_path, &rc.store, err) < 0)
 		goto out;
 	if (record_run(&rc, sel, n_sel, dropped, err) < 0)
@@ -1127,21 +1333,10 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	eo.seed = um_hash64(rc.run_id, strlen(rc.run_id), rc.suite->seed);
 	if (engine_new(&eo, &rc.eng, err) < 0)
 		goto out;
-	rc.lanes = um_xcalloc((size_t)rc.models->n_systems, sizeof(lane));
-	for (k = 0; k < n_sel; k++) {
-		const um_system *s = &rc.models->systems[sel[k]];
-		um_lane_opts lo = {s->concurrency, s->timeout_ms, s->max_retries};
-
-		if (o->routing && rc.models->proxy_attribution == 2 && s->role == UM_ROLE_ORCHESTRATOR)
-			lo.concurrency = 1; /* single-flight attribution needs one at a time */
-		lane *ln = &rc.lanes[sel[k]];
-
-		ln->engine_lane = engine_add_lane(rc.eng, &lo);
-		ln->feed_cap = s->concurrency * FEED_FACTOR;
-		if (ln->feed_cap < 4)
-			ln->feed_cap = 4;
-		ln->todo = um_xcalloc(rc.plan.n, sizeof(size_t));
-	}
+	setup_lanes(&rc, sel, n_sel);
+	guard_setup(&rc);
+	if (guard_begin_notes(&rc, err) < 0)
+		goto out;
 	rc.neutral = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(json_t *));
 	rc.neutral_refs = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(int));
 	rc.neutral_hash = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats,
@@ -1175,30 +1370,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 		goto out;
 	}
 
-	res->interrupted = o->interrupted && *o->interrupted;
-	{
-		size_t remaining = 0;
-		for (k = 0; k < rc.models->n_systems; k++)
-			if (rc.lanes[k].todo)
-				remaining += rc.lanes[k].n_todo - rc.lanes[k].cursor +
-					     (size_t)rc.lanes[k].outstanding;
-		res->complete = rc.errors == 0 && remaining == 0;
-	}
-	if (store_run_finish(rc.store, rc.run_id, um_wall_ms(),
-			     res->complete ? "complete" : "incomplete", err) < 0)
+	if (finish_run(&rc, res, err) < 0)
 		goto out;
-	snprintf(res->run_id, sizeof(res->run_id), "%s", rc.run_id);
-	res->attempts_total = rc.total;
-	res->attempts_done = rc.done;
-	res->attempts_error = rc.errors;
-	res->attempts_skipped = rc.skipped;
-	res->spent_micro = rc.spent_micro;
-	{
-		um_engine_stats es;
-		engine_get_stats(rc.eng, &es);
-		res->max_in_flight = es.max_in_flight_seen;
-		res->http_tries = es.tries;
-	}
 	rv = 0;
 out:
 	if (rv < 0 && rc.run_id[0])

@@ -17,10 +17,12 @@
 
 #include "base/error.h"
 #include "load/models.h"
+#include "load/plan.h"
 #include "store/evq.h"
 
 typedef struct um_progress {
 	size_t total, done, errors, skipped;
+	size_t waiting_retry;        /* requests sleeping until their retry time */
 	int in_flight;
 	int64_t spent_micro;
 	int64_t elapsed_ms;
@@ -57,6 +59,16 @@ typedef struct um_run_opts {
 	int sandbox_jobs;            /* sandboxed commands at once (0: number of CPUs) */
 	int keep_workdirs;           /* leave each attempt's work directory behind */
 	const char *sandbox_driver;  /* bwrap (NULL), docker or podman */
+	/* CI controls (docs/ci.md) */
+	um_plan_subset subset;       /* --limit N (seeded, by category), --shard I/N */
+	int dry_run;                 /* plan and estimate only: no store, no call */
+	int64_t max_cost_micro;      /* stop issuing attempts before this (0: none) */
+	const char *const *cache_systems; /* answer these systems' requests from the
+				      * store when the same bytes were answered
+				      * before ("all": every system) */
+	int n_cache_systems;
+	int breaker_after;           /* stop a system after this many 401/403 in a
+				      * row (0: 3) */
 	/* Routing events of the orchestrators' sub-calls, from a recording
 	 * proxy the caller started (NULL: none). The runner drains the queue
 	 * into the store, registers single-flight attempts on it, and calls
@@ -77,6 +89,12 @@ typedef struct um_run_result {
 	int interrupted;             /* stopped early by the interrupt flag */
 	int max_in_flight;           /* most HTTP requests in flight at once */
 	uint64_t http_tries;         /* HTTP tries made by this invocation */
+	int budget_stopped;          /* --max-cost reached: attempts not started */
+	size_t not_started;          /* by the budget stop and the breaker */
+	size_t cached;               /* attempts answered from the cache */
+	char breaker[1024];          /* one line per system the breaker stopped */
+	json_t *estimate;            /* --dry-run: the plan and its cost (caller
+				      * decrefs) */
 } um_run_result;
 
 int runner_run(const um_run_opts *o, um_run_result *res, um_error *err);

@@ -25,7 +25,9 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,6 +264,25 @@ static const char *const store_schema_v2[] = {
 	NULL,
 };
 
+/* Schema version 3: notes on how a run was made (subset, shard, budget stop,
+ * circuit breaker) and which attempts were answered from the response
+ * cache. */
+static const char *const store_schema_v3[] = {
+	"CREATE TABLE run_notes (\n"
+	"  run_id TEXT PRIMARY KEY NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"  notes_json TEXT NOT NULL\n"
+	");\n",
+	"CREATE TABLE attempt_cache (\n"
+	"  run_id TEXT NOT NULL,\n"
+	"  attempt_id TEXT NOT NULL,\n"
+	"  source_call INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (run_id, attempt_id),\n"
+	"  FOREIGN KEY (run_id, attempt_id) REFERENCES attempts (run_id, attempt_id)\n"
+	"    ON DELETE CASCADE\n"
+	");\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -269,6 +290,7 @@ static const struct {
 } store_migrations[] = {
 	{1, store_schema_v1},
 	{2, store_schema_v2},
+	{3, store_schema_v3},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -1163,6 +1185,8 @@ struct load_ctx {
 	size_t cap;
 };
 
+static int store_load_ci(um_store *s, um_run_data *d, um_error *err);
+
 static void load_system(sqlite3_stmt *st, void *ctx)
 {
 	struct load_ctx *c = ctx;
@@ -1364,6 +1388,8 @@ int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *
 	}
 	out->n_calls = (size_t)sqlite3_column_int64(st, 0);
 	store_done(st);
+	if (store_load_ci(s, out, err) < 0)
+		goto fail;
 	if (own_tx)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	return 0;
@@ -1397,6 +1423,7 @@ void store_run_data_free(um_run_data *d)
 	free(ri->git_describe);
 	free(ri->lib_versions);
 	free(ri->status);
+	free(ri->notes_json);
 	for (i = 0; i < d->n_systems; i++) {
 		um_system_rec *r = &d->systems[i];
 		free(r->name);
@@ -1453,4 +1480,545 @@ void store_run_data_free(um_run_data *d)
 	}
 	free(d->routing);
 	memset(d, 0, sizeof(*d));
+}
+
+/* ---- CI: run notes, the response cache, listing and merging runs ------- */
+
+/* Prepare an ad-hoc statement (not one of the cached ones). */
+static sqlite3_stmt *store_adhoc(um_store *s, const char *sql, um_error *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_dberr(s, err, "cannot prepare statement");
+		return NULL;
+	}
+	return st;
+}
+
+int store_set_run_notes(um_store *s, const char *run_id, const char *notes_json, um_error *err)
+{
+	int empty = !notes_json || !strcmp(notes_json, "{}");
+	sqlite3_stmt *st = store_adhoc(
+		s,
+		empty ? "DELETE FROM run_notes WHERE run_id = ?1"
+		      : "INSERT INTO run_notes (run_id, notes_json) VALUES (?1, ?2) ON CONFLICT "
+			"(run_id) DO UPDATE SET notes_json = excluded.notes_json",
+		err);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	if (!empty)
+		bind_text(st, 2, notes_json);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot store run notes");
+	return 0;
+}
+
+int store_get_run_notes(um_store *s, const char *run_id, char **out, um_error *err)
+{
+	sqlite3_stmt *st = store_adhoc(s, "SELECT notes_json FROM run_notes WHERE run_id = ?1",
+				       err);
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = col_text(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot read run notes");
+	return 0;
+}
+
+int store_put_cached(um_store *s, const char *run_id, const char *attempt_id,
+		     int64_t source_call, um_error *err)
+{
+	sqlite3_stmt *st = store_adhoc(s,
+				       "INSERT INTO attempt_cache (run_id, attempt_id, source_call) "
+				       "VALUES (?1, ?2, ?3) ON CONFLICT (run_id, attempt_id) DO "
+				       "UPDATE SET source_call = excluded.source_call",
+				       err);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, attempt_id);
+	sqlite3_bind_int64(st, 3, source_call);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot mark a cached attempt");
+	return 0;
+}
+
+int store_cache_lookup(um_store *s, const char *body_sha256, int64_t *call_id, char **body,
+		       size_t *len, um_error *err)
+{
+	/* a call that was itself served from the cache is no newer evidence */
+	sqlite3_stmt *st = store_adhoc(
+		s,
+		"SELECT c.id, c.response_body FROM calls c WHERE c.request_hash = ?1 AND "
+		"c.http_status BETWEEN 200 AND 299 AND c.error IS NULL AND "
+		"c.response_body IS NOT NULL AND c.curl_code = 0 AND NOT EXISTS (SELECT 1 FROM "
+		"attempt_cache k WHERE k.run_id = c.run_id AND k.attempt_id = c.attempt_id) "
+		"ORDER BY c.id DESC LIMIT 1",
+		err);
+	int rc;
+
+	*body = NULL;
+	*len = 0;
+	if (!st)
+		return -1;
+	bind_text(st, 1, body_sha256);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*call_id = sqlite3_column_int64(st, 0);
+		*body = col_blob(st, 1, len);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return store_dberr(s, err, "cannot look up the response cache");
+}
+
+static int cmp_attempt_id_ptr(const void *a, const void *b)
+{
+	return strcmp((*(um_attempt_rec *const *)a)->attempt_id,
+		      (*(um_attempt_rec *const *)b)->attempt_id);
+}
+
+/* Notes and cached flags of a loaded run (store_load_run). */
+static int store_load_ci(um_store *s, um_run_data *d, um_error *err)
+{
+	um_attempt_rec **by_id, key, *kp = &key;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	if (store_get_run_notes(s, d->run.run_id, &d->run.notes_json, err) < 0)
+		return -1;
+	st = store_adhoc(s, "SELECT attempt_id FROM attempt_cache WHERE run_id = ?1", err);
+	if (!st)
+		return -1;
+	by_id = um_xcalloc(d->n_attempts + 1, sizeof(*by_id));
+	for (i = 0; i < d->n_attempts; i++) {
+		d->attempts[i].cached = 0; /* load_attempt grows the array uninitialised */
+		by_id[i] = &d->attempts[i];
+	}
+	qsort(by_id, d->n_attempts, sizeof(*by_id), cmp_attempt_id_ptr);
+	bind_text(st, 1, d->run.run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		um_attempt_rec **hit;
+
+		key.attempt_id = (char *)sqlite3_column_text(st, 0);
+		hit = d->n_attempts ? bsearch(&kp, by_id, d->n_attempts, sizeof(*by_id),
+					      cmp_attempt_id_ptr)
+				    : NULL;
+		if (hit)
+			(*hit)->cached = 1;
+	}
+	sqlite3_finalize(st);
+	free(by_id);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot load cached attempts");
+	return 0;
+}
+
+int store_list_runs(um_store *s, um_run_summary **out, size_t *n_out, um_error *err)
+{
+	sqlite3_stmt *st = store_adhoc(
+		s,
+		"SELECT r.run_id, r.suite_name, r.status, n.notes_json, r.started_ms, "
+		"r.finished_ms, r.repeats, "
+		"(SELECT count(*) FROM systems x WHERE x.run_id = r.run_id), "
+		"(SELECT count(*) FROM items x WHERE x.run_id = r.run_id), "
+		"(SELECT count(*) FROM attempts x WHERE x.run_id = r.run_id AND x.status = 'done'), "
+		"(SELECT count(*) FROM attempts x WHERE x.run_id = r.run_id AND x.status = 'error'), "
+		"(SELECT count(*) FROM calls x WHERE x.run_id = r.run_id), "
+		"(SELECT count(*) FROM attempt_cache x WHERE x.run_id = r.run_id), "
+		"(SELECT coalesce(sum(cost_micro), 0) FROM attempts x WHERE x.run_id = r.run_id) "
+		"FROM runs r LEFT JOIN run_notes n ON n.run_id = r.run_id "
+		"ORDER BY r.started_ms, r.run_id",
+		err);
+	um_run_summary *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		um_run_summary *r;
+
+		um_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+		r = &v[n++];
+		r->run_id = col_text(st, 0);
+		r->suite_name = col_text(st, 1);
+		r->status = col_text(st, 2);
+		r->notes_json = col_text(st, 3);
+		r->started_ms = sqlite3_column_int64(st, 4);
+		r->finished_ms = sqlite3_column_int64(st, 5);
+		r->repeats = sqlite3_column_int64(st, 6);
+		r->systems = sqlite3_column_int64(st, 7);
+		r->items = sqlite3_column_int64(st, 8);
+		r->done = sqlite3_column_int64(st, 9);
+		r->errors = sqlite3_column_int64(st, 10);
+		r->calls = sqlite3_column_int64(st, 11);
+		r->cached = sqlite3_column_int64(st, 12);
+		r->cost_micro = sqlite3_column_int64(st, 13);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_run_summaries_free(v, n);
+		return store_dberr(s, err, "cannot list runs");
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+void store_run_summaries_free(um_run_summary *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].run_id);
+		free(v[i].suite_name);
+		free(v[i].status);
+		free(v[i].notes_json);
+	}
+	free(v);
+}
+
+/* Run a formatted statement (sqlite3_mprintf: %Q quotes a string). */
+static int store_execf(um_store *s, um_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	int rc;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	rc = store_exec(s, sql, err);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* One integer from a formatted query (0 when there is no row). */
+static int store_int_queryf(um_store *s, int64_t *out, um_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	sqlite3_stmt *st;
+	int rc;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	st = store_adhoc(s, sql, err);
+	sqlite3_free(sql);
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot query");
+	return 0;
+}
+
+/* The notes of two parts of one run, united: the subset must agree, shard
+ * indices are joined (and dropped once all are there), stop reasons and
+ * breaker trips are kept. New reference, or NULL with err set. */
+static json_t *store_merge_notes(const char *run_id, const char *a_text, const char *b_text,
+				 um_error *err)
+{
+	json_t *a = a_text ? json_loads(a_text, 0, NULL) : json_object();
+	json_t *b = b_text ? json_loads(b_text, 0, NULL) : json_object();
+	json_t *sa, *sb, *k;
+	const char *key;
+
+	if (!json_is_object(a) || !json_is_object(b)) {
+		um_fail(err, UM_ERR_INVALID, "run '%s': unreadable run notes", run_id);
+		goto fail;
+	}
+	if (!json_equal(json_object_get(a, "limit") ? json_object_get(a, "limit") : json_null(),
+			json_object_get(b, "limit") ? json_object_get(b, "limit") : json_null())) {
+		um_fail(err, UM_ERR_STATE, "run '%s': the parts were run on different --limit "
+					   "subsets", run_id);
+		goto fail;
+	}
+	sa = json_object_get(a, "shard");
+	sb = json_object_get(b, "shard");
+	if ((sa != NULL) != (sb != NULL) ||
+	    (sa && json_integer_value(json_object_get(sa, "count")) !=
+			   json_integer_value(json_object_get(sb, "count")))) {
+		um_fail(err, UM_ERR_STATE, "run '%s': the parts were sharded differently", run_id);
+		goto fail;
+	}
+	if (sa) {
+		json_t *ia = json_object_get(sa, "indices"), *ib = json_object_get(sb, "indices");
+		json_t *u = json_array(), *x;
+		json_int_t count = json_integer_value(json_object_get(sa, "count")), i;
+		size_t p, q;
+
+		for (i = 0; i < count; i++) {
+			int in_a = 0, in_b = 0;
+			json_array_foreach(ia, p, x) in_a |= json_integer_value(x) == i;
+			json_array_foreach(ib, q, x) in_b |= json_integer_value(x) == i;
+			if (in_a && in_b) {
+				json_decref(u);
+				um_fail(err, UM_ERR_STATE,
+					"run '%s': shard %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT
+					" is in both stores", run_id, i, count);
+				goto fail;
+			}
+			if (in_a || in_b)
+				json_array_append_new(u, json_integer(i));
+		}
+		if ((json_int_t)json_array_size(u) == count) {
+			json_decref(u);
+			json_object_del(a, "shard");
+		} else {
+			json_object_set_new(sa, "indices", u);
+		}
+	}
+	json_object_foreach(b, key, k) {
+		json_t *have = json_object_get(a, key);
+		if (!strcmp(key, "limit") || !strcmp(key, "shard"))
+			continue;
+		if (json_is_array(have) && json_is_array(k))
+			json_array_extend(have, k);
+		else if (!have)
+			json_object_set(a, key, k);
+	}
+	json_decref(b);
+	return a;
+fail:
+	if (a)
+		json_decref(a);
+	if (b)
+		json_decref(b);
+	return NULL;
+}
+
+/* Is every (column) of table equal between main and src for run_id? */
+static int store_merge_same(um_store *s, const char *table, const char *run_id, um_error *err)
+{
+	int64_t n = 0;
+
+	if (store_int_queryf(s, &n, err,
+			     "SELECT count(*) FROM (SELECT * FROM main.%s WHERE run_id = %Q "
+			     "EXCEPT SELECT * FROM src.%s WHERE run_id = %Q)",
+			     table, run_id, table, run_id) < 0)
+		return -1;
+	return n == 0;
+}
+
+/* A run of src that s already holds: check the parts fit together. */
+static int store_merge_check(um_store *s, const char *run_id, um_error *err)
+{
+	static const char *const fields[] = {"suite_sha256", "scaffold_sha256", "models_sha256",
+					     "dataset_sha256", "seed", "repeats", "suite_name"};
+	int64_t n;
+	size_t i;
+	char *dup = NULL;
+	sqlite3_stmt *st;
+	char *sql;
+
+	for (i = 0; i < UM_ARRAY_LEN(fields); i++) {
+		if (store_int_queryf(s, &n, err,
+				     "SELECT count(*) FROM main.runs a JOIN src.runs b USING (run_id) "
+				     "WHERE run_id = %Q AND a.%s IS NOT b.%s",
+				     run_id, fields[i], fields[i]) < 0)
+			return -1;
+		if (n)
+			return um_fail(err, UM_ERR_STATE,
+				       "run '%s': the stores disagree on %s; only parts of one "
+				       "run (same suite, scaffold, models, dataset, seed) merge",
+				       run_id, fields[i]);
+	}
+	switch (store_merge_same(s, "items", run_id, err)) {
+	case -1:
+		return -1;
+	case 0:
+		return um_fail(err, UM_ERR_STATE, "run '%s': the stores hold different items",
+			       run_id);
+	}
+	sql = sqlite3_mprintf("SELECT a.attempt_id FROM src.attempts a JOIN main.attempts b "
+			      "USING (run_id, attempt_id) WHERE a.run_id = %Q LIMIT 1",
+			      run_id);
+	st = store_adhoc(s, sql, err);
+	sqlite3_free(sql);
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		dup = col_text(st, 0);
+	sqlite3_finalize(st);
+	if (dup) {
+		um_fail(err, UM_ERR_STATE, "run '%s': attempt %s is in both stores", run_id, dup);
+		free(dup);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy the rows of one run from src; ids of calls, tool steps and routing
+ * events are moved past the ones s has so they never collide. */
+static int store_merge_rows(um_store *s, const char *run_id, int existed, um_error *err)
+{
+	int64_t call_off = 0, step_off = 0, ev_off = 0;
+
+	if (store_int_queryf(s, &call_off, err, "SELECT coalesce(max(id), 0) FROM main.calls") <
+		    0 ||
+	    store_int_queryf(s, &step_off, err,
+			     "SELECT coalesce(max(id), 0) FROM main.tool_steps") < 0 ||
+	    store_int_queryf(s, &ev_off, err,
+			     "SELECT coalesce(max(id), 0) FROM main.routing_events") < 0)
+		return -1;
+	if (!existed) {
+		if (store_execf(s, err, "INSERT INTO main.runs SELECT * FROM src.runs WHERE "
+					"run_id = %Q", run_id) < 0)
+			return -1;
+	} else if (store_execf(s, err,
+			       "UPDATE main.runs SET started_ms = min(started_ms, (SELECT "
+			       "started_ms FROM src.runs WHERE run_id = %Q)), finished_ms = "
+			       "max(finished_ms, (SELECT finished_ms FROM src.runs WHERE run_id = "
+			       "%Q)), status = CASE WHEN status = 'complete' AND (SELECT status "
+			       "FROM src.runs WHERE run_id = %Q) = 'complete' THEN 'complete' "
+			       "ELSE 'incomplete' END WHERE run_id = %Q",
+			       run_id, run_id, run_id, run_id) < 0) {
+		return -1;
+	}
+	return store_execf(
+		s, err,
+		"INSERT OR IGNORE INTO main.systems SELECT * FROM src.systems WHERE run_id = %Q;"
+		"INSERT OR IGNORE INTO main.items SELECT * FROM src.items WHERE run_id = %Q;"
+		"INSERT OR IGNORE INTO main.claims SELECT * FROM src.claims WHERE run_id = %Q;"
+		"INSERT OR IGNORE INTO main.requests SELECT * FROM src.requests WHERE body_sha256 "
+		"IN (SELECT request_hash FROM src.calls WHERE run_id = %Q);"
+		"INSERT INTO main.attempts SELECT * FROM src.attempts WHERE run_id = %Q;"
+		"CREATE TEMP TABLE merge_rows AS SELECT * FROM src.calls WHERE run_id = %Q;"
+		"UPDATE merge_rows SET id = id + %lld;"
+		"INSERT INTO main.calls SELECT * FROM merge_rows; DROP TABLE merge_rows;"
+		"CREATE TEMP TABLE merge_rows AS SELECT * FROM src.tool_steps WHERE run_id = %Q;"
+		"UPDATE merge_rows SET id = id + %lld;"
+		"INSERT INTO main.tool_steps SELECT * FROM merge_rows; DROP TABLE merge_rows;"
+		"CREATE TEMP TABLE merge_rows AS SELECT * FROM src.routing_events WHERE run_id = %Q;"
+		"UPDATE merge_rows SET id = id + %lld, call_id = call_id + %lld;"
+		"INSERT INTO main.routing_events SELECT * FROM merge_rows; DROP TABLE merge_rows;"
+		"CREATE TEMP TABLE merge_rows AS SELECT * FROM src.attempt_cache WHERE run_id = %Q;"
+		"UPDATE merge_rows SET source_call = source_call + %lld WHERE source_call IN "
+		"(SELECT id FROM src.calls WHERE run_id = %Q);"
+		"INSERT INTO main.attempt_cache SELECT * FROM merge_rows; DROP TABLE merge_rows;",
+		run_id, run_id, run_id, run_id, run_id, run_id, (long long)call_off, run_id,
+		(long long)step_off, run_id, (long long)ev_off, (long long)call_off, run_id,
+		(long long)call_off, run_id);
+}
+
+/* Merge one run of src into s (inside the merge transaction). */
+static int store_merge_run(um_store *s, const char *run_id, size_t *n_attempts, um_error *err)
+{
+	char *mine = NULL, *theirs = NULL, *sql, *text;
+	int64_t existed = 0, n = 0;
+	sqlite3_stmt *st;
+	json_t *notes;
+	int rc = -1;
+
+	if (store_int_queryf(s, &existed, err, "SELECT count(*) FROM main.runs WHERE run_id = %Q",
+			     run_id) < 0)
+		return -1;
+	if (existed && store_merge_check(s, run_id, err) < 0)
+		return -1;
+	if (store_get_run_notes(s, run_id, &mine, err) < 0)
+		return -1;
+	sql = sqlite3_mprintf("SELECT notes_json FROM src.run_notes WHERE run_id = %Q", run_id);
+	st = store_adhoc(s, sql, err);
+	sqlite3_free(sql);
+	if (!st)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		theirs = col_text(st, 0);
+	sqlite3_finalize(st);
+	notes = existed ? store_merge_notes(run_id, mine, theirs, err)
+			: (theirs ? json_loads(theirs, 0, NULL) : json_object());
+	if (!notes) {
+		if (!err->code)
+			um_fail(err, UM_ERR_INVALID, "run '%s': unreadable run notes", run_id);
+		goto out;
+	}
+	if (store_merge_rows(s, run_id, (int)existed, err) < 0) {
+		json_decref(notes);
+		goto out;
+	}
+	text = json_dumps(notes, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(notes);
+	rc = store_set_run_notes(s, run_id, text, err);
+	free(text);
+	if (rc == 0 && store_int_queryf(s, &n, err,
+					"SELECT count(*) FROM src.attempts WHERE run_id = %Q",
+					run_id) < 0)
+		rc = -1;
+	*n_attempts += (size_t)n;
+out:
+	free(mine);
+	free(theirs);
+	return rc;
+}
+
+int store_merge(um_store *s, const char *src_path, size_t *n_runs, size_t *n_attempts,
+		um_error *err)
+{
+	um_store *src = NULL;
+	sqlite3_stmt *st;
+	char **ids = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = -1;
+
+	*n_runs = *n_attempts = 0;
+	/* opening it first checks it is a store and brings its schema forward */
+	if (store_open(src_path, &src, err) < 0)
+		return -1;
+	store_close(src);
+	if (store_execf(s, err, "ATTACH DATABASE %Q AS src", src_path) < 0)
+		return -1;
+	st = store_adhoc(s, "SELECT run_id FROM src.runs ORDER BY run_id", err);
+	if (!st)
+		goto detach;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		um_xgrow((void **)&ids, &cap, n + 1, sizeof(*ids));
+		ids[n++] = col_text(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (store_begin(s, err) < 0)
+		goto detach;
+	for (i = 0; i < n; i++)
+		if (store_merge_run(s, ids[i], n_attempts, err) < 0) {
+			um_error_prefix(err, "merging %s", src_path);
+			store_rollback(s);
+			goto detach;
+		}
+	if (store_commit(s, err) < 0)
+		goto detach;
+	*n_runs = n;
+	rc = 0;
+detach:
+	sqlite3_exec(s->db, "DETACH DATABASE src", NULL, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
 }

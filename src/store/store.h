@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 2
+#define UM_STORE_SCHEMA_VERSION 3
 
 typedef struct um_store um_store;
 
@@ -37,6 +37,7 @@ typedef struct um_run_info {
 	int repeats;
 	int64_t started_ms, finished_ms; /* finished 0 while open */
 	char *status;           /* "running" | "complete" | "incomplete" */
+	char *notes_json;       /* run_notes (subset, shard, budget stop, breaker), or NULL */
 } um_run_info;
 
 typedef struct um_system_rec {
@@ -74,6 +75,7 @@ typedef struct um_attempt_rec {
 	int64_t finished_ms;
 	char *detail_json;      /* kind-specific details (agent: turns, tool calls,
 				 * stop reason, verifier), JSON text or NULL */
+	int cached;             /* loaded: answered from the response cache */
 } um_attempt_rec;
 
 typedef struct um_call_rec {
@@ -191,5 +193,41 @@ typedef struct um_run_data {
 
 int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err);
 void store_run_data_free(um_run_data *d);
+
+/* ---- CI: run notes, the response cache, listing and merging runs ----- */
+
+/* The run's notes (a JSON object: limit, shard, stopped, breaker; format
+ * docs/schema.md), replacing any; NULL or "{}" deletes them. *out: caller
+ * frees, NULL when there are none. */
+int store_set_run_notes(um_store *s, const char *run_id, const char *notes_json, um_error *err);
+int store_get_run_notes(um_store *s, const char *run_id, char **out, um_error *err);
+
+/* Record that an attempt was answered from the cache (source_call: the id
+ * of the stored call whose response was reused). Inside the attempt's
+ * transaction, after store_put_attempt. */
+int store_put_cached(um_store *s, const char *run_id, const char *attempt_id,
+		     int64_t source_call, um_error *err);
+/* The newest successful call (HTTP 2xx) whose request body hashes to
+ * body_sha256, in any run: its id and response body (caller frees).
+ * 0 found, 1 none, -1 error. */
+int store_cache_lookup(um_store *s, const char *body_sha256, int64_t *call_id, char **body,
+		       size_t *len, um_error *err);
+
+typedef struct um_run_summary {
+	char *run_id, *suite_name, *status, *notes_json;
+	int64_t started_ms, finished_ms;
+	int64_t systems, items, repeats, done, errors, calls, cached, cost_micro;
+} um_run_summary;
+/* Every run, oldest first; free with store_run_summaries_free. */
+int store_list_runs(um_store *s, um_run_summary **out, size_t *n, um_error *err);
+void store_run_summaries_free(um_run_summary *v, size_t n);
+
+/* Copy every run of the store at src_path into s. A run already in s must
+ * have the same suite, scaffold, models and dataset hashes, seed, repeats
+ * and subset, and no attempt may be in both (UM_ERR_STATE naming it); shard
+ * notes are united, and dropped once every shard is present. One
+ * transaction: all or nothing. *n_runs / *n_attempts: what was copied. */
+int store_merge(um_store *s, const char *src_path, size_t *n_runs, size_t *n_attempts,
+		um_error *err);
 
 #endif

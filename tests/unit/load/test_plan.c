@@ -65,6 +65,121 @@ static void free_models(um_models *m)
 	free(m);
 }
 
+/* Items in categories: 6 of A, 3 of B, 1 of C. */
+static um_suite *make_categorised(void)
+{
+	um_suite *s = make_suite(10);
+	size_t i;
+
+	for (i = 0; i < 10; i++)
+		s->items[i].category = (char *)(i < 6 ? "A" : i < 9 ? "B" : "C");
+	return s;
+}
+
+static void test_limit_stratified_and_seeded(void **state)
+{
+	um_suite *s = make_categorised();
+	um_models *m = make_models(2);
+	um_plan_subset sub = {5, 7, 0, 0};
+	unsigned char *keep = NULL, *keep2 = NULL;
+	size_t kept = 0, i, per[3] = {0, 0, 0};
+	um_plan p, q;
+	um_error err = {0};
+
+	(void)state;
+	assert_int_equal(plan_build(s, m, NULL, 0, 2, &p, &err), 0);
+	assert_int_equal(plan_subset(&p, s, &sub, &keep, &kept, &err), 0);
+	assert_int_equal(kept, 5);
+	assert_int_equal(p.n, 5 * 2 * 2);
+	for (i = 0; i < 10; i++)
+		per[i < 6 ? 0 : i < 9 ? 1 : 2] += keep[i];
+	/* shares 3, 1.5, 0.5: largest remainders give 3, 2, 0 (B's .5 is first by name) */
+	assert_int_equal(per[0], 3);
+	assert_int_equal(per[1] + per[2], 2);
+	for (i = 0; i < p.n; i++)
+		assert_true(keep[p.a[i].item]);
+	/* the same seed, the same subset */
+	assert_int_equal(plan_build(s, m, NULL, 0, 2, &q, &err), 0);
+	assert_int_equal(plan_subset(&q, s, &sub, &keep2, &kept, &err), 0);
+	assert_memory_equal(keep, keep2, 10);
+	free(keep);
+	free(keep2);
+	plan_release(&p);
+	plan_release(&q);
+	free_models(m);
+	free_suite(s);
+}
+
+static void test_shards_partition_the_plan(void **state)
+{
+	um_suite *s = make_categorised();
+	um_models *m = make_models(3);
+	um_plan whole, part;
+	um_error err = {0};
+	size_t total = 0, i, j;
+	int seen[10 * 3 * 2] = {0}, shard;
+
+	(void)state;
+	assert_int_equal(plan_build(s, m, NULL, 0, 2, &whole, &err), 0);
+	for (shard = 0; shard < 3; shard++) {
+		um_plan_subset sub = {0, 0, shard, 3};
+		unsigned char *keep = NULL;
+		size_t kept = 0;
+
+		assert_int_equal(plan_build(s, m, NULL, 0, 2, &part, &err), 0);
+		assert_int_equal(plan_subset(&part, s, &sub, &keep, &kept, &err), 0);
+		assert_int_equal(kept, 10); /* a shard records every item */
+		for (i = 0; i < part.n; i++) {
+			/* every system and sample of an item lands in the same shard */
+			assert_int_equal((int)(part.a[i].item % 3), shard);
+			for (j = 0; j < whole.n; j++)
+				if (!strcmp(whole.a[j].id, part.a[i].id))
+					seen[j]++;
+		}
+		total += part.n;
+		free(keep);
+		plan_release(&part);
+	}
+	assert_int_equal(total, whole.n);
+	for (j = 0; j < whole.n; j++)
+		assert_int_equal(seen[j], 1);
+	plan_release(&whole);
+	free_models(m);
+	free_suite(s);
+}
+
+static void test_subset_garbage(void **state)
+{
+	um_suite *s = make_suite(2);
+	um_models *m = make_models(1);
+	static const um_plan_subset bad[] = {{0, 0, 3, 3}, {0, 0, -1, 2}, {-1, 0, 0, 0}};
+	um_plan p;
+	um_error err = {0};
+	size_t i, kept;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unsigned char *keep = NULL;
+		assert_int_equal(plan_build(s, m, NULL, 0, 1, &p, &err), 0);
+		assert_int_equal(plan_subset(&p, s, &bad[i], &keep, &kept, &err), -1);
+		assert_int_equal(err.code, UM_ERR_USAGE);
+		free(keep);
+		plan_release(&p);
+	}
+	{
+		/* more shards than items: one shard is empty, and says so */
+		um_plan_subset sub = {0, 0, 2, 3};
+		unsigned char *keep = NULL;
+		assert_int_equal(plan_build(s, m, NULL, 0, 1, &p, &err), 0);
+		assert_int_equal(plan_subset(&p, s, &sub, &keep, &kept, &err), -1);
+		assert_non_null(strstr(err.msg, "nothing to run"));
+		free(keep);
+		plan_release(&p);
+	}
+	free_models(m);
+	free_suite(s);
+}
+
 static void test_matrix_shape_and_order(void **state)
 {
 	um_suite *s = make_suite(5);
@@ -214,6 +329,9 @@ int main(void)
 		cmocka_unit_test(test_permutation_properties),
 		cmocka_unit_test(test_perm_string_roundtrip_and_garbage),
 		cmocka_unit_test(test_empty_inputs_refused),
+		cmocka_unit_test(test_limit_stratified_and_seeded),
+		cmocka_unit_test(test_shards_partition_the_plan),
+		cmocka_unit_test(test_subset_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -323,6 +323,7 @@ static void test_migrates_v1(void **state)
 			 "ALTER TABLE calls DROP COLUMN ttft_ms;"
 			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
+			 "DROP TABLE attempt_cache; DROP TABLE run_notes;"
 			 "INSERT INTO calls (run_id, attempt_id, try_no, tokens_in) "
 			 "VALUES ('old', 'a1', 1, 42);"
 			 "PRAGMA user_version = 1",
@@ -334,6 +335,9 @@ static void test_migrates_v1(void **state)
 	assert_int_equal(q_int(s, "SELECT tokens_in FROM calls WHERE attempt_id = 'a1'"), 42);
 	assert_int_equal(q_int(s, "SELECT count(*) FROM calls WHERE ttft_ms IS NULL"), 1);
 	assert_int_equal(q_int(s, "SELECT tokens_cache_write + tokens_reasoning FROM calls"), 0);
+	/* and version 3's tables */
+	assert_int_equal(q_int(s, "SELECT count(*) FROM run_notes"), 0);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM attempt_cache"), 0);
 	store_close(s);
 }
 
@@ -493,6 +497,63 @@ static void test_upsert_error_then_done(void **state)
 	a = attempt("x", "q3", "sys", 0, 1);
 	assert_int_equal(store_put_attempt(s, "no-run", &a, NULL, 0, &err), -1);
 	assert_int_equal(err.code, UM_ERR_DB);
+	store_close(s);
+}
+
+/* Run notes, cached attempts and the cache lookup. */
+static void test_notes_and_cache(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_attempt_rec a;
+	um_call_rec call;
+	um_run_data d;
+	um_error err = {0};
+	char *notes = NULL, *body = NULL;
+	int64_t id = 0;
+	size_t len = 0;
+
+	begin_run(s, "r1", 1000);
+	assert_int_equal(store_get_run_notes(s, "r1", &notes, &err), 0);
+	assert_null(notes);
+	assert_int_equal(store_set_run_notes(s, "r1", "{\"shard\":{\"count\":2,\"indices\":[1]}}",
+					     &err), 0);
+	assert_int_equal(store_get_run_notes(s, "r1", &notes, &err), 0);
+	assert_string_equal(notes, "{\"shard\":{\"count\":2,\"indices\":[1]}}");
+	free(notes);
+	/* notes for a run that does not exist break the foreign key */
+	assert_int_equal(store_set_run_notes(s, "nope", "{\"a\":1}", &err), -1);
+
+	memset(&call, 0, sizeof(call));
+	call.http_status = 200;
+	call.request_hash = (char *)"body-sha";
+	call.response_body = (char *)"{\"ok\":true}";
+	call.response_len = 11;
+	assert_int_equal(store_begin(s, &err), 0);
+	a = attempt("at1", "q1", "sys", 0, 1);
+	put_attempt(s, &a, &call, 1);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_cache_lookup(s, "body-sha", &id, &body, &len, &err), 0);
+	assert_int_equal(len, 11);
+	assert_memory_equal(body, "{\"ok\":true}", 11);
+	free(body);
+	assert_int_equal(store_cache_lookup(s, "other", &id, &body, &len, &err), 1);
+
+	/* an attempt answered from that call is marked, and loads as cached */
+	a = attempt("at2", "q1", "sys", 1, 1);
+	a.n_calls = 0;
+	put_attempt(s, &a, NULL, 0);
+	assert_int_equal(store_put_cached(s, "r1", "at2", id, &err), 0);
+	assert_int_equal(store_put_cached(s, "r1", "no-such-attempt", id, &err), -1);
+	assert_int_equal(store_load_run(s, "r1", &d, &err), 0);
+	assert_int_equal(d.n_attempts, 2);
+	assert_int_equal(d.attempts[0].cached + d.attempts[1].cached, 1);
+	assert_true(d.attempts[0].cached == !strcmp(d.attempts[0].attempt_id, "at2"));
+	assert_non_null(d.run.notes_json);
+	store_run_data_free(&d);
+	/* deleting: "{}" removes the row */
+	assert_int_equal(store_set_run_notes(s, "r1", "{}", &err), 0);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM run_notes"), 0);
 	store_close(s);
 }
 
@@ -831,6 +892,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upsert_error_then_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_done_attempts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notes_and_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests_and_claims, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_run_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capability_profile, setup, teardown),
