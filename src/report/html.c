@@ -736,7 +736,7 @@ static void chart_cost(um_buf *b, const json_t *rep)
 	orchestrator_points(b, &a, rep);
 	svg_close(b, "Green: baselines on the frontier; blue: baselines below it; dashed green: "
 		     "the frontier; purple: orchestrators at headline (hollow) and true cost "
-		     "(filled), with the cost per item in USD under each.");
+		     "(filled), each labelled with its cost per item in USD.");
 }
 
 /* ---- chart: category x system heat map -------------------------------------- */
@@ -1261,7 +1261,7 @@ static void tr_grade(um_buf *b, const json_t *a)
 	dl_item(b, "grade", !json_is_integer(sc)	   ? "not graded (infrastructure error)"
 			    : json_integer_value(sc) > 0 ? "correct (score 1)"
 							 : "wrong (score 0)");
-	if (json_is_string(json_object_get(a, "extracted")) || pm)
+	if (json_is_string(json_object_get(a, "extracted")) || (pm && *pm))
 		dl_item(b, "extractor matched",
 			json_is_string(json_object_get(a, "extracted"))
 				? json_string_value(json_object_get(a, "extracted"))
@@ -1394,7 +1394,8 @@ static void transcripts_of(um_buf *b, const json_t *atts, const char *system)
 
 /* report.html's own transcript section: the transcripts, or links to the
  * per-system pages. */
-static void transcripts_section(um_buf *b, const json_t *rep, const json_t *atts, int split)
+static void transcripts_section(um_buf *b, const json_t *rep, const json_t *atts,
+				const char *inl)
 {
 	const json_t *s;
 	size_t i;
@@ -1408,12 +1409,12 @@ static void transcripts_section(um_buf *b, const json_t *rep, const json_t *atts
 	putf(b, "<p>Texts longer than %d bytes are cut and say so. Bundles made without "
 		"--include-data carry request bodies and questions replaced by their sha256.</p>\n",
 	     TRANSCRIPT_TEXT_MAX);
-	if (!split) {
-		transcripts_of(b, atts, NULL);
+	if (inl) {
+		um_buf_puts(b, inl);
 	} else {
-		putf(b, "<p>This run has %zu attempts (more than %d), so each system's transcripts "
-			"are on a page of their own:</p>\n<ul>\n",
-		     json_array_size(atts), HTML_INLINE_ATTEMPTS);
+		putf(b, "<p>This run has %zu attempts (more than %d, or transcripts over %d KiB), "
+			"so each system's transcripts are on a page of their own:</p>\n<ul>\n",
+		     json_array_size(atts), HTML_INLINE_ATTEMPTS, HTML_INLINE_BYTES >> 10);
 		json_array_foreach(json_object_get(rep, "systems"), i, s) {
 			page_of(page, sizeof(page), rep, jpath_str(s, "name"), 1);
 			putf(b, "<li><a href=\"%s\">", page);
@@ -1448,10 +1449,15 @@ html_page *html_render(const json_t *report, const json_t *transcripts, size_t *
 	int split = json_array_size(atts) > HTML_INLINE_ATTEMPTS;
 	size_t ns = json_array_size(json_object_get(report, "systems")), i;
 	html_page *p = um_xcalloc(ns + 1, sizeof(*p));
-	um_buf b = UM_BUF_INIT;
+	um_buf b = UM_BUF_INIT, inl = UM_BUF_INIT;
 	char title[256];
 
 	um_buf_init(&b, 0);
+	um_buf_init(&inl, 0);
+	if (json_is_array(atts) && !split) {
+		transcripts_of(&inl, atts, NULL);
+		split = inl.len > HTML_INLINE_BYTES;
+	}
 	snprintf(title, sizeof(title), "umpire report: %s %s (run %s)",
 		 jpath_str(report, "run.suite.name"), jpath_str(report, "run.suite.version"),
 		 jpath_str(report, "run.run_id"));
@@ -1466,7 +1472,9 @@ html_page *html_render(const json_t *report, const json_t *transcripts, size_t *
 	else
 		um_buf_puts(&b, "<section id=\"items\">\n<h2>Items</h2>\n<p class=\"nodata\">No "
 			       "transcripts were given.</p>\n</section>\n");
-	transcripts_section(&b, report, json_is_array(atts) ? atts : NULL, split);
+	transcripts_section(&b, report, json_is_array(atts) ? atts : NULL,
+			    split ? NULL : um_buf_str(&inl));
+	um_buf_release(&inl);
 	page_close(&b);
 	p[0].name = um_xstrdup("report.html");
 	p[0].text = um_buf_detach(&b);

@@ -13,10 +13,12 @@
 
 #include <jansson.h>
 
-/* Transcripts go into report.html itself up to this many attempts; a
- * larger run gets one page per system beside it,
- * HTML_PAGE_PREFIX "NN-<system>.html", so report.html stays small. */
+/* Transcripts go into report.html itself up to this many attempts and this
+ * many bytes of rendered transcripts; a larger run gets one page per system
+ * beside it, HTML_PAGE_PREFIX "NN-<system>.html", so report.html stays small
+ * enough to open quickly. */
 #define HTML_INLINE_ATTEMPTS 250
+#define HTML_INLINE_BYTES (1 << 20)
 #define HTML_PAGE_PREFIX "transcripts-"
 
 typedef struct html_page {

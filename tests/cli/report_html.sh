@@ -67,7 +67,6 @@ expect_exit 0 "the terminal summary, report.md and report.html print the same in
 sed -E '0,/data-fmt="pct">([0-9])/s//data-fmt="pct">9\1/' shots/dom.html >dom-bad.html
 expect_exit 1 "the value check catches a number that differs" -- \
   python3 "$T/html_check.py" values dom-bad.html $R/report.json 1
-[ -n "${UMPIRE_SHOTS_DIR:-}" ] && mkdir -p "$UMPIRE_SHOTS_DIR" && cp shots/*.png "$UMPIRE_SHOTS_DIR/"
 
 # a one-item run: transcripts inline, intervals at n = 1 agree everywhere
 head -2 "$S/suites/demo/questions.csv" >one.csv
@@ -82,6 +81,8 @@ expect_exit 0 "the one-item report renders with no console error" -- \
 diag shots1/console.txt
 check "its item table links to transcripts inside report.html" \
   bash -c "grep -q '^#a-.* found' shots1/links.txt && ! grep -q MISSING shots1/links.txt"
+check "a screenshot of the transcript the first mark opens" \
+  bash -c "head -c 8 shots1/transcript.png | od -An -tx1 | grep -q '89 50 4e 47' && test \$(stat -c %s shots1/transcript.png) -gt 3000"
 expect_exit 0 "at n = 1 the summary, report.md and report.html agree" -- \
   python3 "$T/html_check.py" same shots1/dom.html rep/o1/report.md summary1.txt
 diag "$WORK/out"
@@ -89,6 +90,10 @@ expect_exit 0 "its numbers equal report.json's" -- \
   python3 "$T/html_check.py" values shots1/dom.html rep/o1/report.json 50
 check "the transcript shows the request, the response and the grade" \
   bash -c "grep -q '<b>user</b>' rep/o1/report.html && grep -q '<b>response</b>' rep/o1/report.html && grep -q 'extractor matched' rep/o1/report.html"
+
+if [ -n "${UMPIRE_SHOTS_DIR:-}" ]; then
+  mkdir -p "$UMPIRE_SHOTS_DIR" && cp shots/*.png "$UMPIRE_SHOTS_DIR/" && cp shots1/transcript.png "$UMPIRE_SHOTS_DIR/"
+fi
 
 # bundles carry the pages and verify them
 expect_exit 0 "bundle the demo" -- "$UMPIRE" bundle d1 --db demo.db -o d.tar.zst

@@ -6,6 +6,7 @@ no port, no network), and write into OUTDIR:
   dom.html       the page's DOM after loading (document.documentElement.outerHTML)
   console.txt    every console message, uncaught exception and log entry
   <figure>.png   a screenshot of every <figure> of the page, by its id
+  transcript.png the transcript the first link of the item table opens
   links.txt      for each transcript link followed: the target page and whether
                  the element it points at exists
 
@@ -137,6 +138,24 @@ def open_page(c, url):
     return found
 
 
+def shoot(c, selector_js, path):
+    """A PNG of the element selector_js finds; its size, or None."""
+    # scrolled into view and cut to the viewport: capturing beyond the
+    # viewport makes Chromium lay out the whole page, slow for a long one
+    r = evaluate(c, f"""(() => {{ const e = {selector_js}; if (!e) return null;
+        e.scrollIntoView(); const r = e.getBoundingClientRect();
+        return {{x: r.left + window.scrollX, y: r.top + window.scrollY,
+                w: r.width, h: Math.min(r.height, window.innerHeight)}}; }})()""")
+    if not r or r["w"] < 50 or r["h"] < 50:
+        return None
+    shot = c.send("Page.captureScreenshot", {
+        "format": "png",
+        "clip": {"x": r["x"], "y": r["y"], "width": r["w"], "height": r["h"], "scale": 1}})
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+    return r
+
+
 def main():
     exe, page, outdir = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
     follow = sys.argv[4:]
@@ -163,16 +182,10 @@ def main():
             return {id: f.id, x: r.left + window.scrollX, y: r.top + window.scrollY,
                     w: r.width, h: r.height};})""")
         for fg in figs:
-            if fg["w"] < 50 or fg["h"] < 50:
+            sel = f"document.getElementById({json.dumps(fg['id'])})"
+            if not shoot(c, sel, os.path.join(outdir, fg["id"] + ".png")):
                 print(f"figure {fg['id']} is {fg['w']}x{fg['h']}", file=log)
                 bad += 1
-                continue
-            shot = c.send("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": fg["x"], "y": fg["y"], "width": fg["w"], "height": fg["h"],
-                         "scale": 1}})
-            with open(os.path.join(outdir, fg["id"] + ".png"), "wb") as f:
-                f.write(base64.b64decode(shot["data"]))
         links = evaluate(c, """[...document.querySelectorAll('#items-table tbody tr:first-child a')]
             .map(a => a.getAttribute('href'))""") or []
         with open(os.path.join(outdir, "links.txt"), "w") as lf:
@@ -186,6 +199,9 @@ def main():
                 elif not evaluate(c, "location.href").startswith(turl):
                     open_page(c, turl)
                 ok = evaluate(c, f"!!document.getElementById({json.dumps(frag)})")
+                if ok and not os.path.exists(os.path.join(outdir, "transcript.png")):
+                    shoot(c, f"document.getElementById({json.dumps(frag)})",
+                          os.path.join(outdir, "transcript.png"))
                 print(f"{href} {'found' if ok else 'MISSING'}", file=lf)
                 bad += 0 if ok else 1
         for extra in follow:

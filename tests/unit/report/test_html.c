@@ -133,6 +133,23 @@ static void test_pages(void **state)
 	assert_non_null(strstr(p[2].text, "href=\"report.html#items\""));
 	html_pages_free(p, n);
 	json_decref(tr);
+
+	/* few attempts but more than HTML_INLINE_BYTES of transcripts: pages */
+	{
+		size_t big = HTML_INLINE_BYTES / 4, i;
+		char *q = malloc(big);
+		json_t *a;
+		memset(q, 'x', big);
+		tr = transcripts(8);
+		json_array_foreach(json_object_get(tr, "attempts"), i, a)
+			json_object_set_new(a, "question", transcript_text(q, big, big));
+		free(q);
+	}
+	p = html_render(rep, tr, &n);
+	assert_int_equal(n, 3);
+	assert_true(strlen(p[0].text) < HTML_INLINE_BYTES / 4);
+	html_pages_free(p, n);
+	json_decref(tr);
 	json_decref(rep);
 }
 
@@ -159,8 +176,11 @@ static void test_garbage(void **state)
 			html_pages_free(p, n);
 			json_decref(t);
 		}
-		n = 0;
-		html_pages_free(html_render(r, NULL, &n), n);
+		{
+			html_page *p = html_render(r, NULL, &n);
+			assert_non_null(strstr(p[0].text, "No transcripts"));
+			html_pages_free(p, n);
+		}
 		json_decref(r);
 	}
 }
