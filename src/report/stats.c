@@ -1,7 +1,11 @@
 /*
- * stats.c - the statistics behind a report: binomial intervals, clustered
- * standard errors, paired differences, exact tests, percentiles, pass@k and
- * a bounded-memory latency histogram.
+ * stats.c - the statistics behind a report: Student t and normal quantiles,
+ * the item-clustered accuracy interval (Wilson and Jeffreys on the design-
+ * effect-adjusted effective sample size) and the test it inverts, paired t
+ * intervals, the sign-flip permutation test, McNemar, Holm's adjustment, the
+ * minimum detectable difference and the items it needs, pass@k and pass^k,
+ * percentiles and a bounded-memory latency histogram. The methods and their
+ * references: docs/report.md, "Methods"; their calibration: bench/calibrate.
  *
  * Everything here is deterministic and order-independent where the inputs
  * are sets: callers may pass scores in any order and get the same interval
