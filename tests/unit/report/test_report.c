@@ -23,7 +23,9 @@
 
 #include <cmocka.h>
 
+#include "report/plan.h"
 #include "report/report.h"
+#include "report/stats.h"
 #include "store/store.h"
 #include "base/util.h"
 
@@ -780,6 +782,80 @@ static void test_error_groups(void **state)
 	}
 }
 
+static void test_repeats_cluster(void **state)
+{
+	um_run_data d;
+	json_t *r;
+	size_t i, n;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	/* a second sample of every attempt, with the same score: the samples
+	 * of an item agree perfectly */
+	d.run.repeats = 2;
+	n = d.n_attempts;
+	for (i = 0; i < n; i++) {
+		const um_attempt_rec *a = &d.attempts[i];
+		int q = atoi(a->item_id + 1) - 1;
+		add_attempt(&d, a->system, q, a->status == UM_ATT_DONE ? (int)a->score : -1,
+			    a->cost_micro, a->latency_ms);
+		d.attempts[d.n_attempts - 1].sample = 1;
+		free(d.attempts[d.n_attempts - 1].attempt_id);
+		d.attempts[d.n_attempts - 1].attempt_id = um_xasprintf("%s-q%02d-1", a->system, q + 1);
+	}
+	r = build_report(&d);
+	/* conductor 16/20 over 10 items: cluster-robust variance 10/9 * 4 *
+	 * 1.6 / 400 = .0177778 over the binomial .16/20 = .008 is 2.22, kept at
+	 * the most two repeats can cost (2): n_eff 10, t with 9 df */
+	assert_near(num(r, "systems.2.accuracy.value"), 0.8, 1e-9);
+	assert_near(num(r, "systems.2.accuracy.design_effect"), 2.0, 0);
+	assert_near(num(r, "systems.2.accuracy.n_eff"), 10.0, 0);
+	assert_int_equal(inum(r, "systems.2.accuracy.df"), 9);
+	/* pass@k: k = 1 and 2; all-or-nothing items, so both are .8 */
+	assert_int_equal(json_array_size(path(r, "systems.2.pass_at_k")), 2);
+	assert_int_equal(inum(r, "systems.2.pass_at_k.1.k"), 2);
+	assert_near(num(r, "systems.2.pass_at_k.1.pass_at_k.value"), 0.8, 1e-9);
+	assert_near(num(r, "systems.2.pass_at_k.1.pass_hat_k.value"), 0.8, 1e-9);
+	assert_true(num(r, "systems.2.pass_at_k.1.pass_at_k.se") > 0);
+	/* McNemar is withheld with repeats; the sign-flip test is the same as
+	 * with one sample (the per-item differences did not change) */
+	assert_true(json_is_null(path(r, "paired.comparisons.0.mcnemar_p")));
+	assert_near(num(r, "paired.comparisons.0.test.p"), 0.125, 1e-9);
+	assert_int_equal(inum(r, "paired.comparisons.0.n_pairs"), 20);
+	/* the samples agree: no variance within an item */
+	assert_near(num(r, "paired.comparisons.0.variance.within"), 0.0, 1e-12);
+	assert_near(num(r, "paired.comparisons.0.variance.between"), 0.5, 1e-6);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
+static void test_plan(void **state)
+{
+	um_run_data d;
+	json_t *r;
+	char *t, row[160];
+	uint64_t g;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+	/* conductor vs atlas: one sample per item, so all of the per-item
+	 * variance (4.5/9 = .5) is "between" and only 1 repeat can be planned */
+	assert_near(num(r, "paired.comparisons.0.variance.between"), 0.5, 1e-6);
+	assert_true(json_is_null(path(r, "paired.comparisons.0.variance.within")));
+	t = plan_target_mde_text(r, 10.0);
+	g = stats_items_needed(0.5, 0.0, 1, 0.1, 0.95, 0.8);
+	snprintf(row, sizeof(row), "| conductor | atlas | 10 | 70.3 | %llu | ? | ? | ? |",
+		 (unsigned long long)g);
+	assert_non_null(strstr(t, row));
+	assert_non_null(strstr(t, "10.0 pp (95% level, 80% power)"));
+	free(t);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
 static void test_markdown_and_summary(void **state)
 {
 	um_run_data d;
@@ -1038,6 +1114,8 @@ int main(void)
 		cmocka_unit_test(test_no_orchestrator),
 		cmocka_unit_test(test_complete_and_repeats),
 		cmocka_unit_test(test_error_groups),
+		cmocka_unit_test(test_repeats_cluster),
+		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_markdown_and_summary),
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_write),
