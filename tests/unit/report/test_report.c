@@ -796,13 +796,17 @@ static void test_repeats_cluster(void **state)
 	d.run.repeats = 2;
 	n = d.n_attempts;
 	for (i = 0; i < n; i++) {
-		const um_attempt_rec *a = &d.attempts[i];
-		int q = atoi(a->item_id + 1) - 1;
-		add_attempt(&d, a->system, q, a->status == UM_ATT_DONE ? (int)a->score : -1,
-			    a->cost_micro, a->latency_ms);
+		/* copied first: add_attempt moves d.attempts */
+		char *sys = um_xstrdup(d.attempts[i].system);
+		int q = atoi(d.attempts[i].item_id + 1) - 1;
+		int score = d.attempts[i].status == UM_ATT_DONE ? (int)d.attempts[i].score : -1;
+		int64_t cost = d.attempts[i].cost_micro, lat = d.attempts[i].latency_ms;
+
+		add_attempt(&d, sys, q, score, cost, lat);
 		d.attempts[d.n_attempts - 1].sample = 1;
 		free(d.attempts[d.n_attempts - 1].attempt_id);
-		d.attempts[d.n_attempts - 1].attempt_id = um_xasprintf("%s-q%02d-1", a->system, q + 1);
+		d.attempts[d.n_attempts - 1].attempt_id = um_xasprintf("%s-q%02d-1", sys, q + 1);
+		free(sys);
 	}
 	r = build_report(&d);
 	/* conductor 16/20 over 10 items: cluster-robust variance 10/9 * 4 *
