@@ -28,6 +28,7 @@ enum {
 	EXIT_GATE = 9,       /* a CI gate failed: compare found a significant
 			      * regression, claims --fail-on matched */
 	EXIT_BUDGET = 10,    /* run stopped at its --max-cost budget (partial) */
+	EXIT_PARTIAL = 11,   /* an import skipped bad rows and wrote the rest */
 };
 
 typedef struct cli_exit_row {

@@ -111,6 +111,8 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 	rc = sweimport_run(&o, &r, &err);
 	if (r.n_ignored && !g->quiet)
 		print_list("ignored unknown fields", r.ignored, r.n_ignored);
+	for (i = 0; i < r.n_skipped; i++)
+		fprintf(stderr, "umpire import: skipped %s\n", r.skipped[i]);
 	if (rc < 0) {
 		rc = cli_error(&err);
 	} else {
@@ -132,6 +134,12 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 			printf("  %zu without an image named in the dataset\n", n);
 		printf("suite: %s\ntasks: %s\n", o.suite_path, r.tasks_dir);
 		rc = 0;
+		if (r.n_skipped) {
+			fprintf(stderr, "umpire import: partial: %zu bad line%s skipped, %zu "
+				"instance%s imported\n", r.n_skipped, r.n_skipped == 1 ? "" : "s",
+				r.n_tasks, r.n_tasks == 1 ? "" : "s");
+			rc = EXIT_PARTIAL;
+		}
 	}
 	sweimport_result_release(&r);
 	free(scaffold);

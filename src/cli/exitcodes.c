@@ -25,6 +25,7 @@ const cli_exit_row cli_exit_rows[] = {
 	{EXIT_IO, "I/O or database error"},
 	{EXIT_GATE, "a CI gate failed: compare found a significant regression, claims --fail-on matched"},
 	{EXIT_BUDGET, "run stopped at its --max-cost budget: partial, the report says so"},
+	{EXIT_PARTIAL, "partial: an import skipped bad rows (each reported) and wrote the rest"},
 };
 const size_t cli_n_exit_rows = sizeof(cli_exit_rows) / sizeof(cli_exit_rows[0]);
 

@@ -255,11 +255,11 @@ typedef struct inst {
 	char *id, *repo, *base_commit, *language;
 	char *problem, *requirements, *interface;
 	char *patch, *test_patch, *before_cmd, *tag, *test_command;
-	char **f2p, **p2p, **files;
-	size_t n_f2p, n_p2p, n_files;
+	char **f2p, **p2p, **files, **selected;
+	size_t n_f2p, n_p2p, n_files, n_selected;
 	int has_files;
 	char *image, *category, *unsupported;
-	const char *parser;
+	const char *parser, *dialect;
 } inst;
 
 static void inst_release(inst *x)
@@ -279,6 +279,7 @@ static void inst_release(inst *x)
 	free_strv(x->f2p, x->n_f2p);
 	free_strv(x->p2p, x->n_p2p);
 	free_strv(x->files, x->n_files);
+	free_strv(x->selected, x->n_selected);
 	free(x->image);
 	free(x->category);
 	free(x->unsupported);
@@ -420,6 +421,67 @@ static int valid_relpath(const char *s)
 	return 1;
 }
 
+/* The neutral parser nearest to the official parser.py of a repository's
+ * instances (the official parsers are per repository; docs/import-swe.md). */
+static void repo_parser(const char *repo, const char **parser, const char **dialect)
+{
+	static const struct {
+		const char *repo, *parser, *dialect;
+	} map[] = {
+		{"NodeBB/NodeBB", "mocha_json", NULL},
+		{"ansible/ansible", "pytest", "ansible"},
+		{"internetarchive/openlibrary", "pytest", "first_blank"},
+		{"qutebrowser/qutebrowser", "pytest", NULL},
+		{"tutao/tutanota", "ospec", NULL},
+		{"element-hq/element-web", "jest_json", NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < UM_ARRAY_LEN(map); i++)
+		if (!strcasecmp(repo, map[i].repo)) {
+			*parser = map[i].parser;
+			*dialect = map[i].dialect;
+			return;
+		}
+}
+
+/* selected_test_files_to_run as the official harness uses it: the list is
+ * kept verbatim (joined by commas, it is run_script.sh's argument). For the
+ * neutral profile's test_files: "/app/" (the repository in the images) is
+ * dropped from absolute paths; in Go rows an entry that does not end in
+ * ".go" is a test name (run_script.sh makes them a -run pattern), not a
+ * file. */
+static int split_test_files(const rd *r)
+{
+	inst *x = r->x;
+	int go = x->language && !strcasecmp(x->language, "go");
+	size_t i, k = 0;
+
+	x->selected = x->files;
+	x->n_selected = x->n_files;
+	x->files = um_xcalloc(x->n_selected + 1, sizeof(char *));
+	x->n_files = 0;
+	for (i = 0; i < x->n_selected; i++) {
+		const char *f = x->selected[i];
+		size_t n = strlen(f);
+
+		if (!strncmp(f, "/app/", 5))
+			f += 5;
+		else if (go && (n < 3 || strcmp(f + n - 3, ".go")))
+			continue; /* a Go test name ("TestX", "TestX/sub case") */
+		if (!valid_relpath(f))
+			return rd_fail(r, UM_ERR_INVALID, "selected_test_files_to_run",
+				       "item %zu, '%s', is not a path inside the repository "
+				       "(relative, or under /app/)",
+				       i + 1, x->selected[i]);
+		for (k = 0; k < x->n_files && strcmp(x->files[k], f); k++)
+			;
+		if (k == x->n_files)
+			x->files[x->n_files++] = um_xstrdup(f);
+	}
+	return 0;
+}
+
 static void inst_derive(inst *x)
 {
 	um_buf u;
@@ -485,15 +547,10 @@ static int inst_read(const char *file, int line, json_t *obj, inst *x, char ***i
 	    rd_list(&r, "selected_test_files_to_run", NULL, 0, &x->files, &x->n_files,
 		    &x->has_files) < 0)
 		return -1;
-	for (i = 0; i < x->n_files; i++)
-		if (!valid_relpath(x->files[i]))
-			return rd_fail(&r, UM_ERR_INVALID, "selected_test_files_to_run",
-				       "'%s' is not a relative path inside the repository",
-				       x->files[i]);
 	if (rd_str(&r, "before_repo_set_cmd", 0, 0, &x->before_cmd) < 0 ||
 	    rd_str(&r, "dockerhub_tag", 0, 0, &x->tag) < 0 ||
 	    rd_str(&r, "repo_language", 0, 1, &x->language) < 0 ||
-	    rd_str(&r, "test_command", 0, 1, &x->test_command) < 0)
+	    rd_str(&r, "test_command", 0, 1, &x->test_command) < 0 || split_test_files(&r) < 0)
 		return -1;
 	if (x->tag && !blank(x->tag)) {
 		x->image = sweimport_image_ref(x->tag);
@@ -507,6 +564,7 @@ static int inst_read(const char *file, int line, json_t *obj, inst *x, char ***i
 		return rd_fail(&r, UM_ERR_INVALID, "repo_language",
 			       "is missing: it chooses the log parser (python, go, js or ts)");
 	x->parser = sweimport_log_parser(x->language);
+	repo_parser(x->repo, &x->parser, &x->dialect);
 	if (!x->parser)
 		return rd_fail(&r, UM_ERR_INVALID, "repo_language",
 			       "'%s' has no known log parser (python, go, js or ts)", x->language);
@@ -531,70 +589,95 @@ static int cmp_inst(const void *a, const void *b)
 	return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
-/* Read and check every line; *out is sorted by id. */
-static int read_instances(const char *file, inst **out, size_t *n_out, char ***ignored,
-			  size_t *n_ignored, um_error *err)
+/* A bad row: its message (file:line: instance: field: why) kept, the row
+ * skipped. */
+static void skip_row(char ***skipped, size_t *n_skipped, const char *msg)
+{
+	*skipped = um_xrealloc(*skipped, (*n_skipped + 1) * sizeof(char *));
+	(*skipped)[(*n_skipped)++] = um_xstrdup(msg);
+}
+
+/* One line read into v[*n] (n grows) or skipped with its reason. */
+static void read_row(const char *file, int line, const char *s, size_t sl, inst **v,
+		     size_t *n, size_t *cap, sweimport_result *r)
+{
+	um_error e = {0};
+	json_t *obj = parse_line(file, line, s, sl, &e);
+
+	if (obj && !json_is_object(obj))
+		um_fail_at(&e, UM_ERR_INVALID, file, line, 0,
+			   "expected a JSON object (one instance a line), found %s", json_kind(obj));
+	if (obj && json_is_object(obj)) {
+		um_xgrow((void **)v, cap, *n + 1, sizeof(inst));
+		memset(&(*v)[*n], 0, sizeof(inst));
+		if (inst_read(file, line, obj, &(*v)[*n], &r->ignored, &r->n_ignored, &e) == 0)
+			(*n)++;
+		else
+			inst_release(&(*v)[*n]);
+	}
+	if (e.code != UM_OK)
+		skip_row(&r->skipped, &r->n_skipped, e.msg);
+	json_decref(obj);
+}
+
+/* Read every line; a bad line is reported in r->skipped and left out, a
+ * duplicate instance_id keeps its first line. *out is sorted by id. Fails
+ * only on I/O, on too many lines, or when no line is good. */
+static int read_instances(const char *file, inst **out, size_t *n_out, sweimport_result *r,
+			  um_error *err)
 {
 	char *data = NULL;
-	size_t len = 0, n = 0, cap = 0, i;
+	size_t len = 0, n = 0, cap = 0, i, kept = 0;
 	inst *v = NULL;
 	line_iter it;
 	const char *s;
 	size_t sl;
-	int rc = 0;
 
 	*out = NULL;
 	*n_out = 0;
 	if (read_input(file, &data, &len, err) < 0)
 		return -1;
 	line_iter_init(&it, data, len);
-	while (rc == 0 && line_next(&it, &s, &sl)) {
-		json_t *obj;
-
+	while (line_next(&it, &s, &sl)) {
 		if (blank_n(s, sl))
 			continue;
-		if (n >= SWEIMPORT_MAX_ITEMS) {
-			rc = um_fail_at(err, UM_ERR_INVALID, file, it.line, 0,
-					"more than %d instances", SWEIMPORT_MAX_ITEMS);
-			break;
+		if (n + r->n_skipped >= SWEIMPORT_MAX_ITEMS) {
+			um_fail_at(err, UM_ERR_INVALID, file, it.line, 0, "more than %d instances",
+				   SWEIMPORT_MAX_ITEMS);
+			free(data);
+			for (i = 0; i < n; i++)
+				inst_release(&v[i]);
+			free(v);
+			return -1;
 		}
-		obj = parse_line(file, it.line, s, sl, err);
-		if (!obj) {
-			rc = -1;
-			break;
-		}
-		if (!json_is_object(obj)) {
-			rc = um_fail_at(err, UM_ERR_INVALID, file, it.line, 0,
-					"expected a JSON object (one instance a line), found %s",
-					json_kind(obj));
-			json_decref(obj);
-			break;
-		}
-		um_xgrow((void **)&v, &cap, n + 1, sizeof(inst));
-		memset(&v[n], 0, sizeof(inst));
-		rc = inst_read(file, it.line, obj, &v[n], ignored, n_ignored, err);
-		n++;
-		json_decref(obj);
+		read_row(file, it.line, s, sl, &v, &n, &cap, r);
 	}
 	free(data);
-	if (rc == 0 && n == 0)
-		rc = um_fail(err, UM_ERR_INVALID, "%s: no instances in the file", file);
-	if (rc == 0) {
-		qsort(v, n, sizeof(inst), cmp_inst);
-		for (i = 1; i < n && rc == 0; i++)
-			if (!strcmp(v[i - 1].id, v[i].id))
-				rc = um_fail_at(err, UM_ERR_INVALID, file, v[i].line, 0,
-						"duplicate instance_id '%s' (first at line %d)",
-						v[i].id, v[i - 1].line);
-	}
-	if (rc < 0) {
-		for (i = 0; i < n; i++)
+	qsort(v, n, sizeof(inst), cmp_inst);
+	for (i = 0; i < n; i++) {
+		if (kept > 0 && !strcmp(v[kept - 1].id, v[i].id)) {
+			char *m = um_xasprintf("%s:%d: instance %s: field 'instance_id': a duplicate "
+					       "(first at line %d); this line is skipped",
+					       file, v[i].line, v[i].id, v[kept - 1].line);
+			skip_row(&r->skipped, &r->n_skipped, m);
+			free(m);
 			inst_release(&v[i]);
+			continue;
+		}
+		if (kept != i)
+			v[kept] = v[i];
+		kept++;
+	}
+	if (kept == 0) {
 		free(v);
-		return -1;
+		if (r->n_skipped)
+			return um_fail(err, UM_ERR_INVALID, "%s: no instance could be imported (%zu "
+				       "bad line%s; the first: %s)", file, r->n_skipped,
+				       r->n_skipped == 1 ? "" : "s", r->skipped[0]);
+		return um_fail(err, UM_ERR_INVALID, "%s: no instances in the file", file);
 	}
 	*out = v;
-	*n_out = n;
+	*n_out = kept;
 	return 0;
 }
 
@@ -636,7 +719,9 @@ static char *note_text(const inst *x, const char *source)
 	um_buf_printf(&b, "- upstream repository: %s\n- base commit: %s\n- language: %s\n",
 		      x->repo, x->base_commit, x->category);
 	um_buf_printf(&b, "- container image: %s\n", x->image ? x->image : "(none given)");
-	um_buf_printf(&b, "- log parser: %s, chosen from repo_language\n", x->parser);
+	um_buf_printf(&b, "- neutral log parser: %s%s%s (the official grading runs the "
+		      "instance's parser.py)\n", x->parser, x->dialect ? ", dialect " : "",
+		      x->dialect ? x->dialect : "");
 	um_buf_printf(&b, "- tests that must start passing: %zu; that must keep passing: %zu\n",
 		      x->n_f2p, x->n_p2p);
 	um_buf_printf(&b, "\n## Why this task cannot run here\n\n%s.\n", x->unsupported);
@@ -663,10 +748,8 @@ static int write_task(const inst *x, const char *dir, const char *source, um_err
 		return um_fail(err, UM_ERR_IO, "%s: cannot create directory: %s", dir,
 			       strerror(errno));
 	if (write_text(dir, "problem_statement.md", x->problem, err) < 0 ||
-	    (x->requirements && !blank(x->requirements) &&
-	     write_text(dir, "requirements.md", x->requirements, err) < 0) ||
-	    (x->interface && !blank(x->interface) &&
-	     write_text(dir, "interface.md", x->interface, err) < 0) ||
+	    write_text(dir, "requirements.md", x->requirements ? x->requirements : "", err) < 0 ||
+	    write_text(dir, "interface.md", x->interface ? x->interface : "", err) < 0 ||
 	    write_text(dir, "gold.patch", x->patch, err) < 0 ||
 	    write_text(dir, "test.patch", x->test_patch, err) < 0 ||
 	    (x->before_cmd && write_text(dir, "before_repo_set_cmd.sh", x->before_cmd, err) < 0))
@@ -718,6 +801,10 @@ static char *suite_text(const char *name, const char *scaffold, const char *sour
 	ymlemit_int(&w, 1);
 	ymlemit_str(&w, "seed");
 	ymlemit_int(&w, 1);
+	ymlemit_str(&w, "swe");
+	ymlemit_map(&w, 1, 0);
+	ymlemit_kv(&w, "grading", "official");
+	ymlemit_map(&w, 0, 0);
 	ymlemit_str(&w, "tasks");
 	ymlemit_seq(&w, 1, 0);
 	for (i = 0; i < n; i++) {
@@ -731,17 +818,22 @@ static char *suite_text(const char *name, const char *scaffold, const char *sour
 		ymlemit_kv(&w, "category", x->category);
 		ymlemit_kv(&w, "base_commit", x->base_commit);
 		ymlemit_kv(&w, "problem_statement", "problem_statement.md");
-		if (x->requirements && !blank(x->requirements))
-			ymlemit_kv(&w, "requirements", "requirements.md");
-		if (x->interface && !blank(x->interface))
-			ymlemit_kv(&w, "interface", "interface.md");
+		/* always both: the official template has both sections */
+		ymlemit_kv(&w, "requirements", "requirements.md");
+		ymlemit_kv(&w, "interface", "interface.md");
 		ymlemit_kv(&w, "gold_patch", "gold.patch");
 		ymlemit_kv(&w, "test_patch", "test.patch");
-		if (x->has_files)
+		if (x->has_files && x->n_files)
 			ymlemit_list(&w, "test_files", x->files, x->n_files);
+		if (x->has_files)
+			ymlemit_list(&w, "selected_test_files", x->selected, x->n_selected);
+		if (x->before_cmd)
+			ymlemit_kv(&w, "before_repo_set_cmd", "before_repo_set_cmd.sh");
 		if (x->test_command)
 			ymlemit_kv(&w, "test_command", x->test_command);
 		ymlemit_kv(&w, "log_parser", x->parser);
+		if (x->dialect)
+			ymlemit_kv(&w, "log_dialect", x->dialect);
 		ymlemit_list(&w, "fail_to_pass", x->f2p, x->n_f2p);
 		ymlemit_list(&w, "pass_to_pass", x->p2p, x->n_p2p);
 		if (x->image)
@@ -780,6 +872,13 @@ static char *stem_of(const char *path)
 	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
 		n -= 4;
 	return um_xstrndup(base, n);
+}
+
+static int is_directory(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int path_exists(const char *p)
@@ -857,14 +956,19 @@ int sweimport_run(const sweimport_opts *o, sweimport_result *r, um_error *err)
 			"'%s' cannot be a suite name (letters, digits, '.', '_' and '-')", name);
 		goto out;
 	}
-	if (read_instances(o->source, &v, &n, &r->ignored, &r->n_ignored, err) < 0)
+	if (read_instances(o->source, &v, &n, r, err) < 0)
 		goto out;
 	if (r->n_ignored)
 		qsort(r->ignored, r->n_ignored, sizeof(char *), cmp_str);
 	suite_dir = dir_of(o->suite_path);
 	r->tasks_dir = o->tasks_dir ? um_xstrdup(o->tasks_dir)
 				    : um_xasprintf("%s/%s", suite_dir, name);
-	if (um_mkdir_p(suite_dir, err) < 0 || um_mkdir_p(r->tasks_dir, err) < 0)
+	if (!is_directory(suite_dir)) {
+		um_fail(err, UM_ERR_IO, "%s: the directory of the suite file does not exist "
+			"(create it first: -o does not create directories)", suite_dir);
+		goto out;
+	}
+	if (um_mkdir_p(r->tasks_dir, err) < 0)
 		goto out;
 	prefix = tbimport_relpath(suite_dir, r->tasks_dir);
 	if (!prefix) {
@@ -928,6 +1032,7 @@ void sweimport_result_release(sweimport_result *r)
 	free(r->tasks);
 	free_strv(r->ignored, r->n_ignored);
 	free(r->tasks_dir);
+	free_strv(r->skipped, r->n_skipped);
 	memset(r, 0, sizeof(*r));
 }
 

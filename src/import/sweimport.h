@@ -63,14 +63,19 @@ typedef struct sweimport_result {
 	char **ignored;        /* unknown fields seen, sorted, each once */
 	size_t n_ignored;
 	char *tasks_dir;       /* where the task directories were written */
+	char **skipped;        /* one message a bad line, "file:line: instance ID: field 'f':
+				* why", in file order (duplicates last); those lines
+				* were left out */
+	size_t n_skipped;
 } sweimport_result;
 
 /* Import. r is filled and must be released with sweimport_result_release
- * (also after a failure). Returns 0, or -1 with err: UM_ERR_USAGE (options),
- * UM_ERR_IO, UM_ERR_SYNTAX ("file:line:col: malformed JSON ..."),
- * UM_ERR_INVALID ("file:line: instance ID: field 'f': ..."; a duplicate
- * instance_id names both lines), UM_ERR_STATE (a task directory exists that
- * no earlier import wrote). Nothing is written unless every line is valid. */
+ * (also after a failure). A bad line (malformed JSON, a bad field, a
+ * duplicate instance_id) is reported in r->skipped and left out; the good
+ * ones are imported. Returns 0 (check r->n_skipped), or -1 with err:
+ * UM_ERR_USAGE (options), UM_ERR_IO (also: the directory of the suite file
+ * does not exist), UM_ERR_INVALID (no good line), UM_ERR_STATE (a task
+ * directory exists that no earlier import wrote). */
 int sweimport_run(const sweimport_opts *o, sweimport_result *r, um_error *err);
 void sweimport_result_release(sweimport_result *r);
 

@@ -29,7 +29,9 @@ static const char *const suite_keys[] = {
 	"umpire", "name", "version", "kind", "description", "categories", "scaffold",
 	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", NULL,
 };
-static const char *const swe_rule_keys[] = {"patch_strategies", "fuzz", "test_name_match", NULL};
+static const char *const swe_rule_keys[] = {"patch_strategies", "fuzz", "test_name_match",
+					    "grading", NULL};
+static const char *const swe_grading_names[] = {"neutral", "official", NULL};
 static const char *const swe_strategy_names[] = {"git_apply", "git_apply_3way", "patch_fuzz",
 						 NULL};
 static const char *const swe_match_names[] = {"exact", "whitespace", NULL};
@@ -559,6 +561,12 @@ static int parse_swe_rules(const yml_doc *d, const yml_node *root, um_suite *s, 
 	    yml_int(d, n, "fuzz", 0, 0, 10, &fuzz, err) < 0 ||
 	    yml_enum(d, n, "test_name_match", 0, swe_match_names, &k, err) < 0)
 		return -1;
+	s->swe.whitespace_match = k;
+	k = 0;
+	if (yml_enum(d, n, "grading", 0, swe_grading_names, &k, err) < 0)
+		return -1;
+	s->swe.official = k;
+	k = s->swe.whitespace_match;
 	s->swe.fuzz = (int)fuzz;
 	s->swe.whitespace_match = k;
 	l = yml_get(n, "patch_strategies");

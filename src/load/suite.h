@@ -54,6 +54,9 @@ typedef struct um_swe_task {
 	char *log_parser;       /* pytest | go_test | go_test_json | jest_json | tap | command */
 	char *log_parser_command;
 	char *log_dialect;      /* pytest dialect (umpire | first_blank | ansible), or NULL */
+	char **selected_test_files; /* official grading: run_script.sh's argument, verbatim */
+	int n_selected_test_files;
+	char *before_repo_set_cmd;  /* official grading: its last line runs before the tests */
 	char **fail_to_pass;
 	int n_fail_to_pass;
 	char **pass_to_pass;
@@ -66,6 +69,7 @@ typedef struct um_swe_rules {
 	int n_strategies;
 	int fuzz;
 	int whitespace_match;   /* 0: exact test-name matching; 1: whitespace-normalised */
+	int official;           /* grading: official (SWE-Bench Pro's steps; docs/swe-grading.md) */
 } um_swe_rules;
 
 /* One terminal task (suite kind "terminal"; format: docs/terminal.md). All

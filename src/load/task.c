@@ -26,7 +26,7 @@ static const char *const swe_task_keys[] = {
 	"resources", "network", "unsupported", "image", "repo", "repo_archive", "base_commit",
 	"problem_statement", "problem_statement_text", "requirements", "interface", "gold_patch",
 	"test_patch", "test_files", "log_parser", "log_parser_command", "log_dialect",
-	"fail_to_pass", "pass_to_pass", NULL,
+	"fail_to_pass", "pass_to_pass", "selected_test_files", "before_repo_set_cmd", NULL,
 };
 static const char *const log_parsers[] = {"pytest", "go_test", "go_test_json", "jest_json", "mocha_json", "ospec",
 					  "tap", "command", NULL};
@@ -76,6 +76,10 @@ void task_release(um_task *t)
 		free(w->log_parser);
 		free(w->log_parser_command);
 		free(w->log_dialect);
+		for (i = 0; i < w->n_selected_test_files; i++)
+			free(w->selected_test_files[i]);
+		free(w->selected_test_files);
+		free(w->before_repo_set_cmd);
 		for (i = 0; i < w->n_fail_to_pass; i++)
 			free(w->fail_to_pass[i]);
 		free(w->fail_to_pass);
@@ -341,7 +345,7 @@ static int parse_swe(const yml_doc *d, const yml_node *m, um_task *t, um_error *
 		return -1;
 	if (!stmt && read_in_dir(d, m, "problem_statement", t->dir, &stmt, err) < 0)
 		return -1;
-	if (!stmt || !*um_trim(stmt)) {
+	if (!stmt || stmt[strspn(stmt, " \t\r\n\v\f")] == '\0') {
 		free(stmt);
 		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: no problem statement", t->id);
 	}
@@ -351,13 +355,13 @@ static int parse_swe(const yml_doc *d, const yml_node *m, um_task *t, um_error *
 		free(req);
 		return -1;
 	}
-	/* SWE-Bench Pro appends requirements and interface to the statement */
+	/* SWE-Bench Pro's template, byte for byte and untrimmed, when the task
+	 * names requirements or an interface (an absent one is empty text) */
 	um_buf_init(&b, 0);
 	um_buf_puts(&b, stmt);
-	if (req && *um_trim(req))
-		um_buf_printf(&b, "\n\nRequirements:\n%s", req);
-	if (iface && *um_trim(iface))
-		um_buf_printf(&b, "\n\nInterface:\n%s", iface);
+	if (req || iface)
+		um_buf_printf(&b, "\n\nRequirements:\n%s\n\nNew interfaces introduced:\n%s",
+			      req ? req : "", iface ? iface : "");
 	t->instruction = um_buf_detach(&b);
 	free(stmt);
 	free(req);
@@ -382,6 +386,10 @@ static int parse_swe(const yml_doc *d, const yml_node *m, um_task *t, um_error *
 	if (yml_enum(d, m, "log_dialect", 0, log_dialects, &k, err) < 0)
 		return -1;
 	w->log_dialect = k < 0 ? NULL : um_xstrdup(log_dialects[k]);
+	if (str_list(d, m, "selected_test_files", 0, &w->selected_test_files,
+		     &w->n_selected_test_files, err) < 0 ||
+	    read_in_dir(d, m, "before_repo_set_cmd", t->dir, &w->before_repo_set_cmd, err) < 0)
+		return -1;
 	if (!strcmp(w->log_parser, "command") && !w->log_parser_command)
 		return yml_fail(d, m, UM_ERR_INVALID, err,
 				"task %s: log_parser command needs 'log_parser_command'", t->id);
@@ -471,7 +479,9 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 		}
 		free(p);
 	}
-	if (!*um_trim(t->instruction))
+	/* a swe prompt is SWE-Bench Pro's template byte for byte: not trimmed */
+	if (swe ? t->instruction[strspn(t->instruction, " \t\r\n\v\f")] == '\0'
+		: !*um_trim(t->instruction))
 		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: the instruction is empty", t->id);
 	if ((n = yml_get(m, "environment")) && !yml_is_null(n)) {
 		char *root = NULL;

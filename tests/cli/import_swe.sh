@@ -16,9 +16,17 @@ expect_exit 5 "running it records every task as unsupported, none dropped" -- \
   "$UMPIRE" run pro.yaml --oracle --db pro.db --quiet --no-report
 check "with the image named" \
   test "$(sql pro.db "select count(*) from attempts where error_class='unsupported' and error_msg like '%image%'")" -eq 3
-expect_exit 3 "malformed JSONL" -- "$UMPIRE" import swe-bench-pro "$F/malformed.jsonl" -o bad.yaml
-check "names the line" grep -q "malformed.jsonl:2" "$WORK/err"
-expect_exit 3 "a duplicate instance id" -- "$UMPIRE" import swe-bench-pro "$F/duplicate.jsonl" -o bad.yaml
+expect_exit 11 "malformed JSONL: the bad line skipped, the rest imported (partial)" -- \
+  "$UMPIRE" import swe-bench-pro "$F/malformed.jsonl" -o bad.yaml
+check "names the line" grep -q "skipped .*malformed.jsonl:2" "$WORK/err"
+check "the good line was imported" grep -q "^imported 1 instance" "$WORK/out"
+expect_exit 11 "a duplicate instance id is skipped (partial)" -- \
+  "$UMPIRE" import swe-bench-pro "$F/duplicate.jsonl" -o bad.yaml
+check "names the field and both lines" grep -q "duplicate.jsonl:4: .*field 'instance_id'.*first at line 1" "$WORK/err"
+expect_exit 3 "no good line at all" -- "$UMPIRE" import swe-bench-pro "$F/bad_list.jsonl" -o bad.yaml
+expect_exit 8 "-o in a directory that does not exist" -- \
+  "$UMPIRE" import swe-bench-pro "$F/instances.jsonl" -o no/such/dir/s.yaml
+check "and it was not created" test ! -e no
 
 # predictions for the demo suite, as a vendor would publish them (JSONL)
 for t in py-lru-get-recency c-ringbuf-wrap sh-linecount-spaces; do

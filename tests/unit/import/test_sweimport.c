@@ -119,6 +119,30 @@ static void expect_import_error(const char *source, um_err code, ...)
 	free(tasks);
 }
 
+/* Import source: the good lines are imported (n_good tasks), exactly one bad
+ * line is reported, and its message holds every NULL-terminated fragment. */
+static void expect_partial(const char *source, size_t n_good, ...)
+{
+	sweimport_result r;
+	um_error err = {0};
+	char *suite = p("part.yaml");
+	const char *frag;
+	va_list ap;
+
+	if (run_import(source, suite, NULL, &r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(r.n_tasks, n_good);
+	assert_int_equal(r.n_skipped, 1);
+	va_start(ap, n_good);
+	while ((frag = va_arg(ap, const char *)) != NULL)
+		if (!strstr(r.skipped[0], frag))
+			fail_msg("'%s' not in: %s", frag, r.skipped[0]);
+	va_end(ap);
+	assert_true(exists(suite));
+	sweimport_result_release(&r);
+	free(suite);
+}
+
 /* The dataset's value of a field of the instance on line `line` (1-based). */
 static char *fixture_field(const char *file, int line, const char *field)
 {
@@ -290,11 +314,20 @@ static void test_import_suite_loads(void **state)
 {
 	sweimport_result r;
 	um_error err = {0};
-	char *suite = p("out/swe-pro.yaml"), *f, *want, *got;
+	char *suite = p("out/swe-pro.yaml"), *f, *want, *got, *outdir = p("out");
 	um_suite *s = NULL;
 	const um_task *t;
 
 	(void)state;
+	/* -o does not create directories */
+	assert_int_equal(run_import(FIX "/instances.jsonl", suite, NULL, &r, &err), -1);
+	assert_int_equal(err.code, UM_ERR_IO);
+	assert_non_null(strstr(err.msg, "does not exist"));
+	assert_false(exists(outdir));
+	sweimport_result_release(&r);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mkdir(outdir, 0755), 0);
+	free(outdir);
 	if (run_import(FIX "/instances.jsonl", suite, NULL, &r, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(r.n_tasks, 3);
@@ -319,7 +352,9 @@ static void test_import_suite_loads(void **state)
 	check_suite_yaml(suite);
 	/* the task directories */
 	f = p("out/swe-pro/" ID_GO "/requirements.md");
-	assert_false(exists(f)); /* empty in the dataset: no file */
+	got = slurp(f);
+	assert_string_equal(got, ""); /* empty in the dataset: an empty section */
+	free(got);
 	free(f);
 	f = p("out/swe-pro/" ID_GO "/before_repo_set_cmd.sh");
 	got = slurp(f);
@@ -467,26 +502,71 @@ static void test_reimport_and_foreign_dirs(void **state)
 	free(suite);
 }
 
+/* Rows as the official harness reads them: /app/ paths, Go test names in
+ * the test-file list, the prompt template byte for byte, a bad row skipped
+ * with its line, field and reason. */
+static void test_official_rows(void **state)
+{
+	sweimport_result r;
+	um_error err = {0};
+	char *suite = p("official.yaml");
+	um_suite *s = NULL;
+	const um_task *t;
+
+	(void)state;
+	if (run_import(FIX "/official_rows.jsonl", suite, NULL, &r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(r.n_tasks, 2);
+	assert_int_equal(r.n_skipped, 1);
+	assert_non_null(strstr(r.skipped[0], "official_rows.jsonl:3: instance instance_acme__bad-row: "
+					     "field 'selected_test_files_to_run': item 1, "
+					     "'/opt/elsewhere/t.py'"));
+	sweimport_result_release(&r);
+	if (suite_load(suite, &s, &err) < 0)
+		fail_msg("suite_load: %s", err.msg);
+	assert_true(s->swe.official); /* imported suites grade the official way */
+	t = find_task(s, "instance_acme__ledger-go-1111111111111111111111111111111111111111");
+	/* Go rows list test names: no file to restore, the list kept for run_script.sh */
+	assert_int_equal(t->swe->n_test_files, 1);
+	assert_string_equal(t->swe->test_files[0], "round_test.go");
+	assert_int_equal(t->swe->n_selected_test_files, 3);
+	assert_string_equal(t->swe->selected_test_files[1], "TestRound/half_even");
+	assert_non_null(strstr(t->swe->before_repo_set_cmd, "git checkout 2222"));
+	/* the official template, nothing trimmed, an empty interface kept */
+	assert_string_equal(t->instruction, "  Rounding is off by one cent.\n\n\n\nRequirements:\n"
+					    "- round half to even\n  \n\nNew interfaces introduced:\n");
+	t = find_task(s, "instance_acme__ledger-web-3333333333333333333333333333333333333333-vnan");
+	/* /app/ is the repository in the images; the verbatim list keeps it */
+	assert_int_equal(t->swe->n_test_files, 3);
+	assert_string_equal(t->swe->test_files[1], "test/total-test.ts");
+	assert_string_equal(t->swe->selected_test_files[1], "/app/test/total-test.ts");
+	assert_string_equal(t->instruction, "Totals ignore refunds.\n\nRequirements:\nRefunds count "
+					    "negative.\n\nNew interfaces introduced:\nType: function\n"
+					    "Name: total\nInput: rows\n");
+	suite_free(s);
+	free(suite);
+}
+
 static void test_malformed_line(void **state)
 {
 	(void)state;
-	expect_import_error(FIX "/malformed.jsonl", UM_ERR_SYNTAX, "malformed.jsonl:2:",
-			    "malformed JSON", NULL);
+	/* the bad row is reported and skipped, the rest imported */
+	expect_partial(FIX "/malformed.jsonl", 1, "malformed.jsonl:2:", "malformed JSON", NULL);
 }
 
 static void test_missing_field(void **state)
 {
 	(void)state;
-	expect_import_error(FIX "/missing_field.jsonl", UM_ERR_INVALID, "missing_field.jsonl:2: ",
-			    "instance " ID_GO, "field 'test_patch'", "is missing", NULL);
+	expect_partial(FIX "/missing_field.jsonl", 1, "missing_field.jsonl:2: ", "instance " ID_GO,
+		       "field 'test_patch'", "is missing", NULL);
 }
 
 static void test_duplicate_id(void **state)
 {
 	(void)state;
 	/* lines 1 and 4 (line 3 is blank) */
-	expect_import_error(FIX "/duplicate.jsonl", UM_ERR_INVALID, "duplicate.jsonl:4: ",
-			    "duplicate instance_id '" ID_GO "'", "first at line 1", NULL);
+	expect_partial(FIX "/duplicate.jsonl", 2, "duplicate.jsonl:4: ", "instance " ID_GO,
+		       "field 'instance_id'", "a duplicate", "first at line 1", NULL);
 }
 
 static void test_bad_list(void **state)
@@ -581,9 +661,11 @@ static void test_garbage_instances(void **state)
 	expect_line_error("repo_language", NULL, "field 'repo_language'", "is missing", NULL);
 	expect_line_error("dockerhub_tag", "\"bad tag\"", "field 'dockerhub_tag'", NULL);
 	expect_line_error("selected_test_files_to_run", "\"['/etc/passwd']\"",
-			  "not a relative path", NULL);
-	expect_line_error("selected_test_files_to_run", "[\"a/../../b\"]", "not a relative path",
-			  NULL);
+			  "not a path inside the repository", NULL);
+	expect_line_error("selected_test_files_to_run", "[\"a/../../b\"]",
+			  "not a path inside the repository", NULL);
+	expect_line_error("selected_test_files_to_run", "[\"/app/../etc/passwd\"]",
+			  "not a path inside the repository", NULL);
 
 	/* lines that are not objects, empty files, binary junk, a directory */
 	path = wtmp("arr.jsonl", "[1, 2]\n");
@@ -593,7 +675,8 @@ static void test_garbage_instances(void **state)
 	expect_import_error(path, UM_ERR_INVALID, "no instances", NULL);
 	free(path);
 	path = wtmp("junk.jsonl", "\x01\x02\xff\xfe garbage\n");
-	expect_import_error(path, UM_ERR_SYNTAX, "junk.jsonl:1:", NULL);
+	expect_import_error(path, UM_ERR_INVALID, "no instance could be imported", "junk.jsonl:1:",
+			    NULL);
 	free(path);
 	expect_import_error(dir, UM_ERR_IO, "is a directory", NULL);
 	path = p("no-such.jsonl");
@@ -897,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_log_parser),
 		cmocka_unit_test_setup_teardown(test_import_suite_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reimport_and_foreign_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_official_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
