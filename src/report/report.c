@@ -501,17 +501,74 @@ static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 	return arr;
 }
 
+/* Repository repair, summed over a system's attempts. */
+typedef struct swe_tally {
+	int64_t tasks, submitted, resolved_sub, not_applied, timed_out, predicted, resolved;
+	json_t *strategies, *rules;
+} swe_tally;
+
+/* Count one attempt's repository-repair details (a no-op for others). */
+static void swe_count(swe_tally *t, const um_attempt_rec *a, json_t *dj)
+{
+	const char *st = json_string_value(json_object_get(dj, "patch_strategy"));
+	json_t *v;
+
+	if (!json_object_get(dj, "patch_submitted"))
+		return;
+	t->tasks++;
+	t->resolved += a->score > 0;
+	/* the official formula's denominator: every entry of the predictions
+	 * file, empty patches included */
+	t->predicted += !um_streq(json_string_value(json_object_get(dj, "stop_reason")),
+				  "no_prediction");
+	if (json_is_true(json_object_get(dj, "patch_submitted"))) {
+		t->submitted++;
+		t->resolved_sub += a->score > 0;
+		if (st) {
+			v = json_object_get(t->strategies, st);
+			json_object_set_new(t->strategies, st, jint((v ? json_integer_value(v) : 0) + 1));
+		} else {
+			t->not_applied++;
+		}
+	}
+	t->timed_out += json_is_true(json_object_get(dj, "tests_timed_out"));
+	if (!t->rules && json_is_object(json_object_get(dj, "rules")))
+		t->rules = json_incref(json_object_get(dj, "rules"));
+}
+
+/* The three denominators, each labelled, and how patches applied. */
+static json_t *swe_json(swe_tally *t)
+{
+	json_t *w = json_object();
+
+	set(w, "tasks", jint(t->tasks));
+	set(w, "resolved", jint(t->resolved));
+	set(w, "patches_submitted", jint(t->submitted));
+	set(w, "predictions", jint(t->predicted));
+	set(w, "resolved_over_tasks", jreal((double)t->resolved / (double)t->tasks));
+	set(w, "resolved_over_submitted",
+	    t->submitted ? jreal((double)t->resolved_sub / (double)t->submitted) : json_null());
+	set(w, "resolved_official",
+	    t->predicted ? jreal((double)t->resolved / (double)t->predicted) : json_null());
+	set(w, "patch_strategies", t->strategies);
+	set(w, "patches_not_applied", jint(t->not_applied));
+	set(w, "tests_timed_out", jint(t->timed_out));
+	set(w, "rules", t->rules ? t->rules : json_null());
+	t->strategies = t->rules = NULL;
+	return w;
+}
+
 /* Agentic attempts carry detail_json: turns, tool calls, malformed calls,
  * why the agent stopped. Summed per system; NULL when there are none. */
 static json_t *agent_section(const rep_sys *rs)
 {
 	json_t *o, *stops = json_object(), *broken = json_array();
 	int64_t turns = 0, calls = 0, malformed = 0, n = 0, oracle = 0;
-	int64_t swe = 0, submitted = 0, resolved_sub = 0, not_applied = 0, timed_out = 0;
 	int64_t replayed = 0, replay_agree = 0;
-	json_t *strategies = json_object(), *rules = NULL;
+	swe_tally sw = {0};
 	size_t i;
 
+	sw.strategies = json_object();
 	for (i = 0; i < rs->n_att; i++) {
 		const um_attempt_rec *a = rs->att[i].a;
 		json_t *dj, *v;
@@ -540,24 +597,7 @@ static json_t *agent_section(const rep_sys *rs)
 			replay_agree += json_integer_value(json_object_get(dj, "replayed_score")) ==
 					a->score;
 		}
-		if (json_object_get(dj, "patch_submitted")) {
-			const char *st = json_string_value(json_object_get(dj, "patch_strategy"));
-			swe++;
-			if (json_is_true(json_object_get(dj, "patch_submitted"))) {
-				submitted++;
-				resolved_sub += a->score > 0;
-				if (st) {
-					v = json_object_get(strategies, st);
-					json_object_set_new(strategies, st,
-							    jint((v ? json_integer_value(v) : 0) + 1));
-				} else {
-					not_applied++;
-				}
-			}
-			timed_out += json_is_true(json_object_get(dj, "tests_timed_out"));
-			if (!rules && json_is_object(json_object_get(dj, "rules")))
-				rules = json_incref(json_object_get(dj, "rules"));
-		}
+		swe_count(&sw, a, dj);
 		if (json_is_true(json_object_get(dj, "oracle"))) {
 			oracle = 1;
 			/* attempts are in item order: skip repeats of the same task */
@@ -572,7 +612,7 @@ static json_t *agent_section(const rep_sys *rs)
 	if (!n) {
 		json_decref(stops);
 		json_decref(broken);
-		json_decref(strategies);
+		json_decref(sw.strategies);
 		return NULL;
 	}
 	o = json_object();
@@ -589,22 +629,12 @@ static json_t *agent_section(const rep_sys *rs)
 		set(rp, "same_verdict", jint(replay_agree));
 		set(o, "replay", rp);
 	}
-	if (swe) {
-		/* repository repair: both denominators, and how patches applied */
-		json_t *w = json_object();
-		set(w, "tasks", jint(swe));
-		set(w, "patches_submitted", jint(submitted));
-		set(w, "resolved_over_submitted",
-		    submitted ? jreal((double)resolved_sub / (double)submitted) : json_null());
-		set(w, "patch_strategies", strategies);
-		set(w, "patches_not_applied", jint(not_applied));
-		set(w, "tests_timed_out", jint(timed_out));
-		set(w, "rules", rules ? rules : json_null());
-		set(o, "swe", w);
+	if (sw.tasks) {
+		set(o, "swe", swe_json(&sw));
 	} else {
-		json_decref(strategies);
-		if (rules)
-			json_decref(rules);
+		json_decref(sw.strategies);
+		if (sw.rules)
+			json_decref(sw.rules);
 	}
 	if (oracle) {
 		/* a task whose reference solution fails its own tests is broken */

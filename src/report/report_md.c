@@ -672,17 +672,21 @@ static void md_swe(um_buf *b, const json_t *systems)
 		any |= json_is_object(json_object_get(json_object_get(s, "agent"), "swe"));
 	if (!any)
 		return;
-	um_buf_puts(b, "## Repository repair\n\nResolved over every task of the suite (not "
-		       "attempted, patch did not apply, or tests timed out all count as unresolved) "
-		       "and, as some published numbers are computed, over submitted (non-empty) "
-		       "patches only.\n\n| System | Resolved / tasks | Resolved / submitted | "
-		       "Submitted | Not applied | Applied by | Tests timed out |\n"
-		       "|---|---:|---:|---:|---:|---|---:|\n");
+	um_buf_puts(b, "## Repository repair\n\nThree denominators, each labelled. *Whole suite*: "
+		       "resolved over every task of the suite (not attempted, no prediction, patch "
+		       "did not apply, or tests timed out all count as unresolved). *Submitted*: "
+		       "over non-empty patches only, as some published numbers are computed. "
+		       "*Official formula*: as SWE-Bench Pro's evaluation computes it, over every "
+		       "entry of the predictions file, empty patches included (in an agentic run, "
+		       "every attempted task).\n\n| System | Resolved | Whole suite | Submitted | "
+		       "Official formula | Submitted / tasks | Not applied | Applied by | "
+		       "Tests timed out |\n"
+		       "|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
 	json_array_foreach(systems, i, s) {
 		const char *key;
 		json_t *v;
 		um_buf st = UM_BUF_INIT;
-		double sub = 0, whole = 0;
+		double sub = 0, whole = 0, off = 0;
 
 		w = json_object_get(json_object_get(s, "agent"), "swe");
 		if (!json_is_object(w))
@@ -694,9 +698,14 @@ static void md_swe(um_buf *b, const json_t *systems)
 		jpath_num(s, "accuracy_whole_suite", &whole);
 		um_buf_puts(b, "|");
 		md_cell(b, jpath_str(s, "name"));
-		md_cellf(b, "%.1f%%", 100.0 * whole);
+		md_cellf(b, "%lld", jpath_int(w, "resolved"));
+		md_cellf(b, "%.1f%% (/ %lld)", 100.0 * whole, jpath_int(w, "tasks"));
 		if (jpath_num(w, "resolved_over_submitted", &sub))
-			md_cellf(b, "%.1f%%", 100.0 * sub);
+			md_cellf(b, "%.1f%% (/ %lld)", 100.0 * sub, jpath_int(w, "patches_submitted"));
+		else
+			md_cell(b, "-");
+		if (jpath_num(w, "resolved_official", &off))
+			md_cellf(b, "%.1f%% (/ %lld)", 100.0 * off, jpath_int(w, "predictions"));
 		else
 			md_cell(b, "-");
 		md_cellf(b, "%lld / %lld", jpath_int(w, "patches_submitted"),
@@ -714,10 +723,23 @@ static void md_swe(um_buf *b, const json_t *systems)
 		size_t k;
 		if (!json_is_object(ru))
 			continue;
-		um_buf_puts(b, "\nGrading rules (stated by the suite): patch strategies tried in order:");
-		json_array_foreach(json_object_get(ru, "patch_strategies"), k, x)
+		int fuzz = 0;
+		if (um_streq(jpath_str(ru, "grading"), "official")) {
+			um_buf_puts(b, "\nGraded by profile official (SWE-Bench Pro's steps: the "
+				       "instance's run_script.sh and parser.py, one `git apply -v`, "
+				       "binary hunks stripped); test names matched exactly, byte for "
+				       "byte.\n");
+			break;
+		}
+		um_buf_puts(b, "\nGraded by profile neutral (umpire's rules, stated by the suite): "
+			       "patch strategies tried in order:");
+		json_array_foreach(json_object_get(ru, "patch_strategies"), k, x) {
 			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
-		um_buf_printf(b, " (fuzz %lld); test names matched %s.\n", jpath_int(ru, "fuzz"),
+			fuzz |= um_streq(json_string_value(x), "patch_fuzz");
+		}
+		if (fuzz) /* the fuzz factor only matters when patch --fuzz is tried */
+			um_buf_printf(b, " (fuzz %lld)", jpath_int(ru, "fuzz"));
+		um_buf_printf(b, "; test names matched %s.\n",
 			      um_streq(jpath_str(ru, "test_name_match"), "whitespace")
 				      ? "after trimming and collapsing whitespace"
 				      : "exactly, byte for byte");

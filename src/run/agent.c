@@ -557,9 +557,10 @@ static char *detail_json(const agent_att *a)
 			for (i = 0; i < ru->n_strategies; i++)
 				json_array_append_new(st, json_string(ru->strategies[i]));
 			json_object_set_new(o, "rules",
-					    json_pack("{s:o, s:i, s:s}", "patch_strategies", st, "fuzz",
-						      ru->fuzz, "test_name_match",
-						      ru->whitespace_match ? "whitespace" : "exact"));
+					    json_pack("{s:o, s:i, s:s, s:s}", "patch_strategies", st,
+						      "fuzz", ru->fuzz, "test_name_match",
+						      ru->whitespace_match ? "whitespace" : "exact",
+						      "grading", ru->official ? "official" : "neutral"));
 		}
 	}
 	json_object_set_new(o, "task_sha256", json_string(a->task->sha256));

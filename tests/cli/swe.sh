@@ -68,7 +68,19 @@ check "a task without a prediction is unresolved" \
   test "$(sql p.db "select count(*) from attempts where score=0 and finish_reason='no_prediction'")" -eq $((t - 6))
 sub=$(jq '.systems[0].agent.swe.patches_submitted' rep/p1/report.json)
 check "both denominators: 5 patches submitted of $t tasks (got $sub)" test "$sub" -eq 5
-check "the report shows both" grep -q "Resolved / submitted" rep/p1/report.md
+res=$(jq '.systems[0].agent.swe.resolved' rep/p1/report.json)
+np=$(jq '.systems[0].agent.swe.predictions' rep/p1/report.json)
+check "the official formula's denominator: the 6 predictions, the empty patch included (got $np)" \
+  test "$np" -eq 6
+check "official formula = resolved / predictions ($res / $np)" \
+  test "$(jq --argjson r "$res" '(.systems[0].agent.swe.resolved_official - $r / 6) | . * . < 1e-12' rep/p1/report.json)" = true
+check "whole suite = resolved / every task ($res / $t)" \
+  test "$(jq --argjson r "$res" --argjson t "$t" '(.systems[0].agent.swe.resolved_over_tasks - $r / $t) | . * . < 1e-12' rep/p1/report.json)" = true
+for h in "Whole suite" "| Submitted |" "Official formula"; do
+  check "the report labels the denominator: $h" grep -qF "$h" rep/p1/report.md
+done
+check "the report names the profile that graded" grep -q "Graded by profile neutral" rep/p1/report.md
+check "and the fuzz factor, as patch --fuzz was tried" grep -q "patch_fuzz (fuzz 3)" rep/p1/report.md
 export UMPIRE_KEY_DIR="$WORK/keys"
 expect_exit 0 "bundle the graded predictions" -- "$UMPIRE" bundle p1 --db p.db -o p.tar.zst
 expect_exit 0 "verify: every verdict re-derived from the stored test logs" -- \
@@ -112,6 +124,10 @@ EOT
 done
 expect_exit 0 "a repository from a tar archive" -- "$UMPIRE" run arch/good.yaml --oracle --db ar.db --quiet --no-report
 check "is graded like a directory" test "$(sql ar.db "select score from attempts")" -eq 1
+sed 's/^tasks:/swe: {patch_strategies: [git_apply]}\ntasks:/' arch/good.yaml > arch/nofuzz.yaml
+expect_exit 0 "a suite that tries git apply only" -- \
+  "$UMPIRE" run arch/nofuzz.yaml --oracle --db nf.db --reports nfrep --quiet
+check "its report states no fuzz factor" bash -c "grep -q 'tried in order: git_apply;' nfrep/*/report.md && ! grep -q '(fuzz' nfrep/*/report.md"
 # a repository with history, where the fix was written against an older
 # version: plain `git apply` refuses it, `git apply --3way` merges it
 mkdir -p hist && (cd hist && git init -q && seq 1 12 | sed 's/^/line /' > f.txt && git add f.txt &&
