@@ -23,6 +23,7 @@ static void bench_release(um_claims_bench *b)
 		free(b->entries[i].system);
 		free(b->entries[i].measured_as);
 		free(b->entries[i].note);
+		free(b->entries[i].denominator);
 	}
 	free(b->entries);
 	free(b->name);
@@ -47,9 +48,12 @@ void claims_free(um_claims_table *t)
 static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, um_error *err)
 {
 	static const char *const keys[] = {"name", "suite", "claims", NULL};
-	static const char *const ekeys[] = {"system", "value", "measured_as", "note", NULL};
+	static const char *const ekeys[] = {"system", "value", "measured_as", "note", "denominator",
+					    NULL};
+	static const char *const denoms[] = {"whole_suite", "submitted", "official", NULL};
 	const yml_node *cl;
 	size_t i;
+	int k;
 
 	if (yml_expect(d, n, YML_MAP, "benchmark", err) < 0 ||
 	    yml_check_keys(d, n, keys, "benchmark", err) < 0 ||
@@ -71,6 +75,10 @@ static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, u
 		    yml_str(d, en, "measured_as", 0, &e->measured_as, err) < 0 ||
 		    yml_str(d, en, "note", 0, &e->note, err) < 0)
 			return -1;
+		k = 0;
+		if (yml_enum(d, en, "denominator", 0, denoms, &k, err) < 0)
+			return -1;
+		e->denominator = um_xstrdup(denoms[k]);
 	}
 	return 0;
 }
@@ -144,30 +152,72 @@ static um_acc acc_of(const json_t *acc)
 	return a;
 }
 
+/* A repository-repair score over another denominator (submitted patches,
+ * or the official formula's predictions), as an accuracy of k of n
+ * independent tasks. 0, or -1 when the report does not have it. */
+static int swe_acc(const json_t *s, const char *denominator, um_acc *a)
+{
+	const json_t *w = json_object_get(json_object_get(s, "agent"), "swe");
+	int sub = um_streq(denominator, "submitted");
+	double rate = num(w, sub ? "resolved_over_submitted" : "resolved_official");
+	json_int_t n = json_integer_value(json_object_get(w, sub ? "patches_submitted"
+								  : "predictions"));
+	double *v;
+	size_t i, k, *cl;
+
+	if (!json_is_object(w) || n <= 0 || rate < 0)
+		return -1;
+	k = (size_t)llround(rate * (double)n);
+	v = um_xcalloc((size_t)n, sizeof(double));
+	cl = um_xcalloc((size_t)n, sizeof(size_t));
+	for (i = 0; i < (size_t)n; i++) {
+		v[i] = i < k ? 1.0 : 0.0;
+		cl[i] = i; /* each task its own cluster */
+	}
+	*a = stats_accuracy(v, cl, (size_t)n, 0.95);
+	free(v);
+	free(cl);
+	return 0;
+}
+
 static json_t *row(const um_claims_entry *e, const json_t *report)
 {
 	const char *name = e->measured_as ? e->measured_as : e->system;
 	const json_t *s = report ? find_system(report, name) : NULL;
 	const json_t *acc = s ? json_object_get(s, "accuracy") : NULL;
+	const char *den = e->denominator ? e->denominator : "whole_suite";
 	json_t *o = json_object();
+	um_acc a;
+	int have;
 
+	/* compared on the denominator the source used */
+	if (um_streq(den, "whole_suite")) {
+		have = acc && json_is_number(json_object_get(acc, "value"));
+		if (have)
+			a = acc_of(acc);
+	} else {
+		have = s && swe_acc(s, den, &a) == 0;
+	}
 	json_object_set_new(o, "system", json_string(e->system));
 	json_object_set_new(o, "measured_as", json_string(name));
 	json_object_set_new(o, "claimed_percent", json_real(e->value));
+	json_object_set_new(o, "denominator", json_string(den));
 	json_object_set_new(o, "note", e->note ? json_string(e->note) : json_null());
-	if (!acc || !json_is_number(json_object_get(acc, "value"))) {
+	if (!have) {
 		json_object_set_new(o, "measured", json_null());
 		json_object_set_new(o, "verdict", json_string("not measured"));
 		json_object_set_new(o, "p_value", json_null());
 	} else {
-		/* the report's accuracy interval and the test it inverts */
-		um_acc a = acc_of(acc);
+		/* the accuracy interval and the test it inverts */
 		double p = stats_accuracy_p(&a, e->value / 100.0);
 		json_t *m = json_object();
 		json_object_set_new(m, "percent", json_real(100.0 * a.est));
 		json_object_set_new(m, "ci_lo", json_real(100.0 * a.lo));
 		json_object_set_new(m, "ci_hi", json_real(100.0 * a.hi));
-		json_object_set(m, "n", json_object_get(json_object_get(s, "attempts"), "graded"));
+		if (um_streq(den, "whole_suite"))
+			json_object_set(m, "n", json_object_get(json_object_get(s, "attempts"), "graded"));
+		else
+			json_object_set_new(m, "n", json_integer((json_int_t)a.n));
 		json_object_set_new(o, "measured", m);
 		json_object_set_new(o, "p_value", isnan(p) ? json_null() : json_real(p));
 	}
@@ -287,9 +337,13 @@ char *claims_markdown(const json_t *ev)
 				      json_string_value(json_object_get(bench, "name")),
 				      json_string_value(json_object_get(r, "system")),
 				      num(r, "claimed_percent"));
+			const char *den = json_string_value(json_object_get(r, "denominator"));
 			if (json_is_object(m))
-				um_buf_printf(&b, "%.1f%% [%.1f, %.1f] | ", num(m, "percent"),
-					      num(m, "ci_lo"), num(m, "ci_hi"));
+				um_buf_printf(&b, "%.1f%% [%.1f, %.1f]%s | ", num(m, "percent"),
+					      num(m, "ci_lo"), num(m, "ci_hi"),
+					      um_streq(den, "submitted") ? " over submitted patches"
+					      : um_streq(den, "official") ? " by the official formula"
+									 : "");
 			else
 				um_buf_puts(&b, "not measured | ");
 			um_buf_printf(&b, "%s | ", json_string_value(json_object_get(r, "verdict")));

@@ -21,6 +21,8 @@ typedef struct um_claims_entry {
 	char *measured_as;   /* the system name in umpire's runs (default: system) */
 	double value;        /* percent */
 	char *note;
+	char *denominator;   /* whole_suite (default) | submitted | official: what the
+			      * source divided by (repository repair) */
 } um_claims_entry;
 
 typedef struct um_claims_bench {

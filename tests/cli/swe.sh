@@ -80,6 +80,24 @@ for h in "Whole suite" "| Submitted |" "Official formula"; do
   check "the report labels the denominator: $h" grep -qF "$h" rep/p1/report.md
 done
 check "the report names the profile that graded" grep -q "Graded by profile neutral" rep/p1/report.md
+cat > claims.yaml <<EOT
+umpire: 1
+title: "vendor-x"
+source: "its blog"
+benchmarks:
+  - name: SWE demo
+    suite: swe-demo
+    claims:
+      - {system: vendor-x, measured_as: predictions, value: 40, denominator: submitted}
+      - {system: vendor-x, measured_as: predictions, value: 40, denominator: official}
+      - {system: vendor-x, measured_as: predictions, value: 40}
+EOT
+sysname=$(jq -r '.systems[0].name' rep/p1/report.json)
+sed -i "s/measured_as: predictions/measured_as: $sysname/" claims.yaml
+expect_exit 0 "claims compared on their own denominators" -- "$UMPIRE" claims claims.yaml --db p.db --json
+check "submitted: the score over submitted patches" test "$(jq --slurpfile r rep/p1/report.json '(.benchmarks[0].rows[0].measured.percent - 100 * $r[0].systems[0].agent.swe.resolved_over_submitted) | . * . < 1e-9' "$WORK/out")" = true
+check "official: the official formula" test "$(jq --slurpfile r rep/p1/report.json '(.benchmarks[0].rows[1].measured.percent - 100 * $r[0].systems[0].agent.swe.resolved_official) | . * . < 1e-9' "$WORK/out")" = true
+check "and each row says which" test "$(jq -r '[.benchmarks[0].rows[].denominator] | join(",")' "$WORK/out")" = submitted,official,whole_suite
 check "and the fuzz factor, as patch --fuzz was tried" grep -q "patch_fuzz (fuzz 3)" rep/p1/report.md
 export UMPIRE_KEY_DIR="$WORK/keys"
 expect_exit 0 "bundle the graded predictions" -- "$UMPIRE" bundle p1 --db p.db -o p.tar.zst
