@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		   "  -h, --help     this help; 'umpire COMMAND --help' explains a command\n\n"
 		   "Exit status:\n");
 	for (i = 0; i < cli_n_exit_rows; i++)
-		fprintf(f, "  %d  %s\n", cli_exit_rows[i].code, cli_exit_rows[i].meaning);
+		fprintf(f, "  %2d  %s\n", cli_exit_rows[i].code, cli_exit_rows[i].meaning);
 }
 
 static int finish_stdout(int rc)

@@ -8,7 +8,7 @@ cd "$WORK"
 S="$UMPIRE_SRCDIR"
 
 sed -n 's/^[[:space:]]*EXIT_[A-Z_]* = \([0-9]*\),.*/\1/p' "$S/src/cli/cli.h" | sort -n >enum.txt
-"$UMPIRE" --help | sed -n '/^Exit status:/,$p' | sed -n 's/^  \([0-9][0-9]*\)  \(.*\)$/\1 | \2/p' >help.txt
+"$UMPIRE" --help | sed -n '/^Exit status:/,$p' | sed -n 's/^ *\([0-9][0-9]*\)  \(.*\)$/\1 | \2/p' >help.txt
 sed -n '/^## Exit status/,$p' "$S/docs/cli.md" | sed -n 's/^| \([0-9][0-9]*\) | \(.*\) |$/\1 | \2/p' >doc.txt
 check "cli.h has exit codes ($(wc -l <enum.txt))" test -s enum.txt
 check "umpire --help prints one line per code" cmp -s enum.txt <(cut -d' ' -f1 help.txt)
