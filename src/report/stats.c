@@ -624,6 +624,9 @@ double stats_signflip_p(const double *d, size_t n, uint64_t seed, unsigned mc, i
 		um_rng_seed(&r, seed);
 		if (!mc)
 			mc = 10000;
+		/* bounded work on huge suites: at least 2,000 flips, about 2e8 steps */
+		if ((double)mc * (double)m > 2e8)
+			mc = (unsigned)fmax(2000.0, 2e8 / (double)m);
 		for (b = 0; b < mc; b++) {
 			double s = 0.0;
 			uint64_t bits = 0;

@@ -85,7 +85,8 @@ double stats_t_test_p(double est, double se, double df, double mu0);
  * d[i] under random signs. Exact when the differences lie on a lattice k/L
  * (L <= 64: per-item means of up to a few repeats) by convolution, or when
  * at most 20 are non-zero, by enumeration; otherwise mc seeded Monte Carlo
- * flips (p = (1 + hits) / (1 + mc)). *exact (may be NULL) says which. */
+ * flips (p = (1 + hits) / (1 + mc); fewer, down to 2,000, when mc times the
+ * non-zero items exceeds 2e8). *exact (may be NULL) says which. */
 double stats_signflip_p(const double *d, size_t n, uint64_t seed, unsigned mc, int *exact);
 
 /* Holm's step-down adjustment of the n p-values (NAN entries are not in the
