@@ -1692,6 +1692,8 @@ static void sim_agent_turn(const um_sim *s, const sim_model *player, sim_provide
 		um_rng_seed(&r, um_hash64(task->id, strlen(task->id),
 					  player->name_hash ^ 0x5c111edULL));
 		u_skill = um_rng_uniform(&r);
+		/* the item effect: a task hard for one model is hard for all */
+		u_skill = sim_correct_draw(s, task->id, u_skill, um_rng_uniform(&r));
 		skilled = task->solution && *task->solution &&
 			  u_skill < sim_accuracy(player, task->category);
 	}
