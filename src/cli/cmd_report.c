@@ -59,9 +59,14 @@ int cli_store_has_run(um_store *st, const char *run_id)
 html_page *cli_report_pages(um_store *st, const um_run_data *d, const json_t *rep, size_t *n,
 			    um_error *err)
 {
-	json_t *tr = transcript_build(st, d, err);
+	json_t *tr;
 	html_page *p;
 
+	if (d->n_attempts > HTML_MAX_TRANSCRIPTS)
+		tr = json_pack("{sIsI}", "omitted", (json_int_t)d->n_attempts, "limit",
+			       (json_int_t)HTML_MAX_TRANSCRIPTS);
+	else
+		tr = transcript_build(st, d, err);
 	if (!tr)
 		return NULL;
 	p = html_render(rep, tr, n);

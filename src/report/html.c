@@ -1140,8 +1140,10 @@ static void charts(um_buf *b, const json_t *rep)
 
 /* The page holding a system's transcripts ("" for report.html itself):
  * HTML_PAGE_PREFIX NN-name.html beside report.html, the name reduced to
- * [A-Za-z0-9._-] and NN its place among the systems. */
-static void page_of(char *out, size_t n, const json_t *rep, const char *system, int split)
+ * [A-Za-z0-9._-] and NN its place among the systems; the system's attempts
+ * from chunk x HTML_PAGE_ATTEMPTS on are on NN-name-<chunk+1>.html. */
+static void page_of(char *out, size_t n, const json_t *rep, const char *system, size_t chunk,
+		    int split)
 {
 	const json_t *s;
 	size_t i, k;
@@ -1161,13 +1163,17 @@ static void page_of(char *out, size_t n, const json_t *rep, const char *system, 
 					  ? nm[k]
 					  : '_';
 		safe[k] = '\0';
-		snprintf(out, n, "%s%02zu-%s.html", HTML_PAGE_PREFIX, i + 1, safe);
+		if (chunk)
+			snprintf(out, n, "%s%02zu-%s-%zu.html", HTML_PAGE_PREFIX, i + 1, safe,
+				 chunk + 1);
+		else
+			snprintf(out, n, "%s%02zu-%s.html", HTML_PAGE_PREFIX, i + 1, safe);
 		return;
 	}
 	snprintf(out, n, "%sother.html", HTML_PAGE_PREFIX);
 }
 
-static void att_link(um_buf *b, const json_t *rep, const json_t *a, int split)
+static void att_link(um_buf *b, const json_t *rep, const json_t *a, size_t chunk, int split)
 {
 	char page[160];
 	const json_t *sc = json_object_get(a, "score");
@@ -1175,7 +1181,7 @@ static void att_link(um_buf *b, const json_t *rep, const json_t *a, int split)
 	const char *mark = !json_is_integer(sc) ? "!" : json_integer_value(sc) > 0 ? "&#10003;"
 										  : "&#10007;";
 
-	page_of(page, sizeof(page), rep, jpath_str(a, "system"), split);
+	page_of(page, sizeof(page), rep, jpath_str(a, "system"), chunk, split);
 	putf(b, "<a class=\"%s\" href=\"%s#a-", cls, page);
 	esc(b, jpath_str(a, "id"));
 	putf(b, "\" title=\"sample %lld: %s\">%s</a>", jpath_int(a, "sample"),
@@ -1190,6 +1196,7 @@ static void item_table(um_buf *b, const json_t *rep, const json_t *atts, int spl
 {
 	const json_t *sys = json_object_get(rep, "systems"), *s;
 	size_t i = 0, n = json_array_size(atts), k;
+	size_t *seen = um_xcalloc(json_array_size(sys) + 1, sizeof(*seen)); /* per system */
 
 	um_buf_puts(b, "<section id=\"items\">\n<h2>Items</h2>\n<p>Every attempt of every item: "
 		       "&#10003; correct, &#10007; wrong, ! infrastructure error; each mark opens "
@@ -1214,7 +1221,8 @@ static void item_table(um_buf *b, const json_t *rep, const json_t *atts, int spl
 			for (; j < n && um_streq(jpath_str(json_array_get(atts, j), "item"), item); j++)
 				if (um_streq(jpath_str(json_array_get(atts, j), "system"),
 					     jpath_str(s, "name")))
-					att_link(b, rep, json_array_get(atts, j), split);
+					att_link(b, rep, json_array_get(atts, j),
+						 seen[k]++ / HTML_PAGE_ATTEMPTS, split);
 			um_buf_puts(b, "</td>");
 		}
 		um_buf_puts(b, "</tr>\n");
@@ -1222,6 +1230,7 @@ static void item_table(um_buf *b, const json_t *rep, const json_t *atts, int spl
 			i++;
 	}
 	um_buf_puts(b, "</tbody>\n</table>\n</section>\n");
+	free(seen);
 }
 
 /* A text of the transcript model ({text, bytes}) in a <pre>, with a note
@@ -1382,14 +1391,33 @@ static void transcript_one(um_buf *b, const json_t *a)
 	um_buf_puts(b, "</section>\n");
 }
 
-static void transcripts_of(um_buf *b, const json_t *atts, const char *system)
+/* The transcripts of system (NULL: every one) from its chunk-th group of
+ * HTML_PAGE_ATTEMPTS attempts (every one when system is NULL). */
+static void transcripts_of(um_buf *b, const json_t *atts, const char *system, size_t chunk)
 {
 	const json_t *a;
-	size_t i;
+	size_t i, k = 0;
 
-	json_array_foreach(atts, i, a)
-		if (!system || um_streq(jpath_str(a, "system"), system))
+	json_array_foreach(atts, i, a) {
+		if (system && !um_streq(jpath_str(a, "system"), system))
+			continue;
+		if (!system || k / HTML_PAGE_ATTEMPTS == chunk)
 			transcript_one(b, a);
+		k++;
+	}
+}
+
+/* The Items section when there are no transcripts: why. */
+static void no_items(um_buf *b, const json_t *transcripts)
+{
+	um_buf_puts(b, "<section id=\"items\">\n<h2>Items</h2>\n<p class=\"nodata\">");
+	if (json_is_integer(json_object_get(transcripts, "omitted")))
+		putf(b, "This run has %lld attempts, more than the %lld whose transcripts a report "
+			"carries: read them from the store (docs/schema.md has the queries).",
+		     jpath_int(transcripts, "omitted"), jpath_int(transcripts, "limit"));
+	else
+		um_buf_puts(b, "No transcripts were given.");
+	um_buf_puts(b, "</p>\n</section>\n");
 }
 
 /* report.html's own transcript section: the transcripts, or links to the
@@ -1413,10 +1441,12 @@ static void transcripts_section(um_buf *b, const json_t *rep, const json_t *atts
 		um_buf_puts(b, inl);
 	} else {
 		putf(b, "<p>This run has %zu attempts (more than %d, or transcripts over %d KiB), "
-			"so each system's transcripts are on a page of their own:</p>\n<ul>\n",
-		     json_array_size(atts), HTML_INLINE_ATTEMPTS, HTML_INLINE_BYTES >> 10);
+			"so each system's transcripts are on pages of their own, %d attempts a "
+			"page, each linking to the next:</p>\n<ul>\n",
+		     json_array_size(atts), HTML_INLINE_ATTEMPTS, HTML_INLINE_BYTES >> 10,
+		     HTML_PAGE_ATTEMPTS);
 		json_array_foreach(json_object_get(rep, "systems"), i, s) {
-			page_of(page, sizeof(page), rep, jpath_str(s, "name"), 1);
+			page_of(page, sizeof(page), rep, jpath_str(s, "name"), 0, 1);
 			putf(b, "<li><a href=\"%s\">", page);
 			esc(b, jpath_str(s, "name"));
 			um_buf_puts(b, "</a></li>\n");
@@ -1426,36 +1456,79 @@ static void transcripts_section(um_buf *b, const json_t *rep, const json_t *atts
 	um_buf_puts(b, "</section>\n");
 }
 
-static char *system_page(const json_t *rep, const json_t *atts, const char *system)
+static void page_nav(um_buf *b, const json_t *rep, const char *system, size_t chunk,
+		     size_t chunks)
+{
+	char page[160];
+
+	um_buf_puts(b, "<nav><a href=\"report.html#items\">back to the report</a>");
+	if (chunk > 0) {
+		page_of(page, sizeof(page), rep, system, chunk - 1, 1);
+		putf(b, " <a href=\"%s\">previous page</a>", page);
+	}
+	if (chunk + 1 < chunks) {
+		page_of(page, sizeof(page), rep, system, chunk + 1, 1);
+		putf(b, " <a href=\"%s\">next page</a>", page);
+	}
+	um_buf_puts(b, "</nav>\n");
+}
+
+static char *system_page(const json_t *rep, const json_t *atts, const char *system,
+			 size_t chunk, size_t chunks)
 {
 	um_buf b = UM_BUF_INIT;
 	char title[256];
 
 	um_buf_init(&b, 0);
-	snprintf(title, sizeof(title), "umpire transcripts: %s, run %s", system,
-		 jpath_str(rep, "run.run_id"));
+	snprintf(title, sizeof(title), "umpire transcripts: %s, run %s, page %zu of %zu", system,
+		 jpath_str(rep, "run.run_id"), chunk + 1, chunks);
 	page_open(&b, title);
 	um_buf_puts(&b, "<h1>Transcripts of ");
 	esc(&b, system);
-	um_buf_puts(&b, "</h1>\n<p><a href=\"report.html#items\">back to the report</a></p>\n");
-	transcripts_of(&b, atts, system);
+	putf(&b, " (page %zu of %zu)</h1>\n", chunk + 1, chunks);
+	page_nav(&b, rep, system, chunk, chunks);
+	transcripts_of(&b, atts, system, chunk);
 	page_close(&b);
 	return um_buf_detach(&b);
 }
 
+/* The transcript pages: per system, one per HTML_PAGE_ATTEMPTS attempts. */
+static html_page *transcript_pages(const json_t *rep, const json_t *atts, html_page *p,
+				   size_t *n)
+{
+	const json_t *s, *a;
+	size_t i, j, k, cap = *n;
+
+	json_array_foreach(json_object_get(rep, "systems"), i, s) {
+		const char *nm = jpath_str(s, "name");
+		size_t count = 0, chunks;
+		json_array_foreach(atts, j, a)
+			count += um_streq(jpath_str(a, "system"), nm);
+		chunks = count ? (count + HTML_PAGE_ATTEMPTS - 1) / HTML_PAGE_ATTEMPTS : 1;
+		for (k = 0; k < chunks; k++) {
+			char page[160];
+			um_xgrow((void **)&p, &cap, *n + 1, sizeof(*p));
+			page_of(page, sizeof(page), rep, nm, k, 1);
+			p[*n].name = um_xstrdup(page);
+			p[*n].text = system_page(rep, atts, nm, k, chunks);
+			(*n)++;
+		}
+	}
+	return p;
+}
+
 html_page *html_render(const json_t *report, const json_t *transcripts, size_t *n)
 {
-	const json_t *atts = json_object_get(transcripts, "attempts"), *s;
+	const json_t *atts = json_object_get(transcripts, "attempts");
 	int split = json_array_size(atts) > HTML_INLINE_ATTEMPTS;
-	size_t ns = json_array_size(json_object_get(report, "systems")), i;
-	html_page *p = um_xcalloc(ns + 1, sizeof(*p));
+	html_page *p = um_xcalloc(1, sizeof(*p));
 	um_buf b = UM_BUF_INIT, inl = UM_BUF_INIT;
 	char title[256];
 
 	um_buf_init(&b, 0);
 	um_buf_init(&inl, 0);
 	if (json_is_array(atts) && !split) {
-		transcripts_of(&inl, atts, NULL);
+		transcripts_of(&inl, atts, NULL, 0);
 		split = inl.len > HTML_INLINE_BYTES;
 	}
 	snprintf(title, sizeof(title), "umpire report: %s %s (run %s)",
@@ -1470,8 +1543,7 @@ html_page *html_render(const json_t *report, const json_t *transcripts, size_t *
 	if (json_is_array(atts))
 		item_table(&b, report, atts, split);
 	else
-		um_buf_puts(&b, "<section id=\"items\">\n<h2>Items</h2>\n<p class=\"nodata\">No "
-			       "transcripts were given.</p>\n</section>\n");
+		no_items(&b, transcripts);
 	transcripts_section(&b, report, json_is_array(atts) ? atts : NULL,
 			    split ? NULL : um_buf_str(&inl));
 	um_buf_release(&inl);
@@ -1479,15 +1551,8 @@ html_page *html_render(const json_t *report, const json_t *transcripts, size_t *
 	p[0].name = um_xstrdup("report.html");
 	p[0].text = um_buf_detach(&b);
 	*n = 1;
-	if (split) {
-		json_array_foreach(json_object_get(report, "systems"), i, s) {
-			char page[160];
-			page_of(page, sizeof(page), report, jpath_str(s, "name"), 1);
-			p[*n].name = um_xstrdup(page);
-			p[*n].text = system_page(report, atts, jpath_str(s, "name"));
-			(*n)++;
-		}
-	}
+	if (split && json_is_array(atts))
+		p = transcript_pages(report, atts, p, n);
 	return p;
 }
 

@@ -19,6 +19,11 @@
  * enough to open quickly. */
 #define HTML_INLINE_ATTEMPTS 250
 #define HTML_INLINE_BYTES (1 << 20)
+/* A transcript page holds at most this many attempts of its system. */
+#define HTML_PAGE_ATTEMPTS 500
+/* Runs with more attempts carry no transcripts in the report (memory and
+ * size); html_render is then given {"omitted": N, "limit": this}. */
+#define HTML_MAX_TRANSCRIPTS 10000
 #define HTML_PAGE_PREFIX "transcripts-"
 
 typedef struct html_page {
@@ -28,7 +33,8 @@ typedef struct html_page {
 
 /* The pages of the report: report.html first, then the transcript pages
  * (none when the run is small or transcripts is NULL). The numbers come
- * from report only; transcripts is transcript_build()'s object or NULL.
+ * from report only; transcripts is transcript_build()'s object, NULL, or
+ * {"omitted": N, "limit": L} for a run too large to carry them.
  * Caller frees with html_pages_free. */
 html_page *html_render(const json_t *report, const json_t *transcripts, size_t *n);
 void html_pages_free(html_page *p, size_t n);

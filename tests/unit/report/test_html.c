@@ -134,6 +134,31 @@ static void test_pages(void **state)
 	html_pages_free(p, n);
 	json_decref(tr);
 
+	/* 501 attempts a system: two pages each, linked both ways */
+	tr = transcripts(2 * HTML_PAGE_ATTEMPTS + 2);
+	p = html_render(rep, tr, &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(p[3].name, "transcripts-02-two.html");
+	assert_string_equal(p[4].name, "transcripts-02-two-2.html");
+	/* the 501st attempt of "two" is attempt 1001 overall */
+	assert_non_null(strstr(p[0].text, "href=\"transcripts-02-two-2.html#a-att1001\""));
+	assert_non_null(strstr(p[0].text, "href=\"transcripts-02-two.html#a-att999\""));
+	assert_non_null(strstr(p[4].text, "id=\"a-att1001\""));
+	assert_null(strstr(p[4].text, "id=\"a-att999\""));
+	assert_non_null(strstr(p[3].text, "href=\"transcripts-02-two-2.html\">next page"));
+	assert_non_null(strstr(p[4].text, "href=\"transcripts-02-two.html\">previous page"));
+	html_pages_free(p, n);
+	json_decref(tr);
+
+	/* a run too large for transcripts says so */
+	tr = json_pack("{sIsI}", "omitted", (json_int_t)123456, "limit",
+		       (json_int_t)HTML_MAX_TRANSCRIPTS);
+	p = html_render(rep, tr, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(p[0].text, "This run has 123456 attempts, more than the 10000"));
+	html_pages_free(p, n);
+	json_decref(tr);
+
 	/* few attempts but more than HTML_INLINE_BYTES of transcripts: pages */
 	{
 		size_t big = HTML_INLINE_BYTES / 4, i;
