@@ -270,6 +270,19 @@ int sign_pubkey_load(const char *path, um_pubkey *out, um_error *err)
 	return rc;
 }
 
+int sign_seckey_private(const char *path, um_error *err)
+{
+	struct stat st;
+
+	/* like ssh: a secret key others can read is not used */
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		return um_fail(err, UM_ERR_STATE,
+			       "%s: the secret key is readable or writable by others (mode %04o); "
+			       "chmod 600 it (and consider it exposed)",
+			       path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int sign_seckey_load(const char *path, const char *passphrase, um_seckey *out, um_error *err)
 {
 	char *text;

@@ -48,6 +48,9 @@ int sign_pubkey_parse(const char *src, const char *text, um_pubkey *out, um_erro
 int sign_seckey_parse(const char *src, const char *text, const char *passphrase,
 		      um_seckey *out, um_error *err);
 int sign_pubkey_load(const char *path, um_pubkey *out, um_error *err);
+/* 0, or UM_ERR_STATE when the key file is readable or writable by group
+ * or others: the commands that sign refuse such a key (as ssh does). */
+int sign_seckey_private(const char *path, um_error *err);
 int sign_seckey_load(const char *path, const char *passphrase, um_seckey *out, um_error *err);
 
 /* Write path (pub, mode 0644) and path (sec, mode 0600); refuses to

@@ -118,11 +118,12 @@ static int build_bundle(const char *db, const char *run_id, const char *out,
 		if (k < 0)
 			goto out;
 	}
-	if (sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, err) < 0)
+	if (sign_seckey_private(sec_path, err) < 0 ||
+	    sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, err) < 0)
 		goto out;
 	sign_pubkey_of(&sec, &pub);
 
-	if (store_open(db, &st, err) < 0 || store_load_run(st, run_id, &d, err) < 0)
+	if (store_open_existing(db, &st, err) < 0 || store_load_run(st, run_id, &d, err) < 0)
 		goto out;
 	if (bundle_export_store(st, run_id, store_path, include_data, err) < 0)
 		goto out;

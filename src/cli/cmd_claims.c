@@ -96,7 +96,7 @@ int cmd_claims(int argc, char **argv, cli_globals *g)
 	if (optind != argc - 1)
 		return cli_usage_error("claims", "want exactly one TABLE.yaml");
 	table = cli_data_path(argv[optind], "claims");
-	if (claims_load(table, &t, &err) < 0 || store_open(db, &st, &err) < 0 ||
+	if (claims_load(table, &t, &err) < 0 || store_open_existing(db, &st, &err) < 0 ||
 	    !(ev = claims_evaluate(t, st, &err))) {
 		rc = cli_error(&err);
 		goto out;

@@ -77,7 +77,7 @@ static int profile_export(int argc, char **argv)
 			return cli_bad_option("profile", c, argv);
 		}
 	}
-	if (store_open(db, &st, &err) < 0)
+	if (store_open_existing(db, &st, &err) < 0)
 		goto fail;
 	n = optind < argc ? (size_t)(argc - optind) : 1;
 	runs = um_xcalloc(n, sizeof(*runs));

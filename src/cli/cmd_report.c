@@ -102,7 +102,7 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	int rc = -1;
 
 	memset(&d, 0, sizeof(d));
-	if (store_open(db_path, &st, err) < 0)
+	if (store_open_existing(db_path, &st, err) < 0)
 		return -1;
 	if (!run_id && !(run_id = latest = store_latest_run(st, err)))
 		goto out;

@@ -133,7 +133,7 @@ int cmd_rescore(int argc, char **argv, cli_globals *g)
 		free(scaffolds);
 		return rc < 0 ? 0 : rc;
 	}
-	if (store_open(db, &st, &err) < 0 || store_load_run(st, argv[optind], &d, &err) < 0) {
+	if (store_open_existing(db, &st, &err) < 0 || store_load_run(st, argv[optind], &d, &err) < 0) {
 		rc = cli_error(&err);
 		goto out;
 	}

@@ -112,7 +112,7 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 				       argv[optind + 1]);
 	run_id = optind < argc ? argv[optind] : NULL;
 
-	if (store_open(db, &st, &err) < 0)
+	if (store_open_existing(db, &st, &err) < 0)
 		goto fail;
 	if (!run_id && !(run_id = latest = store_latest_run(st, &err)))
 		goto fail;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/redact.h"
 #include "cli/cli.h"
 #include "cli/run_setup.h"
 #include "run/runner.h"
@@ -140,6 +141,16 @@ static void progress_line(const um_progress *p, const char *lead, const char *en
 		p->errors, (double)p->spent_micro / 1e6, (long long)(p->elapsed_ms / 1000), eta,
 		end);
 	fflush(stderr);
+}
+
+/* A notice of the runner (a stale lease taken over, ...): always shown. */
+static void notice(void *ctx, const char *msg)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s", msg);
+	redact_in_place(line, sizeof(line));
+	fprintf(stderr, "umpire: %s\n", line);
 }
 
 static void progress_tty(void *ctx, const um_progress *p)
@@ -375,6 +386,7 @@ static int run_execute(run_cmd *rc, um_run_result *res, um_error *err)
 	if (!rc->seed_set)
 		rc->o.subset.seed = UINT64_MAX; /* the suite's seed */
 	rc->o.progress_ms = 500;
+	rc->o.notice = notice;
 	if (!rc->quiet && !rc->o.dry_run && isatty(STDERR_FILENO)) {
 		rc->o.progress = progress_tty;
 	} else if (!rc->quiet && !rc->o.dry_run && rc->progress_every > 0) {

@@ -89,7 +89,8 @@ int cmd_sign(int argc, char **argv, cli_globals *g)
 	}
 	if (!sec_path)
 		sec_path = cli_default_key(1);
-	if (sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, &err) < 0) {
+	if (sign_seckey_private(sec_path, &err) < 0 ||
+	    sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, &err) < 0) {
 		free(sec_path);
 		return cli_error(&err);
 	}
@@ -133,7 +134,8 @@ int cli_sign_report(const char *dir, const html_page *pages, size_t n, const cha
 				pub_path);
 		free(pub_path);
 	}
-	if (sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, err) < 0)
+	if (sign_seckey_private(sec_path, err) < 0 ||
+	    sign_seckey_load(sec_path, getenv("UMPIRE_KEY_PASSWORD"), &sec, err) < 0)
 		goto out;
 	for (i = 0; i < n + 2; i++)
 		if (cli_sign_file(&sec, files[i], err) < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "base/redact.h"
 
 const cli_exit_row cli_exit_rows[] = {
 	{EXIT_OK_, "success"},
@@ -61,7 +62,12 @@ int cli_exit_code(um_err code)
 
 int cli_error(const um_error *e)
 {
-	fprintf(stderr, "umpire: %s\n", e->msg[0] ? e->msg : um_strerror(e->code));
+	char msg[UM_ERRMSG_MAX];
+
+	/* a provider's error text may echo a key: never print one */
+	snprintf(msg, sizeof(msg), "%s", e->msg[0] ? e->msg : um_strerror(e->code));
+	redact_in_place(msg, sizeof(msg));
+	fprintf(stderr, "umpire: %s\n", msg);
 	return cli_exit_code(e->code);
 }
 

@@ -115,6 +115,11 @@ static int vb_check_signature(vb_ctx *v, const char *pubkey_arg)
 		return EXIT_STATE;
 	}
 	sign_keyid_hex(pub.keyid, keyid);
+	if (own_key) /* loud, and even with --quiet: this is not an identity check */
+		fprintf(stderr, "umpire verify: WARNING: no --pubkey given: trusting the key "
+				"shipped inside the bundle (%s). Anyone who edits a bundle can re-sign "
+				"it with a key of their own; pass --pubkey with the signer's key.\n",
+			keyid);
 	if (!v->quiet) {
 		printf("signature: valid, key %s%s\n", keyid,
 		       own_key ? " (the key shipped in the bundle: this proves the bundle is intact, "

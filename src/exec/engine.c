@@ -608,19 +608,55 @@ static void schedule_retry(um_engine *e, eng_req *r, int64_t retry_after_ms)
 	e->retries++;
 }
 
-/* Failures that the same request will meet again: a bad URL or a scheme
- * this libcurl lacks. (A body over max_body is one too; see xfer_finish.) */
-static int curl_code_is_permanent(CURLcode rc)
+/* ---- the error taxonomy --------------------------------------------------
+ * The one place that decides whether a failed try is worth repeating.
+ * Permanent: what the same request will meet again - a bad URL, a scheme
+ * or feature this libcurl lacks, a body over the cap, an HTTP status that
+ * is not 408, 429 or 5xx. Transient: every other transport failure
+ * (connection refused, reset, timeout), 408, 429 and 5xx. A 2xx whose body
+ * cannot be read is the caller's to judge (a cut body is worth another
+ * try); engine_try_kind calls it UM_TRYK_OK. */
+static int curl_code_is_permanent(int rc)
 {
-	switch (rc) {
+	switch ((CURLcode)rc) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_NOT_BUILT_IN:
 	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_FILESIZE_EXCEEDED:
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+um_try_kind engine_try_kind(const um_try *t)
+{
+	long s = t->http_status;
+
+	if (t->body_truncated)
+		return UM_TRYK_PERMANENT;
+	if (t->curl_code != CURLE_OK)
+		return curl_code_is_permanent(t->curl_code) ? UM_TRYK_PERMANENT : UM_TRYK_TRANSIENT;
+	if (s >= 200 && s < 300)
+		return UM_TRYK_OK;
+	if (s == 408 || s == 429 || (s >= 500 && s <= 599))
+		return UM_TRYK_TRANSIENT;
+	return UM_TRYK_PERMANENT;
+}
+
+const char *engine_try_class(const um_try *t)
+{
+	static __thread char buf[32];
+
+	if (t->curl_code == CURLE_OPERATION_TIMEDOUT)
+		return "timeout";
+	if (t->body_truncated)
+		return "body_too_large";
+	if (t->curl_code != CURLE_OK)
+		return "transport";
+	snprintf(buf, sizeof(buf), "http_%ld", t->http_status);
+	return buf;
 }
 
 /* Hands a finished try to the caller, then ends or reschedules the request. */
@@ -681,8 +717,7 @@ static void xfer_finish(um_engine *e, eng_xfer *x, CURLcode rc, int added)
 	} else if (rc != CURLE_OK) {
 		t.error = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 	}
-	t.retryable = (rc != CURLE_OK && !x->truncated && !curl_code_is_permanent(rc)) ||
-		      status == 408 || status == 429 || (status >= 500 && status <= 599);
+	t.retryable = engine_try_kind(&t) == UM_TRYK_TRANSIENT;
 	req_report(e, r, &t);
 	xfer_put(e, x);
 }

@@ -63,6 +63,17 @@ typedef struct um_try {
 } um_try;
 
 enum { UM_TRY_DONE = 0, UM_TRY_RETRY = 1 };
+
+/* The error taxonomy, decided here and nowhere else (engine.c): a failed
+ * try is permanent (the same request will fail again: bad URL, body over
+ * the cap, 4xx other than 408/429) or transient (other transport failures,
+ * 408, 429, 5xx). t->retryable is kind == UM_TRYK_TRANSIENT. A 2xx is
+ * UM_TRYK_OK even if its body turns out unreadable. */
+typedef enum { UM_TRYK_OK, UM_TRYK_TRANSIENT, UM_TRYK_PERMANENT } um_try_kind;
+um_try_kind engine_try_kind(const um_try *t);
+/* The stored error class of a failed try: "timeout", "body_too_large",
+ * "transport" or "http_<status>" (thread-local buffer). */
+const char *engine_try_class(const um_try *t);
 typedef int (*um_try_fn)(void *ctx, const um_try *t);
 
 typedef struct um_engine_stats {

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/redact.h"
 #include "base/buf.h"
 #include "base/util.h"
 #include "exec/provider_impl.h"
@@ -420,6 +421,7 @@ static int provider_env(const um_system *sys, const char *name, const char *what
 			       "system \"%s\": environment variable %s holds a line break",
 			       sys->name, name);
 	*out = v;
+	redact_add(v); /* read at send: make sure it is never written or printed */
 	return 0;
 }
 

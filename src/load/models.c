@@ -37,6 +37,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/redact.h"
 #include "base/util.h"
 #include "load/yml.h"
 
@@ -284,8 +285,10 @@ static char *models_url_part(CURLU *h, CURLUPart part)
 /* An expanded base_url, read with libcurl's URL parser, must be an http(s)
  * URL with a host and without user, password, query or fragment (the
  * provider adds its own path and query), with no spaces or control
- * characters; trailing slashes are dropped. Returns NULL or the complaint. */
-static const char *models_url_check(char *url)
+ * characters; trailing slashes are dropped. Returns NULL or the complaint;
+ * *secret is set when the URL must not be repeated (it holds credentials,
+ * or could not be parsed and so might). */
+static const char *models_url_check(char *url, int *secret)
 {
 	static const struct {
 		CURLUPart part;
@@ -301,6 +304,7 @@ static const char *models_url_check(char *url)
 	char *scheme = NULL, *host = NULL, *v;
 	size_t i, len;
 
+	*secret = 0;
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return "contains a space or control character";
@@ -313,6 +317,7 @@ static const char *models_url_check(char *url)
 	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		why = strstr(url, "://") ? "is not a URL libcurl can parse"
 					 : "must start with http:// or https://";
+		*secret = strchr(url, '@') != NULL;
 		goto done;
 	}
 	scheme = models_url_part(h, CURLUPART_SCHEME);
@@ -327,8 +332,10 @@ static const char *models_url_check(char *url)
 	}
 	for (i = 0; i < UM_ARRAY_LEN(banned) && !why; i++) {
 		v = models_url_part(h, banned[i].part);
-		if (v)
+		if (v) {
 			why = banned[i].why;
+			*secret = i < 2;
+		}
 		free(v);
 	}
 	if (why)
@@ -361,6 +368,7 @@ static int models_expand_one(const yml_doc *d, const yml_node *node, um_system *
 {
 	char *url = NULL, *unset = NULL;
 	const char *why;
+	int secret;
 
 	*deferred = 0;
 	free(s->base_url);
@@ -378,10 +386,10 @@ static int models_expand_one(const yml_doc *d, const yml_node *node, um_system *
 		free(unset);
 		return -1;
 	}
-	why = models_url_check(url);
+	why = models_url_check(url, &secret);
 	if (why) {
 		yml_fail(d, node, UM_ERR_INVALID, err, "system '%s': base_url '%s' %s", s->name,
-			 url, why);
+			 secret ? "(not shown)" : url, why);
 		free(url);
 		return -1;
 	}
@@ -625,6 +633,8 @@ static int models_read_auth(models_ctx *c, const yml_node *sn, um_system *s)
 				"'api_key_env' must name an environment variable "
 				"([A-Za-z_][A-Za-z0-9_]*), got '%s'",
 				s->api_key_env);
+	if (s->api_key_env)
+		redact_add(getenv(s->api_key_env)); /* never stored, printed or bundled */
 	n = yml_get(sn, "headers");
 	if (n && !yml_is_null(n) && models_read_headers(c, n, s) < 0)
 		return -1;

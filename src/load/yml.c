@@ -14,6 +14,15 @@
  *   - explicit tags other than the default ones are refused;
  *   - a file holds exactly one document.
  *
+ * Before libyaml sees a byte, a linear pre-scan (yml_prescan) refuses a
+ * text nested deeper than YML_MAX_DEPTH: libyaml's scanner is quadratic in
+ * the depth of flow collections (400 KB of `[` took minutes to be refused
+ * after parsing), so the limit must hold before the parser runs. The scan
+ * counts open flow brackets outside quotes and comments, and in block
+ * context the indentation levels open on a line plus its leading `- `/`? `
+ * indicators; it may count a little more than the tree's depth, never
+ * less for flow nesting.
+ *
  * The accessors convert scalars with fixed, narrow rules: integers are plain
  * decimal numerals, numbers are decimal (no nan/inf/hex), booleans are
  * exactly `true` or `false`. An optional key whose value is a plain null
@@ -256,6 +265,119 @@ static int yml_parser_fail(const yaml_parser_t *p, const char *file, const char 
 	return um_fail_at(err, UM_ERR_SYNTAX, file, line, col, "%s", problem);
 }
 
+/* Pre-scan state: position, flow depth, quoting, the block indent stack. */
+typedef struct yml_scan {
+	const char *p, *end;
+	int line, col;
+	int flow;               /* open [ and { */
+	int indents[YML_MAX_DEPTH + 2];
+	int n_indents;
+} yml_scan;
+
+static void yml_scan_step(yml_scan *s)
+{
+	if (*s->p == '\n') {
+		s->line++;
+		s->col = 1;
+	} else {
+		s->col++;
+	}
+	s->p++;
+}
+
+/* Skip a quoted scalar starting at s->p (a quote). */
+static void yml_scan_quoted(yml_scan *s)
+{
+	char q = *s->p;
+
+	yml_scan_step(s);
+	while (s->p < s->end) {
+		if (q == '"' && *s->p == '\\' && s->p + 1 < s->end) {
+			yml_scan_step(s);
+			yml_scan_step(s);
+			continue;
+		}
+		if (*s->p == q) {
+			if (q == '\'' && s->p + 1 < s->end && s->p[1] == '\'') {
+				yml_scan_step(s);
+				yml_scan_step(s);
+				continue;
+			}
+			yml_scan_step(s);
+			return;
+		}
+		yml_scan_step(s);
+	}
+}
+
+/* At the start of a line in block context: the levels it opens. */
+static int yml_scan_line_start(yml_scan *s)
+{
+	int indent = 0, extra = 0;
+
+	while (s->p < s->end && *s->p == ' ') {
+		yml_scan_step(s);
+		indent++;
+	}
+	if (s->p >= s->end || *s->p == '\n' || *s->p == '#' || *s->p == '\r')
+		return 0; /* blank or comment: opens nothing */
+	while (s->n_indents > 0 && s->indents[s->n_indents - 1] >= indent)
+		s->n_indents--;
+	if (s->n_indents <= YML_MAX_DEPTH)
+		s->indents[s->n_indents++] = indent;
+	/* "- - - x" and "? ? x" nest on one line */
+	while (s->p + 1 < s->end && (*s->p == '-' || *s->p == '?') && s->p[1] == ' ') {
+		extra++;
+		yml_scan_step(s);
+		while (s->p < s->end && *s->p == ' ')
+			yml_scan_step(s);
+	}
+	return s->n_indents + extra;
+}
+
+static int yml_prescan(const char *file, const char *data, size_t len, um_error *err)
+{
+	yml_scan s;
+	int prev_space = 1;
+
+	memset(&s, 0, sizeof(s));
+	s.p = data;
+	s.end = data + len;
+	s.line = s.col = 1;
+	while (s.p < s.end) {
+		char c;
+
+		/* the root is level 0, so YML_MAX_DEPTH + 1 levels may open */
+		if (s.col == 1 && s.flow == 0 && yml_scan_line_start(&s) > YML_MAX_DEPTH + 1)
+			goto deep;
+		if (s.p >= s.end)
+			break;
+		c = *s.p;
+		if (c == '#' && prev_space) {
+			while (s.p < s.end && *s.p != '\n')
+				yml_scan_step(&s);
+			continue;
+		}
+		if ((c == '"' || c == '\'') && (prev_space || s.flow)) {
+			yml_scan_quoted(&s);
+			prev_space = 0;
+			continue;
+		}
+		if (c == '[' || c == '{') {
+			if (++s.flow + (s.n_indents ? s.n_indents - 1 : 0) > YML_MAX_DEPTH + 1)
+				goto deep;
+		} else if ((c == ']' || c == '}') && s.flow > 0) {
+			s.flow--;
+		}
+		prev_space = c == ' ' || c == '\t' || c == '\n' || c == '[' || c == '{' || c == ',';
+		yml_scan_step(&s);
+	}
+	return 0;
+deep:
+	return um_fail_at(err, UM_ERR_SYNTAX, file, s.line, s.col,
+			  "nesting deeper than %d levels", YML_MAX_DEPTH);
+}
+
 yml_doc *yml_load_buffer(const char *file, const char *data, size_t len, um_error *err)
 {
 	yaml_parser_t parser;
@@ -270,6 +392,8 @@ yml_doc *yml_load_buffer(const char *file, const char *data, size_t len, um_erro
 		data = "";
 		len = 0;
 	}
+	if (yml_prescan(file, data, len, err) < 0)
+		return NULL;
 	if (!yaml_parser_initialize(&parser)) {
 		um_fail(err, UM_ERR_NOMEM, "%s: cannot initialise the YAML parser", file);
 		return NULL;

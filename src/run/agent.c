@@ -601,10 +601,7 @@ static void finish(agent_att *a)
 	r.finish_reason = (char *)a->stop_reason;
 	r.finished_ms = um_wall_ms();
 	r.detail_json = detail;
-	if (record_ensure_tx(rc) == 0) {
-		if (store_put_attempt(rc->store, rc->run_id, &r, a->calls, (int)a->n_calls,
-				      &rc->fail_err) < 0)
-			rc->failed = 1;
+	if (record_put_attempt(rc, a->p, &r, a->calls, (int)a->n_calls) == 0) {
 		for (i = 0; !rc->failed && i < a->n_steps; i++)
 			if (store_put_tool_step(rc->store, rc->run_id, &a->steps[i], &rc->fail_err) < 0)
 				rc->failed = 1;
@@ -1376,11 +1373,12 @@ static int on_try(void *ctx, const um_try *t)
 		cr->response_body = um_xstrndup(t->body, t->body_len);
 		cr->response_len = t->body_len;
 	}
+	record_tag_routing(rc, a->p->id, (int)a->n_calls);
 	if (t->curl_code != 0 || t->body_truncated) {
 		cr->error = um_xstrdup(t->error ? t->error : "transport error");
-		if (!t->last_chance)
+		if (t->retryable && !t->last_chance)
 			return UM_TRY_RETRY;
-		infra_error(a, record_error_class(t), "%s turn %d: %s after %d tries", a->sys->name,
+		infra_error(a, engine_try_class(t), "%s turn %d: %s after %d tries", a->sys->name,
 			    a->turn, cr->error, t->try_no);
 		return UM_TRY_DONE;
 	}
@@ -1540,6 +1538,7 @@ int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
 		rc->agents->prev = a;
 	rc->agents = a;
 	rc->lanes[p->system].outstanding++;
+	record_attempt_started(rc, p);
 
 	{
 		/* a task that needs a container image runs only with a container driver */

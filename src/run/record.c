@@ -2,16 +2,20 @@
  * record.c - the run's write path, shared by both kinds of attempt
  * (runner.c: multiple choice; agent.c: agentic): one store transaction kept
  * open and committed every COMMIT_EVERY attempts or COMMIT_MS, the release
- * of a call record, and the class of a failed HTTP try.
+ * of a call record, and the routing events
+ * of orchestrator attempts, held until their attempt is written so that
+ * both commit in the same transaction (record.h).
  */
 #include "run/record.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/util.h"
 #include "exec/provider.h"
+#include "store/evq.h"
 #include "run/run_ctx.h"
 
 #define COMMIT_EVERY 256
@@ -58,18 +62,157 @@ int record_ensure_tx(run_ctx *rc)
 	return 0;
 }
 
-const char *record_error_class(const um_try *t)
-{
-	static char buf[32];
 
-	if (t->curl_code == CURLE_OPERATION_TIMEDOUT)
-		return "timeout";
-	if (t->body_truncated)
-		return "body_too_large";
-	if (t->curl_code != CURLE_OK)
-		return "transport";
-	snprintf(buf, sizeof(buf), "http_%ld", t->http_status);
-	return buf;
+/* ---- attempts and their routing events ---------------------------------- */
+
+static int record_cmp_idx(const void *a, const void *b, void *ctx)
+{
+	const run_ctx *rc = ctx;
+	const um_planned *pa = &rc->plan.a[*(const size_t *)a];
+	const um_planned *pb = &rc->plan.a[*(const size_t *)b];
+
+	return strcmp(pa->id, pb->id);
+}
+
+void record_index_plan(run_ctx *rc)
+{
+	size_t i;
+
+	rc->by_id = um_xcalloc(rc->plan.n ? rc->plan.n : 1, sizeof(size_t));
+	rc->att_state = um_xcalloc(rc->plan.n ? rc->plan.n : 1, 1);
+	for (i = 0; i < rc->plan.n; i++)
+		rc->by_id[i] = i;
+	qsort_r(rc->by_id, rc->plan.n, sizeof(size_t), record_cmp_idx, rc);
+}
+
+/* The plan index of an attempt id, or -1. */
+static long record_find(const run_ctx *rc, const char *id)
+{
+	size_t lo = 0, hi = rc->plan.n;
+
+	if (!id || !*id || !rc->by_id)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(rc->plan.a[rc->by_id[mid]].id, id);
+
+		if (c == 0)
+			return (long)rc->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void record_attempt_started(run_ctx *rc, const um_planned *p)
+{
+	if (rc->att_state)
+		rc->att_state[p - rc->plan.a] = RECORD_LIVE;
+}
+
+static void record_store_failed(run_ctx *rc)
+{
+	rc->failed = 1;
+	engine_stop(rc->eng);
+}
+
+void record_hold_event(run_ctx *rc, const um_routing_rec *ev)
+{
+	um_xgrow((void **)&rc->held, &rc->cap_held, rc->n_held + 1, sizeof(*rc->held));
+	evq_event_copy(&rc->held[rc->n_held++], ev);
+}
+
+void record_drain_routing(run_ctx *rc)
+{
+	um_routing_rec *evs = NULL;
+	size_t n, i;
+
+	if (!rc->o->routing || rc->failed)
+		return;
+	n = evq_drain(rc->o->routing, &evs);
+	for (i = 0; i < n; i++) {
+		long k = record_find(rc, evs[i].attempt_id);
+
+		rc->routing_events++;
+		if (k >= 0 && rc->att_state[k] == RECORD_LIVE) {
+			/* moved, not copied: the strings now belong to the held list */
+			um_xgrow((void **)&rc->held, &rc->cap_held, rc->n_held + 1,
+				 sizeof(*rc->held));
+			rc->held[rc->n_held++] = evs[i];
+			memset(&evs[i], 0, sizeof(evs[i]));
+			continue;
+		}
+		if (rc->failed || record_ensure_tx(rc) < 0)
+			continue;
+		evs[i].call_id = 0;
+		if (store_put_routing_event(rc->store, rc->run_id, &evs[i], &rc->fail_err) < 0)
+			record_store_failed(rc);
+	}
+	evq_events_free(evs, n);
+}
+
+void record_tag_routing(run_ctx *rc, const char *attempt_id, int call_no)
+{
+	size_t i;
+
+	record_drain_routing(rc);
+	for (i = 0; i < rc->n_held; i++)
+		if (rc->held[i].call_id == 0 && um_streq(rc->held[i].attempt_id, attempt_id))
+			rc->held[i].call_id = call_no;
+}
+
+/* Take the held events of attempt_id out of the list (order kept). */
+static size_t record_take_held(run_ctx *rc, const char *attempt_id, um_routing_rec **out)
+{
+	size_t i, w = 0, n = 0, cap = 0;
+
+	*out = NULL;
+	for (i = 0; i < rc->n_held; i++) {
+		if (um_streq(rc->held[i].attempt_id, attempt_id)) {
+			um_xgrow((void **)out, &cap, n + 1, sizeof(**out));
+			(*out)[n++] = rc->held[i];
+		} else {
+			rc->held[w++] = rc->held[i];
+		}
+	}
+	rc->n_held = w;
+	return n;
+}
+
+int record_put_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r,
+		       const um_call_rec *calls, int n_calls)
+{
+	um_routing_rec *evs;
+	size_t n;
+	int rv = 0;
+
+	record_drain_routing(rc);
+	n = record_take_held(rc, p->id, &evs);
+	if (rc->att_state)
+		rc->att_state[p - rc->plan.a] = RECORD_WRITTEN;
+	if (rc->failed || record_ensure_tx(rc) < 0)
+		rv = -1;
+	else if (store_put_attempt(rc->store, rc->run_id, r, calls, n_calls, &rc->fail_err) < 0 ||
+		 store_put_attempt_routing(rc->store, rc->run_id, p->id, n_calls, evs, n,
+					   &rc->fail_err) < 0) {
+		record_store_failed(rc);
+		rv = -1;
+	}
+	evq_events_free(evs, n);
+	return rv;
+}
+
+void record_release_held(run_ctx *rc)
+{
+	evq_events_free(rc->held, rc->n_held);
+	rc->held = NULL;
+	rc->n_held = rc->cap_held = 0;
+	free(rc->by_id);
+	rc->by_id = NULL;
+	free(rc->att_state);
+	rc->att_state = NULL;
 }
 
 const char *record_call_error_class(const um_system *sys, const um_try *t)
@@ -79,5 +222,5 @@ const char *record_call_error_class(const um_system *sys, const um_try *t)
 						     t->body_len)
 			      : NULL;
 
-	return cls ? cls : record_error_class(t);
+	return cls ? cls : engine_try_class(t);
 }

@@ -7,6 +7,7 @@
 
 #include "exec/engine.h"
 #include "load/models.h"
+#include "load/plan.h"
 #include "store/store.h"
 
 typedef struct run_ctx run_ctx;
@@ -16,12 +17,35 @@ int record_ensure_tx(run_ctx *rc);
 /* Commit when COMMIT_EVERY attempts or COMMIT_MS have passed, or now with
  * force. */
 void record_commit_if_due(run_ctx *rc, int force);
-/* "timeout", "body_too_large", "transport" or "http_<status>" (static). */
-const char *record_error_class(const um_try *t);
-/* The same for a refused call of sys, telling apart what the provider's
- * answer says (a prompt longer than the context: "context_overflow"). */
+/* The stored class of a failed try of sys: engine_try_class (the
+ * taxonomy, exec/engine.h), refined by what the provider's answer says (a
+ * prompt longer than the context: "context_overflow"). */
 const char *record_call_error_class(const um_system *sys, const um_try *t);
 /* Free the strings of a call record. */
 void record_call_release(um_call_rec *c);
+
+/* ---- attempts and their routing events ----
+ * Events of an attempt in flight are held in memory and written with the
+ * attempt's row, in the same transaction; a kill loses both or neither.
+ * Unattributed events, and late ones of an attempt already written, are
+ * written as they come. */
+enum { RECORD_NEW = 0, RECORD_LIVE = 1, RECORD_WRITTEN = 2 };
+/* Index the plan by attempt id (after plan_build). */
+void record_index_plan(run_ctx *rc);
+/* The attempt at plan entry p was submitted. */
+void record_attempt_started(run_ctx *rc, const um_planned *p);
+/* Move the queue's events into the store or the held list. */
+void record_drain_routing(run_ctx *rc);
+/* Held events of attempt_id that have no call yet came with its call
+ * number call_no (1-based): called when a try of it ends. */
+void record_tag_routing(run_ctx *rc, const char *attempt_id, int call_no);
+/* Hold an event the runner made (an orchestrator's self-report); copied. */
+void record_hold_event(run_ctx *rc, const um_routing_rec *ev);
+/* Write the attempt's row, its calls and its held events (opens the
+ * transaction if needed): 0, or -1 with rc->failed set. */
+int record_put_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r,
+		       const um_call_rec *calls, int n_calls);
+/* Forget held events (end of run, after unfinished attempts were written). */
+void record_release_held(run_ctx *rc);
 
 #endif

@@ -87,7 +87,15 @@ struct run_ctx {
 	json_t *predictions;    /* swe: instance id -> published patch (--predictions) */
 	json_t *replay;         /* "task\x1fsample\x1fsystem" -> {of, score, commands} (--replay) */
 	uint64_t routing_events;
+	/* routing events waiting for their attempt to be written (record.c):
+	 * an attempt and its sub-calls commit in one transaction */
+	um_routing_rec *held;
+	size_t n_held, cap_held;
+	size_t *by_id;          /* plan indices sorted by attempt id */
+	unsigned char *att_state; /* per plan index: RECORD_NEW, _LIVE, _WRITTEN */
 	int in_tx;
+	int leased;             /* this process holds the run's lease */
+	int64_t last_beat;      /* mono ms of the last lease renewal */
 	int failed;             /* a store write failed: stop */
 	void (*feed)(run_ctx *rc); /* submit more attempts (runner.c's feeder) */
 	um_error fail_err;

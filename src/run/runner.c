@@ -229,26 +229,6 @@ static void runner_orch_end(run_ctx *rc, const um_planned *p)
 	evq_flight_end(rc->o->routing);
 }
 
-static void drain_routing(run_ctx *rc)
-{
-	um_routing_rec *evs = NULL;
-	size_t n, i;
-
-	if (!rc->o->routing || rc->failed)
-		return;
-	n = evq_drain(rc->o->routing, &evs);
-	if (n && record_ensure_tx(rc) == 0) {
-		for (i = 0; i < n && !rc->failed; i++)
-			if (store_put_routing_event(rc->store, rc->run_id, &evs[i], &rc->fail_err) < 0) {
-				rc->failed = 1;
-				engine_stop(rc->eng);
-			}
-		rc->routing_events += n;
-	}
-	evq_events_free(evs, n);
-}
-
-
 /* RFC 6901: "/a/0/b~1c" -> a borrowed value, or NULL. */
 static json_t *json_pointer_get(json_t *root, const char *ptr)
 {
@@ -298,7 +278,7 @@ static void store_self_report(run_ctx *rc, const attempt *a, const json_t *routi
 	const json_t *c;
 	size_t i;
 
-	if (!json_is_array(calls) || record_ensure_tx(rc) < 0)
+	if (!json_is_array(calls))
 		return;
 	json_array_foreach(calls, i, c) {
 		um_routing_rec r;
@@ -325,13 +305,9 @@ static void store_self_report(run_ctx *rc, const attempt *a, const json_t *routi
 							  r.tokens_out);
 		r.at_ms = um_wall_ms();
 		r.detail_json = detail;
-		if (store_put_routing_event(rc->store, rc->run_id, &r, &rc->fail_err) < 0) {
-			rc->failed = 1;
-			engine_stop(rc->eng);
-		}
+		r.call_id = (int64_t)a->n_calls; /* the try that carried it */
+		record_hold_event(rc, &r);
 		free(detail);
-		if (rc->failed)
-			return;
 	}
 }
 
@@ -346,7 +322,45 @@ static void finish_routing(run_ctx *rc)
 	if (rc->o->routing_quiesce)
 		rc->o->routing_quiesce(rc->o->routing_ctx);
 	if (rc->store)
-		drain_routing(rc);
+		record_drain_routing(rc);
+}
+
+/* An interrupted run: attempts still in flight that made tries are written
+ * as infrastructure errors with every try and every sub-call they made, so
+ * what was spent is on record; --resume runs them again. */
+static void write_unfinished(run_ctx *rc)
+{
+	attempt *a;
+
+	for (a = rc->live; a && rc->store && !rc->failed; a = a->next) {
+		const um_planned *p = a->p;
+		um_attempt_rec r;
+		char perm[UM_MAX_CHOICES * 4];
+		char *msg;
+
+		if (!a->n_calls || a->cached)
+			continue;
+		memset(&r, 0, sizeof(r));
+		plan_perm_to_string(p->perm, p->n_choices, perm, sizeof(perm));
+		msg = um_xasprintf("interrupted before the attempt finished (%zu tr%s recorded)",
+				   a->n_calls, a->n_calls == 1 ? "y" : "ies");
+		r.attempt_id = (char *)p->id;
+		r.item_id = rc->suite->items[p->item].id;
+		r.system = rc->models->systems[p->system].name;
+		r.sample = p->sample;
+		r.status = UM_ATT_ERROR;
+		r.perm = perm;
+		r.request_hash = a->parity_hash;
+		r.neutral_hash = a->neutral_hash;
+		r.score = -1;
+		r.n_calls = (int)a->n_calls;
+		r.cost_micro = a->spent_micro;
+		r.finished_ms = um_wall_ms();
+		r.error_class = (char *)"interrupted";
+		r.error_msg = msg;
+		record_put_attempt(rc, p, &r, a->calls, (int)a->n_calls);
+		free(msg);
+	}
 }
 
 /* Write the attempt's final row and its calls; free it. */
@@ -392,11 +406,10 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	}
 	if (a->cached)
 		r.n_calls = 0; /* no call was made: the answer is a stored one */
-	if (record_ensure_tx(rc) == 0 &&
-	    (store_put_attempt(rc->store, rc->run_id, &r, a->calls, a->cached ? 0 : (int)a->n_calls,
-			       &rc->fail_err) < 0 ||
-	     (a->cached && store_put_cached(rc->store, rc->run_id, p->id, a->cache_call,
-					    &rc->fail_err) < 0))) {
+	/* the row, its calls and its sub-calls in one transaction */
+	if (record_put_attempt(rc, p, &r, a->calls, a->cached ? 0 : (int)a->n_calls) == 0 &&
+	    a->cached &&
+	    store_put_cached(rc->store, rc->run_id, p->id, a->cache_call, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		engine_stop(rc->eng);
 	}
@@ -441,17 +454,10 @@ static void store_routing_of(run_ctx *rc, const attempt *a, const um_system *sys
 	}
 }
 
-static int on_try(void *ctx, const um_try *t)
+/* on_try, step 1: the try becomes a call record of the attempt. */
+static um_call_rec *try_record_call(attempt *a, const um_try *t)
 {
-	attempt *a = ctx;
-	run_ctx *rc = a->rc;
-	const um_system *sys = &rc->models->systems[a->p->system];
-	const um_item *it = &rc->suite->items[a->p->item];
 	um_call_rec *cr;
-	um_completion c;
-	um_mcq_grade g;
-	um_error perr = {0};
-	char *msg;
 
 	um_xgrow((void **)&a->calls, &a->cap_calls, a->n_calls + 1, sizeof(*a->calls));
 	cr = &a->calls[a->n_calls++];
@@ -468,29 +474,72 @@ static int on_try(void *ctx, const um_try *t)
 		cr->response_body = um_xstrndup(t->body, t->body_len);
 		cr->response_len = t->body_len;
 	}
+	/* the sub-calls observed so far came with this try */
+	record_tag_routing(a->rc, a->p->id, (int)a->n_calls);
+	return cr;
+}
 
+/* on_try, step 2: a transport or HTTP failure (engine_try_kind decides
+ * what is worth another try). Returns UM_TRY_RETRY or UM_TRY_DONE, or -1
+ * when the try got a 2xx. */
+static int try_failed(attempt *a, const um_try *t, um_call_rec *cr)
+{
+	const um_system *sys = &a->rc->models->systems[a->p->system];
+	char *msg, *api;
+
+	if (engine_try_kind(t) == UM_TRYK_OK)
+		return -1;
 	if (t->curl_code != CURLE_OK || t->body_truncated) {
 		cr->error = um_xstrdup(t->error ? t->error : "transport error");
-		if (!t->last_chance)
-			return UM_TRY_RETRY;
-		msg = um_xasprintf("%s after %d tries: %s", sys->name, t->try_no, cr->error);
-		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_error_class(t), msg, t);
-		free(msg);
-		return UM_TRY_DONE;
-	}
-	if (t->http_status < 200 || t->http_status >= 300) {
-		char *api = provider_error_message(t->body, t->body_len);
+	} else {
+		api = provider_error_message(t->body, t->body_len);
 		cr->error = um_xasprintf("HTTP %ld%s%s", t->http_status, api ? ": " : "",
 					 api ? api : "");
 		free(api);
-		if (t->retryable && !t->last_chance)
-			return UM_TRY_RETRY;
-		msg = um_xasprintf("%s: %s (try %d, %s)", sys->name, cr->error, t->try_no,
-				   t->retryable ? "retries exhausted" : "not retryable");
-		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_call_error_class(sys, t), msg, t);
-		free(msg);
-		return UM_TRY_DONE;
 	}
+	if (t->retryable && !t->last_chance)
+		return UM_TRY_RETRY;
+	msg = um_xasprintf("%s: %s (try %d, %s)", sys->name, cr->error, t->try_no,
+			   t->retryable ? "retries exhausted" : "not retryable");
+	finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_call_error_class(sys, t), msg, t);
+	free(msg);
+	return UM_TRY_DONE;
+}
+
+/* on_try, step 3: grade the answer and finish the attempt. */
+static void try_grade(attempt *a, const um_try *t, const um_completion *c)
+{
+	run_ctx *rc = a->rc;
+	const um_system *sys = &rc->models->systems[a->p->system];
+	const um_item *it = &rc->suite->items[a->p->item];
+	um_error perr = {0};
+	um_mcq_grade g;
+	char *msg;
+
+	if (grade_mcq(&rc->scaffold->extract,
+		      rc->scaffold->labels ? rc->scaffold->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		      a->p->perm, a->p->n_choices, it->correct, c->content, &g, &perr) < 0) {
+		msg = um_xasprintf("%s: grading failed: %s", sys->name, perr.msg);
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, "grader", msg, t);
+		free(msg);
+	} else {
+		finish_attempt(a, UM_ATT_DONE, c, &g, NULL, NULL, t);
+	}
+}
+
+static int on_try(void *ctx, const um_try *t)
+{
+	attempt *a = ctx;
+	run_ctx *rc = a->rc;
+	const um_system *sys = &rc->models->systems[a->p->system];
+	um_call_rec *cr = try_record_call(a, t);
+	um_completion c;
+	um_error perr = {0};
+	char *msg;
+	int v = try_failed(a, t, cr);
+
+	if (v >= 0)
+		return v;
 	memset(&c, 0, sizeof(c));
 	if (provider_parse(sys->provider, t->body ? t->body : "", t->body_len, &c, &perr) < 0) {
 		cr->error = um_xstrdup(perr.msg);
@@ -515,15 +564,7 @@ static int on_try(void *ctx, const um_try *t)
 	store_routing_of(rc, a, sys, t, c.routing);
 	a->spent_micro += cr->cost_micro;
 	rc->spent_micro += cr->cost_micro;
-	if (grade_mcq(&rc->scaffold->extract,
-		      rc->scaffold->labels ? rc->scaffold->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-		      a->p->perm, a->p->n_choices, it->correct, c.content, &g, &perr) < 0) {
-		msg = um_xasprintf("%s: grading failed: %s", sys->name, perr.msg);
-		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, "grader", msg, t);
-		free(msg);
-	} else {
-		finish_attempt(a, UM_ATT_DONE, &c, &g, NULL, NULL, t);
-	}
+	try_grade(a, t, &c);
 	completion_release(&c);
 	return UM_TRY_DONE;
 }
@@ -599,6 +640,7 @@ submitted:
 		rc->live->prev = a;
 	rc->live = a;
 	rc->lanes[p->system].outstanding++;
+	record_attempt_started(rc, p);
 	runner_orch_begin(rc, p);
 	return 0;
 }
@@ -697,13 +739,41 @@ static void report_progress(run_ctx *rc, int force)
 	rc->o->progress(rc->o->progress_ctx, &pr);
 }
 
+/* Real time for the lease, whatever SOURCE_DATE_EPOCH says. */
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Renew the run's lease every UM_LEASE_BEAT_MS; a lease taken over by
+ * another process stops this one. */
+static void lease_beat(run_ctx *rc)
+{
+	int64_t now = um_mono_ms();
+
+	if (!rc->leased || rc->failed || now - rc->last_beat < UM_LEASE_BEAT_MS)
+		return;
+	rc->last_beat = now;
+	if (record_ensure_tx(rc) < 0)
+		return;
+	if (store_lease_renew(rc->store, rc->run_id, real_ms(), &rc->fail_err) < 0) {
+		rc->failed = 1;
+		rc->leased = 0;
+		engine_stop(rc->eng);
+	}
+}
+
 static void tick(void *ctx)
 {
 	run_ctx *rc = ctx;
 
 	if (rc->o->interrupted && *rc->o->interrupted)
 		engine_stop(rc->eng);
-	drain_routing(rc);
+	lease_beat(rc);
+	record_drain_routing(rc);
 	record_commit_if_due(rc, 0);
 	report_progress(rc, 0);
 }
@@ -759,7 +829,8 @@ static int load_replay(run_ctx *rc, const char *run_id, um_error *err)
 	int rv = -1;
 
 	memset(&d, 0, sizeof(d));
-	if (store_open(rc->o->db_path, &st, err) < 0 || store_load_run(st, run_id, &d, err) < 0)
+	if (store_open_existing(rc->o->db_path, &st, err) < 0 ||
+	    store_load_run(st, run_id, &d, err) < 0)
 		goto out;
 	if (!um_streq(d.run.dataset_sha256, rc->suite->dataset_sha256) ||
 	    !um_streq(d.run.suite_name, rc->suite->name)) {
@@ -1026,47 +1097,17 @@ static int record_items(run_ctx *rc, um_error *err)
 	return 0;
 }
 
-static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_error *err)
+/* record_run, step: the systems of the run, with their configuration. */
+static int record_systems(run_ctx *rc, const int *sel, int n_sel, char **dropped,
+			  um_error *err)
 {
-	um_run_info ri;
-	int existed = 0, k;
-	char *libs = umpire_lib_versions_json();
-	char seed[32];
+	int k;
 
-	memset(&ri, 0, sizeof(ri));
-	ri.run_id = rc->run_id;
-	ri.suite_name = rc->suite->name;
-	ri.suite_version = rc->suite->version;
-	ri.suite_kind = rc->suite->kind;
-	ri.suite_sha256 = rc->suite->sha256;
-	ri.scaffold_sha256 = rc->scaffold->sha256;
-	ri.models_sha256 = rc->models->sha256;
-	ri.dataset_sha256 = rc->suite->dataset_sha256;
-	ri.suite_text = rc->suite->text;
-	ri.scaffold_text = rc->scaffold->text;
-	ri.models_text = rc->models->text;
-	ri.harness_version = (char *)umpire_version();
-	ri.git_describe = (char *)UMPIRE_GIT_DESCRIBE;
-	ri.lib_versions = libs;
-	ri.seed = rc->suite->seed;
-	ri.repeats = rc->plan.repeats;
-	ri.started_ms = um_wall_ms();
-	ri.status = (char *)"running";
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)ri.seed);
-
-	if (store_begin(rc->store, err) < 0)
-		goto fail;
-	if (store_run_begin(rc->store, &ri, &existed, err) < 0)
-		goto rollback;
-	if (rc->o->resume && !existed) {
-		um_fail(err, UM_ERR_NOTFOUND, "--resume %s: no such run in %s", rc->run_id,
-			rc->o->db_path);
-		goto rollback;
-	}
 	for (k = 0; k < n_sel; k++) {
 		const um_system *s = &rc->models->systems[sel[k]];
 		um_system_rec r;
 		char *cfg = system_config_json(s);
+		int rv;
 
 		r.name = s->name;
 		r.role = (char *)models_role_name(s->role);
@@ -1075,12 +1116,94 @@ static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um
 		r.model = s->model;
 		r.config_json = cfg;
 		r.dropped_params = dropped[sel[k]];
-		if (store_put_system(rc->store, rc->run_id, &r, err) < 0) {
-			free(cfg);
-			goto rollback;
-		}
+		rv = store_put_system(rc->store, rc->run_id, &r, err);
 		free(cfg);
+		if (rv < 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* record_run, step: this process becomes the run's owner (a live owner
+ * refuses; a stale one is taken over, and said so); a resumed run loses
+ * the routing events of tries that never committed. */
+static int record_lease(run_ctx *rc, int existed, um_error *err)
+{
+	um_lease_prev prev;
+	int n;
+
+	if (store_lease_take(rc->store, rc->run_id, real_ms(), UM_LEASE_STALE_MS, &prev, err) < 0)
+		return -1;
+	rc->leased = 1;
+	rc->last_beat = um_mono_ms();
+	if (prev.took_over && rc->o->notice) {
+		char *m = um_xasprintf("run '%s': took over the lease of process %ld on %s (gone, "
+				       "or silent for %lld s)",
+				       rc->run_id, prev.pid, prev.host,
+				       (long long)((real_ms() - prev.heartbeat_ms) / 1000));
+		rc->o->notice(rc->o->notice_ctx, m);
+		free(m);
+	}
+	if (!existed)
+		return 0;
+	n = store_routing_discard_orphans(rc->store, rc->run_id, err);
+	if (n < 0)
+		return -1;
+	if (n > 0 && rc->o->notice) {
+		char *m = um_xasprintf("run '%s': discarded %d routing event%s of attempts that "
+				       "never committed",
+				       rc->run_id, n, n == 1 ? "" : "s");
+		rc->o->notice(rc->o->notice_ctx, m);
+		free(m);
+	}
+	return 0;
+}
+
+static void run_info_fill(run_ctx *rc, um_run_info *ri, char *libs)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->run_id = rc->run_id;
+	ri->suite_name = rc->suite->name;
+	ri->suite_version = rc->suite->version;
+	ri->suite_kind = rc->suite->kind;
+	ri->suite_sha256 = rc->suite->sha256;
+	ri->scaffold_sha256 = rc->scaffold->sha256;
+	ri->models_sha256 = rc->models->sha256;
+	ri->dataset_sha256 = rc->suite->dataset_sha256;
+	ri->suite_text = rc->suite->text;
+	ri->scaffold_text = rc->scaffold->text;
+	ri->models_text = rc->models->text;
+	ri->harness_version = (char *)umpire_version();
+	ri->git_describe = (char *)UMPIRE_GIT_DESCRIBE;
+	ri->lib_versions = libs;
+	ri->seed = rc->suite->seed;
+	ri->repeats = rc->plan.repeats;
+	ri->started_ms = um_wall_ms();
+	ri->status = (char *)"running";
+}
+
+/* Create or reopen the run, in one transaction with its lease. */
+static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_error *err)
+{
+	um_run_info ri;
+	um_lease_prev prev;
+	int existed = 0;
+	char *libs = umpire_lib_versions_json();
+
+	run_info_fill(rc, &ri, libs);
+	/* refuse a live owner before waiting for the write lock */
+	if (store_lease_check(rc->store, rc->run_id, real_ms(), UM_LEASE_STALE_MS, &prev, err) < 0 ||
+	    store_begin(rc->store, err) < 0)
+		goto fail;
+	if (store_run_begin(rc->store, &ri, &existed, err) < 0)
+		goto rollback;
+	if (rc->o->resume && !existed) {
+		um_fail(err, UM_ERR_NOTFOUND, "--resume %s: no such run in %s", rc->run_id,
+			rc->o->db_path);
+		goto rollback;
+	}
+	if (record_lease(rc, existed, err) < 0 || record_systems(rc, sel, n_sel, dropped, err) < 0)
+		goto rollback;
 	if (!existed && record_items(rc, err) < 0)
 		goto rollback;
 	if (store_commit(rc->store, err) < 0)
@@ -1088,6 +1211,7 @@ static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um
 	free(libs);
 	return 0;
 rollback:
+	rc->leased = 0;
 	store_rollback(rc->store);
 fail:
 	free(libs);
@@ -1165,14 +1289,18 @@ static void ctx_release(run_ctx *rc)
 	int s;
 
 	finish_routing(rc);
+	write_unfinished(rc);
 	if (rc->suite && rc->suite->n_tasks)
 		agent_teardown_run(rc);
 	if (rc->eng)
 		engine_free(rc->eng);
 	while (rc->live)
 		attempt_free(rc->live);
+	if (rc->leased && (rc->in_tx || record_ensure_tx(rc) == 0))
+		store_lease_release(rc->store, rc->run_id, NULL);
 	if (rc->in_tx)
 		store_commit(rc->store, NULL);
+	record_release_held(rc);
 	if (rc->store)
 		store_close(rc->store);
 	if (rc->neutral) {
@@ -1320,13 +1448,14 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 		rv = res->estimate ? 0 : -1;
 		goto out;
 	}
-	if (store_open(o->db_path, &rc.store, err) < 0)
+	if ((o->resume ? store_open_existing : store_open)(o->db_path, &rc.store, err) < 0)
 		goto out;
 	if (record_run(&rc, sel, n_sel, dropped, err) < 0)
 		goto out;
 	if (store_done_attempts(rc.store, rc.run_id, &rc.done_ids, &rc.n_done_ids, err) < 0)
 		goto out;
 	qsort(rc.done_ids, rc.n_done_ids, sizeof(char *), cmp_str);
+	record_index_plan(&rc);
 
 	memset(&eo, 0, sizeof(eo));
 	eo.max_in_flight = o->jobs > 0 ? o->jobs : 1024;
@@ -1362,7 +1491,7 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	if (!rc.failed &&
 	    engine_run(rc.eng, tick, &rc, o->progress_ms > 0 ? o->progress_ms : 100, err) < 0)
 		goto out;
-	drain_routing(&rc);
+	record_drain_routing(&rc);
 	record_commit_if_due(&rc, 1);
 	report_progress(&rc, 1);
 	if (rc.failed) {

@@ -79,6 +79,10 @@ typedef struct um_run_opts {
 	void (*routing_quiesce)(void *ctx);
 	void *routing_ctx;
 	const um_models *routing_upstreams;
+	/* Things the user should know that are not errors (a stale lease taken
+	 * over, stale routing events discarded): one line each, or NULL. */
+	void (*notice)(void *ctx, const char *msg);
+	void *notice_ctx;
 } um_run_opts;
 
 typedef struct um_run_result {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/redact.h"
 #include "base/util.h"
 
 #define EVQ_DEFAULT_MAX 1000000u
@@ -144,6 +145,15 @@ void evq_event_copy(um_routing_rec *dst, const um_routing_rec *src)
 	dst->attribution = um_xstrdup(src->attribution);
 	dst->sub_model = um_xstrdup(src->sub_model);
 	dst->detail_json = um_xstrdup(src->detail_json);
+	if (dst->detail_json) {
+		/* an upstream's error text may echo its key: redact on entry */
+		char *r = redact_copy(dst->detail_json, strlen(dst->detail_json), NULL);
+
+		if (r) {
+			free(dst->detail_json);
+			dst->detail_json = r;
+		}
+	}
 }
 
 void evq_event_release(um_routing_rec *r)

@@ -24,6 +24,9 @@
 #include "store/store.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <sqlite3.h>
@@ -33,6 +36,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/redact.h"
 #include "base/util.h"
 
 #define STORE_BUSY_TIMEOUT_MS 10000
@@ -283,6 +287,20 @@ static const char *const store_schema_v3[] = {
 	NULL,
 };
 
+/* Schema version 4: the lease that makes one process the owner of a run,
+ * and routing events tied to the call of their attempt (call_id filled). */
+static const char *const store_schema_v4[] = {
+	"CREATE TABLE leases (\n"
+	"  run_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  pid INTEGER NOT NULL,\n"
+	"  host TEXT NOT NULL,\n"
+	"  token TEXT NOT NULL,\n"
+	"  taken_ms INTEGER NOT NULL,\n"
+	"  heartbeat_ms INTEGER NOT NULL\n"
+	");\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -291,6 +309,7 @@ static const struct {
 	{1, store_schema_v1},
 	{2, store_schema_v2},
 	{3, store_schema_v3},
+	{4, store_schema_v4},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -321,6 +340,12 @@ enum store_stmt_id {
 	ST_TOOL_STEP_INSERT,
 	ST_TOOL_STEPS_LOAD,
 	ST_LOAD_ROUTING,
+	ST_LEASE_GET,
+	ST_LEASE_PUT,
+	ST_LEASE_RENEW,
+	ST_LEASE_DROP,
+	ST_ROUTING_ORPHANS,
+	ST_ROUTING_PUT_WITH_CALL,
 	ST__COUNT
 };
 
@@ -428,12 +453,35 @@ static const char *const store_sql[ST__COUNT] = {
 			    "tokens_cached, tokens_out, cost_micro, latency_ms, status, "
 			    "attribution, at_ms, detail_json FROM routing_events "
 			    "WHERE run_id = ?1 ORDER BY attempt_id, source, sub_model, id",
+	[ST_LEASE_GET] = "SELECT pid, host, token, heartbeat_ms FROM leases WHERE run_id = ?1",
+	[ST_LEASE_PUT] = "INSERT INTO leases (run_id, pid, host, token, taken_ms, heartbeat_ms) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (run_id) DO UPDATE SET "
+			 "pid = excluded.pid, host = excluded.host, token = excluded.token, "
+			 "taken_ms = excluded.taken_ms, heartbeat_ms = excluded.heartbeat_ms",
+	[ST_LEASE_RENEW] = "UPDATE leases SET heartbeat_ms = ?3 WHERE run_id = ?1 AND token = ?2",
+	[ST_LEASE_DROP] = "DELETE FROM leases WHERE run_id = ?1 AND token = ?2",
+	/* proxy events of attempts that never committed (a process killed
+	 * before this version held them with their attempt) */
+	[ST_ROUTING_ORPHANS] = "DELETE FROM routing_events WHERE run_id = ?1 AND "
+			       "attempt_id <> '' AND NOT EXISTS (SELECT 1 FROM attempts a "
+			       "WHERE a.run_id = routing_events.run_id AND "
+			       "a.attempt_id = routing_events.attempt_id)",
+	/* an event written with its attempt: call_id is the call ?3 places
+	 * from the attempt's newest (0: the newest) */
+	[ST_ROUTING_PUT_WITH_CALL] =
+		"INSERT INTO routing_events (run_id, attempt_id, call_id, source, "
+		"sub_model, tokens_in, tokens_cached, tokens_out, cost_micro, "
+		"latency_ms, status, attribution, at_ms, detail_json) VALUES (?1, ?2, "
+		"(SELECT id FROM calls WHERE run_id = ?1 AND attempt_id = ?2 "
+		"ORDER BY id DESC LIMIT 1 OFFSET ?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		"?13, ?14)",
 };
 
 struct um_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[ST__COUNT];
+	char token[40];         /* this handle's lease token */
 };
 
 static int store_dberr(um_store *s, um_error *err, const char *what)
@@ -466,11 +514,29 @@ static void store_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Every text and blob the store writes passes through here, so no secret
+ * of the process (base/redact.h) reaches the file. */
 static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
+	size_t n;
+	char *r;
+
 	if (!v)
 		return sqlite3_bind_null(st, i);
+	r = redact_copy(v, strlen(v), &n);
+	if (r)
+		return sqlite3_bind_text64(st, i, r, (sqlite3_uint64)n, free, SQLITE_UTF8);
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int bind_blob(sqlite3_stmt *st, int i, const void *p, size_t len)
+{
+	size_t n;
+	char *r = redact_copy(p, len, &n);
+
+	if (r)
+		return sqlite3_bind_blob64(st, i, r, (sqlite3_uint64)n, free);
+	return sqlite3_bind_blob64(st, i, p, (sqlite3_uint64)len, SQLITE_TRANSIENT);
 }
 
 static char *col_text(sqlite3_stmt *st, int i)
@@ -583,16 +649,19 @@ fail:
 	return -1;
 }
 
-int store_open(const char *path, um_store **out, um_error *err)
+static int store_open_flags(const char *path, int create, um_store **out, um_error *err)
 {
 	um_store *s;
 	int version, rc;
 
 	assert(path && out);
 	*out = NULL;
+	if (!create && access(path, F_OK) != 0)
+		return um_fail(err, UM_ERR_NOTFOUND, "%s: no such store (%s)", path, strerror(errno));
 	s = um_xcalloc(1, sizeof(*s));
 	s->path = um_xstrdup(path);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
 	if (rc != SQLITE_OK) {
 		um_fail(err, UM_ERR_DB, "%s: cannot open database: %s", path,
 			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -621,6 +690,16 @@ int store_open(const char *path, um_store **out, um_error *err)
 fail:
 	store_close(s);
 	return -1;
+}
+
+int store_open(const char *path, um_store **out, um_error *err)
+{
+	return store_open_flags(path, 1, out, err);
+}
+
+int store_open_existing(const char *path, um_store **out, um_error *err)
+{
+	return store_open_flags(path, 0, out, err);
 }
 
 void store_close(um_store *s)
@@ -841,7 +920,7 @@ int store_put_request(um_store *s, const char *body_sha256, const char *body, si
 	if (!st)
 		return -1;
 	bind_text(st, 1, body_sha256);
-	sqlite3_bind_blob64(st, 2, body, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+	bind_blob(st, 2, body, len);
 	return store_exec_stmt(s, st, err, "cannot store request body");
 }
 
@@ -890,8 +969,7 @@ static int store_put_call(um_store *s, const char *run_id, const char *attempt_i
 	sqlite3_bind_int64(st, 12, c->cost_micro);
 	bind_text(st, 13, c->request_hash);
 	if (c->response_body)
-		sqlite3_bind_blob64(st, 14, c->response_body, (sqlite3_uint64)c->response_len,
-				    SQLITE_TRANSIENT);
+		bind_blob(st, 14, c->response_body, c->response_len);
 	bind_text(st, 15, c->served_model);
 	sqlite3_bind_int(st, 16, c->turn);
 	if (c->ttft_ms >= 0)
@@ -906,7 +984,7 @@ static const char *const phase_names[] = {"setup", "agent", "verify", "oracle"};
 static void bind_blob_or_null(sqlite3_stmt *st, int i, const char *p, size_t n)
 {
 	if (p)
-		sqlite3_bind_blob64(st, i, p, (sqlite3_uint64)n, SQLITE_TRANSIENT);
+		bind_blob(st, i, p, n);
 }
 
 int store_put_tool_step(um_store *s, const char *run_id, const um_tool_step *t, um_error *err)
@@ -1275,17 +1353,9 @@ static void load_routing(sqlite3_stmt *st, void *ctx)
 	r->detail_json = col_text(st, 12);
 }
 
-int store_put_routing_event(um_store *s, const char *run_id, const um_routing_rec *r,
-			    um_error *err)
+/* Bind an event's columns 4..14 (1..3 are the caller's). */
+static void bind_routing(sqlite3_stmt *st, const um_routing_rec *r)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ROUTING_PUT, err);
-
-	if (!st)
-		return -1;
-	bind_text(st, 1, run_id);
-	bind_text(st, 2, r->attempt_id ? r->attempt_id : "");
-	if (r->call_id > 0)
-		sqlite3_bind_int64(st, 3, r->call_id);
 	bind_text(st, 4, r->source);
 	bind_text(st, 5, r->sub_model);
 	sqlite3_bind_int64(st, 6, r->tokens_in);
@@ -1297,7 +1367,156 @@ int store_put_routing_event(um_store *s, const char *run_id, const um_routing_re
 	bind_text(st, 12, r->attribution ? r->attribution : "none");
 	sqlite3_bind_int64(st, 13, r->at_ms);
 	bind_text(st, 14, r->detail_json);
+}
+
+int store_put_routing_event(um_store *s, const char *run_id, const um_routing_rec *r,
+			    um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ROUTING_PUT, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, r->attempt_id ? r->attempt_id : "");
+	if (r->call_id > 0)
+		sqlite3_bind_int64(st, 3, r->call_id);
+	bind_routing(st, r);
 	return store_exec_stmt(s, st, err, "cannot store routing event");
+}
+
+int store_put_attempt_routing(um_store *s, const char *run_id, const char *attempt_id,
+			      int n_calls, const um_routing_rec *evs, size_t n, um_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *st = store_stmt(s, ST_ROUTING_PUT_WITH_CALL, err);
+		int64_t k = evs[i].call_id;
+
+		if (!st)
+			return -1;
+		if (k <= 0 || k > n_calls)
+			k = n_calls;
+		bind_text(st, 1, run_id);
+		bind_text(st, 2, attempt_id);
+		sqlite3_bind_int64(st, 3, n_calls - k);
+		bind_routing(st, &evs[i]);
+		if (store_exec_stmt(s, st, err, "cannot store routing event") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_routing_discard_orphans(um_store *s, const char *run_id, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ROUTING_ORPHANS, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	if (store_exec_stmt(s, st, err, "cannot discard routing events") < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+/* ---- the lease ---------------------------------------------------------- */
+
+static int store_lease_held_live(const char *host, long pid, int64_t beat, int64_t now_ms,
+				 int64_t stale_ms)
+{
+	char me[256] = "";
+
+	if (now_ms - beat > stale_ms)
+		return 0;
+	gethostname(me, sizeof(me) - 1);
+	if (strcmp(host, me) != 0)
+		return 1; /* another host, beating recently */
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+int store_lease_check(um_store *s, const char *run_id, int64_t now_ms, int64_t stale_ms,
+		      um_lease_prev *prev, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LEASE_GET, err);
+	int rc;
+
+	memset(prev, 0, sizeof(*prev));
+	if (!st)
+		return -1;
+	if (!s->token[0])
+		snprintf(s->token, sizeof(s->token), "%ld-%016llx", (long)getpid(),
+			 (unsigned long long)um_hash64(&s, sizeof(s),
+						       (uint64_t)um_mono_ms() ^ (uint64_t)now_ms));
+	bind_text(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 2), s->token) != 0) {
+		prev->pid = (long)sqlite3_column_int64(st, 0);
+		snprintf(prev->host, sizeof(prev->host), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		prev->heartbeat_ms = sqlite3_column_int64(st, 3);
+		prev->took_over = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_done(st);
+		return store_dberr(s, err, "cannot read the run's lease");
+	}
+	store_done(st);
+	if (prev->took_over &&
+	    store_lease_held_live(prev->host, prev->pid, prev->heartbeat_ms, now_ms, stale_ms))
+		return um_fail(err, UM_ERR_STATE,
+			       "%s: run '%s' is being run by process %ld on %s (heartbeat %lld ms "
+			       "ago); wait for it to end, or stop it first",
+			       s->path, run_id, prev->pid, prev->host,
+			       (long long)(now_ms - prev->heartbeat_ms));
+	return 0;
+}
+
+int store_lease_take(um_store *s, const char *run_id, int64_t now_ms, int64_t stale_ms,
+		     um_lease_prev *prev, um_error *err)
+{
+	sqlite3_stmt *st;
+	char host[256] = "";
+
+	if (store_lease_check(s, run_id, now_ms, stale_ms, prev, err) < 0)
+		return -1;
+	gethostname(host, sizeof(host) - 1);
+	st = store_stmt(s, ST_LEASE_PUT, err);
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+	bind_text(st, 3, host);
+	bind_text(st, 4, s->token);
+	sqlite3_bind_int64(st, 5, now_ms);
+	return store_exec_stmt(s, st, err, "cannot take the run's lease");
+}
+
+int store_lease_renew(um_store *s, const char *run_id, int64_t now_ms, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LEASE_RENEW, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, s->token);
+	sqlite3_bind_int64(st, 3, now_ms);
+	if (store_exec_stmt(s, st, err, "cannot renew the run's lease") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return um_fail(err, UM_ERR_STATE,
+			       "%s: run '%s' was taken over by another process; stopping", s->path,
+			       run_id);
+	return 0;
+}
+
+int store_lease_release(um_store *s, const char *run_id, um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LEASE_DROP, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, s->token);
+	return store_exec_stmt(s, st, err, "cannot release the run's lease");
 }
 
 static void load_claim(sqlite3_stmt *st, void *ctx)

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 3
+#define UM_STORE_SCHEMA_VERSION 4
 
 typedef struct um_store um_store;
 
@@ -139,6 +139,9 @@ typedef struct um_tool_step {
 } um_tool_step;
 
 int store_open(const char *path, um_store **out, um_error *err);
+/* The same for a store that must exist already (reports, bundles, a
+ * resume): a missing file is UM_ERR_NOTFOUND and nothing is created. */
+int store_open_existing(const char *path, um_store **out, um_error *err);
 void store_close(um_store *s);
 struct sqlite3 *store_db(um_store *s);   /* for queries the API lacks (tests) */
 
@@ -171,6 +174,47 @@ void store_tool_steps_free(um_tool_step *v, size_t n);
 
 int store_put_routing_event(um_store *s, const char *run_id, const um_routing_rec *r,
 			    um_error *err);
+/* The routing events of an attempt, written right after store_put_attempt
+ * wrote its n_calls calls, in the same transaction: evs[i].call_id is the
+ * 1-based index among those calls of the call the event came with (0 or
+ * out of range: the last), and becomes that call's id. So an attempt and
+ * its sub-calls commit together or not at all. */
+int store_put_attempt_routing(um_store *s, const char *run_id, const char *attempt_id,
+			      int n_calls, const um_routing_rec *evs, size_t n, um_error *err);
+/* Delete the run's routing events whose attempt was never written (tries
+ * that never committed, from a store written before events were held with
+ * their attempt). Returns how many, or -1. */
+int store_routing_discard_orphans(um_store *s, const char *run_id, um_error *err);
+
+/* The lease on a run: one live process owns a run at a time. A row of the
+ * leases table names its pid, host, a token of the store handle and a
+ * heartbeat. */
+#define UM_LEASE_STALE_MS 30000
+#define UM_LEASE_BEAT_MS 5000
+
+typedef struct um_lease_prev {
+	int took_over;          /* 1: a lease of another process was replaced */
+	long pid;
+	char host[256];
+	int64_t heartbeat_ms;
+} um_lease_prev;
+
+/* Take the lease on run_id (call inside a transaction). A lease of another
+ * handle whose heartbeat is younger than stale_ms and whose process is
+ * alive (same host: its pid exists; another host: assumed alive) is refused
+ * with UM_ERR_STATE; an older one, or one of a dead process, is taken over
+ * and described in *prev. now_ms: real time (not SOURCE_DATE_EPOCH). */
+int store_lease_take(um_store *s, const char *run_id, int64_t now_ms, int64_t stale_ms,
+		     um_lease_prev *prev, um_error *err);
+/* The same test without taking it, and without a write lock (a writer that
+ * commits often would starve a process waiting for the lock only to learn
+ * that the run is taken). */
+int store_lease_check(um_store *s, const char *run_id, int64_t now_ms, int64_t stale_ms,
+		      um_lease_prev *prev, um_error *err);
+/* Renew the heartbeat; UM_ERR_STATE when another process took the lease. */
+int store_lease_renew(um_store *s, const char *run_id, int64_t now_ms, um_error *err);
+/* Give the lease up (nothing when another holds it). */
+int store_lease_release(um_store *s, const char *run_id, um_error *err);
 
 /* Ids of attempts already done (status done) for the run; caller frees
  * each and the array. */

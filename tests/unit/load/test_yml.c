@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "base/util.h"
+#include "base/buf.h"
 #include "load/yml.h"
 
 #define FIX(name) FIXTURES "/yml/" name
@@ -446,10 +447,97 @@ static void test_to_json(void **state)
 	yml_doc_free(d);
 }
 
+
+/* The pre-scan: 400 KB of nested `[` is refused at the 258th bracket,
+ * before libyaml parses (whose scanner is quadratic in that depth): the
+ * error's column says where the scan stopped, which is the work done. */
+static void test_prescan_deep_flow(void **state)
+{
+	size_t n = 400 * 1024, i;
+	char *text = malloc(n + 1);
+	um_error err = {0};
+	yml_doc *d;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		text[i] = '[';
+	text[n] = '\0';
+	d = yml_load_buffer("deep.yaml", text, n, &err);
+	assert_null(d);
+	assert_int_equal(err.code, UM_ERR_SYNTAX);
+	assert_string_equal(err.msg, "deep.yaml:1:258: nesting deeper than 256 levels");
+	free(text);
+}
+
+static void test_prescan_deep_block(void **state)
+{
+	um_buf b = UM_BUF_INIT;
+	um_error err = {0};
+	yml_doc *d;
+	int i;
+
+	(void)state;
+	um_buf_init(&b, 0);
+	for (i = 0; i < 300; i++)
+		um_buf_printf(&b, "%*sk%d:\n", i, "", i);
+	um_buf_printf(&b, "%*sx: 1\n", 300, "");
+	d = yml_load_buffer("block.yaml", um_buf_str(&b), b.len, &err);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, "nesting deeper than 256 levels"));
+	/* one sequence per "- " on a line counts too */
+	um_buf_release(&b);
+	um_buf_init(&b, 0);
+	for (i = 0; i < 300; i++)
+		um_buf_puts(&b, "- ");
+	um_buf_puts(&b, "x\n");
+	d = yml_load_buffer("seq.yaml", um_buf_str(&b), b.len, &err);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, "seq.yaml:1:"));
+	um_buf_release(&b);
+}
+
+/* Brackets inside quotes and comments open nothing; moderate nesting and
+ * long flat files load. */
+static void test_prescan_no_false_alarm(void **state)
+{
+	um_buf b = UM_BUF_INIT;
+	um_error err = {0};
+	yml_doc *d;
+	int i;
+
+	(void)state;
+	um_buf_init(&b, 0);
+	um_buf_puts(&b, "a: \"");
+	for (i = 0; i < 1000; i++)
+		um_buf_puts(&b, "[{");
+	um_buf_puts(&b, "\"\nb: '");
+	for (i = 0; i < 1000; i++)
+		um_buf_puts(&b, "[");
+	um_buf_puts(&b, "'' ['\n# ");
+	for (i = 0; i < 1000; i++)
+		um_buf_puts(&b, "[");
+	um_buf_puts(&b, "\nc: ");
+	for (i = 0; i < 200; i++)
+		um_buf_puts(&b, "[");
+	for (i = 0; i < 200; i++)
+		um_buf_puts(&b, "]");
+	um_buf_puts(&b, "\nd: don't [stop]\n");
+	for (i = 0; i < 5000; i++)
+		um_buf_printf(&b, "k%d: [1, {x: 2}]\n", i);
+	d = yml_load_buffer("ok.yaml", um_buf_str(&b), b.len, &err);
+	if (!d)
+		fail_msg("%s", err.msg);
+	yml_doc_free(d);
+	um_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_good_file),
+	    cmocka_unit_test(test_prescan_deep_flow),
+	    cmocka_unit_test(test_prescan_deep_block),
+	    cmocka_unit_test(test_prescan_no_false_alarm),
 	    cmocka_unit_test(test_syntax_error_file),
 	    cmocka_unit_test(test_syntax_garbage),
 	    cmocka_unit_test(test_invalid_utf8),

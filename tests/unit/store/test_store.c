@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -320,6 +321,7 @@ static void test_migrates_v1(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_exec(db,
+			 "DROP TABLE leases;"
 			 "ALTER TABLE calls DROP COLUMN ttft_ms;"
 			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
@@ -338,6 +340,144 @@ static void test_migrates_v1(void **state)
 	/* and version 3's tables */
 	assert_int_equal(q_int(s, "SELECT count(*) FROM run_notes"), 0);
 	assert_int_equal(q_int(s, "SELECT count(*) FROM attempt_cache"), 0);
+	store_close(s);
+}
+
+/* A store written by schema version 3 (everything but the leases) opens,
+ * is migrated to the current version and keeps its rows. */
+static void test_migrates_v3(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_attempt_rec a = attempt("a1", "q1", "sys", 0, 1);
+
+	begin_run(s, "r1", 1000);
+	put_attempt(s, &a, NULL, 0);
+	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; PRAGMA user_version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	store_close(s);
+	s = open_ok(f->db);
+	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts WHERE run_id = 'r1'"), 1);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM leases"), 0);
+	store_close(s);
+}
+
+/* ---- the lease ---------------------------------------------------------- */
+
+static void test_lease_live_owner_refuses(void **state)
+{
+	fx *f = *state;
+	um_store *s1 = open_ok(f->db), *s2 = open_ok(f->db);
+	um_lease_prev prev;
+	um_error err = {0};
+
+	begin_run(s1, "r1", 1000);
+	assert_int_equal(store_lease_take(s1, "r1", 100000, 30000, &prev, &err), 0);
+	assert_int_equal(prev.took_over, 0);
+	/* the same handle may take it again (a resume in the same process) */
+	assert_int_equal(store_lease_take(s1, "r1", 101000, 30000, &prev, &err), 0);
+	assert_int_equal(prev.took_over, 0);
+	/* another handle, this live process, fresh heartbeat: refused */
+	assert_int_equal(store_lease_take(s2, "r1", 102000, 30000, &prev, &err), -1);
+	assert_int_equal(err.code, UM_ERR_STATE);
+	assert_non_null(strstr(err.msg, "is being run by process"));
+	/* silent for longer than stale_ms: taken over, and the old owner learns */
+	assert_int_equal(store_lease_take(s2, "r1", 140000, 30000, &prev, &err), 0);
+	assert_int_equal(prev.took_over, 1);
+	assert_int_equal(prev.pid, (long)getpid());
+	assert_int_equal(store_lease_renew(s1, "r1", 141000, &err), -1);
+	assert_int_equal(err.code, UM_ERR_STATE);
+	assert_int_equal(store_lease_renew(s2, "r1", 141000, &err), 0);
+	/* release by a non-owner does nothing; by the owner frees it */
+	assert_int_equal(store_lease_release(s1, "r1", &err), 0);
+	assert_int_equal(q_int(s2, "SELECT count(*) FROM leases"), 1);
+	assert_int_equal(store_lease_release(s2, "r1", &err), 0);
+	assert_int_equal(q_int(s2, "SELECT count(*) FROM leases"), 0);
+	store_close(s1);
+	store_close(s2);
+}
+
+static void test_lease_dead_owner_taken_over(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_lease_prev prev;
+	um_error err = {0};
+	char host[256] = "", *sql;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0); /* a pid that no longer runs */
+	gethostname(host, sizeof(host) - 1);
+	begin_run(s, "r1", 1000);
+	sql = um_xasprintf("INSERT INTO leases VALUES ('r1', %ld, '%s', 'old', 1, 99000)",
+			   (long)pid, host);
+	assert_int_equal(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	/* heartbeat 1 s old, but its process is gone */
+	assert_int_equal(store_lease_take(s, "r1", 100000, 30000, &prev, &err), 0);
+	assert_int_equal(prev.took_over, 1);
+	assert_int_equal(prev.pid, (long)pid);
+	/* another host, fresh heartbeat: assumed alive */
+	assert_int_equal(sqlite3_exec(store_db(s),
+				      "UPDATE leases SET host = 'elsewhere', token = 'x', "
+				      "heartbeat_ms = 100000",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(store_lease_take(s, "r1", 101000, 30000, &prev, &err), -1);
+	assert_non_null(strstr(err.msg, "elsewhere"));
+	store_close(s);
+}
+
+/* ---- routing events with their attempt ---------------------------------- */
+
+static void test_routing_with_attempt(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_attempt_rec a = attempt("a1", "q1", "sys", 0, 1);
+	um_call_rec calls[2];
+	um_routing_rec ev[3];
+	um_error err = {0};
+	int i, n;
+
+	memset(calls, 0, sizeof(calls));
+	memset(ev, 0, sizeof(ev));
+	calls[0].try_no = 1;
+	calls[0].http_status = 500;
+	calls[1].try_no = 2;
+	calls[1].http_status = 200;
+	for (i = 0; i < 3; i++) {
+		ev[i].attempt_id = (char *)"a1";
+		ev[i].source = (char *)"proxy";
+		ev[i].sub_model = (char *)"m";
+	}
+	ev[0].call_id = 1; /* came with the first try */
+	ev[1].call_id = 2;
+	ev[2].call_id = 0; /* unknown: the last */
+	begin_run(s, "r1", 1000);
+	assert_int_equal(store_begin(s, &err), 0);
+	a.n_calls = 2;
+	put_attempt(s, &a, calls, 2);
+	assert_int_equal(store_put_attempt_routing(s, "r1", "a1", 2, ev, 3, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM routing_events e JOIN calls c ON "
+				  "c.id = e.call_id WHERE c.try_no = 1"),
+			 1);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM routing_events e JOIN calls c ON "
+				  "c.id = e.call_id WHERE c.try_no = 2"),
+			 2);
+	/* an event of an attempt that never committed is discarded on resume */
+	ev[0].attempt_id = (char *)"ghost";
+	assert_int_equal(store_put_routing_event(s, "r1", &ev[0], &err), 0);
+	ev[0].attempt_id = (char *)"";
+	assert_int_equal(store_put_routing_event(s, "r1", &ev[0], &err), 0);
+	n = store_routing_discard_orphans(s, "r1", &err);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM routing_events"), 4);
 	store_close(s);
 }
 
@@ -887,6 +1027,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_existing_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_v3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_live_owner_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_dead_owner_taken_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_routing_with_attempt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_begin_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upsert_error_then_done, setup, teardown),
