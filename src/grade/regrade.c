@@ -68,8 +68,8 @@ static void check_transcript(um_regrade *r, sqlite3_stmt *q, const um_run_data *
 
 	if (a->n_calls == 0)
 		return; /* oracle / predictions: no model was called */
-	if (si >= 0 && !strcmp(d->systems[si].provider, "anthropic"))
-		prov = UM_PROV_ANTHROPIC;
+	if (si >= 0 && models_provider_from_name(d->systems[si].provider, &prov) < 0)
+		prov = UM_PROV_OPENAI;
 	sqlite3_reset(q);
 	sqlite3_bind_text(q, 1, d->run.run_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, a->attempt_id, -1, SQLITE_STATIC);

@@ -12,6 +12,10 @@
  *   sleep   200 after 1500 ms (past the client's timeout)
  *   close   close the connection without answering
  *   big     200 with a 5000-byte body
+ *   left3   200 with "x-ratelimit-remaining-requests: 3"
+ *   aleft0  200 with "anthropic-ratelimit-requests-remaining: 0"
+ *   leftx   200 with a remaining-requests header that is not a number
+ *   sse     200 with an SSE body whose second event carries a token
  * Timing checks are lower bounds only.
  */
 #include <setjmp.h>
@@ -169,6 +173,25 @@ static enum MHD_Result srv_handler(void *cls, struct MHD_Connection *c, const ch
 	if (strcmp(r->action, "big") == 0) {
 		memset(out, 'x', 5000);
 		return srv_reply(c, 200, out, 5000, NULL);
+	}
+	if (strcmp(r->action, "left3") == 0 || strcmp(r->action, "aleft0") == 0 ||
+	    strcmp(r->action, "leftx") == 0) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(2, (void *)"{}",
+									    MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result rc;
+
+		if (r->action[0] == 'a')
+			MHD_add_response_header(resp, "anthropic-ratelimit-requests-remaining", "0");
+		else
+			MHD_add_response_header(resp, "x-ratelimit-remaining-requests",
+						r->action[4] == 'x' ? "lots" : "3");
+		rc = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
+		return rc;
+	}
+	if (strcmp(r->action, "sse") == 0) {
+		static const char sse[] = ": ping\n\ndata: {}\n\ndata: token\n\ndata: [DONE]\n\n";
+		return srv_reply(c, 200, sse, sizeof(sse) - 1, NULL);
 	}
 	if (strcmp(r->action, "429") == 0)
 		return srv_reply(c, 429, "{\"error\":{\"message\":\"slow down\"}}", 33, "1");
@@ -735,6 +758,73 @@ static void test_window_aimd(void **state)
 	engine_free(e);
 }
 
+/* A remaining-requests header below the window caps it (at least 1); one
+ * that is not a number changes nothing. */
+static void test_rate_limit_headers(void **state)
+{
+	um_engine *e = new_engine(0, 0);
+	int lane = add_lane(e, 10, 5000, 0), done = 0;
+
+	(void)state;
+	submit(e, lane, "rl1/leftx", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 10.0);
+	submit(e, lane, "rl2/left3", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 3.0);
+	submit(e, lane, "rl3/aleft0", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 1.0);
+	assert_int_equal(done, 3);
+	engine_free(e);
+}
+
+static int scan_token(const char *buf, size_t len, size_t *used)
+{
+	const char *nl;
+	size_t off = 0;
+
+	*used = 0;
+	while ((nl = memchr(buf + off, '\n', len - off))) {
+		size_t n = (size_t)(nl - (buf + off));
+		int hit = n == 11 && memcmp(buf + off, "data: token", 11) == 0;
+
+		off += n + 1;
+		*used = off;
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+static int keep_ttft(void *ctx, const um_try *t)
+{
+	*(int64_t *)ctx = t->ttft_ms;
+	return UM_TRY_DONE;
+}
+
+/* A streamed try reports when its first token came; others report -1. */
+static void test_first_token(void **state)
+{
+	um_engine *e = new_engine(0, 0);
+	int lane = add_lane(e, 2, 5000, 0);
+	um_submit_opts o = {.token_scan = scan_token, .stall_ms = 5000};
+	int64_t ttft = -2, plain = -2;
+	char *url = url_for("tt/sse");
+	um_error err;
+
+	(void)state;
+	assert_int_equal(engine_submit_opts(e, lane, url, "{}", 2, NULL, 0, &o, keep_ttft, &ttft,
+					    &err),
+			 0);
+	assert_int_equal(engine_submit(e, lane, url, "{}", 2, NULL, 0, keep_ttft, &plain, &err), 0);
+	run(e);
+	assert_true(ttft >= 0);
+	assert_true(plain == -1);
+	free(url);
+	engine_free(e);
+}
+
 static void test_connection_reuse(void **state)
 {
 	um_engine *e = new_engine(0, 0);
@@ -932,6 +1022,8 @@ int main(void)
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_lane_ceiling),
 		cmocka_unit_test(test_window_aimd),
+		cmocka_unit_test(test_rate_limit_headers),
+		cmocka_unit_test(test_first_token),
 		cmocka_unit_test(test_connection_reuse),
 		cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_reentrant_submit),
