@@ -57,6 +57,8 @@ static const char run_help[] =
 	"                        and verify, without calling any model\n"
 	"      --sandbox-jobs N  sandboxed commands at once (default: number of CPUs)\n"
 	"      --keep-workdirs   leave each attempt's work directory in $TMPDIR\n"
+	"      --swe-scripts DIR swe suites graded `official`: a checkout of SWE-Bench\n"
+	"                        Pro's repository (run_scripts/, dockerfiles/)\n"
 	"      --sandbox-driver D  bwrap (default), docker or podman; tasks that need a\n"
 	"                        container image run only with docker or podman\n"
 	"      --sign            sign report.json, report.md and report.html (minisign),\n"
@@ -264,6 +266,7 @@ static int run_option(run_cmd *rc, int c, char **argv)
 	case 'Y': o->replay_run = optarg; return 0;
 	case 'B': return cli_parse_int("run", "--sandbox-jobs", optarg, 1, 1024, &o->sandbox_jobs);
 	case 'K': o->keep_workdirs = 1; return 0;
+	case 'W': o->swe_scripts = optarg; return 0;
 	case 'D': return run_set_driver(rc, optarg);
 	case 'k': rc->ro.seckey = optarg; return 0;
 	case 'N': rc->no_report = 1; return 0;
@@ -293,6 +296,7 @@ static int run_parse(run_cmd *rc, int argc, char **argv)
 		{"replay", required_argument, NULL, 'Y'},
 		{"sandbox-jobs", required_argument, NULL, 'B'},
 		{"keep-workdirs", no_argument, NULL, 'K'},
+		{"swe-scripts", required_argument, NULL, 'W'},
 		{"sandbox-driver", required_argument, NULL, 'D'},
 		{"seckey", required_argument, NULL, 'k'},
 		{"limit", required_argument, NULL, 'L'},

@@ -1757,6 +1757,67 @@ bool swe_patch_is_empty(const char *diff_text)
 	return n == 0;
 }
 
+/* ---- the official grading's entry script -------------------------------- */
+
+void swe_dockerfile_env(const char *dockerfile, char **out)
+{
+	um_buf b;
+	const char *p = dockerfile;
+
+	um_buf_init(&b, 0);
+	if (*out)
+		um_buf_puts(&b, *out);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+		const char *s = p, *e = end;
+
+		while (s < e && is_space(*s))
+			s++;
+		while (e > s && is_space(e[-1]))
+			e--;
+		if (e - s >= 3 && memcmp(s, "ENV", 3) == 0) {
+			if (b.len)
+				um_buf_putc(&b, '\n');
+			um_buf_puts(&b, "export");
+			um_buf_append(&b, s + 3, (size_t)(e - s - 3));
+		}
+		p = nl ? nl + 1 : end;
+	}
+	free(*out);
+	*out = um_buf_detach(&b);
+}
+
+char *swe_official_entryscript(const char *env_lines, const char *base_commit,
+			       const char *before_repo_set_cmd, char *const *test_files,
+			       size_t n_test_files)
+{
+	const char *cmd = before_repo_set_cmd ? before_repo_set_cmd : "";
+	const char *s = cmd, *e = cmd + strlen(cmd), *last;
+	um_buf b;
+	size_t i;
+
+	/* before_repo_set_cmd.strip().split("\n")[-1] */
+	while (s < e && is_space(*s))
+		s++;
+	while (e > s && is_space(e[-1]))
+		e--;
+	for (last = e; last > s && last[-1] != '\n'; last--)
+		;
+	um_buf_init(&b, 0);
+	um_buf_printf(&b, "\n%s\n# apply patch\ncd /app\ngit reset --hard %s\ngit checkout %s\n"
+			  "git apply -v /workspace/patch.diff\n",
+		      env_lines ? env_lines : "", base_commit, base_commit);
+	um_buf_append(&b, last, (size_t)(e - last));
+	um_buf_puts(&b, "\n# run test and save stdout and stderr to separate files\n"
+			"bash /workspace/run_script.sh ");
+	for (i = 0; i < n_test_files; i++)
+		um_buf_printf(&b, "%s%s", i ? "," : "", test_files[i]);
+	um_buf_puts(&b, " > /workspace/stdout.log 2> /workspace/stderr.log\n# run parsing script\n"
+			"python /workspace/parser.py /workspace/stdout.log /workspace/stderr.log "
+			"/workspace/output.json\n");
+	return um_buf_detach(&b);
+}
+
 /* ---- name lists --------------------------------------------------------- */
 
 typedef struct pyl {

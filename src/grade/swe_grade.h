@@ -237,6 +237,26 @@ void swe_patch_files_free(swe_patch_file *files, size_t n);
  * section at all (commentary without a diff). */
 bool swe_patch_is_empty(const char *diff_text);
 
+/* ---- the official grading's entry script ----------------------------- */
+
+/* The ENV lines of a Dockerfile as SWE-Bench Pro exports them: every line
+ * that, stripped of surrounding whitespace, starts with "ENV" becomes that
+ * line with its first "ENV" replaced by "export" (so "ENV A=1" is
+ * "export A=1"), one a line, in order. Appended to out. */
+void swe_dockerfile_env(const char *dockerfile, char **out);
+
+/* The script SWE-Bench Pro runs in an instance's container: the exported ENV
+ * lines, then in /app `git reset --hard BASE`, `git checkout BASE`,
+ * `git apply -v /workspace/patch.diff` (a failure is not fatal: the script
+ * has no `set -e`), the last line of before_repo_set_cmd (after trimming it),
+ * `bash /workspace/run_script.sh FILES` (FILES the selected test files
+ * joined by commas) with stdout and stderr to /workspace/stdout.log and
+ * stderr.log, and `python /workspace/parser.py` on them writing
+ * /workspace/output.json. Caller frees. */
+char *swe_official_entryscript(const char *env_lines, const char *base_commit,
+			       const char *before_repo_set_cmd, char *const *test_files,
+			       size_t n_test_files);
+
 /* ---- FAIL_TO_PASS / PASS_TO_PASS lists -------------------------------- */
 
 /* Parse a list of test names as SWE-Bench Pro stores them: a Python list

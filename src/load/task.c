@@ -512,7 +512,9 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 		     task_path(d, m, "solution", t->dir, 0, "solution.sh", &t->solution_path, err) < 0))
 		return -1;
 	/* an imported task that cannot run here may lack its test command */
-	if (yml_str(d, m, "test_command", !(swe && t->unsupported), &t->test_command, err) < 0)
+	/* official grading runs the instance's run_script.sh instead */
+	if (yml_str(d, m, "test_command", !(swe && (t->unsupported || s->swe.official)),
+		    &t->test_command, err) < 0)
 		return -1;
 	k = 0;
 	if (!swe && yml_enum(d, m, "verdict", 0, verdict_names, &k, err) < 0)

@@ -61,7 +61,7 @@ struct agent_att {
 	char *work_dir, *logs_dir;
 	char *st_dir, *st_files, *st_tests, *st_solution; /* staged task paths */
 	sandbox_spec spec;
-	sandbox_bind binds[MAX_MASKS + 5];
+	sandbox_bind binds[MAX_MASKS + 7];
 	size_t n_mask_binds;
 	json_t *messages;         /* the conversation (neutral form) */
 	json_t *pending;          /* tool calls of the last reply */
@@ -545,7 +545,10 @@ static char *detail_json(const agent_att *a)
 				json_array_append_new(l2, json_string(w->pass_to_pass[i]));
 			json_object_set_new(o, "fail_to_pass_names", l1);
 			json_object_set_new(o, "pass_to_pass_names", l2);
-			json_object_set_new(o, "log_parser", json_string(w->log_parser));
+			/* official grading: the verdict comes from parser.py's output */
+			json_object_set_new(o, "log_parser",
+					    json_string(a->rc->suite->swe.official ? "command"
+										 : w->log_parser));
 			if (w->log_dialect)
 				json_object_set_new(o, "log_dialect", json_string(w->log_dialect));
 		}
@@ -1069,6 +1072,119 @@ static int grade_run_tests(agent_att *a)
 	return 0;
 }
 
+/* Read DIR/sub/ID/name into *text; 0 or -1 (err names the path). */
+static int read_official(const char *dir, const char *sub, const char *id, const char *name,
+			 char **text, um_error *err)
+{
+	char *p = um_xasprintf("%s/%s/%s/%s", dir, sub, id, name);
+	int rc = um_read_file(p, text, NULL, err);
+
+	free(p);
+	return rc;
+}
+
+/* Grading step (profile official): the instance's workspace as SWE-Bench
+ * Pro's evaluation lays it out (patch.diff with binary hunks stripped,
+ * run_script.sh, parser.py, entryscript.sh). Returns the workspace dir or
+ * NULL with a->job_rc set. */
+static char *official_workspace(agent_att *a)
+{
+	const char *dir = a->rc->o->swe_scripts, *id = a->task->id;
+	const um_swe_task *w = a->task->swe;
+	char *run = NULL, *parser = NULL, *base = NULL, *inst = NULL, *env = NULL, *entry = NULL;
+	char *patch = swe_strip_binary(a->patch), *ws = NULL;
+
+	if (!dir) {
+		a->job_rc = um_fail(&a->job_err, UM_ERR_USAGE,
+				    "task %s: the official grading needs --swe-scripts DIR (a checkout "
+				    "of SWE-Bench Pro's repository)", id);
+		goto out;
+	}
+	if (read_official(dir, "run_scripts", id, "run_script.sh", &run, &a->job_err) < 0 ||
+	    read_official(dir, "run_scripts", id, "parser.py", &parser, &a->job_err) < 0 ||
+	    read_official(dir, "dockerfiles/base_dockerfile", id, "Dockerfile", &base, &a->job_err) < 0 ||
+	    read_official(dir, "dockerfiles/instance_dockerfile", id, "Dockerfile", &inst,
+			  &a->job_err) < 0) {
+		a->job_rc = -1;
+		goto out;
+	}
+	swe_dockerfile_env(base, &env);
+	swe_dockerfile_env(inst, &env);
+	entry = swe_official_entryscript(env, w->base_commit ? w->base_commit : "HEAD",
+					 w->before_repo_set_cmd, w->selected_test_files,
+					 (size_t)w->n_selected_test_files);
+	ws = sandbox_workdir_new(&a->spec, a->rc->tmp_parent, "workspace", &a->job_err);
+	if (!ws || chmod(ws, 0777) != 0 || put_file(ws, "patch.diff", patch, &a->job_err) < 0 ||
+	    put_file(ws, "run_script.sh", run, &a->job_err) < 0 ||
+	    put_file(ws, "parser.py", parser, &a->job_err) < 0 ||
+	    put_file(ws, "entryscript.sh", entry, &a->job_err) < 0)
+		a->job_rc = -1;
+out:
+	free(run);
+	free(parser);
+	free(base);
+	free(inst);
+	free(env);
+	free(entry);
+	free(patch);
+	return ws;
+}
+
+/* Grading step (profile official): run the entry script with the repository
+ * at /app and the workspace at /workspace, then resolve from parser.py's
+ * output.json: (FAIL_TO_PASS ∪ PASS_TO_PASS) ⊆ PASSED by exact name. No
+ * output.json is unresolved, as in the official evaluation. 0 or -1. */
+static int grade_official(agent_att *a)
+{
+	const um_swe_task *w = a->task->swe;
+	char *ws = official_workspace(a), *path, *out = NULL;
+	size_t n = 0, k = a->spec.n_binds;
+	um_error perr = {0};
+	swe_results results;
+	swe_resolution reso;
+	swe_name_list f2p = {w->fail_to_pass, (size_t)w->n_fail_to_pass};
+	swe_name_list p2p = {w->pass_to_pass, (size_t)w->n_pass_to_pass};
+	int rc = a->job_rc;
+
+	if (rc == 0) {
+		a->binds[k++] = (sandbox_bind){ws, "/workspace", 1};
+		a->binds[k++] = (sandbox_bind){a->work_dir, "/app", 1};
+		a->spec.n_binds = k;
+		rc = swe_step(a, UM_PHASE_VERIFY, "verifier", "bash /workspace/entryscript.sh",
+			      (int64_t)a->task->verifier_timeout_s * 1000, &a->res);
+	}
+	if (rc == 0 && a->res.timed_out)
+		a->tests_timed_out = 1;
+	a->strategy = "official";
+	path = ws ? um_xasprintf("%s/output.json", ws) : NULL;
+	if (rc == 0 && !a->tests_timed_out && path && um_read_file(path, &out, &n, &perr) == 0) {
+		if (swe_parse_command_output(out, n, &results, &perr) == 0) {
+			a->resolved = swe_resolve(&results, &f2p, &p2p, SWE_MATCH_EXACT, &reso);
+			a->f2p_passed = (int)reso.fail_to_pass.n_passed;
+			a->p2p_passed = (int)reso.pass_to_pass.n_passed;
+			swe_resolution_release(&reso);
+		}
+		swe_results_release(&results);
+		{
+			/* parser.py's output, kept so the verdict can be re-derived */
+			sandbox_result pr;
+			sandbox_result_init(&pr);
+			um_buf_append(&pr.out, out, n);
+			fill_step(new_step(a, UM_PHASE_VERIFY, "log_parser", NULL,
+					   "python /workspace/parser.py"), &pr);
+			sandbox_result_release(&pr);
+		}
+	}
+	free(out);
+	free(path);
+	if (ws) {
+		if (!a->rc->o->keep_workdirs)
+			sandbox_workdir_remove(ws, NULL);
+		free(ws);
+	}
+	return rc;
+}
+
 /* Grade a patch the way docs/swe.md says: fresh repository, patch strategies
  * in order, tests restored, test command, log parsed, lists matched. Worker
  * thread; sets a->resolved and the details. */
@@ -1082,7 +1198,10 @@ static void swe_grade(agent_att *a)
 	if (a->patch_empty)
 		return; /* nothing to apply: unresolved */
 	patches = grade_prepare(a);
-	if (a->job_rc == 0) {
+	if (a->job_rc == 0 && a->rc->suite->swe.official) {
+		if (grade_official(a) < 0)
+			a->job_rc = -1;
+	} else if (a->job_rc == 0) {
 		applied = grade_apply(a);
 		if (applied < 0)
 			a->job_rc = -1;

@@ -58,6 +58,7 @@ typedef struct um_run_opts {
 	const char *replay_run;      /* agentic suites: re-run this stored run's commands */
 	int sandbox_jobs;            /* sandboxed commands at once (0: number of CPUs) */
 	int keep_workdirs;           /* leave each attempt's work directory behind */
+	const char *swe_scripts;     /* official swe grading: a SWE-Bench Pro checkout */
 	const char *sandbox_driver;  /* bwrap (NULL), docker or podman */
 	/* CI controls (docs/ci.md) */
 	um_plan_subset subset;       /* --limit N (seeded, by category), --shard I/N */

@@ -1139,6 +1139,45 @@ static void test_official_go_json(void **state)
 	assert_int_equal(neutral_verdict("go_json", SWE_LOG_GO_TEST_JSON, 0, "TestRound/half_even"), 0);
 }
 
+/* ---- the official entry script ---- */
+
+static void test_official_entryscript(void **state)
+{
+	char *env = NULL, *script;
+	char *files[] = {"/app/test/a-test.ts", "test/b.js"};
+
+	(void)state;
+	/* every stripped line starting with ENV, its first ENV made export;
+	 * "ENVIRONMENT=x" starts with ENV too, and becomes what the official
+	 * harness makes of it */
+	swe_dockerfile_env("FROM x\nENV A=1\n  ENV B \"two words\"\nRUN echo ENV no\nENVIRONMENT=x\n",
+			   &env);
+	swe_dockerfile_env("ENV C=3\n", &env);
+	assert_string_equal(env, "export A=1\nexport B \"two words\"\nexportIRONMENT=x\nexport C=3");
+	script = swe_official_entryscript(env, "abc123",
+					  "git reset --hard abc123\ngit checkout def -- t.js\n\n",
+					  files, 2);
+	assert_string_equal(script,
+			    "\nexport A=1\nexport B \"two words\"\nexportIRONMENT=x\nexport C=3\n"
+			    "# apply patch\ncd /app\ngit reset --hard abc123\ngit checkout abc123\n"
+			    "git apply -v /workspace/patch.diff\ngit checkout def -- t.js\n"
+			    "# run test and save stdout and stderr to separate files\n"
+			    "bash /workspace/run_script.sh /app/test/a-test.ts,test/b.js > "
+			    "/workspace/stdout.log 2> /workspace/stderr.log\n# run parsing script\n"
+			    "python /workspace/parser.py /workspace/stdout.log /workspace/stderr.log "
+			    "/workspace/output.json\n");
+	free(script);
+	/* no before_repo_set_cmd, no files, no ENV */
+	free(env);
+	env = NULL;
+	swe_dockerfile_env("", &env);
+	script = swe_official_entryscript(env, "b", NULL, NULL, 0);
+	assert_non_null(strstr(script, "git apply -v /workspace/patch.diff\n\n# run test"));
+	assert_non_null(strstr(script, "run_script.sh  > /workspace/stdout.log"));
+	free(script);
+	free(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1150,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_official_mocha),
 		cmocka_unit_test(test_official_ospec),
 		cmocka_unit_test(test_official_go_json),
+		cmocka_unit_test(test_official_entryscript),
 		cmocka_unit_test(test_results_override_and_grow),
 		cmocka_unit_test(test_pytest_summary),
 		cmocka_unit_test(test_pytest_verbose),
