@@ -848,6 +848,26 @@ out:
 	return rc;
 }
 
+/* What made the run partial or a subset, for the summary's first line
+ * (static text; "" for a plain whole run). */
+static const char *summary_notes(const json_t *run)
+{
+	static char out[96];
+	const json_t *n = json_object_get(run, "notes");
+	static const char *const keys[][2] = {{"limit", "a --limit subset"},
+					       {"shard", "one --shard"},
+					       {"stopped", "stopped at --max-cost"},
+					       {"breaker", "a system stopped by the breaker"}};
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; json_is_object(n) && i < UM_ARRAY_LEN(keys); i++)
+		if (json_object_get(n, keys[i][0]) && used < sizeof(out))
+			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s",
+						 used ? ", " : "; ", keys[i][1]);
+	return out;
+}
+
 char *report_summary_text(const json_t *report)
 {
 	um_buf b = UM_BUF_INIT;
@@ -862,10 +882,11 @@ char *report_summary_text(const json_t *report)
 		if (l > w)
 			w = l;
 	}
-	um_buf_printf(&b, "run %s: %s %s, %s\n", jpath_str(run, "run_id"),
+	um_buf_printf(&b, "run %s: %s %s, %s%s\n", jpath_str(run, "run_id"),
 		      jpath_str(run, "suite.name"), jpath_str(run, "suite.version"),
 		      json_is_true(json_object_get(report, "complete")) ? "complete"
-									: "incomplete");
+									: "incomplete",
+		      summary_notes(run));
 	/* the same interval and n_eff as report.md's Systems table, from the
 	 * same fields, formatted by the same function */
 	snprintf(hdr, sizeof(hdr), "%d%% CI", lv);

@@ -41,6 +41,7 @@ check "spent $spent micro-USD, not over the 600000 budget" test "$spent" -le 600
 check "and it did spend most of it" test "$spent" -ge 300000
 check "fewer attempts than planned" test "$(sql cost.db "select count(*) from attempts")" -lt 480
 check "stderr says why" grep -q "stopped at its budget" "$WORK/err"
+check "the summary's first line says so" grep -q "^run c1: demo-science .*, incomplete; stopped at --max-cost$" "$WORK/out"
 check "the report says the run is partial" \
   test "$(jq -r '.run.partial, .run.notes.stopped.reason' rep/c1/report.json | tr '\n' ' ')" = "true max_cost "
 check "report.md says so" grep -q "Partial.*stopped at the budget" rep/c1/report.md
