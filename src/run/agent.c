@@ -28,6 +28,7 @@
  * read-only host root.
  */
 #include "run/agent.h"
+#include "run/guard.h"
 #include "run/record.h"
 #include "run/run_ctx.h"
 
@@ -617,6 +618,7 @@ static void finish(agent_att *a)
 		rc->errors++;
 	else
 		rc->done++;
+	guard_on_finish_class(rc, a->p->system, a->cost, a->error_class, a->error_msg);
 	rc->lanes[a->p->system].outstanding--;
 	att_free(a);
 	record_commit_if_due(rc, 0);

@@ -10,8 +10,10 @@
  * attempt would pass it, no system starts another attempt (so the systems
  * stay on the same items), what is in flight finishes, and the run's notes
  * say it stopped and how much was not started. A system whose cost cannot
- * be bounded (no max_tokens, agentic) runs one attempt at a time, priced at
- * the costliest seen.
+ * be bounded (no max_tokens, agentic attempts) is priced at its costliest
+ * attempt so far, or, before its first one ends, at the costliest any system
+ * has had; while no cost is known at all, one attempt runs at a time. For
+ * agentic attempts (many calls each) this is a projection, not a bound.
  *
  * Circuit breaker: 401 and 403 are never retried (the engine treats them as
  * final); after one, the system runs one attempt at a time, and after
@@ -117,11 +119,26 @@ static int64_t lane_unit(const lane *ln)
 	return ln->max_seen > ln->bound ? ln->max_seen : ln->bound;
 }
 
+/* The lane's unit, or, while it knows none, the largest any lane knows
+ * (systems on one suite cost alike more than they differ); -1: none known. */
+static int64_t lane_estimate(const run_ctx *rc, const lane *ln)
+{
+	int64_t u = lane_unit(ln), best = -1;
+	int k;
+
+	if (u >= 0)
+		return u;
+	for (k = 0; k < rc->models->n_systems; k++)
+		if (rc->lanes[k].todo && lane_unit(&rc->lanes[k]) > best)
+			best = lane_unit(&rc->lanes[k]);
+	return best;
+}
+
 int guard_may_submit(run_ctx *rc, int s)
 {
 	lane *ln = &rc->lanes[s];
-	int64_t projected = rc->spent_micro, unit = lane_unit(ln);
-	int k;
+	int64_t projected = rc->spent_micro, unit;
+	int k, in_flight = 0;
 
 	if (ln->tripped || rc->budget_stopped)
 		return 0;
@@ -129,17 +146,22 @@ int guard_may_submit(run_ctx *rc, int s)
 		return 0; /* after a 401/403, one attempt at a time until one succeeds */
 	if (rc->o->max_cost_micro <= 0)
 		return 1;
-	if (unit < 0 && ln->outstanding > 0)
-		return 0; /* one probe at a time until a cost is known */
+	for (k = 0; k < rc->models->n_systems; k++)
+		in_flight += rc->lanes[k].outstanding;
+	unit = lane_estimate(rc, ln);
+	if (unit < 0 && in_flight > 0)
+		return 0; /* no cost known anywhere: one probe at a time */
 	if (unit < 0)
 		unit = 0;
 	if (rc->spent_micro + unit > rc->o->max_cost_micro) {
 		rc->budget_stopped = 1; /* even alone it would pass the budget */
 		return 0;
 	}
-	for (k = 0; k < rc->models->n_systems; k++)
-		if (rc->lanes[k].outstanding > 0 && lane_unit(&rc->lanes[k]) > 0)
-			projected += rc->lanes[k].outstanding * lane_unit(&rc->lanes[k]);
+	for (k = 0; k < rc->models->n_systems; k++) {
+		int64_t u = lane_estimate(rc, &rc->lanes[k]);
+		if (rc->lanes[k].outstanding > 0 && u > 0)
+			projected += rc->lanes[k].outstanding * u;
+	}
 	/* over budget with what is in flight: wait for it to finish */
 	return projected + unit <= rc->o->max_cost_micro;
 }
@@ -196,6 +218,16 @@ void guard_on_finish(run_ctx *rc, int s, int done, int64_t cost_micro, long http
 					"http_status", (int)http_status, "after", after,
 					"not_started", (json_int_t)left, "message",
 					error_msg ? error_msg : "", "api_key_env", sys->api_key_env));
+}
+
+void guard_on_finish_class(run_ctx *rc, int s, int64_t cost_micro, const char *error_class,
+			   const char *error_msg)
+{
+	long status = 0;
+
+	if (error_class && !strncmp(error_class, "http_", 5))
+		status = strtol(error_class + 5, NULL, 10);
+	guard_on_finish(rc, s, !error_class, cost_micro, status, error_msg);
 }
 
 int guard_cache_try(run_ctx *rc, struct attempt *a, um_error *err)

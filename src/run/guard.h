@@ -32,6 +32,10 @@ void guard_on_submit(run_ctx *rc, int s, size_t body_len);
  * try (0 none); trips the breaker after o->breaker_after 401/403s in a row. */
 void guard_on_finish(run_ctx *rc, int s, int done, int64_t cost_micro, long http_status,
 		     const char *error_msg);
+/* The same for an attempt that knows its end by error class ("http_401";
+ * NULL when it was graded): agentic attempts. */
+void guard_on_finish_class(run_ctx *rc, int s, int64_t cost_micro, const char *error_class,
+			   const char *error_msg);
 /* Look the attempt's request up in the response cache when its system
  * opted in: 1 hit (queued on rc->cache_ready), 0 miss, -1 store failure. */
 int guard_cache_try(run_ctx *rc, struct attempt *a, um_error *err);
