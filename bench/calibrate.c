@@ -16,8 +16,8 @@
  *              four tied baselines at costs 1..4, true AIQ p);
  *   rejection  of the paired sign-flip test, McNemar (repeats = 1 only),
  *              the claim test (claim = p), the claimed-gap test (gap = 0),
- *              Holm over the four baselines (family-wise), and the
- *              frontier's "below" test.
+ *              Holm over the four baselines (family-wise), the frontier's
+ *              "below" test and its "beats" rule (bootstrap, 200 resamples).
  *
  * usage: calibrate [--runs N] [--seed S] [--rho R] [--quick]
  *
@@ -47,11 +47,11 @@ typedef struct cal_cfg {
 } cal_cfg;
 
 enum { C_ACC, C_CAT, C_DIFF, C_PASSK, C_AIQ, N_COV };
-enum { F_SIGNFLIP, F_MCNEMAR, F_CLAIM, F_GAP, F_HOLM, F_BELOW, N_FPR };
+enum { F_SIGNFLIP, F_MCNEMAR, F_CLAIM, F_GAP, F_HOLM, F_BELOW, F_BEATS, N_FPR };
 
 static const char *const cov_name[N_COV] = {"acc", "category", "diff", "pass@k", "aiq"};
 static const char *const fpr_name[N_FPR] = {"signflip", "mcnemar", "claim", "gap", "holm-fw",
-					    "below"};
+					    "below", "beats"};
 
 typedef struct cal_out {
 	uint64_t cov_hit[N_COV], cov_n[N_COV];
@@ -235,12 +235,13 @@ static void tests(const cal_run *w, uint64_t seed, cal_out *o)
 	      route_below_p(w->mean[0], 2.5, base, cost, N_BASE, w->G) < 1.0 - LEVEL);
 }
 
-/* AIQ of the baselines (costs 1..4 per item) over items weighted by w. */
-static double aiq_of(const cal_run *w, const double *wt)
+/* AIQ of the baselines (costs 1..4 per item) over items weighted by w; with
+ * diff, also the orchestrator (cost 2.5) minus the frontier at its cost. */
+static double aiq_of(const cal_run *w, const double *wt, double *diff)
 {
-	um_cq_point pts[N_BASE];
-	double ws = 0.0;
-	size_t i;
+	um_cq_point pts[N_BASE], hull[N_BASE];
+	double ws = 0.0, so = 0.0;
+	size_t i, nh;
 	int b;
 
 	for (i = 0; i < w->G; i++)
@@ -252,6 +253,12 @@ static double aiq_of(const cal_run *w, const double *wt)
 		pts[b].acc = sa / ws;
 		pts[b].cost = 1.0 + b;
 		pts[b].tag = b;
+	}
+	if (diff) {
+		for (i = 0; i < w->G; i++)
+			so += wt[i] * w->mean[0][i];
+		nh = route_hull(pts, N_BASE, hull);
+		*diff = so / ws - route_hull_at(hull, nh, 2.5);
 	}
 	return route_aiq(pts, N_BASE);
 }
@@ -266,7 +273,7 @@ static int cmp_dbl(const void *x, const void *y)
  * report gives it; every baseline has accuracy p, so the true AIQ is p. */
 static void aiq_cov(const cal_run *w, um_rng *rng, double p, cal_out *o)
 {
-	double *wt = um_xmalloc(w->G * sizeof(*wt)), boot[AIQ_BOOT];
+	double *wt = um_xmalloc(w->G * sizeof(*wt)), boot[AIQ_BOOT], diffs[AIQ_BOOT];
 	size_t i;
 	unsigned b;
 
@@ -274,14 +281,18 @@ static void aiq_cov(const cal_run *w, um_rng *rng, double p, cal_out *o)
 		memset(wt, 0, w->G * sizeof(*wt));
 		for (i = 0; i < w->G; i++)
 			wt[um_rng_below(rng, w->G)] += 1.0;
-		boot[b] = aiq_of(w, wt);
+		boot[b] = aiq_of(w, wt, &diffs[b]);
 	}
 	qsort(boot, AIQ_BOOT, sizeof(*boot), cmp_dbl);
+	/* "beats the frontier": the percentile interval of the difference
+	 * lies above 0 */
+	qsort(diffs, AIQ_BOOT, sizeof(*diffs), cmp_dbl);
+	count(&o->rej[F_BEATS], &o->rej_n[F_BEATS], diffs[(size_t)(0.025 * AIQ_BOOT)] > 0.0);
 	{
 		double est, lo, hi;
 		for (i = 0; i < w->G; i++)
 			wt[i] = 1.0;
-		est = aiq_of(w, wt);
+		est = aiq_of(w, wt, NULL);
 		/* the basic (reverse percentile) interval, as the report gives it */
 		lo = 2.0 * est - boot[(size_t)(0.975 * AIQ_BOOT) - 1];
 		hi = 2.0 * est - boot[(size_t)(0.025 * AIQ_BOOT)];
