@@ -11,6 +11,7 @@ pkgs=(
   python-is-python3
   man-db slurm-wlm munge
   chromium python3-html5lib tidy
+  clang
 )
 
 missing=()

@@ -33,5 +33,9 @@ run_suite() { # dir, setup args...
 run_suite build-test -Dwerror=true
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
+# a short fuzz pass: every harness of fuzz/ for 10 s under libFuzzer, ASan
+# and UBSan (the nightly runs them for 10 minutes: scripts/nightly.sh)
+if scripts/fuzz.sh 10; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
 echo "tests: $passed passed, $failed failed"
 exit $status
