@@ -37,6 +37,7 @@ static const char swe_help[] =
 
 static const char pred_help[] =
 	"usage: umpire import predictions FILE -o PRED.json [--suite SUITE.yaml] [--model NAME]\n"
+	"                                 [--eval-results FILE]\n"
 	"\n"
 	"Normalise a predictions file as vendors publish them: JSON lines, a JSON array,\n"
 	"or a JSON object keyed by instance id, each entry with instance_id and\n"
@@ -50,6 +51,9 @@ static const char pred_help[] =
 	"      --suite FILE      a suite of kind swe: every prediction must name one of\n"
 	"                        its tasks; also says how many tasks have none\n"
 	"      --model NAME      the model's name (default: from the entries)\n"
+	"      --eval-results F  the vendor's own verdicts (eval_results.json: instance id\n"
+	"                        -> true|false), kept so the report of `run --predictions`\n"
+	"                        shows where umpire and the vendor agree\n"
 	"  -h, --help            this help\n";
 
 static void print_list(const char *what, char **v, size_t n)
@@ -152,10 +156,11 @@ int cmd_import_predictions(int argc, char **argv, cli_globals *g)
 		{"output", required_argument, NULL, 'o'},
 		{"suite", required_argument, NULL, 's'},
 		{"model", required_argument, NULL, 'm'},
+		{"eval-results", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *out = NULL, *suite = NULL, *model = NULL;
+	const char *out = NULL, *suite = NULL, *model = NULL, *vendor = NULL;
 	sweimport_preds p;
 	sweimport_check chk;
 	um_error err = {0};
@@ -169,6 +174,7 @@ int cmd_import_predictions(int argc, char **argv, cli_globals *g)
 		case 'o': out = optarg; break;
 		case 's': suite = optarg; break;
 		case 'm': model = optarg; break;
+		case 'E': vendor = optarg; break;
 		case 'h':
 			fputs(pred_help, stdout);
 			return 0;
@@ -185,6 +191,8 @@ int cmd_import_predictions(int argc, char **argv, cli_globals *g)
 		return cli_usage_error("import predictions", "-o PRED.json is required");
 	memset(&chk, 0, sizeof(chk));
 	rc = sweimport_predictions_load(argv[optind], model, &p, &err);
+	if (rc == 0 && vendor)
+		rc = sweimport_vendor_results_load(vendor, &p, &err);
 	if (rc == 0 && p.n_ignored && !g->quiet)
 		print_list("ignored unknown fields", p.ignored, p.n_ignored);
 	if (rc == 0 && suite) {

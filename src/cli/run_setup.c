@@ -97,6 +97,8 @@ static int load_predictions(cli_run_setup *rs, const char *path, um_run_opts *o,
 		json_object_set_new(rs->patches, preds.items[i].instance_id,
 				    json_string(preds.items[i].model_patch));
 	rs->pred_text = sweimport_predictions_json(&preds);
+	rs->vendor = preds.vendor_json ? json_loads(preds.vendor_json, 0, NULL) : NULL;
+	rs->preds.vendor = rs->vendor;
 	rs->pred_model = preds.model ? um_xstrdup(preds.model) : NULL;
 	sweimport_preds_release(&preds);
 	rs->preds.patches = rs->patches;
@@ -143,6 +145,8 @@ void cli_run_setup_stop(cli_run_setup *rs)
 		models_free(rs->models);
 	if (rs->patches)
 		json_decref(rs->patches);
+	if (rs->vendor)
+		json_decref(rs->vendor);
 	free(rs->pred_text);
 	free(rs->pred_model);
 	memset(rs, 0, sizeof(*rs));

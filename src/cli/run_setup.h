@@ -25,6 +25,7 @@ typedef struct cli_run_setup {
 	json_t *patches;       /* --predictions */
 	char *pred_text, *pred_model;
 	um_predictions preds;
+	json_t *vendor;       /* the vendor's verdicts, or NULL */
 } cli_run_setup;
 
 /* Start what o->models_path asks for and fill o's routing fields, or load

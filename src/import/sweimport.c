@@ -1256,6 +1256,19 @@ static int pl_umpire(pload *l, json_t *o, char **file_model)
 			       l->file, a ? json_kind(a) : "nothing");
 	if (m && !blank(json_string_value(m)))
 		*file_model = um_xstrdup(json_string_value(m));
+	if (json_object_get(o, "vendor_results")) {
+		const char *k;
+		json_t *v, *vr = json_object_get(o, "vendor_results");
+		if (!json_is_object(vr))
+			return um_fail(l->err, UM_ERR_INVALID, "%s: vendor_results must be an object",
+				       l->file);
+		json_object_foreach(vr, k, v)
+			if (!json_is_boolean(v))
+				return um_fail(l->err, UM_ERR_INVALID,
+					       "%s: vendor_results: \"%s\" must be true or false",
+					       l->file, k);
+		l->p->vendor_json = json_dumps(vr, JSON_COMPACT | JSON_SORT_KEYS);
+	}
 	return pl_array(l, a, "predictions entry", 1);
 }
 
@@ -1415,6 +1428,8 @@ void sweimport_preds_release(sweimport_preds *p)
 
 	if (!p)
 		return;
+	free(p->vendor_json);
+	p->vendor_json = NULL;
 	for (i = 0; i < p->n; i++) {
 		free(p->items[i].instance_id);
 		free(p->items[i].model_patch);
@@ -1442,6 +1457,8 @@ char *sweimport_predictions_json(const sweimport_preds *p)
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(root, "predictions", a);
+	if (p->vendor_json)
+		json_object_set_new(root, "vendor_results", json_loads(p->vendor_json, 0, NULL));
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (!s)
@@ -1449,6 +1466,34 @@ char *sweimport_predictions_json(const sweimport_preds *p)
 	out = um_xasprintf("%s\n", s);
 	free(s);
 	return out;
+}
+
+int sweimport_vendor_results_load(const char *path, sweimport_preds *p, um_error *err)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *v;
+	const char *k;
+
+	if (!doc)
+		return um_fail(err, je.line > 0 ? UM_ERR_SYNTAX : UM_ERR_IO, "%s:%d:%d: %s", path,
+			       je.line, je.column, je.text);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return um_fail(err, UM_ERR_INVALID,
+			       "%s: expected eval_results.json's object {\"instance_id\": true|false}",
+			       path);
+	}
+	json_object_foreach(doc, k, v)
+		if (!json_is_boolean(v)) {
+			um_fail(err, UM_ERR_INVALID, "%s: \"%s\": the verdict must be true or false, "
+				"found %s", path, k, json_kind(v));
+			json_decref(doc);
+			return -1;
+		}
+	free(p->vendor_json);
+	p->vendor_json = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(doc);
+	return 0;
 }
 
 int sweimport_predictions_write(const sweimport_preds *p, const char *path, um_error *err)

@@ -108,6 +108,8 @@ typedef struct sweimport_preds {
 				   * (swe_patch_is_empty: they grade as empty) */
 	char **ignored;           /* unknown fields seen, sorted, each once */
 	size_t n_ignored;
+	char *vendor_json;        /* the vendor's own verdicts, a JSON object instance id ->
+				   * true|false (SWE-Bench Pro's eval_results.json), or NULL */
 } sweimport_preds;
 
 /* Read a predictions file in any of the shapes above. model (may be NULL)
@@ -120,7 +122,13 @@ int sweimport_predictions_load(const char *path, const char *model, sweimport_pr
 			       um_error *err);
 void sweimport_preds_release(sweimport_preds *p);
 
-/* The normalised JSON text (ends with a newline). Caller frees. */
+/* Read the vendor's eval_results.json ({"instance_id": true|false, ...}) into
+ * p->vendor_json. 0, or -1 with err (UM_ERR_IO, UM_ERR_SYNTAX with line and
+ * column, UM_ERR_INVALID naming the key whose value is not a boolean). */
+int sweimport_vendor_results_load(const char *path, sweimport_preds *p, um_error *err);
+
+/* The normalised JSON text (ends with a newline); with vendor results, they
+ * are kept as "vendor_results". Caller frees. */
 char *sweimport_predictions_json(const sweimport_preds *p);
 /* Write it atomically to path. */
 int sweimport_predictions_write(const sweimport_preds *p, const char *path, um_error *err);

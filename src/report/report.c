@@ -504,7 +504,8 @@ static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 /* Repository repair, summed over a system's attempts. */
 typedef struct swe_tally {
 	int64_t tasks, submitted, resolved_sub, not_applied, timed_out, predicted, resolved;
-	json_t *strategies, *rules;
+	int64_t vendor_compared, vendor_agree;
+	json_t *strategies, *rules, *vendor_only, *umpire_only; /* instance ids */
 } swe_tally;
 
 /* Count one attempt's repository-repair details (a no-op for others). */
@@ -532,6 +533,16 @@ static void swe_count(swe_tally *t, const um_attempt_rec *a, json_t *dj)
 		}
 	}
 	t->timed_out += json_is_true(json_object_get(dj, "tests_timed_out"));
+	if (json_is_boolean(json_object_get(dj, "vendor_resolved"))) {
+		/* the vendor's own verdict beside umpire's */
+		int vendor = json_is_true(json_object_get(dj, "vendor_resolved")), ours = a->score > 0;
+		t->vendor_compared++;
+		t->vendor_agree += vendor == ours;
+		if (vendor && !ours)
+			json_array_append_new(t->vendor_only, jstr(a->item_id));
+		if (ours && !vendor)
+			json_array_append_new(t->umpire_only, jstr(a->item_id));
+	}
 	if (!t->rules && json_is_object(json_object_get(dj, "rules")))
 		t->rules = json_incref(json_object_get(dj, "rules"));
 }
@@ -554,7 +565,18 @@ static json_t *swe_json(swe_tally *t)
 	set(w, "patches_not_applied", jint(t->not_applied));
 	set(w, "tests_timed_out", jint(t->timed_out));
 	set(w, "rules", t->rules ? t->rules : json_null());
-	t->strategies = t->rules = NULL;
+	if (t->vendor_compared) {
+		json_t *v = json_object();
+		set(v, "compared", jint(t->vendor_compared));
+		set(v, "agree", jint(t->vendor_agree));
+		set(v, "vendor_only_pass", t->vendor_only);
+		set(v, "umpire_only_pass", t->umpire_only);
+		set(w, "vendor_agreement", v);
+	} else {
+		json_decref(t->vendor_only);
+		json_decref(t->umpire_only);
+	}
+	t->strategies = t->rules = t->vendor_only = t->umpire_only = NULL;
 	return w;
 }
 
@@ -569,6 +591,8 @@ static json_t *agent_section(const rep_sys *rs)
 	size_t i;
 
 	sw.strategies = json_object();
+	sw.vendor_only = json_array();
+	sw.umpire_only = json_array();
 	for (i = 0; i < rs->n_att; i++) {
 		const um_attempt_rec *a = rs->att[i].a;
 		json_t *dj, *v;
@@ -613,6 +637,8 @@ static json_t *agent_section(const rep_sys *rs)
 		json_decref(stops);
 		json_decref(broken);
 		json_decref(sw.strategies);
+		json_decref(sw.vendor_only);
+		json_decref(sw.umpire_only);
 		return NULL;
 	}
 	o = json_object();
@@ -633,6 +659,8 @@ static json_t *agent_section(const rep_sys *rs)
 		set(o, "swe", swe_json(&sw));
 	} else {
 		json_decref(sw.strategies);
+		json_decref(sw.vendor_only);
+		json_decref(sw.umpire_only);
 		if (sw.rules)
 			json_decref(sw.rules);
 	}

@@ -717,6 +717,27 @@ static void md_swe(um_buf *b, const json_t *systems)
 		um_buf_release(&st);
 	}
 	json_array_foreach(systems, i, s) {
+		const json_t *v = json_object_get(
+			json_object_get(json_object_get(s, "agent"), "swe"), "vendor_agreement");
+		const json_t *x;
+		size_t k;
+		if (!json_is_object(v))
+			continue;
+		um_buf_printf(b, "\n%s against the vendor's own results (eval_results.json): %lld of "
+			      "%lld agree; vendor-only pass:", jpath_str(s, "name"),
+			      jpath_int(v, "agree"), jpath_int(v, "compared"));
+		json_array_foreach(json_object_get(v, "vendor_only_pass"), k, x)
+			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+		if (!json_array_size(json_object_get(v, "vendor_only_pass")))
+			um_buf_puts(b, " none");
+		um_buf_puts(b, "; umpire-only pass:");
+		json_array_foreach(json_object_get(v, "umpire_only_pass"), k, x)
+			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+		if (!json_array_size(json_object_get(v, "umpire_only_pass")))
+			um_buf_puts(b, " none");
+		um_buf_puts(b, ".\n");
+	}
+	json_array_foreach(systems, i, s) {
 		const json_t *ru = json_object_get(
 			json_object_get(json_object_get(s, "agent"), "swe"), "rules");
 		const json_t *x;

@@ -526,6 +526,9 @@ static char *detail_json(const agent_att *a)
 			json_object_set_new(o, "patch_sha256", json_string(sha));
 		}
 		json_object_set_new(o, "patch_submitted", json_boolean(!a->patch_empty));
+		if (a->rc->vendor && json_is_boolean(json_object_get(a->rc->vendor, a->task->id)))
+			json_object_set_new(o, "vendor_resolved",
+					    json_incref(json_object_get(a->rc->vendor, a->task->id)));
 		json_object_set_new(o, "patch_strategy",
 				    a->strategy ? json_string(a->strategy) : json_null());
 		json_object_set_new(o, "tests_timed_out", json_boolean(a->tests_timed_out));

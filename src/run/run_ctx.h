@@ -85,6 +85,7 @@ struct run_ctx {
 	char **staged;          /* per task: a world-readable copy of its directory */
 	int oracle;             /* run reference solutions instead of models */
 	json_t *predictions;    /* swe: instance id -> published patch (--predictions) */
+	json_t *vendor;         /* swe: instance id -> the vendor's own verdict, or NULL */
 	json_t *replay;         /* "task\x1fsample\x1fsystem" -> {of, score, commands} (--replay) */
 	uint64_t routing_events;
 	/* routing events waiting for their attempt to be written (record.c):

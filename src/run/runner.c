@@ -814,6 +814,7 @@ static int load_predictions(run_ctx *rc, const um_predictions *pr)
 	rc->models = pseudo_models(name, pr->model && *pr->model ? pr->model : "predictions",
 				   pr->text);
 	rc->predictions = json_incref(pr->patches);
+	rc->vendor = pr->vendor ? json_incref(pr->vendor) : NULL;
 	return 0;
 }
 
@@ -1331,6 +1332,8 @@ static void ctx_release(run_ctx *rc)
 		suite_free(rc->suite);
 	if (rc->predictions)
 		json_decref(rc->predictions);
+	if (rc->vendor)
+		json_decref(rc->vendor);
 	if (rc->replay)
 		json_decref(rc->replay);
 }

@@ -34,6 +34,7 @@ typedef struct um_progress {
  * the name of the system that made them (may be NULL). All borrowed. */
 typedef struct um_predictions {
 	json_t *patches;
+	json_t *vendor;         /* the vendor's verdicts: instance id -> true|false, or NULL */
 	const char *text;
 	const char *model;
 } um_predictions;

@@ -80,7 +80,15 @@ for k in gold empty binary noapply; do
   for d in run_scripts dockerfiles/base_dockerfile dockerfiles/instance_dockerfile; do cp -r pro/$d/$ID pro/$d/$ID-$k; done
 done
 sed '/^tasks:/q' suite/s.yaml > suite/p.yaml && cat tasks.part >> suite/p.yaml
-"$UMPIRE" import predictions preds.jsonl -o preds.json --quiet >/dev/null 2>&1
+# the vendor's own eval_results.json: it agrees on two, differs on two
+jq -n --arg i "$ID" '{($i + "-gold"): true, ($i + "-empty"): false, ($i + "-binary"): false,
+  ($i + "-noapply"): true}' > eval_results.json
+echo '{"x": "yes"}' > bad_results.json
+expect_exit 3 "an eval_results.json with a verdict that is not a boolean" -- \
+  "$UMPIRE" import predictions preds.jsonl -o bad.json --eval-results bad_results.json
+check "names the key" grep -q '"x": the verdict must be true or false' "$WORK/err"
+expect_exit 0 "import the predictions with the vendor's results" -- \
+  "$UMPIRE" import predictions preds.jsonl -o preds.json --eval-results eval_results.json
 expect_exit 0 "the vendor's predictions graded the official way" -- \
   "$UMPIRE" run suite/p.yaml --predictions preds.json --swe-scripts pro --db p.db --run-id p1 --reports prep
 sc() { sql p.db "select score from attempts where item_id='$ID-$1'"; }
@@ -89,4 +97,9 @@ check "gold resolves ($(sc gold)), the binary hunk is stripped and the fix resol
 check "empty ($(sc empty)) and not applying ($(sc noapply)) are unresolved" test "$(sc empty)$(sc noapply)" = 00
 check "the official denominator: 2 of 4 predictions, the empty one included" \
   test "$(jq -r '.systems[0].agent.swe | "\(.resolved)/\(.predictions) \(.resolved_official)"' prep/p1/report.json)" = "2/4 0.5"
+va() { jq -r ".systems[0].agent.swe.vendor_agreement.$1" prep/p1/report.json; }
+check "agreement with the vendor per instance: 2 of 4 agree" test "$(va agree)/$(va compared)" = 2/4
+check "vendor-only pass names the instance" test "$(va 'vendor_only_pass | join(",")')" = "$ID-noapply"
+check "umpire-only pass names the instance" test "$(va 'umpire_only_pass | join(",")')" = "$ID-binary"
+check "the report says so" grep -q "2 of 4 agree; vendor-only pass: $ID-noapply; umpire-only pass: $ID-binary" prep/p1/report.md
 done_testing
