@@ -1178,11 +1178,30 @@ static void test_error_message(void **state)
 	}
 }
 
+
+/* A NUL in an answer (\u0000, valid JSON) is kept as U+FFFD, so the answer
+ * is stored and graded; an escaped backslash before "u0000" is left alone. */
+static void test_parse_nul_in_content(void **state)
+{
+	const char *body = "{\"choices\":[{\"index\":0,\"finish_reason\":\"stop\",\"message\":"
+			   "{\"role\":\"assistant\",\"content\":\"Answer: B\\u0000 \\\\u0000\"}}],"
+			   "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}";
+	um_completion c;
+	um_error err = {0};
+
+	(void)state;
+	if (provider_parse(UM_PROV_OPENAI, body, strlen(body), &c, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(c.content, "Answer: B\xef\xbf\xbd \\u0000");
+	completion_release(&c);
+}
+
 int main(void)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_parse_nul_in_content),
 		cmocka_unit_test(test_build_openai),
 		cmocka_unit_test(test_build_anthropic),
 		cmocka_unit_test(test_body_hash_parity),
