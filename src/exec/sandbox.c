@@ -539,6 +539,25 @@ static int bwrap_argv(const sandbox_spec *s, const char *prog, const char *const
 	return 0;
 }
 
+/* want (or dflt when 0), at most our own hard limit and, for processes,
+ * the kernel's pid_max. */
+uint64_t sandbox_rlimit_within(int res, uint64_t want, uint64_t dflt)
+{
+	struct rlimit r;
+	uint64_t v = want ? want : dflt;
+	FILE *f;
+
+	if (getrlimit(res, &r) == 0 && r.rlim_max != RLIM_INFINITY && v > (uint64_t)r.rlim_max)
+		v = (uint64_t)r.rlim_max;
+	if (res == RLIMIT_NPROC && (f = fopen("/proc/sys/kernel/pid_max", "r"))) {
+		unsigned long long pm = 0;
+		if (fscanf(f, "%llu", &pm) == 1 && pm && v > pm)
+			v = pm;
+		fclose(f);
+	}
+	return v;
+}
+
 static void docker_name(char *out, size_t n)
 {
 	static unsigned counter;
@@ -588,9 +607,14 @@ static void docker_argv(const sandbox_spec *s, const char *prog, int is_podman,
 	if (l->fsize_bytes)
 		strv_addf(a, "--ulimit=fsize=%llu:%llu", (unsigned long long)l->fsize_bytes,
 			  (unsigned long long)l->fsize_bytes);
-	if (l->nofile)
-		strv_addf(a, "--ulimit=nofile=%llu:%llu", (unsigned long long)l->nofile,
-			  (unsigned long long)l->nofile);
+	/* any --ulimit drops the engine's configured defaults: give nofile and
+	 * nproc too, within the client's own hard limits */
+	strv_addf(a, "--ulimit=nofile=%llu:%llu",
+		  (unsigned long long)sandbox_rlimit_within(RLIMIT_NOFILE, l->nofile, 4096),
+		  (unsigned long long)sandbox_rlimit_within(RLIMIT_NOFILE, l->nofile, 4096));
+	strv_addf(a, "--ulimit=nproc=%llu:%llu",
+		  (unsigned long long)sandbox_rlimit_within(RLIMIT_NPROC, l->nproc, 32768),
+		  (unsigned long long)sandbox_rlimit_within(RLIMIT_NPROC, l->nproc, 32768));
 	strv_add(a, "--ulimit=core=0:0");
 	strv_addf(a, "--volume=%s:%s:rw", s->work_dir, wm);
 	for (i = 0; i < s->n_binds; i++) {
@@ -664,8 +688,9 @@ typedef struct spawn {
 	const void *in;
 	size_t in_len;
 	int64_t wall_ms;
-	const char *kill_prog; /* docker/podman: `prog kill name` at the deadline */
-	const char *kill_name;
+	char *const *kill_argv; /* docker/podman: run at the deadline (`prog kill name`) */
+	int no_reaper;  /* exec the program in the child itself: an engine client
+			 * leaves daemons (conmon) that must not be waited for */
 } spawn;
 
 typedef struct ran {
@@ -755,6 +780,10 @@ static void __attribute__((noreturn)) child_main(const spawn *sp, pid_t parent, 
 	if (getppid() != parent)
 		_exit(127);
 
+	if (sp->no_reaper) {
+		close_range(3, ~0U, 0);
+		exec_driver(sp, parent);
+	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	self = getpid();
 	drv_pid = fork();
@@ -873,7 +902,7 @@ static void status_parse(const um_buf *st, ran *r, pid_t reaper, int *inner_pidf
 	}
 }
 
-static void run_kill_cmd(const char *prog, const char *name);
+static int run_quiet(char *const *argv, int64_t wall_ms);
 
 static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err)
 {
@@ -944,8 +973,8 @@ static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err
 			 * known, kill the reaper's group. */
 			if (inner_pidfd < 0 || pidfd_kill(inner_pidfd, SIGKILL) < 0)
 				kill(-pid, SIGKILL);
-			if (sp->kill_prog)
-				run_kill_cmd(sp->kill_prog, sp->kill_name);
+			if (sp->kill_argv)
+				(void)run_quiet(sp->kill_argv, 10000);
 			r->killed = 1;
 			close_fd(&in_fd);
 			if (stop_at < 0)
@@ -1091,6 +1120,7 @@ static int run_quiet(char *const *argv, int64_t wall_ms)
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.wall_ms = wall_ms;
+	sp.no_reaper = 1;
 	sandbox_result_init(&res);
 	um_buf_init(&res.out, 4096);
 	um_buf_init(&res.err, 4096);
@@ -1101,15 +1131,59 @@ static int run_quiet(char *const *argv, int64_t wall_ms)
 	return WEXITSTATUS(r.status);
 }
 
-static void run_kill_cmd(const char *prog, const char *name)
+int sandbox_host_run(char *const *argv, const void *in, size_t in_len, int64_t wall_ms,
+		     char *const *kill_argv, sandbox_result *res, um_error *err)
 {
-	char *argv[4];
+	spawn sp;
+	ran r;
+	size_t out_max = res->out.max, err_max = res->err.max;
 
-	argv[0] = (char *)prog;
-	argv[1] = (char *)"kill";
-	argv[2] = (char *)name;
-	argv[3] = NULL;
-	(void)run_quiet(argv, 10000);
+	um_buf_release(&res->out);
+	um_buf_release(&res->err);
+	memset(res, 0, sizeof(*res));
+	um_buf_init(&res->out, out_max ? out_max : SANDBOX_OUT_MAX_DEFAULT);
+	um_buf_init(&res->err, err_max ? err_max : SANDBOX_OUT_MAX_DEFAULT);
+	res->exit_code = -1;
+	if (!argv || !argv[0] || argv[0][0] != '/')
+		return um_fail(err, UM_ERR_INVALID, "sandbox: host command needs an absolute path");
+	memset(&sp, 0, sizeof(sp));
+	sp.path = argv[0];
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.in = in;
+	sp.in_len = in ? in_len : 0;
+	sp.wall_ms = wall_ms;
+	sp.kill_argv = kill_argv;
+	sp.no_reaper = 1;
+	if (run_spawn(&sp, res, &r, err) < 0)
+		return -1;
+	res->out_truncated = res->out_bytes > res->out.len;
+	res->err_truncated = res->err_bytes > res->err.len;
+	if (res->out_truncated || res->err_truncated)
+		res->limits_hit |= SANDBOX_HIT_OUTPUT;
+	res->cpu_ms = r.cpu_ms;
+	if (r.killed) {
+		res->timed_out = 1;
+		res->limits_hit |= SANDBOX_HIT_WALL;
+		res->signal = SIGKILL;
+		return 0;
+	}
+	if (WIFEXITED(r.status)) {
+		int code = WEXITSTATUS(r.status);
+		if (code > 128 && code - 128 < NSIG) {
+			res->signal = code - 128;
+		} else {
+			res->exit_code = code;
+		}
+	} else if (WIFSIGNALED(r.status)) {
+		res->signal = WTERMSIG(r.status);
+	}
+	return 0;
+}
+
+char *sandbox_find_program(const char *name)
+{
+	return find_program(name);
 }
 
 /* ---- the public calls ------------------------------------------------- */
@@ -1148,7 +1222,7 @@ int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *
 {
 	static char *const bwrap_env[] = { (char *)"PATH=/usr/bin:/bin", NULL };
 	strv a = { 0 };
-	char name[96], *prog = NULL, line[512];
+	char name[96], *prog = NULL, line[512], *kill_argv[4];
 	spawn sp;
 	ran r;
 	drv d;
@@ -1182,9 +1256,13 @@ int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *
 		sp.want_status = 1;
 		host_ids(spec, &sp.uid, &sp.gid, &sp.drop);
 	} else {
+		kill_argv[0] = prog;
+		kill_argv[1] = (char *)"kill";
+		kill_argv[2] = name;
+		kill_argv[3] = NULL;
 		sp.envp = environ;
-		sp.kill_prog = prog;
-		sp.kill_name = name;
+		sp.kill_argv = kill_argv;
+		sp.no_reaper = 1;
 	}
 	if (run_spawn(&sp, res, &r, err) < 0)
 		goto fail;

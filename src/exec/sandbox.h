@@ -64,6 +64,8 @@ typedef struct sandbox_limits {
 	int64_t wall_ms;      /* whole command; the tree is killed at the deadline */
 	size_t out_max;       /* bytes of stdout kept (0: SANDBOX_OUT_MAX_DEFAULT) */
 	size_t err_max;       /* bytes of stderr kept (0: SANDBOX_OUT_MAX_DEFAULT) */
+	unsigned cpus;        /* containers: --cpus (0: no limit; bwrap: not limited) */
+	uint64_t tmp_bytes;   /* containers: size of the /tmp tmpfs (0: the engine's) */
 } sandbox_limits;
 
 typedef struct sandbox_spec {
@@ -137,6 +139,22 @@ int sandbox_exec_sh(const sandbox_spec *spec, const char *script, const void *in
  * audit logs and tests. NULL-terminated; free with sandbox_argv_free(). */
 char **sandbox_build_argv(const sandbox_spec *spec, const char *const *argv, um_error *err);
 void sandbox_argv_free(char **argv);
+
+/* Run a host program (argv[0] an absolute path) with the caller's
+ * environment, keeping at most res->out.max / res->err.max bytes of each
+ * stream (as initialised by the caller; 0: the default), stdin from in
+ * (NULL: /dev/null), killed with its process group at wall_ms (0: no limit),
+ * when kill_argv (may be NULL) is also run, e.g. to stop what the program
+ * started elsewhere. 0 when it ran (exit_code, or signal with exit status
+ * 128+N; timed_out); -1 when it could not start. For container engine
+ * clients (container.c). */
+int sandbox_host_run(char *const *argv, const void *in, size_t in_len, int64_t wall_ms,
+		     char *const *kill_argv, sandbox_result *res, um_error *err);
+/* want (dflt when 0), at most the caller's hard limit of rlimit res and,
+ * for RLIMIT_NPROC, the kernel's pid_max: what a container engine can give. */
+uint64_t sandbox_rlimit_within(int res, uint64_t want, uint64_t dflt);
+/* Absolute path of a program in the caller's PATH (caller frees), or NULL. */
+char *sandbox_find_program(const char *name);
 
 /* 1 when the driver ("bwrap", "docker", "podman"; NULL = "bwrap") can run
  * sandboxes here: bwrap starts a trivial sandbox; docker and podman answer

@@ -1868,7 +1868,8 @@ int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
 		if (!ok)
 			goto out;
 	}
-	qsort(l.t, kept, sizeof(*l.t), cmp_task);
+	if (kept)
+		qsort(l.t, kept, sizeof(*l.t), cmp_task);
 	if (o->tasks_dir) {
 		dir_prefix = tbimport_relpath(suite_dir, tasks_dir);
 		if (!dir_prefix) {

@@ -84,6 +84,16 @@ typedef struct um_task {
 	char *instruction;      /* the text given to the agent */
 	char *root;             /* NULL: the host's / read-only; else an unpacked root fs */
 	char *image;            /* container image reference, or NULL */
+	char *build_dir;        /* build context (holds a Dockerfile) of the task's image, or NULL */
+	char *workdir;          /* containers: where commands run; NULL: the image's WORKDIR
+				 * (image/build tasks) or /work */
+	char **env;             /* [environment.env] as NAME=value: every command */
+	int n_env;
+	char **verifier_env;    /* [verifier.env]: the test command only */
+	int n_verifier_env;
+	char **solution_env;    /* [solution.env]: the oracle's solution only */
+	int n_solution_env;
+	int storage_mb, tmp_mb; /* containers: storage (0: not given), /tmp size */
 	char *files_dir;        /* copied into /work before setup, or NULL */
 	char *setup_path;       /* run before the agent, or NULL */
 	char *tests_dir;        /* hidden tests, copied to /tests after the agent stops */

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,7 +20,7 @@
 static const char *const task_keys[] = {
 	"id", "dir", "category", "difficulty", "tags", "instruction", "environment", "tests",
 	"test_command", "verdict", "solution", "timeouts", "resources", "network", "unsupported",
-	NULL,
+	"verifier_env", "solution_env", NULL,
 };
 static const char *const swe_task_keys[] = {
 	"id", "dir", "category", "difficulty", "tags", "environment", "test_command", "timeouts",
@@ -31,15 +32,26 @@ static const char *const swe_task_keys[] = {
 static const char *const log_parsers[] = {"pytest", "go_test", "go_test_json", "jest_json", "mocha_json", "ospec",
 					  "tap", "command", NULL};
 static const char *const log_dialects[] = {"umpire", "first_blank", "ansible", NULL};
-static const char *const env_keys[] = {"root", "image", "files", "setup", NULL};
+static const char *const env_keys[] = {"root", "image", "build", "workdir", "files", "setup",
+				       "env", NULL};
 static const char *const timeout_keys[] = {"agent_s", "verifier_s", NULL};
-static const char *const resource_keys[] = {"memory_mb", "cpus", "pids", NULL};
+static const char *const resource_keys[] = {"memory_mb", "cpus", "pids", "storage_mb", "tmp_mb",
+					    NULL};
 static const char *const verdict_names[] = {"exit_code", "reward_file", "pytest", NULL};
 static const char *const difficulty_names[] = {"easy", "medium", "hard", "unknown", NULL};
 
 const char *task_verdict_name(um_verdict v)
 {
 	return (unsigned)v < 3 ? verdict_names[v] : "?";
+}
+
+static void free_strs(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void task_release(um_task *t)
@@ -56,6 +68,11 @@ void task_release(um_task *t)
 	free(t->instruction);
 	free(t->root);
 	free(t->image);
+	free(t->build_dir);
+	free(t->workdir);
+	free_strs(t->env, t->n_env);
+	free_strs(t->verifier_env, t->n_verifier_env);
+	free_strs(t->solution_env, t->n_solution_env);
 	free(t->files_dir);
 	free(t->setup_path);
 	free(t->tests_dir);
@@ -135,7 +152,8 @@ static int hash_tree(um_sha256 *h, const char *root, const char *rel, int depth,
 		names[n++] = um_xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(char *), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(char *), cmp_str);
 	for (i = 0; i < n; i++) {
 		char *r = *rel ? um_xasprintf("%s/%s", rel, names[i]) : um_xstrdup(names[i]);
 		char *full = um_xasprintf("%s/%s", root, r);
@@ -410,18 +428,49 @@ static int parse_swe(const yml_doc *d, const yml_node *m, um_task *t, um_error *
 	return 0;
 }
 
-static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um_task *t,
-		      um_error *err)
+/* An environment table: a mapping of names to scalars -> "NAME=value" list. */
+static int env_map(const yml_doc *d, const yml_node *m, const char *key, char ***out, int *n,
+		   um_error *err)
 {
-	int swe = !strcmp(s->kind, "swe");
+	const yml_node *e = yml_get(m, key);
+	size_t i, j;
+
+	if (!e || yml_is_null(e))
+		return 0;
+	if (yml_expect(d, e, YML_MAP, key, err) < 0)
+		return -1;
+	*out = um_xcalloc(e->n ? e->n : 1, sizeof(char *));
+	for (i = 0; i < e->n; i++) {
+		const char *name = e->keys[i]->scalar;
+		size_t len = strlen(name);
+		int ok = len && !(name[0] >= '0' && name[0] <= '9');
+
+		for (j = 0; j < len; j++)
+			if (!(name[j] == '_' || (name[j] >= 'A' && name[j] <= 'Z') ||
+			      (name[j] >= 'a' && name[j] <= 'z') || (name[j] >= '0' && name[j] <= '9')))
+				ok = 0;
+		if (!ok)
+			return yml_fail(d, e->keys[i], UM_ERR_INVALID, err,
+					"%s: '%s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)",
+					key, name);
+		if (e->items[i]->kind != YML_SCALAR)
+			return yml_fail(d, e->items[i], UM_ERR_INVALID, err,
+					"%s.%s must be a scalar, got %s", key, name,
+					yml_kind_name(e->items[i]));
+		(*out)[(*n)++] = um_xasprintf("%s=%s", name, e->items[i]->scalar);
+	}
+	return 0;
+}
+
+/* id, dir (made absolute), category, difficulty, tags. */
+static int parse_identity(const yml_doc *d, const yml_node *m, const um_suite *s, um_task *t,
+			  um_error *err)
+{
 	const yml_node *n;
-	char *rel = NULL;
-	int64_t v;
+	char *rel = NULL, *abs;
 	int k;
 
-	if (yml_expect(d, m, YML_MAP, "task", err) < 0 ||
-	    yml_check_keys(d, m, swe ? swe_task_keys : task_keys, "task", err) < 0 ||
-	    yml_str(d, m, "id", 1, &t->id, err) < 0)
+	if (yml_str(d, m, "id", 1, &t->id, err) < 0)
 		return -1;
 	if (!*t->id || strspn(t->id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
 			       strlen(t->id))
@@ -434,16 +483,14 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 	if (!is_dir(t->dir))
 		return yml_fail(d, yml_get(m, "dir"), UM_ERR_INVALID, err,
 				"task %s: %s is not a directory", t->id, t->dir);
-	{
-		/* absolute, so the sandbox can bind it whatever the cwd */
-		char *abs = realpath(t->dir, NULL);
-		if (!abs)
-			return yml_fail(d, yml_get(m, "dir"), UM_ERR_INVALID, err,
-					"task %s: cannot resolve %s", t->id, t->dir);
-		free(t->dir);
-		t->dir = um_xstrdup(abs);
-		free(abs);
-	}
+	/* absolute, so the sandbox can bind it whatever the cwd */
+	abs = realpath(t->dir, NULL);
+	if (!abs)
+		return yml_fail(d, yml_get(m, "dir"), UM_ERR_INVALID, err,
+				"task %s: cannot resolve %s", t->id, t->dir);
+	free(t->dir);
+	t->dir = um_xstrdup(abs);
+	free(abs);
 	if (yml_str(d, m, "category", 1, &t->category, err) < 0)
 		return -1;
 	if (um_str_index(s->categories, s->n_categories, t->category) < 0)
@@ -463,13 +510,11 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 			if (yml_node_str(d, n->items[i], "tag", &t->tags[t->n_tags++], err) < 0)
 				return -1;
 	}
-	if (swe) {
-		if (yml_str(d, m, "unsupported", 0, &t->unsupported, err) < 0 ||
-		    yml_str(d, m, "image", 0, &t->image, err) < 0 || parse_swe(d, m, t, err) < 0)
-			return -1;
-	} else if (yml_str(d, m, "instruction", 0, &t->instruction, err) < 0) {
-		return -1;
-	}
+	return 0;
+}
+
+static int parse_instruction(const yml_doc *d, const yml_node *m, um_task *t, um_error *err)
+{
 	if (!t->instruction) {
 		char *p = um_xasprintf("%s/instruction.md", t->dir);
 		if (um_read_file(p, &t->instruction, NULL, err) < 0) {
@@ -483,33 +528,144 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 	if (swe ? t->instruction[strspn(t->instruction, " \t\r\n\v\f")] == '\0'
 		: !*um_trim(t->instruction))
 		return yml_fail(d, m, UM_ERR_INVALID, err, "task %s: the instruction is empty", t->id);
-	if ((n = yml_get(m, "environment")) && !yml_is_null(n)) {
-		char *root = NULL;
-		if (yml_expect(d, n, YML_MAP, "environment", err) < 0 ||
-		    yml_check_keys(d, n, env_keys, "environment", err) < 0 ||
-		    yml_str(d, n, "root", 0, &root, err) < 0 ||
-		    yml_str(d, n, "image", 0, &t->image, err) < 0 ||
-		    task_path(d, n, "files", t->dir, 1, NULL, &t->files_dir, err) < 0 ||
-		    task_path(d, n, "setup", t->dir, 0, NULL, &t->setup_path, err) < 0) {
-			free(root);
-			return -1;
-		}
-		if (root && strcmp(root, "host") != 0) {
-			t->root = root[0] == '/' ? um_xstrdup(root) : um_xasprintf("%s/%s", t->dir, root);
-			if (!is_dir(t->root)) {
-				free(root);
-				return yml_fail(d, yml_get(n, "root"), UM_ERR_INVALID, err,
-						"task %s: root %s is not a directory", t->id, t->root);
-			}
-		}
-		free(root);
-		if (t->image && !*t->image) {
-			free(t->image);
-			t->image = NULL;
+	return 0;
+}
+
+/* environment: root, image, build, workdir, files, setup, env. */
+static int parse_environment(const yml_doc *d, const yml_node *m, um_task *t, um_error *err)
+{
+	const yml_node *n = yml_get(m, "environment");
+	char *root = NULL;
+	int rc = -1;
+
+	if (!n || yml_is_null(n))
+		return 0;
+	if (yml_expect(d, n, YML_MAP, "environment", err) < 0 ||
+	    yml_check_keys(d, n, env_keys, "environment", err) < 0 ||
+	    yml_str(d, n, "root", 0, &root, err) < 0 ||
+	    yml_str(d, n, "image", 0, &t->image, err) < 0 ||
+	    task_path(d, n, "build", t->dir, 1, NULL, &t->build_dir, err) < 0 ||
+	    yml_str(d, n, "workdir", 0, &t->workdir, err) < 0 ||
+	    task_path(d, n, "files", t->dir, 1, NULL, &t->files_dir, err) < 0 ||
+	    task_path(d, n, "setup", t->dir, 0, NULL, &t->setup_path, err) < 0 ||
+	    env_map(d, n, "env", &t->env, &t->n_env, err) < 0)
+		goto out;
+	if (root && strcmp(root, "host") != 0) {
+		t->root = root[0] == '/' ? um_xstrdup(root) : um_xasprintf("%s/%s", t->dir, root);
+		if (!is_dir(t->root)) {
+			yml_fail(d, yml_get(n, "root"), UM_ERR_INVALID, err,
+				 "task %s: root %s is not a directory", t->id, t->root);
+			goto out;
 		}
 	}
+	if (t->image && !*t->image) {
+		free(t->image);
+		t->image = NULL;
+	}
+	if (t->build_dir) {
+		char *df = um_xasprintf("%s/Dockerfile", t->build_dir);
+		int ok = is_file(df);
+		free(df);
+		if (!ok) {
+			yml_fail(d, yml_get(n, "build"), UM_ERR_INVALID, err,
+				 "task %s: the build context %s holds no Dockerfile", t->id,
+				 t->build_dir);
+			goto out;
+		}
+		if (t->image) {
+			yml_fail(d, yml_get(n, "build"), UM_ERR_INVALID, err,
+				 "task %s: give 'image' or 'build', not both", t->id);
+			goto out;
+		}
+	}
+	if (t->workdir && (t->workdir[0] != '/' || strstr(t->workdir, "..") ||
+			   strchr(t->workdir, '\'') || strchr(t->workdir, ':'))) {
+		yml_fail(d, yml_get(n, "workdir"), UM_ERR_INVALID, err,
+			 "task %s: workdir must be an absolute path without '..', quotes or ':'",
+			 t->id);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(root);
+	return rc;
+}
+
+static int parse_timeouts(const yml_doc *d, const yml_node *m, um_task *t, um_error *err)
+{
+	const yml_node *n = yml_get(m, "timeouts");
+	int64_t v;
+
+	t->agent_timeout_s = 600;
+	t->verifier_timeout_s = 120;
+	if (!n || yml_is_null(n))
+		return 0;
+	if (yml_expect(d, n, YML_MAP, "timeouts", err) < 0 ||
+	    yml_check_keys(d, n, timeout_keys, "timeouts", err) < 0)
+		return -1;
+	v = t->agent_timeout_s;
+	if (yml_int(d, n, "agent_s", 0, 1, 86400, &v, err) < 0)
+		return -1;
+	t->agent_timeout_s = (int)v;
+	v = t->verifier_timeout_s;
+	if (yml_int(d, n, "verifier_s", 0, 1, 86400, &v, err) < 0)
+		return -1;
+	t->verifier_timeout_s = (int)v;
+	return 0;
+}
+
+static int parse_resources(const yml_doc *d, const yml_node *m, um_task *t, um_error *err)
+{
+	static const struct {
+		const char *key;
+		int64_t min, max, dflt;
+		size_t off;
+	} f[] = {
+		{"memory_mb", 16, 1 << 20, 2048, offsetof(um_task, memory_mb)},
+		{"cpus", 1, 1024, 1, offsetof(um_task, cpus)},
+		{"pids", 8, 1 << 20, 512, offsetof(um_task, pids)},
+		{"storage_mb", 16, 1 << 24, 0, offsetof(um_task, storage_mb)},
+		{"tmp_mb", 1, 1 << 20, 512, offsetof(um_task, tmp_mb)},
+	};
+	const yml_node *n = yml_get(m, "resources");
+	size_t i;
+
+	if (n && !yml_is_null(n) &&
+	    (yml_expect(d, n, YML_MAP, "resources", err) < 0 ||
+	     yml_check_keys(d, n, resource_keys, "resources", err) < 0))
+		return -1;
+	for (i = 0; i < UM_ARRAY_LEN(f); i++) {
+		int64_t v = f[i].dflt;
+		if (n && !yml_is_null(n) && yml_int(d, n, f[i].key, 0, f[i].min, f[i].max, &v, err) < 0)
+			return -1;
+		*(int *)((char *)t + f[i].off) = (int)v;
+	}
+	return 0;
+}
+
+static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um_task *t,
+		      um_error *err)
+{
+	int swe = !strcmp(s->kind, "swe");
+	int k;
+
+	if (yml_expect(d, m, YML_MAP, "task", err) < 0 ||
+	    yml_check_keys(d, m, swe ? swe_task_keys : task_keys, "task", err) < 0 ||
+	    parse_identity(d, m, s, t, err) < 0)
+		return -1;
+	if (swe) {
+		if (yml_str(d, m, "unsupported", 0, &t->unsupported, err) < 0 ||
+		    yml_str(d, m, "image", 0, &t->image, err) < 0 || parse_swe(d, m, t, err) < 0)
+			return -1;
+	} else if (yml_str(d, m, "instruction", 0, &t->instruction, err) < 0) {
+		return -1;
+	}
+	if (parse_instruction(d, m, t, err) < 0 || parse_environment(d, m, t, err) < 0)
+		return -1;
 	if (!swe && (task_path(d, m, "tests", t->dir, 1, "tests", &t->tests_dir, err) < 0 ||
-		     task_path(d, m, "solution", t->dir, 0, "solution.sh", &t->solution_path, err) < 0))
+		     task_path(d, m, "solution", t->dir, 0, "solution.sh", &t->solution_path, err) < 0 ||
+		     env_map(d, m, "verifier_env", &t->verifier_env, &t->n_verifier_env, err) < 0 ||
+		     env_map(d, m, "solution_env", &t->solution_env, &t->n_solution_env, err) < 0))
 		return -1;
 	/* an imported task that cannot run here may lack its test command */
 	/* official grading runs the instance's run_script.sh instead */
@@ -520,41 +676,8 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 	if (!swe && yml_enum(d, m, "verdict", 0, verdict_names, &k, err) < 0)
 		return -1;
 	t->verdict = (um_verdict)k;
-	t->agent_timeout_s = 600;
-	t->verifier_timeout_s = 120;
-	if ((n = yml_get(m, "timeouts")) && !yml_is_null(n)) {
-		if (yml_expect(d, n, YML_MAP, "timeouts", err) < 0 ||
-		    yml_check_keys(d, n, timeout_keys, "timeouts", err) < 0)
-			return -1;
-		v = t->agent_timeout_s;
-		if (yml_int(d, n, "agent_s", 0, 1, 86400, &v, err) < 0)
-			return -1;
-		t->agent_timeout_s = (int)v;
-		v = t->verifier_timeout_s;
-		if (yml_int(d, n, "verifier_s", 0, 1, 86400, &v, err) < 0)
-			return -1;
-		t->verifier_timeout_s = (int)v;
-	}
-	t->memory_mb = 2048;
-	t->cpus = 1;
-	t->pids = 512;
-	if ((n = yml_get(m, "resources")) && !yml_is_null(n)) {
-		if (yml_expect(d, n, YML_MAP, "resources", err) < 0 ||
-		    yml_check_keys(d, n, resource_keys, "resources", err) < 0)
-			return -1;
-		v = t->memory_mb;
-		if (yml_int(d, n, "memory_mb", 0, 16, 1 << 20, &v, err) < 0)
-			return -1;
-		t->memory_mb = (int)v;
-		v = t->cpus;
-		if (yml_int(d, n, "cpus", 0, 1, 1024, &v, err) < 0)
-			return -1;
-		t->cpus = (int)v;
-		v = t->pids;
-		if (yml_int(d, n, "pids", 0, 8, 1 << 20, &v, err) < 0)
-			return -1;
-		t->pids = (int)v;
-	}
+	if (parse_timeouts(d, m, t, err) < 0 || parse_resources(d, m, t, err) < 0)
+		return -1;
 	if (yml_bool(d, m, "network", 0, &t->network, err) < 0 ||
 	    (!swe && yml_str(d, m, "unsupported", 0, &t->unsupported, err) < 0))
 		return -1;

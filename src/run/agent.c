@@ -33,6 +33,8 @@
 #include "run/run_ctx.h"
 
 #include <dirent.h>
+#include <math.h>
+#include <strings.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,9 +45,11 @@
 
 #include "base/buf.h"
 #include "exec/provider.h"
+#include "exec/container.h"
 #include "exec/sandbox.h"
 #include "grade/swe_grade.h"
 #include "load/task.h"
+#include "run/images.h"
 #include "base/util.h"
 
 #define MAX_MASKS 4
@@ -95,6 +99,13 @@ struct agent_att {
 	char *patches_dir;        /* swe grading: the patches, bound at /patches */
 	json_t *replay;           /* replay mode: {"of", "score", "commands": [...]} */
 	double reward;
+	int verifier_timed_out;
+	/* containers: the attempt's one container (use_ct), its image */
+	int use_ct;
+	container ct;
+	const char *image_ref, *image_id;
+	char *st_tests_copy;      /* bwrap: a writable copy of the tests for /tests */
+	char *st_solution_dir;    /* the staged solution folder (at /solution), or NULL */
 	int infra;                /* 1: ended in an infrastructure error */
 	char *error_class, *error_msg;
 };
@@ -132,9 +143,14 @@ static void att_free(agent_att *a)
 			sandbox_workdir_remove(a->work_dir, NULL);
 		if (a->logs_dir)
 			sandbox_workdir_remove(a->logs_dir, NULL);
+		if (a->st_tests_copy)
+			sandbox_workdir_remove(a->st_tests_copy, NULL);
 	}
+	container_stop(&a->ct);
 	free(a->work_dir);
 	free(a->logs_dir);
+	free(a->st_tests_copy);
+	free(a->st_solution_dir);
 	free(a->st_dir);
 	free(a->st_files);
 	free(a->st_tests);
@@ -215,6 +231,52 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+static int container_driver(const run_ctx *rc)
+{
+	return rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0;
+}
+
+/* What a run killed with SIGKILL left behind: its directories under the
+ * temporary directory (umpire-RUN-*) and its containers (labelled with the
+ * run id). Removed before a run (or its resume) starts. */
+static void remove_leftovers(run_ctx *rc, const char *tmp)
+{
+	char *prefix = um_xasprintf("umpire-%s-", rc->run_id);
+	struct dirent *de;
+	DIR *d = opendir(tmp);
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (um_has_prefix(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6) {
+			char *p = um_xasprintf("%s/%s", tmp, de->d_name);
+			sandbox_workdir_remove(p, NULL);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	if (container_driver(rc))
+		(void)container_remove_labelled(rc->o->sandbox_driver, rc->run_id, NULL);
+}
+
+/* Container drivers: every task's image, built or found now, once. */
+static int ensure_images(run_ctx *rc, um_error *err)
+{
+	images_opts io;
+
+	if (!container_driver(rc))
+		return 0;
+	memset(&io, 0, sizeof(io));
+	io.engine = rc->o->sandbox_driver;
+	io.base_image = rc->o->base_image;
+	io.pull_policy = rc->o->pull_policy;
+	io.registry_prefix = rc->o->registry_prefix;
+	io.log_dir = rc->o->build_log_dir;
+	rc->images = um_xcalloc(rc->suite->n_tasks, sizeof(*rc->images));
+	rc->image_errors = um_xcalloc(rc->suite->n_tasks, sizeof(char *));
+	return images_ensure_suite(rc->suite, &io, rc->images, rc->image_errors, err) < 0 ? -1 : 0;
+}
+
 int agent_setup_run(run_ctx *rc, um_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -222,10 +284,13 @@ int agent_setup_run(run_ctx *rc, um_error *err)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = rc->o->sandbox_jobs > 0 ? rc->o->sandbox_jobs : (int)(ncpu > 0 ? ncpu : 2);
 
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
 	if (sandbox_driver_available(rc->o->sandbox_driver, err) != 1)
 		return um_error_prefix(err, "agentic tasks need a sandbox (driver %s)",
 				       rc->o->sandbox_driver ? rc->o->sandbox_driver : "bwrap");
-	tmpl = um_xasprintf("%s/umpire-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", rc->run_id);
+	remove_leftovers(rc, tmp);
+	tmpl = um_xasprintf("%s/umpire-%s-XXXXXX", tmp, rc->run_id);
 	if (!mkdtemp(tmpl)) {
 		um_fail(err, UM_ERR_IO, "%s: cannot create the run's directory", tmpl);
 		free(tmpl);
@@ -239,7 +304,7 @@ int agent_setup_run(run_ctx *rc, um_error *err)
 	rc->mask_dir = um_xasprintf("%s/empty", tmpl);
 	if (mkdir(rc->mask_dir, 0555) != 0)
 		return um_fail(err, UM_ERR_IO, "%s: cannot create", rc->mask_dir);
-	if (stage_tasks(rc, err) < 0)
+	if (stage_tasks(rc, err) < 0 || ensure_images(rc, err) < 0)
 		return -1;
 	if (workers_new(jobs, rc->eng, &rc->workers, err) < 0)
 		return -1;
@@ -285,6 +350,14 @@ void agent_teardown_run(run_ctx *rc)
 	free(rc->masks);
 	rc->masks = NULL;
 	rc->n_masks = 0;
+	for (i = 0; rc->images && i < rc->suite->n_tasks; i++) {
+		container_image_release(&rc->images[i]);
+		free(rc->image_errors[i]);
+	}
+	free(rc->images);
+	free(rc->image_errors);
+	rc->images = NULL;
+	rc->image_errors = NULL;
 }
 
 
@@ -352,7 +425,7 @@ static char *staged(const agent_att *a, const char *path)
 	size_t n = strlen(a->task->dir);
 	const char *base = a->rc->staged[a->p->item];
 
-	if (!path)
+	if (!path || !base)
 		return NULL;
 	if (strncmp(path, a->task->dir, n) == 0 && (path[n] == '/' || path[n] == '\0'))
 		return um_xasprintf("%s%s", base, path + n);
@@ -571,6 +644,13 @@ static char *detail_json(const agent_att *a)
 		}
 	}
 	json_object_set_new(o, "task_sha256", json_string(a->task->sha256));
+	if (a->image_ref) {
+		/* the environment is pinned like the dataset */
+		json_object_set_new(o, "image", json_string(a->image_ref));
+		if (a->image_id)
+			json_object_set_new(o, "image_id", json_string(a->image_id));
+		json_object_set_new(o, "driver", json_string(a->rc->o->sandbox_driver));
+	}
 	t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return t;
@@ -646,6 +726,42 @@ static void infra_error(agent_att *a, const char *cls, const char *fmt, ...)
 
 /* ---- worker jobs ------------------------------------------------------------- */
 
+/* The reference solution: a folder of its own (Harbor's solution/, whole,
+ * at /solution) or a single file (at /oracle/solution.sh). */
+static int solution_in_dir(const agent_att *a)
+{
+	const char *sp = a->task->solution_path;
+	size_t n = strlen(a->task->dir);
+	const char *slash;
+
+	if (!sp || strncmp(sp, a->task->dir, n) != 0 || sp[n] != '/')
+		return 0;
+	slash = strrchr(sp + n + 1, '/');
+	return slash != NULL;
+}
+
+/* The staged solution folder (caller frees) or NULL. */
+static char *solution_dir(const agent_att *a)
+{
+	char *d, *slash;
+
+	if (!solution_in_dir(a) || !a->st_solution)
+		return NULL;
+	d = um_xstrdup(a->st_solution);
+	slash = strrchr(d, '/');
+	*slash = '\0';
+	return d;
+}
+
+static char *oracle_command(const agent_att *a)
+{
+	if (solution_in_dir(a)) {
+		const char *slash = strrchr(a->task->solution_path, '/');
+		return um_xasprintf("bash /solution/%s", slash + 1);
+	}
+	return um_xstrdup("bash /oracle/solution.sh");
+}
+
 static void set_binds(agent_att *a, int tests, int logs, int task_dir, int oracle)
 {
 	size_t n = 0, i;
@@ -654,13 +770,15 @@ static void set_binds(agent_att *a, int tests, int logs, int task_dir, int oracl
 		a->binds[n++] = (sandbox_bind){a->rc->mask_dir, a->rc->masks[i], 0};
 	if (a->patches_dir)
 		a->binds[n++] = (sandbox_bind){a->patches_dir, "/patches", 0};
-	if (tests && a->st_tests)
-		a->binds[n++] = (sandbox_bind){a->st_tests, "/tests", 0};
+	if (tests && a->st_tests_copy)
+		a->binds[n++] = (sandbox_bind){a->st_tests_copy, "/tests", 1};
 	if (logs && a->logs_dir)
 		a->binds[n++] = (sandbox_bind){a->logs_dir, "/logs/verifier", 1};
 	if (task_dir)
 		a->binds[n++] = (sandbox_bind){a->st_dir, "/task", 0};
-	if (oracle && a->st_solution)
+	if (oracle && a->st_solution_dir)
+		a->binds[n++] = (sandbox_bind){a->st_solution_dir, "/solution", 0};
+	else if (oracle && a->st_solution)
 		a->binds[n++] = (sandbox_bind){a->st_solution, "/oracle/solution.sh", 0};
 	a->spec.binds = a->binds;
 	a->spec.n_binds = n;
@@ -693,15 +811,202 @@ static char *rel_to_task(const agent_att *a, const char *path)
 {
 	size_t n = strlen(a->task->dir);
 
+	if (!path)
+		return NULL;
 	if (strncmp(path, a->task->dir, n) == 0 && path[n] == '/')
 		return um_xstrdup(path + n + 1);
 	return um_xstrdup(path);
 }
 
+/* Run one shell command of the attempt where it runs: in the attempt's
+ * container, or in a fresh sandbox. extra: the phase's own env table
+ * ([verifier.env], [solution.env]); the task's [environment.env] applies to
+ * every command (in a container it was given at its start). */
+static int att_exec(agent_att *a, const char *script, char *const *extra, int n_extra,
+		    sandbox_result *res, um_error *err)
+{
+	const um_task *t = a->task;
+	const char **env = um_xcalloc((size_t)(t->n_env + n_extra + 1), sizeof(char *));
+	size_t n = 0;
+	int i, rc;
+
+	for (i = 0; !a->use_ct && i < t->n_env; i++)
+		env[n++] = t->env[i];
+	for (i = 0; i < n_extra; i++)
+		env[n++] = extra[i];
+	a->spec.env = env;
+	a->spec.n_env = n;
+	if (a->use_ct) {
+		sandbox_result_release(res);
+		sandbox_result_init(res);
+		rc = container_exec(&a->ct, &a->spec, script, NULL, 0, res, err);
+	} else {
+		rc = sandbox_exec_sh(&a->spec, script, NULL, 0, res, err);
+	}
+	a->spec.env = NULL;
+	a->spec.n_env = 0;
+	free(env);
+	return rc;
+}
+
+/* A short command of the harness in the container (mkdir, rm). */
+static int ct_admin(agent_att *a, const char *script)
+{
+	sandbox_result r;
+	int rc;
+
+	sandbox_result_init(&r);
+	a->spec.limits.wall_ms = 120000;
+	rc = container_exec(&a->ct, &a->spec, script, NULL, 0, &r, &a->job_err);
+	if (rc == 0 && (r.exit_code != 0 || r.timed_out))
+		rc = um_fail(&a->job_err, UM_ERR_IO, "`%s` failed in the container: %.300s", script,
+			     um_buf_str(&r.err));
+	sandbox_result_release(&r);
+	return rc;
+}
+
+/* The attempt's container: started from the task's image with its limits,
+ * /logs made, files/ merged into the work dir, setup.sh run with the task
+ * folder at /task (removed again before the agent starts). */
+static int ct_setup(agent_att *a)
+{
+	const um_task *t = a->task;
+	run_ctx *rc = a->rc;
+	const char *wd = t->workdir ? t->workdir
+				    : (t->image || t->build_dir) ? NULL : SANDBOX_WORK_MOUNT;
+	sandbox_spec s = a->spec;
+	char name[96], *rel;
+
+	snprintf(name, sizeof(name), "umpire-%016llx-%016llx",
+		 (unsigned long long)um_hash64(rc->run_id, strlen(rc->run_id), 0),
+		 (unsigned long long)um_hash64(a->p->id, strlen(a->p->id), 0));
+	s.env = (const char *const *)t->env;
+	s.n_env = (size_t)t->n_env;
+	if (container_start(&a->ct, &s, name, wd, rc->run_id, &a->res, &a->job_err) < 0)
+		return -1;
+	if (ct_admin(a, "mkdir -p /logs/agent /logs/verifier") < 0)
+		return -1;
+	if (a->st_files && container_copy_in(&a->ct, a->st_files, a->ct.workdir, 0, &a->job_err) < 0)
+		return -1;
+	if (!t->setup_path)
+		return 0;
+	if (container_copy_in(&a->ct, a->st_dir, "/task", 1, &a->job_err) < 0)
+		return -1;
+	rel = rel_to_task(a, t->setup_path);
+	free(a->job_cmd);
+	a->job_cmd = um_xasprintf("bash /task/%s", rel);
+	free(rel);
+	a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
+	if (att_exec(a, a->job_cmd, NULL, 0, &a->res, &a->job_err) < 0)
+		return -1;
+	return ct_admin(a, "rm -rf /task");
+}
+
+static void job_setup(agent_att *a)
+{
+	const um_task *t = a->task;
+
+	if (a->use_ct) {
+		if (ct_setup(a) < 0)
+			a->job_rc = -1;
+		return;
+	}
+	if (t->swe && swe_materialize(a, UM_PHASE_SETUP, &a->res) < 0) {
+		a->job_rc = -1;
+		return;
+	}
+	if (t->files_dir)
+		copy_files(a);
+	if (a->job_rc == 0 && t->setup_path) {
+		set_binds(a, 0, 0, 1, 0);
+		a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
+		a->job_rc = att_exec(a, a->job_cmd, NULL, 0, &a->res, &a->job_err);
+	}
+}
+
+static void agent_cmd_limits(agent_att *a)
+{
+	a->spec.limits.wall_ms = (int64_t)a->rc->scaffold->agent.command_timeout_s * 1000;
+	a->spec.limits.out_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
+	a->spec.limits.err_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
+}
+
+static void job_oracle(agent_att *a)
+{
+	const um_task *t = a->task;
+
+	a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
+	a->spec.limits.out_max = VERIFY_OUT_MAX;
+	a->spec.limits.err_max = VERIFY_OUT_MAX;
+	if (!a->use_ct) {
+		set_binds(a, 0, 0, 0, 1);
+	} else if (a->st_solution_dir) {
+		a->job_rc = container_copy_in(&a->ct, a->st_solution_dir, "/solution", 1,
+					      &a->job_err);
+	} else {
+		a->job_rc = container_copy_in(&a->ct, a->st_solution, "/oracle/solution.sh", 1,
+					      &a->job_err);
+	}
+	if (a->job_rc == 0)
+		a->job_rc = att_exec(a, a->job_cmd, t->solution_env, t->n_solution_env, &a->res,
+				     &a->job_err);
+}
+
+static void job_replay(agent_att *a)
+{
+	const json_t *cmds = json_object_get(a->replay, "commands"), *c;
+	size_t i;
+
+	if (!a->use_ct)
+		set_binds(a, 0, 0, 0, 0);
+	json_array_foreach(cmds, i, c) {
+		um_tool_step *st;
+		agent_cmd_limits(a);
+		sandbox_result_release(&a->res);
+		sandbox_result_init(&a->res);
+		a->job_rc = att_exec(a, json_string_value(c), NULL, 0, &a->res, &a->job_err);
+		if (a->job_rc < 0)
+			break;
+		st = new_step(a, UM_PHASE_AGENT, "bash", NULL, json_string_value(c));
+		fill_step(st, &a->res);
+		a->tool_calls++;
+	}
+}
+
+/* Verification, as Harbor does it: what the agent left running is stopped,
+ * the tests are copied in writable at /tests, /logs/verifier is emptied, the
+ * test command runs with [verifier.env], and the reward files are read from
+ * a copy of /logs/verifier. */
+static void job_verify(agent_att *a)
+{
+	const um_task *t = a->task;
+
+	a->spec.limits.wall_ms = (int64_t)t->verifier_timeout_s * 1000;
+	a->spec.limits.out_max = VERIFY_OUT_MAX;
+	a->spec.limits.err_max = VERIFY_OUT_MAX;
+	if (!a->use_ct) {
+		set_binds(a, 1, 1, 0, 0);
+		a->job_rc = att_exec(a, t->test_command, t->verifier_env, t->n_verifier_env, &a->res,
+				     &a->job_err);
+		return;
+	}
+	if (container_kill_all(&a->ct, &a->job_err) < 0 ||
+	    container_copy_in(&a->ct, a->st_tests, "/tests", 1, &a->job_err) < 0 ||
+	    ct_admin(a, "rm -rf /logs/verifier && mkdir -p /logs/verifier") < 0) {
+		a->job_rc = -1;
+		return;
+	}
+	a->spec.limits.wall_ms = (int64_t)t->verifier_timeout_s * 1000;
+	a->job_rc = att_exec(a, t->test_command, t->verifier_env, t->n_verifier_env, &a->res,
+			     &a->job_err);
+	if (a->job_rc == 0 &&
+	    container_copy_out(&a->ct, "/logs/verifier", a->logs_dir, &a->job_err) < 0)
+		a->job_rc = -1;
+}
+
 static void run_job(void *ctx)
 {
 	agent_att *a = ctx;
-	const um_task *t = a->task;
 
 	sandbox_result_release(&a->res);
 	sandbox_result_init(&a->res);
@@ -714,63 +1019,22 @@ static void run_job(void *ctx)
 		swe_grade(a);
 		break;
 	case J_SETUP:
-		if (t->swe && swe_materialize(a, UM_PHASE_SETUP, &a->res) < 0) {
-			a->job_rc = -1;
-			break;
-		}
-		if (t->files_dir)
-			copy_files(a);
-		if (a->job_rc == 0 && t->setup_path) {
-			set_binds(a, 0, 0, 1, 0);
-			a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
-			a->job_rc = sandbox_exec_sh(&a->spec, a->job_cmd, NULL, 0, &a->res,
-						    &a->job_err);
-		}
+		job_setup(a);
 		break;
 	case J_TOOL:
-		set_binds(a, 0, 0, 0, 0);
-		a->spec.limits.wall_ms = (int64_t)a->rc->scaffold->agent.command_timeout_s * 1000;
-		a->spec.limits.out_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
-		a->spec.limits.err_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
-		a->job_rc = sandbox_exec_sh(&a->spec, a->job_cmd, NULL, 0, &a->res, &a->job_err);
+		if (!a->use_ct)
+			set_binds(a, 0, 0, 0, 0);
+		agent_cmd_limits(a);
+		a->job_rc = att_exec(a, a->job_cmd, NULL, 0, &a->res, &a->job_err);
 		break;
 	case J_ORACLE:
-		set_binds(a, 0, 0, 0, 1);
-		a->spec.limits.wall_ms = (int64_t)t->agent_timeout_s * 1000;
-		a->spec.limits.out_max = VERIFY_OUT_MAX;
-		a->spec.limits.err_max = VERIFY_OUT_MAX;
-		a->job_rc = sandbox_exec_sh(&a->spec, a->job_cmd, NULL, 0, &a->res, &a->job_err);
+		job_oracle(a);
 		break;
-	case J_REPLAY: {
-		const json_t *cmds = json_object_get(a->replay, "commands"), *c;
-		size_t i;
-
-		set_binds(a, 0, 0, 0, 0);
-		json_array_foreach(cmds, i, c) {
-			um_tool_step *st;
-			a->spec.limits.wall_ms =
-				(int64_t)a->rc->scaffold->agent.command_timeout_s * 1000;
-			a->spec.limits.out_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
-			a->spec.limits.err_max = (size_t)a->rc->scaffold->agent.output_limit_bytes;
-			sandbox_result_release(&a->res);
-			sandbox_result_init(&a->res);
-			a->job_rc = sandbox_exec_sh(&a->spec, json_string_value(c), NULL, 0, &a->res,
-						    &a->job_err);
-			if (a->job_rc < 0)
-				break;
-			st = new_step(a, UM_PHASE_AGENT, "bash", NULL, json_string_value(c));
-			fill_step(st, &a->res);
-			a->tool_calls++;
-		}
+	case J_REPLAY:
+		job_replay(a);
 		break;
-	}
 	case J_VERIFY:
-		set_binds(a, 1, 1, 0, 0);
-		a->spec.limits.wall_ms = (int64_t)t->verifier_timeout_s * 1000;
-		a->spec.limits.out_max = VERIFY_OUT_MAX;
-		a->spec.limits.err_max = VERIFY_OUT_MAX;
-		a->job_rc = sandbox_exec_sh(&a->spec, t->test_command, NULL, 0, &a->res,
-					    &a->job_err);
+		job_verify(a);
 		break;
 	}
 }
@@ -1226,41 +1490,144 @@ static void swe_grade(agent_att *a)
 
 static void start_turn(agent_att *a);
 static void start_verify(agent_att *a);
+static void job_done(void *ctx);
+static int copy_tests(agent_att *a, um_error *e);
 static void next_tool_call(agent_att *a);
+
+/* A reward as Harbor writes it: reward.txt holding one number, or
+ * reward.json with "reward" (or its only numeric member). 1 when found. */
+static int read_reward(agent_att *a, double *out)
+{
+	char *data = NULL, *end;
+	um_error e = {0};
+	int found = 0;
+
+	if (sandbox_read_file(a->logs_dir, "reward.txt", 4096, &data, NULL, &e) == 0) {
+		*out = strtod(um_trim(data), &end);
+		found = *data && !*end;
+	} else if (sandbox_read_file(a->logs_dir, "reward.json", 65536, &data, NULL, &e) == 0) {
+		json_t *j = json_loads(data, JSON_DECODE_ANY, NULL), *r, *v;
+		const char *k;
+
+		r = json_is_object(j) ? json_object_get(j, "reward") : NULL;
+		if (!r && json_is_object(j) && json_object_size(j) == 1)
+			json_object_foreach(j, k, v) r = v;
+		if (json_is_number(r)) {
+			*out = json_number_value(r);
+			found = 1;
+		}
+		if (j)
+			json_decref(j);
+	}
+	free(data);
+	return found;
+}
 
 static void judge(agent_att *a)
 {
 	const um_task *t = a->task;
-	char *data = NULL;
-	um_error e = {0};
 
+	if (a->res.timed_out) {
+		/* its own outcome: a reward written before the deadline is not counted */
+		a->verifier_timed_out = 1;
+		return;
+	}
 	switch (t->verdict) {
 	case UM_VERDICT_EXIT_CODE:
-		a->resolved = !a->res.timed_out && a->res.exit_code == 0;
+		a->resolved = a->res.exit_code == 0;
 		break;
 	case UM_VERDICT_PYTEST:
-		a->resolved = !a->res.timed_out && task_pytest_passed(um_buf_str(&a->res.out));
+		a->resolved = task_pytest_passed(um_buf_str(&a->res.out));
 		break;
 	case UM_VERDICT_REWARD_FILE:
-		if (sandbox_read_file(a->logs_dir, "reward.txt", 4096, &data, NULL, &e) == 0) {
-			char *end;
-			a->reward = strtod(um_trim(data), &end);
-			a->has_reward = *data && !*end;
-		} else if (sandbox_read_file(a->logs_dir, "reward.json", 65536, &data, NULL, &e) ==
-			   0) {
-			json_t *j = json_loads(data, 0, NULL);
-			json_t *r = j ? json_object_get(j, "reward") : NULL;
-			if (json_is_number(r)) {
-				a->reward = json_number_value(r);
-				a->has_reward = 1;
-			}
-			if (j)
-				json_decref(j);
-		}
-		free(data);
-		a->resolved = a->has_reward && a->reward >= 1.0;
+		a->has_reward = read_reward(a, &a->reward);
+		a->resolved = a->has_reward && isfinite(a->reward) && a->reward >= 1.0;
 		break;
 	}
+}
+
+static void done_setup(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+	um_tool_step *st;
+
+	if (a->job_rc < 0) {
+		infra_error(a, a->use_ct ? "container" : "sandbox",
+			    "task %s: setup could not run: %s", a->task->id, a->job_err.msg);
+		return;
+	}
+	if (a->task->setup_path) {
+		st = new_step(a, UM_PHASE_SETUP, "setup", NULL, a->job_cmd);
+		fill_step(st, &a->res);
+		if (a->res.exit_code != 0 || a->res.timed_out) {
+			infra_error(a, "setup_failed", "task %s: setup.sh failed (exit %d%s): %.300s",
+				    a->task->id, a->res.exit_code, a->res.timed_out ? ", timed out" : "",
+				    um_buf_str(&a->res.err));
+			return;
+		}
+	}
+	if (a->replay) {
+		a->job = J_REPLAY;
+		a->stop_reason = "replay";
+		workers_submit(rc->workers, run_job, job_done, a);
+		return;
+	}
+	if (rc->oracle) {
+		free(a->job_cmd);
+		a->job_cmd = oracle_command(a);
+		a->job = J_ORACLE;
+		a->stop_reason = "oracle";
+		workers_submit(rc->workers, run_job, job_done, a);
+		return;
+	}
+	start_turn(a);
+}
+
+static void done_tool(agent_att *a)
+{
+	um_tool_step *st;
+	char *text;
+
+	if (a->job_rc < 0) {
+		infra_error(a, "sandbox", "task %s: a command could not run: %s", a->task->id,
+			    a->job_err.msg);
+		return;
+	}
+	st = new_step(a, UM_PHASE_AGENT, "bash", a->job_call_id, a->job_cmd);
+	fill_step(st, &a->res);
+	text = tool_result_text(&a->res);
+	json_array_append_new(a->messages,
+			      json_pack("{s:s, s:s, s:s, s:s}", "role", "tool", "tool_call_id",
+					a->job_call_id ? a->job_call_id : "", "name", "bash",
+					"content", text));
+	free(text);
+	next_tool_call(a);
+}
+
+static void done_verify(agent_att *a)
+{
+	um_tool_step *st;
+
+	if (a->job_rc < 0) {
+		infra_error(a, "sandbox", "task %s: the verifier could not run: %s", a->task->id,
+			    a->job_err.msg);
+		return;
+	}
+	st = new_step(a, UM_PHASE_VERIFY, "verifier", NULL, a->task->test_command);
+	fill_step(st, &a->res);
+	judge(a);
+	if (a->verifier_timed_out) {
+		infra_error(a, "verifier_timeout", "task %s: the verifier did not end within %d s",
+			    a->task->id, a->task->verifier_timeout_s);
+		return;
+	}
+	if (a->has_reward && !isfinite(a->reward)) {
+		a->has_reward = 0;
+		infra_error(a, "bad_reward", "task %s: the verifier wrote a reward that is not a "
+			    "finite number", a->task->id);
+		return;
+	}
+	finish(a);
 }
 
 static void job_done(void *ctx)
@@ -1268,7 +1635,6 @@ static void job_done(void *ctx)
 	agent_att *a = ctx;
 	run_ctx *rc = a->rc;
 	um_tool_step *st;
-	char *text;
 
 	if (rc->failed) {
 		rc->lanes[a->p->system].outstanding--;
@@ -1277,37 +1643,7 @@ static void job_done(void *ctx)
 	}
 	switch (a->job) {
 	case J_SETUP:
-		if (a->job_rc < 0) {
-			infra_error(a, "sandbox", "task %s: setup could not run: %s", a->task->id,
-				    a->job_err.msg);
-			return;
-		}
-		if (a->task->setup_path) {
-			st = new_step(a, UM_PHASE_SETUP, "setup", NULL, a->job_cmd);
-			fill_step(st, &a->res);
-			if (a->res.exit_code != 0 || a->res.timed_out) {
-				infra_error(a, "setup_failed",
-					    "task %s: setup.sh failed (exit %d%s): %.300s", a->task->id,
-					    a->res.exit_code, a->res.timed_out ? ", timed out" : "",
-					    um_buf_str(&a->res.err));
-				return;
-			}
-		}
-		if (a->replay) {
-			a->job = J_REPLAY;
-			a->stop_reason = "replay";
-			workers_submit(rc->workers, run_job, job_done, a);
-			return;
-		}
-		if (rc->oracle) {
-			free(a->job_cmd);
-			a->job_cmd = um_xstrdup("bash /oracle/solution.sh");
-			a->job = J_ORACLE;
-			a->stop_reason = "oracle";
-			workers_submit(rc->workers, run_job, job_done, a);
-			return;
-		}
-		start_turn(a);
+		done_setup(a);
 		return;
 	case J_REPLAY:
 		if (a->job_rc < 0) {
@@ -1328,20 +1664,7 @@ static void job_done(void *ctx)
 		start_verify(a);
 		return;
 	case J_TOOL:
-		if (a->job_rc < 0) {
-			infra_error(a, "sandbox", "task %s: a command could not run: %s", a->task->id,
-				    a->job_err.msg);
-			return;
-		}
-		st = new_step(a, UM_PHASE_AGENT, "bash", a->job_call_id, a->job_cmd);
-		fill_step(st, &a->res);
-		text = tool_result_text(&a->res);
-		json_array_append_new(a->messages,
-				      json_pack("{s:s, s:s, s:s, s:s}", "role", "tool", "tool_call_id",
-						a->job_call_id ? a->job_call_id : "", "name", "bash",
-						"content", text));
-		free(text);
-		next_tool_call(a);
+		done_tool(a);
 		return;
 	case J_DIFF:
 		if (a->job_rc < 0) {
@@ -1361,17 +1684,32 @@ static void job_done(void *ctx)
 		finish(a);
 		return;
 	case J_VERIFY:
-		if (a->job_rc < 0) {
-			infra_error(a, "sandbox", "task %s: the verifier could not run: %s",
-				    a->task->id, a->job_err.msg);
-			return;
-		}
-		st = new_step(a, UM_PHASE_VERIFY, "verifier", NULL, a->task->test_command);
-		fill_step(st, &a->res);
-		judge(a);
-		finish(a);
+		done_verify(a);
 		return;
 	}
+}
+
+/* bwrap: the tests copied into a fresh directory bound writable at /tests. */
+static int copy_tests(agent_att *a, um_error *e)
+{
+	sandbox_spec s = a->spec;
+	DIR *d = opendir(a->st_tests);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return um_fail(e, UM_ERR_IO, "%s: cannot read", a->st_tests);
+	s.work_dir = a->st_tests_copy;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *src;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		src = um_xasprintf("%s/%s", a->st_tests, de->d_name);
+		rc = sandbox_copy_in(&s, src, de->d_name, e);
+		free(src);
+	}
+	closedir(d);
+	return rc;
 }
 
 static void start_verify(agent_att *a)
@@ -1387,6 +1725,14 @@ static void start_verify(agent_att *a)
 	if (!a->logs_dir) {
 		infra_error(a, "sandbox", "task %s: %s", a->task->id, e.msg);
 		return;
+	}
+	if (!a->use_ct && a->st_tests) {
+		/* Harbor copies the tests in writable: a fresh copy per attempt */
+		a->st_tests_copy = sandbox_workdir_new(&a->spec, a->rc->tmp_parent, "tests", &e);
+		if (!a->st_tests_copy || copy_tests(a, &e) < 0) {
+			infra_error(a, "sandbox", "task %s: %s", a->task->id, e.msg);
+			return;
+		}
 	}
 	a->job = J_VERIFY;
 	workers_submit(a->rc->workers, run_job, job_done, a);
@@ -1644,38 +1990,29 @@ static void start_turn(agent_att *a)
 
 /* ---- submission ------------------------------------------------------------------ */
 
-int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
+/* Why the task cannot run under this driver, or NULL. An unsupported task
+ * never runs; a task with an image runs only in a container. */
+static char *cannot_run(const agent_att *a)
 {
-	const um_planned *p = &rc->plan.a[plan_index];
-	agent_att *a = um_xcalloc(1, sizeof(*a));
-	um_error e = {0};
-	char *rel;
+	const um_task *t = a->task;
+	run_ctx *rc = a->rc;
 
-	a->rc = rc;
-	a->p = p;
-	a->task = &rc->suite->tasks[p->item];
-	a->sys = &rc->models->systems[p->system];
-	a->started = um_mono_ms();
-	sandbox_result_init(&a->res);
-	a->next = rc->agents;
-	if (rc->agents)
-		rc->agents->prev = a;
-	rc->agents = a;
-	rc->lanes[p->system].outstanding++;
-	record_attempt_started(rc, p);
+	if (t->unsupported)
+		return um_xasprintf("task %s is not supported: %s", t->id, t->unsupported);
+	if ((t->image || t->build_dir) && !container_driver(rc))
+		return um_xasprintf("task %s needs its container image (%s); run it with "
+				    "--sandbox-driver docker or podman",
+				    t->id, t->image ? t->image : "built from its Dockerfile");
+	return NULL;
+}
 
-	{
-		/* a task that needs a container image runs only with a container driver */
-		int container = rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0;
-		if ((a->task->unsupported && !(container && a->task->image)) ||
-		    (a->task->image && !container)) {
-			infra_error(a, "unsupported", "task %s cannot run here: %s", a->task->id,
-				    a->task->unsupported ? a->task->unsupported
-							 : "it needs its container image; run with "
-							   "--sandbox-driver docker or podman");
-			return 0;
-		}
-	}
+/* The attempt's mode: replay, gold/predicted patch, model, or oracle. 0 to go
+ * on, 1 when the attempt already ended (recorded), -1 on a hard error. */
+static int choose_mode(agent_att *a, um_error *err)
+{
+	run_ctx *rc = a->rc;
+	const um_planned *p = a->p;
+
 	if (rc->replay) {
 		/* the replayed run's attempt for (task, sample, system) */
 		const char *sys = a->sys->name + strlen("replay-");
@@ -1686,7 +2023,7 @@ int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
 			infra_error(a, "not_replayable",
 				    "task %s sample %d: the replayed run has no graded attempt of %s",
 				    a->task->id, p->sample, sys);
-			return 0;
+			return 1;
 		}
 		a->replay = json_incref(r);
 	} else if (a->task->swe && rc->oracle) {
@@ -1703,27 +2040,89 @@ int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
 			       !rc->predictions;
 	} else if (!rc->oracle) {
 		a->messages = first_messages(rc, a->task, p->sample, err);
-		if (!a->messages) {
-			rc->lanes[p->system].outstanding--;
-			att_free(a);
+		if (!a->messages)
 			return -1;
-		}
 	} else if (!a->task->solution_path) {
 		infra_error(a, "no_solution", "task %s has no reference solution", a->task->id);
-		return 0;
+		return 1;
 	}
+	return 0;
+}
+
+/* The spec every command of the attempt starts from: driver, image, network,
+ * the task's limits, its own host uid. */
+static void init_spec(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+	const um_task *t = a->task;
+	const container_image *im = rc->images ? &rc->images[a->p->item] : NULL;
+
 	sandbox_spec_init(&a->spec);
 	a->spec.driver = rc->o->sandbox_driver;
-	a->spec.image = a->task->image;
-	a->spec.root = a->task->root;
-	a->spec.net = a->task->network ? SANDBOX_NET_SHARED : SANDBOX_NET_NONE;
-	a->spec.limits.mem_bytes = (uint64_t)a->task->memory_mb << 20;
-	a->spec.limits.nproc = (uint64_t)a->task->pids;
+	a->image_ref = im && im->ref ? im->ref : t->image;
+	a->image_id = im ? im->id : NULL;
+	a->spec.image = a->image_ref;
+	a->spec.root = container_driver(rc) ? NULL : t->root;
+	a->spec.net = t->network ? SANDBOX_NET_SHARED : SANDBOX_NET_NONE;
+	a->spec.limits.mem_bytes = (uint64_t)t->memory_mb << 20;
+	a->spec.limits.nproc = (uint64_t)t->pids;
+	a->spec.limits.cpus = (unsigned)t->cpus;
+	a->spec.limits.tmp_bytes = (uint64_t)t->tmp_mb << 20;
 	/* RLIMIT_NPROC counts per host uid: each attempt gets its own, so one
 	 * attempt's fork bomb cannot starve another's (and none can read
 	 * another's files) */
 	a->spec.host_uid = a->spec.host_gid =
-		200000 + (long)(um_hash64(p->id, strlen(p->id), 0) % 50000);
+		200000 + (long)(um_hash64(a->p->id, strlen(a->p->id), 0) % 50000);
+	/* terminal tasks run in one container per attempt; swe tasks keep a host
+	 * work dir, bound into a fresh container per command */
+	a->use_ct = container_driver(rc) && !t->swe;
+}
+
+static agent_att *att_new(run_ctx *rc, size_t plan_index)
+{
+	const um_planned *p = &rc->plan.a[plan_index];
+	agent_att *a = um_xcalloc(1, sizeof(*a));
+
+	a->rc = rc;
+	a->p = p;
+	a->task = &rc->suite->tasks[p->item];
+	a->sys = &rc->models->systems[p->system];
+	a->started = um_mono_ms();
+	sandbox_result_init(&a->res);
+	a->next = rc->agents;
+	if (rc->agents)
+		rc->agents->prev = a;
+	rc->agents = a;
+	rc->lanes[p->system].outstanding++;
+	record_attempt_started(rc, p);
+	return a;
+}
+
+int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
+{
+	agent_att *a = att_new(rc, plan_index);
+	char *why = cannot_run(a);
+	um_error e = {0};
+	int m;
+
+	if (why) {
+		infra_error(a, "unsupported", "%s", why);
+		free(why);
+		return 0;
+	}
+	if (rc->image_errors && rc->image_errors[a->p->item]) {
+		infra_error(a, "image", "%s", rc->image_errors[a->p->item]);
+		return 0;
+	}
+	m = choose_mode(a, err);
+	if (m < 0) {
+		rc->lanes[a->p->system].outstanding--;
+		att_free(a);
+		return -1;
+	}
+	if (m > 0)
+		return 0;
+	init_spec(a);
 	a->work_dir = sandbox_workdir_new(&a->spec, rc->tmp_parent, "work", &e);
 	if (!a->work_dir) {
 		infra_error(a, "sandbox", "task %s: %s", a->task->id, e.msg);
@@ -1739,9 +2138,10 @@ int agent_submit(run_ctx *rc, size_t plan_index, um_error *err)
 	a->st_files = staged(a, a->task->files_dir);
 	a->st_tests = staged(a, a->task->tests_dir);
 	a->st_solution = staged(a, a->task->solution_path);
+	a->st_solution_dir = solution_dir(a);
 	a->job = J_SETUP;
 	if (a->task->setup_path) {
-		rel = rel_to_task(a, a->task->setup_path);
+		char *rel = rel_to_task(a, a->task->setup_path);
 		a->job_cmd = um_xasprintf("bash /task/%s", rel);
 		free(rel);
 	}

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <pthread.h>
 
+#include "exec/container.h"
 #include "exec/engine.h"
 #include "load/models.h"
 #include "load/plan.h"
@@ -83,6 +84,8 @@ struct run_ctx {
 	char **masks;           /* the host paths it hides from agents */
 	size_t n_masks;
 	char **staged;          /* per task: a world-readable copy of its directory */
+	container_image *images; /* container drivers, per task: its image (ref NULL: none) */
+	char **image_errors;    /* per task: why its image could not be had, or NULL */
 	int oracle;             /* run reference solutions instead of models */
 	json_t *predictions;    /* swe: instance id -> published patch (--predictions) */
 	json_t *vendor;         /* swe: instance id -> the vendor's own verdict, or NULL */

@@ -1457,7 +1457,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 		goto out;
 	if (store_done_attempts(rc.store, rc.run_id, &rc.done_ids, &rc.n_done_ids, err) < 0)
 		goto out;
-	qsort(rc.done_ids, rc.n_done_ids, sizeof(char *), cmp_str);
+	if (rc.n_done_ids) /* qsort(NULL, 0, ...) is undefined */
+		qsort(rc.done_ids, rc.n_done_ids, sizeof(char *), cmp_str);
 	record_index_plan(&rc);
 
 	memset(&eo, 0, sizeof(eo));

@@ -71,6 +71,11 @@ typedef struct um_run_opts {
 	int n_cache_systems;
 	int breaker_after;           /* stop a system after this many 401/403 in a
 				      * row (0: 3) */
+	const char *base_image;      /* containers: image of tasks without one (NULL:
+				      * CONTAINER_BASE_IMAGE) */
+	const char *pull_policy;     /* never, missing (NULL), always: images by reference */
+	const char *registry_prefix; /* put before references without a registry (NULL: none) */
+	const char *build_log_dir;   /* image build logs (NULL: agent_build_log_dir()) */
 	/* Routing events of the orchestrators' sub-calls, from a recording
 	 * proxy the caller started (NULL: none). The runner drains the queue
 	 * into the store, registers single-flight attempts on it, and calls

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Make the container engines usable on this machine kind (Debian 12, offline,
+# root, no systemd, cgroups v1 hybrid), idempotently:
+#   1. podman's containers.conf drop-in (rlimits within the host's hard
+#      limits, the runc runtime: crun refuses hybrid cgroups here);
+#   2. an offline base image built once from Debian's archive with
+#      mmdebstrap, cached as a tarball under /var/tmp, imported into podman
+#      and docker as $UMPIRE_BASE_IMAGE (default localhost/umpire-base:bookworm);
+#   3. dockerd started by hand when it is not running (log in /var/log).
+# Used by scripts/test.sh (CI) and by the container tests. Safe to run by
+# several processes at once (one lock). Prints nothing on success unless
+# UMPIRE_ENGINES_VERBOSE=1. Exits non-zero with a message when an engine
+# cannot be made to work: a container test must fail then, not skip.
+set -euo pipefail
+
+base=${UMPIRE_BASE_IMAGE:-localhost/umpire-base:bookworm}
+cache=${UMPIRE_BASE_CACHE:-/var/tmp/umpire-base-bookworm.tar}
+# what the shipped demo suites need inside their containers
+include=bash,coreutils,findutils,grep,sed,mawk,gawk,tar,gzip,diffutils,procps,python3,git,patch,gcc,make,libc6-dev,sqlite3,jq
+say() { [ "${UMPIRE_ENGINES_VERBOSE:-0}" = 1 ] && echo "engines: $*" >&2 || true; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "engines.sh: needs root (rootful podman and dockerd)" >&2
+  exit 1
+fi
+for p in podman docker dockerd mmdebstrap; do
+  command -v "$p" >/dev/null || { echo "engines.sh: $p is not installed (scripts/deps.sh)" >&2; exit 1; }
+done
+
+exec 9>/var/tmp/umpire-engines.lock
+flock 9
+
+# 1. podman settings
+conf=/etc/containers/containers.conf.d/50-umpire-host.conf
+nofile=$(ulimit -Hn); nproc=$(ulimit -Hu); pidmax=$(cat /proc/sys/kernel/pid_max)
+if [ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ]; then nofile=1048576; fi
+if [ "$nproc" = unlimited ] || [ "$nproc" -gt "$pidmax" ]; then nproc=$pidmax; fi
+want="[containers]
+default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]
+[engine]
+runtime = \"runc\""
+if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
+  mkdir -p "$(dirname "$conf")"
+  printf '%s\n' "$want" > "$conf.tmp" && mv "$conf.tmp" "$conf"
+  say "wrote $conf"
+fi
+
+# 2. the base image tarball, once
+if [ ! -s "$cache" ] || [ "$(cat "$cache.include" 2>/dev/null)" != "$include" ]; then
+  say "building $cache (mmdebstrap, about a minute)"
+  part="${cache%.tar}.part.tar"    # mmdebstrap picks the format from the name
+  rm -rf "$part"
+  mmdebstrap --quiet --variant=minbase --include="$include" bookworm "$part" >/dev/null 2>"$cache.log" ||
+    { echo "engines.sh: mmdebstrap failed, see $cache.log" >&2; tail -5 "$cache.log" >&2; exit 1; }
+  mv "$part" "$cache"
+  printf '%s' "$include" > "$cache.include"
+fi
+stamp=$(stat -c %Y "$cache")
+
+import() { # engine
+  local e=$1 label
+  label=$("$e" image inspect --format '{{index .Config.Labels "umpire.base"}}' "$base" 2>/dev/null || true)
+  if [ "$label" != "$stamp" ]; then
+    say "importing $base into $e"
+    "$e" import --change "LABEL umpire.base=$stamp" --change "CMD [\"/bin/bash\"]" \
+      "$cache" "$base" >/dev/null 2>&1 || { echo "engines.sh: $e import failed" >&2; exit 1; }
+  fi
+}
+
+# 3. dockerd
+if ! docker info >/dev/null 2>&1; then
+  say "starting dockerd"
+  rm -f /var/run/docker.pid
+  nohup dockerd >/var/log/umpire-dockerd.log 2>&1 </dev/null 9>&- &   # not holding the lock
+  for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 ||
+    { echo "engines.sh: dockerd did not start, see /var/log/umpire-dockerd.log" >&2; tail -5 /var/log/umpire-dockerd.log >&2; exit 1; }
+fi
+
+import podman
+import docker
+podman info >/dev/null 2>&1 || { echo "engines.sh: podman info fails" >&2; exit 1; }
+say "ready: $base in podman and docker"
