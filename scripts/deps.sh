@@ -12,6 +12,7 @@ pkgs=(
   man-db slurm-wlm munge
   chromium python3-html5lib tidy
   clang
+  podman docker.io docker-compose mmdebstrap
 )
 
 missing=()

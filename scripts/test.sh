@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# the container engines and their offline base image (the container tests
+# need both podman and docker; none of them skips)
+scripts/engines.sh
 
 passed=0
 failed=0

@@ -401,10 +401,13 @@ static void start_argv(argv_b *a, const container *c, const sandbox_spec *s, con
 	}
 	av_add(a, "--env");
 	av_add(a, "TERM=dumb");
+	/* the first process: a shell that keeps the container alive and reaps
+	 * what is left to it, so `kill -9 -1` leaves neither processes nor zombies */
 	av_add(a, "--entrypoint");
-	av_add(a, "sleep");
+	av_add(a, "/bin/sh");
 	av_add(a, s->image);
-	av_add(a, "infinity");
+	av_add(a, "-c");
+	av_add(a, "trap 'exit 0' TERM; while :; do sleep 86400 & wait $!; done");
 }
 
 static int check_start_spec(const sandbox_spec *s, const char *name, const char *workdir,

@@ -7,9 +7,9 @@
  *
  * The container starts from the image with the attempt's limits (cpus,
  * memory, pids, a sized /tmp), `--network none` unless the task allows the
- * network, no new privileges, and `sleep infinity` as its first process (so
- * `kill -9 -1` from an exec ends every other process and leaves the
- * container alive). Files move in and out with `cp`. docs/sandbox.md
+ * network, no new privileges, and as its first process a shell loop around
+ * `sleep` that reaps orphans (so `kill -9 -1` from an exec ends every other
+ * process, leaves no zombie, and the container alive). Files move in and out with `cp`. docs/sandbox.md
  * describes what runs where.
  *
  * Every call runs the engine's client through sandbox_host_run() with a

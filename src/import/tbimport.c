@@ -66,9 +66,13 @@ typedef struct tb_task {
 	int memory_mb, cpus;     /* 0: not given */
 	int network;             /* -1: not given */
 	char *image;
-	char *unsupported;
-	int needs_image;
+	char *unsupported;       /* refused: never run, with this reason */
+	int needs_image;         /* runs only in a container (image or build) */
+	int build;               /* environment/ is its image's build context */
 	int has_solution;
+	int solution_dir;        /* solution/ kept whole: solution/solve.sh */
+	int storage_mb;          /* 0: not given */
+	json_t *env, *verifier_env, *solution_env; /* the env tables, or NULL */
 } tb_task;
 
 static void tb_task_release(tb_task *t)
@@ -86,6 +90,12 @@ static void tb_task_release(tb_task *t)
 	free(t->test_command);
 	free(t->image);
 	free(t->unsupported);
+	if (t->env)
+		json_decref(t->env);
+	if (t->verifier_env)
+		json_decref(t->verifier_env);
+	if (t->solution_env)
+		json_decref(t->solution_env);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -530,7 +540,6 @@ static int classify_env(const char *ctx, const char *display, tb_task *t, int *c
 	if (t->image) {
 		/* TB2 docker_image: always a container */
 		t->needs_image = 1;
-		t->unsupported = um_xasprintf("needs container image %s", t->image);
 	} else if (is_file(df)) {
 		char *text = NULL;
 		if (um_read_file(df, &text, NULL, err) < 0) {
@@ -544,25 +553,23 @@ static int classify_env(const char *ctx, const char *display, tb_task *t, int *c
 			t->image = base;
 			base = NULL;
 			t->needs_image = 1;
-			t->unsupported = um_xasprintf("needs container image %s", t->image);
 			break;
 		case TBIMPORT_BUILD:
 			t->needs_image = 1;
+			t->build = 1;
 			*copy_ctx = 1;
-			t->unsupported = um_xstrdup(
-				"needs container image built from environment/Dockerfile");
 			break;
 		}
 		free(text);
 	}
 	if (services) {
-		char *u = um_xasprintf("%s%sdocker compose services: %s",
-				       t->unsupported ? t->unsupported : "needs container image",
-				       t->unsupported ? " and " : " of ", services);
+		/* several containers: refused, never imported as if one would do */
+		char *u = um_xasprintf("a multi-container task (docker compose services: %s); "
+				       "umpire runs one container per attempt", services);
 		free(t->unsupported);
 		t->unsupported = u;
-		t->needs_image = 1;
 		*copy_ctx = 1;
+		t->build = 0;
 	}
 out:
 	free(services);
@@ -882,104 +889,171 @@ static int tb2_num(const tb2_doc *d, json_t *s, const char *sec, const char *key
 	return 1;
 }
 
-static int tb2_convert(const char *src, const char *label, const char *dst, tb_task *t,
-		       um_error *err)
+/* An env table ([verifier.env], [environment.env], [solution.env]): names to
+ * strings, numbers or booleans; kept as an object of strings. */
+static int tb2_env(const tb2_doc *d, json_t *sec, const char *secname, json_t **out,
+		   um_error *err)
 {
-	char *path = um_xasprintf("%s/task.toml", src), *disp = um_xasprintf("%s/task.toml", label);
-	char *data = NULL, *instr = NULL, *p = NULL, *q = NULL, *s = NULL;
-	json_t *meta, *agent, *verifier, *env, *v;
-	tb2_doc d = {disp, NULL, NULL};
-	double num;
-	size_t len = 0, i;
-	int rc = -1, k, copy_ctx = 0;
+	json_t *e = sec ? json_object_get(sec, "env") : NULL, *v;
+	const char *k;
 
-	if (read_text(path, disp, &data, &len, err) < 0)
-		goto out;
-	if (!(d.root = toml_parse(disp, data, len, &d.pos, err)))
-		goto out;
-	if (tb2_section(&d, "metadata", &meta, err) < 0 ||
-	    tb2_section(&d, "agent", &agent, err) < 0 ||
-	    tb2_section(&d, "verifier", &verifier, err) < 0 ||
-	    tb2_section(&d, "environment", &env, err) < 0)
-		goto out;
-	if (tb2_str(&d, meta, "metadata", "category", &t->category, err) < 0 ||
-	    tb2_str(&d, meta, "metadata", "difficulty", &s, err) < 0)
-		goto out;
+	*out = NULL;
+	if (!e)
+		return 0;
+	if (!json_is_object(e))
+		return tb2_type_error(d, secname, "env", "a table of names to values", err);
+	*out = json_object();
+	json_object_foreach(e, k, v) {
+		if (json_is_string(v))
+			json_object_set(*out, k, v);
+		else if (json_is_integer(v))
+			json_object_set_new(*out, k, json_sprintf("%lld",
+								  (long long)json_integer_value(v)));
+		else if (json_is_real(v))
+			json_object_set_new(*out, k, json_sprintf("%.17g", json_real_value(v)));
+		else if (json_is_boolean(v))
+			json_object_set_new(*out, k, json_string(json_is_true(v) ? "true" : "false"));
+		else
+			return tb2_type_error(d, secname, "env", "a table of names to scalar values",
+					      err);
+	}
+	return 0;
+}
+
+/* [metadata]: category, difficulty, tags. */
+static int tb2_metadata(const tb2_doc *d, json_t *meta, tb_task *t, um_error *err)
+{
+	char *s = NULL;
+	json_t *v;
+	size_t i;
+
+	if (tb2_str(d, meta, "metadata", "category", &t->category, err) < 0 ||
+	    tb2_str(d, meta, "metadata", "difficulty", &s, err) < 0)
+		return -1;
 	if (s) {
 		t->difficulty = norm_difficulty(s);
 		free(s);
-		s = NULL;
 	}
 	v = meta ? json_object_get(meta, "tags") : NULL;
-	if (v) {
-		if (!json_is_array(v)) {
-			tb2_type_error(&d, "metadata", "tags", "an array of strings", err);
-			goto out;
-		}
-		t->tags = um_xcalloc(json_array_size(v) + 1, sizeof(char *));
-		for (i = 0; i < json_array_size(v); i++) {
-			json_t *tag = json_array_get(v, i);
-			if (!json_is_string(tag)) {
-				tb2_type_error(&d, "metadata", "tags", "an array of strings", err);
-				goto out;
-			}
-			t->tags[t->n_tags++] = um_xstrdup(json_string_value(tag));
-		}
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return tb2_type_error(d, "metadata", "tags", "an array of strings", err);
+	t->tags = um_xcalloc(json_array_size(v) + 1, sizeof(char *));
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *tag = json_array_get(v, i);
+		if (!json_is_string(tag))
+			return tb2_type_error(d, "metadata", "tags", "an array of strings", err);
+		t->tags[t->n_tags++] = um_xstrdup(json_string_value(tag));
 	}
-	if ((k = tb2_num(&d, agent, "agent", "timeout_sec", &num, err)) < 0)
-		goto out;
+	return 0;
+}
+
+/* [environment] memory_mb or memory ("2G"). */
+static int tb2_memory(const tb2_doc *d, json_t *env, tb_task *t, um_error *err)
+{
+	json_t *v = env ? json_object_get(env, "memory_mb") : NULL;
+	int64_t mb;
+
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 16 ||
+		    json_integer_value(v) > (1 << 20))
+			return tb2_type_error(d, "environment", "memory_mb",
+					      "an integer from 16 to 1048576", err);
+		t->memory_mb = (int)json_integer_value(v);
+	} else if ((v = env ? json_object_get(env, "memory") : NULL)) {
+		if (!json_is_string(v) || tbimport_parse_memory(json_string_value(v), &mb) < 0 ||
+		    mb < 16 || mb > (1 << 20))
+			return tb2_type_error(d, "environment", "memory",
+					      "a size such as \"2G\" or \"512M\" (16M to 1T)", err);
+		t->memory_mb = (int)mb;
+	}
+	return 0;
+}
+
+/* [agent] and [verifier] timeouts; [environment] image, cpus, memory,
+ * storage, network, type. */
+static int tb2_limits(const tb2_doc *d, json_t *agent, json_t *verifier, json_t *env, tb_task *t,
+		      um_error *err)
+{
+	double num;
+	char *type = NULL;
+	json_t *v;
+	int k;
+
+	if ((k = tb2_num(d, agent, "agent", "timeout_sec", &num, err)) < 0)
+		return -1;
 	if (k)
 		t->agent_s = secs(num);
-	if ((k = tb2_num(&d, verifier, "verifier", "timeout_sec", &num, err)) < 0)
-		goto out;
+	if ((k = tb2_num(d, verifier, "verifier", "timeout_sec", &num, err)) < 0)
+		return -1;
 	if (k)
 		t->verifier_s = secs(num);
-	if (tb2_str(&d, env, "environment", "docker_image", &t->image, err) < 0)
-		goto out;
+	if (tb2_str(d, env, "environment", "docker_image", &t->image, err) < 0)
+		return -1;
 	if (t->image && blank(t->image)) {
 		free(t->image);
 		t->image = NULL;
 	}
-	if ((k = tb2_num(&d, env, "environment", "cpus", &num, err)) < 0)
-		goto out;
+	if ((k = tb2_num(d, env, "environment", "cpus", &num, err)) < 0)
+		return -1;
 	if (k)
 		t->cpus = num < 1 ? 1 : num > 1024 ? 1024 : (int)ceil(num);
-	v = env ? json_object_get(env, "memory_mb") : NULL;
-	if (v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 16 ||
-		    json_integer_value(v) > (1 << 20)) {
-			tb2_type_error(&d, "environment", "memory_mb",
-				       "an integer from 16 to 1048576", err);
-			goto out;
-		}
-		t->memory_mb = (int)json_integer_value(v);
-	} else if ((v = env ? json_object_get(env, "memory") : NULL)) {
-		int64_t mb;
-		if (!json_is_string(v) || tbimport_parse_memory(json_string_value(v), &mb) < 0 ||
-		    mb < 16 || mb > (1 << 20)) {
-			tb2_type_error(&d, "environment", "memory",
-				       "a size such as \"2G\" or \"512M\" (16M to 1T)", err);
-			goto out;
-		}
-		t->memory_mb = (int)mb;
-	}
+	if ((k = tb2_num(d, env, "environment", "storage_mb", &num, err)) < 0)
+		return -1;
+	if (k)
+		t->storage_mb = num < 16 ? 16 : num > (1 << 24) ? (1 << 24) : (int)num;
+	if (tb2_memory(d, env, t, err) < 0)
+		return -1;
 	t->network = -1;
 	v = env ? json_object_get(env, "allow_internet") : NULL;
 	if (v) {
-		if (!json_is_boolean(v)) {
-			tb2_type_error(&d, "environment", "allow_internet", "true or false", err);
-			goto out;
-		}
+		if (!json_is_boolean(v))
+			return tb2_type_error(d, "environment", "allow_internet", "true or false", err);
 		t->network = json_is_true(v);
 	}
+	if (tb2_str(d, env, "environment", "type", &type, err) < 0)
+		return -1;
+	if (type && strcmp(type, "docker") != 0 && !t->unsupported)
+		t->unsupported = um_xasprintf("environment type '%s': umpire runs docker "
+					      "environments only", type);
+	free(type);
+	return 0;
+}
 
-	free(path);
-	path = um_xasprintf("%s/instruction.md", src);
-	p = um_xasprintf("%s/instruction.md", label);
-	if (read_text(path, p, &instr, NULL, err) < 0)
+/* Multi-step tasks ([[steps]]) are refused with the reason: run as one
+ * instruction they would be scored wrong. */
+static int tb2_steps(const tb2_doc *d, tb_task *t, um_error *err)
+{
+	json_t *v = json_object_get(d->root, "steps");
+
+	if (!v)
+		return 0;
+	if (!json_is_array(v)) {
+		int line, col;
+		toml_pos_lookup(d->pos, "steps", &line, &col);
+		return um_fail_at(err, UM_ERR_INVALID, d->disp, line ? line : 1, col,
+				  "'steps' must be an array of tables ([[steps]])");
+	}
+	if (!t->unsupported)
+		t->unsupported = um_xasprintf("a multi-step task (%zu [[steps]]): umpire does not "
+					      "run its steps one by one", json_array_size(v));
+	return 0;
+}
+
+/* The folders: instruction.md, tests/ (test.sh required), solution/ (whole:
+ * solve.sh and what it uses), environment/ (the build context). */
+static int tb2_files(const char *src, const char *label, const char *dst, tb_task *t,
+		     um_error *err)
+{
+	char *p = um_xasprintf("%s/instruction.md", src), *q = um_xasprintf("%s/instruction.md", label);
+	char *instr = NULL, *s = NULL;
+	int rc = -1, copy_ctx = 0;
+
+	if (read_text(p, q, &instr, NULL, err) < 0)
 		goto out;
 	if (blank(instr)) {
-		um_fail(err, UM_ERR_INVALID, "%s: the instruction is empty", p);
+		um_fail(err, UM_ERR_INVALID, "%s: the instruction is empty", q);
 		goto out;
 	}
 	free(p);
@@ -990,6 +1064,7 @@ static int tb2_convert(const char *src, const char *label, const char *dst, tb_t
 		goto out;
 	}
 	free(p);
+	free(q);
 	p = um_xasprintf("%s/tests", src);
 	q = um_xasprintf("%s/tests", dst);
 	if (make_dir(dst, err) < 0 || write_instruction(dst, instr, err) < 0 ||
@@ -1000,25 +1075,17 @@ static int tb2_convert(const char *src, const char *label, const char *dst, tb_t
 	free(p);
 	free(q);
 	p = um_xasprintf("%s/solution/solve.sh", src);
-	q = um_xasprintf("%s/solution.sh", dst);
 	if (is_file(p)) {
-		char **names;
-		size_t n;
-		if (copy_file(p, q, 1, err) < 0)
-			goto out;
-		t->has_solution = 1;
+		/* the whole folder: files beside solve.sh are the oracle's too */
 		free(p);
 		p = um_xasprintf("%s/solution", src);
-		if (!(names = list_dir(p, &n, err)))
+		q = um_xasprintf("%s/solution", dst);
+		if (copy_tree(p, q, src, NULL, 0, err) < 0)
 			goto out;
-		free_names(names, n);
-		if (n > 1) {
-			/* helper files of the solution travel with it */
-			free(q);
-			q = um_xasprintf("%s/solution", dst);
-			if (copy_tree(p, q, src, NULL, 0, err) < 0)
-				goto out;
-		}
+		t->has_solution = 1;
+		t->solution_dir = 1;
+	} else {
+		q = NULL;
 	}
 	free(p);
 	free(q);
@@ -1033,13 +1100,43 @@ static int tb2_convert(const char *src, const char *label, const char *dst, tb_t
 	}
 	rc = 0;
 out:
-	free(path);
-	free(disp);
-	free(data);
-	free(instr);
 	free(p);
 	free(q);
 	free(s);
+	free(instr);
+	return rc;
+}
+
+static int tb2_convert(const char *src, const char *label, const char *dst, tb_task *t,
+		       um_error *err)
+{
+	char *path = um_xasprintf("%s/task.toml", src), *disp = um_xasprintf("%s/task.toml", label);
+	char *data = NULL;
+	json_t *meta, *agent, *verifier, *env, *sol;
+	tb2_doc d = {disp, NULL, NULL};
+	size_t len = 0;
+	int rc = -1;
+
+	if (read_text(path, disp, &data, &len, err) < 0)
+		goto out;
+	if (!(d.root = toml_parse(disp, data, len, &d.pos, err)))
+		goto out;
+	if (tb2_section(&d, "metadata", &meta, err) < 0 ||
+	    tb2_section(&d, "agent", &agent, err) < 0 ||
+	    tb2_section(&d, "verifier", &verifier, err) < 0 ||
+	    tb2_section(&d, "environment", &env, err) < 0 ||
+	    tb2_section(&d, "solution", &sol, err) < 0)
+		goto out;
+	if (tb2_metadata(&d, meta, t, err) < 0 || tb2_limits(&d, agent, verifier, env, t, err) < 0 ||
+	    tb2_steps(&d, t, err) < 0 || tb2_env(&d, env, "environment", &t->env, err) < 0 ||
+	    tb2_env(&d, verifier, "verifier", &t->verifier_env, err) < 0 ||
+	    tb2_env(&d, sol, "solution", &t->solution_env, err) < 0)
+		goto out;
+	rc = tb2_files(src, label, dst, t, err);
+out:
+	free(path);
+	free(disp);
+	free(data);
 	json_decref(d.root);
 	json_decref(d.pos);
 	return rc;
@@ -1454,6 +1551,93 @@ static int cmp_task(const void *a, const void *b)
 	return strcmp(((const tb_task *)a)->id, ((const tb_task *)b)->id);
 }
 
+static void emit_env_table(ymlemit *w, const char *key, json_t *tab)
+{
+	const char *k;
+	json_t *v;
+
+	if (!tab || !json_object_size(tab))
+		return;
+	ymlemit_str(w, key);
+	ymlemit_map(w, 1, 0);
+	json_object_foreach(tab, k, v) ymlemit_kv(w, k, json_string_value(v));
+	ymlemit_map(w, 0, 0);
+}
+
+static void emit_environment(ymlemit *w, const tb_task *k)
+{
+	if (!k->image && !k->build && !(k->env && json_object_size(k->env)))
+		return;
+	ymlemit_str(w, "environment");
+	ymlemit_map(w, 1, 0);
+	if (k->image)
+		ymlemit_kv(w, "image", k->image);
+	else if (k->build)
+		ymlemit_kv(w, "build", "environment");
+	emit_env_table(w, "env", k->env);
+	ymlemit_map(w, 0, 0);
+}
+
+static void emit_ints(ymlemit *w, const char *key, const char *const *names, const int *vals,
+		      size_t n)
+{
+	size_t i, any = 0;
+
+	for (i = 0; i < n; i++)
+		any += vals[i] != 0;
+	if (!any)
+		return;
+	ymlemit_str(w, key);
+	ymlemit_map(w, 1, 1);
+	for (i = 0; i < n; i++)
+		if (vals[i]) {
+			ymlemit_str(w, names[i]);
+			ymlemit_int(w, vals[i]);
+		}
+	ymlemit_map(w, 0, 1);
+}
+
+static void emit_task(ymlemit *w, const tb_task *k, const char *dir_prefix)
+{
+	static const char *const tnames[] = {"agent_s", "verifier_s"};
+	static const char *const rnames[] = {"memory_mb", "cpus", "storage_mb"};
+	int tv[2] = {k->agent_s, k->verifier_s}, rv[3] = {k->memory_mb, k->cpus, k->storage_mb};
+	char *dir = um_xasprintf("%s/%s", dir_prefix, k->id);
+	size_t j;
+
+	ymlemit_map(w, 1, 0);
+	ymlemit_kv(w, "id", k->id);
+	ymlemit_kv(w, "dir", dir);
+	free(dir);
+	ymlemit_kv(w, "category", k->category);
+	if (k->difficulty)
+		ymlemit_kv(w, "difficulty", k->difficulty);
+	if (k->n_tags) {
+		ymlemit_str(w, "tags");
+		ymlemit_seq(w, 1, 1);
+		for (j = 0; j < k->n_tags; j++)
+			ymlemit_str(w, k->tags[j]);
+		ymlemit_seq(w, 0, 1);
+	}
+	emit_environment(w, k);
+	ymlemit_kv(w, "tests", "tests");
+	ymlemit_kv(w, "test_command", k->test_command);
+	ymlemit_kv(w, "verdict", k->verdict);
+	if (k->has_solution)
+		ymlemit_kv(w, "solution", k->solution_dir ? "solution/solve.sh" : "solution.sh");
+	emit_env_table(w, "verifier_env", k->verifier_env);
+	emit_env_table(w, "solution_env", k->solution_env);
+	emit_ints(w, "timeouts", tnames, tv, 2);
+	emit_ints(w, "resources", rnames, rv, 3);
+	if (k->network >= 0) {
+		ymlemit_str(w, "network");
+		ymlemit_bool(w, k->network);
+	}
+	if (k->unsupported)
+		ymlemit_kv(w, "unsupported", k->unsupported);
+	ymlemit_map(w, 0, 0);
+}
+
 static char *suite_text(const char *name, const char *scaffold, const char *source,
 			const char *dir_prefix, tb_task *t, size_t n)
 {
@@ -1473,7 +1657,8 @@ static char *suite_text(const char *name, const char *scaffold, const char *sour
 		else
 			v2++;
 	}
-	qsort(cats, nc, sizeof(char *), cmp_str);
+	if (nc)
+		qsort(cats, nc, sizeof(char *), cmp_str);
 	ymlemit_begin(&w, YMLEMIT_PLAIN_DOTSLASH,
 		      "# Written by `umpire import terminal-bench` from %s.\n"
 		      "# Task layout: docs/terminal.md; field mappings: docs/import.md.\n",
@@ -1500,69 +1685,8 @@ static char *suite_text(const char *name, const char *scaffold, const char *sour
 	ymlemit_int(&w, 1);
 	ymlemit_str(&w, "tasks");
 	ymlemit_seq(&w, 1, 0);
-	for (i = 0; i < n; i++) {
-		tb_task *k = &t[i];
-		char *dir = um_xasprintf("%s/%s", dir_prefix, k->id);
-
-		ymlemit_map(&w, 1, 0);
-		ymlemit_kv(&w, "id", k->id);
-		ymlemit_kv(&w, "dir", dir);
-		free(dir);
-		ymlemit_kv(&w, "category", k->category);
-		if (k->difficulty)
-			ymlemit_kv(&w, "difficulty", k->difficulty);
-		if (k->n_tags) {
-			ymlemit_str(&w, "tags");
-			ymlemit_seq(&w, 1, 1);
-			for (j = 0; j < k->n_tags; j++)
-				ymlemit_str(&w, k->tags[j]);
-			ymlemit_seq(&w, 0, 1);
-		}
-		if (k->image) {
-			ymlemit_str(&w, "environment");
-			ymlemit_map(&w, 1, 0);
-			ymlemit_kv(&w, "image", k->image);
-			ymlemit_map(&w, 0, 0);
-		}
-		ymlemit_kv(&w, "tests", "tests");
-		ymlemit_kv(&w, "test_command", k->test_command);
-		ymlemit_kv(&w, "verdict", k->verdict);
-		if (k->has_solution)
-			ymlemit_kv(&w, "solution", "solution.sh");
-		if (k->agent_s || k->verifier_s) {
-			ymlemit_str(&w, "timeouts");
-			ymlemit_map(&w, 1, 1);
-			if (k->agent_s) {
-				ymlemit_str(&w, "agent_s");
-				ymlemit_int(&w, k->agent_s);
-			}
-			if (k->verifier_s) {
-				ymlemit_str(&w, "verifier_s");
-				ymlemit_int(&w, k->verifier_s);
-			}
-			ymlemit_map(&w, 0, 1);
-		}
-		if (k->memory_mb || k->cpus) {
-			ymlemit_str(&w, "resources");
-			ymlemit_map(&w, 1, 1);
-			if (k->memory_mb) {
-				ymlemit_str(&w, "memory_mb");
-				ymlemit_int(&w, k->memory_mb);
-			}
-			if (k->cpus) {
-				ymlemit_str(&w, "cpus");
-				ymlemit_int(&w, k->cpus);
-			}
-			ymlemit_map(&w, 0, 1);
-		}
-		if (k->network >= 0) {
-			ymlemit_str(&w, "network");
-			ymlemit_bool(&w, k->network);
-		}
-		if (k->unsupported)
-			ymlemit_kv(&w, "unsupported", k->unsupported);
-		ymlemit_map(&w, 0, 0);
-	}
+	for (i = 0; i < n; i++)
+		emit_task(&w, &t[i], dir_prefix);
 	ymlemit_seq(&w, 0, 0);
 	ymlemit_map(&w, 0, 0);
 	free(cats);
@@ -1895,13 +2019,13 @@ int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
 		x->tb_version = l.t[i].version;
 		x->image = um_xstrdup(l.t[i].image);
 		x->unsupported = um_xstrdup(l.t[i].unsupported);
-		x->needs_image = l.t[i].needs_image;
-		if (!x->unsupported)
-			r->n_host++;
+		x->needs_image = l.t[i].needs_image && !l.t[i].unsupported;
+		if (x->unsupported)
+			r->n_other++;
 		else if (x->needs_image)
 			r->n_image++;
 		else
-			r->n_other++;
+			r->n_host++;
 	}
 	r->n_tasks = kept;
 	rc = 0;

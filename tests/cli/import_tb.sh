@@ -25,8 +25,9 @@ check "run-tests.sh became tests/test.sh" test -x suites/tb1/count-lines/tests/t
 check "instruction.md written from task.yaml" \
   grep -q "alpha" suites/tb1/count-lines/instruction.md
 check "build context kept for the image task" test -f suites/tb1/fix-config/environment/Dockerfile
-check "the image task is marked unsupported" \
-  grep -q 'unsupported: "needs container image built from environment/Dockerfile"' suites/tb1.yaml
+check "the image task is built from its context, not refused" \
+  grep -q '    build: environment' suites/tb1.yaml
+check "nothing is refused here" test "$(grep -c 'unsupported:' suites/tb1.yaml)" -eq 0
 
 # --- Terminal-Bench 2 folder, with a tasks directory of its own
 expect_exit 0 "import a folder of Terminal-Bench 2 tasks" -- \
@@ -38,7 +39,8 @@ check "suite named by --name" grep -qx "name: harbor" suites/tb2.yaml
 check "dir points into --tasks-dir" grep -qx "  dir: ../tasks/h/reverse-words" suites/tb2.yaml
 check "reward_file verdict for a TB2 task" grep -qx "  verdict: reward_file" suites/tb2.yaml
 check "memory \"2G\" is 2048 MiB" grep -q "memory_mb: 2048" suites/tb2.yaml
-check "solve.sh became solution.sh" test -x tasks/h/sum-csv/solution.sh
+check "the whole solution folder is kept, solve.sh the oracle" test -x tasks/h/sum-csv/solution/solve.sh
+check "the suite names solution/solve.sh" grep -qx "  solution: solution/solve.sh" suites/tb2.yaml
 check "image recorded in the environment" \
   grep -q 'image: "ghcr.io/umpire-fixtures/sum-csv:2025-01"' suites/tb2.yaml
 
