@@ -231,6 +231,8 @@ static int run_build(const char *prog, const char *context, const char *tag,
 	av_add(&a, "build");
 	if (is_podman(prog))
 		av_add(&a, "--pull=missing");
+	else
+		av_add(&a, "--force-rm"); /* no container left by a failed step */
 	av_add(&a, "--network");
 	av_add(&a, "none");
 	av_add(&a, "-t");

@@ -550,10 +550,8 @@ static int classify_env(const char *ctx, const char *display, tb_task *t, int *c
 		case TBIMPORT_HOST:
 			break;
 		case TBIMPORT_BASE:
-			t->image = base;
-			base = NULL;
-			t->needs_image = 1;
-			break;
+			/* built too: a FROM-only Dockerfile still sets the WORKDIR,
+			 * ENV and user the task runs with */
 		case TBIMPORT_BUILD:
 			t->needs_image = 1;
 			t->build = 1;
