@@ -99,6 +99,7 @@ int cmd_compare(int argc, char **argv, cli_globals *g);
 int cmd_runs(int argc, char **argv, cli_globals *g);
 int cmd_export(int argc, char **argv, cli_globals *g);
 int cmd_merge(int argc, char **argv, cli_globals *g);
+int cmd_images(int argc, char **argv, cli_globals *g);
 /* `import swe-bench-pro` and `import predictions` (cmd_import_swe.c); argv[0]
  * is the format name. */
 int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g);

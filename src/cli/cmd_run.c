@@ -60,7 +60,15 @@ static const char run_help[] =
 	"      --swe-scripts DIR swe suites graded `official`: a checkout of SWE-Bench\n"
 	"                        Pro's repository (run_scripts/, dockerfiles/)\n"
 	"      --sandbox-driver D  bwrap (default), docker or podman; tasks that need a\n"
-	"                        container image run only with docker or podman\n"
+	"                        container image run only with docker or podman, one\n"
+	"                        container per attempt (docs/sandbox.md)\n"
+	"      --base-image REF  docker/podman: the image of tasks without one (default\n"
+	"                        localhost/umpire-base:bookworm, from scripts/engines.sh)\n"
+	"      --pull P          images named by reference: never, missing (default) or\n"
+	"                        always pulled; images built from a task are never pulled\n"
+	"      --registry-prefix R  put before references without a registry host\n"
+	"      --build-logs DIR  keep image build logs here (default\n"
+	"                        ~/.cache/umpire/build-logs, or $UMPIRE_CACHE_DIR)\n"
 	"      --sign            sign report.json, report.md and report.html (minisign),\n"
 	"                        creating the default key pair on first use\n"
 	"  -k, --seckey FILE     sign with this secret key\n";
@@ -242,6 +250,14 @@ static int run_set_driver(run_cmd *rc, const char *v)
 	return 0;
 }
 
+static int run_set_pull(run_cmd *rc, const char *v)
+{
+	if (strcmp(v, "never") && strcmp(v, "missing") && strcmp(v, "always"))
+		return cli_usage_error("run", "--pull: never, missing or always, got '%s'", v);
+	rc->o.pull_policy = v;
+	return 0;
+}
+
 /* One option; 0, or the exit status to stop with (-1: help printed). */
 static int run_option(run_cmd *rc, int c, char **argv)
 {
@@ -268,6 +284,10 @@ static int run_option(run_cmd *rc, int c, char **argv)
 	case 'K': o->keep_workdirs = 1; return 0;
 	case 'W': o->swe_scripts = optarg; return 0;
 	case 'D': return run_set_driver(rc, optarg);
+	case 'b': o->base_image = optarg; return 0;
+	case 'p': return run_set_pull(rc, optarg);
+	case 'x': o->registry_prefix = optarg; return 0;
+	case 'L': o->build_log_dir = optarg; return 0;
 	case 'k': rc->ro.seckey = optarg; return 0;
 	case 'N': rc->no_report = 1; return 0;
 	case 'q': rc->quiet = 1; return 0;
@@ -298,6 +318,10 @@ static int run_parse(run_cmd *rc, int argc, char **argv)
 		{"keep-workdirs", no_argument, NULL, 'K'},
 		{"swe-scripts", required_argument, NULL, 'W'},
 		{"sandbox-driver", required_argument, NULL, 'D'},
+		{"base-image", required_argument, NULL, 'b'},
+		{"pull", required_argument, NULL, 'p'},
+		{"registry-prefix", required_argument, NULL, 'x'},
+		{"build-logs", required_argument, NULL, 'L'},
 		{"seckey", required_argument, NULL, 'k'},
 		{"limit", required_argument, NULL, 'L'},
 		{"limit-seed", required_argument, NULL, 'E'},

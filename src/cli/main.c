@@ -43,6 +43,7 @@ static const command commands[] = {
 	{"runs", cmd_runs, "list the runs in a store: status, sizes, costs"},
 	{"export", cmd_export, "one row per attempt of a run, as CSV or JSON lines"},
 	{"merge", cmd_merge, "join stores, e.g. the shards of one run"},
+	{"images", cmd_images, "build or fetch the container image of every task of a suite"},
 };
 
 static void usage(FILE *f)

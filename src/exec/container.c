@@ -273,7 +273,7 @@ int container_image_build(const char *engine, const char *context, const char *l
 	if (!out->id) {
 		if (um_mkdir_p(log_dir, err) < 0)
 			goto done;
-		out->log_path = um_xasprintf("%s/%.20s.log", log_dir, hash);
+		out->log_path = um_xasprintf("%s/%s-%.20s.log", log_dir, engine, hash);
 		/* the network is off while building: images build offline here */
 		if (run_build(prog, context, tag, out->log_path, timeout_ms, err) < 0)
 			goto done;
@@ -282,7 +282,7 @@ int container_image_build(const char *engine, const char *context, const char *l
 		if (!out->id)
 			goto done;
 	} else {
-		char *lp = um_xasprintf("%s/%.20s.log", log_dir, hash);
+		char *lp = um_xasprintf("%s/%s-%.20s.log", log_dir, engine, hash);
 		if (access(lp, R_OK) == 0)
 			out->log_path = lp;
 		else

@@ -27,6 +27,21 @@ check "the multi-step task is refused at import, with the reason" \
 check "Dockerfile tasks are built, not refused" test "$(grep -c '    build: environment' suites/h.yaml)" -eq 7
 check "the env tables are carried" grep -q 'SOLUTION_TOKEN: s3cret' suites/h.yaml
 
+for eng in podman docker; do
+  expect_exit 5 "$eng: umpire images builds every task's image ahead (one fails on purpose)" -- \
+    "$UMPIRE" images suites/h.yaml --sandbox-driver "$eng"
+  check "$eng: one line per image, the broken one named with its log" \
+    test "$(grep -c ' localhost/umpire-task:' "$WORK/out")" -eq 5 -a \
+         -s "$(sed -n 's/.*log: //p' "$WORK/err")"
+  check "$eng: the refused task is listed, not built" grep -q '^two-steps unsupported: a multi-step' "$WORK/out"
+  expect_exit 5 "$eng: a second time nothing is built again" -- \
+    "$UMPIRE" images suites/h.yaml --sandbox-driver "$eng"
+  check "$eng: every image cached" test "$(grep -c ' cached$' "$WORK/out")" -eq 5
+done
+expect_exit 8 "images: a suite that does not exist" -- "$UMPIRE" images nope.yaml
+expect_exit 2 "images: a bad pull policy" -- "$UMPIRE" images suites/h.yaml --pull sometimes
+expect_exit 2 "images: a bad driver" -- "$UMPIRE" images suites/h.yaml --sandbox-driver bwrap
+
 outcomes() { # db -> "task:status:score:class:reward" lines, sorted
   sql "$1" "select item_id || ':' || status || ':' || coalesce(score, '') || ':' ||
             coalesce(error_class, '') || ':' || coalesce(json_extract(detail_json, '\$.reward'), '')
