@@ -586,7 +586,8 @@ static json_t *agent_section(const rep_sys *rs)
 {
 	json_t *o, *stops = json_object(), *broken = json_array();
 	int64_t turns = 0, calls = 0, malformed = 0, n = 0, oracle = 0;
-	int64_t replayed = 0, replay_agree = 0;
+	int64_t replayed = 0, replay_agree = 0, rewarded = 0, full = 0;
+	double reward_sum = 0;
 	swe_tally sw = {0};
 	size_t i;
 
@@ -615,6 +616,13 @@ static json_t *agent_section(const rep_sys *rs)
 			v = json_object_get(stops, stop);
 			json_object_set_new(stops, stop,
 					    jint((v ? json_integer_value(v) : 0) + 1));
+		}
+		if (json_is_number(json_object_get(dj, "reward"))) {
+			/* reward files (Harbor): fractional rewards keep their value */
+			double r = json_number_value(json_object_get(dj, "reward"));
+			rewarded++;
+			reward_sum += r;
+			full += r >= 1.0;
 		}
 		if (json_is_integer(json_object_get(dj, "replayed_score"))) {
 			replayed++;
@@ -648,6 +656,13 @@ static json_t *agent_section(const rep_sys *rs)
 	set(o, "tool_calls", jint(calls));
 	set(o, "malformed_tool_calls", jint(malformed));
 	set(o, "stop_reasons", stops);
+	if (rewarded) {
+		json_t *rw = json_object();
+		set(rw, "attempts", jint(rewarded));
+		set(rw, "mean_reward", jreal(reward_sum / (double)rewarded));
+		set(rw, "full_reward_share", jreal((double)full / (double)rewarded));
+		set(o, "rewards", rw);
+	}
 	if (replayed) {
 		/* replay mode: the same commands again, the same verdict? */
 		json_t *rp = json_object();

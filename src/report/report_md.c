@@ -575,6 +575,17 @@ static void md_agents(um_buf *b, const json_t *systems)
 	}
 	um_buf_puts(b, "\n");
 	json_array_foreach(systems, i, s) {
+		const json_t *rw = json_object_get(json_object_get(s, "agent"), "rewards");
+		double mean = 0, share = 0;
+		if (!json_is_object(rw))
+			continue;
+		jpath_num(rw, "mean_reward", &mean);
+		jpath_num(rw, "full_reward_share", &share);
+		um_buf_printf(b, "Rewards of %s (reward files, %lld attempts): mean reward %.3f; "
+				 "full reward (1) in %.1f%% of them.\n\n",
+			      jpath_str(s, "name"), jpath_int(rw, "attempts"), mean, 100.0 * share);
+	}
+	json_array_foreach(systems, i, s) {
 		const json_t *rp = json_object_get(json_object_get(s, "agent"), "replay");
 		if (json_is_object(rp))
 			um_buf_printf(b, "Replay of %s: the stored commands run again gave the same "

@@ -688,6 +688,9 @@ static void finish(agent_att *a)
 	r.finish_reason = (char *)a->stop_reason;
 	r.finished_ms = um_wall_ms();
 	r.detail_json = detail;
+	r.has_reward = a->has_reward && !a->infra;
+	r.reward = a->reward;
+	r.image_id = (char *)a->image_id;
 	if (record_put_attempt(rc, a->p, &r, a->calls, (int)a->n_calls) == 0) {
 		for (i = 0; !rc->failed && i < a->n_steps; i++)
 			if (store_put_tool_step(rc->store, rc->run_id, &a->steps[i], &rc->fail_err) < 0)

@@ -301,6 +301,16 @@ static const char *const store_schema_v4[] = {
 	NULL,
 };
 
+/* Version 5: what a terminal attempt ran in and what its verifier gave:
+ * the container image's id (the environment pinned like the dataset) and
+ * the reward as a float (Harbor's fractional rewards; score stays 0/1).
+ * Rows written before have NULL there. */
+static const char *const store_schema_v5[] = {
+	"ALTER TABLE attempts ADD COLUMN reward REAL;\n",
+	"ALTER TABLE attempts ADD COLUMN image_id TEXT;\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -310,6 +320,7 @@ static const struct {
 	{2, store_schema_v2},
 	{3, store_schema_v3},
 	{4, store_schema_v4},
+	{5, store_schema_v5},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -353,7 +364,7 @@ enum store_stmt_id {
 	"item_id, system, sample, status, perm, request_hash, response_text, extracted, "     \
 	"score, error_class, error_msg, tokens_in, tokens_cached, tokens_out, cost_micro, "   \
 	"latency_ms, n_calls, served_model, fingerprint, finish_reason, finished_ms, "       \
-	"neutral_hash, detail_json"
+	"neutral_hash, detail_json, reward, image_id"
 
 static const char *const store_sql[ST__COUNT] = {
 	[ST_RUN_GET] = "SELECT run_id, suite_name, suite_version, suite_kind, suite_sha256, "
@@ -394,11 +405,12 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_ATTEMPT_UPSERT] =
 		"INSERT INTO attempts (run_id, attempt_id, " ATTEMPT_COLS ") VALUES (?1, ?2, "
 		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		"?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (run_id, attempt_id) DO UPDATE SET "
+		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) ON CONFLICT (run_id, attempt_id) DO UPDATE SET "
 		"item_id = excluded.item_id, system = excluded.system, "
 		"sample = excluded.sample, status = excluded.status, perm = excluded.perm, "
 		"request_hash = excluded.request_hash, neutral_hash = excluded.neutral_hash, "
-		"detail_json = excluded.detail_json, "
+		"detail_json = excluded.detail_json, reward = excluded.reward, "
+		"image_id = excluded.image_id, "
 		"response_text = excluded.response_text, extracted = excluded.extracted, "
 		"score = excluded.score, error_class = excluded.error_class, "
 		"error_msg = excluded.error_msg, "
@@ -1162,6 +1174,9 @@ int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		sqlite3_bind_int64(st, 23, a->finished_ms);
 		bind_text(st, 24, a->neutral_hash);
 		bind_text(st, 25, a->detail_json);
+		if (a->has_reward)
+			sqlite3_bind_double(st, 26, a->reward);
+		bind_text(st, 27, a->image_id);
 		if (store_exec_stmt(s, st, err, "cannot store attempt") < 0)
 			return -1;
 	}
@@ -1328,6 +1343,9 @@ static void load_attempt(sqlite3_stmt *st, void *ctx)
 	r->finished_ms = sqlite3_column_int64(st, 21);
 	r->neutral_hash = col_text(st, 22);
 	r->detail_json = col_text(st, 23);
+	r->has_reward = sqlite3_column_type(st, 24) != SQLITE_NULL;
+	r->reward = r->has_reward ? sqlite3_column_double(st, 24) : 0;
+	r->image_id = col_text(st, 25);
 }
 
 static void load_routing(sqlite3_stmt *st, void *ctx)
@@ -1672,6 +1690,7 @@ void store_run_data_free(um_run_data *d)
 		free(r->request_hash);
 		free(r->neutral_hash);
 		free(r->detail_json);
+		free(r->image_id);
 		free(r->response_text);
 		free(r->extracted);
 		free(r->error_class);

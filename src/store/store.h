@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 4
+#define UM_STORE_SCHEMA_VERSION 5
 
 typedef struct um_store um_store;
 
@@ -76,6 +76,9 @@ typedef struct um_attempt_rec {
 	char *detail_json;      /* kind-specific details (agent: turns, tool calls,
 				 * stop reason, verifier), JSON text or NULL */
 	int cached;             /* loaded: answered from the response cache */
+	int has_reward;         /* a reward file was read: reward holds it */
+	double reward;          /* the verifier's reward (fractional), stored as REAL */
+	char *image_id;         /* container image the attempt ran in, or NULL */
 } um_attempt_rec;
 
 typedef struct um_call_rec {

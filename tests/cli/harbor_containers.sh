@@ -70,6 +70,8 @@ for eng in podman docker; do
     test "$(sql "$eng.db" "select count(distinct json_extract(detail_json, '\$.image')) from attempts where item_id in ('env-tables','half-credit','slow-verifier','infinite-reward')")" -eq 1
   check "$eng: the report lists the refused task with its reason" \
     grep -q "two-steps #0 | task two-steps is not supported: a multi-step task" "rep/h-$eng/report.md"
+  check "$eng: the report gives the mean reward and the share of full rewards" \
+    grep -q "mean reward 0.833; full reward (1) in 66.7% of them" "rep/h-$eng/report.md"
   check "$eng: no container is left" test -z "$($eng ps -aq --filter "label=umpire.run=h-$eng")"
   check "$eng: no temporary directory is left" test -z "$(ls "$TMPDIR")"
 done
