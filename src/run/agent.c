@@ -236,12 +236,26 @@ static int container_driver(const run_ctx *rc)
 	return rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0;
 }
 
+/* The key that names what a run leaves in $TMPDIR and on the container
+ * engine: its run id and a hash of its store's path, so that runs of the same
+ * id in other stores (parallel test suites, two users) are not touched. */
+static char *leftover_key(const run_ctx *rc)
+{
+	char *real = realpath(rc->o->db_path, NULL);
+	const char *p = real ? real : rc->o->db_path;
+	uint64_t h = um_hash64(p, strlen(p), 0);
+	char *k = um_xasprintf("%s-%08x", rc->run_id, (unsigned)(h & 0xffffffffu));
+
+	free(real);
+	return k;
+}
+
 /* What a run killed with SIGKILL left behind: its directories under the
- * temporary directory (umpire-RUN-*) and its containers (labelled with the
- * run id). Removed before a run (or its resume) starts. */
+ * temporary directory (umpire-KEY-*) and its containers (labelled with the
+ * key). Removed before a run (or its resume) starts. */
 static void remove_leftovers(run_ctx *rc, const char *tmp)
 {
-	char *prefix = um_xasprintf("umpire-%s-", rc->run_id);
+	char *prefix = um_xasprintf("umpire-%s-", rc->leftover_key);
 	struct dirent *de;
 	DIR *d = opendir(tmp);
 
@@ -256,7 +270,7 @@ static void remove_leftovers(run_ctx *rc, const char *tmp)
 		closedir(d);
 	free(prefix);
 	if (container_driver(rc))
-		(void)container_remove_labelled(rc->o->sandbox_driver, rc->run_id, NULL);
+		(void)container_remove_labelled(rc->o->sandbox_driver, rc->leftover_key, NULL);
 }
 
 /* Container drivers: every task's image, built or found now, once. */
@@ -289,8 +303,9 @@ int agent_setup_run(run_ctx *rc, um_error *err)
 	if (sandbox_driver_available(rc->o->sandbox_driver, err) != 1)
 		return um_error_prefix(err, "agentic tasks need a sandbox (driver %s)",
 				       rc->o->sandbox_driver ? rc->o->sandbox_driver : "bwrap");
+	rc->leftover_key = leftover_key(rc);
 	remove_leftovers(rc, tmp);
-	tmpl = um_xasprintf("%s/umpire-%s-XXXXXX", tmp, rc->run_id);
+	tmpl = um_xasprintf("%s/umpire-%s-XXXXXX", tmp, rc->leftover_key);
 	if (!mkdtemp(tmpl)) {
 		um_fail(err, UM_ERR_IO, "%s: cannot create the run's directory", tmpl);
 		free(tmpl);
@@ -339,6 +354,8 @@ void agent_teardown_run(run_ctx *rc)
 	}
 	free(rc->mask_dir);
 	rc->mask_dir = NULL;
+	free(rc->leftover_key);
+	rc->leftover_key = NULL;
 	if (rc->staged) {
 		for (i = 0; i < rc->suite->n_tasks; i++)
 			free(rc->staged[i]);
@@ -881,11 +898,11 @@ static int ct_setup(agent_att *a)
 	char name[96], *rel;
 
 	snprintf(name, sizeof(name), "umpire-%016llx-%016llx",
-		 (unsigned long long)um_hash64(rc->run_id, strlen(rc->run_id), 0),
+		 (unsigned long long)um_hash64(rc->leftover_key, strlen(rc->leftover_key), 0),
 		 (unsigned long long)um_hash64(a->p->id, strlen(a->p->id), 0));
 	s.env = (const char *const *)t->env;
 	s.n_env = (size_t)t->n_env;
-	if (container_start(&a->ct, &s, name, wd, rc->run_id, &a->res, &a->job_err) < 0)
+	if (container_start(&a->ct, &s, name, wd, rc->leftover_key, &a->res, &a->job_err) < 0)
 		return -1;
 	if (ct_admin(a, "mkdir -p /logs/agent /logs/verifier") < 0)
 		return -1;

@@ -42,6 +42,12 @@ expect_exit 8 "images: a suite that does not exist" -- "$UMPIRE" images nope.yam
 expect_exit 2 "images: a bad pull policy" -- "$UMPIRE" images suites/h.yaml --pull sometimes
 expect_exit 2 "images: a bad driver" -- "$UMPIRE" images suites/h.yaml --sandbox-driver bwrap
 
+ctrs() { # engine run-id: the containers labelled with that run (its key is
+  # the run id and a hash of the store's path)
+  "$1" ps -a --filter label=umpire.run --format '{{.Names}} {{.Labels}}' |
+    grep -E "umpire.run[=:]$2-[0-9a-f]{8}" || true
+}
+
 outcomes() { # db -> "task:status:score:class:reward" lines, sorted
   sql "$1" "select item_id || ':' || status || ':' || coalesce(score, '') || ':' ||
             coalesce(error_class, '') || ':' || coalesce(json_extract(detail_json, '\$.reward'), '')
@@ -66,13 +72,15 @@ for eng in podman docker; do
     test -s "$(sql "$eng.db" "select substr(error_msg, instr(error_msg, 'log: ') + 5) from attempts where item_id='broken-image'")"
   check "$eng: the image id of every run attempt is recorded" \
     test "$(sql "$eng.db" "select count(*) from attempts where json_extract(detail_json, '\$.image_id') like 'sha256:%' or json_extract(detail_json, '\$.image_id') glob '[0-9a-f]*'")" -eq 5
+  check "$eng: the store holds the float reward and the image id in their columns" \
+    test "$(sql "$eng.db" "select reward || ' ' || (image_id = json_extract(detail_json, '\$.image_id')) from attempts where item_id='half-credit'")" = "0.5 1"
   check "$eng: the same build context is one image, reused" \
     test "$(sql "$eng.db" "select count(distinct json_extract(detail_json, '\$.image')) from attempts where item_id in ('env-tables','half-credit','slow-verifier','infinite-reward')")" -eq 1
   check "$eng: the report lists the refused task with its reason" \
     grep -q "two-steps #0 | task two-steps is not supported: a multi-step task" "rep/h-$eng/report.md"
   check "$eng: the report gives the mean reward and the share of full rewards" \
     grep -q "mean reward 0.833; full reward (1) in 66.7% of them" "rep/h-$eng/report.md"
-  check "$eng: no container is left" test -z "$($eng ps -aq --filter "label=umpire.run=h-$eng")"
+  check "$eng: no container is left" test -z "$(ctrs "$eng" "h-$eng")"
   check "$eng: no temporary directory is left" test -z "$(ls "$TMPDIR")"
 done
 
@@ -100,7 +108,7 @@ EOF
 wait_container() { # engine label
   local i
   for i in $(seq 150); do
-    [ -n "$($1 ps -q --filter "label=umpire.run=$2")" ] && return 0
+    [ -n "$(ctrs "$1" "$2")" ] && return 0
     sleep 0.2
   done
   return 1
@@ -109,18 +117,18 @@ wait_container() { # engine label
 pid=$!
 check "SIGINT: the attempt's container runs" wait_container podman l-int
 kill -INT "$pid"; wait "$pid"
-check "SIGINT: its container is removed" test -z "$(podman ps -aq --filter label=umpire.run=l-int)"
+check "SIGINT: its container is removed" test -z "$(ctrs podman l-int)"
 check "SIGINT: no temporary directory is left" test -z "$(ls "$TMPDIR")"
 
 "$UMPIRE" run long/s.yaml --oracle --sandbox-driver docker --db k.db --run-id l-kill >/dev/null 2>&1 &
 pid=$!
 check "SIGKILL: the attempt's container runs" wait_container docker l-kill
 kill -KILL "$pid"; wait "$pid" 2>/dev/null
-check "SIGKILL: the container outlives the harness" test -n "$(docker ps -aq --filter label=umpire.run=l-kill)"
+check "SIGKILL: the container outlives the harness" test -n "$(ctrs docker l-kill)"
 expect_exit 0 "the killed run resumes" -- \
   "$UMPIRE" run long/s.yaml --oracle --sandbox-driver docker --db k.db --resume l-kill
 check "the resume removes the container the killed run left" \
-  test -z "$(docker ps -aq --filter label=umpire.run=l-kill)"
+  test -z "$(ctrs docker l-kill)"
 check "and its temporary directories" test -z "$(ls "$TMPDIR")"
 
 done_testing

@@ -326,6 +326,8 @@ static void test_migrates_v1(void **state)
 			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
 			 "DROP TABLE attempt_cache; DROP TABLE run_notes;"
+			 "ALTER TABLE attempts DROP COLUMN reward;"
+			 "ALTER TABLE attempts DROP COLUMN image_id;"
 			 "INSERT INTO calls (run_id, attempt_id, try_no, tokens_in) "
 			 "VALUES ('old', 'a1', 1, 42);"
 			 "PRAGMA user_version = 1",
@@ -353,7 +355,8 @@ static void test_migrates_v3(void **state)
 
 	begin_run(s, "r1", 1000);
 	put_attempt(s, &a, NULL, 0);
-	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; PRAGMA user_version = 3",
+	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; ALTER TABLE attempts DROP COLUMN reward; "
+				      "ALTER TABLE attempts DROP COLUMN image_id; PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	store_close(s);
@@ -478,6 +481,33 @@ static void test_routing_with_attempt(void **state)
 	n = store_routing_discard_orphans(s, "r1", &err);
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(s, "SELECT count(*) FROM routing_events"), 4);
+
+/* A version-4 store (before the attempts' reward and image id) opens: its
+ * attempts are kept and read NULL there; a reward and an image id written
+ * afterwards come back as written. */
+static void test_migrates_v4(void **state)
+{
+	fx *f = *state;
+	sqlite3 *db;
+	um_store *s;
+
+	s = open_ok(f->db);
+	store_close(s);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE attempts DROP COLUMN reward;"
+				      "ALTER TABLE attempts DROP COLUMN image_id;"
+				      "INSERT INTO attempts (run_id, attempt_id, item_id, system, sample, "
+				      "status, score) VALUES ('old', 'a1', 'i', 's', 0, 'done', 1);"
+				      "PRAGMA user_version = 4",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok(f->db);
+	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts WHERE attempt_id = 'a1' AND "
+				  "reward IS NULL AND image_id IS NULL"), 1);
+	assert_int_equal(q_int(s, "SELECT score FROM attempts WHERE attempt_id = 'a1'"), 1);
 	store_close(s);
 }
 
@@ -1028,6 +1058,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_existing_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_v4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_live_owner_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_dead_owner_taken_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routing_with_attempt, setup, teardown),
