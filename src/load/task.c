@@ -513,7 +513,8 @@ static int parse_identity(const yml_doc *d, const yml_node *m, const um_suite *s
 	return 0;
 }
 
-static int parse_instruction(const yml_doc *d, const yml_node *m, um_task *t, um_error *err)
+static int parse_instruction(const yml_doc *d, const yml_node *m, int swe, um_task *t,
+			     um_error *err)
 {
 	if (!t->instruction) {
 		char *p = um_xasprintf("%s/instruction.md", t->dir);
@@ -660,7 +661,7 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 	} else if (yml_str(d, m, "instruction", 0, &t->instruction, err) < 0) {
 		return -1;
 	}
-	if (parse_instruction(d, m, t, err) < 0 || parse_environment(d, m, t, err) < 0)
+	if (parse_instruction(d, m, swe, t, err) < 0 || parse_environment(d, m, t, err) < 0)
 		return -1;
 	if (!swe && (task_path(d, m, "tests", t->dir, 1, "tests", &t->tests_dir, err) < 0 ||
 		     task_path(d, m, "solution", t->dir, 0, "solution.sh", &t->solution_path, err) < 0 ||
