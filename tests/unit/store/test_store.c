@@ -367,6 +367,35 @@ static void test_migrates_v3(void **state)
 	store_close(s);
 }
 
+/* A version-4 store (before the attempts' reward and image id) opens: its
+ * attempts are kept and read NULL there; a reward and an image id written
+ * afterwards come back as written. */
+static void test_migrates_v4(void **state)
+{
+	fx *f = *state;
+	sqlite3 *db;
+	um_store *s;
+
+	s = open_ok(f->db);
+	store_close(s);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE attempts DROP COLUMN reward;"
+				      "ALTER TABLE attempts DROP COLUMN image_id;"
+				      "INSERT INTO attempts (run_id, attempt_id, item_id, system, sample, "
+				      "status, score) VALUES ('old', 'a1', 'i', 's', 0, 'done', 1);"
+				      "PRAGMA user_version = 4",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok(f->db);
+	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts WHERE attempt_id = 'a1' AND "
+				  "reward IS NULL AND image_id IS NULL"), 1);
+	assert_int_equal(q_int(s, "SELECT score FROM attempts WHERE attempt_id = 'a1'"), 1);
+	store_close(s);
+}
+
 /* ---- the lease ---------------------------------------------------------- */
 
 static void test_lease_live_owner_refuses(void **state)
@@ -481,33 +510,6 @@ static void test_routing_with_attempt(void **state)
 	n = store_routing_discard_orphans(s, "r1", &err);
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(s, "SELECT count(*) FROM routing_events"), 4);
-
-/* A version-4 store (before the attempts' reward and image id) opens: its
- * attempts are kept and read NULL there; a reward and an image id written
- * afterwards come back as written. */
-static void test_migrates_v4(void **state)
-{
-	fx *f = *state;
-	sqlite3 *db;
-	um_store *s;
-
-	s = open_ok(f->db);
-	store_close(s);
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "ALTER TABLE attempts DROP COLUMN reward;"
-				      "ALTER TABLE attempts DROP COLUMN image_id;"
-				      "INSERT INTO attempts (run_id, attempt_id, item_id, system, sample, "
-				      "status, score) VALUES ('old', 'a1', 'i', 's', 0, 'done', 1);"
-				      "PRAGMA user_version = 4",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
-	s = open_ok(f->db);
-	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
-	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts WHERE attempt_id = 'a1' AND "
-				  "reward IS NULL AND image_id IS NULL"), 1);
-	assert_int_equal(q_int(s, "SELECT score FROM attempts WHERE attempt_id = 'a1'"), 1);
 	store_close(s);
 }
 
