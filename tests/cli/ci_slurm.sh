@@ -8,6 +8,11 @@
 cd "$WORK"
 S="$UMPIRE_SRCDIR"
 
+# One Slurm scenario at a time on a machine (other checkouts run this test
+# too): the one that started the cluster stops it at its end, so no other may
+# be halfway through then. The lock is released when this shell exits.
+exec 9>/tmp/umpire-slurm-scenario.lock
+flock -w 250 9 || echo "# another Slurm scenario held the lock for 250 s; going on"
 started=$("$S/scripts/slurm.sh" start 2>"$WORK/slurm.err")
 check "one-node Slurm cluster is up ($started)" "$S/scripts/slurm.sh" status
 [ "$started" = started ] && trap '"$S/scripts/slurm.sh" stop; cleanup' EXIT
