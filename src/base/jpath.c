@@ -5,7 +5,10 @@
  */
 #include "base/jpath.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/util.h"
 
 const json_t *jpath_get(const json_t *o, const char *path)
 {
@@ -43,4 +46,42 @@ int jpath_num(const json_t *o, const char *path, double *v)
 long long jpath_int(const json_t *o, const char *path)
 {
 	return (long long)json_integer_value(jpath_get(o, path));
+}
+
+const json_t *jpath_pointer(const json_t *root, const char *ptr)
+{
+	const json_t *cur = root;
+	const char *p = ptr;
+
+	if (!*p)
+		return root;
+	while (cur && *p == '/') {
+		const char *e = strchr(p + 1, '/');
+		size_t n = e ? (size_t)(e - p - 1) : strlen(p + 1);
+		char *tok = um_xmalloc(n + 1), *w = tok;
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			char ch = p[1 + i];
+			if (ch == '~' && i + 1 < n && (p[2 + i] == '0' || p[2 + i] == '1')) {
+				*w++ = p[2 + i] == '0' ? '~' : '/';
+				i++;
+			} else {
+				*w++ = ch;
+			}
+		}
+		*w = '\0';
+		if (json_is_object(cur)) {
+			cur = json_object_get(cur, tok);
+		} else if (json_is_array(cur)) {
+			char *end;
+			unsigned long idx = strtoul(tok, &end, 10);
+			cur = (*tok && !*end) ? json_array_get(cur, idx) : NULL;
+		} else {
+			cur = NULL;
+		}
+		free(tok);
+		p = e ? e : p + 1 + n;
+	}
+	return *p ? NULL : cur;
 }

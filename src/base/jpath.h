@@ -23,4 +23,9 @@ int jpath_num(const json_t *o, const char *path, double *v);
 /* The integer at path, or 0 when it is missing or not an integer. */
 long long jpath_int(const json_t *o, const char *path);
 
+/* The value at an RFC 6901 JSON pointer below root ("/a/0/b~1c": "~1" is
+ * '/', "~0" is '~', an array step is a decimal index; "" is root itself), or
+ * NULL when a step is missing or the pointer is malformed. Borrowed. */
+const json_t *jpath_pointer(const json_t *root, const char *ptr);
+
 #endif

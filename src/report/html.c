@@ -69,35 +69,6 @@ static void putf(um_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The value at a JSON pointer (RFC 6901) below root, or NULL. */
-static const json_t *ptr_get(const json_t *root, const char *ptr)
-{
-	const json_t *v = root;
-	char key[256];
-
-	while (v && *ptr == '/') {
-		size_t n = 0;
-		ptr++;
-		while (*ptr && *ptr != '/' && n + 1 < sizeof(key)) {
-			if (ptr[0] == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
-				key[n++] = ptr[1] == '0' ? '~' : '/';
-				ptr += 2;
-			} else {
-				key[n++] = *ptr++;
-			}
-		}
-		key[n] = '\0';
-		if (json_is_array(v)) {
-			char *end;
-			unsigned long i = strtoul(key, &end, 10);
-			v = *end || !n ? NULL : json_array_get(v, i);
-		} else {
-			v = json_object_get(v, key);
-		}
-	}
-	return v;
-}
-
 /* A JSON pointer from a printf-like format: %zu, and %s for a key (escaped
  * as RFC 6901 wants). */
 static void vptrf(char *out, size_t n, const char *fmt, va_list ap)
@@ -182,7 +153,7 @@ static void num_el(um_buf *b, const char *el, const char *attrs, const json_t *r
 {
 	char t[64];
 
-	html_fmt(t, sizeof(t), ptr_get(root, ptr), fmt);
+	html_fmt(t, sizeof(t), jpath_pointer(root, ptr), fmt);
 	putf(b, "<%s%s%s data-json=\"", el, attrs && *attrs ? " " : "", attrs ? attrs : "");
 	esc(b, ptr);
 	putf(b, "\" data-fmt=\"%s\">%s</%s>", fmt, t, el);
@@ -209,7 +180,7 @@ static void numf(um_buf *b, const json_t *root, const char *fmt, const char *ptr
 static void interval(um_buf *b, const json_t *root, const char *lo, const char *hi,
 		     const char *fmt)
 {
-	if (!json_is_number(ptr_get(root, lo)) || !json_is_number(ptr_get(root, hi))) {
+	if (!json_is_number(jpath_pointer(root, lo)) || !json_is_number(jpath_pointer(root, hi))) {
 		um_buf_puts(b, "-");
 		return;
 	}
@@ -222,7 +193,7 @@ static void interval(um_buf *b, const json_t *root, const char *lo, const char *
 
 static double numv(const json_t *root, const char *ptr, double dflt)
 {
-	const json_t *v = ptr_get(root, ptr);
+	const json_t *v = jpath_pointer(root, ptr);
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 

@@ -37,6 +37,7 @@
 #include <yaml.h>
 
 #include "base/buf.h"
+#include "base/jpath.h"
 #include "exec/engine.h"
 #include "grade/grade.h"
 #include "load/models.h"
@@ -229,45 +230,6 @@ static void runner_orch_end(run_ctx *rc, const um_planned *p)
 	evq_flight_end(rc->o->routing);
 }
 
-/* RFC 6901: "/a/0/b~1c" -> a borrowed value, or NULL. */
-static json_t *json_pointer_get(json_t *root, const char *ptr)
-{
-	json_t *cur = root;
-	const char *p = ptr;
-
-	if (!*p)
-		return root;
-	while (cur && *p == '/') {
-		const char *e = strchr(p + 1, '/');
-		size_t n = e ? (size_t)(e - p - 1) : strlen(p + 1);
-		char *tok = um_xmalloc(n + 1), *w = tok;
-		size_t i;
-
-		for (i = 0; i < n; i++) {
-			char ch = p[1 + i];
-			if (ch == '~' && i + 1 < n && (p[2 + i] == '0' || p[2 + i] == '1')) {
-				*w++ = p[2 + i] == '0' ? '~' : '/';
-				i++;
-			} else {
-				*w++ = ch;
-			}
-		}
-		*w = '\0';
-		if (json_is_object(cur)) {
-			cur = json_object_get(cur, tok);
-		} else if (json_is_array(cur)) {
-			char *end;
-			unsigned long idx = strtoul(tok, &end, 10);
-			cur = (*tok && !*end) ? json_array_get(cur, idx) : NULL;
-		} else {
-			cur = NULL;
-		}
-		free(tok);
-		p = e ? e : p + 1 + n;
-	}
-	return *p ? NULL : cur;
-}
-
 /* Routing metadata the orchestrator reports about itself ({"calls": [{model,
  * tokens_in, tokens_cached, tokens_out, latency_ms, status}]}, or the array
  * alone) becomes self-report events, priced at the upstream's price when the
@@ -441,7 +403,7 @@ static void store_routing_of(run_ctx *rc, const attempt *a, const um_system *sys
 		free(v);
 	} else if (sys->routing_pointer) {
 		json_t *body = json_loadb(t->body, t->body_len, 0, NULL);
-		json_t *at = body ? json_pointer_get(body, sys->routing_pointer) : NULL;
+		json_t *at = body ? (json_t *)jpath_pointer(body, sys->routing_pointer) : NULL;
 		rj = at ? json_incref(at) : NULL;
 		if (body)
 			json_decref(body);
