@@ -141,7 +141,8 @@ int swe_parse_command_output(const char *text, size_t len, swe_results *out, um_
 int swe_parse_mocha_json(const char *log, size_t len, swe_results *out);
 /* ospec (tutanota): "SPEC O > a > b" sets the file, "TEST name" passed; a
  * summary "passing: N ... failing: M ..." whose count disagrees replaces the
- * list with numbered entries, as the official parser does. */
+ * list with numbered entries, as the official parser does (at most 100,000
+ * of each kind, whatever count a log claims). */
 int swe_parse_ospec(const char *log, size_t len, swe_results *out);
 
 /* ---- matching and resolution ------------------------------------------ */

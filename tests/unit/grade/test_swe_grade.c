@@ -1113,6 +1113,21 @@ static void test_official_mocha(void **state)
 			 0);
 }
 
+/* A summary claiming millions of tests (the kind of log the fuzzer found)
+ * makes a bounded number of numbered entries. */
+static void test_ospec_huge_count(void **state)
+{
+	const char log[] = "TEST a\npassing: 7777777 failing: 7777777 skipped: 7777777\n";
+	swe_results r;
+
+	(void)state;
+	assert_int_equal(swe_parse_ospec(log, sizeof(log) - 1, &r), 0);
+	assert_int_equal(r.n, 300000);
+	assert_non_null(swe_results_find(&r, "test/tests/Suite.js | test_100000"));
+	assert_null(swe_results_find(&r, "test/tests/Suite.js | test_100001"));
+	swe_results_release(&r);
+}
+
 static void test_official_ospec(void **state)
 {
 	(void)state;
@@ -1188,6 +1203,7 @@ int main(void)
 		cmocka_unit_test(test_official_pytest_ansible),
 		cmocka_unit_test(test_official_mocha),
 		cmocka_unit_test(test_official_ospec),
+		cmocka_unit_test(test_ospec_huge_count),
 		cmocka_unit_test(test_official_go_json),
 		cmocka_unit_test(test_official_entryscript),
 		cmocka_unit_test(test_results_override_and_grow),
