@@ -403,7 +403,7 @@ static void add_header(um_wire_request *w, char *line)
 
 /* The value of environment variable name, checked; *out NULL when unset
  * and optional. */
-static int provider_env(const um_system *sys, const char *name, const char *what, int required,
+static int provider_env(const char *name, const char *what, int required,
 			const char **out, um_error *err)
 {
 	const char *v = getenv(name);
@@ -413,13 +413,11 @@ static int provider_env(const um_system *sys, const char *name, const char *what
 		if (!required)
 			return 0;
 		return um_fail(err, UM_ERR_INVALID,
-			       "system \"%s\": environment variable %s (%s) is not set", sys->name,
-			       name, what);
+			       "environment variable %s (%s) is not set", name, what);
 	}
 	if (has_line_break(v))
 		return um_fail(err, UM_ERR_INVALID,
-			       "system \"%s\": environment variable %s holds a line break",
-			       sys->name, name);
+			       "environment variable %s holds a line break", name);
 	*out = v;
 	redact_add(v); /* read at send: make sure it is never written or printed */
 	return 0;
@@ -430,13 +428,13 @@ static int provider_sigv4(const um_system *sys, um_wire_request *out, um_error *
 {
 	const char *id, *secret, *token;
 
-	if (provider_env(sys, "AWS_ACCESS_KEY_ID", "bedrock signing", 1, &id, err) < 0 ||
-	    provider_env(sys, "AWS_SECRET_ACCESS_KEY", "bedrock signing", 1, &secret, err) < 0 ||
-	    provider_env(sys, "AWS_SESSION_TOKEN", "bedrock signing", 0, &token, err) < 0)
+	if (provider_env("AWS_ACCESS_KEY_ID", "bedrock signing", 1, &id, err) < 0 ||
+	    provider_env("AWS_SECRET_ACCESS_KEY", "bedrock signing", 1, &secret, err) < 0 ||
+	    provider_env("AWS_SESSION_TOKEN", "bedrock signing", 0, &token, err) < 0)
 		return -1;
 	if (strchr(id, ':'))
 		return um_fail(err, UM_ERR_INVALID,
-			       "system \"%s\": AWS_ACCESS_KEY_ID holds a ':'", sys->name);
+			       "AWS_ACCESS_KEY_ID holds a ':'");
 	out->aws_sigv4 = um_xasprintf("aws:amz:%s:bedrock", sys->region);
 	out->userpwd = um_xasprintf("%s:%s", id, secret);
 	if (token)
@@ -450,7 +448,7 @@ static int provider_auth(const um_system *sys, um_wire_request *out, um_error *e
 	const char *key = NULL;
 
 	if (sys->api_key_env &&
-	    provider_env(sys, sys->api_key_env, "api_key_env", 1, &key, err) < 0)
+	    provider_env(sys->api_key_env, "api_key_env", 1, &key, err) < 0)
 		return -1;
 	switch (sys->provider) {
 	case UM_PROV_ANTHROPIC:

@@ -1206,6 +1206,7 @@ static json_t *dry_run_estimate(run_ctx *rc, um_error *err)
 			if (provider_build(sys, neutral, &w, err) < 0) {
 				json_decref(neutral);
 				json_decref(est);
+				um_error_prefix(err, "system %s", sys->name);
 				return NULL;
 			}
 			len = w.body_len;

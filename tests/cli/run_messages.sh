@@ -74,6 +74,8 @@ printf 'umpire: 1\nsystems:\n  - name: k\n    role: baseline\n    provider: open
 expect_exit 3 "an unset API key stops the run" -- \
   "$UMPIRE" run "$S/suites/demo.yaml" --models key.yaml --db key.db
 check "it does not say anything was kept" bash -c '! grep -q "recorded is kept" "$1"' _ "$WORK/err"
+check "the message names the system once" \
+  grep -qx "umpire: system k: environment variable UMPIRE_TEST_UNSET_KEY (api_key_env) is not set" "$WORK/err"
 check "and made no store" test ! -e key.db
 
 expect_exit 6 "reusing a run id with other inputs is a conflict" -- \
