@@ -191,8 +191,17 @@ static void drain(void *ctx)
 	workers_drain(rc->workers);
 }
 
+/* Whether path is dir or lies under it. */
+static int path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
 /* A path hidden from agents: an empty directory is bound over it. Paths
  * under the work mount, and the root or system directories, are left. */
+
 static void add_mask(char **masks, size_t *n, const char *path)
 {
 	static const char *const never[] = {"/", "/usr", "/bin", "/lib", "/lib64", "/etc",
@@ -207,9 +216,18 @@ static void add_mask(char **masks, size_t *n, const char *path)
 			return;
 	if (um_has_prefix(real, SANDBOX_WORK_MOUNT "/") || !strcmp(real, SANDBOX_WORK_MOUNT))
 		return;
+	/* one mask for nested paths: a mount point inside an empty read-only
+	 * directory cannot be made (runc's mkdir fails there) */
 	for (i = 0; i < *n; i++)
-		if (!strcmp(masks[i], real))
+		if (path_within(real, masks[i]))
 			return;
+	for (i = 0; i < *n;)
+		if (path_within(masks[i], real)) {
+			free(masks[i]);
+			masks[i] = masks[--(*n)];
+		} else {
+			i++;
+		}
 	masks[(*n)++] = um_xstrdup(real);
 }
 
