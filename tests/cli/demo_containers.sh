@@ -10,14 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$WORK"
 S="$UMPIRE_SRCDIR"
-export UMPIRE_CACHE_DIR="$WORK/cache" TMPDIR="$WORK/tmp"
-mkdir -p "$TMPDIR"
-
-if ! "$S/scripts/engines.sh" >"$WORK/engines.out" 2>&1; then
-  not_ok "scripts/engines.sh makes podman and docker usable"; diag "$WORK/engines.out"
-  done_testing; exit 1
-fi
-ok "scripts/engines.sh makes podman and docker usable"
+use_engines
 base=${UMPIRE_BASE_IMAGE:-localhost/umpire-base:bookworm}
 n_terminal=$(grep -c '^  - id:' "$S/suites/terminal-demo.yaml")
 n_swe=$(grep -c '^  - id:' "$S/suites/swe-demo.yaml")

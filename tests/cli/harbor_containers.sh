@@ -10,14 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$WORK"
 S="$UMPIRE_SRCDIR"
-export UMPIRE_CACHE_DIR="$WORK/cache" TMPDIR="$WORK/tmp"
-mkdir -p "$TMPDIR"
-
-if ! "$S/scripts/engines.sh" >"$WORK/engines.out" 2>&1; then
-  not_ok "scripts/engines.sh makes podman and docker usable"; diag "$WORK/engines.out"
-  done_testing; exit 1
-fi
-ok "scripts/engines.sh makes podman and docker usable"
+use_engines
 
 expect_exit 0 "import the Harbor fixture tasks" -- \
   "$UMPIRE" import terminal-bench "$S/tests/fixtures/harbor" -o suites/h.yaml --name harbor \
