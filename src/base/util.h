@@ -40,7 +40,8 @@ int um_mkdir_p(const char *path, um_error *err);
  * returned as is). Caller frees. */
 char *um_path_relative_to(const char *base_file, const char *rel);
 
-/* SHA-256 as 64 lowercase hex chars + NUL (libsodium). */
+/* SHA-256 as 64 lowercase hex chars + NUL (OpenSSL's libcrypto, libsodium
+ * when it fails). */
 void um_sha256_hex(const void *data, size_t len, char out[65]);
 /* Streaming form, for archives and big files. */
 typedef struct um_sha256 {

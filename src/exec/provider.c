@@ -478,21 +478,15 @@ static int provider_auth(const um_system *sys, um_wire_request *out, um_error *e
 	return 0;
 }
 
-/* The body as sent, its parity hash (without model and the stream switch),
- * and the list of what was not sent. */
+/* The body as sent (encoded once), its hash, its parity hash (without model
+ * and the stream switch), and the list of what was not sent. */
 static void provider_seal(json_t *body, prov_job *j, um_wire_request *out)
 {
-	char *text;
+	static const char *const not_parity[] = {"model", "stream", "stream_options", NULL};
 	size_t k;
 
-	out->body = json_canonical(body);
-	out->body_len = strlen(out->body);
-	json_object_del(body, "model");
-	json_object_del(body, "stream");
-	json_object_del(body, "stream_options");
-	text = json_canonical(body);
-	um_sha256_hex(text, strlen(text), out->body_hash);
-	free(text);
+	out->body = json_canonical_sealed(body, not_parity, &out->body_len, out->body_sha256,
+					  out->body_hash);
 	if (j->n_drop) {
 		um_buf list = UM_BUF_INIT;
 

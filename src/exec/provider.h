@@ -52,6 +52,7 @@ typedef struct um_wire_request {
 	char **headers;         /* "Name: value" lines, including auth */
 	int n_headers;
 	char body_hash[65];     /* sha256 of the body without model, stream, stream_options */
+	char body_sha256[65];   /* sha256 of the body as sent */
 	char *dropped;          /* comma list of params this provider cannot carry (e.g. "seed"), or NULL */
 	int stream;             /* the response will be an SSE stream */
 	char *aws_sigv4;        /* bedrock without an API key: "aws:amz:REGION:bedrock" (the
@@ -114,5 +115,11 @@ json_t *provider_tool_message(const char *tool_call_id, const char *name, const 
 
 /* Canonical compact JSON (sorted keys) and its sha256. Caller frees. */
 char *json_canonical(const json_t *v);
+
+/* json_canonical of the object obj, from one encoding, with the sha256 of
+ * that text and the sha256 of the canonical text of obj without the
+ * top-level keys in skip (NULL-terminated). Sets *len. Caller frees. */
+char *json_canonical_sealed(const json_t *obj, const char *const *skip, size_t *len,
+			    char sha[65], char sha_without[65]);
 
 #endif

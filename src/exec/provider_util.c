@@ -75,6 +75,120 @@ char *json_canonical(const json_t *v)
 				 JSON_REAL_PRECISION(digits));
 }
 
+static int dump_to_buf(const char *data, size_t len, void *ctx)
+{
+	return um_buf_append(ctx, data, len);
+}
+
+/* A key as jansson encodes it; keys of plain printable ASCII (every key a
+ * wire body has) are copied as they are. */
+static void put_key(um_buf *b, const char *key)
+{
+	const unsigned char *c;
+	json_t *k;
+
+	for (c = (const unsigned char *)key; *c; c++)
+		if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\')
+			break;
+	if (!*c) {
+		um_buf_putc(b, '"');
+		um_buf_puts(b, key);
+		um_buf_putc(b, '"');
+		return;
+	}
+	k = json_string(key);
+	if (k)
+		json_dump_callback(k, dump_to_buf, b, JSON_ENCODE_ANY);
+	json_decref(k);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int skipped(const char *key, const char *const *skip)
+{
+	for (; *skip; skip++)
+		if (strcmp(key, *skip) == 0)
+			return 1;
+	return 0;
+}
+
+/* Canonical JSON is '{', the members sorted by key and joined by ',', '}';
+ * so the text without some top-level keys is the same members without
+ * theirs, and both hashes come from one encoding. */
+char *json_canonical_sealed(const json_t *obj, const char *const *skip, size_t *len,
+			    char sha[65], char sha_without[65])
+{
+	size_t n = json_object_size(obj), i, k = 0, *end;
+	const char **keys, *key;
+	json_t *v;
+	um_buf b = UM_BUF_INIT;
+	char *rest;
+	size_t m = 0;
+	int digits = 1, digits_skipped = 1, exact;
+
+	keys = um_xcalloc(n ? n : 1, sizeof(*keys));
+	end = um_xcalloc(n + 1, sizeof(*end));
+	json_object_foreach((json_t *)obj, key, v) {
+		keys[k++] = key;
+		max_real_digits(v, skipped(key, skip) ? &digits_skipped : &digits);
+	}
+	/* one precision for the text with and without the skipped members */
+	exact = digits_skipped <= digits;
+	if (!exact)
+		digits = digits_skipped;
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	um_buf_init(&b, 0);
+	um_buf_putc(&b, '{');
+	end[0] = b.len;
+	for (i = 0; i < n; i++) {
+		if (i)
+			um_buf_putc(&b, ',');
+		put_key(&b, keys[i]);
+		um_buf_putc(&b, ':');
+		json_dump_callback(json_object_get(obj, keys[i]), dump_to_buf, &b,
+				   JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+					   JSON_REAL_PRECISION(digits));
+		end[i + 1] = b.len;
+	}
+	um_buf_putc(&b, '}');
+	um_sha256_hex(b.data, b.len, sha);
+	/* member i is b.data[end[i] + (i ? 1 : 0) .. end[i + 1]); the text
+	 * without the skipped ones is copied from there */
+	rest = um_xmalloc(b.len + 1);
+	rest[m++] = '{';
+	for (i = 0; i < n; i++) {
+		size_t from = end[i] + (i ? 1 : 0);
+
+		if (skipped(keys[i], skip))
+			continue;
+		if (m > 1)
+			rest[m++] = ',';
+		memcpy(rest + m, b.data + from, end[i + 1] - from);
+		m += end[i + 1] - from;
+	}
+	rest[m++] = '}';
+	um_sha256_hex(rest, m, sha_without);
+	free(rest);
+	if (!exact) { /* a skipped member needs more digits: encode the rest again */
+		json_t *copy = json_copy((json_t *)obj);
+		char *text;
+
+		for (; *skip; skip++)
+			json_object_del(copy, *skip);
+		text = json_canonical(copy);
+		um_sha256_hex(text, strlen(text), sha_without);
+		free(text);
+		json_decref(copy);
+	}
+	free(keys);
+	free(end);
+	*len = b.len;
+	return um_buf_detach(&b);
+}
+
 const char *provider_util_json_kind(const json_t *v)
 {
 	if (!v)

@@ -2002,7 +2002,7 @@ static void start_turn(agent_att *a)
 		snprintf(a->parity_hash, sizeof(a->parity_hash), "%s", w.body_hash);
 	}
 	json_decref(req);
-	um_sha256_hex(w.body, w.body_len, a->body_sha);
+	memcpy(a->body_sha, w.body_sha256, sizeof(w.body_sha256));
 	if (record_ensure_tx(rc) < 0 ||
 	    store_put_request(rc->store, a->body_sha, w.body, w.body_len, &rc->fail_err) < 0) {
 		rc->failed = 1;

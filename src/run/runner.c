@@ -553,7 +553,7 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 	a->rc = rc;
 	a->p = p;
 	a->parity_hash = um_xstrdup(w.body_hash);
-	um_sha256_hex(w.body, w.body_len, a->body_sha);
+	memcpy(a->body_sha, w.body_sha256, sizeof(w.body_sha256));
 	if (record_ensure_tx(rc) < 0 ||
 	    store_put_request(rc->store, a->body_sha, w.body, w.body_len, err) < 0) {
 		attempt_free(a);
