@@ -311,6 +311,17 @@ static const char *const store_schema_v5[] = {
 	NULL,
 };
 
+/* Version 6: the two attempts indexes no query needs, dropped: each cost a
+ * B-tree insert at a random key (a hash) per attempt, the most expensive
+ * writes of a growing store (docs/performance.md). Nothing looks attempts
+ * up by request_hash; the done list and the per-run status counts read
+ * the run's rows through the primary key. */
+static const char *const store_schema_v6[] = {
+	"DROP INDEX IF EXISTS attempts_request;\n",
+	"DROP INDEX IF EXISTS attempts_status;\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -321,6 +332,7 @@ static const struct {
 	{3, store_schema_v3},
 	{4, store_schema_v4},
 	{5, store_schema_v5},
+	{6, store_schema_v6},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -693,7 +705,10 @@ static int store_open_flags(const char *path, int create, um_store **out, um_err
 	     * a 64 MiB page cache and reads through mmap keep that from
 	     * becoming a read syscall per page as the store grows */
 	    store_exec(s, "PRAGMA cache_size = -65536", err) < 0 ||
-	    store_exec(s, "PRAGMA mmap_size = 1073741824", err) < 0)
+	    store_exec(s, "PRAGMA mmap_size = 1073741824", err) < 0 ||
+	    /* checkpoint every 64 MiB of WAL, not every 4 MiB: a page that
+	     * many commits rewrite is copied into the file once */
+	    store_exec(s, "PRAGMA wal_autocheckpoint = 16384", err) < 0)
 		goto fail;
 	if (version < UM_STORE_SCHEMA_VERSION && store_migrate(s, err) < 0)
 		goto fail;

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 5
+#define UM_STORE_SCHEMA_VERSION 6
 
 typedef struct um_store um_store;
 

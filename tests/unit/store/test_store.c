@@ -197,6 +197,11 @@ static void test_open_creates_and_reopens(void **state)
 			fail_msg("schema object %s missing", objects[i]);
 		free(sql);
 	}
+	/* v6: no index the run pays for and no query reads */
+	assert_int_equal(q_int(s, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				  "('attempts_request', 'attempts_status')"),
+			 0);
+	assert_int_equal(q_int(s, "PRAGMA wal_autocheckpoint"), 16384);
 	begin_run(s, "r1", 1000);
 	store_close(s);
 
