@@ -87,7 +87,7 @@ static int vb_check_signature(vb_ctx *v, const char *pubkey_arg)
 	const um_member *man = bundle_find(v->m, v->n, "MANIFEST");
 	const um_member *sig = bundle_find(v->m, v->n, "MANIFEST.minisig");
 	const um_member *signer = bundle_find(v->m, v->n, "signer.pub");
-	um_pubkey pub;
+	um_pubkey pub, shipped;
 	char keyid[17];
 	int own_key = 0;
 
@@ -109,6 +109,14 @@ static int vb_check_signature(vb_ctx *v, const char *pubkey_arg)
 		fputs("\n", stderr);
 		return EXIT_STATE;
 	}
+	/* signer.pub is not in MANIFEST: it must at least be the key that
+	 * signed, or the bundle misnames its signer */
+	if (!own_key && (!signer || sign_pubkey_parse("signer.pub", signer->data, &shipped,
+						      &v->err) < 0 ||
+			 memcmp(&shipped, &pub, sizeof(pub)) != 0))
+		return fail_msg("signer.pub", signer ? "the bundle's signer.pub is not the "
+						       "--pubkey key\n"
+						     : "the bundle has no signer.pub\n");
 	if (bundle_manifest_check(man->data, v->m, v->n, &v->run_id, &v->err) < 0) {
 		fail_msg("MANIFEST", v->err.msg);
 		fputs("\n", stderr);
