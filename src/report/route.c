@@ -172,6 +172,95 @@ double route_aiq(const um_cq_point *pts, size_t n)
 	return r;
 }
 
+/* The AIQ as a maximum of linear statistics. Over [lo, hi] the frontier
+ * is that of a chain of points, strictly increasing in cost, starting at a
+ * cheapest one: between consecutive members c_a < c_b it mixes them
+ * linearly (each gets (c_b - c_a) / 2 of the area), after the last it stays
+ * there. Any chain is a feasible router, so its mean accuracy is at most the
+ * frontier's, and the frontier's own vertices form one: the AIQ is the
+ * largest chain mean. Writes the chains' weights (room for 2^(n-1) * n rows
+ * of n) and returns how many; 0 when more than AIQ_CHAIN_BITS points are
+ * dearer than the cheapest. */
+#define AIQ_CHAIN_BITS 12
+
+static size_t aiq_chains(const double *cost, size_t n, double *W)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	size_t *up = um_xmalloc((n + 1) * sizeof(*up)), n_up = 0, m = 0, i, j, s;
+	uint64_t mask;
+
+	for (i = 0; i < n; i++) {
+		lo = fmin(lo, cost[i]);
+		hi = fmax(hi, cost[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (cost[i] > lo)
+			up[n_up++] = i;
+	if (n_up > AIQ_CHAIN_BITS) {
+		free(up);
+		return 0;
+	}
+	/* the dearer points in cost order */
+	for (i = 1; i < n_up; i++)
+		for (j = i; j > 0 && cost[up[j]] < cost[up[j - 1]]; j--) {
+			size_t t = up[j];
+			up[j] = up[j - 1];
+			up[j - 1] = t;
+		}
+	for (s = 0; s < n; s++) {
+		if (cost[s] > lo)
+			continue;
+		if (!(hi > lo)) {
+			/* one cost: the AIQ is the best accuracy */
+			memset(&W[m * n], 0, n * sizeof(*W));
+			W[m++ * n + s] = 1.0;
+			continue;
+		}
+		for (mask = 0; mask < ((uint64_t)1 << n_up); mask++) {
+			double *w = &W[m * n], prev_c = lo;
+			size_t prev = s;
+			int ok = 1;
+
+			memset(w, 0, n * sizeof(*w));
+			for (i = 0; i < n_up && ok; i++) {
+				double c = cost[up[i]];
+				if (!(mask >> i & 1))
+					continue;
+				ok = c > prev_c;
+				w[prev] += 0.5 * (c - prev_c);
+				w[up[i]] += 0.5 * (c - prev_c);
+				prev = up[i];
+				prev_c = c;
+			}
+			if (!ok)
+				continue;
+			w[prev] += hi - prev_c;
+			for (j = 0; j < n; j++)
+				w[j] /= hi - lo;
+			m++;
+		}
+	}
+	free(up);
+	return m;
+}
+
+um_interval route_aiq_ci(const double *const *base, const double *cost, size_t n_base, size_t n,
+			 double per_item, double level, uint64_t seed, unsigned n_boot)
+{
+	um_interval r = {NAN, NAN, NAN};
+	double *W;
+	size_t m;
+
+	if (n_base == 0 || n_base > AIQ_CHAIN_BITS + 1)
+		return r;
+	W = um_xmalloc(((size_t)1 << (n_base - 1)) * n_base * n_base * sizeof(*W));
+	m = aiq_chains(cost, n_base, W);
+	if (m)
+		r = stats_max_linear(base, n_base, n, W, m, per_item, level, seed, n_boot);
+	free(W);
+	return r;
+}
+
 /* ---- the split ---------------------------------------------------------- */
 
 typedef struct split_key {

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "base/error.h"
+#include "report/stats.h"
 #include "store/store.h"
 
 #define UM_ROUTE_RESAMPLES 1000
@@ -54,6 +55,16 @@ double route_hull_mean(const um_cq_point *hull, size_t n, double lo, double hi);
  * the points; with a single point (or equal costs) the best accuracy. NAN
  * when n == 0. */
 double route_aiq(const um_cq_point *pts, size_t n);
+
+/* The AIQ of n_base baselines with its interval: base[j][0..n) per-item
+ * mean scores over per_item samples, cost[j] costs per item (taken as
+ * given). The AIQ is the largest of the linear statistics its frontier can
+ * be (one per chain of baselines in increasing cost from a cheapest one),
+ * and the interval that of stats_max_linear: simultaneous, valid at ties
+ * where a bootstrap of the maximum is not (docs/report.md, "The
+ * frontier"). All NAN when n_base is 0 or above 13 (too many chains). */
+um_interval route_aiq_ci(const double *const *base, const double *cost, size_t n_base, size_t n,
+			 double per_item, double level, uint64_t seed, unsigned n_boot);
 
 /* The profile router's split: ids ordered by um_hash64(id, seed) (ties by
  * id), the first ceil(n/2) train and the rest evaluate. Sets is_eval[i] to

@@ -457,6 +457,16 @@ double stats_accuracy_p(const um_acc *a, double p0)
 	return prop_p(a->est, a->n_eff, p0, a->df);
 }
 
+/* Effective sample size of a mean p in [0, 1] with variance var: the n of a
+ * binomial proportion with that variance, in [1, n_max] (n_max when var is
+ * 0). */
+static double n_eff_of(double p, double var, double n_max)
+{
+	double ne = var > 0.0 ? p * (1.0 - p) / var : n_max;
+
+	return clamp(ne, 1.0, n_max);
+}
+
 um_interval stats_item_mean(const double *v, size_t n, double level)
 {
 	um_interval r = {0.0, 0.0, 1.0};
@@ -469,6 +479,149 @@ um_interval stats_item_mean(const double *v, size_t n, double level)
 		sum += v[i];
 	r.est = clamp(sum / (double)n, 0.0, 1.0);
 	prop_interval(r.est, (double)n, stats_z_for_level(level), &r.lo, &r.hi);
+	return r;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Covariance of the means of x[j] (k x k into S) under item weights cnt
+ * (counts of a resample, summing to G): sum_i cnt_i (x_i - th)(x_i - th)' /
+ * ((G - 1) G). */
+static void mean_cov(const double *const *x, size_t k, size_t G, const double *cnt,
+		     const double *th, double *S)
+{
+	size_t i, a, b;
+
+	memset(S, 0, k * k * sizeof(*S));
+	for (i = 0; i < G; i++) {
+		if (cnt[i] == 0.0)
+			continue;
+		for (a = 0; a < k; a++)
+			for (b = a; b < k; b++)
+				S[a * k + b] += cnt[i] * (x[a][i] - th[a]) * (x[b][i] - th[b]);
+	}
+	for (a = 0; a < k; a++)
+		for (b = a; b < k; b++) {
+			S[a * k + b] /= (double)(G - 1) * (double)G;
+			S[b * k + a] = S[a * k + b];
+		}
+}
+
+/* w . th and the standard error sqrt(w' S w) of a linear statistic. */
+static double lin_stat(const double *w, size_t k, const double *th, const double *S, double *se)
+{
+	double v = 0.0, q = 0.0;
+	size_t a, b;
+
+	for (a = 0; a < k; a++) {
+		v += w[a] * th[a];
+		for (b = 0; b < k; b++)
+			q += w[a] * w[b] * S[a * k + b];
+	}
+	*se = sqrt(fmax(q, 0.0));
+	return clamp(v, 0.0, 1.0);
+}
+
+/* The 1 - alpha/2 quantile of max_s w_s . e / se_s, e ~ N(0, S) drawn as
+ * the Gaussian multiplier sum_i g_i (x_i - theta) / sqrt((G - 1) G) (g_i
+ * standard normal: covariance exactly S), over n_draw seeded draws; the
+ * statistics with se_s = 0 left out (-INFINITY when none is left). */
+static double max_z_quantile(const double *const *x, size_t k, size_t G, const double *W, size_t m,
+			     const double *theta, const double *se, double level, uint64_t seed,
+			     unsigned n_draw)
+{
+	double *e = um_xmalloc(k * sizeof(*e)), *t = um_xmalloc(n_draw * sizeof(*t)), q;
+	double norm = 1.0 / sqrt((double)(G - 1) * (double)G);
+	um_rng rng;
+	unsigned b;
+	size_t i, j, s;
+
+	um_rng_seed(&rng, seed);
+	for (b = 0; b < n_draw; b++) {
+		memset(e, 0, k * sizeof(*e));
+		for (i = 0; i < G; i++) {
+			double g = um_rng_normal(&rng) * norm;
+			for (j = 0; j < k; j++)
+				e[j] += g * (x[j][i] - theta[j]);
+		}
+		t[b] = -INFINITY;
+		for (s = 0; s < m; s++) {
+			double v = 0.0;
+			if (!(se[s] > 0.0))
+				continue;
+			for (j = 0; j < k; j++)
+				v += W[s * k + j] * e[j];
+			t[b] = fmax(t[b], v / se[s]);
+		}
+	}
+	qsort(t, n_draw, sizeof(*t), cmp_dbl);
+	i = (size_t)ceil((1.0 - 0.5 * (1.0 - level)) * n_draw - 1e-9);
+	q = t[(i ? i : 1) - 1];
+	free(e);
+	free(t);
+	return q;
+}
+
+um_interval stats_max_linear(const double *const *x, size_t k, size_t G, const double *W, size_t m,
+			     double per_item, double level, uint64_t seed, unsigned n_boot)
+{
+	um_interval r = {NAN, 0.0, 1.0};
+	double *theta, *cnt, *S, *est, *se, *nmax, q_hi, q_lo;
+	size_t i, j, s;
+
+	if (k == 0 || m == 0 || G == 0)
+		return r;
+	theta = um_xmalloc(k * sizeof(*theta));
+	cnt = um_xmalloc(G * sizeof(*cnt));
+	S = um_xmalloc(k * k * sizeof(*S));
+	est = um_xmalloc(m * sizeof(*est));
+	se = um_xmalloc(m * sizeof(*se));
+	nmax = um_xmalloc(m * sizeof(*nmax));
+	for (j = 0; j < k; j++) {
+		double sum = 0.0;
+		for (i = 0; i < G; i++)
+			sum += x[j][i];
+		theta[j] = sum / (double)G;
+	}
+	for (i = 0; i < G; i++)
+		cnt[i] = 1.0;
+	if (G > 1)
+		mean_cov(x, k, G, cnt, theta, S);
+	r.est = -INFINITY;
+	for (s = 0; s < m; s++) {
+		double w2 = 0.0;
+		for (j = 0; j < k; j++)
+			w2 += W[s * k + j] * W[s * k + j];
+		nmax[s] = (double)G * (per_item >= 1.0 ? per_item : 1.0) / (w2 > 0.0 ? w2 : 1.0);
+		est[s] = lin_stat(&W[s * k], k, theta, S, &se[s]);
+		r.est = fmax(r.est, est[s]);
+	}
+	if (G > 1) {
+		q_hi = stats_t_quantile2(level, (double)(G - 1));
+		/* the simultaneous normal quantile, read on the t scale */
+		q_lo = max_z_quantile(x, k, G, W, m, theta, se, level, seed, n_boot ? n_boot : 1000);
+		q_lo = q_lo > 0.0 ? stats_t_quantile2(1.0 - erfc(q_lo / M_SQRT2), (double)(G - 1)) : 0.0;
+		q_lo = fmax(q_hi, q_lo);
+		r.lo = 0.0;
+		r.hi = 0.0;
+		for (s = 0; s < m; s++) {
+			double ne = n_eff_of(est[s], se[s] * se[s], nmax[s]), lo, hi, unused;
+			prop_interval(est[s], ne, q_lo, &lo, &unused);
+			prop_interval(est[s], ne, q_hi, &unused, &hi);
+			r.lo = fmax(r.lo, lo);
+			r.hi = fmax(r.hi, hi);
+		}
+	}
+	free(theta);
+	free(cnt);
+	free(S);
+	free(est);
+	free(se);
+	free(nmax);
 	return r;
 }
 

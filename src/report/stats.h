@@ -67,10 +67,24 @@ um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, dou
  * (p0 outside [lo, hi] exactly when p < 1 - level). */
 double stats_accuracy_p(const um_acc *a, double p0);
 
-/* Mean of per-item values in [0, 1] (pass@k, pass^k) with the Wilson
- * interval on the number of items: each item counts as one Bernoulli
- * trial, which bounds the variance of a [0, 1] value with that mean. */
+/* Mean of per-item values in [0, 1] (pass@k, pass^k) over n items with the
+ * Wilson-Jeffreys interval on the effective sample size p(1-p)/se^2 (se the
+ * standard error over items), kept in [1, n]: at most one trial per item, so
+ * never narrower than a proportion over the items; t quantile, df n - 1. */
 um_interval stats_item_mean(const double *v, size_t n, double level);
+
+/* The maximum over m linear statistics w_s . theta (W: m rows of k weights,
+ * each >= 0 and summing to 1; theta the k means of per-item values x[j][0..G)
+ * in [0, 1], each of per_item attempts), such as an AIQ, with a simultaneous
+ * interval (docs/report.md, "Methods", "The frontier"): the upper bound is
+ * the largest per-statistic Wilson-Jeffreys upper bound (effective sample
+ * size p(1-p)/se^2, at most G per_item / sum w^2; t quantile, df G - 1), the
+ * lower bound the largest lower bound at the max-t critical value, the
+ * 1 - alpha/2 quantile of max_s (w_s . theta* - est_s) / se_s over n_boot
+ * item resamples seeded by seed (never below the t quantile). est = the
+ * largest w_s . theta; G < 2 gives [0, 1]. */
+um_interval stats_max_linear(const double *const *x, size_t k, size_t G, const double *W, size_t m,
+			     double per_item, double level, uint64_t seed, unsigned n_boot);
 
 /* Mean of per-item differences d[0..n) with a t interval (df = n - 1). */
 typedef struct um_pdiff {

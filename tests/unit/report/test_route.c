@@ -616,6 +616,54 @@ static void test_bootstrap_deterministic(void **state)
 	store_run_data_free(&d);
 }
 
+/* The AIQ is the largest chain mean: route_aiq_ci's estimate equals
+ * route_aiq on random pools, ties in cost (the cheapest too) included; its
+ * interval holds the estimate; too many baselines give NAN. */
+static void test_aiq_chains(void **state)
+{
+	double x[6][40], cost[6];
+	const double *xp[6];
+	um_cq_point pts[6];
+	um_rng rng;
+	int t;
+	size_t j, i;
+
+	(void)state;
+	um_rng_seed(&rng, 99);
+	for (t = 0; t < 200; t++) {
+		size_t nb = 1 + (size_t)um_rng_below(&rng, 6);
+		um_interval iv;
+		for (j = 0; j < nb; j++) {
+			double sum = 0.0, p = um_rng_uniform(&rng);
+			for (i = 0; i < 40; i++) {
+				x[j][i] = um_rng_uniform(&rng) < p ? 1.0 : 0.0;
+				sum += x[j][i];
+			}
+			xp[j] = x[j];
+			/* costs on a coarse grid, so that ties happen */
+			cost[j] = 1.0 + (double)um_rng_below(&rng, t % 3 ? 4 : 1);
+			pts[j].cost = cost[j];
+			pts[j].acc = sum / 40.0;
+			pts[j].tag = (int)j;
+		}
+		iv = route_aiq_ci(xp, cost, nb, 40, 1.0, 0.95, (uint64_t)t, 200);
+		if (fabs(iv.est - route_aiq(pts, nb)) > 1e-12)
+			fail_msg("pool %d: chains give %.12f, route_aiq %.12f", t, iv.est,
+				 route_aiq(pts, nb));
+		assert_true(iv.lo <= iv.est && iv.est <= iv.hi && iv.lo >= 0.0 && iv.hi <= 1.0);
+	}
+	{
+		double *many[14], c14[14];
+		um_interval iv;
+		for (j = 0; j < 14; j++) {
+			many[j] = x[0];
+			c14[j] = 1.0 + (double)j;
+		}
+		iv = route_aiq_ci((const double *const *)many, c14, 14, 40, 1.0, 0.95, 1, 100);
+		assert_true(isnan(iv.lo) && isnan(iv.hi));
+	}
+}
+
 static void test_below_p(void **state)
 {
 	/* 8 items; baselines x (cost 1) and y (cost 3); the orchestrator costs 2 */
@@ -811,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_profile_router_never_sees_eval),
 		cmocka_unit_test(test_profile_router_categories),
 		cmocka_unit_test(test_bootstrap_deterministic),
+		cmocka_unit_test(test_aiq_chains),
 		cmocka_unit_test(test_below_p),
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_markdown),

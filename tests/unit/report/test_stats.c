@@ -287,6 +287,65 @@ static void test_pass_at_k(void **state)
 	assert_true(isnan(stats_pass_at_k(4, 1, 5)));
 }
 
+/* Wilson bounds for a proportion p over n at quantile q (the formula). */
+static void wilson_by_hand(double p, double n, double q, double *lo, double *hi)
+{
+	double d = 1.0 + q * q / n, c = (p + q * q / (2.0 * n)) / d;
+	double h = q * sqrt(p * (1.0 - p) / n + q * q / (4.0 * n * n)) / d;
+
+	*lo = c - h;
+	*hi = c + h;
+}
+
+static void test_max_linear(void **state)
+{
+	double a[48], b[48], c[48], W1[] = {1.0}, W2[] = {1.0, 0.0, 0.0, 1.0};
+	double W3[] = {1.0, 0.0, 0.5, 0.5};
+	const double *x1[] = {a}, *x2[] = {a, a}, *xab[] = {a, b}, *xac[] = {a, c};
+	um_interval one, two, mix, again, ind, g1;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 48; i++) {
+		a[i] = i % 4 == 0 ? 0.0 : 1.0; /* 36 of 48 */
+		b[i] = i % 3 == 0 ? 0.0 : 1.0; /* 32 of 48 */
+		c[i] = (i * 7) % 4 == 1 ? 0.0 : 1.0;
+	}
+	/* one statistic: the item-mean interval (t quantile, n_eff <= G); the
+	 * lower bound's quantile is the Monte Carlo one of a single normal,
+	 * never below t and within its Monte Carlo error of it */
+	one = stats_max_linear(x1, 1, 48, W1, 1, 1.0, 0.95, 7, 1000);
+	{
+		double wl, wh, t47 = stats_t_quantile2(0.95, 47.0);
+		/* s^2 = 48 * 0.75 * 0.25 / 47, n_eff = 0.1875 / (s^2 / 48) = 47 */
+		wilson_by_hand(0.75, 47.0, t47, &wl, &wh);
+		assert_near(one.est, 0.75, 1e-12);
+		assert_true(one.lo <= wl + 1e-12 && one.lo > wl - 0.03);
+		assert_true(one.hi >= wh - 1e-12 && one.hi < wh + 0.02);
+	}
+	/* the same statistic twice: perfectly correlated, the same interval */
+	two = stats_max_linear(x2, 2, 48, W2, 2, 1.0, 0.95, 7, 1000);
+	assert_near(two.lo, one.lo, 1e-9);
+	assert_near(two.hi, one.hi, 1e-9);
+	/* a second, weaker statistic: the upper bound is the larger of the two
+	 * upper bounds, the lower bound pays for the maximum (lower than the
+	 * strong one's alone) but stays below the estimate */
+	mix = stats_max_linear(xab, 2, 48, W2, 2, 1.0, 0.95, 7, 1000);
+	assert_near(mix.est, 0.75, 1e-12);
+	assert_true(mix.hi >= one.hi - 1e-12);
+	assert_true(mix.lo < one.lo && mix.lo < mix.est && mix.est < mix.hi);
+	again = stats_max_linear(xab, 2, 48, W2, 2, 1.0, 0.95, 7, 1000);
+	assert_near(again.lo, mix.lo, 0);
+	assert_near(again.hi, mix.hi, 0);
+	/* a mixture row: est the larger of 0.75 and (0.75 + mean c) / 2 */
+	ind = stats_max_linear(xac, 2, 48, W3, 2, 1.0, 0.95, 7, 1000);
+	assert_true(ind.est >= 0.75 - 1e-12 && ind.lo >= 0.0 && ind.hi <= 1.0);
+	/* one item: nothing can be said */
+	g1 = stats_max_linear(x1, 1, 1, W1, 1, 1.0, 0.95, 7, 1000);
+	assert_near(g1.lo, 0.0, 0);
+	assert_near(g1.hi, 1.0, 0);
+}
+
 static void test_pass_hat_k(void **state)
 {
 	(void)state;
@@ -357,7 +416,8 @@ int main(void)
 		cmocka_unit_test(test_holm),         cmocka_unit_test(test_mde_and_planning),
 		cmocka_unit_test(test_mcnemar),
 		cmocka_unit_test(test_percentile),   cmocka_unit_test(test_pass_at_k),
-		cmocka_unit_test(test_pass_hat_k),   cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_pass_hat_k),
+		cmocka_unit_test(test_max_linear),   cmocka_unit_test(test_histogram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
