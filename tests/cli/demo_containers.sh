@@ -18,7 +18,7 @@ n_swe=$(grep -c '^  - id:' "$S/suites/swe-demo.yaml")
 for eng in podman docker; do
   expect_exit 0 "terminal-demo, oracle, under $eng" -- \
     "$UMPIRE" run "$S/suites/terminal-demo.yaml" --oracle --sandbox-driver "$eng" \
-    --db "t-$eng.db" --run-id "t-$eng" --quiet --no-report
+    --db "t-$eng.db" --run-id "dc-t-$eng" --quiet --no-report
   check "every task resolved under $eng" \
     test "$(sql "t-$eng.db" "select count(*) from attempts where score = 1")" -eq "$n_terminal"
   check "each attempt names $eng and the base image" \
@@ -29,7 +29,7 @@ done
 
 expect_exit 0 "terminal-demo, a simulated agent, under podman" -- \
   "$UMPIRE" run "$S/suites/terminal-demo.yaml" --models "$S/models/demo.yaml" -s sim-atlas -r 1 \
-  --sandbox-driver podman --db a.db --run-id a1 --quiet --no-report
+  --sandbox-driver podman --db a.db --run-id dc-a1 --quiet --no-report
 check "every task graded, none an infrastructure error" \
   test "$(sql a.db "select count(*) from attempts where status = 'done'")" -eq "$n_terminal"
 check "the agent's commands ran in the container" \
@@ -39,13 +39,18 @@ check "some solved, some not (the pool's accuracy, not a constant)" \
 
 expect_exit 0 "swe-demo, oracle, under podman" -- \
   "$UMPIRE" run "$S/suites/swe-demo.yaml" --oracle --sandbox-driver podman \
-  --db s.db --run-id s1 --quiet --no-report
+  --db s.db --run-id dc-s1 --quiet --no-report
 check "every swe task resolved" \
   test "$(sql s.db "select count(*) from attempts where score = 1")" -eq "$n_swe"
 check "each attempt names podman" \
   test "$(sql s.db "select count(*) from attempts
     where json_extract(detail_json, '\$.driver') = 'podman'")" -eq "$n_swe"
 
-check "no container of these runs is left" \
-  test -z "$(podman ps -aq --filter label=umpire.run 2>/dev/null; docker ps -aq --filter label=umpire.run 2>/dev/null)"
+ctrs() { # the containers of this test's runs (label umpire.run=RUN-ID-HASH;
+  # other container tests may run at the same time)
+  for e in podman docker; do
+    "$e" ps -a --filter label=umpire.run --format '{{.Labels}}' 2>/dev/null
+  done | grep -E 'umpire.run[=:]dc-' || true
+}
+check "no container of these runs is left" test -z "$(ctrs)"
 done_testing
