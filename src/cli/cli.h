@@ -149,6 +149,7 @@ typedef struct cli_report_opts {
 	int quiet;
 	const char *reference; /* the paired comparisons' reference, or NULL */
 	double target_mde;     /* > 0: print the planning table for this many pp */
+	int methods;           /* statistical methods (report.h), 0: the current */
 } cli_report_opts;
 /* The HTML pages of a run's report (report.html first): rep drawn with the
  * transcripts of d's attempts read from st. NULL with err set. Caller frees

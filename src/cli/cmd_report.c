@@ -19,7 +19,7 @@
 
 static const char report_help[] =
 	"usage: umpire report [--db FILE] [--reports DIR] [--print WHAT] [--sign]\n"
-	"                     [--reference SYSTEM] [--target-mde PP] [RUN]\n"
+	"                     [--reference SYSTEM] [--target-mde PP] [--methods N] [RUN]\n"
 	"\n"
 	"Write DIR/RUN/report.json, report.md and report.html from the store (RUN\n"
 	"defaults to the newest run) and print a summary table. A run of more than\n"
@@ -40,6 +40,9 @@ static const char report_help[] =
 	"                       against each baseline, or every pair)\n"
 	"      --target-mde PP  also print how many items (at 1, 2, 4, 8 repeats) each\n"
 	"                       comparison needs to detect a difference of PP points\n"
+	"      --methods N      the statistical methods of an earlier umpire (1: before\n"
+	"                       the Clopper-Pearson pass@k and max-t AIQ intervals), to\n"
+	"                       regenerate a report made then (default: the current)\n"
 	"  -h, --help           this help\n";
 
 int cli_store_has_run(um_store *st, const char *run_id)
@@ -96,7 +99,7 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 	um_run_data d;
 	json_t *rep = NULL;
 	char *dir = NULL, *latest = NULL, *text = NULL;
-	um_report_opts opts = {0.0, ro->reference};
+	um_report_opts opts = {0.0, ro->reference, ro->methods};
 	html_page *pages = NULL;
 	size_t np = 0;
 	int rc = -1;
@@ -153,11 +156,12 @@ int cmd_report(int argc, char **argv, cli_globals *g)
 		{"seckey", required_argument, NULL, 'k'},
 		{"reference", required_argument, NULL, 'r'},
 		{"target-mde", required_argument, NULL, 'm'},
+		{"methods", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = "umpire.db";
-	cli_report_opts ro = {"reports", "summary", 0, NULL, g->quiet, NULL, 0.0};
+	cli_report_opts ro = {"reports", "summary", 0, NULL, g->quiet, NULL, 0.0, 0};
 	char *end;
 	um_error err = {0};
 	int c;
@@ -196,6 +200,12 @@ int cmd_report(int argc, char **argv, cli_globals *g)
 						       "--target-mde: percentage points in (0, 100], "
 						       "got '%s'",
 						       optarg);
+			break;
+		case 'M':
+			ro.methods = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || ro.methods < 1 || ro.methods > REPORT_METHODS)
+				return cli_usage_error("report", "--methods: 1 to %d, got '%s'",
+						       REPORT_METHODS, optarg);
 			break;
 		case 'h':
 			fputs(report_help, stdout);

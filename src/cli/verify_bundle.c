@@ -255,7 +255,18 @@ static int vb_check_report(vb_ctx *v)
 	if (!mem || !(bundled = json_loadb(mem->data, mem->len, 0, NULL)))
 		return fail_msg("report.json is missing or not JSON", NULL);
 	use_report_clock(bundled);
-	if (!(rep = report_build(&v->d, NULL, &v->err))) {
+	/* regenerated with the methods it was made with (report.h) */
+	{
+		um_report_opts ro = {0.0, NULL, report_methods_of(bundled)};
+		if (ro.methods < 1 || ro.methods > REPORT_METHODS) {
+			rc = fail_msg("report.json names statistical methods this umpire does "
+				      "not have",
+				      NULL);
+			goto out;
+		}
+		rep = report_build(&v->d, &ro, &v->err);
+	}
+	if (!rep) {
 		rc = cli_error(&v->err);
 		goto out;
 	}

@@ -175,6 +175,7 @@ typedef struct rep_state {
 	uint64_t repeats, planned; /* planned per system */
 	uint64_t orphans;
 	const char *reference; /* the user's reference system, or NULL */
+	int methods;           /* REPORT_METHODS or an earlier one */
 } rep_state;
 
 static size_t find_item(const rep_state *r, const char *id)
@@ -437,9 +438,9 @@ static json_t *category_section(const rep_state *r, const rep_sys *rs)
 }
 
 /* {value, ci_lo, ci_hi, se} of the mean of per-item values v[0..m). */
-static json_t *item_mean_obj(const double *v, size_t m, double level)
+static json_t *item_mean_obj(const double *v, size_t m, double level, int methods)
 {
-	um_interval iv = stats_item_mean(v, m, level);
+	um_interval iv = methods >= 2 ? stats_item_mean(v, m, level) : stats_item_mean_v1(v, m, level);
 	json_t *o = interval_obj(iv, m > 0, "ci_lo", "ci_hi");
 	double ss = 0.0;
 	size_t i;
@@ -490,8 +491,8 @@ static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 		o = json_object();
 		set(o, "k", jint((int64_t)k));
 		set(o, "items", jint((int64_t)m));
-		set(o, "pass_at_k", item_mean_obj(at, m, r->level));
-		set(o, "pass_hat_k", item_mean_obj(hat, m, r->level));
+		set(o, "pass_at_k", item_mean_obj(at, m, r->level, r->methods));
+		set(o, "pass_hat_k", item_mean_obj(hat, m, r->level, r->methods));
 		json_array_append_new(arr, o);
 	}
 	free(n);
@@ -1583,8 +1584,18 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 		return NULL;
 	}
 	r.reference = opts ? opts->reference : NULL;
+	r.methods = opts && opts->methods ? opts->methods : REPORT_METHODS;
+	if (r.methods < 1 || r.methods > REPORT_METHODS) {
+		um_fail(err, UM_ERR_USAGE, "statistical methods %d: this umpire has 1 to %d",
+			r.methods, REPORT_METHODS);
+		rep_release(&r);
+		json_decref(o);
+		return NULL;
+	}
 
 	set(o, "umpire_report", jint(REPORT_FORMAT));
+	if (r.methods >= 2)
+		set(o, "methods", jint(r.methods));
 	set(o, "run", run_section(&d->run));
 	set(o, "level", jreal(level));
 	set(o, "items", jint((int64_t)r.n_items));
@@ -1630,7 +1641,8 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 	}
 	rep_release(&r);
 	{
-		json_t *rt = route_eval_json(d, d->run.seed, err);
+		um_route_opts ro = {d->run.seed, 0, r.methods};
+		json_t *rt = route_eval_json_opts(d, &ro, err);
 		if (!rt) {
 			json_decref(o);
 			return NULL;
@@ -1638,6 +1650,13 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 		set(o, "routing", rt);
 	}
 	return o;
+}
+
+int report_methods_of(const json_t *report)
+{
+	json_t *m = json_object_get(report, "methods");
+
+	return json_is_integer(m) ? (int)json_integer_value(m) : 1;
 }
 
 char *report_json_text(const json_t *report)

@@ -19,7 +19,17 @@ typedef struct um_report_opts {
 	double level;            /* confidence level, default 0.95 */
 	const char *reference;   /* system every other is compared with (chosen
 				  * before the results), or NULL */
+	int methods;             /* statistical methods (0: REPORT_METHODS) */
 } um_report_opts;
+
+/* The statistical methods a report is made with (docs/report.md, "Methods
+ * versions"): 1, pass@k's interval Wilson-Jeffreys over the items and the
+ * zero router's AIQ by the basic bootstrap; 2 (current), Clopper-Pearson and
+ * the simultaneous max-t interval. A report of methods >= 2 says so in its
+ * "methods" key; one without it was made with 1. */
+#define REPORT_METHODS 2
+/* The methods a report object was made with (1 when it does not say). */
+int report_methods_of(const json_t *report);
 
 /* Build the report object from loaded run data. New reference or NULL. */
 json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error *err);

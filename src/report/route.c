@@ -1272,7 +1272,7 @@ static void bootstrap(const rt_state *r, uint64_t seed, unsigned n_boot, double 
 
 json_t *route_eval_json(const um_run_data *d, uint64_t seed, um_error *err)
 {
-	um_route_opts o = {seed, UM_ROUTE_RESAMPLES};
+	um_route_opts o = {seed, UM_ROUTE_RESAMPLES, 0};
 
 	return route_eval_json_opts(d, &o, err);
 }
@@ -1327,16 +1327,59 @@ static json_t *singles_json(const rt_state *r, const um_cq_point *hull, size_t n
 	return arr;
 }
 
-/* best_single, oracle, zero_router (with its AIQ's bootstrap interval) and
+/* The zero router's AIQ interval (aiq_ci, aiq_ci_method): the simultaneous
+ * one of route_aiq_ci over the baselines' per-item means (valid where
+ * baselines tie, where a bootstrap of the maximum is not), its draws seeded
+ * by a stream of the run seed; the basic bootstrap interval of the
+ * resamples aiq_boot when there are too many baselines for its chains.
+ * per_item is the fewest graded samples per item of any baseline. */
+static void zero_aiq_ci(const rt_state *r, const um_cq_point *pts, uint64_t seed, unsigned n_boot,
+			double *aiq_boot, double est, int methods, json_t *z)
+{
+	const double **base = um_xmalloc(r->n_base * sizeof(*base));
+	double *cost = um_xmalloc(r->n_base * sizeof(*cost)), per_item = INFINITY, ci[2];
+	um_interval iv;
+	size_t j, k;
+
+	for (j = 0; j < r->n_base; j++) {
+		const rt_sys *rs = &r->all[r->base[j]];
+		double n = 0.0;
+
+		base[j] = rs->m;
+		cost[j] = pts[j].cost;
+		for (k = 0; k < r->n_common; k++)
+			n += rs->cnt[r->common[k]];
+		per_item = fmin(per_item, n / (double)r->n_common);
+	}
+	iv = (um_interval){NAN, NAN, NAN};
+	if (methods >= 2)
+		iv = route_aiq_ci(base, cost, r->n_base, r->n_common, per_item, RT_LEVEL,
+				  seed ^ UINT64_C(0x41495121c1a551e5), n_boot);
+	if (methods < 2) {
+		basic_interval(aiq_boot, n_boot, est, ci);
+	} else if (isfinite(iv.lo) && isfinite(iv.hi)) {
+		ci[0] = iv.lo;
+		ci[1] = iv.hi;
+		set(z, "aiq_ci_method", json_string("max-t"));
+	} else {
+		basic_interval(aiq_boot, n_boot, est, ci);
+		set(z, "aiq_ci_method", json_string("basic bootstrap"));
+	}
+	set(z, "aiq_ci", ci_json(ci));
+	free(base);
+	free(cost);
+}
+
+/* best_single, oracle, zero_router (with its AIQ's interval) and
  * profile_router, from the baselines' points pts (room for n_base + 1). */
 static void routers_json(const rt_state *r, json_t *o, um_cq_point *pts, const um_cq_point *hull,
-			 size_t nh, uint64_t seed, unsigned n_boot, double *aiq_boot)
+			 size_t nh, uint64_t seed, unsigned n_boot, double *aiq_boot, int methods)
 {
 	size_t best = 0, j, *picks = um_xcalloc(r->n_base, sizeof(*picks));
 	um_cq_point orc = oracle_point(r, picks);
 	json_t *bs = json_object(), *oj = json_object(), *pk = json_array();
 	json_t *z = json_object();
-	double lo, hi, ci[2];
+	double lo, hi;
 
 	for (j = 1; j < r->n_base; j++)
 		if (pts[j].acc > pts[best].acc ||
@@ -1363,8 +1406,7 @@ static void routers_json(const rt_state *r, json_t *o, um_cq_point *pts, const u
 	set(z, "frontier", frontier_json(r, hull, nh));
 	set(z, "cost_range_micro", range_json(lo, hi));
 	set(z, "aiq", jreal(route_hull_mean(hull, nh, lo, hi)));
-	basic_interval(aiq_boot, n_boot, route_hull_mean(hull, nh, lo, hi), ci);
-	set(z, "aiq_ci", ci_json(ci));
+	zero_aiq_ci(r, pts, seed, n_boot, aiq_boot, route_hull_mean(hull, nh, lo, hi), methods, z);
 	pts[r->n_base] = orc;
 	set(z, "aiq_with_oracle", jreal(route_aiq(pts, r->n_base + 1)));
 	set(o, "zero_router", z);
@@ -1418,7 +1460,8 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 		set(o, "zero_router", json_null());
 		set(o, "profile_router", json_null());
 	} else {
-		routers_json(&r, o, pts, hull, nh, seed, n_boot, aiq);
+		routers_json(&r, o, pts, hull, nh, seed, n_boot, aiq,
+			     opts && opts->methods ? opts->methods : 2 /* REPORT_METHODS */);
 	}
 
 	arr = json_array();

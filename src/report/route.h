@@ -93,6 +93,8 @@ double route_below_p(const double *orch, double orch_cost, const double *const *
 typedef struct um_route_opts {
 	uint64_t seed;       /* profile-router split and bootstrap */
 	unsigned resamples;  /* bootstrap resamples, >= 1 (0: UM_ROUTE_RESAMPLES) */
+	int methods;         /* report methods (report.h); < 2: the zero router's
+			      * AIQ by the basic bootstrap */
 } um_route_opts;
 
 /* The "Routing and routers" section (docs/routing.md): single systems, best

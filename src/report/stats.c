@@ -478,6 +478,26 @@ um_interval stats_item_mean(const double *v, size_t n, double level)
 	for (i = 0; i < n; i++)
 		sum += v[i];
 	r.est = clamp(sum / (double)n, 0.0, 1.0);
+	{
+		/* Clopper-Pearson over the items as trials, k = est n (real) */
+		double tail = 0.5 * (1.0 - level), k = r.est * (double)n, m = (double)n;
+		r.lo = k <= 0.0 ? 0.0 : beta_quantile(tail, k, m - k + 1.0);
+		r.hi = k >= m ? 1.0 : beta_quantile(1.0 - tail, k + 1.0, m - k);
+	}
+	return r;
+}
+
+um_interval stats_item_mean_v1(const double *v, size_t n, double level)
+{
+	um_interval r = {0.0, 0.0, 1.0};
+	double sum = 0.0;
+	size_t i;
+
+	if (n == 0)
+		return r;
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	r.est = clamp(sum / (double)n, 0.0, 1.0);
 	prop_interval(r.est, (double)n, stats_z_for_level(level), &r.lo, &r.hi);
 	return r;
 }

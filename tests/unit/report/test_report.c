@@ -670,7 +670,7 @@ static void test_no_orchestrator(void **state)
 	json_decref(r);
 	/* a reference named by the user: it against every other system */
 	{
-		um_report_opts o = {0.95, "conductor"};
+		um_report_opts o = {0.95, "conductor", 0};
 		um_error err = {0};
 		r = report_build(&d, &o, &err);
 		assert_non_null(r);
@@ -1042,7 +1042,7 @@ static void test_write(void **state)
 static void test_bad_input(void **state)
 {
 	um_run_data d;
-	um_report_opts o = {1.5, NULL};
+	um_report_opts o = {1.5, NULL, 0};
 	um_error err = {0};
 
 	(void)state;

@@ -180,7 +180,7 @@ static void tiny_run(um_run_data *d, int64_t o_cost, const char *o_scores)
 
 static json_t *eval(const um_run_data *d, uint64_t seed, unsigned resamples)
 {
-	um_route_opts o = {seed, resamples};
+	um_route_opts o = {seed, resamples, 0};
 	um_error err = {0};
 	json_t *j = route_eval_json_opts(d, &o, &err);
 
@@ -581,6 +581,32 @@ static void test_bootstrap_deterministic(void **state)
 		    jnum(a, "profile_router.zero_router_eval.aiq_ci.1"));
 	assert_true(json_is_number(jp(a, "orchestrators.0.below_p")));
 	assert_near(jnum(a, "zero_router.aiq"), jnum(c, "zero_router.aiq"), 0);
+	/* the zero router's is route_aiq_ci's simultaneous interval over the
+	 * baselines' per-item means (2 samples per item), holding the AIQ */
+	assert_string_equal(jstrv(a, "zero_router.aiq_ci_method"), "max-t");
+	assert_true(jnum(a, "zero_router.aiq_ci.0") <= jnum(a, "zero_router.aiq"));
+	assert_true(jnum(a, "zero_router.aiq") <= jnum(a, "zero_router.aiq_ci.1"));
+	{
+		static const char *const bn[] = {"p", "q", "r"};
+		double m[3][30], cost[3] = {900e-6, 3000e-6, 12000e-6};
+		const double *mp[3] = {m[0], m[1], m[2]};
+		um_interval iv0, iv1;
+		size_t at, j;
+
+		memset(m, 0, sizeof(m));
+		for (at = 0; at < d.n_attempts; at++)
+			for (j = 0; j < 3; j++)
+				if (!strcmp(d.attempts[at].system, bn[j]))
+					m[j][atoi(d.attempts[at].item_id + 1)] +=
+						d.attempts[at].score / 2.0;
+		/* the seed stream differs; the critical value is a Monte Carlo
+		 * figure, so the bounds agree to a few draws' error */
+		iv0 = route_aiq_ci(mp, cost, 3, 30, 2.0, 0.95, 1, 300);
+		iv1 = route_aiq_ci(mp, cost, 3, 30, 2.0, 0.95, 2, 300);
+		assert_near(iv0.est, jnum(a, "zero_router.aiq"), 1e-6); /* 6 digits */
+		assert_near(jnum(a, "zero_router.aiq_ci.1"), iv0.hi, 1e-6);
+		assert_near(jnum(a, "zero_router.aiq_ci.0"), iv0.lo, fabs(iv0.lo - iv1.lo) + 0.01);
+	}
 	/* the default wrapper records its seed and 1000 resamples */
 	{
 		um_error err = {0};

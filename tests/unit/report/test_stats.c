@@ -346,6 +346,36 @@ static void test_max_linear(void **state)
 	assert_near(g1.hi, 1.0, 0);
 }
 
+/* pass@k's interval: Clopper-Pearson over the items as trials, which
+ * reaches a truth of 0.993 from 11 of 12 (Wilson and Jeffreys stop short,
+ * at 0.985 and 0.991). */
+static void test_item_mean(void **state)
+{
+	double v[12];
+	um_interval iv;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		v[i] = i ? 1.0 : 0.0;
+	iv = stats_item_mean(v, 12, 0.95);
+	assert_near(iv.est, 11.0 / 12.0, 1e-12);
+	assert_near(iv.hi, pow(0.975, 1.0 / 12.0), 1e-9);
+	assert_true(iv.lo < 0.62 && iv.lo > 0.61); /* Beta(0.025; 11, 2) = 0.6152 */
+	v[0] = 1.0;
+	iv = stats_item_mean(v, 12, 0.95);
+	assert_near(iv.lo, pow(0.025, 1.0 / 12.0), 1e-9);
+	assert_near(iv.hi, 1.0, 0);
+	for (i = 0; i < 12; i++)
+		v[i] = 0.0;
+	iv = stats_item_mean(v, 12, 0.95);
+	assert_near(iv.lo, 0.0, 0);
+	assert_near(iv.hi, 1.0 - pow(0.025, 1.0 / 12.0), 1e-9);
+	iv = stats_item_mean(v, 0, 0.95);
+	assert_near(iv.lo, 0.0, 0);
+	assert_near(iv.hi, 1.0, 0);
+}
+
 static void test_pass_hat_k(void **state)
 {
 	(void)state;
@@ -416,7 +446,7 @@ int main(void)
 		cmocka_unit_test(test_holm),         cmocka_unit_test(test_mde_and_planning),
 		cmocka_unit_test(test_mcnemar),
 		cmocka_unit_test(test_percentile),   cmocka_unit_test(test_pass_at_k),
-		cmocka_unit_test(test_pass_hat_k),
+		cmocka_unit_test(test_pass_hat_k),   cmocka_unit_test(test_item_mean),
 		cmocka_unit_test(test_max_linear),   cmocka_unit_test(test_histogram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
