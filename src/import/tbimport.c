@@ -666,15 +666,92 @@ out:
 	return rc;
 }
 
+/* A Terminal-Bench 1 task.yaml's instruction: `instruction`, or in early
+ * tasks the `base` entry of `descriptions`. Caller frees *instr. */
+static int tb1_instruction(yml_doc *d, const char *disp, char **instr, um_error *err)
+{
+	const yml_node *n;
+	size_t i;
+
+	if (yml_str(d, d->root, "instruction", 0, instr, err) < 0)
+		return -1;
+	n = yml_get(d->root, "descriptions");
+	if (!*instr && n && !yml_is_null(n)) {
+		/* early tasks: descriptions: [{key: base, description: ...}] */
+		if (yml_expect(d, n, YML_SEQ, "descriptions", err) < 0)
+			return -1;
+		for (i = 0; i < n->n && !*instr; i++) {
+			char *key = NULL;
+			if (yml_expect(d, n->items[i], YML_MAP, "a description", err) < 0 ||
+			    yml_str(d, n->items[i], "key", 0, &key, err) < 0)
+				return -1;
+			if (!key || !strcmp(key, "base"))
+				if (yml_str(d, n->items[i], "description", 1, instr, err) < 0) {
+					free(key);
+					return -1;
+				}
+			free(key);
+		}
+	}
+	if (!*instr || blank(*instr)) {
+		n = yml_get(d->root, "instruction");
+		if (n)
+			yml_fail(d, n, UM_ERR_INVALID, err, "the instruction is empty");
+		else
+			um_fail(err, UM_ERR_INVALID, "%s: no 'instruction'", disp);
+		return -1;
+	}
+	return 0;
+}
+
+/* The rest of a Terminal-Bench 1 task.yaml into t: category, difficulty,
+ * tags and the time limits; its parser_name into *parser (caller frees). */
+static int tb1_metadata(yml_doc *d, tb_task *t, char **parser, um_error *err)
+{
+	const yml_node *n;
+	char *p = NULL;
+	double v = 0;
+	size_t i;
+
+	if (yml_str(d, d->root, "category", 0, &t->category, err) < 0 ||
+	    yml_str(d, d->root, "difficulty", 0, &p, err) < 0 ||
+	    yml_str(d, d->root, "parser_name", 0, parser, err) < 0)
+		return -1;
+	if (p) {
+		t->difficulty = norm_difficulty(p);
+		free(p);
+	}
+	n = yml_get(d->root, "tags");
+	if (n && !yml_is_null(n)) {
+		if (yml_expect(d, n, YML_SEQ, "tags", err) < 0)
+			return -1;
+		t->tags = um_xcalloc(n->n ? n->n : 1, sizeof(char *));
+		for (i = 0; i < n->n; i++) {
+			if (yml_node_str(d, n->items[i], "a tag", &t->tags[t->n_tags], err) < 0)
+				return -1;
+			t->n_tags++;
+		}
+	}
+	if (yml_double(d, d->root, "max_agent_timeout_sec", 0, 0, 1e9, &v, err) < 0)
+		return -1;
+	if (yml_get(d->root, "max_agent_timeout_sec") &&
+	    !yml_is_null(yml_get(d->root, "max_agent_timeout_sec")))
+		t->agent_s = secs(v);
+	if (yml_double(d, d->root, "max_test_timeout_sec", 0, 0, 1e9, &v, err) < 0)
+		return -1;
+	if (yml_get(d->root, "max_test_timeout_sec") &&
+	    !yml_is_null(yml_get(d->root, "max_test_timeout_sec")))
+		t->verifier_s = secs(v);
+	return 0;
+}
+
 static int tb1_convert(const char *src, const char *label, const char *dst, tb_task *t,
 		       um_error *err)
 {
 	char *path = um_xasprintf("%s/task.yaml", src), *disp = um_xasprintf("%s/task.yaml", label);
 	char *data = NULL, *instr = NULL, *parser = NULL, *p = NULL, *q = NULL;
 	yml_doc *d = NULL;
-	const yml_node *n;
-	double v = 0;
-	size_t len = 0, i;
+	size_t len = 0;
 	int rc = -1, copy_ctx = 0;
 
 	if (read_text(path, disp, &data, &len, err) < 0)
@@ -687,64 +764,8 @@ static int tb1_convert(const char *src, const char *label, const char *dst, tb_t
 	}
 	if (yml_expect(d, d->root, YML_MAP, "task.yaml", err) < 0)
 		goto out;
-	if (yml_str(d, d->root, "instruction", 0, &instr, err) < 0)
+	if (tb1_instruction(d, disp, &instr, err) < 0 || tb1_metadata(d, t, &parser, err) < 0)
 		goto out;
-	n = yml_get(d->root, "descriptions");
-	if (!instr && n && !yml_is_null(n)) {
-		/* early tasks: descriptions: [{key: base, description: ...}] */
-		if (yml_expect(d, n, YML_SEQ, "descriptions", err) < 0)
-			goto out;
-		for (i = 0; i < n->n && !instr; i++) {
-			char *key = NULL;
-			if (yml_expect(d, n->items[i], YML_MAP, "a description", err) < 0 ||
-			    yml_str(d, n->items[i], "key", 0, &key, err) < 0)
-				goto out;
-			if (!key || !strcmp(key, "base"))
-				if (yml_str(d, n->items[i], "description", 1, &instr, err) < 0) {
-					free(key);
-					goto out;
-				}
-			free(key);
-		}
-	}
-	if (!instr || blank(instr)) {
-		n = yml_get(d->root, "instruction");
-		if (n)
-			yml_fail(d, n, UM_ERR_INVALID, err, "the instruction is empty");
-		else
-			um_fail(err, UM_ERR_INVALID, "%s: no 'instruction'", disp);
-		goto out;
-	}
-	if (yml_str(d, d->root, "category", 0, &t->category, err) < 0 ||
-	    yml_str(d, d->root, "difficulty", 0, &p, err) < 0 ||
-	    yml_str(d, d->root, "parser_name", 0, &parser, err) < 0)
-		goto out;
-	if (p) {
-		t->difficulty = norm_difficulty(p);
-		free(p);
-		p = NULL;
-	}
-	n = yml_get(d->root, "tags");
-	if (n && !yml_is_null(n)) {
-		if (yml_expect(d, n, YML_SEQ, "tags", err) < 0)
-			goto out;
-		t->tags = um_xcalloc(n->n ? n->n : 1, sizeof(char *));
-		for (i = 0; i < n->n; i++) {
-			if (yml_node_str(d, n->items[i], "a tag", &t->tags[t->n_tags], err) < 0)
-				goto out;
-			t->n_tags++;
-		}
-	}
-	if (yml_double(d, d->root, "max_agent_timeout_sec", 0, 0, 1e9, &v, err) < 0)
-		goto out;
-	if (yml_get(d->root, "max_agent_timeout_sec") &&
-	    !yml_is_null(yml_get(d->root, "max_agent_timeout_sec")))
-		t->agent_s = secs(v);
-	if (yml_double(d, d->root, "max_test_timeout_sec", 0, 0, 1e9, &v, err) < 0)
-		goto out;
-	if (yml_get(d->root, "max_test_timeout_sec") &&
-	    !yml_is_null(yml_get(d->root, "max_test_timeout_sec")))
-		t->verifier_s = secs(v);
 
 	free(path);
 	path = um_xasprintf("%s/run-tests.sh", src);
@@ -1820,21 +1841,12 @@ static int convert_one(tb_task *t, const char *stage, um_error *err)
 	return rc;
 }
 
-int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
+/* The suite's name: --name, else the output file's name without .yaml/.yml.
+ * Caller frees; NULL with err when it is not a valid id. */
+static char *suite_name(const tbimport_opts *o, um_error *err)
 {
-	char *name = NULL, *suite_dir = NULL, *tasks_dir = NULL, *stage = NULL, *xdir = NULL;
-	char *dir_prefix = NULL, *text = NULL, *marker = NULL, *src_label = NULL;
-	const char *root;
-	struct stat st;
-	tb_list l = {NULL, 0, 0};
-	size_t i, j, kept = 0;
-	int rc = -1;
+	char *name;
 
-	memset(r, 0, sizeof(*r));
-	if (!o->source || !o->suite_path)
-		return um_fail(err, UM_ERR_USAGE, "a source and an output suite are required");
-	if (stat(o->source, &st) < 0)
-		return um_fail(err, UM_ERR_IO, "%s: %s", o->source, strerror(errno));
 	if (o->name) {
 		name = um_xstrdup(o->name);
 	} else {
@@ -1849,138 +1861,148 @@ int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
 	if (!valid_id(name)) {
 		um_fail(err, UM_ERR_USAGE, "suite name '%s' must be letters, digits, '.', '_' or "
 			"'-' (give --name)", name);
-		goto out;
+		free(name);
+		return NULL;
 	}
-	suite_dir = dir_of(o->suite_path);
-	tasks_dir = o->tasks_dir ? um_xstrdup(o->tasks_dir)
-				 : um_xasprintf("%s/%s", suite_dir, name);
-	if (um_mkdir_p(suite_dir, err) < 0 || um_mkdir_p(tasks_dir, err) < 0)
-		goto out;
-	r->tasks_dir = um_xstrdup(tasks_dir);
+	return name;
+}
 
-	/* 1. the source */
-	src_label = um_xstrdup(o->source);
+/* A directory DIR/PREFIX-XXXXXX, created; caller frees. NULL with err. */
+static char *make_temp_dir(const char *dir, const char *prefix, um_error *err)
+{
+	char *d = um_xasprintf("%s/%s-XXXXXX", dir, prefix);
+
+	if (!mkdtemp(d)) {
+		um_fail(err, UM_ERR_IO, "%s: cannot create a directory: %s", d, strerror(errno));
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Steps 1 and 2: the source (a folder, or an archive extracted into *xdir
+ * under tasks_dir) and the task folders found in it, labelled by where they
+ * came from ("ARCHIVE:path" inside an archive). */
+static int find_tasks(const tbimport_opts *o, const struct stat *st, const char *tasks_dir,
+		      char **xdir, tb_list *l, um_error *err)
+{
+	char *src_label = um_xstrdup(o->source);
+	size_t i;
+	int rc = -1;
+
 	for (i = strlen(src_label); i > 1 && src_label[i - 1] == '/'; i--)
 		src_label[i - 1] = '\0';
-	if (S_ISDIR(st.st_mode)) {
-		root = o->source;
+	if (S_ISDIR(st->st_mode)) {
+		if (discover(o->source, src_label, 0, l, err) < 0)
+			goto out;
 	} else {
-		xdir = um_xasprintf("%s/.tbimport-src-XXXXXX", tasks_dir);
-		if (!mkdtemp(xdir)) {
-			um_fail(err, UM_ERR_IO, "%s: cannot create a directory: %s", xdir,
-				strerror(errno));
-			free(xdir);
-			xdir = NULL;
+		if (!(*xdir = make_temp_dir(tasks_dir, ".tbimport-src", err)) ||
+		    tbimport_extract(o->source, *xdir, err) < 0)
 			goto out;
-		}
-		if (tbimport_extract(o->source, xdir, err) < 0)
-			goto out;
-		root = xdir;
 		free(src_label);
 		src_label = um_xasprintf("%s:", o->source);
-	}
-
-	/* 2. discovery */
-	if (S_ISDIR(st.st_mode)) {
-		if (discover(root, src_label, 0, &l, err) < 0)
+		if (discover(*xdir, "", 0, l, err) < 0)
 			goto out;
-	} else {
-		/* names inside an archive read "ARCHIVE:path" */
-		if (discover(root, "", 0, &l, err) < 0)
-			goto out;
-		for (i = 0; i < l.n; i++) {
-			char *lab = *l.t[i].label ? um_xasprintf("%s%s", src_label, l.t[i].label)
-						  : um_xstrdup(o->source);
-			if (!*l.t[i].label) {
+		for (i = 0; i < l->n; i++) {
+			char *lab = *l->t[i].label ? um_xasprintf("%s%s", src_label, l->t[i].label)
+						   : um_xstrdup(o->source);
+			if (!*l->t[i].label) {
 				/* the archive is one task: named after the archive */
-				free(l.t[i].id);
-				l.t[i].id = archive_stem(o->source);
+				free(l->t[i].id);
+				l->t[i].id = archive_stem(o->source);
 			}
-			free(l.t[i].label);
-			l.t[i].label = lab;
+			free(l->t[i].label);
+			l->t[i].label = lab;
 		}
 	}
-	if (l.n == 0) {
+	if (l->n == 0) {
 		um_fail(err, UM_ERR_INVALID, "%s: no Terminal-Bench task folder (one holding "
 			"task.yaml or task.toml) found", o->source);
 		goto out;
 	}
+	rc = 0;
+out:
+	free(src_label);
+	return rc;
+}
 
-	/* 3. conversion */
-	stage = um_xasprintf("%s/.tbimport-stage-XXXXXX", tasks_dir);
-	if (!mkdtemp(stage)) {
-		um_fail(err, UM_ERR_IO, "%s: cannot create a directory: %s", stage,
-			strerror(errno));
-		free(stage);
-		stage = NULL;
-		goto out;
-	}
-	for (i = 0; i < l.n; i++) {
-		tb_task *t = &l.t[i];
+/* Step 3: every task converted into stage; the converted ones moved to the
+ * front of l, their number in *kept. A broken task ends the import, or with
+ * skip_broken is listed in r and left out. */
+static int convert_tasks(const tbimport_opts *o, tb_list *l, const char *stage, size_t *kept,
+			 tbimport_result *r, um_error *err)
+{
+	size_t i, j;
+
+	*kept = 0;
+	for (i = 0; i < l->n; i++) {
+		tb_task *t = &l->t[i];
 		um_error e = {0};
 
-		for (j = 0; j < kept; j++)
-			if (!strcmp(l.t[j].id, t->id))
+		for (j = 0; j < *kept; j++)
+			if (!strcmp(l->t[j].id, t->id))
 				break;
-		if (j < kept)
+		if (j < *kept)
 			um_fail(&e, UM_ERR_INVALID, "%s: task id '%s' is also used by %s", t->label,
-				t->id, l.t[j].label);
+				t->id, l->t[j].label);
 		else if (convert_one(t, stage, &e) == 0) {
-			if (kept != i) {
-				tb_task tmp = l.t[kept];
-				l.t[kept] = *t;
+			if (*kept != i) {
+				tb_task tmp = l->t[*kept];
+				l->t[*kept] = *t;
 				*t = tmp;
 			}
-			kept++;
+			(*kept)++;
 			continue;
 		}
 		if (!o->skip_broken) {
 			if (err)
 				*err = e;
 			um_error_prefix(err, "task %s", t->id);
-			goto out;
+			return -1;
 		}
 		add_broken(r, t->label, e.msg);
 	}
-	if (kept == 0) {
-		um_fail(err, UM_ERR_INVALID, "%s: no task could be imported (%zu broken)",
-			o->source, r->n_broken);
-		goto out;
-	}
+	if (*kept == 0)
+		return um_fail(err, UM_ERR_INVALID, "%s: no task could be imported (%zu broken)",
+			       o->source, r->n_broken);
+	return 0;
+}
 
-	/* 4. publication: check every destination before moving anything */
-	marker = um_xasprintf("%s/%s", tasks_dir, TBIMPORT_MARKER);
+/* Step 4: every destination checked before anything moves (never a task's
+ * own source, never a folder umpire did not write), then the marker and the
+ * converted tasks moved from stage into tasks_dir. */
+static int publish_tasks(const tb_task *t, size_t kept, const char *stage, const char *tasks_dir,
+			 um_error *err)
+{
+	static const char note[] = "Task directories written by `umpire import`; a later "
+				   "import may replace them.\n";
+	char *marker = um_xasprintf("%s/%s", tasks_dir, TBIMPORT_MARKER);
+	size_t i;
+	int rc = -1;
+
 	for (i = 0; i < kept; i++) {
-		char *dest = um_xasprintf("%s/%s", tasks_dir, l.t[i].id);
-		char *rd = realpath(dest, NULL), *rs = realpath(l.t[i].src, NULL);
+		char *dest = um_xasprintf("%s/%s", tasks_dir, t[i].id);
+		char *rd = realpath(dest, NULL), *rs = realpath(t[i].src, NULL);
 		int clash = rd && rs && path_within(rs, rd);
 		int exists = path_exists(dest);
 		free(rd);
 		free(rs);
-		if (clash) {
+		if (clash)
 			um_fail(err, UM_ERR_USAGE, "%s would replace the task's own source folder; "
 				"choose another --tasks-dir", dest);
-			free(dest);
-			goto out;
-		}
-		if (exists && !is_file(marker)) {
+		else if (exists && !is_file(marker))
 			um_fail(err, UM_ERR_STATE,
 				"%s exists and was not written by umpire import; remove it "
 				"or choose another --tasks-dir", dest);
-			free(dest);
-			goto out;
-		}
 		free(dest);
-	}
-	{
-		static const char note[] = "Task directories written by `umpire import`; a later "
-					   "import may replace them.\n";
-		if (write_bytes(marker, note, sizeof(note) - 1, 0644, err) < 0)
+		if (clash || (exists && !is_file(marker)))
 			goto out;
 	}
+	if (write_bytes(marker, note, sizeof(note) - 1, 0644, err) < 0)
+		goto out;
 	for (i = 0; i < kept; i++) {
-		char *from = um_xasprintf("%s/%s", stage, l.t[i].id);
-		char *dest = um_xasprintf("%s/%s", tasks_dir, l.t[i].id);
+		char *from = um_xasprintf("%s/%s", stage, t[i].id);
+		char *dest = um_xasprintf("%s/%s", tasks_dir, t[i].id);
 		int ok = rm_tree(dest) == 0 && rename(from, dest) == 0;
 		if (!ok)
 			um_fail(err, UM_ERR_IO, "%s: cannot move into place: %s", dest,
@@ -1990,8 +2012,64 @@ int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
 		if (!ok)
 			goto out;
 	}
-	if (kept)
-		qsort(l.t, kept, sizeof(*l.t), cmp_task);
+	rc = 0;
+out:
+	free(marker);
+	return rc;
+}
+
+/* The imported tasks into r, counted by where they run. */
+static void fill_result(tbimport_result *r, const tb_task *t, size_t kept)
+{
+	size_t i;
+
+	r->tasks = um_xcalloc(kept, sizeof(*r->tasks));
+	for (i = 0; i < kept; i++) {
+		tbimport_task *x = &r->tasks[i];
+		x->id = um_xstrdup(t[i].id);
+		x->tb_version = t[i].version;
+		x->image = um_xstrdup(t[i].image);
+		x->unsupported = um_xstrdup(t[i].unsupported);
+		x->needs_image = t[i].needs_image && !t[i].unsupported;
+		if (x->unsupported)
+			r->n_other++;
+		else if (x->needs_image)
+			r->n_image++;
+		else
+			r->n_host++;
+	}
+	r->n_tasks = kept;
+}
+
+int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
+{
+	char *name = NULL, *suite_dir = NULL, *tasks_dir = NULL, *stage = NULL, *xdir = NULL;
+	char *dir_prefix = NULL, *text = NULL;
+	struct stat st;
+	tb_list l = {NULL, 0, 0};
+	size_t i, kept = 0;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!o->source || !o->suite_path)
+		return um_fail(err, UM_ERR_USAGE, "a source and an output suite are required");
+	if (stat(o->source, &st) < 0)
+		return um_fail(err, UM_ERR_IO, "%s: %s", o->source, strerror(errno));
+	if (!(name = suite_name(o, err)))
+		goto out;
+	suite_dir = dir_of(o->suite_path);
+	tasks_dir = o->tasks_dir ? um_xstrdup(o->tasks_dir)
+				 : um_xasprintf("%s/%s", suite_dir, name);
+	if (um_mkdir_p(suite_dir, err) < 0 || um_mkdir_p(tasks_dir, err) < 0)
+		goto out;
+	r->tasks_dir = um_xstrdup(tasks_dir);
+
+	if (find_tasks(o, &st, tasks_dir, &xdir, &l, err) < 0 ||
+	    !(stage = make_temp_dir(tasks_dir, ".tbimport-stage", err)) ||
+	    convert_tasks(o, &l, stage, &kept, r, err) < 0 ||
+	    publish_tasks(l.t, kept, stage, tasks_dir, err) < 0)
+		goto out;
+	qsort(l.t, kept, sizeof(*l.t), cmp_task);
 	if (o->tasks_dir) {
 		dir_prefix = tbimport_relpath(suite_dir, tasks_dir);
 		if (!dir_prefix) {
@@ -2010,22 +2088,7 @@ int tbimport_run(const tbimport_opts *o, tbimport_result *r, um_error *err)
 	}
 	if (um_write_file(o->suite_path, text, strlen(text), 0644, err) < 0)
 		goto out;
-	r->tasks = um_xcalloc(kept, sizeof(*r->tasks));
-	for (i = 0; i < kept; i++) {
-		tbimport_task *x = &r->tasks[i];
-		x->id = um_xstrdup(l.t[i].id);
-		x->tb_version = l.t[i].version;
-		x->image = um_xstrdup(l.t[i].image);
-		x->unsupported = um_xstrdup(l.t[i].unsupported);
-		x->needs_image = l.t[i].needs_image && !l.t[i].unsupported;
-		if (x->unsupported)
-			r->n_other++;
-		else if (x->needs_image)
-			r->n_image++;
-		else
-			r->n_host++;
-	}
-	r->n_tasks = kept;
+	fill_result(r, l.t, kept);
 	rc = 0;
 out:
 	if (stage)
@@ -2042,7 +2105,5 @@ out:
 	free(xdir);
 	free(dir_prefix);
 	free(text);
-	free(marker);
-	free(src_label);
 	return rc;
 }
