@@ -472,9 +472,9 @@ int container_start(container *c, const sandbox_spec *s, const char *name, const
 	start_argv(&a, c, s, label);
 	rc = client(a.v, NULL, 0, START_MS, log, &code, err);
 	av_free(&a);
+	c->running = 1; /* even a failed or timed-out run may have created it: rm it */
 	if (rc < 0)
 		return um_error_prefix(err, "container %s did not start", name);
-	c->running = 1; /* even a failed run may have created it: rm it */
 	if (code != 0)
 		return um_fail(err, UM_ERR_IO, "container %s did not start (exit %d): %s", name,
 			       code, client_msg(log, msg, sizeof(msg)));
@@ -646,11 +646,14 @@ int container_copy_out(const container *c, const char *src, const char *host_des
 	return rc;
 }
 
-static void remove_name(const char *engine, const char *name)
+/* rm -f: a busy engine can refuse it for a moment (podman's "container
+ * state improper" while an exec is cleaned up, docker's "removal already in
+ * progress"), so it is tried again; a name that is gone is success. */
+static int remove_name(const char *engine, const char *name)
 {
 	argv_b a = {0};
 	sandbox_result r;
-	int code;
+	int code = -1, tries;
 
 	av_add(&a, engine);
 	av_add(&a, "rm");
@@ -660,10 +663,18 @@ static void remove_name(const char *engine, const char *name)
 		av_add(&a, "0");
 	}
 	av_add(&a, name);
-	sandbox_result_init(&r);
-	(void)client(a.v, NULL, 0, CLIENT_MS, &r, &code, NULL);
-	sandbox_result_release(&r);
+	for (tries = 0; tries < 4; tries++) {
+		if (tries)
+			(void)usleep(250000u << tries);
+		sandbox_result_init(&r);
+		if (client(a.v, NULL, 0, CLIENT_MS, &r, &code, NULL) < 0)
+			code = -1;
+		sandbox_result_release(&r);
+		if (code == 0)
+			break;
+	}
 	av_free(&a);
+	return code == 0 ? 0 : -1;
 }
 
 void container_stop(container *c)
@@ -704,8 +715,8 @@ int container_remove_labelled(const char *engine, const char *label, um_error *e
 	}
 	list = um_xstrdup(um_buf_str(&r.out));
 	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		remove_name(prog, line);
-		n++;
+		if (remove_name(prog, line) == 0)
+			n++;
 	}
 	free(list);
 	sandbox_result_release(&r);

@@ -115,7 +115,8 @@ int container_copy_out(const container *c, const char *src, const char *host_des
 void container_stop(container *c);
 
 /* Remove every container labelled umpire.run=label (leftovers of a killed
- * run). Returns how many were removed, -1 when the engine did not answer. */
+ * run, or of this run whose removal the engine refused). Returns how many
+ * were removed, -1 when the engine did not answer. */
 int container_remove_labelled(const char *engine, const char *label, um_error *err);
 
 #endif

@@ -372,6 +372,10 @@ void agent_teardown_run(run_ctx *rc)
 	}
 	free(rc->mask_dir);
 	rc->mask_dir = NULL;
+	/* every attempt removed its container; one whose rm the engine refused
+	 * or whose start timed out is swept by the run's label */
+	if (rc->leftover_key && container_driver(rc))
+		(void)container_remove_labelled(rc->o->sandbox_driver, rc->leftover_key, NULL);
 	free(rc->leftover_key);
 	rc->leftover_key = NULL;
 	if (rc->staged) {
