@@ -71,7 +71,10 @@ import() { # engine
 if ! docker info >/dev/null 2>&1; then
   say "starting dockerd"
   rm -f /var/run/docker.pid
-  nohup dockerd >/var/log/umpire-dockerd.log 2>&1 </dev/null 9>&- &   # not holding the lock
+  # not holding the lock, and not in the caller's TMPDIR or directory: a
+  # test's TMPDIR is removed when it ends, and every later docker exec would
+  # fail (runc writes its process spec under dockerd's TMPDIR)
+  (cd / && exec env -u TMPDIR nohup dockerd >/var/log/umpire-dockerd.log 2>&1 </dev/null 9>&-) &
   for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 ||
     { echo "engines.sh: dockerd did not start, see /var/log/umpire-dockerd.log" >&2; tail -5 /var/log/umpire-dockerd.log >&2; exit 1; }
