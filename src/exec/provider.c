@@ -383,7 +383,8 @@ static char *provider_request_url(const um_system *sys, int stream)
 		return provider_url(sys->base_url, segs, 3, 1, stream ? "alt=sse" : NULL);
 	}
 	case UM_PROV_BEDROCK: {
-		const char *segs[] = {"/model/", sys->model, "/converse"};
+		const char *segs[] = {"/model/", sys->model,
+				      stream ? "/converse-stream" : "/converse"};
 		return provider_url(sys->base_url, segs, 3, 1, NULL);
 	}
 	case UM_PROV_OPENAI:
@@ -541,7 +542,9 @@ int provider_build(const um_system *sys, const json_t *neutral, um_wire_request 
 			       sys->name, sys->base_url ? sys->base_url : "");
 	}
 	if (sys->stream)
-		add_header(out, um_xstrdup("Accept: text/event-stream"));
+		add_header(out, um_xstrdup(sys->provider == UM_PROV_BEDROCK
+						   ? "Accept: application/vnd.amazon.eventstream"
+						   : "Accept: text/event-stream"));
 	for (i = 0; i < sys->n_headers; i++)
 		add_header(out,
 			   um_xasprintf("%s: %s", sys->header_names[i], sys->header_values[i]));
@@ -636,6 +639,7 @@ void provider_submit_opts(const um_system *sys, const um_wire_request *w, um_sub
 	o->stall_ms = sys->stall_ms;
 	o->token_scan = sys->provider == UM_PROV_ANTHROPIC ? scan_anthropic
 			: sys->provider == UM_PROV_GEMINI  ? scan_gemini
+			: sys->provider == UM_PROV_BEDROCK ? provider_bedrock_scan
 							   : scan_openai;
 }
 
@@ -663,7 +667,7 @@ static json_t *provider_unstream(um_provider p, const char *body, size_t len, um
 	case UM_PROV_GEMINI:
 		return provider_gemini_unstream(body, len, err);
 	case UM_PROV_BEDROCK:
-		um_fail(err, UM_ERR_PROTOCOL, "a Converse response is JSON, not an SSE stream");
+		um_fail(err, UM_ERR_PROTOCOL, "a Converse response is JSON or an event stream, not SSE");
 		return NULL;
 	case UM_PROV_OPENAI:
 	case UM_PROV_AZURE:
@@ -727,7 +731,12 @@ int provider_parse(um_provider p, const char *body, size_t len, um_completion *o
 	memset(out, 0, sizeof(*out));
 	if (!body || len == 0)
 		return um_fail(err, UM_ERR_PROTOCOL, "response body is empty");
-	if (provider_is_sse(body, len)) {
+	if (p == UM_PROV_BEDROCK && body[0] == '\0') {
+		/* an event stream: its first byte is the high byte of a length below 16 MiB */
+		root = provider_bedrock_unstream(body, len, err);
+		if (!root)
+			return -1;
+	} else if (provider_is_sse(body, len)) {
 		root = provider_unstream(p, body, len, err);
 		if (!root)
 			return -1;

@@ -23,8 +23,18 @@
  * Response: output.message.content blocks (text, toolUse, reasoningContent
  * {reasoningText {text, signature}} or {redactedContent}), stopReason,
  * usage inputTokens (without the cache), cacheReadInputTokens,
- * cacheWriteInputTokens, outputTokens. ConverseStream (a binary AWS event
- * stream, not SSE) is not supported: models.c refuses stream: true here.
+ * cacheWriteInputTokens, outputTokens.
+ *
+ * Streamed (stream: true): the same body to ".../converse-stream", whose
+ * answer is a binary AWS event stream (eventstream.c checks its framing and
+ * CRCs), not SSE. Its events (messageStart, contentBlockStart with a
+ * toolUse's id and name, contentBlockDelta with text, toolUse.input
+ * fragments or reasoningContent text / signature / redactedContent,
+ * contentBlockStop, messageStop with stopReason, metadata with usage) are
+ * folded back into the Converse response, so one parser serves both; an
+ * exception message (throttlingException, modelStreamErrorException, ...),
+ * a bad CRC or a stream that ends before messageStop and metadata is a
+ * protocol error. The first token is the first contentBlockDelta.
  */
 #include "exec/provider_impl.h"
 
@@ -33,6 +43,7 @@
 
 #include "base/buf.h"
 #include "base/util.h"
+#include "exec/eventstream.h"
 
 static const struct {
 	const char *neutral;
@@ -317,5 +328,280 @@ int provider_bedrock_parse(const json_t *root, um_completion *c, um_error *err)
 	if (bedrock_usage(root, c, err) < 0 ||
 	    provider_util_get_string(root, "stopReason", "", 0, &c->finish_reason, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* ---- ConverseStream ----------------------------------------------------- */
+
+/* What the stream has said so far: one entry per content block index. */
+typedef struct br_acc {
+	json_t *blocks;  /* [{"kind", "toolUseId"?, "name"?, "redacted"?}] */
+	um_buf *text;    /* per block: text, tool input JSON or reasoning text */
+	um_buf *sig;     /* per block: reasoning signature */
+	size_t n;
+	json_t *stop;    /* messageStop payload */
+	json_t *meta;    /* metadata payload */
+} br_acc;
+
+#define BR_MAX_BLOCKS 1024
+
+/* The block named by ev's contentBlockIndex, grown into existence. */
+static json_t *br_block(br_acc *a, const json_t *ev, size_t *idx, um_error *err)
+{
+	json_t *i = json_object_get(ev, "contentBlockIndex");
+	json_int_t k = json_is_integer(i) ? json_integer_value(i) : -1;
+
+	if (k < 0 || k >= BR_MAX_BLOCKS) {
+		um_fail(err, UM_ERR_PROTOCOL,
+			"ConverseStream: contentBlockIndex is %s, not a block number below %d",
+			provider_util_json_kind(i), BR_MAX_BLOCKS);
+		return NULL;
+	}
+	while (a->n <= (size_t)k) {
+		a->text = um_xrealloc(a->text, sizeof(um_buf) * (a->n + 1));
+		a->sig = um_xrealloc(a->sig, sizeof(um_buf) * (a->n + 1));
+		um_buf_init(&a->text[a->n], 0);
+		um_buf_init(&a->sig[a->n], 0);
+		json_array_append_new(a->blocks, json_object());
+		a->n++;
+	}
+	*idx = (size_t)k;
+	return json_array_get(a->blocks, (size_t)k);
+}
+
+/* Sets the block's kind, refusing a block that changes kind. */
+static int br_kind(json_t *b, const char *kind, um_error *err)
+{
+	const char *was = json_string_value(json_object_get(b, "kind"));
+
+	if (was && strcmp(was, kind) != 0)
+		return um_fail(err, UM_ERR_PROTOCOL,
+			       "ConverseStream: a %s block receives a %s delta", was, kind);
+	json_object_set_new(b, "kind", json_string(kind));
+	return 0;
+}
+
+static void br_put(um_buf *b, const json_t *s)
+{
+	if (json_is_string(s))
+		um_buf_append(b, json_string_value(s), json_string_length(s));
+}
+
+static int br_start(br_acc *a, const json_t *ev, um_error *err)
+{
+	json_t *tu = json_object_get(json_object_get(ev, "start"), "toolUse"), *b;
+	size_t k;
+
+	if (!(b = br_block(a, ev, &k, err)))
+		return -1;
+	if (!tu)
+		return 0;
+	if (!json_is_string(json_object_get(tu, "toolUseId")) ||
+	    !json_is_string(json_object_get(tu, "name")))
+		return um_fail(err, UM_ERR_PROTOCOL,
+			       "ConverseStream: contentBlockStart.start.toolUse needs string "
+			       "toolUseId and name");
+	if (br_kind(b, "toolUse", err) < 0)
+		return -1;
+	json_object_set(b, "toolUseId", json_object_get(tu, "toolUseId"));
+	json_object_set(b, "name", json_object_get(tu, "name"));
+	return 0;
+}
+
+static int br_delta(br_acc *a, const json_t *ev, um_error *err)
+{
+	json_t *d = json_object_get(ev, "delta"), *b, *v;
+	size_t k;
+
+	if (!(b = br_block(a, ev, &k, err)))
+		return -1;
+	if (!json_is_object(d))
+		return um_fail(err, UM_ERR_PROTOCOL, "ConverseStream: contentBlockDelta.delta is %s",
+			       provider_util_json_kind(d));
+	if ((v = json_object_get(d, "text"))) {
+		if (!json_is_string(v) || br_kind(b, "text", err) < 0)
+			return json_is_string(v) ? -1
+						 : um_fail(err, UM_ERR_PROTOCOL,
+							   "ConverseStream: delta.text is %s",
+							   provider_util_json_kind(v));
+		br_put(&a->text[k], v);
+	} else if ((v = json_object_get(d, "toolUse"))) {
+		if (!json_is_string(json_object_get(v, "input")) || br_kind(b, "toolUse", err) < 0)
+			return json_is_string(json_object_get(v, "input"))
+				   ? -1
+				   : um_fail(err, UM_ERR_PROTOCOL,
+					     "ConverseStream: delta.toolUse.input is not a string");
+		br_put(&a->text[k], json_object_get(v, "input"));
+	} else if (json_is_object(v = json_object_get(d, "reasoningContent"))) {
+		if (br_kind(b, "reasoning", err) < 0)
+			return -1;
+		br_put(&a->text[k], json_object_get(v, "text"));
+		br_put(&a->sig[k], json_object_get(v, "signature"));
+		if (json_is_string(json_object_get(v, "redactedContent")))
+			json_object_set(b, "redacted", json_object_get(v, "redactedContent"));
+	}
+	return 0;
+}
+
+/* One decoded message: an event folded into a, or an exception refused. */
+static int br_message(br_acc *a, const es_message *m, um_error *err)
+{
+	size_t tl = 0, ml = 0;
+	const char *type = es_header_value(m, ":event-type", &tl), *msg;
+	json_t *ev;
+	int rc = 0;
+
+	if (es_header_is(m, ":message-type", "exception")) {
+		type = es_header_value(m, ":exception-type", &tl);
+		ev = json_loadb(m->payload, m->payload_len, 0, NULL);
+		msg = json_string_value(json_object_get(ev, "message"));
+		rc = um_fail(err, UM_ERR_PROTOCOL, "ConverseStream exception %.*s: %s", (int)tl,
+			     type ? type : "(untyped)", msg ? msg : "(no message)");
+		json_decref(ev);
+		return rc;
+	}
+	if (es_header_is(m, ":message-type", "error")) {
+		type = es_header_value(m, ":error-code", &tl);
+		msg = es_header_value(m, ":error-message", &ml);
+		return um_fail(err, UM_ERR_PROTOCOL, "ConverseStream error %.*s: %.*s", (int)tl,
+			       type ? type : "", (int)ml, msg ? msg : "");
+	}
+	if (!es_header_is(m, ":message-type", "event") || !type)
+		return um_fail(err, UM_ERR_PROTOCOL,
+			       "ConverseStream: a message that is not an event, exception or error");
+	ev = json_loadb(m->payload, m->payload_len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(ev))
+		rc = um_fail(err, UM_ERR_PROTOCOL, "ConverseStream: the %.*s event is not a JSON object",
+			     (int)tl, type);
+	else if (tl == 17 && memcmp(type, "contentBlockStart", tl) == 0)
+		rc = br_start(a, ev, err);
+	else if (tl == 17 && memcmp(type, "contentBlockDelta", tl) == 0)
+		rc = br_delta(a, ev, err);
+	else if (tl == 11 && memcmp(type, "messageStop", tl) == 0) {
+		json_decref(a->stop);
+		a->stop = json_incref(ev);
+	} else if (tl == 8 && memcmp(type, "metadata", tl) == 0) {
+		json_decref(a->meta);
+		a->meta = json_incref(ev);
+	}
+	json_decref(ev);
+	return rc;
+}
+
+/* Block k as Converse returns it whole. New reference, or NULL (err). */
+static json_t *br_whole_block(br_acc *a, size_t k, um_error *err)
+{
+	json_t *b = json_array_get(a->blocks, k), *input, *r;
+	const char *kind = json_string_value(json_object_get(b, "kind"));
+
+	if (!kind || strcmp(kind, "text") == 0)
+		return json_pack("{s:s%}", "text", um_buf_str(&a->text[k]), a->text[k].len);
+	if (strcmp(kind, "toolUse") == 0) {
+		if (!json_object_get(b, "toolUseId")) {
+			um_fail(err, UM_ERR_PROTOCOL,
+				"ConverseStream: block %zu has toolUse deltas but no start", k);
+			return NULL;
+		}
+		input = a->text[k].len ? json_loadb(um_buf_str(&a->text[k]), a->text[k].len,
+						    JSON_REJECT_DUPLICATES, NULL)
+				       : json_object();
+		if (!input) {
+			um_fail(err, UM_ERR_PROTOCOL,
+				"ConverseStream: block %zu's tool input is not JSON", k);
+			return NULL;
+		}
+		return json_pack("{s:{s:O,s:O,s:o}}", "toolUse", "toolUseId",
+				 json_object_get(b, "toolUseId"), "name", json_object_get(b, "name"),
+				 "input", input);
+	}
+	if (json_object_get(b, "redacted"))
+		return json_pack("{s:{s:O}}", "reasoningContent", "redactedContent",
+				 json_object_get(b, "redacted"));
+	r = json_pack("{s:s%}", "text", um_buf_str(&a->text[k]), a->text[k].len);
+	if (a->sig[k].len)
+		json_object_set_new(r, "signature",
+				    json_stringn(um_buf_str(&a->sig[k]), a->sig[k].len));
+	return json_pack("{s:{s:o}}", "reasoningContent", "reasoningText", r);
+}
+
+/* The Converse response the folded stream adds up to, or NULL (err). */
+static json_t *br_whole(br_acc *a, um_error *err)
+{
+	json_t *content = json_array(), *root;
+	size_t k;
+
+	if (!a->stop || !a->meta) {
+		json_decref(content);
+		um_fail(err, UM_ERR_PROTOCOL, "ConverseStream: the stream ended before %s",
+			a->stop ? "its metadata event" : "messageStop");
+		return NULL;
+	}
+	for (k = 0; k < a->n; k++) {
+		json_t *blk = br_whole_block(a, k, err);
+
+		if (!blk) {
+			json_decref(content);
+			return NULL;
+		}
+		json_array_append_new(content, blk);
+	}
+	root = json_pack("{s:{s:{s:s,s:o}}}", "output", "message", "role", "assistant", "content",
+			 content);
+	if (json_object_get(a->stop, "stopReason"))
+		json_object_set(root, "stopReason", json_object_get(a->stop, "stopReason"));
+	if (json_object_get(a->meta, "usage"))
+		json_object_set(root, "usage", json_object_get(a->meta, "usage"));
+	return root;
+}
+
+json_t *provider_bedrock_unstream(const char *body, size_t len, um_error *err)
+{
+	br_acc a = {json_array(), NULL, NULL, 0, NULL, NULL};
+	json_t *root = NULL;
+	size_t at = 0, k;
+	int64_t n = 1;
+
+	while (at < len && n > 0) {
+		es_message m;
+
+		n = es_decode(body + at, len - at, at, &m, err);
+		if (n == 0)
+			um_fail(err, UM_ERR_PROTOCOL,
+				"ConverseStream: the stream was cut short inside a message (byte %zu)",
+				at);
+		if (n <= 0 || br_message(&a, &m, err) < 0) {
+			n = -1;
+			break;
+		}
+		at += (size_t)n;
+	}
+	if (n > 0)
+		root = br_whole(&a, err);
+	for (k = 0; k < a.n; k++) {
+		um_buf_release(&a.text[k]);
+		um_buf_release(&a.sig[k]);
+	}
+	free(a.text);
+	free(a.sig);
+	json_decref(a.blocks);
+	json_decref(a.stop);
+	json_decref(a.meta);
+	return root;
+}
+
+int provider_bedrock_scan(const char *buf, size_t len, size_t *used)
+{
+	es_message m;
+	int64_t n;
+	um_error err;
+
+	*used = 0;
+	while ((n = es_decode(buf + *used, len - *used, 0, &m, &err)) > 0) {
+		*used += (size_t)n;
+		if (es_header_is(&m, ":event-type", "contentBlockDelta"))
+			return 1;
+	}
+	if (n < 0)
+		*used = len; /* a framing error: the parse of the whole body says so */
 	return 0;
 }

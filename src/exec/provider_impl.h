@@ -6,8 +6,8 @@
  * A family builds its body from a prov_job: the neutral request already
  * checked (messages, params, tools), the reasoning settings, the stream
  * switch, and a list to which it adds every parameter it does not send.
- * It parses a 2xx JSON body into a um_completion, and (OpenAI, Anthropic,
- * Gemini) puts an SSE stream back together into the JSON body the
+ * It parses a 2xx JSON body into a um_completion, and puts a stream (SSE;
+ * Bedrock's binary event stream) back together into the JSON body the
  * non-streamed call would have returned, so one parser serves both.
  */
 #ifndef UMPIRE_PROVIDER_IMPL_H
@@ -80,5 +80,8 @@ int provider_gemini_token(const json_t *ev);
 
 json_t *provider_bedrock_body(prov_job *j);
 int provider_bedrock_parse(const json_t *root, um_completion *c, um_error *err);
+/* ConverseStream: the event stream folded into the Converse response. */
+json_t *provider_bedrock_unstream(const char *body, size_t len, um_error *err);
+int provider_bedrock_scan(const char *buf, size_t len, size_t *used);
 
 #endif

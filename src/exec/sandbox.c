@@ -741,6 +741,17 @@ static void __attribute__((noreturn)) exec_driver(const spawn *sp, pid_t parent)
 	_exit(127);
 }
 
+/* The reaper's parent died: take the whole process group along. bwrap's
+ * inner child waits on an eventfd for its parent before it can arm
+ * --die-with-parent; the driver's own death signal would leave it there
+ * forever, reparented to the host's pid 1. It is still in this group then. */
+static void reaper_orphaned(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);
+	_exit(137);
+}
+
 /*
  * The forked child. It becomes a child subreaper and forks the driver, then
  * reaps everything that is handed to it: bwrap's monitor process exits as
@@ -748,7 +759,9 @@ static void __attribute__((noreturn)) exec_driver(const spawn *sp, pid_t parent)
  * is reaped, so without this the init would be left to the host's pid 1 (a
  * zombie where pid 1 does not reap) and its CPU time would be lost. The
  * reaper exits with the driver's status (128+N for a signal) once nothing
- * is left. Only async-signal-safe calls: the caller may have threads.
+ * is left. When the caller dies first, the reaper kills its process group
+ * (reaper_orphaned). Only async-signal-safe calls: the caller may have
+ * threads.
  */
 static void __attribute__((noreturn)) child_main(const spawn *sp, pid_t parent, int fds[4])
 {
@@ -784,6 +797,11 @@ static void __attribute__((noreturn)) child_main(const spawn *sp, pid_t parent, 
 		close_range(3, ~0U, 0);
 		exec_driver(sp, parent);
 	}
+	sa.sa_handler = reaper_orphaned;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	self = getpid();
 	drv_pid = fork();

@@ -691,11 +691,6 @@ static int models_read_limits(models_ctx *c, const yml_node *sn, um_system *s)
 	s->max_retries = (int)iv;
 	if (yml_bool(d, sn, "stream", 0, &s->stream, c->err) < 0)
 		return -1;
-	if (s->stream && s->provider == UM_PROV_BEDROCK)
-		return yml_fail(d, yml_get(sn, "stream"), UM_ERR_INVALID, c->err,
-				"system '%s': bedrock is called with Converse, not streamed "
-				"(ConverseStream's binary event stream is not supported)",
-				s->name);
 	t = MODELS_DEFAULT_STALL_MS / 1000.0;
 	if (yml_double(d, sn, "stall_timeout_s", 0, 1, 86400, &t, c->err) < 0)
 		return -1;

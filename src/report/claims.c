@@ -45,11 +45,54 @@ void claims_free(um_claims_table *t)
 	free(t);
 }
 
+/* Room for every claim and each of its conflicting readings. */
+static size_t count_entries(const yml_node *cl)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cl->n; i++) {
+		const yml_node *c = cl->items[i]->kind == YML_MAP ? yml_get(cl->items[i], "conflicting")
+								  : NULL;
+		n += 1 + (c && c->kind == YML_SEQ ? c->n : 0);
+	}
+	return n ? n : 1;
+}
+
+/* `conflicting: [54.2, ...]`: other transcriptions' readings of the claim
+ * just loaded, each an entry of its own after it. */
+static int load_conflicting(const yml_doc *d, const yml_node *en, um_claims_bench *b,
+			    um_error *err)
+{
+	const yml_node *c = yml_get(en, "conflicting");
+	const um_claims_entry *e = &b->entries[b->n_entries - 1];
+	size_t i;
+
+	if (!c)
+		return 0;
+	if (yml_expect(d, c, YML_SEQ, "conflicting", err) < 0)
+		return -1;
+	if (c->n == 0)
+		return yml_fail(d, c, UM_ERR_INVALID, err, "'conflicting' lists no value");
+	for (i = 0; i < c->n; i++) {
+		um_claims_entry *o = &b->entries[b->n_entries++];
+
+		o->system = um_xstrdup(e->system);
+		o->measured_as = um_xstrdup(e->measured_as);
+		o->note = um_xstrdup(e->note);
+		o->denominator = um_xstrdup(e->denominator);
+		o->conflicting = 1;
+		if (yml_node_double(d, c->items[i], "conflicting value", 0.0, 100.0, &o->value,
+				    err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, um_error *err)
 {
 	static const char *const keys[] = {"name", "suite", "claims", NULL};
-	static const char *const ekeys[] = {"system", "value", "measured_as", "note", "denominator",
-					    NULL};
+	static const char *const ekeys[] = {"system",	   "value",	  "measured_as", "note",
+					    "denominator", "conflicting", NULL};
 	static const char *const denoms[] = {"whole_suite", "submitted", "official", NULL};
 	const yml_node *cl;
 	size_t i;
@@ -64,7 +107,7 @@ static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, u
 		return yml_fail(d, n, UM_ERR_INVALID, err, "benchmark '%s' has no 'claims'", b->name);
 	if (yml_expect(d, cl, YML_SEQ, "claims", err) < 0)
 		return -1;
-	b->entries = um_xcalloc(cl->n ? cl->n : 1, sizeof(*b->entries));
+	b->entries = um_xcalloc(count_entries(cl), sizeof(*b->entries));
 	for (i = 0; i < cl->n; i++) {
 		um_claims_entry *e = &b->entries[b->n_entries++];
 		const yml_node *en = cl->items[i];
@@ -79,6 +122,8 @@ static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, u
 		if (yml_enum(d, en, "denominator", 0, denoms, &k, err) < 0)
 			return -1;
 		e->denominator = um_xstrdup(denoms[k]);
+		if (load_conflicting(d, en, b, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -201,6 +246,7 @@ static json_t *row(const um_claims_entry *e, const json_t *report)
 	json_object_set_new(o, "system", json_string(e->system));
 	json_object_set_new(o, "measured_as", json_string(name));
 	json_object_set_new(o, "claimed_percent", json_real(e->value));
+	json_object_set_new(o, "reading", json_string(e->conflicting ? "conflicting" : "published"));
 	json_object_set_new(o, "denominator", json_string(den));
 	json_object_set_new(o, "note", e->note ? json_string(e->note) : json_null());
 	if (!have) {
@@ -333,9 +379,13 @@ char *claims_markdown(const json_t *ev)
 		const char *run = json_string_value(json_object_get(bench, "run_id"));
 		json_array_foreach(json_object_get(bench, "rows"), k, r) {
 			const json_t *m = json_object_get(r, "measured");
-			um_buf_printf(&b, "| %s | %s | %.1f%% | ",
+			um_buf_printf(&b, "| %s | %s%s | %.1f%% | ",
 				      json_string_value(json_object_get(bench, "name")),
 				      json_string_value(json_object_get(r, "system")),
+				      um_streq(json_string_value(json_object_get(r, "reading")),
+					       "conflicting")
+					      ? " (conflicting reading)"
+					      : "",
 				      num(r, "claimed_percent"));
 			const char *den = json_string_value(json_object_get(r, "denominator"));
 			if (json_is_object(m))

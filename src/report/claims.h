@@ -23,6 +23,8 @@ typedef struct um_claims_entry {
 	char *note;
 	char *denominator;   /* whole_suite (default) | submitted | official: what the
 			      * source divided by (repository repair) */
+	int conflicting;     /* 1: another transcription's reading of the cell of the
+			      * entry before it (from its `conflicting:` list) */
 } um_claims_entry;
 
 typedef struct um_claims_bench {
@@ -41,8 +43,10 @@ typedef struct um_claims_table {
 int claims_load(const char *path, um_claims_table **out, um_error *err);
 void claims_free(um_claims_table *t);
 /* New reference: {"title","source","benchmarks":[{"name","suite","run_id",
- * "rows":[{system, measured_as, claimed_percent, measured{percent,ci_lo,ci_hi,n},
- * verdict}]}]}. */
+ * "rows":[{system, measured_as, claimed_percent, reading, measured{percent,ci_lo,
+ * ci_hi,n}, verdict}]}]}. reading is "published", or "conflicting" for a row
+ * of a claim's `conflicting:` list (each such reading is tested like a claim
+ * and counted in the Holm family). */
 json_t *claims_evaluate(const um_claims_table *t, um_store *st, um_error *err);
 char *claims_markdown(const json_t *evaluated);
 

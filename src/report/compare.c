@@ -62,7 +62,9 @@ typedef struct pair_acc {
 	size_t n_pairs, n_items, k_item, max_k;
 	double *d, sum_b, sum_n; /* d: per item, mean new - mean base */
 	const char *cur_item;
-	uint64_t right_b, right_n, only_b, only_n;
+	double right_b, right_n;  /* sums of the scores (store_attempt_value) */
+	uint64_t only_b, only_n;  /* full credit (1) on one side only */
+	int partial;              /* a score strictly between 0 and 1 was seen */
 	int64_t cost_b, cost_n;
 	int64_t *lat_b, *lat_n;
 	size_t n_lat;
@@ -81,7 +83,7 @@ static void pair_close_item(pair_acc *p)
 
 static void pair_add(pair_acc *p, const um_attempt_rec *b, const um_attempt_rec *n)
 {
-	int xb = b->score > 0, xn = n->score > 0;
+	double xb = store_attempt_value(b), xn = store_attempt_value(n);
 
 	if (!p->cur_item || strcmp(p->cur_item, b->item_id) != 0) {
 		pair_close_item(p);
@@ -93,10 +95,11 @@ static void pair_add(pair_acc *p, const um_attempt_rec *b, const um_attempt_rec 
 	p->sum_n += xn;
 	p->k_item++;
 	p->n_pairs++;
-	p->right_b += (uint64_t)xb;
-	p->right_n += (uint64_t)xn;
-	p->only_b += xb && !xn;
-	p->only_n += !xb && xn;
+	p->right_b += xb;
+	p->right_n += xn;
+	p->only_b += xb == 1.0 && xn != 1.0;
+	p->only_n += xb != 1.0 && xn == 1.0;
+	p->partial |= store_attempt_partial(b) || store_attempt_partial(n);
 	p->cost_b += b->cost_micro;
 	p->cost_n += n->cost_micro;
 	if (!b->cached && !n->cached) {
@@ -104,7 +107,7 @@ static void pair_add(pair_acc *p, const um_attempt_rec *b, const um_attempt_rec 
 		p->lat_n[p->n_lat] = n->latency_ms;
 		p->n_lat++;
 	}
-	if (xb && !xn)
+	if (xb == 1.0 && xn != 1.0)
 		json_array_append_new(p->failing, json_pack("{s:s, s:i}", "item_id", b->item_id,
 							    "sample", b->sample));
 }
@@ -230,9 +233,9 @@ static json_t *compare_system(const um_run_data *base, const um_run_data *cur, c
 	json_object_set_new(s, "n_pairs", json_integer((json_int_t)p.n_pairs));
 	json_object_set_new(s, "n_items", json_integer((json_int_t)p.n_items));
 	json_object_set_new(s, "accuracy_base",
-			    p.n_pairs ? cmp_real((double)p.right_b / (double)p.n_pairs) : json_null());
+			    p.n_pairs ? cmp_real(p.right_b / (double)p.n_pairs) : json_null());
 	json_object_set_new(s, "accuracy_new",
-			    p.n_pairs ? cmp_real((double)p.right_n / (double)p.n_pairs) : json_null());
+			    p.n_pairs ? cmp_real(p.right_n / (double)p.n_pairs) : json_null());
 	diff = json_object();
 	json_object_set_new(diff, "value", p.n_items ? cmp_real(t.est) : json_null());
 	json_object_set_new(diff, "ci_lo", p.n_items ? cmp_real(t.lo) : json_null());
@@ -247,8 +250,9 @@ static json_t *compare_system(const um_run_data *base, const um_run_data *cur, c
 				      "p", p.n_items ? cmp_real(pv) : json_null()));
 	json_object_set_new(s, "only_base_correct", json_integer((json_int_t)p.only_b));
 	json_object_set_new(s, "only_new_correct", json_integer((json_int_t)p.only_n));
-	/* McNemar treats pairs as independent: only right with one pair an item */
-	json_object_set_new(s, "mcnemar_p", p.n_items && p.max_k == 1
+	/* McNemar treats pairs as independent and 0/1: only right with one pair
+	 * an item and no partial credit */
+	json_object_set_new(s, "mcnemar_p", p.n_items && p.max_k == 1 && !p.partial
 						    ? cmp_real(stats_mcnemar_exact(p.only_b, p.only_n))
 						    : json_null());
 	json_object_set_new(s, "right_before_wrong_now", json_incref(p.failing));

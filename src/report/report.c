@@ -158,7 +158,8 @@ typedef struct rep_sys {
 	const um_system_rec *rec;
 	rep_att *att;  /* sorted by (item, sample) */
 	size_t n_att;
-	uint64_t graded, correct, errors;
+	uint64_t graded, correct, errors; /* correct: full credit (score 1) */
+	double score_sum;                 /* of store_attempt_value over the graded */
 	int64_t cost;
 	um_acc acc; /* valid when graded > 0 */
 } rep_sys;
@@ -176,6 +177,7 @@ typedef struct rep_state {
 	uint64_t orphans;
 	const char *reference; /* the user's reference system, or NULL */
 	int methods;           /* REPORT_METHODS or an earlier one */
+	int partial;           /* some graded attempt scored strictly between 0 and 1 */
 } rep_state;
 
 static size_t find_item(const rep_state *r, const char *id)
@@ -316,6 +318,7 @@ static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *
 		ra->a = a;
 		ra->item = it;
 		ra->cat = find_cat(r, r->items[it]->category);
+		r->partial |= a->status == UM_ATT_DONE && a->score >= 0 && store_attempt_partial(a);
 	}
 	free(cap);
 	free(atts);
@@ -413,7 +416,7 @@ static json_t *category_section(const rep_state *r, const rep_sys *rs)
 				continue;
 			cost += a->cost_micro;
 			if (is_graded(a)) {
-				scores[n] = a->score > 0 ? 1.0 : 0.0;
+				scores[n] = store_attempt_value(a);
 				cluster[n] = rs->att[i].item;
 				lat[n++] = a->latency_ms;
 				correct += a->score > 0;
@@ -453,7 +456,8 @@ static json_t *item_mean_obj(const double *v, size_t m, double level, int method
 
 /* pass@k and pass^k (unbiased, per item from its graded samples, averaged
  * over the items with at least k) for k = 1 .. repeats (at most 10 values
- * and repeats itself); NULL when the run has one sample per item. */
+ * and repeats itself); NULL when the run has one sample per item, or has
+ * partial credit (the estimators count passes: they need 0/1 scores). */
 static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 {
 	uint64_t *n = um_xcalloc(r->n_items + 1, sizeof(*n));
@@ -463,7 +467,7 @@ static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 	json_t *arr;
 	size_t i;
 
-	if (r->repeats < 2) {
+	if (r->repeats < 2 || r->partial) {
 		free(n);
 		free(c);
 		free(at);
@@ -713,7 +717,8 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 		retries += a->n_calls > 1 ? a->n_calls - 1 : 0;
 		cached += a->cached != 0;
 		if (is_graded(a)) {
-			scores[g] = a->score > 0 ? 1.0 : 0.0;
+			scores[g] = store_attempt_value(a);
+			rs->score_sum += scores[g];
 			cluster[g] = rs->att[i].item;
 			/* a cached answer took no call: its latency says nothing */
 			if (!a->cached)
@@ -763,7 +768,7 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	if ((acc = pass_k_section(r, rs)))
 		set(o, "pass_at_k", acc);
 	set(o, "accuracy_whole_suite",
-	    r->planned ? jreal((double)rs->correct / (double)r->planned) : json_null());
+	    r->planned ? jreal(rs->score_sum / (double)r->planned) : json_null());
 
 	set(tok, "in", jint(tin));
 	set(tok, "cached", jint(tcached));
@@ -794,7 +799,8 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 typedef struct rep_pairs {
 	double *ma, *mb, *d;
 	size_t n_items, n_pairs;
-	uint64_t b, c, ra, rb;
+	uint64_t b, c;    /* pairs where only a (b) or only b (c) has full credit */
+	double ra, rb;    /* sums of the scores */
 	double var_w, inv_k; /* pooled within-item variance; mean of 1/pairs */
 } rep_pairs;
 
@@ -825,7 +831,7 @@ static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
 	p->d = um_xcalloc(cap, sizeof(double));
 	while (i < sa->n_att && j < sb->n_att) {
 		const rep_att *x = &sa->att[i], *y = &sb->att[j];
-		int xa, yb;
+		double xa, yb;
 
 		if (x->item != y->item || x->a->sample != y->a->sample) {
 			if (x->item < y->item ||
@@ -839,8 +845,8 @@ static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
 		j++;
 		if (!is_graded(x->a) || !is_graded(y->a))
 			continue;
-		xa = x->a->score > 0;
-		yb = y->a->score > 0;
+		xa = store_attempt_value(x->a);
+		yb = store_attempt_value(y->a);
 		if (x->item != cur) {
 			if (cur != SIZE_MAX)
 				pairs_flush(p, sum_a, sum_b, sdd, k, &ss_w, &df_w);
@@ -850,13 +856,13 @@ static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
 		}
 		sum_a += xa;
 		sum_b += yb;
-		sdd += (double)((xa - yb) * (xa - yb));
+		sdd += (xa - yb) * (xa - yb);
 		k++;
 		p->n_pairs++;
-		p->ra += (uint64_t)xa;
-		p->rb += (uint64_t)yb;
-		p->b += xa && !yb;
-		p->c += !xa && yb;
+		p->ra += xa;
+		p->rb += yb;
+		p->b += xa == 1.0 && yb != 1.0;
+		p->c += xa != 1.0 && yb == 1.0;
 	}
 	if (cur != SIZE_MAX)
 		pairs_flush(p, sum_a, sum_b, sdd, k, &ss_w, &df_w);
@@ -914,8 +920,8 @@ static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *
 	set(o, "system_b", jstr(sb->rec->name));
 	set(o, "n_pairs", jint((int64_t)p.n_pairs));
 	set(o, "n_items", jint((int64_t)p.n_items));
-	set(o, "accuracy_a", p.n_pairs ? jreal((double)p.ra / (double)p.n_pairs) : json_null());
-	set(o, "accuracy_b", p.n_pairs ? jreal((double)p.rb / (double)p.n_pairs) : json_null());
+	set(o, "accuracy_a", p.n_pairs ? jreal(p.ra / (double)p.n_pairs) : json_null());
+	set(o, "accuracy_b", p.n_pairs ? jreal(p.rb / (double)p.n_pairs) : json_null());
 	diff = json_object();
 	set(diff, "value", p.n_items ? jreal(t.est) : json_null());
 	set(diff, "ci_lo", p.n_items ? jreal(t.lo) : json_null());
@@ -933,9 +939,10 @@ static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *
 	set(o, "test", test);
 	set(o, "only_a_correct", jint((int64_t)p.b));
 	set(o, "only_b_correct", jint((int64_t)p.c));
-	/* McNemar treats pairs as independent: only right with one sample */
-	set(o, "mcnemar_p",
-	    r->repeats == 1 ? jreal(stats_mcnemar_exact(p.b, p.c)) : json_null());
+	/* McNemar treats pairs as independent and 0/1: only right with one
+	 * sample and no partial credit */
+	set(o, "mcnemar_p", r->repeats == 1 && !r->partial ? jreal(stats_mcnemar_exact(p.b, p.c))
+							     : json_null());
 	pairs_release(&p);
 	return o;
 }
@@ -1599,6 +1606,8 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 	set(o, "run", run_section(&d->run));
 	set(o, "level", jreal(level));
 	set(o, "items", jint((int64_t)r.n_items));
+	if (r.partial) /* absent for 0/1 runs: their reports stay as they were */
+		set(o, "scoring", json_string("partial"));
 	set(o, "calls", jint((int64_t)d->n_calls));
 
 	systems = json_array();

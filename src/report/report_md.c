@@ -162,7 +162,7 @@ static void md_header(um_buf *b, const json_t *rep, int level_pct)
 	um_buf_puts(b, "\n");
 }
 
-static void md_systems(um_buf *b, const json_t *systems, int lv)
+static void md_systems(um_buf *b, const json_t *systems, int lv, int partial)
 {
 	size_t i;
 	const json_t *s;
@@ -177,6 +177,13 @@ static void md_systems(um_buf *b, const json_t *systems, int lv)
 		      "attempt (items x repeats), so missing and failed attempts count as "
 		      "unresolved.\n\n",
 		      lv);
+	if (partial)
+		um_buf_puts(b, "Scores are partial (each attempt scores in [0, 1]): accuracy and "
+			       "\"whole suite\" are mean scores, and the interval treats a score as "
+			       "a 0/1 trial's share (conservative: a score in [0, 1] with mean p "
+			       "varies at most as much as a 0/1 one). Correct answers, cost / "
+			       "correct, b and c count full scores (1); pass@k and McNemar need 0/1 "
+			       "scores and are not given.\n\n");
 	um_buf_printf(b, "| System | Role | Model | Accuracy (%d%% CI) | n eff | Whole suite "
 			 "| n | Errors | Tokens in / out | Cost (USD) | Cost / correct (USD) "
 			 "| p50 / p90 (ms) |\n",
@@ -836,7 +843,7 @@ char *report_markdown(const json_t *report)
 
 	md_header(&b, report, lv);
 	md_run_notes(&b, report);
-	md_systems(&b, systems, lv);
+	md_systems(&b, systems, lv, um_streq(jpath_str(report, "scoring"), "partial"));
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);

@@ -591,7 +591,7 @@ static void rt_sums(rt_state *r, const um_run_data *d)
 		if (si == SIZE_MAX || it == SIZE_MAX || a->status != UM_ATT_DONE || a->score < 0)
 			continue;
 		rs = &r->all[si];
-		rs->sum_score[it] += a->score > 0 ? 1.0 : 0.0;
+		rs->sum_score[it] += store_attempt_value(a);
 		rs->sum_billed[it] += (double)a->cost_micro;
 		rs->sum_cost[it] += (double)a->cost_micro + down[i];
 		rs->cnt[it]++;

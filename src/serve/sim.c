@@ -2,8 +2,8 @@
  * sim.c - the simulated model pool (see sim.h and docs/simulator.md).
  *
  * One libmicrohttpd daemon on 127.0.0.1, a thread per connection, so each
- * handler can simply block: simulated latency is a sleep in small slices
- * that watches a stop flag, and an orchestrator runs a libcurl multi loop
+ * handler can simply block: simulated latency is a timed wait on a
+ * condition that stopping signals, and an orchestrator runs a libcurl multi loop
  * over its members inside its own handler thread.
  *
  * Recognising the question: at load, every suite item is indexed by a
@@ -33,6 +33,7 @@
 #include "serve/sim.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <math.h>
@@ -53,7 +54,6 @@
 #define SIM_MAX_BODY (8u * 1024u * 1024u)  /* request bodies above this get 413 */
 #define SIM_MAX_UPSTREAM_BODY (8u * 1024u * 1024u)
 #define SIM_MAX_DEPTH 64                   /* JSON nesting accepted in a request */
-#define SIM_SLICE_MS 10                    /* sleep granularity (stop latency) */
 #define SIM_MAX_LATENCY_MS 600000.0        /* cap for one simulated delay */
 #define SIM_UPSTREAM_TIMEOUT_MS 300000L    /* per member call of an orchestrator */
 #define SIM_RK_BASE 1099511628211ULL       /* rolling-hash base (odd) */
@@ -128,6 +128,8 @@ struct um_sim {
 	int port;
 	char base_url[64];
 	atomic_int stopping;
+	pthread_mutex_t stop_lock; /* with stop_cond: wakes sleepers when stopping */
+	pthread_cond_t stop_cond;  /* on CLOCK_MONOTONIC */
 
 	pthread_mutex_t lock; /* guards occ and stats */
 	sim_occ *occ;
@@ -933,26 +935,30 @@ static uint64_t sim_occurrence(um_sim *s, const sim_model *m, const char *body, 
 	return n;
 }
 
-/* Sleep ms in slices; returns -1 as soon as the sim is stopping. */
+/* Sleep ms (one timed wait on the stop condition, not a wake-up every few
+ * milliseconds: a thousand sleeping connections must not keep the CPUs
+ * busy); returns -1 as soon as the sim is stopping. */
 static int sim_sleep(um_sim *s, double ms)
 {
-	int64_t end = um_mono_ms() + (int64_t)ms;
+	struct timespec end;
+	int64_t ns = (int64_t)(ms * 1e6);
+	int rc = 0;
 
-	for (;;) {
-		int64_t now = um_mono_ms(), left;
-		struct timespec ts;
-
-		if (atomic_load(&s->stopping))
-			return -1;
-		left = end - now;
-		if (left <= 0)
-			return 0;
-		if (left > SIM_SLICE_MS)
-			left = SIM_SLICE_MS;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000L;
-		nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)(ns / 1000000000);
+	end.tv_nsec += (long)(ns % 1000000000);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
 	}
+	pthread_mutex_lock(&s->stop_lock);
+	while (!atomic_load(&s->stopping) &&
+	       pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &end) != ETIMEDOUT)
+		;
+	if (atomic_load(&s->stopping))
+		rc = -1;
+	pthread_mutex_unlock(&s->stop_lock);
+	return rc;
 }
 
 static char *sim_json_dump(json_t *j)
@@ -2199,6 +2205,17 @@ static void sim_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 /* ------------------------------------------------------------------ */
 /* Lifecycle */
 
+static void sim_stop_init(um_sim *s)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&s->stop_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->stop_cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 int sim_load(const char *pool_path, const um_suite *suite, um_sim **out, um_error *err)
 {
 	um_sim *s;
@@ -2215,6 +2232,7 @@ int sim_load(const char *pool_path, const um_suite *suite, um_sim **out, um_erro
 	s->pool_path = um_xstrdup(pool_path);
 	pthread_mutex_init(&s->lock, NULL);
 	atomic_init(&s->stopping, 0);
+	sim_stop_init(s);
 	if (pool_parse(s, d, err) < 0) {
 		yml_doc_free(d);
 		sim_free(s);
@@ -2278,7 +2296,10 @@ void sim_stop(um_sim *s)
 {
 	if (!s || !s->daemon)
 		return;
+	pthread_mutex_lock(&s->stop_lock);
 	atomic_store(&s->stopping, 1);
+	pthread_cond_broadcast(&s->stop_cond);
+	pthread_mutex_unlock(&s->stop_lock);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
 }
@@ -2316,5 +2337,7 @@ void sim_free(um_sim *s)
 	free(s->upstream_override);
 	free(s->pool_path);
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->stop_cond);
+	pthread_mutex_destroy(&s->stop_lock);
 	free(s);
 }

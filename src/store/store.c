@@ -1126,6 +1126,22 @@ void store_tool_steps_free(um_tool_step *v, size_t n)
 	free(v);
 }
 
+double store_attempt_value(const um_attempt_rec *a)
+{
+	if (!a->has_reward)
+		return a->score > 0 ? 1.0 : 0.0;
+	if (!(a->reward > 0.0)) /* NaN never reaches here: a run refuses it */
+		return 0.0;
+	return a->reward < 1.0 ? a->reward : 1.0;
+}
+
+int store_attempt_partial(const um_attempt_rec *a)
+{
+	double v = store_attempt_value(a);
+
+	return v != 0.0 && v != 1.0;
+}
+
 int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		      const um_call_rec *calls, int n_calls, um_error *err)
 {

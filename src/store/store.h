@@ -64,7 +64,7 @@ typedef struct um_attempt_rec {
 				 * the same for every system whatever its provider */
 	char *response_text;    /* model's text, NULL on error */
 	char *extracted;        /* NULL when nothing matched */
-	int score;              /* 0/1; -1 when status is error */
+	int score;              /* 0/1, 1 = full credit; -1 when status is error */
 	char *error_class;      /* NULL, or "http_429", "timeout", "protocol", ... */
 	char *error_msg;
 	int64_t tokens_in, tokens_cached, tokens_out;
@@ -76,8 +76,10 @@ typedef struct um_attempt_rec {
 	char *detail_json;      /* kind-specific details (agent: turns, tool calls,
 				 * stop reason, verifier), JSON text or NULL */
 	int cached;             /* loaded: answered from the response cache */
-	int has_reward;         /* a reward file was read: reward holds it */
-	double reward;          /* the verifier's reward (fractional), stored as REAL */
+	int has_reward;         /* the attempt has a fractional score: reward holds it */
+	double reward;          /* the fractional score, stored as REAL: a reward file's
+				 * value (Harbor), or a partial-credit grader's score in
+				 * [0, 1]; store_attempt_value reads it */
 	char *image_id;         /* container image the attempt ran in, or NULL */
 } um_attempt_rec;
 
@@ -166,6 +168,11 @@ int store_put_request(um_store *s, const char *body_sha256, const char *body, si
 		      um_error *err);
 /* Upsert the attempt (an error attempt may be replaced by a later success)
  * and append its calls. Call inside a transaction. */
+/* A graded attempt's score in [0, 1] for the statistics: its fractional score
+ * (reward) clamped to [0, 1] when it has one, else its 0/1 score. */
+double store_attempt_value(const um_attempt_rec *a);
+/* 1 when a graded attempt's value is neither 0 nor 1 (partial credit). */
+int store_attempt_partial(const um_attempt_rec *a);
 int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		      const um_call_rec *calls, int n_calls, um_error *err);
 

@@ -7,7 +7,9 @@ Azure OpenAI (/openai/deployments/{d}/chat/completions?api-version=),
 Anthropic messages (/v1/messages), Gemini generateContent
 (/v1beta/models/{m}:generateContent and :streamGenerateContent?alt=sse) and
 Bedrock Converse (/model/{id}/converse, with AWS Signature Version 4
-checked the way AWS checks it). Each checks its credentials and the
+checked the way AWS checks it) and ConverseStream (/model/{id}/converse-stream,
+answering in the binary AWS event-stream framing: prelude, string headers,
+payload, both CRC32s). Each checks its credentials and the
 parameters a model family refuses (temperature or max_tokens for the gpt-5
 family, temperature with Claude's thinking), and answers 400 as the real
 API would when they are wrong.
@@ -15,7 +17,9 @@ API would when they are wrong.
 What it answers is picked by the word after "SCENARIO" in the prompt:
 normal, retry429 (429 with Retry-After: 1 the first time), 5xx (always
 500), overflow (the family's context-overflow error), malformed (a 200 that
-is not what the API promises), stall (a stream that stops sending). A
+is not what the API promises; for ConverseStream, a message whose CRC does not
+match), stall (a stream that stops sending), exception (ConverseStream: an
+exception message after the first event). A
 request that offers tools is an agent turn: the first asks to run a bash
 command, the one that carries its result (in the family's own shape) calls
 submit.
@@ -29,10 +33,12 @@ import hmac
 import json
 import os
 import re
+import struct
 import sys
 import threading
 import time
 import urllib.parse
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = os.environ.get("FAKE_KEY", "sk-fake")
@@ -388,6 +394,65 @@ def bedrock_answer(model, tool):
             "metrics": {"latencyMs": 12}}
 
 
+# ---- the AWS event stream (ConverseStream) --------------------------------
+
+def es_frame(headers, payload):
+    """One event-stream message: prelude (total and header lengths, their
+    CRC32), string-typed headers (type 7), the payload, the message CRC32."""
+    hb = b""
+    for name, value in headers.items():
+        n, v = name.encode(), value.encode()
+        hb += bytes([len(n)]) + n + b"\x07" + struct.pack(">H", len(v)) + v
+    prelude = struct.pack(">II", 12 + len(hb) + len(payload) + 4, len(hb))
+    msg = prelude + struct.pack(">I", zlib.crc32(prelude)) + hb + payload
+    return msg + struct.pack(">I", zlib.crc32(msg))
+
+
+def es_event(kind, obj):
+    obj = dict(obj, p="abcdefghij"[:len(kind) % 10])  # Bedrock pads events with "p"
+    return es_frame({":event-type": kind, ":content-type": "application/json",
+                     ":message-type": "event"}, json.dumps(obj).encode())
+
+
+def bedrock_stream(model, tool, scen):
+    whole = bedrock_answer(model, tool)
+    ev = [es_event("messageStart", {"role": "assistant"})]
+    if scen == "exception":
+        return ev + [es_frame({":exception-type": "modelStreamErrorException",
+                               ":content-type": "application/json",
+                               ":message-type": "exception"},
+                              json.dumps({"message": "The model stopped mid-stream.",
+                                          "originalStatusCode": 500}).encode())]
+    ev += [es_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {
+               "reasoningContent": {"text": "The first choice "}}}),
+           es_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {
+               "reasoningContent": {"text": "fits."}}}),
+           es_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {
+               "reasoningContent": {"signature": "sig-fake-2"}}}),
+           es_event("contentBlockStop", {"contentBlockIndex": 0})]
+    if tool:
+        args = json.dumps(tool[1])
+        ev += [es_event("contentBlockStart", {"contentBlockIndex": 1, "start": {"toolUse": {
+                   "toolUseId": "tooluse_" + tool[0], "name": tool[0]}}}),
+               es_event("contentBlockDelta", {"contentBlockIndex": 1,
+                                              "delta": {"toolUse": {"input": args[:5]}}}),
+               es_event("contentBlockDelta", {"contentBlockIndex": 1,
+                                              "delta": {"toolUse": {"input": args[5:]}}})]
+    else:
+        ev += [es_event("contentBlockDelta", {"contentBlockIndex": 1,
+                                              "delta": {"text": ANSWER[:9]}}),
+               es_event("contentBlockDelta", {"contentBlockIndex": 1,
+                                              "delta": {"text": ANSWER[9:]}})]
+    ev += [es_event("contentBlockStop", {"contentBlockIndex": 1}),
+           es_event("messageStop", {"stopReason": whole["stopReason"]}),
+           es_event("metadata", {"usage": whole["usage"], "metrics": whole["metrics"]})]
+    if scen == "malformed":  # one byte of the third message's payload flipped
+        bad = bytearray(ev[2])
+        bad[len(bad) - 8] ^= 0x01
+        ev[2] = bytes(bad)
+    return ev
+
+
 # ---- AWS Signature Version 4, as AWS checks it ------------------------------
 
 def sigv4_check(handler, body):
@@ -439,20 +504,21 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def send_stream(self, events, stall=False):
+    def send_stream(self, events, stall=False, ctype="text/event-stream"):
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        self.wfile.write(b": keep-alive\n\n")
+        if ctype == "text/event-stream":
+            self.wfile.write(b": keep-alive\n\n")
         for i, e in enumerate(events):
             if stall and i == 1:
                 time.sleep(8)
                 return
             time.sleep(0.03)
-            self.wfile.write(e.encode())
+            self.wfile.write(e if isinstance(e, bytes) else e.encode())
             self.wfile.flush()
 
     def route(self):
@@ -482,9 +548,9 @@ class Handler(BaseHTTPRequestHandler):
             if stream and q.get("alt") != ["sse"]:
                 refuse("gemini", 400, "a streamed test call must ask for alt=sse")
             return "gemini", urllib.parse.unquote(m.group(1)), stream
-        m = re.match(r"/model/([^/]+)/converse$", path)
+        m = re.match(r"/model/([^/]+)/(converse|converse-stream)$", path)
         if m:
-            return "bedrock", urllib.parse.unquote(m.group(1)), False
+            return "bedrock", urllib.parse.unquote(m.group(1)), m.group(2) == "converse-stream"
         raise Refused(404, {"error": {"message": "no such route " + path}})
 
     def do_POST(self):
@@ -535,13 +601,16 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(500, errs["500"], typed("500"))
         if scen == "overflow":
             raise Refused(400, errs["overflow"], typed("overflow"))
+        tool = agent_step(facts) if facts["tools"] else None
+        if stream and family == "bedrock":
+            return self.send_stream(bedrock_stream(model, tool, scen), stall=scen == "stall",
+                                    ctype="application/vnd.amazon.eventstream")
         if scen == "malformed":
             if stream:
                 return self.send_stream(["data: {\"choices\": [{\"delta\": 7}]}\n\n",
                                          "event: x\ndata: not json\n\n"])
             return self.send(200, b'{"id": "x", "choices": [{"message": {"content": 42}}]',
                              hdr)
-        tool = agent_step(facts) if facts["tools"] else None
         thinking = facts.get("thinking", False)
         if stream:
             events = {"openai": lambda: openai_stream(model, tool),

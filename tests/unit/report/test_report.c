@@ -834,6 +834,66 @@ static void test_repeats_cluster(void **state)
 	store_run_data_free(&d);
 }
 
+/* Partial credit: accuracy is the mean score (rewards clamped to [0, 1]),
+ * "correct" counts full scores, pass@k and McNemar are withheld, and a 0/1
+ * run's report has no "scoring" member at all. */
+static void test_partial_scores(void **state)
+{
+	um_run_data d;
+	json_t *r;
+	char *md;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+	assert_null(json_object_get(r, "scoring"));
+	json_decref(r);
+	for (i = 0; i < d.n_attempts; i++) {
+		um_attempt_rec *a = &d.attempts[i];
+		int q = atoi(a->item_id + 1) - 1;
+		if (strcmp(a->system, "conductor") != 0)
+			continue;
+		a->has_reward = 1;
+		/* 0, .1, ... .8, and 1.5 counted as 1; -0.5 would count 0 */
+		a->reward = q == 9 ? 1.5 : q == 0 ? -0.5 : q / 10.0;
+		a->score = a->reward >= 1.0;
+	}
+	r = build_report(&d);
+	assert_string_equal(str(r, "scoring"), "partial");
+	assert_near(num(r, "systems.2.accuracy.value"), 0.46, 1e-12);
+	assert_near(num(r, "systems.2.accuracy_whole_suite"), 0.46, 1e-12);
+	assert_int_equal(inum(r, "systems.2.correct"), 1);
+	assert_true(num(r, "systems.2.accuracy.ci_lo") < 0.46);
+	assert_true(num(r, "systems.2.accuracy.ci_hi") > 0.46);
+	/* Chemistry (q06..q10): .5 .6 .7 .8 1; Physics: 0 .1 .2 .3 .4 */
+	assert_near(num(r, "systems.2.categories.0.accuracy.value"), 0.72, 1e-12);
+	assert_near(num(r, "systems.2.categories.1.accuracy.value"), 0.2, 1e-12);
+	for (i = 0; i < json_array_size(path(r, "paired.comparisons")); i++) {
+		const json_t *c = json_array_get(path(r, "paired.comparisons"), i);
+		assert_true(json_is_null(json_object_get(c, "mcnemar_p")));
+		if (strcmp(json_string_value(json_object_get(c, "system_a")), "conductor") == 0) {
+			/* borealis' q10 failed: 9 pairs without conductor's 1 */
+			assert_near(num(c, "accuracy_a"),
+				    strcmp(str(c, "system_b"), "atlas") == 0 ? 0.46 : 3.6 / 9.0,
+				    1e-12);
+			seen++;
+		}
+	}
+	assert_true(seen > 0);
+	md = report_markdown(r);
+	assert_non_null(strstr(md, "Scores are partial (each attempt scores in [0, 1])"));
+	free(md);
+	json_decref(r);
+	d.run.repeats = 2;
+	r = build_report(&d);
+	assert_null(path(r, "systems.2.pass_at_k"));
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
 static void test_plan(void **state)
 {
 	um_run_data d;
@@ -1119,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(test_complete_and_repeats),
 		cmocka_unit_test(test_error_groups),
 		cmocka_unit_test(test_repeats_cluster),
+		cmocka_unit_test(test_partial_scores),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_markdown_and_summary),
 		cmocka_unit_test(test_store_roundtrip),
