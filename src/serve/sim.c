@@ -795,7 +795,7 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	double u_correct, u_fmt, u_fmt_kind, z, u_mix;
 	uint64_t pick_wrong, pick_any, t1, t2;
 	const char *cat = NULL;
-	char label[4], lower[4];
+	char label[4] = {0}, lower[4];
 	um_buf b;
 	size_t i;
 
