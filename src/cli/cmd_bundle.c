@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit/bundle.h"
+#include "exec/sandbox.h"
 #include "cli/cli.h"
 #include "report/report.h"
 #include "run/runner.h"
@@ -89,7 +90,7 @@ static int add_report(um_member **m, size_t *n, um_store *st, const um_run_data 
 static int build_bundle(const char *db, const char *run_id, const char *out,
 			const char *seckey, int include_data, um_error *err)
 {
-	char tmpdir[] = "/tmp/umpire-bundle-XXXXXX";
+	char *tmpdir;
 	char *store_path = NULL, *text, *manifest = NULL, *sig = NULL, *tc = NULL;
 	char *sec_path = seckey ? um_xstrdup(seckey) : cli_default_key(1);
 	um_store *st = NULL, *copy = NULL;
@@ -101,11 +102,15 @@ static int build_bundle(const char *db, const char *run_id, const char *out,
 	char msha[65];
 	int rc = -1;
 
+	int tmp_lock;
+
 	memset(&d, 0, sizeof(d));
-	if (!mkdtemp(tmpdir)) {
+	(void)sandbox_tmpdir_sweep();
+	tmpdir = sandbox_tmpdir_new("bundle", &tmp_lock, err);
+	if (!tmpdir) {
 		free(sec_path);
 		free(m);
-		return um_fail(err, UM_ERR_IO, "cannot create a temporary directory");
+		return -1;
 	}
 	store_path = um_xasprintf("%s/store.sqlite", tmpdir);
 	if (access(sec_path, R_OK) != 0) {
@@ -176,6 +181,8 @@ out:
 	store_close(copy);
 	store_close(st);
 	cli_remove_store_dir(tmpdir);
+	close(tmp_lock);
+	free(tmpdir);
 	free(manifest);
 	free(sig);
 	free(tc);

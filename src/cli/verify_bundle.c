@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "audit/bundle.h"
+#include "exec/sandbox.h"
 #include "cli/cli.h"
 #include "audit/jdiff.h"
 #include "grade/regrade.h"
@@ -32,7 +33,7 @@
 void cli_remove_store_dir(const char *dir)
 {
 	static const char *const names[] = {"store.sqlite", "store.sqlite-wal",
-					    "store.sqlite-shm", "store.sqlite-journal"};
+					    "store.sqlite-shm", "store.sqlite-journal", ".owner"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -72,8 +73,8 @@ typedef struct vb_ctx {
 	int quiet;
 	um_error err;
 	char *tc, *run_id, *store_path;
-	char tmpdir[32];
-	int have_tmp;
+	char *tmpdir;
+	int have_tmp, tmp_lock;
 	um_store *st;
 	um_run_data d;
 	um_regrade rg;
@@ -143,9 +144,12 @@ static int vb_open_store(vb_ctx *v)
 {
 	const um_member *mem = bundle_find(v->m, v->n, "store.sqlite");
 
-	snprintf(v->tmpdir, sizeof(v->tmpdir), "/tmp/umpire-verify-XXXXXX");
-	if (!mem || !mkdtemp(v->tmpdir))
-		return fail_msg(mem ? "cannot create a temporary directory" : "no store.sqlite", NULL);
+	if (!mem)
+		return fail_msg("no store.sqlite", NULL);
+	(void)sandbox_tmpdir_sweep();
+	v->tmpdir = sandbox_tmpdir_new("verify", &v->tmp_lock, &v->err);
+	if (!v->tmpdir)
+		return cli_error(&v->err);
 	v->have_tmp = 1;
 	v->store_path = um_xasprintf("%s/store.sqlite", v->tmpdir);
 	if (um_write_file(v->store_path, mem->data, mem->len, 0600, &v->err) < 0 ||
@@ -323,8 +327,11 @@ int cli_verify_bundle(const char *path, const char *pubkey_arg, int quiet)
 	regrade_release(&v.rg);
 	store_run_data_free(&v.d);
 	store_close(v.st);
-	if (v.have_tmp)
+	if (v.have_tmp) {
 		cli_remove_store_dir(v.tmpdir);
+		close(v.tmp_lock);
+		free(v.tmpdir);
+	}
 	free(v.store_path);
 	free(v.run_id);
 	free(v.tc);

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -245,6 +246,7 @@ sandbox_limits sandbox_limits_default(void)
 	l.wall_ms = 600000;
 	l.out_max = SANDBOX_OUT_MAX_DEFAULT;
 	l.err_max = SANDBOX_OUT_MAX_DEFAULT;
+	l.tmp_bytes = (uint64_t)512 << 20;
 	return l;
 }
 
@@ -473,6 +475,17 @@ static int bwrap_root(const sandbox_spec *s, strv *a, um_error *err)
 	return 0;
 }
 
+/* A private tmpfs at path, of at most bytes (0: the kernel's default, half
+ * the host's memory). */
+static void tmpfs_sized(strv *a, const char *path, uint64_t bytes)
+{
+	if (bytes) {
+		strv_add(a, "--size");
+		strv_addf(a, "%llu", (unsigned long long)bytes);
+	}
+	strv_add2(a, "--tmpfs", path);
+}
+
 static int bwrap_argv(const sandbox_spec *s, const char *prog, const char *const *argv, strv *a,
 		      um_error *err)
 {
@@ -508,12 +521,12 @@ static int bwrap_argv(const sandbox_spec *s, const char *prog, const char *const
 		return -1;
 	strv_add2(a, "--proc", "/proc");
 	strv_add2(a, "--dev", "/dev");
-	strv_add2(a, "--tmpfs", "/tmp");
+	tmpfs_sized(a, "/tmp", s->limits.tmp_bytes);
 	if (!s->root) {
 		char *parent = um_xstrdup(s->work_dir);
 		char *slash = strrchr(parent, '/');
 		if (is_dir("/var/tmp"))
-			strv_add2(a, "--tmpfs", "/var/tmp");
+			tmpfs_sized(a, "/var/tmp", s->limits.tmp_bytes);
 		/* Hide the host directory that holds the work dirs (other attempts
 		 * of the same uid would be readable there). */
 		if (slash && slash != parent)
@@ -586,7 +599,11 @@ static void docker_argv(const sandbox_spec *s, const char *prog, int is_podman,
 	strv_add2(a, "--network", s->net == SANDBOX_NET_NONE ? "none" : "bridge");
 	strv_add2(a, "--hostname", SANDBOX_HOSTNAME);
 	strv_add(a, "--read-only");
-	strv_add2(a, "--tmpfs", "/tmp");
+	if (s->limits.tmp_bytes)
+		strv_addf(a, "--tmpfs=/tmp:rw,exec,nosuid,nodev,size=%llu",
+			  (unsigned long long)s->limits.tmp_bytes);
+	else
+		strv_add2(a, "--tmpfs", "/tmp");
 	strv_add(a, "--init");
 	/* the ids that own the work dir (see sandbox_workdir_new) */
 	host_ids(s, &uid, &gid, &drop);
@@ -1485,6 +1502,76 @@ int sandbox_workdir_remove(const char *path, um_error *err)
 		return um_fail(err, UM_ERR_IO, "sandbox: cannot remove %s: %s", path,
 			       strerror(errno));
 	return 0;
+}
+
+static const char *tmp_root(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+char *sandbox_tmpdir_new(const char *tag, int *lock_fd, um_error *err)
+{
+	char *path = um_xasprintf("%s/umpire-%s-XXXXXX", tmp_root(), tag), *f = NULL, *g = NULL;
+	int fd = -1;
+
+	*lock_fd = -1;
+	if (!mkdtemp(path)) {
+		um_fail(err, UM_ERR_IO, "%s: cannot create a temporary directory: %s", path,
+			strerror(errno));
+		free(path);
+		return NULL;
+	}
+	/* locked before it gets the name a sweeper looks for */
+	f = um_xasprintf("%s/.owner.new", path);
+	g = um_xasprintf("%s/.owner", path);
+	fd = open(f, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(f, g) < 0 ||
+	    chmod(path, geteuid() == 0 ? 0711 : 0700) < 0) {
+		um_fail(err, UM_ERR_IO, "%s: cannot set up a temporary directory: %s", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		sandbox_workdir_remove(path, NULL);
+		free(path);
+		path = NULL;
+	} else {
+		*lock_fd = fd;
+	}
+	free(f);
+	free(g);
+	return path;
+}
+
+int sandbox_tmpdir_sweep(void)
+{
+	const char *root = tmp_root();
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *p, *o;
+		struct stat st;
+		int fd;
+
+		if (!um_has_prefix(de->d_name, "umpire-"))
+			continue;
+		p = um_xasprintf("%s/%s", root, de->d_name);
+		o = um_xasprintf("%s/.owner", p);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+		    (fd = open(o, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0 && sandbox_workdir_remove(p, NULL) == 0)
+				n++;
+			close(fd);
+		}
+		free(o);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 /* Open the directory dir/rel one component at a time without following a

@@ -65,7 +65,8 @@ typedef struct sandbox_limits {
 	size_t out_max;       /* bytes of stdout kept (0: SANDBOX_OUT_MAX_DEFAULT) */
 	size_t err_max;       /* bytes of stderr kept (0: SANDBOX_OUT_MAX_DEFAULT) */
 	unsigned cpus;        /* containers: --cpus (0: no limit; bwrap: not limited) */
-	uint64_t tmp_bytes;   /* containers: size of the /tmp tmpfs (0: the engine's) */
+	uint64_t tmp_bytes;   /* size of the /tmp (bwrap: and /var/tmp) tmpfs; 0: the
+			       * kernel's or engine's default (half the host's RAM) */
 } sandbox_limits;
 
 typedef struct sandbox_spec {
@@ -95,7 +96,7 @@ typedef struct sandbox_spec {
  * root; work_dir must still be set. */
 void sandbox_spec_init(sandbox_spec *s);
 /* 4 GiB address space, 512 processes, 1 GiB files, 4096 fds, no CPU limit,
- * 10 minutes wall clock, 1 MiB per stream. */
+ * 10 minutes wall clock, 1 MiB per stream, a 512 MiB /tmp. */
 sandbox_limits sandbox_limits_default(void);
 
 /* What a limit did to the command (bits of sandbox_result.limits_hit). */
@@ -170,6 +171,18 @@ char *sandbox_workdir_new(const sandbox_spec *spec, const char *parent, const ch
 			  um_error *err);
 /* Remove a directory tree without following symlinks. 0 when gone. */
 int sandbox_workdir_remove(const char *path, um_error *err);
+
+/* A private directory $TMPDIR/umpire-TAG-XXXXXX ($TMPDIR unset or empty:
+ * /tmp) of mode 0700, or 0711 when the caller is root (the sandbox's own uids
+ * must reach the work dirs inside, not list it). It holds a file ".owner" that
+ * this process keeps locked (flock) until *lock_fd is closed or the process
+ * dies, which tells sandbox_tmpdir_sweep() that it is in use. Returns the
+ * path (caller frees) or NULL. */
+char *sandbox_tmpdir_new(const char *tag, int *lock_fd, um_error *err);
+/* Remove the caller's directories umpire-* in the temporary directory whose
+ * ".owner" is not locked: what processes killed with SIGKILL left. Those
+ * without ".owner" are not touched. Returns how many were removed. */
+int sandbox_tmpdir_sweep(void);
 
 /* Copy a host file or directory tree (regular files, directories, symlinks
  * as symlinks) to work_dir/dest_rel, creating parents, replacing what is

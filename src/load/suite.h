@@ -93,7 +93,7 @@ typedef struct um_task {
 	int n_verifier_env;
 	char **solution_env;    /* [solution.env]: the oracle's solution only */
 	int n_solution_env;
-	int storage_mb, tmp_mb; /* containers: storage (0: not given), /tmp size */
+	int storage_mb, tmp_mb; /* storage (containers, 0: not given), /tmp size (MiB) */
 	char *files_dir;        /* copied into /work before setup, or NULL */
 	char *setup_path;       /* run before the agent, or NULL */
 	char *tests_dir;        /* hidden tests, copied to /tests after the agent stops */

@@ -223,6 +223,25 @@ static void md_systems(um_buf *b, const json_t *systems, int lv, int partial)
 	um_buf_puts(b, "\n");
 }
 
+/* Beside the accuracy table: each orchestrator whose sub-calls failed (a
+ * non-2xx answer at the recording proxy), since its accuracy then rests on
+ * answers given without them. Nothing when none failed. */
+static void md_failed_subcalls(um_buf *b, const json_t *rl)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(rl, "systems"), i, s) {
+		long long failed = jpath_int(s, "observed_failed_calls");
+		if (failed <= 0)
+			continue;
+		um_buf_printf(b, "Note: %s is an orchestrator and %lld of its %lld sub-calls failed "
+				 "(non-2xx at the recording proxy; see the routing log): its "
+				 "accuracy includes answers given without them.\n\n",
+			      jpath_str(s, "system"), failed, jpath_int(s, "observed_calls"));
+	}
+}
+
 static void md_categories(um_buf *b, const json_t *systems, int lv)
 {
 	size_t i, j;
@@ -844,6 +863,7 @@ char *report_markdown(const json_t *report)
 	md_header(&b, report, lv);
 	md_run_notes(&b, report);
 	md_systems(&b, systems, lv, um_streq(jpath_str(report, "scoring"), "partial"));
+	md_failed_subcalls(&b, json_object_get(report, "routing_log"));
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);

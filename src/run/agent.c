@@ -312,7 +312,7 @@ static int ensure_images(run_ctx *rc, um_error *err)
 int agent_setup_run(run_ctx *rc, um_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *tmpl, *d;
+	char *d;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = rc->o->sandbox_jobs > 0 ? rc->o->sandbox_jobs : (int)(ncpu > 0 ? ncpu : 2);
 
@@ -322,19 +322,12 @@ int agent_setup_run(run_ctx *rc, um_error *err)
 		return um_error_prefix(err, "agentic tasks need a sandbox (driver %s)",
 				       rc->o->sandbox_driver ? rc->o->sandbox_driver : "bwrap");
 	rc->leftover_key = leftover_key(rc);
+	(void)sandbox_tmpdir_sweep();
 	remove_leftovers(rc, tmp);
-	tmpl = um_xasprintf("%s/umpire-%s-XXXXXX", tmp, rc->leftover_key);
-	if (!mkdtemp(tmpl)) {
-		um_fail(err, UM_ERR_IO, "%s: cannot create the run's directory", tmpl);
-		free(tmpl);
-		return -1;
-	}
-	rc->tmp_parent = tmpl;
-	/* the sandbox runs as an unprivileged user when we are root: it must
-	 * be able to reach the work directories inside (not list them) */
-	if (chmod(tmpl, 0711) != 0)
-		return um_fail(err, UM_ERR_IO, "%s: cannot set permissions", tmpl);
-	rc->mask_dir = um_xasprintf("%s/empty", tmpl);
+	rc->tmp_parent = sandbox_tmpdir_new(rc->leftover_key, &rc->tmp_lock, err);
+	if (!rc->tmp_parent)
+		return um_error_prefix(err, "the run's directory");
+	rc->mask_dir = um_xasprintf("%s/empty", rc->tmp_parent);
 	if (mkdir(rc->mask_dir, 0555) != 0)
 		return um_fail(err, UM_ERR_IO, "%s: cannot create", rc->mask_dir);
 	if (stage_tasks(rc, err) < 0 || ensure_images(rc, err) < 0)
@@ -365,8 +358,15 @@ void agent_teardown_run(run_ctx *rc)
 	while (rc->agents)
 		att_free(rc->agents);
 	if (rc->tmp_parent) {
-		if (!rc->o->keep_workdirs)
+		if (!rc->o->keep_workdirs) {
 			sandbox_workdir_remove(rc->tmp_parent, NULL);
+		} else {
+			/* kept: no longer a leftover for the sweep */
+			char *o = um_xasprintf("%s/.owner", rc->tmp_parent);
+			unlink(o);
+			free(o);
+		}
+		close(rc->tmp_lock);
 		free(rc->tmp_parent);
 		rc->tmp_parent = NULL;
 	}

@@ -80,6 +80,7 @@ struct run_ctx {
 	agent_att *agents;      /* agentic attempts in progress */
 	um_workers *workers;    /* sandboxed commands run here */
 	char *tmp_parent;       /* per-run directory for work dirs */
+	int tmp_lock;           /* its ".owner" lock (valid while tmp_parent is set) */
 	char *leftover_key;     /* run id + store hash: names the run's temp dirs and
 				 * labels its containers (agent.c) */
 	char *mask_dir;         /* an empty directory bound over hidden host paths */

@@ -32,6 +32,21 @@ t=$(jq '.routing_log.systems[0] | (.true_cost_micro == .headline_cost_micro + .d
 check "true cost = headline + downstream" test "$t" = true
 check "the router comparison uses the true cost" grep -q "true cost: own bill plus the downstream" rep/r1/report.md
 
+# failed sub-calls are shown beside the accuracy table (the demo pool's
+# 429s are some), and nothing when none failed
+check "the failed sub-calls of the run are noted beside the accuracy table" \
+  grep -q "^Note: sim-conductor is an orchestrator and $(sql r.db "select count(*) from routing_events where source='proxy' and status<>200") of its $obs sub-calls failed" rep/r1/report.md
+sql r.db ".backup f.db"
+sql f.db "update routing_events set status=200 where source='proxy'"
+expect_exit 0 "report of the run with every sub-call answered" -- \
+  "$UMPIRE" report r1 --db f.db --reports frep --quiet
+check "no note then" test "$(grep -c "^Note: .* sub-calls failed" frep/r1/report.md)" -eq 0
+sql f.db "update routing_events set status=500 where rowid in (select rowid from routing_events where source='proxy' limit 5)"
+expect_exit 0 "report of the run with 5 sub-calls failed" -- \
+  "$UMPIRE" report r1 --db f.db --reports frep --quiet
+check "the note counts them, right after the systems table" \
+  test "$(awk '/^## Systems/{s=1} s&&/^Note: sim-conductor is an orchestrator and 5 of its/{print "yes"; exit} /^## /&&!/^## Systems/&&s{exit}' frep/r1/report.md)" = yes
+
 m=$(mk /nowhere none)
 expect_exit 0 "a pointer that finds nothing" -- \
   "$UMPIRE" run "$S/suites/demo.yaml" --models "$m" --repeats 1 --db n.db --run-id n1 --no-report --quiet

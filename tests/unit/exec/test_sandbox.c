@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -377,6 +378,75 @@ static void test_tmp_private(void **state)
 	assert_string_equal(out(f), "0\n");
 	assert_int_not_equal(access("/tmp/from-inside", F_OK), 0);
 	unlink(marker);
+}
+
+/* /tmp and /var/tmp are tmpfs of limits.tmp_bytes (512 MiB by default), not
+ * of half the host's memory: a command cannot pin more than that. */
+static void test_tmp_sized(void **state)
+{
+	fx *f = *state;
+
+	sh(f, "df -k /tmp /var/tmp | awk 'NR > 1 { print $2 }'");
+	assert_string_equal(out(f), "524288\n524288\n");
+	f->spec.limits.tmp_bytes = 4 << 20;
+	sh(f, "head -c 5000000 /dev/zero >/tmp/x 2>/dev/null; echo $? $(stat -c %s /tmp/x);"
+	      "head -c 5000000 /dev/zero >/var/tmp/x 2>/dev/null; echo $?");
+	assert_string_equal(out(f), "1 4194304\n1\n");
+}
+
+/* Temporary directories under $TMPDIR, private, and swept once their
+ * process is gone; directories of a live process or without ".owner" stay. */
+static void test_tmpdir_sweep(void **state)
+{
+	fx *f = *state;
+	char *root = um_xasprintf("%s/tmproot", f->parent), *mine, *other, *dead = NULL;
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? um_xstrdup(old) : NULL;
+	struct stat st;
+	int lk, pfd[2], status;
+	pid_t pid;
+	char buf[256] = "";
+
+	assert_int_equal(mkdir(root, 0700), 0);
+	setenv("TMPDIR", root, 1);
+	mine = sandbox_tmpdir_new("t1", &lk, &f->err);
+	assert_non_null(mine);
+	assert_true(um_has_prefix(mine, root));
+	assert_int_equal(stat(mine, &st), 0);
+	assert_int_equal(st.st_mode & 07777, geteuid() == 0 ? 0711 : 0700);
+	other = um_xasprintf("%s/umpire-legacy-abcdef", root);
+	assert_int_equal(mkdir(other, 0700), 0);
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	if (pid == 0) {
+		int l2;
+		char *p = sandbox_tmpdir_new("t2", &l2, NULL);
+		if (p && write(pfd[1], p, strlen(p)) < 0)
+			_exit(2);
+		_exit(p ? 0 : 1); /* as if killed: nothing cleaned up */
+	}
+	close(pfd[1]);
+	assert_true(read(pfd[0], buf, sizeof(buf) - 1) > 0);
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	dead = um_xstrdup(buf);
+	assert_int_equal(access(dead, F_OK), 0);
+	assert_int_equal(sandbox_tmpdir_sweep(), 1);
+	assert_int_not_equal(access(dead, F_OK), 0);
+	assert_int_equal(access(mine, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	close(lk);
+	assert_int_equal(sandbox_tmpdir_sweep(), 1);
+	assert_int_not_equal(access(mine, F_OK), 0);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	free(mine);
+	free(other);
+	free(dead);
+	free(root);
 }
 
 static void test_fork_bomb_stopped(void **state)
@@ -1002,6 +1072,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filesystem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmp_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_sized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmpdir_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_bomb_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wall_timeout_kills_tree, setup, teardown),
