@@ -693,39 +693,10 @@ static int provider_family_parse(um_provider p, const json_t *root, um_completio
 	return provider_openai_parse(root, c, err);
 }
 
-/* A copy of a JSON text with every \u0000 escape turned into \ufffd (the
- * replacement character), or NULL when there is none: an answer holding a
- * NUL (valid JSON) is then stored and graded, not refused by jansson. An
- * escape is a backslash preceded by an even number of backslashes. */
-static char *provider_json_nul_free(const char *body, size_t len)
-{
-	static const char esc[] = "\\u0000";
-	const char *p = body, *end = body + len, *hit;
-	char *copy = NULL;
-
-	while ((hit = memmem(p, (size_t)(end - p), esc, 6)) != NULL) {
-		size_t k = 0;
-
-		while (hit - k > body && hit[-(long)k - 1] == '\\')
-			k++;
-		if (k % 2 == 0) {
-			if (!copy) {
-				copy = um_xmalloc(len + 1);
-				memcpy(copy, body, len);
-				copy[len] = '\0';
-			}
-			memcpy(copy + (hit - body) + 2, "fffd", 4);
-		}
-		p = hit + 6;
-	}
-	return copy;
-}
-
 int provider_parse(um_provider p, const char *body, size_t len, um_completion *out, um_error *err)
 {
 	json_error_t jerr;
 	json_t *root;
-	char *nul_free;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -741,10 +712,8 @@ int provider_parse(um_provider p, const char *body, size_t len, um_completion *o
 		if (!root)
 			return -1;
 	} else {
-		nul_free = provider_json_nul_free(body, len);
-		root = json_loadb(nul_free ? nul_free : body, len,
-				  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-		free(nul_free);
+		root = provider_util_json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+						&jerr);
 		if (!root)
 			return um_fail(err, UM_ERR_PROTOCOL,
 				       "response is not JSON (line %d, column %d: %s)", jerr.line,

@@ -495,7 +495,7 @@ static void anthropic_fold_message_delta(anthropic_fold *f, const json_t *ev)
 static int anthropic_fold_event(void *ctx, const char *event, const char *data, um_error *err)
 {
 	anthropic_fold *f = ctx;
-	json_t *ev = json_loads(data, JSON_REJECT_DUPLICATES, NULL);
+	json_t *ev = provider_util_json_loadb(data, strlen(data), JSON_REJECT_DUPLICATES, NULL);
 	const char *t = json_string_value(json_object_get(ev, "type"));
 	int rc = 0;
 

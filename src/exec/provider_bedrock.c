@@ -469,7 +469,7 @@ static int br_message(br_acc *a, const es_message *m, um_error *err)
 	if (!es_header_is(m, ":message-type", "event") || !type)
 		return um_fail(err, UM_ERR_PROTOCOL,
 			       "ConverseStream: a message that is not an event, exception or error");
-	ev = json_loadb(m->payload, m->payload_len, JSON_REJECT_DUPLICATES, NULL);
+	ev = provider_util_json_loadb(m->payload, m->payload_len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(ev))
 		rc = um_fail(err, UM_ERR_PROTOCOL, "ConverseStream: the %.*s event is not a JSON object",
 			     (int)tl, type);

@@ -395,7 +395,7 @@ static void gemini_fold_part(gemini_fold *f, json_t *p)
 static int gemini_fold_event(void *ctx, const char *event, const char *data, um_error *err)
 {
 	gemini_fold *f = ctx;
-	json_t *ev = json_loads(data, JSON_REJECT_DUPLICATES, NULL), *cand, *p;
+	json_t *ev = provider_util_json_loadb(data, strlen(data), JSON_REJECT_DUPLICATES, NULL), *cand, *p;
 	const char *key;
 	json_t *v;
 	size_t i;

@@ -54,6 +54,11 @@ int provider_util_get_count(const json_t *obj, const char *key, const char *path
 void provider_util_add_thinking(um_completion *c, const char *text, const char *signature,
 			   const char *redacted);
 
+/* json_loadb, but every \u0000 escape is read as U+FFFD: a NUL in an answer
+ * (valid JSON that jansson refuses) is stored and graded, whether the answer
+ * came whole, as SSE events or as event-stream messages. */
+json_t *provider_util_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *jerr);
+
 /* SSE: calls fn for each event (its name or NULL, its data lines joined).
  * Returns what fn returns first that is not 0, else 0. */
 typedef int (*prov_sse_fn)(void *ctx, const char *event, const char *data, um_error *err);

@@ -387,7 +387,7 @@ static int openai_fold_event(void *ctx, const char *event, const char *data, um_
 		f->done = 1;
 		return 0;
 	}
-	ev = json_loads(data, JSON_REJECT_DUPLICATES, NULL);
+	ev = provider_util_json_loadb(data, strlen(data), JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(ev)) {
 		json_decref(ev);
 		return um_fail(err, UM_ERR_PROTOCOL, "stream: an event's data is not a JSON object");

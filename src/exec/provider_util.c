@@ -371,6 +371,43 @@ int provider_util_sse_each(const char *body, size_t len, prov_sse_fn fn, void *c
 	return rc;
 }
 
+/* A copy of a JSON text with every \u0000 escape turned into \ufffd (the
+ * replacement character), or NULL when there is none: an answer holding a
+ * NUL (valid JSON) is then stored and graded, not refused by jansson. An
+ * escape is a backslash preceded by an even number of backslashes. */
+static char *json_nul_free(const char *body, size_t len)
+{
+	static const char esc[] = "\\u0000";
+	const char *p = body, *end = body + len, *hit;
+	char *copy = NULL;
+
+	while ((hit = memmem(p, (size_t)(end - p), esc, 6)) != NULL) {
+		size_t k = 0;
+
+		while (hit - k > body && hit[-(long)k - 1] == '\\')
+			k++;
+		if (k % 2 == 0) {
+			if (!copy) {
+				copy = um_xmalloc(len + 1);
+				memcpy(copy, body, len);
+				copy[len] = '\0';
+			}
+			memcpy(copy + (hit - body) + 2, "fffd", 4);
+		}
+		p = hit + 6;
+	}
+	return copy;
+}
+
+json_t *provider_util_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *jerr)
+{
+	char *copy = json_nul_free(buf, len);
+	json_t *j = json_loadb(copy ? copy : buf, len, flags, jerr);
+
+	free(copy);
+	return j;
+}
+
 int provider_util_sse_scan(const char *buf, size_t len, size_t *used, int (*tok)(const json_t *ev))
 {
 	size_t i = 0;
@@ -385,7 +422,8 @@ int provider_util_sse_scan(const char *buf, size_t len, size_t *used, int (*tok)
 			break;
 		n = (size_t)(nl - (buf + i));
 		if (n > 5 && memcmp(buf + i, "data:", 5) == 0) {
-			json_t *ev = json_loadb(buf + i + 5, n - 5, JSON_DISABLE_EOF_CHECK, NULL);
+			json_t *ev = provider_util_json_loadb(buf + i + 5, n - 5,
+							     JSON_DISABLE_EOF_CHECK, NULL);
 			found = ev && tok(ev);
 			json_decref(ev);
 		}

@@ -1242,6 +1242,48 @@ static void test_parse_nul_in_content(void **state)
 	completion_release(&c);
 }
 
+/* The same in a streamed answer, of each SSE family. */
+static void test_parse_nul_in_stream(void **state)
+{
+	static const struct {
+		um_provider p;
+		const char *body;
+	} s[] = {
+	    {UM_PROV_OPENAI, "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+			     "\"content\":\"Answer: B\\u0000\"},\"finish_reason\":\"stop\"}],"
+			     "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n"
+			     "data: [DONE]\n\n"},
+	    {UM_PROV_ANTHROPIC,
+	     "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\","
+	     "\"role\":\"assistant\",\"model\":\"c\",\"content\":[],\"usage\":{\"input_tokens\":1,"
+	     "\"output_tokens\":1}}}\n\n"
+	     "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+	     "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+	     "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+	     "\"delta\":{\"type\":\"text_delta\",\"text\":\"Answer: B\\u0000\"}}\n\n"
+	     "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+	     "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+	     "\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+	     "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"},
+	    {UM_PROV_GEMINI, "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
+			     "[{\"text\":\"Answer: B\\u0000\"}]},\"finishReason\":\"STOP\","
+			     "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":1,"
+			     "\"candidatesTokenCount\":1}}\n\n"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UM_ARRAY_LEN(s); i++) {
+		um_completion c;
+		um_error err = {0};
+
+		if (provider_parse(s[i].p, s[i].body, strlen(s[i].body), &c, &err) < 0)
+			fail_msg("stream %zu: %s", i, err.msg);
+		assert_string_equal(c.content, "Answer: B\xef\xbf\xbd");
+		completion_release(&c);
+	}
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1249,6 +1291,7 @@ int main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_sealed),
 		cmocka_unit_test(test_parse_nul_in_content),
+		cmocka_unit_test(test_parse_nul_in_stream),
 		cmocka_unit_test(test_build_openai),
 		cmocka_unit_test(test_build_anthropic),
 		cmocka_unit_test(test_body_hash_parity),
