@@ -305,6 +305,27 @@ static void td_text(um_buf *b, const char *s)
 	um_buf_puts(b, "</td>");
 }
 
+/* Under the systems table, as in report.md: each orchestrator whose
+ * sub-calls failed at the recording proxy. */
+static void failed_subcalls_notes(um_buf *b, const json_t *rep)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(jpath_get(rep, "routing_log.systems"), i, s) {
+		if (jpath_int(s, "observed_failed_calls") <= 0)
+			continue;
+		um_buf_puts(b, "<p class=\"note\">Note: ");
+		esc(b, jpath_str(s, "system"));
+		um_buf_puts(b, " is an orchestrator and ");
+		numf(b, rep, "int", "/routing_log/systems/%zu/observed_failed_calls", i);
+		um_buf_puts(b, " of its ");
+		numf(b, rep, "int", "/routing_log/systems/%zu/observed_calls", i);
+		um_buf_puts(b, " sub-calls failed (non-2xx at the recording proxy; see the routing "
+			       "log): its accuracy includes answers given without them.</p>\n");
+	}
+}
+
 static void systems_table(um_buf *b, const json_t *rep)
 {
 	const json_t *s;
@@ -343,7 +364,9 @@ static void systems_table(um_buf *b, const json_t *rep)
 		numf(b, rep, "int", "/systems/%zu/latency_ms/p90", i);
 		um_buf_puts(b, "</td></tr>\n");
 	}
-	um_buf_puts(b, "</tbody>\n</table>\n</section>\n");
+	um_buf_puts(b, "</tbody>\n</table>\n");
+	failed_subcalls_notes(b, rep);
+	um_buf_puts(b, "</section>\n");
 }
 
 static void paired_table(um_buf *b, const json_t *rep)

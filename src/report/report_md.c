@@ -223,22 +223,23 @@ static void md_systems(um_buf *b, const json_t *systems, int lv, int partial)
 	um_buf_puts(b, "\n");
 }
 
-/* Beside the accuracy table: each orchestrator whose sub-calls failed (a
- * non-2xx answer at the recording proxy), since its accuracy then rests on
- * answers given without them. Nothing when none failed. */
-static void md_failed_subcalls(um_buf *b, const json_t *rl)
+/* Beside the accuracy table (report.md and the terminal summary): each
+ * orchestrator whose sub-calls failed (a non-2xx answer at the recording
+ * proxy), since its accuracy then rests on answers given without them; each
+ * line ends with end. Nothing when none failed. */
+static void failed_subcalls_notes(um_buf *b, const json_t *report, const char *end)
 {
 	const json_t *s;
 	size_t i;
 
-	json_array_foreach(json_object_get(rl, "systems"), i, s) {
+	json_array_foreach(jpath_get(report, "routing_log.systems"), i, s) {
 		long long failed = jpath_int(s, "observed_failed_calls");
 		if (failed <= 0)
 			continue;
 		um_buf_printf(b, "Note: %s is an orchestrator and %lld of its %lld sub-calls failed "
 				 "(non-2xx at the recording proxy; see the routing log): its "
-				 "accuracy includes answers given without them.\n\n",
-			      jpath_str(s, "system"), failed, jpath_int(s, "observed_calls"));
+				 "accuracy includes answers given without them.%s",
+			      jpath_str(s, "system"), failed, jpath_int(s, "observed_calls"), end);
 	}
 }
 
@@ -863,7 +864,7 @@ char *report_markdown(const json_t *report)
 	md_header(&b, report, lv);
 	md_run_notes(&b, report);
 	md_systems(&b, systems, lv, um_streq(jpath_str(report, "scoring"), "partial"));
-	md_failed_subcalls(&b, json_object_get(report, "routing_log"));
+	failed_subcalls_notes(&b, report, "\n\n");
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);
@@ -963,5 +964,6 @@ char *report_summary_text(const json_t *report)
 			      at.n_eff, jpath_int(s, "attempts.graded"),
 			      jpath_int(s, "attempts.errors"), cost, p50);
 	}
+	failed_subcalls_notes(&b, report, "\n");
 	return um_buf_detach(&b);
 }

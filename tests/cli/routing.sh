@@ -40,12 +40,16 @@ sql r.db ".backup f.db"
 sql f.db "update routing_events set status=200 where source='proxy'"
 expect_exit 0 "report of the run with every sub-call answered" -- \
   "$UMPIRE" report r1 --db f.db --reports frep --quiet
-check "no note then" test "$(grep -c "^Note: .* sub-calls failed" frep/r1/report.md)" -eq 0
+check "no note then" test "$(cat frep/r1/report.md frep/r1/report.html | grep -c "is an orchestrator and")" -eq 0
 sql f.db "update routing_events set status=500 where rowid in (select rowid from routing_events where source='proxy' limit 5)"
 expect_exit 0 "report of the run with 5 sub-calls failed" -- \
-  "$UMPIRE" report r1 --db f.db --reports frep --quiet
+  "$UMPIRE" report r1 --db f.db --reports frep
 check "the note counts them, right after the systems table" \
   test "$(awk '/^## Systems/{s=1} s&&/^Note: sim-conductor is an orchestrator and 5 of its/{print "yes"; exit} /^## /&&!/^## Systems/&&s{exit}' frep/r1/report.md)" = yes
+check "so does the terminal summary" grep -q "^Note: sim-conductor is an orchestrator and 5 of its $obs sub-calls failed" "$WORK/out"
+check "and report.html, under its systems table, bound to report.json" grep -qzP \
+  '</table>\n<p class="note">Note: sim-conductor is an orchestrator and <span data-json="/routing_log/systems/0/observed_failed_calls" data-fmt="int">5</span>' \
+  frep/r1/report.html
 
 m=$(mk /nowhere none)
 expect_exit 0 "a pointer that finds nothing" -- \
