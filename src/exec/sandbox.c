@@ -54,6 +54,7 @@ extern char **environ;
 #define STATUS_MAX 8192      /* bwrap's status documents are small */
 #define DRAIN_GRACE_MS 2000  /* after the driver exits or is killed */
 #define TREE_WAIT_MS 2000    /* for the namespace init to go */
+#define WATCH_MS 200         /* least interval between two sizings of the work dir */
 #define IO_CHUNK 65536
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -708,11 +709,14 @@ typedef struct spawn {
 	char *const *kill_argv; /* docker/podman: run at the deadline (`prog kill name`) */
 	int no_reaper;  /* exec the program in the child itself: an engine client
 			 * leaves daemons (conmon) that must not be waited for */
+	const char *watch_dir; /* sized while the command runs (NULL: not) */
+	uint64_t watch_bytes;  /* past this, the tree is killed */
 } spawn;
 
 typedef struct ran {
 	int status;      /* wait status of the driver */
-	int killed;      /* we killed it at the deadline */
+	int killed;      /* we killed it (at the deadline, or disk_full) */
+	int disk_full;   /* watch_dir grew past watch_bytes */
 	int have_exit;   /* bwrap reported the command's exit code */
 	int exit_code;
 	pid_t inner;     /* the namespace init, from bwrap's status */
@@ -939,12 +943,65 @@ static void status_parse(const um_buf *st, ran *r, pid_t reaper, int *inner_pidf
 
 static int run_quiet(char *const *argv, int64_t wall_ms);
 
+static __thread uint64_t tree_sum, tree_cap;
+
+static int tree_add(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	tree_sum += (uint64_t)st->st_blocks * 512;
+	return tree_sum > tree_cap; /* stop as soon as it is over */
+}
+
+/* Disk blocks under dir (symlinks not followed, other file systems not
+ * entered), or more than cap when it is over cap. */
+static uint64_t tree_bytes(const char *dir, uint64_t cap)
+{
+	tree_sum = 0;
+	tree_cap = cap;
+	(void)nftw(dir, tree_add, 16, FTW_PHYS | FTW_MOUNT);
+	return tree_sum;
+}
+
+/* Is the watched work dir over its size? Sized at most every WATCH_MS, and
+ * at most a tenth of the time (a large tree is sized less often). */
+static int watch_over(const spawn *sp, int64_t now, int64_t *next)
+{
+	int64_t t0;
+	uint64_t n;
+
+	if (!sp->watch_dir || now < *next)
+		return 0;
+	t0 = um_mono_ms();
+	n = tree_bytes(sp->watch_dir, sp->watch_bytes);
+	now = um_mono_ms();
+	*next = now + (10 * (now - t0) > WATCH_MS ? 10 * (now - t0) : WATCH_MS);
+	return n > sp->watch_bytes;
+}
+
+/* Kill what runs: the namespace init ends the tree, and bwrap with it, and
+ * leaves the reaper to collect them; before the init is known, the reaper's
+ * group. */
+static void kill_run(const spawn *sp, pid_t pid, int inner_pidfd, ran *r, int *in_fd,
+		     int64_t *stop_at)
+{
+	if (inner_pidfd < 0 || pidfd_kill(inner_pidfd, SIGKILL) < 0)
+		kill(-pid, SIGKILL);
+	if (sp->kill_argv)
+		(void)run_quiet(sp->kill_argv, 10000);
+	r->killed = 1;
+	close_fd(in_fd);
+	if (*stop_at < 0)
+		*stop_at = um_mono_ms() + DRAIN_GRACE_MS;
+}
+
 static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err)
 {
 	int in_pair[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
 	int st_p[2] = { -1, -1 }, child_fds[4];
 	int in_fd = -1, out_fd, err_fd, st_fd = -1, pidfd, inner_pidfd = -1;
-	int64_t start, deadline, stop_at = -1;
+	int64_t start, deadline, stop_at = -1, next_watch = 0;
 	um_buf st;
 	size_t in_off = 0;
 	uint64_t st_total = 0;
@@ -1002,18 +1059,11 @@ static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err
 		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_st = -1, i_pid = -1;
 		int64_t now = um_mono_ms(), t = -1;
 
-		if (!r->killed && !exited && deadline >= 0 && now >= deadline) {
-			/* Killing the namespace init ends the tree, and bwrap with it,
-			 * and leaves the reaper to collect them; before the init is
-			 * known, kill the reaper's group. */
-			if (inner_pidfd < 0 || pidfd_kill(inner_pidfd, SIGKILL) < 0)
-				kill(-pid, SIGKILL);
-			if (sp->kill_argv)
-				(void)run_quiet(sp->kill_argv, 10000);
-			r->killed = 1;
-			close_fd(&in_fd);
-			if (stop_at < 0)
-				stop_at = um_mono_ms() + DRAIN_GRACE_MS;
+		if (!r->killed && !exited && deadline >= 0 && now >= deadline)
+			kill_run(sp, pid, inner_pidfd, r, &in_fd, &stop_at);
+		if (!r->killed && !exited && watch_over(sp, now, &next_watch)) {
+			r->disk_full = 1;
+			kill_run(sp, pid, inner_pidfd, r, &in_fd, &stop_at);
 		}
 		if (exited && out_fd < 0 && err_fd < 0 && st_fd < 0)
 			break;
@@ -1053,6 +1103,9 @@ static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err
 							     ms_until(stop_at, now));
 		if (!exited && pidfd < 0)
 			t = (t < 0 || t > 20) ? 20 : t;
+		if (sp->watch_dir && !exited && !r->killed &&
+		    (t < 0 || t > ms_until(next_watch, now)))
+			t = ms_until(next_watch, now);
 		if (poll(pf, (nfds_t)n, t > INT_MAX ? INT_MAX : (int)t) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1285,6 +1338,10 @@ int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *
 	sp.in = in;
 	sp.in_len = in_len;
 	sp.wall_ms = spec->limits.wall_ms;
+	if (spec->limits.work_bytes && spec->work_dir) {
+		sp.watch_dir = spec->work_dir;
+		sp.watch_bytes = spec->limits.work_bytes;
+	}
 	if (d == DRV_BWRAP) {
 		sp.envp = bwrap_env;
 		sp.rl = &spec->limits;
@@ -1307,6 +1364,12 @@ int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *
 	res->cpu_ms = r.cpu_ms;
 	if (res->out_truncated || res->err_truncated)
 		res->limits_hit |= SANDBOX_HIT_OUTPUT;
+	if (r.disk_full) {
+		res->limits_hit |= SANDBOX_HIT_DISK;
+		res->exit_code = -1;
+		res->signal = SIGKILL;
+		goto done;
+	}
 	if (r.killed) {
 		res->timed_out = 1;
 		res->limits_hit |= SANDBOX_HIT_WALL;

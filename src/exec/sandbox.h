@@ -67,6 +67,9 @@ typedef struct sandbox_limits {
 	unsigned cpus;        /* containers: --cpus (0: no limit; bwrap: not limited) */
 	uint64_t tmp_bytes;   /* size of the /tmp (bwrap: and /var/tmp) tmpfs; 0: the
 			       * kernel's or engine's default (half the host's RAM) */
+	uint64_t work_bytes;  /* disk blocks under work_dir, measured while the command
+			       * runs (at its start, then every 200 ms or more): past
+			       * it the tree is killed (SANDBOX_HIT_DISK); 0: unbounded */
 } sandbox_limits;
 
 typedef struct sandbox_spec {
@@ -104,6 +107,7 @@ sandbox_limits sandbox_limits_default(void);
 #define SANDBOX_HIT_CPU 0x02    /* SIGXCPU, or SIGKILL after the CPU limit */
 #define SANDBOX_HIT_FSIZE 0x04  /* SIGXFSZ */
 #define SANDBOX_HIT_OUTPUT 0x08 /* stdout or stderr truncated */
+#define SANDBOX_HIT_DISK 0x10   /* the work dir grew past work_bytes: the tree was killed */
 
 typedef struct sandbox_result {
 	um_buf out, err;          /* captured bytes, at most the limits' max each */

@@ -578,6 +578,8 @@ static void fill_step(um_tool_step *t, const sandbox_result *r)
 	t->out_bytes = (int64_t)r->out_bytes;
 	t->err_bytes = (int64_t)r->err_bytes;
 	t->truncated = r->out_truncated || r->err_truncated;
+	if ((r->limits_hit & SANDBOX_HIT_DISK) && !t->error)
+		t->error = um_xstrdup("killed: the work dir grew past resources.storage_mb");
 	um_sha256_init(&h);
 	um_sha256_update(&h, um_buf_str(&r->out), r->out.len);
 	um_sha256_update(&h, um_buf_str(&r->err), r->err.len);
@@ -592,6 +594,9 @@ static char *tool_result_text(const sandbox_result *r)
 	um_buf_init(&b, 0);
 	if (r->timed_out)
 		um_buf_puts(&b, "the command was stopped at its time limit\n");
+	if (r->limits_hit & SANDBOX_HIT_DISK)
+		um_buf_puts(&b, "the command was stopped: the work directory grew past its size "
+				"limit\n");
 	if (r->signal)
 		um_buf_printf(&b, "killed by signal %d\n", r->signal);
 	else
@@ -2110,6 +2115,7 @@ static void init_spec(agent_att *a)
 	a->spec.limits.nproc = (uint64_t)t->pids;
 	a->spec.limits.cpus = (unsigned)t->cpus;
 	a->spec.limits.tmp_bytes = (uint64_t)t->tmp_mb << 20;
+	a->spec.limits.work_bytes = (uint64_t)t->storage_mb << 20; /* 0: not given */
 	/* RLIMIT_NPROC counts per host uid: each attempt gets its own, so one
 	 * attempt's fork bomb cannot starve another's (and none can read
 	 * another's files) */

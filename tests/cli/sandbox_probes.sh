@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The sandbox probes (tests/fixtures/probes) as a terminal suite in oracle
 # mode: network, writes, secrets, environment, fork bomb, CPU (the wall
-# clock), memory, disk, /tmp. Each hidden test passes only when the sandbox
-# held; the same probes run on the host, unsandboxed, fail theirs, so each
-# test can fail. The evidence of docs/security.md.
+# clock), memory, disk (a file, the work dir), /tmp. Each hidden test
+# passes only when the sandbox held; the same probes run on the host,
+# unsandboxed, fail theirs, so each test can fail. The evidence of
+# docs/security.md.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK"
 S="$UMPIRE_SRCDIR"
@@ -22,7 +23,9 @@ print(s.getsockname()[1], flush=True)
 while True: s.accept()[0].close()
 ' >probes/network/files/host-port &
 listener=$!
-for i in $(seq 1 50); do [ -s probes/network/files/host-port ] && break; sleep 0.1; done
+for i in $(seq 1 300); do [ -s probes/network/files/host-port ] && break; sleep 0.1; done
+check "the host's loopback listener is up (port $(cat probes/network/files/host-port))" \
+  test -s probes/network/files/host-port
 export OPENAI_API_KEY=sk-probe-5e1f0c9a
 "$UMPIRE" --quiet keygen >/dev/null 2>&1
 echo "$OPENAI_API_KEY" >secret.txt
@@ -37,6 +40,9 @@ for t in network writes secrets env forkbomb memory disk tmp; do
 done
 check "cpu: two spinning processes (one ignoring SIGTERM) stopped at the 2 s wall clock" \
   test "$(sql p.db "select timed_out || ' ' || (duration_ms between 2000 and 10000) from tool_steps where tool='solution' and attempt_id in (select attempt_id from attempts where item_id='cpu')")" = "1 1"
+check "fill: writing 64 MiB into a work dir of storage_mb 16 was stopped" \
+  test "$(sql p.db "select error || ' ' || (instr(stdout, 'filled') = 0) from tool_steps where tool='solution' and attempt_id in (select attempt_id from attempts where item_id='fill')")" = \
+  "killed: the work dir grew past resources.storage_mb 1"
 check "and nothing of any probe is left on the host" \
   test -z "$(grep -las -- "$TMPDIR/umpire[-]" /proc/[0-9]*/cmdline)"
 check "no probe wrote outside its sandbox" test ! -e /etc/umpire-probe-write -a ! -e /umpire-probe-write

@@ -394,6 +394,29 @@ static void test_tmp_sized(void **state)
 	assert_string_equal(out(f), "1 4194304\n1\n");
 }
 
+/* The work dir is sized while a command runs: past limits.work_bytes the
+ * tree is killed, and a later command is stopped at once while it is over. */
+static void test_work_sized(void **state)
+{
+	fx *f = *state;
+
+	f->spec.limits.work_bytes = 4 << 20;
+	sh(f, "head -c 1048576 /dev/zero >small; echo fits");
+	assert_string_equal(out(f), "fits\n");
+	assert_false(f->res.limits_hit & SANDBOX_HIT_DISK);
+	sh(f, "for i in $(seq 1 60); do head -c 524288 /dev/zero >f$i; sleep 0.05; done; echo all");
+	assert_true(f->res.limits_hit & SANDBOX_HIT_DISK);
+	assert_int_equal(f->res.signal, SIGKILL);
+	assert_false(f->res.timed_out);
+	assert_string_equal(out(f), "");
+	sh(f, "echo again");
+	assert_true(f->res.limits_hit & SANDBOX_HIT_DISK);
+	assert_string_equal(out(f), "");
+	f->spec.limits.work_bytes = 0;
+	sh(f, "rm -f f*; echo unbounded");
+	assert_string_equal(out(f), "unbounded\n");
+}
+
 /* Temporary directories under $TMPDIR, private, and swept once their
  * process is gone; directories of a live process or without ".owner" stay. */
 static void test_tmpdir_sweep(void **state)
@@ -1074,6 +1097,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tmp_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmp_sized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmpdir_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_work_sized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_bomb_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wall_timeout_kills_tree, setup, teardown),
