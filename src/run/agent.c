@@ -110,6 +110,7 @@ struct agent_att {
 	char *error_class, *error_msg;
 };
 
+static void put_attempt(agent_att *a);
 static int swe_materialize(agent_att *a, um_tool_phase phase, sandbox_result *res);
 static void swe_diff(agent_att *a);
 static void swe_grade(agent_att *a);
@@ -347,6 +348,29 @@ int agent_setup_run(run_ctx *rc, um_error *err)
 	return 0;
 }
 
+/* An interrupted run: attempts in progress that made model calls are
+ * written as "interrupted" infrastructure errors with those calls, their
+ * sub-calls and the commands run so far, so what was spent is on record;
+ * --resume runs them again. */
+static void write_unfinished(run_ctx *rc)
+{
+	agent_att *a;
+
+	for (a = rc->agents; a && rc->store && !rc->failed; a = a->next) {
+		if (!a->n_calls)
+			continue;
+		a->infra = 1;
+		free(a->error_class);
+		free(a->error_msg);
+		a->error_class = um_xstrdup("interrupted");
+		a->error_msg = um_xasprintf("%s: interrupted at turn %d, before the attempt finished "
+					    "(%zu call%s recorded)",
+					    a->sys->name, a->turn, a->n_calls, a->n_calls == 1 ? "" : "s");
+		a->stop_reason = "interrupted";
+		put_attempt(a);
+	}
+}
+
 void agent_teardown_run(run_ctx *rc)
 {
 	size_t i;
@@ -355,6 +379,7 @@ void agent_teardown_run(run_ctx *rc)
 		workers_free(rc->workers);
 		rc->workers = NULL;
 	}
+	write_unfinished(rc);
 	while (rc->agents)
 		att_free(rc->agents);
 	if (rc->tmp_parent) {
@@ -700,7 +725,8 @@ static char *detail_json(const agent_att *a)
 	return t;
 }
 
-static void finish(agent_att *a)
+/* Write the attempt's row, its calls (with their sub-calls) and its steps. */
+static void put_attempt(agent_att *a)
 {
 	run_ctx *rc = a->rc;
 	um_attempt_rec r;
@@ -736,6 +762,9 @@ static void finish(agent_att *a)
 	r.reward = a->reward;
 	r.image_id = (char *)a->image_id;
 	if (record_put_attempt(rc, a->p, &r, a->calls, (int)a->n_calls) == 0) {
+		/* a resumed attempt's steps replace those of its unfinished try */
+		if (store_drop_tool_steps(rc->store, rc->run_id, a->p->id, &rc->fail_err) < 0)
+			rc->failed = 1;
 		for (i = 0; !rc->failed && i < a->n_steps; i++)
 			if (store_put_tool_step(rc->store, rc->run_id, &a->steps[i], &rc->fail_err) < 0)
 				rc->failed = 1;
@@ -743,6 +772,13 @@ static void finish(agent_att *a)
 			engine_stop(rc->eng);
 	}
 	free(detail);
+}
+
+static void finish(agent_att *a)
+{
+	run_ctx *rc = a->rc;
+
+	put_attempt(a);
 	rc->since_commit++;
 	if (a->infra)
 		rc->errors++;

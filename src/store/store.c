@@ -361,6 +361,7 @@ enum store_stmt_id {
 	ST_COUNT_CALLS,
 	ST_ROUTING_PUT,
 	ST_TOOL_STEP_INSERT,
+	ST_TOOL_STEPS_DROP,
 	ST_TOOL_STEPS_LOAD,
 	ST_LOAD_ROUTING,
 	ST_LEASE_GET,
@@ -445,6 +446,7 @@ static const char *const store_sql[ST__COUNT] = {
 			   "response_body, served_model, turn, ttft_ms, tokens_cache_write, "
 			   "tokens_reasoning) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
 			   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	[ST_TOOL_STEPS_DROP] = "DELETE FROM tool_steps WHERE run_id = ?1 AND attempt_id = ?2",
 	[ST_TOOL_STEP_INSERT] = "INSERT INTO tool_steps (run_id, attempt_id, phase, turn, seq, "
 				"tool, call_id, command, exit_code, signal, timed_out, "
 				"duration_ms, stdout, stderr, stdout_bytes, stderr_bytes, "
@@ -1041,6 +1043,18 @@ int store_put_tool_step(um_store *s, const char *run_id, const um_tool_step *t, 
 	bind_text(st, 18, t->output_sha256[0] ? t->output_sha256 : NULL);
 	bind_text(st, 19, t->error);
 	return store_exec_stmt(s, st, err, "cannot store tool step");
+}
+
+int store_drop_tool_steps(um_store *s, const char *run_id, const char *attempt_id,
+			  um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOOL_STEPS_DROP, err);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, attempt_id);
+	return store_exec_stmt(s, st, err, "cannot replace tool steps");
 }
 
 static char *col_blob(sqlite3_stmt *st, int i, size_t *len)

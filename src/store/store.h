@@ -177,6 +177,10 @@ int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		      const um_call_rec *calls, int n_calls, um_error *err);
 
 int store_put_tool_step(um_store *s, const char *run_id, const um_tool_step *t, um_error *err);
+/* Remove an attempt's steps: those of an earlier, unfinished try, replaced by
+ * the steps of the try written now (its calls stay). */
+int store_drop_tool_steps(um_store *s, const char *run_id, const char *attempt_id,
+			  um_error *err);
 /* Steps of one attempt in seq order; free with store_tool_steps_free. */
 int store_load_tool_steps(um_store *s, const char *run_id, const char *attempt_id,
 			  um_tool_step **out, size_t *n, um_error *err);

@@ -37,4 +37,28 @@ check "the earlier tries are kept ($before before, $(sql i.db "select count(*) f
   test "$(sql i.db "select count(*) from calls")" -gt "$before"
 check "each attempt's count of calls equals its calls" \
   test "$(sql i.db "select count(*) from attempts a where n_calls <> (select count(*) from calls c where c.run_id=a.run_id and c.attempt_id=a.attempt_id)")" -eq 0
+
+# agentic: attempts interrupted between model turns are written with their
+# calls and the commands they ran; the resume replaces those commands (the
+# calls stay)
+"$UMPIRE" run "$S/suites/terminal-demo.yaml" --models "$S/models/demo.yaml" --db t.db --run-id t1 \
+  --limit 4 --no-report >t.out 2>t.err &
+pid=$!
+wait_attempts t.db 1 || wait_attempts t.db 1
+kill -INT "$pid"; wait "$pid"
+said=$(sed -n 's/.* \([0-9]*\) HTTP calls.*/\1/p' t.err)
+inter=$(sql t.db "select count(*) from attempts where error_class='interrupted'")
+check "agentic attempts in progress were written as interrupted ($inter)" test "$inter" -gt 0
+check "every HTTP call the run made is recorded ($said said, $(sql t.db "select count(*) from calls") stored)" \
+  test "$(sql t.db "select count(*) from calls")" = "$said"
+check "their cost is what the run said it spent" \
+  test "$(sql t.db "select printf('\$%.4f', sum(cost_micro) / 1e6) from attempts")" = "$(sed -n 's/.*; spent \(\$[0-9.]*\).*/\1/p' t.err)"
+check "with the commands they ran" \
+  test "$(sql t.db "select count(*) from tool_steps s join attempts a using (run_id, attempt_id) where a.error_class='interrupted'")" -gt 0
+expect_exit 0 "the agentic run resumes to completion" -- \
+  "$UMPIRE" run "$S/suites/terminal-demo.yaml" --models "$S/models/demo.yaml" --db t.db --resume t1 \
+  --limit 4 --quiet --no-report
+check "every attempt done" test "$(sql t.db "select count(*) from attempts where status<>'done'")" -eq 0
+check "each attempt's commands are one try's (no seq twice)" \
+  test "$(sql t.db "select count(*) from (select 1 from tool_steps group by attempt_id, seq having count(*) > 1)")" -eq 0
 done_testing
