@@ -371,6 +371,10 @@ static void start_limits(argv_b *a, const sandbox_limits *l)
 	av_addf(a, "--ulimit=nproc=%llu:%llu", (unsigned long long)sandbox_rlimit_within(RLIMIT_NPROC, l->nproc, 32768),
 		(unsigned long long)sandbox_rlimit_within(RLIMIT_NPROC, l->nproc, 32768));
 	av_add(a, "--ulimit=core=0:0");
+	if (l->fsize_bytes) {
+		unsigned long long fs = sandbox_rlimit_within(RLIMIT_FSIZE, l->fsize_bytes, 0);
+		av_addf(a, "--ulimit=fsize=%llu:%llu", fs, fs);
+	}
 	if (l->tmp_bytes)
 		av_addf(a, "--tmpfs=/tmp:rw,exec,nosuid,nodev,size=%llu",
 			(unsigned long long)l->tmp_bytes);

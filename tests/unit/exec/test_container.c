@@ -197,6 +197,7 @@ static void start(fx *f, const char *engine, container *c, sandbox_spec *s, cons
 	s->limits.nproc = 64;
 	s->limits.cpus = 1;
 	s->limits.tmp_bytes = 8 << 20;
+	s->limits.fsize_bytes = 4 << 20;
 	s->env = env;
 	s->n_env = 1;
 	sandbox_result_init(&log);
@@ -249,6 +250,9 @@ static void test_one_container_per_attempt(void **state)
 		/* /tmp is a tmpfs of the given size */
 		run(&c, &s, "head -c 12000000 /dev/zero > /tmp/big; echo $?", &r);
 		assert_string_not_equal(um_buf_str(&r.out), "0\n");
+		/* no file larger than fsize_bytes (SIGXFSZ) */
+		assert_string_equal(run(&c, &s, "head -c 6000000 /dev/zero > f; echo $?; stat -c %s f", &r),
+				    "153\n4194304\n");
 		/* memory: the cgroup's limit kills the process (137) */
 		run(&c, &s, "python3 -c \"s = 'x' * (200 << 20)\"", &r);
 		assert_int_equal(r.signal, 9);
