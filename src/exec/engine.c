@@ -11,10 +11,13 @@
  *   - the retry heap is a binary min-heap on the wake-up time.
  *
  * One turn of the loop: move due retries to the front of their lane's
- * queue, dispatch round-robin across lanes (one request per lane per turn
+ * queue, let the feed hook submit a batch, dispatch round-robin across lanes (one request per lane per turn
  * of the wheel, so a lane with a long queue cannot starve the others),
  * curl_multi_perform, report finished transfers, then curl_multi_poll for
- * at most the time until the next retry, tick or curl timeout.
+ * at most the time until the next retry, tick or curl timeout (no wait
+ * while the feed hook has more: a run of 1,000 slow calls then has its
+ * first batch connected and sent while later requests are still being
+ * built, instead of building all of them before the first connect).
  *
  * Concurrency of a lane (AIMD): the window starts at the lane's ceiling,
  * its configured concurrency, so a latency-bound run has everything in
@@ -159,6 +162,10 @@ struct um_engine {
 	atomic_int holds;
 	void (*wake_hook)(void *ctx);
 	void *wake_ctx;
+	/* the caller's feeder: submits a bounded batch at the top of every
+	 * turn, nonzero while it has more it could submit now */
+	int (*feed_hook)(void *ctx);
+	void *feed_ctx;
 };
 
 /* ---- Retry-After ------------------------------------------------------- */
@@ -1024,7 +1031,7 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 	for (;;) {
 		int64_t timeout = ENGINE_MAX_POLL_MS;
 		long curl_timeout = -1;
-		int still_running, finished = 0, left;
+		int still_running, finished = 0, left, feed_more = 0;
 		CURLMsg *msg;
 		CURLMcode mc;
 
@@ -1032,6 +1039,11 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 			break;
 		now = um_mono_ms();
 		engine_wake(e, now);
+		if (e->feed_hook) {
+			feed_more = e->feed_hook(e->feed_ctx);
+			if (atomic_load(&e->stop))
+				break;
+		}
 		engine_dispatch(e);
 		if (atomic_load(&e->stop))
 			break;
@@ -1084,7 +1096,7 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 		if (finished && e->in_flight == 0 && e->queued == 0 && e->n_heap == 0 &&
 		    atomic_load(&e->holds) == 0 && !e->wake_hook)
 			break;
-		if (finished && (e->queued || (e->wake_hook && e->in_flight == 0)))
+		if (feed_more || (finished && (e->queued || (e->wake_hook && e->in_flight == 0))))
 			timeout = 0;
 		if (curl_multi_timeout(e->multi, &curl_timeout) == CURLM_OK && curl_timeout >= 0 &&
 		    curl_timeout < timeout)
@@ -1129,6 +1141,12 @@ void engine_set_wake_hook(um_engine *e, void (*fn)(void *ctx), void *ctx)
 {
 	e->wake_hook = fn;
 	e->wake_ctx = ctx;
+}
+
+void engine_set_feed_hook(um_engine *e, int (*fn)(void *ctx), void *ctx)
+{
+	e->feed_hook = fn;
+	e->feed_ctx = ctx;
 }
 
 void engine_get_stats(const um_engine *e, um_engine_stats *out)

@@ -136,6 +136,11 @@ void engine_hold(um_engine *e);
 void engine_unhold(um_engine *e);
 void engine_wakeup(um_engine *e);
 void engine_set_wake_hook(um_engine *e, void (*fn)(void *ctx), void *ctx);
+/* The feed hook, when set, runs in the loop thread at the top of every
+ * turn, before dispatching: it submits a bounded batch of requests and
+ * returns nonzero while it has more it could submit at once (the loop then
+ * does not sleep in its poll). It may stop the engine. */
+void engine_set_feed_hook(um_engine *e, int (*fn)(void *ctx), void *ctx);
 void engine_get_stats(const um_engine *e, um_engine_stats *out);
 
 /* The value of header `name` (case-insensitive) in raw header lines, trimmed;

@@ -25,6 +25,7 @@
 #include <archive.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <microhttpd.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -50,6 +51,8 @@
 #include "base/util.h"
 
 #define FEED_FACTOR 2
+/* attempts built per turn of the event loop while the lanes have room */
+#define FEED_BURST 64
 
 static void runner_feed(run_ctx *rc);
 
@@ -643,20 +646,21 @@ static int feed_behind(const run_ctx *rc, int s)
 	return 0;
 }
 
-static void runner_feed(run_ctx *rc)
+/* Submits up to burst attempts (every system in turn under a budget, so
+ * that the systems stay on the same items when the money runs out); 1 when
+ * it stopped at burst with more it could submit now. */
+static int runner_feed_some(run_ctx *rc, int burst)
 {
-	int s, outer = !rc->feeding, moved;
+	int s, outer = !rc->feeding, moved, left = burst;
 
 	if (rc->failed)
-		return;
+		return 0;
 	rc->feeding = 1;
-	/* under a budget, one attempt per system in turn, so that the systems
-	 * stay on the same items when the money runs out */
 	do {
 		moved = 0;
-		for (s = 0; s < rc->models->n_systems; s++) {
+		for (s = 0; s < rc->models->n_systems && left > 0; s++) {
 			lane *ln = &rc->lanes[s];
-			while (!rc->failed && ln->cursor < ln->n_todo &&
+			while (!rc->failed && left > 0 && ln->cursor < ln->n_todo &&
 			       ln->outstanding < ln->feed_cap && guard_may_submit(rc, s)) {
 				size_t idx;
 
@@ -664,6 +668,7 @@ static void runner_feed(run_ctx *rc)
 					break;
 				idx = ln->todo[ln->cursor++];
 				moved = 1;
+				left--;
 				if ((rc->suite->n_tasks ? agent_submit(rc, idx, &rc->fail_err)
 							: submit_one(rc, idx, &rc->fail_err)) < 0) {
 					rc->failed = 1;
@@ -672,11 +677,25 @@ static void runner_feed(run_ctx *rc)
 				}
 			}
 		}
-	} while (moved && rc->o->max_cost_micro > 0 && !rc->failed);
+	} while (moved && left > 0 && rc->o->max_cost_micro > 0 && !rc->failed);
 	if (outer) {
 		drain_cache(rc);
 		rc->feeding = 0;
 	}
+	return left == 0 && !rc->failed;
+}
+
+static void runner_feed(run_ctx *rc)
+{
+	runner_feed_some(rc, INT_MAX);
+}
+
+/* The engine's feed hook: a batch per turn of the loop, so the first
+ * requests of a wide run are connected and sent while the later ones are
+ * still being built. */
+static int feed_hook(void *ctx)
+{
+	return runner_feed_some(ctx, FEED_BURST);
 }
 
 static void report_progress(run_ctx *rc, int force)
@@ -1454,7 +1473,7 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	}
 	rc.started_mono = um_mono_ms();
 	rc.last_commit = rc.started_mono;
-	runner_feed(&rc);
+	engine_set_feed_hook(rc.eng, feed_hook, &rc);
 	if (!rc.failed &&
 	    engine_run(rc.eng, tick, &rc, o->progress_ms > 0 ? o->progress_ms : 100, err) < 0)
 		goto out;
