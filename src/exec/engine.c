@@ -1,5 +1,6 @@
 /*
- * engine.c - the HTTP event loop: one thread, one libcurl multi handle.
+ * engine.c - the HTTP event loop: one thread, one libcurl multi handle
+ * driven by epoll through curl_multi_socket_action.
  *
  * Data structures:
  *   - a request (eng_req) lives from engine_submit until its callback says
@@ -11,10 +12,11 @@
  *   - the retry heap is a binary min-heap on the wake-up time.
  *
  * One turn of the loop: move due retries to the front of their lane's
- * queue, let the feed hook submit a batch, dispatch round-robin across lanes (one request per lane per turn
- * of the wheel, so a lane with a long queue cannot starve the others),
- * curl_multi_perform, report finished transfers, then curl_multi_poll for
- * at most the time until the next retry, tick or curl timeout (no wait
+ * queue, let the feed hook submit a batch, dispatch round-robin across
+ * lanes (one request per lane per turn of the wheel, so a lane with a long
+ * queue cannot starve the others), run libcurl's due timeout action, report finished transfers, then epoll_wait
+ * for at most the time until the next retry, tick or curl timeout, hand the
+ * ready sockets to curl_multi_socket_action and report again (no wait
  * while the feed hook has more: a run of 1,000 slow calls then has its
  * first batch connected and sent while later requests are still being
  * built, instead of building all of them before the first connect).
@@ -64,12 +66,16 @@
 #include "exec/engine.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "umpire_config.h"
@@ -85,6 +91,8 @@
 /* Longest poll; keeps the loop responsive to a stop from another thread
  * even if a wake-up were lost. */
 #define ENGINE_MAX_POLL_MS 1000
+/* Socket events taken from one epoll_wait. */
+#define ENGINE_EPOLL_BATCH 256
 /* A recycled transfer keeps its body buffer unless it grew past this. */
 #define ENGINE_KEEP_BUF_BYTES ((size_t)256 << 10)
 
@@ -140,6 +148,9 @@ typedef struct eng_lane {
 struct um_engine {
 	um_engine_opts o;
 	CURLM *multi;
+	int epfd;	  /* the sockets libcurl asks to watch, and wakefd */
+	int wakefd;	  /* eventfd: engine_wakeup & co. from any thread */
+	int64_t timer_ms; /* monotonic time libcurl wants its timeout action, -1: none */
 	um_rng rng;
 	eng_lane *lanes;
 	int n_lanes;
@@ -845,6 +856,105 @@ static void engine_abandon_all(um_engine *e)
 		req_abandon(e, r);
 }
 
+/* ---- libcurl's sockets and timer --------------------------------------
+ * libcurl says which sockets to watch for what (CURLMOPT_SOCKETFUNCTION)
+ * and when it next wants a timeout action (CURLMOPT_TIMERFUNCTION); the
+ * loop waits on them with epoll and hands each ready socket to
+ * curl_multi_socket_action, so a turn costs what is ready, not what is in
+ * flight (curl_multi_perform walks every transfer and polls each socket).
+ * libcurl removes a socket before it closes it. */
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	um_engine *e = userp;
+	struct epoll_event ev;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (socketp)
+			epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+		curl_multi_assign(e->multi, fd, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	if (socketp)
+		return epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : -1;
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+	    (errno != EEXIST || epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev) != 0))
+		return -1;
+	curl_multi_assign(e->multi, fd, e); /* any non-NULL mark: watched */
+	return 0;
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	um_engine *e = userp;
+
+	(void)multi;
+	e->timer_ms = timeout_ms < 0 ? -1 : um_mono_ms() + timeout_ms;
+	return 0;
+}
+
+/* Runs libcurl's timeout action if it is due. */
+static CURLMcode engine_curl_timer(um_engine *e, int64_t now)
+{
+	int running;
+
+	if (e->timer_ms < 0 || e->timer_ms > now)
+		return CURLM_OK;
+	e->timer_ms = -1;
+	return curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+/* Waits up to timeout_ms for a socket, a wake-up or nothing, and hands
+ * every ready socket to libcurl. */
+static CURLMcode engine_wait(um_engine *e, int64_t timeout_ms)
+{
+	struct epoll_event ev[ENGINE_EPOLL_BATCH];
+	int n, i, running;
+	CURLMcode mc = CURLM_OK;
+
+	n = epoll_wait(e->epfd, ev, ENGINE_EPOLL_BATCH, (int)timeout_ms);
+	for (i = 0; i < n && mc == CURLM_OK; i++) {
+		int mask = 0;
+
+		if (ev[i].data.fd == e->wakefd) {
+			uint64_t v;
+			if (read(e->wakefd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: another read took it; nothing to do */
+			}
+			continue;
+		}
+		if (ev[i].events & (EPOLLIN | EPOLLHUP))
+			mask |= CURL_CSELECT_IN;
+		if (ev[i].events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (ev[i].events & EPOLLERR)
+			mask |= CURL_CSELECT_ERR;
+		mc = curl_multi_socket_action(e->multi, ev[i].data.fd, mask, &running);
+	}
+	return mc;
+}
+
+/* Reports every transfer libcurl has finished; how many. */
+static int engine_reap(um_engine *e)
+{
+	CURLMsg *msg;
+	int left, finished = 0;
+
+	while (!atomic_load(&e->stop) && (msg = curl_multi_info_read(e->multi, &left))) {
+		char *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		xfer_finish(e, (eng_xfer *)(void *)priv, msg->data.result, 1);
+		finished++;
+	}
+	return finished;
+}
+
 /* ---- public ------------------------------------------------------------ */
 
 int engine_new(const um_engine_opts *opts, um_engine **out, um_error *err)
@@ -874,11 +984,33 @@ int engine_new(const um_engine_opts *opts, um_engine **out, um_error *err)
 	um_rng_seed(&e->rng, e->o.seed);
 	atomic_init(&e->stop, 0);
 
-	e->multi = curl_multi_init();
+	e->timer_ms = -1;
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->epfd >= 0 && e->wakefd >= 0) {
+		struct epoll_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.fd = e->wakefd;
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd, &ev) != 0) {
+			close(e->wakefd);
+			e->wakefd = -1;
+		}
+	}
+	e->multi = e->epfd >= 0 && e->wakefd >= 0 ? curl_multi_init() : NULL;
 	if (!e->multi) {
+		if (e->epfd >= 0)
+			close(e->epfd);
+		if (e->wakefd >= 0)
+			close(e->wakefd);
 		free(e);
 		return um_fail(err, UM_ERR_HTTP, "cannot create a curl multi handle");
 	}
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, (void *)e);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, (void *)e);
 	/* Keep an idle connection for every possible transfer, so a lane that
 	 * pauses does not churn connections; no per-host limit (lanes are the
 	 * limit); multiplex on HTTP/2. */
@@ -905,6 +1037,8 @@ void engine_free(um_engine *e)
 		free(x);
 	}
 	curl_multi_cleanup(e->multi);
+	close(e->epfd);
+	close(e->wakefd);
 	free(e->lanes);
 	free(e->heap);
 	free(e);
@@ -1013,7 +1147,7 @@ int engine_submit_opts(um_engine *e, int lane, const char *url, const char *body
 void engine_stop(um_engine *e)
 {
 	atomic_store(&e->stop, 1);
-	curl_multi_wakeup(e->multi);
+	engine_wakeup(e);
 }
 
 int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_ms, um_error *err)
@@ -1030,9 +1164,7 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 
 	for (;;) {
 		int64_t timeout = ENGINE_MAX_POLL_MS;
-		long curl_timeout = -1;
-		int still_running, finished = 0, left, feed_more = 0;
-		CURLMsg *msg;
+		int finished = 0, feed_more = 0;
 		CURLMcode mc;
 
 		if (atomic_load(&e->stop))
@@ -1066,21 +1198,15 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 				break;
 		}
 
-		mc = curl_multi_perform(e->multi, &still_running);
+		/* transfers just added start here: libcurl asked for a timeout
+		 * action at once */
+		mc = engine_curl_timer(e, now);
 		if (mc != CURLM_OK) {
-			rc = um_fail(err, UM_ERR_HTTP, "curl_multi_perform: %s",
+			rc = um_fail(err, UM_ERR_HTTP, "curl_multi_socket_action: %s",
 				     curl_multi_strerror(mc));
 			break;
 		}
-		while (!atomic_load(&e->stop) && (msg = curl_multi_info_read(e->multi, &left))) {
-			char *priv = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-			xfer_finish(e, (eng_xfer *)(void *)priv, msg->data.result, 1);
-			finished++;
-		}
+		finished = engine_reap(e);
 		if (atomic_load(&e->stop))
 			break;
 
@@ -1098,21 +1224,23 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 			break;
 		if (feed_more || (finished && (e->queued || (e->wake_hook && e->in_flight == 0))))
 			timeout = 0;
-		if (curl_multi_timeout(e->multi, &curl_timeout) == CURLM_OK && curl_timeout >= 0 &&
-		    curl_timeout < timeout)
-			timeout = curl_timeout;
+		if (e->timer_ms >= 0 && e->timer_ms - now < timeout)
+			timeout = e->timer_ms - now;
 		if (e->n_heap && e->heap[0]->wake_ms - now < timeout)
 			timeout = e->heap[0]->wake_ms - now;
 		if (tick && next_tick - now < timeout)
 			timeout = next_tick - now;
 		if (timeout < 0)
 			timeout = 0;
-		mc = curl_multi_poll(e->multi, NULL, 0, (int)timeout, NULL);
+		mc = engine_wait(e, timeout);
+		if (mc == CURLM_OK)
+			mc = engine_curl_timer(e, um_mono_ms());
 		if (mc != CURLM_OK) {
-			rc = um_fail(err, UM_ERR_HTTP, "curl_multi_poll: %s",
+			rc = um_fail(err, UM_ERR_HTTP, "curl_multi_socket_action: %s",
 				     curl_multi_strerror(mc));
 			break;
 		}
+		engine_reap(e);
 	}
 	if (atomic_load(&e->stop) || rc < 0)
 		engine_abandon_all(e);
@@ -1129,12 +1257,18 @@ void engine_hold(um_engine *e)
 void engine_unhold(um_engine *e)
 {
 	atomic_fetch_sub(&e->holds, 1);
-	curl_multi_wakeup(e->multi);
+	engine_wakeup(e);
 }
 
 void engine_wakeup(um_engine *e)
 {
-	curl_multi_wakeup(e->multi);
+	uint64_t one = 1;
+	ssize_t n;
+
+	/* a full counter (never, in practice) still wakes the loop */
+	do
+		n = write(e->wakefd, &one, sizeof(one));
+	while (n < 0 && errno == EINTR);
 }
 
 void engine_set_wake_hook(um_engine *e, void (*fn)(void *ctx), void *ctx)
