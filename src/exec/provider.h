@@ -115,6 +115,9 @@ json_t *provider_tool_message(const char *tool_call_id, const char *name, const 
 
 /* Canonical compact JSON (sorted keys) and its sha256. Caller frees. */
 char *json_canonical(const json_t *v);
+/* The same text from json_dumps itself (the reference the tests compare
+ * json_canonical with). Caller frees. */
+char *json_canonical_jansson(const json_t *v);
 
 /* json_canonical of the object obj, from one encoding, with the sha256 of
  * that text and the sha256 of the canonical text of obj without the

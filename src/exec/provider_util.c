@@ -61,9 +61,175 @@ static void max_real_digits(const json_t *v, int *p)
 	}
 }
 
+static int dump_to_buf(const char *data, size_t len, void *ctx)
+{
+	return um_buf_append(ctx, data, len);
+}
+
+/* The canonical encoder writes what json_dumps(JSON_COMPACT |
+ * JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(digits)) writes,
+ * byte for byte, without its per-call set of visited containers and its
+ * per-code-point UTF-8 walk: ASCII strings and integers are written here;
+ * reals, strings with a byte above 0x7f and documents nested deeper than
+ * CANON_MAX_DEPTH go through jansson itself (the same bytes, or the same
+ * failure). tests/unit/exec/test_provider checks both against each other. */
+#define CANON_MAX_DEPTH 512
+#define CANON_FLAGS(digits)                                                                        \
+	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(digits))
+
+typedef struct canon_key {
+	const char *key;
+	size_t len;
+	json_t *value;
+} canon_key;
+
+static int canon_cmp_key(const void *a, const void *b)
+{
+	const canon_key *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int r = memcmp(x->key, y->key, n);
+
+	if (r)
+		return r;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* A byte jansson writes as it is: ASCII, not a quote, a backslash or a
+ * control character (DEL included: jansson does not escape it). */
+static int canon_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+static int canon_string(um_buf *b, const char *str, size_t len)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)str[i] >= 0x80) {
+			json_t *j = json_stringn(str, len);
+			int rc = j ? json_dump_callback(j, dump_to_buf, b, JSON_ENCODE_ANY) : -1;
+
+			json_decref(j);
+			return rc;
+		}
+	if (um_buf_putc(b, '"') < 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)str[i];
+		char esc[8];
+		const char *t = esc;
+		size_t tl = 2;
+
+		if (canon_plain(c))
+			continue;
+		if (i > from && um_buf_append(b, str + from, i - from) < 0)
+			return -1;
+		from = i + 1;
+		switch (c) {
+		case '"': t = "\\\""; break;
+		case '\\': t = "\\\\"; break;
+		case '\b': t = "\\b"; break;
+		case '\f': t = "\\f"; break;
+		case '\n': t = "\\n"; break;
+		case '\r': t = "\\r"; break;
+		case '\t': t = "\\t"; break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)c);
+			tl = 6;
+			break;
+		}
+		if (um_buf_append(b, t, tl) < 0)
+			return -1;
+	}
+	if (len > from && um_buf_append(b, str + from, len - from) < 0)
+		return -1;
+	return um_buf_putc(b, '"');
+}
+
+static int canon_put(um_buf *b, const json_t *v, int digits, int depth);
+
+static int canon_object(um_buf *b, const json_t *v, int digits, int depth)
+{
+	size_t n = json_object_size(v), i = 0;
+	canon_key one[16], *keys = n <= 16 ? one : um_xcalloc(n, sizeof(*keys));
+	void *it;
+	int rc = 0;
+
+	for (it = json_object_iter((json_t *)v); it && i < n;
+	     it = json_object_iter_next((json_t *)v, it), i++) {
+		keys[i].key = json_object_iter_key(it);
+		keys[i].len = json_object_iter_key_len(it);
+		keys[i].value = json_object_iter_value(it);
+	}
+	qsort(keys, i, sizeof(*keys), canon_cmp_key);
+	rc = um_buf_putc(b, '{');
+	for (n = i, i = 0; rc == 0 && i < n; i++)
+		if ((i && um_buf_putc(b, ',') < 0) || canon_string(b, keys[i].key, keys[i].len) < 0 ||
+		    um_buf_putc(b, ':') < 0 || canon_put(b, keys[i].value, digits, depth + 1) < 0)
+			rc = -1;
+	if (rc == 0)
+		rc = um_buf_putc(b, '}');
+	if (keys != one)
+		free(keys);
+	return rc;
+}
+
+static int canon_put(um_buf *b, const json_t *v, int digits, int depth)
+{
+	char num[32];
+	size_t i, n;
+
+	if (!v || depth > CANON_MAX_DEPTH)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_NULL:
+		return um_buf_append(b, "null", 4);
+	case JSON_TRUE:
+		return um_buf_append(b, "true", 4);
+	case JSON_FALSE:
+		return um_buf_append(b, "false", 5);
+	case JSON_INTEGER:
+		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+				     json_integer_value(v));
+		return um_buf_append(b, num, n);
+	case JSON_STRING:
+		return canon_string(b, json_string_value(v), json_string_length(v));
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		if (um_buf_putc(b, '[') < 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((i && um_buf_putc(b, ',') < 0) ||
+			    canon_put(b, json_array_get(v, i), digits, depth + 1) < 0)
+				return -1;
+		return um_buf_putc(b, ']');
+	case JSON_OBJECT:
+		return canon_object(b, v, digits, depth);
+	default: /* JSON_REAL */
+		return json_dump_callback(v, dump_to_buf, b, CANON_FLAGS(digits));
+	}
+}
+
+/* Appends v's canonical text; on failure (or a document too deep for the
+ * encoder here) the buffer holds what json_dump_callback leaves. */
+static int canon_dump(um_buf *b, const json_t *v, int digits)
+{
+	size_t start = b->len;
+
+	if (canon_put(b, v, digits, 0) == 0)
+		return 0;
+	b->len = start; /* deep (or broken): let jansson decide */
+	if (b->data)
+		b->data[start] = '\0';
+	b->overflow = 0;
+	return json_dump_callback(v, dump_to_buf, b, CANON_FLAGS(digits));
+}
+
 char *json_canonical(const json_t *v)
 {
 	int digits = 1;
+	um_buf b;
 
 	if (!v)
 		return NULL;
@@ -71,13 +237,22 @@ char *json_canonical(const json_t *v)
 	 * Every real then reads back exactly, and the choice depends only on
 	 * the values, so equal documents give equal bytes. */
 	max_real_digits(v, &digits);
-	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				 JSON_REAL_PRECISION(digits));
+	um_buf_init(&b, 0);
+	if (canon_dump(&b, v, digits) < 0) {
+		um_buf_release(&b);
+		return NULL;
+	}
+	return um_buf_detach(&b);
 }
 
-static int dump_to_buf(const char *data, size_t len, void *ctx)
+char *json_canonical_jansson(const json_t *v)
 {
-	return um_buf_append(ctx, data, len);
+	int digits = 1;
+
+	if (!v)
+		return NULL;
+	max_real_digits(v, &digits);
+	return json_dumps(v, CANON_FLAGS(digits));
 }
 
 /* A key as jansson encodes it; keys of plain printable ASCII (every key a
@@ -148,9 +323,7 @@ char *json_canonical_sealed(const json_t *obj, const char *const *skip, size_t *
 			um_buf_putc(&b, ',');
 		put_key(&b, keys[i]);
 		um_buf_putc(&b, ':');
-		json_dump_callback(json_object_get(obj, keys[i]), dump_to_buf, &b,
-				   JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-					   JSON_REAL_PRECISION(digits));
+		canon_dump(&b, json_object_get(obj, keys[i]), digits);
 		end[i + 1] = b.len;
 	}
 	um_buf_putc(&b, '}');

@@ -152,6 +152,114 @@ static void test_canonical_sealed(void **state)
 	check_sealed("{\"stream_options\":{\"x\":0.1},\"t\":[0.30000000000000004]}");
 }
 
+/* json_canonical's own encoder writes json_dumps' bytes: documents written
+ * out, then documents drawn from a seeded generator (strings of every
+ * ASCII byte, control characters, quotes, backslashes and non-ASCII text;
+ * keys that prefix each other; nesting; integers and reals). */
+static void check_same(const json_t *v)
+{
+	char *got = json_canonical(v), *want = json_canonical_jansson(v);
+
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+static json_t *random_string(uint64_t *s)
+{
+	static const char *const pieces[] = {"\"", "\\", "\n", "\t", "\r", "\b", "\f",
+					     "\x01", "\x1f", "\x7f", "/", "\xc3\xa9",
+					     "\xe2\x82\xac", "\xf0\x9f\x98\x80", " ", "Answer: C"};
+	char buf[256];
+	size_t n = lcg(s) % 40, len = 0, i;
+
+	for (i = 0; i < n && len < sizeof(buf) - 8; i++) {
+		uint64_t r = lcg(s) % 4;
+
+		if (r == 0) {
+			const char *p = pieces[lcg(s) % (sizeof(pieces) / sizeof(*pieces))];
+			memcpy(buf + len, p, strlen(p));
+			len += strlen(p);
+		} else {
+			buf[len++] = (char)(0x01 + lcg(s) % 0x7f); /* any ASCII but NUL */
+		}
+	}
+	if (lcg(s) % 8 == 0)
+		buf[len++] = '\0'; /* an embedded NUL */
+	return json_stringn(buf, len);
+}
+
+static json_t *random_doc(uint64_t *s, int depth)
+{
+	static const char *const keys[] = {"a", "ab", "abc", "b", "model", "models", "Z", "",
+					   "\xc3\xa9", "q\"k", "x\ny"};
+	uint64_t r = lcg(s) % (depth > 4 ? 6 : 8);
+	json_t *v;
+	size_t i, n;
+
+	switch (r) {
+	case 0: return json_null();
+	case 1: return json_boolean(lcg(s) & 1);
+	case 2: return json_integer((json_int_t)lcg(s) - (json_int_t)(1ULL << 30));
+	case 3: return json_real((double)lcg(s) / 1e3);
+	case 4:
+	case 5: return random_string(s);
+	case 6:
+		v = json_array();
+		for (i = 0, n = lcg(s) % 5; i < n; i++)
+			json_array_append_new(v, random_doc(s, depth + 1));
+		return v;
+	default:
+		v = json_object();
+		for (i = 0, n = lcg(s) % 7; i < n; i++) {
+			json_t *k = random_string(s);
+			const char *key = lcg(s) % 2 ? keys[lcg(s) % (sizeof(keys) / sizeof(*keys))]
+						     : json_string_value(k);
+
+			json_object_set_new(v, key, random_doc(s, depth + 1));
+			json_decref(k);
+		}
+		return v;
+	}
+}
+
+static void test_canonical_encoder(void **state)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "\"\"", "0", "-12", "9223372036854775807", "true", "null",
+		"{\"b\":{\"y\":[],\"x\":{}},\"a\":[1,\"two\",[3]]}",
+		"{\"ab\":1,\"a\":2,\"abc\":3,\"\":4}",
+		"{\"s\":\"tab\\there \\\"q\\\" back\\\\slash \\u0001 \\u001f \\u007f / \\u00e9 "
+		"\\u20ac \\ud83d\\ude00\"}",
+		"{\"t\":0.7,\"p\":[0.1,1e300,-0.0,5e-324],\"n\":3}",
+	};
+	uint64_t seed = 42;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
+		json_t *v = json_loads(docs[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+
+		assert_non_null(v);
+		check_same(v);
+		json_decref(v);
+	}
+	for (i = 0; i < 3000; i++) {
+		json_t *v = random_doc(&seed, 0);
+
+		check_same(v);
+		json_decref(v);
+	}
+}
+
 /* ---- building ----------------------------------------------------------- */
 
 static void test_build_openai(void **state)
@@ -1290,6 +1398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_sealed),
+		cmocka_unit_test(test_canonical_encoder),
 		cmocka_unit_test(test_parse_nul_in_content),
 		cmocka_unit_test(test_parse_nul_in_stream),
 		cmocka_unit_test(test_build_openai),
