@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config git
   libcurl4-openssl-dev libsqlite3-dev libyaml-dev libarchive-dev libjansson-dev
-  libpcre2-dev libsodium-dev libssl-dev zlib1g-dev libmicrohttpd-dev libcmocka-dev
+  libpcre2-dev libsodium-dev libssl-dev zlib1g-dev libzstd-dev libmicrohttpd-dev libcmocka-dev
   sqlite3 zstd bubblewrap minisign curl jq time python3 python3-jsonschema patch zip
   python-is-python3
   man-db slurm-wlm munge

@@ -323,7 +323,9 @@ int bundle_export_store(struct um_store *st, const char *run_id, const char *pat
 		"DELETE FROM calls WHERE run_id <> ?1;"
 		"DELETE FROM routing_events WHERE run_id <> ?1;"
 		"DELETE FROM requests WHERE body_sha256 NOT IN (SELECT request_hash FROM calls "
-		"WHERE request_hash IS NOT NULL);";
+		"WHERE request_hash IS NOT NULL);"
+		"DELETE FROM responses WHERE sha256 NOT IN (SELECT body_sha256 FROM calls "
+		"WHERE body_sha256 IS NOT NULL);";
 	static const char *const redact =
 		"UPDATE items SET question = umpire_sha(question), "
 		"choices_json = umpire_sha(choices_json);"

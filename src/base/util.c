@@ -236,13 +236,18 @@ static void sha256_fetch(void)
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
+void um_sha256_raw(const void *data, size_t len, unsigned char out[32])
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md || !EVP_Digest(data, len, out, NULL, sha256_md, NULL))
+		crypto_hash_sha256(out, data, len);
+}
+
 void um_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char d[crypto_hash_sha256_BYTES];
 
-	pthread_once(&sha256_once, sha256_fetch);
-	if (!sha256_md || !EVP_Digest(data, len, d, NULL, sha256_md, NULL))
-		crypto_hash_sha256(d, data, len);
+	um_sha256_raw(data, len, d);
 	hex(d, sizeof(d), out);
 }
 

@@ -43,6 +43,8 @@ char *um_path_relative_to(const char *base_file, const char *rel);
 /* SHA-256 as 64 lowercase hex chars + NUL (OpenSSL's libcrypto, libsodium
  * when it fails). */
 void um_sha256_hex(const void *data, size_t len, char out[65]);
+/* The same digest as 32 bytes. */
+void um_sha256_raw(const void *data, size_t len, unsigned char out[32]);
 /* Streaming form, for archives and big files. */
 typedef struct um_sha256 {
 	unsigned char state[128] __attribute__((aligned(64)));

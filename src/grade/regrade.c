@@ -249,9 +249,9 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 	for (i = 0; i < d->n_systems; i++)
 		out->systems[i].name = um_xstrdup(d->systems[i].name);
 	if (st && sqlite3_prepare_v2(store_db(st),
-				     "SELECT response_body FROM calls WHERE run_id = ?1 AND "
-				     "attempt_id = ?2 AND http_status BETWEEN 200 AND 299 "
-				     "ORDER BY id",
+				     "SELECT " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
+				     " WHERE c.run_id = ?1 AND c.attempt_id = ?2 AND "
+				     "c.http_status BETWEEN 200 AND 299 ORDER BY c.id",
 				     -1, &q, NULL) != SQLITE_OK)
 		return um_fail(err, UM_ERR_DB, "cannot read transcripts: %s",
 			       sqlite3_errmsg(store_db(st)));

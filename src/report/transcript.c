@@ -308,7 +308,8 @@ json_t *transcript_build(um_store *st, const um_run_data *d, um_error *err)
 
 	if (sqlite3_prepare_v2(store_db(st),
 			       "SELECT c.try_no, c.turn, c.http_status, c.error, c.latency_ms, "
-			       "c.cost_micro, c.response_body, r.body FROM calls c LEFT JOIN "
+			       "c.cost_micro, " STORE_CALL_BODY ", r.body FROM calls c "
+			       STORE_CALL_BODY_JOIN " LEFT JOIN "
 			       "requests r ON r.body_sha256 = c.request_hash WHERE c.run_id = ?1 "
 			       "AND c.attempt_id = ?2 ORDER BY c.id",
 			       -1, &q, NULL) != SQLITE_OK) {

@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <inttypes.h>
+#include <zstd.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -322,6 +323,23 @@ static const char *const store_schema_v6[] = {
 	NULL,
 };
 
+/* Version 7: response bodies of STORE_ZSTD_MIN bytes or more are stored
+ * once and compressed: such a call names its body by the SHA-256 of the
+ * bytes received (calls.body_sha256, 32 bytes) and responses holds each
+ * distinct one once, as a zstd frame with its size. A shorter body stays in
+ * calls.response_body as before (compressing it costs more than it saves),
+ * and so do the bodies of calls written before; readers select
+ * STORE_CALL_BODY over STORE_CALL_BODY_JOIN (store.h). */
+static const char *const store_schema_v7[] = {
+	"CREATE TABLE responses (\n"
+	"  sha256 BLOB PRIMARY KEY NOT NULL,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  zstd BLOB NOT NULL\n"
+	");\n",
+	"ALTER TABLE calls ADD COLUMN body_sha256 BLOB;\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -333,6 +351,7 @@ static const struct {
 	{4, store_schema_v4},
 	{5, store_schema_v5},
 	{6, store_schema_v6},
+	{7, store_schema_v7},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -346,6 +365,8 @@ enum store_stmt_id {
 	ST_SYSTEM_PUT,
 	ST_ITEM_PUT,
 	ST_CLAIM_PUT,
+	ST_RESPONSE_PUT,
+	ST_RESPONSE_HAS,
 	ST_REQUEST_PUT,
 	ST_ATTEMPT_STATUS,
 	ST_ATTEMPT_UPSERT,
@@ -411,6 +432,9 @@ static const char *const store_sql[ST__COUNT] = {
 			 "FROM claims WHERE run_id = ?1 "
 			 "ON CONFLICT (run_id, system, benchmark, value, source) "
 			 "DO UPDATE SET note = excluded.note",
+	[ST_RESPONSE_PUT] = "INSERT INTO responses (sha256, size, zstd) VALUES (?1, ?2, ?3) "
+			    "ON CONFLICT (sha256) DO NOTHING",
+	[ST_RESPONSE_HAS] = "SELECT 1 FROM responses WHERE sha256 = ?1",
 	[ST_REQUEST_PUT] = "INSERT INTO requests (body_sha256, body) VALUES (?1, ?2) "
 			   "ON CONFLICT (body_sha256) DO NOTHING",
 	[ST_ATTEMPT_STATUS] = "SELECT status FROM attempts WHERE run_id = ?1 AND "
@@ -443,9 +467,9 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_CALL_INSERT] = "INSERT INTO calls (run_id, attempt_id, try_no, http_status, "
 			   "curl_code, error, started_ms, latency_ms, tokens_in, "
 			   "tokens_cached, tokens_out, cost_micro, request_hash, "
-			   "response_body, served_model, turn, ttft_ms, tokens_cache_write, "
-			   "tokens_reasoning) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-			   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+			   "body_sha256, served_model, turn, ttft_ms, tokens_cache_write, "
+			   "tokens_reasoning, response_body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+			   "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
 	[ST_TOOL_STEPS_DROP] = "DELETE FROM tool_steps WHERE run_id = ?1 AND attempt_id = ?2",
 	[ST_TOOL_STEP_INSERT] = "INSERT INTO tool_steps (run_id, attempt_id, phase, turn, seq, "
 				"tool, call_id, command, exit_code, signal, timed_out, "
@@ -503,9 +527,56 @@ static const char *const store_sql[ST__COUNT] = {
 		"?13, ?14)",
 };
 
+/* zstd level of response bodies: 3, zstd's default. Bodies under
+ * STORE_ZSTD_MIN bytes stay in the calls row as they are: a 530-byte chat
+ * completion takes about 10 us to compress (a tenth of an attempt's CPU on
+ * the zero-latency bench) for 1.5x, and a row of responses plus its key
+ * cost more than that saves (docs/performance.md). */
+#define STORE_ZSTD_LEVEL 3
+#define STORE_ZSTD_MIN 1024
+/* A stored body inflates to at most this (the engine's body cap is 64 MiB). */
+#define STORE_MAX_BODY ((sqlite3_int64)256 << 20)
+
+/* um_unzstd(zstd, size): the bytes a responses row holds; NULL for NULL;
+ * an error when they do not inflate to exactly size bytes. */
+static void unzstd_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const void *z = sqlite3_value_blob(argv[0]);
+	int zn = sqlite3_value_bytes(argv[0]);
+	sqlite3_int64 size = sqlite3_value_int64(argv[1]);
+	size_t got;
+	void *out;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (size < 0 || size > STORE_MAX_BODY) {
+		sqlite3_result_error(ctx, "um_unzstd: a stored response body has a bad size", -1);
+		return;
+	}
+	out = um_xmalloc((size_t)size + 1);
+	got = ZSTD_decompress(out, (size_t)size + 1, z ? z : "", (size_t)zn);
+	if (ZSTD_isError(got) || got != (size_t)size) {
+		free(out);
+		sqlite3_result_error(ctx, "um_unzstd: a stored response body is corrupt", -1);
+		return;
+	}
+	sqlite3_result_blob64(ctx, out, (sqlite3_uint64)size, free);
+}
+
+static int store_register_functions(sqlite3 *db)
+{
+	return sqlite3_create_function_v2(db, "um_unzstd", 2,
+					  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+					  NULL, unzstd_func, NULL, NULL, NULL);
+}
+
 struct um_store {
 	sqlite3 *db;
 	char *path;
+	ZSTD_CCtx *zc;          /* response bodies, made on the first one */
 	sqlite3_stmt *stmt[ST__COUNT];
 	char token[40];         /* this handle's lease token */
 };
@@ -696,6 +767,10 @@ static int store_open_flags(const char *path, int create, um_store **out, um_err
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (store_register_functions(s->db) != SQLITE_OK) {
+		store_dberr(s, err, "cannot register um_unzstd");
+		goto fail;
+	}
 
 	if (store_user_version(s, &version, err) < 0 || store_check_version(s, version, err) < 0)
 		goto fail;
@@ -740,6 +815,7 @@ void store_close(um_store *s)
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);
+	ZSTD_freeCCtx(s->zc);
 	free(s->path);
 	free(s);
 }
@@ -977,11 +1053,61 @@ static int attempt_stored_status(um_store *s, const char *run_id, const char *at
 	return r;
 }
 
+/* Stores a long response body once, compressed, under its SHA-256 (left
+ * in sha); a body some call already brought is not compressed again (the
+ * lookup costs less than compressing). */
+static int store_put_response(um_store *s, const char *body, size_t len, unsigned char sha[32],
+			      um_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap, n;
+	void *z;
+	int rc;
+
+	um_sha256_raw(body, len, sha);
+	st = store_stmt(s, ST_RESPONSE_HAS, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, sha, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_done(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot look up a response body");
+	if (!s->zc && !(s->zc = ZSTD_createCCtx()))
+		return um_fail(err, UM_ERR_NOMEM, "cannot create a zstd context");
+	cap = ZSTD_compressBound(len);
+	z = um_xmalloc(cap);
+	n = ZSTD_compressCCtx(s->zc, z, cap, body, len, STORE_ZSTD_LEVEL);
+	if (ZSTD_isError(n)) {
+		free(z);
+		return um_fail(err, UM_ERR_INTERNAL, "cannot compress a response body: %s",
+			       ZSTD_getErrorName(n));
+	}
+	st = store_stmt(s, ST_RESPONSE_PUT, err);
+	if (!st) {
+		free(z);
+		return -1;
+	}
+	sqlite3_bind_blob(st, 1, sha, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+	sqlite3_bind_blob64(st, 3, z, n, SQLITE_STATIC);
+	rc = store_exec_stmt(s, st, err, "cannot store a response body");
+	free(z);
+	return rc;
+}
+
 static int store_put_call(um_store *s, const char *run_id, const char *attempt_id,
 			  const um_call_rec *c, um_error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CALL_INSERT, err);
+	sqlite3_stmt *st;
+	unsigned char sha[32];
+	int shared = c->response_body && c->response_len >= STORE_ZSTD_MIN;
 
+	if (shared && store_put_response(s, c->response_body, c->response_len, sha, err) < 0)
+		return -1;
+	st = store_stmt(s, ST_CALL_INSERT, err);
 	if (!st)
 		return -1;
 	bind_text(st, 1, run_id);
@@ -997,8 +1123,10 @@ static int store_put_call(um_store *s, const char *run_id, const char *attempt_i
 	sqlite3_bind_int64(st, 11, c->tokens_out);
 	sqlite3_bind_int64(st, 12, c->cost_micro);
 	bind_text(st, 13, c->request_hash);
-	if (c->response_body)
-		bind_blob(st, 14, c->response_body, c->response_len);
+	if (shared)
+		sqlite3_bind_blob(st, 14, sha, 32, SQLITE_TRANSIENT);
+	else if (c->response_body)
+		bind_blob(st, 20, c->response_body, c->response_len);
 	bind_text(st, 15, c->served_model);
 	sqlite3_bind_int(st, 16, c->turn);
 	if (c->ttft_ms >= 0)
@@ -1849,9 +1977,11 @@ int store_cache_lookup(um_store *s, const char *body_sha256, int64_t *call_id, c
 	/* a call that was itself served from the cache is no newer evidence */
 	sqlite3_stmt *st = store_adhoc(
 		s,
-		"SELECT c.id, c.response_body FROM calls c WHERE c.request_hash = ?1 AND "
+		"SELECT c.id, " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
+		" WHERE c.request_hash = ?1 AND "
 		"c.http_status BETWEEN 200 AND 299 AND c.error IS NULL AND "
-		"c.response_body IS NOT NULL AND c.curl_code = 0 AND NOT EXISTS (SELECT 1 FROM "
+		"(c.response_body IS NOT NULL OR c.body_sha256 IS NOT NULL) AND c.curl_code = 0 "
+		"AND NOT EXISTS (SELECT 1 FROM "
 		"attempt_cache k WHERE k.run_id = c.run_id AND k.attempt_id = c.attempt_id) "
 		"ORDER BY c.id DESC LIMIT 1",
 		err);
@@ -2193,6 +2323,8 @@ static int store_merge_rows(um_store *s, const char *run_id, int existed, um_err
 		"INSERT OR IGNORE INTO main.claims SELECT * FROM src.claims WHERE run_id = %Q;"
 		"INSERT OR IGNORE INTO main.requests SELECT * FROM src.requests WHERE body_sha256 "
 		"IN (SELECT request_hash FROM src.calls WHERE run_id = %Q);"
+		"INSERT OR IGNORE INTO main.responses SELECT * FROM src.responses WHERE sha256 "
+		"IN (SELECT body_sha256 FROM src.calls WHERE run_id = %Q);"
 		"INSERT INTO main.attempts SELECT * FROM src.attempts WHERE run_id = %Q;"
 		"CREATE TEMP TABLE merge_rows AS SELECT * FROM src.calls WHERE run_id = %Q;"
 		"UPDATE merge_rows SET id = id + %lld;"
@@ -2207,7 +2339,7 @@ static int store_merge_rows(um_store *s, const char *run_id, int existed, um_err
 		"UPDATE merge_rows SET source_call = source_call + %lld WHERE source_call IN "
 		"(SELECT id FROM src.calls WHERE run_id = %Q);"
 		"INSERT INTO main.attempt_cache SELECT * FROM merge_rows; DROP TABLE merge_rows;",
-		run_id, run_id, run_id, run_id, run_id, run_id, (long long)call_off, run_id,
+		run_id, run_id, run_id, run_id, run_id, run_id, run_id, (long long)call_off, run_id,
 		(long long)step_off, run_id, (long long)ev_off, (long long)call_off, run_id,
 		(long long)call_off, run_id);
 }

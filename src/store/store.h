@@ -22,7 +22,13 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 6
+#define UM_STORE_SCHEMA_VERSION 7
+
+/* The response body of a calls row c in SQL read through a store handle
+ * (it registers um_unzstd): the row's own column, or the compressed body it
+ * names in responses (schema 7, bodies of 1 KiB or more). Use with STORE_CALL_BODY_JOIN after "FROM calls c". */
+#define STORE_CALL_BODY "COALESCE(c.response_body, um_unzstd(rb.zstd, rb.size))"
+#define STORE_CALL_BODY_JOIN "LEFT JOIN responses rb ON rb.sha256 = c.body_sha256"
 
 typedef struct um_store um_store;
 

@@ -58,6 +58,23 @@ start_sim() {
 }
 
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
+# call_bodies DB [WHERE]: the response body of each call (WHERE on calls c),
+# one per line: in its calls row, or (schema 7, 1 KiB or more) compressed in
+# responses
+call_bodies() {
+  local raw z
+  sqlite3 -batch -noheader -separator ' ' "$1" "select
+    iif(c.response_body is null, '-', hex(c.response_body)),
+    iif(r.zstd is null, '-', hex(r.zstd)) from calls c left join responses r on r.sha256 = c.body_sha256
+    where ${2:-1} order by c.id" |
+    while read -r raw z; do
+      if [ "$raw" != - ]; then printf '%s' "$raw" | unhex
+      elif [ "$z" != - ]; then printf '%s' "$z" | unhex | zstd -dcq
+      fi
+      echo
+    done
+}
+unhex() { python3 -c 'import sys, binascii; sys.stdout.buffer.write(binascii.unhexlify(sys.stdin.read().strip()))'; }
 
 # wait_attempts DB N: until the store holds N attempts (15 s at most)
 wait_attempts() {

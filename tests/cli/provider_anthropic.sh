@@ -32,7 +32,7 @@ check "what Claude cannot take with thinking is reported as not sent" \
 check "cache reads and writes are counted and priced" \
   test "$(sql p.db "select tokens_in || ' ' || tokens_cached || ' ' || tokens_cache_write || ' ' || cost_micro from calls where http_status=200 and error is null limit 1")" = "150 20 30 1619"
 check "the thinking block is in the stored response" \
-  test "$(sql p.db "select count(*) from calls where cast(response_body as text) like '%sig-fake-1%'")" -ge 2
+  test "$(call_bodies p.db | grep -c sig-fake-1)" -ge 2
 
 cat > ma.yaml <<EOT
 umpire: 1

@@ -265,7 +265,7 @@ static void test_open_refuses_newer_schema(void **state)
 	um_error err = {0};
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 7",
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 8",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -273,11 +273,11 @@ static void test_open_refuses_newer_schema(void **state)
 	assert_int_equal(store_open(f->db, &s, &err), -1);
 	assert_null(s);
 	assert_int_equal(err.code, UM_ERR_STATE);
-	assert_non_null(strstr(err.msg, "version 7"));
+	assert_non_null(strstr(err.msg, "version 8"));
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_non_null(strstr(err.msg, f->db));
 
-	/* untouched: still version 7, no tables of ours */
+	/* untouched: still version 8, no tables of ours */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *st;
@@ -285,7 +285,7 @@ static void test_open_refuses_newer_schema(void **state)
 				       "(SELECT count(*) FROM sqlite_master WHERE name = 'runs')",
 				   -1, &st, NULL);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 7);
+		assert_int_equal(sqlite3_column_int(st, 0), 8);
 		assert_int_equal(sqlite3_column_int(st, 1), 0);
 		sqlite3_finalize(st);
 	}
@@ -326,7 +326,7 @@ static void test_migrates_v1(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_exec(db,
-			 "DROP TABLE leases;"
+			 "DROP TABLE leases;" "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
 			 "ALTER TABLE calls DROP COLUMN ttft_ms;"
 			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
@@ -360,7 +360,8 @@ static void test_migrates_v3(void **state)
 
 	begin_run(s, "r1", 1000);
 	put_attempt(s, &a, NULL, 0);
-	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; ALTER TABLE attempts DROP COLUMN reward; "
+	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; ALTER TABLE attempts DROP COLUMN reward; " "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
+				      " "
 				      "ALTER TABLE attempts DROP COLUMN image_id; PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -386,7 +387,7 @@ static void test_migrates_v4(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE attempts DROP COLUMN reward;"
-				      "ALTER TABLE attempts DROP COLUMN image_id;"
+				      "ALTER TABLE attempts DROP COLUMN image_id;" "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
 				      "INSERT INTO attempts (run_id, attempt_id, item_id, system, sample, "
 				      "status, score) VALUES ('old', 'a1', 'i', 's', 0, 'done', 1);"
 				      "PRAGMA user_version = 4",
@@ -398,6 +399,85 @@ static void test_migrates_v4(void **state)
 	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts WHERE attempt_id = 'a1' AND "
 				  "reward IS NULL AND image_id IS NULL"), 1);
 	assert_int_equal(q_int(s, "SELECT score FROM attempts WHERE attempt_id = 'a1'"), 1);
+	store_close(s);
+}
+
+/* Schema 7: a response body of 1 KiB or more is stored once, compressed,
+ * under the SHA-256 of its bytes and its calls name it; a shorter one stays
+ * in its calls row; a body of a schema-6 row (in
+ * calls.response_body) still reads; a corrupt compressed body is an error,
+ * never other bytes. */
+static void test_response_bodies(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_attempt_rec a;
+	um_call_rec calls[3];
+	um_error err = {0};
+	char big[4000], *body = NULL;
+	int64_t id = 0;
+	size_t len = 0, i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = "answer: C. "[i % 11];
+	begin_run(s, "r1", 1000);
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < 3; i++) {
+		calls[i].try_no = (int)i;
+		calls[i].http_status = 200;
+		calls[i].request_hash = (char *)"req";
+		calls[i].response_body = i == 2 ? (char *)"{}" : big;
+		calls[i].response_len = i == 2 ? 2 : sizeof(big);
+	}
+	assert_int_equal(store_begin(s, &err), 0);
+	a = attempt("at1", "q1", "sys", 0, 1);
+	a.n_calls = 3;
+	put_attempt(s, &a, calls, 3);
+	a = attempt("at2", "q2", "sys", 0, 1);
+	a.n_calls = 1;
+	put_attempt(s, &a, calls, 1); /* the same body again */
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM calls WHERE body_sha256 IS NOT NULL AND "
+				  "response_body IS NULL AND length(body_sha256) = 32"),
+			 3);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM responses"), 1);
+	assert_int_equal(q_int(s, "SELECT count(DISTINCT body_sha256) FROM calls"), 1);
+	assert_int_equal(q_int(s, "SELECT size FROM responses WHERE length(zstd) < 200"), 4000);
+	/* the key is the SHA-256 of the bytes received */
+	assert_int_equal(q_int(s, "SELECT hex(body_sha256) = '9B11D0D2C3A75921119698C1DDF72E2BE1AD"
+				  "70EBC9A2F8AB1ECDA415C722D058' FROM calls WHERE try_no = 0 AND "
+				  "attempt_id = 'at1'"),
+			 1);
+	/* the short body stays in its row */
+	assert_int_equal(q_int(s, "SELECT response_body = CAST('{}' AS BLOB) AND body_sha256 IS "
+				  "NULL FROM calls WHERE try_no = 2"),
+			 1);
+	assert_int_equal(store_cache_lookup(s, "req", &id, &body, &len, &err), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(body, big, sizeof(big));
+	free(body);
+
+	/* a row of a schema-6 store: the body in the old column */
+	assert_int_equal(sqlite3_exec(store_db(s),
+				      "INSERT INTO calls (run_id, attempt_id, try_no, http_status, "
+				      "request_hash, response_body) VALUES ('r1', 'at2', 5, 200, "
+				      "'old', CAST('{\"old\":1}' AS BLOB))",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(store_cache_lookup(s, "old", &id, &body, &len, &err), 0);
+	assert_int_equal(len, 9);
+	assert_memory_equal(body, "{\"old\":1}", 9);
+	free(body);
+
+	/* a corrupt compressed body is refused, not read as other bytes */
+	assert_int_equal(sqlite3_exec(store_db(s),
+				      "UPDATE responses SET zstd = substr(zstd, 1, length(zstd) - 3) "
+				      "WHERE size = 4000",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(store_cache_lookup(s, "req", &id, &body, &len, &err), -1);
+	assert_null(body);
+	assert_non_null(strstr(err.msg, "corrupt"));
 	store_close(s);
 }
 
@@ -620,8 +700,13 @@ static void test_upsert_error_then_done(void **state)
 	assert_int_equal(store_commit(s, &err), 0);
 	assert_int_equal(q_int(s, "SELECT score IS NULL FROM attempts"), 1);
 	/* response bodies are kept byte for byte, NUL included */
-	assert_int_equal(q_int(s, "SELECT length(response_body) FROM calls WHERE try_no = 1"),
+	assert_int_equal(q_int(s, "SELECT length(" STORE_CALL_BODY ") FROM calls c "
+				  STORE_CALL_BODY_JOIN " WHERE c.try_no = 1"),
 			 16);
+	assert_int_equal(q_int(s, "SELECT " STORE_CALL_BODY " = CAST(X'7b226572726f72223a317d00"
+				  "7461696c' AS BLOB) FROM calls c " STORE_CALL_BODY_JOIN
+				  " WHERE c.try_no = 1"),
+			 1);
 
 	/* the resumed run succeeds: same row, now done */
 	memset(calls, 0, sizeof(calls));
@@ -1066,6 +1151,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_bodies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_live_owner_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_dead_owner_taken_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routing_with_attempt, setup, teardown),
