@@ -162,6 +162,8 @@ typedef struct rep_sys {
 	double score_sum;                 /* of store_attempt_value over the graded */
 	int64_t cost;
 	um_acc acc; /* valid when graded > 0 */
+	int64_t *ttft; /* times to first token of its streamed calls */
+	size_t n_ttft;
 } rep_sys;
 
 typedef struct rep_state {
@@ -235,11 +237,33 @@ static void rep_release(rep_state *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n_sys; i++)
+	for (i = 0; i < r->n_sys; i++) {
 		free(r->sys[i].att);
+		free(r->sys[i].ttft);
+	}
 	free(r->sys);
 	free(r->items);
 	free(r->cats);
+}
+
+/* Times to first token dealt to their systems (a system not in the run's
+ * list is left out, as an orphan attempt is). */
+static void rep_deal_ttft(rep_state *r)
+{
+	const um_run_data *d = r->d;
+	size_t i, *cap = um_xcalloc(r->n_sys ? r->n_sys : 1, sizeof(*cap));
+
+	for (i = 0; i < d->n_ttft; i++) {
+		size_t s = find_sys(r, d->ttft[i].system);
+		rep_sys *rs;
+
+		if (s == SIZE_MAX || d->ttft[i].ttft_ms < 0)
+			continue;
+		rs = &r->sys[s];
+		um_xgrow((void **)&rs->ttft, &cap[s], rs->n_ttft + 1, sizeof(*rs->ttft));
+		rs->ttft[rs->n_ttft++] = d->ttft[i].ttft_ms;
+	}
+	free(cap);
 }
 
 static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *err)
@@ -322,6 +346,7 @@ static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *
 	}
 	free(cap);
 	free(atts);
+	rep_deal_ttft(r);
 	return 0;
 fail:
 	rep_release(r);
@@ -693,6 +718,33 @@ static json_t *agent_section(const rep_sys *rs)
 	return o;
 }
 
+/* What only some providers report, each key present only when there is
+ * something to say (so a run without them reports as before): reasoning
+ * tokens (part of tokens.out) and prompt-cache writes (part of tokens.in),
+ * and the time to first token of the streamed calls that succeeded. */
+static void provider_extras(const rep_sys *rs, json_t *o, json_t *tok)
+{
+	int64_t reasoning = 0, written = 0;
+	size_t i;
+
+	for (i = 0; i < rs->n_att; i++) {
+		reasoning += rs->att[i].a->tokens_reasoning;
+		written += rs->att[i].a->tokens_cache_write;
+	}
+	if (reasoning > 0)
+		set(tok, "reasoning", jint(reasoning));
+	if (written > 0)
+		set(tok, "cache_write", jint(written));
+	if (rs->n_ttft) {
+		json_t *t = json_object();
+
+		set(t, "calls", jint((int64_t)rs->n_ttft));
+		set(t, "p50", jint(stats_percentile_i64(rs->ttft, rs->n_ttft, 50)));
+		set(t, "p90", jint(stats_percentile_i64(rs->ttft, rs->n_ttft, 90)));
+		set(o, "ttft_ms", t);
+	}
+}
+
 static json_t *system_section(rep_state *r, rep_sys *rs)
 {
 	json_t *o = json_object(), *att = json_object(), *by_class = json_object();
@@ -773,6 +825,7 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	set(tok, "in", jint(tin));
 	set(tok, "cached", jint(tcached));
 	set(tok, "out", jint(tout));
+	provider_extras(rs, o, tok);
 	set(o, "tokens", tok);
 	set(o, "cost_micro", jint(rs->cost));
 	set(o, "cost_per_item_micro", jmoney_div(rs->cost, g));

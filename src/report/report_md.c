@@ -243,6 +243,51 @@ static void failed_subcalls_notes(um_buf *b, const json_t *report, const char *e
 	}
 }
 
+/* Streams, reasoning and prompt caches: only when some system has a time to
+ * first token, reasoning tokens or cache writes (the keys report.c sets
+ * only then), one row per system. */
+static void md_provider_extras(um_buf *b, const json_t *systems)
+{
+	size_t i;
+	const json_t *s;
+	char p50[32], p90[32];
+
+	json_array_foreach(systems, i, s)
+		if (jpath_get(s, "ttft_ms") || jpath_get(s, "tokens.reasoning") ||
+		    jpath_get(s, "tokens.cache_write"))
+			break;
+	if (i == json_array_size(systems))
+		return;
+	um_buf_puts(b, "### Streams, reasoning and prompt caches\n\n"
+		       "Time to first token over the streamed calls that succeeded (from the "
+		       "start of the try to the first text, thinking or tool call); reasoning "
+		       "tokens are part of tokens out, cache reads and writes part of tokens "
+		       "in, as each provider reports them (- where it reports none).\n\n"
+		       "| System | Streamed calls | First token p50 / p90 (ms) | Reasoning tokens "
+		       "| Cache reads | Cache writes |\n"
+		       "|---|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(systems, i, s) {
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "name"));
+		if (jpath_get(s, "ttft_ms")) {
+			md_cellf(b, "%lld", jpath_int(s, "ttft_ms.calls"));
+			int_or_dash(p50, sizeof(p50), s, "ttft_ms.p50");
+			int_or_dash(p90, sizeof(p90), s, "ttft_ms.p90");
+			md_cellf(b, "%s / %s", p50, p90);
+		} else {
+			md_cell(b, "0");
+			md_cell(b, "-");
+		}
+		int_or_dash(p50, sizeof(p50), s, "tokens.reasoning");
+		md_cell(b, p50);
+		md_cellf(b, "%lld", jpath_int(s, "tokens.cached"));
+		int_or_dash(p50, sizeof(p50), s, "tokens.cache_write");
+		md_cell(b, p50);
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
 static void md_categories(um_buf *b, const json_t *systems, int lv)
 {
 	size_t i, j;
@@ -865,6 +910,7 @@ char *report_markdown(const json_t *report)
 	md_run_notes(&b, report);
 	md_systems(&b, systems, lv, um_streq(jpath_str(report, "scoring"), "partial"));
 	failed_subcalls_notes(&b, report, "\n\n");
+	md_provider_extras(&b, systems);
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);

@@ -385,6 +385,7 @@ enum store_stmt_id {
 	ST_TOOL_STEPS_DROP,
 	ST_TOOL_STEPS_LOAD,
 	ST_LOAD_ROUTING,
+	ST_LOAD_TTFT,
 	ST_LEASE_GET,
 	ST_LEASE_PUT,
 	ST_LEASE_RENEW,
@@ -490,7 +491,12 @@ static const char *const store_sql[ST__COUNT] = {
 			    "dropped_params FROM systems WHERE run_id = ?1 ORDER BY name",
 	[ST_LOAD_ITEMS] = "SELECT item_id, category, subcategory, question, choices_json, "
 			  "correct FROM items WHERE run_id = ?1 ORDER BY item_id",
-	[ST_LOAD_ATTEMPTS] = "SELECT attempt_id, " ATTEMPT_COLS " FROM attempts "
+	/* the reasoning and cache-write tokens are summed from the calls */
+	[ST_LOAD_ATTEMPTS] = "SELECT attempt_id, " ATTEMPT_COLS ", coalesce(k.reasoning, 0), "
+			     "coalesce(k.cache_write, 0) FROM attempts LEFT JOIN (SELECT "
+			     "attempt_id, sum(tokens_reasoning) AS reasoning, "
+			     "sum(tokens_cache_write) AS cache_write FROM calls WHERE run_id = ?1 "
+			     "GROUP BY attempt_id) AS k USING (attempt_id) "
 			     "WHERE run_id = ?1 ORDER BY item_id, system, sample",
 	[ST_LOAD_CLAIMS] = "SELECT system, benchmark, value, source, note FROM claims "
 			   "WHERE run_id = ?1 ORDER BY seq",
@@ -503,6 +509,10 @@ static const char *const store_sql[ST__COUNT] = {
 			    "tokens_cached, tokens_out, cost_micro, latency_ms, status, "
 			    "attribution, at_ms, detail_json FROM routing_events "
 			    "WHERE run_id = ?1 ORDER BY attempt_id, source, sub_model, id",
+	[ST_LOAD_TTFT] = "SELECT a.system, c.ttft_ms FROM calls AS c JOIN attempts AS a "
+			 "ON a.run_id = c.run_id AND a.attempt_id = c.attempt_id "
+			 "WHERE c.run_id = ?1 AND c.ttft_ms IS NOT NULL AND c.error IS NULL "
+			 "AND c.http_status BETWEEN 200 AND 299 ORDER BY a.system, c.ttft_ms",
 	[ST_LEASE_GET] = "SELECT pid, host, token, heartbeat_ms FROM leases WHERE run_id = ?1",
 	[ST_LEASE_PUT] = "INSERT INTO leases (run_id, pid, host, token, taken_ms, heartbeat_ms) "
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (run_id) DO UPDATE SET "
@@ -1519,6 +1529,19 @@ static void load_attempt(sqlite3_stmt *st, void *ctx)
 	r->has_reward = sqlite3_column_type(st, 24) != SQLITE_NULL;
 	r->reward = r->has_reward ? sqlite3_column_double(st, 24) : 0;
 	r->image_id = col_text(st, 25);
+	r->tokens_reasoning = sqlite3_column_int64(st, 26);
+	r->tokens_cache_write = sqlite3_column_int64(st, 27);
+}
+
+static void load_ttft(sqlite3_stmt *st, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	um_ttft_rec *r;
+
+	um_xgrow((void **)&c->d->ttft, &c->cap, c->d->n_ttft + 1, sizeof(*r));
+	r = &c->d->ttft[c->d->n_ttft++];
+	r->system = col_text(st, 0);
+	r->ttft_ms = sqlite3_column_int64(st, 1);
 }
 
 static void load_routing(sqlite3_stmt *st, void *ctx)
@@ -1726,9 +1749,16 @@ static void load_claim(sqlite3_stmt *st, void *ctx)
 
 int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err)
 {
+	static const struct {
+		enum store_stmt_id id;
+		void (*row)(sqlite3_stmt *st, void *ctx);
+	} tables[] = {{ST_LOAD_SYSTEMS, load_system},	{ST_LOAD_ITEMS, load_item},
+		      {ST_LOAD_ATTEMPTS, load_attempt}, {ST_LOAD_CLAIMS, load_claim},
+		      {ST_LOAD_ROUTING, load_routing},	{ST_LOAD_TTFT, load_ttft}};
 	struct load_ctx c = {out, 0};
 	um_run_info *ri = &out->run;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc, own_tx;
 
 	memset(out, 0, sizeof(*out));
@@ -1772,21 +1802,11 @@ int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *
 	ri->status = col_text(st, 18);
 	store_done(st);
 
-	c.cap = 0;
-	if (store_load_rows(s, ST_LOAD_SYSTEMS, run_id, load_system, &c, err) < 0)
-		goto fail;
-	c.cap = 0;
-	if (store_load_rows(s, ST_LOAD_ITEMS, run_id, load_item, &c, err) < 0)
-		goto fail;
-	c.cap = 0;
-	if (store_load_rows(s, ST_LOAD_ATTEMPTS, run_id, load_attempt, &c, err) < 0)
-		goto fail;
-	c.cap = 0;
-	if (store_load_rows(s, ST_LOAD_CLAIMS, run_id, load_claim, &c, err) < 0)
-		goto fail;
-	c.cap = 0;
-	if (store_load_rows(s, ST_LOAD_ROUTING, run_id, load_routing, &c, err) < 0)
-		goto fail;
+	for (i = 0; i < UM_ARRAY_LEN(tables); i++) {
+		c.cap = 0;
+		if (store_load_rows(s, tables[i].id, run_id, tables[i].row, &c, err) < 0)
+			goto fail;
+	}
 	st = store_stmt(s, ST_COUNT_CALLS, err);
 	if (!st)
 		goto fail;
@@ -1890,6 +1910,9 @@ void store_run_data_free(um_run_data *d)
 		free(r->detail_json);
 	}
 	free(d->routing);
+	for (i = 0; i < d->n_ttft; i++)
+		free(d->ttft[i].system);
+	free(d->ttft);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -87,6 +87,9 @@ typedef struct um_attempt_rec {
 				 * value (Harbor), or a partial-credit grader's score in
 				 * [0, 1]; store_attempt_value reads it */
 	char *image_id;         /* container image the attempt ran in, or NULL */
+	int64_t tokens_reasoning, tokens_cache_write; /* loaded only: summed over the
+				 * attempt's calls (reasoning part of tokens_out, cache
+				 * writes part of tokens_in, where the provider reports them) */
 } um_attempt_rec;
 
 typedef struct um_call_rec {
@@ -245,6 +248,12 @@ char *store_latest_run(um_store *s, um_error *err);
 /* Newest run of a suite (complete runs first), or NULL with UM_ERR_NOTFOUND. */
 char *store_latest_run_of_suite(um_store *s, const char *suite_name, um_error *err);
 
+/* The time to first token of one streamed call that succeeded. */
+typedef struct um_ttft_rec {
+	char *system;
+	int64_t ttft_ms;
+} um_ttft_rec;
+
 typedef struct um_run_data {
 	um_run_info run;
 	um_system_rec *systems; size_t n_systems;  /* ordered by name */
@@ -253,6 +262,7 @@ typedef struct um_run_data {
 	um_claim_rec *claims; size_t n_claims;
 	um_routing_rec *routing; size_t n_routing;   /* ordered by attempt_id, source, sub_model */
 	size_t n_calls;                              /* total HTTP tries */
+	um_ttft_rec *ttft; size_t n_ttft;            /* streamed 2xx calls, by system, ttft */
 } um_run_data;
 
 int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err);

@@ -31,6 +31,10 @@ check "what Claude cannot take with thinking is reported as not sent" \
 # 100 input + 20 read + 30 written = 150 in; cost = 100*3 + 20*0.3 + 30*3.75 + 80*15 = 1618.5 -> 1619
 check "cache reads and writes are counted and priced" \
   test "$(sql p.db "select tokens_in || ' ' || tokens_cached || ' ' || tokens_cache_write || ' ' || cost_micro from calls where http_status=200 and error is null limit 1")" = "150 20 30 1619"
+check "report.json: cache writes summed over the calls" \
+  test "$(jq -c '[.systems[] | [.tokens.cached, .tokens.cache_write, .tokens.reasoning]]' rep/r1/report.json)" = "[[40,60,null],[40,60,null]]"
+check "report.md: the prompt-cache columns (Anthropic reports no reasoning tokens)" \
+  grep -q '^| an | 0 | - | - | 40 | 60 |$' rep/r1/report.md
 check "the thinking block is in the stored response" \
   test "$(call_bodies p.db | grep -c sig-fake-1)" -ge 2
 

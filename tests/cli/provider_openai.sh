@@ -29,6 +29,20 @@ check "reasoning tokens are recorded" \
 check "what gpt-5 cannot take is reported as not sent" \
   test "$(sql p.db "select dropped_params from systems where name='oa'")" = "reasoning.budget_tokens,temperature,top_p"
 check "report.md names them" grep -q "reasoning.budget_tokens,temperature,top_p" rep/r1/report.md
+# the report: time to first token of the streamed calls, reasoning tokens
+check "report.json: the streamed system's time to first token over its streamed calls" \
+  test "$(jq -c '.systems[] | select(.name=="oa-stream") | [.ttft_ms.calls, (.ttft_ms.p50 >= 0), (.ttft_ms.p90 >= .ttft_ms.p50)]' rep/r1/report.json)" \
+  = "[$(sql p.db "select count(*) from calls c join attempts a using (run_id, attempt_id) where a.system='oa-stream' and c.ttft_ms is not null and c.error is null"),true,true]"
+check "report.json: no time to first token for the whole answers" \
+  test "$(jq -c '.systems[] | select(.name=="oa") | has("ttft_ms")' rep/r1/report.json)" = false
+check "report.json: reasoning tokens summed over the calls" \
+  test "$(jq -c '[.systems[] | .tokens.reasoning]' rep/r1/report.json)" \
+  = "[$(sql p.db "select group_concat(t) from (select sum(c.tokens_reasoning) t from calls c join attempts a using (run_id, attempt_id) group by a.system order by a.system)")]"
+check "report.json: no cache writes where the provider reports none" \
+  test "$(jq -c '[.systems[] | .tokens | has("cache_write")] | any' rep/r1/report.json)" = false
+check "report.md: the streams and reasoning table" \
+  grep -q '^| oa-stream | 2 | [0-9]* / [0-9]* | 128 | 40 | - |$' rep/r1/report.md
+check "report.md: its tables are well formed" python3 "$UMPIRE_SRCDIR/tests/tools/md_tables.py" rep/r1/report.md 3
 check "the streamed body asks for the usage in the last chunk" \
   grep -q '"stream_options": {"include_usage": true}' "$FAKE_LOG"
 check "parity: streamed and whole requests hash alike" \

@@ -98,6 +98,13 @@ static void add_attempt(um_run_data *d, const char *sys, int i, int score, int64
 	}
 }
 
+static void add_ttft(um_run_data *d, const char *sys, int64_t ms)
+{
+	d->ttft = um_xrealloc(d->ttft, (d->n_ttft + 1) * sizeof(*d->ttft));
+	d->ttft[d->n_ttft].system = um_xstrdup(sys);
+	d->ttft[d->n_ttft++].ttft_ms = ms;
+}
+
 static void add_claim(um_run_data *d, const char *sys, double value, const char *source)
 {
 	um_claim_rec *c;
@@ -894,6 +901,70 @@ static void test_partial_scores(void **state)
 	store_run_data_free(&d);
 }
 
+/* Reasoning tokens, cache writes and times to first token: keys only where
+ * there are some (a run without them reports as before), and a table of
+ * report.md only then. */
+static void test_provider_extras(void **state)
+{
+	static const int64_t ms[] = {500, 100, 400, 200, 300, 900, 600, 800, 700, 1000};
+	um_run_data d;
+	json_t *r;
+	char *md, *plain_md, *plain_json, *t;
+	size_t i;
+
+	(void)state;
+	unsetenv("SOURCE_DATE_EPOCH");
+	build(&d, 0);
+	r = build_report(&d);
+	for (i = 0; i < 3; i++) {
+		const json_t *sys = json_array_get(json_object_get(r, "systems"), i);
+		assert_null(json_object_get(sys, "ttft_ms"));
+		assert_null(path(sys, "tokens.reasoning"));
+		assert_null(path(sys, "tokens.cache_write"));
+	}
+	plain_md = report_markdown(r);
+	plain_json = report_json_text(r);
+	assert_null(strstr(plain_md, "Streams, reasoning and prompt caches"));
+	json_decref(r);
+
+	/* zero counts and a system outside the run change nothing */
+	add_ttft(&d, "ghost", 5);
+	r = build_report(&d);
+	t = report_json_text(r);
+	assert_string_equal(t, plain_json);
+	free(t);
+	json_decref(r);
+
+	for (i = 0; i < UM_ARRAY_LEN(ms); i++)
+		add_ttft(&d, "conductor", ms[i]);
+	for (i = 0; i < d.n_attempts; i++) {
+		if (strcmp(d.attempts[i].system, "atlas") == 0)
+			d.attempts[i].tokens_reasoning = 12;
+		if (strcmp(d.attempts[i].system, "borealis") == 0)
+			d.attempts[i].tokens_cache_write = 4;
+	}
+	r = build_report(&d);
+	assert_int_equal(inum(r, "systems.0.tokens.reasoning"), 120);
+	assert_null(path(r, "systems.0.tokens.cache_write"));
+	assert_null(path(r, "systems.0.ttft_ms"));
+	assert_int_equal(inum(r, "systems.1.tokens.cache_write"), 40);
+	assert_int_equal(inum(r, "systems.2.ttft_ms.calls"), 10);
+	assert_int_equal(inum(r, "systems.2.ttft_ms.p50"), 500);
+	assert_int_equal(inum(r, "systems.2.ttft_ms.p90"), 900);
+	assert_null(path(r, "systems.2.tokens.reasoning"));
+	md = report_markdown(r);
+	assert_non_null(strstr(md, "### Streams, reasoning and prompt caches\n"));
+	assert_non_null(strstr(md, "| atlas | 0 | - | 120 | 100 | - |\n"));
+	assert_non_null(strstr(md, "| borealis | 0 | - | - | 90 | 40 |\n"));
+	assert_non_null(strstr(md, "| conductor | 10 | 500 / 900 | - | 100 | - |\n"));
+	assert_int_equal(check_md_tables(md), check_md_tables(plain_md) + 1);
+	free(md);
+	free(plain_md);
+	free(plain_json);
+	json_decref(r);
+	store_run_data_free(&d);
+}
+
 static void test_plan(void **state)
 {
 	um_run_data d;
@@ -1012,11 +1083,25 @@ static void test_store_roundtrip(void **state)
 	for (i = 0; i < d.n_claims; i++)
 		assert_int_equal(store_put_claim(st, "run-1", &d.claims[i], &err), 0);
 	for (i = 0; i < d.n_attempts; i++) {
+		um_attempt_rec *a = &d.attempts[i];
 		um_call_rec calls[3];
+		int k;
+
 		memset(calls, 0, sizeof(calls));
-		assert_int_equal(store_put_attempt(st, "run-1", &d.attempts[i], calls,
-						   d.attempts[i].n_calls, &err),
-				 0);
+		for (k = 0; k < 3; k++)
+			calls[k].ttft_ms = -1;
+		/* the successful call carries what only some providers report */
+		if (a->status == UM_ATT_DONE) {
+			calls[0].http_status = 200;
+			calls[0].tokens_reasoning = a->tokens_reasoning = 7;
+			if (strcmp(a->system, "atlas") == 0)
+				calls[0].tokens_cache_write = a->tokens_cache_write = 3;
+			if (strcmp(a->system, "conductor") == 0) {
+				calls[0].ttft_ms = 10 * (int64_t)(i + 1);
+				add_ttft(&d, "conductor", calls[0].ttft_ms);
+			}
+		}
+		assert_int_equal(store_put_attempt(st, "run-1", a, calls, a->n_calls, &err), 0);
 	}
 	assert_int_equal(store_commit(st, &err), 0);
 	assert_int_equal(store_load_run(st, "run-1", &back, &err), 0);
@@ -1027,6 +1112,11 @@ static void test_store_roundtrip(void **state)
 	t1 = report_json_text(r1);
 	t2 = report_json_text(r2);
 	assert_string_equal(t1, t2);
+	/* the loaded sums and times to first token are the ones written */
+	assert_int_equal(inum(r2, "systems.0.tokens.cache_write"), 30);
+	assert_int_equal(inum(r2, "systems.2.tokens.reasoning"), 70);
+	assert_int_equal(inum(r2, "systems.2.ttft_ms.calls"), 10);
+	assert_null(path(r2, "systems.0.ttft_ms"));
 	free(t1);
 	free(t2);
 	json_decref(r1);
@@ -1180,6 +1270,7 @@ int main(void)
 		cmocka_unit_test(test_error_groups),
 		cmocka_unit_test(test_repeats_cluster),
 		cmocka_unit_test(test_partial_scores),
+		cmocka_unit_test(test_provider_extras),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_markdown_and_summary),
 		cmocka_unit_test(test_store_roundtrip),
