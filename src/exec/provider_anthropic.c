@@ -194,6 +194,8 @@ static int anthropic_params_map(prov_job *j, json_t *body, int thinking)
 	const char *key;
 	json_t *v;
 	size_t k;
+	/* temperature goes unless thinking or the capabilities keep it out */
+	int temp = json_object_get(j->params, "temperature") && !thinking;
 
 	json_object_foreach(j->params, key, v)
 	{
@@ -202,9 +204,7 @@ static int anthropic_params_map(prov_job *j, json_t *body, int thinking)
 				break;
 		if (k == UM_ARRAY_LEN(anthropic_params) ||
 		    (thinking && anthropic_thinking_refuses(key, v)) ||
-		    (j->sys->caps.no_sampling && (strcmp(key, "temperature") == 0 ||
-						strcmp(key, "top_p") == 0 ||
-						strcmp(key, "top_k") == 0))) {
+		    provider_util_caps_refuse(j, key, temp)) {
 			provider_util_not_sent(j, key);
 			continue;
 		}

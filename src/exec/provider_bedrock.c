@@ -149,6 +149,7 @@ static int bedrock_config(prov_job *j, json_t *body)
 {
 	json_t *cfg = json_object(), *v;
 	int thinking = j->budget >= 0 && j->sys->caps.budget;
+	int temp = json_object_get(j->params, "temperature") && !thinking;
 	const char *key;
 	size_t k;
 
@@ -161,12 +162,10 @@ static int bedrock_config(prov_job *j, json_t *body)
 		for (k = 0; k < UM_ARRAY_LEN(bedrock_params); k++)
 			if (strcmp(key, bedrock_params[k].neutral) == 0)
 				break;
-		if (k == UM_ARRAY_LEN(bedrock_params) ||
-		    ((thinking || j->sys->caps.no_sampling) &&
-		     (strcmp(key, "temperature") == 0 ||
-		      (strcmp(key, "top_p") == 0 &&
-		       (j->sys->caps.no_sampling ||
-			(json_is_number(v) && json_number_value(v) < 0.95)))))) {
+		if (k == UM_ARRAY_LEN(bedrock_params) || provider_util_caps_refuse(j, key, temp) ||
+		    (thinking && (strcmp(key, "temperature") == 0 ||
+				  (strcmp(key, "top_p") == 0 && json_is_number(v) &&
+				   json_number_value(v) < 0.95)))) {
 			provider_util_not_sent(j, key);
 			continue;
 		}

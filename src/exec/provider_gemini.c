@@ -149,9 +149,8 @@ static int gemini_generation_config(prov_job *j, json_t *cfg)
 			if (strcmp(key, gemini_params[k].neutral) == 0)
 				break;
 		if (k == UM_ARRAY_LEN(gemini_params) ||
-		    (j->sys->caps.no_sampling && (strcmp(key, "temperature") == 0 ||
-						strcmp(key, "top_p") == 0 ||
-						strcmp(key, "top_k") == 0))) {
+		    provider_util_caps_refuse(j, key,
+					      json_object_get(j->params, "temperature") != NULL)) {
 			provider_util_not_sent(j, key);
 			continue;
 		}

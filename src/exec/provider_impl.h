@@ -36,6 +36,11 @@ typedef struct prov_job {
 
 /* ---- shared (provider_util.c) ---- */
 void provider_util_not_sent(prov_job *j, const char *name);
+/* 1 when the model's capabilities leave the sampling parameter key out:
+ * temperature, top_p and top_k when it takes none (no_sampling); top_p when
+ * it takes temperature or top_p but not both (one_sampler) and temperature
+ * is sent (temperature_sent). */
+int provider_util_caps_refuse(const prov_job *j, const char *key, int temperature_sent);
 const char *provider_util_json_kind(const json_t *v);
 int provider_util_has_tool_calls(const json_t *m);
 /* A tool call's arguments as an object ({} when they are not one). New ref. */

@@ -86,12 +86,13 @@ static int openai_apply_caps(prov_job *j, json_t *body)
 	static const char *const sampling[] = {"temperature", "top_p"};
 	size_t i;
 
-	if (caps->no_sampling)
-		for (i = 0; i < UM_ARRAY_LEN(sampling); i++)
-			if (json_object_get(body, sampling[i])) {
-				json_object_del(body, sampling[i]);
-				provider_util_not_sent(j, sampling[i]);
-			}
+	for (i = 0; i < UM_ARRAY_LEN(sampling); i++)
+		if (json_object_get(body, sampling[i]) &&
+		    provider_util_caps_refuse(j, sampling[i],
+					      json_object_get(body, "temperature") != NULL)) {
+			json_object_del(body, sampling[i]);
+			provider_util_not_sent(j, sampling[i]);
+		}
 	if (caps->max_completion && json_object_get(body, "max_tokens")) {
 		if (json_object_get(body, "max_completion_tokens"))
 			return um_fail(j->err, UM_ERR_INVALID,

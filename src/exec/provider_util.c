@@ -396,6 +396,16 @@ void provider_util_not_sent(prov_job *j, const char *name)
 	j->drop[j->n_drop++] = name;
 }
 
+int provider_util_caps_refuse(const prov_job *j, const char *key, int temperature_sent)
+{
+	const um_caps *caps = &j->sys->caps;
+
+	if (caps->no_sampling)
+		return strcmp(key, "temperature") == 0 || strcmp(key, "top_p") == 0 ||
+		       strcmp(key, "top_k") == 0;
+	return caps->one_sampler && temperature_sent && strcmp(key, "top_p") == 0;
+}
+
 int provider_util_has_tool_calls(const json_t *m)
 {
 	json_t *calls = json_object_get(m, "tool_calls");

@@ -55,8 +55,9 @@ static const char *const models_sys_keys[] = {
 	"anthropic_version", "pricing", "concurrency", "timeout_s", "max_retries", "routing_report",
 	"api_version", "deployment", "region", "stream", "stall_timeout_s", "capabilities", NULL,
 };
-static const char *const models_caps_keys[] = {"sampling", "max_tokens_field", "reasoning_effort",
-					       "thinking_budget", NULL};
+static const char *const models_caps_keys[] = {"sampling",	     "temperature_or_top_p",
+					       "max_tokens_field", "reasoning_effort",
+					       "thinking_budget",  NULL};
 static const char *const models_max_fields[] = {"max_tokens", "max_completion_tokens", NULL};
 static const char *const models_routing_keys[] = {"json_pointer", "header", NULL};
 static const char *const models_pricing_keys[] = {"input",	  "cached_input", "cache_write",
@@ -85,30 +86,46 @@ static const char *const models_default_urls[] = {
 static const struct {
 	um_provider prov;
 	const char *prefix;
-	um_caps caps; /* no_sampling, max_completion, effort, budget */
+	um_caps caps; /* no_sampling, max_completion, effort, budget, one_sampler */
 } models_caps_table[] = {
 	/* OpenAI reasoning models reject temperature / top_p and max_tokens */
-	{UM_PROV_OPENAI, "gpt-5-chat", {0, 1, 0, 0}},
-	{UM_PROV_OPENAI, "gpt-5", {1, 1, 1, 0}},
-	{UM_PROV_OPENAI, "o1", {1, 1, 1, 0}},
-	{UM_PROV_OPENAI, "o3", {1, 1, 1, 0}},
-	{UM_PROV_OPENAI, "o4", {1, 1, 1, 0}},
-	{UM_PROV_OPENAI, "gpt-4", {0, 0, 0, 0}},
-	{UM_PROV_OPENAI, "gpt-3.5", {0, 0, 0, 0}},
-	{UM_PROV_OPENAI, "", {0, 0, 1, 0}},
-	/* Claude: extended thinking from 3.7 on */
-	{UM_PROV_ANTHROPIC, "claude-3-7", {0, 0, 0, 1}},
-	{UM_PROV_ANTHROPIC, "claude-3", {0, 0, 0, 0}},
-	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1}},
+	{UM_PROV_OPENAI, "gpt-5-chat", {0, 1, 0, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-5", {1, 1, 1, 0, 0}},
+	{UM_PROV_OPENAI, "o1", {1, 1, 1, 0, 0}},
+	{UM_PROV_OPENAI, "o3", {1, 1, 1, 0, 0}},
+	{UM_PROV_OPENAI, "o4", {1, 1, 1, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-4", {0, 0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-3.5", {0, 0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "", {0, 0, 1, 0, 0}},
+	/* Claude: extended thinking from 3.7 on; from Opus 4.1 on temperature or
+	 * top_p, not both; Opus 4.7 takes no sampling parameter and no budget */
+	{UM_PROV_ANTHROPIC, "claude-3-7", {0, 0, 0, 1, 0}},
+	{UM_PROV_ANTHROPIC, "claude-3", {0, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-4-0", {0, 0, 0, 1, 0}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-4-20", {0, 0, 0, 1, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-0", {0, 0, 0, 1, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-20", {0, 0, 0, 1, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-7", {1, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-8", {1, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-5", {1, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-", {0, 0, 0, 1, 1}},
+	/* another model behind the messages API: no rule known */
+	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1, 0}},
 	/* Gemini 3 takes a thinking level, 2.5 a budget */
-	{UM_PROV_GEMINI, "gemini-3", {0, 0, 1, 1}},
-	{UM_PROV_GEMINI, "gemini-2.5", {0, 0, 0, 1}},
-	{UM_PROV_GEMINI, "", {0, 0, 0, 0}},
-	/* Bedrock: Claude's thinking through additionalModelRequestFields */
-	{UM_PROV_BEDROCK, "anthropic.claude-3-7", {0, 0, 0, 1}},
-	{UM_PROV_BEDROCK, "anthropic.claude-3", {0, 0, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude", {0, 0, 0, 1}},
-	{UM_PROV_BEDROCK, "", {0, 0, 0, 0}},
+	{UM_PROV_GEMINI, "gemini-3", {0, 0, 1, 1, 0}},
+	{UM_PROV_GEMINI, "gemini-2.5", {0, 0, 0, 1, 0}},
+	{UM_PROV_GEMINI, "", {0, 0, 0, 0, 0}},
+	/* Bedrock: Claude's thinking through additionalModelRequestFields, and
+	 * the same sampling rules as on Anthropic's API */
+	{UM_PROV_BEDROCK, "anthropic.claude-3-7", {0, 0, 0, 1, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-3", {0, 0, 0, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-20", {0, 0, 0, 1, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-20", {0, 0, 0, 1, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", {1, 0, 0, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-8", {1, 0, 0, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-5", {1, 0, 0, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-", {0, 0, 0, 1, 1}},
+	{UM_PROV_BEDROCK, "", {0, 0, 0, 0, 0}},
 };
 /* headers the file may not set: credentials, and what the providers set */
 static const char *const models_banned_headers[] = {
@@ -144,7 +161,7 @@ um_caps models_caps_builtin(um_provider p, const char *model)
 	um_provider fam = p == UM_PROV_AZURE ? UM_PROV_OPENAI : p;
 	const char *m = model ? model : "", *slash = strrchr(m, '/');
 	static const char *const profiles[] = {"us.", "eu.", "apac.", "global."};
-	um_caps none = {0, 0, 0, 0};
+	um_caps none = {0, 0, 0, 0, 0};
 	size_t i;
 
 	if (slash)
@@ -716,6 +733,7 @@ static int models_read_caps(models_ctx *c, const yml_node *sn, um_system *s)
 	if (yml_expect(d, n, YML_MAP, "capabilities", c->err) < 0 ||
 	    yml_check_keys(d, n, models_caps_keys, "capabilities", c->err) < 0 ||
 	    yml_bool(d, n, "sampling", 0, &sampling, c->err) < 0 ||
+	    yml_bool(d, n, "temperature_or_top_p", 0, &s->caps.one_sampler, c->err) < 0 ||
 	    yml_enum(d, n, "max_tokens_field", 0, models_max_fields, &field, c->err) < 0 ||
 	    yml_bool(d, n, "reasoning_effort", 0, &s->caps.effort, c->err) < 0 ||
 	    yml_bool(d, n, "thinking_budget", 0, &s->caps.budget, c->err) < 0)

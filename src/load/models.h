@@ -36,6 +36,8 @@ typedef struct um_caps {
 	int max_completion;     /* OpenAI wire: max_tokens goes as max_completion_tokens */
 	int effort;             /* takes reasoning.effort (reasoning_effort, thinkingLevel) */
 	int budget;             /* takes reasoning.budget_tokens (thinking, thinkingBudget) */
+	int one_sampler;        /* takes temperature or top_p, not both: with both
+				 * to be sent, top_p is not */
 } um_caps;
 
 /* Prices in micro-USD per million tokens (USD/Mtok * 1e6), integers. */

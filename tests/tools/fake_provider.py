@@ -2,7 +2,8 @@
 """A loopback fake of the providers umpire speaks, for the scenario tests.
 
 One server answers the documented wire format of each family on its own
-path: OpenAI chat completions (/v1/chat/completions, also the presets),
+path: OpenAI chat completions (/v1/chat/completions, also the presets;
+under /local/ without a key, as a local server started without one),
 Azure OpenAI (/openai/deployments/{d}/chat/completions?api-version=),
 Anthropic messages (/v1/messages), Gemini generateContent
 (/v1beta/models/{m}:generateContent and :streamGenerateContent?alt=sse) and
@@ -11,8 +12,9 @@ checked the way AWS checks it) and ConverseStream (/model/{id}/converse-stream,
 answering in the binary AWS event-stream framing: prelude, string headers,
 payload, both CRC32s). Each checks its credentials and the
 parameters a model family refuses (temperature or max_tokens for the gpt-5
-family, temperature with Claude's thinking), and answers 400 as the real
-API would when they are wrong.
+family, temperature with Claude's thinking, temperature and top_p together
+from Claude Opus 4.1 on, any sampling parameter from Opus 4.7 on), and
+answers 400 as the real API would when they are wrong.
 
 What it answers is picked by the word after "SCENARIO" in the prompt:
 normal, retry429 (429 with Retry-After: 1 the first time), 5xx (always
@@ -127,9 +129,33 @@ def refuse(family, status, message):
 
 # ---- requests in, neutral facts out ---------------------------------------
 
+def claude_sampling(model):
+    """What a Claude model takes of temperature / top_p: "both", "one" (from
+    Opus 4.1 on, either but not both) or "none" (Opus 4.7 on)."""
+    m = re.search(r"claude-(opus|sonnet|haiku)-(\d+)(?:-(\d)(?!\d))?", model)
+    if not m:
+        return "both"  # claude-3-x-name and anything not Claude
+    version = int(m.group(2)) * 10 + int(m.group(3) or 0)
+    if m.group(1) == "opus" and version >= 47:
+        return "none"
+    return "one" if version >= 41 else "both"
+
+
+def claude_sampling_check(family, model, params, names):
+    """Refuses what the model does not take; names: its temperature, top_p, top_k keys."""
+    kind = claude_sampling(model)
+    prefix = "The model returned the following errors: " if family == "bedrock" else ""
+    if kind == "none" and any(n in params for n in names):
+        refuse(family, 400, prefix + "`temperature` is deprecated for this model.")
+    if kind == "one" and names[0] in params and names[1] in params:
+        refuse(family, 400, prefix + "`temperature` and `top_p` cannot both be specified for "
+               "this model. Please use only one.")
+
+
 def openai_facts(body, model):
     facts = {"texts": [], "tools": bool(body.get("tools")), "result": None,
              "stream": bool(body.get("stream"))}
+    model = model.split("/")[-1]  # a router's vendor/model
     if model.startswith("gpt-5") or model.startswith("o3"):
         for p in ("temperature", "top_p"):
             if p in body:
@@ -158,6 +184,7 @@ def anthropic_facts(body, model):
              "stream": bool(body.get("stream")), "thinking": "thinking" in body}
     if "max_tokens" not in body:
         refuse("anthropic", 400, "max_tokens: Field required")
+    claude_sampling_check("anthropic", model, body, ("temperature", "top_p", "top_k"))
     if "thinking" in body:
         t = body["thinking"]
         if t.get("type") != "enabled" or not isinstance(t.get("budget_tokens"), int):
@@ -225,6 +252,9 @@ def bedrock_facts(body, model):
         if k not in ("messages", "system", "inferenceConfig", "toolConfig",
                      "additionalModelRequestFields"):
             refuse("bedrock", 400, f"Malformed input request: extraneous key [{k}]")
+    if "anthropic.claude" in model:
+        claude_sampling_check("bedrock", model, body.get("inferenceConfig", {}),
+                              ("temperature", "topP", "topK"))
     for p in body.get("system", []):
         facts["texts"].append(p["text"])
     uses = set()
@@ -533,7 +563,10 @@ class Handler(BaseHTTPRequestHandler):
                     raise Refused(401, {"error": {"code": "401", "message": "Access denied due "
                                         "to invalid subscription key."}})
                 return "openai", "azure:" + dep, False
-            if self.headers.get("Authorization") != "Bearer " + KEY:
+            # under /local/, a local server (vLLM, SGLang, ollama) started
+            # without a key: it takes requests without one
+            if (self.headers.get("Authorization") != "Bearer " + KEY and
+                    not (path.startswith("/local/") and "Authorization" not in self.headers)):
                 refuse("openai", 401, "Incorrect API key provided")
             return "openai", None, False
         if path.endswith("/messages"):

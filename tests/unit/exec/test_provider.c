@@ -359,6 +359,60 @@ static void test_build_anthropic(void **state)
 	json_decref(n);
 }
 
+/* A model that takes temperature or top_p but not both (Claude from Opus
+ * 4.1 on): with both in the params, top_p is not sent and is named, on every
+ * wire; top_p alone goes. A model that takes none sends neither. */
+static void test_build_sampling_caps(void **state)
+{
+	static const struct {
+		um_provider p;
+		const char *model, *temperature, *top_p;
+	} wires[] = {
+	    {UM_PROV_OPENAI, "m", "\"temperature\":0", "\"top_p\":"},
+	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", "\"temperature\":0", "\"top_p\":"},
+	    {UM_PROV_GEMINI, "gemini-2.5-pro", "\"temperature\":0", "\"topP\":"},
+	    {UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-5-20250929-v1:0", "\"temperature\":0",
+	     "\"topP\":"},
+	};
+	json_t *both = neutral("{\"temperature\":0,\"top_p\":1,\"max_tokens\":100}");
+	json_t *alone = neutral("{\"top_p\":0.9,\"max_tokens\":100}");
+	um_wire_request w;
+	um_error err;
+	size_t i;
+
+	(void)state;
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+	for (i = 0; i < UM_ARRAY_LEN(wires); i++) {
+		um_system s = make_system(wires[i].p, "sys", wires[i].model);
+
+		s.region = "us-east-1";
+		s.caps.one_sampler = 1;
+		if (provider_build(&s, both, &w, &err) < 0)
+			fail_msg("%s: %s", wires[i].model, err.msg);
+		assert_non_null(strstr(w.body, wires[i].temperature));
+		assert_null(strstr(w.body, wires[i].top_p));
+		assert_non_null(w.dropped);
+		assert_string_equal(w.dropped, "top_p");
+		wire_request_release(&w);
+		assert_int_equal(provider_build(&s, alone, &w, &err), 0);
+		assert_non_null(strstr(w.body, wires[i].top_p));
+		assert_null(w.dropped);
+		wire_request_release(&w);
+		s.caps.one_sampler = 0;
+		s.caps.no_sampling = 1;
+		assert_int_equal(provider_build(&s, both, &w, &err), 0);
+		assert_null(strstr(w.body, wires[i].temperature));
+		assert_null(strstr(w.body, wires[i].top_p));
+		assert_string_equal(w.dropped, "temperature,top_p");
+		wire_request_release(&w);
+	}
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	json_decref(both);
+	json_decref(alone);
+}
+
 static void test_body_hash_parity(void **state)
 {
 	json_t *n = neutral("{\"temperature\":0,\"max_tokens\":64,\"seed\":7}");
@@ -1403,6 +1457,7 @@ int main(void)
 		cmocka_unit_test(test_parse_nul_in_stream),
 		cmocka_unit_test(test_build_openai),
 		cmocka_unit_test(test_build_anthropic),
+		cmocka_unit_test(test_build_sampling_caps),
 		cmocka_unit_test(test_body_hash_parity),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_build_agent_openai),

@@ -496,6 +496,56 @@ static void test_providers(void **state)
 		   "max_completion_tokens is a field of the OpenAI wire");
 }
 
+/* The capability table by provider and model id: what each Claude takes of
+ * temperature / top_p and a thinking budget, through Bedrock's ids too. */
+static void test_caps_table(void **state)
+{
+	static const struct {
+		um_provider p;
+		const char *model;
+		int no_sampling, one_sampler, budget;
+	} rows[] = {
+	    {UM_PROV_ANTHROPIC, "claude-3-5-sonnet-20241022", 0, 0, 0},
+	    {UM_PROV_ANTHROPIC, "claude-3-7-sonnet-20250219", 0, 0, 1},
+	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-20250514", 0, 0, 1},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-0", 0, 0, 1},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-1-20250805", 0, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", 0, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-haiku-4-5-20251001", 0, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", 1, 0, 0},
+	    {UM_PROV_ANTHROPIC, "sim-borealis", 0, 0, 1}, /* not a Claude: no rule known */
+	    {UM_PROV_OPENAI, "anthropic/claude-sonnet-4-5", 0, 0, 0}, /* a router decides */
+	    {UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-20250514-v1:0", 0, 0, 1},
+	    {UM_PROV_BEDROCK, "global.anthropic.claude-sonnet-4-5-20250929-v1:0", 0, 1, 1},
+	    {UM_PROV_BEDROCK, "us.anthropic.claude-opus-4-7", 1, 0, 0},
+	    {UM_PROV_BEDROCK, "meta.llama3-70b-instruct-v1:0", 0, 0, 0},
+	    {UM_PROV_GEMINI, "gemini-2.5-pro", 0, 0, 1},
+	};
+	um_models *m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UM_ARRAY_LEN(rows); i++) {
+		um_caps c = models_caps_builtin(rows[i].p, rows[i].model);
+
+		if (c.no_sampling != rows[i].no_sampling || c.one_sampler != rows[i].one_sampler ||
+		    c.budget != rows[i].budget)
+			fail_msg("%s: no_sampling %d one_sampler %d budget %d", rows[i].model,
+				 c.no_sampling, c.one_sampler, c.budget);
+	}
+	/* the file overrides it, and says what it accepts */
+	m = load_ok("umpire: 1\nsystems:\n  - {name: a, role: baseline, provider: anthropic, "
+		    "base_url: 'https://x/v1', model: claude-sonnet-4-5,\n"
+		    "     capabilities: {temperature_or_top_p: false}}\n");
+	assert_int_equal(m->systems[0].caps.one_sampler, 0);
+	assert_int_equal(m->systems[0].caps.budget, 1);
+	models_free(m);
+	load_fails(SYS("    capabilities: {temperature_or_top_p: maybe}\n"), "temperature_or_top_p");
+	load_fails(SYS("    capabilities: {top_p_or_temperature: true}\n"),
+		   "(allowed: sampling, temperature_or_top_p, max_tokens_field, reasoning_effort, "
+		   "thinking_budget)");
+}
+
 /* base_url read with curl_url(): what may not be in it. */
 static void test_base_url_parsed(void **state)
 {
@@ -566,6 +616,7 @@ int main(void)
 	    cmocka_unit_test(test_pricing_arithmetic),
 	    cmocka_unit_test(test_price_conversion),
 	    cmocka_unit_test(test_providers),
+	    cmocka_unit_test(test_caps_table),
 	    cmocka_unit_test(test_base_url_parsed),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_garbage),
