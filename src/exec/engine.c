@@ -36,7 +36,9 @@
  * and a later halving would not slow anything down. A lane may have
  * floor(window) transfers in flight.
  *
- * Retries: the delay is max(Retry-After, backoff), where backoff is full
+ * Retries: the delay is max(Retry-After, backoff), where Retry-After is the
+ * retry-after-ms header when there is one (milliseconds; OpenAI and Azure
+ * send it) and backoff is full
  * jitter: uniform in [0, min(backoff_max, backoff_base * 2^(try-1))], drawn
  * from the seeded generator. The delay is capped at ENGINE_MAX_WAIT_MS so a
  * server asking for hours cannot hang a run; it will just ask again.
@@ -124,6 +126,7 @@ struct eng_xfer {
 	um_buf hdrs;            /* response header lines of the final response */
 	int truncated;
 	int64_t retry_after_ms;
+	int retry_after_exact; /* retry_after_ms came from retry-after-ms */
 	int64_t ttft_ms;   /* -1 until the detector reports a token */
 	struct curl_slist *signed_headers; /* this try's headers with its SigV4 signature */
 	size_t scan_off;   /* body bytes the detector is done with */
@@ -246,6 +249,31 @@ int64_t engine_parse_retry_after(const char *value, int64_t now_wall_ms)
 	if ((int64_t)t * 1000 <= now_wall_ms)
 		return 0;
 	return (int64_t)t * 1000 - now_wall_ms;
+}
+
+int64_t engine_parse_retry_after_ms(const char *value)
+{
+	int64_t ms = 0;
+	int digits = 0, frac = 0;
+
+	if (!value)
+		return -1;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	/* milliseconds, digits with an optional fraction (rounded up) */
+	for (; *value >= '0' && *value <= '9'; value++, digits++) {
+		if (ms > (INT64_MAX - 9) / 10)
+			return -1;
+		ms = ms * 10 + (*value - '0');
+	}
+	if (*value == '.')
+		for (value++; *value >= '0' && *value <= '9'; value++)
+			frac |= *value != '0';
+	while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
+		value++;
+	if (!digits || *value)
+		return -1;
+	return frac && ms < INT64_MAX ? ms + 1 : ms;
 }
 
 /* Real time, even under SOURCE_DATE_EPOCH: an HTTP-date is compared with now. */
@@ -388,28 +416,47 @@ static size_t xfer_on_body(char *data, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* The value of header line data (len bytes) when it is named name (with its
+ * colon), cut to fit tmp; NULL otherwise. */
+static const char *header_line_value(const char *data, size_t len, const char *name, char *tmp,
+				     size_t cap)
+{
+	size_t nl = strlen(name), vlen;
+
+	if (len <= nl || strncasecmp(data, name, nl) != 0)
+		return NULL;
+	vlen = len - nl < cap ? len - nl : cap - 1;
+	memcpy(tmp, data + nl, vlen);
+	tmp[vlen] = '\0';
+	return tmp;
+}
+
 static size_t xfer_on_header(char *data, size_t size, size_t n, void *ud)
 {
-	static const char name[] = "retry-after:";
 	eng_xfer *x = ud;
 	size_t len = size * n;
+	const char *v;
+	char tmp[128];
 
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		/* A new response (after a 100 Continue, say) starts afresh. */
 		x->retry_after_ms = -1;
+		x->retry_after_exact = 0;
 		um_buf_reset(&x->hdrs);
 		return len;
 	}
 	um_buf_append(&x->hdrs, data, len); /* past 64 KiB, the rest is dropped */
-	if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-		char tmp[128];
-		size_t vlen = len - (sizeof(name) - 1);
+	if ((v = header_line_value(data, len, "retry-after-ms:", tmp, sizeof(tmp)))) {
+		/* OpenAI's and Azure's, in milliseconds: it wins over Retry-After */
+		int64_t ms = engine_parse_retry_after_ms(v);
 
-		if (vlen >= sizeof(tmp))
-			vlen = sizeof(tmp) - 1;
-		memcpy(tmp, data + sizeof(name) - 1, vlen);
-		tmp[vlen] = '\0';
-		x->retry_after_ms = engine_parse_retry_after(tmp, engine_real_wall_ms());
+		if (ms >= 0) {
+			x->retry_after_ms = ms;
+			x->retry_after_exact = 1;
+		}
+	} else if ((v = header_line_value(data, len, "retry-after:", tmp, sizeof(tmp))) &&
+		   !x->retry_after_exact) {
+		x->retry_after_ms = engine_parse_retry_after(v, engine_real_wall_ms());
 	}
 	return len;
 }
@@ -436,6 +483,7 @@ static eng_xfer *xfer_get(um_engine *e)
 	x->req = NULL;
 	x->truncated = 0;
 	x->retry_after_ms = -1;
+	x->retry_after_exact = 0;
 	x->ttft_ms = -1;
 	x->scan_off = 0;
 	x->errbuf[0] = '\0';

@@ -56,7 +56,7 @@ typedef struct um_try {
 	size_t body_len;
 	int body_truncated;      /* body exceeded max_body */
 	const char *headers;     /* response header lines ("Name: value\r\n"...), or NULL */
-	int64_t retry_after_ms;  /* parsed Retry-After, -1 if absent */
+	int64_t retry_after_ms;  /* parsed retry-after-ms or Retry-After, -1 if absent */
 	int64_t ttft_ms;         /* streamed: ms from start to the first token; -1 otherwise */
 	int retryable;           /* engine's view: transport error, 408, 429, 5xx */
 	int last_chance;         /* no retry is possible after this one */
@@ -150,6 +150,9 @@ char *engine_header_value(const char *headers, const char *name);
 /* Parse a Retry-After value (delta-seconds or HTTP-date) into ms from now;
  * -1 when unparseable. Exposed for tests. */
 int64_t engine_parse_retry_after(const char *value, int64_t now_wall_ms);
+/* Parse a retry-after-ms value (milliseconds, a fraction rounded up); -1
+ * when unparseable. Exposed for tests. */
+int64_t engine_parse_retry_after_ms(const char *value);
 
 /* Optional: called with the ctx of every request the engine drops without
  * its final callback (in flight, queued or waiting for a retry when

@@ -7,6 +7,7 @@
  *   200 | 400 | 408 | 500 | 503  that status
  *   429     429 with "Retry-After: 1"
  *   429n    429 without Retry-After
+ *   429ms   429 with "Retry-After: 1" and "retry-after-ms: 1500.5"
  *   echo    200 with "<request body>|<X-Umpire-Test header>"
  *   slow    200 after 60 ms (counted for the concurrency high-water mark)
  *   sleep   200 after 1500 ms (past the client's timeout)
@@ -195,6 +196,17 @@ static enum MHD_Result srv_handler(void *cls, struct MHD_Connection *c, const ch
 	}
 	if (strcmp(r->action, "429") == 0)
 		return srv_reply(c, 429, "{\"error\":{\"message\":\"slow down\"}}", 33, "1");
+	if (strcmp(r->action, "429ms") == 0) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(2, (void *)"{}",
+									    MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result rc;
+
+		MHD_add_response_header(resp, "Retry-After", "1");
+		MHD_add_response_header(resp, "retry-after-ms", "1500.5");
+		rc = MHD_queue_response(c, 429, resp);
+		MHD_destroy_response(resp);
+		return rc;
+	}
 	if (strcmp(r->action, "429n") == 0)
 		return srv_reply(c, 429, "{}", 2, NULL);
 	return srv_reply(c, (unsigned)atoi(r->action), r->action, strlen(r->action), NULL);
@@ -387,6 +399,17 @@ static void test_retry_after_parse(void **state)
 	assert_int_equal(engine_parse_retry_after(NULL, 0), -1);
 	assert_int_equal(engine_parse_retry_after("99999999999999999999999", 0), -1);
 	assert_int_equal(engine_parse_retry_after("\x01\xff\xfe", 0), -1);
+	/* retry-after-ms: milliseconds, a fraction rounded up */
+	assert_int_equal(engine_parse_retry_after_ms("1500"), 1500);
+	assert_int_equal(engine_parse_retry_after_ms(" 20.0\r\n"), 20);
+	assert_int_equal(engine_parse_retry_after_ms("20.01"), 21);
+	assert_int_equal(engine_parse_retry_after_ms("0"), 0);
+	assert_int_equal(engine_parse_retry_after_ms("-5"), -1);
+	assert_int_equal(engine_parse_retry_after_ms(".5"), -1);
+	assert_int_equal(engine_parse_retry_after_ms("5s"), -1);
+	assert_int_equal(engine_parse_retry_after_ms(""), -1);
+	assert_int_equal(engine_parse_retry_after_ms(NULL), -1);
+	assert_int_equal(engine_parse_retry_after_ms("99999999999999999999999"), -1);
 }
 
 static void test_api_garbage(void **state)
@@ -582,6 +605,13 @@ static void test_retry_after_delay(void **state)
 	assert_int_equal(r.status[1], 200);
 	/* Backoff here is at most 40 ms: only Retry-After explains the wait. */
 	assert_true(r.at[1] - r.at[0] >= 900);
+	/* retry-after-ms (sent here after Retry-After) wins over it */
+	r.n = 0;
+	submit(e, lane, "ra2/429ms,200", rec_try, &r);
+	assert_int_equal(engine_run(e, count_tick, NULL, 100, &err), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.retry_after[0], 1501);
+	assert_true(r.at[1] - r.at[0] >= 1400);
 	/* A run of a second or more with a 100 ms tick ticks. */
 	assert_true(ticks >= 1);
 	engine_free(e);
