@@ -2,7 +2,7 @@
 # Azure OpenAI against the loopback fake: the deployment URL with its
 # api-version query, the key in api-key, the OpenAI body and the capability
 # table of the deployed model; each scenario's documented outcome, streamed
-# and not, and a tool loop.
+# and not, and a tool loop, streamed and not.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/providers_lib.sh"
 cd "$WORK"
@@ -32,8 +32,11 @@ umpire: 1
 systems:
   - {name: az, role: baseline, provider: azure, base_url: "$FAKE_URL", deployment: dep-mini,
      model: gpt-5-mini, api_key_env: TEST_API_KEY, max_retries: 1, timeout_s: 10}
+  - {name: az-stream, role: baseline, provider: azure, base_url: "$FAKE_URL", deployment: dep-mini,
+     model: gpt-5-mini, api_key_env: TEST_API_KEY, max_retries: 1, timeout_s: 10, stream: true}
 EOT
 expect_exit 0 "agent run: tool calls over Azure" -- \
   "$UMPIRE" run "$PFIX/agent-suite.yaml" --models ma.yaml --db a.db --run-id a1 --quiet --no-report
 agent_round_trip a.db az
+agent_round_trip a.db az-stream
 done_testing
