@@ -326,6 +326,39 @@ static void failed_subcalls_notes(um_buf *b, const json_t *rep)
 	}
 }
 
+/* Streams, reasoning and prompt caches, as report.md has them: only when
+ * some system has a time to first token, reasoning tokens or cache writes. */
+static void provider_extras_table(um_buf *b, const json_t *rep)
+{
+	const json_t *systems = json_object_get(rep, "systems"), *s;
+	size_t i;
+
+	if (!report_has_provider_extras(rep))
+		return;
+	um_buf_puts(b, "<h3>Streams, reasoning and prompt caches</h3>\n<p>Time to first token "
+		       "over the streamed calls that succeeded; reasoning tokens are part of "
+		       "tokens out, cache reads and writes part of tokens in, as each provider "
+		       "reports them (- where it reports none).</p>\n<table id=\"streams-table\">\n"
+		       "<thead><tr><th>System</th><th>Streamed calls</th><th>First token p50 / p90 "
+		       "(ms)</th><th>Reasoning tokens</th><th>Cache reads</th><th>Cache writes</th>"
+		       "</tr></thead>\n<tbody>\n");
+	json_array_foreach(systems, i, s) {
+		um_buf_puts(b, "<tr>");
+		td_text(b, jpath_str(s, "name"));
+		td_numf(b, rep, "int", "/systems/%zu/ttft_ms/calls", i);
+		um_buf_puts(b, "<td class=\"n\">");
+		numf(b, rep, "int", "/systems/%zu/ttft_ms/p50", i);
+		um_buf_puts(b, " / ");
+		numf(b, rep, "int", "/systems/%zu/ttft_ms/p90", i);
+		um_buf_puts(b, "</td>");
+		td_numf(b, rep, "int", "/systems/%zu/tokens/reasoning", i);
+		td_numf(b, rep, "int", "/systems/%zu/tokens/cached", i);
+		td_numf(b, rep, "int", "/systems/%zu/tokens/cache_write", i);
+		um_buf_puts(b, "</tr>\n");
+	}
+	um_buf_puts(b, "</tbody>\n</table>\n");
+}
+
 static void systems_table(um_buf *b, const json_t *rep)
 {
 	const json_t *s;
@@ -366,6 +399,7 @@ static void systems_table(um_buf *b, const json_t *rep)
 	}
 	um_buf_puts(b, "</tbody>\n</table>\n");
 	failed_subcalls_notes(b, rep);
+	provider_extras_table(b, rep);
 	um_buf_puts(b, "</section>\n");
 }
 

@@ -54,6 +54,11 @@ typedef struct report_acc_text {
 } report_acc_text;
 void report_accuracy_text(const json_t *sys, report_acc_text *out);
 
+/* 1 when some system of the report has a time to first token, reasoning
+ * tokens or cache writes: report.md and report.html then show a table of
+ * them. */
+int report_has_provider_extras(const json_t *report);
+
 /* A short plain-text summary table for the terminal: the same intervals
  * as report.md's Systems table. Caller frees. */
 char *report_summary_text(const json_t *report);

@@ -243,20 +243,27 @@ static void failed_subcalls_notes(um_buf *b, const json_t *report, const char *e
 	}
 }
 
-/* Streams, reasoning and prompt caches: only when some system has a time to
- * first token, reasoning tokens or cache writes (the keys report.c sets
- * only then), one row per system. */
-static void md_provider_extras(um_buf *b, const json_t *systems)
+/* The keys report.c sets only when there is something to say. */
+int report_has_provider_extras(const json_t *report)
 {
-	size_t i;
 	const json_t *s;
-	char p50[32], p90[32];
+	size_t i;
 
-	json_array_foreach(systems, i, s)
+	json_array_foreach(json_object_get(report, "systems"), i, s)
 		if (jpath_get(s, "ttft_ms") || jpath_get(s, "tokens.reasoning") ||
 		    jpath_get(s, "tokens.cache_write"))
-			break;
-	if (i == json_array_size(systems))
+			return 1;
+	return 0;
+}
+
+/* Streams, reasoning and prompt caches, one row per system. */
+static void md_provider_extras(um_buf *b, const json_t *report)
+{
+	const json_t *systems = json_object_get(report, "systems"), *s;
+	size_t i;
+	char p50[32], p90[32];
+
+	if (!report_has_provider_extras(report))
 		return;
 	um_buf_puts(b, "### Streams, reasoning and prompt caches\n\n"
 		       "Time to first token over the streamed calls that succeeded (from the "
@@ -269,13 +276,13 @@ static void md_provider_extras(um_buf *b, const json_t *systems)
 	json_array_foreach(systems, i, s) {
 		um_buf_puts(b, "|");
 		md_cell(b, jpath_str(s, "name"));
+		int_or_dash(p50, sizeof(p50), s, "ttft_ms.calls");
+		md_cell(b, p50);
 		if (jpath_get(s, "ttft_ms")) {
-			md_cellf(b, "%lld", jpath_int(s, "ttft_ms.calls"));
 			int_or_dash(p50, sizeof(p50), s, "ttft_ms.p50");
 			int_or_dash(p90, sizeof(p90), s, "ttft_ms.p90");
 			md_cellf(b, "%s / %s", p50, p90);
 		} else {
-			md_cell(b, "0");
 			md_cell(b, "-");
 		}
 		int_or_dash(p50, sizeof(p50), s, "tokens.reasoning");
@@ -910,7 +917,7 @@ char *report_markdown(const json_t *report)
 	md_run_notes(&b, report);
 	md_systems(&b, systems, lv, um_streq(jpath_str(report, "scoring"), "partial"));
 	failed_subcalls_notes(&b, report, "\n\n");
-	md_provider_extras(&b, systems);
+	md_provider_extras(&b, report);
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);

@@ -43,6 +43,11 @@ check "report.json: no cache writes where the provider reports none" \
 check "report.md: the streams and reasoning table" \
   grep -q '^| oa-stream | 2 | [0-9]* / [0-9]* | 128 | 40 | - |$' rep/r1/report.md
 check "report.md: its tables are well formed" python3 "$UMPIRE_SRCDIR/tests/tools/md_tables.py" rep/r1/report.md 3
+check "report.html: the same table" grep -q '<table id="streams-table">' rep/r1/report.html
+check "report.html: every number of it shows its report.json value" \
+  /usr/bin/python3 "$UMPIRE_SRCDIR/tests/tools/html_check.py" values rep/r1/report.html rep/r1/report.json 40
+check "report.html: still valid HTML5" \
+  /usr/bin/python3 "$UMPIRE_SRCDIR/tests/tools/html_check.py" valid rep/r1/report.html
 check "the streamed body asks for the usage in the last chunk" \
   grep -q '"stream_options": {"include_usage": true}' "$FAKE_LOG"
 check "parity: streamed and whole requests hash alike" \
