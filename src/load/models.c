@@ -299,13 +299,7 @@ static char *models_url_part(CURLU *h, CURLUPart part)
 	return out;
 }
 
-/* An expanded base_url, read with libcurl's URL parser, must be an http(s)
- * URL with a host and without user, password, query or fragment (the
- * provider adds its own path and query), with no spaces or control
- * characters; trailing slashes are dropped. Returns NULL or the complaint;
- * *secret is set when the URL must not be repeated (it holds credentials,
- * or could not be parsed and so might). */
-static const char *models_url_check(char *url, int *secret)
+const char *models_url_check(char *url, int *secret)
 {
 	static const struct {
 		CURLUPart part;

@@ -127,6 +127,14 @@ const char *models_role_name(um_role r);
 const char *models_provider_name(um_provider p);
 /* The provider named as stored (a wire family's name); 0, or -1 if unknown. */
 int models_provider_from_name(const char *name, um_provider *out);
+/* An expanded base URL, read with libcurl's URL parser (curl_url()), must be
+ * an http(s) URL with a host and without user, password, query or fragment
+ * (the provider adds its own path and query), with no spaces or control
+ * characters; trailing slashes are dropped from url in place. Returns NULL,
+ * or the complaint (static text); *secret is set when the URL must not be
+ * repeated (it holds credentials, or could not be parsed and so might). */
+const char *models_url_check(char *url, int *secret);
+
 /* The built-in capabilities of model on provider p (the table in models.c). */
 um_caps models_caps_builtin(um_provider p, const char *model);
 

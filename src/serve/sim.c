@@ -48,6 +48,7 @@
 #include "base/buf.h"
 #include "serve/httpd.h"
 #include "base/util.h"
+#include "load/models.h"
 #include "load/yml.h"
 
 #define SIM_WINDOW 40                      /* bytes of a question that are indexed */
@@ -301,12 +302,15 @@ static int pool_orchestrator(um_sim *s, const yml_doc *d, const yml_node *m, sim
 
 	up = yml_get(m, "upstream");
 	if (up && !yml_is_null(up)) {
+		const char *why;
+		int secret;
+
 		if (yml_node_str(d, up, "upstream", &md->upstream, err) < 0)
 			return -1;
-		if (!um_has_prefix(md->upstream, "http://") &&
-		    !um_has_prefix(md->upstream, "https://"))
-			return yml_fail(d, up, UM_ERR_INVALID, err,
-					"upstream must be an http:// or https:// base URL");
+		/* read as a system's base_url is (libcurl's URL parser) */
+		if ((why = models_url_check(md->upstream, &secret)))
+			return yml_fail(d, up, UM_ERR_INVALID, err, "upstream %s%s%s", why,
+					secret ? "" : ": ", secret ? "" : md->upstream);
 	}
 	if (yml_enum(d, m, "upstream_provider", 0, provider_names, &md->upstream_anthropic,
 		     err) < 0)

@@ -1218,6 +1218,10 @@ static void test_bad_pools(void **state)
 		{"bad_no_models.yaml", "bad_no_models.yaml:1:1: ", "models"},
 		{"bad_item_difficulty.yaml", "bad_item_difficulty.yaml:2:18: ", "item_difficulty"},
 		{"does_not_exist.yaml", "does_not_exist.yaml", ""},
+		/* read with libcurl's URL parser, as a system's base_url */
+		{"bad_upstream.yaml", "bad_upstream.yaml:8:15: ", "upstream has no host: https:///v1"},
+		{"bad_upstream_user.yaml", "bad_upstream_user.yaml:8:15: ",
+		 "upstream carries a user name"},
 	};
 	size_t i;
 
@@ -1233,6 +1237,7 @@ static void test_bad_pools(void **state)
 		if (!strstr(err.msg, cases[i].where) || !strstr(err.msg, cases[i].what))
 			fail_msg("%s: message '%s' lacks '%s' / '%s'", cases[i].file, err.msg,
 				 cases[i].where, cases[i].what);
+		assert_null(strstr(err.msg, "hunter2"));
 		free(path);
 	}
 }
