@@ -47,9 +47,11 @@
  *
  * Rate-limit headers: after a try with a status below 400, a
  * remaining-requests header (OpenAI's, Anthropic's) that is below the
- * lane's window sets the window to it (at least 1); the window then grows
- * again as successes come, and the next header caps it again, so the lane
- * follows what the provider says it will take.
+ * lane's window sets the window to it (at least 1); so does a
+ * remaining-tokens header divided by the tokens a call of the lane uses
+ * (a running mean of what the caller notes, engine_lane_note_tokens). The
+ * window then grows again as successes come, and the next header caps it
+ * again, so the lane follows what the provider says it will take.
  *
  * Signing: a request with aws_sigv4 gets x-amz-date and Authorization
  * headers computed for each try (sigv4.c), so a retry after a long
@@ -146,6 +148,7 @@ typedef struct eng_lane {
 	uint64_t cut_seq;    /* dispatched count at the last halving */
 	eng_req *head, *tail;
 	size_t queued;
+	double tokens_per_call; /* running mean of what its calls used; 0: none noted */
 } eng_lane;
 
 struct um_engine {
@@ -622,15 +625,13 @@ static void adjust_window(eng_lane *l, const eng_xfer *x, CURLcode rc, long stat
 	}
 }
 
-/* The provider's count of requests it will still take in this window, from
- * the first rate-limit header present; -1 when none parses. */
-static int64_t remaining_requests(const char *headers)
+/* A count the provider says is left, from the first of the two headers
+ * present; -1 when none parses. */
+static int64_t remaining_count(const char *headers, const char *const names[2])
 {
-	static const char *const names[] = {"x-ratelimit-remaining-requests",
-					    "anthropic-ratelimit-requests-remaining"};
 	size_t i;
 
-	for (i = 0; headers && i < UM_ARRAY_LEN(names); i++) {
+	for (i = 0; headers && i < 2; i++) {
 		char *v = engine_header_value(headers, names[i]), *end = NULL;
 		long long n = v && *v ? strtoll(v, &end, 10) : -1;
 		int ok = v && end && *end == '\0' && n >= 0;
@@ -642,17 +643,38 @@ static int64_t remaining_requests(const char *headers)
 	return -1;
 }
 
-/* Caps the lane's window at what the rate-limit headers say is left. */
+/* Caps the lane's window at what the rate-limit headers say is left: the
+ * requests, and the tokens over what a call of the lane uses on average. */
 static void follow_rate_limit(eng_lane *l, const char *headers, long status)
 {
-	int64_t left;
+	static const char *const requests[] = {"x-ratelimit-remaining-requests",
+					       "anthropic-ratelimit-requests-remaining"};
+	static const char *const tokens[] = {"x-ratelimit-remaining-tokens",
+					     "anthropic-ratelimit-tokens-remaining"};
+	int64_t left, tok;
 
 	if (status <= 0 || status >= 400)
 		return;
-	left = remaining_requests(headers);
+	left = remaining_count(headers, requests);
+	tok = l->tokens_per_call > 0 ? remaining_count(headers, tokens) : -1;
+	if (tok >= 0 && (left < 0 || (double)tok / l->tokens_per_call < (double)left))
+		left = (int64_t)((double)tok / l->tokens_per_call);
 	if (left < 0 || (double)left >= l->window)
 		return;
 	l->window = left < 1 ? 1 : (double)left;
+}
+
+void engine_lane_note_tokens(um_engine *e, int lane, int64_t tokens)
+{
+	eng_lane *l;
+
+	if (lane < 0 || lane >= e->n_lanes || tokens <= 0)
+		return;
+	l = &e->lanes[lane];
+	/* an exponential mean: recent calls count most, one odd call little */
+	l->tokens_per_call = l->tokens_per_call > 0
+				 ? 0.8 * l->tokens_per_call + 0.2 * (double)tokens
+				 : (double)tokens;
 }
 
 static void schedule_retry(um_engine *e, eng_req *r, int64_t retry_after_ms)

@@ -92,6 +92,10 @@ void engine_free(um_engine *e);
 int engine_add_lane(um_engine *e, const um_lane_opts *opts);
 /* Current adaptive window of a lane (for tests and progress). */
 double engine_lane_window(const um_engine *e, int lane);
+/* The tokens (in + out) one call of the lane used, from its response: with a
+ * remaining-tokens header, the window is capped at the calls those tokens
+ * allow. Calls with no count (tokens <= 0) are not noted. */
+void engine_lane_note_tokens(um_engine *e, int lane, int64_t tokens);
 
 /* Queue one request. url/body/headers are copied. on_try is called for
  * every try; when it returns DONE (or on the last chance) the request ends.

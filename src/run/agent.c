@@ -1963,6 +1963,9 @@ static int on_try(void *ctx, const um_try *t)
 	cr->tokens_reasoning = c.tokens_reasoning;
 	cr->cost_micro = pricing_cost_micro(&a->sys->pricing, c.tokens_in, c.tokens_cached,
 					    c.tokens_cache_write, c.tokens_out);
+	/* what a call costs of a remaining-tokens budget */
+	engine_lane_note_tokens(rc->eng, rc->lanes[a->p->system].engine_lane,
+				c.tokens_in + c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);
 	a->tokens_in += c.tokens_in;
 	a->tokens_cached += c.tokens_cached;

@@ -525,6 +525,9 @@ static int on_try(void *ctx, const um_try *t)
 	cr->cost_micro = a->cached ? 0 /* no call was made */
 				   : pricing_cost_micro(&sys->pricing, c.tokens_in, c.tokens_cached,
 							c.tokens_cache_write, c.tokens_out);
+	if (!a->cached) /* what a call costs of a remaining-tokens budget */
+		engine_lane_note_tokens(rc->eng, rc->lanes[a->p->system].engine_lane,
+					c.tokens_in + c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);
 	store_routing_of(rc, a, sys, t, c.routing);
 	a->spent_micro += cr->cost_micro;

@@ -618,9 +618,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, family, model, scen, stream, facts, text):
         hdr = {"openai": {"x-ratelimit-limit-requests": "500",
-                          "x-ratelimit-remaining-requests": "499"},
+                          "x-ratelimit-remaining-requests": "499",
+                          "x-ratelimit-limit-tokens": "150000",
+                          "x-ratelimit-remaining-tokens": "149000"},
                "anthropic": {"anthropic-ratelimit-requests-limit": "50",
-                             "anthropic-ratelimit-requests-remaining": "49"}}.get(family, {})
+                             "anthropic-ratelimit-requests-remaining": "49",
+                             "anthropic-ratelimit-tokens-limit": "80000",
+                             "anthropic-ratelimit-tokens-remaining": "79000"}}.get(family, {})
         errs = ERRORS[family]
 
         def typed(kind, h=None):

@@ -16,6 +16,9 @@
  *   left3   200 with "x-ratelimit-remaining-requests: 3"
  *   aleft0  200 with "anthropic-ratelimit-requests-remaining: 0"
  *   leftx   200 with a remaining-requests header that is not a number
+ *   tok1k   200 with "x-ratelimit-remaining-tokens: 1000"
+ *   atok    200 with "anthropic-ratelimit-tokens-remaining: 500" and
+ *           "anthropic-ratelimit-requests-remaining: 50"
  *   sse     200 with an SSE body whose second event carries a token
  * Timing checks are lower bounds only.
  */
@@ -174,6 +177,21 @@ static enum MHD_Result srv_handler(void *cls, struct MHD_Connection *c, const ch
 	if (strcmp(r->action, "big") == 0) {
 		memset(out, 'x', 5000);
 		return srv_reply(c, 200, out, 5000, NULL);
+	}
+	if (strcmp(r->action, "tok1k") == 0 || strcmp(r->action, "atok") == 0) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(2, (void *)"{}",
+									    MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result rc;
+
+		if (r->action[0] == 'a') {
+			MHD_add_response_header(resp, "anthropic-ratelimit-tokens-remaining", "500");
+			MHD_add_response_header(resp, "anthropic-ratelimit-requests-remaining", "50");
+		} else {
+			MHD_add_response_header(resp, "x-ratelimit-remaining-tokens", "1000");
+		}
+		rc = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
+		return rc;
 	}
 	if (strcmp(r->action, "left3") == 0 || strcmp(r->action, "aleft0") == 0 ||
 	    strcmp(r->action, "leftx") == 0) {
@@ -809,6 +827,37 @@ static void test_rate_limit_headers(void **state)
 	engine_free(e);
 }
 
+/* A remaining-tokens header caps the window at the calls it allows, at what
+ * the lane's calls have used (a running mean); nothing before a call was
+ * noted, and the smaller of the two caps wins. */
+static void test_rate_limit_tokens(void **state)
+{
+	um_engine *e = new_engine(0, 0);
+	int lane = add_lane(e, 10, 5000, 0), done = 0;
+
+	(void)state;
+	submit(e, lane, "rt1/tok1k", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 10.0);
+	engine_lane_note_tokens(e, lane, 0); /* no count: not noted */
+	engine_lane_note_tokens(e, lane, -5);
+	submit(e, lane, "rt2/tok1k", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 10.0);
+	engine_lane_note_tokens(e, lane, 300);
+	submit(e, lane, "rt3/tok1k", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 3.0); /* 1000 / 300 */
+	/* mean 0.8 * 300 + 0.2 * 100 = 260; 500 / 260 < 50 requests left */
+	engine_lane_note_tokens(e, lane, 100);
+	submit(e, lane, "rt4/atok", count_done, &done);
+	run(e);
+	assert_true(engine_lane_window(e, lane) == 1.0);
+	engine_lane_note_tokens(e, 7, 100); /* no such lane: ignored */
+	assert_int_equal(done, 4);
+	engine_free(e);
+}
+
 static int scan_token(const char *buf, size_t len, size_t *used)
 {
 	const char *nl;
@@ -1053,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_lane_ceiling),
 		cmocka_unit_test(test_window_aimd),
 		cmocka_unit_test(test_rate_limit_headers),
+		cmocka_unit_test(test_rate_limit_tokens),
 		cmocka_unit_test(test_first_token),
 		cmocka_unit_test(test_connection_reuse),
 		cmocka_unit_test(test_round_robin),
