@@ -9,10 +9,12 @@
  * accepts (max_tokens, temperature, top_p, top_k, stop -> stop_sequences,
  * metadata), anything else not sent and named. The harness adds nothing:
  * Anthropic requires max_tokens, and a scaffold without it is an error.
- * reasoning.budget_tokens becomes "thinking": {"type": "enabled",
- * "budget_tokens": N} where the model thinks; with thinking on, the API
- * refuses temperature and top_k, and top_p below 0.95, so those are not
- * sent. reasoning.effort has no parameter here and is not sent.
+ * reasoning.effort becomes adaptive thinking, "thinking": {"type":
+ * "adaptive"} and "output_config": {"effort": E}, where the model takes it
+ * (Opus 4.6 on); else reasoning.budget_tokens becomes "thinking": {"type":
+ * "enabled", "budget_tokens": N} where the model thinks
+ * (provider_util_claude_thinking); with thinking on, the API refuses
+ * temperature and top_k, and top_p below 0.95, so those are not sent.
  *
  * Response: text blocks concatenated, tool_use blocks as tool calls,
  * thinking / redacted_thinking blocks kept (with their signatures); usage
@@ -170,8 +172,9 @@ static int anthropic_check_params(prov_job *j)
 		return um_fail(j->err, UM_ERR_INVALID,
 			       "system \"%s\": params sets both stop and stop_sequences",
 			       j->sys->name);
-	if (j->budget >= 0 && j->sys->caps.budget && json_is_integer(mt) &&
-	    j->budget >= json_integer_value(mt))
+	/* (a budget is not sent where an effort goes, adaptive) */
+	if (j->budget >= 0 && j->sys->caps.budget && !(j->effort && j->sys->caps.effort) &&
+	    json_is_integer(mt) && j->budget >= json_integer_value(mt))
 		return um_fail(j->err, UM_ERR_INVALID,
 			       "system \"%s\": reasoning.budget_tokens (%lld) must be below "
 			       "max_tokens (%lld) for Anthropic's extended thinking",
@@ -227,17 +230,14 @@ static int anthropic_params_map(prov_job *j, json_t *body, int thinking)
 /* Step 4: the reasoning settings; returns whether thinking is on. */
 static int anthropic_reasoning(prov_job *j, json_t *body)
 {
-	int on = j->budget >= 0 && j->sys->caps.budget;
+	json_t *oc, *thinking = provider_util_claude_thinking(j, &oc);
 
-	if (j->effort)
-		provider_util_not_sent(j, "reasoning.effort");
-	if (j->budget >= 0 && !on)
-		provider_util_not_sent(j, "reasoning.budget_tokens");
-	if (on)
-		json_object_set_new(body, "thinking", json_pack("{s:s,s:I}", "type", "enabled",
-								 "budget_tokens",
-								 (json_int_t)j->budget));
-	return on;
+	if (oc)
+		json_object_set_new(body, "output_config", oc);
+	if (!thinking)
+		return 0;
+	json_object_set_new(body, "thinking", thinking);
+	return 1;
 }
 
 json_t *provider_anthropic_body(prov_job *j)

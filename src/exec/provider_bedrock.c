@@ -15,9 +15,10 @@
  * results as one user message of toolResult blocks; tools as
  * "toolConfig": {"tools": [{"toolSpec": {"name", "description",
  * "inputSchema": {"json"}}}]}; "inferenceConfig" with maxTokens,
- * temperature, topP, stopSequences; anything else is not sent. A thinking
- * budget goes to the model as additionalModelRequestFields.thinking (Claude
- * on Bedrock), with the sampling parameters Claude refuses while thinking
+ * temperature, topP, stopSequences; anything else is not sent. Claude's
+ * thinking (an effort, adaptive, or a budget: provider_util_claude_thinking)
+ * goes to the model as additionalModelRequestFields.thinking and
+ * .output_config, with the sampling parameters Claude refuses while thinking
  * left out as for Anthropic.
  *
  * Response: output.message.content blocks (text, toolUse, reasoningContent
@@ -147,16 +148,14 @@ static json_t *bedrock_messages(prov_job *j)
 /* Step 2: inferenceConfig and the model's own fields. */
 static int bedrock_config(prov_job *j, json_t *body)
 {
-	json_t *cfg = json_object(), *v;
-	int thinking = j->budget >= 0 && j->sys->caps.budget;
+	json_t *cfg = json_object(), *v, *oc;
+	/* Claude's thinking goes in the model's own fields (other models take
+	 * neither setting: both are then named not sent) */
+	json_t *thinking = provider_util_claude_thinking(j, &oc);
 	int temp = json_object_get(j->params, "temperature") && !thinking;
 	const char *key;
 	size_t k;
 
-	if (j->effort)
-		provider_util_not_sent(j, "reasoning.effort");
-	if (j->budget >= 0 && !thinking)
-		provider_util_not_sent(j, "reasoning.budget_tokens");
 	json_object_foreach(j->params, key, v)
 	{
 		for (k = 0; k < UM_ARRAY_LEN(bedrock_params); k++)
@@ -178,10 +177,13 @@ static int bedrock_config(prov_job *j, json_t *body)
 		json_object_set_new(body, "inferenceConfig", cfg);
 	else
 		json_decref(cfg);
-	if (thinking)
-		json_object_set_new(body, "additionalModelRequestFields",
-				    json_pack("{s:{s:s,s:I}}", "thinking", "type", "enabled",
-					      "budget_tokens", (json_int_t)j->budget));
+	if (thinking) {
+		json_t *extra = json_pack("{s:o}", "thinking", thinking);
+
+		if (oc)
+			json_object_set_new(extra, "output_config", oc);
+		json_object_set_new(body, "additionalModelRequestFields", extra);
+	}
 	return 0;
 }
 

@@ -41,6 +41,14 @@ void provider_util_not_sent(prov_job *j, const char *name);
  * it takes temperature or top_p but not both (one_sampler) and temperature
  * is sent (temperature_sent). */
 int provider_util_caps_refuse(const prov_job *j, const char *key, int temperature_sent);
+/* Claude's thinking (Anthropic's API; Bedrock's additionalModelRequestFields)
+ * from the reasoning settings: where the model takes an effort (adaptive
+ * thinking) and the scaffold's effort is one it knows (low, medium, high;
+ * xhigh where it takes no budget, Opus 4.7 on), {"type": "adaptive"} and
+ * *output_config {"effort": E}; else, where it takes a budget,
+ * {"type": "enabled", "budget_tokens": N}. What is left out is named not
+ * sent. Returns the thinking object (new reference) or NULL when off. */
+json_t *provider_util_claude_thinking(prov_job *j, json_t **output_config);
 const char *provider_util_json_kind(const json_t *v);
 int provider_util_has_tool_calls(const json_t *m);
 /* A tool call's arguments as an object ({} when they are not one). New ref. */

@@ -406,6 +406,35 @@ int provider_util_caps_refuse(const prov_job *j, const char *key, int temperatur
 	return caps->one_sampler && temperature_sent && strcmp(key, "top_p") == 0;
 }
 
+json_t *provider_util_claude_thinking(prov_job *j, json_t **output_config)
+{
+	static const char *const levels[] = {"low", "medium", "high"};
+	const um_caps *caps = &j->sys->caps;
+	const char *effort = NULL;
+	size_t i;
+
+	*output_config = NULL;
+	if (j->effort && caps->effort) {
+		for (i = 0; i < UM_ARRAY_LEN(levels); i++)
+			if (strcmp(j->effort, levels[i]) == 0)
+				effort = levels[i];
+		if (!caps->budget && strcmp(j->effort, "xhigh") == 0)
+			effort = "xhigh";
+	}
+	if (j->effort && !effort)
+		provider_util_not_sent(j, "reasoning.effort");
+	if (j->budget >= 0 && (effort || !caps->budget))
+		provider_util_not_sent(j, "reasoning.budget_tokens");
+	if (effort) {
+		*output_config = json_pack("{s:s}", "effort", effort);
+		return json_pack("{s:s}", "type", "adaptive");
+	}
+	if (j->budget >= 0 && caps->budget)
+		return json_pack("{s:s,s:I}", "type", "enabled", "budget_tokens",
+				 (json_int_t)j->budget);
+	return NULL;
+}
+
 int provider_util_has_tool_calls(const json_t *m)
 {
 	json_t *calls = json_object_get(m, "tool_calls");

@@ -98,16 +98,20 @@ static const struct {
 	{UM_PROV_OPENAI, "gpt-3.5", {0, 0, 0, 0, 0}},
 	{UM_PROV_OPENAI, "", {0, 0, 1, 0, 0}},
 	/* Claude: extended thinking from 3.7 on; from Opus 4.1 on temperature or
-	 * top_p, not both; Opus 4.7 takes no sampling parameter and no budget */
+	 * top_p, not both; adaptive thinking with an effort from Opus 4.6 on
+	 * (and a budget still); Opus 4.7 on takes no sampling parameter and no
+	 * budget, only adaptive thinking */
 	{UM_PROV_ANTHROPIC, "claude-3-7", {0, 0, 0, 1, 0}},
 	{UM_PROV_ANTHROPIC, "claude-3", {0, 0, 0, 0, 0}},
 	{UM_PROV_ANTHROPIC, "claude-sonnet-4-0", {0, 0, 0, 1, 0}},
 	{UM_PROV_ANTHROPIC, "claude-sonnet-4-20", {0, 0, 0, 1, 0}},
 	{UM_PROV_ANTHROPIC, "claude-opus-4-0", {0, 0, 0, 1, 0}},
 	{UM_PROV_ANTHROPIC, "claude-opus-4-20", {0, 0, 0, 1, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-7", {1, 0, 0, 0, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-8", {1, 0, 0, 0, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-5", {1, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-6", {0, 0, 1, 1, 1}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-4-6", {0, 0, 1, 1, 1}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-7", {1, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-8", {1, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-5", {1, 0, 1, 0, 0}},
 	{UM_PROV_ANTHROPIC, "claude-", {0, 0, 0, 1, 1}},
 	/* another model behind the messages API: no rule known */
 	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1, 0}},
@@ -121,9 +125,11 @@ static const struct {
 	{UM_PROV_BEDROCK, "anthropic.claude-3", {0, 0, 0, 0, 0}},
 	{UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-20", {0, 0, 0, 1, 0}},
 	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-20", {0, 0, 0, 1, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", {1, 0, 0, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-8", {1, 0, 0, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-5", {1, 0, 0, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-6", {0, 0, 1, 1, 1}},
+	{UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-6", {0, 0, 1, 1, 1}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", {1, 0, 1, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-8", {1, 0, 1, 0, 0}},
+	{UM_PROV_BEDROCK, "anthropic.claude-opus-5", {1, 0, 1, 0, 0}},
 	{UM_PROV_BEDROCK, "anthropic.claude-", {0, 0, 0, 1, 1}},
 	{UM_PROV_BEDROCK, "", {0, 0, 0, 0, 0}},
 };

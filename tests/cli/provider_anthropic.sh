@@ -52,4 +52,28 @@ agent_round_trip a.db an
 agent_round_trip a.db an-stream
 check "the thinking went back before the tool_use" \
   test "$(sql a.db "select count(*) from requests where cast(body as text) like '%\"signature\":\"sig-fake-1\",\"thinking\":\"The first choice fits.\",\"type\":\"thinking\"},{\"id\":\"toolu_bash\"%'")" -ge 1
+
+# adaptive thinking: the scaffold's effort where the model takes one (Opus
+# 4.6 on), the budget then not sent; Opus 4.7 takes no sampling parameter
+cat > mt.yaml <<EOT
+umpire: 1
+systems:
+  - {name: opus46, role: baseline, provider: anthropic, base_url: "$FAKE_URL/v1",
+     model: claude-opus-4-6, api_key_env: TEST_API_KEY, max_retries: 0, timeout_s: 10}
+  - {name: opus47, role: baseline, provider: anthropic, base_url: "$FAKE_URL/v1",
+     model: claude-opus-4-7, api_key_env: TEST_API_KEY, max_retries: 0, timeout_s: 10,
+     stream: true}
+EOT
+head -2 "$PFIX/questions.csv" > q.csv
+sed -e "s|path: questions.csv|path: q.csv|" -e "s|sha256: .*|sha256: $(sha256sum q.csv | cut -d' ' -f1)|" "$PFIX/suite.yaml" > s.yaml
+cp "$PFIX/scaffold.yaml" .
+expect_exit 0 "Opus 4.6 and 4.7 answer with adaptive thinking" -- \
+  "$UMPIRE" run s.yaml --models mt.yaml --db t.db --run-id t1 --quiet --no-report
+check "both asked with thinking adaptive and the scaffold's effort" \
+  test "$(grep -c '"output_config": {"effort": "low"}.*"thinking": {"type": "adaptive"}' "$FAKE_LOG" | tr -d ' ')" -eq 2
+check "the budget, seed and temperature are not sent to Opus 4.6" \
+  test "$(sql t.db "select dropped_params from systems where name='opus46'")" = "reasoning.budget_tokens,seed,temperature"
+check "nor top_p to Opus 4.7" \
+  test "$(sql t.db "select dropped_params from systems where name='opus47'")" = "reasoning.budget_tokens,seed,temperature,top_p"
+check "both graded right" test "$(sql t.db "select sum(score) from attempts")" -eq 2
 done_testing

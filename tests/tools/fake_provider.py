@@ -13,8 +13,9 @@ answering in the binary AWS event-stream framing: prelude, string headers,
 payload, both CRC32s). Each checks its credentials and the
 parameters a model family refuses (temperature or max_tokens for the gpt-5
 family, temperature with Claude's thinking, temperature and top_p together
-from Claude Opus 4.1 on, any sampling parameter from Opus 4.7 on), and
-answers 400 as the real API would when they are wrong.
+from Claude Opus 4.1 on, any sampling parameter from Opus 4.7 on, adaptive
+thinking and output_config.effort before 4.6, a thinking budget from Opus
+4.7 on), and answers 400 as the real API would when they are wrong.
 
 What it answers is picked by the word after "SCENARIO" in the prompt:
 normal, retry429 (429 with Retry-After: 1 the first time), 5xx (always
@@ -132,13 +133,47 @@ def refuse(family, status, message):
 def claude_sampling(model):
     """What a Claude model takes of temperature / top_p: "both", "one" (from
     Opus 4.1 on, either but not both) or "none" (Opus 4.7 on)."""
-    m = re.search(r"claude-(opus|sonnet|haiku)-(\d+)(?:-(\d)(?!\d))?", model)
-    if not m:
+    v = claude_version(model)
+    if not v:
         return "both"  # claude-3-x-name and anything not Claude
-    version = int(m.group(2)) * 10 + int(m.group(3) or 0)
-    if m.group(1) == "opus" and version >= 47:
+    if v[0] == "opus" and v[1] >= 47:
         return "none"
-    return "one" if version >= 41 else "both"
+    return "one" if v[1] >= 41 else "both"
+
+
+def claude_version(model):
+    """(family, version x 10) of a Claude model id, or None (Claude 3 and others)."""
+    m = re.search(r"claude-(opus|sonnet|haiku)-(\d+)(?:-(\d)(?!\d))?", model)
+    return (m.group(1), int(m.group(2)) * 10 + int(m.group(3) or 0)) if m else None
+
+
+def claude_thinking_check(family, model, fields, max_tokens):
+    """Claude's thinking and output_config as the API checks them: adaptive
+    thinking with an effort from Opus / Sonnet 4.6 on, only adaptive from
+    Opus 4.7 on (no budget), enabled thinking with a budget below max_tokens
+    before."""
+    v = claude_version(model)
+    adaptive = v is not None and v[1] >= 46
+    only_adaptive = v is not None and v[0] == "opus" and v[1] >= 47
+    t, oc = fields.get("thinking"), fields.get("output_config")
+    prefix = "The model returned the following errors: " if family == "bedrock" else ""
+    if t is not None:
+        if t.get("type") == "adaptive" and set(t) == {"type"}:
+            if not adaptive:
+                refuse(family, 400, prefix + "adaptive thinking is not supported on this model")
+        elif t.get("type") == "enabled" and isinstance(t.get("budget_tokens"), int):
+            if only_adaptive:
+                refuse(family, 400, prefix + "thinking.type.enabled is not supported for this "
+                       "model. Use thinking.type.adaptive and output_config.effort")
+            if max_tokens is not None and t["budget_tokens"] >= max_tokens:
+                refuse(family, 400, prefix + "max_tokens must be greater than "
+                       "thinking.budget_tokens")
+        else:
+            refuse(family, 400, prefix + "thinking: malformed")
+    if oc is not None:
+        levels = ["low", "medium", "high"] + (["xhigh", "max"] if only_adaptive else ["max"])
+        if not adaptive or set(oc) != {"effort"} or oc["effort"] not in levels:
+            refuse(family, 400, prefix + "output_config.effort: not supported here")
 
 
 def claude_sampling_check(family, model, params, names):
@@ -185,12 +220,8 @@ def anthropic_facts(body, model):
     if "max_tokens" not in body:
         refuse("anthropic", 400, "max_tokens: Field required")
     claude_sampling_check("anthropic", model, body, ("temperature", "top_p", "top_k"))
+    claude_thinking_check("anthropic", model, body, body["max_tokens"])
     if "thinking" in body:
-        t = body["thinking"]
-        if t.get("type") != "enabled" or not isinstance(t.get("budget_tokens"), int):
-            refuse("anthropic", 400, "thinking: malformed")
-        if t["budget_tokens"] >= body["max_tokens"]:
-            refuse("anthropic", 400, "max_tokens must be greater than thinking.budget_tokens")
         for p in ("temperature", "top_k"):
             if p in body:
                 refuse("anthropic", 400, f"`{p}` may only be set to 1 when thinking is enabled")
@@ -255,6 +286,8 @@ def bedrock_facts(body, model):
     if "anthropic.claude" in model:
         claude_sampling_check("bedrock", model, body.get("inferenceConfig", {}),
                               ("temperature", "topP", "topK"))
+        claude_thinking_check("bedrock", model, body.get("additionalModelRequestFields", {}),
+                              body.get("inferenceConfig", {}).get("maxTokens"))
     for p in body.get("system", []):
         facts["texts"].append(p["text"])
     uses = set()

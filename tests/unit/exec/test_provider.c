@@ -413,6 +413,72 @@ static void test_build_sampling_caps(void **state)
 	json_decref(alone);
 }
 
+/* Claude's thinking from the reasoning settings: an effort goes as adaptive
+ * thinking where the model takes it (and the budget then not), a budget as
+ * enabled thinking where the effort cannot go; on Anthropic's API and in
+ * Bedrock's additionalModelRequestFields. */
+static void test_build_claude_thinking(void **state)
+{
+	static const struct {
+		um_provider p;
+		const char *model, *effort;
+		um_caps caps;
+		const char *want, *dropped;
+	} cases[] = {
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "low", {1, 0, 1, 0, 0},
+	     "\"output_config\":{\"effort\":\"low\"},\"system\":\"Be brief.\\n\\nAnswer in "
+	     "English.\",\"thinking\":{\"type\":\"adaptive\"}}",
+	     "reasoning.budget_tokens,temperature,top_p"},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "xhigh", {1, 0, 1, 0, 0},
+	     "\"output_config\":{\"effort\":\"xhigh\"}", "reasoning.budget_tokens,temperature,top_p"},
+	    /* 4.6 takes both: the effort wins; xhigh and minimal it does not know */
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "high", {0, 0, 1, 1, 1},
+	     "\"thinking\":{\"type\":\"adaptive\"},\"top_p\":1}",
+	     "reasoning.budget_tokens,temperature"},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "xhigh", {0, 0, 1, 1, 1},
+	     "\"thinking\":{\"budget_tokens\":1024,\"type\":\"enabled\"}",
+	     "reasoning.effort,temperature"},
+	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", "minimal", {0, 0, 0, 1, 1},
+	     "\"thinking\":{\"budget_tokens\":1024,\"type\":\"enabled\"}",
+	     "reasoning.effort,temperature"},
+	    {UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", "medium", {1, 0, 1, 0, 0},
+	     "\"additionalModelRequestFields\":{\"output_config\":{\"effort\":\"medium\"},"
+	     "\"thinking\":{\"type\":\"adaptive\"}}",
+	     "reasoning.budget_tokens,temperature,top_p"},
+	    {UM_PROV_BEDROCK, "meta.llama3-70b-instruct-v1:0", "medium", {0, 0, 0, 0, 0},
+	     "\"inferenceConfig\":{\"maxTokens\":4096,\"temperature\":0,\"topP\":1}",
+	     "reasoning.budget_tokens,reasoning.effort"},
+	};
+	um_wire_request w;
+	um_error err;
+	size_t i;
+
+	(void)state;
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+	for (i = 0; i < UM_ARRAY_LEN(cases); i++) {
+		um_system s = make_system(cases[i].p, "sys", cases[i].model);
+		json_t *n = neutral("{\"temperature\":0,\"top_p\":1,\"max_tokens\":4096}");
+
+		json_object_set_new(n, "reasoning", json_pack("{s:s,s:i}", "effort", cases[i].effort,
+							      "budget_tokens", 1024));
+		s.region = "us-east-1";
+		s.caps = cases[i].caps;
+		if (provider_build(&s, n, &w, &err) < 0)
+			fail_msg("%s %s: %s", cases[i].model, cases[i].effort, err.msg);
+		if (!strstr(w.body, cases[i].want))
+			fail_msg("%s %s: %s lacks %s", cases[i].model, cases[i].effort, w.body,
+				 cases[i].want);
+		if (!w.dropped || strcmp(w.dropped, cases[i].dropped) != 0)
+			fail_msg("%s %s: dropped %s, not %s", cases[i].model, cases[i].effort,
+				 w.dropped ? w.dropped : "(none)", cases[i].dropped);
+		wire_request_release(&w);
+		json_decref(n);
+	}
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
 static void test_body_hash_parity(void **state)
 {
 	json_t *n = neutral("{\"temperature\":0,\"max_tokens\":64,\"seed\":7}");
@@ -1458,6 +1524,7 @@ int main(void)
 		cmocka_unit_test(test_build_openai),
 		cmocka_unit_test(test_build_anthropic),
 		cmocka_unit_test(test_build_sampling_caps),
+		cmocka_unit_test(test_build_claude_thinking),
 		cmocka_unit_test(test_body_hash_parity),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_build_agent_openai),

@@ -512,6 +512,7 @@ static void test_caps_table(void **state)
 	    {UM_PROV_ANTHROPIC, "claude-opus-4-1-20250805", 0, 1, 1},
 	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", 0, 1, 1},
 	    {UM_PROV_ANTHROPIC, "claude-haiku-4-5-20251001", 0, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", 0, 1, 1},
 	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", 1, 0, 0},
 	    {UM_PROV_ANTHROPIC, "sim-borealis", 0, 0, 1}, /* not a Claude: no rule known */
 	    {UM_PROV_OPENAI, "anthropic/claude-sonnet-4-5", 0, 0, 0}, /* a router decides */
@@ -528,6 +529,14 @@ static void test_caps_table(void **state)
 	for (i = 0; i < UM_ARRAY_LEN(rows); i++) {
 		um_caps c = models_caps_builtin(rows[i].p, rows[i].model);
 
+		/* an effort (adaptive thinking) from Opus 4.6 on */
+		int effort = strstr(rows[i].model, "opus-4-6") || strstr(rows[i].model, "opus-4-7") ||
+			     rows[i].p == UM_PROV_OPENAI;
+
+		if (rows[i].p == UM_PROV_GEMINI)
+			effort = 0;
+		if (c.effort != effort)
+			fail_msg("%s: effort %d", rows[i].model, c.effort);
 		if (c.no_sampling != rows[i].no_sampling || c.one_sampler != rows[i].one_sampler ||
 		    c.budget != rows[i].budget)
 			fail_msg("%s: no_sampling %d one_sampler %d budget %d", rows[i].model,
