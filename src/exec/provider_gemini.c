@@ -167,7 +167,7 @@ static int gemini_generation_config(prov_job *j, json_t *cfg)
 static void gemini_thinking(prov_job *j, json_t *cfg)
 {
 	json_t *tc = json_object();
-	int level = j->effort && j->sys->caps.effort;
+	int level = models_effort_taken(&j->sys->caps, j->effort);
 
 	if (j->effort && !level)
 		provider_util_not_sent(j, "reasoning.effort");

@@ -43,8 +43,7 @@ void provider_util_not_sent(prov_job *j, const char *name);
 int provider_util_caps_refuse(const prov_job *j, const char *key, int temperature_sent);
 /* Claude's thinking (Anthropic's API; Bedrock's additionalModelRequestFields)
  * from the reasoning settings: where the model takes an effort (adaptive
- * thinking) and the scaffold's effort is one it knows (low, medium, high;
- * xhigh where it takes no budget, Opus 4.7 on), {"type": "adaptive"} and
+ * thinking) and knows the scaffold's (models_effort_taken), {"type": "adaptive"} and
  * *output_config {"effort": E}; else, where it takes a budget,
  * {"type": "enabled", "budget_tokens": N}. What is left out is named not
  * sent. Returns the thinking object (new reference) or NULL when off. */

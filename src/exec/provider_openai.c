@@ -103,7 +103,7 @@ static int openai_apply_caps(prov_job *j, json_t *body)
 		json_object_del(body, "max_tokens");
 	}
 	if (j->effort) {
-		if (caps->effort)
+		if (models_effort_taken(caps, j->effort))
 			json_object_set_new(body, "reasoning_effort", json_string(j->effort));
 		else
 			provider_util_not_sent(j, "reasoning.effort");

@@ -408,19 +408,10 @@ int provider_util_caps_refuse(const prov_job *j, const char *key, int temperatur
 
 json_t *provider_util_claude_thinking(prov_job *j, json_t **output_config)
 {
-	static const char *const levels[] = {"low", "medium", "high"};
 	const um_caps *caps = &j->sys->caps;
-	const char *effort = NULL;
-	size_t i;
+	const char *effort = models_effort_taken(caps, j->effort) ? j->effort : NULL;
 
 	*output_config = NULL;
-	if (j->effort && caps->effort) {
-		for (i = 0; i < UM_ARRAY_LEN(levels); i++)
-			if (strcmp(j->effort, levels[i]) == 0)
-				effort = levels[i];
-		if (!caps->budget && strcmp(j->effort, "xhigh") == 0)
-			effort = "xhigh";
-	}
 	if (j->effort && !effort)
 		provider_util_not_sent(j, "reasoning.effort");
 	if (j->budget >= 0 && (effort || !caps->budget))

@@ -79,6 +79,14 @@ static const char *const models_default_urls[] = {
 	"http://127.0.0.1:11434/v1",
 };
 
+/* The efforts a model knows (bits in the order of the scaffold's words). */
+static const char *const models_efforts[] = {"none", "minimal", "low", "medium", "high", "xhigh"};
+#define EF_MIN UM_EFFORT_BIT(1)
+#define EF_LOW UM_EFFORT_BIT(2)
+#define EF_HIGH UM_EFFORT_BIT(4)
+#define EF_LMH (UM_EFFORT_BIT(2) | UM_EFFORT_BIT(3) | UM_EFFORT_BIT(4))
+#define EF_LMHX (EF_LMH | UM_EFFORT_BIT(5))
+
 /* The capability table: the first row whose provider matches and whose
  * prefix starts the model name (after any "vendor/" of a router's id, or
  * the "us." / "eu." / "global." of a Bedrock inference profile) applies;
@@ -86,52 +94,44 @@ static const char *const models_default_urls[] = {
 static const struct {
 	um_provider prov;
 	const char *prefix;
-	um_caps caps; /* no_sampling, max_completion, effort, budget, one_sampler */
+	um_caps caps; /* no_sampling, max_completion, effort, budget, one_sampler,
+		       * effort_levels */
 } models_caps_table[] = {
 	/* OpenAI reasoning models reject temperature / top_p and max_tokens */
-	{UM_PROV_OPENAI, "gpt-5-chat", {0, 1, 0, 0, 0}},
-	{UM_PROV_OPENAI, "gpt-5", {1, 1, 1, 0, 0}},
-	{UM_PROV_OPENAI, "o1", {1, 1, 1, 0, 0}},
-	{UM_PROV_OPENAI, "o3", {1, 1, 1, 0, 0}},
-	{UM_PROV_OPENAI, "o4", {1, 1, 1, 0, 0}},
-	{UM_PROV_OPENAI, "gpt-4", {0, 0, 0, 0, 0}},
-	{UM_PROV_OPENAI, "gpt-3.5", {0, 0, 0, 0, 0}},
-	{UM_PROV_OPENAI, "", {0, 0, 1, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-5-chat", {0, 1, 0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-5", {1, 1, 1, 0, 0, 0}},
+	{UM_PROV_OPENAI, "o1", {1, 1, 1, 0, 0, EF_LMH}},
+	{UM_PROV_OPENAI, "o3", {1, 1, 1, 0, 0, EF_LMH}},
+	{UM_PROV_OPENAI, "o4", {1, 1, 1, 0, 0, EF_LMH}},
+	{UM_PROV_OPENAI, "gpt-4", {0, 0, 0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "gpt-3.5", {0, 0, 0, 0, 0, 0}},
+	{UM_PROV_OPENAI, "", {0, 0, 1, 0, 0, 0}},
 	/* Claude: extended thinking from 3.7 on; from Opus 4.1 on temperature or
 	 * top_p, not both; adaptive thinking with an effort from Opus 4.6 on
 	 * (and a budget still); Opus 4.7 on takes no sampling parameter and no
 	 * budget, only adaptive thinking */
-	{UM_PROV_ANTHROPIC, "claude-3-7", {0, 0, 0, 1, 0}},
-	{UM_PROV_ANTHROPIC, "claude-3", {0, 0, 0, 0, 0}},
-	{UM_PROV_ANTHROPIC, "claude-sonnet-4-0", {0, 0, 0, 1, 0}},
-	{UM_PROV_ANTHROPIC, "claude-sonnet-4-20", {0, 0, 0, 1, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-0", {0, 0, 0, 1, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-20", {0, 0, 0, 1, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-6", {0, 0, 1, 1, 1}},
-	{UM_PROV_ANTHROPIC, "claude-sonnet-4-6", {0, 0, 1, 1, 1}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-7", {1, 0, 1, 0, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-4-8", {1, 0, 1, 0, 0}},
-	{UM_PROV_ANTHROPIC, "claude-opus-5", {1, 0, 1, 0, 0}},
-	{UM_PROV_ANTHROPIC, "claude-", {0, 0, 0, 1, 1}},
+	{UM_PROV_ANTHROPIC, "claude-3-7", {0, 0, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-3", {0, 0, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-4-0", {0, 0, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-4-20", {0, 0, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-0", {0, 0, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-20", {0, 0, 0, 1, 0, 0}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-6", {0, 0, 1, 1, 1, EF_LMH}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-4-6", {0, 0, 1, 1, 1, EF_LMH}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-7", {1, 0, 1, 0, 0, EF_LMHX}},
+	{UM_PROV_ANTHROPIC, "claude-opus-4-8", {1, 0, 1, 0, 0, EF_LMHX}},
+	{UM_PROV_ANTHROPIC, "claude-opus-5", {1, 0, 1, 0, 0, EF_LMHX}},
+	{UM_PROV_ANTHROPIC, "claude-", {0, 0, 0, 1, 1, 0}},
 	/* another model behind the messages API: no rule known */
-	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1, 0}},
-	/* Gemini 3 takes a thinking level, 2.5 a budget */
-	{UM_PROV_GEMINI, "gemini-3", {0, 0, 1, 1, 0}},
-	{UM_PROV_GEMINI, "gemini-2.5", {0, 0, 0, 1, 0}},
-	{UM_PROV_GEMINI, "", {0, 0, 0, 0, 0}},
-	/* Bedrock: Claude's thinking through additionalModelRequestFields, and
-	 * the same sampling rules as on Anthropic's API */
-	{UM_PROV_BEDROCK, "anthropic.claude-3-7", {0, 0, 0, 1, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-3", {0, 0, 0, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-20", {0, 0, 0, 1, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-20", {0, 0, 0, 1, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-6", {0, 0, 1, 1, 1}},
-	{UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-6", {0, 0, 1, 1, 1}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", {1, 0, 1, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-4-8", {1, 0, 1, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-opus-5", {1, 0, 1, 0, 0}},
-	{UM_PROV_BEDROCK, "anthropic.claude-", {0, 0, 0, 1, 1}},
-	{UM_PROV_BEDROCK, "", {0, 0, 0, 0, 0}},
+	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1, 0, 0}},
+	/* Gemini 3 takes a thinking level (3 Pro: low or high), 2.5 a budget */
+	{UM_PROV_GEMINI, "gemini-3-pro", {0, 0, 1, 1, 0, EF_LOW | EF_HIGH}},
+	{UM_PROV_GEMINI, "gemini-3", {0, 0, 1, 1, 0, EF_MIN | EF_LMH}},
+	{UM_PROV_GEMINI, "gemini-2.5", {0, 0, 0, 1, 0, 0}},
+	{UM_PROV_GEMINI, "", {0, 0, 0, 0, 0, 0}},
+	/* Bedrock: Claude (anthropic.claude-...) as on Anthropic's API, looked up
+	 * there; other models take no reasoning setting */
+	{UM_PROV_BEDROCK, "", {0, 0, 0, 0, 0, 0}},
 };
 /* headers the file may not set: credentials, and what the providers set */
 static const char *const models_banned_headers[] = {
@@ -167,7 +167,7 @@ um_caps models_caps_builtin(um_provider p, const char *model)
 	um_provider fam = p == UM_PROV_AZURE ? UM_PROV_OPENAI : p;
 	const char *m = model ? model : "", *slash = strrchr(m, '/');
 	static const char *const profiles[] = {"us.", "eu.", "apac.", "global."};
-	um_caps none = {0, 0, 0, 0, 0};
+	um_caps none = {0, 0, 0, 0, 0, 0};
 	size_t i;
 
 	if (slash)
@@ -175,10 +175,28 @@ um_caps models_caps_builtin(um_provider p, const char *model)
 	for (i = 0; fam == UM_PROV_BEDROCK && i < UM_ARRAY_LEN(profiles); i++)
 		if (um_has_prefix(m, profiles[i]))
 			m += strlen(profiles[i]);
+	if (fam == UM_PROV_BEDROCK && um_has_prefix(m, "anthropic.claude-")) {
+		m += strlen("anthropic.");
+		fam = UM_PROV_ANTHROPIC;
+	}
 	for (i = 0; i < UM_ARRAY_LEN(models_caps_table); i++)
 		if (models_caps_table[i].prov == fam && um_has_prefix(m, models_caps_table[i].prefix))
 			return models_caps_table[i].caps;
 	return none;
+}
+
+int models_effort_taken(const um_caps *caps, const char *effort)
+{
+	size_t i;
+
+	if (!caps->effort || !effort)
+		return 0;
+	if (!caps->effort_levels)
+		return 1;
+	for (i = 0; i < UM_ARRAY_LEN(models_efforts); i++)
+		if (strcmp(effort, models_efforts[i]) == 0)
+			return (caps->effort_levels & UM_EFFORT_BIT(i)) != 0;
+	return 0;
 }
 
 int models_find(const um_models *m, const char *name)
@@ -744,6 +762,8 @@ static int models_read_caps(models_ctx *c, const yml_node *sn, um_system *s)
 				"azure and the presets)");
 	s->caps.max_completion = field;
 	s->caps.no_sampling = !sampling;
+	if (yml_get(n, "reasoning_effort"))
+		s->caps.effort_levels = 0; /* stated for this system: any effort goes */
 	return 0;
 }
 

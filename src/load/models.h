@@ -38,7 +38,14 @@ typedef struct um_caps {
 	int budget;             /* takes reasoning.budget_tokens (thinking, thinkingBudget) */
 	int one_sampler;        /* takes temperature or top_p, not both: with both
 				 * to be sent, top_p is not */
+	unsigned effort_levels; /* with effort: the efforts it knows, bit i for the
+				 * i-th of none, minimal, low, medium, high, xhigh
+				 * (UM_EFFORT_BIT); 0: any */
 } um_caps;
+
+#define UM_EFFORT_BIT(i) (1u << (i))
+/* 1 when caps take reasoning.effort and know the word effort. */
+int models_effort_taken(const um_caps *caps, const char *effort);
 
 /* Prices in micro-USD per million tokens (USD/Mtok * 1e6), integers. */
 typedef struct um_pricing {

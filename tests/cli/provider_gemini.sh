@@ -33,6 +33,30 @@ check "what Gemini 2.5 cannot take is reported as not sent" \
   test "$(sql p.db "select dropped_params from systems where name='ge'")" = "reasoning.effort"
 check "thoughts count as output and as reasoning" \
   test "$(sql p.db "select tokens_out || ' ' || tokens_reasoning || ' ' || tokens_cached from calls where http_status=200 and error is null limit 1")" = "80 64 20"
+
+# Gemini 3: the effort as thinkingLevel where the model knows it (3 Pro: low
+# or high), else the budget; never both
+cat > m3.yaml <<EOT
+umpire: 1
+systems:
+  - {name: g3pro, role: baseline, provider: gemini, base_url: "$FAKE_URL/v1beta",
+     model: gemini-3-pro-preview, api_key_env: TEST_API_KEY, max_retries: 0, timeout_s: 10}
+EOT
+head -2 "$PFIX/questions.csv" > q.csv
+sed -e "s|path: questions.csv|path: q.csv|" -e "s|sha256: .*|sha256: $(sha256sum q.csv | cut -d' ' -f1)|" \
+  -e "s|scaffold: scaffold.yaml|scaffold: $PFIX/scaffold.yaml|" "$PFIX/suite.yaml" > s-low.yaml
+sed 's/effort: low/effort: medium/' "$PFIX/scaffold.yaml" > medium.yaml
+sed "s|scaffold: .*|scaffold: medium.yaml|" s-low.yaml > s-medium.yaml
+expect_exit 0 "Gemini 3 Pro answers with the scaffold's effort low" -- \
+  "$UMPIRE" run s-low.yaml --models m3.yaml --db g3.db --run-id g1 --quiet --no-report
+check "as thinkingLevel, the budget not sent" \
+  test "$(sql g3.db "select dropped_params from systems")" = "reasoning.budget_tokens"
+expect_exit 0 "with effort medium, which 3 Pro does not know" -- \
+  "$UMPIRE" run s-medium.yaml --models m3.yaml --db g4.db --run-id g2 --quiet --no-report
+check "the budget goes instead, and the effort is not sent" \
+  test "$(sql g4.db "select dropped_params from systems")" = "reasoning.effort"
+check "no thinking level was refused" test "$(grep -c 'thinking_level' "$FAKE_LOG" | tr -d ' ')" -eq 0
+
 cat > ma.yaml <<EOT
 umpire: 1
 systems:

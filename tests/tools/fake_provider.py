@@ -199,6 +199,10 @@ def openai_facts(body, model):
         if "max_tokens" in body:
             refuse("openai", 400, "Unsupported parameter: 'max_tokens' is not supported with "
                    "this model. Use 'max_completion_tokens' instead.")
+    if model.startswith("o3") and body.get("reasoning_effort", "low") not in (
+            "low", "medium", "high"):
+        refuse("openai", 400, "Unsupported value: 'reasoning_effort' does not support "
+               f"'{body['reasoning_effort']}' with this model.")
     if facts["stream"] and body.get("stream_options") != {"include_usage": True}:
         refuse("openai", 400, "a streamed test call must ask for include_usage")
     calls = {}
@@ -257,6 +261,11 @@ def gemini_facts(body, model):
         refuse("gemini", 400, "thinking_level and thinking_budget cannot be used together")
     if model.startswith("gemini-2.5") and "thinkingLevel" in tc:
         refuse("gemini", 400, "Thinking level is not supported for this model.")
+    levels = ("low", "high") if model.startswith("gemini-3-pro") else (
+        "minimal", "low", "medium", "high")
+    if "thinkingLevel" in tc and tc["thinkingLevel"] not in levels:
+        refuse("gemini", 400, f"Invalid value at 'generation_config.thinking_config."
+               f"thinking_level' ({tc['thinkingLevel']})")
     for k in cfg:
         if k not in ("temperature", "topP", "topK", "maxOutputTokens", "stopSequences", "seed",
                      "thinkingConfig", "presencePenalty", "frequencyPenalty"):

@@ -419,33 +419,35 @@ static void test_build_sampling_caps(void **state)
  * Bedrock's additionalModelRequestFields. */
 static void test_build_claude_thinking(void **state)
 {
+	enum { LMH = UM_EFFORT_BIT(2) | UM_EFFORT_BIT(3) | UM_EFFORT_BIT(4),
+	       LMHX = LMH | UM_EFFORT_BIT(5) };
 	static const struct {
 		um_provider p;
 		const char *model, *effort;
 		um_caps caps;
 		const char *want, *dropped;
 	} cases[] = {
-	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "low", {1, 0, 1, 0, 0},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "low", {1, 0, 1, 0, 0, LMHX},
 	     "\"output_config\":{\"effort\":\"low\"},\"system\":\"Be brief.\\n\\nAnswer in "
 	     "English.\",\"thinking\":{\"type\":\"adaptive\"}}",
 	     "reasoning.budget_tokens,temperature,top_p"},
-	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "xhigh", {1, 0, 1, 0, 0},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "xhigh", {1, 0, 1, 0, 0, LMHX},
 	     "\"output_config\":{\"effort\":\"xhigh\"}", "reasoning.budget_tokens,temperature,top_p"},
 	    /* 4.6 takes both: the effort wins; xhigh and minimal it does not know */
-	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "high", {0, 0, 1, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "high", {0, 0, 1, 1, 1, LMH},
 	     "\"thinking\":{\"type\":\"adaptive\"},\"top_p\":1}",
 	     "reasoning.budget_tokens,temperature"},
-	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "xhigh", {0, 0, 1, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "xhigh", {0, 0, 1, 1, 1, LMH},
 	     "\"thinking\":{\"budget_tokens\":1024,\"type\":\"enabled\"}",
 	     "reasoning.effort,temperature"},
-	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", "minimal", {0, 0, 0, 1, 1},
+	    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", "minimal", {0, 0, 0, 1, 1, 0},
 	     "\"thinking\":{\"budget_tokens\":1024,\"type\":\"enabled\"}",
 	     "reasoning.effort,temperature"},
-	    {UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", "medium", {1, 0, 1, 0, 0},
+	    {UM_PROV_BEDROCK, "anthropic.claude-opus-4-7", "medium", {1, 0, 1, 0, 0, LMHX},
 	     "\"additionalModelRequestFields\":{\"output_config\":{\"effort\":\"medium\"},"
 	     "\"thinking\":{\"type\":\"adaptive\"}}",
 	     "reasoning.budget_tokens,temperature,top_p"},
-	    {UM_PROV_BEDROCK, "meta.llama3-70b-instruct-v1:0", "medium", {0, 0, 0, 0, 0},
+	    {UM_PROV_BEDROCK, "meta.llama3-70b-instruct-v1:0", "medium", {0, 0, 0, 0, 0, 0},
 	     "\"inferenceConfig\":{\"maxTokens\":4096,\"temperature\":0,\"topP\":1}",
 	     "reasoning.budget_tokens,reasoning.effort"},
 	};

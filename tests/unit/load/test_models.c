@@ -542,12 +542,46 @@ static void test_caps_table(void **state)
 			fail_msg("%s: no_sampling %d one_sampler %d budget %d", rows[i].model,
 				 c.no_sampling, c.one_sampler, c.budget);
 	}
+	/* the efforts each model knows */
+	{
+		static const struct {
+			um_provider p;
+			const char *model, *effort;
+			int taken;
+		} ef[] = {
+		    {UM_PROV_GEMINI, "gemini-3-pro-preview", "high", 1},
+		    {UM_PROV_GEMINI, "gemini-3-pro-preview", "medium", 0},
+		    {UM_PROV_GEMINI, "gemini-3-flash-preview", "minimal", 1},
+		    {UM_PROV_GEMINI, "gemini-3-flash-preview", "xhigh", 0},
+		    {UM_PROV_GEMINI, "gemini-2.5-pro", "low", 0},
+		    {UM_PROV_OPENAI, "o3", "minimal", 0},
+		    {UM_PROV_OPENAI, "o4-mini", "high", 1},
+		    {UM_PROV_OPENAI, "gpt-5", "minimal", 1},
+		    {UM_PROV_OPENAI, "gpt-5", "bogus", 1}, /* no list: as written */
+		    {UM_PROV_ANTHROPIC, "claude-opus-4-7", "xhigh", 1},
+		    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "xhigh", 0},
+		    {UM_PROV_ANTHROPIC, "claude-opus-4-6", "bogus", 0},
+		    {UM_PROV_ANTHROPIC, "claude-sonnet-4-5", "low", 0},
+		};
+		for (i = 0; i < UM_ARRAY_LEN(ef); i++) {
+			um_caps c = models_caps_builtin(ef[i].p, ef[i].model);
+			if (models_effort_taken(&c, ef[i].effort) != ef[i].taken)
+				fail_msg("%s %s: taken %d", ef[i].model, ef[i].effort,
+					 !ef[i].taken);
+		}
+		assert_int_equal(models_effort_taken(&(um_caps){0, 0, 1, 0, 0, 0}, NULL), 0);
+	}
 	/* the file overrides it, and says what it accepts */
 	m = load_ok("umpire: 1\nsystems:\n  - {name: a, role: baseline, provider: anthropic, "
 		    "base_url: 'https://x/v1', model: claude-sonnet-4-5,\n"
 		    "     capabilities: {temperature_or_top_p: false}}\n");
 	assert_int_equal(m->systems[0].caps.one_sampler, 0);
 	assert_int_equal(m->systems[0].caps.budget, 1);
+	models_free(m);
+	/* reasoning_effort stated for a system: any effort goes */
+	m = load_ok("umpire: 1\nsystems:\n  - {name: a, role: baseline, provider: gemini, "
+		    "model: gemini-3-pro-preview,\n     capabilities: {reasoning_effort: true}}\n");
+	assert_int_equal(models_effort_taken(&m->systems[0].caps, "medium"), 1);
 	models_free(m);
 	load_fails(SYS("    capabilities: {temperature_or_top_p: maybe}\n"), "temperature_or_top_p");
 	load_fails(SYS("    capabilities: {top_p_or_temperature: true}\n"),
