@@ -173,8 +173,9 @@ static int anthropic_check_params(prov_job *j)
 			       "system \"%s\": params sets both stop and stop_sequences",
 			       j->sys->name);
 	/* (a budget is not sent where an effort goes, adaptive) */
-	if (j->budget >= 0 && j->sys->caps.budget && !(j->effort && j->sys->caps.effort) &&
-	    json_is_integer(mt) && j->budget >= json_integer_value(mt))
+	if (j->budget >= 0 && j->sys->caps.budget &&
+	    !models_effort_taken(&j->sys->caps, j->effort) && json_is_integer(mt) &&
+	    j->budget >= json_integer_value(mt))
 		return um_fail(j->err, UM_ERR_INVALID,
 			       "system \"%s\": reasoning.budget_tokens (%lld) must be below "
 			       "max_tokens (%lld) for Anthropic's extended thinking",

@@ -477,6 +477,22 @@ static void test_build_claude_thinking(void **state)
 		wire_request_release(&w);
 		json_decref(n);
 	}
+	/* a budget not below max_tokens is an error only where it would be sent */
+	{
+		um_system s = make_system(UM_PROV_ANTHROPIC, "sys", "claude-opus-4-6");
+		json_t *n = neutral("{\"max_tokens\":1000}");
+
+		s.caps = cases[2].caps;
+		json_object_set_new(n, "reasoning", json_pack("{s:s,s:i}", "effort", "low",
+							      "budget_tokens", 1024));
+		assert_int_equal(provider_build(&s, n, &w, &err), 0);
+		wire_request_release(&w);
+		json_object_set_new(n, "reasoning", json_pack("{s:s,s:i}", "effort", "minimal",
+							      "budget_tokens", 1024));
+		assert_int_equal(provider_build(&s, n, &w, &err), -1);
+		assert_non_null(strstr(err.msg, "must be below max_tokens"));
+		json_decref(n);
+	}
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 }
