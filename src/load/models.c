@@ -121,6 +121,10 @@ static const struct {
 	{UM_PROV_ANTHROPIC, "claude-opus-4-7", {1, 0, 1, 0, 0, EF_LMHX}},
 	{UM_PROV_ANTHROPIC, "claude-opus-4-8", {1, 0, 1, 0, 0, EF_LMHX}},
 	{UM_PROV_ANTHROPIC, "claude-opus-5", {1, 0, 1, 0, 0, EF_LMHX}},
+	{UM_PROV_ANTHROPIC, "claude-sonnet-5", {0, 0, 1, 1, 1, EF_LMH}},
+	/* adaptive thinking only (Anthropic's and AWS's adaptive-thinking pages) */
+	{UM_PROV_ANTHROPIC, "claude-mythos", {0, 0, 1, 0, 1, EF_LMHX}},
+	{UM_PROV_ANTHROPIC, "claude-fable", {1, 0, 1, 0, 0, EF_LMHX}},
 	{UM_PROV_ANTHROPIC, "claude-", {0, 0, 0, 1, 1, 0}},
 	/* another model behind the messages API: no rule known */
 	{UM_PROV_ANTHROPIC, "", {0, 0, 0, 1, 0, 0}},

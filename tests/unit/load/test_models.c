@@ -514,6 +514,7 @@ static void test_caps_table(void **state)
 	    {UM_PROV_ANTHROPIC, "claude-haiku-4-5-20251001", 0, 1, 1},
 	    {UM_PROV_ANTHROPIC, "claude-opus-4-6", 0, 1, 1},
 	    {UM_PROV_ANTHROPIC, "claude-opus-4-7", 1, 0, 0},
+	    {UM_PROV_BEDROCK, "anthropic.claude-mythos-preview", 0, 1, 0},
 	    {UM_PROV_ANTHROPIC, "sim-borealis", 0, 0, 1}, /* not a Claude: no rule known */
 	    {UM_PROV_OPENAI, "anthropic/claude-sonnet-4-5", 0, 0, 0}, /* a router decides */
 	    {UM_PROV_BEDROCK, "anthropic.claude-sonnet-4-20250514-v1:0", 0, 0, 1},
@@ -531,7 +532,7 @@ static void test_caps_table(void **state)
 
 		/* an effort (adaptive thinking) from Opus 4.6 on */
 		int effort = strstr(rows[i].model, "opus-4-6") || strstr(rows[i].model, "opus-4-7") ||
-			     rows[i].p == UM_PROV_OPENAI;
+			     strstr(rows[i].model, "mythos") || rows[i].p == UM_PROV_OPENAI;
 
 		if (rows[i].p == UM_PROV_GEMINI)
 			effort = 0;
