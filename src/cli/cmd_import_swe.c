@@ -22,8 +22,9 @@ static const char swe_help[] =
 	"Import SWE-Bench Pro instances (the public dataset as JSON lines) into a suite\n"
 	"of kind swe: one task directory per instance with the problem statement,\n"
 	"requirements, interface, gold.patch and test.patch. The repositories and test\n"
-	"environments live in the dataset's container images, so every task is marked\n"
-	"'unsupported' with its image. docs/import-swe.md lists the field mapping.\n"
+	"environments live in the dataset's container images: every task names its\n"
+	"image and is graded there by the official profile (run --sandbox-driver podman\n"
+	"--swe-scripts DIR). docs/import-swe.md lists the field mapping.\n"
 	"\n"
 	"Options:\n"
 	"  -o, --output FILE     the suite YAML to write (required)\n"
@@ -130,12 +131,12 @@ int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g)
 				n += !strcmp(r.tasks[j].category, r.tasks[i].category);
 			printf(" %s %zu", r.tasks[i].category, n);
 		}
-		printf("\nnone can run here: every task needs its container image "
-		       "(see `unsupported` and NOTE.md)\n");
+		printf("\nevery task runs in its container image (--sandbox-driver podman or "
+		       "docker, --swe-scripts DIR; see NOTE.md)\n");
 		for (n = 0, i = 0; i < r.n_tasks; i++)
 			n += !r.tasks[i].image;
 		if (n)
-			printf("  %zu without an image named in the dataset\n", n);
+			printf("  %zu without an image named in the dataset: unsupported\n", n);
 		printf("suite: %s\ntasks: %s\n", o.suite_path, r.tasks_dir);
 		rc = 0;
 		if (r.n_skipped) {

@@ -487,14 +487,13 @@ static void inst_derive(inst *x)
 	um_buf u;
 
 	x->category = um_xstrdup(x->language);
+	if (x->image) {
+		x->unsupported = NULL; /* the official profile grades it in its image */
+		return;
+	}
 	um_buf_init(&u, 0);
-	if (x->image)
-		um_buf_printf(&u,
-			      "needs container image %s: the repository at its base commit and "
-			      "its test environment exist only in that image", x->image);
-	else
-		um_buf_puts(&u, "needs container image: the dataset names none (no dockerhub_tag), "
-				"and the repository and its test environment are not here");
+	um_buf_puts(&u, "needs container image: the dataset names none (no dockerhub_tag), "
+			"and the repository and its test environment are not here");
 	if (!x->test_command)
 		um_buf_puts(&u, "; the test command is not in the dataset (SWE-Bench Pro runs each "
 				"instance's run_script.sh from its harness)");
@@ -724,7 +723,14 @@ static char *note_text(const inst *x, const char *source)
 		      x->dialect ? x->dialect : "");
 	um_buf_printf(&b, "- tests that must start passing: %zu; that must keep passing: %zu\n",
 		      x->n_f2p, x->n_p2p);
-	um_buf_printf(&b, "\n## Why this task cannot run here\n\n%s.\n", x->unsupported);
+	if (x->unsupported)
+		um_buf_printf(&b, "\n## Why this task cannot run here\n\n%s.\n", x->unsupported);
+	else
+		um_buf_printf(&b, "\n## How it is graded\n\nIn its image (%s, whose /app is the "
+			      "repository at its base commit), by the official profile: `umpire run "
+			      "SUITE --sandbox-driver podman --swe-scripts DIR --oracle` (or "
+			      "`--predictions FILE`), DIR a checkout of SWE-Bench Pro's repository "
+			      "(docs/swe-grading.md).\n", x->image);
 	if (!x->test_command)
 		um_buf_puts(&b,
 			    "\n## The test command\n\n"
@@ -779,8 +785,9 @@ static char *suite_text(const char *name, const char *scaffold, const char *sour
 	qsort(cats, nc, sizeof(char *), cmp_str);
 	ymlemit_begin(&w, 0,
 		      "# Written by `umpire import swe-bench-pro` from %s.\n"
-		      "# Every task needs its container image; see `unsupported` and each task's\n"
-		      "# NOTE.md. Field mapping: docs/import-swe.md.\n",
+		      "# Every task runs in its container image (official grading: --swe-scripts,\n"
+		      "# --sandbox-driver podman or docker); see each task's NOTE.md. Field\n"
+		      "# mapping: docs/import-swe.md.\n",
 		      source);
 	ymlemit_map(&w, 1, 0);
 	ymlemit_str(&w, "umpire");
@@ -838,7 +845,8 @@ static char *suite_text(const char *name, const char *scaffold, const char *sour
 		ymlemit_list(&w, "pass_to_pass", x->p2p, x->n_p2p);
 		if (x->image)
 			ymlemit_kv(&w, "image", x->image);
-		ymlemit_kv(&w, "unsupported", x->unsupported);
+		if (x->unsupported)
+			ymlemit_kv(&w, "unsupported", x->unsupported);
 		ymlemit_map(&w, 0, 0);
 	}
 	ymlemit_seq(&w, 0, 0);
@@ -998,7 +1006,7 @@ int sweimport_run(const sweimport_opts *o, sweimport_result *r, um_error *err)
 		t->category = um_xstrdup(v[i].category);
 		t->image = um_xstrdup(v[i].image);
 		t->log_parser = um_xstrdup(v[i].parser);
-		t->unsupported = um_xstrdup(v[i].unsupported);
+		t->unsupported = v[i].unsupported ? um_xstrdup(v[i].unsupported) : NULL;
 		t->has_test_command = v[i].test_command != NULL;
 	}
 	r->n_tasks = n;

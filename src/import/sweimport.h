@@ -7,8 +7,10 @@
  * instance becomes a task directory (problem statement, requirements and
  * interface as files, gold.patch, test.patch, a NOTE.md) and an entry in a
  * suite YAML of kind swe. The repositories and their test environments live
- * only in the dataset's container images, so every task is written with
- * `image:` and `unsupported: "needs container image ..."`; nothing is dropped.
+ * only in the dataset's container images, so every task is written with its
+ * `image:` (graded there by the official profile under docker or podman);
+ * a row without an image is written `unsupported: "needs container image
+ * ..."`; nothing is dropped.
  *
  * The Python-literal list strings of the dataset (fail_to_pass, pass_to_pass,
  * selected_test_files_to_run) are read with swe_parse_name_list (swe_grade.h);
@@ -53,7 +55,7 @@ typedef struct sweimport_task {
 	char *category;     /* repo_language, lower case */
 	char *image;        /* container image reference, or NULL (no dockerhub_tag) */
 	char *log_parser;   /* pytest | go_test | jest_json, from repo_language */
-	char *unsupported;  /* why it cannot run here (never NULL after an import) */
+	char *unsupported;  /* why it cannot run anywhere (no image), or NULL */
 	int has_test_command; /* the dataset supplied a test command */
 } sweimport_task;
 

@@ -1482,6 +1482,147 @@ out:
 	return ws;
 }
 
+/* A swe task graded in its own container image (docker/podman): the
+ * repository is the image's /app. */
+static int in_image(const agent_att *a)
+{
+	return (a->task->image || a->task->build_dir) && container_driver(a->rc);
+}
+
+/* Grading step (profile official, in the task's image): one container from
+ * the image, workdir /app (the image's repository), the workspace copied in
+ * at /workspace, the entry script run as the image's user, the workspace
+ * copied back into ws. 0 when the script ran, -1 with a->job_err. */
+static int official_in_image(agent_att *a, const char *ws)
+{
+	run_ctx *rc = a->rc;
+	const char *cmd = "bash /workspace/entryscript.sh";
+	sandbox_spec s = a->spec;
+	container ct;
+	char name[96];
+	int r;
+
+	snprintf(name, sizeof(name), "umpire-%016llx-%016llx-g",
+		 (unsigned long long)um_hash64(rc->leftover_key, strlen(rc->leftover_key), 0),
+		 (unsigned long long)um_hash64(a->p->id, strlen(a->p->id), 0));
+	s.env = (const char *const *)a->task->env;
+	s.n_env = (size_t)a->task->n_env;
+	s.n_binds = 0;
+	sandbox_result_release(&a->res);
+	sandbox_result_init(&a->res);
+	r = container_start(&ct, &s, name, "/app", rc->leftover_key, &a->res, &a->job_err);
+	if (r == 0)
+		r = container_copy_in(&ct, ws, "/workspace", 1, &a->job_err);
+	if (r == 0) {
+		s.env = NULL;
+		s.n_env = 0;
+		s.limits.wall_ms = (int64_t)a->task->verifier_timeout_s * 1000;
+		s.limits.out_max = SWE_PATCH_MAX;
+		s.limits.err_max = VERIFY_OUT_MAX;
+		sandbox_result_release(&a->res);
+		sandbox_result_init(&a->res);
+		r = container_exec(&ct, &s, cmd, NULL, 0, &a->res, &a->job_err);
+		if (r == 0)
+			fill_step(new_step(a, UM_PHASE_VERIFY, "verifier", NULL, cmd), &a->res);
+	}
+	if (r == 0 && !a->res.timed_out)
+		r = container_copy_out(&ct, "/workspace", ws, &a->job_err);
+	container_stop(&ct);
+	return r;
+}
+
+/* Grading step (profile official): the test run's own logs, stdout.log and
+ * stderr.log of the workspace, stored as the step test_log (its stdout and
+ * stderr, each kept up to the step limit), so that parser.py can be run on
+ * them again by hand. Nothing when the script did not get so far. */
+static void official_logs(agent_att *a, const char *ws)
+{
+	char *po = um_xasprintf("%s/stdout.log", ws), *pe = um_xasprintf("%s/stderr.log", ws);
+	char *out = NULL, *err = NULL;
+	size_t no = 0, ne = 0;
+	um_error e = {0};
+	sandbox_result r;
+
+	if (um_read_file(po, &out, &no, &e) == 0 && um_read_file(pe, &err, &ne, &e) == 0) {
+		sandbox_result_init(&r);
+		r.out.max = r.err.max = SWE_PATCH_MAX;
+		um_buf_append(&r.out, out, no);
+		um_buf_append(&r.err, err, ne);
+		fill_step(new_step(a, UM_PHASE_VERIFY, "test_log", NULL,
+				   "bash /workspace/run_script.sh"), &r);
+		sandbox_result_release(&r);
+	}
+	free(out);
+	free(err);
+	free(po);
+	free(pe);
+}
+
+/* Grading step (profile official), kept beside parser.py's verdict: the
+ * task's neutral C parser (log_parser, log_dialect) on the same logs, read
+ * as the neutral profile reads a test run (stdout.log, a newline,
+ * stderr.log), stored as the step neutral_parser in parser.py's shape with
+ * each name's umpire status and whether any of its reports passed, so the
+ * two can be compared name by name. Nothing when the task's parser is
+ * `command` or a log is missing. */
+static void official_neutral(agent_att *a, const char *ws)
+{
+	const um_swe_task *w = a->task->swe;
+	char *po = um_xasprintf("%s/stdout.log", ws), *pe = um_xasprintf("%s/stderr.log", ws);
+	char *out = NULL, *err = NULL, *cmd, *text;
+	size_t no = 0, ne = 0, i;
+	swe_log_format fmt;
+	swe_dialect d;
+	swe_results r;
+	um_error e = {0};
+	sandbox_result pr;
+	um_buf log;
+	json_t *tests, *doc;
+
+	swe_results_init(&r);
+	um_buf_init(&log, 0);
+	if (swe_log_format_parse(w->log_parser, &fmt, &e) < 0 || fmt == SWE_LOG_COMMAND ||
+	    swe_dialect_parse(w->log_dialect, &d, &e) < 0 || um_read_file(po, &out, &no, &e) < 0 ||
+	    um_read_file(pe, &err, &ne, &e) < 0)
+		goto out;
+	um_buf_append(&log, out, no);
+	um_buf_putc(&log, '\n');
+	um_buf_append(&log, err, ne);
+	swe_results_release(&r);
+	if (swe_parse_log_dialect(fmt, d, um_buf_str(&log), log.len, &r, &e) < 0)
+		goto out;
+	tests = json_array();
+	for (i = 0; i < r.n && tests; i++) {
+		json_t *t = json_pack("{s:s, s:s, s:b}", "name", r.v[i].name, "status",
+				      swe_status_name(r.v[i].status), "passed", r.v[i].any_passed);
+		if (!t) { /* a name that is not UTF-8 */
+			json_decref(tests);
+			tests = NULL;
+		} else {
+			json_array_append_new(tests, t);
+		}
+	}
+	doc = json_pack("{s:o?}", "tests", tests);
+	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	cmd = um_xasprintf("log_parser %s%s%s /workspace/stdout.log /workspace/stderr.log",
+			   swe_log_format_name(fmt), d != SWE_DIALECT_UMPIRE ? " --dialect " : "",
+			   d != SWE_DIALECT_UMPIRE ? swe_dialect_name(d) : "");
+	sandbox_result_init(&pr);
+	um_buf_puts(&pr.out, text ? text : "{\"tests\": null}");
+	fill_step(new_step(a, UM_PHASE_VERIFY, "neutral_parser", NULL, cmd), &pr);
+	sandbox_result_release(&pr);
+	free(cmd);
+	free(text);
+out:
+	swe_results_release(&r);
+	um_buf_release(&log);
+	free(out);
+	free(err);
+	free(po);
+	free(pe);
+}
+
 /* Grading step (profile official): run the entry script with the repository
  * at /app and the workspace at /workspace, then resolve from parser.py's
  * output.json: (FAIL_TO_PASS ∪ PASS_TO_PASS) ⊆ PASSED by exact name. No
@@ -1498,7 +1639,9 @@ static int grade_official(agent_att *a)
 	swe_name_list p2p = {w->pass_to_pass, (size_t)w->n_pass_to_pass};
 	int rc = a->job_rc;
 
-	if (rc == 0) {
+	if (rc == 0 && in_image(a)) {
+		rc = official_in_image(a, ws);
+	} else if (rc == 0) {
 		a->binds[k++] = (sandbox_bind){ws, "/workspace", 1};
 		a->binds[k++] = (sandbox_bind){a->work_dir, "/app", 1};
 		a->spec.n_binds = k;
@@ -1508,6 +1651,8 @@ static int grade_official(agent_att *a)
 	if (rc == 0 && a->res.timed_out)
 		a->tests_timed_out = 1;
 	a->strategy = "official";
+	if (rc == 0 && ws)
+		official_logs(a, ws);
 	path = ws ? um_xasprintf("%s/output.json", ws) : NULL;
 	if (rc == 0 && !a->tests_timed_out && path && um_read_file(path, &out, &n, &perr) == 0) {
 		if (swe_parse_command_output(out, n, &results, &perr) == 0) {
@@ -1526,6 +1671,7 @@ static int grade_official(agent_att *a)
 					   "python /workspace/parser.py"), &pr);
 			sandbox_result_release(&pr);
 		}
+		official_neutral(a, ws);
 	}
 	free(out);
 	free(path);
@@ -1549,7 +1695,8 @@ static void swe_grade(agent_att *a)
 	a->patch_empty = !a->patch || swe_patch_is_empty(a->patch);
 	if (a->patch_empty)
 		return; /* nothing to apply: unresolved */
-	patches = grade_prepare(a);
+	/* in its image the repository is the image's own: nothing to prepare */
+	patches = in_image(a) ? NULL : grade_prepare(a);
 	if (a->job_rc == 0 && a->rc->suite->swe.official) {
 		if (grade_official(a) < 0)
 			a->job_rc = -1;
@@ -2089,6 +2236,11 @@ static char *cannot_run(const agent_att *a)
 		return um_xasprintf("task %s needs its container image (%s); run it with "
 				    "--sandbox-driver docker or podman",
 				    t->id, t->image ? t->image : "built from its Dockerfile");
+	if (t->swe && (t->image || t->build_dir) && (!rc->suite->swe.official || !rc->oracle))
+		return um_xasprintf("task %s: a swe task in its container image is graded only by "
+				    "the official profile, with --oracle or --predictions (no agent "
+				    "works in the image, and the neutral profile needs 'repo')",
+				    t->id);
 	return NULL;
 }
 

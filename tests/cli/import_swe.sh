@@ -11,8 +11,10 @@ expect_exit 0 "import swe-bench-pro" -- "$UMPIRE" import swe-bench-pro "$F/insta
   --scaffold "$S/scaffolds/swe-agent.yaml"
 n=$(grep -c "^- id:" pro.yaml)
 check "one task per instance ($n)" test "$n" -eq 3
-check "each needs its image" test "$(grep -c "unsupported: " pro.yaml)" -eq 3
-expect_exit 5 "running it records every task as unsupported, none dropped" -- \
+check "each names its image" test "$(grep -c "^  image: " pro.yaml)" -eq 3
+check "none is marked unsupported (the official profile grades it in its image)" \
+  test "$(grep -c "unsupported: " pro.yaml)" -eq 0
+expect_exit 5 "running it without a container driver records every task as unsupported, none dropped" -- \
   "$UMPIRE" run pro.yaml --oracle --db pro.db --quiet --no-report
 check "with the image named" \
   test "$(sql pro.db "select count(*) from attempts where error_class='unsupported' and error_msg like '%image%'")" -eq 3
