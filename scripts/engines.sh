@@ -6,17 +6,32 @@
 #   2. an offline base image built once from Debian's archive with
 #      mmdebstrap, cached as a tarball under /var/tmp, imported into podman
 #      and docker as $UMPIRE_BASE_IMAGE (default localhost/umpire-base:bookworm);
-#   3. dockerd started by hand when it is not running (log in /var/log).
+#   3. dockerd started by hand when it is not running (log in /var/log);
+#   4. with --swe, the toolchain image of the swe fixture instances (Go,
+#      node with jest, babel's TypeScript preset and mocha, pytest, git),
+#      built and cached the same way as $UMPIRE_SWE_TOOLCHAIN (default
+#      localhost/umpire-swe-toolchain:bookworm; about 1 GB, some minutes
+#      once; Debian's jest and mocha, so nothing comes from npm).
 # Used by scripts/test.sh (CI) and by the container tests. Safe to run by
 # several processes at once (one lock). Prints nothing on success unless
 # UMPIRE_ENGINES_VERBOSE=1. Exits non-zero with a message when an engine
 # cannot be made to work: a container test must fail then, not skip.
 set -euo pipefail
 
+swe=0
+case "${1:-}" in
+  --swe) swe=1 ;;
+  "") ;;
+  *) echo "usage: engines.sh [--swe]" >&2; exit 2 ;;
+esac
 base=${UMPIRE_BASE_IMAGE:-localhost/umpire-base:bookworm}
 cache=${UMPIRE_BASE_CACHE:-/var/tmp/umpire-base-bookworm.tar}
 # what the shipped demo suites need inside their containers
 include=bash,coreutils,findutils,grep,sed,mawk,gawk,tar,gzip,diffutils,procps,python3,git,patch,gcc,make,libc6-dev,sqlite3,jq
+# what the swe fixture instances (tests/fixtures/swe_images) run their tests with
+tc=${UMPIRE_SWE_TOOLCHAIN:-localhost/umpire-swe-toolchain:bookworm}
+tc_cache=${UMPIRE_SWE_TOOLCHAIN_CACHE:-/var/tmp/umpire-swe-toolchain-bookworm.tar}
+tc_include=bash,coreutils,findutils,grep,sed,mawk,tar,gzip,diffutils,procps,python3,python-is-python3,python3-pytest,git,golang-go,nodejs,jest,mocha
 say() { [ "${UMPIRE_ENGINES_VERBOSE:-0}" = 1 ] && echo "engines: $*" >&2 || true; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -45,25 +60,30 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
   say "wrote $conf"
 fi
 
-# 2. the base image tarball, once
-if [ ! -s "$cache" ] || [ "$(cat "$cache.include" 2>/dev/null)" != "$include" ]; then
-  say "building $cache (mmdebstrap, about a minute)"
-  part="${cache%.tar}.part.tar"    # mmdebstrap picks the format from the name
-  rm -rf "$part"
-  mmdebstrap --quiet --variant=minbase --include="$include" bookworm "$part" >/dev/null 2>"$cache.log" ||
-    { echo "engines.sh: mmdebstrap failed, see $cache.log" >&2; tail -5 "$cache.log" >&2; exit 1; }
-  mv "$part" "$cache"
-  printf '%s' "$include" > "$cache.include"
-fi
-stamp=$(stat -c %Y "$cache")
+# 2. the image tarballs, once each
+build() { # tarball packages
+  local out=$1 pkgs=$2 part
+  if [ ! -s "$out" ] || [ "$(cat "$out.include" 2>/dev/null)" != "$pkgs" ]; then
+    say "building $out (mmdebstrap)"
+    part="${out%.tar}.part.tar"    # mmdebstrap picks the format from the name
+    rm -rf "$part"
+    mmdebstrap --quiet --variant=minbase --include="$pkgs" bookworm "$part" >/dev/null 2>"$out.log" ||
+      { echo "engines.sh: mmdebstrap failed, see $out.log" >&2; tail -5 "$out.log" >&2; exit 1; }
+    mv "$part" "$out"
+    printf '%s' "$pkgs" > "$out.include"
+  fi
+}
+build "$cache" "$include"
+[ "$swe" = 0 ] || build "$tc_cache" "$tc_include"
 
-import() { # engine
-  local e=$1 label
-  label=$("$e" image inspect --format '{{index .Config.Labels "umpire.base"}}' "$base" 2>/dev/null || true)
+import() { # engine image tarball
+  local e=$1 img=$2 tar=$3 label stamp
+  stamp=$(stat -c %Y "$tar")
+  label=$("$e" image inspect --format '{{index .Config.Labels "umpire.base"}}' "$img" 2>/dev/null || true)
   if [ "$label" != "$stamp" ]; then
-    say "importing $base into $e"
+    say "importing $img into $e"
     "$e" import --change "LABEL umpire.base=$stamp" --change "CMD [\"/bin/bash\"]" \
-      "$cache" "$base" >/dev/null 2>&1 || { echo "engines.sh: $e import failed" >&2; exit 1; }
+      "$tar" "$img" >/dev/null 2>&1 || { echo "engines.sh: $e import of $img failed" >&2; exit 1; }
   fi
 }
 
@@ -80,7 +100,9 @@ if ! docker info >/dev/null 2>&1; then
     { echo "engines.sh: dockerd did not start, see /var/log/umpire-dockerd.log" >&2; tail -5 /var/log/umpire-dockerd.log >&2; exit 1; }
 fi
 
-import podman
-import docker
+for e in podman docker; do
+  import $e "$base" "$cache"
+  [ "$swe" = 0 ] || import $e "$tc" "$tc_cache"
+done
 podman info >/dev/null 2>&1 || { echo "engines.sh: podman info fails" >&2; exit 1; }
-say "ready: $base in podman and docker"
+if [ "$swe" = 1 ]; then say "ready: $base and $tc in podman and docker"; else say "ready: $base in podman and docker"; fi

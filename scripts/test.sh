@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 # the container engines and their offline base image (the container tests
-# need both podman and docker; none of them skips)
-scripts/engines.sh
+# need both podman and docker; none of them skips), and the toolchain image
+# of the swe fixture instances (tests/cli/swe_images.sh)
+scripts/engines.sh --swe
 
 passed=0
 failed=0

@@ -98,12 +98,13 @@ bundle_resign() {
      done; } >MANIFEST && "$UMPIRE" --quiet sign MANIFEST)
 }
 
-# use_engines: podman and docker made usable by scripts/engines.sh, with the
-# test's own image cache and TMPDIR; a failure ends the test (never a skip)
+# use_engines [--swe]: podman and docker made usable by scripts/engines.sh
+# (with --swe, the swe fixtures' toolchain image too), with the test's own
+# image cache and TMPDIR; a failure ends the test (never a skip)
 use_engines() {
   export UMPIRE_CACHE_DIR="$WORK/cache" TMPDIR="$WORK/tmp"
   mkdir -p "$TMPDIR"
-  if ! "$UMPIRE_SRCDIR/scripts/engines.sh" >"$WORK/engines.out" 2>&1; then
+  if ! "$UMPIRE_SRCDIR/scripts/engines.sh" "$@" >"$WORK/engines.out" 2>&1; then
     not_ok "scripts/engines.sh makes podman and docker usable"; diag "$WORK/engines.out"
     done_testing; exit 1
   fi

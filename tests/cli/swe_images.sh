@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Profile official in the instances' own container images, under podman:
+# five fixture instances in SWE-Bench Pro's layout (tests/fixtures/swe_images:
+# Python/pytest, Go with go test -json, JavaScript with jest and with mocha,
+# TypeScript with jest), each a tiny repository whose image (built here from
+# its base and instance Dockerfiles on the offline toolchain image of
+# scripts/engines.sh --swe) holds it at /app. The dataset rows are imported,
+# the gold patches and a failing patch per instance graded in the images;
+# per test, parser.py's statuses in the store equal parser.py run by hand on
+# the stored logs, and the neutral C parser's statuses on the same logs agree
+# case by case. One instance is graded under docker too. Nothing is skipped.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+F="$UMPIRE_FIXTURES/swe_images"
+use_engines --swe
+G() { git -c user.name=u -c user.email=e@x -c commit.gpgsign=false "$@"; }
+export GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z
+shorts="py go jest mocha ts"
+# the neutral parser each instance's parser.py corresponds to (the import
+# chooses by language; these repositories are not in its table)
+declare -A NEUTRAL=([py]="pytest first_blank" [go]="go_test_json" [jest]="jest_json"
+  [mocha]="mocha_json" [ts]="jest_json")
+
+: > rows.jsonl; : > wrong.jsonl
+for s in $shorts; do
+  row=$(jq -c --arg t "localhost/umpire-swe-fixture:$s" 'select(.dockerhub_tag == $t)' "$F/rows.jsonl")
+  id=$(jq -r .instance_id <<< "$row"); repo=$(jq -r .repo <<< "$row")
+  tests=$(cd "$F/$s/tests" && find . -type f | sed 's#^\./##' | sort)
+  # the repository: the base commit, then the gold commit with the fix and its tests
+  mkdir -p "ctx/$s" && r="ctx/$s/repo" && mkdir "$r"
+  (cd "$r" && git init -q && cp -r "$F/$s/base/." . && G add -A && G commit -qm base &&
+    cp -r "$F/$s/fix/." . && cp -r "$F/$s/tests/." . && G add -A && G commit -qm gold)
+  base=$(git -C "$r" rev-parse HEAD~1); gold=$(git -C "$r" rev-parse HEAD)
+  # shellcheck disable=SC2046
+  git -C "$r" diff "$base" "$gold" -- . $(sed 's#^#:!#' <<< "$tests") > "$s.gold.patch"
+  # shellcheck disable=SC2086
+  git -C "$r" diff "$base" "$gold" -- $tests > "$s.test.patch"
+  git -C "$r" checkout -q "$base"
+  cp -r "$F/$s/wrong/." "$r/" && git -C "$r" diff > "$s.wrong.patch" && git -C "$r" checkout -q -- .
+  # the images: base_REPO from the base Dockerfile, the instance's from its own
+  cp "$F/$s/Dockerfile.base" "$F/$s/Dockerfile.instance" "ctx/$s/"
+  podman build -q -t "base_${repo/\//__}" -f "ctx/$s/Dockerfile.base" "ctx/$s" > "build-$s.log" 2>&1 &&
+    podman build -q -t "localhost/umpire-swe-fixture:$s" -f "ctx/$s/Dockerfile.instance" "ctx/$s" \
+      >> "build-$s.log" 2>&1 || { cat "build-$s.log" >&2; }
+  # the checkout of the official repository's layout
+  mkdir -p "pro/run_scripts/$id" "pro/dockerfiles/base_dockerfile/$id" "pro/dockerfiles/instance_dockerfile/$id"
+  cp "$F/$s/run_script.sh" "$F/$s/parser.py" "pro/run_scripts/$id/"
+  cp "$F/$s/Dockerfile.base" "pro/dockerfiles/base_dockerfile/$id/Dockerfile"
+  cp "$F/$s/Dockerfile.instance" "pro/dockerfiles/instance_dockerfile/$id/Dockerfile"
+  jq -c --arg b "$base" --arg g "$gold" --rawfile p "$s.gold.patch" --rawfile t "$s.test.patch" \
+    '.base_commit = $b | .patch = $p | .test_patch = $t |
+     .before_repo_set_cmd |= (gsub("@BASE@"; $b) | gsub("@GOLD@"; $g))' <<< "$row" >> rows.jsonl
+  jq -nc --arg i "$id" --rawfile p "$s.wrong.patch" '{instance_id: $i, model_patch: $p}' >> wrong.jsonl
+  eval "ID_$s=\$id"
+done
+check "the ten images were built" \
+  test "$(podman images --format '{{.Repository}}:{{.Tag}}' | grep -c 'umpire-swe-fixture:\|/base_acme__')" -eq 10
+
+mkdir suite
+expect_exit 0 "import the rows" -- "$UMPIRE" import swe-bench-pro rows.jsonl -o suite/pro.yaml \
+  --scaffold "$UMPIRE_SRCDIR/scaffolds/swe-agent.yaml"
+check "every task names its image" test "$(grep -c "image: .\?localhost/umpire-swe-fixture:" suite/pro.yaml)" -eq 5
+check "none is unsupported" test "$(grep -c "unsupported:" suite/pro.yaml)" -eq 0
+python3 - suite/pro.yaml "$(for s in $shorts; do v="ID_$s"; echo "${!v}=${NEUTRAL[$s]}"; done)" <<'EOF'
+import sys
+path, spec = sys.argv[1], dict(l.split("=", 1) for l in sys.argv[2].split("\n"))
+out, task = [], None
+for line in open(path):
+    if line.startswith("- id: "):
+        task = line.split(": ", 1)[1].strip()
+    if line.startswith("  log_dialect: "):
+        continue
+    if line.startswith("  log_parser: "):
+        p = spec[task].split()
+        line = "  log_parser: %s\n" % p[0] + ("  log_dialect: %s\n" % p[1] if len(p) > 1 else "")
+    out.append(line)
+open(path, "w").write("".join(out))
+EOF
+check "the neutral parsers set" test "$(grep -c "log_parser: go_test_json\|log_parser: mocha_json\|log_dialect: first_blank" suite/pro.yaml)" -eq 3
+
+expect_exit 0 "the gold patches graded in their images under podman" -- \
+  "$UMPIRE" run suite/pro.yaml --oracle --sandbox-driver podman --swe-scripts pro \
+  --db g.db --run-id si-g --quiet --no-report
+check "all five resolve" test "$(sql g.db "select count(*) from attempts where score = 1")" -eq 5
+check "each graded in its image under podman" \
+  test "$(sql g.db "select count(*) from attempts where json_extract(detail_json, '\$.driver') = 'podman'
+    and json_extract(detail_json, '\$.image') like 'localhost/umpire-swe-fixture:%'")" -eq 5
+expect_exit 0 "import the failing patches" -- "$UMPIRE" import predictions wrong.jsonl -o wrong.json --model wrong-fixes
+expect_exit 0 "the failing patches graded in their images under podman" -- \
+  "$UMPIRE" run suite/pro.yaml --predictions wrong.json --sandbox-driver podman --swe-scripts pro \
+  --db w.db --run-id si-w --quiet --no-report
+check "none resolves" test "$(sql w.db "select count(*) from attempts where score = 0 and status = 'done'")" -eq 5
+
+# per attempt: parser.py by hand on the stored logs, and the neutral parser
+compare() { # db short
+  local db=$1.db s=$2 v="ID_$2" id aid d=cmp/$1-$2
+  id=${!v}; mkdir -p "$d"
+  aid=$(sql "$db" "select attempt_id from attempts where item_id = '$id'")
+  sql "$db" "select writefile('$d/stdout.log', stdout), writefile('$d/stderr.log', stderr)
+    from tool_steps where attempt_id = '$aid' and tool = 'test_log'" > /dev/null
+  sql "$db" "select writefile('$d/umpire.json', stdout) from tool_steps
+    where attempt_id = '$aid' and tool = 'log_parser'" > /dev/null
+  sql "$db" "select writefile('$d/neutral.json', stdout) from tool_steps
+    where attempt_id = '$aid' and tool = 'neutral_parser'" > /dev/null
+  python3 "$F/$s/parser.py" "$d/stdout.log" "$d/stderr.log" "$d/hand.json" &&
+  test -s "$d/umpire.json" &&
+  test "$(jq -cS '.tests | sort_by(.name)' "$d/umpire.json")" = "$(jq -cS '.tests | sort_by(.name)' "$d/hand.json")"
+}
+# the neutral parser's entries against parser.py's, name by name: the same
+# names; the same verdict (passed when any entry passed); a name printed
+# once has the same status (XFAIL, XPASS, TODO as PASSED, FAILED, SKIPPED)
+agree() { # db short
+  local d=cmp/$1-$2
+  jq -e -n --slurpfile o "$d/hand.json" --slurpfile n "$d/neutral.json" '
+    ($o[0].tests | group_by(.name) | map({key: .[0].name, value:
+      {passed: any(.[]; .status == "PASSED"), once: (length == 1), status: .[0].status}}) | from_entries) as $off |
+    ($n[0].tests | map({key: .name, value: .}) | from_entries) as $neu |
+    {"XFAIL": "PASSED", "XPASS": "FAILED", "TODO": "SKIPPED"} as $m |
+    ($off | keys) == ($neu | keys) and
+    all($off | to_entries[]; $neu[.key].passed == .value.passed and
+      ((.value.once | not) or ($m[$neu[.key].status] // $neu[.key].status) == .value.status))' > /dev/null
+}
+for db in g w; do
+  for s in $shorts; do
+    check "$s ($db): parser.py's statuses equal parser.py run by hand on the stored logs" compare "$db" "$s"
+    check "$s ($db): the neutral parser (${NEUTRAL[$s]}) agrees case by case" agree "$db" "$s"
+  done
+done
+jqe() { jq -e "$@" > /dev/null; }
+n() { jq "[.tests[] | select(.status == \"$2\") | .name] | unique | length" "cmp/$1/hand.json"; }
+check "the logs are real: gold py passes 6 (the image's ENV: test_profile), skips 1" \
+  test "$(n g-py PASSED) $(n g-py SKIPPED)" = "6 1"
+check "go: the subtests, the ENV line (TestPrecision) and a skip" \
+  test "$(jq -r '[.tests[] | select(.status == "PASSED") | .name] | sort | join(",")' cmp/g-go/hand.json)" = \
+  "TestParse,TestParse/grams,TestParse/kilo_grams,TestParseGram,TestParseKilo,TestPrecision"
+check "jest: double blanks kept in a name, a skipped test" \
+  jqe '[.tests[] | select(.name | test("collapses  double  blanks")) | .status] == ["PASSED"]' cmp/g-jest/hand.json
+check "mocha: the FILE:: marker read as the file" \
+  jqe '[.tests[] | .name] | index("test/cart.js | cart totals is zero when empty") != null' cmp/g-mocha/hand.json
+check "ts: a todo is an error in both" \
+  jqe '[.tests[] | select(.name | endswith("takes a bigint")) | .status] == ["ERROR"]' cmp/g-ts/hand.json
+check "a failing patch: some fail-to-pass tests fail, the rest still pass" \
+  test "$(n w-py FAILED) $(n w-mocha FAILED) $(n w-ts FAILED)" = "1 1 1"
+
+# docker: one instance, its images built in docker the same way
+(cd ctx/go && docker build -q -t base_acme__units -f Dockerfile.base . &&
+  docker build -q -t localhost/umpire-swe-fixture:go -f Dockerfile.instance .) > build-docker.log 2>&1
+grep -F "\"$ID_go\"" rows.jsonl > go.jsonl
+expect_exit 0 "import the Go row alone" -- "$UMPIRE" import swe-bench-pro go.jsonl -o suite/go.yaml \
+  --scaffold "$UMPIRE_SRCDIR/scaffolds/swe-agent.yaml"
+expect_exit 0 "a gold patch graded in its image under docker" -- \
+  "$UMPIRE" run suite/go.yaml --oracle --sandbox-driver docker --swe-scripts pro \
+  --db d.db --run-id si-d --quiet --no-report
+check "resolves, under docker" test "$(sql d.db "select count(*) from attempts where score = 1
+  and json_extract(detail_json, '\$.driver') = 'docker'")" -eq 1
+
+expect_exit 5 "without --swe-scripts each task is an infrastructure error that names the option" -- \
+  "$UMPIRE" run suite/go.yaml --oracle --sandbox-driver podman --db x.db --quiet --no-report
+check "names it" test "$(sql x.db "select count(*) from attempts where error_msg like '%--swe-scripts DIR%'")" -eq 1
+sed 's/grading: official/grading: neutral/' suite/go.yaml > suite/go-neutral.yaml
+expect_exit 3 "the neutral profile needs a test command" -- "$UMPIRE" run suite/go-neutral.yaml \
+  --oracle --sandbox-driver podman --db n3.db --quiet --no-report
+check "names the key" grep -q "go-neutral.yaml:[0-9]*:[0-9]*: missing required key 'test_command'" err
+sed 's/grading: official/grading: neutral/; s/^- id: .*/&\n  test_command: go test -json .\/.../' \
+  suite/go.yaml > suite/go-neutral.yaml
+expect_exit 5 "the neutral profile cannot grade a task in its image: unsupported" -- \
+  "$UMPIRE" run suite/go-neutral.yaml --oracle --sandbox-driver podman --swe-scripts pro \
+  --db n.db --quiet --no-report
+check "says why" test "$(sql n.db "select count(*) from attempts where error_class = 'unsupported'
+  and error_msg like '%graded only by the official profile%'")" -eq 1
+ctrs() {
+  for e in podman docker; do
+    "$e" ps -a --filter label=umpire.run --format '{{.Labels}}' 2>/dev/null
+  done | grep -E 'umpire.run[=:]si-' || true
+}
+check "no container of these runs is left" test -z "$(ctrs)"
+done_testing
