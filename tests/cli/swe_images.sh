@@ -16,6 +16,22 @@ use_engines --swe
 G() { git -c user.name=u -c user.email=e@x -c commit.gpgsign=false "$@"; }
 export GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z
 shorts="py go jest mocha ts"
+# images ENGINE SHORT BASE-TAG: the instance's images, base_REPO from the base
+# Dockerfile and localhost/umpire-swe-fixture:SHORT from its own, built from
+# ctx/SHORT. They are built again only when the fixture, this script or the
+# toolchain image changed (the instance image carries their hash as a label;
+# the commits of its repository are the same in every run).
+images() {
+  local e=$1 s=$2 b=$3 tag="localhost/umpire-swe-fixture:$2" key have
+  key=$( { "$e" image inspect --format '{{.Id}}' "$TOOLCHAIN"; sha256sum "$0";
+    (cd "$F/$s" && find -L . -type f | sort | xargs sha256sum); } | sha256sum | cut -c1-32)
+  have=$("$e" image inspect --format '{{index .Config.Labels "umpire.fixture"}}' "$tag" 2>/dev/null)
+  [ "$have" = "$key" ] && return 0
+  { "$e" build -q -t "$b" -f "ctx/$s/Dockerfile.base" "ctx/$s" &&
+    "$e" build -q --label "umpire.fixture=$key" -t "$tag" -f "ctx/$s/Dockerfile.instance" "ctx/$s"
+  } > "build-$e-$s.log" 2>&1 || cat "build-$e-$s.log" >&2
+}
+TOOLCHAIN=${UMPIRE_SWE_TOOLCHAIN:-localhost/umpire-swe-toolchain:bookworm}
 # the neutral parser each instance's parser.py corresponds to (the import
 # chooses by language; these repositories are not in its table)
 declare -A NEUTRAL=([py]="pytest first_blank" [go]="go_test_json" [jest]="jest_json"
@@ -37,11 +53,8 @@ for s in $shorts; do
   git -C "$r" diff "$base" "$gold" -- $tests > "$s.test.patch"
   git -C "$r" checkout -q "$base"
   cp -r "$F/$s/wrong/." "$r/" && git -C "$r" diff > "$s.wrong.patch" && git -C "$r" checkout -q -- .
-  # the images: base_REPO from the base Dockerfile, the instance's from its own
   cp "$F/$s/Dockerfile.base" "$F/$s/Dockerfile.instance" "ctx/$s/"
-  podman build -q -t "base_${repo/\//__}" -f "ctx/$s/Dockerfile.base" "ctx/$s" > "build-$s.log" 2>&1 &&
-    podman build -q -t "localhost/umpire-swe-fixture:$s" -f "ctx/$s/Dockerfile.instance" "ctx/$s" \
-      >> "build-$s.log" 2>&1 || { cat "build-$s.log" >&2; }
+  images podman "$s" "base_${repo/\//__}"
   # the checkout of the official repository's layout
   mkdir -p "pro/run_scripts/$id" "pro/dockerfiles/base_dockerfile/$id" "pro/dockerfiles/instance_dockerfile/$id"
   cp "$F/$s/run_script.sh" "$F/$s/parser.py" "pro/run_scripts/$id/"
@@ -53,8 +66,15 @@ for s in $shorts; do
   jq -nc --arg i "$id" --rawfile p "$s.wrong.patch" '{instance_id: $i, model_patch: $p}' >> wrong.jsonl
   eval "ID_$s=\$id"
 done
-check "the ten images were built" \
-  test "$(podman images --format '{{.Repository}}:{{.Tag}}' | grep -c 'umpire-swe-fixture:\|/base_acme__')" -eq 10
+labelled() { # engine short...
+  local e=$1 s; shift
+  for s in "$@"; do
+    "$e" image inspect --format '{{index .Config.Labels "umpire.fixture"}}' \
+      "localhost/umpire-swe-fixture:$s" 2>/dev/null | grep -q '^[0-9a-f]\{32\}$' || return 1
+  done
+}
+check "the five instance images are built, each from its fixture's Dockerfiles" \
+  labelled podman $shorts
 
 mkdir suite
 expect_exit 0 "import the rows" -- "$UMPIRE" import swe-bench-pro rows.jsonl -o suite/pro.yaml \
@@ -78,17 +98,21 @@ open(path, "w").write("".join(out))
 EOF
 check "the neutral parsers set" test "$(grep -c "log_parser: go_test_json\|log_parser: mocha_json\|log_dialect: first_blank" suite/pro.yaml)" -eq 3
 
-expect_exit 0 "the gold patches graded in their images under podman" -- \
-  "$UMPIRE" run suite/pro.yaml --oracle --sandbox-driver podman --swe-scripts pro \
-  --db g.db --run-id si-g --quiet --no-report
+expect_exit 0 "import the failing patches" -- "$UMPIRE" import predictions wrong.jsonl -o wrong.json --model wrong-fixes
+# the gold patches and the failing ones: two runs at once (their containers
+# wait on podman as much as they compute)
+"$UMPIRE" run suite/pro.yaml --oracle --sandbox-driver podman --swe-scripts pro \
+  --db g.db --run-id si-g --quiet --no-report > g.out 2>&1 & gpid=$!
+"$UMPIRE" run suite/pro.yaml --predictions wrong.json --sandbox-driver podman --swe-scripts pro \
+  --db w.db --run-id si-w --quiet --no-report > w.out 2>&1 & wpid=$!
+wait $gpid; grc=$?; wait $wpid; wrc=$?
+check "the gold patches graded in their images under podman (exit $grc)" test "$grc" -eq 0
+check "the failing patches graded in their images under podman (exit $wrc)" test "$wrc" -eq 0
+[ "$grc$wrc" = 00 ] || diag g.out w.out
 check "all five resolve" test "$(sql g.db "select count(*) from attempts where score = 1")" -eq 5
 check "each graded in its image under podman" \
   test "$(sql g.db "select count(*) from attempts where json_extract(detail_json, '\$.driver') = 'podman'
     and json_extract(detail_json, '\$.image') like 'localhost/umpire-swe-fixture:%'")" -eq 5
-expect_exit 0 "import the failing patches" -- "$UMPIRE" import predictions wrong.jsonl -o wrong.json --model wrong-fixes
-expect_exit 0 "the failing patches graded in their images under podman" -- \
-  "$UMPIRE" run suite/pro.yaml --predictions wrong.json --sandbox-driver podman --swe-scripts pro \
-  --db w.db --run-id si-w --quiet --no-report
 check "none resolves" test "$(sql w.db "select count(*) from attempts where score = 0 and status = 'done'")" -eq 5
 
 # per attempt: parser.py by hand on the stored logs, and the neutral parser
@@ -143,8 +167,8 @@ check "a failing patch: some fail-to-pass tests fail, the rest still pass" \
   test "$(n w-py FAILED) $(n w-mocha FAILED) $(n w-ts FAILED)" = "1 1 1"
 
 # docker: one instance, its images built in docker the same way
-(cd ctx/go && docker build -q -t base_acme__units -f Dockerfile.base . &&
-  docker build -q -t localhost/umpire-swe-fixture:go -f Dockerfile.instance .) > build-docker.log 2>&1
+images docker go base_acme__units
+check "the Go instance image is built in docker" labelled docker go
 grep -F "\"$ID_go\"" rows.jsonl > go.jsonl
 expect_exit 0 "import the Go row alone" -- "$UMPIRE" import swe-bench-pro go.jsonl -o suite/go.yaml \
   --scaffold "$UMPIRE_SRCDIR/scaffolds/swe-agent.yaml"
