@@ -82,6 +82,9 @@ static const char run_help_ci[] =
 	"      --shard I/N       run only part I of N (0 <= I < N) of the plan, for\n"
 	"                        machines that each run one part; `umpire merge` joins\n"
 	"                        the stores (docs/ci.md)\n"
+	"      --date-from D     code suites: only problems dated D (YYYY-MM-DD) or\n"
+	"                        later, in place of the suite's code.date_from\n"
+	"      --date-to D       code suites: only problems dated D or earlier\n"
 	"      --dry-run         print the plan and a cost estimate; call nothing\n"
 	"      --max-cost USD    start no attempt once the projected spend would pass\n"
 	"                        USD; the run is recorded as partial (exit status 10)\n"
@@ -103,6 +106,9 @@ static const char run_help_ci[] =
 	"it is printed, with every option this one was given. 10: --max-cost stopped it.\n";
 
 static volatile sig_atomic_t interrupted;
+
+/* Long options without a letter. */
+enum { OPT_DATE_FROM = 256, OPT_DATE_TO };
 
 /* One invocation: the options as parsed, the paths as resolved (owned), and
  * the command line itself, from which the resume hint is made. */
@@ -231,6 +237,8 @@ static int run_ci_option(run_cmd *rc, int c)
 	case 'E': rc->seed_set = 1; return parse_seed(optarg, &o->subset.seed);
 	case 'H': return parse_shard(optarg, &o->subset);
 	case 'n': o->dry_run = 1; return 0;
+	case OPT_DATE_FROM: o->date_from = optarg; return 0;
+	case OPT_DATE_TO: o->date_to = optarg; return 0;
 	case 'C': return parse_usd("--max-cost", optarg, &o->max_cost_micro);
 	case 'c': rc->cache[rc->n_cache++] = optarg; return 0;
 	case 'b':
@@ -327,6 +335,8 @@ static int run_parse(run_cmd *rc, int argc, char **argv)
 		{"limit-seed", required_argument, NULL, 'E'},
 		{"shard", required_argument, NULL, 'H'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"date-from", required_argument, NULL, OPT_DATE_FROM},
+		{"date-to", required_argument, NULL, OPT_DATE_TO},
 		{"max-cost", required_argument, NULL, 'C'},
 		{"cache", required_argument, NULL, 'c'},
 		{"breaker-after", required_argument, NULL, 'b'},

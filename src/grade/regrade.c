@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grade/code.h"
 #include "grade/grade.h"
 #include "load/models.h"
 #include "load/plan.h"
@@ -217,6 +218,8 @@ static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
 	size_t n = 0;
 	int out;
 
+	if (um_streq(kind, "code_tests")) /* the verdicts stored; the program extracted again */
+		return code_verdict_from_detail(dj, a->response_text, a->extracted);
 	if (um_streq(kind, "reward_file")) {
 		json_t *rw = json_object_get(dj, "reward");
 		return json_is_number(rw) && json_number_value(rw) >= 1.0;
@@ -260,7 +263,7 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 		const um_item_rec *it = regrade_find_item(d, a->item_id);
 		int si = sys_index(d, a->system), perm[UM_MAX_CHOICES], n = 0;
 		um_mcq_grade g;
-		char sc_stored[8], sc_now[8];
+		char sc_stored[16], sc_now[16];
 
 		if (a->status != UM_ATT_DONE)
 			continue;

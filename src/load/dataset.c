@@ -34,6 +34,7 @@
 
 #include "base/buf.h"
 #include "base/util.h"
+#include "load/codeset.h"
 
 /* Names listed when a member is missing. */
 #define LIST_NAMES 8
@@ -109,6 +110,7 @@ void dataset_item_release(um_item *it)
 	free(it->question);
 	for (i = 0; i < it->n_choices; i++)
 		free(it->choices[i]);
+	codeset_item_free(it->code);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -1003,6 +1005,8 @@ int dataset_load_lines(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		um_fail(err, UM_ERR_PIN, "dataset %s: sha256 mismatch: pinned %s, got %s", source,
 			spec->sha256, sha_out);
 		rc = -1;
+	} else if (spec->format == UM_DATA_LIVECODEBENCH) {
+		rc = codeset_parse_lcb(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_CSV) {
 		rc = parse_csv(spec, source, data, len, &s, err);
 	} else {

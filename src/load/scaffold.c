@@ -38,14 +38,21 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", "reasoning", NULL,
+	"tools", "limits", "reasoning", "code", NULL,
 };
+static const char *const scaffold_code_keys[] = {"with_starter", "without_starter", NULL};
+/* Variables of a code scaffold's messages, and of its two format texts. */
+static const char *const scaffold_code_vars[] = {
+	"question", "title", "format", "starter_code", "item_id", "category", "platform", "date",
+	"sample", NULL,
+};
+static const char *const scaffold_code_format_vars[] = {"starter_code", NULL};
 static const char *const scaffold_reasoning_keys[] = {"effort", "budget_tokens", NULL};
 static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium", "high",
 					       "xhigh", NULL};
 static const char *const scaffold_msg_keys[] = {"role", "content", NULL};
 static const char *const scaffold_extract_keys[] = {"pattern", "occurrence", "normalize", NULL};
-static const char *const scaffold_kinds[] = {"mcq", "agent", NULL};
+static const char *const scaffold_kinds[] = {"mcq", "agent", "code", NULL};
 static const char *const scaffold_agent_top_forbidden[] = {"labels", "choice_format", "extract",
 							    NULL};
 static const char *const scaffold_tools_keys[] = {"bash", "submit", NULL};
@@ -425,6 +432,7 @@ typedef struct scaffold_ctx {
 	size_t len;
 	um_error *err;
 	int agent;              /* kind agent: other variables, no choice labels */
+	int code;               /* kind code: the code variables */
 } scaffold_ctx;
 
 /* Start of 1-based line `line` in the file bytes, or NULL. */
@@ -629,8 +637,10 @@ static int scaffold_read_messages(const scaffold_ctx *c, um_scaffold *s)
 			return -1;
 		snprintf(what, sizeof(what), "messages[%zu].content", i);
 		if (scaffold_check_tmpl(c, yml_get(m, "content"), what,
-					c->agent ? scaffold_agent_vars : scaffold_msg_vars,
-					!c->agent) < 0)
+					c->agent  ? scaffold_agent_vars
+					: c->code ? scaffold_code_vars
+						  : scaffold_msg_vars,
+					!c->agent && !c->code) < 0)
 			return -1;
 	}
 	return 0;
@@ -715,6 +725,39 @@ static int scaffold_read_extract(const scaffold_ctx *c, um_scaffold *s)
 	return 0;
 }
 
+
+/* ---- code scaffolds ------------------------------------------------------ */
+
+/* code: {with_starter, without_starter}: the text {{format}} becomes when
+ * the problem gives starter code (a function to complete) and when it does
+ * not (a program reading stdin). Templates over {{starter_code}}. */
+static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
+{
+	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
+						"limits", NULL};
+	const yml_doc *d = c->d;
+	const yml_node *n = yml_get(d->root, "code");
+	size_t i;
+
+	for (i = 0; forbidden[i]; i++)
+		if (yml_get(d->root, forbidden[i]))
+			return yml_fail(d, yml_get(d->root, forbidden[i]), UM_ERR_INVALID, c->err,
+					"'%s' does not belong to a code scaffold (the program is "
+					"the last fenced block of the answer)", forbidden[i]);
+	if (!n)
+		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
+				"a code scaffold needs 'code' (with_starter, without_starter)");
+	if (yml_expect(d, n, YML_MAP, "code", c->err) < 0 ||
+	    yml_check_keys(d, n, scaffold_code_keys, "code", c->err) < 0 ||
+	    yml_str(d, n, "with_starter", 1, &s->code_with_starter, c->err) < 0 ||
+	    yml_str(d, n, "without_starter", 1, &s->code_without_starter, c->err) < 0 ||
+	    scaffold_check_tmpl(c, yml_get(n, "with_starter"), "code.with_starter",
+				scaffold_code_format_vars, 0) < 0 ||
+	    scaffold_check_tmpl(c, yml_get(n, "without_starter"), "code.without_starter",
+				scaffold_code_format_vars, 0) < 0)
+		return -1;
+	return 0;
+}
 
 /* ---- agent scaffolds ----------------------------------------------------- */
 
@@ -820,6 +863,7 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	c.len = data ? len : 0;
 	c.err = err;
 	c.agent = 0;
+	c.code = 0;
 	s = um_xcalloc(1, sizeof(*s));
 	s->path = um_xstrdup(file);
 	s->text = um_xstrndup(data ? data : "", data ? len : 0);
@@ -838,9 +882,23 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	if (yml_enum(d, d->root, "kind", 1, scaffold_kinds, &kind, err) < 0)
 		goto fail;
 	s->kind = um_xstrdup(scaffold_kinds[kind]);
+	if (strcmp(s->kind, "code") != 0 && yml_get(d->root, "code")) {
+		yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
+			 "'code' belongs to code scaffolds");
+		goto fail;
+	}
 	if (!strcmp(s->kind, "agent")) {
 		c.agent = 1;
 		if (scaffold_read_agent(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
+		    scaffold_read_params(&c, s) < 0)
+			goto fail;
+		yml_doc_free(d);
+		*out = s;
+		return 0;
+	}
+	if (!strcmp(s->kind, "code")) {
+		c.code = 1;
+		if (scaffold_read_code(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
 		    scaffold_read_params(&c, s) < 0)
 			goto fail;
 		yml_doc_free(d);
@@ -909,6 +967,8 @@ void scaffold_free(um_scaffold *s)
 	free(s->choice_format);
 	extractor_release(&s->extract);
 	free(s->extract.pattern);
+	free(s->code_with_starter);
+	free(s->code_without_starter);
 	free(s->agent.bash_description);
 	free(s->agent.submit_description);
 	if (s->tools)

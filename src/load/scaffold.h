@@ -46,7 +46,7 @@ typedef struct um_agent_cfg {
 typedef struct um_scaffold {
 	char *path;
 	char *name;
-	char *kind;              /* "mcq" | "agent" */
+	char *kind;              /* "mcq" | "agent" | "code" */
 	um_msg_tmpl *messages;
 	int n_messages;
 	json_t *params;          /* object: exactly the sampling keys to send */
@@ -55,6 +55,8 @@ typedef struct um_scaffold {
 	char *choice_format;     /* how one choice renders in {{choices}}: default "({{label}}) {{text}}" */
 	um_extractor extract;        /* kind mcq */
 	um_agent_cfg agent;          /* kind agent */
+	char *code_with_starter;     /* kind code: {{format}} for a problem with starter code */
+	char *code_without_starter;  /* kind code: {{format}} for a stdin program */
 	json_t *tools;               /* kind agent: neutral tool definitions [{name, description, parameters}] */
 	char sha256[65];
 	char *text;              /* file bytes, for the store */

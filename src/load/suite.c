@@ -16,10 +16,12 @@
 #include "load/suite.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "load/codeset.h"
 #include "load/dataset.h"
 #include "load/task.h"
 #include "base/util.h"
@@ -27,8 +29,10 @@
 
 static const char *const suite_keys[] = {
 	"umpire", "name", "version", "kind", "description", "categories", "scaffold",
-	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", NULL,
+	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", NULL,
 };
+static const char *const code_rule_keys[] = {"time_limit_s", "memory_mb", "date_from", "date_to",
+					     NULL};
 static const char *const swe_rule_keys[] = {"patch_strategies", "fuzz", "test_name_match",
 					    "grading", NULL};
 static const char *const swe_grading_names[] = {"neutral", "official", NULL};
@@ -49,7 +53,7 @@ static const char *const item_keys[] = {
 	"id", "category", "subcategory", "question", "correct", "incorrect", NULL,
 };
 /* In the order of um_data_format. */
-static const char *const format_names[] = {"inline", "csv", "jsonl", NULL};
+static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", NULL};
 
 /* Where each item came from, for messages that span items. */
 typedef struct item_origin {
@@ -201,10 +205,10 @@ static int parse_header(const yml_doc *d, const yml_node *root, um_suite *s, um_
 	if (yml_str(d, root, "kind", 1, &s->kind, err) < 0)
 		return -1;
 	if (strcmp(s->kind, "mcq") != 0 && strcmp(s->kind, "terminal") != 0 &&
-	    strcmp(s->kind, "swe") != 0) {
+	    strcmp(s->kind, "swe") != 0 && strcmp(s->kind, "code") != 0) {
 		v = yml_get(root, "kind");
 		return yml_fail(d, v, UM_ERR_INVALID, err,
-				"'kind' must be mcq, terminal or swe, got '%s'", s->kind);
+				"'kind' must be mcq, terminal, swe or code, got '%s'", s->kind);
 	}
 	if (yml_str(d, root, "description", 0, &s->description, err) < 0)
 		return -1;
@@ -306,6 +310,15 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 	if (yml_enum(d, dn, "format", 1, format_names, &fmt, err) < 0)
 		return -1;
 	ds->format = (um_data_format)fmt;
+	if ((ds->format == UM_DATA_LIVECODEBENCH) != !strcmp(s->kind, "code"))
+		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
+				!strcmp(s->kind, "code")
+					? "a code suite reads format: livecodebench"
+					: "format: livecodebench holds programming problems: kind code");
+	if (ds->format == UM_DATA_LIVECODEBENCH && key_node(dn, "fields"))
+		return yml_fail(d, key_node(dn, "fields"), UM_ERR_INVALID, err,
+				"'fields' does not apply to format: livecodebench (its keys are "
+				"LiveCodeBench's own)");
 	if (ds->format == UM_DATA_INLINE) {
 		for (i = 0; not_inline[i]; i++)
 			if (key_node(dn, not_inline[i]))
@@ -490,7 +503,7 @@ static int check_items(const um_suite *s, const item_origin *o, const yml_node *
 		const um_item *it = &s->items[i];
 		um_buf list;
 
-		if (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES)
+		if (!it->code && (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES))
 			return um_fail(err, UM_ERR_INVALID, "item %s: %d choices (allowed: 2..%d)",
 				       it->id, it->n_choices, UM_MAX_CHOICES);
 		if (suite_category_index(s, it->category) >= 0)
@@ -605,6 +618,94 @@ static int parse_swe_rules(const yml_doc *d, const yml_node *root, um_suite *s, 
 	return 0;
 }
 
+static int code_date(const yml_doc *d, const yml_node *n, const char *key, char out[11],
+		     um_error *err)
+{
+	char *v = NULL;
+	int rc = yml_str(d, n, key, 0, &v, err);
+
+	if (rc <= 0)
+		return rc;
+	if (!codeset_date_ok(v)) {
+		yml_fail(d, yml_get(n, key), UM_ERR_INVALID, err,
+			 "'%s' must be a date YYYY-MM-DD, got '%s'", key, v);
+		free(v);
+		return -1;
+	}
+	memcpy(out, v, 11);
+	free(v);
+	return 0;
+}
+
+/* code: {time_limit_s, memory_mb, date_from, date_to}, all optional. */
+static int parse_code_rules(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *n = yml_get(root, "code");
+	double t = 6.0;
+	int64_t mem = 4096;
+
+	s->code.time_limit_ms = 6000;
+	s->code.memory_mb = 4096;
+	if (n && !yml_is_null(n) && strcmp(s->kind, "code") != 0)
+		return yml_fail(d, n, UM_ERR_INVALID, err, "'code' belongs to code suites");
+	if (!n || yml_is_null(n))
+		return 0;
+	if (yml_expect(d, n, YML_MAP, "code", err) < 0 ||
+	    yml_check_keys(d, n, code_rule_keys, "code", err) < 0 ||
+	    yml_double(d, n, "time_limit_s", 0, 0.1, 600.0, &t, err) < 0 ||
+	    yml_int(d, n, "memory_mb", 0, 16, 1 << 20, &mem, err) < 0 ||
+	    code_date(d, n, "date_from", s->code.date_from, err) < 0 ||
+	    code_date(d, n, "date_to", s->code.date_to, err) < 0)
+		return -1;
+	s->code.time_limit_ms = (int)(t * 1000.0 + 0.5);
+	s->code.memory_mb = (int)mem;
+	if (s->code.date_from[0] && s->code.date_to[0] &&
+	    strcmp(s->code.date_from, s->code.date_to) > 0)
+		return yml_fail(d, yml_get(n, "date_to"), UM_ERR_INVALID, err,
+				"'date_to' %s is before 'date_from' %s", s->code.date_to,
+				s->code.date_from);
+	return 0;
+}
+
+int suite_code_window(um_suite *s, const char *from, const char *to, um_error *err)
+{
+	const char *lo, *hi;
+	size_t i, k = 0;
+
+	if (strcmp(s->kind, "code") != 0)
+		return 0;
+	if (from && *from) {
+		if (!codeset_date_ok(from))
+			return um_fail(err, UM_ERR_USAGE, "--date-from %s: want a date YYYY-MM-DD",
+				       from);
+		snprintf(s->code.date_from, sizeof(s->code.date_from), "%s", from);
+	}
+	if (to && *to) {
+		if (!codeset_date_ok(to))
+			return um_fail(err, UM_ERR_USAGE, "--date-to %s: want a date YYYY-MM-DD", to);
+		snprintf(s->code.date_to, sizeof(s->code.date_to), "%s", to);
+	}
+	lo = s->code.date_from;
+	hi = s->code.date_to;
+	if (*lo && *hi && strcmp(lo, hi) > 0)
+		return um_fail(err, UM_ERR_USAGE, "the window %s to %s ends before it starts", lo, hi);
+	s->code.n_before_window = s->n_items;
+	for (i = 0; i < s->n_items; i++) {
+		const char *dt = s->items[i].code ? s->items[i].code->date : "";
+		if ((!*lo || strcmp(dt, lo) >= 0) && (!*hi || strcmp(dt, hi) <= 0))
+			s->items[k++] = s->items[i];
+		else
+			dataset_item_release(&s->items[i]);
+	}
+	s->n_items = k;
+	if (!k)
+		return um_fail(err, UM_ERR_INVALID,
+			       "%s: no problem is dated in the window %s to %s (of %zu problems)",
+			       s->path, *lo ? lo : "(open)", *hi ? hi : "(open)",
+			       s->code.n_before_window);
+	return 0;
+}
+
 int suite_load(const char *path, um_suite **out, um_error *err)
 {
 	um_suite *s;
@@ -635,6 +736,11 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 				 "a %s suite lists 'tasks', not a 'dataset'", s->kind);
 			goto out;
 		}
+		if (yml_get(d->root, "code")) {
+			yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
+				 "'code' belongs to code suites");
+			goto out;
+		}
 		if (!strcmp(s->kind, "terminal") && yml_get(d->root, "swe")) {
 			yml_fail(d, yml_get(d->root, "swe"), UM_ERR_INVALID, err,
 				 "'swe' belongs to swe suites");
@@ -651,7 +757,8 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 			 "'tasks' belongs to terminal suites; an mcq suite has a 'dataset'");
 		goto out;
 	}
-	if (parse_dataset(d, d->root, s, err) < 0 || parse_claims(d, d->root, s, err) < 0)
+	if (parse_code_rules(d, d->root, s, err) < 0 || parse_dataset(d, d->root, s, err) < 0 ||
+	    parse_claims(d, d->root, s, err) < 0)
 		goto out;
 
 	if (s->dataset.format == UM_DATA_INLINE) {

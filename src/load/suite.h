@@ -16,6 +16,32 @@
 
 #define UM_MAX_CHOICES 26
 
+/* A program test of a code item: stdin bytes and the expected stdout
+ * (kind stdin), or one JSON argument per line and the expected JSON value
+ * (call-based). */
+typedef struct um_code_test {
+	char *input;
+	char *output;
+} um_code_test;
+
+typedef enum { UM_CODE_STDIN = 0, UM_CODE_CALL = 1 } um_code_io;
+
+/* The program-generation part of an item (suite kind "code"; docs/code.md). */
+typedef struct um_code_item {
+	char *title;            /* may be "" */
+	char *starter_code;     /* "" when none (then the program reads stdin) */
+	char *platform;         /* leetcode | codeforces | atcoder | ..., or "" */
+	char *difficulty;       /* easy | medium | hard | ..., or "" */
+	char date[11];          /* YYYY-MM-DD of the contest */
+	um_code_io io;
+	char *func_name;        /* call-based: the function (or Solution method) */
+	um_code_test *tests;    /* public tests first, then private */
+	int n_tests, n_public;
+	char *solution;         /* a reference program (umpire's extension), or NULL */
+	int time_limit_ms;      /* per test; 0: the suite's */
+	int memory_mb;          /* per test; 0: the suite's */
+} um_code_item;
+
 /* One multiple-choice item. choices[correct] is the right answer. The
  * order of choices is the source order (GPQA: correct first); the plan
  * shuffles per (item, sample) from the suite seed. */
@@ -27,6 +53,7 @@ typedef struct um_item {
 	char *choices[UM_MAX_CHOICES];
 	int n_choices;
 	int correct;        /* index into choices */
+	um_code_item *code; /* kind code: the problem (no choices), else NULL */
 } um_item;
 
 typedef struct um_claim {
@@ -37,7 +64,16 @@ typedef struct um_claim {
 	char *note;         /* optional */
 } um_claim;
 
-typedef enum { UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL } um_data_format;
+typedef enum { UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH } um_data_format;
+
+/* Suite-wide rules of a code suite (`code:`). */
+typedef struct um_code_rules {
+	int time_limit_ms;      /* per test, unless the item sets one (default 6000) */
+	int memory_mb;          /* per test address space (default 4096) */
+	char date_from[11];     /* the window: problems dated from..to, inclusive; "" open */
+	char date_to[11];
+	size_t n_before_window; /* items the dataset held before the window cut them */
+} um_code_rules;
 
 /* How a terminal task's verification decides pass/fail. */
 typedef enum { UM_VERDICT_EXIT_CODE, UM_VERDICT_REWARD_FILE, UM_VERDICT_PYTEST } um_verdict;
@@ -143,6 +179,7 @@ typedef struct um_suite {
 	um_task *tasks;             /* kinds "terminal" and "swe" */
 	size_t n_tasks;
 	um_swe_rules swe;           /* kind "swe" */
+	um_code_rules code;         /* kind "code" */
 	char sha256[65];          /* of the suite file bytes */
 	char dataset_sha256[65];  /* of the dataset bytes actually read ("" inline) */
 	char *text;               /* the suite file's bytes (for the store) */
@@ -153,6 +190,12 @@ typedef struct um_suite {
  * UM_ERR_IO, UM_ERR_ARCHIVE, UM_ERR_PIN. */
 int suite_load(const char *path, um_suite **out, um_error *err);
 void suite_free(um_suite *s);
+
+/* Kind code: keep the items dated from..to (YYYY-MM-DD, inclusive; NULL or
+ * "" leaves that side as the suite says). The window then in force is in
+ * s->code. Errors: UM_ERR_USAGE for a malformed date, UM_ERR_INVALID when
+ * no item is left. */
+int suite_code_window(um_suite *s, const char *from, const char *to, um_error *err);
 
 /* Index of the category in s->categories, or -1. */
 int suite_category_index(const um_suite *s, const char *category);

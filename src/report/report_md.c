@@ -859,6 +859,25 @@ static void md_swe(um_buf *b, const json_t *systems)
 	um_buf_puts(b, "\n");
 }
 
+/* Code suites: the window of problem dates the run covered. */
+static void md_window(um_buf *b, const json_t *x)
+{
+	const char *from = json_string_value(json_object_get(x, "from"));
+	const char *to = json_string_value(json_object_get(x, "to"));
+
+	um_buf_puts(b, "- **Window**: ");
+	if (from && to)
+		um_buf_printf(b, "problems dated %s to %s", from, to);
+	else if (from)
+		um_buf_printf(b, "problems dated from %s", from);
+	else if (to)
+		um_buf_printf(b, "problems dated up to %s", to);
+	else
+		um_buf_puts(b, "problems of every date (no window)");
+	um_buf_printf(b, ": %lld of the dataset's %lld\n", jpath_int(x, "items"),
+		      jpath_int(x, "of"));
+}
+
 /* How the run was made (run.notes) and what came from the cache. */
 static void md_run_notes(um_buf *b, const json_t *rep)
 {
@@ -866,6 +885,8 @@ static void md_run_notes(um_buf *b, const json_t *rep)
 	size_t i, n0 = b->len;
 
 	if (json_is_object(notes)) {
+		if ((x = json_object_get(notes, "window")))
+			md_window(b, x);
 		if ((x = json_object_get(notes, "limit")))
 			um_buf_printf(b, "- **Subset**: %lld of %lld items (--limit, seed %lld, "
 					 "stratified by %s); not a whole-suite result\n",

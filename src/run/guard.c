@@ -68,6 +68,16 @@ static json_t *guard_plan_notes(const run_ctx *rc)
 	if (sub->shard_count > 0)
 		json_object_set_new(n, "shard", json_pack("{s:i, s:[i]}", "count", sub->shard_count,
 							  "indices", sub->shard_index));
+	if (!strcmp(rc->suite->kind, "code")) {
+		const um_code_rules *c = &rc->suite->code;
+		json_object_set_new(
+			n, "window",
+			json_pack("{s:o, s:o, s:I, s:I}", "from",
+				  c->date_from[0] ? json_string(c->date_from) : json_null(), "to",
+				  c->date_to[0] ? json_string(c->date_to) : json_null(), "items",
+				  (json_int_t)rc->suite->n_items, "of",
+				  (json_int_t)c->n_before_window));
+	}
 	return n;
 }
 
@@ -85,7 +95,7 @@ int guard_begin_notes(run_ctx *rc, um_error *err)
 	json_t *want = guard_plan_notes(rc), *had = NULL;
 	char *text = NULL;
 	int rv = -1;
-	static const char *const keys[] = {"limit", "shard"};
+	static const char *const keys[] = {"limit", "shard", "window"};
 	size_t i;
 
 	if (store_get_run_notes(rc->store, rc->run_id, &text, err) < 0)
@@ -98,7 +108,7 @@ int guard_begin_notes(run_ctx *rc, um_error *err)
 		if (!json_equal(a ? a : json_null(), b ? b : json_null())) {
 			um_fail(err, UM_ERR_STATE,
 				"run '%s' was made with another --%s; resume it with the same one",
-				rc->run_id, keys[i]);
+				rc->run_id, strcmp(keys[i], "window") ? keys[i] : "date-from/--date-to");
 			goto out;
 		}
 	}

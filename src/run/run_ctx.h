@@ -41,6 +41,9 @@ typedef struct attempt {
 	char *cache_body;
 	size_t cache_len;
 	struct attempt *cache_next;
+	/* code suites: the program graded and the tests' verdicts (coderun.c) */
+	char *extracted_text;
+	char *detail_json;
 } attempt;
 
 typedef struct lane {
@@ -58,6 +61,7 @@ typedef struct lane {
 } lane;
 
 typedef struct agent_att agent_att;
+typedef struct coderun coderun;
 
 struct run_ctx {
 	const um_run_opts *o;
@@ -79,6 +83,7 @@ struct run_ctx {
 	attempt *live;          /* submitted and not finished */
 	agent_att *agents;      /* agentic attempts in progress */
 	um_workers *workers;    /* sandboxed commands run here */
+	coderun *code;          /* code suites: the tests' sandbox and jobs (coderun.c) */
 	char *tmp_parent;       /* per-run directory for work dirs */
 	int tmp_lock;           /* its ".owner" lock (valid while tmp_parent is set) */
 	char *leftover_key;     /* run id + store hash: names the run's temp dirs and

@@ -18,6 +18,7 @@
  */
 #include "run/runner.h"
 #include "run/agent.h"
+#include "run/coderun.h"
 #include "run/guard.h"
 #include "run/record.h"
 #include "run/run_ctx.h"
@@ -99,6 +100,44 @@ static void set_var_choice(um_vars *v, char *label_names[], int i, const char *t
 	um_vars_set(v, label_names[i], text);
 }
 
+/* The neutral request of a code item: the scaffold's messages over the
+ * problem, {{format}} being the with- or without-starter text. */
+static json_t *build_code_neutral(run_ctx *rc, const um_planned *p, um_error *err)
+{
+	const um_item *it = &rc->suite->items[p->item];
+	const um_code_item *c = it->code;
+	const um_scaffold *sc = rc->scaffold;
+	um_vars fv = {0}, v = {0};
+	char *format = NULL, sample[16];
+	json_t *msgs, *req;
+
+	um_vars_set(&fv, "starter_code", c->starter_code);
+	if (scaffold_render_text(c->starter_code[0] ? sc->code_with_starter
+						    : sc->code_without_starter,
+				 &fv, &format, err) < 0)
+		return NULL;
+	snprintf(sample, sizeof(sample), "%d", p->sample);
+	um_vars_set(&v, "question", it->question);
+	um_vars_set(&v, "title", c->title);
+	um_vars_set(&v, "format", format);
+	um_vars_set(&v, "starter_code", c->starter_code);
+	um_vars_set(&v, "item_id", it->id);
+	um_vars_set(&v, "category", it->category);
+	um_vars_set(&v, "platform", c->platform);
+	um_vars_set(&v, "date", c->date);
+	um_vars_set(&v, "sample", sample);
+	msgs = scaffold_render_messages(sc, &v, err);
+	free(format);
+	if (!msgs)
+		return NULL;
+	req = json_object();
+	json_object_set_new(req, "messages", msgs);
+	json_object_set(req, "params", sc->params);
+	if (sc->reasoning)
+		json_object_set(req, "reasoning", sc->reasoning);
+	return req;
+}
+
 /* The neutral request for (item, sample): {"messages": [...], "params": {...}}. */
 static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 {
@@ -113,6 +152,8 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	json_t *msgs, *req = NULL;
 	int i;
 
+	if (it->code)
+		return build_code_neutral(rc, p, err);
 	if ((int)strlen(labels) < it->n_choices) {
 		um_fail(err, UM_ERR_INVALID, "%s: item %s has %d choices but the scaffold has only %zu labels",
 			sc->path, it->id, it->n_choices, strlen(labels));
@@ -209,6 +250,8 @@ static void attempt_free(attempt *a)
 	free(a->calls);
 	free(a->parity_hash);
 	free(a->cache_body);
+	free(a->extracted_text);
+	free(a->detail_json);
 	free(a);
 }
 
@@ -357,7 +400,10 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	r.finished_ms = um_wall_ms();
 	if (status == UM_ATT_DONE) {
 		r.response_text = c->content;
-		r.extracted = g->found ? (char *)g->extracted : NULL;
+		r.extracted = a->extracted_text ? a->extracted_text
+			      : g->found       ? (char *)g->extracted
+					       : NULL;
+		r.detail_json = a->detail_json;
 		r.score = g->score;
 		r.tokens_in = c->tokens_in;
 		r.tokens_cached = c->tokens_cached;
@@ -471,8 +517,30 @@ static int try_failed(attempt *a, const um_try *t, um_call_rec *cr)
 	return UM_TRY_DONE;
 }
 
+/* A code attempt graded (coderun.c calls back, in the loop thread). */
+static void finish_code(attempt *a, const coderun_outcome *o)
+{
+	um_mcq_grade g;
+	um_try t;
+
+	memset(&t, 0, sizeof(t));
+	t.latency_ms = o->latency_ms;
+	t.http_status = o->http_status;
+	if (o->error_msg) {
+		finish_attempt(a, UM_ATT_ERROR, NULL, NULL, o->error_class, o->error_msg, &t);
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	g.found = o->program != NULL;
+	g.chosen = -1;
+	g.score = o->score;
+	a->extracted_text = o->program ? um_xstrdup(o->program) : NULL;
+	a->detail_json = o->detail_json ? um_xstrdup(o->detail_json) : NULL;
+	finish_attempt(a, UM_ATT_DONE, o->c, &g, NULL, NULL, &t);
+}
+
 /* on_try, step 3: grade the answer and finish the attempt. */
-static void try_grade(attempt *a, const um_try *t, const um_completion *c)
+static void try_grade(attempt *a, const um_try *t, um_completion *c)
 {
 	run_ctx *rc = a->rc;
 	const um_system *sys = &rc->models->systems[a->p->system];
@@ -481,6 +549,10 @@ static void try_grade(attempt *a, const um_try *t, const um_completion *c)
 	um_mcq_grade g;
 	char *msg;
 
+	if (it->code) {
+		coderun_grade(rc, a, c, t->latency_ms, t->http_status, finish_code);
+		return;
+	}
 	if (grade_mcq(&rc->scaffold->extract,
 		      rc->scaffold->labels ? rc->scaffold->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 		      a->p->perm, a->p->n_choices, it->correct, c->content, &g, &perr) < 0) {
@@ -887,12 +959,15 @@ static int load_inputs(run_ctx *rc, um_error *err)
 	if (scaffold_load(o->scaffold_path ? o->scaffold_path : rc->suite->scaffold_path,
 			  &rc->scaffold, err) < 0)
 		return -1;
-	want = strcmp(rc->suite->kind, "mcq") == 0 ? "mcq" : "agent";
+	want = !strcmp(rc->suite->kind, "mcq") ? "mcq" : !strcmp(rc->suite->kind, "code") ? "code"
+										   : "agent";
 	if (strcmp(rc->scaffold->kind, want) != 0)
 		return um_fail(err, UM_ERR_INVALID,
 			       "%s: a %s suite needs a scaffold of kind %s, and %s is of kind %s",
 			       o->suite_path, rc->suite->kind, want, rc->scaffold->path,
 			       rc->scaffold->kind);
+	if (suite_code_window(rc->suite, o->date_from, o->date_to, err) < 0)
+		return -1;
 	rc->oracle = o->oracle;
 	if (o->oracle) {
 		if (!rc->suite->n_tasks)
@@ -1051,15 +1126,23 @@ static int record_items(run_ctx *rc, um_error *err)
 
 		if (rc->keep && !rc->keep[i])
 			continue; /* outside the --limit subset */
+		if (it->code) {
+			ch = json_pack("{s:s, s:s, s:s, s:i, s:i}", "date", it->code->date, "io",
+				       it->code->io == UM_CODE_CALL ? "call" : "stdin", "platform",
+				       it->code->platform, "tests", it->code->n_tests, "public",
+				       it->code->n_public);
+			goto put;
+		}
 		ch = json_array();
 		for (c = 0; c < it->n_choices; c++)
 			json_array_append_new(ch, json_string(it->choices[c]));
+	put:
 		r.item_id = it->id;
 		r.category = it->category;
 		r.subcategory = it->subcategory;
 		r.question = it->question;
 		r.choices_json = json_dumps(ch, JSON_COMPACT);
-		r.correct = it->correct;
+		r.correct = it->code ? 0 : it->correct;
 		json_decref(ch);
 		if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
 			free(r.choices_json);
@@ -1274,6 +1357,7 @@ static void ctx_release(run_ctx *rc)
 	size_t i;
 	int s;
 
+	coderun_teardown(rc); /* no test runs on past this */
 	finish_routing(rc);
 	write_unfinished(rc);
 	if (rc->suite && rc->suite->n_tasks)
@@ -1460,6 +1544,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	rc.neutral_hash = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats,
 				     sizeof(*rc.neutral_hash));
 	if (rc.suite->n_tasks && agent_setup_run(&rc, err) < 0)
+		goto out;
+	if (!strcmp(rc.suite->kind, "code") && coderun_setup(&rc, err) < 0)
 		goto out;
 	rc.total = rc.plan.n;
 	for (i = 0; i < rc.plan.n; i++) {

@@ -61,6 +61,8 @@ typedef struct um_run_opts {
 	int keep_workdirs;           /* leave each attempt's work directory behind */
 	const char *swe_scripts;     /* official swe grading: a SWE-Bench Pro checkout */
 	const char *sandbox_driver;  /* bwrap (NULL), docker or podman */
+	const char *date_from;       /* code suites: the window of problem dates, */
+	const char *date_to;         /* YYYY-MM-DD inclusive (NULL: the suite's) */
 	/* CI controls (docs/ci.md) */
 	um_plan_subset subset;       /* --limit N (seeded, by category), --shard I/N */
 	int dry_run;                 /* plan and estimate only: no store, no call */

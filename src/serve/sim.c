@@ -49,6 +49,7 @@
 #include "serve/httpd.h"
 #include "base/util.h"
 #include "load/models.h"
+#include "grade/code.h"
 #include "load/yml.h"
 
 #define SIM_WINDOW 40                      /* bytes of a question that are indexed */
@@ -791,6 +792,57 @@ static const char *sim_other_label(const sim_reco *reco, const char *label, uint
 	return "A";
 }
 
+/* A wrong program for a code item: wrong output or a runtime error, in
+ * the item's I/O style (docs/simulator.md, "Code answers"). */
+static void sim_wrong_program(const um_code_item *c, uint64_t pick, um_buf *b)
+{
+	int crash = (pick & 1) != 0;
+
+	if (c->io == UM_CODE_STDIN) {
+		um_buf_puts(b, crash ? "n = int(input().split()[0])\nprint(10 // (n - n))\n"
+				     : "data = input()\nprint(-1)\n");
+		return;
+	}
+	if (strstr(c->starter_code, "class Solution"))
+		um_buf_printf(b, "class Solution:\n    def %s(self, *args):\n        return %s\n",
+			      c->func_name, crash ? "[][0]" : "None");
+	else
+		um_buf_printf(b, "def %s(*args):\n    return %s\n", c->func_name,
+			      crash ? "[][0]" : "None");
+}
+
+/* The answer to a code prompt: the item's reference program when the draw
+ * is right (an item without one can only be answered wrong), else a wrong
+ * one; a format miss leaves the fences out (nothing to extract) or shows a
+ * wrong draft before the final block (the last block is graded). */
+static void sim_code_answer(const um_item *it, int right, int miss, double u_fmt_kind,
+			    uint64_t pick, um_buf *b)
+{
+	const um_code_item *c = it->code;
+	um_buf prog = UM_BUF_INIT;
+
+	um_buf_init(&prog, 0);
+	if (right && c->solution)
+		um_buf_puts(&prog, c->solution);
+	else
+		sim_wrong_program(c, pick, &prog);
+	um_buf_printf(b, "%s\n\n", c->io == UM_CODE_STDIN
+					 ? "The program reads the input and prints the answer."
+					 : "The method below computes the result directly.");
+	if (miss && u_fmt_kind < 0.5) {
+		um_buf_printf(b, "%s\n", um_buf_str(&prog));
+	} else {
+		if (miss) {
+			um_buf_puts(b, "A first draft:\n\n```python\n");
+			sim_wrong_program(c, pick >> 1, b);
+			um_buf_puts(b, "```\n\nThat fails an edge case; the final version:\n\n");
+		}
+		um_buf_printf(b, "```python\n%s%s```\n", um_buf_str(&prog),
+			      prog.len && um_buf_str(&prog)[prog.len - 1] == '\n' ? "" : "\n");
+	}
+	um_buf_release(&prog);
+}
+
 static void sim_model_answer(const um_sim *s, const sim_model *m, const char *text, size_t len,
 			     size_t n_messages, sim_answer *a)
 {
@@ -815,6 +867,22 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	z = um_rng_normal(&r);
 	u_mix = um_rng_uniform(&r); /* last, so the draws before it keep their values */
 
+	um_buf_init(&b, 0);
+	{
+		size_t q_end = 0;
+		long ci = s->suite && um_streq(s->suite->kind, "code")
+				  ? sim_find_key(s, &s->questions, text, len, &q_end)
+				  : -1;
+
+		if (ci >= 0 && s->suite->items[ci].code) {
+			const um_item *it = &s->suite->items[ci];
+			sim_code_answer(it,
+					sim_correct_draw(s, it->id, u_correct, u_mix) <
+						sim_accuracy(m, it->category),
+					u_fmt < m->format_misses, u_fmt_kind, pick_wrong, &b);
+			goto done;
+		}
+	}
 	sim_recognise_full(s, text, len, &reco);
 	if (reco.item >= 0) {
 		cat = s->suite->items[reco.item].category;
@@ -830,7 +898,6 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	for (i = 0; i < 4; i++)
 		lower[i] = (char)tolower((unsigned char)label[i]);
 
-	um_buf_init(&b, 0);
 	um_buf_printf(&b, "%s%s%s", reason_first[t1][0], cat ? cat : "domain",
 		      reason_first[t1][1]);
 	um_buf_printf(&b, " %s\n\n", reason_second[t2]);
@@ -846,6 +913,7 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	} else {
 		um_buf_printf(&b, "Answer: %s", label);
 	}
+done:
 	a->content = um_buf_detach(&b);
 	a->tokens_in = sim_input_tokens(len, n_messages);
 	a->tokens_cached = (int64_t)floor((double)a->tokens_in * m->cached_fraction);
@@ -1186,6 +1254,7 @@ typedef struct sim_call {
 	long status;
 	int done;
 	char letter;
+	char *program;          /* the member's program (code prompts), or NULL */
 	int64_t tin, tcached, tout;
 } sim_call;
 
@@ -1301,6 +1370,7 @@ static int sim_member_parse(sim_call *c, int anthropic)
 		c->tout = sim_json_int(usage, "completion_tokens");
 	}
 	c->letter = sim_extract_letter(um_buf_str(&text));
+	c->program = code_extract(um_buf_str(&text));
 	rc = 0;
 out:
 	um_buf_release(&text);
@@ -1416,6 +1486,7 @@ static void sim_calls_free(sim_call *calls, size_t n)
 
 	for (i = 0; i < n; i++) {
 		free(calls[i].body);
+		free(calls[i].program);
 		um_buf_release(&calls[i].resp);
 	}
 	free(calls);
@@ -1970,6 +2041,32 @@ fail:
  * majority-vote their letters, and report the sub-calls in a `routing`
  * member. Returns the response, or NULL with *rc set (502 when every member
  * failed, MHD_NO when the connection must be dropped). */
+/* Code prompts: the program most members wrote (the first of the most
+ * common, byte for byte), in one fenced block. 0 when no member wrote one. */
+static int sim_vote_program(const sim_call *calls, size_t n, int ok, um_buf *out)
+{
+	size_t i, j, best = n;
+	int best_votes = 0;
+
+	for (i = 0; i < n; i++) {
+		int votes = 0;
+
+		if (calls[i].status != 200 || !calls[i].program)
+			continue;
+		for (j = 0; j < n; j++)
+			votes += calls[j].status == 200 && um_streq(calls[j].program, calls[i].program);
+		if (votes > best_votes)
+			best_votes = votes, best = i;
+	}
+	if (best == n)
+		return 0;
+	um_buf_printf(out,
+		      "Consulted %d of %zu pool models; the program below has %d vote%s.\n\n"
+		      "```python\n%s\n```\n",
+		      ok, n, best_votes, best_votes == 1 ? "" : "s", calls[best].program);
+	return 1;
+}
+
 static json_t *sim_orchestrate(um_sim *s, struct MHD_Connection *conn, sim_provider p,
 			       const sim_model *m, const char *id, uint64_t h, json_t *req,
 			       sim_answer *a, enum MHD_Result *rc)
@@ -2012,19 +2109,25 @@ static json_t *sim_orchestrate(um_sim *s, struct MHD_Connection *conn, sim_provi
 		    ++counts[c->letter - 'A'] > (best >= 0 ? counts[best] : 0))
 			best = c->letter - 'A';
 	}
+	um_buf_init(&content, 0);
+	if (ok && sim_vote_program(calls, m->n_members, ok, &content)) {
+		sim_calls_free(calls, m->n_members);
+		goto answered;
+	}
 	sim_calls_free(calls, m->n_members);
 	if (ok == 0) {
 		json_decref(routing);
+		um_buf_release(&content);
 		*rc = sim_respond_error(conn, p, 502, NULL, "every member of the orchestrator failed");
 		return NULL;
 	}
 	if (best < 0) /* nobody gave a letter: guess, deterministically */
 		best = (int)(h % 4);
-	um_buf_init(&content, 0);
 	um_buf_printf(&content,
 		      "Consulted %d of %zu pool models; the final choice has %d vote%s.\n\n"
 		      "Answer: %c",
 		      ok, m->n_members, counts[best], counts[best] == 1 ? "" : "s", 'A' + best);
+answered:
 	a->content = um_buf_detach(&content);
 	resp = sim_response_json(s, p, m, id, a);
 	json_object_set_new(resp, "routing",

@@ -177,6 +177,58 @@ static void test_error_files(void **state)
 }
 
 
+/* Kind code: LiveCodeBench's prompt, {{format}} from one of two texts. */
+static void test_code_kind(void **state)
+{
+	um_scaffold *s = NULL;
+	um_error err = {0};
+	um_vars v = {0};
+	char *out = NULL;
+	const char *head = "umpire: 1\nname: c\nkind: code\n";
+	const char *msgs = "messages:\n  - {role: user, content: \"{{question}}{{format}}\"}\n"
+			   "params: {}\n";
+	char *text;
+
+	(void)state;
+	assert_int_equal(scaffold_load(SHIPPED("livecodebench.yaml"), &s, &err), 0);
+	assert_string_equal(s->kind, "code");
+	assert_int_equal(s->n_messages, 2);
+	assert_string_equal(s->messages[0].role, "system");
+	um_vars_set(&v, "starter_code", "class Solution:\n    def f(self):\n        ");
+	assert_int_equal(scaffold_render_text(s->code_with_starter, &v, &out, &err), 0);
+	assert_string_equal(out, "### Format: You will use the following starter code to write the "
+				 "solution to the problem and enclose your code within delimiters.\n"
+				 "```python\nclass Solution:\n    def f(self):\n        \n```\n\n");
+	free(out);
+	assert_non_null(strstr(s->code_without_starter, "Read the inputs from stdin"));
+	scaffold_free(s);
+
+	text = um_xasprintf("%s%s", head, msgs);
+	load_fails(text, "s.yaml:1:1: a code scaffold needs 'code' (with_starter, without_starter)");
+	free(text);
+	text = um_xasprintf("%scode: {with_starter: a}\n%s", head, msgs);
+	load_fails(text, "missing required key 'without_starter'");
+	free(text);
+	text = um_xasprintf("%scode: {with_starter: \"{{question}}\", without_starter: b}\n%s", head,
+			    msgs);
+	load_fails(text, "code.with_starter");
+	free(text);
+	text = um_xasprintf("%scode: {with_starter: a, without_starter: b, other: c}\n%s", head, msgs);
+	load_fails(text, "unknown key 'other' in code");
+	free(text);
+	text = um_xasprintf("%scode: {with_starter: a, without_starter: b}\nextract: {pattern: x}\n%s",
+			    head, msgs);
+	load_fails(text, "'extract' does not belong to a code scaffold");
+	free(text);
+	text = um_xasprintf("%scode: {with_starter: a, without_starter: b}\n"
+			    "messages:\n  - {role: user, content: \"{{choices}}\"}\nparams: {}\n",
+			    head);
+	load_fails(text, "choices");
+	free(text);
+	load_fails("umpire: 1\nname: m\nkind: mcq\ncode: {with_starter: a, without_starter: b}\n",
+		   "s.yaml:4:7: 'code' belongs to code scaffolds");
+}
+
 static void test_agent_kind(void **state)
 {
 	um_scaffold *s = NULL;
@@ -238,7 +290,7 @@ static void test_errors_inline(void **state)
 	load_fails(HEAD "params: {}\n" EXTRACT, "s.yaml:1:1: missing required key 'messages'");
 	load_fails(HEAD MSGS EXTRACT, "s.yaml:1:1: missing required key 'params'");
 	load_fails("umpire: 1\nname: t\nkind: swe\n" MSGS "params: {}\n" EXTRACT,
-		   "s.yaml:3:7: 'kind' must be one of: mcq, agent; got 'swe'");
+		   "s.yaml:3:7: 'kind' must be one of: mcq, agent, code; got 'swe'");
 	load_fails("umpire: 1\nname: a b\nkind: mcq\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:2:7: 'name' must match");
 	load_fails(HEAD "messages: []\nparams: {}\n" EXTRACT,
@@ -263,7 +315,7 @@ static void test_errors_inline(void **state)
 		   "s.yaml:4:9: 'labels' must be a string, got a sequence");
 	load_fails(HEAD "extra: 1\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:4:1: unknown key 'extra' in scaffold (allowed: umpire, name, kind, "
-		   "labels, choice_format, messages, params, extract, tools, limits, reasoning)");
+		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code)");
 }
 
 static void test_template_errors_positions(void **state)
@@ -622,6 +674,7 @@ int main(void)
 	    cmocka_unit_test(test_error_files),
 	    cmocka_unit_test(test_errors_inline),
 	    cmocka_unit_test(test_agent_kind),
+	    cmocka_unit_test(test_code_kind),
 	    cmocka_unit_test(test_template_errors_positions),
 	    cmocka_unit_test(test_render_text),
 	    cmocka_unit_test(test_render_messages_good),

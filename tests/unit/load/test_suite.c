@@ -334,7 +334,7 @@ static void test_wrong_types(void **state)
 	free(t);
 	t = cat3(head, "dataset: {format: xml, path: d.xml}\n", "");
 	expect_error(t, UM_ERR_INVALID,
-		     "s.yaml:7:19: 'format' must be one of: inline, csv, jsonl; got 'xml'");
+		     "s.yaml:7:19: 'format' must be one of: inline, csv, jsonl, livecodebench; got 'xml'");
 	free(t);
 	t = cat3(head, "dataset: {format: csv, path: d.csv, fields: {incorrect: {a: b}}}\n",
 		 "");
@@ -454,7 +454,7 @@ static void test_values(void **state)
 	free(t);
 	t = um_xasprintf("umpire: 1\nname: t\nversion: \"1\"\nkind: essay\n"
 			 "categories: [P]\nscaffold: m.yaml\n%s", inline_ds);
-	expect_error(t, UM_ERR_INVALID, "s.yaml:4:7: 'kind' must be mcq, terminal or swe, got 'essay'");
+	expect_error(t, UM_ERR_INVALID, "s.yaml:4:7: 'kind' must be mcq, terminal, swe or code, got 'essay'");
 	free(t);
 	t = um_xasprintf("umpire: 1\nname: t\nversion: \"1\"\nkind: mcq\n"
 			 "categories: []\nscaffold: m.yaml\n%s", inline_ds);
@@ -742,6 +742,102 @@ static void make_gpqa_zip(const char *path, const char *pass)
 	archive_write_free(a);
 }
 
+/* Kind code: the shipped demo and LiveCodeBench suites, the date window,
+ * and the code suite's own mistakes. */
+static void test_code_suites(void **state)
+{
+	const char *chead = "umpire: 1\nname: c\nversion: 1\nkind: code\ncategories: [easy, medium, "
+			   "hard]\nscaffold: x.yaml\n";
+	char *text, *suite, *data, *fx;
+	size_t len;
+	um_suite *s;
+	um_error err = {0};
+
+	(void)state;
+	s = load_ok(FIXTURES "/../../suites/code-demo.yaml");
+	assert_string_equal(s->kind, "code");
+	assert_int_equal(s->n_items, 7);
+	assert_int_equal(s->code.time_limit_ms, 6000);
+	assert_int_equal(s->code.memory_mb, 1024);
+	assert_string_equal(s->code.date_from, "2024-01-01");
+	assert_int_equal(suite_code_window(s, NULL, NULL, &err), 0);
+	assert_int_equal(s->n_items, 6); /* the 2023 problem is outside */
+	assert_int_equal(s->code.n_before_window, 7);
+	suite_free(s);
+	s = load_ok(FIXTURES "/../../suites/code-demo.yaml");
+	assert_int_equal(suite_code_window(s, "2025-01-01", "2025-03-01", &err), 0);
+	assert_int_equal(s->n_items, 1);
+	assert_string_equal(s->items[0].id, "demo-s3");
+	suite_free(s);
+	s = load_ok(FIXTURES "/../../suites/code-demo.yaml");
+	assert_int_equal(suite_code_window(s, "2026-01-01", NULL, &err), -1);
+	assert_int_equal(err.code, UM_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "no problem is dated in the window 2026-01-01 to (open) "
+					"(of 7 problems)"));
+	suite_free(s);
+	s = load_ok(FIXTURES "/../../suites/code-demo.yaml");
+	assert_int_equal(suite_code_window(s, "2025-01-01", "2024-01-01", &err), -1);
+	assert_non_null(strstr(err.msg, "ends before it starts"));
+	assert_int_equal(suite_code_window(s, "2025-1-1", NULL, &err), -1);
+	assert_int_equal(err.code, UM_ERR_USAGE);
+	suite_free(s);
+
+	/* the shipped LiveCodeBench suite over the release-format fixture */
+	assert_int_equal(um_read_file(FIXTURES "/../../suites/livecodebench.yaml", &text, &len, NULL), 0);
+	suite = write_tmp("lcb/suites/livecodebench.yaml", text, len);
+	free(text);
+	assert_int_equal(um_read_file(FIXTURES "/code/lcb_release.jsonl", &fx, &len, NULL), 0);
+	data = write_tmp("lcb/data/livecodebench/code_generation_lite.jsonl", fx, len);
+	free(fx);
+	s = load_ok(suite);
+	assert_string_equal(s->name, "livecodebench");
+	assert_int_equal(s->n_items, 3);
+	assert_int_equal(s->n_claims, 4);
+	suite_free(s);
+	free(suite);
+
+	text = um_xasprintf("%sdataset: {format: csv, path: q.csv}\n", chead);
+	expect_error(text, UM_ERR_INVALID, "s.yaml:7:19: a code suite reads format: livecodebench");
+	free(text);
+	text = um_xasprintf("%scode: {date_from: 2024-13-01}\ndataset: {format: livecodebench, path: "
+			    "%s}\n", chead, data);
+	expect_error(text, UM_ERR_INVALID, "s.yaml:7:19: 'date_from' must be a date YYYY-MM-DD");
+	free(text);
+	text = um_xasprintf("%scode: {date_from: 2024-05-01, date_to: 2024-01-01}\ndataset: {format: "
+			    "livecodebench, path: %s}\n", chead, data);
+	expect_error(text, UM_ERR_INVALID, "'date_to' 2024-01-01 is before 'date_from' 2024-05-01");
+	free(text);
+	text = um_xasprintf("%scode: {time_limit_s: 0}\ndataset: {format: livecodebench, path: %s}\n",
+			    chead, data);
+	expect_error(text, UM_ERR_INVALID, "'time_limit_s' must be a number between 0.1 and 600");
+	free(text);
+	text = um_xasprintf("%scode: {timeout: 6}\ndataset: {format: livecodebench, path: %s}\n", chead,
+			    data);
+	expect_error(text, UM_ERR_INVALID, "unknown key 'timeout' in code");
+	free(text);
+	text = um_xasprintf("%sdataset: {format: livecodebench, path: %s, fields: {id: x}}\n", chead,
+			    data);
+	expect_error(text, UM_ERR_INVALID, "'fields' does not apply to format: livecodebench");
+	free(text);
+	text = um_xasprintf("umpire: 1\nname: c\nversion: 1\nkind: code\ncategories: [easy]\n"
+			    "scaffold: x.yaml\ndataset: {format: livecodebench, path: %s}\n", data);
+	suite = write_tmp("c.yaml", text, strlen(text));
+	assert_int_equal(suite_load(suite, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "code_generation_lite.jsonl:2: item fx-2: category "
+					"\"medium\" is not declared"));
+	free(suite);
+	free(text);
+	text = um_xasprintf("umpire: 1\nname: c\nversion: 1\nkind: mcq\ncategories: [easy]\n"
+			    "scaffold: x.yaml\ncode: {memory_mb: 64}\n%s", inline_ds);
+	expect_error(text, UM_ERR_INVALID, "'code' belongs to code suites");
+	free(text);
+	text = um_xasprintf("umpire: 1\nname: c\nversion: 1\nkind: mcq\ncategories: [easy]\n"
+			    "scaffold: x.yaml\ndataset: {format: livecodebench, path: %s}\n", data);
+	expect_error(text, UM_ERR_INVALID, "format: livecodebench holds programming problems");
+	free(text);
+	free(data);
+}
+
 static void test_gpqa_diamond_suite(void **state)
 {
 	char *text, *suite, *zip, *dir, sha[65];
@@ -819,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_data_errors_pass_through),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_gpqa_diamond_suite),
+		cmocka_unit_test(test_code_suites),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

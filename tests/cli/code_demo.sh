@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Suite kind code end to end on the simulated pool: the shipped demo (a
+# verdict per test in the store, the window in the report, a bundle that
+# verifies by re-grading), a --date-from/--date-to window, programs that
+# cannot read the expected outputs (their directories are covered), answers
+# without a program, and garbage data refused with file:line:col.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+S="$UMPIRE_SRCDIR"
+export HOME="$WORK"
+
+expect_exit 0 "code demo runs on the simulated pool" -- \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
+  --run-id c1 --reports rep -q
+n=$(sql c.db "select count(*) from attempts where run_id='c1' and status='done'")
+check "6 problems in the window x 5 systems graded (got $n)" test "$n" -eq 30
+d=$(sql c.db "select count(*) from attempts where json_extract(detail_json, '$.verdict') = 'code_tests'
+   and json_array_length(detail_json, '$.tests') = json_extract(detail_json, '$.of')")
+check "each attempt keeps a verdict per test (got $d)" test "$d" -eq 30
+bad=$(sql c.db "select count(*) from attempts where score != (json_extract(detail_json, '$.passed')
+   = json_extract(detail_json, '$.of'))")
+check "score 1 exactly when every test passed" test "$bad" -eq 0
+v=$(sql c.db "select group_concat(distinct json_extract(t.value, '$.v')) from attempts,
+   json_each(detail_json, '$.tests') t" | tr ',' '\n' | sort | tr '\n' ' ')
+check "passes, wrong answers, runtime errors and skipped tests recorded ($v)" \
+  sh -c "echo '$v' | grep -q passed && echo '$v' | grep -q wrong_answer &&
+         echo '$v' | grep -q runtime_error && echo '$v' | grep -q not_run"
+c=$(sql c.db "select count(*) from attempts where extracted like '%print%' or extracted like '%return%'")
+check "the extracted program is stored (got $c)" test "$c" -eq 30
+check "report says the window" grep -q "Window\*\*: problems dated from 2024-01-01: 6 of the dataset's 7" \
+  rep/c1/report.md
+check "report.json notes the window" \
+  test "$(jq -c .run.notes.window rep/c1/report.json)" = '{"from":"2024-01-01","items":6,"of":7,"to":null}'
+cp rep/c1/report.json first.json
+expect_exit 0 "report regenerates" -- "$UMPIRE" report --db c.db --reports rep c1
+check "report.json is byte-identical when regenerated" cmp -s first.json rep/c1/report.json
+expect_exit 0 "bundle" -- "$UMPIRE" bundle c1 --db c.db -o c.tar.zst
+expect_exit 0 "the bundle verifies (verdicts re-derived from the stored tests)" -- \
+  "$UMPIRE" verify c.tar.zst
+check "verify re-graded all 30" grep -q "re-graded: 30 attempts from 30 recorded transcripts, all agree" \
+  "$WORK/out"
+
+expect_exit 0 "--date-from/--date-to pick another window" -- \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
+  --run-id c2 --reports rep -q -s sim-atlas --date-from 2025-01-01 --date-to 2025-12-31
+check "two problems dated 2025" test "$(sql c.db "select count(*) from attempts where run_id='c2'")" -eq 2
+check "report says that window" grep -q "problems dated 2025-01-01 to 2025-12-31: 2 of the dataset's 7" \
+  rep/c2/report.md
+expect_exit 3 "a window with no problem is refused" -- \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
+  --run-id c3 -q --date-from 2030-01-01
+check "...saying so" grep -q "no problem is dated in the window 2030-01-01" "$WORK/err"
+expect_exit 2 "a malformed date is a usage error" -- \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
+  --run-id c3 -q --date-to 2025-02-30
+expect_exit 6 "resuming with another window is refused" -- \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
+  --run-id c1 -q --date-from 2025-01-01
+check "...naming the option" grep -q "another --date-from/--date-to" "$WORK/err"
+
+# A program that looks for the expected outputs finds an empty directory:
+# the reference "solution" of probe-1 prints how many entries it sees in the
+# data directory, and the test expects 0.
+mkdir -p mask/data
+python3 - "$WORK/mask/data" <<'EOF'
+import json, sys
+d = sys.argv[1]
+def t(i, o, k): return json.dumps([{"input": i, "output": o, "testtype": k}])
+rows = [
+  {"question_id": "probe-1", "question_content": "List the data directory.", "difficulty": "easy",
+   "platform": "atcoder", "contest_date": "2025-01-02T00:00:00", "starter_code": "",
+   "public_test_cases": t("\n", "0\n", "stdin"), "private_test_cases": "[]", "metadata": "{}",
+   "solution": "import os\ntry:\n    print(len(os.listdir(%r)))\nexcept OSError:\n    print(0)\n" % d},
+  {"question_id": "probe-2", "question_content": "Return the sum of two numbers.", "difficulty": "easy",
+   "platform": "leetcode", "contest_date": "2025-01-03T00:00:00",
+   "starter_code": "class Solution:\n    def add(self, a: int, b: int) -> int:\n        ",
+   "public_test_cases": t("1\n2", "3", "functional"), "private_test_cases": t("-5\n5", "0", "functional"),
+   "metadata": "{\"func_name\": \"add\"}",
+   "solution": "class Solution:\n    def add(self, a: int, b: int) -> int:\n        return a + b\n"},
+]
+with open(d + "/p.jsonl", "w") as f:
+  for r in rows: f.write(json.dumps(r) + "\n")
+EOF
+cat >mask/suite.yaml <<EOF
+umpire: 1
+name: probe
+version: "1"
+kind: code
+categories: [easy]
+scaffold: $S/scaffolds/livecodebench.yaml
+repeats: 4
+seed: 5
+dataset: {format: livecodebench, path: data/p.jsonl}
+EOF
+cat >mask/pool.yaml <<'EOF'
+umpire: 1
+seed: 11
+latency_scale: 0
+models:
+  - {name: sim-perfect, accuracy: {default: 1.0}}
+  - {name: sim-sloppy, accuracy: {default: 1.0}, format_misses: 1.0}
+EOF
+cat >mask/models.yaml <<'EOF'
+umpire: 1
+simulator: pool.yaml
+systems:
+  - {name: sim-perfect, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1",
+     model: sim-perfect, pricing: {input: 1, output: 1}, concurrency: 4}
+  - {name: sim-sloppy, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1",
+     model: sim-sloppy, pricing: {input: 1, output: 1}, concurrency: 4}
+EOF
+expect_exit 0 "probe suite runs" -- \
+  "$UMPIRE" run mask/suite.yaml --models mask/models.yaml --db mask/m.db --run-id m1 \
+  --no-report -q
+p=$(sql mask/m.db "select count(*) from attempts where system='sim-perfect' and score=1")
+check "a right program passes, and sees no data files (8 of 8, got $p)" test "$p" -eq 8
+w=$(sql mask/m.db "select json_extract(detail_json, '$.tests[0].why') from attempts
+   where system='sim-perfect' and item_id='probe-1' and score=0 limit 1")
+[ -z "$w" ] || echo "# probe saw: $w"
+np=$(sql mask/m.db "select count(*) from attempts where system='sim-sloppy' and extracted is null
+   and score=0 and json_extract(detail_json, '$.program') = 0
+   and json_extract(detail_json, '$.tests[0].v') = 'not_run'")
+dr=$(sql mask/m.db "select count(*) from attempts where system='sim-sloppy' and score=1
+   and response_text like '%first draft%'")
+check "answers without fences have no program, score 0, run nothing ($np)" test "$np" -gt 0
+check "a wrong draft before the final block: the last block is graded ($dr)" test "$dr" -gt 0
+check "every sloppy answer is one or the other" test $((np + dr)) -eq 8
+
+# Garbage data: the release's pickled private tests, and a cut line.
+for f in lcb_pickled lcb_garbage; do
+  sed "s|data/p.jsonl|$S/tests/fixtures/code/$f.jsonl|" mask/suite.yaml >"mask/$f.yaml"
+done
+expect_exit 3 "the compressed release form is refused" -- \
+  "$UMPIRE" run mask/lcb_pickled.yaml --models mask/models.yaml --db mask/g.db -q --no-report
+check "...at its line, with the way out" \
+  grep -q "lcb_pickled.jsonl:2:[0-9]*: 'private_test_cases' is in the release's compressed form" \
+  "$WORK/err"
+expect_exit 3 "a cut line is refused" -- \
+  "$UMPIRE" run mask/lcb_garbage.yaml --models mask/models.yaml --db mask/g.db -q --no-report
+check "...at line and column" grep -q "lcb_garbage.jsonl:3:150: invalid JSON" "$WORK/err"
+check "nothing was recorded for them" test ! -s mask/g.db -o \
+  "$(sql mask/g.db "select count(*) from attempts" 2>/dev/null || echo 0)" = 0
+
+done_testing
