@@ -126,6 +126,12 @@ check "answers without fences have no program, score 0, run nothing ($np)" test 
 check "a wrong draft before the final block: the last block is graded ($dr)" test "$dr" -gt 0
 check "every sloppy answer is one or the other" test $((np + dr)) -eq 8
 
+expect_exit 0 "every reference program of the demo passes its tests" -- \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models mask/models.yaml -s sim-perfect \
+  --db mask/m.db --run-id m2 --no-report -q --date-from 2000-01-01
+check "7 of 7 problems solved by their reference programs" \
+  test "$(sql mask/m.db "select count(*) from attempts where run_id='m2' and score=1")" -eq 7
+
 # Garbage data: the release's pickled private tests, and a cut line.
 for f in lcb_pickled lcb_garbage; do
   sed "s|data/p.jsonl|$S/tests/fixtures/code/$f.jsonl|" mask/suite.yaml >"mask/$f.yaml"

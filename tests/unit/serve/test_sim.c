@@ -3,7 +3,8 @@
  * 127.0.0.1: recognition of items and labels, accuracy and determinism,
  * both providers' response shapes, format misses, every fault kind,
  * retries, error routes, orchestrator fan-out and its routing metadata,
- * strict pool-file errors, and a concurrency smoke test.
+ * strict pool-file errors, code answers (right, wrong, format misses, the
+ * orchestrator's vote on programs), and a concurrency smoke test.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -23,7 +24,9 @@
 #include <cmocka.h>
 
 #include "exec/provider.h"
+#include "grade/code.h"
 #include "serve/sim.h"
+#include "load/dataset.h"
 #include "load/suite.h"
 #include "base/util.h"
 
@@ -1201,6 +1204,93 @@ static void test_item_difficulty(void **state)
 	sim_free(s);
 }
 
+/* ------------------------------------------------------------------ */
+/* Code answers */
+
+static const char pool_code[] = "umpire: 1\nseed: 3\nlatency_scale: 0\nmodels:\n"
+				"  - {name: c-right, accuracy: {default: 1.0}}\n"
+				"  - {name: c-right2, accuracy: {default: 1.0}}\n"
+				"  - {name: c-wrong, accuracy: {default: 0.0}}\n"
+				"  - {name: c-sloppy, accuracy: {default: 1.0}, format_misses: 1.0}\n"
+				"orchestrators:\n"
+				"  - {name: c-orch, members: [c-wrong, c-right, c-right2]}\n";
+
+static void test_code_answers(void **state)
+{
+	static const char *const sol[2] = {"a, b = map(int, input().split())\nprint(a + b)\n",
+					   "class Solution:\n    def add(self, a, b):\n"
+					   "        return a + b\n"};
+	um_suite *cs = um_xcalloc(1, sizeof(*cs));
+	char *path = write_pool("code.yaml", pool_code);
+	um_error err = {0};
+	um_sim *s = NULL;
+	int i, k, none = 0, drafts = 0;
+
+	(void)state;
+	cs->name = um_xstrdup("code");
+	cs->kind = um_xstrdup("code");
+	cs->n_items = 2;
+	cs->items = um_xcalloc(2, sizeof(um_item));
+	for (i = 0; i < 2; i++) {
+		um_item *it = &cs->items[i];
+		it->id = um_xasprintf("p%d", i);
+		it->category = um_xstrdup("easy");
+		it->question = um_xasprintf("Problem %d: read two integers and give their sum, "
+					    "which may be negative.", i);
+		it->code = um_xcalloc(1, sizeof(um_code_item));
+		it->code->io = i ? UM_CODE_CALL : UM_CODE_STDIN;
+		it->code->func_name = i ? um_xstrdup("add") : NULL;
+		it->code->starter_code =
+			um_xstrdup(i ? "class Solution:\n    def add(self, a, b):\n        " : "");
+		it->code->solution = um_xstrdup(sol[i]);
+	}
+	if (sim_load(path, cs, &s, &err) < 0)
+		fail_msg("sim_load: %s", err.msg);
+	assert_int_equal(sim_start(s, 0, &err), 0);
+	for (i = 0; i < 2; i++) {
+		for (k = 0; k < 6; k++) {
+			char *prompt = um_xasprintf("### Question:\n%s\n\nsample %d\n",
+						    cs->items[i].question, k);
+			const char *models[] = {"c-right", "c-wrong", "c-sloppy", "c-orch"};
+			char *got[4];
+			int m;
+
+			for (m = 0; m < 4; m++) {
+				char *b = mk_body(models[m], prompt);
+				json_t *j = post_json(s, "/v1/chat/completions", b, 200);
+				got[m] = code_extract(oa_content(j));
+				if (m == 2 && strstr(oa_content(j), "first draft"))
+					drafts++;
+				json_decref(j);
+				free(b);
+			}
+			/* the block holds the solution; its last newline ends the block */
+			assert_non_null(got[0]);
+			assert_memory_equal(got[0], sol[i], strlen(sol[i]) - 1);
+			assert_non_null(got[1]);
+			assert_null(strstr(got[1], "a + b"));
+			assert_non_null(strstr(got[1], i ? "def add(self, *args)" : "print"));
+			if (!got[2])
+				none++;
+			else
+				assert_string_equal(got[2], got[0]); /* the final block is right */
+			assert_non_null(got[3]);
+			assert_string_equal(got[3], got[0]); /* two of three members */
+			for (m = 0; m < 4; m++)
+				free(got[m]);
+			free(prompt);
+		}
+	}
+	assert_true(none > 0 && drafts > 0 && none + drafts == 12);
+	sim_stop(s);
+	sim_free(s);
+	dataset_items_free(cs->items, cs->n_items);
+	free(cs->name);
+	free(cs->kind);
+	free(cs);
+	free(path);
+}
+
 static void test_bad_pools(void **state)
 {
 	static const struct {
@@ -1972,6 +2062,7 @@ int main(void)
 		cmocka_unit_test(test_orchestrator_calls_members),
 		cmocka_unit_test(test_item_difficulty),
 		cmocka_unit_test(test_bad_pools),
+		cmocka_unit_test(test_code_answers),
 		cmocka_unit_test(test_good_pools_load),
 		cmocka_unit_test(test_concurrent_smoke),
 		cmocka_unit_test(test_agent_skilled),
