@@ -632,8 +632,9 @@ static json_t *agent_section(const rep_sys *rs)
 		if (!a->detail_json || !is_graded(a))
 			continue;
 		dj = json_loads(a->detail_json, 0, NULL);
-		if (!json_is_object(dj)) {
-			if (dj)
+		if (!json_is_object(dj) ||
+		    um_streq(json_string_value(json_object_get(dj, "verdict")), "code_tests")) {
+			if (dj) /* code attempts have their own section */
 				json_decref(dj);
 			continue;
 		}
@@ -745,6 +746,61 @@ static void provider_extras(const rep_sys *rs, json_t *o, json_t *tok)
 	}
 }
 
+/* Code attempts (detail verdict code_tests, docs/code.md): how each ended,
+ * by the verdict of its first failing test ("passed" when none failed,
+ * "no_program" when the answer held none), and the tests run and passed.
+ * NULL when there are none. */
+static json_t *code_section(const rep_sys *rs)
+{
+	json_t *o, *ends = json_object();
+	int64_t n = 0, no_prog = 0, run = 0, passed = 0;
+	size_t i, k;
+
+	for (i = 0; i < rs->n_att; i++) {
+		const um_attempt_rec *a = rs->att[i].a;
+		const char *end = "passed", *v;
+		json_t *dj, *t, *c;
+
+		if (!a->detail_json || !is_graded(a))
+			continue;
+		dj = json_loads(a->detail_json, 0, NULL);
+		if (!um_streq(json_string_value(json_object_get(dj, "verdict")), "code_tests")) {
+			if (dj)
+				json_decref(dj);
+			continue;
+		}
+		n++;
+		if (json_is_false(json_object_get(dj, "program"))) {
+			no_prog++;
+			end = "no_program";
+		}
+		json_array_foreach(json_object_get(dj, "tests"), k, t) {
+			v = json_string_value(json_object_get(t, "v"));
+			if (!v || !strcmp(v, "not_run"))
+				continue;
+			run++;
+			if (!strcmp(v, "passed"))
+				passed++;
+			else if (!strcmp(end, "passed"))
+				end = v;
+		}
+		c = json_object_get(ends, end);
+		json_object_set_new(ends, end, jint((c ? json_integer_value(c) : 0) + 1));
+		json_decref(dj);
+	}
+	if (!n) {
+		json_decref(ends);
+		return NULL;
+	}
+	o = json_object();
+	set(o, "attempts", jint(n));
+	set(o, "no_program", jint(no_prog));
+	set(o, "tests_run", jint(run));
+	set(o, "tests_passed", jint(passed));
+	set(o, "ended_by", ends);
+	return o;
+}
+
 static json_t *system_section(rep_state *r, rep_sys *rs)
 {
 	json_t *o = json_object(), *att = json_object(), *by_class = json_object();
@@ -802,9 +858,11 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	}
 	set(o, "fingerprints", distinct_counts(rs, 1, 0));
 	{
-		json_t *ag = agent_section(rs);
+		json_t *ag = agent_section(rs), *cs = code_section(rs);
 		if (ag)
 			set(o, "agent", ag);
+		if (cs)
+			set(o, "code", cs);
 	}
 
 	missing = r->planned > g + rs->errors ? r->planned - g - rs->errors : 0;

@@ -613,6 +613,49 @@ static void md_gaps(um_buf *b, const json_t *gaps, int lv)
 	um_buf_puts(b, "\n");
 }
 
+/* Code suites: how the attempts ended (docs/code.md). */
+static void md_code(um_buf *b, const json_t *systems)
+{
+	static const char *const cols[] = {"passed", "no_program", "wrong_answer",
+					   "runtime_error", "time_limit", "memory_limit", NULL};
+	const json_t *s, *c, *ends;
+	size_t i;
+	int any = 0, k;
+
+	json_array_foreach(systems, i, s)
+		any |= json_is_object(json_object_get(s, "code"));
+	if (!any)
+		return;
+	um_buf_puts(b, "## Code tests\n\nEach attempt ends with its first failing test (the "
+		       "tests after it are not run) or passes them all; no program: the answer held "
+		       "no fenced block. Other: output limit or compile error.\n\n| System | "
+		       "Attempts | Passed | No program | Wrong answer | Runtime error | Time limit | "
+		       "Memory limit | Other | Tests passed / run |\n"
+		       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	json_array_foreach(systems, i, s) {
+		long long other, n;
+
+		c = json_object_get(s, "code");
+		if (!json_is_object(c))
+			continue;
+		ends = json_object_get(c, "ended_by");
+		n = jpath_int(c, "attempts");
+		other = n;
+		um_buf_puts(b, "|");
+		md_cell(b, jpath_str(s, "name"));
+		md_cellf(b, "%lld", n);
+		for (k = 0; cols[k]; k++) {
+			long long v = (long long)json_integer_value(json_object_get(ends, cols[k]));
+			md_cellf(b, "%lld", v);
+			other -= v;
+		}
+		md_cellf(b, "%lld", other);
+		md_cellf(b, "%lld / %lld", jpath_int(c, "tests_passed"), jpath_int(c, "tests_run"));
+		um_buf_puts(b, "\n");
+	}
+	um_buf_puts(b, "\n");
+}
+
 static void md_agents(um_buf *b, const json_t *systems)
 {
 	const json_t *s, *ag, *bt;
@@ -942,6 +985,7 @@ char *report_markdown(const json_t *report)
 	md_categories(&b, systems, lv);
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);
+	md_code(&b, systems);
 	md_swe(&b, systems);
 	md_parity(&b, json_object_get(report, "parity"), systems);
 	md_paired(&b, json_object_get(report, "paired"), lv);

@@ -31,6 +31,11 @@ check "report says the window" grep -q "Window\*\*: problems dated from 2024-01-
   rep/c1/report.md
 check "report.json notes the window" \
   test "$(jq -c .run.notes.window rep/c1/report.json)" = '{"from":"2024-01-01","items":6,"of":7,"to":null}'
+check "report.md has the code tests table" grep -q "^## Code tests" rep/c1/report.md
+check "...and no agent section" sh -c "! grep -q 'Agent behaviour' rep/c1/report.md"
+check "every table of report.md is well formed" python3 "$S/tests/tools/md_tables.py" rep/c1/report.md 10
+t=$(jq '[.systems[].code.attempts] | add' rep/c1/report.json)
+check "report.json's code section counts every attempt (got $t)" test "$t" -eq 30
 cp rep/c1/report.json first.json
 expect_exit 0 "report regenerates" -- "$UMPIRE" report --db c.db --reports rep c1
 check "report.json is byte-identical when regenerated" cmp -s first.json rep/c1/report.json
