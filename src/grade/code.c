@@ -120,8 +120,8 @@ char *code_extract(const char *text)
 		line_end = strchr(p, '\n');
 		if (!line_end)
 			line_end = p + strlen(p);
-		f = strstr(p, "```");
-		if (f && f < line_end) {
+		f = memmem(p, (size_t)(line_end - p), "```", 3); /* this line only: linear */
+		if (f) {
 			prev_start = last_start;
 			last_start = p;
 		}
@@ -163,7 +163,7 @@ static void strip_span(const char **s, size_t *n)
  * one. Infinity compares by sign; NaN never equals. 0: not a number. */
 typedef struct dec {
 	int neg, inf, nan;
-	char dig[128];
+	char dig[1024];
 	size_t nd;
 	long long exp;
 	int big; /* too many digits to hold: compared as text */
@@ -388,6 +388,29 @@ static int py_equal(const json_t *a, const json_t *b)
 	}
 }
 
+/* JSON text without the blanks outside strings: how two dumps of one value
+ * that jansson cannot read (big integers) are compared. Caller frees. */
+static char *json_squeeze(const char *s)
+{
+	char *out = um_xmalloc(strlen(s) + 1), *o = out;
+	int in_str = 0;
+
+	for (; *s; s++) {
+		if (in_str) {
+			*o++ = *s;
+			if (*s == '\\' && s[1])
+				*o++ = *++s;
+			else if (*s == '"')
+				in_str = 0;
+		} else if (!py_space((unsigned char)*s)) {
+			in_str = *s == '"';
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 int code_json_matches(const char *got, const char *want)
 {
 	json_t *a = json_loads(got ? got : "", JSON_DECODE_ANY, NULL);
@@ -397,11 +420,10 @@ int code_json_matches(const char *got, const char *want)
 	if (a && b) {
 		eq = py_equal(a, b);
 	} else {
-		const char *x = got ? got : "", *y = want ? want : "";
-		size_t xn = strlen(x), yn = strlen(y);
-		strip_span(&x, &xn);
-		strip_span(&y, &yn);
-		eq = xn == yn && !memcmp(x, y, xn);
+		char *x = json_squeeze(got ? got : ""), *y = json_squeeze(want ? want : "");
+		eq = !strcmp(x, y);
+		free(x);
+		free(y);
 	}
 	if (a)
 		json_decref(a);

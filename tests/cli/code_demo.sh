@@ -45,6 +45,21 @@ expect_exit 0 "the bundle verifies (verdicts re-derived from the stored tests)" 
 check "verify re-graded all 30" grep -q "re-graded: 30 attempts from 30 recorded transcripts, all agree" \
   "$WORK/out"
 
+# an insider marks a failed attempt's tests passed and re-signs: the stored
+# score no longer follows from the stored verdicts
+mkdir x && tar --zstd -xf c.tar.zst -C x
+id=$(sql x/store.sqlite "select attempt_id from attempts where score = 0
+   and json_extract(detail_json, '$.program') = 1 limit 1")
+sql x/store.sqlite "update attempts set detail_json = json_set(detail_json,
+   '$.passed', json_extract(detail_json, '$.of'), '$.tests',
+   (select json_group_array(json_object('v', 'passed')) from json_each(detail_json, '$.tests')))
+   where attempt_id = '$id'"
+bundle_resign x
+(cd x && tar --zstd -cf ../t.tar.zst $(tar --zstd -tf ../c.tar.zst))
+expect_exit 6 "verify refuses verdicts that do not give the stored score" -- "$UMPIRE" verify t.tar.zst
+check "...naming the attempt and the score" grep -q "attempt $id .*score: stored '0', recomputed '1'" \
+  "$WORK/out" "$WORK/err"
+
 expect_exit 0 "--date-from/--date-to pick another window" -- \
   "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
   --run-id c2 --reports rep -q -s sim-atlas --date-from 2025-01-01 --date-to 2025-12-31

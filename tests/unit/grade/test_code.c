@@ -50,6 +50,18 @@ static void test_extract(void **state)
 	/* a fence anywhere in the line counts, and that line is dropped */
 	check_extract("text ```python\nprint(3)\nend ```", "print(3)");
 	check_extract("```python\r\nprint(4)\r\n```", "print(4)\r");
+	{
+		/* 400,000 lines before the block: linear, not a scan per line */
+		size_t n = 400000, i;
+		char *big = um_xmalloc(n * 2 + 64), *got;
+		for (i = 0; i < n; i++)
+			memcpy(big + 2 * i, "x\n", 2);
+		strcpy(big + 2 * n, "```\nprint(5)\n```\n");
+		got = code_extract(big);
+		assert_string_equal(got, "print(5)");
+		free(got);
+		free(big);
+	}
 }
 
 static int out_ok(const char *got, const char *want)
@@ -87,6 +99,16 @@ static void test_stdout(void **state)
 	assert_false(out_ok("1e", "1"));
 	assert_false(out_ok("12345678901234567890123", "12345678901234567890124"));
 	assert_true(out_ok("12345678901234567890123.0", "12345678901234567890123"));
+	{
+		/* 300 digits: still exact */
+		char a[301], b[320];
+		memset(a, '7', 300);
+		a[300] = '\0';
+		snprintf(b, sizeof(b), "%s.000", a);
+		assert_true(out_ok(a, b));
+		b[299] = '8';
+		assert_false(out_ok(a, b));
+	}
 	assert_false(code_stdout_matches("1\n2\n", 4, "1\n3", why, sizeof(why)));
 	assert_string_equal(why, "line 2: got '2', expected '3'");
 	assert_false(code_stdout_matches("1\n", 2, "1\n2", why, sizeof(why)));
@@ -117,6 +139,13 @@ static void test_json(void **state)
 	assert_false(code_json_matches("123456789012345678901234567891",
 					"123456789012345678901234567890"));
 	assert_false(code_json_matches("NaN", "NaN0"));
+	/* ...without the blanks outside strings */
+	assert_true(code_json_matches("[1, 123456789012345678901234567890]",
+				      "[1,123456789012345678901234567890]"));
+	assert_false(code_json_matches("[\"a b\", 123456789012345678901234567890]",
+				       "[\"ab\",123456789012345678901234567890]"));
+	assert_true(code_json_matches("[\"a \\\" b\", 123456789012345678901234567890]",
+				      "[\"a \\\" b\",123456789012345678901234567890]"));
 }
 
 static void result_init(sandbox_result *r, int code, int sig, const char *out, const char *err)
