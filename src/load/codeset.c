@@ -287,6 +287,29 @@ static int read_date(const lcb_line *l, json_t *o, um_code_item *c)
 	return 0;
 }
 
+/* time_limit_s and memory_mb: umpire's extension, a problem's own limits
+ * (judges such as Codeforces set them per problem). */
+static int read_limits(const lcb_line *l, json_t *o, um_code_item *c)
+{
+	json_t *t = json_object_get(o, "time_limit_s"), *m = json_object_get(o, "memory_mb");
+
+	if (t && !json_is_null(t)) {
+		if (!json_is_number(t) || !(json_number_value(t) >= 0.1) ||
+		    json_number_value(t) > 600)
+			return lfail(l, "time_limit_s", UM_ERR_INVALID,
+				     "'time_limit_s' must be a number of seconds between 0.1 and 600");
+		c->time_limit_ms = (int)(json_number_value(t) * 1000.0 + 0.5);
+	}
+	if (m && !json_is_null(m)) {
+		if (!json_is_integer(m) || json_integer_value(m) < 16 ||
+		    json_integer_value(m) > (1 << 20))
+			return lfail(l, "memory_mb", UM_ERR_INVALID,
+				     "'memory_mb' must be an integer between 16 and 1048576");
+		c->memory_mb = (int)json_integer_value(m);
+	}
+	return 0;
+}
+
 static int read_problem(const lcb_line *l, json_t *o, um_item *it)
 {
 	um_code_item *c = um_xcalloc(1, sizeof(*c));
@@ -312,7 +335,7 @@ static int read_problem(const lcb_line *l, json_t *o, um_item *it)
 		if (get_str(l, o, "solution", 0, &c->solution) < 0)
 			return -1;
 	}
-	if (read_date(l, o, c) < 0 || read_metadata(l, o, c) < 0 ||
+	if (read_date(l, o, c) < 0 || read_metadata(l, o, c) < 0 || read_limits(l, o, c) < 0 ||
 	    read_tests(l, o, "public_test_cases", c, &type) < 0)
 		return -1;
 	c->n_public = c->n_tests;

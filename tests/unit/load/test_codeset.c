@@ -152,6 +152,32 @@ static void test_garbage(void **state)
 	expect_error("{\"question_id\": [\"q\"], \"question_content\": \"x\"}",
 		     "p.jsonl:1:2: 'question_id' must be a string");
 	expect_error("{\"question_id\": \"q\", \"question_content\": \"a\\u0000b\"}", "p.jsonl:1:");
+	expect_error(HEAD "\"contest_date\": \"2024-01-01\", " OK_TESTS ", \"time_limit_s\": 0}",
+		     "'time_limit_s' must be a number of seconds between 0.1 and 600");
+	expect_error(HEAD "\"contest_date\": \"2024-01-01\", " OK_TESTS ", \"memory_mb\": 2.5}",
+		     "'memory_mb' must be an integer between 16 and 1048576");
+}
+
+static void test_limits(void **state)
+{
+	const char *text = HEAD "\"contest_date\": \"2024-01-01\", " OK_TESTS
+			   ", \"time_limit_s\": 2.5, \"memory_mb\": 256}\n" HEAD
+			   "\"question_id\": \"r\", \"contest_date\": \"2024-01-01\", " OK_TESTS "}";
+	um_item *items;
+	size_t n;
+	um_error err = {0};
+
+	(void)state;
+	/* a repeated key is an error; the second line's id comes first */
+	assert_int_equal(codeset_parse_lcb("p.jsonl", text, strlen(text), &items, &n, NULL, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "p.jsonl:2:"));
+	text = HEAD "\"contest_date\": \"2024-01-01\", " OK_TESTS
+	       ", \"time_limit_s\": 2.5, \"memory_mb\": 256}";
+	assert_int_equal(codeset_parse_lcb("p.jsonl", text, strlen(text), &items, &n, NULL, &err), 0);
+	assert_int_equal(items[0].code->time_limit_ms, 2500);
+	assert_int_equal(items[0].code->memory_mb, 256);
+	dataset_items_free(items, n);
 }
 
 static void test_dates(void **state)
@@ -174,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_fixture_errors),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
