@@ -1637,6 +1637,22 @@ int sandbox_tmpdir_sweep(void)
 	return n;
 }
 
+void sandbox_workdir_remove_prefixed(const char *parent, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(parent);
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (um_has_prefix(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6) {
+			char *p = um_xasprintf("%s/%s", parent, de->d_name);
+			sandbox_workdir_remove(p, NULL);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Open the directory dir/rel one component at a time without following a
  * symlink; with create, missing directories are made (and given to the
  * sandbox ids). Returns an fd or -1. */

@@ -175,6 +175,9 @@ char *sandbox_workdir_new(const sandbox_spec *spec, const char *parent, const ch
 			  um_error *err);
 /* Remove a directory tree without following symlinks. 0 when gone. */
 int sandbox_workdir_remove(const char *path, um_error *err);
+/* Remove every parent/PREFIXxxxxxx (mkdtemp's six characters after prefix):
+ * what a run killed with SIGKILL left behind. */
+void sandbox_workdir_remove_prefixed(const char *parent, const char *prefix);
 
 /* A private directory $TMPDIR/umpire-TAG-XXXXXX ($TMPDIR unset or empty:
  * /tmp) of mode 0700, or 0711 when the caller is root (the sandbox's own uids

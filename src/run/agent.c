@@ -275,18 +275,8 @@ static char *leftover_key(const run_ctx *rc)
 static void remove_leftovers(run_ctx *rc, const char *tmp)
 {
 	char *prefix = um_xasprintf("umpire-%s-", rc->leftover_key);
-	struct dirent *de;
-	DIR *d = opendir(tmp);
 
-	while (d && (de = readdir(d)) != NULL) {
-		if (um_has_prefix(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6) {
-			char *p = um_xasprintf("%s/%s", tmp, de->d_name);
-			sandbox_workdir_remove(p, NULL);
-			free(p);
-		}
-	}
-	if (d)
-		closedir(d);
+	sandbox_workdir_remove_prefixed(tmp, prefix);
 	free(prefix);
 	if (container_driver(rc))
 		(void)container_remove_labelled(rc->o->sandbox_driver, rc->leftover_key, NULL);

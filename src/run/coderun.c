@@ -116,6 +116,48 @@ static void drain(void *ctx)
 	workers_drain(rc->workers);
 }
 
+/* The run's directories are $TMPDIR/umpire-code-RUN-HASH-XXXXXX (HASH: of
+ * the store's path): what a run killed with SIGKILL left is removed when it
+ * (or its resume, which holds the run's lease) starts again. */
+static char *code_prefix(const run_ctx *rc)
+{
+	char *real = realpath(rc->o->db_path, NULL);
+	const char *p = real ? real : rc->o->db_path;
+	uint64_t h = um_hash64(p, strlen(p), 0);
+	char *k = um_xasprintf("umpire-code-%s-%08x-", rc->run_id, (unsigned)(h & 0xffffffffu));
+
+	free(real);
+	return k;
+}
+
+/* One trivial command in a work directory of the run, as the tests will
+ * run: a temporary directory the sandbox's user cannot reach fails here,
+ * once, rather than as an infrastructure error of every attempt. */
+static int probe(coderun *cr, um_error *err)
+{
+	static const char *const argv[] = {"python3", "-c", "pass", NULL};
+	sandbox_spec spec = cr->base;
+	sandbox_result r;
+	int rv = -1;
+
+	spec.work_dir = sandbox_workdir_new(&spec, cr->parent, "probe", err);
+	if (!spec.work_dir)
+		return -1;
+	if (sandbox_exec(&spec, argv, NULL, 0, &r, err) < 0)
+		um_error_prefix(err, "code suites run their tests in %s, which the sandbox's user "
+				"must reach (TMPDIR)", cr->parent);
+	else if (r.exit_code != 0)
+		um_fail(err, UM_ERR_STATE, "code suites run their tests with python3 in the sandbox, "
+			"and it exits with status %d there: %.200s", r.exit_code,
+			r.err.data ? r.err.data : "");
+	else
+		rv = 0;
+	sandbox_result_release(&r);
+	sandbox_workdir_remove(spec.work_dir, NULL);
+	free((char *)spec.work_dir);
+	return rv;
+}
+
 int coderun_setup(run_ctx *rc, um_error *err)
 {
 	coderun *cr;
@@ -133,7 +175,12 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	cr = rc->code = um_xcalloc(1, sizeof(*cr));
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	cr->parent = um_xasprintf("%s/umpire-code-XXXXXX", tmp);
+	{
+		char *prefix = code_prefix(rc);
+		sandbox_workdir_remove_prefixed(tmp, prefix);
+		cr->parent = um_xasprintf("%s/%sXXXXXX", tmp, prefix);
+		free(prefix);
+	}
 	if (!mkdtemp(cr->parent)) {
 		um_fail(err, UM_ERR_IO, "%s: cannot create the run's directory", cr->parent);
 		free(cr->parent);
@@ -157,6 +204,8 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	cr->env.work_parent = cr->parent;
 	cr->env.time_limit_ms = rc->suite->code.time_limit_ms;
 	cr->env.memory_mb = rc->suite->code.memory_mb;
+	if (probe(cr, err) < 0)
+		return -1;
 	if (workers_new(jobs, rc->eng, &rc->workers, err) < 0)
 		return -1;
 	engine_set_wake_hook(rc->eng, drain, rc);

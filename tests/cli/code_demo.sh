@@ -78,6 +78,33 @@ expect_exit 6 "resuming with another window is refused" -- \
   --run-id c1 -q --date-from 2025-01-01
 check "...naming the option" grep -q "another --date-from/--date-to" "$WORK/err"
 
+# a TMPDIR the sandbox's user cannot reach fails once, before any call
+mkdir -p private && chmod 700 private
+expect_exit 8 "an unreachable TMPDIR is refused before the run" -- env TMPDIR="$WORK/private" \
+  "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db p.db \
+  --run-id p1 --no-report -q
+check "...saying where and why" grep -q "which the sandbox's user must reach (TMPDIR)" "$WORK/err"
+check "...and no attempt was made" test "$(sql p.db "select count(*) from attempts")" -eq 0
+
+# SIGKILL in the middle: the resume removes the run's directory and finishes
+chmod 711 "$WORK" && mkdir -p tmp
+TMPDIR="$WORK/tmp" "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" \
+  -s sim-atlas -s sim-cirrus --db k.db --run-id k1 --no-report -q >/dev/null 2>&1 &
+pid=$!
+wait_attempts k.db 1
+kill -9 "$pid"; wait "$pid" 2>/dev/null
+check "a run killed with SIGKILL leaves its work directory" sh -c "ls -d tmp/umpire-code-k1-* >/dev/null"
+expect_exit 0 "the killed run resumes" -- env TMPDIR="$WORK/tmp" "$UMPIRE" run \
+  "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" -s sim-atlas -s sim-cirrus \
+  --db k.db --resume k1 --no-report -q
+check "every attempt graded once (12)" \
+  test "$(sql k.db "select count(distinct item_id||system||sample) from attempts where status='done'")" -eq 12
+check "...the same verdicts as the uninterrupted run" test \
+  "$(sql k.db "select group_concat(system||item_id||score, ',') from (select * from attempts order by system, item_id)")" = \
+  "$(sql c.db "select group_concat(system||item_id||score, ',') from (select * from attempts
+     where run_id='c1' and system in ('sim-atlas', 'sim-cirrus') order by system, item_id)")"
+check "and nothing of the killed run is left" sh -c "! ls -d tmp/umpire-code-k1-* 2>/dev/null"
+
 # A program that looks for the expected outputs finds an empty directory:
 # the reference "solution" of probe-1 prints how many entries it sees in the
 # data directory, and the test expects 0.

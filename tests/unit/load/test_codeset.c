@@ -168,7 +168,7 @@ static void test_limits(void **state)
 	um_error err = {0};
 
 	(void)state;
-	/* a repeated key is an error; the second line's id comes first */
+	/* a key given twice is an error, at its line */
 	assert_int_equal(codeset_parse_lcb("p.jsonl", text, strlen(text), &items, &n, NULL, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "p.jsonl:2:"));
