@@ -73,7 +73,7 @@ for eng in podman docker; do
     grep -q "two-steps #0 | task two-steps is not supported: a multi-step task" "rep/h-$eng/report.md"
   check "$eng: the report gives the mean reward and the share of full rewards" \
     grep -q "mean reward 0.833; full reward (1) in 66.7% of them" "rep/h-$eng/report.md"
-  check "$eng: no container is left" test -z "$(ctrs "$eng" "h-$eng")"
+  check "$eng: no container is left" none_left 20 ctrs "$eng" "h-$eng"
   check "$eng: no temporary directory is left" test -z "$(ls "$TMPDIR")"
 done
 

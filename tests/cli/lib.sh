@@ -27,6 +27,20 @@ check() { # description, command...
   if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
 diag() { sed 's/^/# /' "$@"; }
+# none_left SECS FUNC: FUNC (which lists leftovers, e.g. containers) prints
+# nothing within SECS seconds. An engine may still be removing a container
+# the run removed (docker's and podman's ps list it until the removal is
+# through); a container the run leaked never goes.
+none_left() {
+  local secs=$1 fn=$2 i out
+  for ((i = 0; i < secs * 4; i++)); do
+    out=$("$fn" "${@:3}")
+    [ -z "$out" ] && return 0
+    sleep 0.25
+  done
+  printf '# left: %s\n' $out
+  return 1
+}
 done_testing() {
   echo "1..$T_N"
   [ "$T_FAIL" -eq 0 ]
