@@ -18,13 +18,13 @@ export GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:
 shorts="py go jest mocha ts"
 # images ENGINE SHORT BASE-TAG: the instance's images, base_REPO from the base
 # Dockerfile and localhost/umpire-swe-fixture:SHORT from its own, built from
-# ctx/SHORT. They are built again only when the fixture, this script or the
-# toolchain image changed (the instance image carries their hash as a label;
-# the commits of its repository are the same in every run).
+# ctx/SHORT. They are built again only when the repository's commits (the
+# same in every run: fixed dates), the Dockerfiles or the toolchain image
+# changed: the instance image carries their hash as a label.
 images() {
   local e=$1 s=$2 b=$3 tag="localhost/umpire-swe-fixture:$2" key have
-  key=$( { "$e" image inspect --format '{{.Id}}' "$TOOLCHAIN"; sha256sum "$0";
-    (cd "$F/$s" && find -L . -type f | sort | xargs sha256sum); } | sha256sum | cut -c1-32)
+  key=$( { "$e" image inspect --format '{{.Id}}' "$TOOLCHAIN"; git -C "ctx/$s/repo" rev-parse HEAD --all;
+    cat "ctx/$s/Dockerfile.base" "ctx/$s/Dockerfile.instance"; } | sha256sum | cut -c1-32)
   have=$("$e" image inspect --format '{{index .Config.Labels "umpire.fixture"}}' "$tag" 2>/dev/null)
   [ "$have" = "$key" ] && return 0
   { "$e" build -q -t "$b" -f "ctx/$s/Dockerfile.base" "ctx/$s" &&
@@ -192,6 +192,12 @@ expect_exit 5 "the neutral profile cannot grade a task in its image: unsupported
   --db n.db --quiet --no-report
 check "says why" test "$(sql n.db "select count(*) from attempts where error_class = 'unsupported'
   and error_msg like '%graded only by the official profile%'")" -eq 1
+sed 's/umpire-swe-fixture:go/umpire-swe-fixture:absent/' suite/go.yaml > suite/absent.yaml
+expect_exit 5 "an image that does not exist: an infrastructure error" -- \
+  "$UMPIRE" run suite/absent.yaml --oracle --sandbox-driver podman --swe-scripts pro \
+  --db a.db --run-id si-a --quiet --no-report
+check "that names the image" test "$(sql a.db "select count(*) from attempts where error_class = 'image'
+  and error_msg like '%cannot pull localhost/umpire-swe-fixture:absent%'")" -eq 1
 ctrs() {
   for e in podman docker; do
     "$e" ps -a --filter label=umpire.run --format '{{.Labels}}' 2>/dev/null
