@@ -9,6 +9,9 @@
 #  4. `umpire report` on the ~100k-attempt store (BIG=1: also ~1,000,000
 #     attempts, which takes minutes to build): wall time and peak RSS.
 # Each figure is the median of RUNS runs (default 3), rounds interleaved.
+# BASE=path/to/an/older/umpire also runs that binary in every round of 1. and
+# 2., interleaved with UMPIRE against the same simulator (the simulator is
+# UMPIRE's), and prints both side by side with the store size at ~100k.
 set -euo pipefail
 : "${UMPIRE:?}" "${UMPIRE_SRCDIR:?}"
 RUNS=${RUNS:-3}
@@ -28,12 +31,12 @@ start_sim() { # pool -> sets URL
   rm -f "$W/port"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done"
+run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done" (binary: $BIN)
   local models="$1" rep="$2" jobs="$3" db="$4" sys=()
   [ $# -ge 5 ] && sys=(--system "$5")
   rm -f "$db"*
   UMPIRE_SIM_URL="$URL" /usr/bin/time -f '%e %M' -o "$W/time" \
-    "$UMPIRE" run "$S" --models "$models" --repeats "$rep" --jobs "$jobs" --db "$db" \
+    "${BIN:-$UMPIRE}" run "$S" --models "$models" --repeats "$rep" --jobs "$jobs" --db "$db" \
     "${sys[@]}" --no-report --quiet >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
   echo "$(cat "$W/time") $(sqlite3 "$db" "select count(*) from attempts where status='done'")"
 }
@@ -52,18 +55,26 @@ print('wrk.headers["Content-Type"] = "application/json"')
 print('wrk.headers["Authorization"] = "Bearer sk-bench"')
 print('wrk.body = ' + json.dumps(sys.argv[1]))
 PY
-: >"$W/wrk" && : >"$W/ump"
+: >"$W/wrk" && : >"$W/ump" && : >"$W/base"
 for _ in $(seq 1 "$RUNS"); do
   wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null |
     awk '/^Requests\/sec/ {print $2}' >>"$W/wrk"
   read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
   awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/ump"
+  if [ -n "${BASE:-}" ]; then
+    read -r wall _ done < <(BIN=$BASE run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
+    awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/base"
+  fi
 done
 wr=$(median <"$W/wrk"); ur=$(median <"$W/ump")
 echo
 echo "== zero latency, 64 connections, one thread, $RUNS rounds (median) =="
 awk -v w="$wr" -v u="$ur" 'BEGIN {
   printf "  wrk requests/s:      %8.0f\n  umpire attempts/s:   %8.0f\n  ratio:               %8.2f\n", w, u, u / w }'
+if [ -n "${BASE:-}" ]; then
+  median <"$W/base" | awk -v w="$wr" '{
+    printf "  BASE attempts/s:     %8.0f\n  BASE ratio:          %8.2f\n", $1, $1 / w }'
+fi
 
 # 3. the store's build rate at ~10k and ~100k attempts (4 systems)
 : >"$W/r10" && : >"$W/r100"
@@ -78,6 +89,7 @@ echo
 echo "== store build rate, 4 systems, --jobs 256, $RUNS rounds (median) =="
 awk -v a="$r10" -v b="$r100" 'BEGIN {
   printf "  9,984 attempts:      %8.0f attempts/s\n  100,032 attempts:    %8.0f attempts/s\n  100k / 10k:          %8.2f\n", a, b, b / a }'
+printf '  store at 100,032:    %8.1f MB\n' "$(stat -c %s "$W/s100.db" | awk '{print $1 / 1e6}')"
 
 # 4. report on the big store
 report_on() { # db -> "wall rss_kb"
@@ -99,10 +111,11 @@ kill "${pids[@]}" 2>/dev/null || true
 
 # 2. latency-bound: one round trip is the ideal
 start_sim "$B/pool-500ms.yaml"
-: >"$W/s" && : >"$W/maxlat"
+: >"$W/s" && : >"$W/maxlat" && : >"$W/sbase"
 for _ in $(seq 1 "$RUNS"); do
   run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/s"
   sqlite3 "$W/l.db" "select max(latency_ms) from calls" >>"$W/maxlat"
+  [ -z "${BASE:-}" ] || BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
 done
 wall=$(awk '{print $1}' "$W/s" | median); rss=$(awk '{print $2}' "$W/s" | median)
 maxlat=$(median <"$W/maxlat")
@@ -112,3 +125,7 @@ awk -v w="$wall" -v r="$rss" -v m="$maxlat" 'BEGIN {
   printf "  wall:                %8.2f s (ideal 0.50 s: %.2fx)\n", w, w / 0.5
   printf "  slowest call seen:   %8.2f s \n", m / 1000
   printf "  wall / slowest call: %8.2f\n  peak RSS:            %8.1f MiB\n", w / (m / 1000), r / 1024 }'
+if [ -n "${BASE:-}" ]; then
+  awk '{print $1}' "$W/sbase" | median | awk '{
+    printf "  BASE wall:           %8.2f s (%.2fx)\n", $1, $1 / 0.5 }'
+fi
