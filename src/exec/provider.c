@@ -84,6 +84,58 @@ static int neutral_tool_call(const um_system *sys, size_t i, size_t k, const jso
 	return 0;
 }
 
+#define B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+/* Content parts of a user message: text parts and base64 images of the four
+ * media types every family takes. */
+static int neutral_parts(const um_system *sys, size_t i, const json_t *parts, um_error *err)
+{
+	static const char *const types[] = {"image/png", "image/jpeg", "image/gif", "image/webp"};
+	const json_t *p, *v;
+	size_t k, t;
+
+	if (json_array_size(parts) == 0)
+		return um_fail(err, UM_ERR_INVALID, "system \"%s\": messages[%zu].content is an "
+			       "empty array", sys->name, i);
+	json_array_foreach(parts, k, p)
+	{
+		const char *type = json_string_value(json_object_get(p, "type"));
+
+		if (type && strcmp(type, "text") == 0) {
+			if (!json_is_string(json_object_get(p, "text")))
+				return um_fail(err, UM_ERR_INVALID,
+					       "system \"%s\": messages[%zu].content[%zu].text is "
+					       "%s, not a string",
+					       sys->name, i, k, json_kind(json_object_get(p, "text")));
+			continue;
+		}
+		if (!type || strcmp(type, "image") != 0)
+			return um_fail(err, UM_ERR_INVALID,
+				       "system \"%s\": messages[%zu].content[%zu] is neither a text "
+				       "nor an image part",
+				       sys->name, i, k);
+		v = json_object_get(p, "media_type");
+		for (t = 0; t < 4 && !(json_is_string(v) &&
+				       strcmp(json_string_value(v), types[t]) == 0);
+		     t++)
+			;
+		if (t == 4)
+			return um_fail(err, UM_ERR_INVALID,
+				       "system \"%s\": messages[%zu].content[%zu].media_type is "
+				       "not image/png, image/jpeg, image/gif or image/webp",
+				       sys->name, i, k);
+		v = json_object_get(p, "data");
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) % 4 != 0 ||
+		    strspn(json_string_value(v), B64_ALPHABET) != json_string_length(v))
+			return um_fail(err, UM_ERR_INVALID,
+				       "system \"%s\": messages[%zu].content[%zu].data is not "
+				       "base64 text",
+				       sys->name, i, k);
+	}
+	return 0;
+}
+
 /* Checks one message of the neutral request (see provider.h). */
 static int neutral_message(const um_system *sys, size_t i, const json_t *m, um_error *err)
 {
@@ -149,6 +201,14 @@ static int neutral_message(const um_system *sys, size_t i, const json_t *m, um_e
 	if (!content)
 		return um_fail(err, UM_ERR_INVALID, "system \"%s\": messages[%zu] has no content",
 			       sys->name, i);
+	if (json_is_array(content)) {
+		if (strcmp(r, "user") != 0)
+			return um_fail(err, UM_ERR_INVALID,
+				       "system \"%s\": messages[%zu] is a %s message with content "
+				       "parts; only user messages carry images",
+				       sys->name, i, r);
+		return neutral_parts(sys, i, content, err);
+	}
 	return 0;
 }
 

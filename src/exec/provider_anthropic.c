@@ -105,6 +105,19 @@ static json_t *anthropic_tools(const json_t *tools)
 	return list;
 }
 
+static json_t *anthropic_text_part(const json_t *p)
+{
+	return json_pack("{s:s,s:O}", "type", "text", "text", json_object_get(p, "text"));
+}
+
+/* An image part as a base64 source block. */
+static json_t *anthropic_image_part(const json_t *p)
+{
+	return json_pack("{s:s,s:{s:s,s:O,s:O}}", "type", "image", "source", "type", "base64",
+			 "media_type", json_object_get(p, "media_type"), "data",
+			 json_object_get(p, "data"));
+}
+
 /* Step 1: the conversation (everything but the system text). NULL on error. */
 static json_t *anthropic_messages(prov_job *j)
 {
@@ -137,7 +150,11 @@ static json_t *anthropic_messages(prov_job *j)
 			json_array_append_new(msgs, anthropic_tool_use(m));
 		} else if (strcmp(role, "user") == 0 || strcmp(role, "assistant") == 0) {
 			json_array_append_new(
-			    msgs, json_pack("{s:s,s:O}", "role", role, "content", content));
+			    msgs, json_is_array(content)
+				      ? json_pack("{s:s,s:o}", "role", role, "content",
+						  provider_util_parts(content, anthropic_text_part,
+								      anthropic_image_part))
+				      : json_pack("{s:s,s:O}", "role", role, "content", content));
 		} else {
 			um_fail(j->err, UM_ERR_INVALID,
 				"system \"%s\": messages[%zu].role \"%s\" has no Anthropic "

@@ -60,6 +60,21 @@ static json_t *bedrock_text(const json_t *s)
 	return json_pack("{s:O}", "text", s);
 }
 
+static json_t *bedrock_text_of(const json_t *p)
+{
+	return bedrock_text(json_object_get(p, "text"));
+}
+
+/* An image part as Converse's image block: format from the media type
+ * (image/png -> png), the bytes base64 as the JSON API carries them. */
+static json_t *bedrock_image_part(const json_t *p)
+{
+	const char *mt = json_string_value(json_object_get(p, "media_type"));
+
+	return json_pack("{s:{s:s,s:{s:O}}}", "image", "format", mt + strlen("image/"), "source",
+			 "bytes", json_object_get(p, "data"));
+}
+
 /* An assistant message as content blocks. */
 static json_t *bedrock_assistant(const json_t *m)
 {
@@ -126,6 +141,11 @@ static json_t *bedrock_messages(prov_job *j)
 		} else if (strcmp(role, "user") == 0 && json_is_string(content)) {
 			json_array_append_new(msgs, json_pack("{s:s,s:[o]}", "role", "user",
 							      "content", bedrock_text(content)));
+		} else if (strcmp(role, "user") == 0 && json_is_array(content)) {
+			json_array_append_new(
+			    msgs, json_pack("{s:s,s:o}", "role", "user", "content",
+					    provider_util_parts(content, bedrock_text_of,
+								bedrock_image_part)));
 		} else {
 			um_fail(j->err, UM_ERR_INVALID,
 				"system \"%s\": messages[%zu] (role \"%s\") has no Converse "

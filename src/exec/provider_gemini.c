@@ -53,6 +53,18 @@ static json_t *gemini_text_part(const json_t *s)
 	return json_pack("{s:O}", "text", s);
 }
 
+static json_t *gemini_text_of(const json_t *p)
+{
+	return gemini_text_part(json_object_get(p, "text"));
+}
+
+/* An image part inline, as the REST API's inlineData. */
+static json_t *gemini_image_part(const json_t *p)
+{
+	return json_pack("{s:{s:O,s:O}}", "inlineData", "mimeType",
+			 json_object_get(p, "media_type"), "data", json_object_get(p, "data"));
+}
+
 /* An assistant message as a "model" turn: text, then functionCall parts. */
 static json_t *gemini_model_turn(const json_t *m)
 {
@@ -113,6 +125,11 @@ static json_t *gemini_contents(prov_job *j)
 			json_array_append_new(contents,
 					      json_pack("{s:s,s:[o]}", "role", "user", "parts",
 							gemini_text_part(content)));
+		} else if (strcmp(role, "user") == 0 && json_is_array(content)) {
+			json_array_append_new(
+			    contents, json_pack("{s:s,s:o}", "role", "user", "parts",
+						provider_util_parts(content, gemini_text_of,
+								    gemini_image_part)));
 		} else {
 			um_fail(j->err, UM_ERR_INVALID,
 				"system \"%s\": messages[%zu] (role \"%s\") has no Gemini "

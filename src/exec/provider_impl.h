@@ -50,6 +50,12 @@ int provider_util_caps_refuse(const prov_job *j, const char *key, int temperatur
 json_t *provider_util_claude_thinking(prov_job *j, json_t **output_config);
 const char *provider_util_json_kind(const json_t *v);
 int provider_util_has_tool_calls(const json_t *m);
+/* A user message's content parts (checked by the neutral request:
+ * [{"type":"text","text"} | {"type":"image","media_type","data"}], data in
+ * base64) in a family's own form: text() and image() make one wire part
+ * each. New reference. */
+typedef json_t *(*prov_part_fn)(const json_t *part);
+json_t *provider_util_parts(const json_t *parts, prov_part_fn text, prov_part_fn image);
 /* A tool call's arguments as an object ({} when they are not one). New ref. */
 json_t *provider_util_tool_input(const json_t *tc);
 /* The name of the tool call tool_call_id among the assistant messages

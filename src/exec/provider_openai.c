@@ -28,6 +28,23 @@
 #include "base/buf.h"
 #include "base/util.h"
 
+static json_t *openai_text_part(const json_t *p)
+{
+	return json_pack("{s:s,s:O}", "type", "text", "text", json_object_get(p, "text"));
+}
+
+/* An image part as a data URL. */
+static json_t *openai_image_part(const json_t *p)
+{
+	char *url = um_xasprintf("data:%s;base64,%s",
+				 json_string_value(json_object_get(p, "media_type")),
+				 json_string_value(json_object_get(p, "data")));
+	json_t *o = json_pack("{s:s,s:{s:s}}", "type", "image_url", "image_url", "url", url);
+
+	free(url);
+	return o;
+}
+
 /* One neutral message in OpenAI's shape. Plain messages go as they are
  * (less the reasoning kept for other wires); tool calls get their "type"
  * and "function" wrapper; a tool result keeps role, tool_call_id, content. */
@@ -44,6 +61,10 @@ static json_t *openai_message(const json_t *m)
 		out = json_deep_copy(m);
 		json_object_del(out, "tool_calls"); /* null or [] */
 		json_object_del(out, "thinking");
+		if (json_is_array(content))
+			json_object_set_new(out, "content",
+					    provider_util_parts(content, openai_text_part,
+								openai_image_part));
 		return out;
 	}
 	calls = json_array();

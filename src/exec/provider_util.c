@@ -433,6 +433,20 @@ int provider_util_has_tool_calls(const json_t *m)
 	return json_is_array(calls) && json_array_size(calls) > 0;
 }
 
+json_t *provider_util_parts(const json_t *parts, prov_part_fn text, prov_part_fn image)
+{
+	json_t *out = json_array(), *p;
+	size_t i;
+
+	json_array_foreach(parts, i, p)
+	{
+		const char *type = json_string_value(json_object_get(p, "type"));
+
+		json_array_append_new(out, strcmp(type, "image") == 0 ? image(p) : text(p));
+	}
+	return out;
+}
+
 json_t *provider_util_tool_input(const json_t *tc)
 {
 	const char *args = json_string_value(json_object_get(tc, "arguments"));

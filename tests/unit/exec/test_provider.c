@@ -1530,6 +1530,93 @@ static void test_parse_nul_in_stream(void **state)
 	}
 }
 
+/* ---- image parts ------------------------------------------------------- */
+
+/* One user message of a text part and a PNG, in each family's native form. */
+static json_t *neutral_image(const char *media_type, const char *data)
+{
+	json_t *n = json_pack("{s:[{s:s,s:[{s:s,s:s},{s:s,s:s,s:s}]}],s:{s:i}}", "messages",
+			      "role", "user", "content", "type", "text", "text", "What is plotted?",
+			      "type", "image", "media_type", media_type, "data", data, "params",
+			      "max_tokens", 16);
+
+	assert_non_null(n);
+	return n;
+}
+
+static void image_body(um_provider p, const char *want)
+{
+	um_system s = make_system(p, "vis", "m-1");
+	json_t *n = neutral_image("image/png", "iVBORw0KGgo=");
+	um_wire_request w;
+	um_error err = {0};
+
+	s.region = "us-east-1";
+	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+	if (provider_build(&s, n, &w, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (!strstr(w.body, want))
+		fail_msg("'%s' not in %s", want, w.body);
+	wire_request_release(&w);
+	json_decref(n);
+}
+
+static void test_image_parts(void **state)
+{
+	(void)state;
+	image_body(UM_PROV_OPENAI,
+		   "\"content\":[{\"text\":\"What is plotted?\",\"type\":\"text\"},{\"image_url\":"
+		   "{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"},\"type\":\"image_url\"}]");
+	image_body(UM_PROV_ANTHROPIC,
+		   "\"content\":[{\"text\":\"What is plotted?\",\"type\":\"text\"},{\"source\":"
+		   "{\"data\":\"iVBORw0KGgo=\",\"media_type\":\"image/png\",\"type\":\"base64\"},"
+		   "\"type\":\"image\"}]");
+	image_body(UM_PROV_GEMINI,
+		   "\"parts\":[{\"text\":\"What is plotted?\"},{\"inlineData\":{\"data\":"
+		   "\"iVBORw0KGgo=\",\"mimeType\":\"image/png\"}}]");
+	image_body(UM_PROV_BEDROCK,
+		   "\"content\":[{\"text\":\"What is plotted?\"},{\"image\":{\"format\":\"png\","
+		   "\"source\":{\"bytes\":\"iVBORw0KGgo=\"}}}]");
+}
+
+static void image_refused(json_t *n, const char *want)
+{
+	um_system s = make_system(UM_PROV_OPENAI, "vis", "m-1");
+	um_wire_request w;
+	um_error err = {0};
+
+	assert_int_equal(provider_build(&s, n, &w, &err), -1);
+	assert_int_equal(err.code, UM_ERR_INVALID);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s' not in '%s'", want, err.msg);
+	json_decref(n);
+}
+
+static void test_image_parts_garbage(void **state)
+{
+	json_t *n;
+
+	(void)state;
+	image_refused(neutral_image("image/bmp", "Qk0="), "content[1].media_type is not image/png");
+	image_refused(neutral_image("image/png", ""), "content[1].data is not base64 text");
+	image_refused(neutral_image("image/png", "iVBORw0K Go="), "content[1].data is not base64 text");
+	image_refused(neutral_image("image/png", "iVBORw0"), "content[1].data is not base64 text");
+	n = neutral_image("image/png", "iVBORw0KGgo=");
+	json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(n,
+			    "messages"), 0), "content"), 0), "type", json_string("audio"));
+	image_refused(n, "content[0] is neither a text nor an image part");
+	n = neutral_image("image/png", "iVBORw0KGgo=");
+	json_object_set_new(json_array_get(json_object_get(n, "messages"), 0), "role",
+			    json_string("assistant"));
+	image_refused(n, "only user messages carry images");
+	n = json_pack("{s:[{s:s,s:[]}]}", "messages", "role", "user", "content");
+	image_refused(n, "content is an empty array");
+	n = json_pack("{s:[{s:s,s:[{s:s,s:i}]}]}", "messages", "role", "user", "content", "type",
+		      "text", "text", 3);
+	image_refused(n, "content[0].text is a number, not a string");
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1556,6 +1643,8 @@ int main(void)
 		cmocka_unit_test(test_parse_streams),
 		cmocka_unit_test(test_parse_garbage),
 		cmocka_unit_test(test_error_message),
+		cmocka_unit_test(test_image_parts),
+		cmocka_unit_test(test_image_parts_garbage),
 	};
 	/* clang-format on */
 
