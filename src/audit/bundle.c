@@ -325,11 +325,14 @@ int bundle_export_store(struct um_store *st, const char *run_id, const char *pat
 		"DELETE FROM requests WHERE body_sha256 NOT IN (SELECT request_hash FROM calls "
 		"WHERE request_hash IS NOT NULL);"
 		"DELETE FROM responses WHERE sha256 NOT IN (SELECT body_sha256 FROM calls "
-		"WHERE body_sha256 IS NOT NULL);";
+		"WHERE body_sha256 IS NOT NULL);"
+		"DELETE FROM images WHERE sha256 NOT IN (SELECT j.value FROM items i, "
+		"json_each(i.images_json) j WHERE i.images_json IS NOT NULL);";
 	static const char *const redact =
 		"UPDATE items SET question = umpire_sha(question), "
 		"choices_json = umpire_sha(choices_json);"
-		"UPDATE requests SET body = CAST(umpire_sha(body) AS BLOB);";
+		"UPDATE requests SET body = CAST(umpire_sha(body) AS BLOB);"
+		"DELETE FROM images;";
 
 	if (sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC) != SQLITE_OK ||

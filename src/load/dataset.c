@@ -84,6 +84,7 @@ void dataset_spec_release(um_dataset_spec *spec)
 	free(spec->f_correct);
 	free(spec->f_category);
 	free(spec->f_subcategory);
+	free(spec->f_image);
 	for (i = 0; i < spec->n_incorrect && i < UM_MAX_CHOICES - 1; i++)
 		free(spec->f_incorrect[i]);
 	memset(spec, 0, sizeof(*spec));
@@ -111,7 +112,38 @@ void dataset_item_release(um_item *it)
 	for (i = 0; i < it->n_choices; i++)
 		free(it->choices[i]);
 	codeset_item_free(it->code);
+	for (i = 0; i < it->n_images; i++)
+		image_release(&it->images[i]);
+	free(it->images);
 	memset(it, 0, sizeof(*it));
+}
+
+int dataset_item_images(um_item *it, const char *base_file, const char *const *refs, size_t n,
+			um_error *err)
+{
+	size_t i;
+
+	if (n > UM_IMAGE_MAX_PER_ITEM)
+		return um_fail(err, UM_ERR_INVALID, "item %s: %zu images, at most %d are allowed",
+			       it->id, n, UM_IMAGE_MAX_PER_ITEM);
+	if (n == 0)
+		return 0;
+	it->images = um_xcalloc(n, sizeof(*it->images));
+	for (i = 0; i < n; i++) {
+		char *path;
+		int rc;
+
+		if (!refs[i][0])
+			return um_fail(err, UM_ERR_INVALID, "item %s: an image path is empty",
+				       it->id);
+		path = um_path_relative_to(base_file, refs[i]);
+		rc = image_check(path, &it->images[i], err);
+		free(path);
+		if (rc < 0)
+			return um_error_prefix(err, "item %s", it->id);
+		it->n_images++;
+	}
+	return 0;
 }
 
 void dataset_items_free(um_item *items, size_t n)
@@ -413,6 +445,8 @@ typedef struct raw_item {
 	const char *incorrect[UM_MAX_CHOICES + 1];
 	int n_incorrect;
 	int too_many; /* more incorrect answers than UM_MAX_CHOICES allows */
+	const char *images[UM_IMAGE_MAX_PER_ITEM + 1]; /* file names, relative to the data file */
+	size_t n_images;
 } raw_item;
 
 static int item_build(const char *source, int line, size_t row, const raw_item *r,
@@ -467,6 +501,10 @@ static int item_build(const char *source, int line, size_t row, const raw_item *
 		um_fail_at(err, UM_ERR_INVALID, source, line, 0,
 			   "item %s: only %d choice (at least 2 are needed; empty incorrect "
 			   "answers are skipped)", it.id, it.n_choices);
+		goto fail;
+	}
+	if (dataset_item_images(&it, spec->path, r->images, r->n_images, err) < 0) {
+		um_error_prefix(err, "%s:%d", source, line);
 		goto fail;
 	}
 	*out = it;
@@ -693,7 +731,7 @@ static int parse_csv(const um_dataset_spec *spec, const char *source, const char
 {
 	csv_reader c;
 	csv_row hdr = {0}, row = {0};
-	int c_id, c_q, c_correct, c_cat, c_sub, c_inc[UM_MAX_CHOICES];
+	int c_id, c_q, c_correct, c_cat, c_sub, c_img = -1, c_inc[UM_MAX_CHOICES];
 	int i, r, rc = -1;
 	size_t rowno = 0;
 
@@ -721,7 +759,9 @@ static int parse_csv(const um_dataset_spec *spec, const char *source, const char
 	    csv_need_column(source, &hdr, fname(spec->f_correct, "Correct Answer"), "correct",
 			    &c_correct, err) < 0 ||
 	    csv_need_column(source, &hdr, fname(spec->f_category, "High-level domain"),
-			    "category", &c_cat, err) < 0)
+			    "category", &c_cat, err) < 0 ||
+	    (spec->f_image &&
+	     csv_need_column(source, &hdr, spec->f_image, "image", &c_img, err) < 0))
 		goto out;
 	if (spec->n_incorrect == 0) {
 		for (i = 0; i < (int)UM_ARRAY_LEN(gpqa_incorrect); i++)
@@ -756,6 +796,8 @@ static int parse_csv(const um_dataset_spec *spec, const char *source, const char
 		raw.subcategory = c_sub >= 0 ? row.f[c_sub] : NULL;
 		for (i = 0; i < n_inc && i < UM_MAX_CHOICES - 1; i++)
 			raw.incorrect[raw.n_incorrect++] = row.f[c_inc[i]];
+		if (c_img >= 0 && !is_blank(um_trim(row.f[c_img])))
+			raw.images[raw.n_images++] = row.f[c_img];
 		if (item_build(source, row.line, rowno, &raw, spec, &it, err) < 0)
 			goto out;
 		sink_push(sink, &it, row.line);
@@ -791,6 +833,37 @@ static int jsonl_str(const char *source, int line, json_t *o, const char *key, i
 	}
 	return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
 			  "key \"%s\" must be a string", key);
+}
+
+/* The image key of a JSONL object: a file name or an array of them. */
+static int jsonl_images(const um_dataset_spec *spec, const char *source, int line, json_t *o,
+			raw_item *raw, um_error *err)
+{
+	json_t *v = spec->f_image ? json_object_get(o, spec->f_image) : NULL, *e;
+	size_t k;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		raw->images[raw->n_images++] = json_string_value(v);
+		return 0;
+	}
+	if (!json_is_array(v))
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "key \"%s\" must be an image file name or an array of them",
+				  spec->f_image);
+	if (json_array_size(v) > UM_IMAGE_MAX_PER_ITEM)
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "key \"%s\": %zu images, at most %d are allowed", spec->f_image,
+				  json_array_size(v), UM_IMAGE_MAX_PER_ITEM);
+	json_array_foreach(v, k, e) {
+		if (!json_is_string(e))
+			return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+					  "key \"%s\": element %zu is not a string", spec->f_image,
+					  k + 1);
+		raw->images[raw->n_images++] = json_string_value(e);
+	}
+	return 0;
 }
 
 static int jsonl_object(const um_dataset_spec *spec, const char *source, int line, size_t rowno,
@@ -855,6 +928,8 @@ static int jsonl_object(const um_dataset_spec *spec, const char *source, int lin
 			inc[n_inc++] = um_xstrndup(json_string_value(s), json_string_length(s));
 		}
 	}
+	if (jsonl_images(spec, source, line, o, &raw, err) < 0)
+		goto out;
 	raw.id = id;
 	raw.question = q;
 	raw.correct = correct;

@@ -31,6 +31,10 @@ int dataset_load(const um_dataset_spec *spec, um_item **items, size_t *n, char s
 		 um_error *err);
 
 void dataset_item_release(um_item *it);
+/* Check the image files refs[0..n) (relative to the directory of base_file)
+ * and attach them to the item. Errors name the image, not the place. */
+int dataset_item_images(um_item *it, const char *base_file, const char *const *refs, size_t n,
+			um_error *err);
 void dataset_items_free(um_item *items, size_t n);
 
 /* The largest data file or archive member read, in bytes (1 GiB). */

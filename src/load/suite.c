@@ -44,13 +44,13 @@ static const char *const dataset_keys[] = {
 	NULL,
 };
 static const char *const fields_keys[] = {
-	"id", "question", "correct", "incorrect", "category", "subcategory", NULL,
+	"id", "question", "correct", "incorrect", "category", "subcategory", "image", NULL,
 };
 static const char *const claim_keys[] = {
 	"system", "value", "source", "benchmark", "note", NULL,
 };
 static const char *const item_keys[] = {
-	"id", "category", "subcategory", "question", "correct", "incorrect", NULL,
+	"id", "category", "subcategory", "question", "correct", "incorrect", "image", NULL,
 };
 /* In the order of um_data_format. */
 static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", NULL};
@@ -240,7 +240,8 @@ static int parse_fields(const yml_doc *d, const yml_node *f, um_dataset_spec *ds
 	    nonempty_str(d, f, "question", 0, &ds->f_question, err) < 0 ||
 	    nonempty_str(d, f, "correct", 0, &ds->f_correct, err) < 0 ||
 	    nonempty_str(d, f, "category", 0, &ds->f_category, err) < 0 ||
-	    nonempty_str(d, f, "subcategory", 0, &ds->f_subcategory, err) < 0)
+	    nonempty_str(d, f, "subcategory", 0, &ds->f_subcategory, err) < 0 ||
+	    nonempty_str(d, f, "image", 0, &ds->f_image, err) < 0)
 		return -1;
 	inc = yml_get(f, "incorrect");
 	if (!inc || yml_is_null(inc))
@@ -394,7 +395,43 @@ static int is_blank(const char *s)
 	return 1;
 }
 
-static int inline_item(const yml_doc *d, const yml_node *m, um_item *it, um_error *err)
+/* An inline item's image: a file name or a sequence of them, relative to
+ * the suite file. */
+static int inline_images(const yml_doc *d, const yml_node *m, const char *suite_path,
+			 um_item *it, um_error *err)
+{
+	const yml_node *v = yml_get(m, "image");
+	const char *refs[UM_IMAGE_MAX_PER_ITEM];
+	size_t i, n = 0;
+	um_error e = {0};
+
+	if (!v || yml_is_null(v))
+		return 0;
+	if (v->kind == YML_SCALAR) {
+		refs[n++] = v->scalar;
+	} else if (v->kind != YML_SEQ) {
+		return yml_fail(d, v, UM_ERR_INVALID, err,
+				"'image' must be a file name or a sequence of them, got %s",
+				yml_kind_name(v));
+	} else if (v->n == 0 || v->n > UM_IMAGE_MAX_PER_ITEM) {
+		return yml_fail(d, v, UM_ERR_INVALID, err, "'image' must name 1 to %d files, got %zu",
+				UM_IMAGE_MAX_PER_ITEM, v->n);
+	} else {
+		for (i = 0; i < v->n; i++) {
+			if (v->items[i]->kind != YML_SCALAR)
+				return yml_fail(d, v->items[i], UM_ERR_INVALID, err,
+						"an image must be a file name, got %s",
+						yml_kind_name(v->items[i]));
+			refs[n++] = v->items[i]->scalar;
+		}
+	}
+	if (dataset_item_images(it, suite_path, refs, n, &e) < 0)
+		return yml_fail(d, v, e.code, err, "%s", e.msg);
+	return 0;
+}
+
+static int inline_item(const yml_doc *d, const yml_node *m, const char *suite_path, um_item *it,
+		       um_error *err)
 {
 	const yml_node *inc;
 	size_t i;
@@ -436,7 +473,7 @@ static int inline_item(const yml_doc *d, const yml_node *m, um_item *it, um_erro
 		return yml_fail(d, inc, UM_ERR_INVALID, err,
 				"item '%s': at least 2 choices are needed (the correct answer and "
 				"one incorrect)", it->id);
-	return 0;
+	return inline_images(d, m, suite_path, it, err);
 }
 
 static int load_inline(const yml_doc *d, const yml_node *root, um_suite *s, item_origin *o,
@@ -450,7 +487,7 @@ static int load_inline(const yml_doc *d, const yml_node *root, um_suite *s, item
 	o->cat_node = um_xcalloc(items->n ? items->n : 1, sizeof(*o->cat_node));
 	o->d = d;
 	for (i = 0; i < items->n; i++) {
-		int rc = inline_item(d, items->items[i], &s->items[i], err);
+		int rc = inline_item(d, items->items[i], s->path, &s->items[i], err);
 
 		s->n_items++;
 		if (rc < 0)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "load/image.h"
 
 #define UM_MAX_CHOICES 26
 
@@ -54,6 +55,8 @@ typedef struct um_item {
 	int n_choices;
 	int correct;        /* index into choices */
 	um_code_item *code; /* kind code: the problem (no choices), else NULL */
+	um_image *images;   /* shown with the question (docs/suite.md, "Images"); may be NULL */
+	int n_images;
 } um_item;
 
 typedef struct um_claim {
@@ -156,6 +159,7 @@ typedef struct um_dataset_spec {
 	char *f_id, *f_question, *f_correct, *f_category, *f_subcategory;
 	char *f_incorrect[UM_MAX_CHOICES - 1];
 	int n_incorrect;
+	char *f_image;      /* column / key naming the item's image file(s), or NULL: none */
 	int yml_line;       /* where `dataset:` is, for messages */
 } um_dataset_spec;
 

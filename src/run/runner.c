@@ -139,6 +139,43 @@ static json_t *build_code_neutral(run_ctx *rc, const um_planned *p, um_error *er
 }
 
 /* The neutral request for (item, sample): {"messages": [...], "params": {...}}. */
+/* The item's images join the last user message of the rendered scaffold,
+ * as image parts before its text (docs/suite.md, "Images"). */
+static int attach_images(const um_item *it, json_t *msgs, um_error *err)
+{
+	json_t *m = NULL, *parts, *x;
+	size_t i;
+	int k;
+
+	json_array_foreach(msgs, i, x) {
+		const char *role = json_string_value(json_object_get(x, "role"));
+
+		if (role && strcmp(role, "user") == 0)
+			m = x;
+	}
+	if (!m || !json_is_string(json_object_get(m, "content")))
+		return um_fail(err, UM_ERR_INVALID,
+			       "item %s has images but the scaffold has no user message with text "
+			       "to show them in", it->id);
+	parts = json_array();
+	for (k = 0; k < it->n_images; k++) {
+		char *b64;
+
+		if (image_base64(&it->images[k], &b64, NULL, err) < 0) {
+			json_decref(parts);
+			return um_error_prefix(err, "item %s", it->id);
+		}
+		json_array_append_new(parts, json_pack("{s:s,s:s,s:s}", "type", "image",
+						       "media_type", it->images[k].media_type,
+						       "data", b64));
+		free(b64);
+	}
+	json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text",
+					       json_object_get(m, "content")));
+	json_object_set_new(m, "content", parts);
+	return 0;
+}
+
 static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 {
 	const um_item *it = &rc->suite->items[p->item];
@@ -195,6 +232,10 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	msgs = scaffold_render_messages(sc, &v, err);
 	if (!msgs)
 		goto out;
+	if (it->n_images && attach_images(it, msgs, err) < 0) {
+		json_decref(msgs);
+		goto out;
+	}
 	req = json_object();
 	json_object_set_new(req, "messages", msgs);
 	json_object_set(req, "params", sc->params);
@@ -609,6 +650,39 @@ static int on_try(void *ctx, const um_try *t)
 	return UM_TRY_DONE;
 }
 
+/* The body sent, stored with each image's base64 replaced by a reference
+ * to its row in images (stored once by record_items). */
+static int put_request(run_ctx *rc, const um_planned *p, const json_t *neutral,
+		       const um_wire_request *w, um_error *err)
+{
+	const um_item *it = rc->suite->n_items ? &rc->suite->items[p->item] : NULL;
+	const char *b64[UM_IMAGE_MAX_PER_ITEM], *sha[UM_IMAGE_MAX_PER_ITEM];
+	const json_t *m, *part;
+	size_t i, j, n = 0, len;
+	char *body;
+	int stored;
+
+	if (!it || !it->n_images)
+		return store_put_request(rc->store, w->body_sha256, w->body, w->body_len, err);
+	json_array_foreach(json_object_get(neutral, "messages"), i, m) {
+		if (!json_is_array(json_object_get(m, "content")))
+			continue;
+		json_array_foreach(json_object_get(m, "content"), j, part) {
+			const char *d = json_string_value(json_object_get(part, "data"));
+
+			if (d && n < (size_t)it->n_images) {
+				b64[n] = d;
+				sha[n] = it->images[n].sha256;
+				n++;
+			}
+		}
+	}
+	body = store_elide_images(w->body, w->body_len, b64, sha, n, &len);
+	stored = store_put_request(rc->store, w->body_sha256, body, len, err);
+	free(body);
+	return stored;
+}
+
 static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 {
 	const um_planned *p = &rc->plan.a[idx];
@@ -627,17 +701,17 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 	a = um_xcalloc(1, sizeof(*a));
 	memcpy(a->neutral_hash, rc->neutral_hash[(size_t)p->sample * rc->suite->n_items + p->item],
 	       sizeof(a->neutral_hash));
-	neutral_unref(rc, p);
 	a->rc = rc;
 	a->p = p;
 	a->parity_hash = um_xstrdup(w.body_hash);
 	memcpy(a->body_sha, w.body_sha256, sizeof(w.body_sha256));
-	if (record_ensure_tx(rc) < 0 ||
-	    store_put_request(rc->store, a->body_sha, w.body, w.body_len, err) < 0) {
+	if (record_ensure_tx(rc) < 0 || put_request(rc, p, neutral, &w, err) < 0) {
+		neutral_unref(rc, p);
 		attempt_free(a);
 		wire_request_release(&w);
 		return -1;
 	}
+	neutral_unref(rc, p);
 	guard_on_submit(rc, p->system, w.body_len);
 	switch (guard_cache_try(rc, a, err)) {
 	case -1:
@@ -1090,6 +1164,36 @@ static int preflight(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_
 	return 0;
 }
 
+/* An item's images into the store (once per hash) and the list of their
+ * hashes for its row (*json: caller frees). */
+static int record_images(run_ctx *rc, const um_item *it, char **json, um_error *err)
+{
+	json_t *list = json_array();
+	int k;
+
+	for (k = 0; k < it->n_images; k++) {
+		const um_image *im = &it->images[k];
+		char *b64, *bytes;
+		int r;
+
+		if (image_base64(im, &b64, &bytes, err) < 0) {
+			json_decref(list);
+			return um_error_prefix(err, "item %s", it->id);
+		}
+		r = store_put_image(rc->store, im->sha256, im->media_type, bytes, im->size, err);
+		free(b64);
+		free(bytes);
+		if (r < 0) {
+			json_decref(list);
+			return -1;
+		}
+		json_array_append_new(list, json_string(im->sha256));
+	}
+	*json = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return 0;
+}
+
 /* A new run's items (the --limit subset only) and claims. */
 static int record_items(run_ctx *rc, um_error *err)
 {
@@ -1112,6 +1216,7 @@ static int record_items(run_ctx *rc, um_error *err)
 		r.question = t->instruction;
 		r.choices_json = ch;
 		r.correct = 0;
+		r.images_json = NULL;
 		if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
 			free(ch);
 			return -1;
@@ -1144,11 +1249,18 @@ static int record_items(run_ctx *rc, um_error *err)
 		r.choices_json = json_dumps(ch, JSON_COMPACT);
 		r.correct = it->code ? 0 : it->correct;
 		json_decref(ch);
-		if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
+		r.images_json = NULL;
+		if (it->n_images && record_images(rc, it, &r.images_json, err) < 0) {
 			free(r.choices_json);
 			return -1;
 		}
+		if (store_put_item(rc->store, rc->run_id, &r, err) < 0) {
+			free(r.choices_json);
+			free(r.images_json);
+			return -1;
+		}
 		free(r.choices_json);
+		free(r.images_json);
 	}
 	for (k = 0; k < rc->suite->n_claims; k++) {
 		const um_claim *cl = &rc->suite->claims[k];

@@ -39,6 +39,7 @@
 #include <math.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@
 #include "base/buf.h"
 #include "serve/httpd.h"
 #include "base/util.h"
+#include "load/image.h"
 #include "load/models.h"
 #include "grade/code.h"
 #include "load/yml.h"
@@ -59,6 +61,7 @@
 #define SIM_MAX_LATENCY_MS 600000.0        /* cap for one simulated delay */
 #define SIM_UPSTREAM_TIMEOUT_MS 300000L    /* per member call of an orchestrator */
 #define SIM_RK_BASE 1099511628211ULL       /* rolling-hash base (odd) */
+#define SIM_IMAGE_TOKENS 85                /* input tokens an image costs (OpenAI's low detail) */
 
 typedef struct sim_faults {
 	double rate_429, rate_500, rate_stall, rate_malformed, rate_truncated;
@@ -1150,6 +1153,85 @@ static int sim_content_text(const json_t *content, um_buf *t)
 	return 0;
 }
 
+/* One base64 image: its media type one of the four, its bytes decodable
+ * and starting as that type's do. NULL when good, else why not. */
+static const char *sim_image_bytes_check(const char *media_type, const char *b64, size_t len)
+{
+	size_t cap = len / 4 * 3 + 3, got = 0;
+	unsigned char *bin;
+	const char *sniffed, *why = NULL;
+
+	if (!media_type || (strcmp(media_type, "image/png") && strcmp(media_type, "image/jpeg") &&
+			    strcmp(media_type, "image/gif") && strcmp(media_type, "image/webp")))
+		return "image: media type must be image/png, image/jpeg, image/gif or image/webp";
+	bin = um_xmalloc(cap);
+	if (sodium_base642bin(bin, cap, b64, len, NULL, &got, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 || got == 0)
+		why = "image: data is not valid base64";
+	else if (!(sniffed = image_sniff(bin, got)) || strcmp(sniffed, media_type) != 0)
+		why = "image: the bytes are not an image of the media type given";
+	free(bin);
+	return why;
+}
+
+/* An image part of either dialect, checked; 1 when part is one, 0 when it
+ * is not an image part, -1 with *why. */
+static int sim_image_part(sim_provider p, const json_t *part, const char **why)
+{
+	const char *type = json_string_value(json_object_get(part, "type"));
+
+	if (p != SIM_ANTHROPIC && type && strcmp(type, "image_url") == 0) {
+		const char *url = json_string_value(
+		    json_object_get(json_object_get(part, "image_url"), "url"));
+		const char *semi = url ? strstr(url, ";base64,") : NULL;
+		char mt[32];
+
+		if (!url || strncmp(url, "data:", 5) != 0 || !semi ||
+		    (size_t)(semi - url - 5) >= sizeof(mt)) {
+			*why = "image_url: the simulator fetches nothing; send a data: URL "
+			       "with base64 bytes";
+			return -1;
+		}
+		memcpy(mt, url + 5, (size_t)(semi - url - 5));
+		mt[semi - url - 5] = '\0';
+		*why = sim_image_bytes_check(mt, semi + 8, strlen(semi + 8));
+		return *why ? -1 : 1;
+	}
+	if (p == SIM_ANTHROPIC && type && strcmp(type, "image") == 0) {
+		const json_t *src = json_object_get(part, "source");
+		const char *st = json_string_value(json_object_get(src, "type"));
+		const json_t *data = json_object_get(src, "data");
+
+		if (!st || strcmp(st, "base64") != 0 || !json_is_string(data)) {
+			*why = "image: source must be {type: base64, media_type, data}";
+			return -1;
+		}
+		*why = sim_image_bytes_check(json_string_value(json_object_get(src, "media_type")),
+					     json_string_value(data), json_string_length(data));
+		return *why ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Every image part of the messages checked, and counted into *n. */
+static int sim_images_check(sim_provider p, const json_t *req, size_t *n, const char **why)
+{
+	const json_t *m, *part;
+	size_t i, j;
+
+	*n = 0;
+	json_array_foreach(json_object_get(req, "messages"), i, m) {
+		json_array_foreach(json_object_get(m, "content"), j, part) {
+			int r = sim_image_part(p, part, why);
+
+			if (r < 0)
+				return -1;
+			*n += (size_t)r;
+		}
+	}
+	return 0;
+}
+
 /* The messages' text, joined by newlines; -1 with *why when malformed. */
 static int sim_messages_text(sim_provider p, const json_t *req, um_buf *t, size_t *n_msgs,
 			     const char **why)
@@ -1274,6 +1356,52 @@ static int64_t sim_json_int(const json_t *o, const char *k)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/* A message for the other dialect: image parts become data URLs (for an
+ * OpenAI member) or base64 image blocks (for an Anthropic one); everything
+ * else is kept. New reference. */
+static json_t *sim_member_message(const json_t *m, int to_anthropic)
+{
+	const json_t *content = json_object_get(m, "content"), *part;
+	json_t *out = json_deep_copy(m), *parts;
+	size_t i;
+
+	if (!json_is_array(content))
+		return out;
+	parts = json_array();
+	json_array_foreach(content, i, part) {
+		const char *type = json_string_value(json_object_get(part, "type"));
+		const json_t *src = json_object_get(part, "source");
+		const char *url = json_string_value(
+		    json_object_get(json_object_get(part, "image_url"), "url"));
+		const char *semi = url ? strstr(url, ";base64,") : NULL;
+
+		if (to_anthropic && type && strcmp(type, "image_url") == 0 && semi &&
+		    strncmp(url, "data:", 5) == 0) {
+			char *mt = um_xstrndup(url + 5, (size_t)(semi - url - 5));
+
+			json_array_append_new(parts, json_pack("{s:s,s:{s:s,s:s,s:s}}", "type",
+							       "image", "source", "type", "base64",
+							       "media_type", mt, "data", semi + 8));
+			free(mt);
+		} else if (!to_anthropic && type && strcmp(type, "image") == 0 &&
+			   json_is_string(json_object_get(src, "media_type")) &&
+			   json_is_string(json_object_get(src, "data"))) {
+			char *u = um_xasprintf(
+			    "data:%s;base64,%s",
+			    json_string_value(json_object_get(src, "media_type")),
+			    json_string_value(json_object_get(src, "data")));
+
+			json_array_append_new(parts, json_pack("{s:s,s:{s:s}}", "type", "image_url",
+							       "image_url", "url", u));
+			free(u);
+		} else {
+			json_array_append(parts, (json_t *)part);
+		}
+	}
+	json_object_set_new(out, "content", parts);
+	return out;
+}
+
 /* The body a member receives: the same request, in the upstream's dialect. */
 static char *sim_member_body(const json_t *req, sim_provider in, int up_anthropic,
 			     const char *member)
@@ -1300,7 +1428,7 @@ static char *sim_member_body(const json_t *req, sim_provider in, int up_anthropi
 				sim_content_text(json_object_get(m, "content"), &sys);
 				continue;
 			}
-			json_array_append(msgs, m);
+			json_array_append_new(msgs, sim_member_message(m, 1));
 		}
 		if (sys.len)
 			json_object_set_new(out, "system", json_string(um_buf_str(&sys)));
@@ -1327,7 +1455,7 @@ static char *sim_member_body(const json_t *req, sim_provider in, int up_anthropi
 			um_buf_release(&t);
 		}
 		json_array_foreach(json_object_get(req, "messages"), i, m)
-			json_array_append(msgs, m);
+			json_array_append_new(msgs, sim_member_message(m, 0));
 		json_object_set_new(out, "messages", msgs);
 		for (i = 0; keep[i]; i++)
 			if (json_object_get(req, keep[i]))
@@ -2163,7 +2291,7 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 	json_t *req, *resp = NULL;
 	const sim_model *m = NULL;
 	um_buf text = UM_BUF_INIT;
-	size_t n_msgs = 0;
+	size_t n_msgs = 0, n_images = 0;
 	const char *why = NULL;
 	uint64_t occ, h;
 	um_rng r;
@@ -2179,6 +2307,7 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 		return rc;
 	um_buf_init(&text, SIM_MAX_BODY);
 	if (sim_messages_text(p, req, &text, &n_msgs, &why) < 0 ||
+	    sim_images_check(p, req, &n_images, &why) < 0 ||
 	    (agent = sim_agent_request(req, &why)) < 0) {
 		um_buf_release(&text);
 		json_decref(req);
@@ -2230,6 +2359,7 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 		resp = sim_agent_response(s, p, m, id, req, um_buf_str(&text), text.len, n_msgs);
 	} else if (!m->orchestrator) {
 		sim_model_answer(s, m, um_buf_str(&text), text.len, n_msgs, &a);
+		a.tokens_in += SIM_IMAGE_TOKENS * (int64_t)n_images;
 		resp = sim_response_json(s, p, m, id, &a);
 	} else if (!(resp = sim_orchestrate(s, conn, p, m, id, h, req, &a, &rc))) {
 		goto done;

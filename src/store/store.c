@@ -340,6 +340,20 @@ static const char *const store_schema_v7[] = {
 	NULL,
 };
 
+/* Version 8: images that items show, once per content hash however many
+ * runs, attempts and request bodies use them (a stored body holds a
+ * reference in place of each image's base64, store_elide_images), and the
+ * list of an item's images. */
+static const char *const store_schema_v8[] = {
+	"CREATE TABLE images (\n"
+	"  sha256 TEXT PRIMARY KEY NOT NULL,\n"
+	"  media_type TEXT NOT NULL,\n"
+	"  bytes BLOB NOT NULL\n"
+	");\n",
+	"ALTER TABLE items ADD COLUMN images_json TEXT;\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -352,6 +366,7 @@ static const struct {
 	{5, store_schema_v5},
 	{6, store_schema_v6},
 	{7, store_schema_v7},
+	{8, store_schema_v8},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -364,6 +379,7 @@ enum store_stmt_id {
 	ST_RUN_FINISH,
 	ST_SYSTEM_PUT,
 	ST_ITEM_PUT,
+	ST_IMAGE_PUT,
 	ST_CLAIM_PUT,
 	ST_RESPONSE_PUT,
 	ST_RESPONSE_HAS,
@@ -423,11 +439,13 @@ static const char *const store_sql[ST__COUNT] = {
 			  "model = excluded.model, config_json = excluded.config_json, "
 			  "dropped_params = excluded.dropped_params",
 	[ST_ITEM_PUT] = "INSERT INTO items (run_id, item_id, category, subcategory, question, "
-			"choices_json, correct) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+			"choices_json, correct, images_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 			"ON CONFLICT (run_id, item_id) DO UPDATE SET "
 			"category = excluded.category, subcategory = excluded.subcategory, "
 			"question = excluded.question, choices_json = excluded.choices_json, "
-			"correct = excluded.correct",
+			"correct = excluded.correct, images_json = excluded.images_json",
+	[ST_IMAGE_PUT] = "INSERT OR IGNORE INTO images (sha256, media_type, bytes) "
+			 "VALUES (?1, ?2, ?3)",
 	[ST_CLAIM_PUT] = "INSERT INTO claims (run_id, seq, system, benchmark, value, source, "
 			 "note) SELECT ?1, coalesce(max(seq) + 1, 0), ?2, ?3, ?4, ?5, ?6 "
 			 "FROM claims WHERE run_id = ?1 "
@@ -1001,7 +1019,54 @@ int store_put_item(um_store *s, const char *run_id, const um_item_rec *r, um_err
 	bind_text(st, 5, r->question);
 	bind_text(st, 6, r->choices_json);
 	sqlite3_bind_int(st, 7, r->correct);
+	bind_text(st, 8, r->images_json);
 	return store_exec_stmt(s, st, err, "cannot store item");
+}
+
+int store_put_image(um_store *s, const char *sha256, const char *media_type, const void *bytes,
+		    size_t len, um_error *err)
+{
+	sqlite3_stmt *st;
+
+	if (!sha256 || strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64 ||
+	    !media_type)
+		return um_fail(err, UM_ERR_USAGE, "store_put_image: bad hash or media type");
+	st = store_stmt(s, ST_IMAGE_PUT, err);
+	if (!st)
+		return -1;
+	bind_text(st, 1, sha256);
+	bind_text(st, 2, media_type);
+	bind_blob(st, 3, bytes, len);
+	return store_exec_stmt(s, st, err, "cannot store image");
+}
+
+char *store_elide_images(const char *body, size_t len, const char *const *b64,
+			 const char *const *sha256, size_t n, size_t *out_len)
+{
+	um_buf out = UM_BUF_INIT;
+	size_t at = 0;
+
+	um_buf_init(&out, 0);
+	while (at < len) {
+		size_t best = len, which = n, k;
+
+		for (k = 0; k < n; k++) {
+			size_t bl = strlen(b64[k]);
+			const char *hit = bl ? memmem(body + at, len - at, b64[k], bl) : NULL;
+
+			if (hit && (size_t)(hit - body) < best) {
+				best = (size_t)(hit - body);
+				which = k;
+			}
+		}
+		um_buf_append(&out, body + at, best - at);
+		if (which == n)
+			break;
+		um_buf_printf(&out, "%s%s", UM_IMAGE_REF_PREFIX, sha256[which]);
+		at = best + strlen(b64[which]);
+	}
+	*out_len = out.len;
+	return um_buf_detach(&out);
 }
 
 int store_put_claim(um_store *s, const char *run_id, const um_claim_rec *r, um_error *err)
@@ -1492,6 +1557,7 @@ static void load_item(sqlite3_stmt *st, void *ctx)
 	r->question = col_text(st, 3);
 	r->choices_json = col_text(st, 4);
 	r->correct = sqlite3_column_int(st, 5);
+	r->images_json = NULL; /* not read: reports do not show images */
 }
 
 static void load_attempt(sqlite3_stmt *st, void *ctx)
@@ -2348,6 +2414,9 @@ static int store_merge_rows(um_store *s, const char *run_id, int existed, um_err
 		"IN (SELECT request_hash FROM src.calls WHERE run_id = %Q);"
 		"INSERT OR IGNORE INTO main.responses SELECT * FROM src.responses WHERE sha256 "
 		"IN (SELECT body_sha256 FROM src.calls WHERE run_id = %Q);"
+		"INSERT OR IGNORE INTO main.images SELECT * FROM src.images WHERE sha256 IN "
+		"(SELECT j.value FROM src.items i, json_each(i.images_json) j WHERE i.run_id = %Q "
+		"AND i.images_json IS NOT NULL);"
 		"INSERT INTO main.attempts SELECT * FROM src.attempts WHERE run_id = %Q;"
 		"CREATE TEMP TABLE merge_rows AS SELECT * FROM src.calls WHERE run_id = %Q;"
 		"UPDATE merge_rows SET id = id + %lld;"
@@ -2362,7 +2431,8 @@ static int store_merge_rows(um_store *s, const char *run_id, int existed, um_err
 		"UPDATE merge_rows SET source_call = source_call + %lld WHERE source_call IN "
 		"(SELECT id FROM src.calls WHERE run_id = %Q);"
 		"INSERT INTO main.attempt_cache SELECT * FROM merge_rows; DROP TABLE merge_rows;",
-		run_id, run_id, run_id, run_id, run_id, run_id, run_id, (long long)call_off, run_id,
+		run_id, run_id, run_id, run_id, run_id, run_id, run_id, run_id, (long long)call_off,
+		run_id,
 		(long long)step_off, run_id, (long long)ev_off, (long long)call_off, run_id,
 		(long long)call_off, run_id);
 }

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 7
+#define UM_STORE_SCHEMA_VERSION 8
 
 /* The response body of a calls row c in SQL read through a store handle
  * (it registers um_unzstd): the row's own column, or the compressed body it
@@ -56,6 +56,7 @@ typedef struct um_item_rec {
 	char *item_id, *category, *subcategory, *question;
 	char *choices_json;     /* JSON array of choice texts, source order */
 	int correct;
+	char *images_json;      /* JSON array of the item's image sha256s, or NULL */
 } um_item_rec;
 
 typedef enum { UM_ATT_DONE = 0, UM_ATT_ERROR = 1 } um_att_status;
@@ -172,6 +173,17 @@ int store_run_finish(um_store *s, const char *run_id, int64_t finished_ms, const
 int store_put_system(um_store *s, const char *run_id, const um_system_rec *r, um_error *err);
 int store_put_item(um_store *s, const char *run_id, const um_item_rec *r, um_error *err);
 int store_put_claim(um_store *s, const char *run_id, const um_claim_rec *r, um_error *err);
+/* An image, once per content hash (INSERT OR IGNORE). */
+int store_put_image(um_store *s, const char *sha256, const char *media_type, const void *bytes,
+		    size_t len, um_error *err);
+/* What a stored request body holds in place of an image's base64 text:
+ * this prefix and the image's sha256 (a key of images). */
+#define UM_IMAGE_REF_PREFIX "umpire-image:sha256:"
+/* body with every occurrence of b64[k] replaced by UM_IMAGE_REF_PREFIX
+ * sha256[k], for store_put_request (the key stays the hash of the bytes
+ * sent). Caller frees. */
+char *store_elide_images(const char *body, size_t len, const char *const *b64,
+			 const char *const *sha256, size_t n, size_t *out_len);
 /* Request bodies are kept once per distinct body (keyed by the full body's sha256). */
 int store_put_request(um_store *s, const char *body_sha256, const char *body, size_t len,
 		      um_error *err);

@@ -265,7 +265,7 @@ static void test_open_refuses_newer_schema(void **state)
 	um_error err = {0};
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 8",
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 9",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -273,11 +273,11 @@ static void test_open_refuses_newer_schema(void **state)
 	assert_int_equal(store_open(f->db, &s, &err), -1);
 	assert_null(s);
 	assert_int_equal(err.code, UM_ERR_STATE);
-	assert_non_null(strstr(err.msg, "version 8"));
+	assert_non_null(strstr(err.msg, "version 9"));
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_non_null(strstr(err.msg, f->db));
 
-	/* untouched: still version 8, no tables of ours */
+	/* untouched: still version 9, no tables of ours */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *st;
@@ -285,7 +285,7 @@ static void test_open_refuses_newer_schema(void **state)
 				       "(SELECT count(*) FROM sqlite_master WHERE name = 'runs')",
 				   -1, &st, NULL);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 8);
+		assert_int_equal(sqlite3_column_int(st, 0), 9);
 		assert_int_equal(sqlite3_column_int(st, 1), 0);
 		sqlite3_finalize(st);
 	}
@@ -327,6 +327,7 @@ static void test_migrates_v1(void **state)
 	assert_int_equal(
 	    sqlite3_exec(db,
 			 "DROP TABLE leases;" "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
+			 "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json;"
 			 "ALTER TABLE calls DROP COLUMN ttft_ms;"
 			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
@@ -362,6 +363,7 @@ static void test_migrates_v3(void **state)
 	put_attempt(s, &a, NULL, 0);
 	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; ALTER TABLE attempts DROP COLUMN reward; " "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
 				      " "
+				      "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json; "
 				      "ALTER TABLE attempts DROP COLUMN image_id; PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -388,6 +390,7 @@ static void test_migrates_v4(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE attempts DROP COLUMN reward;"
 				      "ALTER TABLE attempts DROP COLUMN image_id;" "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
+				      "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json;"
 				      "INSERT INTO attempts (run_id, attempt_id, item_id, system, sample, "
 				      "status, score) VALUES ('old', 'a1', 'i', 's', 0, 'done', 1);"
 				      "PRAGMA user_version = 4",
@@ -906,7 +909,7 @@ static void put_system(um_store *s, const char *name, const char *role)
 
 static void put_item(um_store *s, const char *id, const char *cat)
 {
-	um_item_rec r = {(char *)id, (char *)cat, NULL, (char *)"Q?", (char *)"[\"a\",\"b\"]", 0};
+	um_item_rec r = {(char *)id, (char *)cat, NULL, (char *)"Q?", (char *)"[\"a\",\"b\"]", 0, NULL};
 	um_error err = {0};
 
 	if (store_put_item(s, "r1", &r, &err) < 0)
@@ -1141,11 +1144,49 @@ static void test_capability_profile(void **state)
 	store_close(s);
 }
 
+/* Images: one row per hash however often they are put; request bodies hold
+ * references in their place, every occurrence, several images, text around
+ * them kept byte for byte. */
+static void test_images(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_error err = {0};
+	const char *b64[] = {"QUJD", "WFla"};
+	const char *sha[] = {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"};
+	const char *body = "{\"a\":\"data:image/png;base64,QUJD\",\"b\":\"WFla\",\"c\":\"QUJD\"}";
+	char *out, *want;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(store_put_image(s, sha[0], "image/png", "ABC", 3, &err), 0);
+	assert_int_equal(store_put_image(s, sha[1], "image/gif", "XYZ", 3, &err), 0);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM images"), 2);
+	assert_int_equal(q_int(s, "SELECT length(bytes) FROM images WHERE media_type = 'image/gif'"),
+			 3);
+	assert_int_equal(store_put_image(s, "not-a-hash", "image/png", "ABC", 3, &err), -1);
+	out = store_elide_images(body, strlen(body), b64, sha, 2, &len);
+	want = um_xasprintf("{\"a\":\"data:image/png;base64,%s%s\",\"b\":\"%s%s\",\"c\":\"%s%s\"}",
+			    UM_IMAGE_REF_PREFIX, sha[0], UM_IMAGE_REF_PREFIX, sha[1],
+			    UM_IMAGE_REF_PREFIX, sha[0]);
+	assert_string_equal(out, want);
+	assert_int_equal(len, strlen(want));
+	free(out);
+	free(want);
+	out = store_elide_images(body, strlen(body), b64, sha, 0, &len);
+	assert_string_equal(out, body);
+	free(out);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_and_reopens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_existing_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
