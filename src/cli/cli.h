@@ -104,6 +104,7 @@ int cmd_images(int argc, char **argv, cli_globals *g);
  * is the format name. */
 int cmd_import_swe_bench_pro(int argc, char **argv, cli_globals *g);
 int cmd_import_predictions(int argc, char **argv, cli_globals *g);
+int cmd_import_charxiv(int argc, char **argv, cli_globals *g);
 
 /* Verify an audit bundle (verify_bundle.c); returns an exit status. */
 int cli_verify_bundle(const char *path, const char *pubkey, int quiet);

@@ -18,6 +18,7 @@ static const char import_help[] =
 	"usage: umpire import terminal-bench DIR|ARCHIVE -o SUITE.yaml [options]\n"
 	"       umpire import swe-bench-pro FILE.jsonl -o SUITE.yaml [options]\n"
 	"       umpire import predictions FILE -o PRED.json [--suite SUITE.yaml]\n"
+	"       umpire import charxiv DIR|FILE -o SUITE.yaml [options]\n"
 	"       (each has its own --help)\n"
 	"\n"
 	"Import Terminal-Bench tasks into a suite of kind terminal. DIR is one task\n"
@@ -121,6 +122,8 @@ int cmd_import(int argc, char **argv, cli_globals *g)
 		return cmd_import_swe_bench_pro(argc - 1, argv + 1, g);
 	if (argc > 1 && !strcmp(argv[1], "predictions"))
 		return cmd_import_predictions(argc - 1, argv + 1, g);
+	if (argc > 1 && !strcmp(argv[1], "charxiv"))
+		return cmd_import_charxiv(argc - 1, argv + 1, g);
 	memset(&o, 0, sizeof(o));
 	optind = 1;
 	opterr = 0;
@@ -142,7 +145,7 @@ int cmd_import(int argc, char **argv, cli_globals *g)
 		return cli_usage_error("import", "name the format: terminal-bench");
 	if (strcmp(argv[optind], "terminal-bench") != 0)
 		return cli_usage_error("import", "unknown format '%s' (known: terminal-bench, "
-				       "swe-bench-pro, predictions)",
+				       "swe-bench-pro, predictions, charxiv)",
 				       argv[optind]);
 	if (optind + 1 >= argc)
 		return cli_usage_error("import", "name a task folder or an archive to import");

@@ -25,7 +25,7 @@ for c in $cmds; do
     check "$c $o is in docs/cli.md" grep -q -- "$o\b" "$S/docs/cli.md"
   done
 done
-for f in terminal-bench swe-bench-pro predictions; do
+for f in terminal-bench swe-bench-pro predictions charxiv; do
   expect_exit 0 "umpire import $f -h" -- "$UMPIRE" import "$f" -h
   check "import $f -h prints its usage" grep -q "usage: umpire import" "$WORK/out"
 done
