@@ -55,8 +55,8 @@
 #include "load/yml.h"
 
 #define SIM_WINDOW 40                      /* bytes of a question that are indexed */
-#define SIM_MAX_BODY (8u * 1024u * 1024u)  /* request bodies above this get 413 */
-#define SIM_MAX_UPSTREAM_BODY (8u * 1024u * 1024u)
+#define SIM_MAX_BODY (64u * 1024u * 1024u) /* request bodies above this get 413 (images) */
+#define SIM_MAX_UPSTREAM_BODY (64u * 1024u * 1024u)
 #define SIM_MAX_DEPTH 64                   /* JSON nesting accepted in a request */
 #define SIM_MAX_LATENCY_MS 600000.0        /* cap for one simulated delay */
 #define SIM_UPSTREAM_TIMEOUT_MS 300000L    /* per member call of an orchestrator */
@@ -1180,6 +1180,13 @@ static int sim_image_part(sim_provider p, const json_t *part, const char **why)
 {
 	const char *type = json_string_value(json_object_get(part, "type"));
 
+	if (type && strcmp(type, p == SIM_ANTHROPIC ? "image_url" : "image") == 0) {
+		*why = p == SIM_ANTHROPIC ? "image_url: not a Messages content block (send an "
+					    "image block with a base64 source)"
+					  : "image: not a chat completions content part (send an "
+					    "image_url part with a data: URL)";
+		return -1;
+	}
 	if (p != SIM_ANTHROPIC && type && strcmp(type, "image_url") == 0) {
 		const char *url = json_string_value(
 		    json_object_get(json_object_get(part, "image_url"), "url"));
@@ -2125,7 +2132,7 @@ static json_t *sim_parse_request(um_sim *s, struct MHD_Connection *conn, sim_pro
 	char msgbuf[256];
 
 	if (rq->too_big) {
-		*rc = sim_respond_error(conn, p, 413, NULL, "request body exceeds 8 MiB");
+		*rc = sim_respond_error(conn, p, 413, NULL, "request body exceeds 64 MiB");
 		return NULL;
 	}
 	if (!sim_json_depth_ok(rq->body.data, rq->body.len, SIM_MAX_DEPTH)) {

@@ -45,6 +45,29 @@ check "the orchestrator's members were called through the proxy with the images"
 check "images count as input tokens (85 each): the two-image prompt costs 85 more" \
   test "$(sql img.db "select (select max(tokens_in) from attempts where item_id='line-compare' and system='sim-atlas') - (select max(tokens_in) from attempts where item_id='line-rising' and system='sim-atlas')")" -gt 84
 
+# a 7 MiB image (9.3 MiB of base64, over the 8 MiB the proxy and the
+# simulator used to take) goes to the orchestrator and through the proxy to
+# its members
+mkdir big && { head -c 8 "$S/suites/image-demo/bars-tallest.png"; head -c 7340032 /dev/urandom; } > big/chart.png
+cat > big/suite.yaml <<YML
+umpire: 1
+name: big-image
+version: "1"
+kind: mcq
+categories: [Bar charts]
+scaffold: $S/scaffolds/mcq.yaml
+dataset:
+  format: inline
+  items:
+    - {id: big, category: Bar charts, question: "Which colour is the tallest bar in the chart?", correct: Green, incorrect: [Red], image: chart.png}
+YML
+expect_exit 0 "a 7 MiB image through the orchestrator and the proxy" -- \
+  "$UMPIRE" run big/suite.yaml --models "$S/models/demo.yaml" --db big.db --system sim-conductor --quiet --reports rep3
+check "graded, no error" test "$(sql big.db "select count(*) from attempts where status='done'")" -eq 1
+check "the members' calls were recorded by the proxy" \
+  test "$(sql big.db "select count(*) from routing_events where source='proxy' and status = 200")" -gt 0
+check "the image stored once, 7 MiB" test "$(sql big.db "select length(bytes) from images")" -eq 7340040
+
 # the simulator checks what it is sent
 check "simulator starts" start_sim "$S/pools/demo.yaml" "$S/suites/image-demo.yaml"
 png=$(base64 -w0 "$S/suites/image-demo/bars-tallest.png")
@@ -59,6 +82,18 @@ code=$(printf '{"model":"sim-borealis","max_tokens":9,"messages":[{"role":"user"
 check "a good Anthropic image block is answered 200 (got $code)" test "$code" = 200
 code=$(printf '{"model":"sim-borealis","max_tokens":9,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"@@not base64@@"}}]}]}' | post messages)
 check "an Anthropic image that is not base64: 400 (got $code)" test "$code" = 400
+code=$(printf '{"model":"sim-atlas","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"%s"}}]}]}' "$png" | post chat/completions)
+check "an Anthropic image block on chat completions: 400 (got $code)" test "$code" = 400
+
+# the simulated orchestrator turns image parts into its members' dialect
+# (the members check them, so a wrong conversion is a 400 from a member)
+sed -e 's/^orchestrators:/orchestrators:\n  - {name: orch-a, members: [sim-atlas, sim-dune], upstream: null, upstream_provider: anthropic}/' \
+  -e 's/faults: {[^}]*}/faults: {}/' "$S/pools/demo.yaml" > pool-a.yaml
+check "simulator with an Anthropic-upstream orchestrator starts" start_sim pool-a.yaml "$S/suites/image-demo.yaml"
+code=$(printf '{"model":"orch-a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,%s"}},{"type":"text","text":"Which colour is the tallest bar in the chart?\\n(A) Green\\n(B) Red"}]}]}' "$png" | post chat/completions)
+check "OpenAI image part to Anthropic members: 200 (got $code)" test "$code" = 200
+code=$(printf '{"model":"sim-conductor","max_tokens":9,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"%s"}},{"type":"text","text":"Which colour is the tallest bar in the chart?\\n(A) Green\\n(B) Red"}]}]}' "$png" | post messages)
+check "Anthropic image block to OpenAI members: 200 (got $code)" test "$code" = 200
 
 # garbage images are refused before any call, naming the place
 mkdir bad && cp "$S/suites/image-demo/bars-tallest.png" bad/ok.png

@@ -74,10 +74,10 @@ check "unknown model answered 404 ($c)" test "$c" = 404
 check "404 in OpenAI error shape" test "$(jq -r .error.code bad.json)" = model_not_found
 c=$(curl -s -o bad.json -w '%{http_code}' "$PROXY_URL/v1/chat/completions")
 check "GET answered 405 ($c)" test "$c" = 405
-head -c 9000000 /dev/zero | tr '\0' 'x' > big.txt
+head -c 68000000 /dev/zero | tr '\0' 'x' > big.txt
 c=$(curl -s -o bad.json -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary @big.txt "$PROXY_URL/v1/chat/completions")
-check "body over 8 MiB answered 413 ($c)" test "$c" = 413
+check "body over 64 MiB answered 413 ($c)" test "$c" = 413
 c=$(post "$PROXY_URL/v1/chat/completions" "$q" after.json)
 check "still serving after garbage ($c)" test "$c" = 200
 

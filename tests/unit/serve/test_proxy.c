@@ -1049,7 +1049,7 @@ static void test_malformed_requests(void **state)
 		free(r.body);
 	}
 
-	/* over 8 MiB */
+	/* over 64 MiB */
 	big = um_xmalloc(big_len);
 	memset(big, 'a', big_len);
 	http_call(proxy_base_url(px), "/v1/chat/completions", NULL, big, big_len, NULL, &r);

@@ -774,10 +774,10 @@ static void test_error_routes(void **state)
 	assert_int_equal(r.status, 405);
 	free(r.body);
 
-	/* a body over 8 MiB */
-	big = um_xmalloc(8 * 1024 * 1024 + 2);
-	memset(big, ' ', 8 * 1024 * 1024 + 1);
-	big[8 * 1024 * 1024 + 1] = '\0';
+	/* a body over 64 MiB */
+	big = um_xmalloc(64 * 1024 * 1024 + 2);
+	memset(big, ' ', 64 * 1024 * 1024 + 1);
+	big[64 * 1024 * 1024 + 1] = '\0';
 	j = post_json(s, "/v1/chat/completions", big, 413);
 	json_decref(j);
 	free(big);
