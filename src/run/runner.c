@@ -1164,11 +1164,57 @@ static int preflight(run_ctx *rc, const int *sel, int n_sel, char **dropped, um_
 	return 0;
 }
 
+/* The hashes of an item's images as items.images_json holds them, or NULL. */
+static char *images_json_of(const um_item *it)
+{
+	json_t *list;
+	char *s;
+	int k;
+
+	if (!it->n_images)
+		return NULL;
+	list = json_array();
+	for (k = 0; k < it->n_images; k++)
+		json_array_append_new(list, json_string(it->images[k].sha256));
+	s = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return s;
+}
+
+/* A resumed run: every item shows the images it showed when the run began
+ * (the dataset pin covers the data file, not the files it names). */
+static int check_item_images(run_ctx *rc, um_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < rc->suite->n_items; i++) {
+		const um_item *it = &rc->suite->items[i];
+		char *now, *was;
+		int found, same;
+
+		if (rc->keep && !rc->keep[i])
+			continue;
+		if ((found = store_item_images(rc->store, rc->run_id, it->id, &was, err)) < 0)
+			return -1;
+		now = images_json_of(it);
+		same = !found || (now && was ? strcmp(now, was) == 0 : now == was);
+		if (!same)
+			um_fail(err, UM_ERR_STATE,
+				"run '%s': item %s shows other images than when the run began "
+				"(recorded %s, now %s); start a new run", rc->run_id, it->id,
+				was ? was : "none", now ? now : "none");
+		free(now);
+		free(was);
+		if (!same)
+			return -1;
+	}
+	return 0;
+}
+
 /* An item's images into the store (once per hash) and the list of their
  * hashes for its row (*json: caller frees). */
 static int record_images(run_ctx *rc, const um_item *it, char **json, um_error *err)
 {
-	json_t *list = json_array();
 	int k;
 
 	for (k = 0; k < it->n_images; k++) {
@@ -1176,21 +1222,15 @@ static int record_images(run_ctx *rc, const um_item *it, char **json, um_error *
 		char *b64, *bytes;
 		int r;
 
-		if (image_base64(im, &b64, &bytes, err) < 0) {
-			json_decref(list);
+		if (image_base64(im, &b64, &bytes, err) < 0)
 			return um_error_prefix(err, "item %s", it->id);
-		}
 		r = store_put_image(rc->store, im->sha256, im->media_type, bytes, im->size, err);
 		free(b64);
 		free(bytes);
-		if (r < 0) {
-			json_decref(list);
+		if (r < 0)
 			return -1;
-		}
-		json_array_append_new(list, json_string(im->sha256));
 	}
-	*json = json_dumps(list, JSON_COMPACT);
-	json_decref(list);
+	*json = images_json_of(it);
 	return 0;
 }
 
@@ -1385,6 +1425,8 @@ static int record_run(run_ctx *rc, const int *sel, int n_sel, char **dropped, um
 	if (record_lease(rc, existed, err) < 0 || record_systems(rc, sel, n_sel, dropped, err) < 0)
 		goto rollback;
 	if (!existed && record_items(rc, err) < 0)
+		goto rollback;
+	if (existed && check_item_images(rc, err) < 0)
 		goto rollback;
 	if (store_commit(rc->store, err) < 0)
 		goto fail;

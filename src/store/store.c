@@ -380,6 +380,7 @@ enum store_stmt_id {
 	ST_SYSTEM_PUT,
 	ST_ITEM_PUT,
 	ST_IMAGE_PUT,
+	ST_ITEM_IMAGES,
 	ST_CLAIM_PUT,
 	ST_RESPONSE_PUT,
 	ST_RESPONSE_HAS,
@@ -446,6 +447,7 @@ static const char *const store_sql[ST__COUNT] = {
 			"correct = excluded.correct, images_json = excluded.images_json",
 	[ST_IMAGE_PUT] = "INSERT OR IGNORE INTO images (sha256, media_type, bytes) "
 			 "VALUES (?1, ?2, ?3)",
+	[ST_ITEM_IMAGES] = "SELECT images_json FROM items WHERE run_id = ?1 AND item_id = ?2",
 	[ST_CLAIM_PUT] = "INSERT INTO claims (run_id, seq, system, benchmark, value, source, "
 			 "note) SELECT ?1, coalesce(max(seq) + 1, 0), ?2, ?3, ?4, ?5, ?6 "
 			 "FROM claims WHERE run_id = ?1 "
@@ -1038,6 +1040,26 @@ int store_put_image(um_store *s, const char *sha256, const char *media_type, con
 	bind_text(st, 2, media_type);
 	bind_blob(st, 3, bytes, len);
 	return store_exec_stmt(s, st, err, "cannot store image");
+}
+
+int store_item_images(um_store *s, const char *run_id, const char *item_id, char **json,
+		      um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_IMAGES, err);
+	int rc;
+
+	*json = NULL;
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	bind_text(st, 2, item_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*json = col_text(st, 0);
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot read an item's images");
+	return rc == SQLITE_ROW ? 1 : 0;
 }
 
 char *store_elide_images(const char *body, size_t len, const char *const *b64,

@@ -176,6 +176,10 @@ int store_put_claim(um_store *s, const char *run_id, const um_claim_rec *r, um_e
 /* An image, once per content hash (INSERT OR IGNORE). */
 int store_put_image(um_store *s, const char *sha256, const char *media_type, const void *bytes,
 		    size_t len, um_error *err);
+/* The stored images_json of an item (*json: caller frees; NULL when the
+ * item has none). 1 when the item is stored, 0 when not, -1 on error. */
+int store_item_images(um_store *s, const char *run_id, const char *item_id, char **json,
+		      um_error *err);
 /* What a stored request body holds in place of an image's base64 text:
  * this prefix and the image's sha256 (a key of images). */
 #define UM_IMAGE_REF_PREFIX "umpire-image:sha256:"

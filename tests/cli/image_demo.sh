@@ -45,6 +45,17 @@ check "the orchestrator's members were called through the proxy with the images"
 check "images count as input tokens (85 each): the two-image prompt costs 85 more" \
   test "$(sql img.db "select (select max(tokens_in) from attempts where item_id='line-compare' and system='sim-atlas') - (select max(tokens_in) from attempts where item_id='line-rising' and system='sim-atlas')")" -gt 84
 
+# a resumed run must show the images it began with
+cp -r "$S/suites/image-demo" . && sed "s|\.\./scaffolds|$S/scaffolds|" "$S/suites/image-demo.yaml" > image-demo.yaml
+expect_exit 0 "a run of one system on a copy of the demo" -- \
+  "$UMPIRE" run image-demo.yaml --models "$S/models/demo.yaml" --db res.db --run-id r1 --system sim-dune --quiet --reports rep4
+expect_exit 0 "resumed with the same images: nothing to do" -- \
+  "$UMPIRE" run image-demo.yaml --models "$S/models/demo.yaml" --db res.db --resume r1 --system sim-dune --quiet --reports rep4
+cp image-demo/line-falling.png image-demo/line-peak.png
+expect_exit 6 "resumed after a chart was replaced: refused" -- \
+  "$UMPIRE" run image-demo.yaml --models "$S/models/demo.yaml" --db res.db --resume r1 --system sim-dune --quiet --reports rep4
+check "names the item and both hashes" grep -q "item line-peak shows other images than when the run began (recorded \[\"1269760a" "$WORK/err"
+
 # a 7 MiB image (9.3 MiB of base64, over the 8 MiB the proxy and the
 # simulator used to take) goes to the orchestrator and through the proxy to
 # its members
