@@ -204,8 +204,10 @@ static int read_subjects(const char *path, cx_entry *v, size_t n, json_t **keep,
 	*keep = NULL;
 	if (stat(path, &st) < 0)
 		return 0; /* optional */
-	if (!(m = read_json(path, &text, err)))
+	if (!(m = read_json(path, &text, err))) {
+		free(text);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		char id[32];
 		const json_t *e, *c;

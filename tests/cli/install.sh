@@ -17,7 +17,8 @@ check "the binary is installed ($bin)" test -x "$bin"
 data=$(find "$ROOT" -type d -path '*/share/umpire' | head -1)
 for f in suites/demo.yaml suites/demo/questions.csv models/demo.yaml models/demo-pool.yaml \
          pools/demo.yaml scaffolds/mcq.yaml scaffolds/terminal-agent.yaml claims/demo.yaml \
-         docs/cli.md suites/terminal-demo.yaml; do
+         docs/cli.md suites/terminal-demo.yaml suites/image-demo.yaml \
+         suites/image-demo/line-peak.png suites/charxiv.yaml; do
   check "installed: $f" test -s "$data/$f"
 done
 check "task scripts keep their modes" test -x "$(find "$data/suites/terminal-demo" -name solution.sh | head -1)"
