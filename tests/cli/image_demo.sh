@@ -45,6 +45,22 @@ check "the orchestrator's members were called through the proxy with the images"
 check "images count as input tokens (85 each): the two-image prompt costs 85 more" \
   test "$(sql img.db "select (select max(tokens_in) from attempts where item_id='line-compare' and system='sim-atlas') - (select max(tokens_in) from attempts where item_id='line-rising' and system='sim-atlas')")" -gt 84
 
+# bundles and merges carry the images their runs name
+export UMPIRE_KEY_DIR="$WORK/keys"
+expect_exit 0 "bundle with the data" -- "$UMPIRE" bundle img1 --db img.db -o b1.tar.zst --include-data
+mkdir b1 && tar --zstd -xf b1.tar.zst -C b1
+check "the bundled store keeps the six images" test "$(sql b1/store.sqlite "select count(*) from images")" -eq 6
+check "in the bundle every body, its images restored, hashes to its call" test "$(python3 restore.py b1/store.sqlite)" = "60 0"
+expect_exit 0 "the bundle with images verifies" -- "$UMPIRE" verify b1.tar.zst
+expect_exit 0 "bundle without the data" -- "$UMPIRE" bundle img1 --db img.db -o b2.tar.zst
+mkdir b2 && tar --zstd -xf b2.tar.zst -C b2
+check "without the data: no image bytes, the hashes kept" \
+  test "$(sql b2/store.sqlite "select count(*) from images")/$(sql b2/store.sqlite "select count(*) from items where images_json is not null")" = 0/6
+expect_exit 0 "the data-less bundle verifies" -- "$UMPIRE" verify b2.tar.zst
+expect_exit 0 "merge the run into a new store" -- "$UMPIRE" merge -o merged.db img.db
+check "the merged store has the images" test "$(sql merged.db "select count(*) from images")" -eq 6
+check "and the restored bodies still hash to their calls" test "$(python3 restore.py merged.db)" = "60 0"
+
 # a resumed run must show the images it began with
 cp -r "$S/suites/image-demo" . && sed "s|\.\./scaffolds|$S/scaffolds|" "$S/suites/image-demo.yaml" > image-demo.yaml
 expect_exit 0 "a run of one system on a copy of the demo" -- \
