@@ -31,6 +31,7 @@ Usage: fake_provider.py PORT_FILE LOG_FILE [LIFETIME_S]. Binds 127.0.0.1 on
 a port of its own, writes it to PORT_FILE, appends one JSON line per request
 to LOG_FILE, and exits after LIFETIME_S seconds (default 120).
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -187,6 +188,24 @@ def claude_sampling_check(family, model, params, names):
                "this model. Please use only one.")
 
 
+MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff",
+         "image/gif": b"GIF8", "image/webp": b"RIFF"}
+
+
+def image_fact(family, facts, media_type, data):
+    """An inline image as each API checks it: a known type, base64 that
+    decodes, bytes that start as the type's do. Its sha256 goes in facts."""
+    if media_type not in MAGIC:
+        refuse(family, 400, f"unsupported image type {media_type!r}")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (ValueError, TypeError):
+        refuse(family, 400, "image data is not valid base64")
+    if not raw.startswith(MAGIC[media_type]):
+        refuse(family, 400, f"image bytes are not {media_type}")
+    facts.setdefault("images", []).append(hashlib.sha256(raw).hexdigest())
+
+
 def openai_facts(body, model):
     facts = {"texts": [], "tools": bool(body.get("tools")), "result": None,
              "stream": bool(body.get("stream"))}
@@ -209,6 +228,16 @@ def openai_facts(body, model):
     for m in body["messages"]:
         if isinstance(m.get("content"), str):
             facts["texts"].append(m["content"])
+        for part in m["content"] if isinstance(m.get("content"), list) else []:
+            if part["type"] == "text":
+                facts["texts"].append(part["text"])
+            elif part["type"] == "image_url":
+                url = re.fullmatch(r"data:([\w/]+);base64,(.*)", part["image_url"]["url"], re.S)
+                if not url:
+                    refuse("openai", 400, "image_url must be a data: URL here")
+                image_fact("openai", facts, url.group(1), url.group(2))
+            else:
+                refuse("openai", 400, f"unknown content part type {part['type']!r}")
         for tc in m.get("tool_calls") or []:
             calls[tc["id"]] = tc["function"]["name"]
         if m["role"] == "tool":
@@ -240,6 +269,10 @@ def anthropic_facts(body, model):
         for b in c:
             if b["type"] == "text":
                 facts["texts"].append(b["text"])
+            elif b["type"] == "image":
+                if b["source"].get("type") != "base64":
+                    refuse("anthropic", 400, "image source must be base64 here")
+                image_fact("anthropic", facts, b["source"]["media_type"], b["source"]["data"])
             elif b["type"] == "tool_use":
                 uses[b["id"]] = b
             elif b["type"] == "tool_result":
@@ -278,6 +311,8 @@ def gemini_facts(body, model):
         for p in c["parts"]:
             if "text" in p:
                 facts["texts"].append(p["text"])
+            if "inlineData" in p:
+                image_fact("gemini", facts, p["inlineData"]["mimeType"], p["inlineData"]["data"])
             if "functionResponse" in p:
                 fr = p["functionResponse"]
                 if not fr.get("name") or not isinstance(fr.get("response"), dict):
@@ -304,6 +339,11 @@ def bedrock_facts(body, model):
         for b in m["content"]:
             if "text" in b:
                 facts["texts"].append(b["text"])
+            if "image" in b:
+                fmt = b["image"]["format"]
+                if fmt not in ("png", "jpeg", "gif", "webp"):
+                    refuse("bedrock", 400, f"Malformed input request: image format {fmt}")
+                image_fact("bedrock", facts, "image/" + fmt, b["image"]["source"]["bytes"])
             if "toolUse" in b:
                 uses.add(b["toolUse"]["toolUseId"])
             if "toolResult" in b:
@@ -651,6 +691,8 @@ class Handler(BaseHTTPRequestHandler):
             text = "\n".join(t for t in facts["texts"] if isinstance(t, str))
             scen = scenario_of(text)
             entry.update(family=family, model=model, scenario=scen, stream=stream)
+            if facts.get("images"):
+                entry["images"] = facts["images"]
             self.answer(family, model, scen, stream, facts, text)
             log(entry)
         except Refused as r:

@@ -1568,6 +1568,9 @@ static void test_image_parts(void **state)
 	image_body(UM_PROV_OPENAI,
 		   "\"content\":[{\"text\":\"What is plotted?\",\"type\":\"text\"},{\"image_url\":"
 		   "{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"},\"type\":\"image_url\"}]");
+	image_body(UM_PROV_AZURE,
+		   "\"content\":[{\"text\":\"What is plotted?\",\"type\":\"text\"},{\"image_url\":"
+		   "{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"},\"type\":\"image_url\"}]");
 	image_body(UM_PROV_ANTHROPIC,
 		   "\"content\":[{\"text\":\"What is plotted?\",\"type\":\"text\"},{\"source\":"
 		   "{\"data\":\"iVBORw0KGgo=\",\"media_type\":\"image/png\",\"type\":\"base64\"},"
