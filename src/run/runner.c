@@ -141,7 +141,7 @@ static json_t *build_code_neutral(run_ctx *rc, const um_planned *p, um_error *er
 /* The neutral request for (item, sample): {"messages": [...], "params": {...}}. */
 /* The item's images join the last user message of the rendered scaffold,
  * as image parts before its text (docs/suite.md, "Images"). */
-static int attach_images(const um_item *it, json_t *msgs, um_error *err)
+static int attach_images(const um_item *it, const char *scaffold, json_t *msgs, um_error *err)
 {
 	json_t *m = NULL, *parts, *x;
 	size_t i;
@@ -155,8 +155,8 @@ static int attach_images(const um_item *it, json_t *msgs, um_error *err)
 	}
 	if (!m || !json_is_string(json_object_get(m, "content")))
 		return um_fail(err, UM_ERR_INVALID,
-			       "item %s has images but the scaffold has no user message with text "
-			       "to show them in", it->id);
+			       "%s: item %s has images but the scaffold has no user message with "
+			       "text to show them in", scaffold, it->id);
 	parts = json_array();
 	for (k = 0; k < it->n_images; k++) {
 		char *b64;
@@ -232,7 +232,7 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	msgs = scaffold_render_messages(sc, &v, err);
 	if (!msgs)
 		goto out;
-	if (it->n_images && attach_images(it, msgs, err) < 0) {
+	if (it->n_images && attach_images(it, sc->path, msgs, err) < 0) {
 		json_decref(msgs);
 		goto out;
 	}

@@ -123,6 +123,10 @@ code=$(printf '{"model":"sim-conductor","max_tokens":9,"messages":[{"role":"user
 check "Anthropic image block to OpenAI members: 200 (got $code)" test "$code" = 200
 
 # garbage images are refused before any call, naming the place
+sed 's/  - role: user/  - role: system/' "$S/scaffolds/mcq.yaml" > sys-only.yaml
+expect_exit 3 "a scaffold with no user message to show the images in" -- \
+  "$UMPIRE" run "$S/suites/image-demo.yaml" --scaffold sys-only.yaml --models "$S/models/demo.yaml" --db sys.db --quiet --no-report
+check "names the scaffold and the item" grep -q "sys-only.yaml: item bars-tallest has images but the scaffold has no user message" "$WORK/err"
 mkdir bad && cp "$S/suites/image-demo/bars-tallest.png" bad/ok.png
 printf 'not a picture at all\n' > bad/notes.png
 head -c 7 "$S/suites/image-demo/bars-tallest.png" > bad/cut.png
