@@ -450,7 +450,7 @@ static void last_line(const um_buf *e, char *why, size_t n)
 	snprintf(why, n, "%.*s", (int)(end - start), s + start);
 }
 
-um_code_verdict code_classify(const um_code_item *c, const um_code_test *t,
+um_code_verdict code_classify(const um_code_item *c, um_code_lang lang, const um_code_test *t,
 			      const sandbox_result *r, char *why, size_t why_size)
 {
 	why[0] = '\0';
@@ -463,6 +463,12 @@ um_code_verdict code_classify(const um_code_item *c, const um_code_test *t,
 	}
 	if (r->signal) {
 		snprintf(why, why_size, "killed by signal %d", r->signal);
+		return UM_CODE_RUNTIME_ERROR;
+	}
+	if (r->exit_code != 0 && lang == UM_CODE_CPP) {
+		last_line(&r->err, why, why_size);
+		if (!why[0])
+			snprintf(why, why_size, "exit status %d", r->exit_code);
 		return UM_CODE_RUNTIME_ERROR;
 	}
 	if (r->exit_code != 0) {
@@ -542,26 +548,67 @@ json_t *code_detail_no_program(const um_code_item *c, const um_code_env *env)
 }
 
 /* Run one test; *v its verdict. -1: the sandbox failed to run it. */
-static int run_test(const um_code_item *c, const um_code_test *t, const sandbox_spec *spec,
-		    um_code_verdict *v, json_t *rec, um_error *err)
+static int run_test(const um_code_item *c, um_code_lang lang, const um_code_test *t,
+		    const sandbox_spec *spec, um_code_verdict *v, json_t *rec, um_error *err)
 {
-	const char *argv[6] = {"python3", SANDBOX_WORK_MOUNT "/harness.py",
-			       c->io == UM_CODE_CALL ? "call" : "stdin",
-			       SANDBOX_WORK_MOUNT "/solution.py", c->func_name, NULL};
+	const char *py[6] = {"python3", SANDBOX_WORK_MOUNT "/harness.py",
+			     c->io == UM_CODE_CALL ? "call" : "stdin",
+			     SANDBOX_WORK_MOUNT "/solution.py", c->func_name, NULL};
+	const char *bin[2] = {SANDBOX_WORK_MOUNT "/solution", NULL};
 	sandbox_result r;
 	char why[256];
 
-	if (sandbox_exec(spec, argv, t->input, strlen(t->input), &r, err) < 0) {
+	if (sandbox_exec(spec, lang == UM_CODE_CPP ? bin : py, t->input, strlen(t->input), &r,
+			 err) < 0) {
 		sandbox_result_release(&r);
 		return -1;
 	}
-	*v = code_classify(c, t, &r, why, sizeof(why));
+	*v = code_classify(c, lang, t, &r, why, sizeof(why));
 	json_object_set_new(rec, "v", json_string(code_verdict_name(*v)));
 	json_object_set_new(rec, "ms", json_integer(r.wall_ms));
 	if (why[0] && *v != UM_CODE_PASSED)
 		json_object_set_new(rec, "why", json_string(why));
 	sandbox_result_release(&r);
 	return 0;
+}
+
+/* C++: g++ in the sandbox, once. 1 compiled, 0 did not (why filled), -1
+ * the sandbox failed. The compile's time goes into the detail. */
+static int compile_cpp(const sandbox_spec *base, json_t *d, char *why, size_t why_size,
+		       um_error *err)
+{
+	static const char *const argv[] = {"g++", "-std=c++17", "-O2", "-pipe", "-o",
+					   SANDBOX_WORK_MOUNT "/solution",
+					   SANDBOX_WORK_MOUNT "/solution.cpp", NULL};
+	sandbox_spec spec = *base;
+	sandbox_result r;
+	int ok;
+
+	spec.limits.wall_ms = UM_CODE_COMPILE_MS;
+	spec.limits.cpu_s = UM_CODE_COMPILE_MS / 1000;
+	spec.limits.mem_bytes = (uint64_t)UM_CODE_COMPILE_MB << 20;
+	spec.limits.fsize_bytes = (uint64_t)256 << 20;
+	spec.limits.err_max = 16384;
+	if (sandbox_exec(&spec, argv, NULL, 0, &r, err) < 0) {
+		sandbox_result_release(&r);
+		return -1;
+	}
+	ok = !r.timed_out && !r.signal && r.exit_code == 0;
+	if (!ok) {
+		const char *s = r.err.data ? r.err.data : "", *e = strstr(s, "error:");
+		if (r.timed_out)
+			snprintf(why, why_size, "the compiler ran over %d s", UM_CODE_COMPILE_MS / 1000);
+		else { /* the first error, from the start of its line (file:line:col) */
+			while (e && e > s && e[-1] != '\n')
+				e--;
+			snprintf(why, why_size, "%.200s", e ? e : s);
+		}
+		why[strcspn(why, "\n")] = '\0';
+	}
+	json_object_set_new(d, "compile", json_pack("{s:b, s:I}", "ok", ok, "ms",
+						    (json_int_t)r.wall_ms));
+	sandbox_result_release(&r);
+	return ok;
 }
 
 int code_grade(const um_code_item *c, const char *program, const um_code_env *env,
@@ -572,21 +619,41 @@ int code_grade(const um_code_item *c, const char *program, const um_code_env *en
 	sandbox_spec spec = *env->base;
 	json_t *d = detail_new(c, time_ms, mem_mb), *tests = json_object_get(d, "tests");
 	char *dir = NULL;
-	int i, passed = 0, failed = 0, rv = -1;
+	int i, passed = 0, failed = 0, uncompiled = 0, rv = -1;
 
 	*detail = NULL;
 	*score = 0;
 	dir = sandbox_workdir_new(&spec, env->work_parent, "code", err);
-	if (!dir || write_file(dir, "harness.py", harness_py, err) < 0 ||
-	    write_file(dir, "solution.py", program, err) < 0)
+	if (!dir)
+		goto out;
+	if (env->language == UM_CODE_CPP ? write_file(dir, "solution.cpp", program, err) < 0
+					 : write_file(dir, "harness.py", harness_py, err) < 0 ||
+						   write_file(dir, "solution.py", program, err) < 0)
 		goto out;
 	spec.work_dir = dir;
+	if (env->language == UM_CODE_CPP) {
+		char why[256];
+		int k = compile_cpp(&spec, d, why, sizeof(why), err);
+
+		if (k < 0) {
+			um_error_prefix(err, "compiling");
+			goto out;
+		}
+		if (k == 0) {
+			for (i = 0; i < c->n_tests; i++)
+				json_array_append_new(
+					tests, i ? json_pack("{s:s}", "v", "not_run")
+						 : json_pack("{s:s, s:s}", "v", "compile_error",
+							     "why", why));
+			uncompiled = 1;
+		}
+	}
 	spec.limits.wall_ms = time_ms;
 	spec.limits.cpu_s = (uint64_t)(time_ms + 999) / 1000;
 	spec.limits.mem_bytes = (uint64_t)mem_mb << 20;
 	spec.limits.nproc = spec.limits.nproc ? spec.limits.nproc : 64;
 	spec.limits.fsize_bytes = (uint64_t)64 << 20;
-	for (i = 0; i < c->n_tests; i++) {
+	for (i = 0; !uncompiled && i < c->n_tests; i++) {
 		json_t *rec = json_object();
 		um_code_verdict v = UM_CODE_NOT_RUN;
 		size_t want = strlen(c->tests[i].output);
@@ -599,7 +666,7 @@ int code_grade(const um_code_item *c, const char *program, const um_code_env *en
 		spec.limits.out_max = want * 2 + 65536 < ((size_t)64 << 20) ? want * 2 + 65536
 									  : (size_t)64 << 20;
 		spec.limits.err_max = 16384;
-		if (run_test(c, &c->tests[i], &spec, &v, rec, err) < 0) {
+		if (run_test(c, env->language, &c->tests[i], &spec, &v, rec, err) < 0) {
 			um_error_prefix(err, "test %d", i + 1);
 			goto out;
 		}

@@ -52,7 +52,7 @@ int code_json_matches(const char *got, const char *want);
 
 /* The verdict of one finished test process (harness exit codes in code.c):
  * the sandbox's result, the test, and the item's I/O style. */
-um_code_verdict code_classify(const um_code_item *c, const um_code_test *t,
+um_code_verdict code_classify(const um_code_item *c, um_code_lang lang, const um_code_test *t,
 			      const sandbox_result *r, char *why, size_t why_size);
 
 /* The limits and the place tests run in. */
@@ -61,7 +61,12 @@ typedef struct um_code_env {
 	const char *work_parent;    /* fresh work dirs are made here */
 	int time_limit_ms;          /* per test */
 	int memory_mb;              /* per test, address space */
+	um_code_lang language;      /* python: the harness; cpp: g++ -std=c++17 -O2 first */
 } um_code_env;
+
+/* C++ programs are compiled once per attempt, in the sandbox, within these. */
+#define UM_CODE_COMPILE_MS 60000
+#define UM_CODE_COMPILE_MB 2048
 
 /* Run program against every test of c (stopping at the first failure),
  * each in a fresh sandboxed process with c's limits or env's. *detail gets

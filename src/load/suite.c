@@ -32,7 +32,9 @@ static const char *const suite_keys[] = {
 	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", NULL,
 };
 static const char *const code_rule_keys[] = {"time_limit_s", "memory_mb", "date_from", "date_to",
-					     NULL};
+					     "language", NULL};
+/* In the order of um_code_lang. */
+static const char *const code_languages[] = {"python", "cpp", NULL};
 static const char *const swe_rule_keys[] = {"patch_strategies", "fuzz", "test_name_match",
 					    "grading", NULL};
 static const char *const swe_grading_names[] = {"neutral", "official", NULL};
@@ -680,6 +682,7 @@ static int parse_code_rules(const yml_doc *d, const yml_node *root, um_suite *s,
 	const yml_node *n = yml_get(root, "code");
 	double t = 6.0;
 	int64_t mem = 4096;
+	int lang = 0;
 
 	s->code.time_limit_ms = 6000;
 	s->code.memory_mb = 4096;
@@ -694,6 +697,9 @@ static int parse_code_rules(const yml_doc *d, const yml_node *root, um_suite *s,
 	    code_date(d, n, "date_from", s->code.date_from, err) < 0 ||
 	    code_date(d, n, "date_to", s->code.date_to, err) < 0)
 		return -1;
+	if (yml_enum(d, n, "language", 0, code_languages, &lang, err) < 0)
+		return -1;
+	s->code.language = (um_code_lang)lang;
 	s->code.time_limit_ms = (int)(t * 1000.0 + 0.5);
 	s->code.memory_mb = (int)mem;
 	if (s->code.date_from[0] && s->code.date_to[0] &&
@@ -811,6 +817,13 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 	}
 	if (check_items(s, &o, yml_get(d->root, "categories"), err) < 0)
 		goto out;
+	for (size_t i = 0; s->code.language == UM_CODE_CPP && i < s->n_items; i++)
+		if (s->items[i].code && s->items[i].code->io == UM_CODE_CALL) {
+			um_fail_at(err, UM_ERR_INVALID, o.source, o.lines ? o.lines[i] : 0, 0,
+				   "problem %s has call-based tests, which run Python functions: "
+				   "they need language: python", s->items[i].id);
+			goto out;
+		}
 	rc = 0;
 out:
 	free(o.id_node);

@@ -26,6 +26,7 @@ typedef struct um_code_test {
 } um_code_test;
 
 typedef enum { UM_CODE_STDIN = 0, UM_CODE_CALL = 1 } um_code_io;
+typedef enum { UM_CODE_PYTHON = 0, UM_CODE_CPP = 1 } um_code_lang;
 
 /* The program-generation part of an item (suite kind "code"; docs/code.md). */
 typedef struct um_code_item {
@@ -73,6 +74,7 @@ typedef enum { UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH
 typedef struct um_code_rules {
 	int time_limit_ms;      /* per test, unless the item sets one (default 6000) */
 	int memory_mb;          /* per test address space (default 4096) */
+	um_code_lang language;  /* what the programs are written in (default python) */
 	char date_from[11];     /* the window: problems dated from..to, inclusive; "" open */
 	char date_to[11];
 	size_t n_before_window; /* items the dataset held before the window cut them */

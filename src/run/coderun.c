@@ -135,7 +135,9 @@ static char *code_prefix(const run_ctx *rc)
  * once, rather than as an infrastructure error of every attempt. */
 static int probe(coderun *cr, um_error *err)
 {
-	static const char *const argv[] = {"python3", "-c", "pass", NULL};
+	static const char *const py[] = {"python3", "-c", "pass", NULL};
+	static const char *const cpp[] = {"g++", "--version", NULL};
+	const char *const *argv = cr->env.language == UM_CODE_CPP ? cpp : py;
 	sandbox_spec spec = cr->base;
 	sandbox_result r;
 	int rv = -1;
@@ -147,9 +149,8 @@ static int probe(coderun *cr, um_error *err)
 		um_error_prefix(err, "code suites run their tests in %s, which the sandbox's user "
 				"must reach (TMPDIR)", cr->parent);
 	else if (r.exit_code != 0)
-		um_fail(err, UM_ERR_STATE, "code suites run their tests with python3 in the sandbox, "
-			"and it exits with status %d there: %.200s", r.exit_code,
-			r.err.data ? r.err.data : "");
+		um_fail(err, UM_ERR_STATE, "code suites run %s in the sandbox, and it exits with "
+			"status %d there: %.200s", argv[0], r.exit_code, r.err.data ? r.err.data : "");
 	else
 		rv = 0;
 	sandbox_result_release(&r);
@@ -168,7 +169,7 @@ int coderun_setup(run_ctx *rc, um_error *err)
 
 	if (rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0)
 		return um_fail(err, UM_ERR_USAGE,
-			       "code suites run their tests under bwrap (--sandbox %s is for "
+			       "code suites run their tests under bwrap (--sandbox-driver %s is for "
 			       "terminal and swe tasks)", rc->o->sandbox_driver);
 	if (sandbox_driver_available("bwrap", err) != 1)
 		return um_error_prefix(err, "code suites run programs in a sandbox (bwrap)");
@@ -204,6 +205,7 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	cr->env.work_parent = cr->parent;
 	cr->env.time_limit_ms = rc->suite->code.time_limit_ms;
 	cr->env.memory_mb = rc->suite->code.memory_mb;
+	cr->env.language = rc->suite->code.language;
 	if (probe(cr, err) < 0)
 		return -1;
 	if (workers_new(jobs, rc->eng, &rc->workers, err) < 0)

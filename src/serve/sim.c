@@ -797,10 +797,15 @@ static const char *sim_other_label(const sim_reco *reco, const char *label, uint
 
 /* A wrong program for a code item: wrong output or a runtime error, in
  * the item's I/O style (docs/simulator.md, "Code answers"). */
-static void sim_wrong_program(const um_code_item *c, uint64_t pick, um_buf *b)
+static void sim_wrong_program(const um_code_item *c, um_code_lang lang, uint64_t pick, um_buf *b)
 {
 	int crash = (pick & 1) != 0;
 
+	if (lang == UM_CODE_CPP) {
+		um_buf_puts(b, crash ? "#include <cstdlib>\nint main() { std::abort(); }\n"
+				     : "#include <cstdio>\nint main() { std::puts(\"-1\"); }\n");
+		return;
+	}
 	if (c->io == UM_CODE_STDIN) {
 		um_buf_puts(b, crash ? "n = int(input().split()[0])\nprint(10 // (n - n))\n"
 				     : "data = input()\nprint(-1)\n");
@@ -818,17 +823,18 @@ static void sim_wrong_program(const um_code_item *c, uint64_t pick, um_buf *b)
  * is right (an item without one can only be answered wrong), else a wrong
  * one; a format miss leaves the fences out (nothing to extract) or shows a
  * wrong draft before the final block (the last block is graded). */
-static void sim_code_answer(const um_item *it, int right, int miss, double u_fmt_kind,
-			    uint64_t pick, um_buf *b)
+static void sim_code_answer(const um_item *it, um_code_lang lang, int right, int miss,
+			    double u_fmt_kind, uint64_t pick, um_buf *b)
 {
 	const um_code_item *c = it->code;
+	const char *tag = lang == UM_CODE_CPP ? "cpp" : "python";
 	um_buf prog = UM_BUF_INIT;
 
 	um_buf_init(&prog, 0);
 	if (right && c->solution)
 		um_buf_puts(&prog, c->solution);
 	else
-		sim_wrong_program(c, pick, &prog);
+		sim_wrong_program(c, lang, pick, &prog);
 	um_buf_printf(b, "%s\n\n", c->io == UM_CODE_STDIN
 					 ? "The program reads the input and prints the answer."
 					 : "The method below computes the result directly.");
@@ -836,11 +842,11 @@ static void sim_code_answer(const um_item *it, int right, int miss, double u_fmt
 		um_buf_printf(b, "%s\n", um_buf_str(&prog));
 	} else {
 		if (miss) {
-			um_buf_puts(b, "A first draft:\n\n```python\n");
-			sim_wrong_program(c, pick >> 1, b);
+			um_buf_printf(b, "A first draft:\n\n```%s\n", tag);
+			sim_wrong_program(c, lang, pick >> 1, b);
 			um_buf_puts(b, "```\n\nThat fails an edge case; the final version:\n\n");
 		}
-		um_buf_printf(b, "```python\n%s%s```\n", um_buf_str(&prog),
+		um_buf_printf(b, "```%s\n%s%s```\n", tag, um_buf_str(&prog),
 			      prog.len && um_buf_str(&prog)[prog.len - 1] == '\n' ? "" : "\n");
 	}
 	um_buf_release(&prog);
@@ -879,7 +885,7 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 
 		if (ci >= 0 && s->suite->items[ci].code) {
 			const um_item *it = &s->suite->items[ci];
-			sim_code_answer(it,
+			sim_code_answer(it, s->suite->code.language,
 					sim_correct_draw(s, it->id, u_correct, u_mix) <
 						sim_accuracy(m, it->category),
 					u_fmt < m->format_misses, u_fmt_kind, pick_wrong, &b);

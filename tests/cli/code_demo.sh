@@ -179,6 +179,36 @@ expect_exit 0 "every reference program of the demo passes its tests" -- \
 check "7 of 7 problems solved by their reference programs" \
   test "$(sql mask/m.db "select count(*) from attempts where run_id='m2' and score=1")" -eq 7
 
+# C++ programs: compiled once in the sandbox, then run per test
+python3 - "$WORK/cpp" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+os.makedirs(d)
+t = [{"input": "2 3\n", "output": "5\n", "testtype": "stdin"},
+     {"input": "-7 7\n", "output": "0\n", "testtype": "stdin"}]
+row = {"question_id": "cpp-1", "question_content": "Print the sum of two integers, in C++.",
+       "difficulty": "easy", "platform": "codeforces", "contest_date": "2025-06-01",
+       "public_test_cases": json.dumps(t[:1]), "private_test_cases": json.dumps(t[1:]),
+       "solution": "#include <cstdio>\nint main() { long a, b; scanf(\"%ld %ld\", &a, &b); "
+                   "printf(\"%ld\\n\", a + b); }\n"}
+open(d + "/p.jsonl", "w").write(json.dumps(row) + "\n")
+EOF
+sed -e "s|data/p.jsonl|$WORK/cpp/p.jsonl|" -e "s|livecodebench.yaml|code-cpp.yaml|" \
+  -e 's|^seed: 5$|seed: 5\ncode: {language: cpp}|' \
+  mask/suite.yaml >mask/cpp.yaml
+expect_exit 0 "a C++ suite runs" -- "$UMPIRE" run mask/cpp.yaml --models mask/models.yaml \
+  --db mask/m.db --run-id m3 --no-report -q
+check "the right C++ program passes (4 of 4)" test \
+  "$(sql mask/m.db "select count(*) from attempts where run_id='m3' and system='sim-perfect'
+     and score=1 and json_extract(detail_json, '$.compile.ok') = 1")" -eq 4
+w=$(sql mask/m.db "select count(*) from attempts where run_id='m3' and system='sim-sloppy'
+   and (score=1 or extracted is null)")
+check "format misses in C++ too: no program, or the final block passes (4, got $w)" test "$w" -eq 4
+sed 's|^seed: 5$|seed: 5\ncode: {language: cpp}|' mask/suite.yaml >mask/cpp-call.yaml
+expect_exit 3 "call-based problems in a C++ suite are refused" -- \
+  "$UMPIRE" run mask/cpp-call.yaml --models mask/models.yaml --db mask/g.db -q --no-report
+check "...at the problem's line" grep -q "p.jsonl:2: problem probe-2 has call-based tests" "$WORK/err"
+
 # Garbage data: the release's pickled private tests, and a cut line.
 for f in lcb_pickled lcb_garbage; do
   sed "s|data/p.jsonl|$S/tests/fixtures/code/$f.jsonl|" mask/suite.yaml >"mask/$f.yaml"

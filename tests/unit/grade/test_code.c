@@ -175,66 +175,66 @@ static void test_classify(void **state)
 	call_item.func_name = (char *)"swap";
 
 	result_init(&r, 0, 0, "3\n", NULL);
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)), UM_CODE_PASSED);
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)), UM_CODE_PASSED);
 	sandbox_result_release(&r);
 	result_init(&r, 0, 0, "4\n", NULL);
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)),
 			 UM_CODE_WRONG_ANSWER);
 	assert_string_equal(why, "line 1: got '4', expected '3'");
 	sandbox_result_release(&r);
 	result_init(&r, 1, 0, "3\n", "Traceback...\n  File x\nZeroDivisionError: division by zero\n");
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)),
 			 UM_CODE_RUNTIME_ERROR);
 	assert_string_equal(why, "ZeroDivisionError: division by zero");
 	sandbox_result_release(&r);
 	result_init(&r, 3, 0, NULL, "compile error: invalid syntax (solution.py, line 1)\n");
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)),
 			 UM_CODE_COMPILE_ERROR);
 	sandbox_result_release(&r);
 	result_init(&r, 4, 0, NULL, "MemoryError\n");
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)),
 			 UM_CODE_MEMORY_LIMIT);
 	sandbox_result_release(&r);
 	result_init(&r, -1, 9, NULL, NULL);
 	r.timed_out = 1;
 	r.limits_hit = SANDBOX_HIT_WALL;
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)), UM_CODE_TIME_LIMIT);
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)), UM_CODE_TIME_LIMIT);
 	sandbox_result_release(&r);
 	result_init(&r, -1, 24, NULL, NULL);
 	r.limits_hit = SANDBOX_HIT_CPU;
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)), UM_CODE_TIME_LIMIT);
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)), UM_CODE_TIME_LIMIT);
 	sandbox_result_release(&r);
 	result_init(&r, -1, 11, NULL, NULL);
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)),
 			 UM_CODE_RUNTIME_ERROR);
 	assert_string_equal(why, "killed by signal 11");
 	sandbox_result_release(&r);
 	result_init(&r, 0, 0, "3\n", NULL);
 	r.out_truncated = 1;
-	assert_int_equal(code_classify(&stdin_item, &t, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&stdin_item, UM_CODE_PYTHON, &t, &r, why, sizeof(why)),
 			 UM_CODE_OUTPUT_LIMIT);
 	sandbox_result_release(&r);
 
 	result_init(&r, 0, 0, "[2, 1]", NULL);
-	assert_int_equal(code_classify(&call_item, &ct, &r, why, sizeof(why)), UM_CODE_PASSED);
+	assert_int_equal(code_classify(&call_item, UM_CODE_PYTHON, &ct, &r, why, sizeof(why)), UM_CODE_PASSED);
 	sandbox_result_release(&r);
 	result_init(&r, 0, 0, "[1, 2]", NULL);
-	assert_int_equal(code_classify(&call_item, &ct, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&call_item, UM_CODE_PYTHON, &ct, &r, why, sizeof(why)),
 			 UM_CODE_WRONG_ANSWER);
 	assert_string_equal(why, "returned [1, 2], expected [2, 1]");
 	sandbox_result_release(&r);
 	result_init(&r, 0, 0, "", NULL);
-	assert_int_equal(code_classify(&call_item, &ct, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&call_item, UM_CODE_PYTHON, &ct, &r, why, sizeof(why)),
 			 UM_CODE_RUNTIME_ERROR);
 	sandbox_result_release(&r);
 	result_init(&r, 0, 0, NULL, NULL);
 	um_buf_append(&r.out, "\0set", 4);
-	assert_int_equal(code_classify(&call_item, &ct, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&call_item, UM_CODE_PYTHON, &ct, &r, why, sizeof(why)),
 			 UM_CODE_WRONG_ANSWER);
 	assert_string_equal(why, "returned a set, which is not a JSON value");
 	sandbox_result_release(&r);
 	result_init(&r, 5, 0, NULL, "no function swap in the program\n");
-	assert_int_equal(code_classify(&call_item, &ct, &r, why, sizeof(why)),
+	assert_int_equal(code_classify(&call_item, UM_CODE_PYTHON, &ct, &r, why, sizeof(why)),
 			 UM_CODE_RUNTIME_ERROR);
 	sandbox_result_release(&r);
 }
@@ -269,8 +269,9 @@ static void test_from_detail(void **state)
 	json_decref(d);
 }
 
-/* Real programs through bwrap and python3, when this machine has both. */
-static int grade(const um_code_item *c, const char *program, int time_ms, json_t **d)
+/* Real programs through bwrap and python3 (or g++), when this machine has them. */
+static int grade_in(um_code_lang lang, const um_code_item *c, const char *program, int time_ms,
+		    json_t **d)
 {
 	sandbox_spec base;
 	um_code_env env;
@@ -285,10 +286,16 @@ static int grade(const um_code_item *c, const char *program, int time_ms, json_t
 	env.work_parent = tmpl;
 	env.time_limit_ms = time_ms;
 	env.memory_mb = 1024;
+	env.language = lang;
 	if (code_grade(c, program, &env, d, &score, &err) < 0)
 		fail_msg("code_grade: %s", err.msg);
 	rmdir(tmpl);
 	return score;
+}
+
+static int grade(const um_code_item *c, const char *program, int time_ms, json_t **d)
+{
+	return grade_in(UM_CODE_PYTHON, c, program, time_ms, d);
 }
 
 static const char *verdict_of(const json_t *d, size_t i)
@@ -360,12 +367,53 @@ static void test_sandbox_runs(void **state)
 	json_decref(d);
 }
 
+/* C++: compiled once in the sandbox, then run per test. */
+static void test_sandbox_cpp(void **state)
+{
+	um_code_test st[2] = {{(char *)"2 3\n", (char *)"5\n"}, {(char *)"10 -4\n", (char *)"6\n"}};
+	um_code_item s;
+	um_error err = {0};
+	json_t *d;
+
+	(void)state;
+	if (sandbox_driver_available("bwrap", &err) != 1 || access("/usr/bin/g++", X_OK)) {
+		skip();
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	s.io = UM_CODE_STDIN;
+	s.tests = st;
+	s.n_tests = 2;
+	assert_int_equal(grade_in(UM_CODE_CPP, &s,
+				  "#include <cstdio>\nint main() { long a, b; "
+				  "if (scanf(\"%ld %ld\", &a, &b) != 2) return 1; "
+				  "printf(\"%ld\\n\", a + b); }\n", 5000, &d),
+			 1);
+	assert_true(json_is_true(json_object_get(json_object_get(d, "compile"), "ok")));
+	json_decref(d);
+	assert_int_equal(grade_in(UM_CODE_CPP, &s, "int main() { return x; }\n", 5000, &d), 0);
+	assert_string_equal(verdict_of(d, 0), "compile_error");
+	assert_string_equal(verdict_of(d, 1), "not_run");
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_array_get(json_object_get(d, "tests"), 0), "why")),
+			       "solution.cpp:1:21: error:"));
+	json_decref(d);
+	/* exit status 3 is a runtime error here: there is no harness */
+	assert_int_equal(grade_in(UM_CODE_CPP, &s, "int main() { return 3; }\n", 5000, &d), 0);
+	assert_string_equal(verdict_of(d, 0), "runtime_error");
+	json_decref(d);
+	assert_int_equal(grade_in(UM_CODE_CPP, &s, "int main() { volatile int x = 0; for (;;) x++; }\n", 700, &d), 0);
+	assert_string_equal(verdict_of(d, 0), "time_limit");
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extract),     cmocka_unit_test(test_stdout),
 		cmocka_unit_test(test_json),        cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_from_detail), cmocka_unit_test(test_sandbox_runs),
+		cmocka_unit_test(test_sandbox_cpp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -811,6 +811,18 @@ static void test_code_suites(void **state)
 			    chead, data);
 	expect_error(text, UM_ERR_INVALID, "'time_limit_s' must be a number between 0.1 and 600");
 	free(text);
+	text = um_xasprintf("%scode: {language: cobol}\ndataset: {format: livecodebench, path: %s}\n",
+			    chead, data);
+	expect_error(text, UM_ERR_INVALID, "'language' must be one of: python, cpp; got 'cobol'");
+	free(text);
+	text = um_xasprintf("%scode: {language: cpp}\ndataset: {format: livecodebench, path: %s}\n",
+			    chead, data);
+	suite = write_tmp("cpp.yaml", text, strlen(text));
+	assert_int_equal(suite_load(suite, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "code_generation_lite.jsonl:2: problem fx-2 has call-based "
+					"tests, which run Python functions: they need language: python"));
+	free(suite);
+	free(text);
 	text = um_xasprintf("%scode: {timeout: 6}\ndataset: {format: livecodebench, path: %s}\n", chead,
 			    data);
 	expect_error(text, UM_ERR_INVALID, "unknown key 'timeout' in code");
