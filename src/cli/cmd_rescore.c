@@ -51,9 +51,13 @@ static int rescore_one(const um_run_data *d, const char *path, json_t *out, um_e
 		scaffold_free(sc);
 		return -1;
 	}
-	if (!out) {
+	if (!out && !sc->extract.pattern) /* code and agent scaffolds: verdicts stored */
+		printf("scaffold %s (kind %s: no extractor, the stored verdicts)\n", path,
+		       sc->kind);
+	else if (!out)
 		printf("scaffold %s (extractor %s, %s match)\n", path, sc->extract.pattern,
 		       sc->extract.occurrence == UM_OCC_FIRST ? "first" : "last");
+	if (!out) {
 		printf("  %-16s %7s %9s %9s %8s %8s\n", "system", "graded", "stored", "rescored",
 		       "change", "flipped");
 	}

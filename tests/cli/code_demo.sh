@@ -60,6 +60,11 @@ expect_exit 6 "verify refuses verdicts that do not give the stored score" -- "$U
 check "...naming the attempt and the score" grep -q "attempt $id .*score: stored '0', recomputed '1'" \
   "$WORK/out" "$WORK/err"
 
+expect_exit 0 "rescore of a code run keeps the stored verdicts" -- \
+  "$UMPIRE" rescore c1 --db c.db --scaffold "$S/scaffolds/livecodebench.yaml"
+check "...and says so" grep -q "kind code: no extractor, the stored verdicts" "$WORK/out"
+check "...nothing flips" sh -c "! awk 'NR > 2 && \$NF != 0' '$WORK/out' | grep -q ."
+
 expect_exit 0 "--date-from/--date-to pick another window" -- \
   "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
   --run-id c2 --reports rep -q -s sim-atlas --date-from 2025-01-01 --date-to 2025-12-31
