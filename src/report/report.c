@@ -610,6 +610,16 @@ static json_t *swe_json(swe_tally *t)
 	return w;
 }
 
+/* Oracle mode: the attempt's task is broken when its reference solution
+ * failed. Attempts are in item order: repeats of the same task are skipped. */
+static void broken_add(json_t *broken, const um_attempt_rec *a)
+{
+	if (a->score <= 0 &&
+	    !um_streq(json_string_value(json_array_get(broken, json_array_size(broken) - 1)),
+		      a->item_id))
+		json_array_append_new(broken, jstr(a->item_id));
+}
+
 /* Agentic attempts carry detail_json: turns, tool calls, malformed calls,
  * why the agent stopped. Summed per system; NULL when there are none. */
 static json_t *agent_section(const rep_sys *rs)
@@ -663,12 +673,7 @@ static json_t *agent_section(const rep_sys *rs)
 		swe_count(&sw, a, dj);
 		if (json_is_true(json_object_get(dj, "oracle"))) {
 			oracle = 1;
-			/* attempts are in item order: skip repeats of the same task */
-			if (a->score <= 0 &&
-			    !um_streq(json_string_value(json_array_get(
-					      broken, json_array_size(broken) - 1)),
-				      a->item_id))
-				json_array_append_new(broken, jstr(a->item_id));
+			broken_add(broken, a);
 		}
 		json_decref(dj);
 	}
@@ -752,8 +757,8 @@ static void provider_extras(const rep_sys *rs, json_t *o, json_t *tok)
  * NULL when there are none. */
 static json_t *code_section(const rep_sys *rs)
 {
-	json_t *o, *ends = json_object();
-	int64_t n = 0, no_prog = 0, run = 0, passed = 0;
+	json_t *o, *ends = json_object(), *broken = json_array();
+	int64_t n = 0, no_prog = 0, run = 0, passed = 0, oracle = 0;
 	size_t i, k;
 
 	for (i = 0; i < rs->n_att; i++) {
@@ -786,10 +791,15 @@ static json_t *code_section(const rep_sys *rs)
 		}
 		c = json_object_get(ends, end);
 		json_object_set_new(ends, end, jint((c ? json_integer_value(c) : 0) + 1));
+		if (json_is_true(json_object_get(dj, "oracle"))) {
+			oracle = 1; /* a problem whose reference program fails is broken */
+			broken_add(broken, a);
+		}
 		json_decref(dj);
 	}
 	if (!n) {
 		json_decref(ends);
+		json_decref(broken);
 		return NULL;
 	}
 	o = json_object();
@@ -798,6 +808,10 @@ static json_t *code_section(const rep_sys *rs)
 	set(o, "tests_run", jint(run));
 	set(o, "tests_passed", jint(passed));
 	set(o, "ended_by", ends);
+	if (oracle)
+		set(o, "broken_problems", broken);
+	else
+		json_decref(broken);
 	return o;
 }
 

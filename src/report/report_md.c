@@ -654,6 +654,24 @@ static void md_code(um_buf *b, const json_t *systems)
 		um_buf_puts(b, "\n");
 	}
 	um_buf_puts(b, "\n");
+	json_array_foreach(systems, i, s) {
+		const json_t *bp = json_object_get(json_object_get(s, "code"), "broken_problems");
+		size_t j;
+
+		if (!json_is_array(bp))
+			continue;
+		if (!json_array_size(bp)) {
+			um_buf_puts(b, "Oracle: every problem's reference program passes its tests.\n\n");
+			continue;
+		}
+		um_buf_printf(b, "Oracle: %zu problem%s whose reference program fails its own tests "
+				 "(or that has none) %s broken:", json_array_size(bp),
+			      json_array_size(bp) == 1 ? "" : "s",
+			      json_array_size(bp) == 1 ? "is" : "are");
+		for (j = 0; j < json_array_size(bp); j++)
+			um_buf_printf(b, "%s %s", j ? "," : "", json_string_value(json_array_get(bp, j)));
+		um_buf_puts(b, ".\n\n");
+	}
 }
 
 static void md_agents(um_buf *b, const json_t *systems)

@@ -230,6 +230,8 @@ static void job_run(void *ctx)
 		j->failed = 1;
 		return;
 	}
+	if (j->rc->oracle)
+		json_object_set_new(d, "oracle", json_true());
 	j->detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(d);
 }
@@ -286,6 +288,8 @@ void coderun_grade(run_ctx *rc, attempt *a, um_completion *c, int64_t latency_ms
 	cr->jobs = j;
 	if (!j->program) {
 		json_t *d = code_detail_no_program(j->item, &cr->env);
+		if (rc->oracle)
+			json_object_set_new(d, "oracle", json_true());
 		j->detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(d);
 		job_done(j);

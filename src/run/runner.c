@@ -399,7 +399,7 @@ static void write_unfinished(run_ctx *rc)
 		r.sample = p->sample;
 		r.status = UM_ATT_ERROR;
 		r.perm = perm;
-		r.request_hash = a->parity_hash;
+		r.request_hash = a->parity_hash && a->parity_hash[0] ? a->parity_hash : NULL;
 		r.neutral_hash = a->neutral_hash;
 		r.score = -1;
 		r.n_calls = (int)a->n_calls;
@@ -683,13 +683,51 @@ static int put_request(run_ctx *rc, const um_planned *p, const json_t *neutral,
 	return stored;
 }
 
+/* The attempt is submitted: on the live list, counted in its lane. */
+static void go_live(run_ctx *rc, attempt *a)
+{
+	a->next = rc->live;
+	if (rc->live)
+		rc->live->prev = a;
+	rc->live = a;
+	rc->lanes[a->p->system].outstanding++;
+	record_attempt_started(rc, a->p);
+}
+
+/* --oracle on a code suite: the problem's reference program is the answer
+ * (no call is made), graded like any; a problem whose own program fails is
+ * broken. One without a `solution` has no program to run. */
+static int submit_oracle(run_ctx *rc, const um_planned *p)
+{
+	const um_code_item *c = rc->suite->items[p->item].code;
+	attempt *a = um_xcalloc(1, sizeof(*a));
+	um_completion comp;
+
+	memset(&comp, 0, sizeof(comp));
+	comp.content = c->solution ? um_xasprintf("```\n%s\n```\n", c->solution)
+				   : um_xstrdup("(this problem has no reference program)");
+	comp.served_model = um_xstrdup("reference-solution");
+	neutral_unref(rc, p);
+	a->rc = rc;
+	a->p = p;
+	a->parity_hash = um_xstrdup("");
+	go_live(rc, a);
+	coderun_grade(rc, a, &comp, 0, 200, finish_code);
+	completion_release(&comp);
+	return 0;
+}
+
 static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 {
 	const um_planned *p = &rc->plan.a[idx];
 	const um_system *sys = &rc->models->systems[p->system];
 	um_wire_request w;
 	attempt *a;
-	json_t *neutral = neutral_for(rc, p, err);
+	json_t *neutral;
+
+	if (rc->oracle && rc->suite->items[p->item].code)
+		return submit_oracle(rc, p);
+	neutral = neutral_for(rc, p, err);
 
 	if (!neutral)
 		return -1;
@@ -749,12 +787,7 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 	}
 submitted:
 	wire_request_release(&w);
-	a->next = rc->live;
-	if (rc->live)
-		rc->live->prev = a;
-	rc->live = a;
-	rc->lanes[p->system].outstanding++;
-	record_attempt_started(rc, p);
+	go_live(rc, a);
 	runner_orch_begin(rc, p);
 	return 0;
 }
@@ -1044,9 +1077,9 @@ static int load_inputs(run_ctx *rc, um_error *err)
 		return -1;
 	rc->oracle = o->oracle;
 	if (o->oracle) {
-		if (!rc->suite->n_tasks)
-			return um_fail(err, UM_ERR_USAGE,
-				       "--oracle runs reference solutions: terminal and swe suites only");
+		if (!rc->suite->n_tasks && strcmp(rc->suite->kind, "code") != 0)
+			return um_fail(err, UM_ERR_USAGE, "--oracle runs reference solutions: "
+							  "terminal, swe and code suites only");
 		rc->models = pseudo_models("oracle", "reference-solution",
 					   "oracle: each task's reference solution, no model\n");
 		return 0;

@@ -65,6 +65,29 @@ expect_exit 0 "rescore of a code run keeps the stored verdicts" -- \
 check "...and says so" grep -q "kind code: no extractor, the stored verdicts" "$WORK/out"
 check "...nothing flips" sh -c "! awk 'NR > 2 && \$NF != 0' '$WORK/out' | grep -q ."
 
+# --oracle: each problem's reference program is the answer; no model is called
+expect_exit 0 "--oracle runs the reference programs" -- "$UMPIRE" run "$S/suites/code-demo.yaml" \
+  --oracle --db o.db --run-id o1 --reports rep -q --date-from 2000-01-01
+check "all 7 pass, no call made" test \
+  "$(sql o.db "select count(*) from attempts where score=1 and n_calls=0")" -eq 7
+check "report.md says none is broken" grep -q "Oracle: every problem's reference program passes" \
+  rep/o1/report.md
+cat >fx.yaml <<EOF
+umpire: 1
+name: fx
+version: "1"
+kind: code
+categories: [easy, medium, hard]
+scaffold: $S/scaffolds/livecodebench.yaml
+dataset: {format: livecodebench, path: $S/tests/fixtures/code/lcb_release.jsonl}
+EOF
+expect_exit 0 "--oracle on problems without reference programs" -- "$UMPIRE" run fx.yaml --oracle \
+  --db o.db --run-id o2 --reports rep -q
+check "...lists them as broken" grep -q "Oracle: 3 problems whose reference program fails its own tests (or that has none) are broken: 3003, fx-1, fx-2." \
+  rep/o2/report.md
+expect_exit 0 "an oracle run's bundle verifies" -- sh -c \
+  "'$UMPIRE' bundle o1 --db o.db -o o.tar.zst && '$UMPIRE' verify o.tar.zst"
+
 expect_exit 0 "--date-from/--date-to pick another window" -- \
   "$UMPIRE" run "$S/suites/code-demo.yaml" --models "$S/models/demo.yaml" --db c.db \
   --run-id c2 --reports rep -q -s sim-atlas --date-from 2025-01-01 --date-to 2025-12-31
