@@ -20,10 +20,11 @@ check "CharXiv's fields are kept" \
 check "each row names its figure's image, relative to the JSON lines" \
   test "$(cd o && jq -r .image charxiv-reasoning-mcq.jsonl | xargs -n1 sha256sum | cut -c1-64 | sort -u | wc -l)" -eq 5
 check "incorrect choices come from the same category and never equal the answer" \
-  test "$(jq -c 'select(.incorrect | index(.correct))' o/charxiv-reasoning-mcq.jsonl | wc -l)" -eq 0 -a \
+  test "$(jq -c 'select(.correct as $c | .incorrect | index($c))' o/charxiv-reasoning-mcq.jsonl | wc -l)" -eq 0 -a \
+       "$(jq -c 'select(.incorrect | type == "array" and length > 0)' o/charxiv-reasoning-mcq.jsonl | wc -l)" -eq 9 -a \
        "$(jq -r 'select(.id == "val-20") | .incorrect | sort | join(",")' o/charxiv-reasoning-mcq.jsonl)" = "0.35,7.25"
 check "the suite pins the JSON lines" \
-  grep -q "sha256: \"$(sha256sum o/charxiv-reasoning-mcq.jsonl | cut -c1-64)\"" o/cx.yaml
+  grep -Eq "^  sha256: \"?$(sha256sum o/charxiv-reasoning-mcq.jsonl | cut -c1-64)\"?\$" o/cx.yaml
 expect_exit 0 "a second import writes the same bytes" -- "$UMPIRE" import charxiv "$F/data/reasoning_val.json" -o o/cx2.yaml --data o/again.jsonl
 check "importing the JSON file itself gives the same rows" cmp -s o/charxiv-reasoning-mcq.jsonl o/again.jsonl
 
