@@ -35,6 +35,7 @@
 #include "base/buf.h"
 #include "base/util.h"
 #include "load/codeset.h"
+#include "load/judged.h"
 
 /* Names listed when a member is missing. */
 #define LIST_NAMES 8
@@ -115,6 +116,11 @@ void dataset_item_release(um_item *it)
 	for (i = 0; i < it->n_images; i++)
 		image_release(&it->images[i]);
 	free(it->images);
+	free(it->answer);
+	free(it->messages);
+	free(it->grader);
+	free(it->prefix);
+	free(it->answer_type);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -1050,6 +1056,14 @@ static int hex_digit(int c)
 int dataset_load_lines(const um_dataset_spec *spec, um_item **items, size_t *n, int **lines,
 		       char sha_out[65], um_error *err)
 {
+	size_t skipped;
+
+	return dataset_load_items(spec, items, n, lines, &skipped, sha_out, err);
+}
+
+int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, int **lines,
+		       size_t *skipped, char sha_out[65], um_error *err)
+{
 	item_sink s = {NULL, 0, 0, NULL, 0};
 	char *data = NULL, *source;
 	size_t len = 0;
@@ -1057,6 +1071,7 @@ int dataset_load_lines(const um_dataset_spec *spec, um_item **items, size_t *n, 
 
 	*items = NULL;
 	*n = 0;
+	*skipped = 0;
 	if (lines)
 		*lines = NULL;
 	sha_out[0] = '\0';
@@ -1082,6 +1097,10 @@ int dataset_load_lines(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		rc = -1;
 	} else if (spec->format == UM_DATA_LIVECODEBENCH) {
 		rc = codeset_parse_lcb(source, data, len, &s.items, &s.n, &s.lines, err);
+	} else if (spec->format == UM_DATA_HLE) {
+		rc = judged_parse_hle(source, data, len, &s.items, &s.n, &s.lines, skipped, err);
+	} else if (spec->format == UM_DATA_MRCR) {
+		rc = judged_parse_mrcr(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_CSV) {
 		rc = parse_csv(spec, source, data, len, &s, err);
 	} else {

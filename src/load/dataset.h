@@ -56,5 +56,9 @@ char *dataset_source_name(const um_dataset_spec *spec);
  * caller can point at the line when an item breaks its own rules. */
 int dataset_load_lines(const um_dataset_spec *spec, um_item **items, size_t *n, int **lines,
 		       char sha_out[65], um_error *err);
+/* The same, and *skipped: records the format leaves out (hle: those with an
+ * image). Formats hle and mrcr are read by load/judged.c. */
+int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, int **lines,
+		       size_t *skipped, char sha_out[65], um_error *err);
 
 #endif

@@ -38,7 +38,17 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", "reasoning", "code", NULL,
+	"tools", "limits", "reasoning", "code", "judge", NULL,
+};
+static const char *const scaffold_judge_keys[] = {"system", "format", "system_prompt", "prompt",
+						  "params", "instructions", NULL};
+static const char *const scaffold_judge_formats[] = {"fields", "json", NULL};
+/* Variables of a judged scaffold's messages, and of its judge's prompt. */
+static const char *const scaffold_judged_vars[] = {
+	"question", "item_id", "category", "subcategory", "answer_type", "sample", NULL,
+};
+static const char *const scaffold_judge_vars[] = {
+	"question", "response", "correct_answer", "instructions", NULL,
 };
 static const char *const scaffold_code_keys[] = {"with_starter", "without_starter", NULL};
 /* Variables of a code scaffold's messages, and of its two format texts. */
@@ -52,7 +62,7 @@ static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium
 					       "xhigh", NULL};
 static const char *const scaffold_msg_keys[] = {"role", "content", NULL};
 static const char *const scaffold_extract_keys[] = {"pattern", "occurrence", "normalize", NULL};
-static const char *const scaffold_kinds[] = {"mcq", "agent", "code", NULL};
+static const char *const scaffold_kinds[] = {"mcq", "agent", "code", "judged", NULL};
 static const char *const scaffold_agent_top_forbidden[] = {"labels", "choice_format", "extract",
 							    NULL};
 static const char *const scaffold_tools_keys[] = {"bash", "submit", NULL};
@@ -433,6 +443,7 @@ typedef struct scaffold_ctx {
 	um_error *err;
 	int agent;              /* kind agent: other variables, no choice labels */
 	int code;               /* kind code: the code variables */
+	int judged;             /* kind judged: the question's variables, no labels */
 } scaffold_ctx;
 
 /* Start of 1-based line `line` in the file bytes, or NULL. */
@@ -637,10 +648,11 @@ static int scaffold_read_messages(const scaffold_ctx *c, um_scaffold *s)
 			return -1;
 		snprintf(what, sizeof(what), "messages[%zu].content", i);
 		if (scaffold_check_tmpl(c, yml_get(m, "content"), what,
-					c->agent  ? scaffold_agent_vars
-					: c->code ? scaffold_code_vars
-						  : scaffold_msg_vars,
-					!c->agent && !c->code) < 0)
+					c->agent    ? scaffold_agent_vars
+					: c->code   ? scaffold_code_vars
+					: c->judged ? scaffold_judged_vars
+						    : scaffold_msg_vars,
+					!c->agent && !c->code && !c->judged) < 0)
 			return -1;
 	}
 	return 0;
@@ -844,6 +856,95 @@ static int scaffold_read_agent(const scaffold_ctx *c, um_scaffold *s)
 	return 0;
 }
 
+/* ---- judged scaffolds ---------------------------------------------------- */
+
+static int scaffold_read_instructions(const scaffold_ctx *c, const yml_node *in, um_judge_cfg *j)
+{
+	size_t i;
+
+	if (yml_expect(c->d, in, YML_MAP, "judge.instructions", c->err) < 0)
+		return -1;
+	j->instr_types = um_xcalloc(in->n + 1, sizeof(char *));
+	j->instr_texts = um_xcalloc(in->n + 1, sizeof(char *));
+	for (i = 0; i < in->n; i++) {
+		j->instr_types[i] = um_xstrdup(in->keys[i]->scalar);
+		j->n_instr = (int)i + 1;
+		if (yml_node_str(c->d, in->items[i], "judge.instructions value", &j->instr_texts[i],
+				 c->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int scaffold_read_judge(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *jn = yml_get(d->root, "judge"), *p, *in;
+	um_judge_cfg *j = &s->judge;
+	int fmt = 0;
+
+	if (!jn || yml_is_null(jn))
+		return 0;
+	if (yml_expect(d, jn, YML_MAP, "judge", c->err) < 0 ||
+	    yml_check_keys(d, jn, scaffold_judge_keys, "judge", c->err) < 0 ||
+	    yml_str(d, jn, "system", 1, &j->system, c->err) < 0 ||
+	    yml_enum(d, jn, "format", 1, scaffold_judge_formats, &fmt, c->err) < 0 ||
+	    yml_str(d, jn, "system_prompt", 0, &j->system_prompt, c->err) < 0 ||
+	    yml_str(d, jn, "prompt", 1, &j->prompt, c->err) < 0)
+		return -1;
+	j->format = um_xstrdup(scaffold_judge_formats[fmt]);
+	if (!j->system[0])
+		return yml_fail(d, yml_get(jn, "system"), UM_ERR_INVALID, c->err,
+				"'judge.system' names the models.yaml system that judges");
+	if (scaffold_check_tmpl(c, yml_get(jn, "prompt"), "judge.prompt", scaffold_judge_vars,
+				0) < 0 ||
+	    (j->system_prompt && scaffold_check_tmpl(c, yml_get(jn, "system_prompt"),
+						     "judge.system_prompt", scaffold_judge_vars,
+						     0) < 0))
+		return -1;
+	p = yml_get(jn, "params");
+	if (!p)
+		return yml_fail(d, jn, UM_ERR_INVALID, c->err,
+				"missing required key 'judge.params' (the judge's sampling "
+				"parameters; {} for none)");
+	if (yml_expect(d, p, YML_MAP, "judge.params", c->err) < 0 ||
+	    !(j->params = yml_to_json(d, p, c->err)))
+		return -1;
+	if (json_object_get(j->params, "model") || json_object_get(j->params, "messages"))
+		return yml_fail(d, p, UM_ERR_INVALID, c->err,
+				"'judge.params' may not set model or messages; the harness sets them");
+	in = yml_get(jn, "instructions");
+	return in && !yml_is_null(in) ? scaffold_read_instructions(c, in, j) : 0;
+}
+
+static int scaffold_read_judged(scaffold_ctx *c, um_scaffold *s)
+{
+	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
+						"limits", NULL};
+	int i;
+
+	for (i = 0; forbidden[i]; i++)
+		if (yml_get(c->d->root, forbidden[i]))
+			return yml_fail(c->d, yml_get(c->d->root, forbidden[i]), UM_ERR_INVALID,
+					c->err, "'%s' does not belong to judged scaffolds",
+					forbidden[i]);
+	c->judged = 1;
+	return scaffold_read_messages(c, s) < 0 || scaffold_read_params(c, s) < 0 ||
+			       scaffold_read_judge(c, s) < 0
+		       ? -1
+		       : 0;
+}
+
+const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer_type)
+{
+	int i;
+
+	for (i = 0; answer_type && i < s->judge.n_instr; i++)
+		if (strcmp(s->judge.instr_types[i], answer_type) == 0)
+			return s->judge.instr_texts[i];
+	return "";
+}
+
 int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaffold **out,
 			 um_error *err)
 {
@@ -864,6 +965,7 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	c.err = err;
 	c.agent = 0;
 	c.code = 0;
+	c.judged = 0;
 	s = um_xcalloc(1, sizeof(*s));
 	s->path = um_xstrdup(file);
 	s->text = um_xstrndup(data ? data : "", data ? len : 0);
@@ -887,6 +989,11 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 			 "'code' belongs to code scaffolds");
 		goto fail;
 	}
+	if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, "judge")) {
+		yml_fail(d, yml_get(d->root, "judge"), UM_ERR_INVALID, err,
+			 "'judge' belongs to judged scaffolds");
+		goto fail;
+	}
 	if (!strcmp(s->kind, "agent")) {
 		c.agent = 1;
 		if (scaffold_read_agent(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
@@ -900,6 +1007,13 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 		c.code = 1;
 		if (scaffold_read_code(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
 		    scaffold_read_params(&c, s) < 0)
+			goto fail;
+		yml_doc_free(d);
+		*out = s;
+		return 0;
+	}
+	if (!strcmp(s->kind, "judged")) {
+		if (scaffold_read_judged(&c, s) < 0)
 			goto fail;
 		yml_doc_free(d);
 		*out = s;
@@ -973,6 +1087,17 @@ void scaffold_free(um_scaffold *s)
 	free(s->agent.submit_description);
 	if (s->tools)
 		json_decref(s->tools);
+	free(s->judge.system);
+	free(s->judge.format);
+	free(s->judge.system_prompt);
+	free(s->judge.prompt);
+	json_decref(s->judge.params);
+	for (i = 0; i < s->judge.n_instr; i++) {
+		free(s->judge.instr_types[i]);
+		free(s->judge.instr_texts[i]);
+	}
+	free(s->judge.instr_types);
+	free(s->judge.instr_texts);
 	free(s->text);
 	free(s);
 }

@@ -43,10 +43,24 @@ typedef struct um_agent_cfg {
 	int wall_s;                  /* wall time of the agent phase */
 } um_agent_cfg;
 
+/* Kind judged: the judge that grades the answers of items whose grader is
+ * "judge" (docs/judged.md). One judge for every system of a run. */
+typedef struct um_judge_cfg {
+	char *system;           /* the models.yaml system that judges; NULL: no judge */
+	char *format;           /* how its reply is read: fields | json (grade/judge.h) */
+	char *system_prompt;    /* its system message, or NULL */
+	char *prompt;           /* its user message: {{question}}, {{response}},
+				 * {{correct_answer}}, {{instructions}} */
+	json_t *params;         /* the sampling parameters of its requests */
+	char **instr_types;     /* per answer type: the text of {{instructions}} */
+	char **instr_texts;
+	int n_instr;
+} um_judge_cfg;
+
 typedef struct um_scaffold {
 	char *path;
 	char *name;
-	char *kind;              /* "mcq" | "agent" | "code" */
+	char *kind;              /* "mcq" | "agent" | "code" | "judged" */
 	um_msg_tmpl *messages;
 	int n_messages;
 	json_t *params;          /* object: exactly the sampling keys to send */
@@ -58,6 +72,7 @@ typedef struct um_scaffold {
 	char *code_with_starter;     /* kind code: {{format}} for a problem with starter code */
 	char *code_without_starter;  /* kind code: {{format}} for a stdin program */
 	json_t *tools;               /* kind agent: neutral tool definitions [{name, description, parameters}] */
+	um_judge_cfg judge;          /* kind judged */
 	char sha256[65];
 	char *text;              /* file bytes, for the store */
 } um_scaffold;
@@ -74,6 +89,9 @@ int scaffold_load(const char *path, um_scaffold **out, um_error *err);
 int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaffold **out,
 			 um_error *err);
 void scaffold_free(um_scaffold *s);
+
+/* The judge's instructions for an answer type ("" when none). Borrowed. */
+const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer_type);
 
 /* Render one template. Caller frees *out. */
 int scaffold_render_text(const char *tmpl, const um_vars *vars, char **out, um_error *err);

@@ -23,18 +23,21 @@
 #include "base/buf.h"
 #include "load/codeset.h"
 #include "load/dataset.h"
+#include "load/judged.h"
 #include "load/task.h"
 #include "base/util.h"
 #include "load/yml.h"
 
 static const char *const suite_keys[] = {
 	"umpire", "name", "version", "kind", "description", "categories", "scaffold",
-	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", NULL,
+	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", "grading", NULL,
 };
 static const char *const code_rule_keys[] = {"time_limit_s", "memory_mb", "date_from", "date_to",
 					     "language", NULL};
 /* In the order of um_code_lang. */
 static const char *const code_languages[] = {"python", "cpp", NULL};
+static const char *const grading_keys[] = {"grader", "rel_tol", "abs_tol", "context_bins",
+					   NULL};
 static const char *const swe_rule_keys[] = {"patch_strategies", "fuzz", "test_name_match",
 					    "grading", NULL};
 static const char *const swe_grading_names[] = {"neutral", "official", NULL};
@@ -55,7 +58,8 @@ static const char *const item_keys[] = {
 	"id", "category", "subcategory", "question", "correct", "incorrect", "image", NULL,
 };
 /* In the order of um_data_format. */
-static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", NULL};
+static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", "hle",
+					   "mrcr", NULL};
 
 /* Where each item came from, for messages that span items. */
 typedef struct item_origin {
@@ -207,10 +211,12 @@ static int parse_header(const yml_doc *d, const yml_node *root, um_suite *s, um_
 	if (yml_str(d, root, "kind", 1, &s->kind, err) < 0)
 		return -1;
 	if (strcmp(s->kind, "mcq") != 0 && strcmp(s->kind, "terminal") != 0 &&
-	    strcmp(s->kind, "swe") != 0 && strcmp(s->kind, "code") != 0) {
+	    strcmp(s->kind, "swe") != 0 && strcmp(s->kind, "code") != 0 &&
+	    strcmp(s->kind, "judged") != 0) {
 		v = yml_get(root, "kind");
 		return yml_fail(d, v, UM_ERR_INVALID, err,
-				"'kind' must be mcq, terminal, swe or code, got '%s'", s->kind);
+				"'kind' must be mcq, terminal, swe, code or judged, got '%s'",
+				s->kind);
 	}
 	if (yml_str(d, root, "description", 0, &s->description, err) < 0)
 		return -1;
@@ -302,7 +308,7 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 	um_dataset_spec *ds = &s->dataset;
 	const yml_node *dn, *f;
 	char *path = NULL;
-	int fmt, i;
+	int fmt, i, judged;
 
 	dn = need_node(d, root, "dataset", YML_MAP, err);
 	if (!dn)
@@ -322,6 +328,16 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 		return yml_fail(d, key_node(dn, "fields"), UM_ERR_INVALID, err,
 				"'fields' does not apply to format: livecodebench (its keys are "
 				"LiveCodeBench's own)");
+	judged = !strcmp(s->kind, "judged");
+	if ((judged && (ds->format == UM_DATA_CSV || ds->format == UM_DATA_JSONL)) ||
+	    (!judged && (ds->format == UM_DATA_HLE || ds->format == UM_DATA_MRCR)))
+		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
+				"format %s is not for %s suites (mcq: inline, csv, jsonl; judged: "
+				"inline, hle, mrcr)", format_names[fmt], s->kind);
+	if (ds->format != UM_DATA_CSV && ds->format != UM_DATA_JSONL && key_node(dn, "fields"))
+		return yml_fail(d, key_node(dn, "fields"), UM_ERR_INVALID, err,
+				"'fields' names csv and jsonl columns; format %s has its own",
+				format_names[fmt]);
 	if (ds->format == UM_DATA_INLINE) {
 		for (i = 0; not_inline[i]; i++)
 			if (key_node(dn, not_inline[i]))
@@ -489,7 +505,9 @@ static int load_inline(const yml_doc *d, const yml_node *root, um_suite *s, item
 	o->cat_node = um_xcalloc(items->n ? items->n : 1, sizeof(*o->cat_node));
 	o->d = d;
 	for (i = 0; i < items->n; i++) {
-		int rc = inline_item(d, items->items[i], s->path, &s->items[i], err);
+		int rc = strcmp(s->kind, "judged") == 0
+				 ? judged_inline_item(d, items->items[i], &s->items[i], err)
+				 : inline_item(d, items->items[i], s->path, &s->items[i], err);
 
 		s->n_items++;
 		if (rc < 0)
@@ -542,9 +560,15 @@ static int check_items(const um_suite *s, const item_origin *o, const yml_node *
 		const um_item *it = &s->items[i];
 		um_buf list;
 
-		if (!it->code && (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES))
+		if (!strcmp(s->kind, "judged")) {
+			if (!it->grader && !s->judged.grader)
+				return um_fail(err, UM_ERR_INVALID,
+					       "item %s: no grader: name one in the item or in the "
+					       "suite's grading.grader", it->id);
+		} else if (!it->code && (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES)) {
 			return um_fail(err, UM_ERR_INVALID, "item %s: %d choices (allowed: 2..%d)",
 				       it->id, it->n_choices, UM_MAX_CHOICES);
+		}
 		if (suite_category_index(s, it->category) >= 0)
 			continue;
 		um_buf_init(&list, 1024);
@@ -749,6 +773,47 @@ int suite_code_window(um_suite *s, const char *from, const char *to, um_error *e
 	return 0;
 }
 
+/* grading: the judged suite's default grader, numeric tolerances and
+ * context-length bins. */
+static int parse_grading(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+{
+	const yml_node *n = yml_get(root, "grading"), *b;
+	um_judged_rules *r = &s->judged;
+	size_t i;
+
+	if (!n || yml_is_null(n))
+		return 0;
+	if (yml_expect(d, n, YML_MAP, "grading", err) < 0 ||
+	    yml_check_keys(d, n, grading_keys, "grading", err) < 0 ||
+	    nonempty_str(d, n, "grader", 0, &r->grader, err) < 0 ||
+	    yml_double(d, n, "rel_tol", 0, 0.0, 1.0, &r->rel_tol, err) < 0 ||
+	    yml_double(d, n, "abs_tol", 0, 0.0, 1e300, &r->abs_tol, err) < 0)
+		return -1;
+	if (r->grader && !judged_grader_known(r->grader))
+		return yml_fail(d, yml_get(n, "grader"), UM_ERR_INVALID, err,
+				"grader '%s' (want exact, numeric, similarity, mrcr or judge)",
+				r->grader);
+	if (opt_node(d, n, "context_bins", YML_SEQ, &b, err) < 0)
+		return -1;
+	if (!b)
+		return 0;
+	if (b->n == 0 || b->n > UM_MAX_CONTEXT_BINS)
+		return yml_fail(d, b, UM_ERR_INVALID, err,
+				"'context_bins' lists 1 to %d upper bounds (estimated tokens)",
+				UM_MAX_CONTEXT_BINS);
+	for (i = 0; i < b->n; i++) {
+		if (yml_node_int(d, b->items[i], "context bin", 1, INT64_MAX / 8, &r->bins[i],
+				 err) < 0)
+			return -1;
+		if (i > 0 && r->bins[i] <= r->bins[i - 1])
+			return yml_fail(d, b->items[i], UM_ERR_INVALID, err,
+					"'context_bins' must ascend (%lld after %lld)",
+					(long long)r->bins[i], (long long)r->bins[i - 1]);
+		r->n_bins++;
+	}
+	return 0;
+}
+
 int suite_load(const char *path, um_suite **out, um_error *err)
 {
 	um_suite *s;
@@ -800,7 +865,13 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 			 "'tasks' belongs to terminal suites; an mcq suite has a 'dataset'");
 		goto out;
 	}
-	if (parse_code_rules(d, d->root, s, err) < 0 || parse_dataset(d, d->root, s, err) < 0 ||
+	if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, "grading")) {
+		yml_fail(d, yml_get(d->root, "grading"), UM_ERR_INVALID, err,
+			 "'grading' belongs to judged suites");
+		goto out;
+	}
+	if (parse_code_rules(d, d->root, s, err) < 0 || parse_grading(d, d->root, s, err) < 0 ||
+	    parse_dataset(d, d->root, s, err) < 0 ||
 	    parse_claims(d, d->root, s, err) < 0)
 		goto out;
 
@@ -808,8 +879,8 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 		if (load_inline(d, d->root, s, &o, err) < 0)
 			goto out;
 	} else {
-		if (dataset_load_lines(&s->dataset, &s->items, &s->n_items, &lines,
-				       s->dataset_sha256, err) < 0)
+		if (dataset_load_items(&s->dataset, &s->items, &s->n_items, &lines,
+				       &s->judged.skipped_images, s->dataset_sha256, err) < 0)
 			goto out;
 		source = dataset_source_name(&s->dataset);
 		o.source = source;
@@ -866,6 +937,7 @@ void suite_free(um_suite *s)
 		task_release(&s->tasks[i]);
 	for (i = 0; i < s->swe.n_strategies; i++)
 		free(s->swe.strategies[i]);
+	free(s->judged.grader);
 	free(s->tasks);
 	free(s->text);
 	free(s);

@@ -58,6 +58,17 @@ typedef struct um_item {
 	um_code_item *code; /* kind code: the problem (no choices), else NULL */
 	um_image *images;   /* shown with the question (docs/suite.md, "Images"); may be NULL */
 	int n_images;
+	/* kind judged (docs/judged.md): a free-form answer; n_choices is 0 */
+	char *answer;       /* the reference answer */
+	char *messages;     /* a multi-turn prompt from the dataset: JSON array text of
+			     * {"role", "content"} (sent as is), or NULL: the question
+			     * goes through the scaffold's messages */
+	char *grader;       /* this item's grader (exact | numeric | similarity | mrcr |
+			     * judge), or NULL: the suite's */
+	char *prefix;       /* mrcr: the string the answer must start with, or NULL */
+	char *answer_type;  /* the judge's per-type instructions key (HLE's
+			     * exactMatch / multipleChoice), or NULL */
+	int64_t context_chars; /* characters of the prompt's contents */
 } um_item;
 
 typedef struct um_claim {
@@ -68,7 +79,11 @@ typedef struct um_claim {
 	char *note;         /* optional */
 } um_claim;
 
-typedef enum { UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH } um_data_format;
+/* livecodebench: LiveCodeBench's JSONL (code suites); hle and mrcr: the JSON /
+ * JSONL exports of those releases (judged suites; docs/judged.md). */
+typedef enum {
+	UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH, UM_DATA_HLE, UM_DATA_MRCR
+} um_data_format;
 
 /* Suite-wide rules of a code suite (`code:`). */
 typedef struct um_code_rules {
@@ -103,6 +118,17 @@ typedef struct um_swe_task {
 	char **pass_to_pass;
 	int n_pass_to_pass;
 } um_swe_task;
+
+/* Suite-wide grading rules of a judged suite (docs/judged.md). */
+#define UM_MAX_CONTEXT_BINS 16
+typedef struct um_judged_rules {
+	char *grader;           /* every item's grader unless it names its own */
+	double rel_tol, abs_tol; /* numeric: |answer - target| <= max(abs, rel * |target|) */
+	int64_t bins[UM_MAX_CONTEXT_BINS]; /* upper bounds of the context-length bins, in
+				 * estimated tokens (characters / 4), ascending */
+	int n_bins;             /* 0: no bins */
+	size_t skipped_images;  /* hle: records with an image, left out (text part) */
+} um_judged_rules;
 
 /* Suite-wide grading rules of a swe suite. */
 typedef struct um_swe_rules {
@@ -169,7 +195,7 @@ typedef struct um_suite {
 	char *path;         /* as given */
 	char *name;
 	char *version;
-	char *kind;         /* "mcq" (terminal, swe later) */
+	char *kind;         /* "mcq", "terminal", "swe", "code" or "judged" */
 	char *description;
 	char **categories;  /* declared; every item's category must be one */
 	int n_categories;
@@ -186,6 +212,7 @@ typedef struct um_suite {
 	size_t n_tasks;
 	um_swe_rules swe;           /* kind "swe" */
 	um_code_rules code;         /* kind "code" */
+	um_judged_rules judged;     /* kind "judged" */
 	char sha256[65];          /* of the suite file bytes */
 	char dataset_sha256[65];  /* of the dataset bytes actually read ("" inline) */
 	char *text;               /* the suite file's bytes (for the store) */

@@ -50,7 +50,7 @@ static const um_attempt_rec **graded_of(const um_run_data *d, const char *system
 	*n = 0;
 	for (i = 0; i < d->n_attempts; i++) {
 		const um_attempt_rec *a = &d->attempts[i];
-		if (a->status == UM_ATT_DONE && a->score >= 0 && um_streq(a->system, system) &&
+		if (store_attempt_graded(a) && um_streq(a->system, system) &&
 		    a->item_id)
 			v[(*n)++] = a;
 	}

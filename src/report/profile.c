@@ -174,7 +174,7 @@ static void row_add_attempt(pf_row *r, const um_attempt_rec *a, int has_events,
 		r->with_events++;
 		r->downstream += downstream;
 	}
-	if (a->status == UM_ATT_DONE && a->score >= 0) {
+	if (store_attempt_graded(a)) {
 		r->n++;
 		r->correct += a->score > 0;
 		um_xgrow((void **)&r->lat, &r->cap_lat, r->n_lat + 1, sizeof(*r->lat));

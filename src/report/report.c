@@ -159,6 +159,7 @@ typedef struct rep_sys {
 	rep_att *att;  /* sorted by (item, sample) */
 	size_t n_att;
 	uint64_t graded, correct, errors; /* correct: full credit (score 1) */
+	uint64_t outcomes;      /* ended ungraded, not errors (context overflow, judge error) */
 	double score_sum;                 /* of store_attempt_value over the graded */
 	int64_t cost;
 	um_acc acc; /* valid when graded > 0 */
@@ -342,7 +343,7 @@ static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *
 		ra->a = a;
 		ra->item = it;
 		ra->cat = find_cat(r, r->items[it]->category);
-		r->partial |= a->status == UM_ATT_DONE && a->score >= 0 && store_attempt_partial(a);
+		r->partial |= store_attempt_graded(a) && store_attempt_partial(a);
 	}
 	free(cap);
 	free(atts);
@@ -355,7 +356,13 @@ fail:
 
 static int is_graded(const um_attempt_rec *a)
 {
-	return a->status == UM_ATT_DONE && a->score >= 0;
+	return store_attempt_graded(a);
+}
+
+/* Ended without a grade, and neither wrong nor an infrastructure error. */
+static int is_outcome(const um_attempt_rec *a)
+{
+	return a->status == UM_ATT_DONE && a->outcome;
 }
 
 static const char *error_class_of(const um_attempt_rec *a)
@@ -445,7 +452,7 @@ static json_t *category_section(const rep_state *r, const rep_sys *rs)
 				cluster[n] = rs->att[i].item;
 				lat[n++] = a->latency_ms;
 				correct += a->score > 0;
-			} else {
+			} else if (!is_outcome(a)) {
 				errors++;
 			}
 		}
@@ -818,6 +825,7 @@ static json_t *code_section(const rep_sys *rs)
 static json_t *system_section(rep_state *r, rep_sys *rs)
 {
 	json_t *o = json_object(), *att = json_object(), *by_class = json_object();
+	json_t *outcomes = json_object();
 	json_t *tok = json_object(), *lat_o = json_object(), *acc;
 	size_t n = rs->n_att, i, g = 0;
 	double *scores = um_xmalloc((n ? n : 1) * sizeof(*scores));
@@ -847,6 +855,11 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 				lat[n_lat++] = a->latency_ms;
 			rs->correct += a->score > 0;
 			g++;
+		} else if (is_outcome(a)) {
+			json_t *cur = json_object_get(outcomes, a->outcome);
+			json_object_set_new(outcomes, a->outcome,
+					    jint((cur ? json_integer_value(cur) : 0) + 1));
+			rs->outcomes++;
 		} else {
 			const char *cls = error_class_of(a);
 			json_t *cur = json_object_get(by_class, cls);
@@ -879,12 +892,18 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 			set(o, "code", cs);
 	}
 
-	missing = r->planned > g + rs->errors ? r->planned - g - rs->errors : 0;
+	missing = r->planned > g + rs->errors + rs->outcomes
+			  ? r->planned - g - rs->errors - rs->outcomes
+			  : 0;
 	set(att, "planned", jint((int64_t)r->planned));
 	set(att, "graded", jint((int64_t)g));
 	set(att, "errors", jint((int64_t)rs->errors));
 	set(att, "not_attempted", jint((int64_t)missing));
 	set(att, "errors_by_class", by_class);
+	if (rs->outcomes)
+		set(att, "outcomes", outcomes); /* judged suites: docs/judged.md */
+	else
+		json_decref(outcomes);
 	set(o, "attempts", att);
 
 	set(o, "correct", jint((int64_t)rs->correct));
@@ -1323,7 +1342,7 @@ static json_t *errors_section(const rep_state *r, uint64_t *total)
 		size_t n = 0;
 
 		for (i = 0; i < rs->n_att; i++)
-			if (!is_graded(rs->att[i].a))
+			if (!is_graded(rs->att[i].a) && !is_outcome(rs->att[i].a))
 				e[n++] = &rs->att[i];
 		qsort(e, n, sizeof(*e), cmp_error);
 		for (i = 0; i < n; i = j) {
@@ -1739,7 +1758,7 @@ json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error 
 	complete = r.n_sys > 0 && r.n_items > 0;
 	for (i = 0; i < r.n_sys; i++) {
 		json_array_append_new(systems, system_section(&r, &r.sys[i]));
-		if (r.sys[i].errors || r.sys[i].graded < r.planned)
+		if (r.sys[i].errors || r.sys[i].graded + r.sys[i].outcomes < r.planned)
 			complete = 0;
 	}
 	set(o, "systems", systems);

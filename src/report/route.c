@@ -588,7 +588,7 @@ static void rt_sums(rt_state *r, const um_run_data *d)
 		size_t si = find_sys(r, a->system), it = find_item(r, a->item_id);
 		rt_sys *rs;
 
-		if (si == SIZE_MAX || it == SIZE_MAX || a->status != UM_ATT_DONE || a->score < 0)
+		if (si == SIZE_MAX || it == SIZE_MAX || !store_attempt_graded(a))
 			continue;
 		rs = &r->all[si];
 		rs->sum_score[it] += store_attempt_value(a);

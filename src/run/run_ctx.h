@@ -14,6 +14,7 @@
 
 #include "exec/container.h"
 #include "exec/engine.h"
+#include "exec/provider.h"
 #include "load/models.h"
 #include "load/plan.h"
 #include "run/runner.h"
@@ -44,6 +45,15 @@ typedef struct attempt {
 	/* code suites: the program graded and the tests' verdicts (coderun.c) */
 	char *extracted_text;
 	char *detail_json;
+	/* judged attempts (judging.c): the grade rc->finish writes, and the
+	 * system's answer kept while the judge is asked */
+	int g_score, g_has_reward;
+	double g_reward;
+	char *g_extracted, *g_detail;
+	const char *g_outcome;  /* static string, or NULL */
+	um_completion *answer;
+	int64_t answer_latency;
+	int64_t judge_cost;     /* the judge's calls: never the system's cost */
 } attempt;
 
 typedef struct lane {
@@ -120,6 +130,12 @@ struct run_ctx {
 	json_t *trips;
 	attempt *cache_ready;
 	size_t cache_hits;
+	/* judged suites (judging.c): the judge's system (-1: none) and lane,
+	 * and how an attempt is written once graded (runner.c's) */
+	int judge;
+	int judge_lane;
+	void (*finish)(attempt *a, um_att_status status, const um_completion *c,
+		       const char *error_class, const char *error_msg, const um_try *t);
 };
 
 

@@ -20,6 +20,7 @@
 #include "run/agent.h"
 #include "run/coderun.h"
 #include "run/guard.h"
+#include "run/judging.h"
 #include "run/record.h"
 #include "run/run_ctx.h"
 
@@ -191,6 +192,8 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 
 	if (it->code)
 		return build_code_neutral(rc, p, err);
+	if (!strcmp(rc->suite->kind, "judged"))
+		return judging_neutral(rc, p, err);
 	if ((int)strlen(labels) < it->n_choices) {
 		um_fail(err, UM_ERR_INVALID, "%s: item %s has %d choices but the scaffold has only %zu labels",
 			sc->path, it->id, it->n_choices, strlen(labels));
@@ -289,6 +292,12 @@ static void attempt_free(attempt *a)
 	for (i = 0; i < a->n_calls; i++)
 		record_call_release(&a->calls[i]);
 	free(a->calls);
+	free(a->g_extracted);
+	free(a->g_detail);
+	if (a->answer) {
+		completion_release(a->answer);
+		free(a->answer);
+	}
 	free(a->parity_hash);
 	free(a->cache_body);
 	free(a->extracted_text);
@@ -423,6 +432,7 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	um_attempt_rec r;
 	char perm[UM_MAX_CHOICES * 4];
 	lane *ln = &rc->lanes[p->system];
+	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	plan_perm_to_string(p->perm, p->n_choices, perm, sizeof(perm));
@@ -436,16 +446,29 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	r.neutral_hash = a->neutral_hash;
 	r.score = -1;
 	r.n_calls = (int)a->n_calls;
+	for (i = 0; i < a->n_calls; i++)
+		r.n_calls -= a->calls[i].turn < 0; /* the judge's calls are not the system's */
 	r.cost_micro = a->spent_micro;
 	r.latency_ms = t ? t->latency_ms : 0;
 	r.finished_ms = um_wall_ms();
-	if (status == UM_ATT_DONE) {
-		r.response_text = c->content;
+	if (status == UM_ATT_DONE && !g) {
+		/* judged (judging.c): the grade is in the attempt */
+		r.extracted = a->g_extracted;
+		r.score = a->g_score;
+		r.has_reward = a->g_has_reward;
+		r.reward = a->g_reward;
+		r.detail_json = a->g_detail;
+		r.outcome = (char *)a->g_outcome;
+	}
+	if (status == UM_ATT_DONE && g) {
 		r.extracted = a->extracted_text ? a->extracted_text
 			      : g->found       ? (char *)g->extracted
 					       : NULL;
 		r.detail_json = a->detail_json;
 		r.score = g->score;
+	}
+	if (status == UM_ATT_DONE && c) {
+		r.response_text = c->content;
 		r.tokens_in = c->tokens_in;
 		r.tokens_cached = c->tokens_cached;
 		r.tokens_out = c->tokens_out;
@@ -477,6 +500,13 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	attempt_free(a);
 	record_commit_if_due(rc, 0);
 	runner_feed(rc);
+}
+
+/* judging.c's way to write an attempt it graded (rc->finish). */
+static void finish_judged(attempt *a, um_att_status status, const um_completion *c,
+			  const char *error_class, const char *error_msg, const um_try *t)
+{
+	finish_attempt(a, status, c, NULL, error_class, error_msg, t);
 }
 
 /* The orchestrator's own account of its routing: where models.yaml says (a
@@ -551,6 +581,13 @@ static int try_failed(attempt *a, const um_try *t, um_call_rec *cr)
 	}
 	if (t->retryable && !t->last_chance)
 		return UM_TRY_RETRY;
+	if (!strcmp(a->rc->suite->kind, "judged") && judging_overflow(t)) {
+		/* neither a wrong answer nor an infrastructure error */
+		a->g_outcome = "context_overflow";
+		a->g_score = 0;
+		finish_attempt(a, UM_ATT_DONE, NULL, NULL, NULL, NULL, t);
+		return UM_TRY_DONE;
+	}
 	msg = um_xasprintf("%s: %s (try %d, %s)", sys->name, cr->error, t->try_no,
 			   t->retryable ? "retries exhausted" : "not retryable");
 	finish_attempt(a, UM_ATT_ERROR, NULL, NULL, record_call_error_class(sys, t), msg, t);
@@ -592,6 +629,10 @@ static void try_grade(attempt *a, const um_try *t, um_completion *c)
 
 	if (it->code) {
 		coderun_grade(rc, a, c, t->latency_ms, t->http_status, finish_code);
+		return;
+	}
+	if (!strcmp(rc->suite->kind, "judged")) {
+		judging_grade(a, t, c);
 		return;
 	}
 	if (grade_mcq(&rc->scaffold->extract,
@@ -1066,8 +1107,10 @@ static int load_inputs(run_ctx *rc, um_error *err)
 	if (scaffold_load(o->scaffold_path ? o->scaffold_path : rc->suite->scaffold_path,
 			  &rc->scaffold, err) < 0)
 		return -1;
-	want = !strcmp(rc->suite->kind, "mcq") ? "mcq" : !strcmp(rc->suite->kind, "code") ? "code"
-										   : "agent";
+	want = strcmp(rc->suite->kind, "mcq") == 0      ? "mcq"
+	       : strcmp(rc->suite->kind, "code") == 0   ? "code"
+	       : strcmp(rc->suite->kind, "judged") == 0 ? "judged"
+							: "agent";
 	if (strcmp(rc->scaffold->kind, want) != 0)
 		return um_fail(err, UM_ERR_INVALID,
 			       "%s: a %s suite needs a scaffold of kind %s, and %s is of kind %s",
@@ -1110,7 +1153,8 @@ static int load_inputs(run_ctx *rc, um_error *err)
 				return um_fail(err, UM_ERR_USAGE, "--system %s given twice",
 					       o->systems[i]);
 	}
-	return 0;
+	rc->judge = -1;
+	return strcmp(rc->suite->kind, "judged") == 0 ? judging_check(rc, err) : 0;
 }
 
 /* Base URLs name ${VARIABLES} (the simulator's and the proxy's addresses,
@@ -1310,6 +1354,20 @@ static int record_items(run_ctx *rc, um_error *err)
 				       it->code->platform, "tests", it->code->n_tests, "public",
 				       it->code->n_public);
 			goto put;
+		}
+		if (!strcmp(rc->suite->kind, "judged")) {
+			r.item_id = it->id;
+			r.category = it->category;
+			r.subcategory = it->subcategory;
+			r.question = it->question ? it->question : it->messages;
+			r.choices_json = judging_item_json(rc, i);
+			r.correct = 0;
+			r.images_json = NULL;
+			c = store_put_item(rc->store, rc->run_id, &r, err);
+			free(r.choices_json);
+			if (c < 0)
+				return -1;
+			continue;
 		}
 		ch = json_array();
 		for (c = 0; c < it->n_choices; c++)
@@ -1596,7 +1654,7 @@ static void ctx_release(run_ctx *rc)
 
 /* The plan of the selected systems, cut to the --limit / --shard subset,
  * and the run's id. */
-static int make_plan(run_ctx *rc, int *sel, int n_sel, um_error *err)
+static int make_plan(run_ctx *rc, int *sel, int *n_sel, um_error *err)
 {
 	const um_run_opts *o = rc->o;
 	int k;
@@ -1604,9 +1662,12 @@ static int make_plan(run_ctx *rc, int *sel, int n_sel, um_error *err)
 	rc->subset = o->subset;
 	if (rc->subset.seed == UINT64_MAX)
 		rc->subset.seed = rc->suite->seed;
-	for (k = 0; k < n_sel; k++)
-		sel[k] = o->n_systems ? models_find(rc->models, o->systems[k]) : k;
-	if (plan_build(rc->suite, rc->models, sel, n_sel, o->repeats ? o->repeats : rc->suite->repeats,
+	if (!o->n_systems && rc->judge >= 0)
+		(*n_sel)--; /* the judge is no system under test */
+	for (k = 0; k < *n_sel; k++)
+		sel[k] = o->n_systems ? models_find(rc->models, o->systems[k])
+				      : k + (rc->judge >= 0 && k >= rc->judge);
+	if (plan_build(rc->suite, rc->models, sel, *n_sel, o->repeats ? o->repeats : rc->suite->repeats,
 		       &rc->plan, err) < 0 ||
 	    plan_subset(&rc->plan, rc->suite, &rc->subset, &rc->keep, &rc->n_kept, err) < 0)
 		return -1;
@@ -1686,6 +1747,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	memset(res, 0, sizeof(*res));
 	rc.o = o;
 	rc.feed = runner_feed;
+	rc.finish = finish_judged;
+	rc.judge = -1;
 	if (um_global_init(err) < 0)
 		return -1;
 	if (load_inputs(&rc, err) < 0)
@@ -1693,7 +1756,7 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 
 	n_sel = o->n_systems ? o->n_systems : rc.models->n_systems;
 	sel = um_xcalloc((size_t)n_sel, sizeof(int));
-	if (make_plan(&rc, sel, n_sel, err) < 0)
+	if (make_plan(&rc, sel, &n_sel, err) < 0)
 		goto out;
 
 	if (expand_endpoints(&rc, sel, n_sel, err) < 0)
@@ -1723,6 +1786,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	if (engine_new(&eo, &rc.eng, err) < 0)
 		goto out;
 	setup_lanes(&rc, sel, n_sel);
+	if (judging_setup(&rc, err) < 0)
+		goto out;
 	guard_setup(&rc);
 	if (guard_begin_notes(&rc, err) < 0)
 		goto out;

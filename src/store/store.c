@@ -42,6 +42,55 @@
 
 #define STORE_BUSY_TIMEOUT_MS 10000
 
+/* The capability profile view; STATUS is the SQL expression of an
+ * attempt's status (version 9 counts outcomes as neither done nor error). */
+#define CAPABILITY_VIEW(STATUS) \
+	"CREATE VIEW capability_profile AS\n" \
+	"WITH a AS (\n" \
+	"  SELECT t.run_id, t.system, COALESCE(i.category, '') AS category,\n" \
+	"         " STATUS " AS status,\n" \
+	"         t.score, t.cost_micro, t.latency_ms, t.tokens_in, t.tokens_out\n" \
+	"  FROM attempts t LEFT JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id\n" \
+	"), lat AS (\n" \
+	"  SELECT run_id, system, category, latency_ms,\n" \
+	"         row_number() OVER (PARTITION BY run_id, system, category\n" \
+	"                            ORDER BY latency_ms) AS rn,\n" \
+	"         count(*) OVER (PARTITION BY run_id, system, category) AS cnt\n" \
+	"  FROM a WHERE status = 'done'\n" \
+	"), pct AS (\n" \
+	"  SELECT run_id, system, category,\n" \
+	"         max(CASE WHEN rn = (cnt + 1) / 2 THEN latency_ms END) AS p50,\n" \
+	"         max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN latency_ms END) AS p90\n" \
+	"  FROM lat GROUP BY run_id, system, category\n" \
+	"), agg AS (\n" \
+	"  SELECT run_id, system, category,\n" \
+	"         sum(status = 'done') AS n,\n" \
+	"         coalesce(sum(CASE WHEN status = 'done' THEN score END), 0) AS correct,\n" \
+	"         sum(status = 'error') AS errors,\n" \
+	"         sum(cost_micro) AS cost_micro,\n" \
+	"         sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out\n" \
+	"  FROM a GROUP BY run_id, system, category\n" \
+	"), w AS (\n" \
+	"  SELECT agg.*, 1.959963984540054 AS z,\n" \
+	"         CASE WHEN n > 0 THEN CAST(correct AS REAL) / n END AS p\n" \
+	"  FROM agg\n" \
+	")\n" \
+	"SELECT w.run_id, w.system, w.category, w.n, w.correct, w.p AS accuracy,\n" \
+	"  CASE WHEN n = 0 THEN NULL WHEN correct = 0 THEN 0.0 ELSE max(0.0,\n" \
+	"    (p + z * z / (2.0 * n) - z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)))\n" \
+	"    / (1.0 + z * z / n)) END AS wilson_lo,\n" \
+	"  CASE WHEN n = 0 THEN NULL WHEN correct = n THEN 1.0 ELSE min(1.0,\n" \
+	"    (p + z * z / (2.0 * n) + z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)))\n" \
+	"    / (1.0 + z * z / n)) END AS wilson_hi,\n" \
+	"  w.errors, w.cost_micro,\n" \
+	"  CASE WHEN n > 0 THEN (2 * w.cost_micro + n) / (2 * n) END AS cost_per_item_micro,\n" \
+	"  CASE WHEN correct > 0 THEN (2 * w.cost_micro + correct) / (2 * correct) END\n" \
+	"    AS cost_per_correct_micro,\n" \
+	"  pct.p50 AS latency_p50_ms, pct.p90 AS latency_p90_ms,\n" \
+	"  w.tokens_in, w.tokens_out\n" \
+	"FROM w LEFT JOIN pct ON pct.run_id = w.run_id AND pct.system = w.system\n" \
+	"  AND pct.category = w.category;\n"
+
 /* Schema version 1: everything. One string per table with its indexes
  * (C99 caps string literals at 4095 bytes). */
 static const char *const store_schema_v1[] = {
@@ -212,50 +261,7 @@ static const char *const store_schema_v1[] = {
 	 * attempts whose last state is an infrastructure error. Money per item
 	 * and per correct answer are integers rounded half up.
 	 */
-	"CREATE VIEW capability_profile AS\n"
-	"WITH a AS (\n"
-	"  SELECT t.run_id, t.system, COALESCE(i.category, '') AS category, t.status,\n"
-	"         t.score, t.cost_micro, t.latency_ms, t.tokens_in, t.tokens_out\n"
-	"  FROM attempts t LEFT JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id\n"
-	"), lat AS (\n"
-	"  SELECT run_id, system, category, latency_ms,\n"
-	"         row_number() OVER (PARTITION BY run_id, system, category\n"
-	"                            ORDER BY latency_ms) AS rn,\n"
-	"         count(*) OVER (PARTITION BY run_id, system, category) AS cnt\n"
-	"  FROM a WHERE status = 'done'\n"
-	"), pct AS (\n"
-	"  SELECT run_id, system, category,\n"
-	"         max(CASE WHEN rn = (cnt + 1) / 2 THEN latency_ms END) AS p50,\n"
-	"         max(CASE WHEN rn = (9 * cnt + 9) / 10 THEN latency_ms END) AS p90\n"
-	"  FROM lat GROUP BY run_id, system, category\n"
-	"), agg AS (\n"
-	"  SELECT run_id, system, category,\n"
-	"         sum(status = 'done') AS n,\n"
-	"         coalesce(sum(CASE WHEN status = 'done' THEN score END), 0) AS correct,\n"
-	"         sum(status = 'error') AS errors,\n"
-	"         sum(cost_micro) AS cost_micro,\n"
-	"         sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out\n"
-	"  FROM a GROUP BY run_id, system, category\n"
-	"), w AS (\n"
-	"  SELECT agg.*, 1.959963984540054 AS z,\n"
-	"         CASE WHEN n > 0 THEN CAST(correct AS REAL) / n END AS p\n"
-	"  FROM agg\n"
-	")\n"
-	"SELECT w.run_id, w.system, w.category, w.n, w.correct, w.p AS accuracy,\n"
-	"  CASE WHEN n = 0 THEN NULL WHEN correct = 0 THEN 0.0 ELSE max(0.0,\n"
-	"    (p + z * z / (2.0 * n) - z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)))\n"
-	"    / (1.0 + z * z / n)) END AS wilson_lo,\n"
-	"  CASE WHEN n = 0 THEN NULL WHEN correct = n THEN 1.0 ELSE min(1.0,\n"
-	"    (p + z * z / (2.0 * n) + z * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)))\n"
-	"    / (1.0 + z * z / n)) END AS wilson_hi,\n"
-	"  w.errors, w.cost_micro,\n"
-	"  CASE WHEN n > 0 THEN (2 * w.cost_micro + n) / (2 * n) END AS cost_per_item_micro,\n"
-	"  CASE WHEN correct > 0 THEN (2 * w.cost_micro + correct) / (2 * correct) END\n"
-	"    AS cost_per_correct_micro,\n"
-	"  pct.p50 AS latency_p50_ms, pct.p90 AS latency_p90_ms,\n"
-	"  w.tokens_in, w.tokens_out\n"
-	"FROM w LEFT JOIN pct ON pct.run_id = w.run_id AND pct.system = w.system\n"
-	"  AND pct.category = w.category;\n",
+	CAPABILITY_VIEW("t.status"),
 	NULL,
 };
 
@@ -354,6 +360,17 @@ static const char *const store_schema_v8[] = {
 	NULL,
 };
 
+/* Version 9: an attempt's outcome when it ended without a grade that is
+ * neither a wrong answer nor an infrastructure error (status done, score 0,
+ * outcome 'context_overflow' or 'judge_error'; docs/judged.md). The
+ * capability profile counts such attempts in neither n nor errors. */
+static const char *const store_schema_v9[] = {
+	"ALTER TABLE attempts ADD COLUMN outcome TEXT;\n",
+	"DROP VIEW IF EXISTS capability_profile;\n",
+	CAPABILITY_VIEW("CASE WHEN t.outcome IS NULL THEN t.status ELSE 'outcome' END"),
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -367,6 +384,7 @@ static const struct {
 	{6, store_schema_v6},
 	{7, store_schema_v7},
 	{8, store_schema_v8},
+	{9, store_schema_v9},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -416,7 +434,7 @@ enum store_stmt_id {
 	"item_id, system, sample, status, perm, request_hash, response_text, extracted, "     \
 	"score, error_class, error_msg, tokens_in, tokens_cached, tokens_out, cost_micro, "   \
 	"latency_ms, n_calls, served_model, fingerprint, finish_reason, finished_ms, "       \
-	"neutral_hash, detail_json, reward, image_id"
+	"neutral_hash, detail_json, reward, image_id, outcome"
 
 static const char *const store_sql[ST__COUNT] = {
 	[ST_RUN_GET] = "SELECT run_id, suite_name, suite_version, suite_kind, suite_sha256, "
@@ -463,12 +481,12 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_ATTEMPT_UPSERT] =
 		"INSERT INTO attempts (run_id, attempt_id, " ATTEMPT_COLS ") VALUES (?1, ?2, "
 		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) ON CONFLICT (run_id, attempt_id) DO UPDATE SET "
+		"?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) ON CONFLICT (run_id, attempt_id) DO UPDATE SET "
 		"item_id = excluded.item_id, system = excluded.system, "
 		"sample = excluded.sample, status = excluded.status, perm = excluded.perm, "
 		"request_hash = excluded.request_hash, neutral_hash = excluded.neutral_hash, "
 		"detail_json = excluded.detail_json, reward = excluded.reward, "
-		"image_id = excluded.image_id, "
+		"image_id = excluded.image_id, outcome = excluded.outcome, "
 		"response_text = excluded.response_text, extracted = excluded.extracted, "
 		"score = excluded.score, error_class = excluded.error_class, "
 		"error_msg = excluded.error_msg, "
@@ -1365,6 +1383,11 @@ void store_tool_steps_free(um_tool_step *v, size_t n)
 	free(v);
 }
 
+int store_attempt_graded(const um_attempt_rec *a)
+{
+	return a->status == UM_ATT_DONE && a->score >= 0 && !a->outcome;
+}
+
 double store_attempt_value(const um_attempt_rec *a)
 {
 	if (!a->has_reward)
@@ -1447,6 +1470,7 @@ int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		if (a->has_reward)
 			sqlite3_bind_double(st, 26, a->reward);
 		bind_text(st, 27, a->image_id);
+		bind_text(st, 28, a->status == UM_ATT_DONE ? a->outcome : NULL);
 		if (store_exec_stmt(s, st, err, "cannot store attempt") < 0)
 			return -1;
 	}
@@ -1617,8 +1641,9 @@ static void load_attempt(sqlite3_stmt *st, void *ctx)
 	r->has_reward = sqlite3_column_type(st, 24) != SQLITE_NULL;
 	r->reward = r->has_reward ? sqlite3_column_double(st, 24) : 0;
 	r->image_id = col_text(st, 25);
-	r->tokens_reasoning = sqlite3_column_int64(st, 26);
-	r->tokens_cache_write = sqlite3_column_int64(st, 27);
+	r->outcome = col_text(st, 26);
+	r->tokens_reasoning = sqlite3_column_int64(st, 27);
+	r->tokens_cache_write = sqlite3_column_int64(st, 28);
 }
 
 static void load_ttft(sqlite3_stmt *st, void *ctx)
@@ -1972,6 +1997,7 @@ void store_run_data_free(um_run_data *d)
 		free(r->neutral_hash);
 		free(r->detail_json);
 		free(r->image_id);
+		free(r->outcome);
 		free(r->response_text);
 		free(r->extracted);
 		free(r->error_class);

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 8
+#define UM_STORE_SCHEMA_VERSION 9
 
 /* The response body of a calls row c in SQL read through a store handle
  * (it registers um_unzstd): the row's own column, or the compressed body it
@@ -91,6 +91,11 @@ typedef struct um_attempt_rec {
 	int64_t tokens_reasoning, tokens_cache_write; /* loaded only: summed over the
 				 * attempt's calls (reasoning part of tokens_out, cache
 				 * writes part of tokens_in, where the provider reports them) */
+	char *outcome;          /* a done attempt that has no grade and is neither wrong
+				 * nor an infrastructure error: "context_overflow" (the
+				 * provider said the prompt is too long), "judge_error"
+				 * (the judge's reply broke its format); score is 0 and
+				 * counts nowhere. NULL: graded (or an error) */
 } um_attempt_rec;
 
 typedef struct um_call_rec {
@@ -193,6 +198,8 @@ int store_put_request(um_store *s, const char *body_sha256, const char *body, si
 		      um_error *err);
 /* Upsert the attempt (an error attempt may be replaced by a later success)
  * and append its calls. Call inside a transaction. */
+/* 1 when the attempt has a grade: done, scored, no outcome. */
+int store_attempt_graded(const um_attempt_rec *a);
 /* A graded attempt's score in [0, 1] for the statistics: its fractional score
  * (reward) clamped to [0, 1] when it has one, else its 0/1 score. */
 double store_attempt_value(const um_attempt_rec *a);

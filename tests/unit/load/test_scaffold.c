@@ -290,7 +290,7 @@ static void test_errors_inline(void **state)
 	load_fails(HEAD "params: {}\n" EXTRACT, "s.yaml:1:1: missing required key 'messages'");
 	load_fails(HEAD MSGS EXTRACT, "s.yaml:1:1: missing required key 'params'");
 	load_fails("umpire: 1\nname: t\nkind: swe\n" MSGS "params: {}\n" EXTRACT,
-		   "s.yaml:3:7: 'kind' must be one of: mcq, agent, code; got 'swe'");
+		   "s.yaml:3:7: 'kind' must be one of: mcq, agent, code, judged; got 'swe'");
 	load_fails("umpire: 1\nname: a b\nkind: mcq\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:2:7: 'name' must match");
 	load_fails(HEAD "messages: []\nparams: {}\n" EXTRACT,
@@ -315,7 +315,7 @@ static void test_errors_inline(void **state)
 		   "s.yaml:4:9: 'labels' must be a string, got a sequence");
 	load_fails(HEAD "extra: 1\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:4:1: unknown key 'extra' in scaffold (allowed: umpire, name, kind, "
-		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code)");
+		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code, judge)");
 }
 
 static void test_template_errors_positions(void **state)

@@ -265,7 +265,7 @@ static void test_open_refuses_newer_schema(void **state)
 	um_error err = {0};
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 9",
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 10",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -273,11 +273,11 @@ static void test_open_refuses_newer_schema(void **state)
 	assert_int_equal(store_open(f->db, &s, &err), -1);
 	assert_null(s);
 	assert_int_equal(err.code, UM_ERR_STATE);
-	assert_non_null(strstr(err.msg, "version 9"));
+	assert_non_null(strstr(err.msg, "version 10"));
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_non_null(strstr(err.msg, f->db));
 
-	/* untouched: still version 9, no tables of ours */
+	/* untouched: still version 10, no tables of ours */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *st;
@@ -285,7 +285,7 @@ static void test_open_refuses_newer_schema(void **state)
 				       "(SELECT count(*) FROM sqlite_master WHERE name = 'runs')",
 				   -1, &st, NULL);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 9);
+		assert_int_equal(sqlite3_column_int(st, 0), 10);
 		assert_int_equal(sqlite3_column_int(st, 1), 0);
 		sqlite3_finalize(st);
 	}
@@ -333,7 +333,8 @@ static void test_migrates_v1(void **state)
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
 			 "DROP TABLE attempt_cache; DROP TABLE run_notes;"
 			 "ALTER TABLE attempts DROP COLUMN reward;"
-			 "ALTER TABLE attempts DROP COLUMN image_id;"
+			 "DROP VIEW capability_profile; ALTER TABLE attempts DROP COLUMN outcome;"
+				      "ALTER TABLE attempts DROP COLUMN image_id;"
 			 "INSERT INTO calls (run_id, attempt_id, try_no, tokens_in) "
 			 "VALUES ('old', 'a1', 1, 42);"
 			 "PRAGMA user_version = 1",
@@ -361,9 +362,10 @@ static void test_migrates_v3(void **state)
 
 	begin_run(s, "r1", 1000);
 	put_attempt(s, &a, NULL, 0);
-	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; ALTER TABLE attempts DROP COLUMN reward; " "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
-				      " "
+	assert_int_equal(sqlite3_exec(store_db(s), "DROP TABLE leases; ALTER TABLE attempts DROP COLUMN reward; "
+				      "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256; "
 				      "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json; "
+				      "DROP VIEW capability_profile; ALTER TABLE attempts DROP COLUMN outcome; "
 				      "ALTER TABLE attempts DROP COLUMN image_id; PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -389,7 +391,9 @@ static void test_migrates_v4(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE attempts DROP COLUMN reward;"
-				      "ALTER TABLE attempts DROP COLUMN image_id;" "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
+				      "DROP VIEW capability_profile; ALTER TABLE attempts DROP COLUMN outcome;"
+				      "ALTER TABLE attempts DROP COLUMN image_id;"
+				      "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
 				      "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json;"
 				      "INSERT INTO attempts (run_id, attempt_id, item_id, system, sample, "
 				      "status, score) VALUES ('old', 'a1', 'i', 's', 0, 'done', 1);"

@@ -1,0 +1,61 @@
+/*
+ * judged.h - the items of a judged suite (docs/judged.md): a question, or a
+ * multi-turn prompt taken from the dataset, a reference answer and the name
+ * of the grader; read from the suite itself or from the JSON / JSONL exports
+ * of two public releases, Humanity's Last Exam and OpenAI's MRCR.
+ *
+ * Everything here is checked as it is read, and every error names the data
+ * and its line (file:line:col for the suite's own YAML). Records are never
+ * guessed at: a field of the wrong type is an error, not a skipped record.
+ */
+#ifndef UMPIRE_JUDGED_H
+#define UMPIRE_JUDGED_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "load/suite.h"
+#include "load/yml.h"
+
+/* The graders, NULL-terminated: exact, numeric, similarity, mrcr, judge. */
+extern const char *const judged_grader_names[];
+/* 1 when name is one of them. */
+int judged_grader_known(const char *name);
+
+/* A prompt's messages: a JSON array of 1 to 10,000 objects {"role":
+ * "system" | "user" | "assistant", "content": string}, no other keys, the
+ * last one a user message. Fills *text (compact JSON, caller frees) and
+ * *chars (the contents' UTF-8 code points summed). -1 with why filled
+ * (no position: the caller knows where the value came from). */
+int judged_messages_check(const json_t *msgs, char **text, int64_t *chars, char *why,
+			  size_t why_size);
+
+/* The bin of a prompt of `chars` characters: the first bin whose bound is
+ * at least chars / 4 (rounded up), n_bins when above them all, -1 when the
+ * suite has no bins. The label of bin k ("<=4096", ">1048576") into out. */
+int judged_context_bin(const um_judged_rules *r, int64_t chars);
+void judged_bin_label(const um_judged_rules *r, int k, char *out, size_t size);
+
+/* One item of a suite's `dataset.items` (format: inline). */
+int judged_inline_item(const yml_doc *d, const yml_node *m, um_item *it, um_error *err);
+
+/* The exports of the public releases. data holds JSONL (one record a line)
+ * or one JSON array of records; source names it in messages. Items are
+ * appended to *items / *n (caller frees with dataset_items_free) and the
+ * line where each record starts to *lines (caller frees).
+ *   hle:  id, question, answer, answer_type, category (strings) required;
+ *         image a string or null (a record with an image is left out and
+ *         counted in *skipped: this is the text part); raw_subject becomes
+ *         the subcategory; other keys are ignored.
+ *   mrcr: prompt (a string holding the JSON list of messages), answer,
+ *         random_string_to_prepend (strings), n_needles (an integer: the
+ *         category is "N needles") required; n_chars (an integer) the
+ *         prompt's size when given; ids are row-N. */
+int judged_parse_hle(const char *source, const char *data, size_t len, um_item **items,
+		     size_t *n, int **lines, size_t *skipped, um_error *err);
+int judged_parse_mrcr(const char *source, const char *data, size_t len, um_item **items,
+		      size_t *n, int **lines, um_error *err);
+
+#endif
