@@ -83,6 +83,9 @@ typedef struct sim_model {
 	size_t n_acc;
 	double out_mean, out_spread, cached_fraction, format_misses;
 	double malformed_tool_calls; /* share of agent turns whose call has broken arguments */
+	int64_t context_tokens;      /* judged prompts above this are refused (0: no limit) */
+	int judge;                   /* judges answers (docs/simulator.md, "Judged suites") */
+	double judge_errors, judge_flips; /* replies out of format; verdicts turned round */
 	/* both */
 	double lat_median, lat_spread;
 	sim_faults faults;
@@ -124,7 +127,8 @@ struct um_sim {
 	sim_model *models;
 	size_t n_models;
 
-	sim_keys questions; /* suite items, by question */
+	sim_keys questions; /* suite items, by question (judged: or last user message) */
+	char **item_keys;   /* judged items with messages: their last user message */
 	sim_keys tasks;     /* terminal tasks, by instruction */
 	uint64_t rk_pow;    /* SIM_RK_BASE^(SIM_WINDOW-1) */
 
@@ -149,7 +153,9 @@ static const char *const pool_keys[] = {"umpire", "seed", "latency_scale", "item
 					"models", "orchestrators", NULL};
 static const char *const model_keys[] = {"name", "accuracy", "latency_ms", "tokens",
 					 "cached_fraction", "format_misses",
-					 "malformed_tool_calls", "faults", NULL};
+					 "malformed_tool_calls", "faults", "context_tokens", "judge",
+					 NULL};
+static const char *const judge_keys[] = {"errors", "flips", NULL};
 static const char *const orch_keys[] = {"name", "members", "upstream", "upstream_provider",
 					"coordinator_tokens", "latency_ms", "faults", NULL};
 static const char *const latency_keys[] = {"median", "spread", NULL};
@@ -287,8 +293,18 @@ static int pool_model(um_sim *s, const yml_doc *d, const yml_node *m, sim_model 
 		return -1;
 	if (yml_double(d, m, "cached_fraction", 0, 0, 1, &md->cached_fraction, err) < 0 ||
 	    yml_double(d, m, "format_misses", 0, 0, 1, &md->format_misses, err) < 0 ||
-	    yml_double(d, m, "malformed_tool_calls", 0, 0, 1, &md->malformed_tool_calls, err) < 0)
+	    yml_double(d, m, "malformed_tool_calls", 0, 0, 1, &md->malformed_tool_calls, err) < 0 ||
+	    yml_int(d, m, "context_tokens", 0, 1, INT64_MAX / 8, &md->context_tokens, err) < 0)
 		return -1;
+	tok = yml_get(m, "judge");
+	if (tok && !yml_is_null(tok)) {
+		md->judge = 1;
+		if (yml_expect(d, tok, YML_MAP, "judge", err) < 0 ||
+		    yml_check_keys(d, tok, judge_keys, "judge", err) < 0 ||
+		    yml_double(d, tok, "errors", 0, 0, 1, &md->judge_errors, err) < 0 ||
+		    yml_double(d, tok, "flips", 0, 0, 1, &md->judge_flips, err) < 0)
+			return -1;
+	}
 	return pool_faults(d, m, &md->faults, err);
 }
 
@@ -480,7 +496,32 @@ static size_t pow2_above(size_t n)
 /* The text keyed by entry i of index k (may be NULL). */
 static const char *sim_key_text(const um_sim *s, const sim_keys *k, size_t i)
 {
-	return k->tasks ? s->suite->tasks[i].instruction : s->suite->items[i].question;
+	if (k->tasks)
+		return s->suite->tasks[i].instruction;
+	if (s->item_keys && s->item_keys[i])
+		return s->item_keys[i];
+	return s->suite->items[i].question;
+}
+
+/* Judged items that bring their own messages are known by the last one. */
+static void sim_item_keys(um_sim *s)
+{
+	size_t i;
+
+	if (!s->suite || !s->suite->n_items)
+		return;
+	s->item_keys = um_xcalloc(s->suite->n_items, sizeof(char *));
+	for (i = 0; i < s->suite->n_items; i++) {
+		json_t *m = s->suite->items[i].messages
+				    ? json_loads(s->suite->items[i].messages, 0, NULL)
+				    : NULL;
+		const char *c = json_string_value(
+			json_object_get(json_array_get(m, json_array_size(m) - 1), "content"));
+
+		if (c)
+			s->item_keys[i] = um_xstrdup(c);
+		json_decref(m);
+	}
 }
 
 static void sim_index_keys(um_sim *s, sim_keys *k, int tasks)
@@ -517,6 +558,7 @@ static void sim_index(um_sim *s)
 	s->rk_pow = 1;
 	for (i = 0; i + 1 < SIM_WINDOW; i++)
 		s->rk_pow *= SIM_RK_BASE;
+	sim_item_keys(s);
 	sim_index_keys(s, &s->questions, 0);
 	sim_index_keys(s, &s->tasks, 1);
 }
@@ -852,6 +894,148 @@ static void sim_code_answer(const um_item *it, um_code_lang lang, int right, int
 	um_buf_release(&prog);
 }
 
+/* An answer's token counts: input from the prompt's size, output drawn
+ * from the model's distribution (z a standard normal draw). */
+static void sim_answer_tokens(const sim_model *m, size_t len, size_t n_messages, double z,
+			      sim_answer *a)
+{
+	a->tokens_in = sim_input_tokens(len, n_messages);
+	a->tokens_cached = (int64_t)floor((double)a->tokens_in * m->cached_fraction);
+	a->tokens_out = (int64_t)llround(m->out_mean * exp(m->out_spread * z));
+	if (a->tokens_out < 1)
+		a->tokens_out = 1;
+}
+
+/* ---- judged suites ---------------------------------------------------- */
+
+static int sim_judged(const um_sim *s)
+{
+	return s->suite && s->suite->kind && strcmp(s->suite->kind, "judged") == 0;
+}
+
+/* A wrong answer near the right one: a number off by half again, else
+ * another phrase. */
+static char *sim_wrong_answer(const char *answer, uint64_t pick)
+{
+	static const char *const others[] = {"none of these", "it cannot be determined",
+					     "the opposite holds", "a different result"};
+	char *end;
+	double x = strtod(answer, &end);
+
+	if (end != answer && *end == '\0')
+		return um_xasprintf("%.6g", x * 1.5 + 1.0);
+	return um_xstrdup(others[pick % 4]);
+}
+
+static void sim_judged_text(const um_sim *s, const um_item *it, int right, um_rng *r, um_buf *b)
+{
+	const char *grader = it->grader ? it->grader : s->suite->judged.grader;
+	uint64_t pick = um_rng_next(r);
+	int conf = right ? 70 + (int)um_rng_below(r, 26) : 35 + (int)um_rng_below(r, 50);
+	char *wrong;
+
+	if (grader && strcmp(grader, "mrcr") == 0) {
+		size_t n = strlen(it->answer);
+		/* wrong: the right text cut short, or no prefix at all */
+		if (right)
+			um_buf_printf(b, "%s%s", it->prefix ? it->prefix : "", it->answer);
+		else if (pick % 3 == 0)
+			um_buf_puts(b, it->answer);
+		else
+			um_buf_printf(b, "%s%.*s", it->prefix ? it->prefix : "", (int)(n / 2),
+				      it->answer);
+		return;
+	}
+	wrong = right ? NULL : sim_wrong_answer(it->answer, pick);
+	if (grader && strcmp(grader, "similarity") == 0) {
+		um_buf_puts(b, right ? it->answer : wrong);
+	} else {
+		um_buf_printf(b, "Explanation: working from the %s background, one result fits.\n",
+			      it->category ? it->category : "domain");
+		um_buf_printf(b, "Exact Answer: %s\nConfidence: %d%%", right ? it->answer : wrong,
+			      conf);
+	}
+	free(wrong);
+}
+
+/* The text after the last "Exact Answer:" in text (a response quoted in
+ * a judge's prompt), trimmed, or NULL. Caller frees. */
+static char *sim_quoted_answer(const char *text)
+{
+	const char *p = text, *last = NULL;
+
+	while ((p = strstr(p, "Exact Answer:")) != NULL) {
+		last = p + strlen("Exact Answer:");
+		p = last;
+	}
+	return last ? um_trim(um_xstrndup(last, strcspn(last, "\n"))) : NULL;
+}
+
+static int sim_confidence_in(const char *text)
+{
+	const char *p = text, *last = NULL;
+
+	while ((p = strstr(p, "Confidence:")) != NULL)
+		last = p += strlen("Confidence:");
+	return last ? atoi(last) : -1;
+}
+
+/* A judge's reply: the item from the question in its prompt, the verdict
+ * from the quoted response's answer line, in the format the prompt asks
+ * for (a JSON score when it names "extracted_answer", else HLE's fields). */
+static void sim_judge_reply(const um_sim *s, const sim_model *m, const char *text, size_t len,
+			    um_rng *r, um_buf *b)
+{
+	size_t q_end = 0;
+	long item = sim_find_key(s, &s->questions, text, len, &q_end);
+	char *got = sim_quoted_answer(text);
+	const char *ans = item >= 0 ? s->suite->items[item].answer : NULL;
+	int yes = got && ans && strcasecmp(got, ans) == 0, conf = sim_confidence_in(text);
+	double u_err = um_rng_uniform(r), u_flip = um_rng_uniform(r);
+
+	if (u_flip < m->judge_flips)
+		yes = !yes;
+	if (u_err < m->judge_errors)
+		um_buf_puts(b, "The response looks reasonable to me.");
+	else if (strstr(text, "extracted_answer"))
+		um_buf_printf(b, "{\"extracted_answer\": \"%s\", \"score\": %d}",
+			      got ? got : "", yes);
+	else
+		um_buf_printf(b, "extracted_final_answer: %s\n\nreasoning: compared with the "
+				 "correct answer.\n\ncorrect: %s\n\nconfidence: %d",
+			      got ? got : "None", yes ? "yes" : "no", conf >= 0 ? conf : 100);
+	free(got);
+}
+
+static void sim_judged_answer(const um_sim *s, const sim_model *m, const char *text, size_t len,
+			      size_t n_messages, sim_answer *a)
+{
+	um_rng r;
+	double u_correct, z, u_mix;
+	um_buf b;
+	size_t q_end = 0;
+	long item;
+
+	um_rng_seed(&r, sim_content_seed(s, m, text, len));
+	u_correct = um_rng_uniform(&r);
+	z = um_rng_normal(&r);
+	u_mix = um_rng_uniform(&r);
+	um_buf_init(&b, 0);
+	if (m->judge) {
+		sim_judge_reply(s, m, text, len, &r, &b);
+	} else if ((item = sim_find_key(s, &s->questions, text, len, &q_end)) >= 0) {
+		const um_item *it = &s->suite->items[item];
+		int right = sim_correct_draw(s, it->id, u_correct, u_mix) <
+			    sim_accuracy(m, it->category);
+
+		sim_judged_text(s, it, right, &r, &b);
+	} else {
+		um_buf_puts(&b, "I do not recognise this question.");
+	}
+	a->content = um_buf_detach(&b);
+	sim_answer_tokens(m, len, n_messages, z, a);
+}
+
 static void sim_model_answer(const um_sim *s, const sim_model *m, const char *text, size_t len,
 			     size_t n_messages, sim_answer *a)
 {
@@ -864,6 +1048,10 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	um_buf b;
 	size_t i;
 
+	if (sim_judged(s)) {
+		sim_judged_answer(s, m, text, len, n_messages, a);
+		return;
+	}
 	/* every draw is made, in a fixed order, whatever the path */
 	um_rng_seed(&r, sim_content_seed(s, m, text, len));
 	u_correct = um_rng_uniform(&r);
@@ -924,11 +1112,7 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	}
 done:
 	a->content = um_buf_detach(&b);
-	a->tokens_in = sim_input_tokens(len, n_messages);
-	a->tokens_cached = (int64_t)floor((double)a->tokens_in * m->cached_fraction);
-	a->tokens_out = (int64_t)llround(m->out_mean * exp(m->out_spread * z));
-	if (a->tokens_out < 1)
-		a->tokens_out = 1;
+	sim_answer_tokens(m, len, n_messages, z, a);
 }
 
 /* The letter an answer text gives: the last "answer: X" (any case, optional
@@ -2327,6 +2511,17 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 		return sim_respond_error(conn, p, 400, NULL, why);
 	}
 
+	if (m->context_tokens > 0 && sim_input_tokens(text.len, n_msgs) > m->context_tokens) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "This model's maximum context length is %lld tokens; the prompt is "
+			 "too long (simulated)", (long long)m->context_tokens);
+		um_buf_release(&text);
+		json_decref(req);
+		out = sim_error_json(p, 400, "context_length_exceeded", msg);
+		return sim_respond(conn, 400, out, strlen(out), "application/json", 0);
+	}
 	/* faults and latency: per HTTP request */
 	occ = sim_occurrence(s, m, rq->body.data, rq->body.len);
 	h = sim_content_seed(s, m, um_buf_str(&text), text.len);
@@ -2581,6 +2776,9 @@ void sim_free(um_sim *s)
 	free(s->models);
 	free(s->questions.win);
 	free(s->questions.line);
+	for (i = 0; s->item_keys && s->suite && i < s->suite->n_items; i++)
+		free(s->item_keys[i]);
+	free(s->item_keys);
 	free(s->tasks.win);
 	free(s->tasks.line);
 	free(s->occ);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The judged demo end to end on the simulated pool: every grader (exact,
+# numeric, mrcr, judge), the judge's calls recorded with their attempts and
+# never billed to the systems, a judge reply out of format and a prompt too
+# long for one model as outcomes (neither wrong nor errors), fractional
+# scores, and a report that is the same when regenerated.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+S="$UMPIRE_SRCDIR"
+
+expect_exit 0 "judged demo run completes" -- \
+  "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
+  --db j.db --run-id j1 --reports rep
+n=$(sql j.db "select count(*) from attempts where run_id='j1'")
+check "9 items x 3 systems, the judge not among them (got $n)" test "$n" -eq 27
+check "the judge is no system of the run" \
+  test "$(sql j.db "select count(*) from systems where name='sim-judge'")" -eq 0
+jc=$(sql j.db "select count(*) from calls where turn = -1")
+ja=$(sql j.db "select count(*) from attempts a join items i using (run_id, item_id)
+   where json_extract(i.choices_json, '$.grader') = 'judge' and a.outcome is not 'context_overflow'")
+check "one judge call per judge-graded attempt ($jc calls, $ja attempts)" test "$jc" -eq "$ja"
+sys=$(sql j.db "select sum(cost_micro) from attempts")
+calls=$(sql j.db "select sum(cost_micro) from calls where turn >= 0")
+judge=$(sql j.db "select sum(cost_micro) from calls where turn = -1")
+check "the systems' cost is their own calls' ($sys = $calls), the judge's ($judge) apart" \
+  test "$sys" -eq "$calls" -a "$judge" -gt 0
+check "sim-cirrus's longest conversation overflows its context: an outcome" \
+  test "$(sql j.db "select count(*) from attempts where system='sim-cirrus' and item_id='mr-2'
+    and status='done' and outcome='context_overflow'")" -eq 1
+check "a judge reply out of format is the outcome judge_error" \
+  test "$(sql j.db "select count(*) from attempts where outcome='judge_error'")" -ge 1
+check "the run is complete: outcomes are not infrastructure errors" \
+  test "$(sql j.db "select status from runs where run_id='j1'")" = complete
+check "MRCR scores are fractional" \
+  test "$(sql j.db "select count(*) from attempts where reward > 0 and reward < 1")" -ge 1
+check "report.json counts the outcomes apart" \
+  test "$(jq '[.systems[].attempts.outcomes // {} | to_entries[].value] | add' rep/j1/report.json)" \
+    -eq "$(sql j.db "select count(*) from attempts where outcome is not null")"
+check "report.json says the scoring is partial" \
+  test "$(jq -r .scoring rep/j1/report.json)" = partial
+cp rep/j1/report.json first.json
+expect_exit 0 "umpire report regenerates" -- "$UMPIRE" report --db j.db --reports rep j1
+check "report.json is byte-identical when regenerated" cmp -s first.json rep/j1/report.json
+
+expect_exit 0 "a resumed run calls nothing" -- \
+  "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
+  --db j.db --resume j1 --reports rep
+check "still 27 attempts and the same judge calls" \
+  test "$(sql j.db "select count(*) from attempts")/$(sql j.db "select count(*) from calls where turn = -1")" = "27/$jc"
+
+expect_exit 2 "--system naming the judge is refused" -- \
+  "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
+  --db j2.db --system sim-judge
+check "the message says it is the judge" grep -q "is the judge" "$WORK/err"
+done_testing
