@@ -230,7 +230,7 @@ static int each_in_array(const char *source, const char *data, size_t len, size_
 			p = skip_ws(data, len, p + 1);
 		}
 		line_at(data, p, &line, &counted);
-		o = json_loadb(data + p, len - p, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
+		o = json_loadb(data + p, len - p, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 			       &je);
 		if (!o)
 			return um_fail_at(err, UM_ERR_SYNTAX, source, line + je.line - 1, je.column,
