@@ -207,6 +207,9 @@ static int vb_regrade(vb_ctx *v)
 	if (!v->quiet)
 		printf("re-graded: %zu attempts from %zu recorded transcripts, all agree\n",
 		       v->rg.checked, v->rg.transcripts);
+	if (!v->quiet && v->rg.no_data)
+		printf("not re-graded: %zu judged answers whose reference answer the bundle "
+		       "leaves out (bundle --include-data keeps it)\n", v->rg.no_data);
 	return 0;
 }
 

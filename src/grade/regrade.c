@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "grade/code.h"
+#include "grade/answer.h"
 #include "grade/grade.h"
+#include "grade/judge.h"
 #include "load/models.h"
 #include "load/plan.h"
 #include "exec/provider.h"
@@ -238,11 +240,125 @@ static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
 	store_tool_steps_free(steps, n);
 	return out;
 }
+/* A judged attempt's verdict from its stored judge reply (the last 2xx
+ * call of turn -1), read again with the provider and format its details
+ * name: 1 or 0, 2 for a reply out of format, -1 when there is none. */
+static int judged_reread(sqlite3_stmt *jq, const um_run_data *d, const um_attempt_rec *a,
+			 const json_t *judge)
+{
+	const char *pname = json_string_value(json_object_get(judge, "provider"));
+	um_provider prov = UM_PROV_OPENAI;
+	um_judge_format f;
+	char *last = NULL;
+	int out = -1;
+	um_error e = {0};
+
+	if (!jq || (pname && models_provider_from_name(pname, &prov) < 0) ||
+	    judge_format_parse(json_string_value(json_object_get(judge, "format")), &f, &e) < 0)
+		return -1;
+	sqlite3_reset(jq);
+	sqlite3_bind_text(jq, 1, d->run.run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(jq, 2, a->attempt_id, -1, SQLITE_STATIC);
+	while (sqlite3_step(jq) == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(jq, 0);
+		um_completion c;
+
+		memset(&c, 0, sizeof(c));
+		if (b && provider_parse(prov, b, (size_t)sqlite3_column_bytes(jq, 0), &c, &e) == 0) {
+			free(last);
+			last = um_xstrdup(c.content ? c.content : "");
+		}
+		completion_release(&c);
+	}
+	if (last) {
+		um_judge_verdict v;
+
+		memset(&v, 0, sizeof(v));
+		out = judge_parse(f, last, &v, &e) < 0 ? 2 : v.correct;
+		judge_verdict_release(&v);
+	}
+	free(last);
+	return out;
+}
+
+/* A judged attempt graded again: a grader that calls no model on the
+ * stored answer, the judge's stored reply read again. *v: the score (0 or
+ * 1, or -1 when it cannot be derived: a judge's verdict without the store);
+ * *outcome the outcome it gives (a static string or NULL). */
+static void judged_verdict(sqlite3_stmt *jq, const um_run_data *d, const um_attempt_rec *a,
+			   const json_t *dj, const um_item_rec *it, int *v, const char **outcome)
+{
+	const char *grader = json_string_value(json_object_get(dj, "grader"));
+	json_t *ij = it ? json_loads(it->choices_json, 0, NULL) : NULL;
+	um_answer_grade g;
+	um_error e = {0};
+
+	*v = -1;
+	*outcome = NULL;
+	if (um_streq(grader, "judge")) {
+		int r = judged_reread(jq, d, a, json_object_get(dj, "judge"));
+		*v = r == 2 ? 0 : r;
+		*outcome = r == 2 ? "judge_error" : NULL;
+	} else if (!ij) {
+		*v = -3; /* the reference answer was left out of a bundle (--include-data) */
+	} else if (answer_grade(grader, a->response_text,
+				      json_string_value(json_object_get(ij, "answer")),
+				      json_string_value(json_object_get(ij, "prefix")),
+				      json_number_value(json_object_get(ij, "rel_tol")),
+				      json_number_value(json_object_get(ij, "abs_tol")), &g, &e) == 0) {
+		*v = g.score;
+		if (g.fractional && a->has_reward && g.value != a->reward)
+			*v = -2; /* a different fractional score */
+		answer_grade_release(&g);
+	}
+	if (ij)
+		json_decref(ij);
+}
+
+/* Judged attempts: the transcript, then the grade again. */
+static void judged_check(um_regrade *r, sqlite3_stmt *q, sqlite3_stmt *jq,
+			 const um_run_data *d, const um_attempt_rec *a, const json_t *dj, int si)
+{
+	const um_item_rec *it = regrade_find_item(d, a->item_id);
+	const char *outcome = NULL;
+	char s1[16], s2[16];
+	int v;
+
+	if (q)
+		check_transcript(r, q, d, a, si);
+	judged_verdict(jq, d, a, dj, it, &v, &outcome);
+	if (v == -3) {
+		r->no_data++;
+		return;
+	}
+	if (v == -1 && !jq && um_streq(json_string_value(json_object_get(dj, "grader")), "judge"))
+		v = a->score; /* no store: the judge's verdict stands as stored */
+	if (v < 0) {
+		note(r, a, "verdict", "derivable from the stored answer",
+		     v == -2 ? "another fractional score" : "not derivable");
+		return;
+	}
+	if (!um_streq(outcome, a->outcome))
+		note(r, a, "outcome", a->outcome, outcome);
+	if (si >= 0 && !a->outcome) {
+		um_regrade_sys *rs = &r->systems[si];
+		rs->graded++;
+		rs->correct_stored += a->score == 1;
+		rs->correct_new += v == 1;
+		rs->changed += v != a->score;
+	}
+	if (v != a->score) {
+		snprintf(s1, sizeof(s1), "%d", a->score);
+		snprintf(s2, sizeof(s2), "%d", v);
+		note(r, a, "score", s1, s2);
+	}
+}
+
 int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
 		um_error *err)
 {
 	const char *labels = sc->labels ? sc->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = NULL, *jq = NULL;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -254,10 +370,21 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 	if (st && sqlite3_prepare_v2(store_db(st),
 				     "SELECT " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
 				     " WHERE c.run_id = ?1 AND c.attempt_id = ?2 AND "
-				     "c.http_status BETWEEN 200 AND 299 ORDER BY c.id",
+				     "c.http_status BETWEEN 200 AND 299 AND c.turn >= 0 ORDER BY c.id",
 				     -1, &q, NULL) != SQLITE_OK)
 		return um_fail(err, UM_ERR_DB, "cannot read transcripts: %s",
 			       sqlite3_errmsg(store_db(st)));
+	/* the judge's replies (judged suites): calls of turn -1 */
+	if (st && !strcmp(d->run.suite_kind, "judged") &&
+	    sqlite3_prepare_v2(store_db(st),
+			       "SELECT " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
+			       " WHERE c.run_id = ?1 AND c.attempt_id = ?2 AND "
+			       "c.http_status BETWEEN 200 AND 299 AND c.turn = -1 ORDER BY c.id",
+			       -1, &jq, NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return um_fail(err, UM_ERR_DB, "cannot read the judge's replies: %s",
+			       sqlite3_errmsg(store_db(st)));
+	}
 	for (i = 0; i < d->n_attempts; i++) {
 		const um_attempt_rec *a = &d->attempts[i];
 		const um_item_rec *it = regrade_find_item(d, a->item_id);
@@ -268,6 +395,19 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 		if (a->status != UM_ATT_DONE)
 			continue;
 		out->checked++;
+		if (um_streq(a->outcome, "context_overflow"))
+			continue; /* no answer: the provider refused the prompt */
+		if (!strcmp(d->run.suite_kind, "judged")) {
+			json_t *dj = a->detail_json ? json_loads(a->detail_json, 0, NULL) : NULL;
+
+			if (dj)
+				judged_check(out, q, jq, d, a, dj, si);
+			else
+				note(out, a, "details", "a judged attempt's grader", "none");
+			if (dj)
+				json_decref(dj);
+			continue;
+		}
 		if (a->detail_json) {
 			/* an agentic attempt: transcript, then the verdict again */
 			json_t *dj = json_loads(a->detail_json, 0, NULL);
@@ -331,6 +471,7 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 		}
 	}
 	sqlite3_finalize(q);
+	sqlite3_finalize(jq);
 	return 0;
 }
 

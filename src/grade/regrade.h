@@ -31,6 +31,8 @@ typedef struct um_regrade {
 	size_t checked;           /* attempts re-graded */
 	size_t mismatches;        /* differences found (verification) */
 	size_t transcripts;       /* attempts whose transcript was re-parsed */
+	size_t no_data;           /* judged attempts whose grader needs the reference
+				   * answer, which the bundle left out (--include-data) */
 	um_regrade_sys *systems;  /* in d->systems order */
 	size_t n_systems;
 	um_buf log;               /* one line per difference (first 100) */

@@ -191,6 +191,10 @@ char *judging_item_json(const run_ctx *rc, size_t item)
 		json_object_set_new(o, "prefix", json_string(it->prefix));
 	if (it->answer_type)
 		json_object_set_new(o, "answer_type", json_string(it->answer_type));
+	if (strcmp(judging_grader(rc, item), "numeric") == 0) {
+		json_object_set_new(o, "rel_tol", json_real(r->rel_tol));
+		json_object_set_new(o, "abs_tol", json_real(r->abs_tol));
+	}
 	json_object_set_new(o, "context_chars", json_integer(it->context_chars));
 	if (bin >= 0) {
 		judged_bin_label(r, bin, label, sizeof(label));
@@ -231,13 +235,17 @@ int judging_overflow(const um_try *t)
 
 /* ---- the judge's call ------------------------------------------------------- */
 
-static void judge_detail(attempt *a, const char *system, const um_judge_verdict *v,
+static void judge_detail(attempt *a, const um_system *js, const um_judge_verdict *v,
 			 const char *error, int stated)
 {
 	json_t *d = json_object(), *j = json_object();
 
 	json_object_set_new(d, "grader", json_string("judge"));
-	json_object_set_new(j, "system", json_string(system));
+	json_object_set_new(j, "system", json_string(js->name));
+	json_object_set_new(j, "model", json_string(js->model));
+	/* what verify needs to read the judge's reply again */
+	json_object_set_new(j, "provider", json_string(models_provider_name(js->provider)));
+	json_object_set_new(j, "format", json_string(a->rc->scaffold->judge.format));
 	json_object_set_new(j, "cost_micro", json_integer(a->judge_cost));
 	if (v) {
 		json_object_set_new(j, "correct", json_boolean(v->correct));
@@ -365,11 +373,11 @@ static int on_judge_try(void *ctx, const um_try *t)
 	judge_format_parse(rc->scaffold->judge.format, &f, &perr);
 	memset(&v, 0, sizeof(v));
 	if (judge_parse(f, c.content ? c.content : "", &v, &perr) < 0) {
-		judge_detail(a, js->name, NULL, perr.msg, stated);
+		judge_detail(a, js, NULL, perr.msg, stated);
 		a->g_outcome = "judge_error";
 		a->g_score = 0;
 	} else {
-		judge_detail(a, js->name, &v, NULL, stated);
+		judge_detail(a, js, &v, NULL, stated);
 		a->g_score = v.correct;
 		free(a->g_extracted);
 		a->g_extracted = v.extracted ? um_xstrdup(v.extracted) : NULL;

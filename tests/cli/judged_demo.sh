@@ -42,6 +42,23 @@ cp rep/j1/report.json first.json
 expect_exit 0 "umpire report regenerates" -- "$UMPIRE" report --db j.db --reports rep j1
 check "report.json is byte-identical when regenerated" cmp -s first.json rep/j1/report.json
 
+# the audit bundle: every grade re-derived from the stored answers and the
+# judge's stored replies; a judge verdict changed and re-signed is caught
+export UMPIRE_KEY_DIR="$WORK/keys"
+expect_exit 0 "bundle with the data" -- "$UMPIRE" bundle j1 --db j.db --include-data -o j.tar.zst
+expect_exit 0 "verify re-grades every judged attempt" -- "$UMPIRE" verify j.tar.zst
+check "all 27 agree" grep -q "re-graded: 27 attempts" "$WORK/out"
+mkdir x && tar --zstd -xf j.tar.zst -C x
+aid=$(sql x/store.sqlite "select attempt_id from attempts a join items i using (run_id, item_id)
+  where json_extract(i.choices_json, '$.grader') = 'judge' and a.score = 0 and a.outcome is null limit 1")
+sql x/store.sqlite "update attempts set score = 1 where attempt_id = '$aid'"
+bundle_resign x; (cd x && tar --zstd -cf ../t.tar.zst $(ls))
+expect_exit 6 "a judged score changed and re-signed is detected" -- "$UMPIRE" verify t.tar.zst
+check "the message names the attempt and the score" grep -q "attempt $aid.*score" "$WORK/err"
+expect_exit 0 "bundle without the data" -- "$UMPIRE" bundle j1 --db j.db -o jn.tar.zst
+expect_exit 0 "verifies too" -- "$UMPIRE" verify jn.tar.zst
+check "saying which grades need the reference answers" grep -q "not re-graded: 17 judged answers" "$WORK/out"
+
 expect_exit 0 "a resumed run calls nothing" -- \
   "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
   --db j.db --resume j1 --reports rep
