@@ -25,6 +25,7 @@
 
 #include "base/buf.h"
 #include "base/jpath.h"
+#include "report/judged.h"
 #include "report/stats.h"
 #include "base/util.h"
 
@@ -181,6 +182,7 @@ typedef struct rep_state {
 	const char *reference; /* the user's reference system, or NULL */
 	int methods;           /* REPORT_METHODS or an earlier one */
 	int partial;           /* some graded attempt scored strictly between 0 and 1 */
+	int judged;            /* a judged suite's run (report/judged.h) */
 } rep_state;
 
 static size_t find_item(const rep_state *r, const char *id)
@@ -294,6 +296,7 @@ static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *
 		}
 	}
 	r->planned = r->n_items * r->repeats;
+	r->judged = um_streq(d->run.suite_kind, "judged");
 
 	r->cats = um_xmalloc((r->n_items ? r->n_items : 1) * sizeof(*r->cats));
 	for (i = 0; i < r->n_items; i++)
@@ -822,6 +825,23 @@ static json_t *code_section(const rep_sys *rs)
 	return o;
 }
 
+static json_t *judged_section(const rep_state *r, const rep_sys *rs)
+{
+	const um_attempt_rec **atts = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*atts));
+	size_t *item_of = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*item_of));
+	json_t *o;
+	size_t i;
+
+	for (i = 0; i < rs->n_att; i++) {
+		atts[i] = rs->att[i].a;
+		item_of[i] = rs->att[i].item;
+	}
+	o = judged_report_system(atts, item_of, rs->n_att, r->items);
+	free(atts);
+	free(item_of);
+	return o;
+}
+
 static json_t *system_section(rep_state *r, rep_sys *rs)
 {
 	json_t *o = json_object(), *att = json_object(), *by_class = json_object();
@@ -884,7 +904,9 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 		set(o, "served_models", served);
 	}
 	set(o, "fingerprints", distinct_counts(rs, 1, 0));
-	{
+	if (r->judged) {
+		set(o, "judged", judged_section(r, rs));
+	} else {
 		json_t *ag = agent_section(rs), *cs = code_section(rs);
 		if (ag)
 			set(o, "agent", ag);

@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/jpath.h"
+#include "report/judged.h"
 #include "base/util.h"
 #include "report/route.h"
 
@@ -1004,6 +1005,7 @@ char *report_markdown(const json_t *report)
 	md_pass_k(&b, systems, lv);
 	md_agents(&b, systems);
 	md_code(&b, systems);
+	judged_report_markdown(&b, systems);
 	md_swe(&b, systems);
 	md_parity(&b, json_object_get(report, "parity"), systems);
 	md_paired(&b, json_object_get(report, "paired"), lv);

@@ -38,6 +38,12 @@ check "report.json counts the outcomes apart" \
     -eq "$(sql j.db "select count(*) from attempts where outcome is not null")"
 check "report.json says the scoring is partial" \
   test "$(jq -r .scoring rep/j1/report.json)" = partial
+check "report.md has the judged part and the bins" \
+  grep -q "| System | <=32 | <=128 | >128 |" rep/j1/report.md
+check "sim-cirrus's overflow shows in its longest bin" grep -q "^| sim-cirrus | .* – (1 outcomes) |" rep/j1/report.md
+check "the judge's cost per system is in report.json" \
+  test "$(jq '[.systems[].judged.judge.cost_micro] | add' rep/j1/report.json)" -eq "$judge"
+check "every table of report.md is well formed" python3 "$S/tests/tools/md_tables.py" rep/j1/report.md 5
 cp rep/j1/report.json first.json
 expect_exit 0 "umpire report regenerates" -- "$UMPIRE" report --db j.db --reports rep j1
 check "report.json is byte-identical when regenerated" cmp -s first.json rep/j1/report.json
