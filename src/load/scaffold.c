@@ -935,6 +935,17 @@ static int scaffold_read_judged(scaffold_ctx *c, um_scaffold *s)
 		       : 0;
 }
 
+json_t *scaffold_request(const um_scaffold *s, json_t *messages)
+{
+	json_t *req = json_object();
+
+	json_object_set_new(req, "messages", messages);
+	json_object_set(req, "params", s->params);
+	if (s->reasoning)
+		json_object_set(req, "reasoning", s->reasoning);
+	return req;
+}
+
 const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer_type)
 {
 	int i;

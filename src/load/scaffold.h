@@ -90,6 +90,10 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 			 um_error *err);
 void scaffold_free(um_scaffold *s);
 
+/* The neutral request {"messages", "params", "reasoning"?} of these
+ * messages (the reference is stolen) under the scaffold's params. New. */
+json_t *scaffold_request(const um_scaffold *s, json_t *messages);
+
 /* The judge's instructions for an answer type ("" when none). Borrowed. */
 const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer_type);
 

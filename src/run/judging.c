@@ -74,19 +74,17 @@ int judging_check(run_ctx *rc, um_error *err)
 	return 0;
 }
 
-/* The judge's neutral request for an answer. */
-static json_t *judge_neutral(run_ctx *rc, const um_item *it, const char *response,
-			     um_error *err)
+json_t *judging_judge_request(const um_scaffold *sc, const char *question, const char *response,
+			      const char *answer, const char *answer_type, um_error *err)
 {
-	const um_judge_cfg *j = &rc->scaffold->judge;
-	const char *instr = scaffold_judge_instructions(rc->scaffold, it->answer_type);
-	const char *question = it->question ? it->question : it->messages;
+	const um_judge_cfg *j = &sc->judge;
+	const char *instr = scaffold_judge_instructions(sc, answer_type);
 	json_t *msgs = json_array(), *req;
 	char *text = NULL;
 
 	if (j->system_prompt) {
-		if (judge_render(j->system_prompt, question, response, it->answer, instr, &text,
-				 err) < 0) {
+		if (judge_render(j->system_prompt, question, response, answer, instr, &text, err) <
+		    0) {
 			json_decref(msgs);
 			return NULL;
 		}
@@ -94,7 +92,7 @@ static json_t *judge_neutral(run_ctx *rc, const um_item *it, const char *respons
 						      text));
 		free(text);
 	}
-	if (judge_render(j->prompt, question, response, it->answer, instr, &text, err) < 0) {
+	if (judge_render(j->prompt, question, response, answer, instr, &text, err) < 0) {
 		json_decref(msgs);
 		return NULL;
 	}
@@ -104,6 +102,14 @@ static json_t *judge_neutral(run_ctx *rc, const um_item *it, const char *respons
 	json_object_set_new(req, "messages", msgs);
 	json_object_set(req, "params", j->params);
 	return req;
+}
+
+/* The judge's neutral request for an answer to item it. */
+static json_t *judge_neutral(run_ctx *rc, const um_item *it, const char *response,
+			     um_error *err)
+{
+	return judging_judge_request(rc->scaffold, it->question ? it->question : it->messages,
+				     response, it->answer, it->answer_type, err);
 }
 
 int judging_setup(run_ctx *rc, um_error *err)
@@ -169,11 +175,7 @@ json_t *judging_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 		if (!msgs)
 			return NULL;
 	}
-	req = json_object();
-	json_object_set_new(req, "messages", msgs);
-	json_object_set(req, "params", sc->params);
-	if (sc->reasoning)
-		json_object_set(req, "reasoning", sc->reasoning);
+	req = scaffold_request(sc, msgs);
 	return req;
 }
 

@@ -14,6 +14,7 @@
 #include "exec/engine.h"
 #include "exec/provider.h"
 #include "load/plan.h"
+#include "load/scaffold.h"
 
 typedef struct run_ctx run_ctx;
 typedef struct attempt attempt;
@@ -34,6 +35,11 @@ char *judging_item_json(const run_ctx *rc, size_t item);
 void judging_grade(attempt *a, const um_try *t, um_completion *c);
 /* 1 when a failed try is the provider saying the prompt is too long. */
 int judging_overflow(const um_try *t);
+/* The judge's neutral request under scaffold sc: its system prompt and
+ * prompt rendered with the question, the response, the correct answer and
+ * the instructions for answer_type. New reference, or NULL. */
+json_t *judging_judge_request(const um_scaffold *sc, const char *question, const char *response,
+			      const char *answer, const char *answer_type, um_error *err);
 /* The grader of item i: its own or the suite's. */
 const char *judging_grader(const run_ctx *rc, size_t item);
 

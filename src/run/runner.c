@@ -239,11 +239,7 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 		json_decref(msgs);
 		goto out;
 	}
-	req = json_object();
-	json_object_set_new(req, "messages", msgs);
-	json_object_set(req, "params", sc->params);
-	if (sc->reasoning)
-		json_object_set(req, "reasoning", sc->reasoning);
+	req = scaffold_request(sc, msgs);
 out:
 	um_buf_release(&choices);
 	um_buf_release(&label_list);

@@ -65,6 +65,27 @@ expect_exit 0 "bundle without the data" -- "$UMPIRE" bundle j1 --db j.db -o jn.t
 expect_exit 0 "verifies too" -- "$UMPIRE" verify jn.tar.zst
 check "saying which grades need the reference answers" grep -q "not re-graded: 17 judged answers" "$WORK/out"
 
+# judging again with another judge (JSON replies): no system is called,
+# nothing is written
+start_sim "$S/pools/judged-demo.yaml" "$S/suites/judged-demo.yaml"
+before=$(sql j.db "select count(*) from calls")
+expect_exit 0 "rescore with another judge" -- env UMPIRE_SIM_URL="$SIM_URL" \
+  "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml" \
+  --models "$S/models/judges-demo.yaml" --json
+t=$(jq '[.[] | .judged + .recovered + .judge_errors + .failed] | add' "$WORK/out")
+check "every judge-graded answer judged again ($t of 9)" test "$t" -eq 9
+check "the stored judge errors get a verdict" \
+  test "$(jq '[.[].recovered] | add' "$WORK/out")" -eq "$(sql j.db "select count(*) from attempts where outcome='judge_error'")"
+check "by the judge the scaffold names" test "$(jq -r '.[0].judge' "$WORK/out")" = sim-judge-json
+check "nothing written to the store" test "$(sql j.db "select count(*) from calls")" -eq "$before"
+expect_exit 0 "the run's own judge agrees with its stored verdicts" -- env UMPIRE_SIM_URL="$SIM_URL" \
+  "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged.yaml" \
+  --models "$S/models/judges-demo.yaml" --json
+check "no verdict flipped" test "$(jq '[.[].changed] | add' "$WORK/out")" -eq 0
+expect_exit 2 "a judged scaffold without --models is refused" -- \
+  "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml"
+check "saying what is missing" grep -q -- "--models FILE" "$WORK/err"
+
 expect_exit 0 "a resumed run calls nothing" -- \
   "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
   --db j.db --resume j1 --reports rep

@@ -1,0 +1,43 @@
+/*
+ * rejudge.h - `umpire rescore` with another judge (rejudge.c): the stored
+ * answers of a judged run graded again by the judge another judged
+ * scaffold names, with its prompt. No system under test is called; the
+ * judge is, through the engine like any call. Nothing is written to the
+ * store: the table says how each system's score would move.
+ */
+#ifndef UMPIRE_REJUDGE_H
+#define UMPIRE_REJUDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "load/models.h"
+#include "load/scaffold.h"
+#include "store/store.h"
+
+typedef struct um_rejudge_sys {
+	char *name;
+	size_t judged;          /* answers judged again (a reply came back) */
+	size_t correct_stored, correct_new, changed;
+	size_t judge_errors;    /* replies out of format */
+	size_t recovered;       /* stored judge errors that now have a verdict */
+	size_t correct_new_recovered; /* of those, judged correct */
+	size_t failed;          /* the judge could not be reached */
+} um_rejudge_sys;
+
+typedef struct um_rejudge {
+	um_rejudge_sys *systems; /* in d->systems order */
+	size_t n_systems;
+	size_t calls;           /* HTTP tries made */
+	int64_t cost_micro;     /* what the judge's replies cost, at its price */
+} um_rejudge;
+
+/* Judge again every done attempt of d whose item's grader is "judge" (and
+ * that has an answer), with sc's judge: the system models names. jobs: most
+ * calls at once (0: the judge's concurrency). */
+int rejudge_run(const um_run_data *d, const um_scaffold *sc, um_models *models, int jobs,
+		um_rejudge *out, um_error *err);
+void rejudge_release(um_rejudge *r);
+
+#endif
