@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The shipped suites/hle.yaml and suites/mrcr.yaml on data in the releases'
+# export formats (the original fixtures of tests/fixtures/judged, put where
+# the suites expect the user's export), run end to end on a simulated pool;
+# garbage exports refused with file:line and nothing recorded.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+S="$UMPIRE_SRCDIR"
+F="$S/tests/fixtures/judged"
+mkdir -p suites scaffolds data/hle data/mrcr
+cp "$S/suites/hle.yaml" "$S/suites/mrcr.yaml" suites/
+cp "$S/scaffolds/hle.yaml" "$S/scaffolds/mrcr.yaml" scaffolds/
+cp "$F/hle.jsonl" data/hle/hle.jsonl
+cp "$F/mrcr.jsonl" data/mrcr/mrcr.jsonl
+cat > pool.yaml <<'P'
+umpire: 1
+seed: 7
+latency_scale: 0
+models:
+  - {name: m1, accuracy: {default: 0.7}}
+  - {name: m2, accuracy: {default: 0.4}}
+  - {name: jj, accuracy: {default: 1.0}, judge: {errors: 0.0, flips: 0.0}}
+P
+cat > models.yaml <<'P'
+umpire: 1
+simulator: pool.yaml
+systems:
+  - {name: m1, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: m1}
+  - {name: m2, role: baseline, provider: anthropic, base_url: "${UMPIRE_SIM_URL}/v1", model: m2}
+  - {name: judge, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: jj}
+P
+grep -v "name: judge" models.yaml > models-nojudge.yaml
+
+expect_exit 0 "suites/hle.yaml runs on the HLE export" -- \
+  "$UMPIRE" run suites/hle.yaml --models models.yaml --db t.db --run-id h1 --reports rep
+check "2 text questions x 2 systems (the image record left out)" \
+  test "$(sql t.db "select count(*) from attempts where run_id='h1'")" -eq 4
+check "the items keep HLE's ids and answer types" \
+  test "$(sql t.db "select group_concat(json_extract(choices_json, '$.answer_type'), ',') from
+    (select * from items where run_id='h1' order by item_id)")" = "exactMatch,multipleChoice"
+check "each answer judged by the system named judge" \
+  test "$(sql t.db "select count(*) from calls c join attempts a using (run_id, attempt_id)
+    where c.run_id='h1' and c.turn=-1 and c.http_status=200")" -eq 4
+check "the judge's confidence kept for the calibration error" \
+  test "$(jq '.systems[0].judged.confidences' rep/h1/report.json)" -eq 2
+
+expect_exit 0 "suites/mrcr.yaml runs on the MRCR export" -- \
+  "$UMPIRE" run suites/mrcr.yaml --models models-nojudge.yaml --db t.db --run-id r1 --reports rep
+check "2 conversations x 2 systems, ids row-N" \
+  test "$(sql t.db "select count(*) from attempts where run_id='r1' and item_id like 'row-%'")" -eq 4
+check "the dataset's messages are the request, as released" \
+  test "$(sql t.db "select count(*) from requests where json_array_length(json_extract(body, '$.messages')) = 7")" -ge 1
+check "scores are MRCR's: fractional where the answer is cut" \
+  test "$(sql t.db "select count(*) from attempts where run_id='r1' and reward is not null")" -eq 4
+check "by MRCR's bins" test "$(jq -r '.systems[0].judged.context_bins[0].bin' rep/r1/report.json)" = "<=8192"
+
+cp "$F/hle-bad.jsonl" data/hle/hle.jsonl
+expect_exit 3 "a garbage HLE export is refused" -- \
+  "$UMPIRE" run suites/hle.yaml --models models.yaml --db bad.db
+check "at its file and line" grep -q 'data/hle/hle.jsonl:2: field "answer" must be a string' "$WORK/err"
+check "nothing recorded" test ! -e bad.db
+cp "$F/mrcr-bad.jsonl" data/mrcr/mrcr.jsonl
+expect_exit 3 "a garbage MRCR export is refused" -- \
+  "$UMPIRE" run suites/mrcr.yaml --models models-nojudge.yaml --db bad.db
+check "at its file and line" grep -q 'data/mrcr/mrcr.jsonl:2: field "prompt": the last message' "$WORK/err"
+printf '{"prompt": "[]", "answer": 1}\n' > data/mrcr/mrcr.jsonl
+expect_exit 3 "a record of the wrong types is refused" -- \
+  "$UMPIRE" run suites/mrcr.yaml --models models-nojudge.yaml --db bad.db
+check "naming the field" grep -q 'mrcr.jsonl:1: field "answer" must be a string' "$WORK/err"
+check "still nothing recorded" test ! -e bad.db
+done_testing
