@@ -59,6 +59,26 @@ static int sys_index(const um_run_data *d, const char *name)
 	return -1;
 }
 
+/* A verdict v re-derived for attempt a: counted for its system (unless it
+ * ended in an outcome), and a difference from the stored score noted. */
+static void tally(um_regrade *r, const um_attempt_rec *a, int si, int v)
+{
+	char s1[16], s2[16];
+
+	if (si >= 0 && !a->outcome) {
+		um_regrade_sys *rs = &r->systems[si];
+		rs->graded++;
+		rs->correct_stored += a->score == 1;
+		rs->correct_new += v == 1;
+		rs->changed += v != a->score;
+	}
+	if (v != a->score) {
+		snprintf(s1, sizeof(s1), "%d", a->score);
+		snprintf(s2, sizeof(s2), "%d", v);
+		note(r, a, "score", s1, s2);
+	}
+}
+
 /* Every 2xx response of the attempt, in order: each that parses is summed
  * (an agent's turns), and the last one's text must be the stored answer. */
 static void check_transcript(um_regrade *r, sqlite3_stmt *q, const um_run_data *d,
@@ -321,7 +341,6 @@ static void judged_check(um_regrade *r, sqlite3_stmt *q, sqlite3_stmt *jq,
 {
 	const um_item_rec *it = regrade_find_item(d, a->item_id);
 	const char *outcome = NULL;
-	char s1[16], s2[16];
 	int v;
 
 	if (q)
@@ -340,18 +359,40 @@ static void judged_check(um_regrade *r, sqlite3_stmt *q, sqlite3_stmt *jq,
 	}
 	if (!um_streq(outcome, a->outcome))
 		note(r, a, "outcome", a->outcome, outcome);
-	if (si >= 0 && !a->outcome) {
-		um_regrade_sys *rs = &r->systems[si];
-		rs->graded++;
-		rs->correct_stored += a->score == 1;
-		rs->correct_new += v == 1;
-		rs->changed += v != a->score;
+	tally(r, a, si, v);
+}
+
+static void judged_attempt(um_regrade *r, sqlite3_stmt *q, sqlite3_stmt *jq,
+			   const um_run_data *d, const um_attempt_rec *a, int si)
+{
+	json_t *dj = a->detail_json ? json_loads(a->detail_json, 0, NULL) : NULL;
+
+	if (!dj) {
+		note(r, a, "details", "a judged attempt's grader", "none");
+		return;
 	}
-	if (v != a->score) {
-		snprintf(s1, sizeof(s1), "%d", a->score);
-		snprintf(s2, sizeof(s2), "%d", v);
-		note(r, a, "score", s1, s2);
-	}
+	judged_check(r, q, jq, d, a, dj, si);
+	json_decref(dj);
+}
+
+/* An agentic attempt: its transcript, then the verdict again. */
+static void agentic_attempt(um_regrade *r, um_store *st, sqlite3_stmt *q, const um_run_data *d,
+			    const um_attempt_rec *a, int si)
+{
+	json_t *dj = json_loads(a->detail_json, 0, NULL);
+	um_error verr = {0};
+	int v;
+
+	if (q)
+		check_transcript(r, q, d, a, si);
+	v = dj ? agent_verdict(r, st, d, a, dj, &verr) : -1;
+	if (dj)
+		json_decref(dj);
+	if (v < 0)
+		note(r, a, "verdict", "derivable from the stored transcript",
+		     verr.msg[0] ? verr.msg : "not derivable");
+	else
+		tally(r, a, si, v);
 }
 
 int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
@@ -390,7 +431,6 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 		const um_item_rec *it = regrade_find_item(d, a->item_id);
 		int si = sys_index(d, a->system), perm[UM_MAX_CHOICES], n = 0;
 		um_mcq_grade g;
-		char sc_stored[16], sc_now[16];
 
 		if (a->status != UM_ATT_DONE)
 			continue;
@@ -398,44 +438,11 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 		if (um_streq(a->outcome, "context_overflow"))
 			continue; /* no answer: the provider refused the prompt */
 		if (!strcmp(d->run.suite_kind, "judged")) {
-			json_t *dj = a->detail_json ? json_loads(a->detail_json, 0, NULL) : NULL;
-
-			if (dj)
-				judged_check(out, q, jq, d, a, dj, si);
-			else
-				note(out, a, "details", "a judged attempt's grader", "none");
-			if (dj)
-				json_decref(dj);
+			judged_attempt(out, q, jq, d, a, si);
 			continue;
 		}
 		if (a->detail_json) {
-			/* an agentic attempt: transcript, then the verdict again */
-			json_t *dj = json_loads(a->detail_json, 0, NULL);
-			int v;
-			um_error verr = {0};
-
-			if (q)
-				check_transcript(out, q, d, a, si);
-			v = dj ? agent_verdict(out, st, d, a, dj, &verr) : -1;
-			if (dj)
-				json_decref(dj);
-			if (v < 0) {
-				note(out, a, "verdict", "derivable from the stored transcript",
-				     verr.msg[0] ? verr.msg : "not derivable");
-			} else {
-				if (si >= 0) {
-					um_regrade_sys *rs = &out->systems[si];
-					rs->graded++;
-					rs->correct_stored += a->score == 1;
-					rs->correct_new += v == 1;
-					rs->changed += v != a->score;
-				}
-				if (v != a->score) {
-					snprintf(sc_stored, sizeof(sc_stored), "%d", a->score);
-					snprintf(sc_now, sizeof(sc_now), "%d", v);
-					note(out, a, "score", sc_stored, sc_now);
-				}
-			}
+			agentic_attempt(out, st, q, d, a, si);
 			continue;
 		}
 		if (sc->extract.code == NULL)
@@ -453,22 +460,12 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 		if (grade_mcq(&sc->extract, labels, perm, n, it->correct, a->response_text, &g,
 			      err) < 0) {
 			sqlite3_finalize(q);
+			sqlite3_finalize(jq);
 			return -1;
-		}
-		if (si >= 0) {
-			um_regrade_sys *rs = &out->systems[si];
-			rs->graded++;
-			rs->correct_stored += a->score == 1;
-			rs->correct_new += g.score == 1;
-			rs->changed += g.score != a->score;
 		}
 		if (!um_streq(g.found ? g.extracted : NULL, a->extracted))
 			note(out, a, "extracted", a->extracted, g.found ? g.extracted : NULL);
-		if (g.score != a->score) {
-			snprintf(sc_stored, sizeof(sc_stored), "%d", a->score);
-			snprintf(sc_now, sizeof(sc_now), "%d", g.score);
-			note(out, a, "score", sc_stored, sc_now);
-		}
+		tally(out, a, si, g.score);
 	}
 	sqlite3_finalize(q);
 	sqlite3_finalize(jq);

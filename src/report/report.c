@@ -842,10 +842,55 @@ static json_t *judged_section(const rep_state *r, const rep_sys *rs)
 	return o;
 }
 
+static void count_key(json_t *o, const char *key)
+{
+	json_t *cur = json_object_get(o, key);
+
+	json_object_set_new(o, key, jint((cur ? json_integer_value(cur) : 0) + 1));
+}
+
+/* A system's attempts counted: planned, graded, errors (by class), not
+ * attempted, and the outcomes when there are any (judged suites). Steals
+ * by_class and outcomes. */
+static json_t *attempts_obj(const rep_state *r, const rep_sys *rs, json_t *by_class,
+			    json_t *outcomes)
+{
+	json_t *att = json_object();
+	uint64_t done = rs->graded + rs->errors + rs->outcomes;
+
+	set(att, "planned", jint((int64_t)r->planned));
+	set(att, "graded", jint((int64_t)rs->graded));
+	set(att, "errors", jint((int64_t)rs->errors));
+	set(att, "not_attempted", jint((int64_t)(r->planned > done ? r->planned - done : 0)));
+	set(att, "errors_by_class", by_class);
+	if (rs->outcomes)
+		set(att, "outcomes", outcomes); /* judged suites: docs/judged.md */
+	else
+		json_decref(outcomes);
+	return att;
+}
+
+/* What a suite kind adds to a system's section: judged answers, or the
+ * agent loop's behaviour. */
+static void kind_section(const rep_state *r, const rep_sys *rs, json_t *o)
+{
+	json_t *ag, *cs;
+
+	if (r->judged) {
+		set(o, "judged", judged_section(r, rs));
+		return;
+	}
+	ag = agent_section(rs);
+	if (ag)
+		set(o, "agent", ag);
+	cs = code_section(rs);
+	if (cs)
+		set(o, "code", cs);
+}
+
 static json_t *system_section(rep_state *r, rep_sys *rs)
 {
-	json_t *o = json_object(), *att = json_object(), *by_class = json_object();
-	json_t *outcomes = json_object();
+	json_t *o = json_object(), *by_class = json_object(), *outcomes = json_object();
 	json_t *tok = json_object(), *lat_o = json_object(), *acc;
 	size_t n = rs->n_att, i, g = 0;
 	double *scores = um_xmalloc((n ? n : 1) * sizeof(*scores));
@@ -853,7 +898,6 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	int64_t *lat = um_xmalloc((n ? n : 1) * sizeof(*lat));
 	int64_t tin = 0, tcached = 0, tout = 0, calls = 0, retries = 0, cached = 0;
 	size_t n_lat = 0;
-	uint64_t missing;
 
 	rs->cost = 0;
 	for (i = 0; i < n; i++) {
@@ -876,15 +920,10 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 			rs->correct += a->score > 0;
 			g++;
 		} else if (is_outcome(a)) {
-			json_t *cur = json_object_get(outcomes, a->outcome);
-			json_object_set_new(outcomes, a->outcome,
-					    jint((cur ? json_integer_value(cur) : 0) + 1));
+			count_key(outcomes, a->outcome);
 			rs->outcomes++;
 		} else {
-			const char *cls = error_class_of(a);
-			json_t *cur = json_object_get(by_class, cls);
-			json_object_set_new(by_class, cls,
-					    jint((cur ? json_integer_value(cur) : 0) + 1));
+			count_key(by_class, error_class_of(a));
 			rs->errors++;
 		}
 	}
@@ -904,29 +943,9 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 		set(o, "served_models", served);
 	}
 	set(o, "fingerprints", distinct_counts(rs, 1, 0));
-	if (r->judged) {
-		set(o, "judged", judged_section(r, rs));
-	} else {
-		json_t *ag = agent_section(rs), *cs = code_section(rs);
-		if (ag)
-			set(o, "agent", ag);
-		if (cs)
-			set(o, "code", cs);
-	}
+	kind_section(r, rs, o);
 
-	missing = r->planned > g + rs->errors + rs->outcomes
-			  ? r->planned - g - rs->errors - rs->outcomes
-			  : 0;
-	set(att, "planned", jint((int64_t)r->planned));
-	set(att, "graded", jint((int64_t)g));
-	set(att, "errors", jint((int64_t)rs->errors));
-	set(att, "not_attempted", jint((int64_t)missing));
-	set(att, "errors_by_class", by_class);
-	if (rs->outcomes)
-		set(att, "outcomes", outcomes); /* judged suites: docs/judged.md */
-	else
-		json_decref(outcomes);
-	set(o, "attempts", att);
+	set(o, "attempts", attempts_obj(r, rs, by_class, outcomes));
 
 	set(o, "correct", jint((int64_t)rs->correct));
 	set(o, "accuracy", acc_obj(&rs->acc, g > 0));

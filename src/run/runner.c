@@ -1731,6 +1731,23 @@ static int finish_run(run_ctx *rc, um_run_result *res, um_error *err)
 	return 0;
 }
 
+/* The lanes (the judge's too), the CI guards and the shared requests' slots. */
+static int setup_engine_side(run_ctx *rc, const int *sel, int n_sel, um_error *err)
+{
+	size_t slots = rc->suite->n_items * (size_t)rc->plan.repeats;
+
+	setup_lanes(rc, sel, n_sel);
+	if (judging_setup(rc, err) < 0)
+		return -1;
+	guard_setup(rc);
+	if (guard_begin_notes(rc, err) < 0)
+		return -1;
+	rc->neutral = um_xcalloc(slots, sizeof(json_t *));
+	rc->neutral_refs = um_xcalloc(slots, sizeof(int));
+	rc->neutral_hash = um_xcalloc(slots, sizeof(*rc->neutral_hash));
+	return 0;
+}
+
 int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 {
 	run_ctx rc;
@@ -1781,16 +1798,8 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	eo.seed = um_hash64(rc.run_id, strlen(rc.run_id), rc.suite->seed);
 	if (engine_new(&eo, &rc.eng, err) < 0)
 		goto out;
-	setup_lanes(&rc, sel, n_sel);
-	if (judging_setup(&rc, err) < 0)
+	if (setup_engine_side(&rc, sel, n_sel, err) < 0)
 		goto out;
-	guard_setup(&rc);
-	if (guard_begin_notes(&rc, err) < 0)
-		goto out;
-	rc.neutral = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(json_t *));
-	rc.neutral_refs = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats, sizeof(int));
-	rc.neutral_hash = um_xcalloc(rc.suite->n_items * (size_t)rc.plan.repeats,
-				     sizeof(*rc.neutral_hash));
 	if (rc.suite->n_tasks && agent_setup_run(&rc, err) < 0)
 		goto out;
 	if (!strcmp(rc.suite->kind, "code") && coderun_setup(&rc, err) < 0)
