@@ -1338,9 +1338,14 @@ static void tr_call(um_buf *b, const json_t *c, size_t k)
 	char cost[32];
 
 	usd_text(cost, sizeof(cost), jpath_int(c, "cost_micro"), 6);
-	putf(b, "<h4>Call %zu (turn %lld, try %lld): HTTP %lld, %lld ms, $%s</h4>\n", k + 1,
-	     jpath_int(c, "turn"), jpath_int(c, "try"), jpath_int(c, "http_status"),
-	     jpath_int(c, "latency_ms"), cost);
+	if (jpath_int(c, "turn") < 0) /* judged suites: the judge's call, billed apart */
+		putf(b, "<h4>Call %zu (the judge's, try %lld): HTTP %lld, %lld ms, $%s to the "
+			"judge</h4>\n", k + 1, jpath_int(c, "try"), jpath_int(c, "http_status"),
+		     jpath_int(c, "latency_ms"), cost);
+	else
+		putf(b, "<h4>Call %zu (turn %lld, try %lld): HTTP %lld, %lld ms, $%s</h4>\n", k + 1,
+		     jpath_int(c, "turn"), jpath_int(c, "try"), jpath_int(c, "http_status"),
+		     jpath_int(c, "latency_ms"), cost);
 	if (json_is_string(json_object_get(c, "error"))) {
 		um_buf_puts(b, "<p>error: ");
 		esc(b, jpath_str(c, "error"));

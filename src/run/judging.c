@@ -331,37 +331,26 @@ static int judge_failed(attempt *a, const um_system *js, const um_try *t, um_cal
 	return UM_TRY_DONE;
 }
 
-typedef struct judge_ctx {
-	attempt *a;
-	char body_sha[65];
-} judge_ctx;
-
 static int on_judge_try(void *ctx, const um_try *t)
 {
-	judge_ctx *jc = ctx;
-	attempt *a = jc->a;
+	attempt *a = ctx;
 	run_ctx *rc = a->rc;
 	const um_system *js = &rc->models->systems[rc->judge];
-	um_call_rec *cr = judge_call_rec(a, t, jc->body_sha);
+	um_call_rec *cr = judge_call_rec(a, t, a->judge_sha);
 	um_completion c;
 	um_judge_verdict v;
 	um_judge_format f = UM_JUDGE_FIELDS;
 	um_error perr = {0};
 	int stated = a->answer ? judge_stated_confidence(a->answer->content) : -1;
 
-	if (engine_try_kind(t) != UM_TRYK_OK) {
-		int r = judge_failed(a, js, t, cr);
-		if (r == UM_TRY_DONE)
-			free(jc);
-		return r;
-	}
+	if (engine_try_kind(t) != UM_TRYK_OK)
+		return judge_failed(a, js, t, cr);
 	memset(&c, 0, sizeof(c));
 	if (provider_parse(js->provider, t->body ? t->body : "", t->body_len, &c, &perr) < 0) {
 		cr->error = um_xstrdup(perr.msg);
 		completion_release(&c);
 		if (!t->last_chance)
 			return UM_TRY_RETRY;
-		free(jc);
 		judge_finish(a, UM_ATT_ERROR, "judge_protocol", perr.msg);
 		return UM_TRY_DONE;
 	}
@@ -386,7 +375,6 @@ static int on_judge_try(void *ctx, const um_try *t)
 	}
 	judge_verdict_release(&v);
 	completion_release(&c);
-	free(jc);
 	judge_finish(a, UM_ATT_DONE, NULL, NULL);
 	return UM_TRY_DONE;
 }
@@ -400,7 +388,6 @@ static int judge_submit(attempt *a, const um_try *t, um_completion *c, um_error 
 	json_t *n = judge_neutral(rc, it, c->content ? c->content : "", err);
 	um_wire_request w;
 	um_submit_opts so;
-	judge_ctx *jc;
 	int r;
 
 	if (!n)
@@ -413,23 +400,20 @@ static int judge_submit(attempt *a, const um_try *t, um_completion *c, um_error 
 		wire_request_release(&w);
 		return -1;
 	}
-	jc = um_xcalloc(1, sizeof(*jc));
-	jc->a = a;
-	memcpy(jc->body_sha, w.body_sha256, sizeof(jc->body_sha));
+	memcpy(a->judge_sha, w.body_sha256, sizeof(a->judge_sha));
 	a->answer = um_xmalloc(sizeof(*a->answer));
 	*a->answer = *c; /* the attempt owns the answer now */
 	memset(c, 0, sizeof(*c));
 	a->answer_latency = t->latency_ms;
 	provider_submit_opts(js, &w, &so);
 	r = engine_submit_opts(rc->eng, rc->judge_lane, w.url, w.body, w.body_len,
-			       (const char *const *)w.headers, w.n_headers, &so, on_judge_try, jc,
+			       (const char *const *)w.headers, w.n_headers, &so, on_judge_try, a,
 			       err);
 	wire_request_release(&w);
 	if (r < 0) {
 		*c = *a->answer;
 		free(a->answer);
 		a->answer = NULL;
-		free(jc);
 	}
 	return r;
 }

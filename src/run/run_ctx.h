@@ -54,6 +54,7 @@ typedef struct attempt {
 	um_completion *answer;
 	int64_t answer_latency;
 	int64_t judge_cost;     /* the judge's calls: never the system's cost */
+	char judge_sha[65];     /* sha256 of the judge's request body */
 } attempt;
 
 typedef struct lane {

@@ -44,6 +44,8 @@ check "sim-cirrus's overflow shows in its longest bin" grep -q "^| sim-cirrus | 
 check "the judge's cost per system is in report.json" \
   test "$(jq '[.systems[].judged.judge.cost_micro] | add' rep/j1/report.json)" -eq "$judge"
 check "every table of report.md is well formed" python3 "$S/tests/tools/md_tables.py" rep/j1/report.md 5
+check "report.html's transcripts name the judge's calls" \
+  test "$(grep -c "the judge's, try" rep/j1/report.html)" -eq "$jc"
 cp rep/j1/report.json first.json
 expect_exit 0 "umpire report regenerates" -- "$UMPIRE" report --db j.db --reports rep j1
 check "report.json is byte-identical when regenerated" cmp -s first.json rep/j1/report.json
