@@ -53,8 +53,9 @@ static json_t *row_of(const um_run_data *d, const um_attempt_rec *a)
 	S("system", a->system);
 	I("sample", a->sample);
 	S("status", a->status == UM_ATT_DONE ? "done" : "error");
-	json_object_set_new(r, "score", a->status == UM_ATT_DONE ? json_integer(a->score)
-								  : json_null());
+	/* an attempt that ended in an outcome (judged suites) has no score */
+	json_object_set_new(r, "score", store_attempt_graded(a) ? json_integer(a->score)
+								 : json_null());
 	S("extracted", a->extracted);
 	S("error_class", a->error_class);
 	I("tokens_in", a->tokens_in);

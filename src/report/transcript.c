@@ -277,9 +277,10 @@ static json_t *attempt_head(const um_run_data *d, const um_attempt_rec *a)
 	json_object_set_new(o, "sample", json_integer(a->sample));
 	json_object_set_new(o, "category", jstr_or_null(it ? it->category : NULL));
 	json_object_set_new(o, "status", json_string(a->status == UM_ATT_DONE ? "done" : "error"));
-	json_object_set_new(o, "score", a->status == UM_ATT_DONE && a->score >= 0
-						 ? json_integer(a->score)
-						 : json_null());
+	json_object_set_new(o, "score", store_attempt_graded(a) ? json_integer(a->score)
+								 : json_null());
+	if (a->outcome) /* judged suites: no grade, neither wrong nor an error */
+		json_object_set_new(o, "outcome", json_string(a->outcome));
 	json_object_set_new(o, "extracted", jstr_or_null(a->extracted));
 	json_object_set_new(o, "perm", jstr_or_null(a->perm));
 	json_object_set_new(o, "error_class", jstr_or_null(a->error_class));

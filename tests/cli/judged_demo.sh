@@ -50,6 +50,11 @@ cp rep/j1/report.json first.json
 expect_exit 0 "umpire report regenerates" -- "$UMPIRE" report --db j.db --reports rep j1
 check "report.json is byte-identical when regenerated" cmp -s first.json rep/j1/report.json
 
+expect_exit 0 "export the run" -- "$UMPIRE" export j1 --db j.db --format jsonl -o j.jsonl
+check "an attempt that ended in an outcome exports no score" \
+  test "$(jq -s '[.[] | select(.score == null)] | length' j.jsonl)" -eq \
+    "$(sql j.db "select count(*) from attempts where outcome is not null")"
+
 # the audit bundle: every grade re-derived from the stored answers and the
 # judge's stored replies; a judge verdict changed and re-signed is caught
 export UMPIRE_KEY_DIR="$WORK/keys"
