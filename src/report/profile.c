@@ -179,7 +179,7 @@ static void row_add_attempt(pf_row *r, const um_attempt_rec *a, int has_events,
 		r->correct += a->score > 0;
 		um_xgrow((void **)&r->lat, &r->cap_lat, r->n_lat + 1, sizeof(*r->lat));
 		r->lat[r->n_lat++] = a->latency_ms;
-	} else {
+	} else if (!a->outcome) { /* an outcome (judged suites) is no error */
 		r->errors++;
 	}
 }
