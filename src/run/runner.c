@@ -417,6 +417,25 @@ static void write_unfinished(run_ctx *rc)
 	}
 }
 
+/* A cached attempt's calls to store: only those really made, the judge's
+ * (turn -1), moved to the front. Their number. */
+static int cached_calls(attempt *a)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < a->n_calls; i++) {
+		if (a->calls[i].turn >= 0)
+			continue;
+		if (i != k) {
+			um_call_rec t = a->calls[k];
+			a->calls[k] = a->calls[i];
+			a->calls[i] = t;
+		}
+		k++;
+	}
+	return (int)k;
+}
+
 /* Write the attempt's final row and its calls; free it. */
 static void finish_attempt(attempt *a, um_att_status status, const um_completion *c,
 			   const um_mcq_grade *g, const char *error_class, const char *error_msg,
@@ -477,8 +496,9 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	}
 	if (a->cached)
 		r.n_calls = 0; /* no call was made: the answer is a stored one */
-	/* the row, its calls and its sub-calls in one transaction */
-	if (record_put_attempt(rc, p, &r, a->calls, a->cached ? 0 : (int)a->n_calls) == 0 &&
+	/* the row, its calls and its sub-calls in one transaction; a cached
+	 * answer's judge calls (judged suites) are calls made, the rest not */
+	if (record_put_attempt(rc, p, &r, a->calls, a->cached ? cached_calls(a) : (int)a->n_calls) == 0 &&
 	    a->cached &&
 	    store_put_cached(rc->store, rc->run_id, p->id, a->cache_call, &rc->fail_err) < 0) {
 		rc->failed = 1;

@@ -99,6 +99,16 @@ expect_exit 0 "a resumed run calls nothing" -- \
 check "still 27 attempts and the same judge calls" \
   test "$(sql j.db "select count(*) from attempts")/$(sql j.db "select count(*) from calls where turn = -1")" = "27/$jc"
 
+# answers from the response cache are judged all the same, and those judge
+# calls are recorded (they were made)
+expect_exit 0 "a second run answered from the cache" -- \
+  "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
+  --db j.db --run-id j2 --cache all
+check "its answers came from the cache" \
+  test "$(sql j.db "select count(*) from attempt_cache where run_id='j2'")" -ge 20
+check "and every judge call is recorded" \
+  test "$(sql j.db "select count(*) from calls where run_id='j2' and turn = -1")" -eq "$jc"
+
 expect_exit 2 "--system naming the judge is refused" -- \
   "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
   --db j2.db --system sim-judge
