@@ -217,8 +217,7 @@ int judging_overflow(const um_try *t)
 {
 	static const char *const phrases[] = {
 		"context_length_exceeded", "maximum context length", "prompt is too long",
-		"input is too long", "exceeds the context window", "too many tokens",
-		"input token count", NULL,
+		"input is too long", "exceeds the context window", "input token count", NULL,
 	};
 	char *low;
 	int i, hit = 0;
