@@ -68,4 +68,12 @@ expect_exit 3 "a record of the wrong types is refused" -- \
   "$UMPIRE" run suites/mrcr.yaml --models models-nojudge.yaml --db bad.db
 check "naming the field" grep -q 'mrcr.jsonl:1: field "answer" must be a string' "$WORK/err"
 check "still nothing recorded" test ! -e bad.db
+# the demo suite with a numeric item whose answer is no number: refused
+# before any call, naming the item
+mkdir -p demo/suites && cp -r "$S/scaffolds" "$S/models" "$S/pools" demo/
+sed 's/      answer: "120"/      answer: "one hundred and twenty"/' "$S/suites/judged-demo.yaml" > demo/suites/jd.yaml
+expect_exit 3 "a numeric item whose answer is not a number is refused" -- \
+  "$UMPIRE" run demo/suites/jd.yaml --models demo/models/judged-demo.yaml --db nn.db
+check "naming the item and why" grep -q "item num-1: the answer 'one hundred and twenty' is not a number" "$WORK/err"
+check "before any call: nothing recorded" test ! -e nn.db
 done_testing
