@@ -403,6 +403,54 @@ static void systems_table(um_buf *b, const json_t *rep)
 	um_buf_puts(b, "</section>\n");
 }
 
+/* Judged suites: outcomes, the judge's cost, the calibration error and the
+ * mean score by context bin (docs/judged.md). Nothing for other suites. */
+static void judged_table(um_buf *b, const json_t *rep)
+{
+	const json_t *sys = json_object_get(rep, "systems"), *s, *bins, *bin, *v;
+	const char *key;
+	size_t i, k, nb;
+	char p[128];
+
+	if (!json_is_object(jpath_get(json_array_get(sys, 0), "judged")))
+		return;
+	bins = jpath_get(json_array_get(sys, 0), "judged.context_bins");
+	nb = json_array_size(bins);
+	um_buf_puts(b, "<section id=\"judged\">\n<h2>Judged answers</h2>\n<p>Outcomes ended "
+		       "with no grade and count in no mean; the judge's calls are not in the "
+		       "systems' cost. Calibration error: Humanity's Last Exam's, from 100 stated "
+		       "confidences.</p>\n<table id=\"judged-table\">\n<thead><tr><th>System</th>"
+		       "<th>Outcomes</th><th>Judged</th><th>Judge cost (USD)</th>"
+		       "<th>Calibration error</th>");
+	json_array_foreach(bins, k, bin) {
+		um_buf_puts(b, "<th>");
+		esc(b, jpath_str(bin, "bin"));
+		um_buf_puts(b, " tokens</th>");
+	}
+	um_buf_puts(b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(sys, i, s) {
+		um_buf o = UM_BUF_INIT;
+
+		um_buf_init(&o, 0);
+		json_object_foreach((json_t *)jpath_get(s, "attempts.outcomes"), key, v)
+			um_buf_printf(&o, "%s%s %lld", o.len ? ", " : "", key,
+				      (long long)json_integer_value(v));
+		um_buf_puts(b, "<tr>");
+		td_text(b, jpath_str(s, "name"));
+		td_text(b, o.len ? um_buf_str(&o) : "none");
+		um_buf_release(&o);
+		td_numf(b, rep, "int", "/systems/%zu/judged/judge/attempts", i);
+		td_numf(b, rep, "usd4", "/systems/%zu/judged/judge/cost_micro", i);
+		td_numf(b, rep, "pct", "/systems/%zu/judged/calibration_error", i);
+		for (k = 0; k < nb; k++) {
+			ptrf(p, sizeof(p), "/systems/%zu/judged/context_bins/%zu/mean", i, k);
+			td_num(b, rep, p, "pct");
+		}
+		um_buf_puts(b, "</tr>\n");
+	}
+	um_buf_puts(b, "</tbody>\n</table>\n</section>\n");
+}
+
 static void paired_table(um_buf *b, const json_t *rep)
 {
 	const json_t *cmp = jpath_get(rep, "paired.comparisons"), *c;
@@ -1570,6 +1618,7 @@ html_page *html_render(const json_t *report, const json_t *transcripts, size_t *
 	page_open(&b, title);
 	header(&b, report);
 	systems_table(&b, report);
+	judged_table(&b, report);
 	charts(&b, report);
 	paired_table(&b, report);
 	claims_table(&b, report);

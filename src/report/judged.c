@@ -36,6 +36,8 @@ static void tally_add(json_t *o, const char *key, const um_attempt_rec *a)
 			      (json_int_t)0);
 		json_object_set_new(o, key, t);
 	}
+	if (a->status != UM_ATT_DONE || (a->score < 0 && !a->outcome))
+		return; /* an error: the bin is there, nothing counted */
 	if (a->outcome) {
 		json_object_set_new(t, "outcomes",
 				    json_integer(json_integer_value(json_object_get(t, "outcomes")) + 1));
@@ -94,12 +96,12 @@ json_t *judged_report_system(const um_attempt_rec *const *attempts, const size_t
 		const char *g = json_string_value(json_object_get(ij, "grader"));
 		char key[96];
 
-		if (a->status == UM_ATT_DONE && (a->score >= 0 || a->outcome)) {
+		if (a->status == UM_ATT_DONE)
 			tally_add(graders, g ? g : "unknown", a);
-			if (json_is_integer(json_object_get(ij, "context_bin"))) {
-				bin_key(ij, key, sizeof(key));
-				tally_add(bins, key, a);
-			}
+		/* every bin an item of the run falls in, so systems' bins line up */
+		if (json_is_integer(json_object_get(ij, "context_bin"))) {
+			bin_key(ij, key, sizeof(key));
+			tally_add(bins, key, a);
 		}
 		if (json_is_object(json_object_get(dj, "judge"))) {
 			judged++;

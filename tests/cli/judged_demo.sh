@@ -44,6 +44,8 @@ check "sim-cirrus's overflow shows in its longest bin" grep -q "^| sim-cirrus | 
 check "the judge's cost per system is in report.json" \
   test "$(jq '[.systems[].judged.judge.cost_micro] | add' rep/j1/report.json)" -eq "$judge"
 check "every table of report.md is well formed" python3 "$S/tests/tools/md_tables.py" rep/j1/report.md 5
+check "report.html has the judged table with the bins" \
+  grep -q '<th>&gt;128 tokens</th>' rep/j1/report.html
 check "report.html's transcripts name the judge's calls" \
   test "$(grep -c "the judge's, try" rep/j1/report.html)" -eq "$jc"
 cp rep/j1/report.json first.json

@@ -88,6 +88,25 @@ static void test_sections(void **state)
 	json_decref(o);
 }
 
+/* A bin whose only attempt of a system failed is still there (the systems'
+ * bins line up), with nothing counted. */
+static void test_error_keeps_bin(void **state)
+{
+	json_t *o;
+
+	(void)state;
+	fill(2); /* attempt 1, the only one in bin >32, is an overflow */
+	att[1].outcome = NULL;
+	att[1].status = UM_ATT_ERROR;
+	att[1].score = -1;
+	o = judged_report_system(ap, item_of, 2, ip);
+	assert_int_equal(json_array_size(json_object_get(o, "context_bins")), 2);
+	assert_int_equal(jpath_int(json_array_get(json_object_get(o, "context_bins"), 1), "n"), 0);
+	assert_int_equal(jpath_int(json_array_get(json_object_get(o, "context_bins"), 1), "outcomes"),
+			 0);
+	json_decref(o);
+}
+
 static void test_calibration(void **state)
 {
 	double conf[N], want, got = -1;
@@ -154,6 +173,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_error_keeps_bin),
 		cmocka_unit_test(test_calibration),
 		cmocka_unit_test(test_markdown),
 	};
