@@ -1257,7 +1257,17 @@ static void att_link(um_buf *b, const json_t *rep, const json_t *a, size_t chunk
 	const char *mark = !json_is_integer(sc) ? "!" : json_integer_value(sc) > 0 ? "&#10003;"
 										  : "&#10007;";
 
+	const char *outcome = json_string_value(json_object_get(a, "outcome"));
+
 	page_of(page, sizeof(page), rep, jpath_str(a, "system"), chunk, split);
+	if (outcome) { /* judged suites: no grade, neither wrong nor an error */
+		putf(b, "<a class=\"out\" href=\"%s#a-", page);
+		esc(b, jpath_str(a, "id"));
+		putf(b, "\" title=\"sample %lld: ", jpath_int(a, "sample"));
+		esc(b, outcome);
+		um_buf_puts(b, "\">&#8211;</a>");
+		return;
+	}
 	putf(b, "<a class=\"%s\" href=\"%s#a-", cls, page);
 	esc(b, jpath_str(a, "id"));
 	putf(b, "\" title=\"sample %lld: %s\">%s</a>", jpath_int(a, "sample"),

@@ -46,6 +46,9 @@ check "the judge's cost per system is in report.json" \
 check "every table of report.md is well formed" python3 "$S/tests/tools/md_tables.py" rep/j1/report.md 5
 check "report.html has the judged table with the bins" \
   grep -q '<th>&gt;128 tokens</th>' rep/j1/report.html
+check "report.html's item table marks outcomes as such, not as errors" \
+  test "$(grep -o '<a class="out"' rep/j1/report.html | wc -l)" -eq \
+    "$(sql j.db "select count(*) from attempts where run_id='j1' and outcome is not null")"
 check "report.html's transcripts name the judge's calls" \
   test "$(grep -c "the judge's, try" rep/j1/report.html)" -eq "$jc"
 cp rep/j1/report.json first.json
