@@ -360,6 +360,7 @@ static int on_judge_try(void *ctx, const um_try *t)
 					    c.tokens_cache_write, c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);
 	a->judge_cost += cr->cost_micro;
+	rc->spent_micro += cr->cost_micro; /* real money: the budget and the progress line count it */
 	judge_format_parse(rc->scaffold->judge.format, &f, &perr);
 	memset(&v, 0, sizeof(v));
 	if (judge_parse(f, c.content ? c.content : "", &v, &perr) < 0) {

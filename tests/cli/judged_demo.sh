@@ -24,6 +24,11 @@ calls=$(sql j.db "select sum(cost_micro) from calls where turn >= 0")
 judge=$(sql j.db "select sum(cost_micro) from calls where turn = -1")
 check "the systems' cost is their own calls' ($sys = $calls), the judge's ($judge) apart" \
   test "$sys" -eq "$calls" -a "$judge" -gt 0
+# the summary's "spent" is the money the run spent: the systems' calls and
+# the judge's (printed in USD with 4 decimals)
+spent=$(cat "$WORK/out" "$WORK/err" | sed -n 's/.*; spent \$\([0-9.]*\)$/\1/p' | tail -1)
+check "the summary's spent counts the judge's calls too (\$$spent)" \
+  test "$spent" = "$(awk -v c="$calls" -v j="$judge" 'BEGIN { printf "%.4f", (c + j) / 1e6 }')"
 check "sim-cirrus's longest conversation overflows its context: an outcome" \
   test "$(sql j.db "select count(*) from attempts where system='sim-cirrus' and item_id='mr-2'
     and status='done' and outcome='context_overflow'")" -eq 1
