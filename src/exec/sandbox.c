@@ -996,22 +996,31 @@ static void kill_run(const spawn *sp, pid_t pid, int inner_pidfd, ran *r, int *i
 		*stop_at = um_mono_ms() + DRAIN_GRACE_MS;
 }
 
-static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err)
+/* A command in flight (run_spawn): our ends of its pipes, its status pipe
+ * (bwrap's --json-status-fd), its pids and deadlines. */
+typedef struct live {
+	const spawn *sp;
+	sandbox_result *res;
+	ran *r;
+	int in_fd, out_fd, err_fd, st_fd, pidfd, inner_pidfd;
+	pid_t pid;
+	int exited;
+	int64_t start, deadline, stop_at, next_watch;
+	size_t in_off;
+	um_buf st;
+	uint64_t st_total;
+	struct rusage ru;
+} live;
+
+/* Pipes for stdin (a socketpair when there is input, else /dev/null),
+ * stdout, stderr and the status fd; fork; our ends non-blocking. */
+static int live_start(live *l, um_error *err)
 {
 	int in_pair[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
-	int st_p[2] = { -1, -1 }, child_fds[4];
-	int in_fd = -1, out_fd, err_fd, st_fd = -1, pidfd, inner_pidfd = -1;
-	int64_t start, deadline, stop_at = -1, next_watch = 0;
-	um_buf st;
-	size_t in_off = 0;
-	uint64_t st_total = 0;
-	pid_t pid, self = getpid();
-	int exited = 0, e;
-	struct rusage ru;
+	int st_p[2] = { -1, -1 }, child_fds[4], e;
+	pid_t self = getpid();
+	const spawn *sp = l->sp;
 
-	memset(r, 0, sizeof(*r));
-	memset(&ru, 0, sizeof(ru));
-	um_buf_init(&st, STATUS_MAX);
 	if (sp->in_len) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) < 0)
 			goto sys_fail;
@@ -1029,155 +1038,30 @@ static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err
 	child_fds[1] = out_p[1];
 	child_fds[2] = err_p[1];
 	child_fds[3] = st_p[1];
-	start = um_mono_ms();
-	pid = fork();
-	if (pid < 0)
+	l->start = um_mono_ms();
+	l->pid = fork();
+	if (l->pid < 0)
 		goto sys_fail;
-	if (pid == 0)
+	if (l->pid == 0)
 		child_main(sp, self, child_fds);
-	setpgid(pid, pid);
-	pidfd = pidfd_open_(pid);
+	setpgid(l->pid, l->pid);
+	l->pidfd = pidfd_open_(l->pid);
 
 	close_fd(&in_pair[0]);
 	close_fd(&out_p[1]);
 	close_fd(&err_p[1]);
 	close_fd(&st_p[1]);
-	in_fd = in_pair[1];
-	out_fd = out_p[0];
-	err_fd = err_p[0];
-	st_fd = st_p[0];
-	if (in_fd >= 0)
-		fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
-	fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
-	fcntl(err_fd, F_SETFL, fcntl(err_fd, F_GETFL) | O_NONBLOCK);
-	if (st_fd >= 0)
-		fcntl(st_fd, F_SETFL, fcntl(st_fd, F_GETFL) | O_NONBLOCK);
-	deadline = sp->wall_ms > 0 ? start + sp->wall_ms : -1;
-
-	for (;;) {
-		struct pollfd pf[5];
-		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_st = -1, i_pid = -1;
-		int64_t now = um_mono_ms(), t = -1;
-
-		if (!r->killed && !exited && deadline >= 0 && now >= deadline)
-			kill_run(sp, pid, inner_pidfd, r, &in_fd, &stop_at);
-		if (!r->killed && !exited && watch_over(sp, now, &next_watch)) {
-			r->disk_full = 1;
-			kill_run(sp, pid, inner_pidfd, r, &in_fd, &stop_at);
-		}
-		if (exited && out_fd < 0 && err_fd < 0 && st_fd < 0)
-			break;
-		if (stop_at >= 0 && now >= stop_at)
-			break;
-		if (in_fd >= 0 && in_off >= sp->in_len)
-			close_fd(&in_fd);
-		if (in_fd >= 0) {
-			pf[n].fd = in_fd;
-			pf[n].events = POLLOUT;
-			i_in = n++;
-		}
-		if (out_fd >= 0) {
-			pf[n].fd = out_fd;
-			pf[n].events = POLLIN;
-			i_out = n++;
-		}
-		if (err_fd >= 0) {
-			pf[n].fd = err_fd;
-			pf[n].events = POLLIN;
-			i_err = n++;
-		}
-		if (st_fd >= 0) {
-			pf[n].fd = st_fd;
-			pf[n].events = POLLIN;
-			i_st = n++;
-		}
-		if (!exited && pidfd >= 0) {
-			pf[n].fd = pidfd;
-			pf[n].events = POLLIN;
-			i_pid = n++;
-		}
-		if (deadline >= 0 && !r->killed)
-			t = ms_until(deadline, now);
-		if (stop_at >= 0)
-			t = t < 0 ? ms_until(stop_at, now) : (t < ms_until(stop_at, now) ? t :
-							     ms_until(stop_at, now));
-		if (!exited && pidfd < 0)
-			t = (t < 0 || t > 20) ? 20 : t;
-		if (sp->watch_dir && !exited && !r->killed &&
-		    (t < 0 || t > ms_until(next_watch, now)))
-			t = ms_until(next_watch, now);
-		if (poll(pf, (nfds_t)n, t > INT_MAX ? INT_MAX : (int)t) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (i_in >= 0 && pf[i_in].revents) {
-			if (pf[i_in].revents & POLLOUT) {
-				ssize_t w = send(in_fd, (const char *)sp->in + in_off,
-						 sp->in_len - in_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-				if (w > 0)
-					in_off += (size_t)w;
-				else if (w < 0 && errno != EAGAIN && errno != EINTR)
-					close_fd(&in_fd);
-			} else {
-				close_fd(&in_fd);
-			}
-		}
-		if (i_out >= 0 && pf[i_out].revents)
-			drain(&out_fd, &res->out, &res->out_bytes);
-		if (i_err >= 0 && pf[i_err].revents)
-			drain(&err_fd, &res->err, &res->err_bytes);
-		if (i_st >= 0 && pf[i_st].revents) {
-			drain(&st_fd, &st, &st_total);
-			status_parse(&st, r, pid, &inner_pidfd);
-		}
-		if (!exited && (pidfd < 0 || (i_pid >= 0 && pf[i_pid].revents))) {
-			pid_t w = wait4(pid, &r->status, WNOHANG, &ru);
-			if (w < 0 && errno == ECHILD) {
-				/* reaped elsewhere (SIGCHLD ignored by the caller) */
-				r->status = 0;
-				w = pid;
-			}
-			if (w == pid) {
-				exited = 1;
-				if (stop_at < 0)
-					stop_at = um_mono_ms() + DRAIN_GRACE_MS;
-			}
-		}
-	}
-	close_fd(&in_fd);
-	close_fd(&out_fd);
-	close_fd(&err_fd);
-	if (st_fd >= 0) {
-		drain(&st_fd, &st, &st_total);
-		close_fd(&st_fd);
-	}
-	status_parse(&st, r, pid, &inner_pidfd);
-	if (!exited) {
-		/* still running after the grace: end it all */
-		if (inner_pidfd >= 0)
-			pidfd_kill(inner_pidfd, SIGKILL);
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while (wait4(pid, &r->status, 0, &ru) < 0 && errno == EINTR)
-			;
-		exited = 1;
-	}
-	close_fd(&pidfd);
-	if (inner_pidfd >= 0 && !(WIFEXITED(r->status) && !r->killed)) {
-		/* A reaper that exited has collected the init; this guards the
-		 * case where the reaper itself was killed. */
-		struct pollfd pf = { inner_pidfd, POLLIN, 0 };
-		if (poll(&pf, 1, 0) == 0) {
-			pidfd_kill(inner_pidfd, SIGKILL);
-			poll(&pf, 1, TREE_WAIT_MS);
-		}
-	}
-	close_fd(&inner_pidfd);
-	r->cpu_ms = (int64_t)ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
-		    (int64_t)ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
-	res->wall_ms = um_mono_ms() - start;
-	um_buf_release(&st);
+	l->in_fd = in_pair[1];
+	l->out_fd = out_p[0];
+	l->err_fd = err_p[0];
+	l->st_fd = st_p[0];
+	if (l->in_fd >= 0)
+		fcntl(l->in_fd, F_SETFL, fcntl(l->in_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(l->out_fd, F_SETFL, fcntl(l->out_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(l->err_fd, F_SETFL, fcntl(l->err_fd, F_GETFL) | O_NONBLOCK);
+	if (l->st_fd >= 0)
+		fcntl(l->st_fd, F_SETFL, fcntl(l->st_fd, F_GETFL) | O_NONBLOCK);
+	l->deadline = sp->wall_ms > 0 ? l->start + sp->wall_ms : -1;
 	return 0;
 
 sys_fail:
@@ -1190,8 +1074,180 @@ sys_fail:
 	close_fd(&err_p[1]);
 	close_fd(&st_p[0]);
 	close_fd(&st_p[1]);
-	um_buf_release(&st);
 	return um_fail(err, UM_ERR_IO, "sandbox: cannot start the driver: %s", strerror(e));
+}
+
+/* How long the next poll may wait: the deadline, the drain grace, the
+ * wait4 polling without a pidfd, the next disk sizing; -1 for ever. */
+static int64_t live_timeout(const live *l, int64_t now)
+{
+	int64_t t = -1;
+
+	if (l->deadline >= 0 && !l->r->killed)
+		t = ms_until(l->deadline, now);
+	if (l->stop_at >= 0)
+		t = t < 0 ? ms_until(l->stop_at, now) : (t < ms_until(l->stop_at, now) ? t :
+							 ms_until(l->stop_at, now));
+	if (!l->exited && l->pidfd < 0)
+		t = (t < 0 || t > 20) ? 20 : t;
+	if (l->sp->watch_dir && !l->exited && !l->r->killed &&
+	    (t < 0 || t > ms_until(l->next_watch, now)))
+		t = ms_until(l->next_watch, now);
+	return t;
+}
+
+static void live_feed(live *l, short revents)
+{
+	if (revents & POLLOUT) {
+		ssize_t w = send(l->in_fd, (const char *)l->sp->in + l->in_off,
+				 l->sp->in_len - l->in_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0)
+			l->in_off += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			close_fd(&l->in_fd);
+	} else {
+		close_fd(&l->in_fd);
+	}
+}
+
+static void live_reap(live *l)
+{
+	pid_t w = wait4(l->pid, &l->r->status, WNOHANG, &l->ru);
+
+	if (w < 0 && errno == ECHILD) {
+		/* reaped elsewhere (SIGCHLD ignored by the caller) */
+		l->r->status = 0;
+		w = l->pid;
+	}
+	if (w == l->pid) {
+		l->exited = 1;
+		if (l->stop_at < 0)
+			l->stop_at = um_mono_ms() + DRAIN_GRACE_MS;
+	}
+}
+
+/* One turn: the deadline and the disk bound enforced, one poll over what is
+ * still open, what it says handled. 1 to go on, 0 when done. */
+static int live_turn(live *l)
+{
+	struct pollfd pf[5];
+	int n = 0, i_in = -1, i_out = -1, i_err = -1, i_st = -1, i_pid = -1;
+	int64_t now = um_mono_ms(), t;
+	const spawn *sp = l->sp;
+	ran *r = l->r;
+
+	if (!r->killed && !l->exited && l->deadline >= 0 && now >= l->deadline)
+		kill_run(sp, l->pid, l->inner_pidfd, r, &l->in_fd, &l->stop_at);
+	if (!r->killed && !l->exited && watch_over(sp, now, &l->next_watch)) {
+		r->disk_full = 1;
+		kill_run(sp, l->pid, l->inner_pidfd, r, &l->in_fd, &l->stop_at);
+	}
+	if (l->exited && l->out_fd < 0 && l->err_fd < 0 && l->st_fd < 0)
+		return 0;
+	if (l->stop_at >= 0 && now >= l->stop_at)
+		return 0;
+	if (l->in_fd >= 0 && l->in_off >= sp->in_len)
+		close_fd(&l->in_fd);
+	if (l->in_fd >= 0) {
+		pf[n] = (struct pollfd){ l->in_fd, POLLOUT, 0 };
+		i_in = n++;
+	}
+	if (l->out_fd >= 0) {
+		pf[n] = (struct pollfd){ l->out_fd, POLLIN, 0 };
+		i_out = n++;
+	}
+	if (l->err_fd >= 0) {
+		pf[n] = (struct pollfd){ l->err_fd, POLLIN, 0 };
+		i_err = n++;
+	}
+	if (l->st_fd >= 0) {
+		pf[n] = (struct pollfd){ l->st_fd, POLLIN, 0 };
+		i_st = n++;
+	}
+	if (!l->exited && l->pidfd >= 0) {
+		pf[n] = (struct pollfd){ l->pidfd, POLLIN, 0 };
+		i_pid = n++;
+	}
+	t = live_timeout(l, now);
+	if (poll(pf, (nfds_t)n, t > INT_MAX ? INT_MAX : (int)t) < 0)
+		return errno == EINTR;
+	if (i_in >= 0 && pf[i_in].revents)
+		live_feed(l, pf[i_in].revents);
+	if (i_out >= 0 && pf[i_out].revents)
+		drain(&l->out_fd, &l->res->out, &l->res->out_bytes);
+	if (i_err >= 0 && pf[i_err].revents)
+		drain(&l->err_fd, &l->res->err, &l->res->err_bytes);
+	if (i_st >= 0 && pf[i_st].revents) {
+		drain(&l->st_fd, &l->st, &l->st_total);
+		status_parse(&l->st, r, l->pid, &l->inner_pidfd);
+	}
+	if (!l->exited && (l->pidfd < 0 || (i_pid >= 0 && pf[i_pid].revents)))
+		live_reap(l);
+	return 1;
+}
+
+/* The end: pipes closed, the last status read, a command still running
+ * after the grace killed with its tree, the sandbox's init made sure of,
+ * CPU and wall time. */
+static void live_end(live *l)
+{
+	ran *r = l->r;
+
+	close_fd(&l->in_fd);
+	close_fd(&l->out_fd);
+	close_fd(&l->err_fd);
+	if (l->st_fd >= 0) {
+		drain(&l->st_fd, &l->st, &l->st_total);
+		close_fd(&l->st_fd);
+	}
+	status_parse(&l->st, r, l->pid, &l->inner_pidfd);
+	if (!l->exited) {
+		/* still running after the grace: end it all */
+		if (l->inner_pidfd >= 0)
+			pidfd_kill(l->inner_pidfd, SIGKILL);
+		kill(-l->pid, SIGKILL);
+		kill(l->pid, SIGKILL);
+		while (wait4(l->pid, &r->status, 0, &l->ru) < 0 && errno == EINTR)
+			;
+		l->exited = 1;
+	}
+	close_fd(&l->pidfd);
+	if (l->inner_pidfd >= 0 && !(WIFEXITED(r->status) && !r->killed)) {
+		/* A reaper that exited has collected the init; this guards the
+		 * case where the reaper itself was killed. */
+		struct pollfd pf = { l->inner_pidfd, POLLIN, 0 };
+		if (poll(&pf, 1, 0) == 0) {
+			pidfd_kill(l->inner_pidfd, SIGKILL);
+			poll(&pf, 1, TREE_WAIT_MS);
+		}
+	}
+	close_fd(&l->inner_pidfd);
+	r->cpu_ms = (int64_t)l->ru.ru_utime.tv_sec * 1000 + l->ru.ru_utime.tv_usec / 1000 +
+		    (int64_t)l->ru.ru_stime.tv_sec * 1000 + l->ru.ru_stime.tv_usec / 1000;
+	l->res->wall_ms = um_mono_ms() - l->start;
+}
+
+static int run_spawn(const spawn *sp, sandbox_result *res, ran *r, um_error *err)
+{
+	live l;
+
+	memset(r, 0, sizeof(*r));
+	memset(&l, 0, sizeof(l));
+	l.sp = sp;
+	l.res = res;
+	l.r = r;
+	l.in_fd = l.out_fd = l.err_fd = l.st_fd = l.pidfd = l.inner_pidfd = -1;
+	l.stop_at = -1;
+	um_buf_init(&l.st, STATUS_MAX);
+	if (live_start(&l, err) < 0) {
+		um_buf_release(&l.st);
+		return -1;
+	}
+	while (live_turn(&l))
+		;
+	live_end(&l);
+	um_buf_release(&l.st);
+	return 0;
 }
 
 /* Run a host command (the driver client) quietly with a deadline. Returns
