@@ -1361,27 +1361,88 @@ static const char *first_line(const um_buf *b, char *out, size_t n)
 	return len ? out : "no message";
 }
 
+/* What ran tells: limits hit (output, disk, wall, CPU, file size), the
+ * exit code or signal; -1 with err when the driver, not the command,
+ * failed. */
+static int exec_outcome(const sandbox_spec *spec, drv d, const spawn *sp, const ran *r,
+			sandbox_result *res, um_error *err)
+{
+	char line[512];
+	int code;
+
+	res->out_truncated = res->out_bytes > res->out.len;
+	res->err_truncated = res->err_bytes > res->err.len;
+	res->cpu_ms = r->cpu_ms;
+	if (res->out_truncated || res->err_truncated)
+		res->limits_hit |= SANDBOX_HIT_OUTPUT;
+	if (r->disk_full || r->killed) {
+		if (r->disk_full) {
+			res->limits_hit |= SANDBOX_HIT_DISK;
+		} else {
+			res->timed_out = 1;
+			res->limits_hit |= SANDBOX_HIT_WALL;
+		}
+		res->exit_code = -1;
+		res->signal = SIGKILL;
+		return 0;
+	}
+	if (d == DRV_BWRAP) {
+		if (!r->have_exit) {
+			if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 126)
+				return um_fail(err, UM_ERR_IO,
+					       "sandbox: cannot switch to uid %ld for the sandbox",
+					       (long)sp->uid);
+			return um_fail(err, UM_ERR_IO,
+				       "sandbox: bwrap could not start the command: %s",
+				       first_line(&res->err, line, sizeof(line)));
+		}
+		code = r->exit_code;
+	} else {
+		if (!WIFEXITED(r->status))
+			return um_fail(err, UM_ERR_IO, "sandbox: %s client died by signal %d",
+				       drv_names[d], WTERMSIG(r->status));
+		code = WEXITSTATUS(r->status);
+		if (code == 125)
+			return um_fail(err, UM_ERR_IO, "sandbox: %s run failed: %s", drv_names[d],
+				       first_line(&res->err, line, sizeof(line)));
+	}
+	if (code > 128 && code - 128 < NSIG) {
+		res->signal = code - 128;
+		res->exit_code = -1;
+	} else {
+		res->exit_code = code;
+		res->signal = 0;
+	}
+	if (res->signal == SIGXCPU ||
+	    (res->signal == SIGKILL && spec->limits.cpu_s &&
+	     res->cpu_ms >= (int64_t)spec->limits.cpu_s * 1000))
+		res->limits_hit |= SANDBOX_HIT_CPU;
+	if (res->signal == SIGXFSZ)
+		res->limits_hit |= SANDBOX_HIT_FSIZE;
+	return 0;
+}
+
 int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *in,
 		 size_t in_len, sandbox_result *res, um_error *err)
 {
 	static char *const bwrap_env[] = { (char *)"PATH=/usr/bin:/bin", NULL };
 	strv a = { 0 };
-	char name[96], *prog = NULL, line[512], *kill_argv[4];
+	char name[96], *prog = NULL, *kill_argv[4];
 	spawn sp;
 	ran r;
 	drv d;
-	int code;
+	int rc = -1;
 
 	sandbox_result_init(res);
 	if (!in)
 		in_len = 0;
 	docker_name(name, sizeof(name));
 	if (build(spec, argv, in_len > 0, name, &d, &prog, &a, err) < 0)
-		goto fail;
+		goto out;
 	if (!prog) {
 		um_fail(err, UM_ERR_NOTFOUND, "sandbox: %s is not installed (not found in PATH)",
 			drv_names[d]);
-		goto fail;
+		goto out;
 	}
 	um_buf_init(&res->out, spec->limits.out_max ? spec->limits.out_max :
 			       SANDBOX_OUT_MAX_DEFAULT);
@@ -1412,74 +1473,12 @@ int sandbox_exec(const sandbox_spec *spec, const char *const *argv, const void *
 		sp.kill_argv = kill_argv;
 		sp.no_reaper = 1;
 	}
-	if (run_spawn(&sp, res, &r, err) < 0)
-		goto fail;
-
-	res->out_truncated = res->out_bytes > res->out.len;
-	res->err_truncated = res->err_bytes > res->err.len;
-	res->cpu_ms = r.cpu_ms;
-	if (res->out_truncated || res->err_truncated)
-		res->limits_hit |= SANDBOX_HIT_OUTPUT;
-	if (r.disk_full) {
-		res->limits_hit |= SANDBOX_HIT_DISK;
-		res->exit_code = -1;
-		res->signal = SIGKILL;
-		goto done;
-	}
-	if (r.killed) {
-		res->timed_out = 1;
-		res->limits_hit |= SANDBOX_HIT_WALL;
-		res->exit_code = -1;
-		res->signal = SIGKILL;
-		goto done;
-	}
-	if (d == DRV_BWRAP) {
-		if (!r.have_exit) {
-			if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 126)
-				um_fail(err, UM_ERR_IO,
-					"sandbox: cannot switch to uid %ld for the sandbox",
-					(long)sp.uid);
-			else
-				um_fail(err, UM_ERR_IO,
-					"sandbox: bwrap could not start the command: %s",
-					first_line(&res->err, line, sizeof(line)));
-			goto fail;
-		}
-		code = r.exit_code;
-	} else {
-		if (!WIFEXITED(r.status)) {
-			um_fail(err, UM_ERR_IO, "sandbox: %s client died by signal %d",
-				drv_names[d], WTERMSIG(r.status));
-			goto fail;
-		}
-		code = WEXITSTATUS(r.status);
-		if (code == 125) {
-			um_fail(err, UM_ERR_IO, "sandbox: %s run failed: %s", drv_names[d],
-				first_line(&res->err, line, sizeof(line)));
-			goto fail;
-		}
-	}
-	if (code > 128 && code - 128 < NSIG) {
-		res->signal = code - 128;
-		res->exit_code = -1;
-	} else {
-		res->exit_code = code;
-		res->signal = 0;
-	}
-	if (res->signal == SIGXCPU ||
-	    (res->signal == SIGKILL && spec->limits.cpu_s &&
-	     res->cpu_ms >= (int64_t)spec->limits.cpu_s * 1000))
-		res->limits_hit |= SANDBOX_HIT_CPU;
-	if (res->signal == SIGXFSZ)
-		res->limits_hit |= SANDBOX_HIT_FSIZE;
-done:
+	if (run_spawn(&sp, res, &r, err) == 0)
+		rc = exec_outcome(spec, d, &sp, &r, res, err);
+out:
 	free(prog);
 	sandbox_argv_free(a.v);
-	return 0;
-fail:
-	free(prog);
-	sandbox_argv_free(a.v);
-	return -1;
+	return rc;
 }
 
 int sandbox_exec_sh(const sandbox_spec *spec, const char *script, const void *in,
