@@ -1101,6 +1101,11 @@ int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		rc = judged_parse_hle(source, data, len, &s.items, &s.n, &s.lines, skipped, err);
 	} else if (spec->format == UM_DATA_MRCR) {
 		rc = judged_parse_mrcr(source, data, len, &s.items, &s.n, &s.lines, err);
+	} else if (spec->format == UM_DATA_CHARXIV) {
+		rc = judged_parse_charxiv(source, spec->path, data, len, &s.items, &s.n, &s.lines,
+					  err);
+	} else if (spec->format == UM_DATA_GRAPHWALKS) {
+		rc = judged_parse_graphwalks(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_CSV) {
 		rc = parse_csv(spec, source, data, len, &s, err);
 	} else {

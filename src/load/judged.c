@@ -15,21 +15,22 @@
 
 #include "base/util.h"
 #include "load/dataset.h"
+#include "load/image.h"
 
 #define JUDGED_MAX_MESSAGES 10000
 
-const char *const judged_grader_names[] = {"exact", "numeric", "similarity", "mrcr", "judge",
-					   NULL};
+const char *const judged_grader_names[] = {"exact", "numeric", "similarity", "mrcr",
+					   "graphwalks", "judge", NULL};
 
 static const char *const inline_keys[] = {
 	"id", "category", "subcategory", "question", "messages", "answer", "grader", "prefix",
-	"answer_type", NULL,
+	"answer_type", "image", NULL,
 };
 static const char *const roles[] = {"system", "user", "assistant", NULL};
 
 int judged_grader_known(const char *name)
 {
-	return name && um_str_index((char **)judged_grader_names, 5, name) >= 0;
+	return name && um_str_index((char **)judged_grader_names, 6, name) >= 0;
 }
 
 static int64_t utf8_chars(const char *s)
@@ -160,8 +161,8 @@ int judged_inline_item(const yml_doc *d, const yml_node *m, um_item *it, um_erro
 		return -1;
 	if (it->grader && !judged_grader_known(it->grader))
 		return yml_fail(d, yml_get(m, "grader"), UM_ERR_INVALID, err,
-				"item '%s': grader '%s' (want exact, numeric, similarity, mrcr or "
-				"judge)", it->id, it->grader);
+				"item '%s': grader '%s' (want exact, numeric, similarity, mrcr, "
+				"graphwalks or judge)", it->id, it->grader);
 	has_q = yml_get(m, "question") != NULL;
 	has_m = yml_get(m, "messages") != NULL;
 	if (has_q == has_m)
@@ -436,4 +437,162 @@ int judged_parse_mrcr(const char *source, const char *data, size_t len, um_item 
 	sink s = {items, n, *n, lines, *n, 0};
 
 	return each_record(source, data, len, mrcr_record, &s, err);
+}
+
+/* ---- CharXiv's reasoning questions ----------------------------------------- */
+
+static const char *const charxiv_categories[4] = {"Text in chart", "Text in general",
+						  "Number in chart", "Number in general"};
+static const char *const charxiv_types[4] = {"text-in-chart", "text-in-general",
+					     "number-in-chart", "number-in-general"};
+
+/* The line on which "key": stands, searching on from *from (the keys come
+ * in file order); 0 when not found. */
+static int charxiv_key_line(const char *data, size_t len, const char *key, size_t *from,
+			    int *line)
+{
+	size_t kl = strlen(key), p;
+
+	for (p = *from; p + kl + 2 <= len; p++) {
+		if (data[p] == '\n')
+			(*line)++;
+		else if (data[p] == '"' && memcmp(data + p + 1, key, kl) == 0 &&
+			 data[p + kl + 1] == '"') {
+			size_t q = skip_ws(data, len, p + kl + 2);
+
+			if (q < len && data[q] == ':') {
+				*from = q;
+				return *line;
+			}
+		}
+	}
+	return 0;
+}
+
+/* One entry {figure_id, query, answer, inst_category, qa_source} checked;
+ * its chart is images/<figure_id>.jpg beside the data directory. */
+static int charxiv_entry(const char *source, const char *data_path, int line, const char *key,
+			 const json_t *v, um_item *it, um_error *err)
+{
+	const json_t *f = json_object_get(v, "figure_id"), *q = json_object_get(v, "query");
+	const json_t *a = json_object_get(v, "answer"), *ic = json_object_get(v, "inst_category");
+	char *ref, *path;
+	int inst;
+
+	if (!json_is_object(v))
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "entry \"%s\": not an object", key);
+	if (!json_is_integer(f) || json_integer_value(f) < 0)
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "entry \"%s\": figure_id must be a non-negative integer", key);
+	if (!json_is_string(q) || blank(json_string_value(q)))
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "entry \"%s\": query must be a non-empty string", key);
+	if (!a || json_is_null(a))
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "entry \"%s\": the answer is %s: CharXiv withholds the answers "
+				  "of its test split (use reasoning_val.json)", key,
+				  a ? "null" : "missing");
+	if (!json_is_string(a) || blank(json_string_value(a)))
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "entry \"%s\": answer must be a non-empty string", key);
+	if (!json_is_integer(ic) || json_integer_value(ic) < 1 || json_integer_value(ic) > 4)
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "entry \"%s\": inst_category must be 1, 2, 3 or 4", key);
+	inst = (int)json_integer_value(ic);
+	it->id = um_xstrdup(key);
+	it->question = um_xstrdup(json_string_value(q));
+	it->answer = um_xstrdup(json_string_value(a));
+	it->category = um_xstrdup(charxiv_categories[inst - 1]);
+	it->answer_type = um_xstrdup(charxiv_types[inst - 1]);
+	it->context_chars = utf8_chars(it->question);
+	ref = um_xasprintf("../images/%" JSON_INTEGER_FORMAT ".jpg", json_integer_value(f));
+	path = um_path_relative_to(data_path, ref);
+	free(ref);
+	it->images = um_xcalloc(1, sizeof(*it->images));
+	if (image_check(path, &it->images[0], err) < 0) {
+		free(path);
+		return um_error_prefix(err, "%s:%d: entry \"%s\"", source, line, key);
+	}
+	free(path);
+	it->n_images = 1;
+	return 0;
+}
+
+int judged_parse_charxiv(const char *source, const char *data_path, const char *data, size_t len,
+			 um_item **items, size_t *n, int **lines, um_error *err)
+{
+	sink s = {items, n, *n, lines, *n, 0};
+	json_error_t je;
+	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je), *v;
+	const char *key;
+	size_t from = 0;
+	int line = 1, rc = 0;
+
+	if (!doc)
+		return um_fail_at(err, UM_ERR_SYNTAX, source, je.line, je.column, "%s", je.text);
+	if (!json_is_object(doc) || json_object_size(doc) == 0) {
+		json_decref(doc);
+		return um_fail_at(err, UM_ERR_INVALID, source, 1, 1,
+				  "expected an object of questions keyed by id, as CharXiv's "
+				  "reasoning_<split>.json is");
+	}
+	json_object_foreach(doc, key, v) {
+		int at = charxiv_key_line(data, len, key, &from, &line);
+
+		if (charxiv_entry(source, data_path, at, key, v, sink_add(&s, at), err) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* ---- Graphwalks ------------------------------------------------------------- */
+
+static int graphwalks_record(void *ctx, const char *source, int line, size_t row, json_t *o,
+			     um_error *err)
+{
+	sink *s = ctx;
+	const char *prompt, *type;
+	const json_t *nodes = json_object_get(o, "answer_nodes"), *e;
+	int64_t nchars = -1;
+	json_t *msgs;
+	um_item *it;
+	size_t i;
+
+	if (need_str(source, line, o, "prompt", 1, &prompt, err) < 0 ||
+	    need_str(source, line, o, "problem_type", 1, &type, err) < 0 ||
+	    need_int(source, line, o, "prompt_chars", 0, 0, &nchars, err) < 0)
+		return -1;
+	if (!json_is_array(nodes))
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "field \"answer_nodes\" must be a list of node ids%s",
+				  nodes ? "" : " (missing)");
+	json_array_foreach(nodes, i, e)
+		if (!json_is_string(e) || blank(json_string_value(e)))
+			return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+					  "field \"answer_nodes\": element %zu is not a node id "
+					  "(a non-blank string)", i);
+	if (strcmp(type, "bfs") != 0 && strcmp(type, "parents") != 0)
+		return um_fail_at(err, UM_ERR_INVALID, source, line, 0,
+				  "field \"problem_type\" is '%s' (want bfs or parents)", type);
+	it = sink_add(s, line);
+	it->id = um_xasprintf("row-%zu", row);
+	msgs = json_pack("[{s:s, s:s}]", "role", "user", "content", prompt);
+	it->messages = json_dumps(msgs, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(msgs);
+	it->answer = json_dumps(nodes, JSON_COMPACT | JSON_ENSURE_ASCII);
+	it->category = um_xstrdup(type);
+	it->context_chars = nchars >= 0 ? nchars : utf8_chars(prompt);
+	return 0;
+}
+
+int judged_parse_graphwalks(const char *source, const char *data, size_t len, um_item **items,
+			    size_t *n, int **lines, um_error *err)
+{
+	sink s = {items, n, *n, lines, *n, 0};
+
+	return each_record(source, data, len, graphwalks_record, &s, err);
 }

@@ -19,7 +19,8 @@
 #include "load/suite.h"
 #include "load/yml.h"
 
-/* The graders, NULL-terminated: exact, numeric, similarity, mrcr, judge. */
+/* The graders, NULL-terminated: exact, numeric, similarity, mrcr, graphwalks,
+ * judge. */
 extern const char *const judged_grader_names[];
 /* 1 when name is one of them. */
 int judged_grader_known(const char *name);
@@ -57,5 +58,22 @@ int judged_parse_hle(const char *source, const char *data, size_t len, um_item *
 		     size_t *n, int **lines, size_t *skipped, um_error *err);
 int judged_parse_mrcr(const char *source, const char *data, size_t len, um_item **items,
 		      size_t *n, int **lines, um_error *err);
+/*   charxiv: CharXiv's reasoning_<split>.json itself, one object keyed by
+ *         question id: figure_id (an integer), query, answer (strings; the
+ *         test split's null answers are refused), inst_category (1..4: the
+ *         category Text in chart / Text in general / Number in chart /
+ *         Number in general and the answer type text-in-chart ...
+ *         number-in-general); each item shows ../images/<figure_id>.jpg,
+ *         found from data_path (the release layout), checked and hashed.
+ *         The id is the entry's key. Lines are where each key stands.
+ *   graphwalks: OpenAI's Graphwalks export: prompt (sent as the one user
+ *         message), answer_nodes (a list of node ids, possibly empty; kept
+ *         as its JSON text in the item's answer), problem_type (bfs |
+ *         parents: the category), prompt_chars (the prompt's size when
+ *         given); other keys (date_added) are ignored; ids are row-N. */
+int judged_parse_charxiv(const char *source, const char *data_path, const char *data, size_t len,
+			 um_item **items, size_t *n, int **lines, um_error *err);
+int judged_parse_graphwalks(const char *source, const char *data, size_t len, um_item **items,
+			    size_t *n, int **lines, um_error *err);
 
 #endif

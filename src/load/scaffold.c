@@ -28,6 +28,8 @@
 
 #include "base/buf.h"
 #include "base/util.h"
+#include "load/image.h"
+#include "load/suite.h"
 #include "load/yml.h"
 
 #define SCAFFOLD_DEFAULT_LABELS "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -38,15 +40,18 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", "reasoning", "code", "judge", NULL,
+	"tools", "limits", "reasoning", "code", "judge", "answer_instructions", NULL,
 };
 static const char *const scaffold_judge_keys[] = {"system", "format", "system_prompt", "prompt",
 						  "params", "instructions", NULL};
 static const char *const scaffold_judge_formats[] = {"fields", "json", NULL};
 /* Variables of a judged scaffold's messages, and of its judge's prompt. */
 static const char *const scaffold_judged_vars[] = {
-	"question", "item_id", "category", "subcategory", "answer_type", "sample", NULL,
+	"question", "item_id", "category", "subcategory", "answer_type", "sample",
+	"answer_instructions", "decimals", NULL,
 };
+/* Variables of a judged scaffold's answer_instructions. */
+static const char *const scaffold_answer_vars[] = {"decimals", NULL};
 static const char *const scaffold_judge_vars[] = {
 	"question", "response", "correct_answer", "instructions", NULL,
 };
@@ -858,19 +863,25 @@ static int scaffold_read_agent(const scaffold_ctx *c, um_scaffold *s)
 
 /* ---- judged scaffolds ---------------------------------------------------- */
 
-static int scaffold_read_instructions(const scaffold_ctx *c, const yml_node *in, um_judge_cfg *j)
+/* A map of answer type -> text (judge.instructions, answer_instructions);
+ * with vars non-NULL each text is a template of those variables. */
+static int scaffold_read_instructions(const scaffold_ctx *c, const yml_node *in, const char *what,
+				      const char *const *vars, char ***types, char ***texts,
+				      int *n)
 {
+	char label[96];
 	size_t i;
 
-	if (yml_expect(c->d, in, YML_MAP, "judge.instructions", c->err) < 0)
+	if (yml_expect(c->d, in, YML_MAP, what, c->err) < 0)
 		return -1;
-	j->instr_types = um_xcalloc(in->n + 1, sizeof(char *));
-	j->instr_texts = um_xcalloc(in->n + 1, sizeof(char *));
+	*types = um_xcalloc(in->n + 1, sizeof(char *));
+	*texts = um_xcalloc(in->n + 1, sizeof(char *));
+	snprintf(label, sizeof(label), "%s value", what);
 	for (i = 0; i < in->n; i++) {
-		j->instr_types[i] = um_xstrdup(in->keys[i]->scalar);
-		j->n_instr = (int)i + 1;
-		if (yml_node_str(c->d, in->items[i], "judge.instructions value", &j->instr_texts[i],
-				 c->err) < 0)
+		(*types)[i] = um_xstrdup(in->keys[i]->scalar);
+		*n = (int)i + 1;
+		if (yml_node_str(c->d, in->items[i], label, &(*texts)[i], c->err) < 0 ||
+		    (vars && scaffold_check_tmpl(c, in->items[i], label, vars, 0) < 0))
 			return -1;
 	}
 	return 0;
@@ -914,13 +925,17 @@ static int scaffold_read_judge(const scaffold_ctx *c, um_scaffold *s)
 		return yml_fail(d, p, UM_ERR_INVALID, c->err,
 				"'judge.params' may not set model or messages; the harness sets them");
 	in = yml_get(jn, "instructions");
-	return in && !yml_is_null(in) ? scaffold_read_instructions(c, in, j) : 0;
+	return in && !yml_is_null(in)
+		       ? scaffold_read_instructions(c, in, "judge.instructions", NULL,
+						    &j->instr_types, &j->instr_texts, &j->n_instr)
+		       : 0;
 }
 
 static int scaffold_read_judged(scaffold_ctx *c, um_scaffold *s)
 {
 	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
 						"limits", NULL};
+	const yml_node *in;
 	int i;
 
 	for (i = 0; forbidden[i]; i++)
@@ -929,9 +944,14 @@ static int scaffold_read_judged(scaffold_ctx *c, um_scaffold *s)
 					c->err, "'%s' does not belong to judged scaffolds",
 					forbidden[i]);
 	c->judged = 1;
-	return scaffold_read_messages(c, s) < 0 || scaffold_read_params(c, s) < 0 ||
-			       scaffold_read_judge(c, s) < 0
-		       ? -1
+	if (scaffold_read_messages(c, s) < 0 || scaffold_read_params(c, s) < 0 ||
+	    scaffold_read_judge(c, s) < 0)
+		return -1;
+	in = yml_get(c->d->root, "answer_instructions");
+	return in && !yml_is_null(in)
+		       ? scaffold_read_instructions(c, in, "answer_instructions",
+						    scaffold_answer_vars, &s->answer_types,
+						    &s->answer_texts, &s->n_answer)
 		       : 0;
 }
 
@@ -944,6 +964,16 @@ json_t *scaffold_request(const um_scaffold *s, json_t *messages)
 	if (s->reasoning)
 		json_object_set(req, "reasoning", s->reasoning);
 	return req;
+}
+
+const char *scaffold_answer_instructions(const um_scaffold *s, const char *answer_type)
+{
+	int i;
+
+	for (i = 0; answer_type && i < s->n_answer; i++)
+		if (strcmp(s->answer_types[i], answer_type) == 0)
+			return s->answer_texts[i];
+	return "";
 }
 
 const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer_type)
@@ -1000,10 +1030,14 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 			 "'code' belongs to code scaffolds");
 		goto fail;
 	}
-	if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, "judge")) {
-		yml_fail(d, yml_get(d->root, "judge"), UM_ERR_INVALID, err,
-			 "'judge' belongs to judged scaffolds");
-		goto fail;
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "answer_instructions" : "judge";
+
+		if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, key)) {
+			yml_fail(d, yml_get(d->root, key), UM_ERR_INVALID, err,
+				 "'%s' belongs to judged scaffolds", key);
+			goto fail;
+		}
 	}
 	if (!strcmp(s->kind, "agent")) {
 		c.agent = 1;
@@ -1109,6 +1143,50 @@ void scaffold_free(um_scaffold *s)
 	}
 	free(s->judge.instr_types);
 	free(s->judge.instr_texts);
+	for (i = 0; i < s->n_answer; i++) {
+		free(s->answer_types[i]);
+		free(s->answer_texts[i]);
+	}
+	free(s->answer_types);
+	free(s->answer_texts);
 	free(s->text);
 	free(s);
+}
+
+/* The item's images join the last user message of the rendered scaffold,
+ * as image parts before its text (docs/suite.md, "Images"). */
+int scaffold_attach_images(const struct um_item *it, const char *scaffold, json_t *msgs,
+			   um_error *err)
+{
+	json_t *m = NULL, *parts, *x;
+	size_t i;
+	int k;
+
+	json_array_foreach(msgs, i, x) {
+		const char *role = json_string_value(json_object_get(x, "role"));
+
+		if (role && strcmp(role, "user") == 0)
+			m = x;
+	}
+	if (!m || !json_is_string(json_object_get(m, "content")))
+		return um_fail(err, UM_ERR_INVALID,
+			       "%s: item %s has images but the scaffold has no user message with "
+			       "text to show them in", scaffold, it->id);
+	parts = json_array();
+	for (k = 0; k < it->n_images; k++) {
+		char *b64;
+
+		if (image_base64(&it->images[k], &b64, NULL, err) < 0) {
+			json_decref(parts);
+			return um_error_prefix(err, "item %s", it->id);
+		}
+		json_array_append_new(parts, json_pack("{s:s,s:s,s:s}", "type", "image",
+						       "media_type", it->images[k].media_type,
+						       "data", b64));
+		free(b64);
+	}
+	json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text",
+					       json_object_get(m, "content")));
+	json_object_set_new(m, "content", parts);
+	return 0;
 }

@@ -73,6 +73,10 @@ typedef struct um_scaffold {
 	char *code_without_starter;  /* kind code: {{format}} for a stdin program */
 	json_t *tools;               /* kind agent: neutral tool definitions [{name, description, parameters}] */
 	um_judge_cfg judge;          /* kind judged */
+	char **answer_types;         /* kind judged: per answer type, the text of
+				      * {{answer_instructions}} (a template of {{decimals}}) */
+	char **answer_texts;
+	int n_answer;
 	char sha256[65];
 	char *text;              /* file bytes, for the store */
 } um_scaffold;
@@ -93,7 +97,17 @@ void scaffold_free(um_scaffold *s);
 /* The neutral request {"messages", "params", "reasoning"?} of these
  * messages (the reference is stolen) under the scaffold's params. New. */
 json_t *scaffold_request(const um_scaffold *s, json_t *messages);
+/* The item's images (base64, checked against their hashes) join the last
+ * user message of msgs as image parts before its text (docs/suite.md,
+ * "Images"): mcq and judged items alike. scaffold names the scaffold (or
+ * the dataset) in the error when no user message has text to show them in. */
+struct um_item;
+int scaffold_attach_images(const struct um_item *it, const char *scaffold, json_t *msgs,
+			   um_error *err);
 
+/* The answer instructions of a judged scaffold for an answer type (the
+ * template, "" when none). Borrowed. */
+const char *scaffold_answer_instructions(const um_scaffold *s, const char *answer_type);
 /* The judge's instructions for an answer type ("" when none). Borrowed. */
 const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer_type);
 

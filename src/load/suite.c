@@ -59,7 +59,7 @@ static const char *const item_keys[] = {
 };
 /* In the order of um_data_format. */
 static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", "hle",
-					   "mrcr", NULL};
+					   "mrcr", "charxiv", "graphwalks", NULL};
 
 /* Where each item came from, for messages that span items. */
 typedef struct item_origin {
@@ -330,10 +330,10 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 				"LiveCodeBench's own)");
 	judged = !strcmp(s->kind, "judged");
 	if ((judged && (ds->format == UM_DATA_CSV || ds->format == UM_DATA_JSONL)) ||
-	    (!judged && (ds->format == UM_DATA_HLE || ds->format == UM_DATA_MRCR)))
+	    (!judged && ds->format >= UM_DATA_HLE))
 		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
 				"format %s is not for %s suites (mcq: inline, csv, jsonl; judged: "
-				"inline, hle, mrcr)", format_names[fmt], s->kind);
+				"inline, hle, mrcr, charxiv, graphwalks)", format_names[fmt], s->kind);
 	if (ds->format != UM_DATA_CSV && ds->format != UM_DATA_JSONL && key_node(dn, "fields"))
 		return yml_fail(d, key_node(dn, "fields"), UM_ERR_INVALID, err,
 				"'fields' names csv and jsonl columns; format %s has its own",
@@ -508,6 +508,10 @@ static int load_inline(const yml_doc *d, const yml_node *root, um_suite *s, item
 		int rc = strcmp(s->kind, "judged") == 0
 				 ? judged_inline_item(d, items->items[i], &s->items[i], err)
 				 : inline_item(d, items->items[i], s->path, &s->items[i], err);
+
+		/* a judged item's chart or figure, sent with its question */
+		if (rc == 0 && strcmp(s->kind, "judged") == 0)
+			rc = inline_images(d, items->items[i], s->path, &s->items[i], err);
 
 		s->n_items++;
 		if (rc < 0)
@@ -791,7 +795,8 @@ static int parse_grading(const yml_doc *d, const yml_node *root, um_suite *s, um
 		return -1;
 	if (r->grader && !judged_grader_known(r->grader))
 		return yml_fail(d, yml_get(n, "grader"), UM_ERR_INVALID, err,
-				"grader '%s' (want exact, numeric, similarity, mrcr or judge)",
+				"grader '%s' (want exact, numeric, similarity, mrcr, graphwalks or "
+				"judge)",
 				r->grader);
 	if (opt_node(d, n, "context_bins", YML_SEQ, &b, err) < 0)
 		return -1;

@@ -79,10 +79,12 @@ typedef struct um_claim {
 	char *note;         /* optional */
 } um_claim;
 
-/* livecodebench: LiveCodeBench's JSONL (code suites); hle and mrcr: the JSON /
- * JSONL exports of those releases (judged suites; docs/judged.md). */
+/* livecodebench: LiveCodeBench's JSONL (code suites); hle, mrcr and graphwalks:
+ * the JSON / JSONL exports of those releases, charxiv: CharXiv's own
+ * reasoning_<split>.json beside its images/ (judged suites; docs/judged.md). */
 typedef enum {
-	UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH, UM_DATA_HLE, UM_DATA_MRCR
+	UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH, UM_DATA_HLE, UM_DATA_MRCR,
+	UM_DATA_CHARXIV, UM_DATA_GRAPHWALKS
 } um_data_format;
 
 /* Suite-wide rules of a code suite (`code:`). */

@@ -149,14 +149,27 @@ int judging_setup(run_ctx *rc, um_error *err)
 	return 0;
 }
 
+void judging_decimals(const char *answer, char *out, size_t size)
+{
+	const char *dot = answer ? strchr(answer, '.') : NULL;
+	size_t n = 0;
+
+	/* CharXiv's rule: the text between the first '.' and the next one (or
+	 * the end), counted in code points; 0 for an answer with no '.' */
+	for (const char *p = dot ? dot + 1 : ""; *p && *p != '.'; p++)
+		n += ((unsigned char)*p & 0xC0) != 0x80;
+	snprintf(out, size, "%zu", n);
+}
+
 json_t *judging_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 {
 	const um_item *it = &rc->suite->items[p->item];
 	const um_scaffold *sc = rc->scaffold;
 	json_t *msgs, *req;
-	char sample[24];
-	um_vars v = {0};
+	char sample[24], decimals[24] = "0", *instr = NULL;
+	um_vars v = {0}, dv = {0};
 
+	um_vars_set(&dv, "decimals", decimals);
 	if (it->messages) {
 		msgs = json_loads(it->messages, 0, NULL);
 		if (!msgs) {
@@ -164,6 +177,12 @@ json_t *judging_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 			return NULL;
 		}
 	} else {
+		judging_decimals(it->answer, decimals, sizeof(decimals));
+		if (scaffold_render_text(scaffold_answer_instructions(sc, it->answer_type), &dv,
+					 &instr, err) < 0)
+			return NULL;
+		um_vars_set(&v, "answer_instructions", instr);
+		um_vars_set(&v, "decimals", decimals);
 		snprintf(sample, sizeof(sample), "%d", p->sample);
 		um_vars_set(&v, "question", it->question);
 		um_vars_set(&v, "item_id", it->id);
@@ -172,8 +191,15 @@ json_t *judging_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 		um_vars_set(&v, "answer_type", it->answer_type ? it->answer_type : "");
 		um_vars_set(&v, "sample", sample);
 		msgs = scaffold_render_messages(sc, &v, err);
+		free(instr);
 		if (!msgs)
 			return NULL;
+	}
+	/* a chart (CharXiv) joins the last user message, as an mcq item's does */
+	if (it->n_images &&
+	    scaffold_attach_images(it, it->messages ? it->id : sc->path, msgs, err) < 0) {
+		json_decref(msgs);
+		return NULL;
 	}
 	req = scaffold_request(sc, msgs);
 	return req;

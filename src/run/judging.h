@@ -40,6 +40,10 @@ int judging_overflow(const um_try *t);
  * the instructions for answer_type. New reference, or NULL. */
 json_t *judging_judge_request(const um_scaffold *sc, const char *question, const char *response,
 			      const char *answer, const char *answer_type, um_error *err);
+/* {{decimals}} of an answer: how many places follow its first '.' (up to
+ * a second one), as CharXiv counts them for its number-in-general
+ * questions; "0" when it has none. */
+void judging_decimals(const char *answer, char *out, size_t size);
 /* The grader of item i: its own or the suite's. */
 const char *judging_grader(const run_ctx *rc, size_t item);
 

@@ -140,43 +140,6 @@ static json_t *build_code_neutral(run_ctx *rc, const um_planned *p, um_error *er
 }
 
 /* The neutral request for (item, sample): {"messages": [...], "params": {...}}. */
-/* The item's images join the last user message of the rendered scaffold,
- * as image parts before its text (docs/suite.md, "Images"). */
-static int attach_images(const um_item *it, const char *scaffold, json_t *msgs, um_error *err)
-{
-	json_t *m = NULL, *parts, *x;
-	size_t i;
-	int k;
-
-	json_array_foreach(msgs, i, x) {
-		const char *role = json_string_value(json_object_get(x, "role"));
-
-		if (role && strcmp(role, "user") == 0)
-			m = x;
-	}
-	if (!m || !json_is_string(json_object_get(m, "content")))
-		return um_fail(err, UM_ERR_INVALID,
-			       "%s: item %s has images but the scaffold has no user message with "
-			       "text to show them in", scaffold, it->id);
-	parts = json_array();
-	for (k = 0; k < it->n_images; k++) {
-		char *b64;
-
-		if (image_base64(&it->images[k], &b64, NULL, err) < 0) {
-			json_decref(parts);
-			return um_error_prefix(err, "item %s", it->id);
-		}
-		json_array_append_new(parts, json_pack("{s:s,s:s,s:s}", "type", "image",
-						       "media_type", it->images[k].media_type,
-						       "data", b64));
-		free(b64);
-	}
-	json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text",
-					       json_object_get(m, "content")));
-	json_object_set_new(m, "content", parts);
-	return 0;
-}
-
 static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 {
 	const um_item *it = &rc->suite->items[p->item];
@@ -235,7 +198,7 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	msgs = scaffold_render_messages(sc, &v, err);
 	if (!msgs)
 		goto out;
-	if (it->n_images && attach_images(it, sc->path, msgs, err) < 0) {
+	if (it->n_images && scaffold_attach_images(it, sc->path, msgs, err) < 0) {
 		json_decref(msgs);
 		goto out;
 	}
@@ -1379,8 +1342,11 @@ static int record_items(run_ctx *rc, um_error *err)
 			r.choices_json = judging_item_json(rc, i);
 			r.correct = 0;
 			r.images_json = NULL;
-			c = store_put_item(rc->store, rc->run_id, &r, err);
+			c = it->n_images ? record_images(rc, it, &r.images_json, err) : 0;
+			if (c == 0)
+				c = store_put_item(rc->store, rc->run_id, &r, err);
 			free(r.choices_json);
+			free(r.images_json);
 			if (c < 0)
 				return -1;
 			continue;

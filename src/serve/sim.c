@@ -927,6 +927,28 @@ static char *sim_wrong_answer(const char *answer, uint64_t pick)
 	return um_xstrdup(others[pick % 4]);
 }
 
+/* A Graphwalks reply: the node list on its last line; a wrong one leaves a
+ * node out (or, for an empty list, names one that is not there). */
+static void sim_graphwalks_text(const char *answer, int right, uint64_t pick, um_buf *b)
+{
+	json_t *nodes = json_loads(answer, 0, NULL);
+	size_t n = json_array_size(nodes), skip = right || n == 0 ? (size_t)-1 : pick % n, i;
+	int first = 1;
+
+	um_buf_puts(b, "Walking the edges from the start node, level by level.\nFinal Answer: [");
+	for (i = 0; i < n; i++) {
+		if (i == skip)
+			continue;
+		um_buf_printf(b, "%s%s", first ? "" : ", ",
+			      json_string_value(json_array_get(nodes, i)));
+		first = 0;
+	}
+	if (!right && n == 0)
+		um_buf_puts(b, "0000000000");
+	um_buf_puts(b, "]");
+	json_decref(nodes);
+}
+
 static void sim_judged_text(const um_sim *s, const um_item *it, int right, um_rng *r, um_buf *b)
 {
 	const char *grader = it->grader ? it->grader : s->suite->judged.grader;
@@ -944,6 +966,10 @@ static void sim_judged_text(const um_sim *s, const um_item *it, int right, um_rn
 		else
 			um_buf_printf(b, "%s%.*s", it->prefix ? it->prefix : "", (int)(n / 2),
 				      it->answer);
+		return;
+	}
+	if (grader && strcmp(grader, "graphwalks") == 0) {
+		sim_graphwalks_text(it->answer, right, pick, b);
 		return;
 	}
 	wrong = right ? NULL : sim_wrong_answer(it->answer, pick);

@@ -93,12 +93,67 @@ static void test_refused(void **state)
 	assert_int_equal(answer_item_ok("exact", "three", why, sizeof(why)), 1);
 }
 
+static double gw(const char *response, const char *answer)
+{
+	um_answer_grade g;
+	um_error err = {0};
+	double v;
+
+	assert_int_equal(answer_grade("graphwalks", response, answer, NULL, 0, 0, &g, &err), 0);
+	assert_true(g.fractional);
+	v = g.value;
+	answer_grade_release(&g);
+	return v;
+}
+
+/* Graphwalks: the list on the very last line, set F1 (values worked out by
+ * hand: P = 1/2, R = 1 gives 2/3). */
+static void test_graphwalks(void **state)
+{
+	static const char two[] = "[\"ab12\", \"cd34\"]";
+	json_t *l;
+	char *t;
+
+	(void)state;
+	assert_true(gw("thinking\nFinal Answer: [ab12, cd34]", two) == 1.0);
+	assert_true(gw("Final Answer:[cd34,ab12,ab12]", two) == 1.0);    /* a set; no space */
+	assert_true(fabs(gw("Final Answer: [ab12]", two) - 2.0 / 3.0) < 1e-12);
+	assert_true(fabs(gw("Final Answer: [ab12, cd34, ef56, gh78]", two) - 2.0 / 3.0) < 1e-12);
+	assert_true(gw("Final Answer: [zz99]", two) == 0.0);            /* no overlap */
+	assert_true(gw("Final Answer: [ab12, cd34]\n", two) == 0.0);   /* last line is empty */
+	assert_true(gw("Final Answer: [ab12, cd34]\nthat is all", two) == 0.0);
+	assert_true(gw("final answer: [ab12, cd34]", two) == 0.0);     /* the case matters */
+	assert_true(gw("Final Answer:  [ab12, cd34]", two) == 0.0);    /* one space at most */
+	assert_true(gw("Final Answer: []", "[]") == 1.0);              /* both empty */
+	assert_true(gw("Final Answer: [ , ]", "[]") == 1.0);           /* blanks dropped */
+	assert_true(gw("Final Answer: [ab12]", "[]") == 0.0);
+	assert_true(gw("no list here", "[]") == 0.0);                  /* a parse failure */
+	assert_true(gw("Final Answer: none. Final Answer: [ab12, cd34]", two) == 1.0);
+	/* greedy to the last ']' of the line, as the card's regex */
+	l = answer_graphwalks_list("Final Answer: [a], [b]");
+	t = json_dumps(l, JSON_COMPACT);
+	assert_string_equal(t, "[\"a]\",\"[b\"]");
+	free(t);
+	json_decref(l);
+	assert_null(answer_graphwalks_list("Final Answer: ab12"));
+	assert_null(answer_graphwalks_list(NULL));
+	{
+		char why[128];
+
+		assert_false(answer_item_ok("graphwalks", "ab12, cd34", why, sizeof(why)));
+		assert_non_null(strstr(why, "is not a JSON list of node ids"));
+		assert_false(answer_item_ok("graphwalks", "[1]", why, sizeof(why)));
+		assert_true(answer_item_ok("graphwalks", "[]", why, sizeof(why)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_graders),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_graphwalks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,25 @@ static int load(parse_fn fn, const char *name, um_item **items, size_t *n, size_
 	return rc;
 }
 
+/* Parses data with fn and expects a refusal whose message holds msg (NULL:
+ * expects success). */
+static void expect_parse(parse_fn fn, const char *src, const char *data, const char *msg,
+			 size_t i)
+{
+	um_item *it = NULL;
+	size_t n = 0, skipped = 0;
+	int *lines = NULL;
+	um_error err = {0};
+	int rc = fn(src, data, strlen(data), &it, &n, &lines, &skipped, &err);
+
+	if (!msg)
+		assert_int_equal(rc, 0);
+	else if (rc != -1 || !strstr(err.msg, msg))
+		fail_msg("case %zu: rc %d, message '%s' lacks '%s'", i, rc, err.msg, msg);
+	dataset_items_free(it, n);
+	free(lines);
+}
+
 static void test_hle_jsonl(void **state)
 {
 	um_item *it;
@@ -115,24 +134,8 @@ static void test_hle_garbage(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		um_item *it = NULL;
-		size_t n = 0, skipped = 0;
-		int *lines = NULL;
-		um_error err = {0};
-		int rc = judged_parse_hle("x.jsonl", cases[i].data, strlen(cases[i].data), &it, &n,
-					  &lines, &skipped, &err);
-
-		if (!cases[i].msg) {
-			assert_int_equal(rc, 0);
-		} else {
-			if (rc != -1 || !strstr(err.msg, cases[i].msg))
-				fail_msg("case %zu: rc %d, message '%s' lacks '%s'", i, rc, err.msg,
-					 cases[i].msg);
-		}
-		dataset_items_free(it, n);
-		free(lines);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_parse(judged_parse_hle, "x.jsonl", cases[i].data, cases[i].msg, i);
 }
 
 static void test_hle_fixture_garbage(void **state)
@@ -212,6 +215,144 @@ static void test_mrcr_garbage(void **state)
 		dataset_items_free(it, n);
 		free(lines);
 	}
+}
+
+/* CharXiv's release read as it is: reasoning_val.json and images/ beside
+ * data/ (the original fixture of tests/fixtures/charxiv). */
+static int parse_charxiv_file(const char *path, const char *data_path, um_item **it, size_t *n,
+			      int **lines, um_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*it = NULL;
+	*n = 0;
+	*lines = NULL;
+	assert_int_equal(um_read_file(path, &data, &len, err), 0);
+	rc = judged_parse_charxiv("reasoning_val.json", data_path, data, len, it, n, lines, err);
+	free(data);
+	return rc;
+}
+
+static void test_charxiv(void **state)
+{
+	char *path = um_xasprintf("%s/charxiv/data/reasoning_val.json", FIXTURES);
+	um_item *it;
+	size_t n;
+	int *lines;
+	um_error err = {0};
+
+	(void)state;
+	if (parse_charxiv_file(path, path, &it, &n, &lines, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n, 9);
+	assert_string_equal(it[0].id, "0");
+	assert_string_equal(it[0].category, "Text in chart");
+	assert_string_equal(it[0].answer_type, "text-in-chart");
+	assert_string_equal(it[0].answer, "Replay buffer");
+	assert_int_equal(lines[0], 2);
+	assert_int_equal(lines[1], 9);
+	assert_int_equal(it[0].n_images, 1);
+	assert_string_equal(it[0].images[0].media_type, "image/jpeg");
+	assert_non_null(strstr(it[0].images[0].path, "/images/0.jpg"));
+	assert_string_equal(it[6].id, "13");
+	assert_string_equal(it[6].answer_type, "number-in-general");
+	assert_string_equal(it[6].category, "Number in general");
+	assert_non_null(strstr(it[6].images[0].path, "/12.jpg"));
+	assert_null(it[6].messages);
+	dataset_items_free(it, n);
+	free(lines);
+	free(path);
+	/* the garbage release (beside the fixture's images): an entry of
+	 * instruction category 9, at its line */
+	path = um_xasprintf("%s/charxiv-garbage/data/reasoning_val.json", FIXTURES);
+	assert_int_equal(parse_charxiv_file(path, FIXTURES "/charxiv/data/g.json", &it, &n, &lines,
+					    &err), -1);
+	assert_non_null(strstr(err.msg, "reasoning_val.json:9: entry \"1\": inst_category must be"));
+	dataset_items_free(it, n);
+	free(lines);
+	free(path);
+}
+
+/* CharXiv's reader with the fixture's images beside the data. */
+static int parse_cx(const char *src, const char *d, size_t n, um_item **it, size_t *k,
+		    int **lines, size_t *skipped, um_error *err)
+{
+	*skipped = 0;
+	return judged_parse_charxiv(src, FIXTURES "/charxiv/data/x.json", d, n, it, k, lines, err);
+}
+
+static void test_charxiv_garbage(void **state)
+{
+	static const struct {
+		const char *data, *msg;
+	} cases[] = {
+		{"[1]", "x.json:1:1: expected an object of questions keyed by id"},
+		{"{}", "expected an object of questions"},
+		{"{\"0\": {\"figure_id\": 0, \"query\": \"q\", \"answer\": null, \"inst_category\": 1}}",
+		 "x.json:1: entry \"0\": the answer is null: CharXiv withholds"},
+		{"{\n\"0\": {\"figure_id\": -1}}", "x.json:2: entry \"0\": figure_id must be"},
+		{"{\"0\": {\"figure_id\": 0, \"query\": \" \"}}", "query must be a non-empty string"},
+		{"{\"0\": {\"figure_id\": 0, \"query\": \"q\", \"answer\": 5}}",
+		 "answer must be a non-empty string"},
+		{"{\"0\": 3}", "entry \"0\": not an object"},
+		{"{\n\n\"7\": {\"figure_id\": 99, \"query\": \"q\", \"answer\": \"a\", "
+		 "\"inst_category\": 2}}", "x.json:3: entry \"7\": image"},
+		{"{\"0\": {}, \"0\": {}}", "x.json:1:"},
+		{"{\"0\": ", "x.json:1:"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_parse(parse_cx, "x.json", cases[i].data, cases[i].msg, i);
+}
+
+static int parse_gw(const char *src, const char *d, size_t n, um_item **it, size_t *k,
+		    int **lines, size_t *skipped, um_error *err)
+{
+	*skipped = 0;
+	return judged_parse_graphwalks(src, d, n, it, k, lines, err);
+}
+
+static void test_graphwalks(void **state)
+{
+	static const struct {
+		const char *data, *msg;
+	} cases[] = {
+		{"{\"prompt\": \"p\", \"problem_type\": \"bfs\"}\n",
+		 "x.jsonl:1: field \"answer_nodes\" must be a list of node ids (missing)"},
+		{"\n{\"prompt\": \"p\", \"problem_type\": \"bfs\", \"answer_nodes\": [1]}\n",
+		 "x.jsonl:2: field \"answer_nodes\": element 0 is not a node id"},
+		{"{\"prompt\": \"p\", \"problem_type\": \"dfs\", \"answer_nodes\": []}\n",
+		 "field \"problem_type\" is 'dfs' (want bfs or parents)"},
+		{"{\"prompt\": \"p\", \"problem_type\": \"bfs\", \"answer_nodes\": [], "
+		 "\"prompt_chars\": -4}\n", "field \"prompt_chars\" must be an integer of at least 0"},
+		{"{\"answer_nodes\": []}\n", "missing field \"prompt\""},
+	};
+	um_item *it;
+	size_t n, skipped, i;
+	um_error err = {0};
+
+	(void)state;
+	assert_int_equal(load(parse_gw, "graphwalks.jsonl", &it, &n, &skipped, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(it[0].id, "row-1");
+	assert_string_equal(it[0].category, "bfs");
+	assert_string_equal(it[0].answer, "[\"c0ffee1234\"]");
+	assert_string_equal(it[1].answer, "[\"77d0c4e2a1\",\"b81e55f0c3\"]");
+	assert_string_equal(it[2].answer, "[]");
+	assert_string_equal(it[2].category, "parents");
+	assert_non_null(strstr(it[0].messages, "[{\"role\":\"user\",\"content\":\"You are shown"));
+	assert_true(it[0].context_chars > 400);
+	dataset_items_free(it, n);
+	assert_int_equal(load(parse_gw, "graphwalks-bad.jsonl", &it, &n, &skipped, &err), -1);
+	assert_non_null(strstr(err.msg, "graphwalks-bad.jsonl:2: field \"answer_nodes\" must be a "
+				       "list"));
+	dataset_items_free(it, n);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_parse(parse_gw, "x.jsonl", cases[i].data, cases[i].msg, i);
 }
 
 static void test_bins(void **state)
@@ -423,6 +564,73 @@ static void test_scaffold(void **state)
 	free(t);
 }
 
+/* A judged item's chart (the image key, as an mcq item's), checked when the
+ * suite loads; a file that is no image refused at the key. */
+static void test_suite_images(void **state)
+{
+	um_error err = {0};
+	char *body = um_xasprintf(
+		"grading: {grader: judge}\ndataset:\n  format: inline\n  items:\n"
+		"    - {id: a, category: A, question: q, answer: x, image: %s/charxiv/images/0.jpg}\n"
+		"    - {id: b, category: A, question: q, answer: x, image: [%s/charxiv/images/3.jpg, "
+		"%s/charxiv/images/7.jpg]}\n", FIXTURES, FIXTURES, FIXTURES);
+	um_suite *su = load_suite(body, &err);
+
+	(void)state;
+	free(body);
+	if (!su)
+		fail_msg("%s", err.msg);
+	assert_int_equal(su->items[0].n_images, 1);
+	assert_int_equal(su->items[1].n_images, 2);
+	assert_string_equal(su->items[1].images[1].media_type, "image/jpeg");
+	suite_free(su);
+	body = um_xasprintf("grading: {grader: judge}\ndataset:\n  format: inline\n  items:\n"
+			    "    - {id: a, category: A, question: q, answer: x, image: %s/judged/"
+			    "hle.jsonl}\n", FIXTURES);
+	su = load_suite(body, &err);
+	free(body);
+	assert_null(su);
+	if (!strstr(err.msg, ":11:59: item a: image "))
+		fail_msg("%s", err.msg);
+	assert_non_null(strstr(err.msg, "not a PNG, JPEG, GIF or WebP file"));
+}
+
+/* answer_instructions: per answer type, templates of {{decimals}} only, and
+ * only in judged scaffolds. */
+static void test_answer_instructions(void **state)
+{
+	static const char ok[] = "answer_instructions:\n  number: \"{{decimals}} places\"\n"
+				 "  text: be short\n";
+	um_scaffold *sc = NULL;
+	um_error err = {0};
+	char *t = um_xasprintf("%s%s", scaffold_head, ok);
+
+	(void)state;
+	if (scaffold_load_buffer("s.yaml", t, strlen(t), &sc, &err) < 0)
+		fail_msg("%s", err.msg);
+	free(t);
+	assert_string_equal(scaffold_answer_instructions(sc, "number"), "{{decimals}} places");
+	assert_string_equal(scaffold_answer_instructions(sc, "text"), "be short");
+	assert_string_equal(scaffold_answer_instructions(sc, "none"), "");
+	assert_string_equal(scaffold_answer_instructions(sc, NULL), "");
+	scaffold_free(sc);
+	t = um_xasprintf("%sanswer_instructions:\n  number: \"{{answer}}\"\n", scaffold_head);
+	assert_int_equal(scaffold_load_buffer("s.yaml", t, strlen(t), &sc, &err), -1);
+	if (!strstr(err.msg, "s.yaml:8:12: answer_instructions value: unknown template "
+			     "variable 'answer' (known: decimals)"))
+		fail_msg("%s", err.msg);
+	free(t);
+	t = um_xasprintf("%sanswer_instructions: [a]\n", scaffold_head);
+	assert_int_equal(scaffold_load_buffer("s.yaml", t, strlen(t), &sc, &err), -1);
+	assert_non_null(strstr(err.msg, "answer_instructions"));
+	free(t);
+	t = um_xstrdup("umpire: 1\nname: s\nkind: mcq\nmessages:\n  - {role: user, content: x}\n"
+		       "params: {}\nextract: {pattern: x}\nanswer_instructions: {a: b}\n");
+	assert_int_equal(scaffold_load_buffer("s.yaml", t, strlen(t), &sc, &err), -1);
+	assert_non_null(strstr(err.msg, "'answer_instructions' belongs to judged scaffolds"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +639,9 @@ int main(void)
 		cmocka_unit_test(test_mrcr),        cmocka_unit_test(test_mrcr_garbage),
 		cmocka_unit_test(test_bins),        cmocka_unit_test(test_suite_inline),
 		cmocka_unit_test(test_suite_garbage), cmocka_unit_test(test_scaffold),
+		cmocka_unit_test(test_charxiv),     cmocka_unit_test(test_charxiv_garbage),
+		cmocka_unit_test(test_graphwalks),  cmocka_unit_test(test_suite_images),
+		cmocka_unit_test(test_answer_instructions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,7 +315,8 @@ static void test_errors_inline(void **state)
 		   "s.yaml:4:9: 'labels' must be a string, got a sequence");
 	load_fails(HEAD "extra: 1\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:4:1: unknown key 'extra' in scaffold (allowed: umpire, name, kind, "
-		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code, judge)");
+		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code, "
+		   "judge, answer_instructions)");
 }
 
 static void test_template_errors_positions(void **state)

@@ -334,7 +334,8 @@ static void test_wrong_types(void **state)
 	free(t);
 	t = cat3(head, "dataset: {format: xml, path: d.xml}\n", "");
 	expect_error(t, UM_ERR_INVALID,
-		     "s.yaml:7:19: 'format' must be one of: inline, csv, jsonl, livecodebench, hle, mrcr; got 'xml'");
+		     "s.yaml:7:19: 'format' must be one of: inline, csv, jsonl, livecodebench, hle, "
+		     "mrcr, charxiv, graphwalks; got 'xml'");
 	free(t);
 	t = cat3(head, "dataset: {format: csv, path: d.csv, fields: {incorrect: {a: b}}}\n",
 		 "");

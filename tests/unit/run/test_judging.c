@@ -83,11 +83,32 @@ static void test_judge_request(void **state)
 	scaffold_free(sc);
 }
 
+/* {{decimals}}: CharXiv's count of the places after the first '.'. */
+static void test_decimals(void **state)
+{
+	static const struct {
+		const char *answer, *want;
+	} cases[] = {
+		{"3", "0"}, {"0.35", "2"}, {"7.250", "3"}, {"1.5.2", "1"}, {"12.", "0"},
+		{"-4.1e3", "3"}, {NULL, "0"}, {"", "0"}, {"2.\xc2\xb5m", "2"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[24];
+
+		judging_decimals(cases[i].answer, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_judge_request),
+		cmocka_unit_test(test_decimals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
