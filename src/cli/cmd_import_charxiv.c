@@ -23,7 +23,10 @@ static const char charxiv_help[] =
 	"its directory). Writes the questions as JSON lines (pinned by sha256 in the\n"
 	"suite) with their image paths; every image is checked first. The incorrect\n"
 	"choices are other answers of the same instruction category, so the scores\n"
-	"are not CharXiv's judged accuracy. docs/import-charxiv.md has the details.\n"
+	"are not CharXiv's judged accuracy. With --judged the suite is CharXiv\n"
+	"Reasoning's own judged form instead (kind judged, format charxiv): it reads\n"
+	"the release file itself, pinned by its sha256, and writes no JSON lines.\n"
+	"docs/import-charxiv.md and docs/judged.md have the details.\n"
 	"\n"
 	"Options:\n"
 	"  -o, --output FILE     the suite YAML to write (required)\n"
@@ -34,6 +37,8 @@ static const char charxiv_help[] =
 	"      --data FILE       the JSON lines to write (default: NAME.jsonl next to\n"
 	"                        the suite)\n"
 	"      --choices N       choices per question, 2 to 5 (default 4)\n"
+	"      --judged          the judged form (default name " CHARXIV_JUDGED_NAME ",\n"
+	"                        scaffold scaffolds/charxiv-reasoning.yaml)\n"
 	"  -S, --scaffold FILE   the scaffold the suite names (default: the shipped\n"
 	"                        scaffolds/mcq.yaml); named relative to the suite\n"
 	"  -h, --help            this help\n";
@@ -47,6 +52,7 @@ int cmd_import_charxiv(int argc, char **argv, cli_globals *g)
 		{"images", required_argument, NULL, 'i'},
 		{"data", required_argument, NULL, 'd'},
 		{"choices", required_argument, NULL, 'c'},
+		{"judged", no_argument, NULL, 'j'},
 		{"scaffold", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -78,6 +84,7 @@ int cmd_import_charxiv(int argc, char **argv, cli_globals *g)
 			o.n_choices = (int)n;
 			break;
 		case 'S': scaffold_arg = optarg; break;
+		case 'j': o.judged = 1; break;
 		case 'h':
 			fputs(charxiv_help, stdout);
 			return 0;
@@ -95,7 +102,10 @@ int cmd_import_charxiv(int argc, char **argv, cli_globals *g)
 				       o.split);
 	o.source = argv[optind];
 	scaffold = cli_import_scaffold_ref("import charxiv", o.suite_path, scaffold_arg,
-					   "scaffolds/mcq.yaml", CHARXIV_DEFAULT_SCAFFOLD);
+					   o.judged ? "scaffolds/charxiv-reasoning.yaml"
+						    : "scaffolds/mcq.yaml",
+					   o.judged ? CHARXIV_JUDGED_SCAFFOLD
+						    : CHARXIV_DEFAULT_SCAFFOLD);
 	o.scaffold = scaffold;
 	rc = charxiv_import(&o, &r, &err);
 	if (rc < 0) {
@@ -108,7 +118,8 @@ int cmd_import_charxiv(int argc, char **argv, cli_globals *g)
 		if (r.n_short)
 			printf("  %zu with fewer choices than asked (too few other answers in "
 			       "their category)\n", r.n_short);
-		printf("data: %s (sha256 %s)\nsuite: %s\n", r.data_path, r.sha256, o.suite_path);
+		printf("%s: %s (sha256 %s)\nsuite: %s\n", o.judged ? "release" : "data",
+		       r.data_path, r.sha256, o.suite_path);
 	}
 	charxiv_result_release(&r);
 	free(scaffold);

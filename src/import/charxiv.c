@@ -386,6 +386,88 @@ static char *suite_text(const charxiv_opts *o, const char *name, const char *spl
 	return ymlemit_end(&w);
 }
 
+/* The judged form: a suite of kind judged reading the release file itself
+ * (format charxiv), pinned by the sha256 of its bytes; nothing else written. */
+static char *judged_suite_text(const charxiv_opts *o, const char *name, const char *split,
+			       const char *json_rel, const charxiv_result *r)
+{
+	ymlemit w;
+	char *desc;
+	int k;
+
+	ymlemit_begin(&w, 0,
+		      "# Written by `umpire import charxiv --judged` from CharXiv's %s split:\n"
+		      "# CharXiv Reasoning in its judged form (free-form answers graded by the\n"
+		      "# scaffold's judge with per-category rules), read from the release file\n"
+		      "# as it is, its charts from images/ beside it. docs/judged.md.\n",
+		      split);
+	ymlemit_map(&w, 1, 0);
+	ymlemit_str(&w, "umpire");
+	ymlemit_int(&w, 1);
+	ymlemit_kv(&w, "name", name);
+	ymlemit_kv(&w, "version", "1.0");
+	ymlemit_kv(&w, "kind", "judged");
+	desc = um_xasprintf("CharXiv reasoning questions (%s split, %zu), each with its chart, "
+			    "graded by a judge", split, r->n_items);
+	ymlemit_kv(&w, "description", desc);
+	free(desc);
+	ymlemit_str(&w, "categories");
+	ymlemit_seq(&w, 1, 1);
+	for (k = 0; k < 4; k++)
+		if (r->by_category[k])
+			ymlemit_str(&w, cat_names[k]);
+	ymlemit_seq(&w, 0, 1);
+	ymlemit_kv(&w, "scaffold", o->scaffold ? o->scaffold : CHARXIV_JUDGED_SCAFFOLD);
+	ymlemit_str(&w, "repeats");
+	ymlemit_int(&w, 1);
+	ymlemit_str(&w, "seed");
+	ymlemit_int(&w, CHARXIV_SEED);
+	ymlemit_str(&w, "grading");
+	ymlemit_map(&w, 1, 0);
+	ymlemit_kv(&w, "grader", "judge");
+	ymlemit_map(&w, 0, 0);
+	ymlemit_str(&w, "dataset");
+	ymlemit_map(&w, 1, 0);
+	ymlemit_kv(&w, "format", "charxiv");
+	ymlemit_kv(&w, "path", json_rel);
+	ymlemit_kv(&w, "sha256", r->sha256);
+	ymlemit_map(&w, 0, 0);
+	ymlemit_map(&w, 0, 0);
+	return ymlemit_end(&w);
+}
+
+static int write_judged(const charxiv_opts *o, const char *name, const char *split,
+			const char *json_path, charxiv_result *r, um_error *err)
+{
+	char *sdir = dir_of(o->suite_path), *text = NULL, *rel = NULL, *yaml = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (!is_dir(sdir)) {
+		um_fail(err, UM_ERR_IO, "%s: no such directory", sdir);
+		goto out;
+	}
+	if (um_read_file(json_path, &text, &len, err) < 0)
+		goto out;
+	um_sha256_hex(text, len, r->sha256);
+	r->data_path = um_xstrdup(json_path);
+	if (!(rel = tbimport_relpath(sdir, json_path))) {
+		um_fail(err, UM_ERR_IO, "cannot name %s relative to %s", json_path, sdir);
+		goto out;
+	}
+	if (!(yaml = judged_suite_text(o, name, split, rel, r))) {
+		um_fail(err, UM_ERR_INTERNAL, "cannot write the suite YAML");
+		goto out;
+	}
+	rc = um_write_file(o->suite_path, yaml, strlen(yaml), 0644, err);
+out:
+	free(text);
+	free(yaml);
+	free(rel);
+	free(sdir);
+	return rc;
+}
+
 /* Check every entry of the release file into *v (sorted by key). */
 static int read_entries(const charxiv_opts *o, const char *split, const cx_paths *p,
 			cx_entry **out, size_t *n_out, json_t **keep, um_error *err)
@@ -471,7 +553,9 @@ out:
 int charxiv_import(const charxiv_opts *o, charxiv_result *r, um_error *err)
 {
 	const char *split = o->split ? o->split : "val";
-	const char *name = o->name ? o->name : CHARXIV_DEFAULT_NAME;
+	const char *name = o->name		     ? o->name
+			   : o->judged ? CHARXIV_JUDGED_NAME
+				       : CHARXIV_DEFAULT_NAME;
 	int want = o->n_choices ? o->n_choices : 4;
 	cx_paths p = {NULL, NULL, NULL};
 	cx_entry *v = NULL;
@@ -486,10 +570,21 @@ int charxiv_import(const charxiv_opts *o, charxiv_result *r, um_error *err)
 		return um_fail(err, UM_ERR_USAGE, "choices must be 2 to 5, got %d", want);
 	if (!o->source || !o->suite_path)
 		return um_fail(err, UM_ERR_USAGE, "a source and a suite file are needed");
+	if (o->judged && (o->images_dir || o->data_path || o->n_choices))
+		return um_fail(err, UM_ERR_USAGE, "the judged form reads the release as it is "
+			       "(images/ beside data/): --images, --data and --choices do not "
+			       "apply");
 	paths_for(o, split, &p);
 	if (read_entries(o, split, &p, &v, &n, &doc, err) < 0 ||
 	    read_subjects(p.meta, v, n, &meta, err) < 0)
 		goto out;
+	if (o->judged) {
+		for (i = 0; i < n; i++)
+			r->by_category[v[i].inst - 1]++;
+		r->n_items = n;
+		rc = write_judged(o, name, split, p.json, r, err);
+		goto out;
+	}
 	pick_distractors(v, n, want - 1, &r->n_short);
 	for (i = 0; i < n; i++) {
 		if (v[i].n_pick == 0) {

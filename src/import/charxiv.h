@@ -12,7 +12,9 @@
  * up to three incorrect choices: other answers of the same instruction
  * category, drawn by a seeded hash, never equal to the answer after
  * trimming and case folding. The suite YAML names the JSONL, pinned by its
- * sha256.
+ * sha256. The judged form (opts.judged) writes only the suite YAML: kind
+ * judged, format charxiv on the release file itself, pinned by its sha256,
+ * graded by the judge of scaffolds/charxiv-reasoning.yaml.
  */
 #ifndef UMPIRE_CHARXIV_H
 #define UMPIRE_CHARXIV_H
@@ -25,6 +27,8 @@
 #define CHARXIV_MAX_BYTES ((size_t)256 << 20) /* a JSON file of the release */
 #define CHARXIV_DEFAULT_NAME "charxiv-reasoning-mcq"
 #define CHARXIV_DEFAULT_SCAFFOLD "../scaffolds/mcq.yaml"
+#define CHARXIV_JUDGED_NAME "charxiv-reasoning"
+#define CHARXIV_JUDGED_SCAFFOLD "../scaffolds/charxiv-reasoning.yaml"
 #define CHARXIV_SEED 20240626 /* CharXiv's arXiv date; distractor draw and suite seed */
 
 typedef struct charxiv_opts {
@@ -37,13 +41,15 @@ typedef struct charxiv_opts {
 	const char *name;       /* NULL: CHARXIV_DEFAULT_NAME */
 	const char *scaffold;   /* `scaffold:` as written; NULL: CHARXIV_DEFAULT_SCAFFOLD */
 	int n_choices;          /* 2..5 (default 4): the correct answer and n - 1 others */
+	int judged;             /* 1: the judged form: a suite of kind judged that reads the
+				 * release file itself (format charxiv), pinned; no JSONL */
 } charxiv_opts;
 
 typedef struct charxiv_result {
 	size_t n_items;
 	size_t by_category[4];  /* per inst_category */
 	size_t n_short;         /* items with fewer choices than asked (small pools) */
-	char *data_path;        /* the JSONL written */
+	char *data_path;        /* the JSONL written (judged: the release file read) */
 	char sha256[65];        /* of its bytes */
 } charxiv_result;
 
