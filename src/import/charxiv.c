@@ -331,12 +331,37 @@ static char *jsonl_text(const cx_entry *v, size_t n, const char *split, const ch
 	return um_buf_detach(&b);
 }
 
+/* The lines every form's suite starts with, up to the seed. */
+static void suite_head(ymlemit *w, const char *name, const char *kind, const char *desc,
+		       const char *scaffold, const charxiv_result *r)
+{
+	int k;
+
+	ymlemit_map(w, 1, 0);
+	ymlemit_str(w, "umpire");
+	ymlemit_int(w, 1);
+	ymlemit_kv(w, "name", name);
+	ymlemit_kv(w, "version", "1.0");
+	ymlemit_kv(w, "kind", kind);
+	ymlemit_kv(w, "description", desc);
+	ymlemit_str(w, "categories");
+	ymlemit_seq(w, 1, 1);
+	for (k = 0; k < 4; k++)
+		if (r->by_category[k])
+			ymlemit_str(w, cat_names[k]);
+	ymlemit_seq(w, 0, 1);
+	ymlemit_kv(w, "scaffold", scaffold);
+	ymlemit_str(w, "repeats");
+	ymlemit_int(w, 1);
+	ymlemit_str(w, "seed");
+	ymlemit_int(w, CHARXIV_SEED);
+}
+
 static char *suite_text(const charxiv_opts *o, const char *name, const char *split,
 			const char *data_rel, const charxiv_result *r)
 {
 	ymlemit w;
 	char *desc;
-	int k;
 
 	ymlemit_begin(&w, 0,
 		      "# Written by `umpire import charxiv` from CharXiv's %s split.\n"
@@ -345,27 +370,10 @@ static char *suite_text(const charxiv_opts *o, const char *name, const char *spl
 		      "# accuracy and must not be compared with published CharXiv numbers.\n"
 		      "# docs/import-charxiv.md.\n",
 		      split);
-	ymlemit_map(&w, 1, 0);
-	ymlemit_str(&w, "umpire");
-	ymlemit_int(&w, 1);
-	ymlemit_kv(&w, "name", name);
-	ymlemit_kv(&w, "version", "1.0");
-	ymlemit_kv(&w, "kind", "mcq");
 	desc = um_xasprintf("CharXiv reasoning questions (%s split, %zu), each with its chart, as "
 			    "multiple choice", split, r->n_items);
-	ymlemit_kv(&w, "description", desc);
+	suite_head(&w, name, "mcq", desc, o->scaffold ? o->scaffold : CHARXIV_DEFAULT_SCAFFOLD, r);
 	free(desc);
-	ymlemit_str(&w, "categories");
-	ymlemit_seq(&w, 1, 1);
-	for (k = 0; k < 4; k++)
-		if (r->by_category[k])
-			ymlemit_str(&w, cat_names[k]);
-	ymlemit_seq(&w, 0, 1);
-	ymlemit_kv(&w, "scaffold", o->scaffold ? o->scaffold : CHARXIV_DEFAULT_SCAFFOLD);
-	ymlemit_str(&w, "repeats");
-	ymlemit_int(&w, 1);
-	ymlemit_str(&w, "seed");
-	ymlemit_int(&w, CHARXIV_SEED);
 	ymlemit_str(&w, "dataset");
 	ymlemit_map(&w, 1, 0);
 	ymlemit_kv(&w, "format", "jsonl");
@@ -393,7 +401,6 @@ static char *judged_suite_text(const charxiv_opts *o, const char *name, const ch
 {
 	ymlemit w;
 	char *desc;
-	int k;
 
 	ymlemit_begin(&w, 0,
 		      "# Written by `umpire import charxiv --judged` from CharXiv's %s split:\n"
@@ -401,27 +408,11 @@ static char *judged_suite_text(const charxiv_opts *o, const char *name, const ch
 		      "# scaffold's judge with per-category rules), read from the release file\n"
 		      "# as it is, its charts from images/ beside it. docs/judged.md.\n",
 		      split);
-	ymlemit_map(&w, 1, 0);
-	ymlemit_str(&w, "umpire");
-	ymlemit_int(&w, 1);
-	ymlemit_kv(&w, "name", name);
-	ymlemit_kv(&w, "version", "1.0");
-	ymlemit_kv(&w, "kind", "judged");
 	desc = um_xasprintf("CharXiv reasoning questions (%s split, %zu), each with its chart, "
 			    "graded by a judge", split, r->n_items);
-	ymlemit_kv(&w, "description", desc);
+	suite_head(&w, name, "judged", desc, o->scaffold ? o->scaffold : CHARXIV_JUDGED_SCAFFOLD,
+		   r);
 	free(desc);
-	ymlemit_str(&w, "categories");
-	ymlemit_seq(&w, 1, 1);
-	for (k = 0; k < 4; k++)
-		if (r->by_category[k])
-			ymlemit_str(&w, cat_names[k]);
-	ymlemit_seq(&w, 0, 1);
-	ymlemit_kv(&w, "scaffold", o->scaffold ? o->scaffold : CHARXIV_JUDGED_SCAFFOLD);
-	ymlemit_str(&w, "repeats");
-	ymlemit_int(&w, 1);
-	ymlemit_str(&w, "seed");
-	ymlemit_int(&w, CHARXIV_SEED);
 	ymlemit_str(&w, "grading");
 	ymlemit_map(&w, 1, 0);
 	ymlemit_kv(&w, "grader", "judge");

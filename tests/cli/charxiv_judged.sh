@@ -14,23 +14,7 @@ mkdir -p suites scaffolds data
 cp "$S/suites/charxiv-reasoning.yaml" suites/
 cp "$S/scaffolds/charxiv-reasoning.yaml" scaffolds/
 cp -r "$F" data/charxiv
-cat > pool.yaml <<'P'
-umpire: 1
-seed: 7
-latency_scale: 0
-models:
-  - {name: m1, accuracy: {default: 0.7}}
-  - {name: m2, accuracy: {default: 0.4}}
-  - {name: jj, accuracy: {default: 1.0}, judge: {errors: 0.0, flips: 0.0}}
-P
-cat > models.yaml <<'P'
-umpire: 1
-simulator: pool.yaml
-systems:
-  - {name: m1, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: m1}
-  - {name: m2, role: baseline, provider: anthropic, base_url: "${UMPIRE_SIM_URL}/v1", model: m2}
-  - {name: judge, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: jj}
-P
+judged_pool # pool.yaml, models.yaml: m1, m2 and the judge
 
 expect_exit 0 "suites/charxiv-reasoning.yaml runs on the release layout" -- \
   "$UMPIRE" run suites/charxiv-reasoning.yaml --models models.yaml --db t.db --run-id c1 --reports rep

@@ -12,23 +12,7 @@ cp "$S/suites/hle.yaml" "$S/suites/mrcr.yaml" suites/
 cp "$S/scaffolds/hle.yaml" "$S/scaffolds/mrcr.yaml" scaffolds/
 cp "$F/hle.jsonl" data/hle/hle.jsonl
 cp "$F/mrcr.jsonl" data/mrcr/mrcr.jsonl
-cat > pool.yaml <<'P'
-umpire: 1
-seed: 7
-latency_scale: 0
-models:
-  - {name: m1, accuracy: {default: 0.7}}
-  - {name: m2, accuracy: {default: 0.4}}
-  - {name: jj, accuracy: {default: 1.0}, judge: {errors: 0.0, flips: 0.0}}
-P
-cat > models.yaml <<'P'
-umpire: 1
-simulator: pool.yaml
-systems:
-  - {name: m1, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: m1}
-  - {name: m2, role: baseline, provider: anthropic, base_url: "${UMPIRE_SIM_URL}/v1", model: m2}
-  - {name: judge, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: jj}
-P
+judged_pool # pool.yaml, models.yaml: m1, m2 and the judge
 grep -v "name: judge" models.yaml > models-nojudge.yaml
 
 expect_exit 0 "suites/hle.yaml runs on the HLE export" -- \

@@ -124,3 +124,26 @@ use_engines() {
   fi
   ok "scripts/engines.sh makes podman and docker usable"
 }
+
+# judged_pool: pool.yaml and models.yaml in the current directory: two
+# simulated systems under test (m1 over OpenAI's wire, m2 over Anthropic's)
+# and a faultless simulated judge, the models.yaml system named judge.
+judged_pool() {
+cat > pool.yaml <<'P'
+umpire: 1
+seed: 7
+latency_scale: 0
+models:
+  - {name: m1, accuracy: {default: 0.7}}
+  - {name: m2, accuracy: {default: 0.4}}
+  - {name: jj, accuracy: {default: 1.0}, judge: {errors: 0.0, flips: 0.0}}
+P
+cat > models.yaml <<'P'
+umpire: 1
+simulator: pool.yaml
+systems:
+  - {name: m1, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: m1}
+  - {name: m2, role: baseline, provider: anthropic, base_url: "${UMPIRE_SIM_URL}/v1", model: m2}
+  - {name: judge, role: baseline, provider: openai, base_url: "${UMPIRE_SIM_URL}/v1", model: jj}
+P
+}
