@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The judged demo end to end on the simulated pool: every grader (exact,
-# numeric, mrcr, judge), the judge's calls recorded with their attempts and
+# numeric, mrcr, graphwalks, judge; a judged item with a chart), the judge's calls recorded with their attempts and
 # never billed to the systems, a judge reply out of format and a prompt too
 # long for one model as outcomes (neither wrong nor errors), fractional
 # scores, and a report that is the same when regenerated.
@@ -12,7 +12,7 @@ expect_exit 0 "judged demo run completes" -- \
   "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
   --db j.db --run-id j1 --reports rep
 n=$(sql j.db "select count(*) from attempts where run_id='j1'")
-check "9 items x 3 systems, the judge not among them (got $n)" test "$n" -eq 27
+check "12 items x 3 systems, the judge not among them (got $n)" test "$n" -eq 36
 check "the judge is no system of the run" \
   test "$(sql j.db "select count(*) from systems where name='sim-judge'")" -eq 0
 jc=$(sql j.db "select count(*) from calls where turn = -1")
@@ -38,6 +38,14 @@ check "the run is complete: outcomes are not infrastructure errors" \
   test "$(sql j.db "select status from runs where run_id='j1'")" = complete
 check "MRCR scores are fractional" \
   test "$(sql j.db "select count(*) from attempts where reward > 0 and reward < 1")" -ge 1
+check "Graphwalks answers scored by set F1 (a node left out: 2/3)" \
+  test "$(sql j.db "select count(*) from attempts where item_id = 'gw-1' and abs(reward - 2.0/3) < 1e-9")" -ge 1 -a \
+       "$(sql j.db "select count(*) from attempts where item_id like 'gw-%' and reward is null and outcome is null")" -eq 0
+check "the node list read is kept with the grade" \
+  test "$(sql j.db "select count(*) from attempts where item_id = 'gw-1' and extracted like '[%'")" -eq 3
+check "the chart item's request carried its image, its judge's did not" \
+  test "$(sql j.db "select count(*) from requests where instr(cast(body as text), 'umpire-image:sha256:') > 0")" -eq 3 -a \
+       "$(sql j.db "select count(*) from images")" -eq 1
 check "report.json counts the outcomes apart" \
   test "$(jq '[.systems[].attempts.outcomes // {} | to_entries[].value] | add' rep/j1/report.json)" \
     -eq "$(sql j.db "select count(*) from attempts where outcome is not null")"
@@ -70,7 +78,7 @@ check "an attempt that ended in an outcome exports no score" \
 export UMPIRE_KEY_DIR="$WORK/keys"
 expect_exit 0 "bundle with the data" -- "$UMPIRE" bundle j1 --db j.db --include-data -o j.tar.zst
 expect_exit 0 "verify re-grades every judged attempt" -- "$UMPIRE" verify j.tar.zst
-check "all 27 agree" grep -q "re-graded: 27 attempts" "$WORK/out"
+check "all 36 agree" grep -q "re-graded: 36 attempts" "$WORK/out"
 mkdir x && tar --zstd -xf j.tar.zst -C x
 aid=$(sql x/store.sqlite "select attempt_id from attempts a join items i using (run_id, item_id)
   where json_extract(i.choices_json, '$.grader') = 'judge' and a.score = 0 and a.outcome is null limit 1")
@@ -80,7 +88,7 @@ expect_exit 6 "a judged score changed and re-signed is detected" -- "$UMPIRE" ve
 check "the message names the attempt and the score" grep -q "attempt $aid.*score" "$WORK/err"
 expect_exit 0 "bundle without the data" -- "$UMPIRE" bundle j1 --db j.db -o jn.tar.zst
 expect_exit 0 "verifies too" -- "$UMPIRE" verify jn.tar.zst
-check "saying which grades need the reference answers" grep -q "not re-graded: 17 judged answers" "$WORK/out"
+check "saying which grades need the reference answers" grep -q "not re-graded: 23 judged answers" "$WORK/out"
 
 # judging again with another judge (JSON replies): no system is called,
 # nothing is written
@@ -90,7 +98,7 @@ expect_exit 0 "rescore with another judge" -- env UMPIRE_SIM_URL="$SIM_URL" \
   "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml" \
   --models "$S/models/judges-demo.yaml" --json
 t=$(jq '[.[] | .judged + .recovered + .judge_errors + .failed] | add' "$WORK/out")
-check "every judge-graded answer judged again ($t of 9)" test "$t" -eq 9
+check "every judge-graded answer judged again ($t of 12)" test "$t" -eq 12
 check "the stored judge errors get a verdict" \
   test "$(jq '[.[].recovered] | add' "$WORK/out")" -eq "$(sql j.db "select count(*) from attempts where outcome='judge_error'")"
 check "by the judge the scaffold names" test "$(jq -r '.[0].judge' "$WORK/out")" = sim-judge-json
@@ -106,8 +114,8 @@ check "saying what is missing" grep -q -- "--models FILE" "$WORK/err"
 expect_exit 0 "a resumed run calls nothing" -- \
   "$UMPIRE" run "$S/suites/judged-demo.yaml" --models "$S/models/judged-demo.yaml" \
   --db j.db --resume j1 --reports rep
-check "still 27 attempts and the same judge calls" \
-  test "$(sql j.db "select count(*) from attempts")/$(sql j.db "select count(*) from calls where turn = -1")" = "27/$jc"
+check "still 36 attempts and the same judge calls" \
+  test "$(sql j.db "select count(*) from attempts")/$(sql j.db "select count(*) from calls where turn = -1")" = "36/$jc"
 
 # answers from the response cache are judged all the same, and those judge
 # calls are recorded (they were made)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The shipped suites/hle.yaml and suites/mrcr.yaml on data in the releases'
+# The shipped suites/hle.yaml, suites/mrcr.yaml and
+# suites/long-context-reasoning.yaml (Graphwalks) on data in the releases'
 # export formats (the original fixtures of tests/fixtures/judged, put where
 # the suites expect the user's export), run end to end on a simulated pool;
 # garbage exports refused with file:line and nothing recorded.
@@ -7,11 +8,12 @@
 cd "$WORK"
 S="$UMPIRE_SRCDIR"
 F="$S/tests/fixtures/judged"
-mkdir -p suites scaffolds data/hle data/mrcr
-cp "$S/suites/hle.yaml" "$S/suites/mrcr.yaml" suites/
-cp "$S/scaffolds/hle.yaml" "$S/scaffolds/mrcr.yaml" scaffolds/
+mkdir -p suites scaffolds data/hle data/mrcr data/graphwalks
+cp "$S/suites/hle.yaml" "$S/suites/mrcr.yaml" "$S/suites/long-context-reasoning.yaml" suites/
+cp "$S/scaffolds/hle.yaml" "$S/scaffolds/mrcr.yaml" "$S/scaffolds/graphwalks.yaml" scaffolds/
 cp "$F/hle.jsonl" data/hle/hle.jsonl
 cp "$F/mrcr.jsonl" data/mrcr/mrcr.jsonl
+cp "$F/graphwalks.jsonl" data/graphwalks/graphwalks.jsonl
 judged_pool # pool.yaml, models.yaml: m1, m2 and the judge
 grep -v "name: judge" models.yaml > models-nojudge.yaml
 
@@ -38,6 +40,23 @@ check "scores are MRCR's: fractional where the answer is cut" \
   test "$(sql t.db "select count(*) from attempts where run_id='r1' and reward is not null")" -eq 4
 check "by MRCR's bins" test "$(jq -r '.systems[0].judged.context_bins[0].bin' rep/r1/report.json)" = "<=8192"
 
+expect_exit 0 "suites/long-context-reasoning.yaml runs on the Graphwalks export" -- \
+  "$UMPIRE" run suites/long-context-reasoning.yaml --models models-nojudge.yaml --db t.db --run-id g1 --reports rep
+check "3 graphs x 2 systems, ids row-N, categories bfs and parents" \
+  test "$(sql t.db "select count(*) || ':' || group_concat(distinct category) from attempts a join items i using (run_id, item_id)
+    where a.run_id='g1' and item_id like 'row-%'")" = "6:bfs,parents"
+check "the prompt is the one user message, as released" \
+  test "$(sql t.db "select count(*) from requests where json_array_length(json_extract(body, '$.messages')) = 1
+    and json_extract(body, '$.messages[0].content') like 'You are shown a directed graph%'")" -ge 2
+check "the answer nodes kept as the item's answer" \
+  test "$(sql t.db "select json_extract(choices_json, '$.answer') from items where run_id='g1' and item_id='row-2'")" = '["77d0c4e2a1","b81e55f0c3"]'
+check "every attempt scored by set F1, none an error" \
+  test "$(sql t.db "select count(*) from attempts where run_id='g1' and reward is not null and status='done'")" -eq 6
+check "the empty answer set of row-3 answered right scores 1" \
+  test "$(sql t.db "select count(*) from attempts where run_id='g1' and item_id='row-3' and score = 1")" -ge 1
+check "by the suite's bins, from prompt_chars" \
+  test "$(jq -r '.systems[0].judged.context_bins[0].bin' rep/g1/report.json)" = "<=8192"
+
 cp "$F/hle-bad.jsonl" data/hle/hle.jsonl
 expect_exit 3 "a garbage HLE export is refused" -- \
   "$UMPIRE" run suites/hle.yaml --models models.yaml --db bad.db
@@ -52,9 +71,14 @@ expect_exit 3 "a record of the wrong types is refused" -- \
   "$UMPIRE" run suites/mrcr.yaml --models models-nojudge.yaml --db bad.db
 check "naming the field" grep -q 'mrcr.jsonl:1: field "answer" must be a string' "$WORK/err"
 check "still nothing recorded" test ! -e bad.db
+cp "$F/graphwalks-bad.jsonl" data/graphwalks/graphwalks.jsonl
+expect_exit 3 "a garbage Graphwalks export is refused" -- \
+  "$UMPIRE" run suites/long-context-reasoning.yaml --models models-nojudge.yaml --db bad.db
+check "at its file and line" grep -q 'data/graphwalks/graphwalks.jsonl:2: field "answer_nodes" must be a list of node ids' "$WORK/err"
+check "nothing recorded" test ! -e bad.db
 # the demo suite with a numeric item whose answer is no number: refused
 # before any call, naming the item
-mkdir -p demo/suites && cp -r "$S/scaffolds" "$S/models" "$S/pools" demo/
+mkdir -p demo/suites && cp -r "$S/scaffolds" "$S/models" "$S/pools" demo/ && cp -r "$S/suites/image-demo" demo/suites/
 sed 's/      answer: "120"/      answer: "one hundred and twenty"/' "$S/suites/judged-demo.yaml" > demo/suites/jd.yaml
 expect_exit 3 "a numeric item whose answer is not a number is refused" -- \
   "$UMPIRE" run demo/suites/jd.yaml --models demo/models/judged-demo.yaml --db nn.db
