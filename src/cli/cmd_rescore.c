@@ -28,7 +28,10 @@ static const char rescore_help[] =
 	"points and how many answers changed verdict. Nothing is called and nothing in\n"
 	"the store changes. For a judged run, each scaffold names a judge: the answers\n"
 	"its items grade by judge are judged again by that judge, the system of\n"
-	"--models it names (called; no system under test is), with its prompt.\n"
+	"--models it names (called; no system under test is), with its prompt. The\n"
+	"run's rows stay as they are; the rescore is recorded beside them (RUN/rescore-N:\n"
+	"the judge, every call it made with its request, reply and verdict, the cost\n"
+	"and the table), so it can be audited and bundled.\n"
 	"\n"
 	"Options:\n"
 	"  -S, --scaffold FILE   scaffold whose extractor to apply (repeatable); a bare\n"
@@ -45,8 +48,8 @@ static double pct(size_t k, size_t n)
 }
 
 /* A judged run's answers judged again by sc's judge: a table or rows. */
-static int rejudge_one(const um_run_data *d, const um_scaffold *sc, const char *path,
-		       const char *models_path, json_t *out, um_error *err)
+static int rejudge_one(um_store *st, const um_run_data *d, const um_scaffold *sc,
+		       const char *path, const char *models_path, json_t *out, um_error *err)
 {
 	um_models *m = NULL;
 	um_rejudge rj;
@@ -57,14 +60,15 @@ static int rejudge_one(const um_run_data *d, const um_scaffold *sc, const char *
 			       "%s names a judge: --models FILE says where it is", path);
 	if (models_load_flags(models_path, UM_MODELS_DEFER_ENV, &m, err) < 0)
 		return -1;
-	if (rejudge_run(d, sc, m, 0, &rj, err) < 0) {
+	if (rejudge_run(d, sc, m, 0, st, &rj, err) < 0) {
 		rejudge_release(&rj);
 		models_free(m);
 		return -1;
 	}
 	if (!out) {
-		printf("scaffold %s (judge %s, %s replies): %zu calls, $%.4f\n", path,
-		       sc->judge.system, sc->judge.format, rj.calls, (double)rj.cost_micro / 1e6);
+		printf("scaffold %s (judge %s, %s replies): %zu calls, $%.4f, recorded as %s\n",
+		       path, sc->judge.system, sc->judge.format, rj.calls,
+		       (double)rj.cost_micro / 1e6, rj.rescore_id);
 		printf("  %-16s %7s %9s %9s %8s %8s %7s %9s %7s\n", "system", "judged", "stored",
 		       "rejudged", "change", "flipped", "errors", "recovered", "failed");
 	}
@@ -74,8 +78,9 @@ static int rejudge_one(const um_run_data *d, const um_scaffold *sc, const char *
 
 		if (out)
 			json_array_append_new(
-				out, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-					       "scaffold", path, "judge", sc->judge.system, "system",
+				out, json_pack("{s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+					       "scaffold", path, "rescore_id", rj.rescore_id, "judge",
+					       sc->judge.system, "system",
 					       s->name, "judged", (json_int_t)s->judged,
 					       "correct_stored", (json_int_t)s->correct_stored,
 					       "correct_rejudged", (json_int_t)s->correct_new,
@@ -94,8 +99,8 @@ static int rejudge_one(const um_run_data *d, const um_scaffold *sc, const char *
 }
 
 /* One scaffold's re-grading of d: a table, or rows appended to out. */
-static int rescore_one(const um_run_data *d, const char *path, const char *models_path,
-		       json_t *out, um_error *err)
+static int rescore_one(um_store *st, const um_run_data *d, const char *path,
+		       const char *models_path, json_t *out, um_error *err)
 {
 	char *file = cli_data_path(path, "scaffolds");
 	um_scaffold *sc = NULL;
@@ -107,7 +112,7 @@ static int rescore_one(const um_run_data *d, const char *path, const char *model
 	if (rc < 0)
 		return -1;
 	if (!strcmp(sc->kind, "judged") || !strcmp(d->run.suite_kind, "judged")) {
-		rc = rejudge_one(d, sc, path, models_path, out, err);
+		rc = rejudge_one(st, d, sc, path, models_path, out, err);
 		scaffold_free(sc);
 		return rc;
 	}
@@ -211,7 +216,7 @@ int cmd_rescore(int argc, char **argv, cli_globals *g)
 	}
 	out = as_json ? json_array() : NULL;
 	for (i = 0; i < n_sc && rc == 0; i++)
-		if (rescore_one(&d, scaffolds[i], models, out, &err) < 0)
+		if (rescore_one(st, &d, scaffolds[i], models, out, &err) < 0)
 			rc = cli_error(&err);
 	if (rc == 0 && out) {
 		char *t = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);

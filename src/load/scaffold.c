@@ -986,6 +986,21 @@ const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer
 	return "";
 }
 
+/* The keys only one kind may have: code (code scaffolds), judge and
+ * answer_instructions (judged ones). */
+static int scaffold_kind_keys(const yml_doc *d, const char *kind, um_error *err)
+{
+	static const char *const keys[][2] = {
+		{"code", "code"}, {"judge", "judged"}, {"answer_instructions", "judged"}};
+	size_t k;
+
+	for (k = 0; k < UM_ARRAY_LEN(keys); k++)
+		if (strcmp(kind, keys[k][1]) != 0 && yml_get(d->root, keys[k][0]))
+			return yml_fail(d, yml_get(d->root, keys[k][0]), UM_ERR_INVALID, err,
+					"'%s' belongs to %s scaffolds", keys[k][0], keys[k][1]);
+	return 0;
+}
+
 int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaffold **out,
 			 um_error *err)
 {
@@ -1025,20 +1040,8 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	if (yml_enum(d, d->root, "kind", 1, scaffold_kinds, &kind, err) < 0)
 		goto fail;
 	s->kind = um_xstrdup(scaffold_kinds[kind]);
-	if (strcmp(s->kind, "code") != 0 && yml_get(d->root, "code")) {
-		yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
-			 "'code' belongs to code scaffolds");
+	if (scaffold_kind_keys(d, s->kind, err) < 0)
 		goto fail;
-	}
-	for (int k = 0; k < 2; k++) {
-		const char *key = k ? "answer_instructions" : "judge";
-
-		if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, key)) {
-			yml_fail(d, yml_get(d->root, key), UM_ERR_INVALID, err,
-				 "'%s' belongs to judged scaffolds", key);
-			goto fail;
-		}
-	}
 	if (!strcmp(s->kind, "agent")) {
 		c.agent = 1;
 		if (scaffold_read_agent(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||

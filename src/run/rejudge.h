@@ -2,8 +2,11 @@
  * rejudge.h - `umpire rescore` with another judge (rejudge.c): the stored
  * answers of a judged run graded again by the judge another judged
  * scaffold names, with its prompt. No system under test is called; the
- * judge is, through the engine like any call. Nothing is written to the
- * store: the table says how each system's score would move.
+ * judge is, through the engine like any call. The run's own rows are never
+ * changed: the table says how each system's score would move, and with a
+ * store the rescore is recorded beside the run (store schema 10: rescores,
+ * and rescore_calls with every try of the judge, its request in requests),
+ * so what judging again cost and said can be audited and bundled.
  */
 #ifndef UMPIRE_REJUDGE_H
 #define UMPIRE_REJUDGE_H
@@ -31,13 +34,16 @@ typedef struct um_rejudge {
 	size_t n_systems;
 	size_t calls;           /* HTTP tries made */
 	int64_t cost_micro;     /* what the judge's replies cost, at its price */
+	char *rescore_id;       /* recorded as (RUN/rescore-N), or NULL; owned */
 } um_rejudge;
 
 /* Judge again every done attempt of d whose item's grader is "judge" (and
  * that has an answer), with sc's judge: the system models names. jobs: most
- * calls at once (0: the judge's concurrency). */
+ * calls at once (0: the judge's concurrency). st non-NULL: the rescore is
+ * recorded there once every call has ended (nothing when the run of calls
+ * fails). */
 int rejudge_run(const um_run_data *d, const um_scaffold *sc, um_models *models, int jobs,
-		um_rejudge *out, um_error *err);
+		um_store *st, um_rejudge *out, um_error *err);
 void rejudge_release(um_rejudge *r);
 
 #endif

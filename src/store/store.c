@@ -371,6 +371,47 @@ static const char *const store_schema_v9[] = {
 	NULL,
 };
 
+/* Version 10: `umpire rescore` with another judge, recorded: one rescores
+ * row per rescore of a run (the scaffold that named the judge, the judge,
+ * what it cost and the per-system table it printed) and one rescore_calls
+ * row per try of that judge, with the attempt it judged again, its request
+ * (in requests), its reply and the verdict read from it (docs/judged.md). */
+static const char *const store_schema_v10[] = {
+	"CREATE TABLE rescores (\n"
+	"  rescore_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  run_id TEXT NOT NULL,\n"
+	"  created_ms INTEGER NOT NULL,\n"
+	"  scaffold TEXT NOT NULL,\n"
+	"  scaffold_sha256 TEXT NOT NULL,\n"
+	"  scaffold_text TEXT NOT NULL,\n"
+	"  judge_system TEXT NOT NULL,\n"
+	"  judge_model TEXT NOT NULL,\n"
+	"  judge_provider TEXT NOT NULL,\n"
+	"  judge_format TEXT NOT NULL,\n"
+	"  calls INTEGER NOT NULL,\n"
+	"  cost_micro INTEGER NOT NULL,\n"
+	"  summary_json TEXT NOT NULL\n"
+	");\n",
+	"CREATE TABLE rescore_calls (\n"
+	"  rescore_id TEXT NOT NULL REFERENCES rescores (rescore_id) ON DELETE CASCADE,\n"
+	"  attempt_id TEXT NOT NULL,\n"
+	"  try_no INTEGER NOT NULL,\n"
+	"  http_status INTEGER NOT NULL DEFAULT 0,\n"
+	"  error TEXT,\n"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  latency_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_in INTEGER NOT NULL DEFAULT 0,\n"
+	"  tokens_out INTEGER NOT NULL DEFAULT 0,\n"
+	"  cost_micro INTEGER NOT NULL DEFAULT 0,\n"
+	"  request_hash TEXT,\n"
+	"  response_body BLOB,\n"
+	"  verdict INTEGER,\n"
+	"  extracted TEXT,\n"
+	"  PRIMARY KEY (rescore_id, attempt_id, try_no)\n"
+	");\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -385,6 +426,7 @@ static const struct {
 	{7, store_schema_v7},
 	{8, store_schema_v8},
 	{9, store_schema_v9},
+	{10, store_schema_v10},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -2577,4 +2619,89 @@ detach:
 		free(ids[i]);
 	free(ids);
 	return rc;
+}
+
+/* ---- rescores with another judge (schema 10) ------------------------------ */
+
+/* Run one ad hoc statement: its texts bound in order (NULL: SQL NULL), its
+ * integers after them, then the blob when there is one. */
+static int rescore_exec(um_store *s, const char *sql, const char *const *texts, int n_texts,
+			const int64_t *ints, int n_ints, const char *blob, size_t blob_len,
+			um_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return um_fail(err, UM_ERR_DB, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	for (i = 0; i < n_texts; i++)
+		bind_text(st, i + 1, texts[i]);
+	for (i = 0; i < n_ints; i++)
+		sqlite3_bind_int64(st, n_texts + i + 1, ints[i]);
+	if (blob)
+		bind_blob(st, n_texts + n_ints + 1, blob, blob_len);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return um_fail(err, UM_ERR_DB, "%s: cannot record the rescore: %s", s->path,
+			       sqlite3_errmsg(s->db));
+	return 0;
+}
+
+int store_put_rescore(um_store *s, const um_rescore_rec *r, char **id, um_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0, ints[3];
+	const char *texts[10];
+
+	*id = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM rescores WHERE run_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return um_fail(err, UM_ERR_DB, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	bind_text(st, 1, r->run_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	*id = um_xasprintf("%s/rescore-%lld", r->run_id, (long long)n + 1);
+	{
+		const char *t[10] = {*id,
+				     r->run_id,
+				     r->scaffold,
+				     r->scaffold_sha256,
+				     r->scaffold_text,
+				     r->judge_system,
+				     r->judge_model,
+				     r->judge_provider,
+				     r->judge_format,
+				     r->summary_json};
+
+		memcpy(texts, t, sizeof(t));
+	}
+	ints[0] = r->created_ms;
+	ints[1] = r->calls;
+	ints[2] = r->cost_micro;
+	if (rescore_exec(s, "INSERT INTO rescores (rescore_id, run_id, scaffold, scaffold_sha256, "
+			 "scaffold_text, judge_system, judge_model, judge_provider, judge_format, "
+			 "summary_json, created_ms, calls, cost_micro) VALUES (?1, ?2, ?3, ?4, ?5, "
+			 "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", texts, 10, ints, 3, NULL, 0,
+			 err) < 0) {
+		free(*id);
+		*id = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int store_put_rescore_call(um_store *s, const char *rescore_id, const um_rescore_call_rec *c,
+			   um_error *err)
+{
+	const char *texts[5] = {rescore_id, c->attempt_id, c->error, c->request_hash, c->extracted};
+	int64_t ints[8] = {c->try_no,	  c->http_status, c->started_ms, c->latency_ms,
+			   c->tokens_in, c->tokens_out,  c->cost_micro, c->verdict};
+
+	return rescore_exec(s, "INSERT INTO rescore_calls (rescore_id, attempt_id, error, "
+			    "request_hash, extracted, try_no, http_status, started_ms, latency_ms, "
+			    "tokens_in, tokens_out, cost_micro, verdict, response_body) VALUES (?1, ?2, "
+			    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, nullif(?13, -1), ?14)",
+			    texts, 5, ints, 8, c->response_body, c->response_len, err);
 }

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 9
+#define UM_STORE_SCHEMA_VERSION 10
 
 /* The response body of a calls row c in SQL read through a store handle
  * (it registers um_unzstd): the row's own column, or the compressed body it
@@ -326,5 +326,35 @@ void store_run_summaries_free(um_run_summary *v, size_t n);
  * transaction: all or nothing. *n_runs / *n_attempts: what was copied. */
 int store_merge(um_store *s, const char *src_path, size_t *n_runs, size_t *n_attempts,
 		um_error *err);
+
+/* `umpire rescore` with another judge (schema 10; docs/judged.md): the
+ * rescore and each try of its judge. */
+typedef struct um_rescore_rec {
+	const char *run_id;
+	int64_t created_ms;
+	const char *scaffold, *scaffold_sha256, *scaffold_text; /* that named the judge */
+	const char *judge_system, *judge_model, *judge_provider, *judge_format;
+	int64_t calls, cost_micro;
+	const char *summary_json; /* the per-system table as JSON */
+} um_rescore_rec;
+
+typedef struct um_rescore_call_rec {
+	const char *attempt_id;  /* the attempt whose answer was judged again */
+	int try_no;
+	long http_status;
+	const char *error;       /* NULL on success; an error class, or judge_error: why */
+	int64_t started_ms, latency_ms, tokens_in, tokens_out, cost_micro;
+	const char *request_hash; /* the judge request's body, in requests */
+	const char *response_body;
+	size_t response_len;
+	int verdict;             /* 1 correct, 0 not, -1 none (an error) */
+	const char *extracted;   /* what the judge read as the answer, or NULL */
+} um_rescore_call_rec;
+
+/* A rescore of run_id, its id (RUN/rescore-N, N counting that run's rescores)
+ * into *id (caller frees). Inside the caller's transaction. */
+int store_put_rescore(um_store *s, const um_rescore_rec *r, char **id, um_error *err);
+int store_put_rescore_call(um_store *s, const char *rescore_id, const um_rescore_call_rec *c,
+			   um_error *err);
 
 #endif

@@ -90,23 +90,49 @@ expect_exit 0 "bundle without the data" -- "$UMPIRE" bundle j1 --db j.db -o jn.t
 expect_exit 0 "verifies too" -- "$UMPIRE" verify jn.tar.zst
 check "saying which grades need the reference answers" grep -q "not re-graded: 23 judged answers" "$WORK/out"
 
-# judging again with another judge (JSON replies): no system is called,
-# nothing is written
+# judging again with another judge (JSON replies): no system is called, the
+# run's rows stay as they are, and the rescore is recorded beside them
 start_sim "$S/pools/judged-demo.yaml" "$S/suites/judged-demo.yaml"
 before=$(sql j.db "select count(*) from calls")
 expect_exit 0 "rescore with another judge" -- env UMPIRE_SIM_URL="$SIM_URL" \
   "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml" \
   --models "$S/models/judges-demo.yaml" --json
-t=$(jq '[.[] | .judged + .recovered + .judge_errors + .failed] | add' "$WORK/out")
+cp "$WORK/out" rs1.json
+t=$(jq '[.[] | .judged + .recovered + .judge_errors + .failed] | add' rs1.json)
 check "every judge-graded answer judged again ($t of 12)" test "$t" -eq 12
 check "the stored judge errors get a verdict" \
-  test "$(jq '[.[].recovered] | add' "$WORK/out")" -eq "$(sql j.db "select count(*) from attempts where outcome='judge_error'")"
+  test "$(jq '[.[].recovered] | add' rs1.json)" -eq "$(sql j.db "select count(*) from attempts where outcome='judge_error'")"
 check "by the judge the scaffold names" test "$(jq -r '.[0].judge' "$WORK/out")" = sim-judge-json
-check "nothing written to the store" test "$(sql j.db "select count(*) from calls")" -eq "$before"
+check "the run's own calls untouched" test "$(sql j.db "select count(*) from calls")" -eq "$before"
+check "the rescore recorded beside the run, with its judge" \
+  test "$(sql j.db "select rescore_id || ' ' || judge_system || ' ' || judge_format from rescores where run_id='j1'")" = "j1/rescore-1 sim-judge-json json" -a \
+       "$(jq -r '.[0].rescore_id' rs1.json)" = j1/rescore-1
+check "every call of the rescore's judge stored, with the attempt it judged again" \
+  test "$(sql j.db "select count(*) from rescore_calls c join attempts a using (attempt_id) where c.rescore_id='j1/rescore-1'")" -eq \
+       "$(sql j.db "select calls from rescores where rescore_id='j1/rescore-1'")" -a \
+       "$(sql j.db "select count(distinct attempt_id) from rescore_calls where rescore_id='j1/rescore-1'")" -eq 12
+check "their requests stored, their cost adding up to the rescore's" \
+  test "$(sql j.db "select count(*) from rescore_calls c left join requests r on r.body_sha256 = c.request_hash where r.body is null")" -eq 0 -a \
+       "$(sql j.db "select sum(cost_micro) from rescore_calls")" -eq "$(sql j.db "select cost_micro from rescores")" -a \
+       "$(sql j.db "select cost_micro from rescores")" -gt 0
+check "the verdicts stored are the table's" \
+  test "$(sql j.db "select count(*) from rescore_calls where verdict = 1")" -eq \
+       "$(jq '[.[] | .correct_rejudged + .recovered_correct] | add' rs1.json)"
+check "the table stored as printed" \
+  test "$(sql j.db "select summary_json from rescores" | jq -c '[.[] | .changed, .judged]')" = \
+       "$(jq -c '[.[] | .changed, .judged]' rs1.json)"
 expect_exit 0 "the run's own judge agrees with its stored verdicts" -- env UMPIRE_SIM_URL="$SIM_URL" \
   "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged.yaml" \
   --models "$S/models/judges-demo.yaml" --json
 check "no verdict flipped" test "$(jq '[.[].changed] | add' "$WORK/out")" -eq 0
+check "a second rescore is recorded apart" \
+  test "$(sql j.db "select group_concat(rescore_id, ',') from (select rescore_id from rescores order by rescore_id)")" = "j1/rescore-1,j1/rescore-2"
+expect_exit 0 "a bundle carries the run's rescores" -- "$UMPIRE" bundle j1 --db j.db --include-data -o jr.tar.zst
+mkdir xr && tar --zstd -xf jr.tar.zst -C xr
+check "both rescores, every judge call and its request" \
+  test "$(sql xr/store.sqlite "select count(*) from rescores")/$(sql xr/store.sqlite "select count(*) from rescore_calls")/$(sql xr/store.sqlite "select count(*) from rescore_calls c left join requests r on r.body_sha256 = c.request_hash where r.body is null")" = \
+       "2/$(sql j.db "select count(*) from rescore_calls")/0"
+expect_exit 0 "and verifies" -- "$UMPIRE" verify jr.tar.zst
 expect_exit 2 "a judged scaffold without --models is refused" -- \
   "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml"
 check "saying what is missing" grep -q -- "--models FILE" "$WORK/err"

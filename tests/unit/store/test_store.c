@@ -265,7 +265,7 @@ static void test_open_refuses_newer_schema(void **state)
 	um_error err = {0};
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 10",
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 11",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -273,11 +273,11 @@ static void test_open_refuses_newer_schema(void **state)
 	assert_int_equal(store_open(f->db, &s, &err), -1);
 	assert_null(s);
 	assert_int_equal(err.code, UM_ERR_STATE);
-	assert_non_null(strstr(err.msg, "version 10"));
+	assert_non_null(strstr(err.msg, "version 11"));
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_non_null(strstr(err.msg, f->db));
 
-	/* untouched: still version 10, no tables of ours */
+	/* untouched: still version 11, no tables of ours */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *st;
@@ -285,7 +285,7 @@ static void test_open_refuses_newer_schema(void **state)
 				       "(SELECT count(*) FROM sqlite_master WHERE name = 'runs')",
 				   -1, &st, NULL);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 10);
+		assert_int_equal(sqlite3_column_int(st, 0), 11);
 		assert_int_equal(sqlite3_column_int(st, 1), 0);
 		sqlite3_finalize(st);
 	}
@@ -334,6 +334,7 @@ static void test_migrates_v1(void **state)
 			 "DROP TABLE attempt_cache; DROP TABLE run_notes;"
 			 "ALTER TABLE attempts DROP COLUMN reward;"
 			 "DROP VIEW capability_profile; ALTER TABLE attempts DROP COLUMN outcome;"
+			 "DROP TABLE rescore_calls; DROP TABLE rescores;"
 				      "ALTER TABLE attempts DROP COLUMN image_id;"
 			 "INSERT INTO calls (run_id, attempt_id, try_no, tokens_in) "
 			 "VALUES ('old', 'a1', 1, 42);"
@@ -366,6 +367,7 @@ static void test_migrates_v3(void **state)
 				      "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256; "
 				      "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json; "
 				      "DROP VIEW capability_profile; ALTER TABLE attempts DROP COLUMN outcome; "
+				      "DROP TABLE rescore_calls; DROP TABLE rescores; "
 				      "ALTER TABLE attempts DROP COLUMN image_id; PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -392,6 +394,7 @@ static void test_migrates_v4(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE attempts DROP COLUMN reward;"
 				      "DROP VIEW capability_profile; ALTER TABLE attempts DROP COLUMN outcome;"
+			 "DROP TABLE rescore_calls; DROP TABLE rescores;"
 				      "ALTER TABLE attempts DROP COLUMN image_id;"
 				      "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
 				      "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json;"
@@ -1185,12 +1188,49 @@ static void test_images(void **state)
 	store_close(s);
 }
 
+/* Schema 10: a rescore and its judge's calls; ids count the run's rescores,
+ * a call without a verdict stores NULL, a duplicate call is refused. */
+static void test_rescores(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_error err = {0};
+	um_rescore_rec r = {"r1", 5, "judged-json", "ab", "text", "judge", "m", "openai", "json",
+			    2, 70, "[]"};
+	um_rescore_call_rec c = {"a1", 1, 200, NULL, 1, 20, 30, 4, 50, "cd", "{\"x\":1}", 7, 1,
+				 "Na"};
+	char *id = NULL, *t;
+
+	assert_int_equal(store_put_rescore(s, &r, &id, &err), 0);
+	assert_string_equal(id, "r1/rescore-1");
+	assert_int_equal(store_put_rescore_call(s, id, &c, &err), 0);
+	c.try_no = 2;
+	c.verdict = -1;
+	c.error = "judge_error: no JSON object";
+	c.extracted = NULL;
+	assert_int_equal(store_put_rescore_call(s, id, &c, &err), 0);
+	assert_int_equal(store_put_rescore_call(s, id, &c, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot record the rescore"));
+	free(id);
+	assert_int_equal(store_put_rescore(s, &r, &id, &err), 0);
+	assert_string_equal(id, "r1/rescore-2");
+	free(id);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM rescores WHERE run_id = 'r1'"), 2);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM rescore_calls WHERE verdict IS NULL"), 1);
+	assert_int_equal(q_int(s, "SELECT sum(cost_micro) FROM rescore_calls"), 100);
+	t = q_text(s, "SELECT extracted || '/' || response_body FROM rescore_calls WHERE try_no = 1");
+	assert_string_equal(t, "Na/{\"x\":1}");
+	free(t);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_and_reopens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rescores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_existing_v0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
