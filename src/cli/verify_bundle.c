@@ -7,7 +7,8 @@
  * this proves integrity, not identity); every member's sha256 against the
  * MANIFEST; suite, scaffold and models files against the hashes the store
  * recorded for the run; every graded attempt is re-derived from its
- * recorded transcript and re-graded with the bundled scaffold; and the
+ * recorded transcript and re-graded with the bundled scaffold, and every
+ * recorded rescore's judge replies read again; and the
  * report is regenerated from the bundled store and must be byte-identical to
  * the bundled report.json and report.md, and so must every HTML page
  * (report.html and its transcript pages). Differences are printed with the
@@ -196,6 +197,8 @@ static int vb_regrade(vb_ctx *v)
 		return cli_error(&v->err);
 	rc = regrade_run(v->st, &v->d, sc, &v->rg, &v->err);
 	scaffold_free(sc);
+	if (rc == 0)
+		rc = regrade_rescores(v->st, v->run_id, &v->rg, &v->err);
 	if (rc < 0)
 		return cli_error(&v->err);
 	if (v->rg.mismatches) {
@@ -207,6 +210,9 @@ static int vb_regrade(vb_ctx *v)
 	if (!v->quiet)
 		printf("re-graded: %zu attempts from %zu recorded transcripts, all agree\n",
 		       v->rg.checked, v->rg.transcripts);
+	if (!v->quiet && v->rg.rescores)
+		printf("rescores: %zu recorded, %zu judge replies read again, all agree\n",
+		       v->rg.rescores, v->rg.rescore_calls);
 	if (!v->quiet && v->rg.no_data)
 		printf("not re-graded: %zu judged answers whose reference answer the bundle "
 		       "leaves out (bundle --include-data keeps it)\n", v->rg.no_data);

@@ -482,3 +482,103 @@ void regrade_release(um_regrade *r)
 	um_buf_release(&r->log);
 	memset(r, 0, sizeof(*r));
 }
+
+/* ---- recorded rescores (schema 10) --------------------------------------- */
+
+static void rescore_note(um_regrade *r, const char *id, const char *what)
+{
+	r->mismatches++;
+	if (r->mismatches <= MAX_LOGGED)
+		um_buf_printf(&r->log, "  rescore %s: %s\n", id, what);
+}
+
+/* One recorded judge reply read again: the verdict and the answer it gives
+ * against the stored ones. */
+static void rescore_reply(um_regrade *r, const char *id, um_provider prov, um_judge_format f,
+			  sqlite3_stmt *q)
+{
+	const void *b = sqlite3_column_blob(q, 0);
+	const char *ex = (const char *)sqlite3_column_text(q, 3);
+	int verdict = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 2);
+	um_completion c;
+	um_judge_verdict v;
+	um_error e = {0};
+	char what[256];
+	int got = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&v, 0, sizeof(v));
+	if (b && provider_parse(prov, b, (size_t)sqlite3_column_bytes(q, 0), &c, &e) == 0 &&
+	    judge_parse(f, c.content ? c.content : "", &v, &e) == 0)
+		got = v.correct == 1;
+	r->rescore_calls++;
+	if (got != verdict || (got >= 0 && !um_streq(v.extracted, ex))) {
+		snprintf(what, sizeof(what), "attempt %s try %d: the stored verdict %d (answer "
+			 "'%.40s'), the reply read again gives %d (answer '%.40s')",
+			 (const char *)sqlite3_column_text(q, 4), sqlite3_column_int(q, 5), verdict,
+			 ex ? ex : "", got, v.extracted ? v.extracted : "");
+		rescore_note(r, id, what);
+	}
+	judge_verdict_release(&v);
+	completion_release(&c);
+}
+
+/* One rescore: its scaffold's bytes against their hash, its replies read
+ * again, its calls and cost against their rows. */
+static int rescore_one(um_store *st, um_regrade *r, sqlite3_stmt *h, um_error *err)
+{
+	const char *id = (const char *)sqlite3_column_text(h, 0);
+	const char *text = (const char *)sqlite3_column_text(h, 1);
+	const char *sha = (const char *)sqlite3_column_text(h, 2);
+	um_provider prov = UM_PROV_OPENAI;
+	um_judge_format f;
+	sqlite3_stmt *q = NULL;
+	int64_t n = 0, cost = 0;
+	char got[65], what[160];
+
+	um_sha256_hex(text ? text : "", text ? strlen(text) : 0, got);
+	if (!um_streq(got, sha))
+		rescore_note(r, id, "its scaffold's bytes do not hash to the recorded sha256");
+	if (models_provider_from_name((const char *)sqlite3_column_text(h, 3), &prov) < 0 ||
+	    judge_format_parse((const char *)sqlite3_column_text(h, 4), &f, err) < 0)
+		return um_fail(err, UM_ERR_INVALID, "rescore %s: unknown judge provider or format",
+			       id);
+	if (sqlite3_prepare_v2(store_db(st), "SELECT response_body, error, verdict, extracted, "
+			       "attempt_id, try_no, cost_micro FROM rescore_calls WHERE rescore_id = ?1 "
+			       "ORDER BY attempt_id, try_no", -1, &q, NULL) != SQLITE_OK)
+		return um_fail(err, UM_ERR_DB, "rescore_calls: %s", sqlite3_errmsg(store_db(st)));
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(q, 1);
+
+		n++;
+		cost += sqlite3_column_int64(q, 6);
+		if (!e || strncmp(e, "judge_error", 11) == 0)
+			rescore_reply(r, id, prov, f, q);
+	}
+	sqlite3_finalize(q);
+	if (n != sqlite3_column_int64(h, 5) || cost != sqlite3_column_int64(h, 6)) {
+		snprintf(what, sizeof(what), "%lld calls costing %lld micro-USD stored, the rescore "
+			 "says %lld and %lld", (long long)n, (long long)cost,
+			 (long long)sqlite3_column_int64(h, 5), (long long)sqlite3_column_int64(h, 6));
+		rescore_note(r, id, what);
+	}
+	r->rescores++;
+	return 0;
+}
+
+int regrade_rescores(um_store *st, const char *run_id, um_regrade *r, um_error *err)
+{
+	sqlite3_stmt *h = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(store_db(st), "SELECT rescore_id, scaffold_text, scaffold_sha256, "
+			       "judge_provider, judge_format, calls, cost_micro FROM rescores WHERE "
+			       "run_id = ?1 ORDER BY rescore_id", -1, &h, NULL) != SQLITE_OK)
+		return um_fail(err, UM_ERR_DB, "rescores: %s", sqlite3_errmsg(store_db(st)));
+	sqlite3_bind_text(h, 1, run_id, -1, SQLITE_TRANSIENT);
+	while (rc == 0 && sqlite3_step(h) == SQLITE_ROW)
+		rc = rescore_one(st, r, h, err);
+	sqlite3_finalize(h);
+	return rc;
+}

@@ -36,6 +36,8 @@ typedef struct um_regrade {
 	um_regrade_sys *systems;  /* in d->systems order */
 	size_t n_systems;
 	um_buf log;               /* one line per difference (first 100) */
+	size_t rescores;          /* recorded rescores checked (regrade_rescores) */
+	size_t rescore_calls;     /* their judge replies read again */
 } um_regrade;
 
 /* Re-grade every done attempt of d with scaffold sc. With st non-NULL the
@@ -44,6 +46,13 @@ typedef struct um_regrade {
 int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
 		um_error *err);
 void regrade_release(um_regrade *r);
+/* Every recorded rescore of run_id (store schema 10) checked: the bytes of
+ * the scaffold that named its judge against their sha256, each judge reply
+ * read again (its provider's body, then the judge's format) to the stored
+ * verdict and answer, its calls and their cost against the rescore's
+ * totals. Differences are counted into r->mismatches and logged; -1 only
+ * for failures to do the work. */
+int regrade_rescores(um_store *st, const char *run_id, um_regrade *r, um_error *err);
 /* The item of d with this id (d->items is ordered by item_id), or NULL. */
 const um_item_rec *regrade_find_item(const um_run_data *d, const char *id);
 

@@ -133,6 +133,14 @@ check "both rescores, every judge call and its request" \
   test "$(sql xr/store.sqlite "select count(*) from rescores")/$(sql xr/store.sqlite "select count(*) from rescore_calls")/$(sql xr/store.sqlite "select count(*) from rescore_calls c left join requests r on r.body_sha256 = c.request_hash where r.body is null")" = \
        "2/$(sql j.db "select count(*) from rescore_calls")/0"
 expect_exit 0 "and verifies" -- "$UMPIRE" verify jr.tar.zst
+check "every recorded judge reply read again" \
+  grep -q "rescores: 2 recorded, $(sql j.db "select count(*) from rescore_calls where error is null or error like 'judge_error%'") judge replies read again, all agree" "$WORK/out"
+rid=$(sql xr/store.sqlite "select attempt_id from rescore_calls where rescore_id='j1/rescore-1' and verdict = 0 limit 1")
+sql xr/store.sqlite "update rescore_calls set verdict = 1 where rescore_id='j1/rescore-1' and attempt_id='$rid'"
+bundle_resign xr; (cd xr && tar --zstd -cf ../tr.tar.zst $(ls))
+expect_exit 6 "a rescore's verdict changed and re-signed is detected" -- "$UMPIRE" verify tr.tar.zst
+check "naming the rescore, the attempt and both verdicts" \
+  grep -q "rescore j1/rescore-1: attempt $rid try 1: the stored verdict 1 .*gives 0" "$WORK/err"
 expect_exit 2 "a judged scaffold without --models is refused" -- \
   "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml"
 check "saying what is missing" grep -q -- "--models FILE" "$WORK/err"
