@@ -2468,6 +2468,29 @@ static int store_merge_check(um_store *s, const char *run_id, um_error *err)
 	return 0;
 }
 
+/* The run's recorded rescores (schema 10) with their calls and requests; a
+ * rescore id both stores hold is refused rather than dropped. */
+static int store_merge_rescores(um_store *s, const char *run_id, um_error *err)
+{
+	int64_t clash = 0;
+
+	if (store_int_queryf(s, &clash, err, "SELECT count(*) FROM src.rescores r JOIN "
+			     "main.rescores m USING (rescore_id) WHERE r.run_id = %Q", run_id) < 0)
+		return -1;
+	if (clash)
+		return um_fail(err, UM_ERR_STATE, "run '%s': both stores record a rescore under "
+			       "the same id (%lld of them); merge first, then rescore", run_id,
+			       (long long)clash);
+	return store_execf(s, err,
+			   "INSERT INTO main.rescores SELECT * FROM src.rescores WHERE run_id = %Q;"
+			   "INSERT INTO main.rescore_calls SELECT c.* FROM src.rescore_calls c JOIN "
+			   "src.rescores r USING (rescore_id) WHERE r.run_id = %Q;"
+			   "INSERT OR IGNORE INTO main.requests SELECT * FROM src.requests WHERE "
+			   "body_sha256 IN (SELECT c.request_hash FROM src.rescore_calls c JOIN "
+			   "src.rescores r USING (rescore_id) WHERE r.run_id = %Q);",
+			   run_id, run_id, run_id);
+}
+
 /* Copy the rows of one run from src; ids of calls, tool steps and routing
  * events are moved past the ones s has so they never collide. */
 static int store_merge_rows(um_store *s, const char *run_id, int existed, um_error *err)
@@ -2524,7 +2547,7 @@ static int store_merge_rows(um_store *s, const char *run_id, int existed, um_err
 		run_id, run_id, run_id, run_id, run_id, run_id, run_id, run_id, (long long)call_off,
 		run_id,
 		(long long)step_off, run_id, (long long)ev_off, (long long)call_off, run_id,
-		(long long)call_off, run_id);
+		(long long)call_off, run_id) < 0 ? -1 : store_merge_rescores(s, run_id, err);
 }
 
 /* Merge one run of src into s (inside the merge transaction). */

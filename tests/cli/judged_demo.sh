@@ -141,6 +141,17 @@ bundle_resign xr; (cd xr && tar --zstd -cf ../tr.tar.zst $(ls))
 expect_exit 6 "a rescore's verdict changed and re-signed is detected" -- "$UMPIRE" verify tr.tar.zst
 check "naming the rescore, the attempt and both verdicts" \
   grep -q "rescore j1/rescore-1: attempt $rid try 1: the stored verdict 1 .*gives 0" "$WORK/err"
+expect_exit 0 "merging the store carries the run's rescores" -- "$UMPIRE" merge -o m.db j.db
+check "both rescores, their calls and their requests" \
+  test "$(sql m.db "select count(*) from rescores")/$(sql m.db "select count(*) from rescore_calls")/$(sql m.db "select count(*) from rescore_calls c left join requests r on r.body_sha256 = c.request_hash where r.body is null")" = \
+       "2/$(sql j.db "select count(*) from rescore_calls")/0"
+# a part of the same run (no attempts in common) that recorded a rescore
+# under an id the merged store holds: refused, not dropped
+cp j.db k.db
+sql k.db "pragma foreign_keys=on; delete from attempt_cache; delete from calls; delete from tool_steps;
+  delete from routing_events; delete from attempts"
+expect_exit 6 "a rescore id both stores hold is refused" -- "$UMPIRE" merge -o m.db k.db
+check "saying why" grep -q "both stores record a rescore under the same id" "$WORK/err"
 expect_exit 2 "a judged scaffold without --models is refused" -- \
   "$UMPIRE" rescore j1 --db j.db --scaffold "$S/scaffolds/judged-json.yaml"
 check "saying what is missing" grep -q -- "--models FILE" "$WORK/err"
