@@ -38,7 +38,7 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", "reasoning", "code", "judge", NULL,
+	"tools", "limits", "reasoning", "code", "judge", "scicode", NULL,
 };
 static const char *const scaffold_judge_keys[] = {"system", "format", "system_prompt", "prompt",
 						  "params", "instructions", NULL};
@@ -57,12 +57,17 @@ static const char *const scaffold_code_vars[] = {
 	"sample", NULL,
 };
 static const char *const scaffold_code_format_vars[] = {"starter_code", NULL};
+/* Variables of a scicode scaffold's messages (docs/scicode.md, "The prompt"). */
+static const char *const scaffold_sci_vars[] = {
+	"previous_steps", "next_step", "dependencies", "item_id", "step", "sample", NULL,
+};
+static const char *const scaffold_sci_keys[] = {"background", NULL};
 static const char *const scaffold_reasoning_keys[] = {"effort", "budget_tokens", NULL};
 static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium", "high",
 					       "xhigh", NULL};
 static const char *const scaffold_msg_keys[] = {"role", "content", NULL};
 static const char *const scaffold_extract_keys[] = {"pattern", "occurrence", "normalize", NULL};
-static const char *const scaffold_kinds[] = {"mcq", "agent", "code", "judged", NULL};
+static const char *const scaffold_kinds[] = {"mcq", "agent", "code", "judged", "scicode", NULL};
 static const char *const scaffold_agent_top_forbidden[] = {"labels", "choice_format", "extract",
 							    NULL};
 static const char *const scaffold_tools_keys[] = {"bash", "submit", NULL};
@@ -444,6 +449,7 @@ typedef struct scaffold_ctx {
 	int agent;              /* kind agent: other variables, no choice labels */
 	int code;               /* kind code: the code variables */
 	int judged;             /* kind judged: the question's variables, no labels */
+	int sci;                /* kind scicode: the step variables */
 } scaffold_ctx;
 
 /* Start of 1-based line `line` in the file bytes, or NULL. */
@@ -651,8 +657,9 @@ static int scaffold_read_messages(const scaffold_ctx *c, um_scaffold *s)
 					c->agent    ? scaffold_agent_vars
 					: c->code   ? scaffold_code_vars
 					: c->judged ? scaffold_judged_vars
+					: c->sci    ? scaffold_sci_vars
 						    : scaffold_msg_vars,
-					!c->agent && !c->code && !c->judged) < 0)
+					!c->agent && !c->code && !c->judged && !c->sci) < 0)
 			return -1;
 	}
 	return 0;
@@ -767,6 +774,34 @@ static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
 				scaffold_code_format_vars, 0) < 0 ||
 	    scaffold_check_tmpl(c, yml_get(n, "without_starter"), "code.without_starter",
 				scaffold_code_format_vars, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- scicode scaffolds --------------------------------------------------- */
+
+/* scicode: {background: bool}: whether each step's description carries the
+ * scientists' background (SciCode's "with background" setting). */
+static int scaffold_read_sci(const scaffold_ctx *c, um_scaffold *s)
+{
+	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
+						"limits", NULL};
+	const yml_doc *d = c->d;
+	const yml_node *n = yml_get(d->root, "scicode");
+	size_t i;
+
+	for (i = 0; forbidden[i]; i++)
+		if (yml_get(d->root, forbidden[i]))
+			return yml_fail(d, yml_get(d->root, forbidden[i]), UM_ERR_INVALID, c->err,
+					"'%s' does not belong to a scicode scaffold (each step's "
+					"code is taken from the answer as SciCode takes it)",
+					forbidden[i]);
+	if (!n)
+		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
+				"a scicode scaffold needs 'scicode' (background: true or false)");
+	if (yml_expect(d, n, YML_MAP, "scicode", c->err) < 0 ||
+	    yml_check_keys(d, n, scaffold_sci_keys, "scicode", c->err) < 0 ||
+	    yml_bool(d, n, "background", 1, &s->sci_background, c->err) < 0)
 		return -1;
 	return 0;
 }
@@ -977,6 +1012,7 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	c.agent = 0;
 	c.code = 0;
 	c.judged = 0;
+	c.sci = 0;
 	s = um_xcalloc(1, sizeof(*s));
 	s->path = um_xstrdup(file);
 	s->text = um_xstrndup(data ? data : "", data ? len : 0);
@@ -1000,6 +1036,11 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 			 "'code' belongs to code scaffolds");
 		goto fail;
 	}
+	if (strcmp(s->kind, "scicode") != 0 && yml_get(d->root, "scicode")) {
+		yml_fail(d, yml_get(d->root, "scicode"), UM_ERR_INVALID, err,
+			 "'scicode' belongs to scicode scaffolds");
+		goto fail;
+	}
 	if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, "judge")) {
 		yml_fail(d, yml_get(d->root, "judge"), UM_ERR_INVALID, err,
 			 "'judge' belongs to judged scaffolds");
@@ -1017,6 +1058,15 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	if (!strcmp(s->kind, "code")) {
 		c.code = 1;
 		if (scaffold_read_code(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
+		    scaffold_read_params(&c, s) < 0)
+			goto fail;
+		yml_doc_free(d);
+		*out = s;
+		return 0;
+	}
+	if (!strcmp(s->kind, "scicode")) {
+		c.sci = 1;
+		if (scaffold_read_sci(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
 		    scaffold_read_params(&c, s) < 0)
 			goto fail;
 		yml_doc_free(d);

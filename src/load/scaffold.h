@@ -60,7 +60,7 @@ typedef struct um_judge_cfg {
 typedef struct um_scaffold {
 	char *path;
 	char *name;
-	char *kind;              /* "mcq" | "agent" | "code" | "judged" */
+	char *kind;              /* "mcq" | "agent" | "code" | "judged" | "scicode" */
 	um_msg_tmpl *messages;
 	int n_messages;
 	json_t *params;          /* object: exactly the sampling keys to send */
@@ -73,6 +73,7 @@ typedef struct um_scaffold {
 	char *code_without_starter;  /* kind code: {{format}} for a stdin program */
 	json_t *tools;               /* kind agent: neutral tool definitions [{name, description, parameters}] */
 	um_judge_cfg judge;          /* kind judged */
+	int sci_background;          /* kind scicode: steps carry their background */
 	char sha256[65];
 	char *text;              /* file bytes, for the store */
 } um_scaffold;
