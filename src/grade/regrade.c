@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "grade/code.h"
+#include "grade/scicode.h"
 #include "grade/answer.h"
 #include "grade/grade.h"
 #include "grade/judge.h"
@@ -242,6 +243,8 @@ static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
 
 	if (um_streq(kind, "code_tests")) /* the verdicts stored; the program extracted again */
 		return code_verdict_from_detail(dj, a->response_text, a->extracted);
+	if (um_streq(kind, "scicode_steps")) /* the steps' verdicts; the last step's code again */
+		return scicode_verdict_from_detail(dj, a->response_text);
 	if (um_streq(kind, "reward_file")) {
 		json_t *rw = json_object_get(dj, "reward");
 		return json_is_number(rw) && json_number_value(rw) >= 1.0;

@@ -16,6 +16,7 @@
  */
 #include "run/scirun.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ typedef struct sci_job sci_job;
 
 struct scirun {
 	char ***given;          /* per item: per step the given code, or NULL */
+	char *h5;               /* the test data's absolute path (a bind's source) */
 	um_sci_env env;
 	sci_job *jobs;          /* queued or running; freed at teardown */
 };
@@ -75,7 +77,11 @@ int scirun_setup(run_ctx *rc, um_error *err)
 	sr = rc->sci = um_xcalloc(1, sizeof(*sr));
 	sr->env.base = base;
 	sr->env.work_parent = parent;
-	sr->env.h5_host = rc->suite->sci.h5_path;
+	sr->h5 = realpath(rc->suite->sci.h5_path, NULL);
+	if (!sr->h5)
+		return um_fail(err, UM_ERR_IO, "%s: cannot resolve the test data's path",
+			       rc->suite->sci.h5_path);
+	sr->env.h5_host = sr->h5;
 	sr->env.time_limit_ms = rc->suite->sci.time_limit_ms;
 	sr->env.memory_mb = rc->suite->sci.memory_mb;
 	sr->env.background = rc->scaffold->sci_background;
@@ -362,6 +368,7 @@ void scirun_teardown(run_ctx *rc)
 		free(sr->given[i]);
 	}
 	free(sr->given);
+	free(sr->h5);
 	free(sr);
 	rc->sci = NULL;
 }
