@@ -991,6 +991,23 @@ const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer
 	return "";
 }
 
+/* The blocks of one kind (code, scicode, judge) in a scaffold of another. */
+static int scaffold_kind_blocks(const yml_doc *d, const char *kind, um_error *err)
+{
+	static const char *const blocks[][3] = {
+		{"code", "code", "'code' belongs to code scaffolds"},
+		{"scicode", "scicode", "'scicode' belongs to scicode scaffolds"},
+		{"judge", "judged", "'judge' belongs to judged scaffolds"},
+	};
+	size_t i;
+
+	for (i = 0; i < UM_ARRAY_LEN(blocks); i++)
+		if (strcmp(kind, blocks[i][1]) != 0 && yml_get(d->root, blocks[i][0]))
+			return yml_fail(d, yml_get(d->root, blocks[i][0]), UM_ERR_INVALID, err, "%s",
+					blocks[i][2]);
+	return 0;
+}
+
 int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaffold **out,
 			 um_error *err)
 {
@@ -1031,21 +1048,8 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	if (yml_enum(d, d->root, "kind", 1, scaffold_kinds, &kind, err) < 0)
 		goto fail;
 	s->kind = um_xstrdup(scaffold_kinds[kind]);
-	if (strcmp(s->kind, "code") != 0 && yml_get(d->root, "code")) {
-		yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
-			 "'code' belongs to code scaffolds");
+	if (scaffold_kind_blocks(d, s->kind, err) < 0)
 		goto fail;
-	}
-	if (strcmp(s->kind, "scicode") != 0 && yml_get(d->root, "scicode")) {
-		yml_fail(d, yml_get(d->root, "scicode"), UM_ERR_INVALID, err,
-			 "'scicode' belongs to scicode scaffolds");
-		goto fail;
-	}
-	if (strcmp(s->kind, "judged") != 0 && yml_get(d->root, "judge")) {
-		yml_fail(d, yml_get(d->root, "judge"), UM_ERR_INVALID, err,
-			 "'judge' belongs to judged scaffolds");
-		goto fail;
-	}
 	if (!strcmp(s->kind, "agent")) {
 		c.agent = 1;
 		if (scaffold_read_agent(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||

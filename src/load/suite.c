@@ -822,6 +822,21 @@ static int parse_grading(const yml_doc *d, const yml_node *root, um_suite *s, um
 	return 0;
 }
 
+/* 'scicode' only in scicode suites, which have no 'code'. */
+static int sci_blocks(const yml_doc *d, const um_suite *s, um_error *err)
+{
+	int sci = !strcmp(s->kind, "scicode");
+
+	if (!sci && yml_get(d->root, "scicode"))
+		return yml_fail(d, yml_get(d->root, "scicode"), UM_ERR_INVALID, err,
+				"'scicode' belongs to scicode suites");
+	if (sci && yml_get(d->root, "code"))
+		return yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
+				"'code' belongs to code suites; a scicode suite's limits are under "
+				"'scicode'");
+	return 0;
+}
+
 int suite_load(const char *path, um_suite **out, um_error *err)
 {
 	um_suite *s;
@@ -878,17 +893,8 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 			 "'grading' belongs to judged suites");
 		goto out;
 	}
-	if (strcmp(s->kind, "scicode") != 0 && yml_get(d->root, "scicode")) {
-		yml_fail(d, yml_get(d->root, "scicode"), UM_ERR_INVALID, err,
-			 "'scicode' belongs to scicode suites");
+	if (sci_blocks(d, s, err) < 0)
 		goto out;
-	}
-	if (!strcmp(s->kind, "scicode") && yml_get(d->root, "code")) {
-		yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
-			 "'code' belongs to code suites; a scicode suite's limits are under "
-			 "'scicode'");
-		goto out;
-	}
 	if (parse_code_rules(d, d->root, s, err) < 0 || parse_grading(d, d->root, s, err) < 0 ||
 	    parse_dataset(d, d->root, s, err) < 0 ||
 	    parse_claims(d, d->root, s, err) < 0)
