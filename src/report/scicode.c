@@ -14,6 +14,7 @@
 
 #include "base/jpath.h"
 #include "base/util.h"
+#include "report/stats.h"
 
 /* A real as report.json writes them: 6 significant digits. */
 static json_t *real6(double v)
@@ -35,8 +36,47 @@ static int64_t asked_of(const um_item_rec *it)
 	return n;
 }
 
+/* Every asked step of the suite as a 0/1 value, clustered by its problem. */
+typedef struct step_values {
+	double *v;
+	size_t *cl, n, cap;
+} step_values;
+
+static void sv_add(step_values *sv, double v, size_t cluster)
+{
+	um_xgrow((void **)&sv->v, &sv->cap, sv->n + 1, sizeof(*sv->v));
+	sv->cl = um_xrealloc(sv->cl, sv->cap * sizeof(*sv->cl));
+	sv->v[sv->n] = v;
+	sv->cl[sv->n++] = cluster;
+}
+
+static size_t item_index(const um_item_rec *const *items, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (um_streq(items[i]->item_id, id))
+			return i;
+	return n;
+}
+
+/* The sub-step accuracy with its item-clustered interval, in the shape of
+ * a system's "accuracy" (what claims read for denominator sub_steps). */
+static json_t *sub_step_interval(const step_values *sv)
+{
+	um_acc a;
+
+	if (!sv->n)
+		return json_null();
+	a = stats_accuracy(sv->v, sv->cl, sv->n, 0.95);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "value", real6(a.est), "ci_lo",
+			 real6(a.lo), "ci_hi", real6(a.hi), "n_eff", real6(a.n_eff), "df",
+			 real6(a.df), "items", (json_int_t)a.items);
+}
+
 /* One graded attempt's steps into the tallies. */
-static void count_steps(const json_t *dj, int64_t *passed, json_t *ends, json_t *broken)
+static void count_steps(const json_t *dj, int64_t *passed, json_t *ends, json_t *broken,
+			step_values *sv, size_t cluster)
 {
 	const json_t *st;
 	size_t k;
@@ -48,6 +88,7 @@ static void count_steps(const json_t *dj, int64_t *passed, json_t *ends, json_t 
 		if (!v || !strcmp(v, "given"))
 			continue;
 		*passed += !strcmp(v, "passed");
+		sv_add(sv, !strcmp(v, "passed"), cluster);
 		c = json_object_get(ends, v);
 		json_object_set_new(ends, v, json_integer((c ? json_integer_value(c) : 0) + 1));
 		if (strcmp(v, "passed") != 0 && json_is_true(json_object_get(dj, "oracle")))
@@ -60,12 +101,16 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 {
 	json_t *o = json_object(), *ends = json_object(), *broken = json_array(), *bg = NULL;
 	int64_t asked = 0, passed = 0, solved = 0, graded = 0, oracle = 0;
+	int64_t *have = um_xcalloc(n_items + 1, sizeof(*have));
+	step_values sv = {0};
 	size_t i;
 
 	for (i = 0; i < n_items; i++)
 		asked += asked_of(items[i]) * (int64_t)repeats;
 	for (i = 0; i < n; i++) {
 		const um_attempt_rec *a = attempts[i];
+		size_t at = item_index(items, n_items, a->item_id);
+		size_t before;
 		json_t *dj;
 
 		if (!store_attempt_graded(a) || !a->detail_json)
@@ -81,8 +126,17 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 		oracle |= json_is_true(json_object_get(dj, "oracle"));
 		if (!bg)
 			bg = json_incref(json_object_get(dj, "background"));
-		count_steps(dj, &passed, ends, broken);
+		before = sv.n;
+		count_steps(dj, &passed, ends, broken, &sv, at);
+		have[at] += (int64_t)(sv.n - before);
 		json_decref(dj);
+	}
+	/* the steps of problems not graded count as failed */
+	for (i = 0; i < n_items; i++) {
+		int64_t want = asked_of(items[i]) * (int64_t)repeats;
+
+		for (; have[i] < want; have[i]++)
+			sv_add(&sv, 0.0, i);
 	}
 	json_object_set_new(o, "problems", json_integer((int64_t)n_items * (int64_t)repeats));
 	json_object_set_new(o, "graded", json_integer(graded));
@@ -93,12 +147,16 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 	json_object_set_new(o, "steps_passed", json_integer(passed));
 	json_object_set_new(o, "sub_step_accuracy",
 			    real6(asked ? (double)passed / (double)asked : 0));
+	json_object_set_new(o, "sub_step_interval", sub_step_interval(&sv));
 	json_object_set_new(o, "steps_ended", ends);
 	json_object_set_new(o, "background", bg ? bg : json_null());
 	if (oracle)
 		json_object_set_new(o, "broken_steps", broken);
 	else
 		json_decref(broken);
+	free(have);
+	free(sv.v);
+	free(sv.cl);
 	return o;
 }
 

@@ -67,6 +67,23 @@ for s in sim-atlas sim-cirrus sim-conductor; do
     "$(echo "100 * $m / 3" | bc -l)" "$p" "$(echo "100 * $p / 7" | bc -l)")
   check "report.md: $line" grep -qF "$line" rep/s1/report.md
 done
+cat >ct.yaml <<'YAML'
+umpire: 1
+title: "illustrative"
+source: "illustrative"
+benchmarks:
+  - name: SciCode demo
+    suite: scicode-demo
+    claims:
+      - {system: sim-atlas, value: 50.0, denominator: sub_steps}
+      - {system: sim-atlas, value: 50.0}
+YAML
+expect_exit 0 "umpire claims reads a sub_steps claim" -- "$UMPIRE" claims ct.yaml --db s.db --json
+p=$(sql s.db "select sum(json_extract(detail_json, '$.passed')) from attempts where system='sim-atlas'")
+m=$(sql s.db "select sum(score) from attempts where system='sim-atlas'")
+check "...against sub-step accuracy ($p of 7), the other against main accuracy ($m of 3)" test \
+  "$(jq -c '[.benchmarks[0].rows[] | [.denominator, (.measured.percent * 10 | round)]]' "$WORK/out")" = \
+  "[[\"sub_steps\",$(( (1000 * p + 3) / 7 ))],[\"whole_suite\",$(( (1000 * m + 1) / 3 ))]]"
 cp rep/s1/report.json first.json
 expect_exit 0 "report regenerates" -- "$UMPIRE" report --db s.db --reports rep s1
 check "report.json is byte-identical when regenerated" cmp -s first.json rep/s1/report.json
