@@ -747,22 +747,32 @@ static int scaffold_read_extract(const scaffold_ctx *c, um_scaffold *s)
 
 /* ---- code scaffolds ------------------------------------------------------ */
 
+/* The keys of mcq and agent scaffolds, refused in a scaffold that takes the
+ * code from the answer itself (`what`: which, and why). */
+static int scaffold_no_mcq_keys(const scaffold_ctx *c, const char *what)
+{
+	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
+						"limits", NULL};
+	size_t i;
+
+	for (i = 0; forbidden[i]; i++)
+		if (yml_get(c->d->root, forbidden[i]))
+			return yml_fail(c->d, yml_get(c->d->root, forbidden[i]), UM_ERR_INVALID,
+					c->err, "'%s' does not belong to %s", forbidden[i], what);
+	return 0;
+}
+
 /* code: {with_starter, without_starter}: the text {{format}} becomes when
  * the problem gives starter code (a function to complete) and when it does
  * not (a program reading stdin). Templates over {{starter_code}}. */
 static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
 {
-	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
-						"limits", NULL};
 	const yml_doc *d = c->d;
 	const yml_node *n = yml_get(d->root, "code");
-	size_t i;
 
-	for (i = 0; forbidden[i]; i++)
-		if (yml_get(d->root, forbidden[i]))
-			return yml_fail(d, yml_get(d->root, forbidden[i]), UM_ERR_INVALID, c->err,
-					"'%s' does not belong to a code scaffold (the program is "
-					"the last fenced block of the answer)", forbidden[i]);
+	if (scaffold_no_mcq_keys(c, "a code scaffold (the program is the last fenced block of "
+				    "the answer)") < 0)
+		return -1;
 	if (!n)
 		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
 				"a code scaffold needs 'code' (with_starter, without_starter)");
@@ -784,18 +794,12 @@ static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
  * scientists' background (SciCode's "with background" setting). */
 static int scaffold_read_sci(const scaffold_ctx *c, um_scaffold *s)
 {
-	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
-						"limits", NULL};
 	const yml_doc *d = c->d;
 	const yml_node *n = yml_get(d->root, "scicode");
-	size_t i;
 
-	for (i = 0; forbidden[i]; i++)
-		if (yml_get(d->root, forbidden[i]))
-			return yml_fail(d, yml_get(d->root, forbidden[i]), UM_ERR_INVALID, c->err,
-					"'%s' does not belong to a scicode scaffold (each step's "
-					"code is taken from the answer as SciCode takes it)",
-					forbidden[i]);
+	if (scaffold_no_mcq_keys(c, "a scicode scaffold (each step's code is taken from the "
+				    "answer as SciCode takes it)") < 0)
+		return -1;
 	if (!n)
 		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
 				"a scicode scaffold needs 'scicode' (background: true or false)");

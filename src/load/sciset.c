@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "base/util.h"
+#include "load/jsonl.h"
 #include "load/yml.h"
 
 typedef struct sci_line {
@@ -250,72 +251,49 @@ static int check_unique_steps(const char *source, const um_item *v, const int *l
 	return 0;
 }
 
-/* One non-blank line: parse it, append the problem. */
-static int parse_line(const sci_line *l, um_item *it)
-{
-	json_error_t je;
-	json_t *o = json_loadb(l->text, l->len, JSON_REJECT_DUPLICATES, &je);
-	int rc;
+/* What the lines are read into. */
+typedef struct sci_sink {
+	const char *source;
+	um_item *v;
+	int *ln;
+	size_t cap, cnt, lcap;
+} sci_sink;
 
-	if (!o)
-		return um_fail_at(l->err, UM_ERR_SYNTAX, l->source, l->line,
-				  je.column > 0 ? je.column : 0, "invalid JSON: %s", je.text);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return um_fail_at(l->err, UM_ERR_INVALID, l->source, l->line, 1,
-				  "expected a JSON object (one SciCode problem) on each line");
-	}
-	rc = read_problem(l, o, it);
-	json_decref(o);
-	return rc;
+static int take_line(void *ctx, const char *text, size_t len, int line, json_t *o,
+		     um_error *err)
+{
+	sci_sink *k = ctx;
+	sci_line l = {k->source, text, len, line, err};
+
+	um_xgrow((void **)&k->v, &k->cap, k->cnt + 1, sizeof(*k->v));
+	um_xgrow((void **)&k->ln, &k->lcap, k->cnt + 1, sizeof(*k->ln));
+	memset(&k->v[k->cnt], 0, sizeof(*k->v));
+	k->ln[k->cnt] = line;
+	return read_problem(&l, o, &k->v[k->cnt++]);
 }
 
 int sciset_parse(const char *source, const char *data, size_t len, um_item **items, size_t *n,
 		 int **lines, um_error *err)
 {
-	const char *p = data, *end = data + len;
-	um_item *v = NULL;
-	int *ln = NULL, line = 0;
-	size_t cap = 0, cnt = 0, lcap = 0;
+	sci_sink k = {source, NULL, NULL, 0, 0, 0};
 
 	*items = NULL;
 	*n = 0;
 	if (lines)
 		*lines = NULL;
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
-	for (; p < end; p = p < end ? p + 1 : end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		sci_line l = {source, p, (size_t)((nl ? nl : end) - p), ++line, err};
-		size_t k;
-
-		if (l.len && p[l.len - 1] == '\r')
-			l.len--;
-		p = nl ? nl : end;
-		for (k = 0; k < l.len && (l.text[k] == ' ' || l.text[k] == '\t'); k++)
-			;
-		if (k == l.len)
-			continue;
-		um_xgrow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		um_xgrow((void **)&ln, &lcap, cnt + 1, sizeof(*ln));
-		memset(&v[cnt], 0, sizeof(*v));
-		ln[cnt] = line;
-		if (parse_line(&l, &v[cnt++]) < 0)
-			goto fail;
+	if (jsonl_each(source, data, len, "one SciCode problem", take_line, &k, err) < 0 ||
+	    check_unique_steps(source, k.v, k.ln, k.cnt, err) < 0) {
+		items_drop(k.v, k.cnt);
+		free(k.ln);
+		return -1;
 	}
-	if (check_unique_steps(source, v, ln, cnt, err) < 0)
-		goto fail;
-	*items = v;
-	*n = cnt;
+	*items = k.v;
+	*n = k.cnt;
 	if (lines)
-		*lines = ln;
+		*lines = k.ln;
 	else
-		free(ln);
+		free(k.ln);
 	return 0;
-fail:
-	items_drop(v, cnt);
-	free(ln);
-	return -1;
 }
 
 /* ---- the suite's scicode: block ----------------------------------------- */
