@@ -124,7 +124,7 @@ static int read_step(const sci_line *l, const json_t *st, int k, um_sci_step *s)
 	    take_str(l, st, "step_description_prompt", 1, 1, where, k, &s->description) < 0 ||
 	    take_str(l, st, "step_background", 0, 0, where, k, &s->background) < 0 ||
 	    take_str(l, st, "function_header", 1, 1, where, k, &s->header) < 0 ||
-	    take_str(l, st, "return_line", 1, 0, where, k, &s->return_line) < 0 ||
+	    take_str(l, st, "return_line", 0, 0, where, k, &s->return_line) < 0 ||
 	    read_tests(l, st, where, k, s) < 0)
 		return -1;
 	if (json_object_get(st, "ground_truth_code") &&
