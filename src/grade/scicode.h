@@ -70,8 +70,11 @@ int scicode_given_code(const um_sci_step *st, const sandbox_spec *base, const ch
 		       char **out, um_error *err);
 
 /* Offline re-grading: the score the stored detail gives, after checking
- * that the code of its last asked step is what response_text (that step's
- * answer) gives again. -1 when it does not agree. */
-int scicode_verdict_from_detail(const json_t *detail, const char *response_text);
+ * that each asked step's stored code is what that step's answer gives
+ * again (answers[i]: the answer of the i-th asked step, the call of turn
+ * i; n_answers 0: no call was made, nothing to check). -1 when it does not
+ * agree. */
+int scicode_verdict_from_detail(const json_t *detail, const char *const *answers,
+				size_t n_answers);
 
 #endif

@@ -103,6 +103,15 @@ expect_exit 6 "verify refuses step verdicts that do not give the stored score" -
   "$UMPIRE" verify t.tar.zst
 check "...naming the attempt" grep -q "attempt $id .*score: stored '0', recomputed '1'" \
   "$WORK/out" "$WORK/err"
+rm -rf x && mkdir x && tar --zstd -xf s.tar.zst -C x
+id2=$(sql x/store.sqlite "select attempt_id from attempts where system = 'sim-cirrus' and item_id = 'd1'")
+sql x/store.sqlite "update attempts set detail_json = json_set(detail_json, '$.steps[1].code',
+   'def flight_time(v, g):\n    return 2 * v[1] / g\n') where attempt_id = '$id2'"
+bundle_resign x
+(cd x && tar --zstd -cf ../t2.tar.zst $(tar --zstd -tf ../s.tar.zst))
+expect_exit 6 "verify refuses a step's code that its stored answer does not give" -- \
+  "$UMPIRE" verify t2.tar.zst
+check "...naming the attempt" grep -q "attempt $id2 .*verdict" "$WORK/out" "$WORK/err"
 
 # SIGKILL in the middle: the resume finishes with the same verdicts
 "$UMPIRE" run "$S/suites/scicode-demo.yaml" --models "$S/models/demo.yaml" $P --db k.db \

@@ -120,23 +120,27 @@ static void test_prompt_and_script(void **state)
 
 static void test_verdict_from_detail(void **state)
 {
+	const char *right[] = {"```python\na\n```", "```python\nx = 1\n```"};
+	const char *wrong[] = {"```python\na\n```", "```python\nx = 2\n```"};
 	json_t *d = json_loads("{\"verdict\": \"scicode_steps\", \"passed\": 1, \"of\": 2, \"steps\": ["
-			       "{\"step\": \"1.1\", \"v\": \"passed\", \"code\": \"a\"},"
+			       "{\"step\": \"1.1\", \"v\": \"passed\", \"code\": \"\\na\\n\"},"
 			       "{\"step\": \"1.2\", \"v\": \"given\", \"code\": \"b\"},"
 			       "{\"step\": \"1.3\", \"v\": \"failed\", \"code\": \"\\nx = 1\\n\"}]}",
 			       0, NULL);
 
 	(void)state;
 	assert_non_null(d);
-	assert_int_equal(scicode_verdict_from_detail(d, "```python\nx = 1\n```"), 0);
-	assert_int_equal(scicode_verdict_from_detail(d, "```python\nx = 2\n```"), -1);
+	assert_int_equal(scicode_verdict_from_detail(d, right, 2), 0);
+	assert_int_equal(scicode_verdict_from_detail(d, NULL, 0), 0);
+	assert_int_equal(scicode_verdict_from_detail(d, wrong, 2), -1);
+	assert_int_equal(scicode_verdict_from_detail(d, right, 1), -1);
 	json_object_set_new(json_array_get(json_object_get(d, "steps"), 2), "v",
 			    json_string("passed"));
-	assert_int_equal(scicode_verdict_from_detail(d, "```python\nx = 1\n```"), -1);
+	assert_int_equal(scicode_verdict_from_detail(d, right, 2), -1);
 	json_object_set_new(d, "passed", json_integer(2));
-	assert_int_equal(scicode_verdict_from_detail(d, "```python\nx = 1\n```"), 1);
+	assert_int_equal(scicode_verdict_from_detail(d, right, 2), 1);
 	json_object_set_new(d, "verdict", json_string("code_tests"));
-	assert_int_equal(scicode_verdict_from_detail(d, NULL), -1);
+	assert_int_equal(scicode_verdict_from_detail(d, NULL, 0), -1);
 	json_decref(d);
 }
 
