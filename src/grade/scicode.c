@@ -472,6 +472,8 @@ int scicode_grade(const um_sci_item *c, const char *const *code, const um_sci_en
 	*score = 0;
 	json_object_set_new(d, "verdict", json_string("scicode_steps"));
 	json_object_set_new(d, "background", json_boolean(env->background));
+	json_object_set_new(d, "counting",
+			    json_string(env->inspect_counting ? "inspect_ai" : "scripts"));
 	json_object_set_new(d, "limits", json_pack("{s:i, s:i}", "time_ms", env->time_limit_ms,
 						   "memory_mb", env->memory_mb));
 	json_object_set_new(d, "steps", steps);
@@ -483,6 +485,7 @@ int scicode_grade(const um_sci_item *c, const char *const *code, const um_sci_en
 		json_object_set_new(rec, "code", json_string(code[k] ? code[k] : ""));
 		if (c->steps[k].given) {
 			json_object_set_new(rec, "v", json_string("given"));
+			of += env->inspect_counting; /* inspect_ai: a step never passed */
 			continue;
 		}
 		of++;
@@ -551,7 +554,8 @@ int scicode_verdict_from_detail(const json_t *detail, const char *const *answers
 				size_t n_answers)
 {
 	const json_t *steps = json_object_get(detail, "steps"), *s;
-	int passed = 0, of = 0;
+	int passed = 0, of = 0, asked = 0;
+	int inspect = um_streq(json_string_value(json_object_get(detail, "counting")), "inspect_ai");
 	size_t i;
 
 	if (!json_is_array(steps) ||
@@ -562,22 +566,25 @@ int scicode_verdict_from_detail(const json_t *detail, const char *const *answers
 
 		if (!v)
 			return -1;
-		if (!strcmp(v, "given"))
+		if (!strcmp(v, "given")) {
+			of += inspect;
 			continue;
+		}
 		if (n_answers) { /* the code again from that step's answer */
-			char *again = (size_t)of < n_answers ? scicode_extract(answers[of]) : NULL;
+			char *again = (size_t)asked < n_answers ? scicode_extract(answers[asked]) : NULL;
 			int same = um_streq(again, json_string_value(json_object_get(s, "code")));
 
 			free(again);
 			if (!same)
 				return -1;
 		}
+		asked++;
 		of++;
 		passed += !strcmp(v, "passed");
 	}
 	if (json_integer_value(json_object_get(detail, "passed")) != passed ||
 	    json_integer_value(json_object_get(detail, "of")) != of ||
-	    (n_answers && n_answers != (size_t)of))
+	    (n_answers && n_answers != (size_t)asked))
 		return -1;
 	return of > 0 && passed == of;
 }

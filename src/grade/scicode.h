@@ -50,6 +50,7 @@ typedef struct um_sci_env {
 	int time_limit_ms;          /* per step's script */
 	int memory_mb;              /* per step's address space */
 	int background;             /* for the detail */
+	int inspect_counting;       /* the given steps count in `of`, never passed */
 } um_sci_env;
 
 /* Run every step of c that is not given (code[k] is the step's code, a given

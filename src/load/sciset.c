@@ -299,7 +299,9 @@ int sciset_parse(const char *source, const char *data, size_t len, um_item **ite
 /* ---- the suite's scicode: block ----------------------------------------- */
 
 static const char *const sci_rule_keys[] = {"test_data", "test_data_sha256", "time_limit_s",
-					    "memory_mb", "given", NULL};
+					    "memory_mb", "given", "counting", NULL};
+/* How steps are counted: SciCode's eval/scripts, or its inspect_ai scorer. */
+static const char *const sci_countings[] = {"scripts", "inspect_ai", NULL};
 
 /* sha256 of a file, read in pieces (SciCode's test data is large). */
 static int hash_file(const char *path, char out[65], um_error *err)
@@ -387,7 +389,8 @@ int sciset_rules(const yml_doc *d, const yml_node *n, um_suite *s, um_error *err
 	    yml_str(d, n, "test_data", 1, &path, err) < 0 ||
 	    yml_str(d, n, "test_data_sha256", 0, &r->h5_sha256, err) < 0 ||
 	    yml_double(d, n, "time_limit_s", 0, 1.0, 86400.0, &t, err) < 0 ||
-	    yml_int(d, n, "memory_mb", 0, 64, 1 << 20, &mem, err) < 0) {
+	    yml_int(d, n, "memory_mb", 0, 64, 1 << 20, &mem, err) < 0 ||
+	    yml_enum(d, n, "counting", 0, sci_countings, &r->inspect_counting, err) < 0) {
 		free(path);
 		return -1;
 	}

@@ -118,6 +118,8 @@ typedef struct um_sci_rules {
 	int time_limit_ms;      /* per step's test script (default 1800000, SciCode's) */
 	int memory_mb;          /* per step's address space (default 16384) */
 	int n_given;            /* steps whose code the suite gives (given:) */
+	int inspect_counting;   /* counting: inspect_ai: the given steps count in a
+				 * problem's steps, never passed (docs/scicode.md) */
 } um_sci_rules;
 
 /* Suite-wide rules of a code suite (`code:`). */

@@ -29,7 +29,8 @@ static json_t *real6(double v)
 static int64_t asked_of(const um_item_rec *it)
 {
 	json_t *o = it && it->choices_json ? json_loads(it->choices_json, 0, NULL) : NULL;
-	int64_t n = o ? json_integer_value(json_object_get(o, "asked")) : 0;
+	const json_t *v = json_object_get(o, "counted"); /* before counting: "asked" */
+	int64_t n = o ? json_integer_value(v ? v : json_object_get(o, "asked")) : 0;
 
 	if (o)
 		json_decref(o);
@@ -100,6 +101,7 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 			      const um_item_rec *const *items, size_t n_items, uint64_t repeats)
 {
 	json_t *o = json_object(), *ends = json_object(), *broken = json_array(), *bg = NULL;
+	json_t *counting = NULL;
 	int64_t asked = 0, passed = 0, solved = 0, graded = 0, oracle = 0;
 	int64_t *have = um_xcalloc(n_items + 1, sizeof(*have));
 	step_values sv = {0};
@@ -126,6 +128,8 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 		oracle |= json_is_true(json_object_get(dj, "oracle"));
 		if (!bg)
 			bg = json_incref(json_object_get(dj, "background"));
+		if (!counting)
+			counting = json_incref(json_object_get(dj, "counting"));
 		before = sv.n;
 		count_steps(dj, &passed, ends, broken, &sv, at);
 		have[at] += (int64_t)(sv.n - before);
@@ -150,6 +154,7 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 	json_object_set_new(o, "sub_step_interval", sub_step_interval(&sv));
 	json_object_set_new(o, "steps_ended", ends);
 	json_object_set_new(o, "background", bg ? bg : json_null());
+	json_object_set_new(o, "counting", counting ? counting : json_string("scripts"));
 	if (oracle)
 		json_object_set_new(o, "broken_steps", broken);
 	else
@@ -194,6 +199,12 @@ void scicode_report_markdown(um_buf *b, const json_t *systems)
 			      jpath_int(c, "steps_ended.failed"), jpath_int(c, "steps_ended.time_limit"));
 	}
 	um_buf_puts(b, "\n");
+	json_array_foreach(systems, i, s)
+		if (um_streq(jpath_str(s, "scicode.counting"), "inspect_ai")) {
+			um_buf_puts(b, "Counting: inspect_ai's (the given steps count in the "
+				       "sub-steps and their problems, never passed).\n\n");
+			break;
+		}
 	json_array_foreach(systems, i, s) {
 		bp = json_object_get(json_object_get(s, "scicode"), "broken_steps");
 		if (!json_is_array(bp))

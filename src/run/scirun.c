@@ -85,6 +85,7 @@ int scirun_setup(run_ctx *rc, um_error *err)
 	sr->env.time_limit_ms = rc->suite->sci.time_limit_ms;
 	sr->env.memory_mb = rc->suite->sci.memory_mb;
 	sr->env.background = rc->scaffold->sci_background;
+	sr->env.inspect_counting = rc->suite->sci.inspect_counting;
 	sr->given = um_xcalloc(rc->suite->n_items ? rc->suite->n_items : 1, sizeof(char **));
 	for (i = 0; i < rc->suite->n_items; i++) {
 		const um_sci_item *c = rc->suite->items[i].sci;
@@ -342,6 +343,9 @@ char *scirun_item_json(const run_ctx *rc, size_t item)
 	json_object_set_new(o, "steps", json_integer(c->n_steps));
 	json_object_set_new(o, "asked", json_integer(asked));
 	json_object_set_new(o, "given", given);
+	/* the steps a problem counts: its asked ones, or all under inspect_ai's */
+	json_object_set_new(o, "counted",
+			    json_integer(rc->suite->sci.inspect_counting ? c->n_steps : asked));
 	json_object_set_new(o, "name", json_string(c->name));
 	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);

@@ -21,6 +21,15 @@ check "7 asked steps passed, the given one not run" test \
      json_each(detail_json, '$.steps') t")" = "passed passed passed given passed passed passed passed"
 check "report.md says no step is broken" \
   grep -q "Oracle: every asked step passes with its ground_truth_code." rep/o1/report.md
+sed -e 's|^  time_limit_s: 120$|  time_limit_s: 120\n  counting: inspect_ai|' \
+  -e "s|scicode-demo/|$S/suites/scicode-demo/|" -e "s|\.\./scaffolds/|$S/scaffolds/|" \
+  "$S/suites/scicode-demo.yaml" >insp.yaml
+expect_exit 0 "--oracle with inspect_ai's counting" -- "$UMPIRE" run insp.yaml --oracle --db o.db \
+  --run-id o2 --reports rep -q
+check "...the given step counts, never passed: 2 of 3 problems, 7 of 8 steps" test \
+  "$(jq -c '.systems[0].scicode | [.solved, .problems, .steps_passed, .steps, .counting]' \
+     rep/o2/report.json)" = '[2,3,7,8,"inspect_ai"]'
+check "...and report.md says which counting" grep -q "^Counting: inspect_ai's" rep/o2/report.md
 
 P="-s sim-atlas -s sim-cirrus -s sim-conductor"
 expect_exit 0 "the demo runs on the simulated pool" -- \

@@ -139,6 +139,11 @@ static void test_verdict_from_detail(void **state)
 	assert_int_equal(scicode_verdict_from_detail(d, right, 2), -1);
 	json_object_set_new(d, "passed", json_integer(2));
 	assert_int_equal(scicode_verdict_from_detail(d, right, 2), 1);
+	/* inspect_ai's counting: the given step is one more step, never passed */
+	json_object_set_new(d, "counting", json_string("inspect_ai"));
+	assert_int_equal(scicode_verdict_from_detail(d, right, 2), -1);
+	json_object_set_new(d, "of", json_integer(3));
+	assert_int_equal(scicode_verdict_from_detail(d, right, 2), 0);
 	json_object_set_new(d, "verdict", json_string("code_tests"));
 	assert_int_equal(scicode_verdict_from_detail(d, NULL, 0), -1);
 	json_decref(d);
