@@ -11,6 +11,7 @@ pkgs=(
   python-is-python3
   man-db slurm-wlm munge
   chromium python3-html5lib tidy
+  python3-numpy python3-scipy python3-h5py python3-sympy
   clang
   podman docker.io docker-compose mmdebstrap
 )

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "grade/code.h"
+#include "grade/scicode.h"
 #include "grade/answer.h"
 #include "grade/grade.h"
 #include "grade/judge.h"
@@ -230,6 +231,60 @@ static int swe_verdict(const json_t *dj, const um_tool_step *ver, const um_tool_
 	return out;
 }
 
+/* A scicode attempt: each asked step's answer is the last parseable 2xx
+ * response of its turn; the score from the stored verdicts once every
+ * step's code is what its answer gives again. */
+static int scicode_verdict(um_store *st, const um_run_data *d, const um_attempt_rec *a,
+			   const json_t *dj, um_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	char **texts = NULL;
+	size_t n = 0, cap = 0, i;
+	um_provider prov = UM_PROV_OPENAI;
+	int si = sys_index(d, a->system), out;
+
+	if (!st || a->n_calls == 0) /* oracle: no answer to read again */
+		return scicode_verdict_from_detail(dj, NULL, 0);
+	if (si >= 0 && models_provider_from_name(d->systems[si].provider, &prov) < 0)
+		prov = UM_PROV_OPENAI;
+	if (sqlite3_prepare_v2(store_db(st),
+			       "SELECT c.turn, " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
+			       " WHERE c.run_id = ?1 AND c.attempt_id = ?2 AND c.turn >= 0 AND "
+			       "c.http_status BETWEEN 200 AND 299 ORDER BY c.id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return um_fail(err, UM_ERR_DB, "cannot read the steps' answers: %s",
+			       sqlite3_errmsg(store_db(st)));
+	sqlite3_bind_text(q, 1, d->run.run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->attempt_id, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		size_t turn = (size_t)sqlite3_column_int(q, 0);
+		const void *b = sqlite3_column_blob(q, 1);
+		um_completion c;
+		um_error perr = {0};
+
+		memset(&c, 0, sizeof(c));
+		if (turn < 10000 && b &&
+		    provider_parse(prov, b, (size_t)sqlite3_column_bytes(q, 1), &c, &perr) == 0) {
+			if (turn >= n) {
+				um_xgrow((void **)&texts, &cap, turn + 1, sizeof(*texts));
+				memset(texts + n, 0, (turn + 1 - n) * sizeof(*texts));
+				n = turn + 1;
+			}
+			free(texts[turn]);
+			texts[turn] = um_xstrdup(c.content ? c.content : "");
+		}
+		completion_release(&c);
+	}
+	sqlite3_finalize(q);
+	for (i = 0; i < n && texts[i]; i++)
+		;
+	out = i == n && n ? scicode_verdict_from_detail(dj, (const char *const *)texts, n) : -1;
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	return out;
+}
+
 /* Agentic attempts: the verdict again, from the stored verifier output and
  * the attempt's details (no command is run). -1 when it cannot be derived. */
 static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
@@ -242,6 +297,8 @@ static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
 
 	if (um_streq(kind, "code_tests")) /* the verdicts stored; the program extracted again */
 		return code_verdict_from_detail(dj, a->response_text, a->extracted);
+	if (um_streq(kind, "scicode_steps")) /* the steps' verdicts; each step's code again */
+		return scicode_verdict(st, d, a, dj, err);
 	if (um_streq(kind, "reward_file")) {
 		json_t *rw = json_object_get(dj, "reward");
 		return json_is_number(rw) && json_number_value(rw) >= 1.0;

@@ -35,6 +35,7 @@
 #include "base/buf.h"
 #include "base/util.h"
 #include "load/codeset.h"
+#include "load/sciset.h"
 #include "load/judged.h"
 
 /* Names listed when a member is missing. */
@@ -113,6 +114,7 @@ void dataset_item_release(um_item *it)
 	for (i = 0; i < it->n_choices; i++)
 		free(it->choices[i]);
 	codeset_item_free(it->code);
+	sciset_item_free(it->sci);
 	for (i = 0; i < it->n_images; i++)
 		image_release(&it->images[i]);
 	free(it->images);
@@ -1097,6 +1099,8 @@ int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		rc = -1;
 	} else if (spec->format == UM_DATA_LIVECODEBENCH) {
 		rc = codeset_parse_lcb(source, data, len, &s.items, &s.n, &s.lines, err);
+	} else if (spec->format == UM_DATA_SCICODE) {
+		rc = sciset_parse(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_HLE) {
 		rc = judged_parse_hle(source, data, len, &s.items, &s.n, &s.lines, skipped, err);
 	} else if (spec->format == UM_DATA_MRCR) {

@@ -40,7 +40,7 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", "reasoning", "code", "judge", "answer_instructions", NULL,
+	"tools", "limits", "reasoning", "code", "judge", "answer_instructions", "scicode", NULL,
 };
 static const char *const scaffold_judge_keys[] = {"system", "format", "system_prompt", "prompt",
 						  "params", "instructions", NULL};
@@ -62,12 +62,17 @@ static const char *const scaffold_code_vars[] = {
 	"sample", NULL,
 };
 static const char *const scaffold_code_format_vars[] = {"starter_code", NULL};
+/* Variables of a scicode scaffold's messages (docs/scicode.md, "The prompt"). */
+static const char *const scaffold_sci_vars[] = {
+	"previous_steps", "next_step", "dependencies", "item_id", "step", "sample", NULL,
+};
+static const char *const scaffold_sci_keys[] = {"background", NULL};
 static const char *const scaffold_reasoning_keys[] = {"effort", "budget_tokens", NULL};
 static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium", "high",
 					       "xhigh", NULL};
 static const char *const scaffold_msg_keys[] = {"role", "content", NULL};
 static const char *const scaffold_extract_keys[] = {"pattern", "occurrence", "normalize", NULL};
-static const char *const scaffold_kinds[] = {"mcq", "agent", "code", "judged", NULL};
+static const char *const scaffold_kinds[] = {"mcq", "agent", "code", "judged", "scicode", NULL};
 static const char *const scaffold_agent_top_forbidden[] = {"labels", "choice_format", "extract",
 							    NULL};
 static const char *const scaffold_tools_keys[] = {"bash", "submit", NULL};
@@ -449,6 +454,7 @@ typedef struct scaffold_ctx {
 	int agent;              /* kind agent: other variables, no choice labels */
 	int code;               /* kind code: the code variables */
 	int judged;             /* kind judged: the question's variables, no labels */
+	int sci;                /* kind scicode: the step variables */
 } scaffold_ctx;
 
 /* Start of 1-based line `line` in the file bytes, or NULL. */
@@ -656,8 +662,9 @@ static int scaffold_read_messages(const scaffold_ctx *c, um_scaffold *s)
 					c->agent    ? scaffold_agent_vars
 					: c->code   ? scaffold_code_vars
 					: c->judged ? scaffold_judged_vars
+					: c->sci    ? scaffold_sci_vars
 						    : scaffold_msg_vars,
-					!c->agent && !c->code && !c->judged) < 0)
+					!c->agent && !c->code && !c->judged && !c->sci) < 0)
 			return -1;
 	}
 	return 0;
@@ -745,22 +752,32 @@ static int scaffold_read_extract(const scaffold_ctx *c, um_scaffold *s)
 
 /* ---- code scaffolds ------------------------------------------------------ */
 
+/* The keys of mcq and agent scaffolds, refused in a scaffold that takes the
+ * code from the answer itself (`what`: which, and why). */
+static int scaffold_no_mcq_keys(const scaffold_ctx *c, const char *what)
+{
+	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
+						"limits", NULL};
+	size_t i;
+
+	for (i = 0; forbidden[i]; i++)
+		if (yml_get(c->d->root, forbidden[i]))
+			return yml_fail(c->d, yml_get(c->d->root, forbidden[i]), UM_ERR_INVALID,
+					c->err, "'%s' does not belong to %s", forbidden[i], what);
+	return 0;
+}
+
 /* code: {with_starter, without_starter}: the text {{format}} becomes when
  * the problem gives starter code (a function to complete) and when it does
  * not (a program reading stdin). Templates over {{starter_code}}. */
 static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
 {
-	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
-						"limits", NULL};
 	const yml_doc *d = c->d;
 	const yml_node *n = yml_get(d->root, "code");
-	size_t i;
 
-	for (i = 0; forbidden[i]; i++)
-		if (yml_get(d->root, forbidden[i]))
-			return yml_fail(d, yml_get(d->root, forbidden[i]), UM_ERR_INVALID, c->err,
-					"'%s' does not belong to a code scaffold (the program is "
-					"the last fenced block of the answer)", forbidden[i]);
+	if (scaffold_no_mcq_keys(c, "a code scaffold (the program is the last fenced block of "
+				    "the answer)") < 0)
+		return -1;
 	if (!n)
 		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
 				"a code scaffold needs 'code' (with_starter, without_starter)");
@@ -772,6 +789,28 @@ static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
 				scaffold_code_format_vars, 0) < 0 ||
 	    scaffold_check_tmpl(c, yml_get(n, "without_starter"), "code.without_starter",
 				scaffold_code_format_vars, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- scicode scaffolds --------------------------------------------------- */
+
+/* scicode: {background: bool}: whether each step's description carries the
+ * scientists' background (SciCode's "with background" setting). */
+static int scaffold_read_sci(const scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *n = yml_get(d->root, "scicode");
+
+	if (scaffold_no_mcq_keys(c, "a scicode scaffold (each step's code is taken from the "
+				    "answer as SciCode takes it)") < 0)
+		return -1;
+	if (!n)
+		return yml_fail(d, d->root, UM_ERR_INVALID, c->err,
+				"a scicode scaffold needs 'scicode' (background: true or false)");
+	if (yml_expect(d, n, YML_MAP, "scicode", c->err) < 0 ||
+	    yml_check_keys(d, n, scaffold_sci_keys, "scicode", c->err) < 0 ||
+	    yml_bool(d, n, "background", 1, &s->sci_background, c->err) < 0)
 		return -1;
 	return 0;
 }
@@ -986,12 +1025,14 @@ const char *scaffold_judge_instructions(const um_scaffold *s, const char *answer
 	return "";
 }
 
-/* The keys only one kind may have: code (code scaffolds), judge and
- * answer_instructions (judged ones). */
+/* The keys only one kind may have: code (code scaffolds), scicode (scicode
+ * ones), judge and answer_instructions (judged ones). */
 static int scaffold_kind_keys(const yml_doc *d, const char *kind, um_error *err)
 {
-	static const char *const keys[][2] = {
-		{"code", "code"}, {"judge", "judged"}, {"answer_instructions", "judged"}};
+	static const char *const keys[][2] = {{"code", "code"},
+					      {"scicode", "scicode"},
+					      {"judge", "judged"},
+					      {"answer_instructions", "judged"}};
 	size_t k;
 
 	for (k = 0; k < UM_ARRAY_LEN(keys); k++)
@@ -1022,6 +1063,7 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	c.agent = 0;
 	c.code = 0;
 	c.judged = 0;
+	c.sci = 0;
 	s = um_xcalloc(1, sizeof(*s));
 	s->path = um_xstrdup(file);
 	s->text = um_xstrndup(data ? data : "", data ? len : 0);
@@ -1054,6 +1096,15 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	if (!strcmp(s->kind, "code")) {
 		c.code = 1;
 		if (scaffold_read_code(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
+		    scaffold_read_params(&c, s) < 0)
+			goto fail;
+		yml_doc_free(d);
+		*out = s;
+		return 0;
+	}
+	if (!strcmp(s->kind, "scicode")) {
+		c.sci = 1;
+		if (scaffold_read_sci(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
 		    scaffold_read_params(&c, s) < 0)
 			goto fail;
 		yml_doc_free(d);

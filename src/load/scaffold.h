@@ -60,7 +60,7 @@ typedef struct um_judge_cfg {
 typedef struct um_scaffold {
 	char *path;
 	char *name;
-	char *kind;              /* "mcq" | "agent" | "code" | "judged" */
+	char *kind;              /* "mcq" | "agent" | "code" | "judged" | "scicode" */
 	um_msg_tmpl *messages;
 	int n_messages;
 	json_t *params;          /* object: exactly the sampling keys to send */
@@ -77,6 +77,7 @@ typedef struct um_scaffold {
 				      * {{answer_instructions}} (a template of {{decimals}}) */
 	char **answer_texts;
 	int n_answer;
+	int sci_background;          /* kind scicode: steps carry their background */
 	char sha256[65];
 	char *text;              /* file bytes, for the store */
 } um_scaffold;

@@ -24,13 +24,15 @@
 #include "load/codeset.h"
 #include "load/dataset.h"
 #include "load/judged.h"
+#include "load/sciset.h"
 #include "load/task.h"
 #include "base/util.h"
 #include "load/yml.h"
 
 static const char *const suite_keys[] = {
 	"umpire", "name", "version", "kind", "description", "categories", "scaffold",
-	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", "grading", NULL,
+	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", "grading",
+	"scicode", NULL,
 };
 static const char *const code_rule_keys[] = {"time_limit_s", "memory_mb", "date_from", "date_to",
 					     "language", NULL};
@@ -59,7 +61,7 @@ static const char *const item_keys[] = {
 };
 /* In the order of um_data_format. */
 static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", "hle",
-					   "mrcr", "charxiv", "graphwalks", NULL};
+					   "mrcr", "charxiv", "graphwalks", "scicode", NULL};
 
 /* Where each item came from, for messages that span items. */
 typedef struct item_origin {
@@ -212,10 +214,10 @@ static int parse_header(const yml_doc *d, const yml_node *root, um_suite *s, um_
 		return -1;
 	if (strcmp(s->kind, "mcq") != 0 && strcmp(s->kind, "terminal") != 0 &&
 	    strcmp(s->kind, "swe") != 0 && strcmp(s->kind, "code") != 0 &&
-	    strcmp(s->kind, "judged") != 0) {
+	    strcmp(s->kind, "judged") != 0 && strcmp(s->kind, "scicode") != 0) {
 		v = yml_get(root, "kind");
 		return yml_fail(d, v, UM_ERR_INVALID, err,
-				"'kind' must be mcq, terminal, swe, code or judged, got '%s'",
+				"'kind' must be mcq, terminal, swe, code, judged or scicode, got '%s'",
 				s->kind);
 	}
 	if (yml_str(d, root, "description", 0, &s->description, err) < 0)
@@ -324,13 +326,18 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 				!strcmp(s->kind, "code")
 					? "a code suite reads format: livecodebench"
 					: "format: livecodebench holds programming problems: kind code");
+	if ((ds->format == UM_DATA_SCICODE) != !strcmp(s->kind, "scicode"))
+		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
+				!strcmp(s->kind, "scicode")
+					? "a scicode suite reads format: scicode"
+					: "format: scicode holds SciCode problems: kind scicode");
 	if (ds->format == UM_DATA_LIVECODEBENCH && key_node(dn, "fields"))
 		return yml_fail(d, key_node(dn, "fields"), UM_ERR_INVALID, err,
 				"'fields' does not apply to format: livecodebench (its keys are "
 				"LiveCodeBench's own)");
 	judged = !strcmp(s->kind, "judged");
 	if ((judged && (ds->format == UM_DATA_CSV || ds->format == UM_DATA_JSONL)) ||
-	    (!judged && ds->format >= UM_DATA_HLE))
+	    (!judged && ds->format >= UM_DATA_HLE && ds->format <= UM_DATA_GRAPHWALKS))
 		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
 				"format %s is not for %s suites (mcq: inline, csv, jsonl; judged: "
 				"inline, hle, mrcr, charxiv, graphwalks)", format_names[fmt], s->kind);
@@ -569,7 +576,8 @@ static int check_items(const um_suite *s, const item_origin *o, const yml_node *
 				return um_fail(err, UM_ERR_INVALID,
 					       "item %s: no grader: name one in the item or in the "
 					       "suite's grading.grader", it->id);
-		} else if (!it->code && (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES)) {
+		} else if (!it->code && !it->sci &&
+			   (it->n_choices < 2 || it->n_choices > UM_MAX_CHOICES)) {
 			return um_fail(err, UM_ERR_INVALID, "item %s: %d choices (allowed: 2..%d)",
 				       it->id, it->n_choices, UM_MAX_CHOICES);
 		}
@@ -819,6 +827,21 @@ static int parse_grading(const yml_doc *d, const yml_node *root, um_suite *s, um
 	return 0;
 }
 
+/* 'scicode' only in scicode suites, which have no 'code'. */
+static int sci_blocks(const yml_doc *d, const um_suite *s, um_error *err)
+{
+	int sci = !strcmp(s->kind, "scicode");
+
+	if (!sci && yml_get(d->root, "scicode"))
+		return yml_fail(d, yml_get(d->root, "scicode"), UM_ERR_INVALID, err,
+				"'scicode' belongs to scicode suites");
+	if (sci && yml_get(d->root, "code"))
+		return yml_fail(d, yml_get(d->root, "code"), UM_ERR_INVALID, err,
+				"'code' belongs to code suites; a scicode suite's limits are under "
+				"'scicode'");
+	return 0;
+}
+
 int suite_load(const char *path, um_suite **out, um_error *err)
 {
 	um_suite *s;
@@ -875,6 +898,8 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 			 "'grading' belongs to judged suites");
 		goto out;
 	}
+	if (sci_blocks(d, s, err) < 0)
+		goto out;
 	if (parse_code_rules(d, d->root, s, err) < 0 || parse_grading(d, d->root, s, err) < 0 ||
 	    parse_dataset(d, d->root, s, err) < 0 ||
 	    parse_claims(d, d->root, s, err) < 0)
@@ -892,6 +917,9 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 		o.lines = lines;
 	}
 	if (check_items(s, &o, yml_get(d->root, "categories"), err) < 0)
+		goto out;
+	if (!strcmp(s->kind, "scicode") &&
+	    sciset_rules(d, yml_get(d->root, "scicode"), s, err) < 0)
 		goto out;
 	for (size_t i = 0; s->code.language == UM_CODE_CPP && i < s->n_items; i++)
 		if (s->items[i].code && s->items[i].code->io == UM_CODE_CALL) {
@@ -943,6 +971,7 @@ void suite_free(um_suite *s)
 	for (i = 0; i < s->swe.n_strategies; i++)
 		free(s->swe.strategies[i]);
 	free(s->judged.grader);
+	sciset_rules_release(&s->sci);
 	free(s->tasks);
 	free(s->text);
 	free(s);

@@ -44,6 +44,29 @@ typedef struct um_code_item {
 	int memory_mb;          /* per test; 0: the suite's */
 } um_code_item;
 
+/* One sub-step of a SciCode problem (suite kind "scicode"; docs/scicode.md). */
+typedef struct um_sci_step {
+	char *number;           /* step_number, "77.1": the test data's group name */
+	char *description;      /* step_description_prompt */
+	char *background;       /* step_background ("" when the release has none) */
+	char *header;           /* function_header (signature and docstring) */
+	char *return_line;      /* return_line */
+	char **tests;           /* test_cases: Python that asserts against `target` */
+	int n_tests;
+	char *gold;             /* ground_truth_code (the validation split), or NULL */
+	char *given_path;       /* a step whose code SciCode gives (not asked, not graded):
+				 * the file the suite names for it, or NULL */
+	char *given;            /* that file's text, or NULL */
+} um_sci_step;
+
+/* A SciCode main problem: its sub-steps in order. */
+typedef struct um_sci_item {
+	char *name;             /* problem_name, or "" */
+	char *dependencies;     /* required_dependencies: the imports every step may use */
+	um_sci_step *steps;
+	int n_steps;
+} um_sci_item;
+
 /* One multiple-choice item. choices[correct] is the right answer. The
  * order of choices is the source order (GPQA: correct first); the plan
  * shuffles per (item, sample) from the suite seed. */
@@ -56,6 +79,7 @@ typedef struct um_item {
 	int n_choices;
 	int correct;        /* index into choices */
 	um_code_item *code; /* kind code: the problem (no choices), else NULL */
+	um_sci_item *sci;   /* kind scicode: the problem and its sub-steps, else NULL */
 	um_image *images;   /* shown with the question (docs/suite.md, "Images"); may be NULL */
 	int n_images;
 	/* kind judged (docs/judged.md): a free-form answer; n_choices is 0 */
@@ -84,8 +108,20 @@ typedef struct um_claim {
  * reasoning_<split>.json beside its images/ (judged suites; docs/judged.md). */
 typedef enum {
 	UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH, UM_DATA_HLE, UM_DATA_MRCR,
-	UM_DATA_CHARXIV, UM_DATA_GRAPHWALKS
+	UM_DATA_CHARXIV, UM_DATA_GRAPHWALKS, UM_DATA_SCICODE
 } um_data_format;
+
+/* Suite-wide rules of a SciCode suite (`scicode:`; docs/scicode.md). */
+typedef struct um_sci_rules {
+	char *h5_path;          /* the numeric targets (SciCode's test_data.h5), resolved */
+	char *h5_sha256;        /* its pin, or NULL */
+	char h5_actual[65];     /* sha256 of the file as read at load */
+	int time_limit_ms;      /* per step's test script (default 1800000, SciCode's) */
+	int memory_mb;          /* per step's address space (default 16384) */
+	int n_given;            /* steps whose code the suite gives (given:) */
+	int inspect_counting;   /* counting: inspect_ai: the given steps count in a
+				 * problem's steps, never passed (docs/scicode.md) */
+} um_sci_rules;
 
 /* Suite-wide rules of a code suite (`code:`). */
 typedef struct um_code_rules {
@@ -197,7 +233,7 @@ typedef struct um_suite {
 	char *path;         /* as given */
 	char *name;
 	char *version;
-	char *kind;         /* "mcq", "terminal", "swe", "code" or "judged" */
+	char *kind;         /* "mcq", "terminal", "swe", "code", "judged" or "scicode" */
 	char *description;
 	char **categories;  /* declared; every item's category must be one */
 	int n_categories;
@@ -215,6 +251,7 @@ typedef struct um_suite {
 	um_swe_rules swe;           /* kind "swe" */
 	um_code_rules code;         /* kind "code" */
 	um_judged_rules judged;     /* kind "judged" */
+	um_sci_rules sci;           /* kind "scicode" */
 	char sha256[65];          /* of the suite file bytes */
 	char dataset_sha256[65];  /* of the dataset bytes actually read ("" inline) */
 	char *text;               /* the suite file's bytes (for the store) */

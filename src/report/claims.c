@@ -93,7 +93,8 @@ static int load_bench(const yml_doc *d, const yml_node *n, um_claims_bench *b, u
 	static const char *const keys[] = {"name", "suite", "claims", NULL};
 	static const char *const ekeys[] = {"system",	   "value",	  "measured_as", "note",
 					    "denominator", "conflicting", NULL};
-	static const char *const denoms[] = {"whole_suite", "submitted", "official", NULL};
+	static const char *const denoms[] = {"whole_suite", "submitted", "official", "sub_steps",
+					     NULL};
 	const yml_node *cl;
 	size_t i;
 	int k;
@@ -236,7 +237,9 @@ static json_t *row(const um_claims_entry *e, const json_t *report)
 	int have;
 
 	/* compared on the denominator the source used */
-	if (um_streq(den, "whole_suite")) {
+	if (um_streq(den, "sub_steps")) /* scicode: steps passed over steps asked */
+		acc = s ? json_object_get(json_object_get(s, "scicode"), "sub_step_interval") : NULL;
+	if (um_streq(den, "whole_suite") || um_streq(den, "sub_steps")) {
 		have = acc && json_is_number(json_object_get(acc, "value"));
 		if (have)
 			a = acc_of(acc);
@@ -262,6 +265,8 @@ static json_t *row(const um_claims_entry *e, const json_t *report)
 		json_object_set_new(m, "ci_hi", json_real(100.0 * a.hi));
 		if (um_streq(den, "whole_suite"))
 			json_object_set(m, "n", json_object_get(json_object_get(s, "attempts"), "graded"));
+		else if (um_streq(den, "sub_steps"))
+			json_object_set(m, "n", json_object_get(json_object_get(s, "scicode"), "steps"));
 		else
 			json_object_set_new(m, "n", json_integer((json_int_t)a.n));
 		json_object_set_new(o, "measured", m);
@@ -393,6 +398,7 @@ char *claims_markdown(const json_t *ev)
 					      num(m, "ci_lo"), num(m, "ci_hi"),
 					      um_streq(den, "submitted") ? " over submitted patches"
 					      : um_streq(den, "official") ? " by the official formula"
+					      : um_streq(den, "sub_steps") ? " over sub-steps"
 									 : "");
 			else
 				um_buf_puts(&b, "not measured | ");

@@ -26,6 +26,7 @@
 #include "base/buf.h"
 #include "base/jpath.h"
 #include "report/judged.h"
+#include "report/scicode.h"
 #include "report/stats.h"
 #include "base/util.h"
 
@@ -183,6 +184,7 @@ typedef struct rep_state {
 	int methods;           /* REPORT_METHODS or an earlier one */
 	int partial;           /* some graded attempt scored strictly between 0 and 1 */
 	int judged;            /* a judged suite's run (report/judged.h) */
+	int scicode;           /* a scicode suite's run (report/scicode.h) */
 } rep_state;
 
 static size_t find_item(const rep_state *r, const char *id)
@@ -297,6 +299,7 @@ static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *
 	}
 	r->planned = r->n_items * r->repeats;
 	r->judged = um_streq(d->run.suite_kind, "judged");
+	r->scicode = um_streq(d->run.suite_kind, "scicode");
 
 	r->cats = um_xmalloc((r->n_items ? r->n_items : 1) * sizeof(*r->cats));
 	for (i = 0; i < r->n_items; i++)
@@ -825,6 +828,19 @@ static json_t *code_section(const rep_sys *rs)
 	return o;
 }
 
+static json_t *scicode_section(const rep_state *r, const rep_sys *rs)
+{
+	const um_attempt_rec **atts = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*atts));
+	json_t *o;
+	size_t i;
+
+	for (i = 0; i < rs->n_att; i++)
+		atts[i] = rs->att[i].a;
+	o = scicode_report_system(atts, rs->n_att, r->items, r->n_items, r->repeats);
+	free(atts);
+	return o;
+}
+
 static json_t *judged_section(const rep_state *r, const rep_sys *rs)
 {
 	const um_attempt_rec **atts = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*atts));
@@ -878,6 +894,10 @@ static void kind_section(const rep_state *r, const rep_sys *rs, json_t *o)
 
 	if (r->judged) {
 		set(o, "judged", judged_section(r, rs));
+		return;
+	}
+	if (r->scicode) {
+		set(o, "scicode", scicode_section(r, rs));
 		return;
 	}
 	ag = agent_section(rs);

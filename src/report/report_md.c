@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/jpath.h"
 #include "report/judged.h"
+#include "report/scicode.h"
 #include "base/util.h"
 #include "report/route.h"
 
@@ -1006,6 +1007,7 @@ char *report_markdown(const json_t *report)
 	md_agents(&b, systems);
 	md_code(&b, systems);
 	judged_report_markdown(&b, systems);
+	scicode_report_markdown(&b, systems);
 	md_swe(&b, systems);
 	md_parity(&b, json_object_get(report, "parity"), systems);
 	md_paired(&b, json_object_get(report, "paired"), lv);

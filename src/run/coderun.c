@@ -298,6 +298,14 @@ void coderun_grade(run_ctx *rc, attempt *a, um_completion *c, int64_t latency_ms
 	workers_submit(rc->workers, job_run, job_done, j);
 }
 
+const sandbox_spec *coderun_sandbox(const run_ctx *rc, const char **parent)
+{
+	if (!rc->code)
+		return NULL;
+	*parent = rc->code->parent;
+	return &rc->code->base;
+}
+
 void coderun_teardown(run_ctx *rc)
 {
 	coderun *cr = rc->code;

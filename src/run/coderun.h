@@ -36,6 +36,10 @@ int coderun_setup(run_ctx *rc, um_error *err);
  * when it is graded, now (no program) or from the loop after the workers. */
 void coderun_grade(run_ctx *rc, attempt *a, um_completion *c, int64_t latency_ms,
 		   long http_status, coderun_done_fn done);
+/* The sandbox every test runs in (masks bound, no work dir) and the run's
+ * directory the work dirs go in, for scicode suites (scirun.c). Borrowed;
+ * NULL before coderun_setup. */
+const struct sandbox_spec *coderun_sandbox(const run_ctx *rc, const char **parent);
 /* Waits for running tests, drops the rest; removes the work directory. */
 void coderun_teardown(run_ctx *rc);
 

@@ -55,6 +55,10 @@ typedef struct attempt {
 	int64_t answer_latency;
 	int64_t judge_cost;     /* the judge's calls: never the system's cost */
 	char judge_sha[65];     /* sha256 of the judge's request body */
+	/* scicode attempts (scirun.c): the turn of the call in flight (its
+	 * calls' turn), and the steps answered so far */
+	int turn;
+	struct sci_att *sci;
 } attempt;
 
 typedef struct lane {
@@ -73,6 +77,7 @@ typedef struct lane {
 
 typedef struct agent_att agent_att;
 typedef struct coderun coderun;
+typedef struct scirun scirun;
 
 struct run_ctx {
 	const um_run_opts *o;
@@ -95,6 +100,7 @@ struct run_ctx {
 	agent_att *agents;      /* agentic attempts in progress */
 	um_workers *workers;    /* sandboxed commands run here */
 	coderun *code;          /* code suites: the tests' sandbox and jobs (coderun.c) */
+	scirun *sci;            /* scicode suites: the given steps' code (scirun.c) */
 	char *tmp_parent;       /* per-run directory for work dirs */
 	int tmp_lock;           /* its ".owner" lock (valid while tmp_parent is set) */
 	char *leftover_key;     /* run id + store hash: names the run's temp dirs and
@@ -137,6 +143,9 @@ struct run_ctx {
 	int judge_lane;
 	void (*finish)(attempt *a, um_att_status status, const um_completion *c,
 		       const char *error_class, const char *error_msg, const um_try *t);
+	/* scicode suites: send the attempt's next request (runner.c's; its
+	 * answer comes back through the runner's on_try) */
+	int (*resubmit)(attempt *a, const json_t *neutral, um_error *err);
 };
 
 

@@ -23,6 +23,7 @@
 #include "run/judging.h"
 #include "run/record.h"
 #include "run/run_ctx.h"
+#include "run/scirun.h"
 
 #include <archive.h>
 #include <curl/curl.h>
@@ -155,6 +156,8 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 
 	if (it->code)
 		return build_code_neutral(rc, p, err);
+	if (it->sci)
+		return scirun_neutral(rc, p, err);
 	if (!strcmp(rc->suite->kind, "judged"))
 		return judging_neutral(rc, p, err);
 	if ((int)strlen(labels) < it->n_choices) {
@@ -261,6 +264,7 @@ static void attempt_free(attempt *a)
 	free(a->cache_body);
 	free(a->extracted_text);
 	free(a->detail_json);
+	scirun_attempt_release(a);
 	free(a);
 }
 
@@ -525,6 +529,7 @@ static um_call_rec *try_record_call(attempt *a, const um_try *t)
 	memset(cr, 0, sizeof(*cr));
 	cr->attempt_id = um_xstrdup(a->p->id);
 	cr->try_no = t->try_no;
+	cr->turn = a->turn; /* scicode: the step's turn; else 0 */
 	cr->http_status = t->http_status;
 	cr->curl_code = t->curl_code;
 	cr->started_ms = t->started_ms;
@@ -608,6 +613,10 @@ static void try_grade(attempt *a, const um_try *t, um_completion *c)
 
 	if (it->code) {
 		coderun_grade(rc, a, c, t->latency_ms, t->http_status, finish_code);
+		return;
+	}
+	if (it->sci) {
+		scirun_answer(a, t, c);
 		return;
 	}
 	if (!strcmp(rc->suite->kind, "judged")) {
@@ -714,6 +723,51 @@ static void go_live(run_ctx *rc, attempt *a)
 	record_attempt_started(rc, a->p);
 }
 
+/* Send the attempt's request w on its system's lane; on_try gets the answer. */
+static int send_wire(run_ctx *rc, attempt *a, const um_wire_request *w, um_error *err)
+{
+	/* W3C trace context: trace-id = attempt id, so an orchestrator that
+	 * propagates it lets the recording proxy attribute its sub-calls.
+	 * Metadata only: the body, and so parity, is untouched. */
+	const um_planned *p = a->p;
+	const um_system *sys = &rc->models->systems[p->system];
+	const char **hdrs = um_xcalloc((size_t)w->n_headers + 1, sizeof(char *));
+	uint64_t span = um_hash64(p->id, strlen(p->id), 0x7370616eULL) | 1;
+	um_submit_opts so;
+	char *tp;
+	int h, rcs;
+
+	tp = um_xasprintf("traceparent: 00-%s-%016llx-01", p->id, (unsigned long long)span);
+	for (h = 0; h < w->n_headers; h++)
+		hdrs[h] = w->headers[h];
+	hdrs[w->n_headers] = tp;
+	provider_submit_opts(sys, w, &so);
+	rcs = engine_submit_opts(rc->eng, rc->lanes[p->system].engine_lane, w->url, w->body,
+				 w->body_len, hdrs, w->n_headers + 1, &so, on_try, a, err);
+	free(tp);
+	free(hdrs);
+	return rcs;
+}
+
+/* A scicode attempt's next step (rc->resubmit): the request built for the
+ * attempt's system, stored and sent; its answer comes back through on_try. */
+static int submit_turn(attempt *a, const json_t *neutral, um_error *err)
+{
+	run_ctx *rc = a->rc;
+	const um_system *sys = &rc->models->systems[a->p->system];
+	um_wire_request w;
+	int r = -1;
+
+	memset(&w, 0, sizeof(w));
+	if (provider_build(sys, neutral, &w, err) < 0)
+		return um_error_prefix(err, "system %s", sys->name);
+	memcpy(a->body_sha, w.body_sha256, sizeof(w.body_sha256));
+	if (record_ensure_tx(rc) == 0 && put_request(rc, a->p, neutral, &w, err) == 0)
+		r = send_wire(rc, a, &w, err);
+	wire_request_release(&w);
+	return r;
+}
+
 /* --oracle on a code suite: the problem's reference program is the answer
  * (no call is made), graded like any; a problem whose own program fails is
  * broken. One without a `solution` has no program to run. */
@@ -723,6 +777,15 @@ static int submit_oracle(run_ctx *rc, const um_planned *p)
 	attempt *a = um_xcalloc(1, sizeof(*a));
 	um_completion comp;
 
+	if (rc->suite->items[p->item].sci) { /* each step's ground_truth_code */
+		neutral_unref(rc, p);
+		a->rc = rc;
+		a->p = p;
+		a->parity_hash = um_xstrdup("");
+		go_live(rc, a);
+		scirun_oracle(a);
+		return 0;
+	}
 	memset(&comp, 0, sizeof(comp));
 	comp.content = c->solution ? um_xasprintf("```\n%s\n```\n", c->solution)
 				   : um_xstrdup("(this problem has no reference program)");
@@ -745,7 +808,7 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 	attempt *a;
 	json_t *neutral;
 
-	if (rc->oracle && rc->suite->items[p->item].code)
+	if (rc->oracle && (rc->suite->items[p->item].code || rc->suite->items[p->item].sci))
 		return submit_oracle(rc, p);
 	neutral = neutral_for(rc, p, err);
 
@@ -779,31 +842,10 @@ static int submit_one(run_ctx *rc, size_t idx, um_error *err)
 	case 1:
 		goto submitted; /* answered by runner_feed from the stored response */
 	}
-	{
-		/* W3C trace context: trace-id = attempt id, so an orchestrator that
-		 * propagates it lets the recording proxy attribute its sub-calls.
-		 * Metadata only: the body, and so parity, is untouched. */
-		const char **hdrs = um_xcalloc((size_t)w.n_headers + 1, sizeof(char *));
-		uint64_t span = um_hash64(p->id, strlen(p->id), 0x7370616eULL) | 1;
-		char *tp;
-		int h, rcs;
-
-		tp = um_xasprintf("traceparent: 00-%s-%016llx-01", p->id, (unsigned long long)span);
-		for (h = 0; h < w.n_headers; h++)
-			hdrs[h] = w.headers[h];
-		hdrs[w.n_headers] = tp;
-		um_submit_opts so;
-
-		provider_submit_opts(sys, &w, &so);
-		rcs = engine_submit_opts(rc->eng, rc->lanes[p->system].engine_lane, w.url, w.body,
-					 w.body_len, hdrs, w.n_headers + 1, &so, on_try, a, err);
-		free(tp);
-		free(hdrs);
-		if (rcs < 0) {
-			attempt_free(a);
-			wire_request_release(&w);
-			return -1;
-		}
+	if (send_wire(rc, a, &w, err) < 0) {
+		attempt_free(a);
+		wire_request_release(&w);
+		return -1;
 	}
 submitted:
 	wire_request_release(&w);
@@ -1089,6 +1131,7 @@ static int load_inputs(run_ctx *rc, um_error *err)
 	want = strcmp(rc->suite->kind, "mcq") == 0      ? "mcq"
 	       : strcmp(rc->suite->kind, "code") == 0   ? "code"
 	       : strcmp(rc->suite->kind, "judged") == 0 ? "judged"
+	       : strcmp(rc->suite->kind, "scicode") == 0 ? "scicode"
 							: "agent";
 	if (strcmp(rc->scaffold->kind, want) != 0)
 		return um_fail(err, UM_ERR_INVALID,
@@ -1099,9 +1142,11 @@ static int load_inputs(run_ctx *rc, um_error *err)
 		return -1;
 	rc->oracle = o->oracle;
 	if (o->oracle) {
-		if (!rc->suite->n_tasks && strcmp(rc->suite->kind, "code") != 0)
+		if (!rc->suite->n_tasks && strcmp(rc->suite->kind, "code") != 0 &&
+		    strcmp(rc->suite->kind, "scicode") != 0)
 			return um_fail(err, UM_ERR_USAGE, "--oracle runs reference solutions: "
-							  "terminal, swe and code suites only");
+							  "terminal, swe, code and scicode suites "
+							  "only");
 		rc->models = pseudo_models("oracle", "reference-solution",
 					   "oracle: each task's reference solution, no model\n");
 		return 0;
@@ -1334,12 +1379,12 @@ static int record_items(run_ctx *rc, um_error *err)
 				       it->code->n_public);
 			goto put;
 		}
-		if (!strcmp(rc->suite->kind, "judged")) {
+		if (!strcmp(rc->suite->kind, "judged") || it->sci) {
 			r.item_id = it->id;
 			r.category = it->category;
 			r.subcategory = it->subcategory;
 			r.question = it->question ? it->question : it->messages;
-			r.choices_json = judging_item_json(rc, i);
+			r.choices_json = it->sci ? scirun_item_json(rc, i) : judging_item_json(rc, i);
 			r.correct = 0;
 			r.images_json = NULL;
 			c = it->n_images ? record_images(rc, it, &r.images_json, err) : 0;
@@ -1585,6 +1630,7 @@ static void ctx_release(run_ctx *rc)
 	int s;
 
 	coderun_teardown(rc); /* no test runs on past this */
+	scirun_teardown(rc);
 	finish_routing(rc);
 	write_unfinished(rc);
 	if (rc->suite && rc->suite->n_tasks)
@@ -1747,6 +1793,7 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	rc.o = o;
 	rc.feed = runner_feed;
 	rc.finish = finish_judged;
+	rc.resubmit = submit_turn;
 	rc.judge = -1;
 	if (um_global_init(err) < 0)
 		return -1;
@@ -1788,7 +1835,10 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 		goto out;
 	if (rc.suite->n_tasks && agent_setup_run(&rc, err) < 0)
 		goto out;
-	if (!strcmp(rc.suite->kind, "code") && coderun_setup(&rc, err) < 0)
+	if ((!strcmp(rc.suite->kind, "code") || !strcmp(rc.suite->kind, "scicode")) &&
+	    coderun_setup(&rc, err) < 0)
+		goto out;
+	if (!strcmp(rc.suite->kind, "scicode") && scirun_setup(&rc, err) < 0)
 		goto out;
 	rc.total = rc.plan.n;
 	for (i = 0; i < rc.plan.n; i++) {

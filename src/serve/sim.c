@@ -52,6 +52,7 @@
 #include "load/image.h"
 #include "load/models.h"
 #include "grade/code.h"
+#include "serve/sim_scicode.h"
 #include "load/yml.h"
 
 #define SIM_WINDOW 40                      /* bytes of a question that are indexed */
@@ -1091,6 +1092,17 @@ static void sim_model_answer(const um_sim *s, const sim_model *m, const char *te
 	u_mix = um_rng_uniform(&r); /* last, so the draws before it keep their values */
 
 	um_buf_init(&b, 0);
+	if (s->suite && um_streq(s->suite->kind, "scicode")) {
+		size_t si = 0;
+		const um_sci_step *st = sim_sci_find(s->suite, text, len, &si);
+
+		if (st) { /* each step drawn on its own (its number keys the item effect) */
+			sim_sci_answer(st, sim_correct_draw(s, st->number, u_correct, u_mix) <
+						   sim_accuracy(m, s->suite->items[si].category),
+				       &b);
+			goto done;
+		}
+	}
 	{
 		size_t q_end = 0;
 		long ci = s->suite && um_streq(s->suite->kind, "code")

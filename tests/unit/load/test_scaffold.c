@@ -229,6 +229,69 @@ static void test_code_kind(void **state)
 		   "s.yaml:4:7: 'code' belongs to code scaffolds");
 }
 
+/* kind scicode: the two shipped scaffolds hold SciCode's templates over
+ * umpire's variables; the scicode block, its variables and the keys it
+ * refuses. */
+static void test_scicode_kind(void **state)
+{
+	um_scaffold *s = NULL;
+	um_error err = {0};
+	um_vars v = {0};
+	json_t *m;
+	const char *c;
+	const char *head = "umpire: 1\nname: c\nkind: scicode\n";
+	const char *msgs = "messages:\n  - {role: user, content: \"{{next_step}}{{previous_steps}}\"}\n"
+			   "params: {}\n";
+	char *text;
+
+	(void)state;
+	um_vars_set(&v, "previous_steps", "PREV");
+	um_vars_set(&v, "next_step", "NEXT");
+	um_vars_set(&v, "dependencies", "DEPS");
+	assert_int_equal(scaffold_load(SHIPPED("scicode.yaml"), &s, &err), 0);
+	assert_string_equal(s->kind, "scicode");
+	assert_int_equal(s->sci_background, 0);
+	assert_int_equal(s->n_messages, 1);
+	m = scaffold_render_messages(s, &v, &err);
+	c = json_string_value(json_object_get(json_array_get(m, 0), "content"));
+	assert_non_null(strstr(c, "PREVIOUS STEPS DESCRIPTION:\nPREV\n\nNEXT STEP - PROBLEM "));
+	assert_non_null(strstr(c, "function header.\n\nNEXT\n\nDEPENDENCIES:\n"));
+	assert_non_null(strstr(c, "at the beginning of your code.\nDEPS\n\nRESPONSE GUIDELINES:"));
+	assert_int_equal(strncmp(c, "PROBLEM DESCRIPTION:\n", 21), 0);
+	assert_string_equal(c + strlen(c) - 5, "\n```\n");
+	json_decref(m);
+	scaffold_free(s);
+	assert_int_equal(scaffold_load(SHIPPED("scicode-background.yaml"), &s, &err), 0);
+	assert_int_equal(s->sci_background, 1);
+	m = scaffold_render_messages(s, &v, &err);
+	c = json_string_value(json_object_get(json_array_get(m, 0), "content"));
+	assert_non_null(strstr(c, "solution.\n\nPREV\n\nNEXT STEP - PROBLEM STEP AND FUNCTION "));
+	assert_non_null(strstr(c, "the beginning of your code.\n\nDEPS\n\nRESPONSE GUIDELINES:"));
+	assert_string_equal(c + strlen(c) - 23, "format of ```python```.");
+	json_decref(m);
+	scaffold_free(s);
+
+	text = um_xasprintf("%s%s", head, msgs);
+	load_fails(text, "s.yaml:1:1: a scicode scaffold needs 'scicode' (background: true or false)");
+	free(text);
+	text = um_xasprintf("%sscicode: {background: maybe}\n%s", head, msgs);
+	load_fails(text, "s.yaml:4:23: 'background' must be true or false, got 'maybe'");
+	free(text);
+	text = um_xasprintf("%sscicode: {background: true, other: 1}\n%s", head, msgs);
+	load_fails(text, "unknown key 'other' in scicode");
+	free(text);
+	text = um_xasprintf("%sscicode: {background: true}\nextract: {pattern: x}\n%s", head, msgs);
+	load_fails(text, "s.yaml:5:10: 'extract' does not belong to a scicode scaffold");
+	free(text);
+	text = um_xasprintf("%sscicode: {background: false}\n"
+			    "messages:\n  - {role: user, content: \"{{question}}\"}\nparams: {}\n",
+			    head);
+	load_fails(text, "question");
+	free(text);
+	load_fails("umpire: 1\nname: m\nkind: mcq\nscicode: {background: true}\n",
+		   "s.yaml:4:10: 'scicode' belongs to scicode scaffolds");
+}
+
 static void test_agent_kind(void **state)
 {
 	um_scaffold *s = NULL;
@@ -290,7 +353,7 @@ static void test_errors_inline(void **state)
 	load_fails(HEAD "params: {}\n" EXTRACT, "s.yaml:1:1: missing required key 'messages'");
 	load_fails(HEAD MSGS EXTRACT, "s.yaml:1:1: missing required key 'params'");
 	load_fails("umpire: 1\nname: t\nkind: swe\n" MSGS "params: {}\n" EXTRACT,
-		   "s.yaml:3:7: 'kind' must be one of: mcq, agent, code, judged; got 'swe'");
+		   "s.yaml:3:7: 'kind' must be one of: mcq, agent, code, judged, scicode; got 'swe'");
 	load_fails("umpire: 1\nname: a b\nkind: mcq\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:2:7: 'name' must match");
 	load_fails(HEAD "messages: []\nparams: {}\n" EXTRACT,
@@ -316,7 +379,7 @@ static void test_errors_inline(void **state)
 	load_fails(HEAD "extra: 1\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:4:1: unknown key 'extra' in scaffold (allowed: umpire, name, kind, "
 		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code, "
-		   "judge, answer_instructions)");
+		   "judge, answer_instructions, scicode)");
 }
 
 static void test_template_errors_positions(void **state)
@@ -676,6 +739,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_inline),
 	    cmocka_unit_test(test_agent_kind),
 	    cmocka_unit_test(test_code_kind),
+	    cmocka_unit_test(test_scicode_kind),
 	    cmocka_unit_test(test_template_errors_positions),
 	    cmocka_unit_test(test_render_text),
 	    cmocka_unit_test(test_render_messages_good),

@@ -335,7 +335,7 @@ static void test_wrong_types(void **state)
 	t = cat3(head, "dataset: {format: xml, path: d.xml}\n", "");
 	expect_error(t, UM_ERR_INVALID,
 		     "s.yaml:7:19: 'format' must be one of: inline, csv, jsonl, livecodebench, hle, "
-		     "mrcr, charxiv, graphwalks; got 'xml'");
+		     "mrcr, charxiv, graphwalks, scicode; got 'xml'");
 	free(t);
 	t = cat3(head, "dataset: {format: csv, path: d.csv, fields: {incorrect: {a: b}}}\n",
 		 "");
@@ -455,7 +455,7 @@ static void test_values(void **state)
 	free(t);
 	t = um_xasprintf("umpire: 1\nname: t\nversion: \"1\"\nkind: essay\n"
 			 "categories: [P]\nscaffold: m.yaml\n%s", inline_ds);
-	expect_error(t, UM_ERR_INVALID, "s.yaml:4:7: 'kind' must be mcq, terminal, swe, code or judged, got 'essay'");
+	expect_error(t, UM_ERR_INVALID, "s.yaml:4:7: 'kind' must be mcq, terminal, swe, code, judged or scicode, got 'essay'");
 	free(t);
 	t = um_xasprintf("umpire: 1\nname: t\nversion: \"1\"\nkind: mcq\n"
 			 "categories: []\nscaffold: m.yaml\n%s", inline_ds);
