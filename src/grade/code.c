@@ -27,6 +27,7 @@
 
 #include "base/buf.h"
 #include "base/util.h"
+#include "grade/cpjudge.h"
 
 static const char harness_py[] =
 	"import builtins, importlib, json, os, sys\n"
@@ -137,6 +138,11 @@ char *code_extract(const char *text)
 	a++;
 	/* the lines a..b joined: drop the "\n" that ends the last one */
 	return um_xstrndup(a, (size_t)(b - a) - (b > a && b[-1] == '\n'));
+}
+
+char *code_extract_for(const um_code_item *c, const char *text)
+{
+	return c && c->judge_dir ? cpjudge_extract(text) : code_extract(text);
 }
 
 /* ---- comparison --------------------------------------------------------- */
@@ -572,14 +578,9 @@ static int run_test(const um_code_item *c, um_code_lang lang, const um_code_test
 	return 0;
 }
 
-/* C++: g++ in the sandbox, once. 1 compiled, 0 did not (why filled), -1
- * the sandbox failed. The compile's time goes into the detail. */
-static int compile_cpp(const sandbox_spec *base, json_t *d, char *why, size_t why_size,
-		       um_error *err)
+int code_compile(const sandbox_spec *base, const char *const *argv, int64_t *ms, char *why,
+		 size_t why_size, um_error *err)
 {
-	static const char *const argv[] = {"g++", "-std=c++17", "-O2", "-pipe", "-o",
-					   SANDBOX_WORK_MOUNT "/solution",
-					   SANDBOX_WORK_MOUNT "/solution.cpp", NULL};
 	sandbox_spec spec = *base;
 	sandbox_result r;
 	int ok;
@@ -594,6 +595,7 @@ static int compile_cpp(const sandbox_spec *base, json_t *d, char *why, size_t wh
 		return -1;
 	}
 	ok = !r.timed_out && !r.signal && r.exit_code == 0;
+	*ms = r.wall_ms;
 	if (!ok) {
 		const char *s = r.err.data ? r.err.data : "", *e = strstr(s, "error:");
 		if (r.timed_out)
@@ -605,9 +607,24 @@ static int compile_cpp(const sandbox_spec *base, json_t *d, char *why, size_t wh
 		}
 		why[strcspn(why, "\n")] = '\0';
 	}
-	json_object_set_new(d, "compile", json_pack("{s:b, s:I}", "ok", ok, "ms",
-						    (json_int_t)r.wall_ms));
 	sandbox_result_release(&r);
+	return ok;
+}
+
+/* C++: g++ in the sandbox, once. 1 compiled, 0 did not (why filled), -1
+ * the sandbox failed. The compile's time goes into the detail. */
+static int compile_cpp(const sandbox_spec *base, json_t *d, char *why, size_t why_size,
+		       um_error *err)
+{
+	static const char *const argv[] = {"g++", "-std=c++17", "-O2", "-pipe", "-o",
+					   SANDBOX_WORK_MOUNT "/solution",
+					   SANDBOX_WORK_MOUNT "/solution.cpp", NULL};
+	int64_t ms = 0;
+	int ok = code_compile(base, argv, &ms, why, why_size, err);
+
+	if (ok >= 0)
+		json_object_set_new(d, "compile", json_pack("{s:b, s:I}", "ok", ok, "ms",
+							    (json_int_t)ms));
 	return ok;
 }
 
@@ -621,6 +638,10 @@ int code_grade(const um_code_item *c, const char *program, const um_code_env *en
 	char *dir = NULL;
 	int i, passed = 0, failed = 0, uncompiled = 0, rv = -1;
 
+	if (c->judge_dir) {
+		json_decref(d);
+		return cpjudge_grade(c, program, env, detail, score, err);
+	}
 	*detail = NULL;
 	*score = 0;
 	dir = sandbox_workdir_new(&spec, env->work_parent, "code", err);
@@ -697,7 +718,9 @@ int code_verdict_from_detail(const json_t *detail, const char *response_text,
 			     const char *extracted)
 {
 	const json_t *tests = json_object_get(detail, "tests"), *t;
-	char *again = code_extract(response_text);
+	char *again = um_streq(json_string_value(json_object_get(detail, "judge")), "lcbpro")
+			      ? cpjudge_extract(response_text)
+			      : code_extract(response_text);
 	int same = um_streq(again, extracted), passed = 0;
 	size_t i;
 

@@ -21,13 +21,7 @@
 
 #include "base/util.h"
 
-typedef struct lcb_line {
-	const char *source;
-	const char *text;       /* the line's bytes */
-	size_t len;
-	int line;
-	um_error *err;
-} lcb_line;
+typedef codeset_row lcb_line;
 
 /* The 1-based column of "key" on the line, or 0. */
 static int key_col(const lcb_line *l, const char *key)
@@ -41,8 +35,7 @@ static int key_col(const lcb_line *l, const char *key)
 	return 0;
 }
 
-__attribute__((format(printf, 4, 5))) static int lfail(const lcb_line *l, const char *key,
-							 int code, const char *fmt, ...)
+int codeset_fail(const codeset_row *l, const char *key, int code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -82,7 +75,7 @@ static int get_str(const lcb_line *l, json_t *o, const char *key, int required, 
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			return lfail(l, NULL, UM_ERR_INVALID, "missing required key '%s'", key);
+			return codeset_fail(l, NULL, UM_ERR_INVALID, "missing required key '%s'", key);
 		*out = um_xstrdup("");
 		return 0;
 	}
@@ -91,7 +84,7 @@ static int get_str(const lcb_line *l, json_t *o, const char *key, int required, 
 		return 0;
 	}
 	if (!json_is_string(v))
-		return lfail(l, key, UM_ERR_INVALID, "'%s' must be a string", key);
+		return codeset_fail(l, key, UM_ERR_INVALID, "'%s' must be a string", key);
 	*out = um_xstrndup(json_string_value(v), json_string_length(v));
 	return 0;
 }
@@ -105,7 +98,7 @@ static json_t *get_embedded(const lcb_line *l, json_t *o, const char *key, int *
 
 	*was_text = 0;
 	if (!v || json_is_null(v)) {
-		lfail(l, NULL, UM_ERR_INVALID, "missing required key '%s'", key);
+		codeset_fail(l, NULL, UM_ERR_INVALID, "missing required key '%s'", key);
 		return NULL;
 	}
 	if (!json_is_string(v))
@@ -117,7 +110,7 @@ static json_t *get_embedded(const lcb_line *l, json_t *o, const char *key, int *
 		char why[300];
 		snprintf(why, sizeof(why), "%s (at character %d of the string)", je.text,
 			 je.position);
-		lfail(l, key, UM_ERR_INVALID, "'%s' is a string but not JSON text: %s", key, why);
+		codeset_fail(l, key, UM_ERR_INVALID, "'%s' is a string but not JSON text: %s", key, why);
 	}
 	return x;
 }
@@ -150,7 +143,7 @@ static int read_test(const lcb_line *l, const char *key, size_t idx, json_t *t, 
 	if (!json_is_object(t) || !json_is_string(json_object_get(t, "input")) ||
 	    !json_is_string(json_object_get(t, "output")) ||
 	    !json_is_string(json_object_get(t, "testtype")))
-		return lfail(l, key, UM_ERR_INVALID,
+		return codeset_fail(l, key, UM_ERR_INVALID,
 			     "%s must be an object with string 'input', 'output' and 'testtype'",
 			     where);
 	tt = json_string_value(json_object_get(t, "testtype"));
@@ -159,10 +152,10 @@ static int read_test(const lcb_line *l, const char *key, size_t idx, json_t *t, 
 	else if (!strcmp(tt, "functional"))
 		this_type = UM_CODE_CALL;
 	else
-		return lfail(l, key, UM_ERR_INVALID, "%s: testtype must be stdin or functional, got '%s'",
+		return codeset_fail(l, key, UM_ERR_INVALID, "%s: testtype must be stdin or functional, got '%s'",
 			     where, tt);
 	if (*type >= 0 && *type != this_type)
-		return lfail(l, key, UM_ERR_INVALID,
+		return codeset_fail(l, key, UM_ERR_INVALID,
 			     "%s: testtype '%s' differs from the problem's earlier tests", where, tt);
 	*type = this_type;
 	out->input = um_xstrndup(json_string_value(json_object_get(t, "input")),
@@ -175,7 +168,7 @@ static int read_test(const lcb_line *l, const char *key, size_t idx, json_t *t, 
 		int argn = 0;
 
 		if (!x)
-			return lfail(l, key, UM_ERR_INVALID,
+			return codeset_fail(l, key, UM_ERR_INVALID,
 				     "%s: a functional test's output must be JSON text", where);
 		json_decref(x);
 		for (;; p = nl + 1) {
@@ -185,7 +178,7 @@ static int read_test(const lcb_line *l, const char *key, size_t idx, json_t *t, 
 			if (!x) {
 				char w2[96];
 				snprintf(w2, sizeof(w2), "%s: input line %d", where, argn);
-				return lfail(l, key, UM_ERR_INVALID,
+				return codeset_fail(l, key, UM_ERR_INVALID,
 					     "%s is not JSON (a functional test's input is one JSON "
 					     "argument a line)", w2);
 			}
@@ -205,7 +198,7 @@ static int read_tests(const lcb_line *l, json_t *o, const char *key, um_code_ite
 
 	if (v && json_is_string(v) && !strcmp(key, "private_test_cases") &&
 	    is_base64ish(json_string_value(v), json_string_length(v)))
-		return lfail(l, key, UM_ERR_INVALID,
+		return codeset_fail(l, key, UM_ERR_INVALID,
 			     "'private_test_cases' is in the release's compressed form "
 			     "(base64 of zlib of a Python pickle), which umpire does not read: "
 			     "export the file with the tests as JSON first (docs/code.md, "
@@ -215,11 +208,11 @@ static int read_tests(const lcb_line *l, json_t *o, const char *key, um_code_ite
 		return -1;
 	if (!json_is_array(arr)) {
 		json_decref(arr);
-		return lfail(l, key, UM_ERR_INVALID, "'%s' must be a list of tests", key);
+		return codeset_fail(l, key, UM_ERR_INVALID, "'%s' must be a list of tests", key);
 	}
 	if (c->n_tests + json_array_size(arr) > UM_CODE_MAX_TESTS) {
 		json_decref(arr);
-		return lfail(l, key, UM_ERR_INVALID, "'%s': more than %s tests in the problem", key,
+		return codeset_fail(l, key, UM_ERR_INVALID, "'%s': more than %s tests in the problem", key,
 			     "100000");
 	}
 	c->tests = um_xrealloc(c->tests, (c->n_tests + json_array_size(arr) + 1) * sizeof(*c->tests));
@@ -251,13 +244,13 @@ static int read_metadata(const lcb_line *l, json_t *o, um_code_item *c)
 		return -1;
 	if (!json_is_object(m)) {
 		json_decref(m);
-		return lfail(l, "metadata", UM_ERR_INVALID, "'metadata' must be an object");
+		return codeset_fail(l, "metadata", UM_ERR_INVALID, "'metadata' must be an object");
 	}
 	f = json_object_get(m, "func_name");
 	if (f && !json_is_null(f)) {
 		if (!json_is_string(f) || !json_string_length(f)) {
 			json_decref(m);
-			return lfail(l, "metadata", UM_ERR_INVALID,
+			return codeset_fail(l, "metadata", UM_ERR_INVALID,
 				     "metadata.func_name must be a non-empty string");
 		}
 		c->func_name = um_xstrdup(json_string_value(f));
@@ -273,7 +266,7 @@ static int read_date(const lcb_line *l, json_t *o, um_code_item *c)
 	const char *s;
 
 	if (!v || json_is_null(v))
-		return lfail(l, NULL, UM_ERR_INVALID,
+		return codeset_fail(l, NULL, UM_ERR_INVALID,
 			     "missing required key 'contest_date' (problems are dated: a run "
 			     "picks a window)");
 	s = json_is_string(v) ? json_string_value(v) : "";
@@ -281,7 +274,7 @@ static int read_date(const lcb_line *l, json_t *o, um_code_item *c)
 		memcpy(c->date, s, 10);
 	c->date[10] = '\0';
 	if (!codeset_date_ok(c->date) || (s[10] && s[10] != 'T' && s[10] != ' '))
-		return lfail(l, "contest_date", UM_ERR_INVALID,
+		return codeset_fail(l, "contest_date", UM_ERR_INVALID,
 			     "'contest_date' must be an ISO date (YYYY-MM-DD, optionally "
 			     "followed by a time), got '%s'", json_is_string(v) ? s : "not a string");
 	return 0;
@@ -296,14 +289,14 @@ static int read_limits(const lcb_line *l, json_t *o, um_code_item *c)
 	if (t && !json_is_null(t)) {
 		if (!json_is_number(t) || !(json_number_value(t) >= 0.1) ||
 		    json_number_value(t) > 600)
-			return lfail(l, "time_limit_s", UM_ERR_INVALID,
+			return codeset_fail(l, "time_limit_s", UM_ERR_INVALID,
 				     "'time_limit_s' must be a number of seconds between 0.1 and 600");
 		c->time_limit_ms = (int)(json_number_value(t) * 1000.0 + 0.5);
 	}
 	if (m && !json_is_null(m)) {
 		if (!json_is_integer(m) || json_integer_value(m) < 16 ||
 		    json_integer_value(m) > (1 << 20))
-			return lfail(l, "memory_mb", UM_ERR_INVALID,
+			return codeset_fail(l, "memory_mb", UM_ERR_INVALID,
 				     "'memory_mb' must be an integer between 16 and 1048576");
 		c->memory_mb = (int)json_integer_value(m);
 	}
@@ -324,12 +317,12 @@ static int read_problem(const lcb_line *l, json_t *o, um_item *it)
 	    get_str(l, o, "difficulty", 1, &c->difficulty) < 0)
 		return -1;
 	if (!it->id[0])
-		return lfail(l, "question_id", UM_ERR_INVALID, "'question_id' must not be empty");
+		return codeset_fail(l, "question_id", UM_ERR_INVALID, "'question_id' must not be empty");
 	if (!it->question[0])
-		return lfail(l, "question_content", UM_ERR_INVALID,
+		return codeset_fail(l, "question_content", UM_ERR_INVALID,
 			     "'question_content' must not be empty");
 	if (!c->difficulty[0])
-		return lfail(l, "difficulty", UM_ERR_INVALID,
+		return codeset_fail(l, "difficulty", UM_ERR_INVALID,
 			     "'difficulty' must not be empty (it is the item's category)");
 	if (json_object_get(o, "solution") && !json_is_null(json_object_get(o, "solution"))) {
 		if (get_str(l, o, "solution", 0, &c->solution) < 0)
@@ -342,12 +335,12 @@ static int read_problem(const lcb_line *l, json_t *o, um_item *it)
 	if (read_tests(l, o, "private_test_cases", c, &type) < 0)
 		return -1;
 	if (c->n_tests == 0)
-		return lfail(l, NULL, UM_ERR_INVALID,
+		return codeset_fail(l, NULL, UM_ERR_INVALID,
 			     "problem '%s' has no tests (public_test_cases and private_test_cases "
 			     "are both empty)", it->id);
 	c->io = type == UM_CODE_CALL ? UM_CODE_CALL : UM_CODE_STDIN;
 	if (c->io == UM_CODE_CALL && !c->func_name)
-		return lfail(l, "metadata", UM_ERR_INVALID,
+		return codeset_fail(l, "metadata", UM_ERR_INVALID,
 			     "problem '%s' has functional tests but no metadata.func_name to call",
 			     it->id);
 	if (c->io == UM_CODE_STDIN && c->func_name) {
@@ -377,10 +370,12 @@ void codeset_item_free(um_code_item *c)
 	}
 	free(c->tests);
 	free(c->solution);
+	free(c->judge_dir);
+	free(c->checker);
 	free(c);
 }
 
-static void items_drop(um_item *items, size_t n)
+void codeset_items_free(um_item *items, size_t n)
 {
 	size_t i;
 
@@ -394,8 +389,8 @@ static void items_drop(um_item *items, size_t n)
 	free(items);
 }
 
-int codeset_parse_lcb(const char *source, const char *data, size_t len, um_item **items,
-		      size_t *n, int **lines, um_error *err)
+int codeset_parse_rows(const char *source, const char *data, size_t len, codeset_row_fn fn,
+		       void *ctx, um_item **items, size_t *n, int **lines, um_error *err)
 {
 	const char *p = data, *end = data + len;
 	um_item *v = NULL;
@@ -438,7 +433,7 @@ int codeset_parse_lcb(const char *source, const char *data, size_t len, um_item 
 			um_xgrow((void **)&ln, &lcap, cnt + 1, sizeof(*ln));
 			memset(&v[cnt], 0, sizeof(*v));
 			ln[cnt] = line;
-			rc = read_problem(&l, o, &v[cnt]);
+			rc = fn(ctx, &l, o, &v[cnt]);
 			cnt++;
 			json_decref(o);
 			if (rc < 0)
@@ -454,7 +449,19 @@ int codeset_parse_lcb(const char *source, const char *data, size_t len, um_item 
 		free(ln);
 	return 0;
 fail:
-	items_drop(v, cnt);
+	codeset_items_free(v, cnt);
 	free(ln);
 	return -1;
+}
+
+static int lcb_row(void *ctx, const codeset_row *l, json_t *o, um_item *it)
+{
+	(void)ctx;
+	return read_problem(l, o, it);
+}
+
+int codeset_parse_lcb(const char *source, const char *data, size_t len, um_item **items,
+		      size_t *n, int **lines, um_error *err)
+{
+	return codeset_parse_rows(source, data, len, lcb_row, NULL, items, n, lines, err);
 }

@@ -9,6 +9,7 @@
 #ifndef UMPIRE_CODESET_H
 #define UMPIRE_CODESET_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -24,6 +25,33 @@
  * frees; may be NULL). Appends nothing on error: *items is NULL, *n 0. */
 int codeset_parse_lcb(const char *source, const char *data, size_t len, um_item **items,
 		      size_t *n, int **lines, um_error *err);
+
+/* One line of a JSONL file of problems, for messages (file:line:col, the
+ * column being a key's). */
+typedef struct codeset_row {
+	const char *source;
+	const char *text; /* the line's bytes */
+	size_t len;
+	int line;
+	um_error *err;
+} codeset_row;
+
+/* Fill err with "source:line:col: <fmt>" (col: where "key" is on the line,
+ * or 0 with key NULL) and return -1. */
+int codeset_fail(const codeset_row *r, const char *key, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Read one row (a JSON object) into it (zeroed); -1 with r->err filled. */
+typedef int (*codeset_row_fn)(void *ctx, const codeset_row *r, json_t *o, um_item *it);
+
+/* JSONL bytes (a byte order mark ignored, blank lines skipped, each other
+ * line one object) into items through fn, with each item's line in *lines
+ * (caller frees; may be NULL). Nothing is appended on error. */
+int codeset_parse_rows(const char *source, const char *data, size_t len, codeset_row_fn fn,
+		       void *ctx, um_item **items, size_t *n, int **lines, um_error *err);
+
+/* Free n items made by the parsers, and the array. */
+void codeset_items_free(um_item *items, size_t n);
 
 /* Free a code item and everything it owns (NULL is fine). */
 void codeset_item_free(um_code_item *c);

@@ -36,6 +36,7 @@
 #include "base/util.h"
 #include "load/codeset.h"
 #include "load/sciset.h"
+#include "load/lcbpro.h"
 #include "load/judged.h"
 
 /* Names listed when a member is missing. */
@@ -87,6 +88,8 @@ void dataset_spec_release(um_dataset_spec *spec)
 	free(spec->f_category);
 	free(spec->f_subcategory);
 	free(spec->f_image);
+	free(spec->tests);
+	free(spec->testlib);
 	for (i = 0; i < spec->n_incorrect && i < UM_MAX_CHOICES - 1; i++)
 		free(spec->f_incorrect[i]);
 	memset(spec, 0, sizeof(*spec));
@@ -1101,6 +1104,8 @@ int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		rc = codeset_parse_lcb(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_SCICODE) {
 		rc = sciset_parse(source, data, len, &s.items, &s.n, &s.lines, err);
+	} else if (spec->format == UM_DATA_LCBPRO) {
+		rc = lcbpro_parse(source, data, len, spec->tests, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_HLE) {
 		rc = judged_parse_hle(source, data, len, &s.items, &s.n, &s.lines, skipped, err);
 	} else if (spec->format == UM_DATA_MRCR) {

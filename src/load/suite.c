@@ -48,7 +48,7 @@ static const char *const swe_strategy_names[] = {"git_apply", "git_apply_3way", 
 static const char *const swe_match_names[] = {"exact", "whitespace", NULL};
 static const char *const dataset_keys[] = {
 	"format", "path", "member", "passphrase", "passphrase_env", "sha256", "fields", "items",
-	NULL,
+	"tests", "testlib", NULL,
 };
 static const char *const fields_keys[] = {
 	"id", "question", "correct", "incorrect", "category", "subcategory", "image", NULL,
@@ -61,7 +61,7 @@ static const char *const item_keys[] = {
 };
 /* In the order of um_data_format. */
 static const char *const format_names[] = {"inline", "csv", "jsonl", "livecodebench", "hle",
-					   "mrcr", "charxiv", "graphwalks", "scicode", NULL};
+					   "mrcr", "charxiv", "graphwalks", "scicode", "livecodebench-pro", NULL};
 
 /* Where each item came from, for messages that span items. */
 typedef struct item_origin {
@@ -302,6 +302,38 @@ static int parse_sha256(const yml_doc *d, const yml_node *ds_node, um_dataset_sp
 	return 0;
 }
 
+/* livecodebench-pro: `tests` (required), the directory of the judge's
+ * problem directories, and `testlib` (optional), where testlib.h is; both
+ * resolved against the suite file; neither for other formats. The problems
+ * are judged in C++, as the official judge judges them. */
+static int parse_lcbpro_dirs(const yml_doc *d, const yml_node *dn, um_suite *s, um_error *err)
+{
+	static const char *const keys[] = {"tests", "testlib"};
+	char **out[] = {&s->dataset.tests, &s->dataset.testlib};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *v = NULL;
+
+		if (s->dataset.format != UM_DATA_LCBPRO) {
+			if (key_node(dn, keys[i]))
+				return yml_fail(d, key_node(dn, keys[i]), UM_ERR_INVALID, err,
+						"'%s' is for format: livecodebench-pro", keys[i]);
+			continue;
+		}
+		if (nonempty_str(d, dn, keys[i], i == 0, &v, err) < 0)
+			return -1;
+		if (v)
+			*out[i] = um_path_relative_to(s->path, v);
+		free(v);
+	}
+	if (s->dataset.format == UM_DATA_LCBPRO && s->code.language != UM_CODE_CPP)
+		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
+				"LiveCodeBench Pro's problems are judged in C++: the suite needs "
+				"code: {language: cpp}");
+	return 0;
+}
+
 static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
 {
 	static const char *const not_inline[] = {
@@ -321,11 +353,16 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 	if (yml_enum(d, dn, "format", 1, format_names, &fmt, err) < 0)
 		return -1;
 	ds->format = (um_data_format)fmt;
-	if ((ds->format == UM_DATA_LIVECODEBENCH) != !strcmp(s->kind, "code"))
+	if ((ds->format == UM_DATA_LIVECODEBENCH || ds->format == UM_DATA_LCBPRO) !=
+	    !strcmp(s->kind, "code"))
 		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
 				!strcmp(s->kind, "code")
-					? "a code suite reads format: livecodebench"
-					: "format: livecodebench holds programming problems: kind code");
+					? "a code suite reads format: livecodebench or "
+					  "livecodebench-pro, not %s"
+					: "format: %s holds programming problems: kind code",
+				format_names[fmt]);
+	if (parse_lcbpro_dirs(d, dn, s, err) < 0)
+		return -1;
 	if ((ds->format == UM_DATA_SCICODE) != !strcmp(s->kind, "scicode"))
 		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,
 				!strcmp(s->kind, "scicode")

@@ -42,6 +42,11 @@ typedef struct um_code_item {
 	char *solution;         /* a reference program (umpire's extension), or NULL */
 	int time_limit_ms;      /* per test; 0: the suite's */
 	int memory_mb;          /* per test; 0: the suite's */
+	/* LiveCodeBench Pro (docs/livecodebench-pro.md): the tests are files of the
+	 * problem's directory, read when they run; tests[i].input and .output are
+	 * then the paths of the input and of the answer file */
+	char *judge_dir;        /* the problem's test directory, or NULL: tests hold bytes */
+	char *checker;          /* the checker's source (testlib), or NULL: tokens compared */
 } um_code_item;
 
 /* One sub-step of a SciCode problem (suite kind "scicode"; docs/scicode.md). */
@@ -105,10 +110,12 @@ typedef struct um_claim {
 
 /* livecodebench: LiveCodeBench's JSONL (code suites); hle, mrcr and graphwalks:
  * the JSON / JSONL exports of those releases, charxiv: CharXiv's own
- * reasoning_<split>.json beside its images/ (judged suites; docs/judged.md). */
+ * reasoning_<split>.json beside its images/ (judged suites; docs/judged.md);
+ * livecodebench-pro: LiveCodeBench Pro's problems (JSONL) and the judge's
+ * test directories (code suites; docs/livecodebench-pro.md). */
 typedef enum {
 	UM_DATA_INLINE, UM_DATA_CSV, UM_DATA_JSONL, UM_DATA_LIVECODEBENCH, UM_DATA_HLE, UM_DATA_MRCR,
-	UM_DATA_CHARXIV, UM_DATA_GRAPHWALKS, UM_DATA_SCICODE
+	UM_DATA_CHARXIV, UM_DATA_GRAPHWALKS, UM_DATA_SCICODE, UM_DATA_LCBPRO
 } um_data_format;
 
 /* Suite-wide rules of a SciCode suite (`scicode:`; docs/scicode.md). */
@@ -226,6 +233,9 @@ typedef struct um_dataset_spec {
 	char *f_incorrect[UM_MAX_CHOICES - 1];
 	int n_incorrect;
 	char *f_image;      /* column / key naming the item's image file(s), or NULL: none */
+	char *tests;        /* livecodebench-pro: the directory of the problems' test
+			     * directories (resolved), else NULL */
+	char *testlib;      /* livecodebench-pro: the directory holding testlib.h, or NULL */
 	int yml_line;       /* where `dataset:` is, for messages */
 } um_dataset_spec;
 

@@ -196,6 +196,8 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	add_mask(cr, rc->suite->path);
 	add_mask(cr, rc->suite->dataset.path);
 	add_mask(cr, rc->o->db_path);
+	if (rc->suite->dataset.tests) /* LiveCodeBench Pro: a directory of directories */
+		add_mask(cr, rc->suite->dataset.tests);
 	sandbox_spec_init(&cr->base);
 	for (i = 0; i < cr->n_masks; i++)
 		cr->binds[i] = (sandbox_bind){cr->empty, cr->masks[i], 0};
@@ -206,6 +208,7 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	cr->env.time_limit_ms = rc->suite->code.time_limit_ms;
 	cr->env.memory_mb = rc->suite->code.memory_mb;
 	cr->env.language = rc->suite->code.language;
+	cr->env.testlib_dir = rc->suite->dataset.testlib;
 	if (probe(cr, err) < 0)
 		return -1;
 	if (workers_new(jobs, rc->eng, &rc->workers, err) < 0)
@@ -281,7 +284,7 @@ void coderun_grade(run_ctx *rc, attempt *a, um_completion *c, int64_t latency_ms
 	j->latency_ms = latency_ms;
 	j->http_status = http_status;
 	j->done = done;
-	j->program = code_extract(j->c.content);
+	j->program = code_extract_for(j->item, j->c.content);
 	j->next = cr->jobs;
 	if (cr->jobs)
 		cr->jobs->prev = j;

@@ -335,7 +335,7 @@ static void test_wrong_types(void **state)
 	t = cat3(head, "dataset: {format: xml, path: d.xml}\n", "");
 	expect_error(t, UM_ERR_INVALID,
 		     "s.yaml:7:19: 'format' must be one of: inline, csv, jsonl, livecodebench, hle, "
-		     "mrcr, charxiv, graphwalks, scicode; got 'xml'");
+		     "mrcr, charxiv, graphwalks, scicode, livecodebench-pro; got 'xml'");
 	free(t);
 	t = cat3(head, "dataset: {format: csv, path: d.csv, fields: {incorrect: {a: b}}}\n",
 		 "");

@@ -1,0 +1,463 @@
+/*
+ * cpjudge.c - C++ programs judged the way LiveCodeBench Pro's official
+ * judge judges them (see cpjudge.h; docs/livecodebench-pro.md).
+ *
+ * An attempt uses two fresh directories of the run: the program's (its
+ * source, its binary; each test runs there with the test's input on stdin)
+ * and the judge's (the checker's source and binary, and for each test the
+ * input, the program's output and the answer, as in.txt, out.txt and
+ * ans.txt). The program never sees the judge's directory, so it cannot read
+ * an answer or replace the checker. The checker runs after the program, in
+ * a sandbox of its own, with the official judge's limits for checkers.
+ */
+#include "grade/cpjudge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+/* Limits of a checker run (the official judge's: 10 s CPU, 20 s wall). */
+#define CPJ_CHECK_MS 20000
+#define CPJ_CHECK_MB 1024
+/* The official judge keeps 128 MiB of a program's stdout. */
+#define CPJ_OUT_MAX ((size_t)128 << 20)
+/* Inputs and answers are read up to this size. */
+#define CPJ_FILE_MAX ((size_t)1 << 30)
+
+static int py_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+	       (c >= 0x1c && c <= 0x1f);
+}
+
+static char *strip_dup(const char *s, size_t n)
+{
+	while (n && py_ws((unsigned char)*s))
+		s++, n--;
+	while (n && py_ws((unsigned char)s[n - 1]))
+		n--;
+	return um_xstrndup(s, n);
+}
+
+/* ^```cpp\s*\n(.*?)\n``` at i (a line start): the block's span, greedy \s*
+ * backtracking to each newline of the blank run, as Python's re does. */
+static int fenced_at(const char *t, size_t len, size_t i, size_t *a, size_t *b)
+{
+	size_t j = i + 6, run = j, q;
+
+	while (run < len && py_ws((unsigned char)t[run]))
+		run++;
+	for (q = run; q > j; q--) { /* t[q - 1]: the newline that ends the fence line */
+		const char *f;
+
+		if (t[q - 1] != '\n')
+			continue;
+		f = memmem(t + q, len - q, "\n```", 4); /* the lazy body, then the close */
+		if (f) {
+			*a = q;
+			*b = (size_t)(f - t);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *last_include_block(const char *t, size_t len)
+{
+	size_t i, a, b, best_a = 0, best_b = 0;
+	int found = 0;
+
+	for (i = 0; i + 6 <= len;) {
+		if ((i == 0 || t[i - 1] == '\n') && !memcmp(t + i, "```cpp", 6) &&
+		    fenced_at(t, len, i, &a, &b)) {
+			if (memmem(t + a, b - a, "#include", 8)) {
+				best_a = a, best_b = b;
+				found = 1;
+			}
+			i = b + 4;
+			continue;
+		}
+		i++;
+	}
+	return found ? strip_dup(t + best_a, best_b - best_a) : NULL;
+}
+
+/* int\s+main\s*\( ending at *end; the match's start, or 0 with none left
+ * before limit (searched backwards from limit). */
+static int main_before(const char *t, size_t limit, size_t *start, size_t *end)
+{
+	size_t i;
+
+	for (i = limit; i-- > 0;) {
+		size_t k = i + 3;
+		if (memcmp(t + i, "int", 3) != 0 || k >= limit || !py_ws((unsigned char)t[k]))
+			continue;
+		while (k < limit && py_ws((unsigned char)t[k]))
+			k++;
+		if (k + 4 > limit || memcmp(t + k, "main", 4) != 0)
+			continue;
+		k += 4;
+		while (k < limit && py_ws((unsigned char)t[k]))
+			k++;
+		if (k < limit && t[k] == '(') {
+			*start = i;
+			*end = k + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int is_include_line(const char *s, size_t n)
+{
+	while (n && py_ws((unsigned char)*s))
+		s++, n--;
+	return n >= 8 && !memcmp(s, "#include", 8);
+}
+
+/* The candidate around one main: from the top of the nearest run of
+ * #include lines above it to its closing brace. NULL when it has none. */
+static char *around_main(const char *t, size_t len, size_t ms, size_t me)
+{
+	const char *brace = memchr(t + me, '{', len - me);
+	size_t idx, line_start, from = SIZE_MAX;
+	int depth = 0;
+	char *cand;
+
+	if (!brace)
+		return NULL;
+	for (idx = (size_t)(brace - t); idx < len; idx++) {
+		if (t[idx] == '{')
+			depth++;
+		else if (t[idx] == '}' && --depth == 0) {
+			idx++;
+			break;
+		}
+	}
+	line_start = ms;
+	while (line_start && t[line_start - 1] != '\n')
+		line_start--;
+	for (;;) { /* upwards, the main line first */
+		size_t e = line_start;
+		while (e < len && t[e] != '\n')
+			e++;
+		if (is_include_line(t + line_start, e - line_start))
+			from = line_start;
+		else if (from != SIZE_MAX)
+			break;
+		if (!line_start)
+			break;
+		line_start--;
+		while (line_start && t[line_start - 1] != '\n')
+			line_start--;
+	}
+	if (from == SIZE_MAX) {
+		from = ms;
+		while (from && t[from - 1] != '\n')
+			from--;
+	}
+	cand = strip_dup(t + from, idx - from);
+	if (strstr(cand, "#include"))
+		return cand;
+	free(cand);
+	return NULL;
+}
+
+char *cpjudge_extract(const char *text)
+{
+	size_t len, limit, ms, me;
+	char *got;
+
+	if (!text)
+		return NULL;
+	len = strlen(text);
+	got = last_include_block(text, len);
+	if (got)
+		return got;
+	for (limit = len; main_before(text, limit, &ms, &me); limit = ms) {
+		got = around_main(text, len, ms, me);
+		if (got)
+			return got;
+	}
+	return NULL;
+}
+
+/* ---- comparison without a checker ------------------------------------- */
+
+int cpjudge_tokens_match(const char *got, size_t got_len, const char *want, size_t want_len,
+			 char *why, size_t why_size)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	for (;; k++) {
+		size_t a, b;
+
+		while (i < got_len && py_ws((unsigned char)got[i]))
+			i++;
+		while (j < want_len && py_ws((unsigned char)want[j]))
+			j++;
+		if (i == got_len || j == want_len) {
+			if (i == got_len && j == want_len)
+				return 1;
+			snprintf(why, why_size, "token %zu: %s", k + 1,
+				 i == got_len ? "the output ends early" : "more output than expected");
+			return 0;
+		}
+		for (a = i; a < got_len && !py_ws((unsigned char)got[a]); a++)
+			;
+		for (b = j; b < want_len && !py_ws((unsigned char)want[b]); b++)
+			;
+		if (a - i != b - j || memcmp(got + i, want + j, a - i) != 0) {
+			snprintf(why, why_size, "token %zu: got '%.*s', expected '%.*s'", k + 1,
+				 (int)(a - i > 30 ? 30 : a - i), got + i,
+				 (int)(b - j > 30 ? 30 : b - j), want + j);
+			return 0;
+		}
+		i = a, j = b;
+	}
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+typedef struct cpj {
+	const um_code_item *c;
+	const um_code_env *env;
+	sandbox_spec prog, judge;  /* the program's sandbox, the checker's */
+	sandbox_bind testlib;
+	char *prog_dir, *judge_dir;
+	json_t *d, *tests;
+	int time_ms, mem_mb;
+} cpj;
+
+/* The checker, compiled in the judge's directory. -1: it does not compile
+ * or the sandbox failed (err says which). */
+static int cpj_checker(cpj *j, um_error *err)
+{
+	static const char *const argv[] = {"g++", SANDBOX_WORK_MOUNT "/chk.cc", "-O2", "-pipe",
+					   "-std=gnu++17", "-I", "/testlib", "-o",
+					   SANDBOX_WORK_MOUNT "/chk", NULL};
+	char why[256];
+	int64_t ms = 0;
+	int k;
+
+	if (sandbox_copy_in(&j->judge, j->c->checker, "chk.cc", err) < 0)
+		return -1;
+	k = code_compile(&j->judge, argv, &ms, why, sizeof(why), err);
+	if (k < 0)
+		return um_error_prefix(err, "compiling the checker");
+	json_object_set_new(j->d, "checker_compile",
+			    json_pack("{s:b, s:I}", "ok", k, "ms", (json_int_t)ms));
+	if (k == 0)
+		return um_fail(err, UM_ERR_STATE, "the checker of problem %s (%s) does not compile%s: "
+			       "%s", j->c->judge_dir, j->c->checker,
+			       j->env->testlib_dir ? "" : " (no dataset.testlib given)", why);
+	return 0;
+}
+
+/* The program, compiled as the official judge compiles it. 1, 0 (a
+ * compile_error recorded on the first test), -1. */
+static int cpj_program(cpj *j, const char *program, um_error *err)
+{
+	static const char *const argv[] = {"g++", SANDBOX_WORK_MOUNT "/main.cpp", "-O2", "-pipe",
+					   "-std=gnu++17", "-o", SANDBOX_WORK_MOUNT "/a", NULL};
+	char *path = um_xasprintf("%s/main.cpp", j->prog_dir), why[256];
+	int64_t ms = 0;
+	int k = um_write_file(path, program, strlen(program), 0644, err), i;
+
+	free(path);
+	if (k < 0)
+		return -1;
+	k = code_compile(&j->prog, argv, &ms, why, sizeof(why), err);
+	if (k < 0)
+		return um_error_prefix(err, "compiling");
+	json_object_set_new(j->d, "compile", json_pack("{s:b, s:I}", "ok", k, "ms", (json_int_t)ms));
+	for (i = 0; k == 0 && i < j->c->n_tests; i++)
+		json_array_append_new(j->tests, i ? json_pack("{s:s}", "v", "not_run")
+						  : json_pack("{s:s, s:s}", "v", "compile_error",
+							      "why", why));
+	return k;
+}
+
+/* The checker's verdict on out: 0 accepted, 1 rejected (why), -1. */
+static int cpj_check(cpj *j, const um_code_test *t, const um_buf *out, char *why,
+		     size_t why_size, um_error *err)
+{
+	static const char *const argv[] = {SANDBOX_WORK_MOUNT "/chk", SANDBOX_WORK_MOUNT "/in.txt",
+					   SANDBOX_WORK_MOUNT "/out.txt",
+					   SANDBOX_WORK_MOUNT "/ans.txt", NULL};
+	sandbox_spec spec = j->judge;
+	sandbox_result r;
+	char *p = um_xasprintf("%s/out.txt", j->judge_dir);
+	int rc = um_write_file(p, out->data ? out->data : "", out->len, 0644, err);
+
+	free(p);
+	if (rc < 0 || sandbox_copy_in(&spec, t->input, "in.txt", err) < 0 ||
+	    sandbox_copy_in(&spec, t->output, "ans.txt", err) < 0)
+		return -1;
+	spec.limits.wall_ms = CPJ_CHECK_MS;
+	spec.limits.cpu_s = CPJ_CHECK_MS / 2000;
+	spec.limits.mem_bytes = (uint64_t)CPJ_CHECK_MB << 20;
+	spec.limits.err_max = spec.limits.out_max = 4096;
+	if (sandbox_exec(&spec, argv, NULL, 0, &r, err) < 0) {
+		sandbox_result_release(&r);
+		return um_error_prefix(err, "the checker");
+	}
+	rc = r.exit_code == 0 && !r.signal && !r.timed_out ? 0 : 1;
+	if (rc) {
+		const um_buf *m = r.err.len ? &r.err : &r.out;
+		snprintf(why, why_size, "checker: %.*s", (int)(m->len > 160 ? 160 : m->len),
+			 m->data ? m->data : "");
+		why[strcspn(why, "\n")] = '\0';
+		if (r.timed_out)
+			snprintf(why, why_size, "the checker ran over %d s", CPJ_CHECK_MS / 1000);
+	}
+	sandbox_result_release(&r);
+	return rc;
+}
+
+/* One test: run, classify, judge the output. *v its verdict; -1: the
+ * sandbox failed. */
+static int cpj_test(cpj *j, const um_code_test *t, json_t *rec, um_code_verdict *v,
+		    um_error *err)
+{
+	char *script = um_xasprintf("ulimit -s %d 2>/dev/null; exec %s/a", j->mem_mb * 1024,
+				    SANDBOX_WORK_MOUNT);
+	char *in = NULL, why[256] = "";
+	size_t in_len = 0;
+	sandbox_result r;
+	char empty[1] = "";
+	um_code_test none = {empty, empty};
+	int rc = -1;
+
+	sandbox_result_init(&r);
+	if (um_read_file(t->input, &in, &in_len, err) < 0)
+		goto out;
+	if (sandbox_exec_sh(&j->prog, script, in, in_len, &r, err) < 0)
+		goto out;
+	*v = code_classify(j->c, UM_CODE_CPP, &none, &r, why, sizeof(why));
+	if (*v == UM_CODE_PASSED || *v == UM_CODE_WRONG_ANSWER) {
+		if (r.cpu_ms > j->time_ms) {
+			*v = UM_CODE_TIME_LIMIT;
+		} else if (j->c->checker) {
+			int k = cpj_check(j, t, &r.out, why, sizeof(why), err);
+			if (k < 0)
+				goto out;
+			*v = k ? UM_CODE_WRONG_ANSWER : UM_CODE_PASSED;
+		} else {
+			char *ans = NULL;
+			size_t alen = 0;
+			if (um_read_file(t->output, &ans, &alen, err) < 0)
+				goto out;
+			*v = cpjudge_tokens_match(r.out.data ? r.out.data : "", r.out.len, ans, alen,
+						  why, sizeof(why))
+				     ? UM_CODE_PASSED
+				     : UM_CODE_WRONG_ANSWER;
+			free(ans);
+		}
+	}
+	json_object_set_new(rec, "v", json_string(code_verdict_name(*v)));
+	json_object_set_new(rec, "ms", json_integer(r.wall_ms));
+	if (why[0] && *v != UM_CODE_PASSED)
+		json_object_set_new(rec, "why", json_string(why));
+	rc = 0;
+out:
+	sandbox_result_release(&r);
+	free(script);
+	free(in);
+	return rc;
+}
+
+/* The directories and the two sandboxes of an attempt. */
+static int cpj_open(cpj *j, um_error *err)
+{
+	j->prog = *j->env->base;
+	j->prog_dir = sandbox_workdir_new(&j->prog, j->env->work_parent, "code", err);
+	if (!j->prog_dir)
+		return -1;
+	j->prog.work_dir = j->prog_dir;
+	j->judge = j->prog;
+	if (!j->c->checker)
+		return 0;
+	j->judge_dir = sandbox_workdir_new(&j->judge, j->env->work_parent, "judge", err);
+	if (!j->judge_dir)
+		return -1;
+	j->judge.work_dir = j->judge_dir;
+	if (j->env->testlib_dir) {
+		j->testlib = (sandbox_bind){j->env->testlib_dir, "/testlib", 0};
+		j->judge.binds = &j->testlib; /* the checker needs no mask: it sees the answer */
+		j->judge.n_binds = 1;
+	}
+	return 0;
+}
+
+static void cpj_close(cpj *j)
+{
+	char **dirs[] = {&j->prog_dir, &j->judge_dir};
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (*dirs[i]) {
+			sandbox_workdir_remove(*dirs[i], NULL);
+			free(*dirs[i]);
+		}
+	if (j->d)
+		json_decref(j->d);
+}
+
+int cpjudge_grade(const um_code_item *c, const char *program, const um_code_env *env,
+		  json_t **detail, int *score, um_error *err)
+{
+	cpj j;
+	int i, passed = 0, k, rv = -1;
+
+	memset(&j, 0, sizeof(j));
+	j.c = c;
+	j.env = env;
+	j.time_ms = c->time_limit_ms ? c->time_limit_ms : env->time_limit_ms;
+	j.mem_mb = c->memory_mb ? c->memory_mb : env->memory_mb;
+	j.d = code_detail_no_program(c, env);
+	json_array_clear(j.tests = json_object_get(j.d, "tests"));
+	json_object_set_new(j.d, "judge", json_string("lcbpro"));
+	json_object_set_new(j.d, "check", json_string(c->checker ? "checker" : "tokens"));
+	*detail = NULL;
+	*score = 0;
+	if (cpj_open(&j, err) < 0 || (c->checker && cpj_checker(&j, err) < 0))
+		goto out;
+	k = cpj_program(&j, program, err);
+	if (k < 0)
+		goto out;
+	/* the official judge: CPU = the limit, wall clock twice it, stack = memory */
+	j.prog.limits.wall_ms = 2 * (int64_t)j.time_ms;
+	j.prog.limits.cpu_s = (uint64_t)(j.time_ms + 999) / 1000;
+	j.prog.limits.mem_bytes = (uint64_t)j.mem_mb << 20;
+	j.prog.limits.nproc = j.prog.limits.nproc ? j.prog.limits.nproc : 128;
+	j.prog.limits.fsize_bytes = CPJ_OUT_MAX;
+	j.prog.limits.out_max = CPJ_OUT_MAX;
+	j.prog.limits.err_max = 16384;
+	for (i = 0; k == 1 && i < c->n_tests; i++) {
+		json_t *rec = json_object();
+		um_code_verdict v = UM_CODE_NOT_RUN;
+
+		json_array_append_new(j.tests, rec);
+		if (i > passed) {
+			json_object_set_new(rec, "v", json_string(code_verdict_name(v)));
+			continue;
+		}
+		if (cpj_test(&j, &c->tests[i], rec, &v, err) < 0) {
+			um_error_prefix(err, "test %d", i + 1);
+			goto out;
+		}
+		passed += v == UM_CODE_PASSED;
+	}
+	json_object_set_new(j.d, "program", json_true());
+	json_object_set_new(j.d, "passed", json_integer(passed));
+	*score = c->n_tests > 0 && passed == c->n_tests;
+	*detail = j.d;
+	j.d = NULL;
+	rv = 0;
+out:
+	cpj_close(&j);
+	return rv;
+}
