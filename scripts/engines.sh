@@ -11,19 +11,25 @@
 #      node with jest, babel's TypeScript preset and mocha, pytest, git),
 #      built and cached the same way as $UMPIRE_SWE_TOOLCHAIN (default
 #      localhost/umpire-swe-toolchain:bookworm; about 1 GB, some minutes
-#      once; Debian's jest and mocha, so nothing comes from npm).
+#      once; Debian's jest and mocha, so nothing comes from npm);
+#   5. with --code, the toolchain image of code suites (python3, g++),
+#      built and cached the same way as $UMPIRE_CODE_IMAGE (default
+#      localhost/umpire-code:bookworm; docs/code.md, "Containers").
+# Options may be combined (--swe --code).
 # Used by scripts/test.sh (CI) and by the container tests. Safe to run by
 # several processes at once (one lock). Prints nothing on success unless
 # UMPIRE_ENGINES_VERBOSE=1. Exits non-zero with a message when an engine
 # cannot be made to work: a container test must fail then, not skip.
 set -euo pipefail
 
-swe=0
-case "${1:-}" in
-  --swe) swe=1 ;;
-  "") ;;
-  *) echo "usage: engines.sh [--swe]" >&2; exit 2 ;;
-esac
+swe=0 code=0
+for a in "$@"; do
+  case "$a" in
+    --swe) swe=1 ;;
+    --code) code=1 ;;
+    *) echo "usage: engines.sh [--swe] [--code]" >&2; exit 2 ;;
+  esac
+done
 base=${UMPIRE_BASE_IMAGE:-localhost/umpire-base:bookworm}
 cache=${UMPIRE_BASE_CACHE:-/var/tmp/umpire-base-bookworm.tar}
 # what the shipped demo suites need inside their containers
@@ -32,6 +38,10 @@ include=bash,coreutils,findutils,grep,sed,mawk,gawk,tar,gzip,diffutils,procps,py
 tc=${UMPIRE_SWE_TOOLCHAIN:-localhost/umpire-swe-toolchain:bookworm}
 tc_cache=${UMPIRE_SWE_TOOLCHAIN_CACHE:-/var/tmp/umpire-swe-toolchain-bookworm.tar}
 tc_include=bash,coreutils,findutils,grep,sed,mawk,tar,gzip,diffutils,procps,python3,python-is-python3,python3-pytest,git,golang-go,nodejs,jest,mocha
+# what code suites compile and run their programs with (docs/code.md)
+ci=${UMPIRE_CODE_IMAGE:-localhost/umpire-code:bookworm}
+ci_cache=${UMPIRE_CODE_CACHE:-/var/tmp/umpire-code-bookworm.tar}
+ci_include=bash,coreutils,python3,g++,libc6-dev
 say() { [ "${UMPIRE_ENGINES_VERBOSE:-0}" = 1 ] && echo "engines: $*" >&2 || true; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -60,6 +70,19 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
   say "wrote $conf"
 fi
 
+# podman's --init (the one-shot mapping of swe tasks and code suites) runs
+# catatonit; where Debian's catatonit is not installed, tini (which docker
+# uses) serves, in a drop-in of its own
+init=/etc/containers/containers.conf.d/51-umpire-init.conf
+if [ ! -x /usr/libexec/podman/catatonit ] && command -v tini >/dev/null; then
+  want_init="[containers]
+init_path = \"$(command -v tini)\""
+  if [ ! -f "$init" ] || [ "$(cat "$init")" != "$want_init" ]; then
+    printf '%s\n' "$want_init" > "$init.tmp" && mv "$init.tmp" "$init"
+    say "wrote $init"
+  fi
+fi
+
 # 2. the image tarballs, once each
 build() { # tarball packages
   local out=$1 pkgs=$2 part
@@ -75,6 +98,7 @@ build() { # tarball packages
 }
 build "$cache" "$include"
 [ "$swe" = 0 ] || build "$tc_cache" "$tc_include"
+[ "$code" = 0 ] || build "$ci_cache" "$ci_include"
 
 import() { # engine image tarball
   local e=$1 img=$2 tar=$3 label stamp
@@ -103,6 +127,7 @@ fi
 for e in podman docker; do
   import $e "$base" "$cache"
   [ "$swe" = 0 ] || import $e "$tc" "$tc_cache"
+  [ "$code" = 0 ] || import $e "$ci" "$ci_cache"
 done
 podman info >/dev/null 2>&1 || { echo "engines.sh: podman info fails" >&2; exit 1; }
 if [ "$swe" = 1 ]; then say "ready: $base and $tc in podman and docker"; else say "ready: $base in podman and docker"; fi

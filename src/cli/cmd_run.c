@@ -110,7 +110,8 @@ static const char run_help_ci[] =
 static volatile sig_atomic_t interrupted;
 
 /* Long options without a letter. */
-enum { OPT_DATE_FROM = 256, OPT_DATE_TO };
+/* long-only options (their letters are taken: 'b' --breaker-after, 'L' --limit) */
+enum { OPT_DATE_FROM = 256, OPT_DATE_TO, OPT_BASE_IMAGE, OPT_BUILD_LOGS };
 
 /* One invocation: the options as parsed, the paths as resolved (owned), and
  * the command line itself, from which the resume hint is made. */
@@ -294,10 +295,10 @@ static int run_option(run_cmd *rc, int c, char **argv)
 	case 'K': o->keep_workdirs = 1; return 0;
 	case 'W': o->swe_scripts = optarg; return 0;
 	case 'D': return run_set_driver(rc, optarg);
-	case 'b': o->base_image = optarg; return 0;
+	case OPT_BASE_IMAGE: o->base_image = optarg; return 0;
 	case 'p': return run_set_pull(rc, optarg);
 	case 'x': o->registry_prefix = optarg; return 0;
-	case 'L': o->build_log_dir = optarg; return 0;
+	case OPT_BUILD_LOGS: o->build_log_dir = optarg; return 0;
 	case 'k': rc->ro.seckey = optarg; return 0;
 	case 'N': rc->no_report = 1; return 0;
 	case 'q': rc->quiet = 1; return 0;
@@ -328,10 +329,10 @@ static int run_parse(run_cmd *rc, int argc, char **argv)
 		{"keep-workdirs", no_argument, NULL, 'K'},
 		{"swe-scripts", required_argument, NULL, 'W'},
 		{"sandbox-driver", required_argument, NULL, 'D'},
-		{"base-image", required_argument, NULL, 'b'},
+		{"base-image", required_argument, NULL, OPT_BASE_IMAGE},
 		{"pull", required_argument, NULL, 'p'},
 		{"registry-prefix", required_argument, NULL, 'x'},
-		{"build-logs", required_argument, NULL, 'L'},
+		{"build-logs", required_argument, NULL, OPT_BUILD_LOGS},
 		{"seckey", required_argument, NULL, 'k'},
 		{"limit", required_argument, NULL, 'L'},
 		{"limit-seed", required_argument, NULL, 'E'},

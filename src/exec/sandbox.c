@@ -648,6 +648,12 @@ static void docker_argv(const sandbox_spec *s, const char *prog, int is_podman,
 	}
 	free(env.v);
 	strv_add(a, s->image);
+	if (l->mem_bytes && l->mem_per_process) {
+		strv_add2(a, "/bin/sh", "-c");
+		strv_addf(a, "ulimit -v %llu && exec \"$@\"",
+			  (unsigned long long)(l->mem_bytes >> 10));
+		strv_add(a, "sh");
+	}
 	for (i = 0; argv[i]; i++)
 		strv_add(a, argv[i]);
 }

@@ -67,6 +67,10 @@ typedef struct sandbox_limits {
 	unsigned cpus;        /* containers: --cpus (0: no limit; bwrap: not limited) */
 	uint64_t tmp_bytes;   /* size of the /tmp (bwrap: and /var/tmp) tmpfs; 0: the
 			       * kernel's or engine's default (half the host's RAM) */
+	int mem_per_process;  /* containers: mem_bytes is also each process's address
+			       * space (RLIMIT_AS, set by the image's /bin/sh with
+			       * `ulimit -v` before the command), as under bwrap;
+			       * 0: the container's cgroup only */
 	uint64_t work_bytes;  /* disk blocks under work_dir, measured while the command
 			       * runs (at its start, then every 200 ms or more): past
 			       * it the tree is killed (SANDBOX_HIT_DISK); 0: unbounded */

@@ -669,7 +669,7 @@ int code_grade(const um_code_item *c, const char *program, const um_code_env *en
 			uncompiled = 1;
 		}
 	}
-	spec.limits.wall_ms = time_ms;
+	spec.limits.wall_ms = time_ms + env->wall_extra_ms;
 	spec.limits.cpu_s = (uint64_t)(time_ms + 999) / 1000;
 	spec.limits.mem_bytes = (uint64_t)mem_mb << 20;
 	spec.limits.nproc = spec.limits.nproc ? spec.limits.nproc : 64;

@@ -63,6 +63,8 @@ typedef struct um_code_env {
 	int memory_mb;              /* per test, address space */
 	um_code_lang language;      /* python: the harness; cpp: g++ -std=c++17 -O2 first */
 	const char *testlib_dir;    /* LiveCodeBench Pro: where testlib.h is, or NULL */
+	int64_t wall_extra_ms;      /* added to each test's wall clock (containers: the
+				     * engine's start); the CPU limit stays the test's */
 } um_code_env;
 
 /* C++ programs are compiled once per attempt, in the sandbox, within these. */

@@ -429,7 +429,7 @@ int cpjudge_grade(const um_code_item *c, const char *program, const um_code_env 
 	if (k < 0)
 		goto out;
 	/* the official judge: CPU = the limit, wall clock twice it, stack = memory */
-	j.prog.limits.wall_ms = 2 * (int64_t)j.time_ms;
+	j.prog.limits.wall_ms = 2 * (int64_t)j.time_ms + env->wall_extra_ms;
 	j.prog.limits.cpu_s = (uint64_t)(j.time_ms + 999) / 1000;
 	j.prog.limits.mem_bytes = (uint64_t)j.mem_mb << 20;
 	j.prog.limits.nproc = j.prog.limits.nproc ? j.prog.limits.nproc : 128;

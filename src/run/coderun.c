@@ -19,12 +19,16 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "exec/container.h"
 #include "exec/sandbox.h"
 #include "exec/workers.h"
 #include "grade/code.h"
 #include "run/run_ctx.h"
 
 #define CODERUN_MAX_MASKS 8
+/* Containers: what an engine's `run` takes to start, added to each test's
+ * wall-clock limit (the CPU limit is the test's, counted in the container). */
+#define CODERUN_ENGINE_START_MS 5000
 
 typedef struct code_job code_job;
 
@@ -35,6 +39,7 @@ struct coderun {
 	size_t n_masks;
 	sandbox_bind binds[CODERUN_MAX_MASKS];
 	sandbox_spec base;
+	char *image_id;           /* containers: the engine's id of base.image */
 	um_code_env env;
 	code_job *jobs;
 };
@@ -149,14 +154,46 @@ static int probe(coderun *cr, um_error *err)
 		um_error_prefix(err, "code suites run their tests in %s, which the sandbox's user "
 				"must reach (TMPDIR)", cr->parent);
 	else if (r.exit_code != 0)
-		um_fail(err, UM_ERR_STATE, "code suites run %s in the sandbox, and it exits with "
-			"status %d there: %.200s", argv[0], r.exit_code, r.err.data ? r.err.data : "");
+		um_fail(err, UM_ERR_STATE, "code suites run %s in the sandbox%s%s, and it exits with "
+			"status %d there: %.200s", argv[0], spec.image ? " of the image " : "",
+			spec.image ? spec.image : "", r.exit_code, r.err.data ? r.err.data : "");
 	else
 		rv = 0;
 	sandbox_result_release(&r);
 	sandbox_workdir_remove(spec.work_dir, NULL);
 	free((char *)spec.work_dir);
 	return rv;
+}
+
+/* docker / podman: each test a `run --rm` of the toolchain image
+ * (--base-image), which sees only the work directory, so no mask is needed;
+ * the memory limit is each process's address space there too, and the
+ * engine's start-up is added to the wall clock (docs/code.md, "Containers"). */
+static int coderun_container(run_ctx *rc, coderun *cr, um_error *err)
+{
+	const char *image = rc->o->base_image ? rc->o->base_image : CONTAINER_BASE_IMAGE;
+
+	cr->image_id = container_image_id(rc->o->sandbox_driver, image, err);
+	if (!cr->image_id)
+		return um_error_prefix(err, "code suites under %s run their tests in the image %s "
+				       "(--base-image; scripts/engines.sh --code builds one with g++)",
+				       rc->o->sandbox_driver, image);
+	cr->base.driver = rc->o->sandbox_driver;
+	cr->base.image = image;
+	cr->base.limits.mem_per_process = 1;
+	cr->env.wall_extra_ms = CODERUN_ENGINE_START_MS;
+	return 0;
+}
+
+/* Where the tests ran, in the attempt's detail: the driver, and for
+ * containers the image and its id (the toolchain pinned as the data is). */
+static void note_env(const coderun *cr, json_t *d)
+{
+	json_object_set_new(d, "driver", json_string(cr->base.driver ? cr->base.driver : "bwrap"));
+	if (cr->image_id) {
+		json_object_set_new(d, "image", json_string(cr->base.image));
+		json_object_set_new(d, "image_id", json_string(cr->image_id));
+	}
 }
 
 int coderun_setup(run_ctx *rc, um_error *err)
@@ -167,12 +204,9 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	int jobs = rc->o->sandbox_jobs > 0 ? rc->o->sandbox_jobs : (int)(ncpu > 0 ? ncpu : 2);
 	size_t i;
 
-	if (rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0)
-		return um_fail(err, UM_ERR_USAGE,
-			       "code suites run their tests under bwrap (--sandbox-driver %s is for "
-			       "terminal and swe tasks)", rc->o->sandbox_driver);
-	if (sandbox_driver_available("bwrap", err) != 1)
-		return um_error_prefix(err, "code suites run programs in a sandbox (bwrap)");
+	if (sandbox_driver_available(rc->o->sandbox_driver, err) != 1)
+		return um_error_prefix(err, "code suites run programs in a sandbox (%s)",
+				       rc->o->sandbox_driver ? rc->o->sandbox_driver : "bwrap");
 	cr = rc->code = um_xcalloc(1, sizeof(*cr));
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
@@ -193,16 +227,21 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	if (chmod(cr->parent, 0711) != 0 || mkdir(cr->empty, 0555) != 0)
 		return um_fail(err, UM_ERR_IO, "%s: cannot prepare the run's directory",
 			       cr->parent);
-	add_mask(cr, rc->suite->path);
-	add_mask(cr, rc->suite->dataset.path);
-	add_mask(cr, rc->o->db_path);
-	if (rc->suite->dataset.tests) /* LiveCodeBench Pro: a directory of directories */
-		add_mask(cr, rc->suite->dataset.tests);
 	sandbox_spec_init(&cr->base);
-	for (i = 0; i < cr->n_masks; i++)
-		cr->binds[i] = (sandbox_bind){cr->empty, cr->masks[i], 0};
-	cr->base.binds = cr->binds;
-	cr->base.n_binds = cr->n_masks;
+	if (rc->o->sandbox_driver && strcmp(rc->o->sandbox_driver, "bwrap") != 0) {
+		if (coderun_container(rc, cr, err) < 0)
+			return -1;
+	} else {
+		add_mask(cr, rc->suite->path);
+		add_mask(cr, rc->suite->dataset.path);
+		add_mask(cr, rc->o->db_path);
+		if (rc->suite->dataset.tests) /* LiveCodeBench Pro: a directory of directories */
+			add_mask(cr, rc->suite->dataset.tests);
+		for (i = 0; i < cr->n_masks; i++)
+			cr->binds[i] = (sandbox_bind){cr->empty, cr->masks[i], 0};
+		cr->base.binds = cr->binds;
+		cr->base.n_binds = cr->n_masks;
+	}
 	cr->env.base = &cr->base;
 	cr->env.work_parent = cr->parent;
 	cr->env.time_limit_ms = rc->suite->code.time_limit_ms;
@@ -235,6 +274,7 @@ static void job_run(void *ctx)
 	}
 	if (j->rc->oracle)
 		json_object_set_new(d, "oracle", json_true());
+	note_env(j->rc->code, d);
 	j->detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(d);
 }
@@ -293,6 +333,7 @@ void coderun_grade(run_ctx *rc, attempt *a, um_completion *c, int64_t latency_ms
 		json_t *d = code_detail_no_program(j->item, &cr->env);
 		if (rc->oracle)
 			json_object_set_new(d, "oracle", json_true());
+		note_env(cr, d);
 		j->detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(d);
 		job_done(j);
@@ -328,6 +369,7 @@ void coderun_teardown(run_ctx *rc)
 		free(cr->parent);
 	}
 	free(cr->empty);
+	free(cr->image_id);
 	for (i = 0; i < cr->n_masks; i++)
 		free(cr->masks[i]);
 	free(cr);
