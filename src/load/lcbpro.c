@@ -291,9 +291,11 @@ static int read_problem_dir(const pro_row *r, const char *tests_dir, const char 
 
 	if (!tests_dir || strchr(id, '/') || !strcmp(id, "..") || !strcmp(id, "."))
 		return codeset_fail(r, NULL, UM_ERR_INVALID, "problem '%s' cannot name a test directory", id);
-	c->judge_dir = um_xasprintf("%s/%s", tests_dir, id);
-	cfg = um_xasprintf("%s/config.yaml", c->judge_dir);
-	if (stat(cfg, &st) != 0) {
+	cfg = um_xasprintf("%s/%s", tests_dir, id);
+	c->judge_dir = realpath(cfg, NULL); /* absolute: the sandbox copies from it */
+	free(cfg);
+	cfg = um_xasprintf("%s/%s/config.yaml", tests_dir, id);
+	if (!c->judge_dir || stat(cfg, &st) != 0) {
 		um_fail_at(r->err, UM_ERR_INVALID, r->source, r->line, 0,
 			   "problem '%s': no %s (the hidden tests are not public: unzip the "
 			   "problem's archive of the test release there)", id, cfg);

@@ -787,7 +787,9 @@ static int submit_oracle(run_ctx *rc, const um_planned *p)
 		return 0;
 	}
 	memset(&comp, 0, sizeof(comp));
-	comp.content = c->solution ? um_xasprintf("```\n%s\n```\n", c->solution)
+	/* LiveCodeBench Pro's extraction wants a ```cpp block */
+	comp.content = c->solution ? um_xasprintf("```%s\n%s\n```\n", c->judge_dir ? "cpp" : "",
+						  c->solution)
 				   : um_xstrdup("(this problem has no reference program)");
 	comp.served_model = um_xstrdup("reference-solution");
 	neutral_unref(rc, p);
