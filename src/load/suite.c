@@ -323,8 +323,19 @@ static int parse_lcbpro_dirs(const yml_doc *d, const yml_node *dn, um_suite *s, 
 		}
 		if (nonempty_str(d, dn, keys[i], i == 0, &v, err) < 0)
 			return -1;
-		if (v)
-			*out[i] = um_path_relative_to(s->path, v);
+		if (v) {
+			char *rel = um_path_relative_to(s->path, v);
+			/* absolute: the sandbox binds testlib and copies from tests */
+			*out[i] = realpath(rel, NULL);
+			if (!*out[i]) {
+				yml_fail(d, yml_get(dn, keys[i]), UM_ERR_INVALID, err,
+					 "%s: no such directory", rel);
+				free(rel);
+				free(v);
+				return -1;
+			}
+			free(rel);
+		}
 		free(v);
 	}
 	if (s->dataset.format == UM_DATA_LCBPRO && s->code.language != UM_CODE_CPP)

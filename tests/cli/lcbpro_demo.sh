@@ -39,6 +39,21 @@ expect_exit 0 "the bundle verifies (the official extraction, again)" -- sh -c \
 check "...all 15 re-graded" grep -q "re-graded: 15 attempts from 15 recorded transcripts, all agree" \
   "$WORK/out"
 
+# The shipped suite, with the demo's problems in the place it names.
+expect_exit 3 "the shipped suite without its data says what is missing" -- \
+  "$UMPIRE" run "$S/suites/livecodebench-pro.yaml" --oracle --db x.db -q --no-report
+check "...naming what, where" grep -q "livecodebench-pro.yaml:47:10: .*data/livecodebench-pro/testcases: no such directory" "$WORK/err"
+mkdir -p ship/suites ship/scaffolds ship/data/livecodebench-pro/testlib
+chmod 711 "$WORK" # the checker's sandbox (nobody) binds testlib/ from here
+cp "$S/suites/livecodebench-pro.yaml" ship/suites/
+cp "$S/scaffolds/livecodebench-pro.yaml" ship/scaffolds/
+cp "$S/suites/lcbpro-demo/problems.jsonl" ship/data/livecodebench-pro/
+cp -r "$S/suites/lcbpro-demo/testcases" ship/data/livecodebench-pro/
+expect_exit 0 "the shipped suite runs on data in its layout" -- "$UMPIRE" run \
+  ship/suites/livecodebench-pro.yaml --oracle --db x.db --run-id x1 --reports rep -q
+check "...3 of 3" test "$(sql x.db "select count(*) from attempts where score=1")" -eq 3
+check "...with the vendor's claims in the report" grep -q "90.8" rep/x1/report.md
+
 # Problems whose reference programs break the rules, run with --oracle.
 mkdir -p lim/t
 prob() { # id time memory checker? solution-file
