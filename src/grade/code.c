@@ -27,7 +27,6 @@
 
 #include "base/buf.h"
 #include "base/util.h"
-#include "grade/cpjudge.h"
 
 static const char harness_py[] =
 	"import builtins, importlib, json, os, sys\n"
@@ -138,11 +137,6 @@ char *code_extract(const char *text)
 	a++;
 	/* the lines a..b joined: drop the "\n" that ends the last one */
 	return um_xstrndup(a, (size_t)(b - a) - (b > a && b[-1] == '\n'));
-}
-
-char *code_extract_for(const um_code_item *c, const char *text)
-{
-	return c && c->judge_dir ? cpjudge_extract(text) : code_extract(text);
 }
 
 /* ---- comparison --------------------------------------------------------- */
@@ -638,10 +632,6 @@ int code_grade(const um_code_item *c, const char *program, const um_code_env *en
 	char *dir = NULL;
 	int i, passed = 0, failed = 0, uncompiled = 0, rv = -1;
 
-	if (c->judge_dir) {
-		json_decref(d);
-		return cpjudge_grade(c, program, env, detail, score, err);
-	}
 	*detail = NULL;
 	*score = 0;
 	dir = sandbox_workdir_new(&spec, env->work_parent, "code", err);
@@ -717,16 +707,21 @@ out:
 int code_verdict_from_detail(const json_t *detail, const char *response_text,
 			     const char *extracted)
 {
-	const json_t *tests = json_object_get(detail, "tests"), *t;
-	char *again = um_streq(json_string_value(json_object_get(detail, "judge")), "lcbpro")
-			      ? cpjudge_extract(response_text)
-			      : code_extract(response_text);
-	int same = um_streq(again, extracted), passed = 0;
-	size_t i;
+	char *again = code_extract(response_text);
+	int same = um_streq(again, extracted);
 
 	free(again);
+	return same ? code_verdict_from_tests(detail) : -1;
+}
+
+int code_verdict_from_tests(const json_t *detail)
+{
+	const json_t *tests = json_object_get(detail, "tests"), *t;
+	int passed = 0;
+	size_t i;
+
 	if (!um_streq(json_string_value(json_object_get(detail, "verdict")), "code_tests") ||
-	    !json_is_array(tests) || !same)
+	    !json_is_array(tests))
 		return -1;
 	json_array_foreach(tests, i, t) {
 		const char *v = json_string_value(json_object_get(t, "v"));

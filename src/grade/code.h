@@ -76,8 +76,8 @@ typedef struct um_code_env {
 int code_compile(const sandbox_spec *base, const char *const *argv, int64_t *ms, char *why,
 		 size_t why_size, um_error *err);
 
-/* Run program against every test of c (stopping at the first failure; an
- * item of LiveCodeBench Pro, c->judge_dir set, is judged by cpjudge_grade),
+/* Run program against every test of c (stopping at the first failure; items
+ * of LiveCodeBench Pro, c->judge_dir set, go to cpjudge_grade instead),
  * each in a fresh sandboxed process with c's limits or env's. *detail gets
  * {"verdict": "code_tests", "io", "limits", "tests": [{"v", "ms", "why"?}],
  * "passed", "of"} (caller decrefs) and *score 1 when every test passed. -1
@@ -89,14 +89,14 @@ int code_grade(const um_code_item *c, const char *program, const um_code_env *en
 /* The detail of an attempt whose answer held no program. Caller decrefs. */
 json_t *code_detail_no_program(const um_code_item *c, const um_code_env *env);
 
-/* The program in an answer to item c: cpjudge_extract for LiveCodeBench
- * Pro's items, else code_extract. Caller frees. */
-char *code_extract_for(const um_code_item *c, const char *text);
+/* The score a stored code_tests detail gives: 1 when every test passed
+ * (and there were tests), 0 when not, -1 when the detail does not agree
+ * with itself (passed, of, the verdicts). */
+int code_verdict_from_tests(const json_t *detail);
 
 /* Offline re-grading: the score the stored detail gives (1 when every
  * test passed, and there were tests), after checking that the program
- * extracted from response_text again is the stored one (with the
- * extraction the detail's "judge" names). -1 when the detail
+ * extracted from response_text again is the stored one. -1 when the detail
  * is not a code_tests one or does not agree. */
 int code_verdict_from_detail(const json_t *detail, const char *response_text,
 			     const char *extracted);

@@ -92,7 +92,7 @@ static int main_before(const char *t, size_t limit, size_t *start, size_t *end)
 
 	for (i = limit; i-- > 0;) {
 		size_t k = i + 3;
-		if (memcmp(t + i, "int", 3) != 0 || k >= limit || !py_ws((unsigned char)t[k]))
+		if (k >= limit || memcmp(t + i, "int", 3) != 0 || !py_ws((unsigned char)t[k]))
 			continue;
 		while (k < limit && py_ws((unsigned char)t[k]))
 			k++;
@@ -182,6 +182,25 @@ char *cpjudge_extract(const char *text)
 			return got;
 	}
 	return NULL;
+}
+
+char *cpjudge_program(const um_code_item *c, const char *text)
+{
+	return c && c->judge_dir ? cpjudge_extract(text) : code_extract(text);
+}
+
+int cpjudge_verdict_from_detail(const json_t *detail, const char *response_text,
+				const char *extracted)
+{
+	char *again;
+	int same;
+
+	if (!um_streq(json_string_value(json_object_get(detail, "judge")), "lcbpro"))
+		return code_verdict_from_detail(detail, response_text, extracted);
+	again = cpjudge_extract(response_text);
+	same = um_streq(again, extracted);
+	free(again);
+	return same ? code_verdict_from_tests(detail) : -1;
 }
 
 /* ---- comparison without a checker ------------------------------------- */

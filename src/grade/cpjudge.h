@@ -25,6 +25,16 @@
  * frees. */
 char *cpjudge_extract(const char *text);
 
+/* The program in an answer to item c: cpjudge_extract for LiveCodeBench
+ * Pro's items (c->judge_dir set), else code_extract. Caller frees. */
+char *cpjudge_program(const um_code_item *c, const char *text);
+
+/* Offline re-grading of any code attempt: a detail of this judge ("judge":
+ * "lcbpro") is checked with cpjudge_extract, others by
+ * code_verdict_from_detail. */
+int cpjudge_verdict_from_detail(const json_t *detail, const char *response_text,
+				const char *extracted);
+
 /* 1 when got and want hold the same whitespace-separated tokens. */
 int cpjudge_tokens_match(const char *got, size_t got_len, const char *want, size_t want_len,
 			 char *why, size_t why_size);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "grade/code.h"
+#include "grade/cpjudge.h"
 #include "grade/scicode.h"
 #include "grade/answer.h"
 #include "grade/grade.h"
@@ -296,7 +297,7 @@ static int agent_verdict(um_regrade *r, um_store *st, const um_run_data *d,
 	int out;
 
 	if (um_streq(kind, "code_tests")) /* the verdicts stored; the program extracted again */
-		return code_verdict_from_detail(dj, a->response_text, a->extracted);
+		return cpjudge_verdict_from_detail(dj, a->response_text, a->extracted);
 	if (um_streq(kind, "scicode_steps")) /* the steps' verdicts; each step's code again */
 		return scicode_verdict(st, d, a, dj, err);
 	if (um_streq(kind, "reward_file")) {

@@ -23,6 +23,7 @@
 #include "exec/sandbox.h"
 #include "exec/workers.h"
 #include "grade/code.h"
+#include "grade/cpjudge.h"
 #include "run/run_ctx.h"
 
 #define CODERUN_MAX_MASKS 8
@@ -268,7 +269,8 @@ static void job_run(void *ctx)
 	 * gets its own, so one program's threads cannot starve another's */
 	spec.host_uid = spec.host_gid = 200000 + (long)(um_hash64(id, strlen(id), 0) % 50000);
 	env.base = &spec;
-	if (code_grade(j->item, j->program, &env, &d, &j->score, &j->err) < 0) {
+	if ((j->item->judge_dir ? cpjudge_grade : code_grade)(j->item, j->program, &env, &d,
+							      &j->score, &j->err) < 0) {
 		j->failed = 1;
 		return;
 	}
@@ -324,7 +326,7 @@ void coderun_grade(run_ctx *rc, attempt *a, um_completion *c, int64_t latency_ms
 	j->latency_ms = latency_ms;
 	j->http_status = http_status;
 	j->done = done;
-	j->program = code_extract_for(j->item, j->c.content);
+	j->program = cpjudge_program(j->item, j->c.content);
 	j->next = cr->jobs;
 	if (cr->jobs)
 		cr->jobs->prev = j;
