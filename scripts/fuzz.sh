@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -eq 0 ] && harnesses=(yml toml provider sign swe_logs judged scicode)
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(yml toml provider sign swe_logs judged scicode code)
 if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
     -Db_lundef=false -Dbuildtype=debugoptimized >/dev/null

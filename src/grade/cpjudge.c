@@ -8,13 +8,19 @@
  * input, the program's output and the answer, as in.txt, out.txt and
  * ans.txt). The program never sees the judge's directory, so it cannot read
  * an answer or replace the checker. The checker runs after the program, in
- * a sandbox of its own, with the official judge's limits for checkers.
+ * a sandbox of its own, with the official judge's limits for checkers. An
+ * interactive test runs the interactor (judge's directory) and the program
+ * at once, on two threads, joined only by two FIFOs in a third directory.
  */
 #include "grade/cpjudge.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/util.h"
 
@@ -240,39 +246,48 @@ int cpjudge_tokens_match(const char *got, size_t got_len, const char *want, size
 
 /* ---- running ---------------------------------------------------------- */
 
+#define CPJ_MAX_BINDS 10
+
 typedef struct cpj {
 	const um_code_item *c;
 	const um_code_env *env;
-	sandbox_spec prog, judge;  /* the program's sandbox, the checker's */
-	sandbox_bind testlib;
+	sandbox_spec prog, judge;  /* the program's sandbox, the checker's (or interactor's) */
+	sandbox_bind pbinds[CPJ_MAX_BINDS], jbinds[2];
 	char *prog_dir, *judge_dir;
+	char *pipe_dir;            /* interactive: the two FIFOs, bound at /pipe in both */
 	json_t *d, *tests;
 	int time_ms, mem_mb;
 } cpj;
 
-/* The checker, compiled in the judge's directory. -1: it does not compile
- * or the sandbox failed (err says which). */
-static int cpj_checker(cpj *j, um_error *err)
+/* The checker or the interactor (name: "chk" or "interactor"), compiled in
+ * the judge's directory. -1: it does not compile or the sandbox failed. */
+static int cpj_helper(cpj *j, const char *src, const char *name, um_error *err)
 {
-	static const char *const argv[] = {"g++", SANDBOX_WORK_MOUNT "/chk.cc", "-O2", "-pipe",
-					   "-std=gnu++17", "-I", "/testlib", "-o",
-					   SANDBOX_WORK_MOUNT "/chk", NULL};
+	char *in = um_xasprintf("%s/%s.cc", SANDBOX_WORK_MOUNT, name);
+	char *out = um_xasprintf("%s/%s", SANDBOX_WORK_MOUNT, name);
+	char *rel = um_xasprintf("%s.cc", name), *key = um_xasprintf("%s_compile", name);
+	const char *argv[] = {"g++", in, "-O2", "-pipe", "-std=gnu++17", "-I", "/testlib", "-o",
+			      out, NULL};
 	char why[256];
 	int64_t ms = 0;
-	int k;
+	int k = sandbox_copy_in(&j->judge, src, rel, err) < 0
+			? -1
+			: code_compile(&j->judge, argv, &ms, why, sizeof(why), err);
 
-	if (sandbox_copy_in(&j->judge, j->c->checker, "chk.cc", err) < 0)
-		return -1;
-	k = code_compile(&j->judge, argv, &ms, why, sizeof(why), err);
 	if (k < 0)
-		return um_error_prefix(err, "compiling the checker");
-	json_object_set_new(j->d, "checker_compile",
-			    json_pack("{s:b, s:I}", "ok", k, "ms", (json_int_t)ms));
+		um_error_prefix(err, "compiling %s", name);
+	else
+		json_object_set_new(j->d, strcmp(name, "chk") ? key : "checker_compile",
+				    json_pack("{s:b, s:I}", "ok", k, "ms", (json_int_t)ms));
 	if (k == 0)
-		return um_fail(err, UM_ERR_STATE, "the checker of problem %s (%s) does not compile%s: "
-			       "%s", j->c->judge_dir, j->c->checker,
-			       j->env->testlib_dir ? "" : " (no dataset.testlib given)", why);
-	return 0;
+		um_fail(err, UM_ERR_STATE, "the %s of problem %s (%s) does not compile%s: %s",
+			strcmp(name, "chk") ? name : "checker", j->c->judge_dir, src,
+			j->env->testlib_dir ? "" : " (no dataset.testlib given)", why);
+	free(in);
+	free(out);
+	free(rel);
+	free(key);
+	return k == 1 ? 0 : -1;
 }
 
 /* The program, compiled as the official judge compiles it. 1, 0 (a
@@ -336,6 +351,104 @@ static int cpj_check(cpj *j, const um_code_test *t, const um_buf *out, char *why
 	return rc;
 }
 
+/* The interactor's side of an interactive test, on a thread of its own. */
+typedef struct cpj_side {
+	const sandbox_spec *spec;
+	const char *script;
+	sandbox_result r;
+	um_error err;
+	int rc;
+} cpj_side;
+
+static void *cpj_side_run(void *arg)
+{
+	cpj_side *s = arg;
+
+	s->rc = sandbox_exec_sh(s->spec, s->script, NULL, 0, &s->r, &s->err);
+	return NULL;
+}
+
+/* Fresh FIFOs for one interactive test: the interactor writes to_prog and
+ * reads from_prog, the program the other way round. */
+static int cpj_fifos(cpj *j, um_error *err)
+{
+	static const char *const names[] = {"to_prog", "from_prog"};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *p = um_xasprintf("%s/%s", j->pipe_dir, names[i]);
+		int rc;
+
+		(void)unlink(p);
+		rc = mkfifo(p, 0600) == 0 && chmod(p, 0666) == 0 ? 0 : -1;
+		if (rc < 0)
+			um_fail(err, UM_ERR_IO, "%s: cannot make a FIFO: %s", p, strerror(errno));
+		free(p);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An interactive test, as the official judge runs one: the program and the
+ * interactor (`interactor in.txt tout.txt ans.txt`, four times the limits)
+ * at once, each one's stdout the other's stdin; accepted when both exit 0.
+ * Each runs in its own sandbox; they share only the two FIFOs. *r gets the
+ * program's result, *why the interactor's word when it rejects. -1: the
+ * sandbox failed. */
+static int cpj_interact(cpj *j, const um_code_test *t, const char *prog_script,
+			sandbox_result *r, int *rejected, char *why, size_t why_size, um_error *err)
+{
+	cpj_side s;
+	pthread_t th;
+	char *script;
+	sandbox_spec ispec = j->judge;
+
+	/* the official judge gives the interactor four times the program's limits */
+	ispec.limits.cpu_s = (uint64_t)(4 * j->time_ms + 999) / 1000;
+	ispec.limits.wall_ms = 8 * (int64_t)j->time_ms + j->env->wall_extra_ms;
+	ispec.limits.mem_bytes = (uint64_t)j->mem_mb << 22;
+	ispec.limits.err_max = ispec.limits.out_max = 4096;
+	memset(&s, 0, sizeof(s));
+	sandbox_result_init(&s.r);
+	if (cpj_fifos(j, err) < 0 || sandbox_copy_in(&j->judge, t->input, "in.txt", err) < 0 ||
+	    sandbox_copy_in(&j->judge, t->output, "ans.txt", err) < 0)
+		return -1;
+	s.spec = &ispec;
+	s.script = "exec " SANDBOX_WORK_MOUNT "/interactor " SANDBOX_WORK_MOUNT "/in.txt "
+		   SANDBOX_WORK_MOUNT "/tout.txt " SANDBOX_WORK_MOUNT
+		   "/ans.txt >/pipe/to_prog </pipe/from_prog";
+	if (pthread_create(&th, NULL, cpj_side_run, &s) != 0)
+		return um_fail(err, UM_ERR_IO, "cannot start the interactor's thread");
+	script = um_xasprintf("%s </pipe/to_prog >/pipe/from_prog", prog_script);
+	if (sandbox_exec_sh(&j->prog, script, NULL, 0, r, err) < 0) {
+		/* the interactor waits for a program that never came: its limits end it */
+		pthread_join(th, NULL);
+		sandbox_result_release(&s.r);
+		free(script);
+		return -1;
+	}
+	pthread_join(th, NULL);
+	free(script);
+	if (s.rc < 0) {
+		*err = s.err;
+		sandbox_result_release(&s.r);
+		return um_error_prefix(err, "the interactor");
+	}
+	*rejected = s.r.exit_code != 0 || s.r.signal || s.r.timed_out;
+	if (*rejected) {
+		const um_buf *m = s.r.err.len ? &s.r.err : &s.r.out;
+		if (m->len || !s.r.signal)
+			snprintf(why, why_size, "interactor: %.*s", (int)(m->len > 160 ? 160 : m->len),
+				 m->data ? m->data : "");
+		else /* SIGPIPE: the program stopped reading */
+			snprintf(why, why_size, "interactor: killed by signal %d", s.r.signal);
+		why[strcspn(why, "\n")] = '\0';
+	}
+	sandbox_result_release(&s.r);
+	return 0;
+}
+
 /* One test: run, classify, judge the output. *v its verdict; -1: the
  * sandbox failed. */
 static int cpj_test(cpj *j, const um_code_test *t, json_t *rec, um_code_verdict *v,
@@ -343,22 +456,28 @@ static int cpj_test(cpj *j, const um_code_test *t, json_t *rec, um_code_verdict 
 {
 	char *script = um_xasprintf("ulimit -s %d 2>/dev/null; exec %s/a", j->mem_mb * 1024,
 				    SANDBOX_WORK_MOUNT);
-	char *in = NULL, why[256] = "";
+	char *in = NULL, why[256] = "", iwhy[200] = "";
 	size_t in_len = 0;
 	sandbox_result r;
 	char empty[1] = "";
 	um_code_test none = {empty, empty};
-	int rc = -1;
+	int rc = -1, rejected = 0;
 
 	sandbox_result_init(&r);
-	if (um_read_file(t->input, &in, &in_len, err) < 0)
+	if (j->c->interactor) {
+		if (cpj_interact(j, t, script, &r, &rejected, iwhy, sizeof(iwhy), err) < 0)
+			goto out;
+	} else if (um_read_file(t->input, &in, &in_len, err) < 0 ||
+		   sandbox_exec_sh(&j->prog, script, in, in_len, &r, err) < 0) {
 		goto out;
-	if (sandbox_exec_sh(&j->prog, script, in, in_len, &r, err) < 0)
-		goto out;
+	}
 	*v = code_classify(j->c, UM_CODE_CPP, &none, &r, why, sizeof(why));
 	if (*v == UM_CODE_PASSED || *v == UM_CODE_WRONG_ANSWER) {
 		if (r.cpu_ms > j->time_ms) {
 			*v = UM_CODE_TIME_LIMIT;
+		} else if (j->c->interactor) {
+			*v = rejected ? UM_CODE_WRONG_ANSWER : UM_CODE_PASSED;
+			snprintf(why, sizeof(why), "%s", iwhy);
 		} else if (j->c->checker) {
 			int k = cpj_check(j, t, &r.out, why, sizeof(why), err);
 			if (k < 0)
@@ -397,26 +516,37 @@ static int cpj_open(cpj *j, um_error *err)
 		return -1;
 	j->prog.work_dir = j->prog_dir;
 	j->judge = j->prog;
-	if (!j->c->checker)
+	if (!j->c->checker && !j->c->interactor)
 		return 0;
 	j->judge_dir = sandbox_workdir_new(&j->judge, j->env->work_parent, "judge", err);
 	if (!j->judge_dir)
 		return -1;
 	j->judge.work_dir = j->judge_dir;
-	if (j->env->testlib_dir) {
-		j->testlib = (sandbox_bind){j->env->testlib_dir, "/testlib", 0};
-		j->judge.binds = &j->testlib; /* the checker needs no mask: it sees the answer */
-		j->judge.n_binds = 1;
-	}
+	/* the checker needs no mask: it sees the answer */
+	j->judge.binds = j->jbinds;
+	j->judge.n_binds = 0;
+	if (j->env->testlib_dir)
+		j->jbinds[j->judge.n_binds++] = (sandbox_bind){j->env->testlib_dir, "/testlib", 0};
+	if (!j->c->interactor)
+		return 0;
+	j->pipe_dir = sandbox_workdir_new(&j->judge, j->env->work_parent, "pipe", err);
+	if (!j->pipe_dir || j->prog.n_binds >= CPJ_MAX_BINDS)
+		return j->pipe_dir ? um_fail(err, UM_ERR_STATE, "too many binds") : -1;
+	if (j->prog.n_binds)
+		memcpy(j->pbinds, j->prog.binds, j->prog.n_binds * sizeof(*j->pbinds));
+	j->pbinds[j->prog.n_binds] = (sandbox_bind){j->pipe_dir, "/pipe", 0};
+	j->jbinds[j->judge.n_binds++] = (sandbox_bind){j->pipe_dir, "/pipe", 0};
+	j->prog.binds = j->pbinds;
+	j->prog.n_binds++;
 	return 0;
 }
 
 static void cpj_close(cpj *j)
 {
-	char **dirs[] = {&j->prog_dir, &j->judge_dir};
+	char **dirs[] = {&j->prog_dir, &j->judge_dir, &j->pipe_dir};
 	size_t i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (*dirs[i]) {
 			sandbox_workdir_remove(*dirs[i], NULL);
 			free(*dirs[i]);
@@ -439,10 +569,12 @@ int cpjudge_grade(const um_code_item *c, const char *program, const um_code_env 
 	j.d = code_detail_no_program(c, env);
 	json_array_clear(j.tests = json_object_get(j.d, "tests"));
 	json_object_set_new(j.d, "judge", json_string("lcbpro"));
-	json_object_set_new(j.d, "check", json_string(c->checker ? "checker" : "tokens"));
+	json_object_set_new(j.d, "check", json_string(c->interactor ? "interactor"
+							   : c->checker ? "checker" : "tokens"));
 	*detail = NULL;
 	*score = 0;
-	if (cpj_open(&j, err) < 0 || (c->checker && cpj_checker(&j, err) < 0))
+	if (cpj_open(&j, err) < 0 || (c->checker && cpj_helper(&j, c->checker, "chk", err) < 0) ||
+	    (c->interactor && cpj_helper(&j, c->interactor, "interactor", err) < 0))
 		goto out;
 	k = cpj_program(&j, program, err);
 	if (k < 0)

@@ -6,7 +6,9 @@
  * test runs it with the problem's time and memory limits (stack = memory),
  * and a testlib checker, compiled in the sandbox, accepts or rejects the
  * output (`chk in.txt out.txt ans.txt`, exit 0: accepted); a problem
- * without a checker compares tokens. The first rejected test ends the run.
+ * without a checker compares tokens; an interactive problem's interactor
+ * talks to the program (two sandboxes joined by FIFOs) and decides. The
+ * first rejected test ends the run.
  */
 #ifndef UMPIRE_GRADE_CPJUDGE_H
 #define UMPIRE_GRADE_CPJUDGE_H

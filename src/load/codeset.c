@@ -372,6 +372,7 @@ void codeset_item_free(um_code_item *c)
 	free(c->solution);
 	free(c->judge_dir);
 	free(c->checker);
+	free(c->interactor);
 	free(c);
 }
 

@@ -8,10 +8,10 @@
  * (LightCPVerifier) reads a problem: config.yaml (type, time_limit,
  * memory_limit, checker, the file name prefixes and suffixes, subtasks with
  * n_cases or cases), testdata/<k>.in and .ans, and the checker's source
- * (chk.cc unless config.yaml names another). The files are checked here and
- * read only when a test runs, so a window of thousands of tests does not sit
- * in memory. Interactive problems are refused: umpire has no interactor
- * (docs/livecodebench-pro.md, "Profile").
+ * (chk.cc unless config.yaml names another), or for type interactive the
+ * interactor's (interactor.cc). The files are checked here and read only
+ * when a test runs, so a window of thousands of tests does not sit in
+ * memory.
  */
 #include "load/lcbpro.h"
 
@@ -133,8 +133,7 @@ static int need_file(const yml_doc *d, const yml_node *n, const char *dir, const
 	char *p = um_xasprintf("%s/%s", dir, name);
 
 	if (strstr(name, "..") || name[0] == '/' || stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
-		yml_fail(d, n, UM_ERR_INVALID, err, "%s: no such test file in the problem's directory",
-			 p);
+		yml_fail(d, n, UM_ERR_INVALID, err, "%s: no such file in the problem's directory", p);
 		free(p);
 		return -1;
 	}
@@ -278,6 +277,18 @@ static int read_checker(const yml_doc *d, const yml_node *root, um_code_item *c,
 	return 0;
 }
 
+/* An interactive problem: its interactor (config.yaml's `interactor`, else
+ * interactor.cc), which talks to the program and decides; the judge runs
+ * no checker for these. */
+static int read_interactor(const yml_doc *d, const yml_node *root, um_code_item *c,
+			   um_error *err)
+{
+	const char *name = cfg_text(root, "interactor", "interactor.cc");
+
+	return need_file(d, yml_get(root, "interactor") ? yml_get(root, "interactor") : root,
+			 c->judge_dir, name, &c->interactor, err);
+}
+
 /* TESTS/<id>/config.yaml and what it names. */
 static int read_problem_dir(const pro_row *r, const char *tests_dir, const char *id,
 			    um_code_item *c)
@@ -310,13 +321,15 @@ static int read_problem_dir(const pro_row *r, const char *tests_dir, const char 
 	type = cfg_text(d->root, "type", "default");
 	if (yml_expect(d, d->root, YML_MAP, "config.yaml", r->err) < 0)
 		goto out;
-	if (strcmp(type, "default") != 0) {
+	if (strcmp(type, "default") != 0 && strcmp(type, "interactive") != 0) {
 		yml_fail(d, yml_get(d->root, "type"), UM_ERR_INVALID, r->err,
-			 "problem '%s' is of type '%s': only type default is judged here (no "
-			 "interactor; docs/livecodebench-pro.md, \"Profile\")", id, type);
+			 "problem '%s' is of type '%s': the judge knows default and interactive",
+			 id, type);
 		goto out;
 	}
-	rc = read_limits(d, d->root, c, r->err) < 0 || read_checker(d, d->root, c, r->err) < 0 ||
+	rc = read_limits(d, d->root, c, r->err) < 0 ||
+			     (!strcmp(type, "interactive") ? read_interactor(d, d->root, c, r->err)
+							   : read_checker(d, d->root, c, r->err)) < 0 ||
 			     read_subtasks(d, d->root, tdir, c, r->err) < 0
 		     ? -1
 		     : 0;

@@ -17,8 +17,8 @@
 /* Parse the problems (one a line, blank lines skipped) into items with
  * item->code set: id = problem_id, category = difficulty, subcategory =
  * platform, question = problem_statement, date from `date` or the split
- * (quater_2025_4_6: 2025-04-01), limits, tests and checker from
- * tests_dir/<problem_id>/config.yaml. Test files are checked to exist, not
+ * (quater_2025_4_6: 2025-04-01), limits, tests and checker (or, for type
+ * interactive, interactor) from tests_dir/<problem_id>/config.yaml. Test files are checked to exist, not
  * read. *lines gets each item's line (caller frees; may be NULL). Errors
  * name the file, line and column (of the row, or of config.yaml). */
 int lcbpro_parse(const char *source, const char *data, size_t len, const char *tests_dir,

@@ -47,6 +47,7 @@ typedef struct um_code_item {
 	 * then the paths of the input and of the answer file */
 	char *judge_dir;        /* the problem's test directory, or NULL: tests hold bytes */
 	char *checker;          /* the checker's source (testlib), or NULL: tokens compared */
+	char *interactor;       /* interactive problems: the interactor's source, or NULL */
 } um_code_item;
 
 /* One sub-step of a SciCode problem (suite kind "scicode"; docs/scicode.md). */

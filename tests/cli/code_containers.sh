@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Code suites under podman and docker (--sandbox-driver): the code demo
-# (Python, the base image) and its C++ form (the LiveCodeBench Pro demo, the
-# code toolchain image of scripts/engines.sh --code) with --oracle and on the
-# simulated pool, with the verdicts bwrap gives; the limits per test (time,
-# memory, no network, file size) giving the same verdicts as under bwrap; the
+# (Python, the base image) and its C++ form (the LiveCodeBench Pro demo, an
+# interactive problem among them, in the code toolchain image of
+# scripts/engines.sh --code) with --oracle and on the simulated pool, with
+# the verdicts bwrap gives; the limits per test (time, memory, no network,
+# file size) giving the same verdicts as under bwrap; the
 # image and its id in each attempt; a missing compiler named before any call;
 # and no container left behind.
 . "$(dirname "$0")/lib.sh"
@@ -93,8 +94,8 @@ for e in podman docker; do
   check "...before any call, naming the image" grep -q \
     "run g++ in the sandbox of the image localhost/umpire-base:bookworm, and it exits" "$WORK/err"
   run_on "$e" "$e.db" o2 "$S/suites/lcbpro-demo.yaml" --oracle "${D[@]}" --base-image "$CODE_IMAGE"
-  check "$e: the C++ demo's 3 reference programs pass (stack = memory too)" \
-    test "$(sql "$e.db" "select count(*) from attempts where run_id='o2' and score=1")" -eq 3
+  check "$e: the C++ demo's 4 reference programs pass (stack = memory, interactive too)" \
+    test "$(sql "$e.db" "select count(*) from attempts where run_id='o2' and score=1")" -eq 4
   run_on "$e" "$e.db" cpp "$S/suites/lcbpro-demo.yaml" --models "$S/models/demo.yaml" "${TWO[@]}" \
     "${D[@]}" --base-image "$CODE_IMAGE"
   check "$e: the C++ demo on the simulated pool: bwrap's verdicts" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # LiveCodeBench Pro end to end (bwrap): the original demo problems in its
-# formats with --oracle and on the simulated pool (a checker's and a token
-# comparison's verdicts, the band per difficulty, a bundle that verifies with
+# formats with --oracle and on the simulated pool (a checker's, an
+# interactor's and a token comparison's verdicts, the band per difficulty, a bundle that verifies with
 # the official extraction), the judge's limits (time, memory, stack = memory),
 # a program that looks for the answers or the checker and finds neither, a
 # compile error, and garbage data refused with file:line:col.
@@ -12,10 +12,10 @@ export HOME="$WORK"
 
 expect_exit 0 "the demo's reference programs pass (--oracle)" -- \
   "$UMPIRE" run "$S/suites/lcbpro-demo.yaml" --oracle --db o.db --run-id o1 --reports rep -q
-check "3 of 3, none broken" test "$(sql o.db "select count(*) from attempts where score=1")" -eq 3
-check "9001B is judged by its checker, 9001A by tokens" test \
+check "4 of 4, none broken" test "$(sql o.db "select count(*) from attempts where score=1")" -eq 4
+check "9001B is judged by its checker, 9001A by tokens, 9002D by its interactor" test \
   "$(sql o.db "select group_concat(item_id||'='||json_extract(detail_json, '$.check'), ',') from
-   (select * from attempts order by item_id)")" = "9001A=tokens,9001B=checker,9002C=checker"
+   (select * from attempts order by item_id)")" = "9001A=tokens,9001B=checker,9002C=checker,9002D=interactor"
 check "the problems' own limits are kept" test \
   "$(sql o.db "select json_extract(detail_json, '$.limits.time_ms')||' ms, '||
    json_extract(detail_json, '$.limits.memory_mb')||' MiB' from attempts where item_id='9002C'")" \
@@ -24,19 +24,22 @@ check "the problems' own limits are kept" test \
 expect_exit 0 "the demo runs on the simulated pool" -- \
   "$UMPIRE" run "$S/suites/lcbpro-demo.yaml" --models "$S/models/demo.yaml" --db s.db \
   --run-id s1 --reports rep -q
-check "15 attempts graded" test "$(sql s.db "select count(*) from attempts where status='done'")" -eq 15
+check "20 attempts graded" test "$(sql s.db "select count(*) from attempts where status='done'")" -eq 20
 v=$(sql s.db "select group_concat(distinct json_extract(t.value, '$.why')) from attempts,
    json_each(detail_json, '$.tests') t where json_extract(t.value, '$.v') = 'wrong_answer'")
-check "a checker's rejection and a token mismatch are told apart ($v)" \
-  sh -c "echo '$v' | grep -q 'checker: wrong answer' && echo '$v' | grep -q 'token 1: got'"
+check "a checker's rejection, an interactor's and a token mismatch are told apart ($v)" \
+  sh -c "echo '$v' | grep -q 'checker: wrong answer' && echo '$v' | grep -q 'token 1: got' &&
+         echo '$v' | grep -q 'interactor: '"
+check "the interactive problem is solved by the right programs" test \
+  "$(sql s.db "select count(*) from attempts where item_id='9002D' and score=1")" -ge 1
 check "report.md has a band per difficulty" sh -c \
   "grep -q '^| easy | sim-atlas' rep/s1/report.md && grep -q '^| medium | sim-atlas' rep/s1/report.md &&
    grep -q '^| hard | sim-atlas' rep/s1/report.md"
-check "report says the window" grep -q "problems dated from 2025-04-01: 3 of the dataset's 3" \
+check "report says the window" grep -q "problems dated from 2025-04-01: 4 of the dataset's 4" \
   rep/s1/report.md
 expect_exit 0 "the bundle verifies (the official extraction, again)" -- sh -c \
   "'$UMPIRE' bundle s1 --db s.db -o s.tar.zst && '$UMPIRE' verify s.tar.zst"
-check "...all 15 re-graded" grep -q "re-graded: 15 attempts from 15 recorded transcripts, all agree" \
+check "...all 20 re-graded" grep -q "re-graded: 20 attempts from 20 recorded transcripts, all agree" \
   "$WORK/out"
 
 # The shipped suite, with the demo's problems in the place it names.
@@ -51,7 +54,7 @@ cp "$S/suites/lcbpro-demo/problems.jsonl" ship/data/livecodebench-pro/
 cp -r "$S/suites/lcbpro-demo/testcases" ship/data/livecodebench-pro/
 expect_exit 0 "the shipped suite runs on data in its layout" -- "$UMPIRE" run \
   ship/suites/livecodebench-pro.yaml --oracle --db x.db --run-id x1 --reports rep -q
-check "...3 of 3" test "$(sql x.db "select count(*) from attempts where score=1")" -eq 3
+check "...4 of 4" test "$(sql x.db "select count(*) from attempts where score=1")" -eq 4
 check "...with the vendor's claims in the report" grep -q "90.8" rep/x1/report.md
 
 # Problems whose reference programs break the rules, run with --oracle.
@@ -145,8 +148,9 @@ expect_exit 3 "a cut line is refused" -- "$UMPIRE" run g.yaml --oracle --db g.db
 check "...at its line and column" grep -q "problems.jsonl:2:[0-9]*: invalid JSON" "$WORK/err"
 printf '%s\n' '{"problem_id": "G4", "problem_title": "t", "difficulty": "easy", "split": "quater_2025_4_6", "problem_statement": "s"}' >g4.jsonl
 sed "s|$G/problems.jsonl|$WORK/g4.jsonl|" g.yaml >g4.yaml
-expect_exit 3 "an interactive problem is refused" -- "$UMPIRE" run g4.yaml --oracle --db g.db -q --no-report
-check "...at config.yaml's line" grep -q "G4/config.yaml:1:7: problem 'G4' is of type 'interactive'" "$WORK/err"
+expect_exit 3 "an interactive problem without its interactor is refused" -- "$UMPIRE" run g4.yaml \
+  --oracle --db g.db -q --no-report
+check "...at config.yaml's line" grep -q "G4/config.yaml:2:13: .*G4/interactor.cpp: no such file" "$WORK/err"
 sed 's|code: {language: cpp}|code: {language: python}|' g.yaml >gp.yaml
 expect_exit 3 "a LiveCodeBench Pro suite in Python is refused" -- "$UMPIRE" run gp.yaml --oracle \
   --db g.db -q --no-report

@@ -1,8 +1,8 @@
 /*
  * test_lcbpro.c - LiveCodeBench Pro's problems and judge directories: the
  * original demo problems (suites/lcbpro-demo: rows of the release's keys, a
- * config.yaml per problem with n_cases and cases, a checker, the .out name
- * read as .ans), the limits and split dates as the official judge reads
+ * config.yaml per problem with n_cases and cases, a checker, an interactor,
+ * the .out name read as .ans), the limits and split dates as the official judge reads
  * them, and garbage refused at file:line:col (the row's, or config.yaml's).
  */
 #include <setjmp.h>
@@ -35,7 +35,7 @@ static void test_demo(void **state)
 	assert_int_equal(um_read_file(DEMO "/problems.jsonl", &data, &len, &err), 0);
 	assert_int_equal(lcbpro_parse("problems.jsonl", data, len, DEMO "/testcases", &items, &n,
 				      &lines, &err), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_string_equal(items[0].id, "9001A");
 	assert_string_equal(items[0].category, "easy");
 	assert_string_equal(items[0].subcategory, "codeforces");
@@ -60,6 +60,10 @@ static void test_demo(void **state)
 	assert_int_equal(c->memory_mb, 512);
 	assert_non_null(strstr(c->tests[0].output, "9002C/testdata/1.ans")); /* 1.out read as .ans */
 	assert_int_equal(lines[2], 3);
+	c = items[3].code; /* interactive: an interactor, no checker */
+	assert_non_null(strstr(c->interactor, "9002D/interactor.cc"));
+	assert_null(c->checker);
+	assert_int_equal(c->n_tests, 3);
 	codeset_items_free(items, n);
 	free(lines);
 	free(data);
@@ -131,8 +135,10 @@ static void test_garbage(void **state)
 	expect(ROW("G1", SPLIT), "G1/config.yaml:3:9: did not find expected");
 	expect(ROW("G2", SPLIT), "G2/config.yaml:2:13: time_limit 'fast'");
 	expect(ROW("G3", SPLIT), "G3/config.yaml:4:14: ");
-	expect(ROW("G3", SPLIT), "G3/testdata/2.in: no such test file");
-	expect(ROW("G4", SPLIT), "G4/config.yaml:1:7: problem 'G4' is of type 'interactive'");
+	expect(ROW("G3", SPLIT), "G3/testdata/2.in: no such file");
+	expect(ROW("G4", SPLIT), "G4/config.yaml:2:13: ");
+	expect(ROW("G4", SPLIT), "G4/interactor.cpp: no such file");
+	expect(ROW("G6", SPLIT), "G6/config.yaml:1:7: problem 'G6' is of type 'leetcode'");
 	expect(ROW("G5", SPLIT), "G5/config.yaml:2:15: memory_limit '1024'");
 }
 
