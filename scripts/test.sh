@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 # the container engines and their offline base image (the container tests
 # need both podman and docker; none of them skips), and the toolchain image
-# of the swe fixture instances (tests/cli/swe_images.sh)
-scripts/engines.sh --swe
+# of the swe fixture instances (tests/cli/swe_images.sh) and the code suites' image
+# (tests/cli/code_containers.sh)
+scripts/engines.sh --swe --code
 
 passed=0
 failed=0
