@@ -43,6 +43,11 @@ char *um_path_relative_to(const char *base_file, const char *rel);
 /* SHA-256 as 64 lowercase hex chars + NUL (OpenSSL's libcrypto, libsodium
  * when it fails). */
 void um_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Length (1..4) of the valid UTF-8 sequence at s (n > 0 bytes available)
+ * and its code point in *cp; 0 when it is invalid (truncated, overlong, a
+ * surrogate, past U+10FFFF). */
+size_t um_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 /* The same digest as 32 bytes. */
 void um_sha256_raw(const void *data, size_t len, unsigned char out[32]);
 /* Streaming form, for archives and big files. */

@@ -29,6 +29,7 @@
 #include "base/buf.h"
 #include "base/util.h"
 #include "load/image.h"
+#include "load/scitmpl.h"
 #include "load/suite.h"
 #include "load/yml.h"
 
@@ -40,7 +41,8 @@
 
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
-	"tools", "limits", "reasoning", "code", "judge", "answer_instructions", "scicode", NULL,
+	"tools", "limits", "reasoning", "code", "judge", "answer_instructions", "scicode",
+	"template_text", NULL,
 };
 static const char *const scaffold_judge_keys[] = {"system", "format", "system_prompt", "prompt",
 						  "params", "instructions", NULL};
@@ -66,7 +68,7 @@ static const char *const scaffold_code_format_vars[] = {"starter_code", NULL};
 static const char *const scaffold_sci_vars[] = {
 	"previous_steps", "next_step", "dependencies", "item_id", "step", "sample", NULL,
 };
-static const char *const scaffold_sci_keys[] = {"background", NULL};
+static const char *const scaffold_sci_keys[] = {"background", "template_file", NULL};
 static const char *const scaffold_reasoning_keys[] = {"effort", "budget_tokens", NULL};
 static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium", "high",
 					       "xhigh", NULL};
@@ -214,7 +216,14 @@ json_t *scaffold_render_messages(const um_scaffold *s, const um_vars *vars, um_e
 		char *text = NULL;
 		json_t *content;
 
-		if (scaffold_render_text(s->messages[i].content, vars, &text, err) < 0) {
+		if (s->sci_template_file)
+			text = scitmpl_render(s->messages[i].content,
+					      vars_get(vars, "previous_steps", 14),
+					      vars_get(vars, "next_step", 9),
+					      vars_get(vars, "dependencies", 12), err);
+		if (s->sci_template_file ? !text
+					 : scaffold_render_text(s->messages[i].content, vars, &text,
+								err) < 0) {
 			um_error_prefix(err, "%s: message %d (%s)", s->path ? s->path : "scaffold",
 					i + 1, s->messages[i].role);
 			json_decref(arr);
@@ -455,6 +464,7 @@ typedef struct scaffold_ctx {
 	int code;               /* kind code: the code variables */
 	int judged;             /* kind judged: the question's variables, no labels */
 	int sci;                /* kind scicode: the step variables */
+	char *composed;         /* kind scicode with a template file: the stored text */
 } scaffold_ctx;
 
 /* Start of 1-based line `line` in the file bytes, or NULL. */
@@ -795,12 +805,73 @@ static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
 
 /* ---- scicode scaffolds --------------------------------------------------- */
 
-/* scicode: {background: bool}: whether each step's description carries the
- * scientists' background (SciCode's "with background" setting). */
-static int scaffold_read_sci(const scaffold_ctx *c, um_scaffold *s)
+/* The stored text of a scaffold whose template was read from its file: the
+ * scaffold's bytes and, appended, the template's bytes as template_text. */
+static char *sci_compose(const scaffold_ctx *c, const char *bytes, size_t len)
+{
+	um_buf b = UM_BUF_INIT;
+
+	um_buf_init(&b, 0);
+	um_buf_append(&b, c->data ? c->data : "", c->len);
+	if (c->len && c->data[c->len - 1] != '\n')
+		um_buf_putc(&b, '\n');
+	um_buf_puts(&b, "# umpire: the bytes of scicode.template_file as this scaffold read "
+			"them (docs/scicode.md)\ntemplate_text: ");
+	scitmpl_yaml_quote(&b, bytes, len);
+	um_buf_putc(&b, '\n');
+	return um_buf_detach(&b);
+}
+
+/* scicode.template_file: SciCode's own template, from the stored copy
+ * (template_text) or else the file, resolved against the scaffold; its text
+ * is the scaffold's one message, a user message. */
+static int scaffold_read_sci_template(scaffold_ctx *c, um_scaffold *s, const yml_node *fn)
 {
 	const yml_doc *d = c->d;
-	const yml_node *n = yml_get(d->root, "scicode");
+	const yml_node *tt = yml_get(d->root, "template_text");
+	char *bytes = NULL;
+	size_t len = 0;
+	um_error e = {0};
+
+	if (yml_get(d->root, "messages"))
+		return yml_fail(d, yml_get(d->root, "messages"), UM_ERR_INVALID, c->err,
+				"'messages' and scicode.template_file both give the prompt: the "
+				"template is the one user message, as SciCode sends it");
+	if (fn->kind != YML_SCALAR || !fn->scalar[0])
+		return yml_fail(d, fn, UM_ERR_INVALID, c->err,
+				"'scicode.template_file' must name SciCode's template file");
+	s->sci_template_file = um_path_relative_to(d->file, fn->scalar);
+	if (tt) {
+		if (yml_node_str(d, tt, "template_text", &bytes, c->err) < 0)
+			return -1;
+		len = strlen(bytes);
+	} else if (um_read_file(s->sci_template_file, &bytes, &len, &e) < 0) {
+		return yml_fail(d, fn, UM_ERR_IO, c->err,
+				"scicode.template_file: %s (SciCode's own template, read from your "
+				"checkout of SciCode: docs/scicode.md)",
+				e.msg);
+	}
+	if (scitmpl_check(s->sci_template_file, bytes, len, c->err) < 0) {
+		free(bytes);
+		return -1;
+	}
+	if (!tt)
+		c->composed = sci_compose(c, bytes, len);
+	s->messages = um_xcalloc(1, sizeof(*s->messages));
+	s->n_messages = 1;
+	s->messages[0].role = um_xstrdup("user");
+	s->messages[0].content = scitmpl_text(bytes, len);
+	free(bytes);
+	return 0;
+}
+
+/* scicode: {background: bool, template_file?}: whether each step's
+ * description carries the scientists' background (SciCode's "with
+ * background" setting), and SciCode's template file in place of messages. */
+static int scaffold_read_sci(scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_doc *d = c->d;
+	const yml_node *n = yml_get(d->root, "scicode"), *fn;
 
 	if (scaffold_no_mcq_keys(c, "a scicode scaffold (each step's code is taken from the "
 				    "answer as SciCode takes it)") < 0)
@@ -812,7 +883,38 @@ static int scaffold_read_sci(const scaffold_ctx *c, um_scaffold *s)
 	    yml_check_keys(d, n, scaffold_sci_keys, "scicode", c->err) < 0 ||
 	    yml_bool(d, n, "background", 1, &s->sci_background, c->err) < 0)
 		return -1;
-	return 0;
+	fn = yml_get(n, "template_file");
+	if (fn)
+		return scaffold_read_sci_template(c, s, fn);
+	if (yml_get(d->root, "template_text"))
+		return yml_fail(d, yml_get(d->root, "template_text"), UM_ERR_INVALID, c->err,
+				"'template_text' is the stored copy of scicode.template_file's "
+				"bytes; it needs scicode.template_file");
+	return scaffold_read_messages(c, s);
+}
+
+/* A scaffold that read its template from the file is the stored text
+ * (sci_compose) loaded again: what the run records, hashes and verify
+ * reloads is the text that gives these messages. */
+static int scaffold_reload(const char *file, char *composed, um_scaffold *s, um_scaffold **out,
+			   um_error *err)
+{
+	um_scaffold *s2 = NULL;
+	int rc = scaffold_load_buffer(file, composed, strlen(composed), &s2, err);
+
+	free(composed);
+	if (rc < 0) {
+		um_error_prefix(err, "%s: the scaffold with its template appended as template_text "
+				     "(write the scaffold as a block mapping)", file);
+	} else if (strcmp(s2->messages[0].content, s->messages[0].content) != 0) {
+		rc = um_fail(err, UM_ERR_INTERNAL,
+			     "%s: the stored copy of the template does not give its text", file);
+		scaffold_free(s2);
+	} else {
+		*out = s2;
+	}
+	scaffold_free(s);
+	return rc;
 }
 
 /* ---- agent scaffolds ----------------------------------------------------- */
@@ -1031,6 +1133,7 @@ static int scaffold_kind_keys(const yml_doc *d, const char *kind, um_error *err)
 {
 	static const char *const keys[][2] = {{"code", "code"},
 					      {"scicode", "scicode"},
+					      {"template_text", "scicode"},
 					      {"judge", "judged"},
 					      {"answer_instructions", "judged"}};
 	size_t k;
@@ -1064,6 +1167,7 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	c.code = 0;
 	c.judged = 0;
 	c.sci = 0;
+	c.composed = NULL;
 	s = um_xcalloc(1, sizeof(*s));
 	s->path = um_xstrdup(file);
 	s->text = um_xstrndup(data ? data : "", data ? len : 0);
@@ -1104,10 +1208,11 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	}
 	if (!strcmp(s->kind, "scicode")) {
 		c.sci = 1;
-		if (scaffold_read_sci(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
-		    scaffold_read_params(&c, s) < 0)
+		if (scaffold_read_sci(&c, s) < 0 || scaffold_read_params(&c, s) < 0)
 			goto fail;
 		yml_doc_free(d);
+		if (c.composed)
+			return scaffold_reload(file, c.composed, s, out, err);
 		*out = s;
 		return 0;
 	}
@@ -1142,6 +1247,7 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	return 0;
 fail:
 	yml_doc_free(d);
+	free(c.composed);
 	scaffold_free(s);
 	return -1;
 }
@@ -1169,6 +1275,7 @@ void scaffold_free(um_scaffold *s)
 	free(s->path);
 	free(s->name);
 	free(s->kind);
+	free(s->sci_template_file);
 	for (i = 0; i < s->n_messages; i++) {
 		free(s->messages[i].role);
 		free(s->messages[i].content);

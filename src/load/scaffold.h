@@ -78,6 +78,10 @@ typedef struct um_scaffold {
 	char **answer_texts;
 	int n_answer;
 	int sci_background;          /* kind scicode: steps carry their background */
+	char *sci_template_file;     /* kind scicode: SciCode's template file, resolved against
+				      * the scaffold; then the one message is that template's
+				      * text (Python str.format, load/scitmpl.h), and text
+				      * holds its bytes as template_text */
 	char sha256[65];
 	char *text;              /* file bytes, for the store */
 } um_scaffold;

@@ -148,35 +148,9 @@ static void meta_set(tp *t, json_t *v, int flags)
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
 static int utf8_len(const unsigned char *p, const unsigned char *end)
 {
-	unsigned c = p[0];
-	int n, i;
 	uint32_t cp;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (end - p < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
+	return end > p ? (int)um_utf8_seq(p, (size_t)(end - p), &cp) : 0;
 }
 
 static int check_utf8(tp *t)

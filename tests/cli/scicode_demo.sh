@@ -138,6 +138,68 @@ check "...with the verdicts of the uninterrupted run" test \
   "$(sql s.db "select group_concat(system||item_id||score||json_extract(detail_json, '$.passed'), ',')
      from (select * from attempts order by system, item_id)")"
 
+# a scaffold that names a template in SciCode's file format (str.format over
+# {problem_steps_str}, {next_step_str}, {dependencies}; {{ }} literal braces)
+# renders the requests of the same template written inline
+mkdir tp
+printf '%s\n' 'Solve one step of a longer computation.' '' 'EARLIER STEPS:' \
+  '{problem_steps_str}' '' 'THIS STEP:' '{next_step_str}' '' 'IMPORTS: {dependencies}' \
+  'Reply with a ```python``` block; a dict is written {{"k": 1}}.' >tp/tpl.txt
+cat >tp/file.yaml <<'YAML'
+umpire: 1
+name: tp
+kind: scicode
+scicode: {background: false, template_file: tpl.txt}
+params: {temperature: 0, max_tokens: 4096}
+YAML
+cat >tp/inline.yaml <<'YAML'
+umpire: 1
+name: tp
+kind: scicode
+scicode: {background: false}
+messages:
+  - role: user
+    content: |
+      Solve one step of a longer computation.
+
+      EARLIER STEPS:
+      {{previous_steps}}
+
+      THIS STEP:
+      {{next_step}}
+
+      IMPORTS: {{dependencies}}
+      Reply with a ```python``` block; a dict is written {"k": 1}.
+params: {temperature: 0, max_tokens: 4096}
+YAML
+for f in file inline; do
+  expect_exit 0 "the demo with the $f scaffold" -- "$UMPIRE" run "$S/suites/scicode-demo.yaml" \
+    --scaffold "tp/$f.yaml" --models "$S/models/demo.yaml" -s sim-atlas --db "tp/$f.db" \
+    --run-id "$f" --no-report -q
+done
+reqs() { sql "$1" "select group_concat(r.body, char(10)) from (select r.body from calls c
+  join requests r on r.body_sha256 = c.request_hash order by c.attempt_id, c.turn) r"; }
+reqs tp/file.db >tp/file.req
+check "template_file sends the inline scaffold's 7 requests byte for byte" test \
+  "$(sha256sum <tp/file.req)" = "$(reqs tp/inline.db | sha256sum)" -a \
+  "$(sql tp/file.db "select count(*) from calls")" -eq 7
+check "...the literal braces as str.format writes them" grep -qF 'written {\"k\": 1}.' tp/file.req
+stored=$(sql tp/file.db "select scaffold_text from runs")
+check "the run stores the template's bytes with the scaffold" \
+  test "$(printf '%s\n' "$stored" | grep -c '^template_text: "Solve one step')" -eq 1
+check "...and hashes them into the scaffold's sha256" test \
+  "$(sql tp/file.db "select scaffold_sha256 from runs")" = "$(printf '%s\n' "$stored" | sha256sum | cut -c1-64)"
+expect_exit 0 "bundle of the template_file run" -- "$UMPIRE" bundle file --db tp/file.db -o tp/f.tar.zst
+mv tp/tpl.txt tp/tpl.moved
+expect_exit 0 "...verifies without the template file" -- "$UMPIRE" verify tp/f.tar.zst
+expect_exit 8 "a missing template file is refused" -- "$UMPIRE" run "$S/suites/scicode-demo.yaml" \
+  --scaffold tp/file.yaml --oracle --db tp/g.db -q --no-report
+check "...at template_file, naming the file" grep -q "file.yaml:4:[0-9]*: scicode.template_file: .*tpl.txt" "$WORK/err"
+sed 's/{dependencies}/{deps}/' tp/tpl.moved >tp/tpl.txt
+expect_exit 3 "an unknown placeholder is refused" -- "$UMPIRE" run "$S/suites/scicode-demo.yaml" \
+  --scaffold tp/file.yaml --oracle --db tp/g.db -q --no-report
+check "...at its line and column in the template" grep -q "tpl.txt:9:10: unknown placeholder '{deps}'" "$WORK/err"
+
 # a step that runs past the suite's time limit
 chmod 711 "$WORK" && mkdir -p slow # the sandbox's user reads the test data there
 python3 - "$S/suites/scicode-demo/problems.jsonl" slow/p.jsonl <<'PY'
@@ -164,7 +226,7 @@ name: slow
 version: "1"
 kind: scicode
 categories: [physics]
-scaffold: $S/scaffolds/scicode.yaml
+scaffold: $S/scaffolds/scicode-demo.yaml
 scicode: {test_data: t.h5, time_limit_s: 2}
 dataset: {format: scicode, path: p.jsonl}
 EOF

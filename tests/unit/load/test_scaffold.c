@@ -6,10 +6,12 @@
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -248,26 +250,18 @@ static void test_scicode_kind(void **state)
 	um_vars_set(&v, "previous_steps", "PREV");
 	um_vars_set(&v, "next_step", "NEXT");
 	um_vars_set(&v, "dependencies", "DEPS");
-	assert_int_equal(scaffold_load(SHIPPED("scicode.yaml"), &s, &err), 0);
+	assert_int_equal(scaffold_load(SHIPPED("scicode-demo.yaml"), &s, &err), 0);
 	assert_string_equal(s->kind, "scicode");
 	assert_int_equal(s->sci_background, 0);
 	assert_int_equal(s->n_messages, 1);
+	assert_null(s->sci_template_file);
 	m = scaffold_render_messages(s, &v, &err);
 	c = json_string_value(json_object_get(json_array_get(m, 0), "content"));
 	assert_non_null(strstr(c, "PREVIOUS STEPS DESCRIPTION:\nPREV\n\nNEXT STEP - PROBLEM "));
-	assert_non_null(strstr(c, "function header.\n\nNEXT\n\nDEPENDENCIES:\n"));
-	assert_non_null(strstr(c, "at the beginning of your code.\nDEPS\n\nRESPONSE GUIDELINES:"));
+	assert_non_null(strstr(c, "function.\n\nNEXT\n\nDEPENDENCIES:\n"));
+	assert_non_null(strstr(c, "in your code.\nDEPS\n\nRESPONSE GUIDELINES:"));
 	assert_int_equal(strncmp(c, "PROBLEM DESCRIPTION:\n", 21), 0);
 	assert_string_equal(c + strlen(c) - 5, "\n```\n");
-	json_decref(m);
-	scaffold_free(s);
-	assert_int_equal(scaffold_load(SHIPPED("scicode-background.yaml"), &s, &err), 0);
-	assert_int_equal(s->sci_background, 1);
-	m = scaffold_render_messages(s, &v, &err);
-	c = json_string_value(json_object_get(json_array_get(m, 0), "content"));
-	assert_non_null(strstr(c, "solution.\n\nPREV\n\nNEXT STEP - PROBLEM STEP AND FUNCTION "));
-	assert_non_null(strstr(c, "the beginning of your code.\n\nDEPS\n\nRESPONSE GUIDELINES:"));
-	assert_string_equal(c + strlen(c) - 23, "format of ```python```.");
 	json_decref(m);
 	scaffold_free(s);
 
@@ -290,6 +284,123 @@ static void test_scicode_kind(void **state)
 	free(text);
 	load_fails("umpire: 1\nname: m\nkind: mcq\nscicode: {background: true}\n",
 		   "s.yaml:4:10: 'scicode' belongs to scicode scaffolds");
+}
+
+/* kind scicode with scicode.template_file: SciCode's file format read
+ * as str.format reads it, its bytes in the stored text and the sha256. */
+static char sci_dir[] = "/tmp/umpire-scitmpl-XXXXXX";
+
+static void sci_write(const char *name, const char *data, size_t len)
+{
+	char *p = um_xasprintf("%s/%s", sci_dir, name);
+	FILE *f = fopen(p, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	free(p);
+}
+
+/* Load s.yaml of sci_dir naming template file tpl; NULL with *err. */
+static um_scaffold *sci_load(const char *tpl, um_error *err)
+{
+	char *y = um_xasprintf("umpire: 1\nname: f\nkind: scicode\n"
+			       "scicode: {background: false, template_file: %s}\nparams: {}\n", tpl);
+	char *p = um_xasprintf("%s/s.yaml", sci_dir);
+	um_scaffold *s = NULL;
+
+	sci_write("s.yaml", y, strlen(y));
+	if (scaffold_load(p, &s, err) < 0)
+		s = NULL;
+	free(y);
+	free(p);
+	return s;
+}
+
+static void sci_fails(const char *bytes, size_t len, const char *needle)
+{
+	um_error err = {0};
+
+	sci_write("bad.txt", bytes, len);
+	if (sci_load("bad.txt", &err))
+		fail_msg("accepted template: %s", bytes);
+	assert_msg(&err, needle);
+}
+
+static void test_scicode_template_file(void **state)
+{
+	const char *tpl = "Steps:\r\n{problem_steps_str}\r\nNow: {next_step_str}\rUse {dependencies}; "
+			  "{{literal}} }} \xc3\xa9 \xf0\x9f\x98\x80\n";
+	um_error err = {0};
+	um_scaffold *s, *r = NULL;
+	um_vars v = {0};
+	json_t *m;
+	char sha[65];
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(sci_dir));
+	sci_write("tpl.txt", tpl, strlen(tpl));
+	s = sci_load("tpl.txt", &err);
+	if (!s)
+		fail_msg("%s", err.msg);
+	um_vars_set(&v, "previous_steps", "P {x}");
+	um_vars_set(&v, "next_step", "N");
+	um_vars_set(&v, "dependencies", "D");
+	m = scaffold_render_messages(s, &v, &err);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "role")), "user");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "content")),
+			    "Steps:\nP {x}\nNow: N\nUse D; {literal} } \xc3\xa9 \xf0\x9f\x98\x80\n");
+	json_decref(m);
+	/* the stored text holds the bytes, and is what is hashed */
+	assert_non_null(strstr(s->text, "\ntemplate_text: \"Steps:\\r\\n{problem_steps_str}"));
+	um_sha256_hex(s->text, strlen(s->text), sha);
+	assert_string_equal(sha, s->sha256);
+	/* it loads again without the file, to the same hash and message */
+	assert_int_equal(scaffold_load_buffer("elsewhere/scaffold.yaml", s->text, strlen(s->text),
+					      &r, &err), 0);
+	assert_string_equal(r->sha256, s->sha256);
+	assert_string_equal(r->messages[0].content, s->messages[0].content);
+	scaffold_free(r);
+	scaffold_free(s);
+	/* another template, another sha256 for the same scaffold file */
+	sci_write("tpl.txt", "{next_step_str}", 15);
+	s = sci_load("tpl.txt", &err);
+	assert_non_null(s);
+	assert_string_not_equal(s->sha256, sha);
+	scaffold_free(s);
+
+	assert_null(sci_load("missing.txt", &err));
+	assert_msg(&err, "/s.yaml:4:45: scicode.template_file: ");
+	assert_msg(&err, "missing.txt");
+	assert_null(sci_load(".", &err));
+	assert_msg(&err, "scicode.template_file: ");
+	sci_fails("a\nb{next_step_str}\0x", 20, "bad.txt:2:17: a NUL byte");
+	sci_fails("{next_step_str}\n\xff", 17, "bad.txt:2:1: not UTF-8 text");
+	sci_fails("{next_step_str}\n  {prompt}", 26,
+		  "bad.txt:2:3: unknown placeholder '{prompt}' (known: {problem_steps_str}");
+	sci_fails("{next_step_str} }", 17, "bad.txt:1:17: a single '}'");
+	sci_fails("{next_step_str} {dependencies", 29, "bad.txt:1:17: a '{' that no '}' closes");
+	sci_fails("{next_step_str} {}", 18, "bad.txt:1:17: a positional field '{}'");
+	sci_fails("{next_step_str!r}", 17, "bad.txt:1:1: '{next_step_str!r}' has a conversion");
+	sci_fails("{problem_steps_str} only", 24, "bad.txt:1:1: the template has no {next_step_str}");
+	sci_fails("", 0, "the template has no {next_step_str}");
+	load_fails("umpire: 1\nname: c\nkind: scicode\nscicode: {background: false, template_file: t}\n"
+		   "messages:\n  - {role: user, content: x}\nparams: {}\n",
+		   "s.yaml:6:3: 'messages' and scicode.template_file both give the prompt");
+	load_fails("umpire: 1\nname: c\nkind: scicode\nscicode: {background: false}\n"
+		   "template_text: x\nparams: {}\n",
+		   "s.yaml:5:16: 'template_text' is the stored copy");
+	load_fails("umpire: 1\nname: c\nkind: scicode\nscicode: {background: false, template_file: t}\n"
+		   "template_text: \"{nope}\"\nparams: {}\n", "unknown placeholder '{nope}'");
+	for (i = 0; i < 3; i++) {
+		char *p = um_xasprintf("%s/%s", sci_dir, (const char *[]){"s.yaml", "tpl.txt",
+									  "bad.txt"}[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(sci_dir);
 }
 
 static void test_agent_kind(void **state)
@@ -379,7 +490,7 @@ static void test_errors_inline(void **state)
 	load_fails(HEAD "extra: 1\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:4:1: unknown key 'extra' in scaffold (allowed: umpire, name, kind, "
 		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code, "
-		   "judge, answer_instructions, scicode)");
+		   "judge, answer_instructions, scicode, template_text)");
 }
 
 static void test_template_errors_positions(void **state)
@@ -740,6 +851,7 @@ int main(void)
 	    cmocka_unit_test(test_agent_kind),
 	    cmocka_unit_test(test_code_kind),
 	    cmocka_unit_test(test_scicode_kind),
+	    cmocka_unit_test(test_scicode_template_file),
 	    cmocka_unit_test(test_template_errors_positions),
 	    cmocka_unit_test(test_render_text),
 	    cmocka_unit_test(test_render_messages_good),
