@@ -231,9 +231,8 @@ static void test_code_kind(void **state)
 		   "s.yaml:4:7: 'code' belongs to code scaffolds");
 }
 
-/* kind scicode: the two shipped scaffolds hold SciCode's templates over
- * umpire's variables; the scicode block, its variables and the keys it
- * refuses. */
+/* kind scicode: the demo's shipped scaffold over umpire's variables; the
+ * scicode block, its variables and the keys it refuses. */
 static void test_scicode_kind(void **state)
 {
 	um_scaffold *s = NULL;
