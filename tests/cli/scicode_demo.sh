@@ -6,8 +6,9 @@
 # main-problem and sub-step accuracy in report.json and report.md), a bundle
 # that verifies and one whose verdicts were edited that does not, SIGKILL
 # and resume, a scaffold naming a template in SciCode's file format that
-# sends the requests of the same template inline (and verifies without it), a step over its time limit, and garbage refused at
-# file:line:col with nothing recorded.
+# sends the requests of the same template inline (and verifies without it),
+# a step over its time limit, and garbage refused at file:line:col with
+# nothing recorded.
 . "$(dirname "$0")/lib.sh"
 cd "$WORK"
 S="$UMPIRE_SRCDIR"
