@@ -57,22 +57,27 @@ static char *dup_text(const char *s, size_t *len)
 	return um_xstrdup(s ? s : "");
 }
 
-/* report.json, report.md and the HTML pages of the run in store st, made
- * room for in *m. */
+/* report.json, report.md and the HTML pages of the run in store st (d: the
+ * run without its attempts, which are read one at a time), made room for in
+ * *m. */
 static int add_report(um_member **m, size_t *n, um_store *st, const um_run_data *d,
 		      um_error *err)
 {
-	json_t *rep = report_build(d, NULL, err);
+	json_t *rep;
 	html_page *pages = NULL;
 	size_t np = 0, i;
 	char *text;
 
+	if (store_read_begin(st, err) < 0)
+		return -1;
+	rep = report_build_store(st, d, NULL, err);
+	if (rep && !(pages = cli_report_pages(st, d, rep, &np, err))) {
+		json_decref(rep);
+		rep = NULL;
+	}
+	store_read_end(st);
 	if (!rep)
 		return -1;
-	if (!(pages = cli_report_pages(st, d, rep, &np, err))) {
-		json_decref(rep);
-		return -1;
-	}
 	*m = um_xrealloc(*m, (MAX_FIXED_MEMBERS + np) * sizeof(**m));
 	text = report_json_text(rep);
 	add(*m, n, "report.json", text, strlen(text));
@@ -128,7 +133,7 @@ static int build_bundle(const char *db, const char *run_id, const char *out,
 		goto out;
 	sign_pubkey_of(&sec, &pub);
 
-	if (store_open_existing(db, &st, err) < 0 || store_load_run(st, run_id, &d, err) < 0)
+	if (store_open_existing(db, &st, err) < 0 || store_load_run_meta(st, run_id, &d, err) < 0)
 		goto out;
 	if (bundle_export_store(st, run_id, store_path, include_data, err) < 0)
 		goto out;
@@ -137,7 +142,7 @@ static int build_bundle(const char *db, const char *run_id, const char *out,
 	add(m, &n, "store.sqlite", text, len);
 	/* the report is regenerated from the exported store, as verify will do */
 	store_run_data_free(&d);
-	if (store_open(store_path, &copy, err) < 0 || store_load_run(copy, run_id, &d, err) < 0)
+	if (store_open(store_path, &copy, err) < 0 || store_load_run_meta(copy, run_id, &d, err) < 0)
 		goto out;
 	if (add_report(&m, &n, copy, &d, err) < 0)
 		goto out;

@@ -62,14 +62,26 @@ int cli_store_has_run(um_store *st, const char *run_id)
 html_page *cli_report_pages(um_store *st, const um_run_data *d, const json_t *rep, size_t *n,
 			    um_error *err)
 {
+	um_run_counts cnt;
+	um_run_data full;
 	json_t *tr;
 	html_page *p;
 
-	if (d->n_attempts > HTML_MAX_TRANSCRIPTS)
-		tr = json_pack("{sIsI}", "omitted", (json_int_t)d->n_attempts, "limit",
+	memset(&full, 0, sizeof(full));
+	if (store_run_counts(st, d->run.run_id, &cnt, err) < 0)
+		return NULL;
+	if (cnt.attempts > HTML_MAX_TRANSCRIPTS) {
+		tr = json_pack("{sIsI}", "omitted", (json_int_t)cnt.attempts, "limit",
 			       (json_int_t)HTML_MAX_TRANSCRIPTS);
-	else
+	} else if (d->n_attempts == cnt.attempts) {
 		tr = transcript_build(st, d, err);
+	} else {
+		/* d is the run without its attempts: the transcripts of a run this
+		 * small are read whole */
+		tr = store_load_run(st, d->run.run_id, &full, err) < 0 ? NULL
+								       : transcript_build(st, &full, err);
+		store_run_data_free(&full);
+	}
 	if (!tr)
 		return NULL;
 	p = html_render(rep, tr, n);
@@ -109,7 +121,11 @@ int cli_emit_report(const char *db_path, const char *run_id, const cli_report_op
 		return -1;
 	if (!run_id && !(run_id = latest = store_latest_run(st, err)))
 		goto out;
-	if (store_load_run(st, run_id, &d, err) < 0 || !(rep = report_build(&d, &opts, err)))
+	if (store_read_begin(st, err) < 0)
+		goto out;
+	/* the attempts are read one at a time (report_build_store) */
+	if (store_load_run_meta(st, run_id, &d, err) < 0 ||
+	    !(rep = report_build_store(st, &d, &opts, err)))
 		goto out;
 	dir = um_xasprintf("%s/%s", ro->reports_dir ? ro->reports_dir : "reports", run_id);
 	if (report_write(rep, dir, err) < 0 || !(pages = cli_report_pages(st, &d, rep, &np, err)) ||
@@ -142,6 +158,8 @@ out:
 	if (rep)
 		json_decref(rep);
 	store_run_data_free(&d);
+	if (st)
+		store_read_end(st);
 	store_close(st);
 	return rc;
 }

@@ -98,7 +98,8 @@ static int rejudge_one(um_store *st, const um_run_data *d, const um_scaffold *sc
 	return 0;
 }
 
-/* One scaffold's re-grading of d: a table, or rows appended to out. */
+/* One scaffold's re-grading of the run (d: without its attempts, read from
+ * st one at a time): a table, or rows appended to out. */
 static int rescore_one(um_store *st, const um_run_data *d, const char *path,
 		       const char *models_path, json_t *out, um_error *err)
 {
@@ -112,11 +113,23 @@ static int rescore_one(um_store *st, const um_run_data *d, const char *path,
 	if (rc < 0)
 		return -1;
 	if (!strcmp(sc->kind, "judged") || !strcmp(d->run.suite_kind, "judged")) {
-		rc = rejudge_one(st, d, sc, path, models_path, out, err);
+		/* the judge is called through the engine for every stored answer
+		 * and the rescore recorded: the run is loaded whole */
+		um_run_data full;
+		rc = store_load_run(st, d->run.run_id, &full, err);
+		if (rc == 0) {
+			rc = rejudge_one(st, &full, sc, path, models_path, out, err);
+			store_run_data_free(&full);
+		}
 		scaffold_free(sc);
 		return rc;
 	}
-	if (regrade_run(NULL, d, sc, &rg, err) < 0) {
+	/* one read snapshot for the scan (the judged branch above writes) */
+	rc = store_read_begin(st, err);
+	if (rc == 0)
+		rc = regrade_run_store(st, d, sc, 0, &rg, err);
+	store_read_end(st);
+	if (rc < 0) {
 		scaffold_free(sc);
 		return -1;
 	}
@@ -210,7 +223,8 @@ int cmd_rescore(int argc, char **argv, cli_globals *g)
 		free(scaffolds);
 		return rc < 0 ? 0 : rc;
 	}
-	if (store_open_existing(db, &st, &err) < 0 || store_load_run(st, argv[optind], &d, &err) < 0) {
+	if (store_open_existing(db, &st, &err) < 0 ||
+	    store_load_run_meta(st, argv[optind], &d, &err) < 0) {
 		rc = cli_error(&err);
 		goto out;
 	}

@@ -140,7 +140,9 @@ static int vb_check_signature(vb_ctx *v, const char *pubkey_arg)
 	return 0;
 }
 
-/* The bundled store, written to a private temporary directory and loaded. */
+/* The bundled store, written to a private temporary directory and opened
+ * for one read snapshot: the run without its attempts, which the re-grading
+ * and the report read one at a time. */
 static int vb_open_store(vb_ctx *v)
 {
 	const um_member *mem = bundle_find(v->m, v->n, "store.sqlite");
@@ -155,7 +157,8 @@ static int vb_open_store(vb_ctx *v)
 	v->store_path = um_xasprintf("%s/store.sqlite", v->tmpdir);
 	if (um_write_file(v->store_path, mem->data, mem->len, 0600, &v->err) < 0 ||
 	    store_open(v->store_path, &v->st, &v->err) < 0 ||
-	    store_load_run(v->st, v->run_id, &v->d, &v->err) < 0)
+	    store_read_begin(v->st, &v->err) < 0 ||
+	    store_load_run_meta(v->st, v->run_id, &v->d, &v->err) < 0)
 		return cli_error(&v->err);
 	return 0;
 }
@@ -195,7 +198,7 @@ static int vb_regrade(vb_ctx *v)
 
 	if (scaffold_load_buffer("scaffold.yaml", mem->data, mem->len, &sc, &v->err) < 0)
 		return cli_error(&v->err);
-	rc = regrade_run(v->st, &v->d, sc, &v->rg, &v->err);
+	rc = regrade_run_store(v->st, &v->d, sc, 1, &v->rg, &v->err);
 	scaffold_free(sc);
 	if (rc == 0)
 		rc = regrade_rescores(v->st, v->run_id, &v->rg, &v->err);
@@ -277,7 +280,7 @@ static int vb_check_report(vb_ctx *v)
 				      NULL);
 			goto out;
 		}
-		rep = report_build(&v->d, &ro, &v->err);
+		rep = report_build_store(v->st, &v->d, &ro, &v->err);
 	}
 	if (!rep) {
 		rc = cli_error(&v->err);
@@ -335,6 +338,8 @@ int cli_verify_bundle(const char *path, const char *pubkey_arg, int quiet)
 	}
 	regrade_release(&v.rg);
 	store_run_data_free(&v.d);
+	if (v.st)
+		store_read_end(v.st);
 	store_close(v.st);
 	if (v.have_tmp) {
 		cli_remove_store_dir(v.tmpdir);

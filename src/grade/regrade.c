@@ -453,13 +453,30 @@ static void agentic_attempt(um_regrade *r, um_store *st, sqlite3_stmt *q, const 
 		tally(r, a, si, v);
 }
 
-int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
-		um_error *err)
+/* What re-grading one attempt needs: the run, the scaffold, the statements
+ * reading transcripts (NULL: none read). */
+typedef struct rg_ctx {
+	um_store *st;
+	const um_run_data *d;
+	const um_scaffold *sc;
+	const char *labels;
+	sqlite3_stmt *q, *jq;
+	um_regrade *out;
+	um_error *err;
+} rg_ctx;
+
+static int rg_begin(rg_ctx *c, um_store *st, const um_run_data *d, const um_scaffold *sc,
+		    um_regrade *out, um_error *err)
 {
-	const char *labels = sc->labels ? sc->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	sqlite3_stmt *q = NULL, *jq = NULL;
 	size_t i;
 
+	memset(c, 0, sizeof(*c));
+	c->st = st;
+	c->d = d;
+	c->sc = sc;
+	c->labels = sc->labels ? sc->labels : "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	c->out = out;
+	c->err = err;
 	memset(out, 0, sizeof(*out));
 	um_buf_init(&out->log, 0);
 	out->n_systems = d->n_systems;
@@ -470,7 +487,7 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 				     "SELECT " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
 				     " WHERE c.run_id = ?1 AND c.attempt_id = ?2 AND "
 				     "c.http_status BETWEEN 200 AND 299 AND c.turn >= 0 ORDER BY c.id",
-				     -1, &q, NULL) != SQLITE_OK)
+				     -1, &c->q, NULL) != SQLITE_OK)
 		return um_fail(err, UM_ERR_DB, "cannot read transcripts: %s",
 			       sqlite3_errmsg(store_db(st)));
 	/* the judge's replies (judged suites): calls of turn -1 */
@@ -479,55 +496,92 @@ int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_re
 			       "SELECT " STORE_CALL_BODY " FROM calls c " STORE_CALL_BODY_JOIN
 			       " WHERE c.run_id = ?1 AND c.attempt_id = ?2 AND "
 			       "c.http_status BETWEEN 200 AND 299 AND c.turn = -1 ORDER BY c.id",
-			       -1, &jq, NULL) != SQLITE_OK) {
-		sqlite3_finalize(q);
+			       -1, &c->jq, NULL) != SQLITE_OK)
 		return um_fail(err, UM_ERR_DB, "cannot read the judge's replies: %s",
 			       sqlite3_errmsg(store_db(st)));
-	}
-	for (i = 0; i < d->n_attempts; i++) {
-		const um_attempt_rec *a = &d->attempts[i];
-		const um_item_rec *it = regrade_find_item(d, a->item_id);
-		int si = sys_index(d, a->system), perm[UM_MAX_CHOICES], n = 0;
-		um_mcq_grade g;
-
-		if (a->status != UM_ATT_DONE)
-			continue;
-		out->checked++;
-		if (um_streq(a->outcome, "context_overflow"))
-			continue; /* no answer: the provider refused the prompt */
-		if (!strcmp(d->run.suite_kind, "judged")) {
-			judged_attempt(out, q, jq, d, a, si);
-			continue;
-		}
-		if (a->detail_json) {
-			agentic_attempt(out, st, q, d, a, si);
-			continue;
-		}
-		if (sc->extract.code == NULL)
-			continue; /* not an mcq scaffold */
-		if (!it) {
-			note(out, a, "item", a->item_id, "no such item in the run");
-			continue;
-		}
-		if (plan_perm_from_string(a->perm, perm, UM_MAX_CHOICES, &n) < 0) {
-			note(out, a, "perm", a->perm, "not a permutation");
-			continue;
-		}
-		if (q)
-			check_transcript(out, q, d, a, si);
-		if (grade_mcq(&sc->extract, labels, perm, n, it->correct, a->response_text, &g,
-			      err) < 0) {
-			sqlite3_finalize(q);
-			sqlite3_finalize(jq);
-			return -1;
-		}
-		if (!um_streq(g.found ? g.extracted : NULL, a->extracted))
-			note(out, a, "extracted", a->extracted, g.found ? g.extracted : NULL);
-		tally(out, a, si, g.score);
-	}
-	sqlite3_finalize(q);
-	sqlite3_finalize(jq);
 	return 0;
+}
+
+static void rg_end(rg_ctx *c)
+{
+	sqlite3_finalize(c->q);
+	sqlite3_finalize(c->jq);
+}
+
+/* Re-grade one attempt; -1 only when the work cannot be done. */
+static int rg_attempt(rg_ctx *c, const um_attempt_rec *a)
+{
+	const um_run_data *d = c->d;
+	um_regrade *out = c->out;
+	const um_item_rec *it = regrade_find_item(d, a->item_id);
+	int si = sys_index(d, a->system), perm[UM_MAX_CHOICES], n = 0;
+	um_mcq_grade g;
+
+	if (a->status != UM_ATT_DONE)
+		return 0;
+	out->checked++;
+	if (um_streq(a->outcome, "context_overflow"))
+		return 0; /* no answer: the provider refused the prompt */
+	if (!strcmp(d->run.suite_kind, "judged")) {
+		judged_attempt(out, c->q, c->jq, d, a, si);
+		return 0;
+	}
+	if (a->detail_json) {
+		agentic_attempt(out, c->st, c->q, d, a, si);
+		return 0;
+	}
+	if (c->sc->extract.code == NULL)
+		return 0; /* not an mcq scaffold */
+	if (!it) {
+		note(out, a, "item", a->item_id, "no such item in the run");
+		return 0;
+	}
+	if (plan_perm_from_string(a->perm, perm, UM_MAX_CHOICES, &n) < 0) {
+		note(out, a, "perm", a->perm, "not a permutation");
+		return 0;
+	}
+	if (c->q)
+		check_transcript(out, c->q, d, a, si);
+	if (grade_mcq(&c->sc->extract, c->labels, perm, n, it->correct, a->response_text, &g,
+		      c->err) < 0)
+		return -1;
+	if (!um_streq(g.found ? g.extracted : NULL, a->extracted))
+		note(out, a, "extracted", a->extracted, g.found ? g.extracted : NULL);
+	tally(out, a, si, g.score);
+	return 0;
+}
+
+int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
+		um_error *err)
+{
+	rg_ctx c;
+	size_t i;
+	int rc = rg_begin(&c, st, d, sc, out, err);
+
+	for (i = 0; rc == 0 && i < d->n_attempts; i++)
+		rc = rg_attempt(&c, &d->attempts[i]);
+	rg_end(&c);
+	return rc;
+}
+
+static int rg_scan_row(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs, size_t n)
+{
+	(void)evs;
+	(void)n;
+	return rg_attempt(ctx, a) < 0 ? -1 : 0;
+}
+
+int regrade_run_store(um_store *st, const um_run_data *meta, const um_scaffold *sc,
+		      int transcripts, um_regrade *out, um_error *err)
+{
+	rg_ctx c;
+	int rc = rg_begin(&c, transcripts ? st : NULL, meta, sc, out, err);
+
+	if (rc == 0)
+		rc = store_scan_attempts(st, meta->run.run_id, STORE_SCAN_TEXT, rg_scan_row, &c,
+					 err) < 0 ? -1 : 0;
+	rg_end(&c);
+	return rc;
 }
 
 void regrade_release(um_regrade *r)

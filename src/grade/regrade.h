@@ -45,6 +45,11 @@ typedef struct um_regrade {
  * counted and logged, not errors; -1 only for failures to do the work. */
 int regrade_run(um_store *st, const um_run_data *d, const um_scaffold *sc, um_regrade *out,
 		um_error *err);
+/* The same, reading the attempts of meta's run from st one at a time
+ * (meta: store_load_run_meta; call inside store_read_begin): memory bounded
+ * by the run's systems and items. transcripts: re-parse them too. */
+int regrade_run_store(um_store *st, const um_run_data *meta, const um_scaffold *sc,
+		      int transcripts, um_regrade *out, um_error *err);
 void regrade_release(um_regrade *r);
 /* Every recorded rescore of run_id (store schema 10) checked: the bytes of
  * the scaffold that named its judge against their sha256, each judge reply

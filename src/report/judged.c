@@ -77,50 +77,65 @@ static void bin_key(const json_t *ij, char *out, size_t size)
 		 json_string_value(json_object_get(ij, "context_bin_label")));
 }
 
-json_t *judged_report_system(const um_attempt_rec *const *attempts, const size_t *item_of,
-			     size_t n, const um_item_rec *const *items)
+/* A system's judged attempts summed one at a time (judged.h). */
+struct judged_tally {
+	json_t *graders, *bins;
+	double *conf;           /* the known confidences, in attempt order */
+	int *right;
+	size_t nc, cap;
+	int64_t judge_cost, judged;
+};
+
+judged_tally *judged_tally_new(void)
 {
-	json_t *o = json_object(), *graders = json_object(), *bins = json_object();
-	json_t *bin_arr = json_array(), *t;
-	double *conf = um_xmalloc((n ? n : 1) * sizeof(*conf));
-	int *right = um_xmalloc((n ? n : 1) * sizeof(*right));
-	int64_t judge_cost = 0, judged = 0;
-	size_t i, nc = 0;
+	judged_tally *t = um_xcalloc(1, sizeof(*t));
+
+	t->graders = json_object();
+	t->bins = json_object();
+	return t;
+}
+
+void judged_tally_add(judged_tally *t, const um_attempt_rec *a, const um_item_rec *item)
+{
+	json_t *ij = json_loads(item->choices_json, 0, NULL);
+	json_t *dj = a->detail_json ? json_loads(a->detail_json, 0, NULL) : NULL;
+	const char *g = json_string_value(json_object_get(ij, "grader"));
+	char key[96];
+
+	if (a->status == UM_ATT_DONE)
+		tally_add(t->graders, g ? g : "unknown", a);
+	/* every bin an item of the run falls in, so systems' bins line up */
+	if (json_is_integer(json_object_get(ij, "context_bin"))) {
+		bin_key(ij, key, sizeof(key));
+		tally_add(t->bins, key, a);
+	}
+	if (json_is_object(json_object_get(dj, "judge"))) {
+		t->judged++;
+		t->judge_cost += json_integer_value(jpath_pointer(dj, "/judge/cost_micro"));
+	}
+	if (!a->outcome && store_attempt_graded(a) &&
+	    json_is_integer(json_object_get(dj, "confidence"))) {
+		um_xgrow((void **)&t->conf, &t->cap, t->nc + 1, sizeof(*t->conf));
+		t->right = um_xrealloc(t->right, t->cap * sizeof(*t->right));
+		t->conf[t->nc] = (double)json_integer_value(json_object_get(dj, "confidence")) / 100.0;
+		t->right[t->nc++] = a->score == 1;
+	}
+	if (ij)
+		json_decref(ij);
+	if (dj)
+		json_decref(dj);
+}
+
+json_t *judged_tally_finish(judged_tally *t)
+{
+	json_t *o = json_object(), *bin_arr = json_array(), *bins, *v;
 	const char *k;
 	double ce;
 
-	for (i = 0; i < n; i++) {
-		const um_attempt_rec *a = attempts[i];
-		json_t *ij = json_loads(items[item_of[i]]->choices_json, 0, NULL);
-		json_t *dj = a->detail_json ? json_loads(a->detail_json, 0, NULL) : NULL;
-		const char *g = json_string_value(json_object_get(ij, "grader"));
-		char key[96];
-
-		if (a->status == UM_ATT_DONE)
-			tally_add(graders, g ? g : "unknown", a);
-		/* every bin an item of the run falls in, so systems' bins line up */
-		if (json_is_integer(json_object_get(ij, "context_bin"))) {
-			bin_key(ij, key, sizeof(key));
-			tally_add(bins, key, a);
-		}
-		if (json_is_object(json_object_get(dj, "judge"))) {
-			judged++;
-			judge_cost += json_integer_value(jpath_pointer(dj, "/judge/cost_micro"));
-		}
-		if (!a->outcome && store_attempt_graded(a) &&
-		    json_is_integer(json_object_get(dj, "confidence"))) {
-			conf[nc] = (double)json_integer_value(json_object_get(dj, "confidence")) / 100.0;
-			right[nc++] = a->score == 1;
-		}
-		if (ij)
-			json_decref(ij);
-		if (dj)
-			json_decref(dj);
-	}
-	json_object_set_new(o, "graders", finish_tallies(graders));
-	bins = finish_tallies(bins);
-	json_object_foreach(bins, k, t) {
-		json_t *b = json_deep_copy(t);
+	json_object_set_new(o, "graders", finish_tallies(t->graders));
+	bins = finish_tallies(t->bins);
+	json_object_foreach(bins, k, v) {
+		json_t *b = json_deep_copy(v);
 		json_object_set_new(b, "bin", json_string(strchr(k, ' ') + 1));
 		json_array_append_new(bin_arr, b);
 	}
@@ -129,14 +144,26 @@ json_t *judged_report_system(const um_attempt_rec *const *attempts, const size_t
 		json_object_set_new(o, "context_bins", bin_arr);
 	else
 		json_decref(bin_arr);
-	json_object_set_new(o, "judge", json_pack("{s:I, s:I}", "attempts", (json_int_t)judged,
-						  "cost_micro", (json_int_t)judge_cost));
-	ce = calibration_error(conf, right, nc, CALIB_BETA);
-	json_object_set_new(o, "confidences", json_integer((json_int_t)nc));
+	json_object_set_new(o, "judge", json_pack("{s:I, s:I}", "attempts", (json_int_t)t->judged,
+						  "cost_micro", (json_int_t)t->judge_cost));
+	ce = calibration_error(t->conf, t->right, t->nc, CALIB_BETA);
+	json_object_set_new(o, "confidences", json_integer((json_int_t)t->nc));
 	json_object_set_new(o, "calibration_error", isnan(ce) ? json_null() : json_real(ce));
-	free(conf);
-	free(right);
+	free(t->conf);
+	free(t->right);
+	free(t);
 	return o;
+}
+
+json_t *judged_report_system(const um_attempt_rec *const *attempts, const size_t *item_of,
+			     size_t n, const um_item_rec *const *items)
+{
+	judged_tally *t = judged_tally_new();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		judged_tally_add(t, attempts[i], items[item_of[i]]);
+	return judged_tally_finish(t);
 }
 
 static void md_mean(um_buf *b, const json_t *t)

@@ -16,6 +16,7 @@
 #include "report/report.h"
 #include "report/route.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -80,6 +81,13 @@ static json_t *jmoney_div(int64_t total, uint64_t by)
 static void set(json_t *o, const char *k, json_t *v)
 {
 	json_object_set_new(o, k, v ? v : json_null());
+}
+
+static void count_key(json_t *o, const char *key)
+{
+	json_t *cur = json_object_get(o, key);
+
+	json_object_set_new(o, key, jint((cur ? json_integer_value(cur) : 0) + 1));
 }
 
 /* ---- sorted views of the input ---------------------------------------- */
@@ -148,26 +156,97 @@ static const void **sorted_ptrs(const void *base, size_t n, size_t sz,
 	return v;
 }
 
+/* Repository repair, summed over a system's attempts. */
+typedef struct swe_tally {
+	int64_t tasks, submitted, resolved_sub, not_applied, timed_out, predicted, resolved;
+	int64_t vendor_compared, vendor_agree;
+	json_t *strategies, *rules, *vendor_only, *umpire_only; /* instance ids */
+} swe_tally;
+
 /* ---- working state ---------------------------------------------------- */
 
-typedef struct rep_att {
-	const um_attempt_rec *a;
-	size_t item;   /* index into rep.items */
-	size_t cat;    /* index into rep.cats */
-} rep_att;
+/*
+ * The report is summed while the attempts go past once, in (item, system,
+ * sample) order (from the store one row at a time, or from loaded data
+ * sorted so): per system and per system x category running sums, counts of
+ * latencies, and per system x item graded counts; the attempts of one item
+ * are held together (block) for the paired comparisons and the parity
+ * check. The only part that grows with the attempts is each system's graded
+ * values (8 bytes an attempt), so the item-clustered variance is computed
+ * in the same order as before, to the last bit.
+ */
+
+/* One system's attempts of one category. */
+typedef struct rep_cat {
+	uint64_t n, correct, errors;
+	int64_t cost;
+	um_counts lat;          /* latencies of the graded */
+} rep_cat;
+
+/* The agent loop's details summed over a system's graded attempts. */
+typedef struct agent_tally {
+	json_t *stops, *broken;
+	int64_t turns, calls, malformed, n, oracle;
+	int64_t replayed, replay_agree, rewarded, full;
+	double reward_sum;
+	swe_tally sw;
+} agent_tally;
+
+/* Code attempts' verdicts summed over a system. */
+typedef struct code_tally {
+	json_t *ends, *broken;
+	int64_t n, no_prog, run, passed, oracle;
+} code_tally;
+
+/* An orchestrator's routing events summed over its attempts. */
+typedef struct rlog_tally {
+	json_t *by_cat, *methods;
+	int64_t obs_calls, rep_calls, obs_cost, rep_cost, obs_fail;
+	uint64_t with_events, mismatched;
+} rlog_tally;
 
 typedef struct rep_sys {
 	const um_system_rec *rec;
-	rep_att *att;  /* sorted by (item, sample) */
-	size_t n_att;
+	uint64_t n_att;         /* attempts of known items */
 	uint64_t graded, correct, errors; /* correct: full credit (score 1) */
 	uint64_t outcomes;      /* ended ungraded, not errors (context overflow, judge error) */
 	double score_sum;                 /* of store_attempt_value over the graded */
-	int64_t cost;
+	int64_t cost, tin, tcached, tout, calls, retries, cached, reasoning, cache_write;
 	um_acc acc; /* valid when graded > 0 */
-	int64_t *ttft; /* times to first token of its streamed calls */
-	size_t n_ttft;
+	double *vals;           /* graded values in (item, sample) order */
+	size_t n_vals, cap_vals;
+	size_t *item_graded;    /* per item: graded attempts (vals in groups) */
+	uint64_t *item_correct; /* per item: full-credit attempts */
+	rep_cat *cats;          /* per category */
+	um_counts lat, ttft;    /* uncached graded latencies; streamed calls' ttft */
+	json_t *served, *fps;   /* served model / fingerprint -> attempts */
+	json_t *by_class, *outcomes_o, *errs; /* errs: class -> first error, count */
+	agent_tally ag;
+	code_tally cd;
+	judged_tally *jt;
+	scicode_tally *sct;
+	rlog_tally rl;
 } rep_sys;
+
+/* The paired comparison of systems a and b, summed item by item. */
+typedef struct rep_pairs {
+	size_t a, b;
+	double *ma, *mb, *d;
+	size_t n_items, n_pairs;
+	uint64_t b_only, c_only; /* pairs where only a (b) or only b (c) has full credit */
+	double ra, rb;    /* sums of the scores */
+	double var_w, inv_k; /* pooled within-item variance; mean of 1/pairs */
+	double ss_w;
+	size_t df_w;
+} rep_pairs;
+
+/* One attempt of the item being read (known system). */
+typedef struct blk_row {
+	size_t sys;
+	int sample, graded;
+	double v;
+	char *neutral, *request; /* NULL when unhashed (then not in parity) */
+} blk_row;
 
 typedef struct rep_state {
 	const um_run_data *d;
@@ -176,6 +255,7 @@ typedef struct rep_state {
 	size_t n_items;
 	const char **cats; /* distinct categories, sorted */
 	size_t n_cats;
+	size_t *cat_of;    /* per item */
 	rep_sys *sys;
 	size_t n_sys;
 	uint64_t repeats, planned; /* planned per system */
@@ -185,6 +265,17 @@ typedef struct rep_state {
 	int partial;           /* some graded attempt scored strictly between 0 and 1 */
 	int judged;            /* a judged suite's run (report/judged.h) */
 	int scicode;           /* a scicode suite's run (report/scicode.h) */
+	rep_pairs *pairs;      /* the comparisons the report makes */
+	size_t n_pairs;
+	char *blk_item;        /* the block's item id, NULL before the first */
+	size_t blk_it;         /* its index, SIZE_MAX when not an item of the run */
+	blk_row *blk;
+	size_t n_blk, cap_blk;
+	json_t *devs;          /* parity: deviations listed (first 100) */
+	uint64_t n_dev, groups, unhashed;
+	json_t *cache;         /* streamed: cached attempts (NULL: from d) */
+	um_route_acc *route;   /* streamed: router baselines (NULL: from d) */
+	uint64_t routing, unattributed; /* routing events in all, without attempt */
 } rep_state;
 
 static size_t find_item(const rep_state *r, const char *id)
@@ -238,69 +329,121 @@ static size_t find_cat(const rep_state *r, const char *cat)
 	return SIZE_MAX;
 }
 
+static void agent_tally_release(agent_tally *t)
+{
+	json_decref(t->stops);
+	json_decref(t->broken);
+	json_decref(t->sw.strategies);
+	json_decref(t->sw.vendor_only);
+	json_decref(t->sw.umpire_only);
+	json_decref(t->sw.rules);
+	memset(t, 0, sizeof(*t));
+}
+
+static void sys_release(rep_sys *rs, size_t n_cats)
+{
+	size_t c;
+
+	free(rs->vals);
+	free(rs->item_graded);
+	free(rs->item_correct);
+	for (c = 0; c < n_cats && rs->cats; c++)
+		stats_counts_release(&rs->cats[c].lat);
+	free(rs->cats);
+	stats_counts_release(&rs->lat);
+	stats_counts_release(&rs->ttft);
+	json_decref(rs->served);
+	json_decref(rs->fps);
+	json_decref(rs->by_class);
+	json_decref(rs->outcomes_o);
+	json_decref(rs->errs);
+	agent_tally_release(&rs->ag);
+	json_decref(rs->cd.ends);
+	json_decref(rs->cd.broken);
+	if (rs->jt)
+		json_decref(judged_tally_finish(rs->jt));
+	if (rs->sct)
+		json_decref(scicode_tally_finish(rs->sct));
+	json_decref(rs->rl.by_cat);
+	json_decref(rs->rl.methods);
+}
+
+static void blk_clear(rep_state *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_blk; i++) {
+		free(r->blk[i].neutral);
+		free(r->blk[i].request);
+	}
+	r->n_blk = 0;
+}
+
 static void rep_release(rep_state *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n_sys; i++) {
-		free(r->sys[i].att);
-		free(r->sys[i].ttft);
+	for (i = 0; i < r->n_sys; i++)
+		sys_release(&r->sys[i], r->n_cats);
+	for (i = 0; i < r->n_pairs; i++) {
+		free(r->pairs[i].ma);
+		free(r->pairs[i].mb);
+		free(r->pairs[i].d);
 	}
+	free(r->pairs);
+	blk_clear(r);
+	free(r->blk);
+	free(r->blk_item);
+	json_decref(r->devs);
+	json_decref(r->cache);
+	route_acc_free(r->route);
 	free(r->sys);
 	free(r->items);
 	free(r->cats);
-}
-
-/* Times to first token dealt to their systems (a system not in the run's
- * list is left out, as an orphan attempt is). */
-static void rep_deal_ttft(rep_state *r)
-{
-	const um_run_data *d = r->d;
-	size_t i, *cap = um_xcalloc(r->n_sys ? r->n_sys : 1, sizeof(*cap));
-
-	for (i = 0; i < d->n_ttft; i++) {
-		size_t s = find_sys(r, d->ttft[i].system);
-		rep_sys *rs;
-
-		if (s == SIZE_MAX || d->ttft[i].ttft_ms < 0)
-			continue;
-		rs = &r->sys[s];
-		um_xgrow((void **)&rs->ttft, &cap[s], rs->n_ttft + 1, sizeof(*rs->ttft));
-		rs->ttft[rs->n_ttft++] = d->ttft[i].ttft_ms;
-	}
-	free(cap);
-}
-
-static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *err)
-{
-	const um_system_rec **systems;
-	const um_attempt_rec **atts;
-	size_t i, *cap;
-
+	free(r->cat_of);
 	memset(r, 0, sizeof(*r));
-	r->d = d;
-	r->level = level;
-	r->z = stats_z_for_level(level);
-	r->repeats = d->run.repeats > 0 ? (uint64_t)d->run.repeats : 1;
+}
+
+/* A system's running sums, empty. */
+static void sys_init(rep_state *r, rep_sys *rs)
+{
+	rs->item_graded = um_xcalloc(r->n_items + 1, sizeof(*rs->item_graded));
+	rs->item_correct = um_xcalloc(r->n_items + 1, sizeof(*rs->item_correct));
+	rs->cats = um_xcalloc(r->n_cats + 1, sizeof(*rs->cats));
+	rs->served = json_object();
+	rs->fps = json_object();
+	rs->by_class = json_object();
+	rs->outcomes_o = json_object();
+	rs->errs = json_object();
+	rs->ag.stops = json_object();
+	rs->ag.broken = json_array();
+	rs->ag.sw.strategies = json_object();
+	rs->ag.sw.vendor_only = json_array();
+	rs->ag.sw.umpire_only = json_array();
+	rs->cd.ends = json_object();
+	rs->cd.broken = json_array();
+	rs->jt = r->judged ? judged_tally_new() : NULL;
+	rs->sct = r->scicode && !r->judged ? scicode_tally_new(r->items, r->n_items, r->repeats)
+					   : NULL;
+	rs->rl.by_cat = json_object();
+	rs->rl.methods = json_object();
+}
+
+/* The run's items, sorted, checked, and their distinct categories. */
+static int rep_items(rep_state *r, const um_run_data *d, um_error *err)
+{
+	size_t i;
 
 	r->items = (const um_item_rec **)sorted_ptrs(d->items, d->n_items, sizeof(*d->items),
 						      cmp_item);
 	r->n_items = d->n_items;
 	for (i = 0; i < r->n_items; i++) {
-		if (!r->items[i]->item_id || !r->items[i]->category) {
-			um_fail(err, UM_ERR_INVALID, "report: item without id or category");
-			goto fail;
-		}
-		if (i && strcmp(r->items[i - 1]->item_id, r->items[i]->item_id) == 0) {
-			um_fail(err, UM_ERR_INVALID, "report: item '%s' appears twice",
-				r->items[i]->item_id);
-			goto fail;
-		}
+		if (!r->items[i]->item_id || !r->items[i]->category)
+			return um_fail(err, UM_ERR_INVALID, "report: item without id or category");
+		if (i && strcmp(r->items[i - 1]->item_id, r->items[i]->item_id) == 0)
+			return um_fail(err, UM_ERR_INVALID, "report: item '%s' appears twice",
+				       r->items[i]->item_id);
 	}
-	r->planned = r->n_items * r->repeats;
-	r->judged = um_streq(d->run.suite_kind, "judged");
-	r->scicode = um_streq(d->run.suite_kind, "scicode");
-
 	r->cats = um_xmalloc((r->n_items ? r->n_items : 1) * sizeof(*r->cats));
 	for (i = 0; i < r->n_items; i++)
 		r->cats[i] = r->items[i]->category;
@@ -308,56 +451,62 @@ static int rep_init(rep_state *r, const um_run_data *d, double level, um_error *
 	for (i = 0; i < r->n_items; i++)
 		if (r->n_cats == 0 || strcmp(r->cats[r->n_cats - 1], r->cats[i]) != 0)
 			r->cats[r->n_cats++] = r->cats[i];
+	r->cat_of = um_xmalloc((r->n_items + 1) * sizeof(*r->cat_of));
+	for (i = 0; i < r->n_items; i++)
+		r->cat_of[i] = find_cat(r, r->items[i]->category);
+	return 0;
+}
 
-	systems = (const um_system_rec **)sorted_ptrs(d->systems, d->n_systems,
-						      sizeof(*d->systems), cmp_system);
+/* The run's systems, sorted by name, each named once. */
+static int rep_systems(rep_state *r, const um_run_data *d, um_error *err)
+{
+	const um_system_rec **systems = (const um_system_rec **)sorted_ptrs(
+		d->systems, d->n_systems, sizeof(*d->systems), cmp_system);
+	size_t i;
+
 	r->sys = um_xcalloc(d->n_systems ? d->n_systems : 1, sizeof(*r->sys));
-	r->n_sys = d->n_systems;
-	for (i = 0; i < r->n_sys; i++) {
+	for (i = 0; i < d->n_systems; i++) {
 		r->sys[i].rec = systems[i];
-		if (!systems[i]->name) {
+		if (!systems[i]->name || (i && strcmp(systems[i - 1]->name, systems[i]->name) == 0)) {
+			if (systems[i]->name)
+				um_fail(err, UM_ERR_INVALID, "report: system '%s' appears twice",
+					systems[i]->name);
+			else
+				um_fail(err, UM_ERR_INVALID, "report: system without a name");
 			free(systems);
-			um_fail(err, UM_ERR_INVALID, "report: system without a name");
-			goto fail;
-		}
-		if (i && strcmp(systems[i - 1]->name, systems[i]->name) == 0) {
-			um_fail(err, UM_ERR_INVALID, "report: system '%s' appears twice",
-				systems[i]->name);
-			free(systems);
-			goto fail;
+			return -1;
 		}
 	}
 	free(systems);
-
-	/* Attempts in (item, system, sample) order, dealt to their systems. */
-	atts = (const um_attempt_rec **)sorted_ptrs(d->attempts, d->n_attempts,
-						    sizeof(*d->attempts), cmp_attempt);
-	cap = um_xcalloc(r->n_sys ? r->n_sys : 1, sizeof(*cap));
-	for (i = 0; i < d->n_attempts; i++) {
-		const um_attempt_rec *a = atts[i];
-		size_t it = find_item(r, a->item_id), s = find_sys(r, a->system);
-		rep_sys *rs;
-		rep_att *ra;
-
-		if (it == SIZE_MAX || s == SIZE_MAX) {
-			r->orphans++;
-			continue;
-		}
-		rs = &r->sys[s];
-		um_xgrow((void **)&rs->att, &cap[s], rs->n_att + 1, sizeof(*rs->att));
-		ra = &rs->att[rs->n_att++];
-		ra->a = a;
-		ra->item = it;
-		ra->cat = find_cat(r, r->items[it]->category);
-		r->partial |= store_attempt_graded(a) && store_attempt_partial(a);
-	}
-	free(cap);
-	free(atts);
-	rep_deal_ttft(r);
+	r->n_sys = d->n_systems;
+	for (i = 0; i < r->n_sys; i++)
+		sys_init(r, &r->sys[i]);
 	return 0;
-fail:
-	rep_release(r);
-	return -1;
+}
+
+static void pairs_plan(rep_state *r);
+
+static int rep_init(rep_state *r, const um_run_data *d, const um_report_opts *opts, double level,
+		    um_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+	r->level = level;
+	r->z = stats_z_for_level(level);
+	r->repeats = d->run.repeats > 0 ? (uint64_t)d->run.repeats : 1;
+	r->judged = um_streq(d->run.suite_kind, "judged");
+	r->scicode = um_streq(d->run.suite_kind, "scicode");
+	r->reference = opts ? opts->reference : NULL;
+	r->methods = opts && opts->methods ? opts->methods : REPORT_METHODS;
+	r->blk_it = SIZE_MAX;
+	r->devs = json_array();
+	if (rep_items(r, d, err) < 0 || rep_systems(r, d, err) < 0) {
+		rep_release(r);
+		return -1;
+	}
+	r->planned = r->n_items * r->repeats;
+	pairs_plan(r);
+	return 0;
 }
 
 static int is_graded(const um_attempt_rec *a)
@@ -389,28 +538,22 @@ static json_t *interval_obj(um_interval iv, int valid, const char *lo, const cha
 	return o;
 }
 
-/* Distinct non-null strings of the attempts with their counts, sorted. */
-static json_t *distinct_counts(const rep_sys *rs, int fingerprint, int with_counts)
+/* The names counted in o, sorted, with their counts or without. */
+static json_t *distinct_counts(const json_t *o, int with_counts)
 {
-	const char **v = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*v));
-	size_t n = 0, i, j;
-	json_t *out = json_array();
+	size_t n = json_object_size(o), i = 0;
+	const char **v = um_xmalloc((n ? n : 1) * sizeof(*v)), *k;
+	json_t *out = json_array(), *c;
 
-	for (i = 0; i < rs->n_att; i++) {
-		const char *s = fingerprint ? rs->att[i].a->fingerprint
-					    : rs->att[i].a->served_model;
-		if (s)
-			v[n++] = s;
-	}
+	json_object_foreach((json_t *)o, k, c)
+		v[i++] = k;
 	qsort(v, n, sizeof(*v), cmp_str);
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && strcmp(v[i], v[j]) == 0; j++)
-			;
+	for (i = 0; i < n; i++) {
 		if (with_counts) {
-			json_t *o = json_object();
-			set(o, "model", json_string(v[i]));
-			set(o, "attempts", jint((int64_t)(j - i)));
-			json_array_append_new(out, o);
+			json_t *e = json_object();
+			set(e, "model", json_string(v[i]));
+			set(e, "attempts", json_incref(json_object_get(o, v[i])));
+			json_array_append_new(out, e);
 		} else {
 			json_array_append_new(out, json_string(v[i]));
 		}
@@ -437,44 +580,33 @@ static json_t *acc_obj(const um_acc *a, int valid)
 static json_t *category_section(const rep_state *r, const rep_sys *rs)
 {
 	json_t *arr = json_array();
-	size_t cap = rs->n_att ? rs->n_att : 1, c, i;
-	int64_t *lat = um_xmalloc(cap * sizeof(*lat));
-	double *scores = um_xmalloc(cap * sizeof(*scores));
-	size_t *cluster = um_xmalloc(cap * sizeof(*cluster));
+	size_t *len = um_xcalloc(r->n_items + 1, sizeof(*len)), c, i, at, m;
+	double *x = um_xmalloc((rs->n_vals + 1) * sizeof(*x));
 
 	for (c = 0; c < r->n_cats; c++) {
-		uint64_t n = 0, correct = 0, errors = 0;
-		int64_t cost = 0;
+		const rep_cat *rc = &rs->cats[c];
 		json_t *o = json_object();
 		um_acc acc;
 
-		for (i = 0; i < rs->n_att; i++) {
-			const um_attempt_rec *a = rs->att[i].a;
-			if (rs->att[i].cat != c)
-				continue;
-			cost += a->cost_micro;
-			if (is_graded(a)) {
-				scores[n] = store_attempt_value(a);
-				cluster[n] = rs->att[i].item;
-				lat[n++] = a->latency_ms;
-				correct += a->score > 0;
-			} else if (!is_outcome(a)) {
-				errors++;
-			}
+		/* the category's graded values, item by item in item order */
+		for (i = 0, at = 0, m = 0; i < r->n_items; at += rs->item_graded[i++]) {
+			len[i] = r->cat_of[i] == c ? rs->item_graded[i] : 0;
+			memcpy(x + m, rs->vals + at, len[i] * sizeof(*x));
+			m += len[i];
 		}
-		acc = stats_accuracy(scores, cluster, n, r->level);
+		acc = stats_accuracy_grouped(x, len, r->n_items, r->level);
 		set(o, "name", json_string(r->cats[c]));
-		set(o, "n", jint((int64_t)n));
-		set(o, "correct", jint((int64_t)correct));
-		set(o, "errors", jint((int64_t)errors));
-		set(o, "accuracy", acc_obj(&acc, n > 0));
-		set(o, "cost_micro", jint(cost));
-		set(o, "latency_p50_ms", n ? jint(stats_percentile_i64(lat, n, 50)) : json_null());
+		set(o, "n", jint((int64_t)rc->n));
+		set(o, "correct", jint((int64_t)rc->correct));
+		set(o, "errors", jint((int64_t)rc->errors));
+		set(o, "accuracy", acc_obj(&acc, rc->n > 0));
+		set(o, "cost_micro", jint(rc->cost));
+		set(o, "latency_p50_ms",
+		    rc->n ? jint(stats_counts_percentile(&rc->lat, 50)) : json_null());
 		json_array_append_new(arr, o);
 	}
-	free(lat);
-	free(scores);
-	free(cluster);
+	free(len);
+	free(x);
 	return arr;
 }
 
@@ -498,26 +630,18 @@ static json_t *item_mean_obj(const double *v, size_t m, double level, int method
  * partial credit (the estimators count passes: they need 0/1 scores). */
 static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 {
-	uint64_t *n = um_xcalloc(r->n_items + 1, sizeof(*n));
-	uint64_t *c = um_xcalloc(r->n_items + 1, sizeof(*c)), k;
-	double *at = um_xmalloc((r->n_items + 1) * sizeof(*at));
-	double *hat = um_xmalloc((r->n_items + 1) * sizeof(*hat));
+	const size_t *n = rs->item_graded;
+	const uint64_t *c = rs->item_correct;
+	double *at, *hat;
 	json_t *arr;
+	uint64_t k;
 	size_t i;
 
-	if (r->repeats < 2 || r->partial) {
-		free(n);
-		free(c);
-		free(at);
-		free(hat);
+	if (r->repeats < 2 || r->partial)
 		return NULL;
-	}
+	at = um_xmalloc((r->n_items + 1) * sizeof(*at));
+	hat = um_xmalloc((r->n_items + 1) * sizeof(*hat));
 	arr = json_array();
-	for (i = 0; i < rs->n_att; i++)
-		if (is_graded(rs->att[i].a)) {
-			n[rs->att[i].item]++;
-			c[rs->att[i].item] += rs->att[i].a->score > 0;
-		}
 	for (k = 1; k <= r->repeats; k++) {
 		json_t *o;
 		size_t m = 0;
@@ -537,19 +661,11 @@ static json_t *pass_k_section(const rep_state *r, const rep_sys *rs)
 		set(o, "pass_hat_k", item_mean_obj(hat, m, r->level, r->methods));
 		json_array_append_new(arr, o);
 	}
-	free(n);
-	free(c);
 	free(at);
 	free(hat);
 	return arr;
 }
 
-/* Repository repair, summed over a system's attempts. */
-typedef struct swe_tally {
-	int64_t tasks, submitted, resolved_sub, not_applied, timed_out, predicted, resolved;
-	int64_t vendor_compared, vendor_agree;
-	json_t *strategies, *rules, *vendor_only, *umpire_only; /* instance ids */
-} swe_tally;
 
 /* Count one attempt's repository-repair details (a no-op for others). */
 static void swe_count(swe_tally *t, const um_attempt_rec *a, json_t *dj)
@@ -634,106 +750,70 @@ static void broken_add(json_t *broken, const um_attempt_rec *a)
 }
 
 /* Agentic attempts carry detail_json: turns, tool calls, malformed calls,
- * why the agent stopped. Summed per system; NULL when there are none. */
-static json_t *agent_section(const rep_sys *rs)
+ * why the agent stopped. Summed per system (dj: a graded attempt's
+ * details, code attempts left to code_add). */
+static void agent_add(agent_tally *t, const um_attempt_rec *a, json_t *dj)
 {
-	json_t *o, *stops = json_object(), *broken = json_array();
-	int64_t turns = 0, calls = 0, malformed = 0, n = 0, oracle = 0;
-	int64_t replayed = 0, replay_agree = 0, rewarded = 0, full = 0;
-	double reward_sum = 0;
-	swe_tally sw = {0};
-	size_t i;
+	const char *stop;
 
-	sw.strategies = json_object();
-	sw.vendor_only = json_array();
-	sw.umpire_only = json_array();
-	for (i = 0; i < rs->n_att; i++) {
-		const um_attempt_rec *a = rs->att[i].a;
-		json_t *dj, *v;
-		const char *stop;
-
-		if (!a->detail_json || !is_graded(a))
-			continue;
-		dj = json_loads(a->detail_json, 0, NULL);
-		if (!json_is_object(dj) ||
-		    um_streq(json_string_value(json_object_get(dj, "verdict")), "code_tests")) {
-			if (dj) /* code attempts have their own section */
-				json_decref(dj);
-			continue;
-		}
-		n++;
-		turns += json_integer_value(json_object_get(dj, "turns"));
-		calls += json_integer_value(json_object_get(dj, "tool_calls"));
-		malformed += json_integer_value(json_object_get(dj, "malformed_tool_calls"));
-		stop = json_string_value(json_object_get(dj, "stop_reason"));
-		if (stop && *stop) {
-			v = json_object_get(stops, stop);
-			json_object_set_new(stops, stop,
-					    jint((v ? json_integer_value(v) : 0) + 1));
-		}
-		if (json_is_number(json_object_get(dj, "reward"))) {
-			/* reward files (Harbor): fractional rewards keep their value */
-			double r = json_number_value(json_object_get(dj, "reward"));
-			rewarded++;
-			reward_sum += r;
-			full += r >= 1.0;
-		}
-		if (json_is_integer(json_object_get(dj, "replayed_score"))) {
-			replayed++;
-			replay_agree += json_integer_value(json_object_get(dj, "replayed_score")) ==
-					a->score;
-		}
-		swe_count(&sw, a, dj);
-		if (json_is_true(json_object_get(dj, "oracle"))) {
-			oracle = 1;
-			broken_add(broken, a);
-		}
-		json_decref(dj);
+	t->n++;
+	t->turns += json_integer_value(json_object_get(dj, "turns"));
+	t->calls += json_integer_value(json_object_get(dj, "tool_calls"));
+	t->malformed += json_integer_value(json_object_get(dj, "malformed_tool_calls"));
+	stop = json_string_value(json_object_get(dj, "stop_reason"));
+	if (stop && *stop)
+		count_key(t->stops, stop);
+	if (json_is_number(json_object_get(dj, "reward"))) {
+		/* reward files (Harbor): fractional rewards keep their value */
+		double r = json_number_value(json_object_get(dj, "reward"));
+		t->rewarded++;
+		t->reward_sum += r;
+		t->full += r >= 1.0;
 	}
-	if (!n) {
-		json_decref(stops);
-		json_decref(broken);
-		json_decref(sw.strategies);
-		json_decref(sw.vendor_only);
-		json_decref(sw.umpire_only);
+	if (json_is_integer(json_object_get(dj, "replayed_score"))) {
+		t->replayed++;
+		t->replay_agree += json_integer_value(json_object_get(dj, "replayed_score")) ==
+				   a->score;
+	}
+	swe_count(&t->sw, a, dj);
+	if (json_is_true(json_object_get(dj, "oracle"))) {
+		t->oracle = 1;
+		broken_add(t->broken, a);
+	}
+}
+
+/* The agent section of a system; NULL when it had no agentic attempt. */
+static json_t *agent_json(agent_tally *t)
+{
+	json_t *o;
+
+	if (!t->n)
 		return NULL;
-	}
 	o = json_object();
-	set(o, "attempts", jint(n));
-	set(o, "turns_total", jint(turns));
-	set(o, "turns_mean", jreal((double)turns / (double)n));
-	set(o, "tool_calls", jint(calls));
-	set(o, "malformed_tool_calls", jint(malformed));
-	set(o, "stop_reasons", stops);
-	if (rewarded) {
+	set(o, "attempts", jint(t->n));
+	set(o, "turns_total", jint(t->turns));
+	set(o, "turns_mean", jreal((double)t->turns / (double)t->n));
+	set(o, "tool_calls", jint(t->calls));
+	set(o, "malformed_tool_calls", jint(t->malformed));
+	set(o, "stop_reasons", json_incref(t->stops));
+	if (t->rewarded) {
 		json_t *rw = json_object();
-		set(rw, "attempts", jint(rewarded));
-		set(rw, "mean_reward", jreal(reward_sum / (double)rewarded));
-		set(rw, "full_reward_share", jreal((double)full / (double)rewarded));
+		set(rw, "attempts", jint(t->rewarded));
+		set(rw, "mean_reward", jreal(t->reward_sum / (double)t->rewarded));
+		set(rw, "full_reward_share", jreal((double)t->full / (double)t->rewarded));
 		set(o, "rewards", rw);
 	}
-	if (replayed) {
+	if (t->replayed) {
 		/* replay mode: the same commands again, the same verdict? */
 		json_t *rp = json_object();
-		set(rp, "attempts", jint(replayed));
-		set(rp, "same_verdict", jint(replay_agree));
+		set(rp, "attempts", jint(t->replayed));
+		set(rp, "same_verdict", jint(t->replay_agree));
 		set(o, "replay", rp);
 	}
-	if (sw.tasks) {
-		set(o, "swe", swe_json(&sw));
-	} else {
-		json_decref(sw.strategies);
-		json_decref(sw.vendor_only);
-		json_decref(sw.umpire_only);
-		if (sw.rules)
-			json_decref(sw.rules);
-	}
-	if (oracle) {
-		/* a task whose reference solution fails its own tests is broken */
-		set(o, "broken_tasks", broken);
-	} else {
-		json_decref(broken);
-	}
+	if (t->sw.tasks)
+		set(o, "swe", swe_json(&t->sw)); /* takes its objects */
+	if (t->oracle) /* a task whose reference solution fails its own tests is broken */
+		set(o, "broken_tasks", json_incref(t->broken));
 	return o;
 }
 
@@ -743,126 +823,67 @@ static json_t *agent_section(const rep_sys *rs)
  * and the time to first token of the streamed calls that succeeded. */
 static void provider_extras(const rep_sys *rs, json_t *o, json_t *tok)
 {
-	int64_t reasoning = 0, written = 0;
-	size_t i;
-
-	for (i = 0; i < rs->n_att; i++) {
-		reasoning += rs->att[i].a->tokens_reasoning;
-		written += rs->att[i].a->tokens_cache_write;
-	}
-	if (reasoning > 0)
-		set(tok, "reasoning", jint(reasoning));
-	if (written > 0)
-		set(tok, "cache_write", jint(written));
-	if (rs->n_ttft) {
+	if (rs->reasoning > 0)
+		set(tok, "reasoning", jint(rs->reasoning));
+	if (rs->cache_write > 0)
+		set(tok, "cache_write", jint(rs->cache_write));
+	if (rs->ttft.total) {
 		json_t *t = json_object();
 
-		set(t, "calls", jint((int64_t)rs->n_ttft));
-		set(t, "p50", jint(stats_percentile_i64(rs->ttft, rs->n_ttft, 50)));
-		set(t, "p90", jint(stats_percentile_i64(rs->ttft, rs->n_ttft, 90)));
+		set(t, "calls", jint((int64_t)rs->ttft.total));
+		set(t, "p50", jint(stats_counts_percentile(&rs->ttft, 50)));
+		set(t, "p90", jint(stats_counts_percentile(&rs->ttft, 90)));
 		set(o, "ttft_ms", t);
 	}
 }
 
 /* Code attempts (detail verdict code_tests, docs/code.md): how each ended,
  * by the verdict of its first failing test ("passed" when none failed,
- * "no_program" when the answer held none), and the tests run and passed.
- * NULL when there are none. */
-static json_t *code_section(const rep_sys *rs)
+ * "no_program" when the answer held none), and the tests run and passed. */
+static void code_add(code_tally *t, const um_attempt_rec *a, json_t *dj)
 {
-	json_t *o, *ends = json_object(), *broken = json_array();
-	int64_t n = 0, no_prog = 0, run = 0, passed = 0, oracle = 0;
-	size_t i, k;
+	const char *end = "passed", *v;
+	json_t *tj;
+	size_t k;
 
-	for (i = 0; i < rs->n_att; i++) {
-		const um_attempt_rec *a = rs->att[i].a;
-		const char *end = "passed", *v;
-		json_t *dj, *t, *c;
-
-		if (!a->detail_json || !is_graded(a))
-			continue;
-		dj = json_loads(a->detail_json, 0, NULL);
-		if (!um_streq(json_string_value(json_object_get(dj, "verdict")), "code_tests")) {
-			if (dj)
-				json_decref(dj);
-			continue;
-		}
-		n++;
-		if (json_is_false(json_object_get(dj, "program"))) {
-			no_prog++;
-			end = "no_program";
-		}
-		json_array_foreach(json_object_get(dj, "tests"), k, t) {
-			v = json_string_value(json_object_get(t, "v"));
-			if (!v || !strcmp(v, "not_run"))
-				continue;
-			run++;
-			if (!strcmp(v, "passed"))
-				passed++;
-			else if (!strcmp(end, "passed"))
-				end = v;
-		}
-		c = json_object_get(ends, end);
-		json_object_set_new(ends, end, jint((c ? json_integer_value(c) : 0) + 1));
-		if (json_is_true(json_object_get(dj, "oracle"))) {
-			oracle = 1; /* a problem whose reference program fails is broken */
-			broken_add(broken, a);
-		}
-		json_decref(dj);
+	t->n++;
+	if (json_is_false(json_object_get(dj, "program"))) {
+		t->no_prog++;
+		end = "no_program";
 	}
-	if (!n) {
-		json_decref(ends);
-		json_decref(broken);
+	json_array_foreach(json_object_get(dj, "tests"), k, tj) {
+		v = json_string_value(json_object_get(tj, "v"));
+		if (!v || !strcmp(v, "not_run"))
+			continue;
+		t->run++;
+		if (!strcmp(v, "passed"))
+			t->passed++;
+		else if (!strcmp(end, "passed"))
+			end = v;
+	}
+	count_key(t->ends, end);
+	if (json_is_true(json_object_get(dj, "oracle"))) {
+		t->oracle = 1; /* a problem whose reference program fails is broken */
+		broken_add(t->broken, a);
+	}
+}
+
+/* The code section of a system; NULL when it had no code attempt. */
+static json_t *code_json(const code_tally *t)
+{
+	json_t *o;
+
+	if (!t->n)
 		return NULL;
-	}
 	o = json_object();
-	set(o, "attempts", jint(n));
-	set(o, "no_program", jint(no_prog));
-	set(o, "tests_run", jint(run));
-	set(o, "tests_passed", jint(passed));
-	set(o, "ended_by", ends);
-	if (oracle)
-		set(o, "broken_problems", broken);
-	else
-		json_decref(broken);
+	set(o, "attempts", jint(t->n));
+	set(o, "no_program", jint(t->no_prog));
+	set(o, "tests_run", jint(t->run));
+	set(o, "tests_passed", jint(t->passed));
+	set(o, "ended_by", json_incref(t->ends));
+	if (t->oracle)
+		set(o, "broken_problems", json_incref(t->broken));
 	return o;
-}
-
-static json_t *scicode_section(const rep_state *r, const rep_sys *rs)
-{
-	const um_attempt_rec **atts = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*atts));
-	json_t *o;
-	size_t i;
-
-	for (i = 0; i < rs->n_att; i++)
-		atts[i] = rs->att[i].a;
-	o = scicode_report_system(atts, rs->n_att, r->items, r->n_items, r->repeats);
-	free(atts);
-	return o;
-}
-
-static json_t *judged_section(const rep_state *r, const rep_sys *rs)
-{
-	const um_attempt_rec **atts = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*atts));
-	size_t *item_of = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*item_of));
-	json_t *o;
-	size_t i;
-
-	for (i = 0; i < rs->n_att; i++) {
-		atts[i] = rs->att[i].a;
-		item_of[i] = rs->att[i].item;
-	}
-	o = judged_report_system(atts, item_of, rs->n_att, r->items);
-	free(atts);
-	free(item_of);
-	return o;
-}
-
-static void count_key(json_t *o, const char *key)
-{
-	json_t *cur = json_object_get(o, key);
-
-	json_object_set_new(o, key, jint((cur ? json_integer_value(cur) : 0) + 1));
 }
 
 /* A system's attempts counted: planned, graded, errors (by class), not
@@ -888,84 +909,49 @@ static json_t *attempts_obj(const rep_state *r, const rep_sys *rs, json_t *by_cl
 
 /* What a suite kind adds to a system's section: judged answers, or the
  * agent loop's behaviour. */
-static void kind_section(const rep_state *r, const rep_sys *rs, json_t *o)
+static void kind_section(rep_sys *rs, json_t *o)
 {
 	json_t *ag, *cs;
 
-	if (r->judged) {
-		set(o, "judged", judged_section(r, rs));
+	if (rs->jt) {
+		set(o, "judged", judged_tally_finish(rs->jt));
+		rs->jt = NULL;
 		return;
 	}
-	if (r->scicode) {
-		set(o, "scicode", scicode_section(r, rs));
+	if (rs->sct) {
+		set(o, "scicode", scicode_tally_finish(rs->sct));
+		rs->sct = NULL;
 		return;
 	}
-	ag = agent_section(rs);
+	ag = agent_json(&rs->ag);
 	if (ag)
 		set(o, "agent", ag);
-	cs = code_section(rs);
+	cs = code_json(&rs->cd);
 	if (cs)
 		set(o, "code", cs);
 }
 
 static json_t *system_section(rep_state *r, rep_sys *rs)
 {
-	json_t *o = json_object(), *by_class = json_object(), *outcomes = json_object();
-	json_t *tok = json_object(), *lat_o = json_object(), *acc;
-	size_t n = rs->n_att, i, g = 0;
-	double *scores = um_xmalloc((n ? n : 1) * sizeof(*scores));
-	size_t *cluster = um_xmalloc((n ? n : 1) * sizeof(*cluster));
-	int64_t *lat = um_xmalloc((n ? n : 1) * sizeof(*lat));
-	int64_t tin = 0, tcached = 0, tout = 0, calls = 0, retries = 0, cached = 0;
-	size_t n_lat = 0;
+	json_t *o = json_object(), *tok = json_object(), *lat_o = json_object(), *acc, *served;
+	uint64_t g = rs->graded;
 
-	rs->cost = 0;
-	for (i = 0; i < n; i++) {
-		const um_attempt_rec *a = rs->att[i].a;
-
-		tin += a->tokens_in;
-		tcached += a->tokens_cached;
-		tout += a->tokens_out;
-		rs->cost += a->cost_micro;
-		calls += a->n_calls;
-		retries += a->n_calls > 1 ? a->n_calls - 1 : 0;
-		cached += a->cached != 0;
-		if (is_graded(a)) {
-			scores[g] = store_attempt_value(a);
-			rs->score_sum += scores[g];
-			cluster[g] = rs->att[i].item;
-			/* a cached answer took no call: its latency says nothing */
-			if (!a->cached)
-				lat[n_lat++] = a->latency_ms;
-			rs->correct += a->score > 0;
-			g++;
-		} else if (is_outcome(a)) {
-			count_key(outcomes, a->outcome);
-			rs->outcomes++;
-		} else {
-			count_key(by_class, error_class_of(a));
-			rs->errors++;
-		}
-	}
-	rs->graded = g;
-	rs->acc = stats_accuracy(scores, cluster, g, r->level);
-
+	rs->acc = stats_accuracy_grouped(rs->vals, rs->item_graded, r->n_items, r->level);
 	set(o, "name", jstr(rs->rec->name));
 	set(o, "role", jstr(rs->rec->role));
 	set(o, "provider", jstr(rs->rec->provider));
 	set(o, "model", jstr(rs->rec->model));
 	set(o, "dropped_params", jstr(rs->rec->dropped_params));
-	{
-		json_t *served = distinct_counts(rs, 0, 1);
-		/* one system answered by more than one model id within a run: the
-		 * endpoint may have swapped the model under the benchmark */
-		set(o, "possible_model_swap", json_boolean(json_array_size(served) > 1));
-		set(o, "served_models", served);
-	}
-	set(o, "fingerprints", distinct_counts(rs, 1, 0));
-	kind_section(r, rs, o);
+	served = distinct_counts(rs->served, 1);
+	/* one system answered by more than one model id within a run: the
+	 * endpoint may have swapped the model under the benchmark */
+	set(o, "possible_model_swap", json_boolean(json_array_size(served) > 1));
+	set(o, "served_models", served);
+	set(o, "fingerprints", distinct_counts(rs->fps, 0));
+	kind_section(rs, o);
 
-	set(o, "attempts", attempts_obj(r, rs, by_class, outcomes));
+	set(o, "attempts",
+	    attempts_obj(r, rs, json_incref(rs->by_class), json_incref(rs->outcomes_o)));
 
 	set(o, "correct", jint((int64_t)rs->correct));
 	set(o, "accuracy", acc_obj(&rs->acc, g > 0));
@@ -974,43 +960,124 @@ static json_t *system_section(rep_state *r, rep_sys *rs)
 	set(o, "accuracy_whole_suite",
 	    r->planned ? jreal(rs->score_sum / (double)r->planned) : json_null());
 
-	set(tok, "in", jint(tin));
-	set(tok, "cached", jint(tcached));
-	set(tok, "out", jint(tout));
+	set(tok, "in", jint(rs->tin));
+	set(tok, "cached", jint(rs->tcached));
+	set(tok, "out", jint(rs->tout));
 	provider_extras(rs, o, tok);
 	set(o, "tokens", tok);
 	set(o, "cost_micro", jint(rs->cost));
 	set(o, "cost_per_item_micro", jmoney_div(rs->cost, g));
 	set(o, "cost_per_correct_micro", jmoney_div(rs->cost, rs->correct));
-	set(lat_o, "p50", n_lat ? jint(stats_percentile_i64(lat, n_lat, 50)) : json_null());
-	set(lat_o, "p90", n_lat ? jint(stats_percentile_i64(lat, n_lat, 90)) : json_null());
-	if (cached)
-		set(o, "cached_attempts", jint(cached));
+	set(lat_o, "p50", rs->lat.total ? jint(stats_counts_percentile(&rs->lat, 50)) : json_null());
+	set(lat_o, "p90", rs->lat.total ? jint(stats_counts_percentile(&rs->lat, 90)) : json_null());
+	if (rs->cached)
+		set(o, "cached_attempts", jint(rs->cached));
 	set(o, "latency_ms", lat_o);
-	set(o, "calls", jint(calls));
-	set(o, "retries", jint(retries));
+	set(o, "calls", jint(rs->calls));
+	set(o, "retries", jint(rs->retries));
 	set(o, "categories", category_section(r, rs));
-
-	free(scores);
-	free(cluster);
-	free(lat);
 	return o;
+}
+
+/* ---- reading the attempts ------------------------------------------------ */
+
+/* The first error of each class of a system, and how many. */
+static void error_add(rep_sys *rs, const um_attempt_rec *a)
+{
+	const char *cls = error_class_of(a);
+	json_t *e = json_object_get(rs->errs, cls);
+
+	count_key(rs->by_class, cls);
+	rs->errors++;
+	if (e) {
+		json_object_set_new(e, "count", jint(json_integer_value(json_object_get(e, "count")) + 1));
+		return;
+	}
+	e = json_object();
+	set(e, "count", jint(1));
+	set(e, "first_item_id", jstr(a->item_id));
+	set(e, "first_sample", jint(a->sample));
+	set(e, "first_message", jstr(a->error_msg));
+	json_object_set_new(rs->errs, cls, e);
+}
+
+/* A graded attempt into its system's and category's sums. */
+static void graded_add(rep_sys *rs, const um_attempt_rec *a, size_t it, rep_cat *rc)
+{
+	double v = store_attempt_value(a);
+
+	um_xgrow((void **)&rs->vals, &rs->cap_vals, rs->n_vals + 1, sizeof(*rs->vals));
+	rs->vals[rs->n_vals++] = v;
+	rs->item_graded[it]++;
+	rs->item_correct[it] += a->score > 0;
+	rs->score_sum += v;
+	rs->graded++;
+	rs->correct += a->score > 0;
+	/* a cached answer took no call: its latency says nothing */
+	if (!a->cached)
+		stats_counts_add(&rs->lat, a->latency_ms);
+	rc->n++;
+	rc->correct += a->score > 0;
+	stats_counts_add(&rc->lat, a->latency_ms);
+}
+
+/* The details of a graded attempt into the agent or the code tally. */
+static void details_add(rep_sys *rs, const um_attempt_rec *a)
+{
+	json_t *dj = json_loads(a->detail_json, 0, NULL);
+
+	if (um_streq(json_string_value(json_object_get(dj, "verdict")), "code_tests"))
+		code_add(&rs->cd, a, dj);
+	else if (json_is_object(dj))
+		agent_add(&rs->ag, a, dj);
+	if (dj)
+		json_decref(dj);
+}
+
+/* An attempt of a known system and item into the system's sums. */
+static void sys_add(rep_state *r, rep_sys *rs, const um_attempt_rec *a, size_t it)
+{
+	rep_cat *rc = &rs->cats[r->cat_of[it]];
+
+	rs->n_att++;
+	rs->tin += a->tokens_in;
+	rs->tcached += a->tokens_cached;
+	rs->tout += a->tokens_out;
+	rs->cost += a->cost_micro;
+	rs->calls += a->n_calls;
+	rs->retries += a->n_calls > 1 ? a->n_calls - 1 : 0;
+	rs->cached += a->cached != 0;
+	rs->reasoning += a->tokens_reasoning;
+	rs->cache_write += a->tokens_cache_write;
+	rc->cost += a->cost_micro;
+	if (a->served_model)
+		count_key(rs->served, a->served_model);
+	if (a->fingerprint)
+		count_key(rs->fps, a->fingerprint);
+	if (is_graded(a)) {
+		graded_add(rs, a, it, rc);
+		r->partial |= store_attempt_partial(a);
+	} else if (is_outcome(a)) {
+		count_key(rs->outcomes_o, a->outcome);
+		rs->outcomes++;
+	} else {
+		error_add(rs, a);
+		rc->errors++;
+	}
+	if (rs->jt)
+		judged_tally_add(rs->jt, a, r->items[it]);
+	else if (rs->sct)
+		scicode_tally_add(rs->sct, a);
+	else if (a->detail_json && is_graded(a))
+		details_add(rs, a);
 }
 
 /* ---- paired comparisons ------------------------------------------------ */
 
 /* The per-item means of two systems over the (item, sample) pairs graded for
- * both, and the pooled within-item variance of the attempt differences. */
-typedef struct rep_pairs {
-	double *ma, *mb, *d;
-	size_t n_items, n_pairs;
-	uint64_t b, c;    /* pairs where only a (b) or only b (c) has full credit */
-	double ra, rb;    /* sums of the scores */
-	double var_w, inv_k; /* pooled within-item variance; mean of 1/pairs */
-} rep_pairs;
-
-static void pairs_flush(rep_pairs *p, double sa, double sb, double sdd, size_t k, double *ss_w,
-			size_t *df_w)
+ * both, and the pooled within-item variance of the attempt differences:
+ * rep_pairs, filled item by item (pairs_item) as the attempts are read. */
+static void pairs_flush(rep_pairs *p, double sa, double sb, double sdd, size_t k)
 {
 	double m = (sa - sb) / (double)k;
 
@@ -1018,29 +1085,38 @@ static void pairs_flush(rep_pairs *p, double sa, double sb, double sdd, size_t k
 	p->mb[p->n_items] = sb / (double)k;
 	p->d[p->n_items] = p->ma[p->n_items] - p->mb[p->n_items];
 	p->inv_k += 1.0 / (double)k;
-	*ss_w += sdd - (double)k * m * m;
-	*df_w += k - 1;
+	p->ss_w += sdd - (double)k * m * m;
+	p->df_w += k - 1;
 	p->n_items++;
 }
 
-/* Merge-join on (item, sample); both lists are sorted that way. */
-static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
+/* The rows of system s in the block (they are together, by sample). */
+static void blk_span(const rep_state *r, size_t s, size_t *lo, size_t *hi)
 {
-	size_t i = 0, j = 0, cur = SIZE_MAX, k = 0, cap, df_w = 0;
-	double sum_a = 0, sum_b = 0, sdd = 0, ss_w = 0;
+	size_t i = 0;
 
-	memset(p, 0, sizeof(*p));
-	cap = (sa->n_att < sb->n_att ? sa->n_att : sb->n_att) + 1;
-	p->ma = um_xcalloc(cap, sizeof(double));
-	p->mb = um_xcalloc(cap, sizeof(double));
-	p->d = um_xcalloc(cap, sizeof(double));
-	while (i < sa->n_att && j < sb->n_att) {
-		const rep_att *x = &sa->att[i], *y = &sb->att[j];
+	while (i < r->n_blk && r->blk[i].sys != s)
+		i++;
+	*lo = i;
+	while (i < r->n_blk && r->blk[i].sys == s)
+		i++;
+	*hi = i;
+}
+
+/* Merge-join on sample of the item's rows of p's two systems. */
+static void pairs_item(rep_state *r, rep_pairs *p)
+{
+	size_t i, ie, j, je, k = 0;
+	double sum_a = 0, sum_b = 0, sdd = 0;
+
+	blk_span(r, p->a, &i, &ie);
+	blk_span(r, p->b, &j, &je);
+	while (i < ie && j < je) {
+		const blk_row *x = &r->blk[i], *y = &r->blk[j];
 		double xa, yb;
 
-		if (x->item != y->item || x->a->sample != y->a->sample) {
-			if (x->item < y->item ||
-			    (x->item == y->item && x->a->sample < y->a->sample))
+		if (x->sample != y->sample) {
+			if (x->sample < y->sample)
 				i++;
 			else
 				j++;
@@ -1048,17 +1124,10 @@ static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
 		}
 		i++;
 		j++;
-		if (!is_graded(x->a) || !is_graded(y->a))
+		if (!x->graded || !y->graded)
 			continue;
-		xa = store_attempt_value(x->a);
-		yb = store_attempt_value(y->a);
-		if (x->item != cur) {
-			if (cur != SIZE_MAX)
-				pairs_flush(p, sum_a, sum_b, sdd, k, &ss_w, &df_w);
-			cur = x->item;
-			sum_a = sum_b = sdd = 0;
-			k = 0;
-		}
+		xa = x->v;
+		yb = y->v;
 		sum_a += xa;
 		sum_b += yb;
 		sdd += (xa - yb) * (xa - yb);
@@ -1066,21 +1135,62 @@ static void pairs_collect(const rep_sys *sa, const rep_sys *sb, rep_pairs *p)
 		p->n_pairs++;
 		p->ra += xa;
 		p->rb += yb;
-		p->b += xa == 1.0 && yb != 1.0;
-		p->c += xa != 1.0 && yb == 1.0;
+		p->b_only += xa == 1.0 && yb != 1.0;
+		p->c_only += xa != 1.0 && yb == 1.0;
 	}
-	if (cur != SIZE_MAX)
-		pairs_flush(p, sum_a, sum_b, sdd, k, &ss_w, &df_w);
-	p->var_w = df_w ? ss_w / (double)df_w : NAN;
-	if (p->n_items)
-		p->inv_k /= (double)p->n_items;
+	if (k)
+		pairs_flush(p, sum_a, sum_b, sdd, k);
 }
 
-static void pairs_release(rep_pairs *p)
+static void pairs_want(rep_state *r, size_t a, size_t b)
 {
-	free(p->ma);
-	free(p->mb);
-	free(p->d);
+	size_t i;
+	rep_pairs *p;
+
+	for (i = 0; i < r->n_pairs; i++)
+		if (r->pairs[i].a == a && r->pairs[i].b == b)
+			return;
+	r->pairs = um_xrealloc(r->pairs, (r->n_pairs + 1) * sizeof(*r->pairs));
+	p = &r->pairs[r->n_pairs++];
+	memset(p, 0, sizeof(*p));
+	p->a = a;
+	p->b = b;
+	p->ma = um_xcalloc(r->n_items + 1, sizeof(double));
+	p->mb = um_xcalloc(r->n_items + 1, sizeof(double));
+	p->d = um_xcalloc(r->n_items + 1, sizeof(double));
+}
+
+/* The comparisons paired_section and claimed_gaps_section will make. */
+static void pairs_plan(rep_state *r)
+{
+	size_t i, j, ref = r->reference ? find_sys(r, r->reference) : SIZE_MAX;
+	int any_orch = 0;
+
+	for (i = 0; i < r->n_sys; i++)
+		any_orch |= um_streq(r->sys[i].rec->role, "orchestrator");
+	for (i = 0; i < r->n_sys; i++)
+		for (j = 0; j < r->n_sys; j++) {
+			int orch_base = um_streq(r->sys[i].rec->role, "orchestrator") &&
+					um_streq(r->sys[j].rec->role, "baseline");
+			if (i == j)
+				continue;
+			if (ref != SIZE_MAX ? i == ref
+			    : any_orch	    ? orch_base
+					    : i < j)
+				pairs_want(r, i, j);
+			else if (orch_base && r->d->n_claims)
+				pairs_want(r, i, j);
+		}
+}
+
+static const rep_pairs *pairs_find(const rep_state *r, const rep_sys *sa, const rep_sys *sb)
+{
+	size_t a = (size_t)(sa - r->sys), b = (size_t)(sb - r->sys), i;
+
+	for (i = 0; i < r->n_pairs; i++)
+		if (r->pairs[i].a == a && r->pairs[i].b == b)
+			return &r->pairs[i];
+	return NULL;
 }
 
 /* The difference's variance split into between items and within an item
@@ -1109,13 +1219,18 @@ static json_t *variance_obj(const rep_pairs *p, const um_pdiff *t)
 static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *sb)
 {
 	json_t *o = json_object(), *diff, *test;
+	const rep_pairs *pp = pairs_find(r, sa, sb);
 	rep_pairs p;
 	um_pdiff t;
 	char key[512];
 	int exact = 1;
 	double pv;
 
-	pairs_collect(sa, sb, &p);
+	assert(pp); /* pairs_plan asked for it */
+	p = *pp;
+	p.var_w = p.df_w ? p.ss_w / (double)p.df_w : NAN;
+	if (p.n_items)
+		p.inv_k /= (double)p.n_items;
 	t = stats_paired_t(p.d, p.n_items, r->level);
 	snprintf(key, sizeof(key), "%s\n%s", sa->rec->name, sb->rec->name);
 	pv = stats_signflip_p(p.d, p.n_items, um_hash64(key, strlen(key), r->d->run.seed),
@@ -1142,13 +1257,13 @@ static json_t *paired_one(const rep_state *r, const rep_sys *sa, const rep_sys *
 					      : "sign-flip permutation over items, Monte Carlo"));
 	set(test, "p", p.n_items ? jreal(pv) : json_null());
 	set(o, "test", test);
-	set(o, "only_a_correct", jint((int64_t)p.b));
-	set(o, "only_b_correct", jint((int64_t)p.c));
+	set(o, "only_a_correct", jint((int64_t)p.b_only));
+	set(o, "only_b_correct", jint((int64_t)p.c_only));
 	/* McNemar treats pairs as independent and 0/1: only right with one
 	 * sample and no partial credit */
-	set(o, "mcnemar_p", r->repeats == 1 && !r->partial ? jreal(stats_mcnemar_exact(p.b, p.c))
-							     : json_null());
-	pairs_release(&p);
+	set(o, "mcnemar_p", r->repeats == 1 && !r->partial
+				    ? jreal(stats_mcnemar_exact(p.b_only, p.c_only))
+				    : json_null());
 	return o;
 }
 
@@ -1303,18 +1418,6 @@ static json_t *claims_section(const rep_state *r)
 
 /* ---- infrastructure errors ---------------------------------------------- */
 
-/* Error attempts of one system by (class, position in item/sample order). */
-static int cmp_error(const void *x, const void *y)
-{
-	const rep_att *const *a = x, *const *b = y;
-	int c = strcmp(error_class_of((*a)->a), error_class_of((*b)->a));
-
-	if (c)
-		return c;
-	return (*a > *b) - (*a < *b);
-}
-
-
 /* Vendor tables compare an orchestrator with baselines: the claimed gap
  * (orchestrator minus baseline, same benchmark) is checked against the
  * paired difference measured on the same items, by the t-test its interval
@@ -1394,34 +1497,33 @@ static json_t *claimed_gaps_section(const rep_state *r)
 static json_t *errors_section(const rep_state *r, uint64_t *total)
 {
 	json_t *arr = json_array();
-	size_t s, i, j;
+	size_t s, i;
 
 	*total = 0;
 	for (s = 0; s < r->n_sys; s++) {
 		const rep_sys *rs = &r->sys[s];
-		const rep_att **e = um_xmalloc((rs->n_att ? rs->n_att : 1) * sizeof(*e));
-		size_t n = 0;
+		size_t n = json_object_size(rs->errs);
+		const char **cls = um_xmalloc((n ? n : 1) * sizeof(*cls)), *k;
+		json_t *e;
 
-		for (i = 0; i < rs->n_att; i++)
-			if (!is_graded(rs->att[i].a) && !is_outcome(rs->att[i].a))
-				e[n++] = &rs->att[i];
-		qsort(e, n, sizeof(*e), cmp_error);
-		for (i = 0; i < n; i = j) {
-			const char *cls = error_class_of(e[i]->a);
+		i = 0;
+		json_object_foreach(rs->errs, k, e)
+			cls[i++] = k;
+		qsort(cls, n, sizeof(*cls), cmp_str);
+		for (i = 0; i < n; i++) {
 			json_t *o = json_object();
 
-			for (j = i; j < n && strcmp(error_class_of(e[j]->a), cls) == 0; j++)
-				;
+			e = json_object_get(rs->errs, cls[i]);
 			set(o, "system", jstr(rs->rec->name));
-			set(o, "error_class", json_string(cls));
-			set(o, "count", jint((int64_t)(j - i)));
-			set(o, "first_item_id", jstr(e[i]->a->item_id));
-			set(o, "first_sample", jint(e[i]->a->sample));
-			set(o, "first_message", jstr(e[i]->a->error_msg));
+			set(o, "error_class", json_string(cls[i]));
+			set(o, "count", json_incref(json_object_get(e, "count")));
+			set(o, "first_item_id", json_incref(json_object_get(e, "first_item_id")));
+			set(o, "first_sample", json_incref(json_object_get(e, "first_sample")));
+			set(o, "first_message", json_incref(json_object_get(e, "first_message")));
 			json_array_append_new(arr, o);
-			*total += j - i;
+			*total += (uint64_t)json_integer_value(json_object_get(e, "count"));
 		}
-		free(e);
+		free(cls);
 	}
 	return arr;
 }
@@ -1528,37 +1630,37 @@ static json_t *run_section(const um_run_info *ri)
 
 /* ---- parity ------------------------------------------------------------ */
 
-typedef struct par_row {
-	const um_attempt_rec *a;
-	const char *provider;
-} par_row;
-
+/* Block rows (of one item) by sample, then system. */
 static int cmp_par(const void *x, const void *y)
 {
-	const par_row *a = x, *b = y;
-	int c = strcmp(a->a->item_id, b->a->item_id);
+	const blk_row *a = *(const blk_row *const *)x, *b = *(const blk_row *const *)y;
 
-	if (c)
-		return c;
-	if (a->a->sample != b->a->sample)
-		return a->a->sample < b->a->sample ? -1 : 1;
-	return strcmp(a->a->system, b->a->system);
+	if (a->sample != b->sample)
+		return a->sample < b->sample ? -1 : 1;
+	return (a->sys > b->sys) - (a->sys < b->sys);
+}
+
+static const char *par_provider(const rep_state *r, const blk_row *row)
+{
+	const char *p = r->sys[row->sys].rec->provider;
+
+	return p ? p : "";
 }
 
 /* Systems in rows[lo, hi) whose hash (neutral, or wire within provider)
  * differs from the group's most common one become one deviation entry. */
-static void parity_group(const par_row *rows, size_t lo, size_t hi, const char *provider,
-			 json_t *devs, uint64_t *n_dev)
+static void parity_group(rep_state *r, const blk_row *const *rows, size_t lo, size_t hi,
+			 const char *provider)
 {
 	const char *first = NULL, *mode = NULL;
 	size_t i, j, best = 0, members = 0;
 	int differs = 0;
-	json_t *sys;
+	json_t *sys, *d;
 
 	for (i = lo; i < hi; i++) {
-		const char *h = provider ? rows[i].a->request_hash : rows[i].a->neutral_hash;
+		const char *h = provider ? rows[i]->request : rows[i]->neutral;
 		size_t k = 0;
-		if (provider && strcmp(rows[i].provider, provider) != 0)
+		if (provider && strcmp(par_provider(r, rows[i]), provider) != 0)
 			continue;
 		members++;
 		if (!first)
@@ -1566,8 +1668,9 @@ static void parity_group(const par_row *rows, size_t lo, size_t hi, const char *
 		else if (!um_streq(first, h))
 			differs = 1;
 		for (j = lo; j < hi; j++) {
-			const char *h2 = provider ? rows[j].a->request_hash : rows[j].a->neutral_hash;
-			if ((!provider || !strcmp(rows[j].provider, provider)) && um_streq(h, h2))
+			const char *h2 = provider ? rows[j]->request : rows[j]->neutral;
+			if ((!provider || !strcmp(par_provider(r, rows[j]), provider)) &&
+			    um_streq(h, h2))
 				k++;
 		}
 		if (k > best) {
@@ -1577,80 +1680,67 @@ static void parity_group(const par_row *rows, size_t lo, size_t hi, const char *
 	}
 	if (members < 2 || !differs)
 		return;
-	(*n_dev)++;
-	if (json_array_size(devs) >= 100)
+	r->n_dev++;
+	if (json_array_size(r->devs) >= 100)
 		return;
 	sys = json_array();
 	for (i = lo; i < hi; i++) {
-		const char *h = provider ? rows[i].a->request_hash : rows[i].a->neutral_hash;
+		const char *h = provider ? rows[i]->request : rows[i]->neutral;
 		json_t *e;
-		if (provider && strcmp(rows[i].provider, provider) != 0)
+		if (provider && strcmp(par_provider(r, rows[i]), provider) != 0)
 			continue;
 		e = json_object();
-		set(e, "system", jstr(rows[i].a->system));
+		set(e, "system", jstr(r->sys[rows[i]->sys].rec->name));
 		set(e, "hash", jstr(h));
 		set(e, "deviates", json_boolean(!um_streq(h, mode)));
 		json_array_append_new(sys, e);
 	}
-	{
-		json_t *d = json_object();
-		set(d, "item_id", jstr(rows[lo].a->item_id));
-		set(d, "sample", jint(rows[lo].a->sample));
-		set(d, "kind", provider ? json_sprintf("wire:%s", provider) : json_string("neutral"));
-		set(d, "systems", sys);
-		json_array_append_new(devs, d);
-	}
+	d = json_object();
+	set(d, "item_id", jstr(r->blk_item));
+	set(d, "sample", jint(rows[lo]->sample));
+	set(d, "kind", provider ? json_sprintf("wire:%s", provider) : json_string("neutral"));
+	set(d, "systems", sys);
+	json_array_append_new(r->devs, d);
 }
 
-/* From the stored request hashes: did every system get the same request
- * for every (item, sample), apart from the model field? The neutral hash
- * (messages + params) must agree across all systems; the wire hash (body
- * without model) across systems of one provider. */
-static json_t *parity_section(const rep_state *r)
+/* From the stored request hashes of the item just read: did every system
+ * get the same request for every sample, apart from the model field? The
+ * neutral hash (messages + params) must agree across all systems; the wire
+ * hash (body without model) across systems of one provider. */
+static void parity_item(rep_state *r)
 {
-	const um_run_data *d = r->d;
-	par_row *rows = um_xcalloc(d->n_attempts ? d->n_attempts : 1, sizeof(*rows));
-	json_t *o = json_object(), *devs = json_array();
-	uint64_t n_dev = 0, groups = 0, unhashed = 0;
-	size_t n = 0, i, j;
 	static const char *const providers[] = {"openai", "anthropic"};
+	const blk_row **rows = um_xmalloc((r->n_blk + 1) * sizeof(*rows));
+	size_t n = 0, i, j, p;
 
-	for (i = 0; i < d->n_attempts; i++) {
-		const um_attempt_rec *a = &d->attempts[i];
-		size_t si = find_sys(r, a->system);
-		if (si >= r->n_sys)
-			continue;
-		if (!a->neutral_hash || !a->request_hash) {
-			unhashed++;
-			continue;
-		}
-		rows[n].a = a;
-		rows[n].provider = r->sys[si].rec->provider ? r->sys[si].rec->provider : "";
-		n++;
-	}
+	for (i = 0; i < r->n_blk; i++)
+		if (r->blk[i].neutral)
+			rows[n++] = &r->blk[i];
 	qsort(rows, n, sizeof(*rows), cmp_par);
 	for (i = 0; i < n; i = j) {
-		size_t p;
-		for (j = i; j < n && !strcmp(rows[j].a->item_id, rows[i].a->item_id) &&
-			    rows[j].a->sample == rows[i].a->sample;
-		     j++)
+		for (j = i; j < n && rows[j]->sample == rows[i]->sample; j++)
 			;
 		if (j - i < 2)
 			continue;
-		groups++;
-		parity_group(rows, i, j, NULL, devs, &n_dev);
+		r->groups++;
+		parity_group(r, rows, i, j, NULL);
 		for (p = 0; p < UM_ARRAY_LEN(providers); p++)
-			parity_group(rows, i, j, providers[p], devs, &n_dev);
+			parity_group(r, rows, i, j, providers[p]);
 	}
-	set(o, "groups_checked", jint((int64_t)groups));
-	set(o, "attempts_without_hash", jint((int64_t)unhashed));
-	set(o, "deviations", jint((int64_t)n_dev));
-	set(o, "deviation_list", devs);
-	set(o, "identical", json_boolean(n_dev == 0 && groups > 0));
 	free(rows);
-	return o;
 }
 
+static json_t *parity_section(rep_state *r)
+{
+	json_t *o = json_object();
+
+	set(o, "groups_checked", jint((int64_t)r->groups));
+	set(o, "attempts_without_hash", jint((int64_t)r->unhashed));
+	set(o, "deviations", jint((int64_t)r->n_dev));
+	set(o, "deviation_list", json_incref(r->devs));
+	set(o, "identical", json_boolean(r->n_dev == 0 && r->groups > 0));
+	return o;
+}
 
 /* ---- routing log ---------------------------------------------------------- */
 
@@ -1660,6 +1750,37 @@ static int cmp_rout(const void *a, const void *b)
 		      ((const um_routing_rec *)b)->attempt_id);
 }
 
+/* An orchestrator's attempt and its routing events into its tally. */
+static void rlog_add(rlog_tally *t, const char *cat, const um_routing_rec *evs, size_t n)
+{
+	int64_t n_obs = 0, n_rep = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const um_routing_rec *ev = &evs[i];
+
+		if (um_streq(ev->source, "proxy")) {
+			json_t *cm = json_object_get(t->by_cat, cat);
+			n_obs++;
+			t->obs_cost += ev->cost_micro;
+			t->obs_fail += ev->status < 200 || ev->status >= 300;
+			count_key(t->methods, ev->attribution);
+			if (!cm) {
+				cm = json_object();
+				json_object_set_new(t->by_cat, cat, cm);
+			}
+			count_key(cm, ev->sub_model ? ev->sub_model : "?");
+		} else {
+			n_rep++;
+			t->rep_cost += ev->cost_micro;
+		}
+	}
+	t->obs_calls += n_obs;
+	t->rep_calls += n_rep;
+	t->with_events += n_obs > 0;
+	t->mismatched += n_rep > 0 && n_obs != n_rep;
+}
+
 /* What an orchestrator did downstream, from the routing events: sub-calls per
  * item, which sub-models served which categories, the true cost (its own bill
  * plus what its sub-calls cost) against the headline cost, and how its own
@@ -1667,203 +1788,297 @@ static int cmp_rout(const void *a, const void *b)
  * has no routing events. */
 static json_t *routing_log_section(const rep_state *r)
 {
-	const um_run_data *d = r->d;
 	json_t *out, *systems;
 	size_t si;
 
-	if (!d->n_routing)
+	if (!r->routing)
 		return NULL;
 	out = json_object();
 	systems = json_array();
 	for (si = 0; si < r->n_sys; si++) {
 		const rep_sys *rs = &r->sys[si];
-		json_t *o, *by_cat, *methods;
-		int64_t obs_calls = 0, rep_calls = 0, obs_cost = 0, rep_cost = 0, obs_fail = 0;
-		uint64_t graded = 0, correct = 0, with_events = 0, mismatched = 0;
-		int64_t billed = 0;
-		size_t i;
+		const rlog_tally *t = &rs->rl;
+		int64_t billed = rs->cost, n_att = (int64_t)rs->n_att;
+		json_t *o;
 
 		if (!um_streq(rs->rec->role, "orchestrator"))
 			continue;
 		o = json_object();
-		by_cat = json_object();
-		methods = json_object();
-		for (i = 0; i < rs->n_att; i++) {
-			const um_attempt_rec *a = rs->att[i].a;
-			const char *cat = r->cats[rs->att[i].cat];
-			int64_t n_obs = 0, n_rep = 0;
-			um_routing_rec key;
-			const um_routing_rec *ev;
-
-			billed += a->cost_micro;
-			if (is_graded(a)) {
-				graded++;
-				correct += a->score > 0;
-			}
-			memset(&key, 0, sizeof(key));
-			key.attempt_id = a->attempt_id;
-			ev = bsearch(&key, d->routing, d->n_routing, sizeof(*d->routing), cmp_rout);
-			/* back up to the first event of this attempt */
-			while (ev && ev > d->routing && !strcmp(ev[-1].attempt_id, a->attempt_id))
-				ev--;
-			for (; ev && ev < d->routing + d->n_routing &&
-			       !strcmp(ev->attempt_id, a->attempt_id);
-			     ev++) {
-				if (um_streq(ev->source, "proxy")) {
-					json_t *cm, *cur;
-					n_obs++;
-					obs_cost += ev->cost_micro;
-					obs_fail += ev->status < 200 || ev->status >= 300;
-					cur = json_object_get(methods, ev->attribution);
-					json_object_set_new(methods, ev->attribution,
-							    jint((cur ? json_integer_value(cur) : 0) + 1));
-					cm = json_object_get(by_cat, cat);
-					if (!cm) {
-						cm = json_object();
-						json_object_set_new(by_cat, cat, cm);
-					}
-					cur = json_object_get(cm, ev->sub_model ? ev->sub_model : "?");
-					json_object_set_new(cm, ev->sub_model ? ev->sub_model : "?",
-							    jint((cur ? json_integer_value(cur) : 0) + 1));
-				} else {
-					n_rep++;
-					rep_cost += ev->cost_micro;
-				}
-			}
-			obs_calls += n_obs;
-			rep_calls += n_rep;
-			with_events += n_obs > 0;
-			mismatched += n_rep > 0 && n_obs != n_rep;
-		}
 		set(o, "system", jstr(rs->rec->name));
-		set(o, "attempts", jint((int64_t)rs->n_att));
-		set(o, "attempts_with_observed_calls", jint((int64_t)with_events));
-		set(o, "attribution", methods);
-		set(o, "observed_calls", jint(obs_calls));
-		set(o, "observed_failed_calls", jint(obs_fail));
-		set(o, "reported_calls", jint(rep_calls));
-		set(o, "attempts_reported_differently", jint((int64_t)mismatched));
-		set(o, "calls_per_item", rs->n_att ? jreal((double)obs_calls / (double)rs->n_att)
-						  : json_null());
+		set(o, "attempts", jint(n_att));
+		set(o, "attempts_with_observed_calls", jint((int64_t)t->with_events));
+		set(o, "attribution", json_incref(t->methods));
+		set(o, "observed_calls", jint(t->obs_calls));
+		set(o, "observed_failed_calls", jint(t->obs_fail));
+		set(o, "reported_calls", jint(t->rep_calls));
+		set(o, "attempts_reported_differently", jint((int64_t)t->mismatched));
+		set(o, "calls_per_item",
+		    n_att ? jreal((double)t->obs_calls / (double)n_att) : json_null());
 		set(o, "headline_cost_micro", jint(billed));
-		set(o, "downstream_cost_micro", jint(obs_cost));
-		set(o, "reported_downstream_cost_micro", jint(rep_cost));
-		set(o, "true_cost_micro", jint(billed + obs_cost));
-		set(o, "headline_cost_per_item_micro", jmoney_div(billed, rs->n_att));
-		set(o, "true_cost_per_item_micro", jmoney_div(billed + obs_cost, rs->n_att));
-		set(o, "headline_cost_per_correct_micro", correct ? jmoney_div(billed, correct)
-								  : json_null());
+		set(o, "downstream_cost_micro", jint(t->obs_cost));
+		set(o, "reported_downstream_cost_micro", jint(t->rep_cost));
+		set(o, "true_cost_micro", jint(billed + t->obs_cost));
+		set(o, "headline_cost_per_item_micro", jmoney_div(billed, (uint64_t)n_att));
+		set(o, "true_cost_per_item_micro", jmoney_div(billed + t->obs_cost, (uint64_t)n_att));
+		set(o, "headline_cost_per_correct_micro",
+		    rs->correct ? jmoney_div(billed, rs->correct) : json_null());
 		set(o, "true_cost_per_correct_micro",
-		    correct ? jmoney_div(billed + obs_cost, correct) : json_null());
-		set(o, "sub_models_by_category", by_cat);
+		    rs->correct ? jmoney_div(billed + t->obs_cost, rs->correct) : json_null());
+		set(o, "sub_models_by_category", json_incref(t->by_cat));
 		json_array_append_new(systems, o);
 	}
-	{
-		uint64_t unattributed = 0;
-		size_t i;
-		for (i = 0; i < d->n_routing; i++)
-			unattributed += !d->routing[i].attempt_id || !*d->routing[i].attempt_id;
-		set(out, "unattributed_events", jint((int64_t)unattributed));
-	}
+	set(out, "unattributed_events", jint((int64_t)r->unattributed));
 	set(out, "systems", systems);
 	return out;
 }
 
-json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error *err)
+/* ---- the attempts, one at a time ------------------------------------------ */
+
+/* The item just read: its paired comparisons and parity groups. */
+static void blk_flush(rep_state *r)
 {
-	json_t *o, *systems;
+	size_t i;
+
+	if (r->blk_it != SIZE_MAX)
+		for (i = 0; i < r->n_pairs; i++)
+			pairs_item(r, &r->pairs[i]);
+	parity_item(r);
+	blk_clear(r);
+}
+
+/* An attempt of a known system into the item's block. */
+static void blk_add(rep_state *r, const um_attempt_rec *a, size_t s, size_t it)
+{
+	blk_row *row;
+	int hashed = a->neutral_hash && a->request_hash;
+
+	r->unhashed += !hashed;
+	if (it == SIZE_MAX && !hashed)
+		return;
+	um_xgrow((void **)&r->blk, &r->cap_blk, r->n_blk + 1, sizeof(*r->blk));
+	row = &r->blk[r->n_blk++];
+	row->sys = s; /* an unknown item's rows count for parity only */
+	row->sample = a->sample;
+	row->graded = it != SIZE_MAX && is_graded(a);
+	row->v = row->graded ? store_attempt_value(a) : 0.0;
+	row->neutral = hashed ? um_xstrdup(a->neutral_hash) : NULL;
+	row->request = hashed ? um_xstrdup(a->request_hash) : NULL;
+}
+
+/* One attempt, in (item, system, sample) order, with its routing events. */
+static void rep_add(rep_state *r, const um_attempt_rec *a, const um_routing_rec *evs, size_t n)
+{
+	size_t it, s = find_sys(r, a->system);
+
+	if (!r->blk_item || strcmp(r->blk_item, a->item_id) != 0) {
+		if (r->blk_item)
+			blk_flush(r);
+		free(r->blk_item);
+		r->blk_item = um_xstrdup(a->item_id);
+		r->blk_it = find_item(r, a->item_id);
+	}
+	it = r->blk_it;
+	if (r->cache && a->cached)
+		json_array_append_new(r->cache,
+				      json_pack("{s:s, s:s, s:i}", "item_id", a->item_id, "system",
+						a->system, "sample", a->sample));
+	if (r->route) {
+		double down = 0;
+		int has = 0;
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (um_streq(evs[i].source, "proxy")) {
+				down += (double)evs[i].cost_micro;
+				has = 1;
+			}
+		route_acc_add(r->route, a, down, has);
+	}
+	if (s != SIZE_MAX)
+		blk_add(r, a, s, it);
+	if (it == SIZE_MAX || s == SIZE_MAX) {
+		r->orphans++;
+		return;
+	}
+	sys_add(r, &r->sys[s], a, it);
+	if (um_streq(r->sys[s].rec->role, "orchestrator"))
+		rlog_add(&r->sys[s].rl, r->cats[r->cat_of[it]], evs, n);
+}
+
+static void rep_add_ttft(void *ctx, const char *system, int64_t ttft_ms)
+{
+	rep_state *r = ctx;
+	size_t s = find_sys(r, system);
+
+	/* a system not in the run's list is left out, as an orphan attempt is */
+	if (s != SIZE_MAX && ttft_ms >= 0)
+		stats_counts_add(&r->sys[s].ttft, ttft_ms);
+}
+
+/* Loaded data read as the store would stream it: attempts sorted, each with
+ * its routing events (d->routing is ordered by attempt id). */
+static void rep_feed_loaded(rep_state *r, const um_run_data *d)
+{
+	const um_attempt_rec **atts = (const um_attempt_rec **)sorted_ptrs(
+		d->attempts, d->n_attempts, sizeof(*d->attempts), cmp_attempt);
+	size_t i;
+
+	for (i = 0; i < d->n_attempts; i++) {
+		const um_routing_rec *ev = NULL, *end;
+		um_routing_rec key;
+
+		memset(&key, 0, sizeof(key));
+		key.attempt_id = atts[i]->attempt_id;
+		if (d->n_routing && atts[i]->attempt_id)
+			ev = bsearch(&key, d->routing, d->n_routing, sizeof(*d->routing), cmp_rout);
+		/* back up to the first event of this attempt */
+		while (ev && ev > d->routing && !strcmp(ev[-1].attempt_id, key.attempt_id))
+			ev--;
+		for (end = ev; end && end < d->routing + d->n_routing &&
+			       !strcmp(end->attempt_id, key.attempt_id);
+		     end++)
+			;
+		rep_add(r, atts[i], ev, ev ? (size_t)(end - ev) : 0);
+	}
+	if (r->blk_item)
+		blk_flush(r);
+	free(atts);
+	for (i = 0; i < d->n_ttft; i++)
+		rep_add_ttft(r, d->ttft[i].system, d->ttft[i].ttft_ms);
+	r->routing = d->n_routing;
+	for (i = 0; i < d->n_routing; i++)
+		r->unattributed += !d->routing[i].attempt_id || !*d->routing[i].attempt_id;
+}
+
+/* The checks and state every report starts with; o gets generated_at. */
+static int report_begin(rep_state *r, const um_run_data *d, const um_report_opts *opts,
+			json_t *o, um_error *err)
+{
 	double level = opts && opts->level != 0.0 ? opts->level : REPORT_DEFAULT_LEVEL;
+
+	if (!d)
+		return um_fail(err, UM_ERR_INTERNAL, "report_build: no run data");
+	if (!(level > 0.0 && level < 1.0))
+		return um_fail(err, UM_ERR_USAGE, "confidence level %g is not between 0 and 1",
+			       level);
+	if (generated_at(o, err) < 0 || rep_init(r, d, opts, level, err) < 0)
+		return -1;
+	if (r->methods < 1 || r->methods > REPORT_METHODS) {
+		um_fail(err, UM_ERR_USAGE, "statistical methods %d: this umpire has 1 to %d",
+			r->methods, REPORT_METHODS);
+		rep_release(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The report object from the sums of every attempt; releases r. */
+static json_t *report_finish(rep_state *r, json_t *o, um_error *err)
+{
+	const um_run_data *d = r->d;
+	json_t *systems, *pr, *e, *cache, *rl, *rt;
+	um_route_opts ro = {d->run.seed, 0, r->methods};
 	uint64_t n_errors;
 	size_t i;
 	int complete;
-	rep_state r;
-
-	if (!d) {
-		um_fail(err, UM_ERR_INTERNAL, "report_build: no run data");
-		return NULL;
-	}
-	if (!(level > 0.0 && level < 1.0)) {
-		um_fail(err, UM_ERR_USAGE, "confidence level %g is not between 0 and 1", level);
-		return NULL;
-	}
-	o = json_object();
-	if (generated_at(o, err) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	if (rep_init(&r, d, level, err) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	r.reference = opts ? opts->reference : NULL;
-	r.methods = opts && opts->methods ? opts->methods : REPORT_METHODS;
-	if (r.methods < 1 || r.methods > REPORT_METHODS) {
-		um_fail(err, UM_ERR_USAGE, "statistical methods %d: this umpire has 1 to %d",
-			r.methods, REPORT_METHODS);
-		rep_release(&r);
-		json_decref(o);
-		return NULL;
-	}
 
 	set(o, "umpire_report", jint(REPORT_FORMAT));
-	if (r.methods >= 2)
-		set(o, "methods", jint(r.methods));
+	if (r->methods >= 2)
+		set(o, "methods", jint(r->methods));
 	set(o, "run", run_section(&d->run));
-	set(o, "level", jreal(level));
-	set(o, "items", jint((int64_t)r.n_items));
-	if (r.partial) /* absent for 0/1 runs: their reports stay as they were */
+	set(o, "level", jreal(r->level));
+	set(o, "items", jint((int64_t)r->n_items));
+	if (r->partial) /* absent for 0/1 runs: their reports stay as they were */
 		set(o, "scoring", json_string("partial"));
 	set(o, "calls", jint((int64_t)d->n_calls));
 
 	systems = json_array();
-	complete = r.n_sys > 0 && r.n_items > 0;
-	for (i = 0; i < r.n_sys; i++) {
-		json_array_append_new(systems, system_section(&r, &r.sys[i]));
-		if (r.sys[i].errors || r.sys[i].graded + r.sys[i].outcomes < r.planned)
+	complete = r->n_sys > 0 && r->n_items > 0;
+	for (i = 0; i < r->n_sys; i++) {
+		json_array_append_new(systems, system_section(r, &r->sys[i]));
+		if (r->sys[i].errors || r->sys[i].graded + r->sys[i].outcomes < r->planned)
 			complete = 0;
 	}
 	set(o, "systems", systems);
 	set(o, "complete", json_boolean(complete));
-	set(o, "parity", parity_section(&r));
-	{
-		json_t *pr = paired_section(&r, err);
-		if (!pr) {
-			rep_release(&r);
-			json_decref(o);
-			return NULL;
-		}
-		set(o, "paired", pr);
+	set(o, "parity", parity_section(r));
+	if (!(pr = paired_section(r, err)))
+		goto fail;
+	set(o, "paired", pr);
+	set(o, "claims", claims_section(r));
+	set(o, "claimed_gaps", claimed_gaps_section(r));
+	e = json_object();
+	set(e, "groups", errors_section(r, &n_errors));
+	set(e, "total", jint((int64_t)n_errors));
+	set(o, "infrastructure_errors", e);
+	set(o, "orphan_attempts", jint((int64_t)r->orphans));
+	cache = r->cache ? (json_array_size(r->cache) ? json_incref(r->cache) : NULL)
+			 : cache_section(d);
+	if (cache)
+		set(o, "cached_attempts", cache);
+	if ((rl = routing_log_section(r)))
+		set(o, "routing_log", rl);
+	if (r->route) {
+		rt = route_acc_json(r->route, &ro);
+		r->route = NULL;
+	} else {
+		rt = route_eval_json_opts(d, &ro, err);
 	}
-	set(o, "claims", claims_section(&r));
-	set(o, "claimed_gaps", claimed_gaps_section(&r));
-	{
-		json_t *e = json_object();
-		set(e, "groups", errors_section(&r, &n_errors));
-		set(e, "total", jint((int64_t)n_errors));
-		set(o, "infrastructure_errors", e);
-	}
-	set(o, "orphan_attempts", jint((int64_t)r.orphans));
-	{
-		json_t *cache = cache_section(d);
-		if (cache)
-			set(o, "cached_attempts", cache);
-	}
-	{
-		json_t *rl = routing_log_section(&r);
-		if (rl)
-			set(o, "routing_log", rl);
-	}
-	rep_release(&r);
-	{
-		um_route_opts ro = {d->run.seed, 0, r.methods};
-		json_t *rt = route_eval_json_opts(d, &ro, err);
-		if (!rt) {
-			json_decref(o);
-			return NULL;
-		}
-		set(o, "routing", rt);
-	}
+	if (!rt)
+		goto fail;
+	set(o, "routing", rt);
+	rep_release(r);
 	return o;
+fail:
+	rep_release(r);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error *err)
+{
+	json_t *o = json_object();
+	rep_state r;
+
+	if (report_begin(&r, d, opts, o, err) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	rep_feed_loaded(&r, d);
+	return report_finish(&r, o, err);
+}
+
+static int rep_scan_row(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs, size_t n)
+{
+	rep_add(ctx, a, evs, n);
+	return 0;
+}
+
+json_t *report_build_store(um_store *st, const um_run_data *meta, const um_report_opts *opts,
+			   um_error *err)
+{
+	json_t *o = json_object();
+	um_run_counts cnt;
+	rep_state r;
+
+	if (report_begin(&r, meta, opts, o, err) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	r.cache = json_array();
+	if (!(r.route = route_acc_new(meta, err)) ||
+	    store_run_counts(st, meta->run.run_id, &cnt, err) < 0 ||
+	    store_scan_attempts(st, meta->run.run_id, cnt.routing ? STORE_SCAN_ROUTING : 0,
+				rep_scan_row, &r, err) != 0 ||
+	    store_scan_ttft(st, meta->run.run_id, rep_add_ttft, &r, err) < 0) {
+		rep_release(&r);
+		json_decref(o);
+		return NULL;
+	}
+	if (r.blk_item)
+		blk_flush(&r);
+	r.routing = cnt.routing;
+	r.unattributed = cnt.unattributed;
+	return report_finish(&r, o, err);
 }
 
 int report_methods_of(const json_t *report)

@@ -33,6 +33,12 @@ int report_methods_of(const json_t *report);
 
 /* Build the report object from loaded run data. New reference or NULL. */
 json_t *report_build(const um_run_data *d, const um_report_opts *opts, um_error *err);
+/* The same object read from the store one attempt at a time: meta is the
+ * run without its attempts (store_load_run_meta), read in the same
+ * store_read_begin snapshot. Memory grows with systems x items (and 8 bytes
+ * per graded attempt), not with the attempts' text. */
+json_t *report_build_store(um_store *st, const um_run_data *meta, const um_report_opts *opts,
+			   um_error *err);
 /* Canonical text of report.json (sorted keys, 2-space indent, trailing
  * newline). Caller frees. */
 char *report_json_text(const json_t *report);

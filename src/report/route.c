@@ -396,8 +396,7 @@ typedef struct rt_sys {
 	double *m, *c, *b;
 } rt_sys;
 
-typedef struct rt_state {
-	const um_run_data *d;
+struct rt_state {
 	const um_item_rec **items;
 	size_t n_items;
 	rt_sys *all;             /* every system, sorted by name */
@@ -411,7 +410,8 @@ typedef struct rt_state {
 	size_t *cat_of;          /* per common item */
 	size_t *base, *orch;     /* indices into all */
 	size_t n_base, n_orch;
-} rt_state;
+};
+typedef struct rt_state rt_state;
 
 static int cmp_sys_ptr(const void *x, const void *y)
 {
@@ -575,31 +575,23 @@ static int rt_systems(rt_state *r, const um_run_data *d, um_error *err)
 	return 0;
 }
 
-/* Per system and item: sums of scores and costs over graded attempts. */
-static void rt_sums(rt_state *r, const um_run_data *d)
+/* Add one attempt to its system's sums of its item (graded attempts of
+ * known systems and items only): down is what the proxy attributed to it
+ * downstream, has whether it attributed anything. */
+void route_acc_add(um_route_acc *r, const um_attempt_rec *a, double down, int has)
 {
-	double *down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
-	unsigned char *has = um_xcalloc(d->n_attempts + 1, 1);
-	size_t i;
+	size_t si = find_sys(r, a->system), it = find_item(r, a->item_id);
+	rt_sys *rs;
 
-	proxy_costs(d, down, has);
-	for (i = 0; i < d->n_attempts; i++) {
-		const um_attempt_rec *a = &d->attempts[i];
-		size_t si = find_sys(r, a->system), it = find_item(r, a->item_id);
-		rt_sys *rs;
-
-		if (si == SIZE_MAX || it == SIZE_MAX || !store_attempt_graded(a))
-			continue;
-		rs = &r->all[si];
-		rs->sum_score[it] += store_attempt_value(a);
-		rs->sum_billed[it] += (double)a->cost_micro;
-		rs->sum_cost[it] += (double)a->cost_micro + down[i];
-		rs->cnt[it]++;
-		rs->graded++;
-		rs->has_events |= has[i];
-	}
-	free(down);
-	free(has);
+	if (si == SIZE_MAX || it == SIZE_MAX || !store_attempt_graded(a))
+		return;
+	rs = &r->all[si];
+	rs->sum_score[it] += store_attempt_value(a);
+	rs->sum_billed[it] += (double)a->cost_micro;
+	rs->sum_cost[it] += (double)a->cost_micro + down;
+	rs->cnt[it]++;
+	rs->graded++;
+	rs->has_events |= has;
 }
 
 /* The systems used, the items graded for all of them and their means. */
@@ -661,16 +653,28 @@ static void rt_cats(rt_state *r)
 	}
 }
 
-static int rt_init(rt_state *r, const um_run_data *d, um_error *err)
+um_route_acc *route_acc_new(const um_run_data *d, um_error *err)
 {
-	memset(r, 0, sizeof(*r));
-	r->d = d;
-	if (rt_items(r, d, err) < 0 || rt_systems(r, d, err) < 0)
-		return -1;
-	rt_sums(r, d);
-	rt_common(r);
-	rt_cats(r);
-	return 0;
+	rt_state *r = um_xcalloc(1, sizeof(*r));
+
+	if (!d) {
+		um_fail(err, UM_ERR_INTERNAL, "route_eval_json: no run data");
+		free(r);
+		return NULL;
+	}
+	if (rt_items(r, d, err) < 0 || rt_systems(r, d, err) < 0) {
+		route_acc_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void route_acc_free(um_route_acc *r)
+{
+	if (!r)
+		return;
+	rt_release(r);
+	free(r);
 }
 
 /* A system's point over the common items weighted by w (NULL: all 1). */
@@ -1414,9 +1418,9 @@ static void routers_json(const rt_state *r, json_t *o, um_cq_point *pts, const u
 	set(o, "profile_router", r->n_common >= 2 ? profile_router(r, seed, n_boot) : json_null());
 }
 
-json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um_error *err)
+json_t *route_acc_json(um_route_acc *rp, const um_route_opts *opts)
 {
-	rt_state r;
+	rt_state r = *rp;
 	json_t *o, *arr;
 	uint64_t seed = opts ? opts->seed : 0;
 	unsigned n_boot = opts && opts->resamples ? opts->resamples : UM_ROUTE_RESAMPLES;
@@ -1425,16 +1429,9 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 	size_t i, nh = 0;
 	int have_base;
 
-	if (!d) {
-		free(aiq);
-		um_fail(err, UM_ERR_INTERNAL, "route_eval_json: no run data");
-		return NULL;
-	}
-	if (rt_init(&r, d, err) < 0) {
-		free(aiq);
-		rt_release(&r);
-		return NULL;
-	}
+	free(rp);
+	rt_common(&r);
+	rt_cats(&r);
 	have_base = r.n_base > 0 && r.n_common > 0;
 	o = json_object();
 	header_json(&r, o, seed, n_boot);
@@ -1480,6 +1477,25 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 	free(hull);
 	rt_release(&r);
 	return o;
+}
+
+json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um_error *err)
+{
+	um_route_acc *r = route_acc_new(d, err);
+	double *down;
+	unsigned char *has;
+	size_t i;
+
+	if (!r)
+		return NULL;
+	down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
+	has = um_xcalloc(d->n_attempts + 1, 1);
+	proxy_costs(d, down, has);
+	for (i = 0; i < d->n_attempts; i++)
+		route_acc_add(r, &d->attempts[i], down[i], has[i]);
+	free(down);
+	free(has);
+	return route_acc_json(r, opts);
 }
 
 /* ---- markdown (from the JSON only) ------------------------------------------ */

@@ -104,6 +104,17 @@ typedef struct um_route_opts {
 json_t *route_eval_json(const um_run_data *d, uint64_t seed, um_error *err);
 json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um_error *err);
 
+/* The same fed one attempt at a time (memory: systems x items): new takes
+ * the run's systems and items from d (its attempts are not read); add each
+ * attempt once, in (item, system, sample) order, with the downstream cost
+ * the proxy attributed to it (has: it attributed any call); json makes the
+ * section and frees the accumulator. */
+typedef struct rt_state um_route_acc;
+um_route_acc *route_acc_new(const um_run_data *d, um_error *err);
+void route_acc_add(um_route_acc *r, const um_attempt_rec *a, double down, int has);
+json_t *route_acc_json(um_route_acc *r, const um_route_opts *opts);
+void route_acc_free(um_route_acc *r);
+
 /* Markdown of that section, from the JSON only, starting with the heading
  * "## Routing and routers". Caller frees. */
 char *route_eval_markdown(const json_t *section);

@@ -97,72 +97,107 @@ static void count_steps(const json_t *dj, int64_t *passed, json_t *ends, json_t 
 	}
 }
 
+/* A system's scicode attempts summed one at a time (scicode.h). */
+struct scicode_tally {
+	const um_item_rec *const *items;
+	size_t n_items;
+	uint64_t repeats;
+	json_t *ends, *broken, *bg, *counting;
+	int64_t passed, solved, graded, oracle;
+	int64_t *have;          /* per item: step values added */
+	step_values sv;
+};
+
+scicode_tally *scicode_tally_new(const um_item_rec *const *items, size_t n_items,
+				 uint64_t repeats)
+{
+	scicode_tally *t = um_xcalloc(1, sizeof(*t));
+
+	t->items = items;
+	t->n_items = n_items;
+	t->repeats = repeats;
+	t->ends = json_object();
+	t->broken = json_array();
+	t->have = um_xcalloc(n_items + 1, sizeof(*t->have));
+	return t;
+}
+
+void scicode_tally_add(scicode_tally *t, const um_attempt_rec *a)
+{
+	size_t at, before;
+	json_t *dj;
+
+	if (!store_attempt_graded(a) || !a->detail_json)
+		return;
+	dj = json_loads(a->detail_json, 0, NULL);
+	if (!um_streq(json_string_value(json_object_get(dj, "verdict")), "scicode_steps")) {
+		if (dj)
+			json_decref(dj);
+		return;
+	}
+	at = item_index(t->items, t->n_items, a->item_id);
+	t->graded++;
+	t->solved += a->score == 1;
+	t->oracle |= json_is_true(json_object_get(dj, "oracle"));
+	if (!t->bg)
+		t->bg = json_incref(json_object_get(dj, "background"));
+	if (!t->counting)
+		t->counting = json_incref(json_object_get(dj, "counting"));
+	before = t->sv.n;
+	count_steps(dj, &t->passed, t->ends, t->broken, &t->sv, at);
+	t->have[at] += (int64_t)(t->sv.n - before);
+	json_decref(dj);
+}
+
+json_t *scicode_tally_finish(scicode_tally *t)
+{
+	json_t *o = json_object();
+	int64_t asked = 0;
+	size_t n_items = t->n_items, i;
+	uint64_t repeats = t->repeats;
+
+	for (i = 0; i < n_items; i++)
+		asked += asked_of(t->items[i]) * (int64_t)repeats;
+	/* the steps of problems not graded count as failed */
+	for (i = 0; i < n_items; i++) {
+		int64_t want = asked_of(t->items[i]) * (int64_t)repeats;
+
+		for (; t->have[i] < want; t->have[i]++)
+			sv_add(&t->sv, 0.0, i);
+	}
+	json_object_set_new(o, "problems", json_integer((int64_t)n_items * (int64_t)repeats));
+	json_object_set_new(o, "graded", json_integer(t->graded));
+	json_object_set_new(o, "solved", json_integer(t->solved));
+	json_object_set_new(o, "main_accuracy",
+			    real6(n_items ? (double)t->solved / (double)(n_items * repeats) : 0));
+	json_object_set_new(o, "steps", json_integer(asked));
+	json_object_set_new(o, "steps_passed", json_integer(t->passed));
+	json_object_set_new(o, "sub_step_accuracy",
+			    real6(asked ? (double)t->passed / (double)asked : 0));
+	json_object_set_new(o, "sub_step_interval", sub_step_interval(&t->sv));
+	json_object_set_new(o, "steps_ended", t->ends);
+	json_object_set_new(o, "background", t->bg ? t->bg : json_null());
+	json_object_set_new(o, "counting", t->counting ? t->counting : json_string("scripts"));
+	if (t->oracle)
+		json_object_set_new(o, "broken_steps", t->broken);
+	else
+		json_decref(t->broken);
+	free(t->have);
+	free(t->sv.v);
+	free(t->sv.cl);
+	free(t);
+	return o;
+}
+
 json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 			      const um_item_rec *const *items, size_t n_items, uint64_t repeats)
 {
-	json_t *o = json_object(), *ends = json_object(), *broken = json_array(), *bg = NULL;
-	json_t *counting = NULL;
-	int64_t asked = 0, passed = 0, solved = 0, graded = 0, oracle = 0;
-	int64_t *have = um_xcalloc(n_items + 1, sizeof(*have));
-	step_values sv = {0};
+	scicode_tally *t = scicode_tally_new(items, n_items, repeats);
 	size_t i;
 
-	for (i = 0; i < n_items; i++)
-		asked += asked_of(items[i]) * (int64_t)repeats;
-	for (i = 0; i < n; i++) {
-		const um_attempt_rec *a = attempts[i];
-		size_t at = item_index(items, n_items, a->item_id);
-		size_t before;
-		json_t *dj;
-
-		if (!store_attempt_graded(a) || !a->detail_json)
-			continue;
-		dj = json_loads(a->detail_json, 0, NULL);
-		if (!um_streq(json_string_value(json_object_get(dj, "verdict")), "scicode_steps")) {
-			if (dj)
-				json_decref(dj);
-			continue;
-		}
-		graded++;
-		solved += a->score == 1;
-		oracle |= json_is_true(json_object_get(dj, "oracle"));
-		if (!bg)
-			bg = json_incref(json_object_get(dj, "background"));
-		if (!counting)
-			counting = json_incref(json_object_get(dj, "counting"));
-		before = sv.n;
-		count_steps(dj, &passed, ends, broken, &sv, at);
-		have[at] += (int64_t)(sv.n - before);
-		json_decref(dj);
-	}
-	/* the steps of problems not graded count as failed */
-	for (i = 0; i < n_items; i++) {
-		int64_t want = asked_of(items[i]) * (int64_t)repeats;
-
-		for (; have[i] < want; have[i]++)
-			sv_add(&sv, 0.0, i);
-	}
-	json_object_set_new(o, "problems", json_integer((int64_t)n_items * (int64_t)repeats));
-	json_object_set_new(o, "graded", json_integer(graded));
-	json_object_set_new(o, "solved", json_integer(solved));
-	json_object_set_new(o, "main_accuracy",
-			    real6(n_items ? (double)solved / (double)(n_items * repeats) : 0));
-	json_object_set_new(o, "steps", json_integer(asked));
-	json_object_set_new(o, "steps_passed", json_integer(passed));
-	json_object_set_new(o, "sub_step_accuracy",
-			    real6(asked ? (double)passed / (double)asked : 0));
-	json_object_set_new(o, "sub_step_interval", sub_step_interval(&sv));
-	json_object_set_new(o, "steps_ended", ends);
-	json_object_set_new(o, "background", bg ? bg : json_null());
-	json_object_set_new(o, "counting", counting ? counting : json_string("scripts"));
-	if (oracle)
-		json_object_set_new(o, "broken_steps", broken);
-	else
-		json_decref(broken);
-	free(have);
-	free(sv.v);
-	free(sv.cl);
-	return o;
+	for (i = 0; i < n; i++)
+		scicode_tally_add(t, attempts[i]);
+	return scicode_tally_finish(t);
 }
 
 void scicode_report_markdown(um_buf *b, const json_t *systems)

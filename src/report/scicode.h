@@ -22,6 +22,14 @@
  * per item. New reference. */
 json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 			      const um_item_rec *const *items, size_t n_items, uint64_t repeats);
+/* The same, one attempt at a time: a tally per system fed its attempts in
+ * (item, sample) order; finish frees it and returns the section (new
+ * reference). items must outlive the tally. */
+typedef struct scicode_tally scicode_tally;
+scicode_tally *scicode_tally_new(const um_item_rec *const *items, size_t n_items,
+				 uint64_t repeats);
+void scicode_tally_add(scicode_tally *t, const um_attempt_rec *a);
+json_t *scicode_tally_finish(scicode_tally *t);
 /* report.md's "SciCode" part, from the report's systems (nothing when none
  * has a "scicode" section). */
 void scicode_report_markdown(um_buf *b, const json_t *systems);

@@ -115,6 +115,75 @@ int64_t stats_percentile_i64(const int64_t *v, size_t n, double pct)
 	return r;
 }
 
+/* Fibonacci hashing into a table of cap (a power of two) slots. */
+static size_t counts_slot(int64_t v, size_t cap)
+{
+	return (size_t)(((uint64_t)v * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+void stats_counts_add(um_counts *c, int64_t v)
+{
+	size_t i;
+
+	if (2 * (c->used + 1) > c->cap) {
+		um_counts big = {NULL, NULL, 0, c->cap ? 2 * c->cap : 64, c->total};
+		big.key = um_xcalloc(big.cap, sizeof(*big.key));
+		big.n = um_xcalloc(big.cap, sizeof(*big.n));
+		for (i = 0; i < c->cap; i++)
+			if (c->n[i]) {
+				size_t j = counts_slot(c->key[i], big.cap);
+				while (big.n[j])
+					j = (j + 1) & (big.cap - 1);
+				big.key[j] = c->key[i];
+				big.n[j] = c->n[i];
+				big.used++;
+			}
+		stats_counts_release(c);
+		*c = big;
+	}
+	i = counts_slot(v, c->cap);
+	while (c->n[i] && c->key[i] != v)
+		i = (i + 1) & (c->cap - 1);
+	c->used += c->n[i] == 0;
+	c->key[i] = v;
+	c->n[i]++;
+	c->total++;
+}
+
+int64_t stats_counts_percentile(const um_counts *c, double pct)
+{
+	int64_t *keys, r = 0;
+	size_t i, m = 0;
+	uint64_t rank, seen = 0;
+
+	if (!c->total)
+		return 0;
+	keys = um_xmalloc(c->used * sizeof(*keys));
+	for (i = 0; i < c->cap; i++)
+		if (c->n[i])
+			keys[m++] = c->key[i];
+	qsort(keys, m, sizeof(*keys), cmp_i64);
+	rank = nearest_rank(pct, c->total);
+	for (i = 0; i < m; i++) {
+		size_t j = counts_slot(keys[i], c->cap);
+		while (c->key[j] != keys[i] || !c->n[j])
+			j = (j + 1) & (c->cap - 1);
+		seen += c->n[j];
+		r = keys[i];
+		if (seen >= rank)
+			break;
+	}
+	free(keys);
+	return r;
+}
+
+void stats_counts_release(um_counts *c)
+{
+	free(c->key);
+	free(c->n);
+	memset(c, 0, sizeof(*c));
+}
+
 /* pass@k = 1 - C(n - c, k) / C(n, k), as a stable product. k == 0 or
  * k > n is undefined and gives NAN. */
 double stats_pass_at_k(uint64_t n, uint64_t c, uint64_t k)
@@ -407,24 +476,17 @@ static double prop_p(double p, double n, double p0, double df)
 	return fmax(stats_t_sf2(z, df), stats_t_sf2(zj, df));
 }
 
-um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, double level)
+/* The interval of an accuracy est over n graded attempts in g items whose
+ * per-item sums of deviations from est square to ss. */
+static um_acc acc_finish(double est, double ss, size_t g, size_t n, double level)
 {
 	um_acc a;
-	size_t i, g;
-	double sum = 0.0, ss, var_cl, var_bin, max_deff;
+	double var_cl, var_bin, max_deff;
 
 	memset(&a, 0, sizeof(a));
-	a.hi = 1.0;
 	a.n = n;
 	a.deff = 1.0;
-	if (n == 0) {
-		a.se = NAN;
-		return a;
-	}
-	for (i = 0; i < n; i++)
-		sum += scores[i];
-	a.est = sum / (double)n;
-	ss = cluster_ss(scores, cluster, n, a.est, &g);
+	a.est = est;
 	a.items = g;
 	a.n_eff = (double)n;
 	if (g < 2) {
@@ -445,6 +507,58 @@ um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, dou
 	a.n_eff = (double)n / a.deff;
 	prop_interval(a.est, a.n_eff, stats_t_quantile2(level, a.df), &a.lo, &a.hi);
 	return a;
+}
+
+static um_acc acc_empty(void)
+{
+	um_acc a;
+
+	memset(&a, 0, sizeof(a));
+	a.hi = 1.0;
+	a.deff = 1.0;
+	a.se = NAN;
+	return a;
+}
+
+um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, double level)
+{
+	size_t i, g;
+	double sum = 0.0, ss;
+
+	if (n == 0)
+		return acc_empty();
+	for (i = 0; i < n; i++)
+		sum += scores[i];
+	ss = cluster_ss(scores, cluster, n, sum / (double)n, &g);
+	return acc_finish(sum / (double)n, ss, g, n, level);
+}
+
+um_acc stats_accuracy_grouped(const double *x, const size_t *len, size_t n_groups, double level)
+{
+	size_t i, k, n = 0, g = 0, at = 0;
+	double sum = 0.0, ss = 0.0, est;
+
+	for (k = 0; k < n_groups; k++)
+		n += len[k];
+	if (n == 0)
+		return acc_empty();
+	for (i = 0; i < n; i++)
+		sum += x[i];
+	est = sum / (double)n;
+	/* the same additions, in the same order, as cluster_ss over clusters
+	 * numbered by group */
+	for (k = 0; k < n_groups; k++) {
+		double cur = 0.0;
+
+		if (!len[k])
+			continue;
+		for (i = 0; i < len[k]; i++)
+			cur += x[at + i] - est;
+		at += len[k];
+		ss += cur * cur;
+		g++;
+	}
+	return acc_finish(est, ss, g, n, level);
 }
 
 double stats_accuracy_p(const um_acc *a, double p0)

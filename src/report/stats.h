@@ -24,6 +24,20 @@ double stats_mcnemar_exact(uint64_t b, uint64_t c);
  * 0 when n == 0. */
 int64_t stats_percentile_i64(const int64_t *v, size_t n, double pct);
 
+/* int64 values with how often each occurs (a hash table): the same
+ * percentiles as stats_percentile_i64 over the values added, in memory
+ * bounded by the distinct values. Zero-initialise; release frees. */
+typedef struct um_counts {
+	int64_t *key;
+	uint64_t *n;            /* 0: an empty slot */
+	size_t used, cap;       /* cap: 0 or a power of two */
+	uint64_t total;         /* values added */
+} um_counts;
+void stats_counts_add(um_counts *c, int64_t v);
+/* stats_percentile_i64's answer for the values added; 0 when none. */
+int64_t stats_counts_percentile(const um_counts *c, double pct);
+void stats_counts_release(um_counts *c);
+
 /* Unbiased pass@k for n samples with c correct (Chen et al. 2021). */
 double stats_pass_at_k(uint64_t n, uint64_t c, uint64_t k);
 
@@ -63,6 +77,11 @@ typedef struct um_acc {
 	size_t n, items;
 } um_acc;
 um_acc stats_accuracy(const double *scores, const size_t *cluster, size_t n, double level);
+/* The same for values already grouped by item: x holds len[0] values of the
+ * first group, then len[1] of the next...; a group of length 0 counts as no
+ * item. Equal to stats_accuracy on the clusters numbered by group, bit for
+ * bit. */
+um_acc stats_accuracy_grouped(const double *x, const size_t *len, size_t n_groups, double level);
 /* The score test the interval inverts: two-sided p that the accuracy is p0
  * (p0 outside [lo, hi] exactly when p < 1 - level). */
 double stats_accuracy_p(const um_acc *a, double p0);

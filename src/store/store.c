@@ -669,6 +669,7 @@ struct um_store {
 	ZSTD_CCtx *zc;          /* response bodies, made on the first one */
 	sqlite3_stmt *stmt[ST__COUNT];
 	char token[40];         /* this handle's lease token */
+	int read_tx;            /* store_read_begin opened a transaction */
 };
 
 static int store_dberr(um_store *s, um_error *err, const char *what)
@@ -1902,14 +1903,18 @@ static void load_claim(sqlite3_stmt *st, void *ctx)
 	r->note = col_text(st, 4);
 }
 
-int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err)
+/* The run with everything (all) or without attempts, routing events and
+ * times to first token. */
+static int store_load_parts(um_store *s, const char *run_id, int all, um_run_data *out,
+			    um_error *err)
 {
 	static const struct {
 		enum store_stmt_id id;
 		void (*row)(sqlite3_stmt *st, void *ctx);
-	} tables[] = {{ST_LOAD_SYSTEMS, load_system},	{ST_LOAD_ITEMS, load_item},
-		      {ST_LOAD_ATTEMPTS, load_attempt}, {ST_LOAD_CLAIMS, load_claim},
-		      {ST_LOAD_ROUTING, load_routing},	{ST_LOAD_TTFT, load_ttft}};
+		int per_attempt;
+	} tables[] = {{ST_LOAD_SYSTEMS, load_system, 0},   {ST_LOAD_ITEMS, load_item, 0},
+		      {ST_LOAD_ATTEMPTS, load_attempt, 1}, {ST_LOAD_CLAIMS, load_claim, 0},
+		      {ST_LOAD_ROUTING, load_routing, 1},  {ST_LOAD_TTFT, load_ttft, 1}};
 	struct load_ctx c = {out, 0};
 	um_run_info *ri = &out->run;
 	sqlite3_stmt *st;
@@ -1959,7 +1964,8 @@ int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *
 
 	for (i = 0; i < UM_ARRAY_LEN(tables); i++) {
 		c.cap = 0;
-		if (store_load_rows(s, tables[i].id, run_id, tables[i].row, &c, err) < 0)
+		if ((all || !tables[i].per_attempt) &&
+		    store_load_rows(s, tables[i].id, run_id, tables[i].row, &c, err) < 0)
 			goto fail;
 	}
 	st = store_stmt(s, ST_COUNT_CALLS, err);
@@ -1983,6 +1989,16 @@ fail:
 		store_rollback(s);
 	store_run_data_free(out);
 	return -1;
+}
+
+int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err)
+{
+	return store_load_parts(s, run_id, 1, out, err);
+}
+
+int store_load_run_meta(um_store *s, const char *run_id, um_run_data *out, um_error *err)
+{
+	return store_load_parts(s, run_id, 0, out, err);
 }
 
 void store_run_data_free(um_run_data *d)
@@ -2727,4 +2743,243 @@ int store_put_rescore_call(um_store *s, const char *rescore_id, const um_rescore
 			    "tokens_in, tokens_out, cost_micro, verdict, response_body) VALUES (?1, ?2, "
 			    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, nullif(?13, -1), ?14)",
 			    texts, 5, ints, 8, c->response_body, c->response_len, err);
+}
+
+/* ---- streaming reads ---------------------------------------------------- */
+
+int store_read_begin(um_store *s, um_error *err)
+{
+	/* pages read through mmap count in the process's memory: a scan of a
+	 * large store would map all of it */
+	if (store_exec(s, "PRAGMA mmap_size = 0", err) < 0 ||
+	    store_exec(s, "PRAGMA cache_size = -8192", err) < 0)
+		return -1;
+	s->read_tx = sqlite3_get_autocommit(s->db);
+	if (s->read_tx && store_exec(s, "BEGIN", err) < 0) {
+		s->read_tx = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void store_read_end(um_store *s)
+{
+	if (s->read_tx)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	s->read_tx = 0;
+	sqlite3_exec(s->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL,
+		     NULL, NULL);
+}
+
+static int store_count(um_store *s, const char *sql, const char *run_id, uint64_t *out,
+		       um_error *err)
+{
+	sqlite3_stmt *st = store_adhoc(s, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_dberr(s, err, "cannot count");
+	return 0;
+}
+
+int store_run_counts(um_store *s, const char *run_id, um_run_counts *out, um_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (store_count(s, "SELECT count(*) FROM attempts WHERE run_id = ?1", run_id,
+			&out->attempts, err) < 0 ||
+	    store_count(s, "SELECT count(*) FROM routing_events WHERE run_id = ?1", run_id,
+			&out->routing, err) < 0 ||
+	    store_count(s, "SELECT count(*) FROM routing_events WHERE run_id = ?1 AND "
+			   "attempt_id = ''", run_id, &out->unattributed, err) < 0)
+		return -1;
+	return 0;
+}
+
+int store_scan_ttft(um_store *s, const char *run_id,
+		    void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
+		    um_error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOAD_TTFT, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, err, "cannot read times to first token");
+	return 0;
+}
+
+/* The attempt of a scan's row: strings borrowed from the statement. */
+static void scan_attempt_row(sqlite3_stmt *st, unsigned flags, um_attempt_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->attempt_id = (char *)sqlite3_column_text(st, 0);
+	r->item_id = (char *)sqlite3_column_text(st, 1);
+	r->system = (char *)sqlite3_column_text(st, 2);
+	r->sample = sqlite3_column_int(st, 3);
+	r->status = um_streq((const char *)sqlite3_column_text(st, 4), "done") ? UM_ATT_DONE
+									      : UM_ATT_ERROR;
+	r->request_hash = (char *)sqlite3_column_text(st, 5);
+	r->neutral_hash = (char *)sqlite3_column_text(st, 6);
+	r->score = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 7);
+	r->error_class = (char *)sqlite3_column_text(st, 8);
+	r->error_msg = (char *)sqlite3_column_text(st, 9);
+	r->tokens_in = sqlite3_column_int64(st, 10);
+	r->tokens_cached = sqlite3_column_int64(st, 11);
+	r->tokens_out = sqlite3_column_int64(st, 12);
+	r->cost_micro = sqlite3_column_int64(st, 13);
+	r->latency_ms = sqlite3_column_int64(st, 14);
+	r->n_calls = sqlite3_column_int(st, 15);
+	r->served_model = (char *)sqlite3_column_text(st, 16);
+	r->fingerprint = (char *)sqlite3_column_text(st, 17);
+	r->finished_ms = sqlite3_column_int64(st, 18);
+	r->detail_json = (char *)sqlite3_column_text(st, 19);
+	r->has_reward = sqlite3_column_type(st, 20) != SQLITE_NULL;
+	r->reward = r->has_reward ? sqlite3_column_double(st, 20) : 0;
+	r->outcome = (char *)sqlite3_column_text(st, 21);
+	r->cached = sqlite3_column_int(st, 22);
+	r->tokens_reasoning = sqlite3_column_int64(st, 23);
+	r->tokens_cache_write = sqlite3_column_int64(st, 24);
+	if (!(flags & STORE_SCAN_TEXT))
+		return;
+	r->perm = (char *)sqlite3_column_text(st, 25);
+	r->response_text = (char *)sqlite3_column_text(st, 26);
+	r->extracted = (char *)sqlite3_column_text(st, 27);
+	r->finish_reason = (char *)sqlite3_column_text(st, 28);
+	r->image_id = (char *)sqlite3_column_text(st, 29);
+}
+
+/* The scan's statement: the report's columns (and the text ones), the
+ * per-call token sums only when some call of the run has any. */
+static sqlite3_stmt *scan_attempts_stmt(um_store *s, const char *run_id, unsigned flags,
+					um_error *err)
+{
+	uint64_t extras = 0;
+	sqlite3_stmt *st;
+	char *sql;
+
+	if (store_count(s, "SELECT EXISTS (SELECT 1 FROM calls WHERE run_id = ?1 AND "
+			   "(tokens_reasoning <> 0 OR tokens_cache_write <> 0))", run_id, &extras,
+			err) < 0)
+		return NULL;
+	sql = sqlite3_mprintf(
+		"SELECT attempt_id, item_id, system, sample, status, request_hash, neutral_hash, "
+		"score, error_class, error_msg, tokens_in, tokens_cached, tokens_out, cost_micro, "
+		"latency_ms, n_calls, served_model, fingerprint, finished_ms, detail_json, reward, "
+		"outcome, EXISTS (SELECT 1 FROM attempt_cache k WHERE k.run_id = ?1 AND "
+		"k.attempt_id = a.attempt_id), %s, %s%s FROM attempts a WHERE run_id = ?1 "
+		"ORDER BY item_id, system, sample, attempt_id",
+		extras ? "(SELECT coalesce(sum(c.tokens_reasoning), 0) FROM calls c WHERE "
+			 "c.run_id = ?1 AND c.attempt_id = a.attempt_id)"
+		       : "0",
+		extras ? "(SELECT coalesce(sum(c.tokens_cache_write), 0) FROM calls c WHERE "
+			 "c.run_id = ?1 AND c.attempt_id = a.attempt_id)"
+		       : "0",
+		flags & STORE_SCAN_TEXT ? ", perm, response_text, extracted, finish_reason, image_id"
+					: "");
+	st = store_adhoc(s, sql, err);
+	sqlite3_free(sql);
+	if (st)
+		bind_text(st, 1, run_id);
+	return st;
+}
+
+/* The routing events of the run's attempts, in the scan's order. */
+static sqlite3_stmt *scan_events_stmt(um_store *s, const char *run_id, um_error *err)
+{
+	sqlite3_stmt *st = store_adhoc(
+		s,
+		"SELECT e.attempt_id, e.call_id, e.source, e.sub_model, e.tokens_in, "
+		"e.tokens_cached, e.tokens_out, e.cost_micro, e.latency_ms, e.status, "
+		"e.attribution, e.at_ms, e.detail_json FROM routing_events e JOIN attempts a "
+		"ON a.run_id = e.run_id AND a.attempt_id = e.attempt_id WHERE e.run_id = ?1 "
+		"ORDER BY a.item_id, a.system, a.sample, a.attempt_id, e.source, e.sub_model, e.id",
+		err);
+
+	if (st)
+		bind_text(st, 1, run_id);
+	return st;
+}
+
+struct scan_events {
+	sqlite3_stmt *st;
+	int rc;                 /* of the last step: SQLITE_ROW while one is waiting */
+	um_routing_rec *v;
+	size_t n, cap;
+};
+
+/* The waiting events of attempt_id, copied (the cursor moves past them). */
+static void scan_events_take(struct scan_events *e, const char *attempt_id)
+{
+	struct load_ctx c;
+	um_run_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.routing = e->v;
+	c.d = &d;
+	c.cap = e->cap;
+	while (e->rc == SQLITE_ROW &&
+	       um_streq((const char *)sqlite3_column_text(e->st, 0), attempt_id)) {
+		load_routing(e->st, &c);
+		e->rc = sqlite3_step(e->st);
+	}
+	e->v = d.routing;
+	e->cap = c.cap;
+	e->n = d.n_routing;
+}
+
+static void scan_events_clear(struct scan_events *e)
+{
+	um_run_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.routing = e->v;
+	d.n_routing = e->n;
+	store_run_data_free(&d); /* frees the events and the array */
+	e->v = NULL;
+	e->n = e->cap = 0;
+}
+
+int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_attempt_fn fn,
+			void *ctx, um_error *err)
+{
+	struct scan_events ev = {NULL, SQLITE_DONE, NULL, 0, 0};
+	sqlite3_stmt *st = scan_attempts_stmt(s, run_id, flags, err);
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	if ((flags & STORE_SCAN_ROUTING) && !(ev.st = scan_events_stmt(s, run_id, err))) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (ev.st)
+		ev.rc = sqlite3_step(ev.st);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		um_attempt_rec a;
+
+		scan_attempt_row(st, flags, &a);
+		if (ev.st)
+			scan_events_take(&ev, a.attempt_id);
+		stop = fn(ctx, &a, ev.v, ev.n);
+		scan_events_clear(&ev);
+	}
+	sqlite3_finalize(st);
+	if (ev.st)
+		sqlite3_finalize(ev.st);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE || (ev.st && ev.rc != SQLITE_DONE && ev.rc != SQLITE_ROW))
+		return store_dberr(s, err, "cannot read the run's attempts");
+	return 0;
 }

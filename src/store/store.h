@@ -289,7 +289,47 @@ typedef struct um_run_data {
 } um_run_data;
 
 int store_load_run(um_store *s, const char *run_id, um_run_data *out, um_error *err);
+/* The same without the attempts, the routing events and the times to first
+ * token (out->n_attempts, n_routing, n_ttft are 0): the run, its systems,
+ * items, claims, notes and call count, for a caller that streams the rest
+ * with store_scan_attempts (memory bounded by systems and items). */
+int store_load_run_meta(um_store *s, const char *run_id, um_run_data *out, um_error *err);
 void store_run_data_free(um_run_data *d);
+
+/* ---- streaming reads: report, rescore, verify -------------------------- */
+
+/* What store_scan_attempts reads beside the report's columns: */
+#define STORE_SCAN_TEXT 1u    /* perm, response_text, extracted, finish_reason, image_id
+			       * (NULL in the record without it) */
+#define STORE_SCAN_ROUTING 2u /* each attempt's routing events */
+
+/* One attempt of a scan with its routing events (attempt_id, source,
+ * sub_model order; none without STORE_SCAN_ROUTING). Every pointer is the
+ * store's, valid during the call only. Non-zero stops the scan and is
+ * returned by it. */
+typedef int (*store_attempt_fn)(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs,
+				size_t n_evs);
+/* Every attempt of the run in (item_id, system, sample) order, one row at a
+ * time, with the columns store_load_run gives (cached, reasoning and cache
+ * writes included). Call inside store_read_begin/store_read_end for one
+ * snapshot. 0, -1 (err), or fn's non-zero. */
+int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_attempt_fn fn,
+			void *ctx, um_error *err);
+/* The times to first token of the run's streamed 2xx calls, by system. */
+int store_scan_ttft(um_store *s, const char *run_id,
+		    void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
+		    um_error *err);
+
+typedef struct um_run_counts {
+	uint64_t attempts, routing, unattributed; /* events without an attempt id */
+} um_run_counts;
+int store_run_counts(um_store *s, const char *run_id, um_run_counts *out, um_error *err);
+
+/* One read snapshot for several scans (a no-op inside a caller's
+ * transaction), read without mmap and with a small page cache so that a
+ * scan of a large store stays small in memory. */
+int store_read_begin(um_store *s, um_error *err);
+void store_read_end(um_store *s);
 
 /* ---- CI: run notes, the response cache, listing and merging runs ----- */
 
