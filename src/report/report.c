@@ -2059,6 +2059,7 @@ json_t *report_build_store(um_store *st, const um_run_data *meta, const um_repor
 	json_t *o = json_object();
 	um_run_counts cnt;
 	rep_state r;
+	int extras = 0;
 
 	if (report_begin(&r, meta, opts, o, err) < 0) {
 		json_decref(o);
@@ -2067,9 +2068,11 @@ json_t *report_build_store(um_store *st, const um_run_data *meta, const um_repor
 	r.cache = json_array();
 	if (!(r.route = route_acc_new(meta, err)) ||
 	    store_run_counts(st, meta->run.run_id, &cnt, err) < 0 ||
-	    store_scan_attempts(st, meta->run.run_id, cnt.routing ? STORE_SCAN_ROUTING : 0,
-				rep_scan_row, &r, err) != 0 ||
-	    store_scan_ttft(st, meta->run.run_id, rep_add_ttft, &r, err) < 0) {
+	    store_scan_calls(st, meta->run.run_id, rep_add_ttft, &r, &extras, err) < 0 ||
+	    store_scan_attempts(st, meta->run.run_id,
+				(cnt.routing ? STORE_SCAN_ROUTING : 0) |
+					(extras ? STORE_SCAN_CALL_TOKENS : 0),
+				rep_scan_row, &r, err) != 0) {
 		rep_release(&r);
 		json_decref(o);
 		return NULL;

@@ -2801,21 +2801,36 @@ int store_run_counts(um_store *s, const char *run_id, um_run_counts *out, um_err
 	return 0;
 }
 
-int store_scan_ttft(um_store *s, const char *run_id,
-		    void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
-		    um_error *err)
+int store_scan_calls(um_store *s, const char *run_id,
+		     void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
+		     int *extras, um_error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_LOAD_TTFT, err);
+	/* one pass over the calls (no index has these columns): the times to
+	 * first token of streamed 2xx calls with their attempt's system, and
+	 * whether any call reports reasoning tokens or cache writes */
+	sqlite3_stmt *st = store_adhoc(
+		s,
+		"SELECT (SELECT a.system FROM attempts a WHERE a.run_id = c.run_id AND "
+		"a.attempt_id = c.attempt_id), c.ttft_ms, c.ttft_ms IS NOT NULL AND c.error IS NULL "
+		"AND c.http_status BETWEEN 200 AND 299, c.tokens_reasoning <> 0 OR "
+		"c.tokens_cache_write <> 0 FROM calls c WHERE c.run_id = ?1 AND (c.ttft_ms IS NOT "
+		"NULL OR c.tokens_reasoning <> 0 OR c.tokens_cache_write <> 0)",
+		err);
 	int rc;
 
+	*extras = 0;
 	if (!st)
 		return -1;
 	bind_text(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
-	store_done(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*extras |= sqlite3_column_int(st, 3);
+		if (sqlite3_column_int(st, 2) && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			   sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return store_dberr(s, err, "cannot read times to first token");
+		return store_dberr(s, err, "cannot read the run's calls");
 	return 0;
 }
 
@@ -2860,25 +2875,28 @@ static void scan_attempt_row(sqlite3_stmt *st, unsigned flags, um_attempt_rec *r
 }
 
 /* The scan's statement: the report's columns (and the text ones), the
- * per-call token sums only when some call of the run has any. */
+ * per-call token sums when asked (else 0). */
 static sqlite3_stmt *scan_attempts_stmt(um_store *s, const char *run_id, unsigned flags,
 					um_error *err)
 {
-	uint64_t extras = 0;
+	int extras = (flags & STORE_SCAN_CALL_TOKENS) != 0;
+	uint64_t cached = 0;
 	sqlite3_stmt *st;
 	char *sql;
 
-	if (store_count(s, "SELECT EXISTS (SELECT 1 FROM calls WHERE run_id = ?1 AND "
-			   "(tokens_reasoning <> 0 OR tokens_cache_write <> 0))", run_id, &extras,
-			err) < 0)
+	/* a lookup per attempt only when some attempt of the run was cached */
+	if (store_count(s, "SELECT EXISTS (SELECT 1 FROM attempt_cache WHERE run_id = ?1)", run_id,
+			&cached, err) < 0)
 		return NULL;
 	sql = sqlite3_mprintf(
 		"SELECT attempt_id, item_id, system, sample, status, request_hash, neutral_hash, "
 		"score, error_class, error_msg, tokens_in, tokens_cached, tokens_out, cost_micro, "
 		"latency_ms, n_calls, served_model, fingerprint, finished_ms, detail_json, reward, "
-		"outcome, EXISTS (SELECT 1 FROM attempt_cache k WHERE k.run_id = ?1 AND "
-		"k.attempt_id = a.attempt_id), %s, %s%s FROM attempts a WHERE run_id = ?1 "
+		"outcome, %s, %s, %s%s FROM attempts a WHERE run_id = ?1 "
 		"ORDER BY item_id, system, sample, attempt_id",
+		cached ? "EXISTS (SELECT 1 FROM attempt_cache k WHERE k.run_id = ?1 AND "
+			 "k.attempt_id = a.attempt_id)"
+		       : "0",
 		extras ? "(SELECT coalesce(sum(c.tokens_reasoning), 0) FROM calls c WHERE "
 			 "c.run_id = ?1 AND c.attempt_id = a.attempt_id)"
 		       : "0",
@@ -2972,11 +2990,13 @@ int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_a
 		if (ev.st)
 			scan_events_take(&ev, a.attempt_id);
 		stop = fn(ctx, &a, ev.v, ev.n);
-		scan_events_clear(&ev);
+		if (ev.n)
+			scan_events_clear(&ev);
 	}
 	sqlite3_finalize(st);
 	if (ev.st)
 		sqlite3_finalize(ev.st);
+	free(ev.v);
 	if (stop)
 		return stop;
 	if (rc != SQLITE_DONE || (ev.st && ev.rc != SQLITE_DONE && ev.rc != SQLITE_ROW))

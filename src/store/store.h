@@ -302,6 +302,9 @@ void store_run_data_free(um_run_data *d);
 #define STORE_SCAN_TEXT 1u    /* perm, response_text, extracted, finish_reason, image_id
 			       * (NULL in the record without it) */
 #define STORE_SCAN_ROUTING 2u /* each attempt's routing events */
+#define STORE_SCAN_CALL_TOKENS 4u /* tokens_reasoning and tokens_cache_write summed
+				   * from its calls (else 0: store_scan_calls says
+				   * whether any call has them) */
 
 /* One attempt of a scan with its routing events (attempt_id, source,
  * sub_model order; none without STORE_SCAN_ROUTING). Every pointer is the
@@ -310,15 +313,17 @@ void store_run_data_free(um_run_data *d);
 typedef int (*store_attempt_fn)(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs,
 				size_t n_evs);
 /* Every attempt of the run in (item_id, system, sample) order, one row at a
- * time, with the columns store_load_run gives (cached, reasoning and cache
- * writes included). Call inside store_read_begin/store_read_end for one
- * snapshot. 0, -1 (err), or fn's non-zero. */
+ * time, with the columns store_load_run gives (cached included). Call
+ * inside store_read_begin/store_read_end for one snapshot. 0, -1 (err), or
+ * fn's non-zero. */
 int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_attempt_fn fn,
 			void *ctx, um_error *err);
-/* The times to first token of the run's streamed 2xx calls, by system. */
-int store_scan_ttft(um_store *s, const char *run_id,
-		    void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
-		    um_error *err);
+/* One pass over the run's calls: fn gets the time to first token of every
+ * streamed 2xx call, with its attempt's system; *extras is set to 1 when
+ * some call reports reasoning tokens or cache writes. */
+int store_scan_calls(um_store *s, const char *run_id,
+		     void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
+		     int *extras, um_error *err);
 
 typedef struct um_run_counts {
 	uint64_t attempts, routing, unattributed; /* events without an attempt id */

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -437,6 +439,64 @@ static void test_histogram(void **state)
 	assert_int_equal(hist_percentile(&h, 100), INT64_C(1) << 50);
 }
 
+/* The streaming forms agree with the array forms bit for bit: the accuracy
+ * of values grouped by item (empty groups among them), and percentiles
+ * from value counts, on generated data. */
+static void test_streaming_forms(void **state)
+{
+	enum { N = 3000, G = 97 };
+	double *x = um_xmalloc(N * sizeof(*x));
+	size_t *cl = um_xmalloc(N * sizeof(*cl)), len[G] = {0}, n = 0, g, k;
+	int64_t *v = um_xmalloc(N * sizeof(*v));
+	um_counts c = {0};
+	um_rng rng;
+	int round;
+
+	(void)state;
+	um_rng_seed(&rng, 7);
+	for (round = 0; round < 20; round++) {
+		um_acc a, b;
+
+		n = 0;
+		for (g = 0; g < G; g++) {
+			len[g] = g % 7 == 3 ? 0 : um_rng_next(&rng) % (size_t)(round + 2);
+			for (k = 0; k < len[g] && n < N; k++, n++) {
+				double u = um_rng_uniform(&rng);
+				x[n] = round % 2 ? (u < 0.6 ? 1.0 : 0.0) : u;
+				cl[n] = g;
+			}
+			if (n == N)
+				len[g] = k;
+		}
+		a = stats_accuracy(x, cl, n, 0.95);
+		b = stats_accuracy_grouped(x, len, G, 0.95);
+		assert_memory_equal(&a.est, &b.est, sizeof(double));
+		assert_true(memcmp(&a.se, &b.se, sizeof(double)) == 0 || (isnan(a.se) && isnan(b.se)));
+		assert_memory_equal(&a.lo, &b.lo, sizeof(double));
+		assert_memory_equal(&a.hi, &b.hi, sizeof(double));
+		assert_memory_equal(&a.n_eff, &b.n_eff, sizeof(double));
+		assert_int_equal(a.items, b.items);
+	}
+	assert_int_equal(stats_accuracy_grouped(x, len, 0, 0.95).n, 0);
+	for (k = 0; k < N; k++) {
+		v[k] = (int64_t)(um_rng_next(&rng) % (k < 100 ? 5 : 400)) - 3;
+		stats_counts_add(&c, v[k]);
+		if (k % 211 == 0 || k == N - 1) {
+			double p[] = {0, 1, 50, 90, 99, 100};
+			size_t q;
+			for (q = 0; q < sizeof(p) / sizeof(p[0]); q++)
+				assert_int_equal(stats_counts_percentile(&c, p[q]),
+						 stats_percentile_i64(v, k + 1, p[q]));
+		}
+	}
+	assert_int_equal(c.total, N);
+	stats_counts_release(&c);
+	assert_int_equal(stats_counts_percentile(&c, 50), 0);
+	free(x);
+	free(cl);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_percentile),   cmocka_unit_test(test_pass_at_k),
 		cmocka_unit_test(test_pass_hat_k),   cmocka_unit_test(test_item_mean),
 		cmocka_unit_test(test_max_linear),   cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_streaming_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
