@@ -339,8 +339,13 @@ json_t *claims_evaluate(const um_claims_table *t, um_store *st, um_error *err)
 		}
 		if (run_id) {
 			um_run_data d;
-			if (store_load_run(st, run_id, &d, err) < 0 ||
-			    !(rep = report_build(&d, NULL, err))) {
+			/* the run's report, its attempts read one at a time */
+			memset(&d, 0, sizeof(d));
+			if (store_read_begin(st, err) == 0 &&
+			    store_load_run_meta(st, run_id, &d, err) == 0)
+				rep = report_build_store(st, &d, NULL, err);
+			store_read_end(st);
+			if (!rep) {
 				store_run_data_free(&d);
 				free(run_id);
 				json_decref(bo);

@@ -2807,14 +2807,19 @@ int store_scan_calls(um_store *s, const char *run_id,
 {
 	/* one pass over the calls (no index has these columns): the times to
 	 * first token of streamed 2xx calls with their attempt's system, and
-	 * whether any call reports reasoning tokens or cache writes */
+	 * whether any call reports reasoning tokens or cache writes. The run's
+	 * calls are read in the order they were written, between its first and
+	 * last call id (+run_id keeps the planner off calls_attempt, whose order
+	 * would read the table's pages at random). */
 	sqlite3_stmt *st = store_adhoc(
 		s,
 		"SELECT (SELECT a.system FROM attempts a WHERE a.run_id = c.run_id AND "
 		"a.attempt_id = c.attempt_id), c.ttft_ms, c.ttft_ms IS NOT NULL AND c.error IS NULL "
 		"AND c.http_status BETWEEN 200 AND 299, c.tokens_reasoning <> 0 OR "
-		"c.tokens_cache_write <> 0 FROM calls c WHERE c.run_id = ?1 AND (c.ttft_ms IS NOT "
-		"NULL OR c.tokens_reasoning <> 0 OR c.tokens_cache_write <> 0)",
+		"c.tokens_cache_write <> 0 FROM calls c WHERE c.id BETWEEN (SELECT min(id) FROM "
+		"calls WHERE run_id = ?1) AND (SELECT max(id) FROM calls WHERE run_id = ?1) AND "
+		"+c.run_id = ?1 AND (c.ttft_ms IS NOT NULL OR c.tokens_reasoning <> 0 OR "
+		"c.tokens_cache_write <> 0)",
 		err);
 	int rc;
 
