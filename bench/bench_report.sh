@@ -3,7 +3,8 @@
 # ~1,000,000-attempt store of the demo suite once (4 zero-latency simulated
 # systems; kept in STORES, default a temporary directory, so a second call
 # reuses them), then times `umpire report --print none` on each, RUNS rounds
-# (default 3), printing the median wall time and peak RSS (/usr/bin/time).
+# (default 3), printing the median wall time, CPU time (user + system) and
+# peak RSS (/usr/bin/time).
 # BASE=path/to/another/umpire runs that binary too, alternating with UMPIRE
 # in every round on the same store, and prints both side by side.
 # SIZES="100k 1m" picks the stores (default both).
@@ -37,11 +38,11 @@ build_store() { # size -> path of the store (built when missing)
   echo "$db"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-report_on() { # binary db -> "wall rss_kb"
+report_on() { # binary db -> "wall rss_kb cpu"
   rm -rf "$W/rep"
-  /usr/bin/time -f '%e %M' -o "$W/time" "$1" report --db "$2" --reports "$W/rep" \
+  /usr/bin/time -f '%e %M %U %S' -o "$W/time" "$1" report --db "$2" --reports "$W/rep" \
     --print none >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-  cat "$W/time"
+  awk '{print $1, $2, $3 + $4}' "$W/time"
 }
 
 echo "umpire $("$UMPIRE" --version | head -1); machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -57,7 +58,9 @@ for size in $SIZES; do
   for f in base new; do
     [ -s "$W/$f" ] || continue
     w=$(awk '{print $1}' "$W/$f" | median); r=$(awk '{print $2}' "$W/$f" | median)
-    printf '  %-5s %8.2f s, peak RSS %7.1f MiB  (rounds: %s)\n' "$([ $f = new ] && echo now || echo BASE)" \
-      "$w" "$(awk -v r="$r" 'BEGIN {print r / 1024}')" "$(awk '{printf "%s/%.0f ", $1, $2 / 1024}' "$W/$f")"
+    c=$(awk '{print $3}' "$W/$f" | median)
+    printf '  %-5s %8.2f s (CPU %.2f s), peak RSS %7.1f MiB  (wall/MiB: %s)\n' \
+      "$([ $f = new ] && echo now || echo BASE)" "$w" "$c" \
+      "$(awk -v r="$r" 'BEGIN {print r / 1024}')" "$(awk '{printf "%s/%.0f ", $1, $2 / 1024}' "$W/$f")"
   done
 done
