@@ -1870,6 +1870,10 @@ static void rep_add(rep_state *r, const um_attempt_rec *a, const um_routing_rec 
 {
 	size_t it, s = find_sys(r, a->system);
 
+	if (!a->item_id) { /* not an item of the run, nor of any block */
+		r->orphans++;
+		return;
+	}
 	if (!r->blk_item || strcmp(r->blk_item, a->item_id) != 0) {
 		if (r->blk_item)
 			blk_flush(r);
