@@ -223,11 +223,15 @@ int cmd_rescore(int argc, char **argv, cli_globals *g)
 		free(scaffolds);
 		return rc < 0 ? 0 : rc;
 	}
-	if (store_open_existing(db, &st, &err) < 0 ||
+	/* the run without its attempts, read without mmap as the scans are */
+	if (store_open_existing(db, &st, &err) < 0 || store_read_begin(st, &err) < 0 ||
 	    store_load_run_meta(st, argv[optind], &d, &err) < 0) {
+		if (st)
+			store_read_end(st);
 		rc = cli_error(&err);
 		goto out;
 	}
+	store_read_end(st);
 	out = as_json ? json_array() : NULL;
 	for (i = 0; i < n_sc && rc == 0; i++)
 		if (rescore_one(st, &d, scaffolds[i], models, out, &err) < 0)
