@@ -85,9 +85,17 @@ int provider_util_sse_each(const char *body, size_t len, prov_sse_fn fn, void *c
  * one event's parsed JSON. */
 int provider_util_sse_scan(const char *buf, size_t len, size_t *used, int (*tok)(const json_t *ev));
 
+/* Token counts above this are not plausible and could overflow sums. */
+#define PROVIDER_TOKENS_MAX ((int64_t)1 << 50)
+
 /* ---- the families ---- */
 json_t *provider_openai_body(prov_job *j);
 int provider_openai_parse(const json_t *root, um_completion *c, um_error *err);
+/* provider_openai_parse of an ordinary answer straight from the body, with
+ * no jansson values (base/jscan.h): 1 when it filled c, the same completion
+ * the full parse gives; 0 (c left empty) for everything else, errors
+ * included, which the full parse then reads and names. */
+int provider_openai_parse_fast(const char *body, size_t len, um_completion *c);
 json_t *provider_openai_unstream(const char *body, size_t len, um_error *err);
 int provider_openai_token(const json_t *ev);
 

@@ -18,9 +18,6 @@
 #include "base/buf.h"
 #include "base/util.h"
 
-/* Token counts above this are not plausible and could overflow sums. */
-#define PROVIDER_TOKENS_MAX ((int64_t)1 << 50)
-
 /* ---- canonical JSON ---------------------------------------------------- */
 
 /* Fewest significant digits (1..17) with which %g reads back as d. */
