@@ -1637,8 +1637,6 @@ static void ctx_release(run_ctx *rc)
 	write_unfinished(rc);
 	if (rc->suite && rc->suite->n_tasks)
 		agent_teardown_run(rc);
-	if (rc->eng)
-		engine_free(rc->eng);
 	while (rc->live)
 		attempt_free(rc->live);
 	if (rc->leased && (rc->in_tx || record_ensure_tx(rc) == 0))
@@ -1648,6 +1646,7 @@ static void ctx_release(run_ctx *rc)
 	record_release_held(rc);
 	if (rc->store)
 		store_close(rc->store);
+	engine_free(rc->eng); /* waits for engine_close_idle's thread */
 	if (rc->neutral) {
 		size_t slots = rc->suite->n_items * (size_t)rc->plan.repeats;
 		for (i = 0; i < slots; i++)
@@ -1861,6 +1860,10 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	if (!rc.failed &&
 	    engine_run(rc.eng, tick, &rc, o->progress_ms > 0 ? o->progress_ms : 100, err) < 0)
 		goto out;
+	/* every answer is in: the connections close beside the final commit
+	 * and the store's checkpoint (worker threads may still wake the
+	 * engine, which it allows) */
+	engine_close_idle(rc.eng);
 	record_drain_routing(&rc);
 	record_commit_if_due(&rc, 1);
 	report_progress(&rc, 1);
