@@ -925,6 +925,16 @@ int store_commit(um_store *s, um_error *err)
 	return store_exec(s, "COMMIT", err);
 }
 
+int store_checkpoint(um_store *s, um_error *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	/* busy: another connection holds the log; the next one will do */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		return store_dberr(s, err, "cannot checkpoint");
+	return 0;
+}
+
 int store_rollback(um_store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
