@@ -4,7 +4,10 @@
 #     simulated endpoint on loopback, both with 64 connections on one thread;
 #  2. 1,008 attempts (48 items x 21 samples) at 500 ms each with --jobs 1008
 #     (all in flight at once: with fewer, the last ones need a second round
-#     trip): wall time against the ideal (one round trip), and umpire's peak RSS;
+#     trip): wall time against the ideal (one round trip), the slowest call the
+#     simulator answered, where the rest went (start-up to the first call,
+#     dispatch from the first call to the last, the last answer to the exit),
+#     and umpire's peak RSS;
 #  3. the store's build rate at ~10k and ~100k attempts;
 #  4. `umpire report` on the ~100k-attempt store (BIG=1: also ~1,000,000
 #     attempts, which takes minutes to build): wall time and peak RSS.
@@ -111,12 +114,27 @@ kill "${pids[@]}" 2>/dev/null || true
 
 # 2. latency-bound: one round trip is the ideal
 start_sim "$B/pool-500ms.yaml"
-: >"$W/s" && : >"$W/maxlat" && : >"$W/sbase"
+: >"$W/s" && : >"$W/maxlat" && : >"$W/sbase" && : >"$W/ph" && : >"$W/phbase"
+phases() { # t0 t1 -> "start-up dispatch end" in ms: process start to the first call sent,
+  # first to last call sent, last answer to the process's exit
+  sqlite3 "$W/l.db" "select min(started_ms) - $1, max(started_ms) - min(started_ms),
+    $2 - max(started_ms + latency_ms) from calls"
+}
 for _ in $(seq 1 "$RUNS"); do
+  t0=$(date +%s%3N)
   run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/s"
+  phases "$t0" "$(date +%s%3N)" >>"$W/ph"
   sqlite3 "$W/l.db" "select max(latency_ms) from calls" >>"$W/maxlat"
-  [ -z "${BASE:-}" ] || BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
+  [ -z "${BASE:-}" ] && continue
+  t0=$(date +%s%3N)
+  BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
+  phases "$t0" "$(date +%s%3N)" >>"$W/phbase"
 done
+print_phases() { # file label
+  printf '  %-20s' "$2"
+  for k in 1 2 3; do cut -d'|' -f"$k" "$1" | median | xargs printf ' %6d'; done
+  echo " ms (start-up, dispatch, end)"
+}
 wall=$(awk '{print $1}' "$W/s" | median); rss=$(awk '{print $2}' "$W/s" | median)
 maxlat=$(median <"$W/maxlat")
 echo
@@ -125,7 +143,9 @@ awk -v w="$wall" -v r="$rss" -v m="$maxlat" 'BEGIN {
   printf "  wall:                %8.2f s (ideal 0.50 s: %.2fx)\n", w, w / 0.5
   printf "  slowest call seen:   %8.2f s \n", m / 1000
   printf "  wall / slowest call: %8.2f\n  peak RSS:            %8.1f MiB\n", w / (m / 1000), r / 1024 }'
+print_phases "$W/ph" "phases:"
 if [ -n "${BASE:-}" ]; then
   awk '{print $1}' "$W/sbase" | median | awk '{
     printf "  BASE wall:           %8.2f s (%.2fx)\n", $1, $1 / 0.5 }'
+  print_phases "$W/phbase" "BASE phases:"
 fi
