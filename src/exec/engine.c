@@ -63,6 +63,11 @@
  * limit (less than 1 byte per second for that many seconds), which ends the
  * transfer with CURLE_OPERATION_TIMEDOUT, so a stalled stream is a timeout.
  *
+ * The end: engine_close_idle closes an idle engine's connections and
+ * handles in a thread of its own (a thousand closes, each a FIN over the
+ * wire, take tens of milliseconds), so the caller's last writes go on beside
+ * it; engine_free joins it.
+ *
  * Callbacks run on the loop's stack. They may submit requests and stop the
  * engine; they must not run or free it. Once a callback has returned DONE
  * (or its last chance), the engine never touches its ctx again.

@@ -12,7 +12,9 @@
  * The neutral request of an (item, sample) is rendered once and shared by
  * every system; providers only add the model field and their envelope.
  * Writes are batched: one transaction is kept open and committed every
- * 256 attempts or 250 ms, so SIGKILL loses at most that window, and the
+ * 4,096 attempts or 250 ms (record.c), and once in a quiet spell, when every
+ * call is out waiting, with a checkpoint of the log (quiet_checkpoint), so
+ * SIGKILL loses at most that window, and the
  * UNIQUE (run, item, system, sample) constraint plus the upsert mean a
  * resumed run never duplicates an attempt.
  */
