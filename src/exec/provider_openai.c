@@ -327,35 +327,6 @@ int provider_openai_parse(const json_t *root, um_completion *c, um_error *err)
  * calls, reasoning text, routing), gives up instead, and the full parse
  * takes the body. */
 
-/* A token count as provider_util_get_count reads it; -1: give up. */
-static int fast_count(const jscan *j, int obj, const char *key, int required, int64_t *out)
-{
-	int v = jscan_get(j, obj, key);
-
-	*out = 0;
-	if ((v < 0 || j->nodes[v].type == JSCAN_NULL) && !required)
-		return 0;
-	if (jscan_type_of(j, v) != JSCAN_INT || j->nodes[v].i < 0 ||
-	    j->nodes[v].i > PROVIDER_TOKENS_MAX)
-		return -1;
-	*out = j->nodes[v].i;
-	return 0;
-}
-
-/* An optional string member as provider_util_get_string reads it. */
-static int fast_string(const jscan *j, int obj, const char *key, char **out)
-{
-	int v = jscan_get(j, obj, key);
-
-	*out = NULL;
-	if (v < 0 || j->nodes[v].type == JSCAN_NULL)
-		return 0;
-	if (j->nodes[v].type != JSCAN_STR)
-		return -1;
-	*out = jscan_strdup(j, v);
-	return 0;
-}
-
 /* usage's details: missing or null, or an object whose count (optional)
  * does not exceed the total. */
 static int fast_details(const jscan *j, int usage, const char *key, const char *count,
@@ -366,7 +337,7 @@ static int fast_details(const jscan *j, int usage, const char *key, const char *
 	*out = 0;
 	if (d < 0 || j->nodes[d].type == JSCAN_NULL)
 		return 0;
-	if (j->nodes[d].type != JSCAN_OBJ || fast_count(j, d, count, 0, out) < 0 || *out > total)
+	if (j->nodes[d].type != JSCAN_OBJ || provider_util_fast_count(j, d, count, 0, out) < 0 || *out > total)
 		return -1;
 	return 0;
 }
@@ -389,43 +360,26 @@ static int fast_message(const jscan *j, int msg, um_completion *c)
 
 int provider_openai_parse_fast(const char *body, size_t len, um_completion *c)
 {
-	jscan *j = um_xmalloc(sizeof(*j));
-	int choices, ch, usage, routing, ok = 0;
+	jscan *j = provider_util_fast_open(body, len, c);
+	int ch, usage, ok;
 
-	memset(c, 0, sizeof(*c));
-	if (jscan_parse(j, body, len) < 0 || j->nodes[0].type != JSCAN_OBJ)
-		goto out;
-	choices = jscan_get(j, 0, "choices");
-	ch = jscan_index(j, choices, 0);
+	if (!j)
+		return 0;
+	ch = jscan_index(j, jscan_get(j, 0, "choices"), 0);
 	usage = jscan_get(j, 0, "usage");
-	routing = jscan_get(j, 0, "routing");
-	if (jscan_type_of(j, ch) != JSCAN_OBJ || jscan_type_of(j, usage) != JSCAN_OBJ ||
-	    (routing >= 0 && j->nodes[routing].type != JSCAN_NULL))
-		goto out;
-	ok = fast_message(j, jscan_get(j, ch, "message"), c) == 0 &&
-	     fast_string(j, ch, "finish_reason", &c->finish_reason) == 0 &&
-	     fast_count(j, usage, "prompt_tokens", 1, &c->tokens_in) == 0 &&
-	     fast_count(j, usage, "completion_tokens", 1, &c->tokens_out) == 0 &&
+	ok = jscan_type_of(j, ch) == JSCAN_OBJ && jscan_type_of(j, usage) == JSCAN_OBJ &&
+	     fast_message(j, jscan_get(j, ch, "message"), c) == 0 &&
+	     provider_util_fast_string(j, ch, "finish_reason", &c->finish_reason) == 0 &&
+	     provider_util_fast_count(j, usage, "prompt_tokens", 1, &c->tokens_in) == 0 &&
+	     provider_util_fast_count(j, usage, "completion_tokens", 1, &c->tokens_out) == 0 &&
 	     fast_details(j, usage, "prompt_tokens_details", "cached_tokens", c->tokens_in,
 			  &c->tokens_cached) == 0 &&
 	     fast_details(j, usage, "completion_tokens_details", "reasoning_tokens",
 			  c->tokens_out, &c->tokens_reasoning) == 0 &&
-	     fast_string(j, 0, "model", &c->served_model) == 0 &&
-	     fast_string(j, 0, "system_fingerprint", &c->fingerprint) == 0 &&
-	     fast_string(j, 0, "id", &c->response_id) == 0;
-out:
-	free(j);
-	if (!ok) {
-		/* only strings are filled here (completion_release is provider.c's,
-		 * which calls this file) */
-		free(c->content);
-		free(c->finish_reason);
-		free(c->served_model);
-		free(c->fingerprint);
-		free(c->response_id);
-		memset(c, 0, sizeof(*c));
-	}
-	return ok;
+	     provider_util_fast_string(j, 0, "model", &c->served_model) == 0 &&
+	     provider_util_fast_string(j, 0, "system_fingerprint", &c->fingerprint) == 0 &&
+	     provider_util_fast_string(j, 0, "id", &c->response_id) == 0;
+	return provider_util_fast_close(j, c, ok);
 }
 
 /* ---- streams ------------------------------------------------------------ */

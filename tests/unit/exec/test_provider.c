@@ -1624,8 +1624,8 @@ static void test_image_parts_garbage(void **state)
 
 
 /* ---- the fast path of an OpenAI answer -------------------------------------
- * provider_openai_parse_fast must give the completion the full parse gives,
- * or give up: bodies built from pieces (escapes, surrogates, non-ASCII,
+ * provider_openai_parse_fast and provider_anthropic_parse_fast must give the
+ * completion the full parse gives, or give up: bodies built from pieces (escapes, surrogates, non-ASCII,
  * duplicates, wrong types, reals, huge integers, tool calls, reasoning,
  * routing) and then cut or with a byte changed. */
 
@@ -1704,7 +1704,7 @@ static char *fast_body(um_rng *r, size_t *len)
 }
 
 /* The full parse, as provider_parse does it without the fast path. */
-static int full_parse(const char *body, size_t len, um_completion *c)
+static int full_parse(um_provider p, const char *body, size_t len, um_completion *c)
 {
 	um_error err;
 	json_t *root = provider_util_json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
@@ -1712,7 +1712,9 @@ static int full_parse(const char *body, size_t len, um_completion *c)
 	int rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (root && json_is_object(root) && provider_openai_parse(root, c, &err) == 0)
+	if (root && json_is_object(root) &&
+	    (p == UM_PROV_ANTHROPIC ? provider_anthropic_parse(root, c, &err)
+				    : provider_openai_parse(root, c, &err)) == 0)
 		rc = json_is_null(json_object_get(root, "routing")) ||
 			     !json_object_get(root, "routing")
 			 ? 0
@@ -1730,21 +1732,81 @@ static void assert_same_str(const char *a, const char *b)
 	}
 }
 
+/* An Anthropic answer from pieces ('@' is where a block's text goes), then
+ * maybe cut or with a byte changed. */
+static const char *const fast_block[] = {
+	"{\"type\":\"text\",\"text\":@}", "{\"type\":\"text\",\"text\":@,\"citations\":null}",
+	"{\"type\":\"server_tool_use\",\"id\":\"s1\",\"name\":\"web\",\"input\":{}}",
+	"{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{}}",
+	"{\"type\":\"thinking\",\"thinking\":\"hm\",\"signature\":\"sig\"}",
+	"{\"type\":\"redacted_thinking\",\"data\":\"xx\"}", "{\"type\":\"text\"}",
+	"{\"type\":\"\\u0074ext\",\"text\":\"esc\"}", "{\"type\":7}", "[]"};
+static const char *const fast_ausage[] = {
+	"\"usage\":{\"input_tokens\":98,\"cache_creation_input_tokens\":0,"
+	"\"cache_read_input_tokens\":0,\"output_tokens\":189}",
+	"\"usage\":{\"input_tokens\":98,\"cache_creation_input_tokens\":7,"
+	"\"cache_read_input_tokens\":40,\"output_tokens\":189}",
+	"\"usage\":{\"input_tokens\":98,\"output_tokens\":1}",
+	"\"usage\":{\"input_tokens\":98,\"output_tokens\":1,\"cache_read_input_tokens\":null}",
+	"\"usage\":{\"output_tokens\":1}", "\"usage\":{\"input_tokens\":-3,\"output_tokens\":1}",
+	"\"usage\":{\"input_tokens\":1.5,\"output_tokens\":1}", "\"usage\":[]"};
+static const char *const fast_atype[] = {"\"type\":\"message\",", "", "\"type\":\"error\",",
+					 "\"type\":null,", "\"type\":\"mess\\u0061ge\","};
+
+static char *fast_body_anthropic(um_rng *r, size_t *len)
+{
+	um_buf b = UM_BUF_INIT;
+	int k, n = (int)um_rng_below(r, 4);
+	char *s;
+
+	um_buf_init(&b, 0);
+	um_buf_printf(&b, "{%s", fast_pick(r, fast_atype, UM_ARRAY_LEN(fast_atype)));
+	for (k = 0; k < (int)um_rng_below(r, 3); k++)
+		um_buf_printf(&b, "%s,", fast_pick(r, fast_member, UM_ARRAY_LEN(fast_member)));
+	um_buf_puts(&b, "\"role\":\"assistant\",\"content\":[");
+	for (k = 0; k < n; k++) {
+		if (k)
+			um_buf_putc(&b, ',');
+		const char *blk = fast_pick(r, fast_block, UM_ARRAY_LEN(fast_block));
+		const char *at = strchr(blk, '@'); /* where the text goes */
+
+		um_buf_append(&b, blk, at ? (size_t)(at - blk) : strlen(blk));
+		if (at) {
+			um_buf_puts(&b, fast_pick(r, fast_content, UM_ARRAY_LEN(fast_content)));
+			um_buf_puts(&b, at + 1);
+		}
+	}
+	um_buf_printf(&b, "],\"stop_reason\":%s,%s}",
+		      um_rng_below(r, 6) ? "\"end_turn\"" : um_rng_below(r, 2) ? "null" : "[]",
+		      fast_pick(r, fast_ausage, UM_ARRAY_LEN(fast_ausage)));
+	*len = b.len;
+	s = um_buf_detach(&b);
+	if (um_rng_below(r, 10) == 0 && *len > 1)
+		*len = um_rng_below(r, *len); /* cut */
+	else if (um_rng_below(r, 10) == 0)
+		s[um_rng_below(r, *len)] = (char)um_rng_below(r, 256); /* a byte changed */
+	return s;
+}
+
 static void test_parse_fast_same(void **state)
 {
 	um_rng r;
-	int i, fast = 0, slow = 0;
+	int i, fast = 0, slow = 0, fast_anthropic = 0;
 
 	(void)state;
 	um_rng_seed(&r, 15);
-	for (i = 0; i < 20000; i++) {
+	for (i = 0; i < 40000; i++) {
+		um_provider p = i % 2 ? UM_PROV_ANTHROPIC : UM_PROV_OPENAI;
 		size_t len;
-		char *body = fast_body(&r, &len);
+		char *body = p == UM_PROV_ANTHROPIC ? fast_body_anthropic(&r, &len) : fast_body(&r, &len);
 		um_completion a, b;
-		int got = provider_openai_parse_fast(body, len, &a), full = full_parse(body, len, &b);
+		int got = p == UM_PROV_ANTHROPIC ? provider_anthropic_parse_fast(body, len, &a)
+						 : provider_openai_parse_fast(body, len, &a);
+		int full = full_parse(p, body, len, &b);
 
 		if (got) {
 			fast++;
+			fast_anthropic += p == UM_PROV_ANTHROPIC;
 			assert_int_equal(full, 0);
 			assert_same_str(a.content, b.content);
 			assert_same_str(a.served_model, b.served_model);
@@ -1755,6 +1817,7 @@ static void test_parse_fast_same(void **state)
 			assert_int_equal(a.tokens_cached, b.tokens_cached);
 			assert_int_equal(a.tokens_out, b.tokens_out);
 			assert_int_equal(a.tokens_reasoning, b.tokens_reasoning);
+			assert_int_equal(a.tokens_cache_write, b.tokens_cache_write);
 			assert_null(b.tool_calls);
 			assert_null(b.thinking);
 		} else {
@@ -1767,8 +1830,9 @@ static void test_parse_fast_same(void **state)
 		free(body);
 	}
 	/* both sides exercised */
-	assert_true(fast > 1000);
-	assert_true(slow > 1000);
+	assert_true(fast > 2000);
+	assert_true(fast_anthropic > 1000 && fast - fast_anthropic > 1000);
+	assert_true(slow > 2000);
 }
 
 int main(void)
