@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The harness against the wire, side by side in one run (docs/performance.md):
 #  1. wrk's requests/s and umpire's attempts/s against the same zero-latency
-#     simulated endpoint on loopback, both with 64 connections on one thread;
+#     simulated endpoint on loopback, both with 64 connections on one thread,
+#     and umpire's CPU time (user + system) per attempt;
 #  2. 1,008 attempts (48 items x 21 samples) at 500 ms each with --jobs 1008
 #     (all in flight at once: with fewer, the last ones need a second round
-#     trip): wall time against the ideal (one round trip), and umpire's peak RSS;
+#     trip): wall time against the ideal (one round trip), the slowest call the
+#     simulator answered, where the rest went (start-up to the first call,
+#     dispatch from the first call to the last, the last answer to the exit),
+#     and umpire's peak RSS;
 #  3. the store's build rate at ~10k and ~100k attempts;
 #  4. `umpire report` on the ~100k-attempt store (BIG=1: also ~1,000,000
 #     attempts, which takes minutes to build): wall time and peak RSS.
@@ -31,14 +35,16 @@ start_sim() { # pool -> sets URL
   rm -f "$W/port"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done" (binary: $BIN)
+run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done cpu_s" (binary: $BIN)
   local models="$1" rep="$2" jobs="$3" db="$4" sys=()
   [ $# -ge 5 ] && sys=(--system "$5")
   rm -f "$db"*
-  UMPIRE_SIM_URL="$URL" /usr/bin/time -f '%e %M' -o "$W/time" \
+  UMPIRE_SIM_URL="$URL" /usr/bin/time -f '%e %M %U %S' -o "$W/time" \
     "${BIN:-$UMPIRE}" run "$S" --models "$models" --repeats "$rep" --jobs "$jobs" --db "$db" \
     "${sys[@]}" --no-report --quiet >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
-  echo "$(cat "$W/time") $(sqlite3 "$db" "select count(*) from attempts where status='done'")"
+  read -r t_wall t_rss t_user t_sys <"$W/time"
+  echo "$t_wall $t_rss $(sqlite3 "$db" "select count(*) from attempts where status='done'")" \
+    "$(awk -v u="$t_user" -v s="$t_sys" 'BEGIN {print u + s}')"
 }
 
 echo "umpire $("$UMPIRE" --version | head -1); $(wrk --version 2>&1 | head -1)"
@@ -55,15 +61,17 @@ print('wrk.headers["Content-Type"] = "application/json"')
 print('wrk.headers["Authorization"] = "Bearer sk-bench"')
 print('wrk.body = ' + json.dumps(sys.argv[1]))
 PY
-: >"$W/wrk" && : >"$W/ump" && : >"$W/base"
+: >"$W/wrk" && : >"$W/ump" && : >"$W/base" && : >"$W/ucpu" && : >"$W/bcpu"
 for _ in $(seq 1 "$RUNS"); do
   wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null |
     awk '/^Requests\/sec/ {print $2}' >>"$W/wrk"
-  read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
+  read -r wall _ done cpu < <(run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
   awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/ump"
+  awk -v c="$cpu" -v d="$done" 'BEGIN {print c / d * 1e6}' >>"$W/ucpu"
   if [ -n "${BASE:-}" ]; then
-    read -r wall _ done < <(BIN=$BASE run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
+    read -r wall _ done cpu < <(BIN=$BASE run_umpire "$B/models-zero.yaml" 209 64 "$W/z.db" b-1)
     awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/base"
+    awk -v c="$cpu" -v d="$done" 'BEGIN {print c / d * 1e6}' >>"$W/bcpu"
   fi
 done
 wr=$(median <"$W/wrk"); ur=$(median <"$W/ump")
@@ -71,17 +79,19 @@ echo
 echo "== zero latency, 64 connections, one thread, $RUNS rounds (median) =="
 awk -v w="$wr" -v u="$ur" 'BEGIN {
   printf "  wrk requests/s:      %8.0f\n  umpire attempts/s:   %8.0f\n  ratio:               %8.2f\n", w, u, u / w }'
+median <"$W/ucpu" | awk '{printf "  CPU per attempt:     %8.0f us (user + system)\n", $1}'
 if [ -n "${BASE:-}" ]; then
   median <"$W/base" | awk -v w="$wr" '{
     printf "  BASE attempts/s:     %8.0f\n  BASE ratio:          %8.2f\n", $1, $1 / w }'
+  median <"$W/bcpu" | awk '{printf "  BASE CPU per attempt:%8.0f us\n", $1}'
 fi
 
 # 3. the store's build rate at ~10k and ~100k attempts (4 systems)
 : >"$W/r10" && : >"$W/r100"
 for _ in $(seq 1 "$RUNS"); do
-  read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 52 256 "$W/s10.db")
+  read -r wall _ done _ < <(run_umpire "$B/models-zero.yaml" 52 256 "$W/s10.db")
   awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/r10"
-  read -r wall _ done < <(run_umpire "$B/models-zero.yaml" 521 256 "$W/s100.db")
+  read -r wall _ done _ < <(run_umpire "$B/models-zero.yaml" 521 256 "$W/s100.db")
   awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/r100"
 done
 r10=$(median <"$W/r10"); r100=$(median <"$W/r100")
@@ -111,12 +121,27 @@ kill "${pids[@]}" 2>/dev/null || true
 
 # 2. latency-bound: one round trip is the ideal
 start_sim "$B/pool-500ms.yaml"
-: >"$W/s" && : >"$W/maxlat" && : >"$W/sbase"
+: >"$W/s" && : >"$W/maxlat" && : >"$W/sbase" && : >"$W/ph" && : >"$W/phbase"
+phases() { # t0 t1 -> "start-up dispatch end" in ms: process start to the first call sent,
+  # first to last call sent, last answer to the process's exit
+  sqlite3 "$W/l.db" "select min(started_ms) - $1, max(started_ms) - min(started_ms),
+    $2 - max(started_ms + latency_ms) from calls"
+}
 for _ in $(seq 1 "$RUNS"); do
+  t0=$(date +%s%3N)
   run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/s"
+  phases "$t0" "$(date +%s%3N)" >>"$W/ph"
   sqlite3 "$W/l.db" "select max(latency_ms) from calls" >>"$W/maxlat"
-  [ -z "${BASE:-}" ] || BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
+  [ -z "${BASE:-}" ] && continue
+  t0=$(date +%s%3N)
+  BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
+  phases "$t0" "$(date +%s%3N)" >>"$W/phbase"
 done
+print_phases() { # file label
+  printf '  %-20s' "$2"
+  for k in 1 2 3; do cut -d'|' -f"$k" "$1" | median | xargs printf ' %6d'; done
+  echo " ms (start-up, dispatch, end)"
+}
 wall=$(awk '{print $1}' "$W/s" | median); rss=$(awk '{print $2}' "$W/s" | median)
 maxlat=$(median <"$W/maxlat")
 echo
@@ -125,7 +150,9 @@ awk -v w="$wall" -v r="$rss" -v m="$maxlat" 'BEGIN {
   printf "  wall:                %8.2f s (ideal 0.50 s: %.2fx)\n", w, w / 0.5
   printf "  slowest call seen:   %8.2f s \n", m / 1000
   printf "  wall / slowest call: %8.2f\n  peak RSS:            %8.1f MiB\n", w / (m / 1000), r / 1024 }'
+print_phases "$W/ph" "phases:"
 if [ -n "${BASE:-}" ]; then
   awk '{print $1}' "$W/sbase" | median | awk '{
     printf "  BASE wall:           %8.2f s (%.2fx)\n", $1, $1 / 0.5 }'
+  print_phases "$W/phbase" "BASE phases:"
 fi

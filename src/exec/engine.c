@@ -63,6 +63,11 @@
  * limit (less than 1 byte per second for that many seconds), which ends the
  * transfer with CURLE_OPERATION_TIMEDOUT, so a stalled stream is a timeout.
  *
+ * The end: engine_close_idle closes an idle engine's connections and
+ * handles in a thread of its own (a thousand closes, each a FIN over the
+ * wire, take tens of milliseconds), so the caller's last writes go on beside
+ * it; engine_free joins it.
+ *
  * Callbacks run on the loop's stack. They may submit requests and stop the
  * engine; they must not run or free it. Once a callback has returned DONE
  * (or its last chance), the engine never touches its ctx again.
@@ -71,6 +76,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +189,10 @@ struct um_engine {
 	 * turn, nonzero while it has more it could submit now */
 	int (*feed_hook)(void *ctx);
 	void *feed_ctx;
+	/* engine_close_idle: the connections and handles are being closed by
+	 * this thread; engine_free joins it */
+	pthread_t closer;
+	int closing;
 };
 
 /* ---- Retry-After ------------------------------------------------------- */
@@ -940,7 +950,9 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
-		if (socketp)
+		/* closing for good: nobody waits on the set, and close() takes the
+		 * socket out of it */
+		if (socketp && !e->closing)
 			epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
 		curl_multi_assign(e->multi, fd, NULL);
 		return 0;
@@ -1092,13 +1104,11 @@ int engine_new(const um_engine_opts *opts, um_engine **out, um_error *err)
 	return 0;
 }
 
-void engine_free(um_engine *e)
+/* The transfers' handles and the multi handle with its connections. */
+static void engine_close_curl(um_engine *e)
 {
 	eng_xfer *x;
 
-	if (!e)
-		return;
-	engine_abandon_all(e);
 	while ((x = e->free_xfers)) {
 		e->free_xfers = x->next;
 		curl_easy_cleanup(x->easy);
@@ -1107,6 +1117,37 @@ void engine_free(um_engine *e)
 		free(x);
 	}
 	curl_multi_cleanup(e->multi);
+	e->multi = NULL;
+}
+
+static void *engine_closer(void *arg)
+{
+	engine_close_curl(arg);
+	return NULL;
+}
+
+int engine_close_idle(um_engine *e)
+{
+	if (e->closing || e->running || e->active || e->queued || e->n_heap)
+		return -1;
+	e->closing = 1;
+	if (pthread_create(&e->closer, NULL, engine_closer, e) != 0) {
+		engine_close_curl(e); /* no thread to be had: here and now */
+		e->closing = 2;
+	}
+	return 0;
+}
+
+void engine_free(um_engine *e)
+{
+	if (!e)
+		return;
+	if (e->closing == 1)
+		pthread_join(e->closer, NULL);
+	if (!e->closing) {
+		engine_abandon_all(e);
+		engine_close_curl(e);
+	}
 	close(e->epfd);
 	close(e->wakefd);
 	free(e->lanes);
@@ -1156,6 +1197,8 @@ int engine_submit_opts(um_engine *e, int lane, const char *url, const char *body
 	int has_expect = 0, i;
 	eng_req *r;
 
+	if (e->closing)
+		return um_fail(err, UM_ERR_INTERNAL, "engine_submit: the engine is closing");
 	if (lane < 0 || lane >= e->n_lanes)
 		return um_fail(err, UM_ERR_INTERNAL, "engine_submit: no lane %d", lane);
 	if (!url || !*url)
@@ -1227,6 +1270,8 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 
 	if (e->running)
 		return um_fail(err, UM_ERR_INTERNAL, "engine_run called from inside the loop");
+	if (e->closing)
+		return um_fail(err, UM_ERR_INTERNAL, "engine_run: the engine is closing");
 	e->running = 1;
 	if (tick_ms <= 0)
 		tick_ms = ENGINE_DEFAULT_TICK_MS;

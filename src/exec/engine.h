@@ -88,6 +88,14 @@ typedef struct um_engine_stats {
 
 int engine_new(const um_engine_opts *opts, um_engine **out, um_error *err);
 void engine_free(um_engine *e);
+/* The end of an engine's use, once engine_run has returned with nothing in
+ * flight, queued or sleeping: its connections (a thousand take tens of
+ * milliseconds to close) and handles are closed by a thread of its own
+ * while the caller goes on (storing, checkpointing); engine_free waits for
+ * it. Afterwards only engine_stop, engine_wakeup, engine_hold, engine_unhold,
+ * engine_get_stats and engine_free may be called (engine_submit and
+ * engine_run fail). -1 (and nothing done) when the engine is not idle. */
+int engine_close_idle(um_engine *e);
 /* Returns the lane index (0, 1, ...). */
 int engine_add_lane(um_engine *e, const um_lane_opts *opts);
 /* Current adaptive window of a lane (for tests and progress). */

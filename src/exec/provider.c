@@ -767,6 +767,10 @@ int provider_parse(um_provider p, const char *body, size_t len, um_completion *o
 		root = provider_bedrock_unstream(body, len, err);
 		if (!root)
 			return -1;
+	} else if ((p == UM_PROV_OPENAI || p == UM_PROV_AZURE)
+			   ? provider_openai_parse_fast(body, len, out)
+			   : p == UM_PROV_ANTHROPIC && provider_anthropic_parse_fast(body, len, out)) {
+		return 0; /* an ordinary answer, read without jansson */
 	} else if (provider_is_sse(body, len)) {
 		root = provider_unstream(p, body, len, err);
 		if (!root)

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/jscan.h"
 #include "base/util.h"
 
 /* Parameters the Anthropic messages API accepts, and their names there. */
@@ -410,6 +411,72 @@ int provider_anthropic_parse(const json_t *root, um_completion *c, um_error *err
 	    provider_util_get_string(root, "id", "", 0, &c->response_id, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* ---- the fast path ------------------------------------------------------
+ * What provider_anthropic_parse does with an ordinary answer, from the jscan
+ * nodes: text blocks (and blocks that carry no answer) only; tool use,
+ * thinking, escaped type names and every failure give up. */
+
+/* Is string node v exactly word (no escape)? */
+static int fast_is(const jscan *j, int v, const char *word)
+{
+	return jscan_type_of(j, v) == JSCAN_STR && !j->nodes[v].esc &&
+	       j->nodes[v].n == strlen(word) && memcmp(j->nodes[v].s, word, j->nodes[v].n) == 0;
+}
+
+static int fast_blocks(const jscan *j, int content, um_completion *c)
+{
+	um_buf text = UM_BUF_INIT;
+	int b;
+
+	if (jscan_type_of(j, content) != JSCAN_ARR)
+		return -1;
+	um_buf_init(&text, 0);
+	for (b = j->nodes[content].child; b >= 0; b = j->nodes[b].next) {
+		int type = jscan_get(j, b, "type"), t = jscan_get(j, b, "text");
+		char *piece;
+
+		if (jscan_type_of(j, b) != JSCAN_OBJ || jscan_type_of(j, type) != JSCAN_STR ||
+		    j->nodes[type].esc || fast_is(j, type, "tool_use") ||
+		    fast_is(j, type, "thinking") || fast_is(j, type, "redacted_thinking") ||
+		    (fast_is(j, type, "text") && jscan_type_of(j, t) != JSCAN_STR)) {
+			um_buf_release(&text);
+			return -1;
+		}
+		if (!fast_is(j, type, "text"))
+			continue; /* other kinds carry no answer */
+		piece = jscan_strdup(j, t);
+		um_buf_puts(&text, piece);
+		free(piece);
+	}
+	c->content = um_buf_detach(&text);
+	return 0;
+}
+
+int provider_anthropic_parse_fast(const char *body, size_t len, um_completion *c)
+{
+	jscan *j = provider_util_fast_open(body, len, c);
+	int type, usage, ok;
+	int64_t input = 0, read = 0, creation = 0;
+
+	if (!j)
+		return 0;
+	type = jscan_get(j, 0, "type");
+	usage = jscan_get(j, 0, "usage");
+	ok = (type < 0 || fast_is(j, type, "message")) && jscan_type_of(j, usage) == JSCAN_OBJ &&
+	     fast_blocks(j, jscan_get(j, 0, "content"), c) == 0 &&
+	     provider_util_fast_count(j, usage, "input_tokens", 1, &input) == 0 &&
+	     provider_util_fast_count(j, usage, "output_tokens", 1, &c->tokens_out) == 0 &&
+	     provider_util_fast_count(j, usage, "cache_read_input_tokens", 0, &read) == 0 &&
+	     provider_util_fast_count(j, usage, "cache_creation_input_tokens", 0, &creation) == 0 &&
+	     provider_util_fast_string(j, 0, "model", &c->served_model) == 0 &&
+	     provider_util_fast_string(j, 0, "stop_reason", &c->finish_reason) == 0 &&
+	     provider_util_fast_string(j, 0, "id", &c->response_id) == 0;
+	c->tokens_in = input + read + creation;
+	c->tokens_cached = read;
+	c->tokens_cache_write = creation;
+	return provider_util_fast_close(j, c, ok);
 }
 
 /* ---- streams ------------------------------------------------------------ */

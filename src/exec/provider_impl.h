@@ -85,14 +85,39 @@ int provider_util_sse_each(const char *body, size_t len, prov_sse_fn fn, void *c
  * one event's parsed JSON. */
 int provider_util_sse_scan(const char *buf, size_t len, size_t *used, int (*tok)(const json_t *ev));
 
+/* Token counts above this are not plausible and could overflow sums. */
+#define PROVIDER_TOKENS_MAX ((int64_t)1 << 50)
+
+/* The fast paths (base/jscan.h) read members as provider_util_get_count
+ * and provider_util_get_string do, and give up (-1) where those would fail. */
+struct jscan;
+int provider_util_fast_count(const struct jscan *j, int obj, const char *key, int required,
+			     int64_t *out);
+int provider_util_fast_string(const struct jscan *j, int obj, const char *key, char **out);
+/* The body read (jscan_parse) when it is an object whose routing is absent or
+ * null (routing is the full parse's), c emptied; NULL: leave it to the full
+ * parse. Caller ends with provider_util_fast_close. */
+struct jscan *provider_util_fast_open(const char *body, size_t len, um_completion *c);
+/* Frees j; when !ok, also the strings filled into c (c emptied). Returns ok. */
+int provider_util_fast_close(struct jscan *j, um_completion *c, int ok);
+
 /* ---- the families ---- */
 json_t *provider_openai_body(prov_job *j);
 int provider_openai_parse(const json_t *root, um_completion *c, um_error *err);
+/* provider_openai_parse of an ordinary answer straight from the body, with
+ * no jansson values (base/jscan.h): 1 when it filled c, the same completion
+ * the full parse gives; 0 (c left empty) for everything else, errors
+ * included, which the full parse then reads and names. */
+int provider_openai_parse_fast(const char *body, size_t len, um_completion *c);
 json_t *provider_openai_unstream(const char *body, size_t len, um_error *err);
 int provider_openai_token(const json_t *ev);
 
 json_t *provider_anthropic_body(prov_job *j);
 int provider_anthropic_parse(const json_t *root, um_completion *c, um_error *err);
+/* provider_anthropic_parse of an ordinary answer (text blocks only, no tool
+ * use or thinking, no routing) straight from the body: 1 when it filled c,
+ * the same completion the full parse gives; 0 (c left empty) otherwise. */
+int provider_anthropic_parse_fast(const char *body, size_t len, um_completion *c);
 json_t *provider_anthropic_unstream(const char *body, size_t len, um_error *err);
 int provider_anthropic_token(const json_t *ev);
 

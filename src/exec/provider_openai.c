@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/jscan.h"
 #include "base/util.h"
 
 static json_t *openai_text_part(const json_t *p)
@@ -318,6 +319,67 @@ int provider_openai_parse(const json_t *root, um_completion *c, um_error *err)
 	    provider_util_get_string(root, "id", "", 0, &c->response_id, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* ---- the fast path ------------------------------------------------------
+ * What provider_openai_parse does with an ordinary answer, read from the
+ * jscan nodes: every step that could fail, or that builds JSON values (tool
+ * calls, reasoning text, routing), gives up instead, and the full parse
+ * takes the body. */
+
+/* usage's details: missing or null, or an object whose count (optional)
+ * does not exceed the total. */
+static int fast_details(const jscan *j, int usage, const char *key, const char *count,
+			int64_t total, int64_t *out)
+{
+	int d = jscan_get(j, usage, key);
+
+	*out = 0;
+	if (d < 0 || j->nodes[d].type == JSCAN_NULL)
+		return 0;
+	if (j->nodes[d].type != JSCAN_OBJ || provider_util_fast_count(j, d, count, 0, out) < 0 || *out > total)
+		return -1;
+	return 0;
+}
+
+static int fast_message(const jscan *j, int msg, um_completion *c)
+{
+	int tc = jscan_get(j, msg, "tool_calls"), content = jscan_get(j, msg, "content");
+	int why = jscan_get(j, msg, "reasoning_content");
+
+	if (jscan_type_of(j, msg) != JSCAN_OBJ || (tc >= 0 && j->nodes[tc].type != JSCAN_NULL) ||
+	    jscan_type_of(j, content) != JSCAN_STR)
+		return -1;
+	if (jscan_type_of(j, why) != JSCAN_STR)
+		why = jscan_get(j, msg, "reasoning");
+	if (jscan_type_of(j, why) == JSCAN_STR && j->nodes[why].n > 0)
+		return -1; /* reasoning text: thinking blocks, the full parse's */
+	c->content = jscan_strdup(j, content);
+	return 0;
+}
+
+int provider_openai_parse_fast(const char *body, size_t len, um_completion *c)
+{
+	jscan *j = provider_util_fast_open(body, len, c);
+	int ch, usage, ok;
+
+	if (!j)
+		return 0;
+	ch = jscan_index(j, jscan_get(j, 0, "choices"), 0);
+	usage = jscan_get(j, 0, "usage");
+	ok = jscan_type_of(j, ch) == JSCAN_OBJ && jscan_type_of(j, usage) == JSCAN_OBJ &&
+	     fast_message(j, jscan_get(j, ch, "message"), c) == 0 &&
+	     provider_util_fast_string(j, ch, "finish_reason", &c->finish_reason) == 0 &&
+	     provider_util_fast_count(j, usage, "prompt_tokens", 1, &c->tokens_in) == 0 &&
+	     provider_util_fast_count(j, usage, "completion_tokens", 1, &c->tokens_out) == 0 &&
+	     fast_details(j, usage, "prompt_tokens_details", "cached_tokens", c->tokens_in,
+			  &c->tokens_cached) == 0 &&
+	     fast_details(j, usage, "completion_tokens_details", "reasoning_tokens",
+			  c->tokens_out, &c->tokens_reasoning) == 0 &&
+	     provider_util_fast_string(j, 0, "model", &c->served_model) == 0 &&
+	     provider_util_fast_string(j, 0, "system_fingerprint", &c->fingerprint) == 0 &&
+	     provider_util_fast_string(j, 0, "id", &c->response_id) == 0;
+	return provider_util_fast_close(j, c, ok);
 }
 
 /* ---- streams ------------------------------------------------------------ */

@@ -16,10 +16,8 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/jscan.h"
 #include "base/util.h"
-
-/* Token counts above this are not plausible and could overflow sums. */
-#define PROVIDER_TOKENS_MAX ((int64_t)1 << 50)
 
 /* ---- canonical JSON ---------------------------------------------------- */
 
@@ -689,3 +687,63 @@ int provider_util_get_count(const json_t *obj, const char *key, const char *path
 	return 0;
 }
 
+/* ---- the fast paths' members (jscan nodes) ---------------------------- */
+
+/* A token count as provider_util_get_count reads it; -1: give up. */
+int provider_util_fast_count(const jscan *j, int obj, const char *key, int required, int64_t *out)
+{
+	int v = jscan_get(j, obj, key);
+
+	*out = 0;
+	if ((v < 0 || j->nodes[v].type == JSCAN_NULL) && !required)
+		return 0;
+	if (jscan_type_of(j, v) != JSCAN_INT || j->nodes[v].i < 0 ||
+	    j->nodes[v].i > PROVIDER_TOKENS_MAX)
+		return -1;
+	*out = j->nodes[v].i;
+	return 0;
+}
+
+/* An optional string member as provider_util_get_string reads it. */
+int provider_util_fast_string(const jscan *j, int obj, const char *key, char **out)
+{
+	int v = jscan_get(j, obj, key);
+
+	*out = NULL;
+	if (v < 0 || j->nodes[v].type == JSCAN_NULL)
+		return 0;
+	if (j->nodes[v].type != JSCAN_STR)
+		return -1;
+	*out = jscan_strdup(j, v);
+	return 0;
+}
+
+jscan *provider_util_fast_open(const char *body, size_t len, um_completion *c)
+{
+	jscan *j = um_xmalloc(sizeof(*j));
+	int routing;
+
+	memset(c, 0, sizeof(*c));
+	if (jscan_parse(j, body, len) == 0 && j->nodes[0].type == JSCAN_OBJ) {
+		routing = jscan_get(j, 0, "routing");
+		if (routing < 0 || j->nodes[routing].type == JSCAN_NULL)
+			return j;
+	}
+	free(j);
+	return NULL;
+}
+
+int provider_util_fast_close(jscan *j, um_completion *c, int ok)
+{
+	free(j);
+	if (!ok) {
+		/* only strings are filled on the fast paths */
+		free(c->content);
+		free(c->finish_reason);
+		free(c->served_model);
+		free(c->fingerprint);
+		free(c->response_id);
+		memset(c, 0, sizeof(*c));
+	}
+	return ok;
+}

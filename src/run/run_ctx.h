@@ -96,6 +96,10 @@ struct run_ctx {
 	size_t n_done_ids;
 	size_t total, done, errors, skipped, since_commit;
 	int64_t spent_micro, started_mono, last_commit, last_progress;
+	/* attempts started + finished, and its value at the last tick; 1 once
+	 * a quiet spell has been checkpointed (runner.c, quiet_checkpoint) */
+	uint64_t activity, activity_seen;
+	int quiet_done;
 	attempt *live;          /* submitted and not finished */
 	agent_att *agents;      /* agentic attempts in progress */
 	um_workers *workers;    /* sandboxed commands run here */

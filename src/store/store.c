@@ -703,8 +703,11 @@ static void store_done(sqlite3_stmt *st)
 }
 
 /* Every text and blob the store writes passes through here, so no secret
- * of the process (base/redact.h) reaches the file. */
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+ * of the process (base/redact.h) reaches the file. keep: SQLITE_TRANSIENT
+ * (SQLite copies v), or SQLITE_STATIC where v outlives the statement's step
+ * (the attempt's and its calls' rows: bound, stepped and cleared in one
+ * call, store_exec_stmt). */
+static int bind_text_as(sqlite3_stmt *st, int i, const char *v, sqlite3_destructor_type keep)
 {
 	size_t n;
 	char *r;
@@ -714,18 +717,32 @@ static int bind_text(sqlite3_stmt *st, int i, const char *v)
 	r = redact_copy(v, strlen(v), &n);
 	if (r)
 		return sqlite3_bind_text64(st, i, r, (sqlite3_uint64)n, free, SQLITE_UTF8);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	return sqlite3_bind_text(st, i, v, -1, keep);
 }
 
-static int bind_blob(sqlite3_stmt *st, int i, const void *p, size_t len)
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return bind_text_as(st, i, v, SQLITE_TRANSIENT);
+}
+
+static int bind_blob_as(sqlite3_stmt *st, int i, const void *p, size_t len,
+			sqlite3_destructor_type keep)
 {
 	size_t n;
 	char *r = redact_copy(p, len, &n);
 
 	if (r)
 		return sqlite3_bind_blob64(st, i, r, (sqlite3_uint64)n, free);
-	return sqlite3_bind_blob64(st, i, p, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+	return sqlite3_bind_blob64(st, i, p, (sqlite3_uint64)len, keep);
 }
+
+static int bind_blob(sqlite3_stmt *st, int i, const void *p, size_t len)
+{
+	return bind_blob_as(st, i, p, len, SQLITE_TRANSIENT);
+}
+
+/* The hot rows' binds: no copy (see bind_text_as). */
+#define bind_ref(st, i, v) bind_text_as(st, i, v, SQLITE_STATIC)
 
 static char *col_text(sqlite3_stmt *st, int i)
 {
@@ -924,6 +941,16 @@ int store_begin(um_store *s, um_error *err)
 int store_commit(um_store *s, um_error *err)
 {
 	return store_exec(s, "COMMIT", err);
+}
+
+int store_checkpoint(um_store *s, um_error *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	/* busy: another connection holds the log; the next one will do */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		return store_dberr(s, err, "cannot checkpoint");
+	return 0;
 }
 
 int store_rollback(um_store *s)
@@ -1182,8 +1209,8 @@ int store_put_request(um_store *s, const char *body_sha256, const char *body, si
 	st = store_stmt(s, ST_REQUEST_PUT, err);
 	if (!st)
 		return -1;
-	bind_text(st, 1, body_sha256);
-	bind_blob(st, 2, body, len);
+	bind_ref(st, 1, body_sha256);
+	bind_blob_as(st, 2, body, len, SQLITE_STATIC);
 	return store_exec_stmt(s, st, err, "cannot store request body");
 }
 
@@ -1268,24 +1295,24 @@ static int store_put_call(um_store *s, const char *run_id, const char *attempt_i
 	st = store_stmt(s, ST_CALL_INSERT, err);
 	if (!st)
 		return -1;
-	bind_text(st, 1, run_id);
-	bind_text(st, 2, attempt_id);
+	bind_ref(st, 1, run_id);
+	bind_ref(st, 2, attempt_id);
 	sqlite3_bind_int(st, 3, c->try_no);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)c->http_status);
 	sqlite3_bind_int(st, 5, c->curl_code);
-	bind_text(st, 6, c->error);
+	bind_ref(st, 6, c->error);
 	sqlite3_bind_int64(st, 7, c->started_ms);
 	sqlite3_bind_int64(st, 8, c->latency_ms);
 	sqlite3_bind_int64(st, 9, c->tokens_in);
 	sqlite3_bind_int64(st, 10, c->tokens_cached);
 	sqlite3_bind_int64(st, 11, c->tokens_out);
 	sqlite3_bind_int64(st, 12, c->cost_micro);
-	bind_text(st, 13, c->request_hash);
+	bind_ref(st, 13, c->request_hash);
 	if (shared)
-		sqlite3_bind_blob(st, 14, sha, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 14, sha, 32, SQLITE_STATIC);
 	else if (c->response_body)
-		bind_blob(st, 20, c->response_body, c->response_len);
-	bind_text(st, 15, c->served_model);
+		bind_blob_as(st, 20, c->response_body, c->response_len, SQLITE_STATIC);
+	bind_ref(st, 15, c->served_model);
 	sqlite3_bind_int(st, 16, c->turn);
 	if (c->ttft_ms >= 0)
 		sqlite3_bind_int64(st, 17, c->ttft_ms);
@@ -1471,8 +1498,8 @@ int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		st = store_stmt(s, ST_ATTEMPT_ADD_COUNTERS, err);
 		if (!st)
 			return -1;
-		bind_text(st, 1, run_id);
-		bind_text(st, 2, a->attempt_id);
+		bind_ref(st, 1, run_id);
+		bind_ref(st, 2, a->attempt_id);
 		sqlite3_bind_int64(st, 3, a->tokens_in);
 		sqlite3_bind_int64(st, 4, a->tokens_cached);
 		sqlite3_bind_int64(st, 5, a->tokens_out);
@@ -1484,36 +1511,36 @@ int store_put_attempt(um_store *s, const char *run_id, const um_attempt_rec *a,
 		st = store_stmt(s, ST_ATTEMPT_UPSERT, err);
 		if (!st)
 			return -1;
-		bind_text(st, 1, run_id);
-		bind_text(st, 2, a->attempt_id);
-		bind_text(st, 3, a->item_id);
-		bind_text(st, 4, a->system);
+		bind_ref(st, 1, run_id);
+		bind_ref(st, 2, a->attempt_id);
+		bind_ref(st, 3, a->item_id);
+		bind_ref(st, 4, a->system);
 		sqlite3_bind_int(st, 5, a->sample);
-		bind_text(st, 6, a->status == UM_ATT_DONE ? "done" : "error");
-		bind_text(st, 7, a->perm);
-		bind_text(st, 8, a->request_hash);
-		bind_text(st, 9, a->response_text);
-		bind_text(st, 10, a->extracted);
+		bind_ref(st, 6, a->status == UM_ATT_DONE ? "done" : "error");
+		bind_ref(st, 7, a->perm);
+		bind_ref(st, 8, a->request_hash);
+		bind_ref(st, 9, a->response_text);
+		bind_ref(st, 10, a->extracted);
 		if (a->status == UM_ATT_DONE)
 			sqlite3_bind_int(st, 11, a->score);
-		bind_text(st, 12, a->error_class);
-		bind_text(st, 13, a->error_msg);
+		bind_ref(st, 12, a->error_class);
+		bind_ref(st, 13, a->error_msg);
 		sqlite3_bind_int64(st, 14, a->tokens_in);
 		sqlite3_bind_int64(st, 15, a->tokens_cached);
 		sqlite3_bind_int64(st, 16, a->tokens_out);
 		sqlite3_bind_int64(st, 17, a->cost_micro);
 		sqlite3_bind_int64(st, 18, a->latency_ms);
 		sqlite3_bind_int(st, 19, a->n_calls);
-		bind_text(st, 20, a->served_model);
-		bind_text(st, 21, a->fingerprint);
-		bind_text(st, 22, a->finish_reason);
+		bind_ref(st, 20, a->served_model);
+		bind_ref(st, 21, a->fingerprint);
+		bind_ref(st, 22, a->finish_reason);
 		sqlite3_bind_int64(st, 23, a->finished_ms);
-		bind_text(st, 24, a->neutral_hash);
-		bind_text(st, 25, a->detail_json);
+		bind_ref(st, 24, a->neutral_hash);
+		bind_ref(st, 25, a->detail_json);
 		if (a->has_reward)
 			sqlite3_bind_double(st, 26, a->reward);
-		bind_text(st, 27, a->image_id);
-		bind_text(st, 28, a->status == UM_ATT_DONE ? a->outcome : NULL);
+		bind_ref(st, 27, a->image_id);
+		bind_ref(st, 28, a->status == UM_ATT_DONE ? a->outcome : NULL);
 		if (store_exec_stmt(s, st, err, "cannot store attempt") < 0)
 			return -1;
 	}

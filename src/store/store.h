@@ -167,6 +167,10 @@ struct sqlite3 *store_db(um_store *s);   /* for queries the API lacks (tests) */
 
 int store_begin(um_store *s, um_error *err);
 int store_commit(um_store *s, um_error *err);
+/* Copies what the write-ahead log holds into the file now (a passive
+ * checkpoint: it waits for no reader and writes what it may), so that
+ * closing the store has less left to copy. Outside a transaction; 0 or -1. */
+int store_checkpoint(um_store *s, um_error *err);
 int store_rollback(um_store *s);
 
 /* Create the run, or check that an existing run with this id has the same

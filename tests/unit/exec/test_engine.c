@@ -920,6 +920,34 @@ static void test_connection_reuse(void **state)
 	engine_free(e);
 }
 
+/* engine_close_idle: refused with work queued; once idle, the connections
+ * close in a thread of the engine's while the caller goes on, nothing can
+ * be submitted or run, engine_stop and engine_wakeup stay safe, and
+ * engine_free waits for it. */
+static void test_close_idle(void **state)
+{
+	um_engine *e = new_engine(0, 0);
+	int lane = add_lane(e, 8, 5000, 0), i, done = 0;
+	um_error err;
+
+	(void)state;
+	submit(e, lane, "close1/200", count_done, &done);
+	assert_int_equal(engine_close_idle(e), -1); /* a request is queued */
+	for (i = 0; i < 15; i++)
+		submit(e, lane, "close1/200", count_done, &done);
+	run(e);
+	assert_int_equal(done, 16);
+	assert_int_equal(engine_close_idle(e), 0);
+	assert_int_equal(engine_close_idle(e), -1); /* once */
+	assert_int_equal(engine_submit(e, lane, "http://127.0.0.1:1/", NULL, 0, NULL, 0,
+				       count_done, &done, &err), -1);
+	assert_int_equal(engine_run(e, NULL, NULL, 0, &err), -1);
+	engine_wakeup(e);
+	engine_stop(e);
+	engine_free(e);
+	assert_int_equal(done, 16);
+}
+
 struct order {
 	char seen[32][8];
 	int n;
@@ -1105,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_tokens),
 		cmocka_unit_test(test_first_token),
 		cmocka_unit_test(test_connection_reuse),
+		cmocka_unit_test(test_close_idle),
 		cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_reentrant_submit),
 		cmocka_unit_test(test_stop),

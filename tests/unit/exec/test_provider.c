@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "exec/provider.h"
+#include "exec/provider_impl.h"
+#include "base/buf.h"
 #include "base/util.h"
 
 #define FIX(name) FIXTURES "/provider/" name
@@ -1620,6 +1622,219 @@ static void test_image_parts_garbage(void **state)
 	image_refused(n, "content[0].text is a number, not a string");
 }
 
+
+/* ---- the fast path of an OpenAI answer -------------------------------------
+ * provider_openai_parse_fast and provider_anthropic_parse_fast must give the
+ * completion the full parse gives, or give up: bodies built from pieces (escapes, surrogates, non-ASCII,
+ * duplicates, wrong types, reals, huge integers, tool calls, reasoning,
+ * routing) and then cut or with a byte changed. */
+
+static const char *const fast_content[] = {
+	"\"Answer: C\"", "\"tab\\there \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\"", "\"\\u00e9\\u20ac\"",
+	"\"\\ud83d\\ude00 ok\"", "\"\\ud83d alone\"", "\"\\ude00 low\"", "\"\\u0000 nul\"",
+	"\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"", "\"\xc0\xaf overlong\"",
+	"\"\xed\xa0\x80 surrogate\"", "\"\xf4\x90\x80\x80 past\"", "\"\\x bad\"", "\"\"", "null",
+	"3", "[\"a\"]", "\"ctrl\x01\"", "\"\\u12\"", "\"\\uD83D\\u0041\""};
+static const char *const fast_member[] = {
+	"\"id\":\"chatcmpl-1\"", "\"id\":7", "\"model\":\"m-1\"", "\"model\":null",
+	"\"system_fingerprint\":\"fp_1\"", "\"created\":1700000000", "\"created\":1.5",
+	"\"created\":99999999999999999999", "\"created\":-9223372036854775808",
+	"\"created\":-0", "\"created\":012", "\"object\":\"chat.completion\"",
+	"\"routing\":null", "\"routing\":{\"calls\":[]}", "\"x\":[true,false,null,{},[]]",
+	"\"x\":{\"y\":{\"z\":[1,[2,[3]]]}}", "\"model\":\"dup\"", "\"\\u006dodel\":\"esc\"",
+	"\"x\":1e5", "\"x\" : [ 1 , 2 ]"};
+static const char *const fast_usage[] = {
+	"\"usage\":{\"prompt_tokens\":93,\"completion_tokens\":249}",
+	"\"usage\":{\"prompt_tokens\":93,\"completion_tokens\":249,\"prompt_tokens_details\":"
+	"{\"cached_tokens\":10},\"completion_tokens_details\":{\"reasoning_tokens\":5}}",
+	"\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":"
+	"{\"cached_tokens\":10}}",
+	"\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"completion_tokens_details\":"
+	"{\"reasoning_tokens\":3}}",
+	"\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":null}",
+	"\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":[]}",
+	"\"usage\":{\"prompt_tokens\":-1,\"completion_tokens\":2}",
+	"\"usage\":{\"prompt_tokens\":2.0,\"completion_tokens\":2}",
+	"\"usage\":{\"prompt_tokens\":9007199254740993,\"completion_tokens\":2}",
+	"\"usage\":{\"completion_tokens\":2}", "\"usage\":null", "\"usage\":[]"};
+static const char *const fast_extra[] = {
+	"", ",\"tool_calls\":null", ",\"tool_calls\":[]",
+	",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\","
+	"\"arguments\":\"{}\"}}]",
+	",\"reasoning_content\":\"think\"", ",\"reasoning_content\":\"\"",
+	",\"reasoning\":\"think\"", ",\"refusal\":\"no\"", ",\"role\":\"assistant\"",
+	",\"content\":\"twice\""};
+
+/* The first piece (an ordinary one) half the time, else any. */
+static const char *fast_pick(um_rng *r, const char *const *a, size_t n)
+{
+	return a[um_rng_below(r, 2) ? 0 : um_rng_below(r, n)];
+}
+
+/* One generated body, then maybe cut or with a byte changed. */
+static char *fast_body(um_rng *r, size_t *len)
+{
+	um_buf b = UM_BUF_INIT;
+	int k, n = (int)um_rng_below(r, 4);
+	char *s;
+
+	um_buf_init(&b, 0);
+	um_buf_puts(&b, um_rng_below(r, 8) ? "{" : " \r\n\t{ ");
+	for (k = 0; k < n; k++)
+		um_buf_printf(&b, "%s,", fast_pick(r, fast_member, UM_ARRAY_LEN(fast_member)));
+	um_buf_printf(&b, "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+			  "\"content\":%s%s},\"logprobs\":null,\"finish_reason\":%s}%s],%s",
+		      fast_pick(r, fast_content, UM_ARRAY_LEN(fast_content)),
+		      fast_pick(r, fast_extra, UM_ARRAY_LEN(fast_extra)),
+		      um_rng_below(r, 6) ? "\"stop\"" : um_rng_below(r, 2) ? "null" : "1",
+		      um_rng_below(r, 8) ? "" : ",{\"index\":1}",
+		      fast_pick(r, fast_usage, UM_ARRAY_LEN(fast_usage)));
+	if (um_rng_below(r, 2))
+		um_buf_printf(&b, ",%s", fast_pick(r, fast_member, UM_ARRAY_LEN(fast_member)));
+	um_buf_puts(&b, um_rng_below(r, 8) ? "}" : "} \n");
+	if (um_rng_below(r, 10) == 0)
+		um_buf_puts(&b, um_rng_below(r, 2) ? "x" : "{}");
+	*len = b.len;
+	s = um_buf_detach(&b);
+	if (um_rng_below(r, 10) == 0 && *len > 1)
+		*len = um_rng_below(r, *len); /* cut */
+	else if (um_rng_below(r, 10) == 0)
+		s[um_rng_below(r, *len)] = (char)um_rng_below(r, 256); /* a byte changed */
+	return s;
+}
+
+/* The full parse, as provider_parse does it without the fast path. */
+static int full_parse(um_provider p, const char *body, size_t len, um_completion *c)
+{
+	um_error err;
+	json_t *root = provider_util_json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+						NULL);
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (root && json_is_object(root) &&
+	    (p == UM_PROV_ANTHROPIC ? provider_anthropic_parse(root, c, &err)
+				    : provider_openai_parse(root, c, &err)) == 0)
+		rc = json_is_null(json_object_get(root, "routing")) ||
+			     !json_object_get(root, "routing")
+			 ? 0
+			 : 1; /* routing: the full parse copies it */
+	json_decref(root);
+	return rc;
+}
+
+static void assert_same_str(const char *a, const char *b)
+{
+	if (a || b) {
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_string_equal(a, b);
+	}
+}
+
+/* An Anthropic answer from pieces ('@' is where a block's text goes), then
+ * maybe cut or with a byte changed. */
+static const char *const fast_block[] = {
+	"{\"type\":\"text\",\"text\":@}", "{\"type\":\"text\",\"text\":@,\"citations\":null}",
+	"{\"type\":\"server_tool_use\",\"id\":\"s1\",\"name\":\"web\",\"input\":{}}",
+	"{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{}}",
+	"{\"type\":\"thinking\",\"thinking\":\"hm\",\"signature\":\"sig\"}",
+	"{\"type\":\"redacted_thinking\",\"data\":\"xx\"}", "{\"type\":\"text\"}",
+	"{\"type\":\"\\u0074ext\",\"text\":\"esc\"}", "{\"type\":7}", "[]"};
+static const char *const fast_ausage[] = {
+	"\"usage\":{\"input_tokens\":98,\"cache_creation_input_tokens\":0,"
+	"\"cache_read_input_tokens\":0,\"output_tokens\":189}",
+	"\"usage\":{\"input_tokens\":98,\"cache_creation_input_tokens\":7,"
+	"\"cache_read_input_tokens\":40,\"output_tokens\":189}",
+	"\"usage\":{\"input_tokens\":98,\"output_tokens\":1}",
+	"\"usage\":{\"input_tokens\":98,\"output_tokens\":1,\"cache_read_input_tokens\":null}",
+	"\"usage\":{\"output_tokens\":1}", "\"usage\":{\"input_tokens\":-3,\"output_tokens\":1}",
+	"\"usage\":{\"input_tokens\":1.5,\"output_tokens\":1}", "\"usage\":[]"};
+static const char *const fast_atype[] = {"\"type\":\"message\",", "", "\"type\":\"error\",",
+					 "\"type\":null,", "\"type\":\"mess\\u0061ge\","};
+
+static char *fast_body_anthropic(um_rng *r, size_t *len)
+{
+	um_buf b = UM_BUF_INIT;
+	int k, n = (int)um_rng_below(r, 4);
+	char *s;
+
+	um_buf_init(&b, 0);
+	um_buf_printf(&b, "{%s", fast_pick(r, fast_atype, UM_ARRAY_LEN(fast_atype)));
+	for (k = 0; k < (int)um_rng_below(r, 3); k++)
+		um_buf_printf(&b, "%s,", fast_pick(r, fast_member, UM_ARRAY_LEN(fast_member)));
+	um_buf_puts(&b, "\"role\":\"assistant\",\"content\":[");
+	for (k = 0; k < n; k++) {
+		if (k)
+			um_buf_putc(&b, ',');
+		const char *blk = fast_pick(r, fast_block, UM_ARRAY_LEN(fast_block));
+		const char *at = strchr(blk, '@'); /* where the text goes */
+
+		um_buf_append(&b, blk, at ? (size_t)(at - blk) : strlen(blk));
+		if (at) {
+			um_buf_puts(&b, fast_pick(r, fast_content, UM_ARRAY_LEN(fast_content)));
+			um_buf_puts(&b, at + 1);
+		}
+	}
+	um_buf_printf(&b, "],\"stop_reason\":%s,%s}",
+		      um_rng_below(r, 6) ? "\"end_turn\"" : um_rng_below(r, 2) ? "null" : "[]",
+		      fast_pick(r, fast_ausage, UM_ARRAY_LEN(fast_ausage)));
+	*len = b.len;
+	s = um_buf_detach(&b);
+	if (um_rng_below(r, 10) == 0 && *len > 1)
+		*len = um_rng_below(r, *len); /* cut */
+	else if (um_rng_below(r, 10) == 0)
+		s[um_rng_below(r, *len)] = (char)um_rng_below(r, 256); /* a byte changed */
+	return s;
+}
+
+static void test_parse_fast_same(void **state)
+{
+	um_rng r;
+	int i, fast = 0, slow = 0, fast_anthropic = 0;
+
+	(void)state;
+	um_rng_seed(&r, 15);
+	for (i = 0; i < 40000; i++) {
+		um_provider p = i % 2 ? UM_PROV_ANTHROPIC : UM_PROV_OPENAI;
+		size_t len;
+		char *body = p == UM_PROV_ANTHROPIC ? fast_body_anthropic(&r, &len) : fast_body(&r, &len);
+		um_completion a, b;
+		int got = p == UM_PROV_ANTHROPIC ? provider_anthropic_parse_fast(body, len, &a)
+						 : provider_openai_parse_fast(body, len, &a);
+		int full = full_parse(p, body, len, &b);
+
+		if (got) {
+			fast++;
+			fast_anthropic += p == UM_PROV_ANTHROPIC;
+			assert_int_equal(full, 0);
+			assert_same_str(a.content, b.content);
+			assert_same_str(a.served_model, b.served_model);
+			assert_same_str(a.fingerprint, b.fingerprint);
+			assert_same_str(a.finish_reason, b.finish_reason);
+			assert_same_str(a.response_id, b.response_id);
+			assert_int_equal(a.tokens_in, b.tokens_in);
+			assert_int_equal(a.tokens_cached, b.tokens_cached);
+			assert_int_equal(a.tokens_out, b.tokens_out);
+			assert_int_equal(a.tokens_reasoning, b.tokens_reasoning);
+			assert_int_equal(a.tokens_cache_write, b.tokens_cache_write);
+			assert_null(b.tool_calls);
+			assert_null(b.thinking);
+		} else {
+			slow++;
+			assert_null(a.content);
+			assert_null(a.served_model);
+		}
+		completion_release(&a);
+		completion_release(&b);
+		free(body);
+	}
+	/* both sides exercised */
+	assert_true(fast > 2000);
+	assert_true(fast_anthropic > 1000 && fast - fast_anthropic > 1000);
+	assert_true(slow > 2000);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1645,6 +1860,7 @@ int main(void)
 		cmocka_unit_test(test_parse_families),
 		cmocka_unit_test(test_parse_streams),
 		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_parse_fast_same),
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_image_parts),
 		cmocka_unit_test(test_image_parts_garbage),

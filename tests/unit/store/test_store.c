@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "report/stats.h"
@@ -923,6 +924,34 @@ static void put_item(um_store *s, const char *id, const char *cat)
 		fail_msg("store_put_item: %s", err.msg);
 }
 
+/* store_checkpoint copies the log into the file (the file grows by the
+ * pages committed), and is harmless inside a transaction. */
+static void test_checkpoint(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_error err = {0};
+	struct stat before, after;
+	char body[600], hex[65];
+	int i;
+
+	assert_int_equal(store_begin(s, &err), 0);
+	begin_run(s, "r1", 1000);
+	for (i = 0; i < 200; i++) {
+		snprintf(body, sizeof(body), "{\"model\":\"m\",\"n\":%d,\"pad\":\"%0500d\"}", i, i);
+		um_sha256_hex(body, strlen(body), hex);
+		assert_int_equal(store_put_request(s, hex, body, strlen(body), &err), 0);
+	}
+	assert_int_equal(store_checkpoint(s, &err), 0); /* in a transaction: later */
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(stat(f->db, &before), 0);
+	assert_int_equal(store_checkpoint(s, &err), 0);
+	assert_int_equal(stat(f->db, &after), 0);
+	assert_true(after.st_size >= before.st_size + 200 * 500);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM requests"), 200);
+	store_close(s);
+}
+
 static void test_load_run_order(void **state)
 {
 	fx *f = *state;
@@ -1247,6 +1276,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_done_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notes_and_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests_and_claims, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_run_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capability_profile, setup, teardown),
 	};
