@@ -1778,8 +1778,132 @@ static int clear_entry(int dirfd, const char *name, int keep_dir, um_error *err)
 	return 0;
 }
 
-static int copy_node(int dirfd, const char *name, const char *src, uid_t uid, gid_t gid,
-		     int do_chown, int depth, um_error *err)
+/* Who the copied tree belongs to, and whether to change its owner at all. */
+typedef struct copy_owner {
+	uid_t uid;
+	gid_t gid;
+	int do_chown;
+} copy_owner;
+
+static int copy_node(int dirfd, const char *name, const char *src, const copy_owner *own,
+		     int depth, um_error *err);
+
+/* A directory: made (or kept) at dirfd/name, then each entry copied into it. */
+static int copy_dir(int dirfd, const char *name, const char *src, const struct stat *st,
+		    const copy_owner *own, int depth, um_error *err)
+{
+	struct dirent *de;
+	DIR *dir;
+	int sub, rc = 0;
+
+	if (clear_entry(dirfd, name, 1, err) < 0)
+		return -1;
+	if (mkdirat(dirfd, name, (st->st_mode & 07777) | 0700) < 0 && errno != EEXIST)
+		return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
+			       strerror(errno));
+	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", name, strerror(errno));
+	if (own->do_chown)
+		(void)fchown(sub, own->uid, own->gid);
+	dir = opendir(src);
+	if (!dir) {
+		close(sub);
+		return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+	}
+	while (rc == 0 && (de = readdir(dir))) {
+		char *child;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		child = um_xasprintf("%s/%s", src, de->d_name);
+		rc = copy_node(sub, de->d_name, child, own, depth + 1, err);
+		free(child);
+	}
+	closedir(dir);
+	close(sub);
+	return rc;
+}
+
+/* A symbolic link, copied as a link (its target is not followed). */
+static int copy_link(int dirfd, const char *name, const char *src, const copy_owner *own,
+		     um_error *err)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlink(src, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+	target[len] = '\0';
+	if (clear_entry(dirfd, name, 0, err) < 0)
+		return -1;
+	if (symlinkat(target, dirfd, name) < 0)
+		return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
+			       strerror(errno));
+	if (own->do_chown)
+		(void)fchownat(dirfd, name, own->uid, own->gid, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/* All of in written to out (short writes and EINTR retried). */
+static int copy_bytes(int in, int out, const char *src, const char *name, um_error *err)
+{
+	char buf[IO_CHUNK];
+	ssize_t n;
+
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		const char *p = buf;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+		}
+		while (n > 0) {
+			ssize_t w = write(out, p, (size_t)n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return um_fail(err, UM_ERR_IO, "sandbox: writing %s: %s", name,
+					       strerror(errno));
+			p += w;
+			n -= w;
+		}
+	}
+	return 0;
+}
+
+/* A regular file: a new file at dirfd/name with src's bytes and mode. */
+static int copy_file(int dirfd, const char *name, const char *src, const struct stat *st,
+		     const copy_owner *own, um_error *err)
+{
+	int in, out, rc;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
+	if (clear_entry(dirfd, name, 0, err) < 0) {
+		close(in);
+		return -1;
+	}
+	out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     st->st_mode & 0777);
+	if (out < 0) {
+		close(in);
+		return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
+			       strerror(errno));
+	}
+	rc = copy_bytes(in, out, src, name, err);
+	if (rc == 0) {
+		if (own->do_chown)
+			(void)fchown(out, own->uid, own->gid);
+		(void)fchmod(out, st->st_mode & 07777);
+	}
+	close(in);
+	close(out);
+	return rc;
+}
+
+static int copy_node(int dirfd, const char *name, const char *src, const copy_owner *own,
+		     int depth, um_error *err)
 {
 	struct stat st;
 
@@ -1788,105 +1912,12 @@ static int copy_node(int dirfd, const char *name, const char *src, uid_t uid, gi
 	if (lstat(src, &st) < 0)
 		return um_fail(err, errno == ENOENT ? UM_ERR_NOTFOUND : UM_ERR_IO,
 			       "sandbox: %s: %s", src, strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent *de;
-		DIR *dir;
-		int sub, rc = 0;
-
-		if (clear_entry(dirfd, name, 1, err) < 0)
-			return -1;
-		if (mkdirat(dirfd, name, (st.st_mode & 07777) | 0700) < 0 && errno != EEXIST)
-			return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
-				       strerror(errno));
-		sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0)
-			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", name, strerror(errno));
-		if (do_chown)
-			(void)fchown(sub, uid, gid);
-		dir = opendir(src);
-		if (!dir) {
-			close(sub);
-			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
-		}
-		while (rc == 0 && (de = readdir(dir))) {
-			char *child;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			child = um_xasprintf("%s/%s", src, de->d_name);
-			rc = copy_node(sub, de->d_name, child, uid, gid, do_chown, depth + 1, err);
-			free(child);
-		}
-		closedir(dir);
-		close(sub);
-		return rc;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t len = readlink(src, target, sizeof(target) - 1);
-		if (len < 0)
-			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
-		target[len] = '\0';
-		if (clear_entry(dirfd, name, 0, err) < 0)
-			return -1;
-		if (symlinkat(target, dirfd, name) < 0)
-			return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
-				       strerror(errno));
-		if (do_chown)
-			(void)fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-		return 0;
-	}
-	if (S_ISREG(st.st_mode)) {
-		char buf[IO_CHUNK];
-		int in, out, rc = 0;
-		ssize_t n;
-
-		in = open(src, O_RDONLY | O_CLOEXEC);
-		if (in < 0)
-			return um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src, strerror(errno));
-		if (clear_entry(dirfd, name, 0, err) < 0) {
-			close(in);
-			return -1;
-		}
-		out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			     st.st_mode & 0777);
-		if (out < 0) {
-			close(in);
-			return um_fail(err, UM_ERR_IO, "sandbox: cannot create %s: %s", name,
-				       strerror(errno));
-		}
-		while ((n = read(in, buf, sizeof(buf))) != 0) {
-			const char *p = buf;
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				rc = um_fail(err, UM_ERR_IO, "sandbox: %s: %s", src,
-					     strerror(errno));
-				break;
-			}
-			while (n > 0) {
-				ssize_t w = write(out, p, (size_t)n);
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w <= 0) {
-					rc = um_fail(err, UM_ERR_IO, "sandbox: writing %s: %s",
-						     name, strerror(errno));
-					break;
-				}
-				p += w;
-				n -= w;
-			}
-			if (rc)
-				break;
-		}
-		if (rc == 0) {
-			if (do_chown)
-				(void)fchown(out, uid, gid);
-			(void)fchmod(out, st.st_mode & 07777);
-		}
-		close(in);
-		close(out);
-		return rc;
-	}
+	if (S_ISDIR(st.st_mode))
+		return copy_dir(dirfd, name, src, &st, own, depth, err);
+	if (S_ISLNK(st.st_mode))
+		return copy_link(dirfd, name, src, own, err);
+	if (S_ISREG(st.st_mode))
+		return copy_file(dirfd, name, src, &st, own, err);
 	return um_fail(err, UM_ERR_INVALID, "sandbox: %s: not a file, directory or symlink", src);
 }
 
@@ -1926,7 +1957,10 @@ int sandbox_copy_in(const sandbox_spec *spec, const char *src, const char *dest_
 	free(parent_rel);
 	if (fd < 0)
 		return -1;
-	rc = copy_node(fd, name, src, uid, gid, drop, 0, err);
+	{
+		const copy_owner own = {uid, gid, drop};
+		rc = copy_node(fd, name, src, &own, 0, err);
+	}
 	close(fd);
 	return rc;
 }

@@ -1145,6 +1145,59 @@ static int scaffold_kind_keys(const yml_doc *d, const char *kind, um_error *err)
 	return 0;
 }
 
+/* The body of a multiple-choice scaffold: labels, choice format, messages,
+ * params and extractors. */
+static int scaffold_read_mcq(scaffold_ctx *c, um_scaffold *s)
+{
+	const yml_doc *d = c->d;
+
+	if (yml_get(d->root, "tools") || yml_get(d->root, "limits"))
+		return yml_fail(d, yml_get(d->root, yml_get(d->root, "tools") ? "tools" : "limits"),
+				UM_ERR_INVALID, c->err,
+				"'tools' and 'limits' belong to agent scaffolds");
+	if (scaffold_read_labels(c, s) < 0)
+		return -1;
+	if (yml_str(d, d->root, "choice_format", 0, &s->choice_format, c->err) < 0)
+		return -1;
+	if (s->choice_format) {
+		if (scaffold_check_tmpl(c, yml_get(d->root, "choice_format"), "choice_format",
+					scaffold_choice_vars, 0) < 0)
+			return -1;
+	} else {
+		s->choice_format = um_xstrdup(SCAFFOLD_DEFAULT_CHOICE_FORMAT);
+	}
+	if (scaffold_read_messages(c, s) < 0 || scaffold_read_params(c, s) < 0 ||
+	    scaffold_read_extract(c, s) < 0)
+		return -1;
+	return 0;
+}
+
+/* What a scaffold holds beyond its head, as its kind says. */
+static int scaffold_read_body(scaffold_ctx *c, um_scaffold *s)
+{
+	if (!strcmp(s->kind, "agent")) {
+		c->agent = 1;
+		return scaffold_read_agent(c, s) < 0 || scaffold_read_messages(c, s) < 0 ||
+			       scaffold_read_params(c, s) < 0
+			       ? -1
+			       : 0;
+	}
+	if (!strcmp(s->kind, "code")) {
+		c->code = 1;
+		return scaffold_read_code(c, s) < 0 || scaffold_read_messages(c, s) < 0 ||
+			       scaffold_read_params(c, s) < 0
+			       ? -1
+			       : 0;
+	}
+	if (!strcmp(s->kind, "scicode")) {
+		c->sci = 1;
+		return scaffold_read_sci(c, s) < 0 || scaffold_read_params(c, s) < 0 ? -1 : 0;
+	}
+	if (!strcmp(s->kind, "judged"))
+		return scaffold_read_judged(c, s);
+	return scaffold_read_mcq(c, s);
+}
+
 int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaffold **out,
 			 um_error *err)
 {
@@ -1188,61 +1241,11 @@ int scaffold_load_buffer(const char *file, const char *data, size_t len, um_scaf
 	s->kind = um_xstrdup(scaffold_kinds[kind]);
 	if (scaffold_kind_keys(d, s->kind, err) < 0)
 		goto fail;
-	if (!strcmp(s->kind, "agent")) {
-		c.agent = 1;
-		if (scaffold_read_agent(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
-		    scaffold_read_params(&c, s) < 0)
-			goto fail;
-		yml_doc_free(d);
-		*out = s;
-		return 0;
-	}
-	if (!strcmp(s->kind, "code")) {
-		c.code = 1;
-		if (scaffold_read_code(&c, s) < 0 || scaffold_read_messages(&c, s) < 0 ||
-		    scaffold_read_params(&c, s) < 0)
-			goto fail;
-		yml_doc_free(d);
-		*out = s;
-		return 0;
-	}
-	if (!strcmp(s->kind, "scicode")) {
-		c.sci = 1;
-		if (scaffold_read_sci(&c, s) < 0 || scaffold_read_params(&c, s) < 0)
-			goto fail;
-		yml_doc_free(d);
-		if (c.composed)
-			return scaffold_reload(file, c.composed, s, out, err);
-		*out = s;
-		return 0;
-	}
-	if (!strcmp(s->kind, "judged")) {
-		if (scaffold_read_judged(&c, s) < 0)
-			goto fail;
-		yml_doc_free(d);
-		*out = s;
-		return 0;
-	}
-	if (yml_get(d->root, "tools") || yml_get(d->root, "limits")) {
-		yml_fail(d, yml_get(d->root, yml_get(d->root, "tools") ? "tools" : "limits"),
-			 UM_ERR_INVALID, err, "'tools' and 'limits' belong to agent scaffolds");
-		goto fail;
-	}
-	if (scaffold_read_labels(&c, s) < 0)
-		goto fail;
-	if (yml_str(d, d->root, "choice_format", 0, &s->choice_format, err) < 0)
-		goto fail;
-	if (s->choice_format) {
-		if (scaffold_check_tmpl(&c, yml_get(d->root, "choice_format"), "choice_format",
-					scaffold_choice_vars, 0) < 0)
-			goto fail;
-	} else {
-		s->choice_format = um_xstrdup(SCAFFOLD_DEFAULT_CHOICE_FORMAT);
-	}
-	if (scaffold_read_messages(&c, s) < 0 || scaffold_read_params(&c, s) < 0 ||
-	    scaffold_read_extract(&c, s) < 0)
+	if (scaffold_read_body(&c, s) < 0)
 		goto fail;
 	yml_doc_free(d);
+	if (c.composed) /* a scicode scaffold that names its template file */
+		return scaffold_reload(file, c.composed, s, out, err);
 	*out = s;
 	return 0;
 fail:

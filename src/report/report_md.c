@@ -815,6 +815,98 @@ static void md_routing_log(um_buf *b, const json_t *rl)
 	um_buf_puts(b, "\n");
 }
 
+/* One system's row of the repository-repair table (s has agent.swe). */
+static void md_swe_row(um_buf *b, const json_t *s, const json_t *w)
+{
+	const char *key;
+	json_t *v;
+	um_buf st = UM_BUF_INIT;
+	double sub = 0, whole = 0, off = 0;
+
+	um_buf_init(&st, 0);
+	json_object_foreach((json_t *)json_object_get(w, "patch_strategies"), key, v)
+		um_buf_printf(&st, "%s%s %lld", st.len ? ", " : "", key,
+			      (long long)json_integer_value(v));
+	jpath_num(s, "accuracy_whole_suite", &whole);
+	um_buf_puts(b, "|");
+	md_cell(b, jpath_str(s, "name"));
+	md_cellf(b, "%lld", jpath_int(w, "resolved"));
+	md_cellf(b, "%.1f%% (/ %lld)", 100.0 * whole, jpath_int(w, "tasks"));
+	if (jpath_num(w, "resolved_over_submitted", &sub))
+		md_cellf(b, "%.1f%% (/ %lld)", 100.0 * sub, jpath_int(w, "patches_submitted"));
+	else
+		md_cell(b, "-");
+	if (jpath_num(w, "resolved_official", &off))
+		md_cellf(b, "%.1f%% (/ %lld)", 100.0 * off, jpath_int(w, "predictions"));
+	else
+		md_cell(b, "-");
+	md_cellf(b, "%lld / %lld", jpath_int(w, "patches_submitted"),
+		 jpath_int(w, "tasks"));
+	md_cellf(b, "%lld", jpath_int(w, "patches_not_applied"));
+	md_cell(b, um_buf_str(&st));
+	md_cellf(b, "%lld", jpath_int(w, "tests_timed_out"));
+	um_buf_puts(b, "\n");
+	um_buf_release(&st);
+}
+
+/* A system's agreement with the vendor's own results, when it re-graded predictions. */
+static void md_swe_vendor(um_buf *b, const json_t *s)
+{
+	const json_t *v = json_object_get(
+		json_object_get(json_object_get(s, "agent"), "swe"), "vendor_agreement");
+	const json_t *x;
+	size_t k;
+
+	if (!json_is_object(v))
+		return;
+	um_buf_printf(b, "\n%s against the vendor's own results (eval_results.json): %lld of "
+		      "%lld agree; vendor-only pass:", jpath_str(s, "name"),
+		      jpath_int(v, "agree"), jpath_int(v, "compared"));
+	json_array_foreach(json_object_get(v, "vendor_only_pass"), k, x)
+		um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+	if (!json_array_size(json_object_get(v, "vendor_only_pass")))
+		um_buf_puts(b, " none");
+	um_buf_puts(b, "; umpire-only pass:");
+	json_array_foreach(json_object_get(v, "umpire_only_pass"), k, x)
+		um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+	if (!json_array_size(json_object_get(v, "umpire_only_pass")))
+		um_buf_puts(b, " none");
+	um_buf_puts(b, ".\n");
+}
+
+/* The grading profile's line, from the first system that has swe rules; 0 when none has. */
+static int md_swe_rules(um_buf *b, const json_t *s)
+{
+	const json_t *ru = json_object_get(
+		json_object_get(json_object_get(s, "agent"), "swe"), "rules");
+	const json_t *x;
+	size_t k;
+	int fuzz = 0;
+
+	if (!json_is_object(ru))
+		return 0;
+	if (um_streq(jpath_str(ru, "grading"), "official")) {
+		um_buf_puts(b, "\nGraded by profile official (SWE-Bench Pro's steps: the "
+			       "instance's run_script.sh and parser.py, one `git apply -v`, "
+			       "binary hunks stripped); test names matched exactly, byte for "
+			       "byte.\n");
+		return 1;
+	}
+	um_buf_puts(b, "\nGraded by profile neutral (umpire's rules, stated by the suite): "
+		       "patch strategies tried in order:");
+	json_array_foreach(json_object_get(ru, "patch_strategies"), k, x) {
+		um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
+		fuzz |= um_streq(json_string_value(x), "patch_fuzz");
+	}
+	if (fuzz) /* the fuzz factor only matters when patch --fuzz is tried */
+		um_buf_printf(b, " (fuzz %lld)", jpath_int(ru, "fuzz"));
+	um_buf_printf(b, "; test names matched %s.\n",
+		      um_streq(jpath_str(ru, "test_name_match"), "whitespace")
+			      ? "after trimming and collapsing whitespace"
+			      : "exactly, byte for byte");
+	return 1;
+}
+
 static void md_swe(um_buf *b, const json_t *systems)
 {
 	const json_t *s, *w;
@@ -836,89 +928,15 @@ static void md_swe(um_buf *b, const json_t *systems)
 		       "Tests timed out |\n"
 		       "|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
 	json_array_foreach(systems, i, s) {
-		const char *key;
-		json_t *v;
-		um_buf st = UM_BUF_INIT;
-		double sub = 0, whole = 0, off = 0;
-
 		w = json_object_get(json_object_get(s, "agent"), "swe");
-		if (!json_is_object(w))
-			continue;
-		um_buf_init(&st, 0);
-		json_object_foreach((json_t *)json_object_get(w, "patch_strategies"), key, v)
-			um_buf_printf(&st, "%s%s %lld", st.len ? ", " : "", key,
-				      (long long)json_integer_value(v));
-		jpath_num(s, "accuracy_whole_suite", &whole);
-		um_buf_puts(b, "|");
-		md_cell(b, jpath_str(s, "name"));
-		md_cellf(b, "%lld", jpath_int(w, "resolved"));
-		md_cellf(b, "%.1f%% (/ %lld)", 100.0 * whole, jpath_int(w, "tasks"));
-		if (jpath_num(w, "resolved_over_submitted", &sub))
-			md_cellf(b, "%.1f%% (/ %lld)", 100.0 * sub, jpath_int(w, "patches_submitted"));
-		else
-			md_cell(b, "-");
-		if (jpath_num(w, "resolved_official", &off))
-			md_cellf(b, "%.1f%% (/ %lld)", 100.0 * off, jpath_int(w, "predictions"));
-		else
-			md_cell(b, "-");
-		md_cellf(b, "%lld / %lld", jpath_int(w, "patches_submitted"),
-			 jpath_int(w, "tasks"));
-		md_cellf(b, "%lld", jpath_int(w, "patches_not_applied"));
-		md_cell(b, um_buf_str(&st));
-		md_cellf(b, "%lld", jpath_int(w, "tests_timed_out"));
-		um_buf_puts(b, "\n");
-		um_buf_release(&st);
+		if (json_is_object(w))
+			md_swe_row(b, s, w);
 	}
-	json_array_foreach(systems, i, s) {
-		const json_t *v = json_object_get(
-			json_object_get(json_object_get(s, "agent"), "swe"), "vendor_agreement");
-		const json_t *x;
-		size_t k;
-		if (!json_is_object(v))
-			continue;
-		um_buf_printf(b, "\n%s against the vendor's own results (eval_results.json): %lld of "
-			      "%lld agree; vendor-only pass:", jpath_str(s, "name"),
-			      jpath_int(v, "agree"), jpath_int(v, "compared"));
-		json_array_foreach(json_object_get(v, "vendor_only_pass"), k, x)
-			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
-		if (!json_array_size(json_object_get(v, "vendor_only_pass")))
-			um_buf_puts(b, " none");
-		um_buf_puts(b, "; umpire-only pass:");
-		json_array_foreach(json_object_get(v, "umpire_only_pass"), k, x)
-			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
-		if (!json_array_size(json_object_get(v, "umpire_only_pass")))
-			um_buf_puts(b, " none");
-		um_buf_puts(b, ".\n");
-	}
-	json_array_foreach(systems, i, s) {
-		const json_t *ru = json_object_get(
-			json_object_get(json_object_get(s, "agent"), "swe"), "rules");
-		const json_t *x;
-		size_t k;
-		if (!json_is_object(ru))
-			continue;
-		int fuzz = 0;
-		if (um_streq(jpath_str(ru, "grading"), "official")) {
-			um_buf_puts(b, "\nGraded by profile official (SWE-Bench Pro's steps: the "
-				       "instance's run_script.sh and parser.py, one `git apply -v`, "
-				       "binary hunks stripped); test names matched exactly, byte for "
-				       "byte.\n");
+	json_array_foreach(systems, i, s)
+		md_swe_vendor(b, s);
+	json_array_foreach(systems, i, s)
+		if (md_swe_rules(b, s))
 			break;
-		}
-		um_buf_puts(b, "\nGraded by profile neutral (umpire's rules, stated by the suite): "
-			       "patch strategies tried in order:");
-		json_array_foreach(json_object_get(ru, "patch_strategies"), k, x) {
-			um_buf_printf(b, "%s %s", k ? "," : "", json_string_value(x));
-			fuzz |= um_streq(json_string_value(x), "patch_fuzz");
-		}
-		if (fuzz) /* the fuzz factor only matters when patch --fuzz is tried */
-			um_buf_printf(b, " (fuzz %lld)", jpath_int(ru, "fuzz"));
-		um_buf_printf(b, "; test names matched %s.\n",
-			      um_streq(jpath_str(ru, "test_name_match"), "whitespace")
-				      ? "after trimming and collapsing whitespace"
-				      : "exactly, byte for byte");
-		break;
-	}
 	um_buf_puts(b, "\n");
 }
 

@@ -1810,13 +1810,55 @@ static int setup_engine_side(run_ctx *rc, const int *sel, int n_sel, um_error *e
 	return 0;
 }
 
+/* The engine, its lanes, and what the suite's kind needs before the first
+ * attempt (agentic tasks, code and scicode sandboxes). */
+static int start_engine(run_ctx *rc, const int *sel, int n_sel, um_error *err)
+{
+	um_engine_opts eo;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.max_in_flight = rc->o->jobs > 0 ? rc->o->jobs : 1024;
+	eo.seed = um_hash64(rc->run_id, strlen(rc->run_id), rc->suite->seed);
+	if (engine_new(&eo, &rc->eng, err) < 0)
+		return -1;
+	if (setup_engine_side(rc, sel, n_sel, err) < 0)
+		return -1;
+	if (rc->suite->n_tasks && agent_setup_run(rc, err) < 0)
+		return -1;
+	if ((!strcmp(rc->suite->kind, "code") || !strcmp(rc->suite->kind, "scicode")) &&
+	    coderun_setup(rc, err) < 0)
+		return -1;
+	if (!strcmp(rc->suite->kind, "scicode") && scirun_setup(rc, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Each planned attempt not already stored goes on its system's lane; the
+ * neutral requests of multiple-choice items are counted by their users. */
+static void queue_todo(run_ctx *rc)
+{
+	size_t i;
+
+	rc->total = rc->plan.n;
+	for (i = 0; i < rc->plan.n; i++) {
+		const um_planned *p = &rc->plan.a[i];
+		lane *ln = &rc->lanes[p->system];
+
+		if (already_done(rc, p->id)) {
+			rc->skipped++;
+			continue;
+		}
+		ln->todo[ln->n_todo++] = i;
+		if (!rc->suite->n_tasks)
+			rc->neutral_refs[(size_t)p->sample * rc->suite->n_items + p->item]++;
+	}
+}
+
 int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 {
 	run_ctx rc;
 	int *sel = NULL, n_sel, k, rv = -1;
 	char **dropped = NULL;
-	um_engine_opts eo;
-	size_t i;
 
 	memset(&rc, 0, sizeof(rc));
 	memset(res, 0, sizeof(*res));
@@ -1856,33 +1898,9 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 		qsort(rc.done_ids, rc.n_done_ids, sizeof(char *), cmp_str);
 	record_index_plan(&rc);
 
-	memset(&eo, 0, sizeof(eo));
-	eo.max_in_flight = o->jobs > 0 ? o->jobs : 1024;
-	eo.seed = um_hash64(rc.run_id, strlen(rc.run_id), rc.suite->seed);
-	if (engine_new(&eo, &rc.eng, err) < 0)
+	if (start_engine(&rc, sel, n_sel, err) < 0)
 		goto out;
-	if (setup_engine_side(&rc, sel, n_sel, err) < 0)
-		goto out;
-	if (rc.suite->n_tasks && agent_setup_run(&rc, err) < 0)
-		goto out;
-	if ((!strcmp(rc.suite->kind, "code") || !strcmp(rc.suite->kind, "scicode")) &&
-	    coderun_setup(&rc, err) < 0)
-		goto out;
-	if (!strcmp(rc.suite->kind, "scicode") && scirun_setup(&rc, err) < 0)
-		goto out;
-	rc.total = rc.plan.n;
-	for (i = 0; i < rc.plan.n; i++) {
-		const um_planned *p = &rc.plan.a[i];
-		lane *ln = &rc.lanes[p->system];
-
-		if (already_done(&rc, p->id)) {
-			rc.skipped++;
-			continue;
-		}
-		ln->todo[ln->n_todo++] = i;
-		if (!rc.suite->n_tasks)
-			rc.neutral_refs[(size_t)p->sample * rc.suite->n_items + p->item]++;
-	}
+	queue_todo(&rc);
 	rc.started_mono = um_mono_ms();
 	rc.last_commit = rc.started_mono;
 	engine_set_feed_hook(rc.eng, feed_hook, &rc);
