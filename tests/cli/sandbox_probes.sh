@@ -16,16 +16,27 @@ sed -i "s#scaffold: ../../../scaffolds/#scaffold: $S/scaffolds/#" probes/suite.y
 
 # what there is to find: a service on the host's loopback, an API key in
 # umpire's environment, secret files beside the store, in the suite, the key
+# (the fixture's placeholder port file is removed first, and the real one is
+# written whole and renamed into place: the wait below read the placeholder
+# once, before the listener had started)
+rm -f probes/network/files/host-port
 python3 -c '
-import socket, sys
+import os, socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-print(s.getsockname()[1], flush=True)
+with open(sys.argv[1] + ".tmp", "w") as f: f.write("%d\n" % s.getsockname()[1])
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 while True: s.accept()[0].close()
-' >probes/network/files/host-port &
+' probes/network/files/host-port &
 listener=$!
 for i in $(seq 1 300); do [ -s probes/network/files/host-port ] && break; sleep 0.1; done
-check "the host's loopback listener is up (port $(cat probes/network/files/host-port))" \
-  test -s probes/network/files/host-port
+host_port=$(cat probes/network/files/host-port 2>/dev/null || true)
+listening() { [[ "$host_port" =~ ^[0-9]+$ ]] && (exec 3<>"/dev/tcp/127.0.0.1/$host_port") 2>/dev/null; }
+if listening; then
+  ok "the host's loopback listener is up (port $host_port)"
+else
+  not_ok "the host's loopback listener is up (port file: '$host_port')"
+  kill -0 "$listener" 2>/dev/null || echo "# the listener (pid $listener) is gone"
+fi
 export OPENAI_API_KEY=sk-probe-5e1f0c9a
 "$UMPIRE" --quiet keygen >/dev/null 2>&1
 echo "$OPENAI_API_KEY" >secret.txt
