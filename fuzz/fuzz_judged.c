@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size - 1] = '\0';
 	switch (data[0] % 6) {
 	case 0:
-		judged_parse_hle("fuzz.jsonl", text, size - 1, &items, &n, &lines, &skipped, &err);
+		judged_parse_hle("fuzz.jsonl", text, size - 1, data[0] / 6 % 2, &items, &n, &lines,
+				 &skipped, &err);
 		break;
 	case 1:
 		judged_parse_mrcr("fuzz.jsonl", text, size - 1, &items, &n, &lines, &err);

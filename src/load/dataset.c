@@ -1107,7 +1107,8 @@ int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, 
 	} else if (spec->format == UM_DATA_LCBPRO) {
 		rc = lcbpro_parse(source, data, len, spec->tests, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_HLE) {
-		rc = judged_parse_hle(source, data, len, &s.items, &s.n, &s.lines, skipped, err);
+		rc = judged_parse_hle(source, data, len, spec->skip_images, &s.items, &s.n,
+				      &s.lines, skipped, err);
 	} else if (spec->format == UM_DATA_MRCR) {
 		rc = judged_parse_mrcr(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_CHARXIV) {

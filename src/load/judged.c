@@ -329,6 +329,7 @@ typedef struct sink {
 	int **lines;
 	size_t lcap;
 	size_t skipped;
+	int skip_images; /* hle: leave records with an image out */
 } sink;
 
 static um_item *sink_add(sink *s, int line)
@@ -351,6 +352,8 @@ static int hle_record(void *ctx, const char *source, int line, size_t row, json_
 	sink *s = ctx;
 	const char *id, *q, *ans, *type, *cat, *sub = NULL;
 	const json_t *img = json_object_get(o, "image");
+	um_image im = {0};
+	um_error e;
 	um_item *it;
 
 	(void)row;
@@ -365,11 +368,20 @@ static int hle_record(void *ctx, const char *source, int line, size_t row, json_
 				  "record %s: field \"image\" must be a string or null", id);
 	if (json_is_string(json_object_get(o, "raw_subject")))
 		sub = json_string_value(json_object_get(o, "raw_subject"));
-	if (json_is_string(img) && json_string_length(img) > 0) {
-		s->skipped++; /* the multimodal part: not this suite's */
+	if (json_is_string(img) && json_string_length(img) > 0 && s->skip_images) {
+		s->skipped++; /* images: skip, the text part */
 		return 0;
 	}
+	if (json_is_string(img) && json_string_length(img) > 0 &&
+	    image_from_data_url(json_string_value(img), json_string_length(img), &im, &e) < 0)
+		return um_fail_at(err, e.code, source, line, 0, "record %s: field \"image\": %s",
+				  id, e.msg);
 	it = sink_add(s, line);
+	if (im.media_type) {
+		it->images = um_xcalloc(1, sizeof(*it->images));
+		it->images[0] = im;
+		it->n_images = 1;
+	}
 	it->id = um_xstrdup(id);
 	it->question = um_xstrdup(q);
 	it->answer = um_xstrdup(ans);
@@ -380,10 +392,10 @@ static int hle_record(void *ctx, const char *source, int line, size_t row, json_
 	return 0;
 }
 
-int judged_parse_hle(const char *source, const char *data, size_t len, um_item **items,
-		     size_t *n, int **lines, size_t *skipped, um_error *err)
+int judged_parse_hle(const char *source, const char *data, size_t len, int skip_images,
+		     um_item **items, size_t *n, int **lines, size_t *skipped, um_error *err)
 {
-	sink s = {items, n, *n, lines, *n, 0};
+	sink s = {items, n, *n, lines, *n, 0, skip_images};
 	int rc = each_record(source, data, len, hle_record, &s, err);
 
 	*skipped = s.skipped;
@@ -434,7 +446,7 @@ static int mrcr_record(void *ctx, const char *source, int line, size_t row, json
 int judged_parse_mrcr(const char *source, const char *data, size_t len, um_item **items,
 		      size_t *n, int **lines, um_error *err)
 {
-	sink s = {items, n, *n, lines, *n, 0};
+	sink s = {items, n, *n, lines, *n, 0, 0};
 
 	return each_record(source, data, len, mrcr_record, &s, err);
 }
@@ -522,7 +534,7 @@ static int charxiv_entry(const char *source, const char *data_path, int line, co
 int judged_parse_charxiv(const char *source, const char *data_path, const char *data, size_t len,
 			 um_item **items, size_t *n, int **lines, um_error *err)
 {
-	sink s = {items, n, *n, lines, *n, 0};
+	sink s = {items, n, *n, lines, *n, 0, 0};
 	json_error_t je;
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je), *v;
 	const char *key;
@@ -592,7 +604,7 @@ static int graphwalks_record(void *ctx, const char *source, int line, size_t row
 int judged_parse_graphwalks(const char *source, const char *data, size_t len, um_item **items,
 			    size_t *n, int **lines, um_error *err)
 {
-	sink s = {items, n, *n, lines, *n, 0};
+	sink s = {items, n, *n, lines, *n, 0, 0};
 
 	return each_record(source, data, len, graphwalks_record, &s, err);
 }

@@ -47,15 +47,17 @@ int judged_inline_item(const yml_doc *d, const yml_node *m, um_item *it, um_erro
  * appended to *items / *n (caller frees with dataset_items_free) and the
  * line where each record starts to *lines (caller frees).
  *   hle:  id, question, answer, answer_type, category (strings) required;
- *         image a string or null (a record with an image is left out and
- *         counted in *skipped: this is the text part); raw_subject becomes
+ *         image a string or null; a non-empty one is a data URL
+ *         (image_from_data_url) and becomes the item's image, or with
+ *         skip_images the record is left out and counted in *skipped (the
+ *         text part); raw_subject becomes
  *         the subcategory; other keys are ignored.
  *   mrcr: prompt (a string holding the JSON list of messages), answer,
  *         random_string_to_prepend (strings), n_needles (an integer: the
  *         category is "N needles") required; n_chars (an integer) the
  *         prompt's size when given; ids are row-N. */
-int judged_parse_hle(const char *source, const char *data, size_t len, um_item **items,
-		     size_t *n, int **lines, size_t *skipped, um_error *err);
+int judged_parse_hle(const char *source, const char *data, size_t len, int skip_images,
+		     um_item **items, size_t *n, int **lines, size_t *skipped, um_error *err);
 int judged_parse_mrcr(const char *source, const char *data, size_t len, um_item **items,
 		      size_t *n, int **lines, um_error *err);
 /*   charxiv: CharXiv's reasoning_<split>.json itself, one object keyed by

@@ -48,7 +48,7 @@ static const char *const swe_strategy_names[] = {"git_apply", "git_apply_3way", 
 static const char *const swe_match_names[] = {"exact", "whitespace", NULL};
 static const char *const dataset_keys[] = {
 	"format", "path", "member", "passphrase", "passphrase_env", "sha256", "fields", "items",
-	"tests", "testlib", NULL,
+	"tests", "testlib", "images", NULL,
 };
 static const char *const fields_keys[] = {
 	"id", "question", "correct", "incorrect", "category", "subcategory", "image", NULL,
@@ -345,6 +345,22 @@ static int parse_lcbpro_dirs(const yml_doc *d, const yml_node *dn, um_suite *s, 
 	return 0;
 }
 
+/* hle's `images: include | skip` (default include: the full set). */
+static int parse_hle_images(const yml_doc *d, const yml_node *dn, um_dataset_spec *ds,
+			    um_error *err)
+{
+	static const char *const modes[] = {"include", "skip", NULL};
+	int mode = 0;
+
+	if (ds->format != UM_DATA_HLE && key_node(dn, "images"))
+		return yml_fail(d, key_node(dn, "images"), UM_ERR_INVALID, err,
+				"'images' applies to format: hle only");
+	if (yml_enum(d, dn, "images", 0, modes, &mode, err) < 0)
+		return -1;
+	ds->skip_images = mode == 1;
+	return 0;
+}
+
 static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
 {
 	static const char *const not_inline[] = {
@@ -364,6 +380,8 @@ static int parse_dataset(const yml_doc *d, const yml_node *root, um_suite *s, um
 	if (yml_enum(d, dn, "format", 1, format_names, &fmt, err) < 0)
 		return -1;
 	ds->format = (um_data_format)fmt;
+	if (parse_hle_images(d, dn, ds, err) < 0)
+		return -1;
 	if ((ds->format == UM_DATA_LIVECODEBENCH || ds->format == UM_DATA_LCBPRO) !=
 	    !strcmp(s->kind, "code"))
 		return yml_fail(d, yml_get(dn, "format"), UM_ERR_INVALID, err,

@@ -173,7 +173,7 @@ typedef struct um_judged_rules {
 	int64_t bins[UM_MAX_CONTEXT_BINS]; /* upper bounds of the context-length bins, in
 				 * estimated tokens (characters / 4), ascending */
 	int n_bins;             /* 0: no bins */
-	size_t skipped_images;  /* hle: records with an image, left out (text part) */
+	size_t skipped_images;  /* hle: records with an image left out (images: skip) */
 } um_judged_rules;
 
 /* Suite-wide grading rules of a swe suite. */
@@ -233,6 +233,7 @@ typedef struct um_dataset_spec {
 	char *f_id, *f_question, *f_correct, *f_category, *f_subcategory;
 	char *f_incorrect[UM_MAX_CHOICES - 1];
 	int n_incorrect;
+	int skip_images;    /* hle: `images: skip` leaves records with an image out */
 	char *f_image;      /* column / key naming the item's image file(s), or NULL: none */
 	char *tests;        /* livecodebench-pro: the directory of the problems' test
 			     * directories (resolved), else NULL */

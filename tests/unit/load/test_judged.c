@@ -1,7 +1,8 @@
 /*
  * test_judged.c - judged.c: the HLE and MRCR exports read from original
- * fixtures in the release formats (JSONL and a JSON array), records with an
- * image left out as the text part requires, garbage refused at file:line,
+ * fixtures in the release formats (JSONL and a JSON array), a record's
+ * data-URL image decoded into the item (or left out with images: skip),
+ * garbage and malformed data URLs refused at file:line,
  * message lists checked, context-length bins, and judged suites and
  * scaffolds written here: what loads, and every mistake at file:line:col.
  */
@@ -18,6 +19,7 @@
 
 #include "base/util.h"
 #include "load/dataset.h"
+#include "load/image.h"
 #include "load/judged.h"
 #include "load/scaffold.h"
 #include "load/suite.h"
@@ -34,6 +36,18 @@ static char *slurp(const char *name, size_t *len)
 
 typedef int (*parse_fn)(const char *, const char *, size_t, um_item **, size_t *, int **,
 			size_t *, um_error *);
+
+static int parse_hle(const char *src, const char *d, size_t n, um_item **it, size_t *k,
+		     int **lines, size_t *skipped, um_error *err)
+{
+	return judged_parse_hle(src, d, n, 0, it, k, lines, skipped, err);
+}
+
+static int parse_hle_text(const char *src, const char *d, size_t n, um_item **it, size_t *k,
+			  int **lines, size_t *skipped, um_error *err)
+{
+	return judged_parse_hle(src, d, n, 1, it, k, lines, skipped, err);
+}
 
 static int parse_mrcr(const char *src, const char *d, size_t n, um_item **it, size_t *k,
 		      int **lines, size_t *skipped, um_error *err)
@@ -84,9 +98,19 @@ static void test_hle_jsonl(void **state)
 	um_error err = {0};
 
 	(void)state;
-	assert_int_equal(load(judged_parse_hle, "hle.jsonl", &it, &n, &skipped, &err), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(skipped, 1); /* the record with an image */
+	assert_int_equal(load(parse_hle, "hle.jsonl", &it, &n, &skipped, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(it[0].n_images, 0);
+	assert_int_equal(it[2].n_images, 1); /* the record with a data-URL image */
+	assert_null(it[2].images[0].path);
+	assert_non_null(it[2].images[0].bytes);
+	assert_string_equal(it[2].images[0].media_type, "image/png");
+	assert_int_equal(it[2].images[0].size, 79);
+	assert_memory_equal(it[2].images[0].bytes, "\x89PNG\r\n\x1a\n", 8);
+	assert_string_equal(it[2].images[0].sha256,
+			    "7147a2177ccacf70b9f9f062726c8681cbe8043223cb347957df4be40e9820b3");
+	assert_string_equal(it[2].category, "Humanities/Social Science");
 	assert_string_equal(it[0].id, "6601a1b2c3d4e5f600000001");
 	assert_string_equal(it[0].answer, "10");
 	assert_string_equal(it[0].answer_type, "exactMatch");
@@ -94,6 +118,13 @@ static void test_hle_jsonl(void **state)
 	assert_string_equal(it[0].subcategory, "Number Theory");
 	assert_null(it[0].messages);
 	assert_string_equal(it[1].answer_type, "multipleChoice");
+	dataset_items_free(it, n);
+
+	/* images: skip, the text part: the record with an image is counted */
+	assert_int_equal(load(parse_hle_text, "hle.jsonl", &it, &n, &skipped, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(it[0].n_images + it[1].n_images, 0);
 	dataset_items_free(it, n);
 }
 
@@ -104,7 +135,7 @@ static void test_hle_array(void **state)
 	um_error err = {0};
 
 	(void)state;
-	assert_int_equal(load(judged_parse_hle, "hle-array.json", &it, &n, &skipped, &err), 0);
+	assert_int_equal(load(parse_hle, "hle-array.json", &it, &n, &skipped, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(skipped, 0);
 	assert_string_equal(it[1].question, "How many edges does a cube have?");
@@ -135,7 +166,69 @@ static void test_hle_garbage(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_parse(judged_parse_hle, "x.jsonl", cases[i].data, cases[i].msg, i);
+		expect_parse(parse_hle, "x.jsonl", cases[i].data, cases[i].msg, i);
+}
+
+/* A record with image set to url: the JSONL line. */
+static char *hle_with_image(const char *url)
+{
+	return um_xasprintf("{\"id\": \"r9\", \"question\": \"q\", \"answer\": \"a\", "
+			    "\"answer_type\": \"exactMatch\", \"category\": \"C\", "
+			    "\"image\": \"%s\"}\n", url);
+}
+
+static void test_hle_data_url_garbage(void **state)
+{
+	static const char png[] = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAFklEQVR42mP4DwMaU"
+				  "ScY4CwoB8ICIgA2oxmrRP1d3QAAAABJRU5ErkJggg==";
+	static const struct {
+		const char *url;
+		int png; /* the tiny PNG's base64 follows url */
+		const char *msg;
+	} cases[] = {
+		{"data:image/png;base64,", 1, NULL},
+		{"data:image/png;base64,", 0, "x.jsonl:1: record r9: field \"image\": image data "
+					      "URL: no data after the comma"},
+		{"data:image/tiff;base64,", 1, "media type not image/png, image/jpeg"},
+		{"data:image/png,", 1, "not of the form data:<media type>;base64,<data>"},
+		{"https://example.org/a.png", 0, "not of the form data:"},
+		{"data:image/png;base64,A", 0, "not a multiple of 4"},
+		{"data:image/png;base64,====", 0, "not valid base64"},
+		{"data:image/png;base64,*AAA", 0, "not valid base64"},
+		{"data:image/png;base64,AA=A", 0, "not valid base64"},
+		{"data:image/png;base64,iVBORw0KGgp=", 0, "not valid base64"}, /* stray low bits */
+		{"data:image/gif;base64,", 1, "declared image/gif but its bytes are image/png"},
+		{"data:image/png;base64,QUJD", 0, "bytes are not a PNG, JPEG, GIF or WebP"},
+		{"data:image/png;base64,iVBORw0KGgo=", 0, NULL}, /* the magic alone is a PNG */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *url = um_xasprintf("%s%s", cases[i].url, cases[i].png ? png : "");
+		char *line = hle_with_image(url);
+
+		expect_parse(parse_hle, "x.jsonl", line, cases[i].msg, i);
+		free(line);
+		free(url);
+	}
+}
+
+/* More than 20 MiB of decoded bytes: refused from the length, before any
+ * decoding. */
+static void test_hle_data_url_too_large(void **state)
+{
+	size_t n = (UM_IMAGE_MAX_BYTES / 3 + 1) * 4;
+	char *url = um_xmalloc(n + 32), *line;
+
+	(void)state;
+	strcpy(url, "data:image/png;base64,");
+	memset(url + strlen(url), 'A', n);
+	url[22 + n] = '\0';
+	line = hle_with_image(url);
+	expect_parse(parse_hle, "x.jsonl", line, "more than the 20 MiB an image may have", 0);
+	free(line);
+	free(url);
 }
 
 static void test_hle_fixture_garbage(void **state)
@@ -145,8 +238,17 @@ static void test_hle_fixture_garbage(void **state)
 	um_error err = {0};
 
 	(void)state;
-	assert_int_equal(load(judged_parse_hle, "hle-bad.jsonl", &it, &n, &skipped, &err), -1);
+	assert_int_equal(load(parse_hle, "hle-bad.jsonl", &it, &n, &skipped, &err), -1);
 	assert_string_equal(err.msg, "hle-bad.jsonl:2: field \"answer\" must be a string");
+	dataset_items_free(it, n);
+	assert_int_equal(load(parse_hle, "hle-bad-image.jsonl", &it, &n, &skipped, &err), -1);
+	assert_string_equal(err.msg, "hle-bad-image.jsonl:2: record c2: field \"image\": image "
+				     "data URL: declared image/jpeg but its bytes are image/png");
+	dataset_items_free(it, n);
+	/* images: skip never decodes it */
+	assert_int_equal(load(parse_hle_text, "hle-bad-image.jsonl", &it, &n, &skipped, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(skipped, 1);
 	dataset_items_free(it, n);
 }
 
@@ -636,6 +738,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hle_jsonl),   cmocka_unit_test(test_hle_array),
 		cmocka_unit_test(test_hle_garbage), cmocka_unit_test(test_hle_fixture_garbage),
+		cmocka_unit_test(test_hle_data_url_garbage),
+		cmocka_unit_test(test_hle_data_url_too_large),
 		cmocka_unit_test(test_mrcr),        cmocka_unit_test(test_mrcr_garbage),
 		cmocka_unit_test(test_bins),        cmocka_unit_test(test_suite_inline),
 		cmocka_unit_test(test_suite_garbage), cmocka_unit_test(test_scaffold),
