@@ -19,16 +19,32 @@ grep -v "name: judge" models.yaml > models-nojudge.yaml
 
 expect_exit 0 "suites/hle.yaml runs on the HLE export" -- \
   "$UMPIRE" run suites/hle.yaml --models models.yaml --db t.db --run-id h1 --reports rep
-check "2 text questions x 2 systems (the image record left out)" \
-  test "$(sql t.db "select count(*) from attempts where run_id='h1'")" -eq 4
+check "3 questions x 2 systems (the image record included)" \
+  test "$(sql t.db "select count(*) from attempts where run_id='h1'")" -eq 6
 check "the items keep HLE's ids and answer types" \
   test "$(sql t.db "select group_concat(json_extract(choices_json, '$.answer_type'), ',') from
-    (select * from items where run_id='h1' order by item_id)")" = "exactMatch,multipleChoice"
+    (select * from items where run_id='h1' order by item_id)")" = "exactMatch,multipleChoice,exactMatch"
+PNG_SHA=$(grep -o 'data:image/png;base64,[A-Za-z0-9+/=]*' "$F/hle.jsonl" | cut -d, -f2 | base64 -d | sha256sum | cut -c1-64)
+check "the data-URL image stored once, by the hash of its decoded bytes" \
+  test "$(sql t.db "select count(*) || ':' || max(sha256) || ':' || max(media_type) || ':' || max(length(bytes)) from images")" = "1:$PNG_SHA:image/png:79"
+check "only the image record's item names it" \
+  test "$(sql t.db "select group_concat(item_id) from items where run_id='h1' and images_json is not null")" = "6601a1b2c3d4e5f600000003"
+check "one request a system carries it (OpenAI's and Anthropic's forms), by reference" \
+  test "$(sql t.db "select count(*) from requests where instr(cast(body as text), 'umpire-image:sha256:$PNG_SHA') > 0
+    and (instr(cast(body as text), '\"url\":\"data:image/png;base64,umpire-image') > 0
+      or instr(cast(body as text), '\"data\":\"umpire-image') > 0)")" -eq 2 -a \
+       "$(sql t.db "select count(*) from requests where instr(cast(body as text), 'iVBORw0KGgo') > 0")" -eq 0
 check "each answer judged by the system named judge" \
   test "$(sql t.db "select count(*) from calls c join attempts a using (run_id, attempt_id)
-    where c.run_id='h1' and c.turn=-1 and c.http_status=200")" -eq 4
+    where c.run_id='h1' and c.turn=-1 and c.http_status=200")" -eq 6
 check "the judge's confidence kept for the calibration error" \
-  test "$(jq '.systems[0].judged.confidences' rep/h1/report.json)" -eq 2
+  test "$(jq '.systems[0].judged.confidences' rep/h1/report.json)" -eq 3
+
+sed 's|  format: hle|  format: hle\n  images: skip|' suites/hle.yaml > suites/hle-text.yaml
+expect_exit 0 "images: skip runs HLE's text part" -- \
+  "$UMPIRE" run suites/hle-text.yaml --models models.yaml --db text.db --run-id t1
+check "2 text questions x 2 systems (the image record left out), no image stored" \
+  test "$(sql text.db "select count(*) from attempts where run_id='t1'")/$(sql text.db "select count(*) from images")" = "4/0"
 
 expect_exit 0 "suites/mrcr.yaml runs on the MRCR export" -- \
   "$UMPIRE" run suites/mrcr.yaml --models models-nojudge.yaml --db t.db --run-id r1 --reports rep
@@ -61,6 +77,12 @@ cp "$F/hle-bad.jsonl" data/hle/hle.jsonl
 expect_exit 3 "a garbage HLE export is refused" -- \
   "$UMPIRE" run suites/hle.yaml --models models.yaml --db bad.db
 check "at its file and line" grep -q 'data/hle/hle.jsonl:2: field "answer" must be a string' "$WORK/err"
+check "nothing recorded" test ! -e bad.db
+cp "$F/hle-bad-image.jsonl" data/hle/hle.jsonl
+expect_exit 3 "an HLE record whose data URL is not the image it declares is refused" -- \
+  "$UMPIRE" run suites/hle.yaml --models models.yaml --db bad.db
+check "at its file and line, naming the record and why" \
+  grep -q 'data/hle/hle.jsonl:2: record c2: field "image": image data URL: declared image/jpeg but its bytes are image/png' "$WORK/err"
 check "nothing recorded" test ! -e bad.db
 cp "$F/mrcr-bad.jsonl" data/mrcr/mrcr.jsonl
 expect_exit 3 "a garbage MRCR export is refused" -- \

@@ -2,7 +2,8 @@
  * test_image.c - image.c: the four formats recognised by their magic bytes
  * (not by name), garbage and truncated signatures refused, the size cap
  * checked before reading, the content hash, and a file changed after it was
- * checked refused when it is encoded.
+ * checked refused when it is encoded; data URLs decoded into memory,
+ * hashed and encoded back byte for byte, with their garbage refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,12 +108,47 @@ static void test_garbage(void **state)
 	free(big);
 }
 
+static void test_data_url(void **state)
+{
+	um_image im;
+	um_error err = {0};
+	char *b64, *bytes, want[65];
+
+	(void)state;
+	assert_int_equal(image_from_data_url("data:image/png;base64,iVBORw0KGgphYmM=", 38, &im,
+					     &err), 0);
+	assert_null(im.path);
+	assert_string_equal(im.media_type, "image/png");
+	assert_int_equal(im.size, 11);
+	um_sha256_hex("\x89PNG\r\n\x1a\nabc", 11, want);
+	assert_string_equal(im.sha256, want); /* as the same bytes from a file */
+	assert_int_equal(image_base64(&im, &b64, &bytes, &err), 0);
+	assert_string_equal(b64, "iVBORw0KGgphYmM=");
+	assert_memory_equal(bytes, "\x89PNG\r\n\x1a\nabc", 11);
+	free(b64);
+	free(bytes);
+	image_release(&im);
+	assert_null(im.bytes);
+	/* len bounds the URL: the rest is not read */
+	assert_int_equal(image_from_data_url("data:image/png;base64,iVBORw0KGgphYmM=", 35, &im,
+					     &err), -1);
+	assert_non_null(strstr(err.msg, "not a multiple of 4"));
+	assert_int_equal(image_from_data_url("data:image/webp;base64,iVBORw0KGgphYmM=", 39, &im,
+					     &err), -1);
+	assert_int_equal(err.code, UM_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "declared image/webp but its bytes are image/png"));
+	assert_int_equal(image_from_data_url("data:;base64,", 13, &im, &err), -1);
+	assert_int_equal(image_from_data_url("", 0, &im, &err), -1);
+	assert_non_null(strstr(err.msg, "not of the form"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_check_and_encode),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_data_url),
 	};
 	const char *t = getenv("TMPDIR");
 	int rc;
