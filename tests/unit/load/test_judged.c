@@ -577,6 +577,10 @@ static void test_suite_garbage(void **state)
 		 "    - {id: a, category: A, question: r, answer: y}\n", "duplicate item id 'a'"},
 		{"grading: {grader: exact}\ndataset: {format: hle, path: x.jsonl, fields: {id: i}}\n",
 		 "'fields' names csv and jsonl columns"},
+		{"grading: {grader: exact}\ndataset: {format: mrcr, path: x.jsonl, images: skip}\n",
+		 ":8:40: 'images' applies to format: hle only"},
+		{"grading: {grader: exact}\ndataset: {format: hle, path: x.jsonl, images: none}\n",
+		 "images"},
 	};
 	size_t i;
 
