@@ -298,6 +298,20 @@ static void td_numf(um_buf *b, const json_t *rep, const char *fmt, const char *p
 	td_num(b, rep, p, fmt);
 }
 
+/* "<td>[lo, hi]</td>": the ci_lo and ci_hi under the object at ptrfmt of
+ * system i, as bounds. */
+static void td_interval(um_buf *b, const json_t *rep, const char *ptrfmt, size_t i)
+{
+	char o[200], p[256], p2[256];
+
+	ptrf(o, sizeof(o), ptrfmt, i);
+	snprintf(p, sizeof(p), "%s/ci_lo", o);
+	snprintf(p2, sizeof(p2), "%s/ci_hi", o);
+	um_buf_puts(b, "<td class=\"n ci\">");
+	interval(b, rep, p, p2, "p1");
+	um_buf_puts(b, "</td>");
+}
+
 static void td_text(um_buf *b, const char *s)
 {
 	um_buf_puts(b, "<td>");
@@ -363,7 +377,6 @@ static void systems_table(um_buf *b, const json_t *rep)
 {
 	const json_t *s;
 	size_t i;
-	char p[128], p2[128];
 	int lv = level_pct(rep);
 
 	putf(b, "<section id=\"systems\">\n<h2>Systems</h2>\n<p>Accuracy over graded attempts "
@@ -380,11 +393,7 @@ static void systems_table(um_buf *b, const json_t *rep)
 		td_text(b, jpath_str(s, "role"));
 		td_text(b, jpath_str(s, "model"));
 		td_numf(b, rep, "pct", "/systems/%zu/accuracy/value", i);
-		um_buf_puts(b, "<td class=\"n ci\">");
-		ptrf(p, sizeof(p), "/systems/%zu/accuracy/ci_lo", i);
-		ptrf(p2, sizeof(p2), "/systems/%zu/accuracy/ci_hi", i);
-		interval(b, rep, p, p2, "p1");
-		um_buf_puts(b, "</td>");
+		td_interval(b, rep, "/systems/%zu/accuracy", i);
 		td_numf(b, rep, "n1", "/systems/%zu/accuracy/n_eff", i);
 		td_numf(b, rep, "pct", "/systems/%zu/accuracy_whole_suite", i);
 		td_numf(b, rep, "int", "/systems/%zu/attempts/graded", i);
@@ -449,6 +458,144 @@ static void judged_table(um_buf *b, const json_t *rep)
 		um_buf_puts(b, "</tr>\n");
 	}
 	um_buf_puts(b, "</tbody>\n</table>\n</section>\n");
+}
+
+/* "<td>a / b</td>" of two pointers of system i, each bound. */
+static void td_pair(um_buf *b, const json_t *rep, const char *fa, const char *fb, size_t i)
+{
+	um_buf_puts(b, "<td class=\"n\">");
+	numf(b, rep, "int", fa, i);
+	um_buf_puts(b, " / ");
+	numf(b, rep, "int", fb, i);
+	um_buf_puts(b, "</td>");
+}
+
+static int any_has(const json_t *sys, const char *key)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(sys, i, s)
+		if (json_is_object(json_object_get(s, key)))
+			return 1;
+	return 0;
+}
+
+/* The end of a code or scicode table and its section, with a note per
+ * system run under --oracle: the ids its reference failed on (an array of
+ * strings at list), or that none did. */
+static void oracle_close(um_buf *b, const json_t *sys, const char *list, const char *none,
+			 const char *some)
+{
+	const json_t *s, *bp;
+	size_t i, j;
+
+	um_buf_puts(b, "</tbody>\n</table>\n");
+	json_array_foreach(sys, i, s) {
+		bp = jpath_get(s, list);
+		if (!json_is_array(bp))
+			continue;
+		um_buf_puts(b, "<p class=\"note\">");
+		esc(b, jpath_str(s, "name"));
+		um_buf_puts(b, ": ");
+		um_buf_puts(b, json_array_size(bp) ? some : none);
+		for (j = 0; j < json_array_size(bp); j++) {
+			um_buf_puts(b, j ? ", " : " ");
+			esc(b, json_string_value(json_array_get(bp, j)));
+		}
+		um_buf_puts(b, json_array_size(bp) ? ".</p>\n" : "</p>\n");
+	}
+	um_buf_puts(b, "</section>\n");
+}
+
+/* The verdicts attempts of code suites end by, in report order (docs/code.md). */
+static const char *const code_ends[] = {"passed", "wrong_answer", "runtime_error", "time_limit",
+					"memory_limit", "output_limit", "compile_error", NULL};
+
+/* Code suites, as report.md's "Code tests": how the attempts ended, a column
+ * for each verdict some system's attempts ended by. Nothing for other suites. */
+static void code_table(um_buf *b, const json_t *rep)
+{
+	const json_t *sys = json_object_get(rep, "systems"), *s;
+	int has[8] = {0}, k;
+	size_t i;
+	char p[128];
+
+	if (!any_has(sys, "code"))
+		return;
+	json_array_foreach(sys, i, s)
+		for (k = 0; code_ends[k]; k++)
+			has[k] |= json_object_get(jpath_get(s, "code.ended_by"), code_ends[k]) != NULL;
+	um_buf_puts(b, "<section id=\"code\">\n<h2>Code tests</h2>\n<p>Each attempt ends with its "
+		       "first failing test (the tests after it are not run) or passes them all; no "
+		       "program: the answer held no fenced block. The verdict columns count "
+		       "attempts by the verdict of their first failing test (- for none).</p>\n"
+		       "<table id=\"code-table\">\n<thead><tr><th>System</th><th>Attempts</th>"
+		       "<th>No program</th><th>Tests passed / run</th>");
+	for (k = 0; code_ends[k]; k++)
+		if (has[k])
+			putf(b, "<th>%s</th>", k ? code_ends[k] : "passed all");
+	um_buf_puts(b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(sys, i, s) {
+		if (!json_is_object(json_object_get(s, "code")))
+			continue;
+		um_buf_puts(b, "<tr>");
+		td_text(b, jpath_str(s, "name"));
+		td_numf(b, rep, "int", "/systems/%zu/code/attempts", i);
+		td_numf(b, rep, "int", "/systems/%zu/code/no_program", i);
+		td_pair(b, rep, "/systems/%zu/code/tests_passed", "/systems/%zu/code/tests_run", i);
+		for (k = 0; code_ends[k]; k++) {
+			if (!has[k])
+				continue;
+			ptrf(p, sizeof(p), "/systems/%zu/code/ended_by/%s", i, code_ends[k]);
+			td_num(b, rep, p, "int");
+		}
+		um_buf_puts(b, "</tr>\n");
+	}
+	oracle_close(b, sys, "code.broken_problems",
+		     "every problem's reference program passes its tests.",
+		     "the problems whose reference program fails its own tests (or that has none):");
+}
+
+/* SciCode suites, as report.md's "SciCode": main-problem and sub-step
+ * accuracy with their counts, how the steps ended and the counting. */
+static void scicode_table(um_buf *b, const json_t *rep)
+{
+	const json_t *sys = json_object_get(rep, "systems"), *s, *bg;
+	size_t i;
+
+	if (!any_has(sys, "scicode"))
+		return;
+	um_buf_puts(b, "<section id=\"scicode\">\n<h2>SciCode</h2>\n<p>Main problems: solved when "
+		       "every step SciCode asks passes; sub-steps: steps passed over steps asked, "
+		       "with the interval clustered by problem. Both over the whole suite: a problem "
+		       "not graded counts as failed in all its steps. Failed, time limit: steps "
+		       "that ended so (- for none). Counting inspect_ai: the given steps count, "
+		       "never passed; scripts: they do not.</p>\n<table id=\"scicode-"
+		       "table\">\n<thead><tr><th>System</th><th>Background</th><th>Counting</th>"
+		       "<th>Main solved / problems</th><th>Main accuracy</th><th>Sub-steps passed / "
+		       "asked</th><th>Sub-step accuracy</th><th>Interval</th><th>Failed</th>"
+		       "<th>Time limit</th></tr></thead>\n<tbody>\n");
+	json_array_foreach(sys, i, s) {
+		if (!json_is_object(json_object_get(s, "scicode")))
+			continue;
+		bg = jpath_get(s, "scicode.background");
+		um_buf_puts(b, "<tr>");
+		td_text(b, jpath_str(s, "name"));
+		td_text(b, json_is_true(bg) ? "with" : json_is_false(bg) ? "without" : "-");
+		td_text(b, jpath_str(s, "scicode.counting"));
+		td_pair(b, rep, "/systems/%zu/scicode/solved", "/systems/%zu/scicode/problems", i);
+		td_numf(b, rep, "pct", "/systems/%zu/scicode/main_accuracy", i);
+		td_pair(b, rep, "/systems/%zu/scicode/steps_passed", "/systems/%zu/scicode/steps", i);
+		td_numf(b, rep, "pct", "/systems/%zu/scicode/sub_step_accuracy", i);
+		td_interval(b, rep, "/systems/%zu/scicode/sub_step_interval", i);
+		td_numf(b, rep, "int", "/systems/%zu/scicode/steps_ended/failed", i);
+		td_numf(b, rep, "int", "/systems/%zu/scicode/steps_ended/time_limit", i);
+		um_buf_puts(b, "</tr>\n");
+	}
+	oracle_close(b, sys, "scicode.broken_steps",
+		     "every asked step passes with its ground_truth_code.",
+		     "the steps that fail with their ground_truth_code (or have none):");
 }
 
 static void paired_table(um_buf *b, const json_t *rep)
@@ -1629,6 +1776,8 @@ html_page *html_render(const json_t *report, const json_t *transcripts, size_t *
 	header(&b, report);
 	systems_table(&b, report);
 	judged_table(&b, report);
+	code_table(&b, report);
+	scicode_table(&b, report);
 	charts(&b, report);
 	paired_table(&b, report);
 	claims_table(&b, report);

@@ -34,6 +34,11 @@ check "report.json notes the window" \
 check "report.md has the code tests table" grep -q "^## Code tests" rep/c1/report.md
 check "...and no agent section" sh -c "! grep -q 'Agent behaviour' rep/c1/report.md"
 check "every table of report.md is well formed" python3 "$S/tests/tools/md_tables.py" rep/c1/report.md 10
+check "report.html has the code table" grep -q '<table id="code-table">' rep/c1/report.html
+check "...binding 7 counts of each of the 5 systems (attempts, no program, tests, 3 verdicts)" \
+  test "$(grep -o 'data-json="/systems/[0-4]/code/[a-z_/]*"' rep/c1/report.html | sort -u | wc -l)" -eq 35
+check "...each equal to report.json at its pointer" \
+  /usr/bin/python3 "$S/tests/tools/html_check.py" values rep/c1/report.html rep/c1/report.json 200
 t=$(jq '[.systems[].code.attempts] | add' rep/c1/report.json)
 check "report.json's code section counts every attempt (got $t)" test "$t" -eq 30
 cp rep/c1/report.json first.json
@@ -72,6 +77,8 @@ check "all 7 pass, no call made" test \
   "$(sql o.db "select count(*) from attempts where score=1 and n_calls=0")" -eq 7
 check "report.md says none is broken" grep -q "Oracle: every problem's reference program passes" \
   rep/o1/report.md
+check "report.html says it too, under the code table" \
+  grep -q "<p class=\"note\">oracle: every problem's reference program passes its tests.</p>" rep/o1/report.html
 cat >fx.yaml <<EOF
 umpire: 1
 name: fx

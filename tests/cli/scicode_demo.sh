@@ -32,6 +32,13 @@ check "...the given step counts, never passed: 2 of 3 problems, 7 of 8 steps" te
   "$(jq -c '.systems[0].scicode | [.solved, .problems, .steps_passed, .steps, .counting]' \
      rep/o2/report.json)" = '[2,3,7,8,"inspect_ai"]'
 check "...and report.md says which counting" grep -q "^Counting: inspect_ai's" rep/o2/report.md
+check "report.html has the SciCode table, its counting inspect_ai" \
+  grep -q '<table id="scicode-table">.*<tr><td>oracle</td><td>without</td><td>inspect_ai</td>' \
+  <(tr -d '\n' <rep/o2/report.html)
+check "...its 10 numbers bound (4 counts, 2 accuracies, the interval, 2 step ends)" \
+  test "$(grep -o 'data-json="/systems/0/scicode/[a-z_/]*"' rep/o2/report.html | sort -u | wc -l)" -eq 10
+check "...each equal to report.json at its pointer" \
+  /usr/bin/python3 "$S/tests/tools/html_check.py" values rep/o2/report.html rep/o2/report.json 20
 
 P="-s sim-atlas -s sim-cirrus -s sim-conductor"
 expect_exit 0 "the demo runs on the simulated pool" -- \
