@@ -92,6 +92,9 @@ expect_exit 0 "--oracle on problems without reference programs" -- "$UMPIRE" run
   --db o.db --run-id o2 --reports rep -q
 check "...lists them as broken" grep -q "Oracle: 3 problems whose reference program fails its own tests (or that has none) are broken: 3003, fx-1, fx-2." \
   rep/o2/report.md
+check "...and report.html under its code table" grep -q \
+  '<p class="note">oracle: the problems whose reference program fails its own tests (or that has none): 3003, fx-1, fx-2.</p>' \
+  rep/o2/report.html
 expect_exit 0 "an oracle run's bundle verifies" -- sh -c \
   "'$UMPIRE' bundle o1 --db o.db -o o.tar.zst && '$UMPIRE' verify o.tar.zst"
 

@@ -246,6 +246,9 @@ check "...ends that step, and the next that calls it, at the limit" test \
      json_each(detail_json, '$.steps') t")" = "passed time_limit time_limit"
 check "...and the report lists it as broken" grep -q "Oracle: 2 steps fail with their ground_truth_code" \
   rep/t1/report.md
+check "...report.html too, and its SciCode table the step over the time limit" \
+  sh -c "grep -q '<p class=\"note\">oracle: the steps that fail with their ground_truth_code (or have none): ' rep/t1/report.html &&
+    grep -q 'data-json=\"/systems/0/scicode/steps_ended/time_limit\" data-fmt=\"int\">2<' rep/t1/report.html"
 
 # garbage, refused before any call with nothing recorded
 bad() { # name data-file expected-message
