@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "load/jsonl.h"
 
 typedef codeset_row lcb_line;
 
@@ -390,69 +391,53 @@ void codeset_items_free(um_item *items, size_t n)
 	free(items);
 }
 
+/* The rows read so far, for codeset_parse_rows' walk. */
+typedef struct rows_walk {
+	const char *source;
+	codeset_row_fn fn;
+	void *ctx;
+	um_item *v;
+	int *ln;
+	size_t cap, cnt, lcap;
+} rows_walk;
+
+static int rows_line(void *ctx, const char *text, size_t len, int line, json_t *o,
+		     um_error *err)
+{
+	rows_walk *w = ctx;
+	lcb_line l = {w->source, text, len, line, err};
+	int rc;
+
+	um_xgrow((void **)&w->v, &w->cap, w->cnt + 1, sizeof(*w->v));
+	um_xgrow((void **)&w->ln, &w->lcap, w->cnt + 1, sizeof(*w->ln));
+	memset(&w->v[w->cnt], 0, sizeof(*w->v));
+	w->ln[w->cnt] = line;
+	rc = w->fn(w->ctx, &l, o, &w->v[w->cnt]);
+	w->cnt++;
+	return rc;
+}
+
 int codeset_parse_rows(const char *source, const char *data, size_t len, codeset_row_fn fn,
 		       void *ctx, um_item **items, size_t *n, int **lines, um_error *err)
 {
-	const char *p = data, *end = data + len;
-	um_item *v = NULL;
-	int *ln = NULL, line = 0;
-	size_t cap = 0, cnt = 0, lcap = 0;
+	rows_walk w = {source, fn, ctx, NULL, NULL, 0, 0, 0};
 
 	*items = NULL;
 	*n = 0;
 	if (lines)
 		*lines = NULL;
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t m = (size_t)((nl ? nl : end) - p);
-		lcb_line l = {source, p, m, ++line, err};
-		json_error_t je;
-		json_t *o;
-		size_t k;
-		int rc;
-
-		if (m && p[m - 1] == '\r')
-			l.len = --m;
-		for (k = 0; k < m && (p[k] == ' ' || p[k] == '\t'); k++)
-			;
-		if (k < m) {
-			o = json_loadb(p, m, JSON_REJECT_DUPLICATES, &je);
-			if (!o) {
-				um_fail_at(err, UM_ERR_SYNTAX, source, line, je.column > 0 ? je.column : 0,
-					   "invalid JSON: %s", je.text);
-				goto fail;
-			}
-			if (!json_is_object(o)) {
-				json_decref(o);
-				um_fail_at(err, UM_ERR_INVALID, source, line, 1,
-					   "expected a JSON object (one problem) on each line");
-				goto fail;
-			}
-			um_xgrow((void **)&v, &cap, cnt + 1, sizeof(*v));
-			um_xgrow((void **)&ln, &lcap, cnt + 1, sizeof(*ln));
-			memset(&v[cnt], 0, sizeof(*v));
-			ln[cnt] = line;
-			rc = fn(ctx, &l, o, &v[cnt]);
-			cnt++;
-			json_decref(o);
-			if (rc < 0)
-				goto fail;
-		}
-		p = nl ? nl + 1 : end;
+	if (jsonl_each(source, data, len, "one problem", rows_line, &w, err) < 0) {
+		codeset_items_free(w.v, w.cnt);
+		free(w.ln);
+		return -1;
 	}
-	*items = v;
-	*n = cnt;
+	*items = w.v;
+	*n = w.cnt;
 	if (lines)
-		*lines = ln;
+		*lines = w.ln;
 	else
-		free(ln);
+		free(w.ln);
 	return 0;
-fail:
-	codeset_items_free(v, cnt);
-	free(ln);
-	return -1;
 }
 
 static int lcb_row(void *ctx, const codeset_row *l, json_t *o, um_item *it)
