@@ -78,6 +78,12 @@ char *cli_data_named(const char *kind, const char *name);
 char *cli_import_scaffold_ref(const char *cmd, const char *suite, const char *given,
 			      const char *shipped, const char *fallback);
 
+/* A suite with `import:` (suite_convert.c): convert the release it names
+ * into its `into` directory, so that suite_load finds the tasks. 0 when the
+ * suite has no import, 1 when converted (*scripts, when not NULL, receives
+ * the import's `scripts` or NULL; caller frees), -1 with err. */
+int cli_suite_convert(const char *suite_path, int quiet, char **scripts, um_error *err);
+
 typedef struct cli_globals {
 	int quiet;
 } cli_globals;

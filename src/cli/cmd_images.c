@@ -102,7 +102,8 @@ int cmd_images(int argc, char **argv, cli_globals *g)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("images", "give one suite file");
-	if (suite_load(argv[optind], &s, &err) < 0)
+	if (cli_suite_convert(argv[optind], g->quiet, NULL, &err) < 0 ||
+	    suite_load(argv[optind], &s, &err) < 0)
 		return cli_error(&err);
 	if (!s->n_tasks) {
 		suite_free(s);

@@ -124,6 +124,7 @@ typedef struct run_cmd {
 	int n_systems, n_cache, seed_set;
 	int no_report, quiet, progress_every;
 	char *suite, *models, *scaffold; /* resolved through cli_data_path */
+	char *swe_scripts;               /* the suite's import names them */
 	int argc;
 	char **argv;
 } run_cmd;
@@ -695,6 +696,10 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 		rv = run_resolve(&rc);
 	if (rv == 0)
 		rv = run_check_modes(&rc);
+	if (rv == 0 && cli_suite_convert(rc.suite, rc.quiet, &rc.swe_scripts, &err) < 0)
+		rv = cli_error(&err);
+	if (rv == 0 && !rc.o.swe_scripts)
+		rc.o.swe_scripts = rc.swe_scripts;
 	if (rv == 0)
 		rv = run_execute(&rc, &res, &err) == 0 ? run_after(&rc, &res) : run_failed(&rc, &res, &err);
 	free(rc.systems);
@@ -703,5 +708,6 @@ int cmd_run(int argc, char **argv, cli_globals *g)
 	free(rc.suite);
 	free(rc.models);
 	free(rc.scaffold);
+	free(rc.swe_scripts);
 	return rv < 0 ? 0 : rv;
 }

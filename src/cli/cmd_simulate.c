@@ -185,7 +185,8 @@ int cmd_simulate(int argc, char **argv, cli_globals *g)
 		return rc < 0 ? EXIT_OK_ : rc;
 	pool = cli_data_path(so.pool, "pools");
 	suite_path = cli_data_path(so.suite, "suites");
-	if (suite_load(suite_path, &suite, &err) < 0 || sim_load(pool, suite, &sim, &err) < 0) {
+	if (cli_suite_convert(suite_path, so.quiet, NULL, &err) < 0 ||
+	    suite_load(suite_path, &suite, &err) < 0 || sim_load(pool, suite, &sim, &err) < 0) {
 		rc = cli_error(&err);
 		goto out;
 	}

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "load/codeset.h"
@@ -32,8 +33,12 @@
 static const char *const suite_keys[] = {
 	"umpire", "name", "version", "kind", "description", "categories", "scaffold",
 	"repeats", "seed", "shuffle", "dataset", "claims", "tasks", "swe", "code", "grading",
-	"scicode", NULL,
+	"scicode", "import", NULL,
 };
+static const char *const import_keys[] = {"format", "source", "into", "scripts", "sha256", NULL};
+/* In the order of the kinds they convert into. */
+static const char *const import_formats[] = {"terminal-bench", "swe-bench-pro", NULL};
+static const char *const import_kinds[] = {"terminal", "swe", NULL};
 static const char *const code_rule_keys[] = {"time_limit_s", "memory_mb", "date_from", "date_to",
 					     "language", NULL};
 /* In the order of um_code_lang. */
@@ -222,7 +227,9 @@ static int parse_header(const yml_doc *d, const yml_node *root, um_suite *s, um_
 	}
 	if (yml_str(d, root, "description", 0, &s->description, err) < 0)
 		return -1;
-	if (parse_categories(d, root, s, err) < 0)
+	/* a suite whose tasks are converted at run time may take their categories */
+	if ((yml_get(root, "categories") || !yml_get(root, "import")) &&
+	    parse_categories(d, root, s, err) < 0)
 		return -1;
 	if (nonempty_str(d, root, "scaffold", 1, &scaffold, err) < 0)
 		return -1;
@@ -280,26 +287,33 @@ static int parse_fields(const yml_doc *d, const yml_node *f, um_dataset_spec *ds
 	return 0;
 }
 
-static int parse_sha256(const yml_doc *d, const yml_node *ds_node, um_dataset_spec *ds,
-			um_error *err)
+/* m[key], when present, as 64 lower-case hex digits into *out (a copy). */
+static int hex64_str(const yml_doc *d, const yml_node *m, const char *key, const char *what,
+		     char **out, um_error *err)
 {
 	size_t i;
-	int rc = yml_str(d, ds_node, "sha256", 0, &ds->sha256, err);
+	int rc = yml_str(d, m, key, 0, out, err);
 
 	if (rc <= 0)
 		return rc;
-	for (i = 0; ds->sha256[i]; i++) {
-		char c = ds->sha256[i];
+	for (i = 0; (*out)[i]; i++) {
+		char c = (*out)[i];
 		if (c >= 'A' && c <= 'F')
-			ds->sha256[i] = (char)(c - 'A' + 'a');
+			(*out)[i] = (char)(c - 'A' + 'a');
 		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			break;
 	}
-	if (i != 64 || ds->sha256[i])
-		return yml_fail(d, yml_get(ds_node, "sha256"), UM_ERR_INVALID, err,
-				"'sha256' must be 64 hex digits (sha256sum of the data file, or of "
-				"the member for an archive)");
-	return 0;
+	if (i != 64 || (*out)[i])
+		return yml_fail(d, yml_get(m, key), UM_ERR_INVALID, err,
+				"'%s' must be 64 hex digits (%s)", key, what);
+	return 1;
+}
+
+static int parse_sha256(const yml_doc *d, const yml_node *ds_node, um_dataset_spec *ds,
+			um_error *err)
+{
+	return hex64_str(d, ds_node, "sha256", "sha256sum of the data file, or of the member for "
+			 "an archive", &ds->sha256, err) < 0 ? -1 : 0;
 }
 
 /* livecodebench-pro: `tests` (required), the directory of the judge's
@@ -908,6 +922,135 @@ static int sci_blocks(const yml_doc *d, const um_suite *s, um_error *err)
 	return 0;
 }
 
+/* ---- import: tasks converted from a benchmark's release ---------------- */
+
+void suite_import_release(um_suite_import *imp)
+{
+	free(imp->format);
+	free(imp->source);
+	free(imp->into);
+	free(imp->scripts);
+	memset(imp, 0, sizeof(*imp));
+}
+
+/* A path of the import block, resolved against the suite file. */
+static int import_path(const yml_doc *d, const yml_node *n, const char *key, int required,
+		       const char *path, char **out, um_error *err)
+{
+	char *v = NULL;
+	int rc = nonempty_str(d, n, key, required, &v, err);
+
+	if (rc == 1) {
+		*out = um_path_relative_to(path, v);
+		free(v);
+	}
+	return rc;
+}
+
+/* root["import"] into imp: 1, 0 (none) or -1. */
+static int parse_import(const yml_doc *d, const yml_node *root, const char *kind,
+			const char *path, um_suite_import *imp, um_error *err)
+{
+	const yml_node *n = yml_get(root, "import");
+	char *pin = NULL;
+	int k = 0;
+
+	if (!n)
+		return 0;
+	if (um_str_index((char **)import_kinds, 2, kind) < 0)
+		return yml_fail(d, n, UM_ERR_INVALID, err,
+				"'import' belongs to terminal and swe suites (a %s suite reads a "
+				"'dataset')", kind);
+	if (yml_expect(d, n, YML_MAP, "import", err) < 0 ||
+	    yml_check_keys(d, n, import_keys, "import", err) < 0 ||
+	    yml_enum(d, n, "format", 1, import_formats, &k, err) < 0)
+		return -1;
+	if (strcmp(import_kinds[k], kind) != 0)
+		return yml_fail(d, yml_get(n, "format"), UM_ERR_INVALID, err,
+				"import format %s makes a %s suite, not a %s one", import_formats[k],
+				import_kinds[k], kind);
+	imp->format = um_xstrdup(import_formats[k]);
+	if (import_path(d, n, "source", 1, path, &imp->source, err) < 0 ||
+	    import_path(d, n, "into", 1, path, &imp->into, err) < 0 ||
+	    import_path(d, n, "scripts", 0, path, &imp->scripts, err) < 0 ||
+	    hex64_str(d, n, "sha256", "the converted tasks' hash, which a run records as its "
+		      "dataset_sha256", &pin, err) < 0)
+		return -1;
+	if (imp->scripts && k != 1)
+		return yml_fail(d, yml_get(n, "scripts"), UM_ERR_INVALID, err,
+				"'scripts' (the official run scripts) belongs to swe-bench-pro imports");
+	if (pin)
+		memcpy(imp->sha256, pin, 65);
+	free(pin);
+	return 1;
+}
+
+int suite_import_read(const char *path, um_suite_import *imp, um_error *err)
+{
+	yml_doc *d = yml_load_file(path, err);
+	char *kind = NULL;
+	int rc = -1;
+
+	memset(imp, 0, sizeof(*imp));
+	if (!d)
+		return -1;
+	if (yml_check_schema(d, "suite", err) == 0 && yml_str(d, d->root, "kind", 1, &kind, err) > 0)
+		rc = parse_import(d, d->root, kind, path, imp, err);
+	if (rc < 0)
+		suite_import_release(imp);
+	free(kind);
+	yml_doc_free(d);
+	return rc;
+}
+
+/* The tasks of a suite with an import, from the suite file the conversion
+ * wrote; the categories too when the suite does not list them. */
+static int load_imported(const yml_doc *d, um_suite *s, um_error *err)
+{
+	const yml_node *n = yml_get(d->root, "import");
+	char *file = um_xasprintf("%s/%s", s->import.into, UM_SUITE_IMPORT_FILE);
+	yml_doc *g = NULL;
+	char *kind = NULL;
+	int rc = -1;
+
+	if (yml_get(d->root, "tasks")) {
+		yml_fail(d, yml_get(d->root, "tasks"), UM_ERR_INVALID, err,
+			 "a suite with 'import' lists no 'tasks': they are read from the conversion");
+		goto out;
+	}
+	if (access(file, F_OK) != 0) {
+		yml_fail(d, n, UM_ERR_IO, err,
+			 "the tasks converted from %s are not there yet (%s): `umpire run` on this "
+			 "suite converts them, or `umpire import %s %s -o %s`", s->import.source, file,
+			 s->import.format, s->import.source, file);
+		goto out;
+	}
+	g = yml_load_file(file, err);
+	if (!g || yml_str(g, g->root, "kind", 1, &kind, err) < 0)
+		goto out;
+	if (strcmp(kind, s->kind) != 0) {
+		yml_fail(g, yml_get(g->root, "kind"), UM_ERR_INVALID, err,
+			 "the conversion holds a %s suite, not the %s suite %s names", kind, s->kind,
+			 s->path);
+		goto out;
+	}
+	if ((!s->n_categories && parse_categories(g, g->root, s, err) < 0) ||
+	    task_parse_all(g, g->root, s, file, err) < 0)
+		goto out;
+	if (s->import.sha256[0] && strcmp(s->import.sha256, s->dataset_sha256) != 0) {
+		yml_fail(d, yml_get(n, "sha256"), UM_ERR_PIN, err,
+			 "the tasks converted from %s: sha256 mismatch: pinned %s, got %s",
+			 s->import.source, s->import.sha256, s->dataset_sha256);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(kind);
+	yml_doc_free(g);
+	free(file);
+	return rc;
+}
+
 int suite_load(const char *path, um_suite **out, um_error *err)
 {
 	um_suite *s;
@@ -930,7 +1073,8 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 		goto out;
 	if (yml_check_schema(d, "suite", err) < 0 ||
 	    yml_check_keys(d, d->root, suite_keys, "suite", err) < 0 ||
-	    parse_header(d, d->root, s, err) < 0)
+	    parse_header(d, d->root, s, err) < 0 ||
+	    parse_import(d, d->root, s->kind, path, &s->import, err) < 0)
 		goto out;
 	if (!strcmp(s->kind, "terminal") || !strcmp(s->kind, "swe")) {
 		if (yml_get(d->root, "dataset")) {
@@ -949,7 +1093,10 @@ int suite_load(const char *path, um_suite **out, um_error *err)
 			goto out;
 		}
 		if ((!strcmp(s->kind, "swe") && parse_swe_rules(d, d->root, s, err) < 0) ||
-		    parse_claims(d, d->root, s, err) < 0 || task_parse_all(d, d->root, s, err) < 0)
+		    parse_claims(d, d->root, s, err) < 0)
+			goto out;
+		if (s->import.format ? load_imported(d, s, err) < 0
+				     : task_parse_all(d, d->root, s, path, err) < 0)
 			goto out;
 		rc = 0;
 		goto out;
@@ -1038,6 +1185,7 @@ void suite_free(um_suite *s)
 		free(s->swe.strategies[i]);
 	free(s->judged.grader);
 	sciset_rules_release(&s->sci);
+	suite_import_release(&s->import);
 	free(s->tasks);
 	free(s->text);
 	free(s);

@@ -241,6 +241,20 @@ typedef struct um_dataset_spec {
 	int yml_line;       /* where `dataset:` is, for messages */
 } um_dataset_spec;
 
+/* Tasks converted from a benchmark's release at run time (suite key
+ * `import`, kinds terminal and swe; docs/suite.md): the suite lists no tasks
+ * and reads them from the suite file the conversion writes in `into`. */
+typedef struct um_suite_import {
+	char *format;           /* "terminal-bench" | "swe-bench-pro"; NULL: no import */
+	char *source;           /* what the user supplies, resolved against the suite file */
+	char *into;             /* the directory the conversion writes, resolved */
+	char *scripts;          /* swe-bench-pro: a checkout of its repository (the official
+				 * run scripts), resolved, or NULL */
+	char sha256[65];        /* pin of the converted tasks (dataset_sha256), or "" */
+} um_suite_import;
+
+#define UM_SUITE_IMPORT_FILE "suite.yaml" /* what a conversion writes in `into` */
+
 typedef struct um_suite {
 	char *path;         /* as given */
 	char *name;
@@ -264,6 +278,7 @@ typedef struct um_suite {
 	um_code_rules code;         /* kind "code" */
 	um_judged_rules judged;     /* kind "judged" */
 	um_sci_rules sci;           /* kind "scicode" */
+	um_suite_import import;     /* kinds "terminal" and "swe" */
 	char sha256[65];          /* of the suite file bytes */
 	char dataset_sha256[65];  /* of the dataset bytes actually read ("" inline) */
 	char *text;               /* the suite file's bytes (for the store) */
@@ -274,6 +289,12 @@ typedef struct um_suite {
  * UM_ERR_IO, UM_ERR_ARCHIVE, UM_ERR_PIN. */
 int suite_load(const char *path, um_suite **out, um_error *err);
 void suite_free(um_suite *s);
+
+/* The `import` block of the suite file at path, checked as suite_load checks
+ * it, without converting or loading anything: 1 with imp filled (release it
+ * with suite_import_release), 0 when the suite has none, -1 with err. */
+int suite_import_read(const char *path, um_suite_import *imp, um_error *err);
+void suite_import_release(um_suite_import *imp);
 
 /* Kind code: keep the items dated from..to (YYYY-MM-DD, inclusive; NULL or
  * "" leaves that side as the suite says). The window then in force is in

@@ -462,9 +462,10 @@ static int env_map(const yml_doc *d, const yml_node *m, const char *key, char **
 	return 0;
 }
 
-/* id, dir (made absolute), category, difficulty, tags. */
-static int parse_identity(const yml_doc *d, const yml_node *m, const um_suite *s, um_task *t,
-			  um_error *err)
+/* id, dir (relative to the file base and made absolute), category,
+ * difficulty, tags. */
+static int parse_identity(const yml_doc *d, const yml_node *m, const um_suite *s,
+			  const char *base, um_task *t, um_error *err)
 {
 	const yml_node *n;
 	char *rel = NULL, *abs;
@@ -478,7 +479,7 @@ static int parse_identity(const yml_doc *d, const yml_node *m, const um_suite *s
 				"task id must be letters, digits, '.', '_' or '-', got '%s'", t->id);
 	if (yml_str(d, m, "dir", 1, &rel, err) < 0)
 		return -1;
-	t->dir = um_path_relative_to(s->path, rel);
+	t->dir = um_path_relative_to(base, rel);
 	free(rel);
 	if (!is_dir(t->dir))
 		return yml_fail(d, yml_get(m, "dir"), UM_ERR_INVALID, err,
@@ -644,15 +645,15 @@ static int parse_resources(const yml_doc *d, const yml_node *m, um_task *t, um_e
 	return 0;
 }
 
-static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um_task *t,
-		      um_error *err)
+static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, const char *base,
+		      um_task *t, um_error *err)
 {
 	int swe = !strcmp(s->kind, "swe");
 	int k;
 
 	if (yml_expect(d, m, YML_MAP, "task", err) < 0 ||
 	    yml_check_keys(d, m, swe ? swe_task_keys : task_keys, "task", err) < 0 ||
-	    parse_identity(d, m, s, t, err) < 0)
+	    parse_identity(d, m, s, base, t, err) < 0)
 		return -1;
 	if (swe) {
 		if (yml_str(d, m, "unsupported", 0, &t->unsupported, err) < 0 ||
@@ -690,7 +691,8 @@ static int parse_task(const yml_doc *d, const yml_node *m, const um_suite *s, um
 	return task_hash_dir(t->dir, t->sha256, err);
 }
 
-int task_parse_all(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err)
+int task_parse_all(const yml_doc *d, const yml_node *root, um_suite *s, const char *base,
+		   um_error *err)
 {
 	const yml_node *ts = yml_get(root, "tasks");
 	um_sha256 h;
@@ -704,7 +706,7 @@ int task_parse_all(const yml_doc *d, const yml_node *root, um_suite *s, um_error
 		return yml_fail(d, ts, UM_ERR_INVALID, err, "'tasks' is empty");
 	s->tasks = um_xcalloc(ts->n, sizeof(um_task));
 	for (i = 0; i < ts->n; i++) {
-		if (parse_task(d, ts->items[i], s, &s->tasks[i], err) < 0) {
+		if (parse_task(d, ts->items[i], s, base, &s->tasks[i], err) < 0) {
 			s->n_tasks = i + 1;
 			return -1;
 		}

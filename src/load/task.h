@@ -10,9 +10,12 @@
 #include "load/suite.h"
 #include "load/yml.h"
 
-/* Parse root["tasks"] into s->tasks; sets s->dataset_sha256 to the hash of
- * every task's id and file hash. Errors carry file:line:col. */
-int task_parse_all(const yml_doc *d, const yml_node *root, um_suite *s, um_error *err);
+/* Parse root["tasks"] of d (the suite file, or the file an import wrote)
+ * into s->tasks, each `dir:` relative to the file base; sets
+ * s->dataset_sha256 to the hash of every task's id and file hash. Errors
+ * carry file:line:col. */
+int task_parse_all(const yml_doc *d, const yml_node *root, um_suite *s, const char *base,
+		   um_error *err);
 void task_release(um_task *t);
 
 /* sha256 over a directory tree: sorted relative paths, modes and contents

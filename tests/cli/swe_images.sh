@@ -166,6 +166,23 @@ check "ts: a todo is an error in both" \
 check "a failing patch: some fail-to-pass tests fail, the rest still pass" \
   test "$(n w-py FAILED) $(n w-mocha FAILED) $(n w-ts FAILED)" = "1 1 1"
 
+# the shipped suite (suites/swe-bench-pro.yaml), byte for byte, with this
+# release where it says to put one: converted by the run, graded with the
+# checkout its `scripts:` names (no --swe-scripts)
+mkdir -p ship/suites ship/data/swe-bench-pro
+cp -r "$UMPIRE_SRCDIR/scaffolds" ship/
+cp "$UMPIRE_SRCDIR/suites/swe-bench-pro.yaml" ship/suites/
+grep -F "\"$ID_py\"" rows.jsonl > ship/data/swe-bench-pro/test.jsonl
+ln -s "$WORK/pro" ship/data/swe-bench-pro/SWE-bench_Pro-os
+expect_exit 0 "the shipped SWE-Bench Pro suite converts and grades the gold patch" -- \
+  "$UMPIRE" run ship/suites/swe-bench-pro.yaml --oracle --sandbox-driver podman \
+  --db ship.db --run-id si-ship --quiet --no-report
+check "resolved in its image, by its run script and parser" test "$(sql ship.db "select count(*)
+  from attempts a join tool_steps s using (run_id, attempt_id) where a.score = 1
+  and json_extract(a.detail_json, '\$.image') = 'localhost/umpire-swe-fixture:py'
+  and s.tool = 'log_parser'")" -eq 1
+check "the run carries the shipped suite's name" test "$(sql ship.db "select suite_name from runs")" = swe-bench-pro
+
 # docker: one instance, its images built in docker the same way
 images docker go base_acme__units
 check "the Go instance image is built in docker" labelled docker go

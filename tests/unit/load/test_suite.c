@@ -911,6 +911,128 @@ static void test_gpqa_diamond_suite(void **state)
 	free(dir);
 }
 
+/* ---- import: tasks converted at run time ------------------------------- */
+
+static const char conv_yaml[] = "umpire: 1\nname: conv\nversion: \"1.0\"\nkind: terminal\n"
+				"categories: [shell, text]\nscaffold: nowhere.yaml\ntasks:\n"
+				"- id: t1\n  dir: tasks/t1\n  category: text\n"
+				"  instruction: \"count the words\"\n  tests: tests\n"
+				"  test_command: bash /tests/test.sh\n";
+static const char imp_head[] = "umpire: 1\nname: tb\nversion: \"2.1\"\nkind: terminal\n"
+			       "scaffold: ../scaffolds/terminal-agent.yaml\nimport:\n";
+
+static int ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), m = strlen(end);
+
+	return n >= m && !strcmp(s + n - m, end);
+}
+
+static void expect_import(const char *block, um_err code, const char *want)
+{
+	char *t = cat3(imp_head, block, "");
+	expect_error_named("imp/suites/bad.yaml", t, code, want);
+	free(t);
+}
+
+static void test_import_block(void **state)
+{
+	char *conv, *suite, *t, *want;
+	um_suite *s;
+	um_suite_import imp;
+	um_error err = {0};
+
+	(void)state;
+	/* a conversion as `umpire run` leaves it: into/suite.yaml and its tasks */
+	free(write_tmp("imp/data/tb.umpire/tasks/t1/tests/test.sh", "exit 0\n", 7));
+	conv = write_tmp("imp/data/tb.umpire/suite.yaml", conv_yaml, strlen(conv_yaml));
+	t = cat3(imp_head, "  format: terminal-bench\n  source: ../data/tb\n"
+		 "  into: ../data/tb.umpire\n", "");
+	suite = write_tmp("imp/suites/tb.yaml", t, strlen(t));
+	free(t);
+	s = load_ok(suite);
+	assert_string_equal(s->name, "tb");
+	assert_string_equal(s->import.format, "terminal-bench");
+	assert_true(ends_with(s->import.source, "/suites/../data/tb"));
+	assert_null(s->import.scripts);
+	/* the categories come from the conversion, the dirs are relative to it */
+	assert_int_equal(s->n_categories, 2);
+	assert_string_equal(s->categories[1], "text");
+	assert_int_equal((int)s->n_tasks, 1);
+	assert_true(ends_with(s->tasks[0].dir, "/imp/data/tb.umpire/tasks/t1"));
+	assert_int_equal(s->repeats, 1);
+	want = um_xstrdup(s->dataset_sha256);
+	suite_free(s);
+	assert_int_equal(suite_import_read(suite, &imp, &err), 1);
+	assert_true(ends_with(imp.into, "/suites/../data/tb.umpire"));
+	suite_import_release(&imp);
+
+	/* pinned: the hash a run records; another one stops the load */
+	t = um_xasprintf("%s  format: terminal-bench\n  source: ../data/tb\n"
+			 "  into: ../data/tb.umpire\n  sha256: %s\n", imp_head, want);
+	free(write_tmp("imp/suites/pin.yaml", t, strlen(t)));
+	free(t);
+	t = um_xasprintf("%s/imp/suites/pin.yaml", tmpdir);
+	s = load_ok(t);
+	suite_free(s);
+	free(t);
+	expect_import("  format: terminal-bench\n  source: ../data/tb\n  into: ../data/tb.umpire\n"
+		      "  sha256: 0000000000000000000000000000000000000000000000000000000000000000\n",
+		      UM_ERR_PIN, "bad.yaml:10:11: the tasks converted from");
+	free(want);
+
+	/* not converted yet: says how */
+	expect_import("  format: terminal-bench\n  source: ../data/tb\n  into: ../data/none\n",
+		      UM_ERR_IO, "bad.yaml:7:3: the tasks converted from");
+	expect_import("  format: terminal-bench\n  source: ../data/tb\n  into: ../data/none\n",
+		      UM_ERR_IO, "`umpire run` on this suite converts them");
+	/* garbage */
+	expect_import("  format: harbor\n  source: a\n  into: b\n", UM_ERR_INVALID, "bad.yaml:7:11:");
+	expect_import("  format: swe-bench-pro\n  source: a\n  into: b\n", UM_ERR_INVALID,
+		      "import format swe-bench-pro makes a swe suite, not a terminal one");
+	expect_import("  format: terminal-bench\n  into: b\n", UM_ERR_INVALID,
+		      "missing required key 'source'");
+	expect_import("  format: terminal-bench\n  source: \"\"\n  into: b\n", UM_ERR_INVALID,
+		      "'source' must not be empty");
+	expect_import("  format: terminal-bench\n  source: a\n  into: b\n  from: c\n",
+		      UM_ERR_INVALID, "bad.yaml:10:3:");
+	expect_import("  format: terminal-bench\n  source: a\n  into: b\n  scripts: c\n",
+		      UM_ERR_INVALID, "'scripts' (the official run scripts) belongs to swe-bench-pro");
+	expect_import("  format: terminal-bench\n  source: a\n  into: b\n  sha256: 12ab\n",
+		      UM_ERR_INVALID, "'sha256' must be 64 hex digits");
+	expect_import("  [a, b]\n", UM_ERR_INVALID, "bad.yaml:7:3:");
+	expect_import("  format: terminal-bench\n  source: ../data/tb\n  into: ../data/tb.umpire\n"
+		      "tasks: []\n", UM_ERR_INVALID, "a suite with 'import' lists no 'tasks'");
+	/* the conversion must hold the suite's kind */
+	t = um_xasprintf("%s", conv_yaml);
+	memcpy(strstr(t, "kind: terminal"), "kind: swe     ", 14);
+	free(write_tmp("imp/data/swe.umpire/suite.yaml", t, strlen(t)));
+	free(t);
+	t = cat3(imp_head, "  format: terminal-bench\n  source: ../data/tb\n"
+		 "  into: ../data/swe.umpire\n", "");
+	free(suite);
+	suite = write_tmp("imp/suites/kind.yaml", t, strlen(t));
+	free(t);
+	s = (um_suite *)1;
+	assert_int_equal(suite_load(suite, &s, &err), -1);
+	assert_null(s);
+	/* named where it is wrong: the conversion's own line */
+	assert_non_null(strstr(err.msg, "/data/swe.umpire/suite.yaml:4:7: the conversion holds "
+				       "a swe suite, not the terminal suite"));
+	/* only terminal and swe suites convert */
+	t = um_xasprintf("%simport: {format: terminal-bench, source: a, into: b}\n", head);
+	expect_error(t, UM_ERR_INVALID, "'import' belongs to terminal and swe suites");
+	free(t);
+	/* and a suite without one has none */
+	t = cat3(head, inline_ds, "");
+	free(suite);
+	suite = write_tmp("imp/suites/plain.yaml", t, strlen(t));
+	assert_int_equal(suite_import_read(suite, &imp, &err), 0);
+	free(t);
+	free(suite);
+	free(conv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -929,6 +1051,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_gpqa_diamond_suite),
 		cmocka_unit_test(test_code_suites),
+		cmocka_unit_test(test_import_block),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
