@@ -56,6 +56,38 @@ check "scores are MRCR's: fractional where the answer is cut" \
   test "$(sql t.db "select count(*) from attempts where run_id='r1' and reward is not null")" -eq 4
 check "by MRCR's bins" test "$(jq -r '.systems[0].judged.context_bins[0].bin' rep/r1/report.json)" = "<=8192"
 
+# suites/mrcr-v2.yaml: MRCR's format, 8 needles only (an original record)
+mkdir -p data/mrcr-v2
+cp "$S/suites/mrcr-v2.yaml" suites/
+python3 - > data/mrcr-v2/mrcr-v2.jsonl <<'PY'
+import json
+topics = ["owls", "rivers", "lamps", "kites", "owls", "bridges", "owls", "ferns",
+          "owls", "owls", "owls", "owls"]
+msgs, poems = [], []
+for i, t in enumerate(topics):
+    msgs.append({"role": "user", "content": "write a short poem about %s" % t})
+    poem = "Poem %d on %s, line one.\nLine two of %d." % (i, t, i)
+    msgs.append({"role": "assistant", "content": poem})
+    if t == "owls":
+        poems.append(poem)
+msgs.append({"role": "user", "content": "Prepend Qv7x2K to the 3rd (1 indexed) short poem about owls. "
+             "Do not include any other text in your response."})
+print(json.dumps({"prompt": json.dumps(msgs), "answer": "Qv7x2K" + poems[2],
+                  "random_string_to_prepend": "Qv7x2K", "n_needles": 8, "desired_msg_index": 13,
+                  "total_messages": len(msgs), "n_chars": sum(len(m["content"]) for m in msgs),
+                  "date_added": "2026-12-03"}))
+PY
+expect_exit 0 "suites/mrcr-v2.yaml runs on an 8-needle record in MRCR's format" -- \
+  "$UMPIRE" run suites/mrcr-v2.yaml --models models-nojudge.yaml --db v2.db --run-id v1 --reports rep
+check "under the claims row's suite name, graded by MRCR's rule" \
+  test "$(sql v2.db "select suite_name || ':' || count(*) from runs join attempts using (run_id)
+    where reward is not null")" = "mrcr-v2:2"
+cp "$F/mrcr.jsonl" data/mrcr-v2/mrcr-v2.jsonl
+expect_exit 3 "OpenAI-MRCR's 2-needle records are refused by the MRCR v2 suite" -- \
+  "$UMPIRE" run suites/mrcr-v2.yaml --models models-nojudge.yaml --db v2.db --quiet --no-report
+check "named by file and line" grep -q "data/mrcr-v2/mrcr-v2.jsonl:1:.*2 needles" "$WORK/err"
+check "and nothing recorded is lost" test "$(sql v2.db "select count(*) from attempts")" -eq 2
+
 expect_exit 0 "suites/long-context-reasoning.yaml runs on the Graphwalks export" -- \
   "$UMPIRE" run suites/long-context-reasoning.yaml --models models-nojudge.yaml --db t.db --run-id g1 --reports rep
 check "3 graphs x 2 systems, ids row-N, categories bfs and parents" \
