@@ -65,6 +65,9 @@ typedef struct um_code_env {
 	const char *testlib_dir;    /* LiveCodeBench Pro: where testlib.h is, or NULL */
 	int64_t wall_extra_ms;      /* added to each test's wall clock (containers: the
 				     * engine's start); the CPU limit stays the test's */
+	const char *helper_cache;   /* LiveCodeBench Pro: a directory (0700, the harness's)
+				     * where compiled checkers and interactors are kept for
+				     * the run, or NULL: compiled for every attempt */
 } um_code_env;
 
 /* C++ programs are compiled once per attempt, in the sandbox, within these. */

@@ -15,10 +15,12 @@
 #include "grade/cpjudge.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,34 +261,98 @@ typedef struct cpj {
 	int time_ms, mem_mb;
 } cpj;
 
-/* The checker or the interactor (name: "chk" or "interactor"), compiled in
- * the judge's directory. -1: it does not compile or the sandbox failed. */
-static int cpj_helper(cpj *j, const char *src, const char *name, um_error *err)
+/* Where a compiled helper of this source is kept for the rest of the run
+ * (env->helper_cache): keyed by the helper's name, its source's bytes and
+ * the testlib it was compiled against. NULL: no cache, or the source is
+ * unreadable (then the compile reports it). */
+static char *cpj_cache_path(const cpj *j, const char *src, const char *name)
+{
+	char *bytes = NULL, hex[65];
+	size_t len = 0;
+	um_sha256 h;
+
+	if (!j->env->helper_cache || um_read_file(src, &bytes, &len, NULL) < 0)
+		return NULL;
+	um_sha256_init(&h);
+	um_sha256_update(&h, name, strlen(name) + 1);
+	um_sha256_update(&h, bytes, len + 1);
+	if (j->env->testlib_dir)
+		um_sha256_update(&h, j->env->testlib_dir, strlen(j->env->testlib_dir));
+	um_sha256_final_hex(&h, hex);
+	free(bytes);
+	return um_xasprintf("%s/%s-%s", j->env->helper_cache, name, hex);
+}
+
+/* Compile the helper in the judge's directory; 1, 0 (does not compile: *why),
+ * -1. A compiled one goes to the cache (cached non-NULL). */
+static int cpj_compile_helper(cpj *j, const char *src, const char *name, const char *cached,
+			      int64_t *ms, char *why, size_t why_size, um_error *err)
 {
 	char *in = um_xasprintf("%s/%s.cc", SANDBOX_WORK_MOUNT, name);
 	char *out = um_xasprintf("%s/%s", SANDBOX_WORK_MOUNT, name);
-	char *rel = um_xasprintf("%s.cc", name), *key = um_xasprintf("%s_compile", name);
+	char *rel = um_xasprintf("%s.cc", name), *bin = NULL, *built;
 	const char *argv[] = {"g++", in, "-O2", "-pipe", "-std=gnu++17", "-I", "/testlib", "-o",
 			      out, NULL};
-	char why[256];
-	int64_t ms = 0;
+	size_t len = 0;
 	int k = sandbox_copy_in(&j->judge, src, rel, err) < 0
 			? -1
-			: code_compile(&j->judge, argv, &ms, why, sizeof(why), err);
+			: code_compile(&j->judge, argv, ms, why, why_size, err);
 
+	if (k == 1 && cached) {
+		built = um_xasprintf("%s/%s", j->judge_dir, name);
+		if (um_read_file(built, &bin, &len, err) < 0 ||
+		    um_write_file(cached, bin, len, 0755, err) < 0)
+			k = -1;
+		free(built);
+		free(bin);
+	}
+	free(in);
+	free(out);
+	free(rel);
+	return k;
+}
+
+/* The checker or the interactor (name: "chk" or "interactor"), compiled in
+ * the judge's directory, or taken from the run's cache when an attempt
+ * compiled the same source before (its detail says "cached"). The cache is
+ * the harness's (0700, outside every sandbox): no program can replace a
+ * helper another attempt runs. -1: it does not compile or the sandbox
+ * failed. */
+static int cpj_helper(cpj *j, const char *src, const char *name, um_error *err)
+{
+	char *key = um_xasprintf("%s_compile", name), *cached = cpj_cache_path(j, src, name);
+	char *lock = cached ? um_xasprintf("%s.lock", cached) : NULL, why[256];
+	int64_t ms = 0;
+	int k, fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1, hit = 0;
+
+	/* one attempt compiles; the others of the same problem wait, then copy */
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		free(cached);
+		cached = NULL;
+	}
+	hit = cached && access(cached, X_OK) == 0;
+	k = hit ? (sandbox_copy_in(&j->judge, cached, name, err) < 0 ? -1 : 1)
+		: cpj_compile_helper(j, src, name, cached, &ms, why, sizeof(why), err);
+	if (fd >= 0)
+		close(fd);
 	if (k < 0)
 		um_error_prefix(err, "compiling %s", name);
 	else
 		json_object_set_new(j->d, strcmp(name, "chk") ? key : "checker_compile",
-				    json_pack("{s:b, s:I}", "ok", k, "ms", (json_int_t)ms));
+				    hit ? json_pack("{s:b, s:I, s:b}", "ok", 1, "ms", (json_int_t)0,
+						    "cached", 1)
+					: json_pack("{s:b, s:I}", "ok", k, "ms", (json_int_t)ms));
 	if (k == 0)
 		um_fail(err, UM_ERR_STATE, "the %s of problem %s (%s) does not compile%s: %s",
 			strcmp(name, "chk") ? name : "checker", j->c->judge_dir, src,
 			j->env->testlib_dir ? "" : " (no dataset.testlib given)", why);
-	free(in);
-	free(out);
-	free(rel);
 	free(key);
+	free(cached);
+	free(lock);
 	return k == 1 ? 0 : -1;
 }
 

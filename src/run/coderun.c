@@ -36,6 +36,7 @@ typedef struct code_job code_job;
 struct coderun {
 	char *parent;             /* the run's work directory */
 	char *empty;              /* an empty directory, bound over the masks */
+	char *helpers;            /* compiled checkers and interactors (cpjudge) */
 	char *masks[CODERUN_MAX_MASKS];
 	size_t n_masks;
 	sandbox_bind binds[CODERUN_MAX_MASKS];
@@ -224,8 +225,11 @@ int coderun_setup(run_ctx *rc, um_error *err)
 		return -1;
 	}
 	cr->empty = um_xasprintf("%s/empty", cr->parent);
-	/* the sandbox's user (nobody, when we are root) must reach inside */
-	if (chmod(cr->parent, 0711) != 0 || mkdir(cr->empty, 0555) != 0)
+	cr->helpers = um_xasprintf("%s/helpers", cr->parent);
+	/* the sandbox's user (nobody, when we are root) must reach inside, but
+	 * not into the helpers every attempt of a problem runs */
+	if (chmod(cr->parent, 0711) != 0 || mkdir(cr->empty, 0555) != 0 ||
+	    mkdir(cr->helpers, 0700) != 0)
 		return um_fail(err, UM_ERR_IO, "%s: cannot prepare the run's directory",
 			       cr->parent);
 	sandbox_spec_init(&cr->base);
@@ -249,6 +253,7 @@ int coderun_setup(run_ctx *rc, um_error *err)
 	cr->env.memory_mb = rc->suite->code.memory_mb;
 	cr->env.language = rc->suite->code.language;
 	cr->env.testlib_dir = rc->suite->dataset.testlib;
+	cr->env.helper_cache = cr->helpers;
 	if (probe(cr, err) < 0)
 		return -1;
 	if (workers_new(jobs, rc->eng, &rc->workers, err) < 0)
@@ -371,6 +376,7 @@ void coderun_teardown(run_ctx *rc)
 		free(cr->parent);
 	}
 	free(cr->empty);
+	free(cr->helpers);
 	free(cr->image_id);
 	for (i = 0; i < cr->n_masks; i++)
 		free(cr->masks[i]);

@@ -100,6 +100,10 @@ for e in podman docker; do
     "${D[@]}" --base-image "$CODE_IMAGE"
   check "$e: the C++ demo on the simulated pool: bwrap's verdicts" \
     test "$(verdicts "$e.db" cpp)" = "$(verdicts b.db cpp)"
+  check "$e: checkers and interactors compiled in the engine, then run from the run's cache" \
+    test "$(sql "$e.db" "select count(*) from attempts where run_id='cpp' and coalesce(
+      json_extract(detail_json, '\$.checker_compile.cached'),
+      json_extract(detail_json, '\$.interactor_compile.cached')) = 1")" -gt 0
   run_on "$e" "$e.db" lim lim/s.yaml --oracle "${D[@]}"
   check "$e: time, memory, network and file size: bwrap's verdicts ($(verdicts "$e.db" lim))" \
     test "$(verdicts "$e.db" lim)" = "$want_lim"

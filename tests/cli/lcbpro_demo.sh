@@ -30,6 +30,14 @@ v=$(sql s.db "select group_concat(distinct json_extract(t.value, '$.why')) from 
 check "a checker's rejection, an interactor's and a token mismatch are told apart ($v)" \
   sh -c "echo '$v' | grep -q 'checker: wrong answer' && echo '$v' | grep -q 'token 1: got' &&
          echo '$v' | grep -q 'interactor: '"
+# a problem's checker or interactor is compiled once a run, by its first
+# attempt; the others copy it from the run's cache and say so
+helped=$(sql s.db "select count(*) from attempts where coalesce(json_extract(detail_json,
+  '$.checker_compile.ok'), json_extract(detail_json, '$.interactor_compile.ok')) = 1")
+cached=$(sql s.db "select count(*) from attempts where coalesce(json_extract(detail_json,
+  '$.checker_compile.cached'), json_extract(detail_json, '$.interactor_compile.cached')) = 1")
+check "each helper compiled once: 3 of $helped compiled, $cached from the cache" \
+  test "$helped" -ge 6 -a "$cached" -eq $((helped - 3))
 check "the interactive problem is solved by the right programs" test \
   "$(sql s.db "select count(*) from attempts where item_id='9002D' and score=1")" -ge 1
 check "report.md has a band per difficulty" sh -c \
