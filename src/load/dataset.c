@@ -1096,7 +1096,8 @@ int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		return -1;
 	um_sha256_hex(data, len, sha_out);
 	source = dataset_source_name(spec);
-	if (spec->sha256 && strcasecmp(spec->sha256, sha_out) != 0) {
+	if (spec->sha256 && spec->format != UM_DATA_LCBPRO &&
+	    strcasecmp(spec->sha256, sha_out) != 0) {
 		um_fail(err, UM_ERR_PIN, "dataset %s: sha256 mismatch: pinned %s, got %s", source,
 			spec->sha256, sha_out);
 		rc = -1;
@@ -1106,6 +1107,13 @@ int dataset_load_items(const um_dataset_spec *spec, um_item **items, size_t *n, 
 		rc = sciset_parse(source, data, len, &s.items, &s.n, &s.lines, err);
 	} else if (spec->format == UM_DATA_LCBPRO) {
 		rc = lcbpro_parse(source, data, len, spec->tests, &s.items, &s.n, &s.lines, err);
+		/* the pin covers the tests too: they are where the verdicts come from */
+		if (rc == 0 && lcbpro_hash(sha_out, s.items, s.n, spec->testlib, sha_out, err) < 0)
+			rc = -1;
+		if (rc == 0 && spec->sha256 && strcasecmp(spec->sha256, sha_out) != 0)
+			rc = um_fail(err, UM_ERR_PIN,
+				     "dataset %s with its tests (%s): sha256 mismatch: pinned %s, "
+				     "got %s", source, spec->tests, spec->sha256, sha_out);
 	} else if (spec->format == UM_DATA_HLE) {
 		rc = judged_parse_hle(source, data, len, spec->skip_images, &s.items, &s.n,
 				      &s.lines, skipped, err);

@@ -23,6 +23,7 @@
 
 #include "base/util.h"
 #include "load/codeset.h"
+#include "load/task.h"
 #include "load/yml.h"
 
 typedef codeset_row pro_row;
@@ -374,4 +375,33 @@ int lcbpro_parse(const char *source, const char *data, size_t len, const char *t
 {
 	return codeset_parse_rows(source, data, len, pro_row_read, (void *)tests_dir, items, n,
 				  lines, err);
+}
+
+int lcbpro_hash(const char *data_hex, const um_item *items, size_t n, const char *testlib,
+		char out[65], um_error *err)
+{
+	um_sha256 h;
+	char dir[65];
+	size_t i;
+
+	um_sha256_init(&h);
+	um_sha256_update(&h, "lcbpro-1", 9);
+	um_sha256_update(&h, data_hex, 64);
+	for (i = 0; i < n; i++) {
+		const char *jd = items[i].code ? items[i].code->judge_dir : NULL;
+		if (!jd)
+			continue;
+		if (task_hash_dir(jd, dir, err) < 0)
+			return um_error_prefix(err, "problem %s: its tests", items[i].id);
+		um_sha256_update(&h, items[i].id, strlen(items[i].id) + 1);
+		um_sha256_update(&h, dir, 64);
+	}
+	if (testlib) {
+		if (task_hash_dir(testlib, dir, err) < 0)
+			return um_error_prefix(err, "testlib %s", testlib);
+		um_sha256_update(&h, "testlib", 8);
+		um_sha256_update(&h, dir, 64);
+	}
+	um_sha256_final_hex(&h, out);
+	return 0;
 }

@@ -24,6 +24,15 @@
 int lcbpro_parse(const char *source, const char *data, size_t len, const char *tests_dir,
 		 um_item **items, size_t *n, int **lines, um_error *err);
 
+/* The hash a LiveCodeBench Pro suite records as its dataset_sha256, and its
+ * `sha256` pins: over the export's hash (data_hex: the sha256 of its bytes)
+ * and, item by item in file order, each problem's id and test directory
+ * (task_hash_dir: every file's path, mode and bytes), then testlib's
+ * directory when given. So a changed test, answer, checker or testlib.h is
+ * a changed dataset. 0, or -1 with err (a directory that cannot be read). */
+int lcbpro_hash(const char *data_hex, const um_item *items, size_t n, const char *testlib,
+		char out[65], um_error *err);
+
 /* "2s", "500ms", "1.5" (seconds) as milliseconds; -1 when malformed. */
 int lcbpro_time_ms(const char *s);
 /* "256m", "1g", "65536k", "268435456" (bytes) as bytes; -1 when malformed. */

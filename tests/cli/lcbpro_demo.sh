@@ -64,6 +64,20 @@ expect_exit 0 "the shipped suite runs on data in its layout" -- "$UMPIRE" run \
   ship/suites/livecodebench-pro.yaml --oracle --db x.db --run-id x1 --reports rep -q
 check "...4 of 4" test "$(sql x.db "select count(*) from attempts where score=1")" -eq 4
 check "...with the vendor's claims in the report" grep -q "90.8" rep/x1/report.md
+# the pin is over the export and every problem's tests: the recorded hash
+# holds the same data, and a changed answer file breaks it
+h=$(sql x.db "select dataset_sha256 from runs where run_id='x1'")
+check "the recorded hash is not the export's alone" \
+  test "$h" != "$(sha256sum ship/data/livecodebench-pro/problems.jsonl | cut -c1-64)"
+sed "s/  # sha256: <64 hex digits>/  sha256: $h/" ship/suites/livecodebench-pro.yaml > ship/suites/pinned.yaml
+expect_exit 0 "pinned to it, the same data runs" -- "$UMPIRE" run ship/suites/pinned.yaml \
+  --oracle --db p.db -q --no-report
+ans=$(find ship/data/livecodebench-pro/testcases -name '*.ans' -o -name '*.out' | sort | head -1)
+echo 0 >> "$ans"
+expect_exit 4 "a changed answer file ($(basename "$ans")) stops the pinned suite" -- \
+  "$UMPIRE" run ship/suites/pinned.yaml --oracle --db p.db -q --no-report
+check "...saying the tests are covered" grep -q "with its tests (.*testcases): sha256 mismatch: pinned $h" "$WORK/err"
+check "...and nothing recorded is lost" test "$(sql p.db "select count(*) from attempts")" -eq 4
 
 # Problems whose reference programs break the rules, run with --oracle.
 mkdir -p lim/t

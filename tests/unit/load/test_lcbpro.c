@@ -64,6 +64,27 @@ static void test_demo(void **state)
 	assert_non_null(strstr(c->interactor, "9002D/interactor.cc"));
 	assert_null(c->checker);
 	assert_int_equal(c->n_tests, 3);
+	/* the hash covers the export and the tests: it differs from the export's
+	 * own, is the same again, and names a tests directory it cannot read */
+	{
+		char h1[65], h2[65], raw[65];
+		char *saved = items[1].code->judge_dir;
+
+		um_sha256_hex(data, len, raw);
+		assert_int_equal(lcbpro_hash(raw, items, n, NULL, h1, &err), 0);
+		assert_int_equal(lcbpro_hash(raw, items, n, NULL, h2, &err), 0);
+		assert_string_equal(h1, h2);
+		assert_string_not_equal(h1, raw);
+		assert_int_equal(lcbpro_hash(raw, items, n, DEMO "/testcases/9001A", h2, &err), 0);
+		assert_string_not_equal(h1, h2); /* testlib counts */
+		items[1].code->judge_dir = (char *)DEMO "/testcases/9001A"; /* other tests */
+		assert_int_equal(lcbpro_hash(raw, items, n, NULL, h2, &err), 0);
+		assert_string_not_equal(h1, h2);
+		items[1].code->judge_dir = (char *)DEMO "/no-such-dir";
+		assert_int_equal(lcbpro_hash(raw, items, n, NULL, h2, &err), -1);
+		assert_non_null(strstr(err.msg, "problem 9001B: its tests"));
+		items[1].code->judge_dir = saved;
+	}
 	codeset_items_free(items, n);
 	free(lines);
 	free(data);
