@@ -5,10 +5,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -96,6 +99,7 @@ void bundle_members_free(um_member *m, size_t n)
 	for (i = 0; i < n; i++) {
 		free(m[i].name);
 		free(m[i].data);
+		free(m[i].path);
 	}
 	free(m);
 }
@@ -110,12 +114,110 @@ const um_member *bundle_find(const um_member *m, size_t n, const char *name)
 	return NULL;
 }
 
-int bundle_read(const char *path, um_member **out, size_t *n_out, um_error *err)
+/* An entry is a regular file with a safe, new name, within the size limit. */
+static int check_entry(const char *path, struct archive_entry *e, const um_member *m, size_t n,
+		       um_error *err)
+{
+	const char *name = archive_entry_pathname(e);
+	la_int64_t size = archive_entry_size(e);
+
+	if (!um_rel_path_safe(name))
+		return um_fail(err, UM_ERR_ARCHIVE, "%s: unsafe member path '%s': bundle refused",
+			       path, name ? name : "(none)");
+	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
+	    archive_entry_symlink(e))
+		return um_fail(err, UM_ERR_ARCHIVE,
+			       "%s: member '%s' is not a regular file: bundle refused", path, name);
+	if (size < 0 || (uint64_t)size > UM_BUNDLE_MAX_MEMBER)
+		return um_fail(err, UM_ERR_ARCHIVE, "%s: member '%s' is too large", path, name);
+	if (bundle_find(m, n, name))
+		return um_fail(err, UM_ERR_ARCHIVE, "%s: member '%s' appears twice", path, name);
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The member's bytes, into mm->data or (fd >= 0) into the file, hashed as
+ * they come. */
+static int read_member(struct archive *a, const char *path, um_member *mm, int fd,
+		       um_error *err)
+{
+	char chunk[65536];
+	um_sha256 h;
+	size_t got = 0;
+	int rc = 0;
+
+	um_sha256_init(&h);
+	if (fd < 0)
+		mm->data = um_xmalloc(mm->len + 1);
+	while (rc == 0 && got < mm->len) {
+		size_t want = mm->len - got;
+		char *to = fd < 0 ? mm->data + got : chunk;
+		la_ssize_t k;
+
+		if (fd >= 0 && want > sizeof(chunk))
+			want = sizeof(chunk);
+		k = archive_read_data(a, to, want);
+		if (k <= 0)
+			rc = um_fail(err, UM_ERR_ARCHIVE, "%s: member '%s' is truncated: %s", path,
+				     mm->name, k < 0 ? archive_error_string(a) : "short read");
+		else if (fd >= 0 && write_all(fd, to, (size_t)k) < 0)
+			rc = um_fail(err, UM_ERR_IO, "%s: %s", mm->path, strerror(errno));
+		else
+			um_sha256_update(&h, to, (size_t)k);
+		got += k > 0 ? (size_t)k : 0;
+	}
+	if (rc < 0) {
+		um_sha256_release(&h);
+		return rc;
+	}
+	if (fd < 0)
+		mm->data[mm->len] = '\0';
+	um_sha256_final_hex(&h, mm->sha256);
+	return 0;
+}
+
+/* One entry read into a new member of m (spilled to spill_path when it is
+ * named spill). */
+static int read_entry(struct archive *a, const char *path, struct archive_entry *e,
+		      const char *spill, const char *spill_path, um_member *mm, um_error *err)
+{
+	int fd = -1, rc;
+
+	memset(mm, 0, sizeof(*mm));
+	mm->name = um_xstrdup(archive_entry_pathname(e));
+	mm->len = (size_t)archive_entry_size(e);
+	if (spill && !strcmp(mm->name, spill)) {
+		mm->path = um_xstrdup(spill_path);
+		fd = open(spill_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return um_fail(err, UM_ERR_IO, "%s: %s", spill_path, strerror(errno));
+	}
+	rc = read_member(a, path, mm, fd, err);
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = um_fail(err, UM_ERR_IO, "%s: %s", spill_path, strerror(errno));
+	return rc;
+}
+
+int bundle_read_spill(const char *path, const char *spill, const char *spill_path,
+		      um_member **out, size_t *n_out, um_error *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	um_member *m = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0;
 	int r, rc = -1;
 
 	*out = NULL;
@@ -128,46 +230,11 @@ int bundle_read(const char *path, um_member **out, size_t *n_out, um_error *err)
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		la_int64_t size = archive_entry_size(e);
-		size_t got = 0;
-
-		if (!um_rel_path_safe(name)) {
-			um_fail(err, UM_ERR_ARCHIVE, "%s: unsafe member path '%s': bundle refused",
-				path, name ? name : "(none)");
+		if (check_entry(path, e, m, n, err) < 0)
 			goto out;
-		}
-		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
-		    archive_entry_symlink(e)) {
-			um_fail(err, UM_ERR_ARCHIVE,
-				"%s: member '%s' is not a regular file: bundle refused", path, name);
-			goto out;
-		}
-		if (size < 0 || (uint64_t)size > UM_BUNDLE_MAX_MEMBER) {
-			um_fail(err, UM_ERR_ARCHIVE, "%s: member '%s' is too large", path, name);
-			goto out;
-		}
-		for (i = 0; i < n; i++)
-			if (!strcmp(m[i].name, name)) {
-				um_fail(err, UM_ERR_ARCHIVE, "%s: member '%s' appears twice", path,
-					name);
-				goto out;
-			}
 		um_xgrow((void **)&m, &cap, n + 1, sizeof(*m));
-		m[n].name = um_xstrdup(name);
-		m[n].data = um_xmalloc((size_t)size + 1);
-		m[n].len = (size_t)size;
-		n++;
-		while (got < (size_t)size) {
-			la_ssize_t k = archive_read_data(a, m[n - 1].data + got, (size_t)size - got);
-			if (k <= 0) {
-				um_fail(err, UM_ERR_ARCHIVE, "%s: member '%s' is truncated: %s", path,
-					name, k < 0 ? archive_error_string(a) : "short read");
-				goto out;
-			}
-			got += (size_t)k;
-		}
-		m[n - 1].data[size] = '\0';
+		if (read_entry(a, path, e, spill, spill_path, &m[n++], err) < 0)
+			goto out;
 	}
 	if (r != ARCHIVE_EOF) {
 		um_fail(err, UM_ERR_ARCHIVE, "%s: damaged bundle: %s", path, archive_error_string(a));
@@ -182,6 +249,20 @@ out:
 	bundle_members_free(m, n);
 	archive_read_free(a);
 	return rc;
+}
+
+int bundle_read(const char *path, um_member **out, size_t *n_out, um_error *err)
+{
+	return bundle_read_spill(path, NULL, NULL, out, n_out, err);
+}
+
+/* The member's sha256: the one taken at reading, or of its bytes. */
+static void member_sha(const um_member *m, char out[65])
+{
+	if (m->sha256[0])
+		memcpy(out, m->sha256, 65);
+	else
+		um_sha256_hex(m->data, m->len, out);
 }
 
 static int skip_in_manifest(const char *name)
@@ -204,7 +285,7 @@ char *bundle_manifest(const um_member *m, size_t n, const char *run_id)
 		char sha[65];
 		if (skip_in_manifest(sorted[i].name))
 			continue;
-		um_sha256_hex(sorted[i].data, sorted[i].len, sha);
+		member_sha(&sorted[i], sha);
 		um_buf_printf(&b, "%s  %zu  %s\n", sha, sorted[i].len, sorted[i].name);
 	}
 	free(sorted);
@@ -253,7 +334,7 @@ int bundle_manifest_check(const char *manifest, const um_member *m, size_t n, ch
 				name);
 			goto out;
 		}
-		um_sha256_hex(mm->data, mm->len, got);
+		member_sha(mm, got);
 		if (mm->len != size || strcmp(got, sha) != 0) {
 			um_fail(err, UM_ERR_STATE,
 				"bundle member '%s' has been changed: MANIFEST says sha256 %s (%zu "

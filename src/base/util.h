@@ -50,13 +50,17 @@ void um_sha256_hex(const void *data, size_t len, char out[65]);
 size_t um_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 /* The same digest as 32 bytes. */
 void um_sha256_raw(const void *data, size_t len, unsigned char out[32]);
-/* Streaming form, for archives and big files. */
+/* Streaming form, for archives and big files: OpenSSL's digest (the CPU's
+ * SHA instructions) when it can be had, else libsodium's. final ends it;
+ * one given up before final is ended with um_sha256_release. */
 typedef struct um_sha256 {
+	void *evp; /* OpenSSL's context, or NULL for libsodium's state below */
 	unsigned char state[128] __attribute__((aligned(64)));
 } um_sha256;
 void um_sha256_init(um_sha256 *h);
 void um_sha256_update(um_sha256 *h, const void *data, size_t len);
 void um_sha256_final_hex(um_sha256 *h, char out[65]);
+void um_sha256_release(um_sha256 *h);
 
 /* Monotonic milliseconds, for latencies and timers. */
 /* A relative path that stays inside its root: not empty, not absolute, no

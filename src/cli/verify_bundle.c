@@ -2,7 +2,8 @@
  * verify_bundle.c - `umpire verify BUNDLE`: check an audit bundle offline.
  *
  * In order, stopping at the first failure: the bundle is read safely (unsafe
- * member paths refuse it); MANIFEST.minisig is checked against the given
+ * member paths refuse it; every member hashed as it is read, the store
+ * written to a private temporary directory as it comes, not held); MANIFEST.minisig is checked against the given
  * public key (or, failing that, the bundled signer.pub, with a warning that
  * this proves integrity, not identity); every member's sha256 against the
  * MANIFEST; suite, scaffold and models files against the hashes the store
@@ -140,23 +141,29 @@ static int vb_check_signature(vb_ctx *v, const char *pubkey_arg)
 	return 0;
 }
 
-/* The bundled store, written to a private temporary directory and opened
- * for one read snapshot: the run without its attempts, which the re-grading
- * and the report read one at a time. */
-static int vb_open_store(vb_ctx *v)
+/* A private temporary directory for the bundled store, which the reading
+ * writes there as it comes (the store is the one member that grows with
+ * the run). */
+static int vb_make_tmp(vb_ctx *v)
 {
-	const um_member *mem = bundle_find(v->m, v->n, "store.sqlite");
-
-	if (!mem)
-		return fail_msg("no store.sqlite", NULL);
 	(void)sandbox_tmpdir_sweep();
 	v->tmpdir = sandbox_tmpdir_new("verify", &v->tmp_lock, &v->err);
 	if (!v->tmpdir)
 		return cli_error(&v->err);
 	v->have_tmp = 1;
 	v->store_path = um_xasprintf("%s/store.sqlite", v->tmpdir);
-	if (um_write_file(v->store_path, mem->data, mem->len, 0600, &v->err) < 0 ||
-	    store_open(v->store_path, &v->st, &v->err) < 0 ||
+	return 0;
+}
+
+/* The bundled store, opened for one read snapshot: the run without its
+ * attempts, which the re-grading and the report read one at a time. */
+static int vb_open_store(vb_ctx *v)
+{
+	const um_member *mem = bundle_find(v->m, v->n, "store.sqlite");
+
+	if (!mem || !mem->path)
+		return fail_msg("no store.sqlite", NULL);
+	if (store_open(mem->path, &v->st, &v->err) < 0 ||
 	    store_read_begin(v->st, &v->err) < 0 ||
 	    store_load_run_meta(v->st, v->run_id, &v->d, &v->err) < 0)
 		return cli_error(&v->err);
@@ -328,9 +335,10 @@ int cli_verify_bundle(const char *path, const char *pubkey_arg, int quiet)
 	memset(&v, 0, sizeof(v));
 	v.quiet = quiet;
 	um_buf_init(&v.diff, 0);
-	if (bundle_read(path, &v.m, &v.n, &v.err) < 0)
+	if (!(rc = vb_make_tmp(&v)) &&
+	    bundle_read_spill(path, "store.sqlite", v.store_path, &v.m, &v.n, &v.err) < 0)
 		rc = cli_error(&v.err);
-	else if (!(rc = vb_check_signature(&v, pubkey_arg)) && !(rc = vb_open_store(&v)) &&
+	else if (!rc && !(rc = vb_check_signature(&v, pubkey_arg)) && !(rc = vb_open_store(&v)) &&
 		 !(rc = vb_check_config(&v)) && !(rc = vb_regrade(&v)) &&
 		 !(rc = vb_check_report(&v)) && !quiet) {
 		printf("trusted comment: %s\n", v.tc);

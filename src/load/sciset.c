@@ -319,8 +319,10 @@ static int hash_file(const char *path, char out[65], um_error *err)
 		um_sha256_update(&h, buf, got);
 	bad = ferror(f);
 	fclose(f);
-	if (bad)
+	if (bad) {
+		um_sha256_release(&h);
 		return um_fail(err, UM_ERR_IO, "%s: read error", path);
+	}
 	um_sha256_final_hex(&h, out);
 	return 0;
 }

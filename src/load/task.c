@@ -211,8 +211,10 @@ int task_hash_dir(const char *dir, char out[65], um_error *err)
 	um_sha256 h;
 
 	um_sha256_init(&h);
-	if (hash_tree(&h, dir, "", 0, err) < 0)
+	if (hash_tree(&h, dir, "", 0, err) < 0) {
+		um_sha256_release(&h);
 		return -1;
+	}
 	um_sha256_final_hex(&h, out);
 	return 0;
 }

@@ -41,6 +41,7 @@ static um_member mk(const char *name, const char *data)
 {
 	um_member m;
 
+	memset(&m, 0, sizeof(m));
 	m.name = (char *)name;
 	m.data = (char *)data;
 	m.len = strlen(data);
@@ -113,6 +114,53 @@ static void test_manifest(void **state)
 	free(man);
 }
 
+/* The store written to a file as it is read, hashed on the way: the
+ * MANIFEST check takes that hash; a truncated bundle and a spill file that
+ * exists already fail. */
+static void test_spill(void **state)
+{
+	um_member in[2] = {mk("store.sqlite", "the store's bytes"), mk("report.json", "{}\n")};
+	char *p = um_xasprintf("%s/spill.tar.zst", dir), *to = um_xasprintf("%s/spilled", dir);
+	char *man = bundle_manifest(in, 2, "run-1"), *run = NULL, *back = NULL, sha[65];
+	um_member *out = NULL;
+	size_t n = 0, len = 0;
+	um_error err = {0};
+	const um_member *st;
+
+	(void)state;
+	assert_int_equal(bundle_write(p, in, 2, &err), 0);
+	assert_int_equal(bundle_read_spill(p, "store.sqlite", to, &out, &n, &err), 0);
+	st = bundle_find(out, n, "store.sqlite");
+	assert_null(st->data);
+	assert_string_equal(st->path, to);
+	assert_int_equal(st->len, strlen(in[0].data));
+	um_sha256_hex(in[0].data, in[0].len, sha);
+	assert_string_equal(st->sha256, sha);
+	assert_int_equal(um_read_file(to, &back, &len, &err), 0);
+	assert_string_equal(back, in[0].data);
+	assert_string_equal(bundle_find(out, n, "report.json")->data, "{}\n");
+	assert_int_equal(bundle_manifest_check(man, out, n, &run, &err), 0);
+	free(run);
+	/* the spill file is never overwritten */
+	bundle_members_free(out, n);
+	assert_int_equal(bundle_read_spill(p, "store.sqlite", to, &out, &n, &err), -1);
+	assert_int_equal(err.code, UM_ERR_IO);
+	assert_null(out);
+	unlink(to);
+	/* the bundle cut inside its members */
+	free(back);
+	assert_int_equal(um_read_file(p, &back, &len, &err), 0);
+	assert_int_equal(um_write_file(p, back, len / 2, 0644, &err), 0);
+	assert_int_equal(bundle_read_spill(p, "store.sqlite", to, &out, &n, &err), -1);
+	assert_int_equal(err.code, UM_ERR_ARCHIVE);
+	assert_null(out);
+	unlink(to);
+	free(back);
+	free(man);
+	free(to);
+	free(p);
+}
+
 /* A tar written by hand with one hostile entry. */
 static void write_hostile(const char *path, const char *name, int type, const char *link)
 {
@@ -181,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_and_determinism),
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_spill),
 		cmocka_unit_test(test_unsafe_archives_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
