@@ -91,6 +91,10 @@
 	"FROM w LEFT JOIN pct ON pct.run_id = w.run_id AND pct.system = w.system\n" \
 	"  AND pct.category = w.category;\n"
 
+/* The calls a report reads apart from their attempts (index calls_extras). */
+#define STORE_CALL_EXTRAS \
+	"(ttft_ms IS NOT NULL OR tokens_reasoning <> 0 OR tokens_cache_write <> 0)"
+
 /* Schema version 1: everything. One string per table with its indexes
  * (C99 caps string literals at 4095 bytes). */
 static const char *const store_schema_v1[] = {
@@ -412,6 +416,17 @@ static const char *const store_schema_v10[] = {
 	NULL,
 };
 
+/* Version 11: the calls the report reads apart from the attempts (times to
+ * first token, reasoning tokens, cache writes), in a partial index that
+ * holds only such calls: a run with none (no streaming, no reasoning) has
+ * it empty and pays nothing per call, and the report no longer reads the
+ * whole calls table (its response bodies among it) to find that out
+ * (store_scan_calls, docs/performance.md). */
+static const char *const store_schema_v11[] = {
+	"CREATE INDEX IF NOT EXISTS calls_extras ON calls (run_id, id) WHERE " STORE_CALL_EXTRAS ";\n",
+	NULL,
+};
+
 /* store_migrations[i] takes the schema from version i to version i + 1. */
 static const struct {
 	int version;
@@ -427,6 +442,7 @@ static const struct {
 	{8, store_schema_v8},
 	{9, store_schema_v9},
 	{10, store_schema_v10},
+	{11, store_schema_v11},
 };
 
 _Static_assert(UM_ARRAY_LEN(store_migrations) == UM_STORE_SCHEMA_VERSION,
@@ -2832,21 +2848,17 @@ int store_scan_calls(um_store *s, const char *run_id,
 		     void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
 		     int *extras, um_error *err)
 {
-	/* one pass over the calls (no index has these columns): the times to
-	 * first token of streamed 2xx calls with their attempt's system, and
-	 * whether any call reports reasoning tokens or cache writes. The run's
-	 * calls are read in the order they were written, between its first and
-	 * last call id (+run_id keeps the planner off calls_attempt, whose order
-	 * would read the table's pages at random). */
+	/* the calls of the partial index calls_extras (v11), in the order
+	 * they were written: the times to first token of streamed 2xx calls
+	 * with their attempt's system, and whether any call reports reasoning
+	 * tokens or cache writes */
 	sqlite3_stmt *st = store_adhoc(
 		s,
 		"SELECT (SELECT a.system FROM attempts a WHERE a.run_id = c.run_id AND "
 		"a.attempt_id = c.attempt_id), c.ttft_ms, c.ttft_ms IS NOT NULL AND c.error IS NULL "
 		"AND c.http_status BETWEEN 200 AND 299, c.tokens_reasoning <> 0 OR "
-		"c.tokens_cache_write <> 0 FROM calls c WHERE c.id BETWEEN (SELECT min(id) FROM "
-		"calls WHERE run_id = ?1) AND (SELECT max(id) FROM calls WHERE run_id = ?1) AND "
-		"+c.run_id = ?1 AND (c.ttft_ms IS NOT NULL OR c.tokens_reasoning <> 0 OR "
-		"c.tokens_cache_write <> 0)",
+		"c.tokens_cache_write <> 0 FROM calls c INDEXED BY calls_extras WHERE c.run_id = ?1 "
+		"AND " STORE_CALL_EXTRAS " ORDER BY c.id",
 		err);
 	int rc;
 

@@ -22,7 +22,7 @@
 #include "load/models.h"
 #include "load/suite.h"
 
-#define UM_STORE_SCHEMA_VERSION 10
+#define UM_STORE_SCHEMA_VERSION 11
 
 /* The response body of a calls row c in SQL read through a store handle
  * (it registers um_unzstd): the row's own column, or the compressed body it

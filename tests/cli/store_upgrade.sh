@@ -18,12 +18,14 @@ check "the bundled store is schema 5" test "$(sql old/store.sqlite "pragma user_
 cp old/store.sqlite v5.db
 expect_exit 0 "umpire report on the schema-5 store, with the methods of then" -- \
   "$UMPIRE" report --db v5.db --reports rep --print none --methods 1 v5demo
-check "the store is migrated to schema 10" test "$(sql v5.db "pragma user_version")" -eq 10
+check "the store is migrated to schema 11" test "$(sql v5.db "pragma user_version")" -eq 11
 check "its response bodies stay where schema 5 put them" \
   test "$(sql v5.db "select count(*) from calls where response_body is not null and body_sha256 is null")/$(sql v5.db "select count(*) from responses")" = \
   "$(sql old/store.sqlite "select count(*) from calls where response_body is not null")/0"
 check "the attempts indexes no query reads are gone" \
   test "$(sql v5.db "select count(*) from sqlite_master where name in ('attempts_request', 'attempts_status')")" -eq 0
+check "the calls the report reads apart are indexed (schema 11)" \
+  test "$(sql v5.db "select count(*) from sqlite_master where name = 'calls_extras'")" -eq 1
 check "every attempt and call kept" \
   test "$(sql v5.db "select count(*) from attempts")/$(sql v5.db "select count(*) from calls")" = \
   "$(sql old/store.sqlite "select count(*) from attempts")/$(sql old/store.sqlite "select count(*) from calls")"

@@ -266,7 +266,7 @@ static void test_open_refuses_newer_schema(void **state)
 	um_error err = {0};
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 11",
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 99",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
@@ -274,7 +274,7 @@ static void test_open_refuses_newer_schema(void **state)
 	assert_int_equal(store_open(f->db, &s, &err), -1);
 	assert_null(s);
 	assert_int_equal(err.code, UM_ERR_STATE);
-	assert_non_null(strstr(err.msg, "version 11"));
+	assert_non_null(strstr(err.msg, "version 99"));
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_non_null(strstr(err.msg, f->db));
 
@@ -286,7 +286,7 @@ static void test_open_refuses_newer_schema(void **state)
 				       "(SELECT count(*) FROM sqlite_master WHERE name = 'runs')",
 				   -1, &st, NULL);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 11);
+		assert_int_equal(sqlite3_column_int(st, 0), 99);
 		assert_int_equal(sqlite3_column_int(st, 1), 0);
 		sqlite3_finalize(st);
 	}
@@ -329,7 +329,7 @@ static void test_migrates_v1(void **state)
 	    sqlite3_exec(db,
 			 "DROP TABLE leases;" "DROP TABLE responses; ALTER TABLE calls DROP COLUMN body_sha256;"
 			 "DROP TABLE images; ALTER TABLE items DROP COLUMN images_json;"
-			 "ALTER TABLE calls DROP COLUMN ttft_ms;"
+			 "DROP INDEX calls_extras; ALTER TABLE calls DROP COLUMN ttft_ms;"
 			 "ALTER TABLE calls DROP COLUMN tokens_cache_write;"
 			 "ALTER TABLE calls DROP COLUMN tokens_reasoning;"
 			 "DROP TABLE attempt_cache; DROP TABLE run_notes;"
@@ -410,6 +410,62 @@ static void test_migrates_v4(void **state)
 	assert_int_equal(q_int(s, "SELECT count(*) FROM attempts WHERE attempt_id = 'a1' AND "
 				  "reward IS NULL AND image_id IS NULL"), 1);
 	assert_int_equal(q_int(s, "SELECT score FROM attempts WHERE attempt_id = 'a1'"), 1);
+	store_close(s);
+}
+
+static void count_ttft(void *ctx, const char *system, int64_t ttft_ms)
+{
+	int64_t *sum = ctx;
+
+	assert_string_equal(system, "sys");
+	*sum += ttft_ms;
+}
+
+/* Schema 11: the calls the report reads apart (a time to first token,
+ * reasoning tokens, cache writes) in the partial index calls_extras; a
+ * schema-10 store gets it when opened, over the calls it has, and the
+ * report's pass over them reads them through it. */
+static void test_migrates_v10(void **state)
+{
+	fx *f = *state;
+	um_store *s = open_ok(f->db);
+	um_attempt_rec a;
+	um_call_rec calls[3];
+	um_error err = {0};
+	sqlite3 *db;
+	int64_t sum = 0;
+	int extras = 0, i;
+
+	begin_run(s, "r1", 1000);
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < 3; i++) {
+		calls[i].try_no = i;
+		calls[i].http_status = 200;
+		calls[i].request_hash = (char *)"req";
+		calls[i].ttft_ms = -1;
+	}
+	calls[1].ttft_ms = 70; /* streamed */
+	calls[2].tokens_reasoning = 9;
+	assert_int_equal(store_begin(s, &err), 0);
+	a = attempt("at1", "q1", "sys", 0, 1);
+	a.n_calls = 3;
+	put_attempt(s, &a, calls, 3);
+	assert_int_equal(store_commit(s, &err), 0);
+	store_close(s);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX calls_extras; PRAGMA user_version = 10", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok(f->db);
+	assert_int_equal(q_int(s, "PRAGMA user_version"), UM_STORE_SCHEMA_VERSION);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM calls INDEXED BY calls_extras WHERE "
+				  "run_id = 'r1' AND (ttft_ms IS NOT NULL OR tokens_reasoning <> 0 OR "
+				  "tokens_cache_write <> 0)"),
+			 2);
+	assert_int_equal(store_scan_calls(s, "r1", count_ttft, &sum, &extras, &err), 0);
+	assert_int_equal(sum, 70);
+	assert_int_equal(extras, 1);
 	store_close(s);
 }
 
@@ -1265,6 +1321,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_v10, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_bodies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_live_owner_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_dead_owner_taken_over, setup, teardown),
