@@ -100,31 +100,50 @@ static void csv_field(FILE *f, const json_t *v)
 	fputc('"', f);
 }
 
-static void write_rows(FILE *f, const um_run_data *d, int csv)
+struct export_ctx {
+	FILE *f;
+	const um_run_data *d;
+	int csv;
+};
+
+/* One attempt of the scan, written as a row. */
+static int write_row(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs, size_t n)
 {
-	size_t i, c;
+	const struct export_ctx *x = ctx;
+	json_t *r = row_of(x->d, a);
+	size_t c;
+
+	(void)evs;
+	(void)n;
+	if (x->csv) {
+		for (c = 0; c < UM_ARRAY_LEN(columns); c++) {
+			if (c)
+				fputc(',', x->f);
+			csv_field(x->f, json_object_get(r, columns[c]));
+		}
+		fputs("\r\n", x->f);
+	} else {
+		char *line = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+		fprintf(x->f, "%s\n", line);
+		free(line);
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* The header, then the run's attempts as the store streams them in (item,
+ * system, sample) order: memory for the run's items, not its attempts. */
+static int write_rows(um_store *st, FILE *f, const um_run_data *d, int csv, um_error *err)
+{
+	struct export_ctx x = {f, d, csv};
+	size_t c;
 
 	if (csv) {
 		for (c = 0; c < UM_ARRAY_LEN(columns); c++)
 			fprintf(f, "%s%s", c ? "," : "", columns[c]);
 		fputs("\r\n", f);
 	}
-	for (i = 0; i < d->n_attempts; i++) {
-		json_t *r = row_of(d, &d->attempts[i]);
-		if (csv) {
-			for (c = 0; c < UM_ARRAY_LEN(columns); c++) {
-				if (c)
-					fputc(',', f);
-				csv_field(f, json_object_get(r, columns[c]));
-			}
-			fputs("\r\n", f);
-		} else {
-			char *line = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
-			fprintf(f, "%s\n", line);
-			free(line);
-		}
-		json_decref(r);
-	}
+	return store_scan_attempts(st, d->run.run_id, STORE_SCAN_TEXT, write_row, &x, err);
 }
 
 int cmd_export(int argc, char **argv, cli_globals *g)
@@ -168,7 +187,7 @@ int cmd_export(int argc, char **argv, cli_globals *g)
 	if (store_open(db, &st, &err) < 0)
 		return cli_error(&err);
 	run = optind < argc ? argv[optind] : (latest = store_latest_run(st, &err));
-	if (!run || store_load_run(st, run, &d, &err) < 0) {
+	if (!run || store_read_begin(st, &err) < 0 || store_load_run_meta(st, run, &d, &err) < 0) {
 		rc = cli_error(&err);
 		goto done;
 	}
@@ -177,14 +196,17 @@ int cmd_export(int argc, char **argv, cli_globals *g)
 		rc = cli_error(&err);
 		goto done;
 	}
-	write_rows(f, &d, !strcmp(format, "csv"));
-	if (f != stdout && fclose(f) != 0) {
+	if (write_rows(st, f, &d, !strcmp(format, "csv"), &err) != 0)
+		rc = cli_error(&err);
+	if (f != stdout && fclose(f) != 0 && !rc) {
 		um_fail(&err, UM_ERR_IO, "%s: cannot write", out);
 		rc = cli_error(&err);
 	}
 done:
 	free(latest);
 	store_run_data_free(&d);
+	if (st)
+		store_read_end(st);
 	store_close(st);
 	return rc;
 }
