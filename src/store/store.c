@@ -901,8 +901,15 @@ static int store_open_flags(const char *path, int create, um_store **out, um_err
 	/* journal_mode answers "memory" for in-memory databases; both are fine. */
 	if (store_exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
-	    /* a run inserts at random keys (hash ids) across several B-trees:
+	    store_exec(s, "PRAGMA foreign_keys = ON", err) < 0)
+		goto fail;
+	/* migrated with SQLite's small default page cache and no mmap: a step
+	 * that reads a whole table (an index built, v11) would otherwise leave
+	 * the pages it read in the process's memory, and a reader (verify,
+	 * report) that opens an old store would hold them to the end */
+	if (version < UM_STORE_SCHEMA_VERSION && store_migrate(s, err) < 0)
+		goto fail;
+	if (/* a run inserts at random keys (hash ids) across several B-trees:
 	     * a 64 MiB page cache and reads through mmap keep that from
 	     * becoming a read syscall per page as the store grows */
 	    store_exec(s, "PRAGMA cache_size = -65536", err) < 0 ||
@@ -910,8 +917,6 @@ static int store_open_flags(const char *path, int create, um_store **out, um_err
 	    /* checkpoint every 64 MiB of WAL, not every 4 MiB: a page that
 	     * many commits rewrite is copied into the file once */
 	    store_exec(s, "PRAGMA wal_autocheckpoint = 16384", err) < 0)
-		goto fail;
-	if (version < UM_STORE_SCHEMA_VERSION && store_migrate(s, err) < 0)
 		goto fail;
 	*out = s;
 	return 0;
