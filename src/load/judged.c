@@ -458,6 +458,21 @@ static const char *const charxiv_categories[4] = {"Text in chart", "Text in gene
 static const char *const charxiv_types[4] = {"text-in-chart", "text-in-general",
 					     "number-in-chart", "number-in-general"};
 
+const char *judged_charxiv_type(int inst)
+{
+	return inst >= 1 && inst <= 4 ? charxiv_types[inst - 1] : NULL;
+}
+
+int judged_charxiv_inst(const char *answer_type)
+{
+	int i;
+
+	for (i = 0; answer_type && i < 4; i++)
+		if (strcmp(answer_type, charxiv_types[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
 /* The line on which "key": stands, searching on from *from (the keys come
  * in file order); 0 when not found. */
 static int charxiv_key_line(const char *data, size_t len, const char *key, size_t *from,

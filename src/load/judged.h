@@ -75,6 +75,11 @@ int judged_parse_mrcr(const char *source, const char *data, size_t len, um_item 
  *         given); other keys (date_added) are ignored; ids are row-N. */
 int judged_parse_charxiv(const char *source, const char *data_path, const char *data, size_t len,
 			 um_item **items, size_t *n, int **lines, um_error *err);
+/* CharXiv's answer type of instruction category inst (1..4: text-in-chart,
+ * text-in-general, number-in-chart, number-in-general), or NULL; and the
+ * category of an answer type, 0 when it is none of them. */
+const char *judged_charxiv_type(int inst);
+int judged_charxiv_inst(const char *answer_type);
 int judged_parse_graphwalks(const char *source, const char *data, size_t len, um_item **items,
 			    size_t *n, int **lines, um_error *err);
 

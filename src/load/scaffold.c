@@ -28,6 +28,7 @@
 
 #include "base/buf.h"
 #include "base/util.h"
+#include "load/cxprompt.h"
 #include "load/image.h"
 #include "load/scitmpl.h"
 #include "load/suite.h"
@@ -42,7 +43,7 @@
 static const char *const scaffold_top_keys[] = {
 	"umpire", "name", "kind", "labels", "choice_format", "messages", "params", "extract",
 	"tools", "limits", "reasoning", "code", "judge", "answer_instructions", "scicode",
-	"template_text", NULL,
+	"template_text", "charxiv", "charxiv_text", NULL,
 };
 static const char *const scaffold_judge_keys[] = {"system", "format", "system_prompt", "prompt",
 						  "params", "instructions", NULL};
@@ -69,6 +70,7 @@ static const char *const scaffold_sci_vars[] = {
 	"previous_steps", "next_step", "dependencies", "item_id", "step", "sample", NULL,
 };
 static const char *const scaffold_sci_keys[] = {"background", "template_file", NULL};
+static const char *const scaffold_charxiv_keys[] = {"source", NULL};
 static const char *const scaffold_reasoning_keys[] = {"effort", "budget_tokens", NULL};
 static const char *const scaffold_efforts[] = {"none", "minimal", "low", "medium", "high",
 					       "xhigh", NULL};
@@ -805,16 +807,23 @@ static int scaffold_read_code(const scaffold_ctx *c, um_scaffold *s)
 
 /* ---- scicode scaffolds --------------------------------------------------- */
 
+/* The start of the stored text of a scaffold that read texts from other
+ * files: the scaffold's bytes, ending in a newline; what it read follows. */
+static void compose_begin(const scaffold_ctx *c, um_buf *b)
+{
+	um_buf_init(b, 0);
+	um_buf_append(b, c->data ? c->data : "", c->len);
+	if (c->len && c->data[c->len - 1] != '\n')
+		um_buf_putc(b, '\n');
+}
+
 /* The stored text of a scaffold whose template was read from its file: the
  * scaffold's bytes and, appended, the template's bytes as template_text. */
 static char *sci_compose(const scaffold_ctx *c, const char *bytes, size_t len)
 {
 	um_buf b = UM_BUF_INIT;
 
-	um_buf_init(&b, 0);
-	um_buf_append(&b, c->data ? c->data : "", c->len);
-	if (c->len && c->data[c->len - 1] != '\n')
-		um_buf_putc(&b, '\n');
+	compose_begin(c, &b);
 	um_buf_puts(&b, "# umpire: the bytes of scicode.template_file as this scaffold read "
 			"them (docs/scicode.md)\ntemplate_text: ");
 	scitmpl_yaml_quote(&b, bytes, len);
@@ -893,9 +902,19 @@ static int scaffold_read_sci(scaffold_ctx *c, um_scaffold *s)
 	return scaffold_read_messages(c, s);
 }
 
-/* A scaffold that read its template from the file is the stored text
- * (sci_compose) loaded again: what the run records, hashes and verify
- * reloads is the text that gives these messages. */
+/* Whether two loadings of a scaffold give the same prompts. */
+static int same_prompts(const um_scaffold *a, const um_scaffold *b)
+{
+	if (a->charxiv || b->charxiv)
+		return a->charxiv && b->charxiv && cxprompt_equal(a->charxiv, b->charxiv);
+	return a->n_messages && b->n_messages &&
+	       strcmp(a->messages[0].content, b->messages[0].content) == 0;
+}
+
+/* A scaffold that read its template (or CharXiv's prompts) from other
+ * files is the stored text (sci_compose, charxiv_compose) loaded again:
+ * what the run records, hashes and verify reloads is the text that gives
+ * these prompts. */
 static int scaffold_reload(const char *file, char *composed, um_scaffold *s, um_scaffold **out,
 			   um_error *err)
 {
@@ -904,11 +923,12 @@ static int scaffold_reload(const char *file, char *composed, um_scaffold *s, um_
 
 	free(composed);
 	if (rc < 0) {
-		um_error_prefix(err, "%s: the scaffold with its template appended as template_text "
-				     "(write the scaffold as a block mapping)", file);
-	} else if (strcmp(s2->messages[0].content, s->messages[0].content) != 0) {
+		um_error_prefix(err, "%s: the scaffold with what it read appended (template_text, "
+				     "charxiv_text; write the scaffold as a block mapping)", file);
+	} else if (!same_prompts(s, s2)) {
 		rc = um_fail(err, UM_ERR_INTERNAL,
-			     "%s: the stored copy of the template does not give its text", file);
+			     "%s: the stored copy of what the scaffold read does not give its text",
+			     file);
 		scaffold_free(s2);
 	} else {
 		*out = s2;
@@ -1042,14 +1062,18 @@ static int scaffold_read_judge(const scaffold_ctx *c, um_scaffold *s)
 	    yml_str(d, jn, "system", 1, &j->system, c->err) < 0 ||
 	    yml_enum(d, jn, "format", 1, scaffold_judge_formats, &fmt, c->err) < 0 ||
 	    yml_str(d, jn, "system_prompt", 0, &j->system_prompt, c->err) < 0 ||
-	    yml_str(d, jn, "prompt", 1, &j->prompt, c->err) < 0)
+	    yml_str(d, jn, "prompt", !s->charxiv, &j->prompt, c->err) < 0)
 		return -1;
 	j->format = um_xstrdup(scaffold_judge_formats[fmt]);
+	if (s->charxiv && fmt != 1)
+		return yml_fail(d, yml_get(jn, "format"), UM_ERR_INVALID, c->err,
+				"with charxiv.source the judge replies in CharXiv's JSON: "
+				"'judge.format' must be json");
 	if (!j->system[0])
 		return yml_fail(d, yml_get(jn, "system"), UM_ERR_INVALID, c->err,
 				"'judge.system' names the models.yaml system that judges");
-	if (scaffold_check_tmpl(c, yml_get(jn, "prompt"), "judge.prompt", scaffold_judge_vars,
-				0) < 0 ||
+	if ((j->prompt && scaffold_check_tmpl(c, yml_get(jn, "prompt"), "judge.prompt",
+					      scaffold_judge_vars, 0) < 0) ||
 	    (j->system_prompt && scaffold_check_tmpl(c, yml_get(jn, "system_prompt"),
 						     "judge.system_prompt", scaffold_judge_vars,
 						     0) < 0))
@@ -1072,6 +1096,73 @@ static int scaffold_read_judge(const scaffold_ctx *c, um_scaffold *s)
 		       : 0;
 }
 
+/* The stored text of a scaffold that read CharXiv's prompts from a clone:
+ * its bytes and, appended, the texts as charxiv_text. */
+static char *charxiv_compose(const scaffold_ctx *c, const um_cxprompt *p)
+{
+	um_buf b = UM_BUF_INIT;
+
+	compose_begin(c, &b);
+	um_buf_puts(&b, "# umpire: CharXiv's prompts as this scaffold read them from "
+			"charxiv.source (docs/judged.md)\n");
+	cxprompt_yaml(p, &b);
+	return um_buf_detach(&b);
+}
+
+/* With charxiv the prompts are CharXiv's: the scaffold's own are errors. */
+static int scaffold_charxiv_own(const scaffold_ctx *c)
+{
+	static const char *const own[] = {"messages", "answer_instructions", NULL};
+	static const char *const judge_own[] = {"prompt", "system_prompt", "instructions", NULL};
+	const yml_node *jn = yml_get(c->d->root, "judge");
+	int i;
+
+	for (i = 0; own[i]; i++)
+		if (yml_get(c->d->root, own[i]))
+			return yml_fail(c->d, yml_get(c->d->root, own[i]), UM_ERR_INVALID, c->err,
+					"'%s' and charxiv both give the question: with "
+					"charxiv.source it is CharXiv's REASONING_RESP_INST "
+					"(docs/judged.md); the project's own wording is "
+					"scaffolds/charxiv-reasoning-own.yaml", own[i]);
+	for (i = 0; jn && jn->kind == YML_MAP && judge_own[i]; i++)
+		if (yml_get(jn, judge_own[i]))
+			return yml_fail(c->d, yml_get(jn, judge_own[i]), UM_ERR_INVALID, c->err,
+					"'judge.%s' and charxiv both give the judge's prompt: with "
+					"charxiv.source it is CharXiv's REASONING_GRADING_PREFIX + "
+					"REASONING_GRADING_INST", judge_own[i]);
+	return 0;
+}
+
+/* charxiv: {source: DIR}: CharXiv's own prompts, from the stored copy
+ * (charxiv_text) or else the clone at DIR, resolved against the scaffold. */
+static int scaffold_read_charxiv(scaffold_ctx *c, um_scaffold *s, const yml_node *cx)
+{
+	const yml_doc *d = c->d;
+	const yml_node *src, *tt = yml_get(d->root, "charxiv_text");
+	um_error e = {0};
+
+	if (scaffold_charxiv_own(c) < 0 || yml_expect(d, cx, YML_MAP, "charxiv", c->err) < 0 ||
+	    yml_check_keys(d, cx, scaffold_charxiv_keys, "charxiv", c->err) < 0)
+		return -1;
+	src = yml_get(cx, "source");
+	if (!src || src->kind != YML_SCALAR || !src->scalar[0])
+		return yml_fail(d, src ? src : cx, UM_ERR_INVALID, c->err,
+				"'charxiv.source' must name your clone of CharXiv's repository "
+				"(the directory holding src/constants.py)");
+	s->charxiv_source = um_path_relative_to(d->file, src->scalar);
+	if (tt)
+		return cxprompt_read_stored(d, tt, &s->charxiv, c->err);
+	if (cxprompt_read_clone(s->charxiv_source, &s->charxiv, &e) < 0) {
+		if (e.code != UM_ERR_IO) {
+			*c->err = e;
+			return -1;
+		}
+		return yml_fail(d, src, UM_ERR_IO, c->err, "charxiv.source: %s", e.msg);
+	}
+	c->composed = charxiv_compose(c, s->charxiv);
+	return 0;
+}
+
 static int scaffold_read_judged(scaffold_ctx *c, um_scaffold *s)
 {
 	static const char *const forbidden[] = {"labels", "choice_format", "extract", "tools",
@@ -1085,8 +1176,17 @@ static int scaffold_read_judged(scaffold_ctx *c, um_scaffold *s)
 					c->err, "'%s' does not belong to judged scaffolds",
 					forbidden[i]);
 	c->judged = 1;
-	if (scaffold_read_messages(c, s) < 0 || scaffold_read_params(c, s) < 0 ||
-	    scaffold_read_judge(c, s) < 0)
+	if (yml_get(c->d->root, "charxiv")) {
+		if (scaffold_read_charxiv(c, s, yml_get(c->d->root, "charxiv")) < 0)
+			return -1;
+	} else if (yml_get(c->d->root, "charxiv_text")) {
+		return yml_fail(c->d, yml_get(c->d->root, "charxiv_text"), UM_ERR_INVALID, c->err,
+				"'charxiv_text' is the stored copy of what charxiv.source read; it "
+				"needs charxiv");
+	} else if (scaffold_read_messages(c, s) < 0) {
+		return -1;
+	}
+	if (scaffold_read_params(c, s) < 0 || scaffold_read_judge(c, s) < 0)
 		return -1;
 	in = yml_get(c->d->root, "answer_instructions");
 	return in && !yml_is_null(in)
@@ -1135,7 +1235,9 @@ static int scaffold_kind_keys(const yml_doc *d, const char *kind, um_error *err)
 					      {"scicode", "scicode"},
 					      {"template_text", "scicode"},
 					      {"judge", "judged"},
-					      {"answer_instructions", "judged"}};
+					      {"answer_instructions", "judged"},
+					      {"charxiv", "judged"},
+					      {"charxiv_text", "judged"}};
 	size_t k;
 
 	for (k = 0; k < UM_ARRAY_LEN(keys); k++)
@@ -1279,6 +1381,8 @@ void scaffold_free(um_scaffold *s)
 	free(s->name);
 	free(s->kind);
 	free(s->sci_template_file);
+	free(s->charxiv_source);
+	cxprompt_free(s->charxiv);
 	for (i = 0; i < s->n_messages; i++) {
 		free(s->messages[i].role);
 		free(s->messages[i].content);
@@ -1318,9 +1422,9 @@ void scaffold_free(um_scaffold *s)
 }
 
 /* The item's images join the last user message of the rendered scaffold,
- * as image parts before its text (docs/suite.md, "Images"). */
+ * as image parts before its text (docs/suite.md, "Images"), or after it. */
 int scaffold_attach_images(const struct um_item *it, const char *scaffold, json_t *msgs,
-			   um_error *err)
+			   int after_text, um_error *err)
 {
 	json_t *m = NULL, *parts, *x;
 	size_t i;
@@ -1337,6 +1441,9 @@ int scaffold_attach_images(const struct um_item *it, const char *scaffold, json_
 			       "%s: item %s has images but the scaffold has no user message with "
 			       "text to show them in", scaffold, it->id);
 	parts = json_array();
+	if (after_text)
+		json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text",
+						       json_object_get(m, "content")));
 	for (k = 0; k < it->n_images; k++) {
 		char *b64;
 
@@ -1349,8 +1456,9 @@ int scaffold_attach_images(const struct um_item *it, const char *scaffold, json_
 						       "data", b64));
 		free(b64);
 	}
-	json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text",
-					       json_object_get(m, "content")));
+	if (!after_text)
+		json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text",
+						       json_object_get(m, "content")));
 	json_object_set_new(m, "content", parts);
 	return 0;
 }

@@ -82,6 +82,12 @@ typedef struct um_scaffold {
 				      * the scaffold; then the one message is that template's
 				      * text (Python str.format, load/scitmpl.h), and text
 				      * holds its bytes as template_text */
+	char *charxiv_source;        /* kind judged: the clone of CharXiv that charxiv.source
+				      * names, resolved against the scaffold */
+	struct um_cxprompt *charxiv; /* kind judged with charxiv.source: CharXiv's own prompts
+				      * (load/cxprompt.h) in place of messages, answer
+				      * instructions and the judge's prompt; text holds them
+				      * as charxiv_text. NULL otherwise. Owned */
 	char sha256[65];
 	char *text;              /* file bytes, for the store */
 } um_scaffold;
@@ -104,11 +110,13 @@ void scaffold_free(um_scaffold *s);
 json_t *scaffold_request(const um_scaffold *s, json_t *messages);
 /* The item's images (base64, checked against their hashes) join the last
  * user message of msgs as image parts before its text (docs/suite.md,
- * "Images"): mcq and judged items alike. scaffold names the scaffold (or
- * the dataset) in the error when no user message has text to show them in. */
+ * "Images"): mcq and judged items alike; after_text puts them after it
+ * (CharXiv's own order, for a scaffold with charxiv.source). scaffold names
+ * the scaffold (or the dataset) in the error when no user message has text
+ * to show them in. */
 struct um_item;
 int scaffold_attach_images(const struct um_item *it, const char *scaffold, json_t *msgs,
-			   um_error *err);
+			   int after_text, um_error *err);
 
 /* The answer instructions of a judged scaffold for an answer type (the
  * template, "" when none). Borrowed. */

@@ -72,9 +72,20 @@ static char *field_refusal(const char *t)
 			    "KeyError)", t);
 }
 
-/* The end of the field opened at t[open] (one past its "}"), counting
- * nested braces as str.format does; 0 when it is never closed. */
-static size_t field_end(const char *t, size_t len, size_t open)
+int scitmpl_literal(const char *t, size_t len, size_t *i, um_buf *out)
+{
+	char c = t[*i];
+	int pair = (c == '{' || c == '}') && *i + 1 < len && t[*i + 1] == c;
+
+	if ((c == '{' || c == '}') && !pair)
+		return 0;
+	if (out)
+		um_buf_putc(out, c);
+	*i += pair ? 2 : 1;
+	return 1;
+}
+
+size_t scitmpl_field_end(const char *t, size_t len, size_t open)
 {
 	size_t i;
 	int depth = 1;
@@ -100,23 +111,13 @@ static int walk(const char *file, const char *t, size_t len, um_buf *out,
 	while (i < len) {
 		char c = t[i];
 
-		if (c != '{' && c != '}') {
-			if (out)
-				um_buf_putc(out, c);
-			i++;
+		if (scitmpl_literal(t, len, &i, out))
 			continue;
-		}
-		if (i + 1 < len && t[i + 1] == c) {
-			if (out)
-				um_buf_putc(out, c);
-			i += 2;
-			continue;
-		}
 		if (c == '}')
 			return fail_at(file, t, i, err,
 				       "a single '}' (str.format: \"Single '}' encountered in format "
 				       "string\"; a literal brace is written '}}')");
-		if (!(e = field_end(t, len, i)))
+		if (!(e = scitmpl_field_end(t, len, i)))
 			return fail_at(file, t, i, err,
 				       "a '{' that no '}' closes (str.format: \"expected '}' before "
 				       "end of string\"; a literal brace is written '{{')");

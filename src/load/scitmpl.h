@@ -32,6 +32,15 @@ char *scitmpl_text(const char *bytes, size_t len);
 char *scitmpl_render(const char *text, const char *prev, const char *next, const char *deps,
 		     um_error *err);
 
+/* One step over str.format's literal text at t[*i]: a byte that is not a
+ * brace, or "{{" / "}}" (one brace), put into out when not NULL; *i moves
+ * past it. 1 when taken; 0 at a brace that opens a field or stands alone. */
+int scitmpl_literal(const char *t, size_t len, size_t *i, um_buf *out);
+
+/* The end of the str.format field opened at t[open] (one past its "}"),
+ * counting nested braces as str.format does; 0 when it is never closed. */
+size_t scitmpl_field_end(const char *t, size_t len, size_t open);
+
 /* Append the bytes as one YAML double-quoted scalar (every byte outside
  * printable ASCII escaped; the bytes are checked UTF-8). */
 void scitmpl_yaml_quote(um_buf *b, const char *bytes, size_t len);

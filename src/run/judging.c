@@ -3,8 +3,9 @@
  *
  * A judged item's request is the scaffold's messages rendered with the
  * question, or the item's own messages sent as they are (MRCR's long
- * conversations), with the scaffold's params either way: the same bytes
- * for every system. Its answer is graded here. A grader that calls no model
+ * conversations), or CharXiv's own prompt (a scaffold with charxiv.source,
+ * load/cxprompt.h: the text, then the chart), with the scaffold's params
+ * every way: the same bytes for every system. Its answer is graded here. A grader that calls no model
  * (grade/answer.h) finishes the attempt at once; the judge grader renders
  * the scaffold's judge prompt and sends it to the judge's system on a lane
  * of its own. That call is one more call of the attempt in the store (turn
@@ -22,11 +23,36 @@
 #include "base/util.h"
 #include "grade/answer.h"
 #include "grade/judge.h"
+#include "load/cxprompt.h"
 #include "load/judged.h"
 #include "run/record.h"
 #include "run/run_ctx.h"
 
 #define JUDGE_TURN (-1)
+
+/* With charxiv.source every item is one of CharXiv's questions: a question
+ * of one of its four answer types, not a conversation of its own. */
+static int charxiv_items_ok(const run_ctx *rc, um_error *err)
+{
+	size_t i;
+
+	for (i = 0; rc->scaffold->charxiv && i < rc->suite->n_items; i++) {
+		const um_item *it = &rc->suite->items[i];
+
+		if (it->messages || !judged_charxiv_inst(it->answer_type))
+			return um_fail(err, UM_ERR_INVALID,
+				       "%s: item %s %s, and scaffold %s sends CharXiv's prompts, "
+				       "which need a question of one of CharXiv's answer types "
+				       "(text-in-chart, text-in-general, number-in-chart, "
+				       "number-in-general)",
+				       rc->suite->path, it->id,
+				       it->messages ? "brings its own messages"
+				       : it->answer_type ? "has another answer type"
+							 : "has no answer type",
+				       rc->scaffold->path);
+	}
+	return 0;
+}
 
 const char *judging_grader(const run_ctx *rc, size_t item)
 {
@@ -42,6 +68,8 @@ int judging_check(run_ctx *rc, um_error *err)
 	size_t i;
 
 	rc->judge = -1;
+	if (charxiv_items_ok(rc, err) < 0)
+		return -1;
 	for (i = 0; i < rc->suite->n_items; i++) {
 		const um_item *it = &rc->suite->items[i];
 		const char *g = judging_grader(rc, i);
@@ -82,6 +110,24 @@ json_t *judging_judge_request(const um_scaffold *sc, const char *question, const
 	json_t *msgs = json_array(), *req;
 	char *text = NULL;
 
+	if (sc->charxiv) {
+		/* CharXiv's one user message: the prefix and its category's rules */
+		if (!judged_charxiv_inst(answer_type)) {
+			json_decref(msgs);
+			um_fail(err, UM_ERR_INVALID, "answer type '%s' is none of CharXiv's four",
+				answer_type ? answer_type : "");
+			return NULL;
+		}
+		text = cxprompt_grading(sc->charxiv, judged_charxiv_inst(answer_type), question,
+					answer, response);
+		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content",
+						      text));
+		free(text);
+		req = json_object();
+		json_object_set_new(req, "messages", msgs);
+		json_object_set(req, "params", j->params);
+		return req;
+	}
 	if (j->system_prompt) {
 		if (judge_render(j->system_prompt, question, response, answer, instr, &text, err) <
 		    0) {
@@ -170,7 +216,19 @@ json_t *judging_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	um_vars v = {0}, dv = {0};
 
 	um_vars_set(&dv, "decimals", decimals);
-	if (it->messages) {
+	if (sc->charxiv) {
+		char *text;
+
+		if (!judged_charxiv_inst(it->answer_type) || !it->question) {
+			um_fail(err, UM_ERR_INVALID, "item %s: not one of CharXiv's questions", it->id);
+			return NULL;
+		}
+		text = cxprompt_question(sc->charxiv, judged_charxiv_inst(it->answer_type),
+					 it->question, it->answer);
+
+		msgs = json_pack("[{s:s, s:s}]", "role", "user", "content", text);
+		free(text);
+	} else if (it->messages) {
 		msgs = json_loads(it->messages, 0, NULL);
 		if (!msgs) {
 			um_fail(err, UM_ERR_INTERNAL, "item %s: messages do not parse", it->id);
@@ -197,7 +255,8 @@ json_t *judging_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	}
 	/* a chart (CharXiv) joins the last user message, as an mcq item's does */
 	if (it->n_images &&
-	    scaffold_attach_images(it, it->messages ? it->id : sc->path, msgs, err) < 0) {
+	    scaffold_attach_images(it, it->messages ? it->id : sc->path, msgs, sc->charxiv != NULL,
+				   err) < 0) {
 		json_decref(msgs);
 		return NULL;
 	}

@@ -206,7 +206,7 @@ static json_t *build_neutral(run_ctx *rc, const um_planned *p, um_error *err)
 	msgs = scaffold_render_messages(sc, &v, err);
 	if (!msgs)
 		goto out;
-	if (it->n_images && scaffold_attach_images(it, sc->path, msgs, err) < 0) {
+	if (it->n_images && scaffold_attach_images(it, sc->path, msgs, 0, err) < 0) {
 		json_decref(msgs);
 		goto out;
 	}

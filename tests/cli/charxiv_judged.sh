@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CharXiv Reasoning in its judged form: the shipped suites/charxiv-reasoning.yaml
 # on an original fixture in CharXiv's release layout (tests/fixtures/charxiv,
-# put where the suite expects the checkout), run end to end on a simulated pool
+# put where the suite expects the checkout) with the project's own wording
+# (scaffolds/charxiv-reasoning-own.yaml in the scaffold's place: CharXiv's own
+# prompts are charxiv_prompts.sh), run end to end on a simulated pool
 # whose judge replies in CharXiv's JSON; each question's chart sent with it,
 # the judge given the raw question with its category's rules and no image;
 # `import charxiv --judged` pins the release; garbage releases refused at
@@ -12,7 +14,7 @@ S="$UMPIRE_SRCDIR"
 F="$S/tests/fixtures/charxiv"
 mkdir -p suites scaffolds data
 cp "$S/suites/charxiv-reasoning.yaml" suites/
-cp "$S/scaffolds/charxiv-reasoning.yaml" scaffolds/
+cp "$S/scaffolds/charxiv-reasoning-own.yaml" scaffolds/charxiv-reasoning.yaml
 cp -r "$F" data/charxiv
 judged_pool # pool.yaml, models.yaml: m1, m2 and the judge
 

@@ -489,7 +489,7 @@ static void test_errors_inline(void **state)
 	load_fails(HEAD "extra: 1\n" MSGS "params: {}\n" EXTRACT,
 		   "s.yaml:4:1: unknown key 'extra' in scaffold (allowed: umpire, name, kind, "
 		   "labels, choice_format, messages, params, extract, tools, limits, reasoning, code, "
-		   "judge, answer_instructions, scicode, template_text)");
+		   "judge, answer_instructions, scicode, template_text, charxiv, charxiv_text)");
 }
 
 static void test_template_errors_positions(void **state)
