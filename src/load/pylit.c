@@ -213,7 +213,7 @@ static int lex_next(lexer *L, tok *k)
 	int fail;
 
 	memset(k, 0, sizeof(*k));
-	if (lex_skip(L, &at, &fail) || (L->p >= n && L->in_line && !fail)) {
+	if (lex_skip(L, &at, &fail) || (L->p >= n && L->in_line && !L->depth && !fail)) {
 		k->k = T_NEWLINE;
 		k->off = k->end = L->p >= n ? n : at;
 		L->in_line = 0;
