@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "load/cxprompt.h"
 #include "load/scaffold.h"
 #include "base/util.h"
 
@@ -839,6 +840,75 @@ static void test_garbage(void **state)
 	assert_int_equal(err.code, UM_ERR_IO);
 }
 
+
+#define CX_HEAD "umpire: 1\nname: cx\nkind: judged\n"
+#define CX_JUDGE "judge: {system: judge, format: json, params: {temperature: 0}}\n"
+
+/* charxiv.source: CharXiv's prompts from the clone (the original fixture),
+ * the stored copy with charxiv_text loaded without it, and the keys that
+ * may not stand beside it. */
+static void test_charxiv(void **state)
+{
+	char *text = um_xasprintf(CX_HEAD "charxiv: {source: %s/charxiv}\nparams: {seed: 42}\n"
+				  CX_JUDGE, FIXTURES);
+	um_scaffold *s = load_ok(text), *again;
+	char *moved;
+
+	(void)state;
+	assert_non_null(s->charxiv);
+	assert_int_equal(s->n_messages, 0);
+	assert_null(s->judge.prompt);
+	assert_string_equal(s->charxiv->resp[3], "{}\n    {}\n    ");
+	/* the stored text: the file and the texts it read, hashed together */
+	assert_int_equal(strncmp(s->text, text, strlen(text)), 0);
+	assert_non_null(strstr(s->text, "\ncharxiv_text:\n  response:\n    text-in-chart: \"{}\\n"));
+	{
+		char hex[65];
+
+		um_sha256_hex(s->text, strlen(s->text), hex);
+		assert_string_equal(s->sha256, hex);
+	}
+	/* loaded again from the stored text with the clone out of reach */
+	moved = um_xasprintf("%.*s/nowhere%s", (int)(strstr(s->text, "/charxiv}") - s->text),
+			     s->text, strstr(s->text, "/charxiv}") + 8);
+	again = load_ok(moved);
+	assert_true(cxprompt_equal(s->charxiv, again->charxiv));
+	assert_string_equal(again->text, moved);
+	scaffold_free(again);
+	free(moved);
+	scaffold_free(s);
+	free(text);
+
+	load_fails(CX_HEAD "charxiv: {source: /nonexistent/charxiv}\nparams: {}\n" CX_JUDGE,
+		   "s.yaml:4:19: charxiv.source: /nonexistent/charxiv/src/constants.py: ");
+	load_fails(CX_HEAD "charxiv: {source: ''}\nparams: {}\n" CX_JUDGE,
+		   "s.yaml:4:19: 'charxiv.source' must name your clone");
+	load_fails(CX_HEAD "charxiv: {src: x}\nparams: {}\n" CX_JUDGE, "unknown key 'src' in charxiv");
+	load_fails(CX_HEAD "charxiv: x\nparams: {}\n" CX_JUDGE, "s.yaml:4:10: 'charxiv' must be");
+	load_fails(CX_HEAD "charxiv: {source: x}\n" MSGS "params: {}\n" CX_JUDGE,
+		   "s.yaml:6:3: 'messages' and charxiv both give the question");
+	load_fails(CX_HEAD "charxiv: {source: x}\nanswer_instructions: {a: b}\nparams: {}\n" CX_JUDGE,
+		   "s.yaml:5:22: 'answer_instructions' and charxiv both give the question");
+	load_fails(CX_HEAD "charxiv: {source: x}\nparams: {}\n"
+			   "judge: {system: j, format: json, params: {}, prompt: p}\n",
+		   "s.yaml:6:54: 'judge.prompt' and charxiv both give the judge's prompt");
+	load_fails(CX_HEAD "charxiv: {source: x}\nparams: {}\n"
+			   "judge: {system: j, format: json, params: {}, instructions: {a: b}}\n",
+		   "'judge.instructions' and charxiv both give the judge's prompt");
+	text = um_xasprintf(CX_HEAD "charxiv: {source: %s/charxiv}\nparams: {}\n"
+			    "judge: {system: j, format: fields, params: {}}\n", FIXTURES);
+	load_fails(text, "s.yaml:6:28: with charxiv.source the judge replies in CharXiv's JSON");
+	free(text);
+	load_fails(CX_HEAD MSGS "params: {}\ncharxiv_text: {}\n",
+		   "s.yaml:8:15: 'charxiv_text' is the stored copy of what charxiv.source read; it "
+		   "needs charxiv");
+	load_fails(HEAD "charxiv: {source: x}\n" MSGS "params: {}\n" EXTRACT,
+		   "s.yaml:4:10: 'charxiv' belongs to judged scaffolds");
+	load_fails(CX_HEAD "charxiv: {source: x}\nparams: {}\n" CX_JUDGE
+			   "charxiv_text: {response: {}}\n",
+		   "s.yaml:7:26: missing required key 'charxiv_text.response.text-in-chart'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +932,7 @@ int main(void)
 	    cmocka_unit_test(test_extract_catastrophic),
 	    cmocka_unit_test(test_extractor_compile_invalid),
 	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_charxiv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
