@@ -105,6 +105,13 @@ head -c -1 stored.full >scaffolds/stored.yaml # the store's text without sqlite3
 check "...and its sha256 is that text's" \
   test "$(sql t.db "select scaffold_sha256 from runs where run_id='c1'")" = "$(sha256sum <scaffolds/stored.yaml | cut -c1-64)"
 
+# a resume reads the clone again: changed texts are another scaffold
+sed -i 's/Below are a question/Here are a question/' data/charxiv/src/constants.py
+expect_exit 6 "a resume with the clone's texts changed is refused" -- \
+  "$UMPIRE" run suites/charxiv-reasoning.yaml --models models.yaml --db t.db --resume c1 --quiet
+check "...as another scaffold" grep -q "different scaffold_sha256" "$WORK/err"
+cp "$F/src/constants.py" data/charxiv/src/constants.py
+
 # without the clone's prompt files: the stored copy is enough
 mv data/charxiv/src src.away
 start_sim pool.yaml suites/charxiv-reasoning.yaml
