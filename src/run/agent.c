@@ -753,10 +753,10 @@ static void put_attempt(agent_att *a)
 	r.image_id = (char *)a->image_id;
 	if (record_put_attempt(rc, a->p, &r, a->calls, (int)a->n_calls) == 0) {
 		/* a resumed attempt's steps replace those of its unfinished try */
-		if (store_drop_tool_steps(record_store(rc), rc->run_id, a->p->id, &rc->fail_err) < 0)
+		if (store_drop_tool_steps(rc->store, rc->run_id, a->p->id, &rc->fail_err) < 0)
 			rc->failed = 1;
 		for (i = 0; !rc->failed && i < a->n_steps; i++)
-			if (store_put_tool_step(record_store(rc), rc->run_id, &a->steps[i], &rc->fail_err) < 0)
+			if (store_put_tool_step(rc->store, rc->run_id, &a->steps[i], &rc->fail_err) < 0)
 				rc->failed = 1;
 		if (rc->failed)
 			engine_stop(rc->eng);
@@ -2189,7 +2189,7 @@ static void start_turn(agent_att *a)
 	json_decref(req);
 	memcpy(a->body_sha, w.body_sha256, sizeof(w.body_sha256));
 	if (record_ensure_tx(rc) < 0 ||
-	    record_put_request(rc, a->body_sha, (char *)w.body, w.body_len, 0, &rc->fail_err) < 0) {
+	    store_put_request(rc->store, a->body_sha, w.body, w.body_len, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		engine_stop(rc->eng);
 		wire_request_release(&w);

@@ -32,7 +32,6 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "run/record.h"
 #include "run/run_ctx.h"
 
 #define GUARD_BREAKER_DEFAULT 3
@@ -85,7 +84,7 @@ static json_t *guard_plan_notes(const run_ctx *rc)
 static int guard_write(run_ctx *rc, json_t *notes, um_error *err)
 {
 	char *text = json_dumps(notes, JSON_COMPACT | JSON_SORT_KEYS);
-	int rv = store_set_run_notes(record_store(rc), rc->run_id, text, err);
+	int rv = store_set_run_notes(rc->store, rc->run_id, text, err);
 
 	free(text);
 	return rv;
@@ -99,7 +98,7 @@ int guard_begin_notes(run_ctx *rc, um_error *err)
 	static const char *const keys[] = {"limit", "shard", "window"};
 	size_t i;
 
-	if (store_get_run_notes(record_store(rc), rc->run_id, &text, err) < 0)
+	if (store_get_run_notes(rc->store, rc->run_id, &text, err) < 0)
 		goto out;
 	had = text ? json_loads(text, 0, NULL) : json_object();
 	if (!had)
@@ -247,7 +246,7 @@ int guard_cache_try(run_ctx *rc, struct attempt *a, um_error *err)
 
 	if (!rc->lanes[a->p->system].use_cache || !strcmp(rc->suite->kind, "scicode"))
 		return 0; /* scicode: later steps' prompts hold earlier answers, sent anew */
-	rv = store_cache_lookup(record_store(rc), a->body_sha, &a->cache_call, &a->cache_body,
+	rv = store_cache_lookup(rc->store, a->body_sha, &a->cache_call, &a->cache_body,
 				&a->cache_len, err);
 	if (rv != 0)
 		return rv < 0 ? -1 : 0;

@@ -481,7 +481,7 @@ static int judge_submit(attempt *a, const um_try *t, um_completion *c, um_error 
 	r = provider_build(js, n, &w, err);
 	json_decref(n);
 	if (r < 0 || record_ensure_tx(rc) < 0 ||
-	    record_put_request(rc, w.body_sha256, (char *)w.body, w.body_len, 0, err) < 0) {
+	    store_put_request(rc->store, w.body_sha256, w.body, w.body_len, err) < 0) {
 		wire_request_release(&w);
 		return -1;
 	}

@@ -16,7 +16,6 @@
 #include "base/util.h"
 #include "exec/provider.h"
 #include "store/evq.h"
-#include "store/writer.h"
 #include "run/run_ctx.h"
 
 /* A commit writes every page the batch dirtied, and inserts at random keys
@@ -35,60 +34,15 @@ void record_call_release(um_call_rec *c)
 	free(c->served_model);
 }
 
-/* A failure the writer thread met becomes the run's (once): the engine stops
- * and the store's message is the one the run reports. */
-static void record_adopt(run_ctx *rc)
-{
-	if (!rc->writer || rc->failed || !store_writer_failed(rc->writer, &rc->fail_err))
-		return;
-	rc->failed = 1;
-	if (rc->eng)
-		engine_stop(rc->eng);
-}
-
-void record_writer_start(run_ctx *rc)
-{
-	rc->writer = store_writer_start(rc->store, rc->run_id, 0);
-}
-
-void record_writer_stop(run_ctx *rc)
-{
-	um_error e;
-
-	if (!rc->writer)
-		return;
-	if (store_writer_stop(rc->writer, &e) < 0 && !rc->failed) {
-		rc->fail_err = e;
-		rc->failed = 1;
-		if (rc->eng)
-			engine_stop(rc->eng);
-	}
-	rc->writer = NULL;
-	rc->in_tx = store_in_tx(rc->store);
-}
-
-um_store *record_store(run_ctx *rc)
-{
-	if (rc->writer) {
-		store_writer_sync(rc->writer, NULL);
-		record_adopt(rc);
-		rc->in_tx = store_in_tx(rc->store);
-	}
-	return rc->store;
-}
-
 void record_commit_if_due(run_ctx *rc, int force)
 {
 	int64_t now = um_mono_ms();
 
-	record_adopt(rc);
 	if (!rc->in_tx || rc->failed)
 		return;
 	if (!force && rc->since_commit < COMMIT_EVERY && now - rc->last_commit < COMMIT_MS)
 		return;
-	if (rc->writer ? store_writer_commit(rc->writer) < 0
-		       : store_commit(rc->store, &rc->fail_err) < 0) {
-		record_adopt(rc);
+	if (store_commit(rc->store, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		rc->in_tx = 0;
 		engine_stop(rc->eng);
@@ -101,12 +55,9 @@ void record_commit_if_due(run_ctx *rc, int force)
 
 int record_ensure_tx(run_ctx *rc)
 {
-	record_adopt(rc);
 	if (rc->in_tx)
 		return 0;
-	if (rc->writer ? store_writer_begin(rc->writer) < 0
-		       : store_begin(rc->store, &rc->fail_err) < 0) {
-		record_adopt(rc);
+	if (store_begin(rc->store, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		engine_stop(rc->eng);
 		return -1;
@@ -115,22 +66,6 @@ int record_ensure_tx(run_ctx *rc)
 	return 0;
 }
 
-int record_put_request(run_ctx *rc, const char *body_sha256, char *body, size_t len, int take,
-		       um_error *err)
-{
-	int rv;
-
-	if (rc->writer) {
-		if (store_writer_request(rc->writer, body_sha256, body, len, take) == 0)
-			return 0;
-		store_writer_failed(rc->writer, err);
-		return -1;
-	}
-	rv = store_put_request(rc->store, body_sha256, body, len, err);
-	if (take)
-		free(body);
-	return rv;
-}
 
 /* ---- attempts and their routing events ---------------------------------- */
 
@@ -216,16 +151,8 @@ void record_drain_routing(run_ctx *rc)
 		if (rc->failed || record_ensure_tx(rc) < 0)
 			continue;
 		evs[i].call_id = 0;
-		if (rc->writer) {
-			um_routing_rec *one = um_xmalloc(sizeof(*one));
-
-			*one = evs[i]; /* moved */
-			memset(&evs[i], 0, sizeof(evs[i]));
-			if (store_writer_event(rc->writer, one) < 0)
-				record_adopt(rc);
-		} else if (store_put_routing_event(rc->store, rc->run_id, &evs[i], &rc->fail_err) < 0) {
+		if (store_put_routing_event(rc->store, rc->run_id, &evs[i], &rc->fail_err) < 0)
 			record_store_failed(rc);
-		}
 	}
 	evq_events_free(evs, n);
 }
@@ -269,16 +196,9 @@ int record_put_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r
 	n = record_take_held(rc, p->id, &evs);
 	if (rc->att_state)
 		rc->att_state[p - rc->plan.a] = RECORD_WRITTEN;
-	if (rc->failed || record_ensure_tx(rc) < 0) {
+	if (rc->failed || record_ensure_tx(rc) < 0)
 		rv = -1;
-	} else if (rc->writer) {
-		/* the events go with the attempt's copy to the writer */
-		if (store_writer_attempt(rc->writer, r, calls, n_calls, evs, n) < 0) {
-			record_adopt(rc);
-			rv = -1;
-		}
-		return rv;
-	} else if (store_put_attempt(rc->store, rc->run_id, r, calls, n_calls, &rc->fail_err) < 0 ||
+	else if (store_put_attempt(rc->store, rc->run_id, r, calls, n_calls, &rc->fail_err) < 0 ||
 		 store_put_attempt_routing(rc->store, rc->run_id, p->id, n_calls, evs, n,
 					   &rc->fail_err) < 0) {
 		record_store_failed(rc);

@@ -12,22 +12,6 @@
 
 typedef struct run_ctx run_ctx;
 
-/* The store's writer thread (store/writer.h) takes the run loop's writes
- * from record_writer_start to record_writer_stop; without it (before, after,
- * or when it could not start) the functions below write themselves. */
-void record_writer_start(run_ctx *rc);
-/* Everything queued is written, the thread stops; a failure of it becomes
- * rc->failed and rc->fail_err. Does nothing without a writer. */
-void record_writer_stop(run_ctx *rc);
-/* The store, for a read or a write not queued (a lease renewal, a
- * checkpoint, the cache, tool steps): waits until the writer has written
- * everything queued (the connection is then this thread's until the next
- * write is queued) and takes over its failure, if any. */
-um_store *record_store(run_ctx *rc);
-/* A request body (body_sha256: the hash of its bytes); the body is copied,
- * or taken (freed) with take. 0, or -1 with the store's error in *err. */
-int record_put_request(run_ctx *rc, const char *body_sha256, char *body, size_t len, int take,
-		       um_error *err);
 /* Open the run's transaction if none is open: 0, or -1 (rc->failed set). */
 int record_ensure_tx(run_ctx *rc);
 /* Commit when COMMIT_EVERY attempts or COMMIT_MS have passed, or now with

@@ -21,7 +21,6 @@
 #include "load/scaffold.h"
 #include "store/evq.h"
 #include "store/store.h"
-#include "store/writer.h"
 #include "load/suite.h"
 #include "exec/workers.h"
 
@@ -86,7 +85,6 @@ struct run_ctx {
 	um_scaffold *scaffold;
 	um_models *models;
 	um_store *store;
-	um_store_writer *writer; /* during the loop: the store's writes go here (record.c) */
 	um_engine *eng;
 	um_plan plan;
 	char run_id[128];

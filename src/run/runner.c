@@ -472,7 +472,7 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	 * answer's judge calls (judged suites) are calls made, the rest not */
 	if (record_put_attempt(rc, p, &r, a->calls, a->cached ? cached_calls(a) : (int)a->n_calls) == 0 &&
 	    a->cached &&
-	    store_put_cached(record_store(rc), rc->run_id, p->id, a->cache_call, &rc->fail_err) < 0) {
+	    store_put_cached(rc->store, rc->run_id, p->id, a->cache_call, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		engine_stop(rc->eng);
 	}
@@ -695,9 +695,10 @@ static int put_request(run_ctx *rc, const um_planned *p, const json_t *neutral,
 	const json_t *m, *part;
 	size_t i, j, n = 0, len;
 	char *body;
+	int stored;
 
-	if (!it || !it->n_images) /* copied: w->body is sent from */
-		return record_put_request(rc, w->body_sha256, (char *)w->body, w->body_len, 0, err);
+	if (!it || !it->n_images)
+		return store_put_request(rc->store, w->body_sha256, w->body, w->body_len, err);
 	json_array_foreach(json_object_get(neutral, "messages"), i, m) {
 		if (!json_is_array(json_object_get(m, "content")))
 			continue;
@@ -712,7 +713,9 @@ static int put_request(run_ctx *rc, const um_planned *p, const json_t *neutral,
 		}
 	}
 	body = store_elide_images(w->body, w->body_len, b64, sha, n, &len);
-	return record_put_request(rc, w->body_sha256, body, len, 1, err);
+	stored = store_put_request(rc->store, w->body_sha256, body, len, err);
+	free(body);
+	return stored;
 }
 
 /* The attempt is submitted: on the live list, counted in its lane. */
@@ -990,7 +993,7 @@ static void lease_beat(run_ctx *rc)
 	rc->last_beat = now;
 	if (record_ensure_tx(rc) < 0)
 		return;
-	if (store_lease_renew(record_store(rc), rc->run_id, real_ms(), &rc->fail_err) < 0) {
+	if (store_lease_renew(rc->store, rc->run_id, real_ms(), &rc->fail_err) < 0) {
 		rc->failed = 1;
 		rc->leased = 0;
 		engine_stop(rc->eng);
@@ -1003,8 +1006,6 @@ static void lease_beat(run_ctx *rc)
  * (1,008 calls at 500 ms: the requests' pages are copied while they wait). */
 static void quiet_checkpoint(run_ctx *rc)
 {
-	um_store *s;
-
 	if (rc->activity != rc->activity_seen) {
 		rc->activity_seen = rc->activity;
 		rc->quiet_done = 0;
@@ -1014,8 +1015,7 @@ static void quiet_checkpoint(run_ctx *rc)
 		return;
 	rc->quiet_done = 1;
 	record_commit_if_due(rc, 1);
-	s = record_store(rc);
-	if (!rc->failed && !rc->in_tx && store_checkpoint(s, &rc->fail_err) < 0) {
+	if (!rc->failed && !rc->in_tx && store_checkpoint(rc->store, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		engine_stop(rc->eng);
 	}
@@ -1660,7 +1660,6 @@ static void ctx_release(run_ctx *rc)
 	size_t i;
 	int s;
 
-	record_writer_stop(rc); /* everything queued is written */
 	coderun_teardown(rc); /* no test runs on past this */
 	scirun_teardown(rc);
 	finish_routing(rc);
@@ -1905,7 +1904,6 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	rc.started_mono = um_mono_ms();
 	rc.last_commit = rc.started_mono;
 	engine_set_feed_hook(rc.eng, feed_hook, &rc);
-	record_writer_start(&rc);
 	if (!rc.failed &&
 	    engine_run(rc.eng, tick, &rc, RUNNER_TICK_MS, err) < 0)
 		goto out;
@@ -1913,7 +1911,6 @@ int runner_run(const um_run_opts *o, um_run_result *res, um_error *err)
 	 * and the store's checkpoint (worker threads may still wake the
 	 * engine, which it allows) */
 	engine_close_idle(rc.eng);
-	record_writer_stop(&rc);
 	record_drain_routing(&rc);
 	record_commit_if_due(&rc, 1);
 	report_progress(&rc, 1);

@@ -974,11 +974,6 @@ int store_checkpoint(um_store *s, um_error *err)
 	return 0;
 }
 
-int store_in_tx(um_store *s)
-{
-	return s && !sqlite3_get_autocommit(s->db);
-}
-
 int store_rollback(um_store *s)
 {
 	if (sqlite3_get_autocommit(s->db))

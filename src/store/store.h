@@ -172,8 +172,6 @@ int store_commit(um_store *s, um_error *err);
  * closing the store has less left to copy. Outside a transaction; 0 or -1. */
 int store_checkpoint(um_store *s, um_error *err);
 int store_rollback(um_store *s);
-/* 1 when a transaction is open on the connection. */
-int store_in_tx(um_store *s);
 
 /* Create the run, or check that an existing run with this id has the same
  * suite/scaffold/models/dataset hashes, seed and repeats (else
