@@ -27,6 +27,7 @@
 #include "exec/provider.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,10 +368,101 @@ static json_t *provider_family_body(prov_job *j)
 
 /* ---- URLs --------------------------------------------------------------- */
 
+/* A system's request URL is the same for each of its requests, and
+ * libcurl's parser takes ~13k instructions to join it: each thread keeps
+ * the last few it joined, keyed by everything provider_url reads. */
+#define URL_MEMO 8
+typedef struct {
+	char *key[URL_MEMO], *url[URL_MEMO];
+	size_t key_len[URL_MEMO];
+	int next;
+} url_memo;
+
+static pthread_key_t url_memo_key;
+static int url_memo_ok;
+static pthread_once_t url_memo_once = PTHREAD_ONCE_INIT;
+
+static void url_memo_free(void *p)
+{
+	url_memo *m = p;
+	int i;
+
+	for (i = 0; i < URL_MEMO; i++) {
+		free(m->key[i]);
+		free(m->url[i]);
+	}
+	free(m);
+}
+
+static void url_memo_init(void)
+{
+	url_memo_ok = pthread_key_create(&url_memo_key, url_memo_free) == 0;
+}
+
+/* This thread's memo, or NULL (then every URL is joined). */
+static url_memo *url_memo_get(void)
+{
+	url_memo *m;
+
+	pthread_once(&url_memo_once, url_memo_init);
+	if (!url_memo_ok)
+		return NULL;
+	m = pthread_getspecific(url_memo_key);
+	if (!m) {
+		m = um_xcalloc(1, sizeof(*m));
+		if (pthread_setspecific(url_memo_key, m) != 0) {
+			free(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+static char *provider_url_join(const char *base, const char *const *segs, int n_segs,
+			       int encode, const char *query);
+
 /* base joined with path segments (each percent-encoded when `encode`) and a
- * query, with libcurl's URL parser. NULL when libcurl refuses. */
+ * query, with libcurl's URL parser (once per thread and distinct inputs).
+ * NULL when libcurl refuses. */
 static char *provider_url(const char *base, const char *const *segs, int n_segs, int encode,
 			  const char *query)
+{
+	url_memo *m = url_memo_get();
+	um_buf k = UM_BUF_INIT;
+	char *url = NULL;
+	int i;
+
+	if (!m)
+		return provider_url_join(base, segs, n_segs, encode, query);
+	/* the inputs, each ended by a NUL (none holds one); a query's absence
+	 * and an empty one differ by the leading flag */
+	um_buf_init(&k, 0);
+	um_buf_append(&k, encode ? (query ? "eq" : "e-") : (query ? "rq" : "r-"), 3);
+	um_buf_append(&k, base, strlen(base) + 1);
+	for (i = 0; i < n_segs; i++)
+		um_buf_append(&k, segs[i], strlen(segs[i]) + 1);
+	if (query)
+		um_buf_append(&k, query, strlen(query) + 1);
+	for (i = 0; i < URL_MEMO; i++)
+		if (m->key[i] && m->key_len[i] == k.len && memcmp(m->key[i], k.data, k.len) == 0) {
+			url = um_xstrdup(m->url[i]);
+			break;
+		}
+	if (!url && (url = provider_url_join(base, segs, n_segs, encode, query))) {
+		i = m->next;
+		m->next = (m->next + 1) % URL_MEMO;
+		free(m->key[i]);
+		free(m->url[i]);
+		m->key_len[i] = k.len;
+		m->key[i] = um_buf_detach(&k);
+		m->url[i] = um_xstrdup(url);
+	}
+	um_buf_release(&k);
+	return url;
+}
+
+static char *provider_url_join(const char *base, const char *const *segs, int n_segs,
+			       int encode, const char *query)
 {
 	CURLU *h = curl_url();
 	char *path = NULL, *url = NULL, *out = NULL;

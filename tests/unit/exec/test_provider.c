@@ -1835,10 +1835,47 @@ static void test_parse_fast_same(void **state)
 	assert_true(slow > 2000);
 }
 
+/* The request URL is joined once per thread and distinct inputs, then
+ * reused: ten systems (more than are kept) whose URLs differ only in port,
+ * path or family, built in turn three times, each get their own URL. */
+static void test_request_url_memo(void **state)
+{
+	static const char *const bases[] = {"http://127.0.0.1:8001/v1", "http://127.0.0.1:8002/v1/",
+					    "http://127.0.0.1:8003/api/v1", "http://127.0.0.1:8004",
+					    "http://127.0.0.1:8005/v1"};
+	json_t *n = neutral("{\"max_tokens\":16}");
+	char want[128];
+	int round, i;
+
+	(void)state;
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < 10; i++) {
+			um_provider p = i % 2 ? UM_PROV_ANTHROPIC : UM_PROV_OPENAI;
+			um_system s = make_system(p, "s", "m-1");
+			const char *b = bases[i / 2];
+			size_t bl = strlen(b) - (b[strlen(b) - 1] == '/');
+			um_wire_request w;
+			um_error err;
+
+			s.base_url = (char *)b;
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)bl, b,
+				 strchr(b + 7, '/') ? "" : "/",
+				 p == UM_PROV_ANTHROPIC ? (strchr(b + 7, '/') ? "/messages" : "messages")
+							: (strchr(b + 7, '/') ? "/chat/completions"
+									      : "chat/completions"));
+			if (provider_build(&s, n, &w, &err) < 0)
+				fail_msg("%s", err.msg);
+			assert_string_equal(w.url, want);
+			wire_request_release(&w);
+		}
+	json_decref(n);
+}
+
 int main(void)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request_url_memo),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_sealed),
 		cmocka_unit_test(test_canonical_encoder),
