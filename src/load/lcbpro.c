@@ -391,14 +391,18 @@ int lcbpro_hash(const char *data_hex, const um_item *items, size_t n, const char
 		const char *jd = items[i].code ? items[i].code->judge_dir : NULL;
 		if (!jd)
 			continue;
-		if (task_hash_dir(jd, dir, err) < 0)
+		if (task_hash_dir(jd, dir, err) < 0) {
+			um_sha256_release(&h);
 			return um_error_prefix(err, "problem %s: its tests", items[i].id);
+		}
 		um_sha256_update(&h, items[i].id, strlen(items[i].id) + 1);
 		um_sha256_update(&h, dir, 64);
 	}
 	if (testlib) {
-		if (task_hash_dir(testlib, dir, err) < 0)
+		if (task_hash_dir(testlib, dir, err) < 0) {
+			um_sha256_release(&h);
 			return um_error_prefix(err, "testlib %s", testlib);
+		}
 		um_sha256_update(&h, "testlib", 8);
 		um_sha256_update(&h, dir, 64);
 	}

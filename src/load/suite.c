@@ -303,9 +303,12 @@ static int hex64_str(const yml_doc *d, const yml_node *m, const char *key, const
 		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			break;
 	}
-	if (i != 64 || (*out)[i])
+	if (i != 64 || (*out)[i]) {
+		free(*out);
+		*out = NULL;
 		return yml_fail(d, yml_get(m, key), UM_ERR_INVALID, err,
 				"'%s' must be 64 hex digits (%s)", key, what);
+	}
 	return 1;
 }
 
