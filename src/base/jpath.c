@@ -85,3 +85,19 @@ const json_t *jpath_pointer(const json_t *root, const char *ptr)
 	}
 	return *p ? NULL : cur;
 }
+
+void jpath_append_strings(um_buf *b, const json_t *arr, const char *sep)
+{
+	const json_t *v;
+	size_t i;
+	int first = 1;
+
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v))
+			continue;
+		if (!first)
+			um_buf_puts(b, sep);
+		um_buf_puts(b, json_string_value(v));
+		first = 0;
+	}
+}

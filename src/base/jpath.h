@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
+
 /* The value at path below o: each '.' steps into a nested object (a key is at
  * most 63 bytes). NULL when o is NULL, a step is missing or not an object, or
  * a key is too long. The result is borrowed from o (no new reference). */
@@ -27,5 +29,9 @@ long long jpath_int(const json_t *o, const char *path);
  * '/', "~0" is '~', an array step is a decimal index; "" is root itself), or
  * NULL when a step is missing or the pointer is malformed. Borrowed. */
 const json_t *jpath_pointer(const json_t *root, const char *ptr);
+
+/* Append the strings of a JSON array to b, sep between them (members that
+ * are not strings are skipped). */
+void jpath_append_strings(um_buf *b, const json_t *arr, const char *sep);
 
 #endif

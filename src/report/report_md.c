@@ -658,7 +658,6 @@ static void md_code(um_buf *b, const json_t *systems)
 	um_buf_puts(b, "\n");
 	json_array_foreach(systems, i, s) {
 		const json_t *bp = json_object_get(json_object_get(s, "code"), "broken_problems");
-		size_t j;
 
 		if (!json_is_array(bp))
 			continue;
@@ -670,8 +669,8 @@ static void md_code(um_buf *b, const json_t *systems)
 				 "(or that has none) %s broken:", json_array_size(bp),
 			      json_array_size(bp) == 1 ? "" : "s",
 			      json_array_size(bp) == 1 ? "is" : "are");
-		for (j = 0; j < json_array_size(bp); j++)
-			um_buf_printf(b, "%s %s", j ? "," : "", json_string_value(json_array_get(bp, j)));
+		um_buf_putc(b, ' ');
+		jpath_append_strings(b, bp, ", ");
 		um_buf_puts(b, ".\n\n");
 	}
 }
@@ -679,7 +678,7 @@ static void md_code(um_buf *b, const json_t *systems)
 static void md_agents(um_buf *b, const json_t *systems)
 {
 	const json_t *s, *ag, *bt;
-	size_t i, k;
+	size_t i;
 	int any = 0;
 
 	json_array_foreach(systems, i, s)
@@ -743,9 +742,7 @@ static void md_agents(um_buf *b, const json_t *systems)
 			continue;
 		}
 		um_buf_printf(b, "**Broken tasks** (the reference solution fails its own tests): ");
-		for (k = 0; k < json_array_size(bt); k++)
-			um_buf_printf(b, "%s%s", k ? ", " : "",
-				      json_string_value(json_array_get(bt, k)));
+		jpath_append_strings(b, bt, ", ");
 		um_buf_puts(b, "\n\n");
 	}
 }

@@ -203,7 +203,7 @@ json_t *scicode_report_system(const um_attempt_rec *const *attempts, size_t n,
 void scicode_report_markdown(um_buf *b, const json_t *systems)
 {
 	const json_t *s, *c, *bp;
-	size_t i, j;
+	size_t i;
 	int any = 0;
 
 	json_array_foreach(systems, i, s)
@@ -252,8 +252,8 @@ void scicode_report_markdown(um_buf *b, const json_t *systems)
 				 "none):", json_array_size(bp), json_array_size(bp) == 1 ? "" : "s",
 			      json_array_size(bp) == 1 ? "s" : "",
 			      json_array_size(bp) == 1 ? "its" : "their");
-		for (j = 0; j < json_array_size(bp); j++)
-			um_buf_printf(b, "%s %s", j ? "," : "", json_string_value(json_array_get(bp, j)));
+		um_buf_putc(b, ' ');
+		jpath_append_strings(b, bp, ", ");
 		um_buf_puts(b, ".\n\n");
 	}
 }
