@@ -16,6 +16,7 @@
 # BASE=path/to/an/older/umpire also runs that binary in every round of 1. and
 # 2., interleaved with UMPIRE against the same simulator (the simulator is
 # UMPIRE's), and prints both side by side with the store size at ~100k.
+# ONLY=latency runs 2. alone (a few seconds a round).
 set -euo pipefail
 : "${UMPIRE:?}" "${UMPIRE_SRCDIR:?}"
 RUNS=${RUNS:-3}
@@ -50,6 +51,7 @@ run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done cpu_s" (bi
 echo "umpire $("$UMPIRE" --version | head -1); $(wrk --version 2>&1 | head -1)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024)" MiB"}' /proc/meminfo)"
 
+if [ "${ONLY:-}" != latency ]; then
 # 1. the wire and the harness, one system, 64 connections each
 start_sim "$B/pool-zero.yaml"
 run_umpire "$B/models-zero.yaml" 1 64 "$W/one.db" b-1 >/dev/null
@@ -118,6 +120,7 @@ if [ "${BIG:-0}" = 1 ]; then
   report_on "$W/s1m.db" | awk '{printf "  1,000,032 attempts:  %8.2f s, peak RSS %.1f MiB\n", $1, $2 / 1024}'
 fi
 kill "${pids[@]}" 2>/dev/null || true
+fi
 
 # 2. latency-bound: one round trip is the ideal
 start_sim "$B/pool-500ms.yaml"

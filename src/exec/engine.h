@@ -96,6 +96,12 @@ void engine_free(um_engine *e);
  * engine_get_stats and engine_free may be called (engine_submit and
  * engine_run fail). -1 (and nothing done) when the engine is not idle. */
 int engine_close_idle(um_engine *e);
+/* The caller will submit nothing new (the retries of what it submitted go
+ * on): from now on a connection is closed as soon as its transfer ends
+ * (libcurl keeps at most one idle), so the closes happen while the other
+ * answers are still awaited instead of all at the end. Only a retry pays for
+ * it, with a fresh connection. */
+void engine_no_more_requests(um_engine *e);
 /* Returns the lane index (0, 1, ...). */
 int engine_add_lane(um_engine *e, const um_lane_opts *opts);
 /* Current adaptive window of a lane (for tests and progress). */

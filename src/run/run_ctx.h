@@ -138,6 +138,7 @@ struct run_ctx {
 	unsigned char *keep;
 	size_t n_kept;
 	int budget_stopped, feeding;
+	int no_more; /* every attempt submitted: engine_no_more_requests was called */
 	json_t *trips;
 	attempt *cache_ready;
 	size_t cache_hits;

@@ -899,6 +899,23 @@ static int feed_behind(const run_ctx *rc, int s)
 	return 0;
 }
 
+/* Once every lane's attempts are submitted in a run whose attempts are one
+ * call each (no judge, agent turns or SciCode steps to follow), the engine
+ * closes connections as their calls end instead of keeping them for more. */
+static void feed_exhausted(run_ctx *rc)
+{
+	int s;
+
+	if (rc->no_more || rc->judge >= 0 || rc->suite->n_tasks ||
+	    !strcmp(rc->suite->kind, "scicode"))
+		return;
+	for (s = 0; s < rc->models->n_systems; s++)
+		if (rc->lanes[s].todo && rc->lanes[s].cursor < rc->lanes[s].n_todo)
+			return;
+	rc->no_more = 1;
+	engine_no_more_requests(rc->eng);
+}
+
 /* Submits up to burst attempts (every system in turn under a budget, so
  * that the systems stay on the same items when the money runs out); 1 when
  * it stopped at burst with more it could submit now. */
@@ -935,6 +952,8 @@ static int runner_feed_some(run_ctx *rc, int burst)
 		drain_cache(rc);
 		rc->feeding = 0;
 	}
+	if (left > 0 && !rc->failed)
+		feed_exhausted(rc);
 	return left == 0 && !rc->failed;
 }
 

@@ -920,6 +920,35 @@ static void test_connection_reuse(void **state)
 	engine_free(e);
 }
 
+/* Eight calls at once open eight connections; a second batch reuses them,
+ * unless engine_no_more_requests came first: then each connection closed as
+ * its call ended (at most one kept idle), and the batch opens its own. */
+static int batch_connections(int no_more)
+{
+	um_engine *e = new_engine(0, 0);
+	int lane = add_lane(e, 8, 5000, 0), i, done = 0, before;
+
+	for (i = 0; i < 8; i++)
+		submit(e, lane, no_more ? "nomore1/slow" : "nomore2/slow", count_done, &done);
+	if (no_more)
+		engine_no_more_requests(e);
+	run(e);
+	before = atomic_load(&server.connections);
+	for (i = 0; i < 8; i++)
+		submit(e, lane, "nomore3/slow", count_done, &done);
+	run(e);
+	assert_int_equal(done, 16);
+	engine_free(e);
+	return atomic_load(&server.connections) - before;
+}
+
+static void test_no_more_requests(void **state)
+{
+	(void)state;
+	assert_int_equal(batch_connections(0), 0);
+	assert_true(batch_connections(1) >= 7);
+}
+
 /* engine_close_idle: refused with work queued; once idle, the connections
  * close in a thread of the engine's while the caller goes on, nothing can
  * be submitted or run, engine_stop and engine_wakeup stay safe, and
@@ -1134,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_first_token),
 		cmocka_unit_test(test_connection_reuse),
 		cmocka_unit_test(test_close_idle),
+		cmocka_unit_test(test_no_more_requests),
 		cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_reentrant_submit),
 		cmocka_unit_test(test_stop),
