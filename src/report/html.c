@@ -441,12 +441,23 @@ static void judged_table(um_buf *b, const json_t *rep)
 		um_buf o = UM_BUF_INIT;
 
 		um_buf_init(&o, 0);
-		json_object_foreach((json_t *)jpath_get(s, "attempts.outcomes"), key, v)
-			um_buf_printf(&o, "%s%s %lld", o.len ? ", " : "", key,
-				      (long long)json_integer_value(v));
+		/* each count bound to its pointer, as every number of the page */
+		json_object_foreach((json_t *)jpath_get(s, "attempts.outcomes"), key, v) {
+			if (o.len)
+				um_buf_puts(&o, ", ");
+			esc(&o, key);
+			um_buf_putc(&o, ' ');
+			numf(&o, rep, "int", "/systems/%zu/attempts/outcomes/%s", i, key);
+		}
 		um_buf_puts(b, "<tr>");
 		td_text(b, jpath_str(s, "name"));
-		td_text(b, o.len ? um_buf_str(&o) : "none");
+		if (o.len) {
+			um_buf_puts(b, "<td>");
+			um_buf_append(b, o.data, o.len);
+			um_buf_puts(b, "</td>");
+		} else {
+			td_text(b, "none");
+		}
 		um_buf_release(&o);
 		td_numf(b, rep, "int", "/systems/%zu/judged/judge/attempts", i);
 		td_numf(b, rep, "usd4", "/systems/%zu/judged/judge/cost_micro", i);

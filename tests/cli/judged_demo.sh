@@ -62,6 +62,10 @@ check "report.html has the judged table with the bins" \
 check "report.html's item table marks outcomes as such, not as errors" \
   test "$(grep -o '<a class="out"' rep/j1/report.html | wc -l)" -eq \
     "$(sql j.db "select count(*) from attempts where run_id='j1' and outcome is not null")"
+check "report.html's Outcomes cells are bound to report.json, count by count" \
+  test "$(grep -o 'data-json="/systems/[0-9]*/attempts/outcomes/[a-z_]*" data-fmt="int">[0-9]*<' rep/j1/report.html |
+    sed 's/.*data-fmt="int">\([0-9]*\)</\1/' | awk '{ n += $1 } END { print n + 0 }')" -eq \
+    "$(jq '[.systems[].attempts.outcomes // {} | to_entries[].value] | add' rep/j1/report.json)"
 check "report.html's transcripts name the judge's calls" \
   test "$(grep -c "the judge's, try" rep/j1/report.html)" -eq "$jc"
 cp rep/j1/report.json first.json
