@@ -54,6 +54,59 @@ typedef struct compare_args {
 	um_compare_opts o;
 } compare_args;
 
+/* What the comparison reads of an attempt, kept for its graded ones only:
+ * read row by row (store_scan_attempts, no text columns), so a run's
+ * answers and details never sit in memory. */
+typedef struct slim_ctx {
+	um_run_data *d;
+	size_t cap;
+} slim_ctx;
+
+static int keep_graded(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs,
+		       size_t n_evs)
+{
+	slim_ctx *x = ctx;
+	um_run_data *d = x->d;
+	um_attempt_rec *r;
+	size_t *cap = &x->cap;
+
+	(void)evs;
+	(void)n_evs;
+	if (!store_attempt_graded(a) || !a->item_id)
+		return 0;
+	if (d->n_attempts == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		d->attempts = um_xrealloc(d->attempts, *cap * sizeof(*d->attempts));
+	}
+	r = &d->attempts[d->n_attempts++];
+	memset(r, 0, sizeof(*r));
+	r->item_id = um_xstrdup(a->item_id);
+	r->system = um_xstrdup(a->system);
+	r->sample = a->sample;
+	r->status = a->status;
+	r->score = a->score;
+	r->has_reward = a->has_reward;
+	r->reward = a->reward;
+	r->cost_micro = a->cost_micro;
+	r->latency_ms = a->latency_ms;
+	r->cached = a->cached;
+	return 0;
+}
+
+static int load_slim(um_store *st, const char *id, um_run_data *d, um_error *err)
+{
+	slim_ctx x = {d, 0};
+	int rc;
+
+	if (store_read_begin(st, err) < 0)
+		return -1;
+	rc = store_load_run_meta(st, id, d, err);
+	if (rc == 0)
+		rc = store_scan_attempts(st, id, 0, keep_graded, &x, err);
+	store_read_end(st);
+	return rc;
+}
+
 static int load_one(const char *db, const char *id, um_run_data *d, um_error *err)
 {
 	um_store *st = NULL;
@@ -64,7 +117,7 @@ static int load_one(const char *db, const char *id, um_run_data *d, um_error *er
 		return -1;
 	if (!strcmp(id, "latest") && !(id = latest = store_latest_run(st, err)))
 		goto out;
-	rc = store_load_run(st, id, d, err);
+	rc = load_slim(st, id, d, err);
 out:
 	free(latest);
 	store_close(st);
