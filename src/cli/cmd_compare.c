@@ -68,16 +68,12 @@ static int keep_graded(void *ctx, const um_attempt_rec *a, const um_routing_rec 
 	slim_ctx *x = ctx;
 	um_run_data *d = x->d;
 	um_attempt_rec *r;
-	size_t *cap = &x->cap;
 
 	(void)evs;
 	(void)n_evs;
 	if (!store_attempt_graded(a) || !a->item_id)
 		return 0;
-	if (d->n_attempts == *cap) {
-		*cap = *cap ? 2 * *cap : 1024;
-		d->attempts = um_xrealloc(d->attempts, *cap * sizeof(*d->attempts));
-	}
+	um_xgrow((void **)&d->attempts, &x->cap, d->n_attempts + 1, sizeof(*d->attempts));
 	r = &d->attempts[d->n_attempts++];
 	memset(r, 0, sizeof(*r));
 	r->item_id = um_xstrdup(a->item_id);
