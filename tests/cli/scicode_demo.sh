@@ -19,8 +19,9 @@ expect_exit 0 "--oracle runs every step's ground_truth_code" -- \
 check "3 problems solved, no call made" \
   test "$(sql o.db "select count(*) from attempts where score=1 and n_calls=0")" -eq 3
 check "7 asked steps passed, the given one not run" test \
-  "$(sql o.db "select group_concat(json_extract(t.value, '$.v'), ' ') from attempts,
-     json_each(detail_json, '$.steps') t")" = "passed passed passed given passed passed passed passed"
+  "$(sql o.db "select group_concat(json_extract(t.value, '$.v'), ' ') from
+     (select * from attempts order by item_id) a, json_each(a.detail_json, '$.steps') t")" = \
+  "passed passed passed given passed passed passed passed"
 check "report.md says no step is broken" \
   grep -q "Oracle: every asked step passes with its ground_truth_code." rep/o1/report.md
 sed -e 's|^  time_limit_s: 120$|  time_limit_s: 120\n  counting: inspect_ai|' \
