@@ -42,6 +42,8 @@ void record_commit_if_due(run_ctx *rc, int force)
 		return;
 	if (!force && rc->since_commit < COMMIT_EVERY && now - rc->last_commit < COMMIT_MS)
 		return;
+	if (record_flush(rc) < 0)
+		return;
 	if (store_commit(rc->store, &rc->fail_err) < 0) {
 		rc->failed = 1;
 		rc->in_tx = 0;
@@ -185,6 +187,113 @@ static size_t record_take_held(run_ctx *rc, const char *attempt_id, um_routing_r
 	return n;
 }
 
+/* ---- attempts queued until their commit -----------------------------------
+ * A run's plan is sample-major and each system's lane finishes in its own
+ * order, so attempts written as they finish put the samples of one (item,
+ * system) on as many pages as there are samples, and the report, which reads
+ * in (item, system, sample) order, reads a page per attempt (1M attempts:
+ * 3.8 s; docs/performance.md). A commit's attempts are written together, in
+ * that order, just before it: what a kill can lose is the same uncommitted
+ * transaction as before. */
+typedef struct record_pending {
+	um_attempt_rec r;       /* strings owned */
+	um_call_rec *calls;     /* owned: n_write written, n_total released */
+	int n_write, n_total;
+	um_routing_rec *evs;    /* owned */
+	size_t n_evs;
+	int64_t cache_call;     /* store_put_cached's source call, or -1 */
+} record_pending;
+
+static void record_pending_release(record_pending *q)
+{
+	int i;
+
+	store_attempt_rec_release(&q->r);
+	for (i = 0; i < q->n_total; i++)
+		record_call_release(&q->calls[i]);
+	free(q->calls);
+	evq_events_free(q->evs, q->n_evs);
+}
+
+static int record_cmp_pending(const void *a, const void *b)
+{
+	const um_attempt_rec *x = &((const record_pending *)a)->r;
+	const um_attempt_rec *y = &((const record_pending *)b)->r;
+	int c = strcmp(x->item_id, y->item_id);
+
+	if (!c)
+		c = strcmp(x->system, y->system);
+	return c ? c : (x->sample > y->sample) - (x->sample < y->sample);
+}
+
+static int record_write(run_ctx *rc, const um_attempt_rec *r, const um_call_rec *calls,
+			int n_calls, const um_routing_rec *evs, size_t n_evs, int64_t cache_call)
+{
+	um_error late = {0};
+	/* after a failure (flushing what finished before it) the first error stays */
+	um_error *err = rc->failed ? &late : &rc->fail_err;
+
+	if (store_put_attempt(rc->store, rc->run_id, r, calls, n_calls, err) < 0 ||
+	    store_put_attempt_routing(rc->store, rc->run_id, r->attempt_id, n_calls, evs, n_evs,
+				      err) < 0 ||
+	    (cache_call >= 0 &&
+	     store_put_cached(rc->store, rc->run_id, r->attempt_id, cache_call, err) < 0)) {
+		record_store_failed(rc);
+		return -1;
+	}
+	return 0;
+}
+
+int record_flush(run_ctx *rc)
+{
+	size_t i;
+	int ok = 1;
+
+	if (rc->n_pend > 1)
+		qsort(rc->pend, rc->n_pend, sizeof(*rc->pend), record_cmp_pending);
+	/* written even after a failure elsewhere: these finished before it, and
+	 * were in the open transaction when attempts were written as they
+	 * finished; the first one the store refuses ends the writing */
+	if (rc->n_pend && !rc->in_tx && (rc->failed || record_ensure_tx(rc) < 0))
+		ok = 0;
+	for (i = 0; i < rc->n_pend; i++) {
+		record_pending *q = &rc->pend[i];
+
+		if (ok && record_write(rc, &q->r, q->calls, q->n_write, q->evs, q->n_evs,
+				       q->cache_call) < 0)
+			ok = 0;
+		record_pending_release(q);
+	}
+	rc->n_pend = 0;
+	return rc->failed ? -1 : 0;
+}
+
+int record_queue_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r,
+			 um_call_rec *calls, int n_write, int n_total, int64_t cache_call)
+{
+	record_pending *q;
+
+	record_drain_routing(rc);
+	if (rc->att_state)
+		rc->att_state[p - rc->plan.a] = RECORD_WRITTEN;
+	um_xgrow((void **)&rc->pend, &rc->cap_pend, rc->n_pend + 1, sizeof(*rc->pend));
+	q = &rc->pend[rc->n_pend];
+	memset(q, 0, sizeof(*q));
+	q->calls = calls;
+	q->n_total = n_total;
+	q->n_evs = record_take_held(rc, p->id, &q->evs);
+	if (rc->failed || record_ensure_tx(rc) < 0) {
+		/* as record_put_attempt: nothing is written after a failure */
+		record_pending_release(q);
+		return -1;
+	}
+	store_attempt_rec_copy(&q->r, r);
+	q->n_write = n_write;
+	q->cache_call = cache_call;
+	rc->n_pend++;
+	return 0;
+}
+
 int record_put_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r,
 		       const um_call_rec *calls, int n_calls)
 {
@@ -198,18 +307,21 @@ int record_put_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r
 		rc->att_state[p - rc->plan.a] = RECORD_WRITTEN;
 	if (rc->failed || record_ensure_tx(rc) < 0)
 		rv = -1;
-	else if (store_put_attempt(rc->store, rc->run_id, r, calls, n_calls, &rc->fail_err) < 0 ||
-		 store_put_attempt_routing(rc->store, rc->run_id, p->id, n_calls, evs, n,
-					   &rc->fail_err) < 0) {
-		record_store_failed(rc);
-		rv = -1;
-	}
+	else
+		rv = record_write(rc, r, calls, n_calls, evs, n, -1);
 	evq_events_free(evs, n);
 	return rv;
 }
 
 void record_release_held(run_ctx *rc)
 {
+	size_t i;
+
+	for (i = 0; i < rc->n_pend; i++)
+		record_pending_release(&rc->pend[i]);
+	free(rc->pend);
+	rc->pend = NULL;
+	rc->n_pend = rc->cap_pend = 0;
 	evq_events_free(rc->held, rc->n_held);
 	rc->held = NULL;
 	rc->n_held = rc->cap_held = 0;

@@ -45,7 +45,18 @@ void record_hold_event(run_ctx *rc, const um_routing_rec *ev);
  * transaction if needed): 0, or -1 with rc->failed set. */
 int record_put_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r,
 		       const um_call_rec *calls, int n_calls);
-/* Forget held events (end of run, after unfinished attempts were written). */
+/* Queue a finished attempt to be written by the next commit (or
+ * record_flush), with the attempts of that commit in (item, system, sample)
+ * order. calls (n_total records, the first n_write written) become the
+ * queue's; r is copied; cache_call >= 0 also records the attempt as answered
+ * from that cached call. Opens the transaction if needed: 0, or -1 with
+ * rc->failed set. */
+int record_queue_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec *r,
+			 um_call_rec *calls, int n_write, int n_total, int64_t cache_call);
+/* Write the queued attempts now (before a commit): 0, or -1 (rc->failed). */
+int record_flush(run_ctx *rc);
+/* Forget held events and queued attempts (end of run, after unfinished
+ * attempts were written and the queue flushed). */
 void record_release_held(run_ctx *rc);
 
 #endif

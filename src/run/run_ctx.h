@@ -124,6 +124,10 @@ struct run_ctx {
 	 * an attempt and its sub-calls commit in one transaction */
 	um_routing_rec *held;
 	size_t n_held, cap_held;
+	/* finished attempts queued until the commit that writes them, in
+	 * (item, system, sample) order (record.c) */
+	struct record_pending *pend;
+	size_t n_pend, cap_pend;
 	size_t *by_id;          /* plan indices sorted by attempt id */
 	unsigned char *att_state; /* per plan index: RECORD_NEW, _LIVE, _WRITTEN */
 	int in_tx;

@@ -420,6 +420,7 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	char perm[UM_MAX_CHOICES * 4];
 	lane *ln = &rc->lanes[p->system];
 	size_t i;
+	int n_write;
 
 	memset(&r, 0, sizeof(r));
 	plan_perm_to_string(p->perm, p->n_choices, perm, sizeof(perm));
@@ -468,14 +469,14 @@ static void finish_attempt(attempt *a, um_att_status status, const um_completion
 	}
 	if (a->cached)
 		r.n_calls = 0; /* no call was made: the answer is a stored one */
-	/* the row, its calls and its sub-calls in one transaction; a cached
-	 * answer's judge calls (judged suites) are calls made, the rest not */
-	if (record_put_attempt(rc, p, &r, a->calls, a->cached ? cached_calls(a) : (int)a->n_calls) == 0 &&
-	    a->cached &&
-	    store_put_cached(rc->store, rc->run_id, p->id, a->cache_call, &rc->fail_err) < 0) {
-		rc->failed = 1;
-		engine_stop(rc->eng);
-	}
+	/* the row, its calls and its sub-calls in one transaction, written
+	 * with the rest of its commit; a cached answer's judge calls (judged
+	 * suites) are calls made, the rest not. The calls become the queue's. */
+	n_write = a->cached ? cached_calls(a) : (int)a->n_calls;
+	record_queue_attempt(rc, p, &r, a->calls, n_write, (int)a->n_calls,
+			     a->cached ? a->cache_call : -1);
+	a->calls = NULL;
+	a->n_calls = 0;
 	guard_on_finish(rc, p->system, status == UM_ATT_DONE, a->spent_micro,
 			t ? t->http_status : 0, error_msg);
 	rc->since_commit++;
@@ -1687,6 +1688,8 @@ static void ctx_release(run_ctx *rc)
 		agent_teardown_run(rc);
 	while (rc->live)
 		attempt_free(rc->live);
+	if (rc->store)
+		record_flush(rc); /* what finished before a failure or a stop */
 	if (rc->leased && (rc->in_tx || record_ensure_tx(rc) == 0))
 		store_lease_release(rc->store, rc->run_id, NULL);
 	if (rc->in_tx)

@@ -1474,6 +1474,27 @@ void store_tool_steps_free(um_tool_step *v, size_t n)
 	free(v);
 }
 
+/* The string fields of an attempt record, for copying and freeing. */
+#define ATTEMPT_REC_STRINGS(X)                                                                 \
+	X(attempt_id) X(item_id) X(system) X(perm) X(request_hash) X(neutral_hash)             \
+	X(detail_json) X(image_id) X(outcome) X(response_text) X(extracted) X(error_class)      \
+	X(error_msg) X(served_model) X(fingerprint) X(finish_reason)
+
+void store_attempt_rec_copy(um_attempt_rec *dst, const um_attempt_rec *src)
+{
+	*dst = *src;
+#define X(f) dst->f = um_xstrdup(src->f);
+	ATTEMPT_REC_STRINGS(X)
+#undef X
+}
+
+void store_attempt_rec_release(um_attempt_rec *r)
+{
+#define X(f) free(r->f);
+	ATTEMPT_REC_STRINGS(X)
+#undef X
+}
+
 int store_attempt_graded(const um_attempt_rec *a)
 {
 	return a->status == UM_ATT_DONE && a->score >= 0 && !a->outcome;
@@ -2093,25 +2114,8 @@ void store_run_data_free(um_run_data *d)
 		free(r->choices_json);
 	}
 	free(d->items);
-	for (i = 0; i < d->n_attempts; i++) {
-		um_attempt_rec *r = &d->attempts[i];
-		free(r->attempt_id);
-		free(r->item_id);
-		free(r->system);
-		free(r->perm);
-		free(r->request_hash);
-		free(r->neutral_hash);
-		free(r->detail_json);
-		free(r->image_id);
-		free(r->outcome);
-		free(r->response_text);
-		free(r->extracted);
-		free(r->error_class);
-		free(r->error_msg);
-		free(r->served_model);
-		free(r->fingerprint);
-		free(r->finish_reason);
-	}
+	for (i = 0; i < d->n_attempts; i++)
+		store_attempt_rec_release(&d->attempts[i]);
 	free(d->attempts);
 	for (i = 0; i < d->n_claims; i++) {
 		um_claim_rec *r = &d->claims[i];

@@ -203,6 +203,9 @@ int store_put_request(um_store *s, const char *body_sha256, const char *body, si
 /* Upsert the attempt (an error attempt may be replaced by a later success)
  * and append its calls. Call inside a transaction. */
 /* 1 when the attempt has a grade: done, scored, no outcome. */
+/* A deep copy of src's strings into dst (um_x* allocation), and their release. */
+void store_attempt_rec_copy(um_attempt_rec *dst, const um_attempt_rec *src);
+void store_attempt_rec_release(um_attempt_rec *r);
 int store_attempt_graded(const um_attempt_rec *a);
 /* A graded attempt's score in [0, 1] for the statistics: its fractional score
  * (reward) clamped to [0, 1] when it has one, else its 0/1 score. */

@@ -60,4 +60,18 @@ expect_exit 6 "run id reused with another repeats count is refused" -- \
   "$UMPIRE" run "$S/suites/demo.yaml" --models "$S/models/demo.yaml" --db demo.db \
   --run-id demo1 --repeats 3 --quiet
 check "the refusal names what differs" grep -qi "repeats" "$WORK/err"
+# the attempts of each commit are written in (item, system, sample) order
+# (record.c), so the table holds far fewer descents of that key in rowid
+# order (about one a commit) than in the order the attempts finished
+descents() { # ORDER BY clause -> descents of (item_id, system, sample)
+  sql demo.db "with t as (select item_id i, system s, sample k, lag(item_id) over w pi,
+    lag(system) over w ps, lag(sample) over w pk from attempts where run_id='demo1'
+    window w as (order by $1))
+    select count(*) from t where pi is not null and (i, s, k) < (pi, ps, pk)"
+}
+d_fin=$(descents "finished_ms, rowid")
+d_row=$(descents "rowid")
+check "the demo's attempts finish out of key order ($d_fin descents)" test "$d_fin" -ge 60
+check "and are stored in key order within each commit ($d_row descents in rowid order)" \
+  test $((d_row * 4)) -le "$d_fin"
 done_testing
