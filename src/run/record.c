@@ -80,9 +80,47 @@ static int record_cmp_idx(const void *a, const void *b, void *ctx)
 	return strcmp(pa->id, pb->id);
 }
 
+/* Ranks of the suite's items by id and of the systems by name: the store's
+ * (item_id, system, sample) order, as integers (record_flush). */
+static int record_cmp_item(const void *a, const void *b, void *ctx)
+{
+	const run_ctx *rc = ctx;
+
+	return strcmp(rc->suite->items[*(const uint32_t *)a].id,
+		      rc->suite->items[*(const uint32_t *)b].id);
+}
+
+static int record_cmp_system(const void *a, const void *b, void *ctx)
+{
+	const run_ctx *rc = ctx;
+
+	return strcmp(rc->models->systems[*(const uint32_t *)a].name,
+		      rc->models->systems[*(const uint32_t *)b].name);
+}
+
+static uint32_t *record_ranks(run_ctx *rc, size_t n,
+			      int (*cmp)(const void *, const void *, void *))
+{
+	uint32_t *order = um_xcalloc(n ? n : 1, sizeof(*order));
+	uint32_t *rank = um_xcalloc(n ? n : 1, sizeof(*rank));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	if (n > 1)
+		qsort_r(order, n, sizeof(*order), cmp, rc);
+	for (i = 0; i < n; i++)
+		rank[order[i]] = (uint32_t)i;
+	free(order);
+	return rank;
+}
+
 void record_index_plan(run_ctx *rc)
 {
 	size_t i;
+
+	rc->item_rank = record_ranks(rc, rc->suite->n_items, record_cmp_item);
+	rc->system_rank = record_ranks(rc, (size_t)rc->models->n_systems, record_cmp_system);
 
 	rc->by_id = um_xcalloc(rc->plan.n ? rc->plan.n : 1, sizeof(size_t));
 	rc->att_state = um_xcalloc(rc->plan.n ? rc->plan.n : 1, 1);
@@ -196,7 +234,8 @@ static size_t record_take_held(run_ctx *rc, const char *attempt_id, um_routing_r
  * that order, just before it: what a kill can lose is the same uncommitted
  * transaction as before. */
 typedef struct record_pending {
-	um_attempt_rec r;       /* strings owned */
+	um_attempt_rec r;       /* its strings point into strings */
+	char *strings;          /* owned: r's strings, one after the other */
 	um_call_rec *calls;     /* owned: n_write written, n_total released */
 	int n_write, n_total;
 	um_routing_rec *evs;    /* owned */
@@ -208,22 +247,48 @@ static void record_pending_release(record_pending *q)
 {
 	int i;
 
-	store_attempt_rec_release(&q->r);
+	free(q->strings);
 	for (i = 0; i < q->n_total; i++)
 		record_call_release(&q->calls[i]);
 	free(q->calls);
 	evq_events_free(q->evs, q->n_evs);
 }
 
-static int record_cmp_pending(const void *a, const void *b)
+/* r copied into q, its strings in one allocation. */
+static void record_pending_copy(record_pending *q, const um_attempt_rec *r)
 {
-	const um_attempt_rec *x = &((const record_pending *)a)->r;
-	const um_attempt_rec *y = &((const record_pending *)b)->r;
-	int c = strcmp(x->item_id, y->item_id);
+	size_t len = 0;
+	char *w;
 
-	if (!c)
-		c = strcmp(x->system, y->system);
-	return c ? c : (x->sample > y->sample) - (x->sample < y->sample);
+#define X(f) len += r->f ? strlen(r->f) + 1 : 0;
+	UM_ATTEMPT_REC_STRINGS(X)
+#undef X
+	q->r = *r;
+	w = q->strings = um_xmalloc(len ? len : 1);
+#define X(f)                                                                                   \
+	if (r->f) {                                                                            \
+		size_t n = strlen(r->f) + 1;                                                   \
+		q->r.f = memcpy(w, r->f, n);                                                   \
+		w += n;                                                                        \
+	}
+	UM_ATTEMPT_REC_STRINGS(X)
+#undef X
+}
+
+/* A queued attempt's place in the store's order, and its queue index. */
+typedef struct record_key {
+	uint32_t item, system, sample, at;
+} record_key;
+
+static int record_cmp_key(const void *a, const void *b)
+{
+	const record_key *x = a, *y = b;
+
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	if (x->system != y->system)
+		return x->system < y->system ? -1 : 1;
+	return (x->sample > y->sample) - (x->sample < y->sample);
 }
 
 static int record_write(run_ctx *rc, const um_attempt_rec *r, const um_call_rec *calls,
@@ -249,15 +314,15 @@ int record_flush(run_ctx *rc)
 	size_t i;
 	int ok = 1;
 
-	if (rc->n_pend > 1)
-		qsort(rc->pend, rc->n_pend, sizeof(*rc->pend), record_cmp_pending);
 	/* written even after a failure elsewhere: these finished before it, and
 	 * were in the open transaction when attempts were written as they
 	 * finished; the first one the store refuses ends the writing */
 	if (rc->n_pend && !rc->in_tx && (rc->failed || record_ensure_tx(rc) < 0))
 		ok = 0;
+	if (rc->n_pend > 1)
+		qsort(rc->pend_keys, rc->n_pend, sizeof(*rc->pend_keys), record_cmp_key);
 	for (i = 0; i < rc->n_pend; i++) {
-		record_pending *q = &rc->pend[i];
+		record_pending *q = &rc->pend[rc->pend_keys[i].at];
 
 		if (ok && record_write(rc, &q->r, q->calls, q->n_write, q->evs, q->n_evs,
 				       q->cache_call) < 0)
@@ -287,9 +352,15 @@ int record_queue_attempt(run_ctx *rc, const um_planned *p, const um_attempt_rec 
 		record_pending_release(q);
 		return -1;
 	}
-	store_attempt_rec_copy(&q->r, r);
+	record_pending_copy(q, r);
 	q->n_write = n_write;
 	q->cache_call = cache_call;
+	if (rc->n_pend >= rc->cap_keys)
+		um_xgrow((void **)&rc->pend_keys, &rc->cap_keys, rc->n_pend + 1,
+			 sizeof(*rc->pend_keys));
+	rc->pend_keys[rc->n_pend] = (record_key){rc->item_rank[p->item],
+						 rc->system_rank[p->system],
+						 (uint32_t)p->sample, (uint32_t)rc->n_pend};
 	rc->n_pend++;
 	return 0;
 }
@@ -320,8 +391,13 @@ void record_release_held(run_ctx *rc)
 	for (i = 0; i < rc->n_pend; i++)
 		record_pending_release(&rc->pend[i]);
 	free(rc->pend);
+	free(rc->pend_keys);
+	free(rc->item_rank);
+	free(rc->system_rank);
 	rc->pend = NULL;
-	rc->n_pend = rc->cap_pend = 0;
+	rc->pend_keys = NULL;
+	rc->item_rank = rc->system_rank = NULL;
+	rc->n_pend = rc->cap_pend = rc->cap_keys = 0;
 	evq_events_free(rc->held, rc->n_held);
 	rc->held = NULL;
 	rc->n_held = rc->cap_held = 0;

@@ -127,7 +127,9 @@ struct run_ctx {
 	/* finished attempts queued until the commit that writes them, in
 	 * (item, system, sample) order (record.c) */
 	struct record_pending *pend;
-	size_t n_pend, cap_pend;
+	struct record_key *pend_keys; /* their order, sorted at the commit */
+	size_t n_pend, cap_pend, cap_keys;
+	uint32_t *item_rank, *system_rank; /* items by id, systems by name */
 	size_t *by_id;          /* plan indices sorted by attempt id */
 	unsigned char *att_state; /* per plan index: RECORD_NEW, _LIVE, _WRITTEN */
 	int in_tx;

@@ -1474,24 +1474,10 @@ void store_tool_steps_free(um_tool_step *v, size_t n)
 	free(v);
 }
 
-/* The string fields of an attempt record, for copying and freeing. */
-#define ATTEMPT_REC_STRINGS(X)                                                                 \
-	X(attempt_id) X(item_id) X(system) X(perm) X(request_hash) X(neutral_hash)             \
-	X(detail_json) X(image_id) X(outcome) X(response_text) X(extracted) X(error_class)      \
-	X(error_msg) X(served_model) X(fingerprint) X(finish_reason)
-
-void store_attempt_rec_copy(um_attempt_rec *dst, const um_attempt_rec *src)
-{
-	*dst = *src;
-#define X(f) dst->f = um_xstrdup(src->f);
-	ATTEMPT_REC_STRINGS(X)
-#undef X
-}
-
 void store_attempt_rec_release(um_attempt_rec *r)
 {
 #define X(f) free(r->f);
-	ATTEMPT_REC_STRINGS(X)
+	UM_ATTEMPT_REC_STRINGS(X)
 #undef X
 }
 

@@ -203,8 +203,12 @@ int store_put_request(um_store *s, const char *body_sha256, const char *body, si
 /* Upsert the attempt (an error attempt may be replaced by a later success)
  * and append its calls. Call inside a transaction. */
 /* 1 when the attempt has a grade: done, scored, no outcome. */
-/* A deep copy of src's strings into dst (um_x* allocation), and their release. */
-void store_attempt_rec_copy(um_attempt_rec *dst, const um_attempt_rec *src);
+/* The string fields of an attempt record, each as X(field). */
+#define UM_ATTEMPT_REC_STRINGS(X)                                                              \
+	X(attempt_id) X(item_id) X(system) X(perm) X(request_hash) X(neutral_hash)             \
+	X(detail_json) X(image_id) X(outcome) X(response_text) X(extracted) X(error_class)      \
+	X(error_msg) X(served_model) X(fingerprint) X(finish_reason)
+/* Free the strings of a loaded attempt record. */
 void store_attempt_rec_release(um_attempt_rec *r);
 int store_attempt_graded(const um_attempt_rec *a);
 /* A graded attempt's score in [0, 1] for the statistics: its fractional score
