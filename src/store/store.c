@@ -3052,3 +3052,19 @@ int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_a
 		return store_dberr(s, err, "cannot read the run's attempts");
 	return 0;
 }
+
+/* ---- streaming reads: profile, route-eval -------------------------------- */
+
+int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost)
+{
+	int has = 0;
+	size_t i;
+
+	*cost = 0;
+	for (i = 0; i < n; i++)
+		if (um_streq(evs[i].source, "proxy")) {
+			*cost += evs[i].cost_micro;
+			has = 1;
+		}
+	return has;
+}

@@ -329,6 +329,11 @@ int store_scan_calls(um_store *s, const char *run_id,
 		     void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
 		     int *extras, um_error *err);
 
+/* What the recording proxy saw downstream of one attempt, from the events a
+ * scan gives with it: 1 when any of evs is the proxy's, and *cost their
+ * cost summed (self-reports left out). */
+int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost);
+
 typedef struct um_run_counts {
 	uint64_t attempts, routing, unattributed; /* events without an attempt id */
 } um_run_counts;
