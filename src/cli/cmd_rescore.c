@@ -98,6 +98,44 @@ static int rejudge_one(um_store *st, const um_run_data *d, const um_scaffold *sc
 	return 0;
 }
 
+/* What judging again reads of an attempt, kept for those it may judge (done,
+ * not a context overflow): read row by row with their text, so the other
+ * attempts, the details and the routing events never sit in memory. */
+typedef struct judgeable_ctx {
+	um_run_data *d;
+	size_t cap;
+} judgeable_ctx;
+
+static int keep_judgeable(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs,
+			  size_t n_evs)
+{
+	judgeable_ctx *x = ctx;
+	um_attempt_rec *r;
+
+	(void)evs;
+	(void)n_evs;
+	if (a->status != UM_ATT_DONE || um_streq(a->outcome, "context_overflow"))
+		return 0;
+	r = store_keep_attempt(x->d, &x->cap, a);
+	r->response_text = a->response_text ? um_xstrdup(a->response_text) : NULL;
+	return 0;
+}
+
+/* The run with the attempts judging again may judge, in (item, system,
+ * sample) order as store_load_run gives them. */
+static int load_judgeable(um_store *st, const char *run_id, um_run_data *d, um_error *err)
+{
+	judgeable_ctx x = {d, 0};
+	int rc = store_read_begin(st, err);
+
+	if (rc == 0)
+		rc = store_load_run_meta(st, run_id, d, err);
+	if (rc == 0)
+		rc = store_scan_attempts(st, run_id, STORE_SCAN_TEXT, keep_judgeable, &x, err);
+	store_read_end(st);
+	return rc;
+}
+
 /* One scaffold's re-grading of the run (d: without its attempts, read from
  * st one at a time): a table, or rows appended to out. */
 static int rescore_one(um_store *st, const um_run_data *d, const char *path,
@@ -114,13 +152,13 @@ static int rescore_one(um_store *st, const um_run_data *d, const char *path,
 		return -1;
 	if (!strcmp(sc->kind, "judged") || !strcmp(d->run.suite_kind, "judged")) {
 		/* the judge is called through the engine for every stored answer
-		 * and the rescore recorded: the run is loaded whole */
+		 * and the rescore recorded: the answers it may judge are held */
 		um_run_data full;
-		rc = store_load_run(st, d->run.run_id, &full, err);
-		if (rc == 0) {
+		memset(&full, 0, sizeof(full));
+		rc = load_judgeable(st, d->run.run_id, &full, err);
+		if (rc == 0)
 			rc = rejudge_one(st, &full, sc, path, models_path, out, err);
-			store_run_data_free(&full);
-		}
+		store_run_data_free(&full);
 		scaffold_free(sc);
 		return rc;
 	}

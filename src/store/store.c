@@ -3068,3 +3068,25 @@ int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost)
 		}
 	return has;
 }
+
+um_attempt_rec *store_keep_attempt(um_run_data *d, size_t *cap, const um_attempt_rec *a)
+{
+	um_attempt_rec *r;
+
+	um_xgrow((void **)&d->attempts, cap, d->n_attempts + 1, sizeof(*d->attempts));
+	r = &d->attempts[d->n_attempts++];
+	memset(r, 0, sizeof(*r));
+	r->attempt_id = a->attempt_id ? um_xstrdup(a->attempt_id) : NULL;
+	r->item_id = a->item_id ? um_xstrdup(a->item_id) : NULL;
+	r->system = a->system ? um_xstrdup(a->system) : NULL;
+	r->outcome = a->outcome ? um_xstrdup(a->outcome) : NULL;
+	r->sample = a->sample;
+	r->status = a->status;
+	r->score = a->score;
+	r->has_reward = a->has_reward;
+	r->reward = a->reward;
+	r->cost_micro = a->cost_micro;
+	r->latency_ms = a->latency_ms;
+	r->cached = a->cached;
+	return r;
+}
