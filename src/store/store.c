@@ -3053,7 +3053,7 @@ int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_a
 	return 0;
 }
 
-/* ---- streaming reads: profile, route-eval -------------------------------- */
+/* ---- for callers of the scans: profile, route-eval, rescore ------------- */
 
 int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost)
 {
