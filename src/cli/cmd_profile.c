@@ -77,7 +77,7 @@ static int profile_export(int argc, char **argv)
 			return cli_bad_option("profile", c, argv);
 		}
 	}
-	if (store_open_existing(db, &st, &err) < 0)
+	if (store_open_existing(db, &st, &err) < 0 || store_read_begin(st, &err) < 0)
 		goto fail;
 	n = optind < argc ? (size_t)(argc - optind) : 1;
 	runs = um_xcalloc(n, sizeof(*runs));
@@ -87,11 +87,12 @@ static int profile_export(int argc, char **argv)
 
 		if (!id && !(id = latest = store_latest_run(st, &err)))
 			goto fail;
-		if (store_load_run(st, id, &runs[i], &err) < 0)
+		/* the attempts are read one row at a time (profile_build_store) */
+		if (store_load_run_meta(st, id, &runs[i], &err) < 0)
 			goto fail;
 		ptrs[i] = &runs[i];
 	}
-	if (!(prof = profile_build(ptrs, n, &err)))
+	if (!(prof = profile_build_store(st, ptrs, n, &err)))
 		goto fail;
 	text = !strcmp(format, "csv") ? profile_csv_text(prof) : profile_json_text(prof);
 	if (output) {
@@ -112,6 +113,8 @@ out:
 	free(latest);
 	if (prof)
 		json_decref(prof);
+	if (st)
+		store_read_end(st);
 	store_close(st);
 	return rc;
 }

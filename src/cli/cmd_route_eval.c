@@ -69,7 +69,7 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 	um_error err = {0};
 	um_store *st = NULL;
 	um_run_data d;
-	um_route_opts ro;
+	um_route_opts ro = {0, 0, 0}; /* methods 0: the report's default */
 	json_t *sec = NULL;
 	char *latest = NULL, *text = NULL;
 
@@ -112,15 +112,16 @@ int cmd_route_eval(int argc, char **argv, cli_globals *g)
 				       argv[optind + 1]);
 	run_id = optind < argc ? argv[optind] : NULL;
 
-	if (store_open_existing(db, &st, &err) < 0)
+	if (store_open_existing(db, &st, &err) < 0 || store_read_begin(st, &err) < 0)
 		goto fail;
 	if (!run_id && !(run_id = latest = store_latest_run(st, &err)))
 		goto fail;
-	if (store_load_run(st, run_id, &d, &err) < 0)
+	/* the attempts are read one at a time (route_eval_store) */
+	if (store_load_run_meta(st, run_id, &d, &err) < 0)
 		goto fail;
 	ro.seed = have_seed ? seed : d.run.seed;
 	ro.resamples = (unsigned)resamples;
-	if (!(sec = route_eval_json_opts(&d, &ro, &err)))
+	if (!(sec = route_eval_store(st, &d, &ro, &err)))
 		goto fail;
 	if (as_json) {
 		text = report_json_text(sec);
@@ -137,6 +138,8 @@ out:
 	if (sec)
 		json_decref(sec);
 	store_run_data_free(&d);
+	if (st)
+		store_read_end(st);
 	store_close(st);
 	return rc;
 }

@@ -123,8 +123,7 @@ typedef struct pf_row {
 	uint64_t n, correct, errors, with_events;
 	size_t watched, unwatched; /* contributing runs where the proxy saw the system */
 	int64_t tin, tout, cost, downstream;
-	int64_t *lat;
-	size_t n_lat, cap_lat;
+	um_counts lat;             /* latencies of the graded, as value counts */
 	const char **runs, **suites;
 	size_t n_runs, cap_runs, n_suites, cap_suites;
 } pf_row;
@@ -134,7 +133,7 @@ typedef struct pf_state {
 	size_t n_rows, cap_rows;
 } pf_state;
 
-static pf_row *row_get(pf_state *s, const um_system_rec *rec, const char *cat, int all)
+static size_t row_get(pf_state *s, const um_system_rec *rec, const char *cat, int all)
 {
 	pf_row *r;
 	size_t i;
@@ -142,15 +141,15 @@ static pf_row *row_get(pf_state *s, const um_system_rec *rec, const char *cat, i
 	for (i = 0; i < s->n_rows; i++)
 		if (s->rows[i].all == all && !strcmp(s->rows[i].system, rec->name) &&
 		    !strcmp(s->rows[i].category, cat))
-			return &s->rows[i];
+			return i;
 	um_xgrow((void **)&s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows));
-	r = &s->rows[s->n_rows++];
+	r = &s->rows[s->n_rows];
 	memset(r, 0, sizeof(*r));
 	r->system = rec->name;
 	r->category = cat;
 	r->rec = rec;
 	r->all = all;
-	return r;
+	return s->n_rows++;
 }
 
 static void row_add_source(pf_row *r, const um_run_data *d, int watched)
@@ -177,8 +176,7 @@ static void row_add_attempt(pf_row *r, const um_attempt_rec *a, int has_events,
 	if (store_attempt_graded(a)) {
 		r->n++;
 		r->correct += a->score > 0;
-		um_xgrow((void **)&r->lat, &r->cap_lat, r->n_lat + 1, sizeof(*r->lat));
-		r->lat[r->n_lat++] = a->latency_ms;
+		stats_counts_add(&r->lat, a->latency_ms);
 	} else if (!a->outcome) { /* an outcome (judged suites) is no error */
 		r->errors++;
 	}
@@ -189,7 +187,7 @@ static void state_release(pf_state *s)
 	size_t i;
 
 	for (i = 0; i < s->n_rows; i++) {
-		free(s->rows[i].lat);
+		stats_counts_release(&s->rows[i].lat);
 		free(s->rows[i].runs);
 		free(s->rows[i].suites);
 	}
@@ -214,16 +212,6 @@ static int cmp_attempt_id(const void *x, const void *y)
 	const um_attempt_rec *b = *(const um_attempt_rec *const *)y;
 
 	return strcmp_null(a->attempt_id, b->attempt_id);
-}
-
-static const um_system_rec *find_system(const um_run_data *d, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_systems; i++)
-		if (um_streq(d->systems[i].name, name))
-			return &d->systems[i];
-	return NULL;
 }
 
 static int cmp_item_ptr(const void *x, const void *y)
@@ -263,77 +251,166 @@ static void proxy_costs(const um_run_data *d, int64_t *down, unsigned char *has)
 	free(by_id);
 }
 
-static int add_run(pf_state *s, const um_run_data *d, um_error *err)
+/* One run being added: its items by id with their category's index, and
+ * the row of every system x category (index n_cats: the pooled row), so an
+ * attempt finds its two rows without a search of the rows. */
+typedef struct pf_run {
+	pf_state *s;
+	const um_run_data *d;
+	const um_item_rec **items;  /* sorted by id */
+	size_t *cat_of;             /* per sorted item: index into cats */
+	const char **cats;          /* distinct, sorted */
+	size_t n_cats;
+	size_t *row_of;             /* [system * (n_cats + 1) + cat] */
+	unsigned char *watched;     /* per system of d */
+} pf_run;
+
+static void run_release(pf_run *pr)
 {
-	const um_item_rec **items = um_xmalloc((d->n_items + 1) * sizeof(*items));
-	const char **cats = um_xmalloc((d->n_items + 1) * sizeof(*cats));
-	int64_t *down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
-	unsigned char *has = um_xcalloc(d->n_attempts + 1, 1);
-	size_t n_cats, i, c;
-	int rc = -1;
+	free(pr->items);
+	free(pr->cat_of);
+	free(pr->cats);
+	free(pr->row_of);
+	free(pr->watched);
+}
 
+/* The run's items must have an id and a category other than "all". */
+static int run_items(pf_run *pr, um_error *err)
+{
+	const um_run_data *d = pr->d;
+	size_t i;
+
+	pr->items = um_xmalloc((d->n_items + 1) * sizeof(*pr->items));
+	pr->cats = um_xmalloc((d->n_items + 1) * sizeof(*pr->cats));
+	pr->cat_of = um_xmalloc((d->n_items + 1) * sizeof(*pr->cat_of));
 	for (i = 0; i < d->n_items; i++) {
-		items[i] = &d->items[i];
-		cats[i] = d->items[i].category;
-		if (!d->items[i].item_id || !d->items[i].category) {
-			um_fail(err, UM_ERR_INVALID, "run %s: an item has no id or category",
-				d->run.run_id);
-			goto out;
-		}
-		if (!strcmp(d->items[i].category, UM_PROFILE_ALL)) {
-			um_fail(err, UM_ERR_INVALID,
-				"run %s: item %s has the category '%s', which profiles reserve "
-				"for the row pooling every category",
-				d->run.run_id, d->items[i].item_id, UM_PROFILE_ALL);
-			goto out;
-		}
+		pr->items[i] = &d->items[i];
+		pr->cats[i] = d->items[i].category;
+		if (!d->items[i].item_id || !d->items[i].category)
+			return um_fail(err, UM_ERR_INVALID, "run %s: an item has no id or category",
+				       d->run.run_id);
+		if (!strcmp(d->items[i].category, UM_PROFILE_ALL))
+			return um_fail(err, UM_ERR_INVALID,
+				       "run %s: item %s has the category '%s', which profiles "
+				       "reserve for the row pooling every category",
+				       d->run.run_id, d->items[i].item_id, UM_PROFILE_ALL);
 	}
-	qsort(items, d->n_items, sizeof(*items), cmp_item_ptr);
-	n_cats = uniq_strs(cats, d->n_items);
+	qsort(pr->items, d->n_items, sizeof(*pr->items), cmp_item_ptr);
+	pr->n_cats = uniq_strs(pr->cats, d->n_items);
+	for (i = 0; i < d->n_items; i++) {
+		const char *c = pr->items[i]->category;
+		const char **hit = bsearch(&c, pr->cats, pr->n_cats, sizeof(*pr->cats), cmp_str);
 
-	/* A system listed by the run has a row for every category of the run,
-	 * even with nothing graded, so a profile shows what was planned. A
-	 * system is "watched" in the run when the proxy attributed any
-	 * downstream call to one of its attempts: its true cost is then known
-	 * in every category (an attempt without events had no downstream). */
-	proxy_costs(d, down, has);
+		pr->cat_of[i] = (size_t)(hit - pr->cats);
+	}
+	return 0;
+}
+
+/* A system listed by the run has a row for every category of the run,
+ * even with nothing graded, so a profile shows what was planned. */
+static int run_begin(pf_run *pr, pf_state *s, const um_run_data *d, um_error *err)
+{
+	size_t i, c, w;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->s = s;
+	pr->d = d;
+	if (run_items(pr, err) < 0)
+		return -1;
+	w = pr->n_cats + 1;
+	pr->row_of = um_xmalloc((d->n_systems * w + 1) * sizeof(*pr->row_of));
+	pr->watched = um_xcalloc(d->n_systems + 1, 1);
 	for (i = 0; i < d->n_systems; i++) {
 		const um_system_rec *sr = &d->systems[i];
-		int watched = 0;
-		size_t k;
 
-		if (!sr->name) {
-			um_fail(err, UM_ERR_INVALID, "run %s: a system has no name", d->run.run_id);
-			goto out;
-		}
-		for (k = 0; k < d->n_attempts && !watched; k++)
-			watched = has[k] && um_streq(d->attempts[k].system, sr->name);
-		row_add_source(row_get(s, sr, UM_PROFILE_ALL, 1), d, watched);
-		for (c = 0; c < n_cats; c++)
-			row_add_source(row_get(s, sr, cats[c], 0), d, watched);
+		if (!sr->name)
+			return um_fail(err, UM_ERR_INVALID, "run %s: a system has no name",
+				       d->run.run_id);
+		pr->row_of[i * w + pr->n_cats] = row_get(s, sr, UM_PROFILE_ALL, 1);
+		for (c = 0; c < pr->n_cats; c++)
+			pr->row_of[i * w + c] = row_get(s, sr, pr->cats[c], 0);
 	}
+	return 0;
+}
 
-	for (i = 0; i < d->n_attempts; i++) {
-		const um_attempt_rec *a = &d->attempts[i];
-		const um_system_rec *sr = find_system(d, a->system);
-		um_item_rec key = {0};
-		const um_item_rec *kp = &key, **it;
+static size_t run_find_system(const pf_run *pr, const char *name)
+{
+	size_t i;
 
-		key.item_id = a->item_id;
-		it = a->item_id ? bsearch(&kp, items, d->n_items, sizeof(*items), cmp_item_ptr)
-				: NULL;
-		if (!sr || !it)
-			continue; /* orphan: the report leaves it out too */
-		row_add_attempt(row_get(s, sr, UM_PROFILE_ALL, 1), a, has[i], down[i]);
-		row_add_attempt(row_get(s, sr, (*it)->category, 0), a, has[i], down[i]);
+	for (i = 0; i < pr->d->n_systems; i++)
+		if (um_streq(pr->d->systems[i].name, name))
+			return i;
+	return SIZE_MAX;
+}
+
+/* One attempt of the run, with the downstream cost the proxy attributed to
+ * it (has: it attributed any call). A system is "watched" in the run when
+ * the proxy attributed any downstream call to one of its attempts (orphans
+ * by item included): its true cost is then known in every category (an
+ * attempt without events had no downstream). */
+static void run_attempt(pf_run *pr, const um_attempt_rec *a, int has, int64_t down)
+{
+	size_t si = run_find_system(pr, a->system), w = pr->n_cats + 1;
+	um_item_rec key = {0};
+	const um_item_rec *kp = &key, **it;
+	size_t k;
+
+	if (si != SIZE_MAX && has)
+		pr->watched[si] = 1;
+	key.item_id = a->item_id;
+	it = a->item_id ? bsearch(&kp, pr->items, pr->d->n_items, sizeof(*pr->items),
+				  cmp_item_ptr)
+			: NULL;
+	if (si == SIZE_MAX || !it)
+		return; /* orphan: the report leaves it out too */
+	k = (size_t)(it - pr->items);
+	row_add_attempt(&pr->s->rows[pr->row_of[si * w + pr->n_cats]], a, has, down);
+	row_add_attempt(&pr->s->rows[pr->row_of[si * w + pr->cat_of[k]]], a, has, down);
+}
+
+/* After the run's attempts: each of its rows names it as a source. */
+static void run_end(pf_run *pr)
+{
+	const um_run_data *d = pr->d;
+	size_t i, c, w = pr->n_cats + 1;
+
+	for (i = 0; i < d->n_systems; i++)
+		for (c = 0; c < w; c++)
+			row_add_source(&pr->s->rows[pr->row_of[i * w + c]], d, pr->watched[i]);
+}
+
+/* Feeds the attempts of d to run_attempt (d itself, or its store). */
+typedef int (*pf_feed_fn)(void *ctx, pf_run *pr, um_error *err);
+
+static int add_run(pf_state *s, const um_run_data *d, pf_feed_fn feed, void *ctx, um_error *err)
+{
+	pf_run pr;
+	int rc = -1;
+
+	if (run_begin(&pr, s, d, err) == 0 && feed(ctx, &pr, err) == 0) {
+		run_end(&pr);
+		rc = 0;
 	}
-	rc = 0;
-out:
-	free(items);
-	free(cats);
+	run_release(&pr);
+	return rc;
+}
+
+/* The attempts and routing events loaded with the run. */
+static int feed_loaded(void *ctx, pf_run *pr, um_error *err)
+{
+	const um_run_data *d = pr->d;
+	int64_t *down = um_xcalloc(d->n_attempts + 1, sizeof(*down));
+	unsigned char *has = um_xcalloc(d->n_attempts + 1, 1);
+	size_t i;
+
+	(void)ctx;
+	(void)err;
+	proxy_costs(d, down, has);
+	for (i = 0; i < d->n_attempts; i++)
+		run_attempt(pr, &d->attempts[i], has[i], down[i]);
 	free(down);
 	free(has);
-	return rc;
+	return 0;
 }
 
 static json_t *run_entry(const um_run_data *d)
@@ -400,8 +477,8 @@ static json_t *row_json(pf_row *r)
 		set(o, "true_cost", json_null());
 	}
 
-	set(lat, "p50", r->n_lat ? jint(stats_percentile_i64(r->lat, r->n_lat, 50)) : json_null());
-	set(lat, "p90", r->n_lat ? jint(stats_percentile_i64(r->lat, r->n_lat, 90)) : json_null());
+	set(lat, "p50", r->lat.total ? jint(stats_counts_percentile(&r->lat, 50)) : json_null());
+	set(lat, "p90", r->lat.total ? jint(stats_counts_percentile(&r->lat, 90)) : json_null());
 	set(o, "latency_ms", lat);
 
 	r->n_runs = uniq_strs(r->runs, r->n_runs);
@@ -496,7 +573,10 @@ static int check_systems(const um_run_data **runs, size_t n, um_error *err)
 	return rc;
 }
 
-json_t *profile_build(const um_run_data *const *runs_in, size_t n, um_error *err)
+/* The profile of the n runs, whose attempts feed gives to each run's
+ * accumulator in turn. */
+static json_t *build(const um_run_data *const *runs_in, size_t n, pf_feed_fn feed, void *ctx,
+		     um_error *err)
 {
 	const um_run_data **runs;
 	pf_state s = {0};
@@ -524,7 +604,7 @@ json_t *profile_build(const um_run_data *const *runs_in, size_t n, um_error *err
 	if (check_systems(runs, n, err) < 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (add_run(&s, runs[i], err) < 0)
+		if (add_run(&s, runs[i], feed, ctx, err) < 0)
 			goto out;
 
 	qsort(s.rows, s.n_rows, sizeof(*s.rows), cmp_row);
@@ -542,6 +622,46 @@ out:
 	state_release(&s);
 	free(runs);
 	return o;
+}
+
+json_t *profile_build(const um_run_data *const *runs, size_t n, um_error *err)
+{
+	return build(runs, n, feed_loaded, NULL, err);
+}
+
+/* A stored run's attempts one row at a time, with their routing events
+ * when the run has any. */
+typedef struct pf_scan {
+	pf_run *pr;
+	um_store *st;
+} pf_scan;
+
+static int scan_row(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs, size_t n)
+{
+	int64_t down;
+	int has = store_proxy_cost(evs, n, &down);
+
+	run_attempt(((pf_scan *)ctx)->pr, a, has, down);
+	return 0;
+}
+
+static int feed_store(void *ctx, pf_run *pr, um_error *err)
+{
+	pf_scan x = {pr, ctx};
+	um_run_counts cnt;
+
+	if (store_run_counts(x.st, pr->d->run.run_id, &cnt, err) < 0)
+		return -1;
+	return store_scan_attempts(x.st, pr->d->run.run_id, cnt.routing ? STORE_SCAN_ROUTING : 0,
+				   scan_row, &x, err) != 0
+		       ? -1
+		       : 0;
+}
+
+json_t *profile_build_store(um_store *st, const um_run_data *const *metas, size_t n,
+			    um_error *err)
+{
+	return build(metas, n, feed_store, st, err);
 }
 
 char *profile_json_text(const json_t *profile)

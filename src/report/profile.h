@@ -30,6 +30,13 @@
  * provider and model in every run that lists it. Returns a new reference,
  * or NULL with err filled (UM_ERR_INVALID for inconsistent input). */
 json_t *profile_build(const um_run_data *const *runs, size_t n, um_error *err);
+/* The same from the store, reading each run's attempts one row at a time
+ * (store_scan_attempts, no text columns): metas are the runs without their
+ * attempts (store_load_run_meta), and memory is bounded by the systems,
+ * items and categories, not the attempts. Call inside store_read_begin /
+ * store_read_end for one snapshot. */
+json_t *profile_build_store(um_store *st, const um_run_data *const *metas, size_t n,
+			    um_error *err);
 
 /* Canonical text: sorted keys, 2-space indent, trailing newline. Caller frees. */
 char *profile_json_text(const json_t *profile);

@@ -1498,6 +1498,35 @@ json_t *route_eval_json_opts(const um_run_data *d, const um_route_opts *opts, um
 	return route_acc_json(r, opts);
 }
 
+/* One scanned attempt with the downstream cost of its proxy events. */
+static int scan_row(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs, size_t n)
+{
+	int64_t down;
+	int has = store_proxy_cost(evs, n, &down);
+
+	/* the same double as summing each event's cost as a double (report.c):
+	 * integers, exact below 2^53 micro-USD */
+	route_acc_add(ctx, a, (double)down, has);
+	return 0;
+}
+
+json_t *route_eval_store(um_store *st, const um_run_data *meta, const um_route_opts *opts,
+			 um_error *err)
+{
+	um_route_acc *r = route_acc_new(meta, err);
+	um_run_counts cnt;
+
+	if (!r)
+		return NULL;
+	if (store_run_counts(st, meta->run.run_id, &cnt, err) < 0 ||
+	    store_scan_attempts(st, meta->run.run_id, cnt.routing ? STORE_SCAN_ROUTING : 0,
+				scan_row, r, err) != 0) {
+		route_acc_free(r);
+		return NULL;
+	}
+	return route_acc_json(r, opts);
+}
+
 /* ---- markdown (from the JSON only) ------------------------------------------ */
 
 static void md_text(um_buf *b, const char *s)

@@ -114,6 +114,12 @@ um_route_acc *route_acc_new(const um_run_data *d, um_error *err);
 void route_acc_add(um_route_acc *r, const um_attempt_rec *a, double down, int has);
 json_t *route_acc_json(um_route_acc *r, const um_route_opts *opts);
 void route_acc_free(um_route_acc *r);
+/* route_eval_json_opts of a stored run read one attempt at a time
+ * (store_scan_attempts, no text columns, with the routing events when the
+ * run has any): meta is the run without its attempts (store_load_run_meta).
+ * Call inside store_read_begin / store_read_end for one snapshot. */
+json_t *route_eval_store(um_store *st, const um_run_data *meta, const um_route_opts *opts,
+			 um_error *err);
 
 /* Markdown of that section, from the JSON only, starting with the heading
  * "## Routing and routers". Caller frees. */

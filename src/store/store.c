@@ -3042,3 +3042,41 @@ int store_scan_attempts(um_store *s, const char *run_id, unsigned flags, store_a
 		return store_dberr(s, err, "cannot read the run's attempts");
 	return 0;
 }
+
+/* ---- for callers of the scans: profile, route-eval, rescore ------------- */
+
+int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost)
+{
+	int has = 0;
+	size_t i;
+
+	*cost = 0;
+	for (i = 0; i < n; i++)
+		if (um_streq(evs[i].source, "proxy")) {
+			*cost += evs[i].cost_micro;
+			has = 1;
+		}
+	return has;
+}
+
+um_attempt_rec *store_keep_attempt(um_run_data *d, size_t *cap, const um_attempt_rec *a)
+{
+	um_attempt_rec *r;
+
+	um_xgrow((void **)&d->attempts, cap, d->n_attempts + 1, sizeof(*d->attempts));
+	r = &d->attempts[d->n_attempts++];
+	memset(r, 0, sizeof(*r));
+	r->attempt_id = a->attempt_id ? um_xstrdup(a->attempt_id) : NULL;
+	r->item_id = a->item_id ? um_xstrdup(a->item_id) : NULL;
+	r->system = a->system ? um_xstrdup(a->system) : NULL;
+	r->outcome = a->outcome ? um_xstrdup(a->outcome) : NULL;
+	r->sample = a->sample;
+	r->status = a->status;
+	r->score = a->score;
+	r->has_reward = a->has_reward;
+	r->reward = a->reward;
+	r->cost_micro = a->cost_micro;
+	r->latency_ms = a->latency_ms;
+	r->cached = a->cached;
+	return r;
+}

@@ -336,6 +336,18 @@ int store_scan_calls(um_store *s, const char *run_id,
 		     void (*fn)(void *ctx, const char *system, int64_t ttft_ms), void *ctx,
 		     int *extras, um_error *err);
 
+/* What the recording proxy saw downstream of one attempt, from the events a
+ * scan gives with it: 1 when any of evs is the proxy's, and *cost their
+ * cost summed (self-reports left out). */
+int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost);
+
+/* Append to d->attempts (*cap: its room, 0 at first) a copy of a scanned
+ * attempt's identity and grade: attempt_id, item_id, system, outcome (copies
+ * d owns, freed with it), sample, status, score, reward, cost, latency and
+ * cached; the rest zero, for the caller to fill. For a caller that keeps a
+ * few fields of some attempts of a scan. */
+um_attempt_rec *store_keep_attempt(um_run_data *d, size_t *cap, const um_attempt_rec *a);
+
 typedef struct um_run_counts {
 	uint64_t attempts, routing, unattributed; /* events without an attempt id */
 } um_run_counts;
