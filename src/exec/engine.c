@@ -53,6 +53,20 @@
  * window then grows again as successes come, and the next header caps it
  * again, so the lane follows what the provider says it will take.
  *
+ * Rate limits: a lane with requests_per_minute or tokens_per_minute (the
+ * system's models.yaml entry) has a bucket for each, refilled continuously
+ * at the limit's rate and holding at most one second of it (at least one
+ * request): providers enforce a per-minute limit over shorter spells (a
+ * minute's worth sent in its first second is refused). A try starts only
+ * when the request bucket holds a whole request and the token bucket is not
+ * in debt; it takes one request and, from the token bucket, the tokens a
+ * call of the lane uses (the running mean above), and when the call's
+ * tokens are noted the bucket is charged what they differ from the mean.
+ * So one call larger than a second's tokens is sent and the lane waits out
+ * the debt. Until a call's tokens have been noted, a lane with a token
+ * limit has one try out at a time. Retries count as requests, as providers
+ * count them.
+ *
  * Signing: a request with aws_sigv4 gets x-amz-date and Authorization
  * headers computed for each try (sigv4.c), so a retry after a long
  * Retry-After is not sent with a stale signature.
@@ -81,6 +95,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -160,6 +175,9 @@ typedef struct eng_lane {
 	eng_req *head, *tail;
 	size_t queued;
 	double tokens_per_call; /* running mean of what its calls used; 0: none noted */
+	/* rate limits: what the buckets hold, per millisecond refills, caps */
+	double req_left, tok_left, req_per_ms, tok_per_ms, req_cap, tok_cap;
+	int64_t refilled_ms;
 } eng_lane;
 
 struct um_engine {
@@ -679,6 +697,74 @@ static void follow_rate_limit(eng_lane *l, const char *headers, long status)
 	l->window = left < 1 ? 1 : (double)left;
 }
 
+/* ---- rate limits (the head comment's "Rate limits") ---------------------- */
+
+static int lane_slots(const eng_lane *l);
+
+static int lane_limited(const eng_lane *l)
+{
+	return l->req_per_ms > 0 || l->tok_per_ms > 0;
+}
+
+static void lane_refill(eng_lane *l, int64_t now)
+{
+	double dt = (double)(now - l->refilled_ms);
+
+	if (dt <= 0)
+		return;
+	l->refilled_ms = now;
+	if (l->req_per_ms > 0 && (l->req_left += dt * l->req_per_ms) > l->req_cap)
+		l->req_left = l->req_cap;
+	if (l->tok_per_ms > 0 && (l->tok_left += dt * l->tok_per_ms) > l->tok_cap)
+		l->tok_left = l->tok_cap;
+}
+
+/* 0 when a try of the lane may start now, else the milliseconds until one
+ * may (-1: when a try out now ends). */
+static int64_t lane_rate_wait(eng_lane *l, int64_t now)
+{
+	double wait = 0;
+
+	if (!lane_limited(l))
+		return 0;
+	lane_refill(l, now);
+	if (l->tok_per_ms > 0 && l->tokens_per_call <= 0 && l->in_flight > 0)
+		return -1;
+	if (l->req_per_ms > 0 && l->req_left < 1)
+		wait = (1 - l->req_left) / l->req_per_ms;
+	if (l->tok_per_ms > 0 && l->tok_left <= 0 && -l->tok_left / l->tok_per_ms > wait)
+		wait = -l->tok_left / l->tok_per_ms;
+	return wait > 0 ? (int64_t)ceil(wait) : 0;
+}
+
+static void lane_rate_take(eng_lane *l)
+{
+	if (l->req_per_ms > 0)
+		l->req_left -= 1;
+	if (l->tok_per_ms > 0)
+		l->tok_left -= l->tokens_per_call;
+}
+
+/* The soonest a limited lane with requests queued may start one, in ms from
+ * now, or -1 (none waits on a bucket). */
+static int64_t engine_rate_timeout(um_engine *e, int64_t now)
+{
+	int64_t best = -1;
+	int i;
+
+	for (i = 0; i < e->n_lanes; i++) {
+		eng_lane *l = &e->lanes[i];
+		int64_t w;
+
+		if (!l->head || !lane_limited(l) || l->in_flight >= lane_slots(l))
+			continue;
+		w = lane_rate_wait(l, now);
+		if (w > 0 && (best < 0 || w < best))
+			best = w;
+	}
+	return best;
+}
+
 void engine_lane_note_tokens(um_engine *e, int lane, int64_t tokens)
 {
 	eng_lane *l;
@@ -686,6 +772,9 @@ void engine_lane_note_tokens(um_engine *e, int lane, int64_t tokens)
 	if (lane < 0 || lane >= e->n_lanes || tokens <= 0)
 		return;
 	l = &e->lanes[lane];
+	/* the token bucket was charged the mean when the try started */
+	if (l->tok_per_ms > 0)
+		l->tok_left -= (double)tokens - l->tokens_per_call;
 	/* an exponential mean: recent calls count most, one odd call little */
 	l->tokens_per_call = l->tokens_per_call > 0
 				 ? 0.8 * l->tokens_per_call + 0.2 * (double)tokens
@@ -896,14 +985,20 @@ static void engine_dispatch(um_engine *e)
 	while (!atomic_load(&e->stop) && e->queued > 0 && e->in_flight < e->o.max_in_flight &&
 	       misses < e->n_lanes) {
 		eng_lane *l = &e->lanes[e->rr];
+		eng_req *r;
 
 		e->rr = (e->rr + 1) % e->n_lanes;
-		if (!l->head || l->in_flight >= lane_slots(l)) {
+		if (!l->head || l->in_flight >= lane_slots(l) ||
+		    (lane_limited(l) && lane_rate_wait(l, um_mono_ms()) != 0)) {
 			misses++;
 			continue;
 		}
 		misses = 0;
-		xfer_start(e, lane_pop(e, l));
+		r = lane_pop(e, l);
+		if (!r)
+			continue;
+		lane_rate_take(l);
+		xfer_start(e, r);
 	}
 }
 
@@ -1175,13 +1270,20 @@ int engine_add_lane(um_engine *e, const um_lane_opts *opts)
 {
 	eng_lane *l;
 
-	if (!opts || opts->concurrency < 1 || opts->timeout_ms < 0 || opts->max_retries < 0)
+	if (!opts || opts->concurrency < 1 || opts->timeout_ms < 0 || opts->max_retries < 0 ||
+	    !(opts->requests_per_minute >= 0) || !(opts->tokens_per_minute >= 0))
 		return -1;
 	um_xgrow((void **)&e->lanes, &e->cap_lanes, (size_t)e->n_lanes + 1, sizeof(*e->lanes));
 	l = &e->lanes[e->n_lanes];
 	memset(l, 0, sizeof(*l));
 	l->o = *opts;
 	l->window = opts->concurrency;
+	/* the buckets start full: a second's worth */
+	l->req_per_ms = opts->requests_per_minute / 60000.0;
+	l->req_cap = l->req_left = fmax(1, opts->requests_per_minute / 60.0);
+	l->tok_per_ms = opts->tokens_per_minute / 60000.0;
+	l->tok_cap = l->tok_left = fmax(1, opts->tokens_per_minute / 60.0);
+	l->refilled_ms = um_mono_ms();
 	return e->n_lanes++;
 }
 
@@ -1274,6 +1376,26 @@ void engine_stop(um_engine *e)
 	engine_wakeup(e);
 }
 
+/* How long the loop may sleep, at most timeout ms: until libcurl's timer, the
+ * next retry, a rate-limited lane's next start or the next tick (next_tick,
+ * or -1 for none), whichever comes first. */
+static int64_t engine_next_timeout(um_engine *e, int64_t now, int64_t next_tick, int64_t timeout)
+{
+	if (e->timer_ms >= 0 && e->timer_ms - now < timeout)
+		timeout = e->timer_ms - now;
+	if (e->n_heap && e->heap[0]->wake_ms - now < timeout)
+		timeout = e->heap[0]->wake_ms - now;
+	if (e->queued) {
+		int64_t rate = engine_rate_timeout(e, now);
+
+		if (rate >= 0 && rate < timeout)
+			timeout = rate;
+	}
+	if (next_tick >= 0 && next_tick - now < timeout)
+		timeout = next_tick - now;
+	return timeout < 0 ? 0 : timeout;
+}
+
 int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_ms, um_error *err)
 {
 	int64_t now, next_tick;
@@ -1350,14 +1472,7 @@ int engine_run(um_engine *e, void (*tick)(void *ctx), void *tick_ctx, int tick_m
 			break;
 		if (feed_more || (finished && (e->queued || (e->wake_hook && e->in_flight == 0))))
 			timeout = 0;
-		if (e->timer_ms >= 0 && e->timer_ms - now < timeout)
-			timeout = e->timer_ms - now;
-		if (e->n_heap && e->heap[0]->wake_ms - now < timeout)
-			timeout = e->heap[0]->wake_ms - now;
-		if (tick && next_tick - now < timeout)
-			timeout = next_tick - now;
-		if (timeout < 0)
-			timeout = 0;
+		timeout = engine_next_timeout(e, now, tick ? next_tick : -1, timeout);
 		mc = engine_wait(e, timeout);
 		if (mc == CURLM_OK)
 			mc = engine_curl_timer(e, um_mono_ms());

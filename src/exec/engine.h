@@ -43,6 +43,9 @@ typedef struct um_lane_opts {
 	int concurrency;         /* ceiling for this lane */
 	int timeout_ms;          /* whole-transfer timeout per try */
 	int max_retries;         /* tries = 1 + max_retries */
+	double requests_per_minute; /* the provider's limits for this lane (engine.c,
+				 * "Rate limits"); 0: none */
+	double tokens_per_minute;
 } um_lane_opts;
 
 typedef struct um_try {

@@ -52,7 +52,8 @@ static const char *const models_proxy_keys[] = {"upstreams", "attribution", NULL
 static const char *const models_attributions[] = {"traceparent", "path", "single-flight", NULL};
 static const char *const models_sys_keys[] = {
 	"name", "role", "provider", "base_url", "model", "api_key_env", "headers",
-	"anthropic_version", "pricing", "concurrency", "timeout_s", "max_retries", "routing_report",
+	"anthropic_version", "pricing", "concurrency", "timeout_s", "max_retries",
+	"requests_per_minute", "tokens_per_minute", "routing_report",
 	"api_version", "deployment", "region", "stream", "stall_timeout_s", "capabilities", NULL,
 };
 static const char *const models_caps_keys[] = {"sampling",	     "temperature_or_top_p",
@@ -709,7 +710,8 @@ static int models_read_routing(models_ctx *c, const yml_node *sn, um_system *s)
 	return 0;
 }
 
-/* concurrency, timeout_s, max_retries, stream, stall_timeout_s. */
+/* concurrency, timeout_s, max_retries, requests_per_minute, tokens_per_minute,
+ * stream, stall_timeout_s. */
 static int models_read_limits(models_ctx *c, const yml_node *sn, um_system *s)
 {
 	const yml_doc *d = c->d;
@@ -728,6 +730,12 @@ static int models_read_limits(models_ctx *c, const yml_node *sn, um_system *s)
 	if (yml_int(d, sn, "max_retries", 0, 0, 100, &iv, c->err) < 0)
 		return -1;
 	s->max_retries = (int)iv;
+	s->requests_per_minute = s->tokens_per_minute = 0;
+	if (yml_int(d, sn, "requests_per_minute", 0, 1, 100000000, &s->requests_per_minute,
+		    c->err) < 0 ||
+	    yml_int(d, sn, "tokens_per_minute", 0, 1, INT64_C(100000000000),
+		    &s->tokens_per_minute, c->err) < 0)
+		return -1;
 	if (yml_bool(d, sn, "stream", 0, &s->stream, c->err) < 0)
 		return -1;
 	t = MODELS_DEFAULT_STALL_MS / 1000.0;

@@ -73,6 +73,8 @@ typedef struct um_system {
 	int concurrency;        /* max in flight (default 8) */
 	int timeout_ms;         /* per call (default 120000) */
 	int max_retries;        /* HTTP retries after the first try (default 4) */
+	int64_t requests_per_minute, tokens_per_minute; /* the provider's limits for
+				 * this model (docs/models.md, "Rate limits"); 0: none */
 	char *anthropic_version; /* anthropic-version header (default "2023-06-01") */
 	char *api_version;      /* azure: the api-version query (default "2024-10-21") */
 	char *deployment;       /* azure: the deployment in the URL (default: model) */

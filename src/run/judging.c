@@ -187,9 +187,7 @@ int judging_setup(run_ctx *rc, um_error *err)
 	if (rc_b < 0)
 		return um_error_prefix(err, "judge %s", js->name);
 	if (rc->eng) {
-		lo.concurrency = js->concurrency;
-		lo.timeout_ms = js->timeout_ms;
-		lo.max_retries = js->max_retries;
+		lo = record_lane_opts(js);
 		rc->judge_lane = engine_add_lane(rc->eng, &lo);
 	}
 	return 0;
@@ -441,6 +439,7 @@ static int on_judge_try(void *ctx, const um_try *t)
 	cr->tokens_in = c.tokens_in;
 	cr->tokens_cached = c.tokens_cached;
 	cr->tokens_out = c.tokens_out;
+	engine_lane_note_tokens(rc->eng, rc->judge_lane, c.tokens_in + c.tokens_out);
 	cr->cost_micro = pricing_cost_micro(&js->pricing, c.tokens_in, c.tokens_cached,
 					    c.tokens_cache_write, c.tokens_out);
 	cr->served_model = um_xstrdup(c.served_model);

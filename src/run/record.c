@@ -25,6 +25,19 @@
 #define COMMIT_EVERY 4096
 #define COMMIT_MS 250
 
+um_lane_opts record_lane_opts(const um_system *s)
+{
+	um_lane_opts lo;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.concurrency = s->concurrency;
+	lo.timeout_ms = s->timeout_ms;
+	lo.max_retries = s->max_retries;
+	lo.requests_per_minute = (double)s->requests_per_minute;
+	lo.tokens_per_minute = (double)s->tokens_per_minute;
+	return lo;
+}
+
 void record_call_release(um_call_rec *c)
 {
 	free(c->attempt_id);

@@ -21,6 +21,9 @@ void record_commit_if_due(run_ctx *rc, int force);
  * taxonomy, exec/engine.h), refined by what the provider's answer says (a
  * prompt longer than the context: "context_overflow"). */
 const char *record_call_error_class(const um_system *sys, const um_try *t);
+/* The engine lane of a system: its concurrency, timeout, retries and the
+ * provider's rate limits (docs/models.md). */
+um_lane_opts record_lane_opts(const um_system *s);
 /* Free the strings of a call record. */
 void record_call_release(um_call_rec *c);
 

@@ -20,6 +20,7 @@
 #include "grade/judge.h"
 #include "grade/regrade.h"
 #include "run/judging.h"
+#include "run/record.h"
 
 /* One try of the judge, owned. */
 typedef struct rj_call {
@@ -34,6 +35,8 @@ typedef struct rj_call {
 typedef struct rj_ctx {
 	um_rejudge *out;
 	const um_system *js;
+	um_engine *eng;         /* and the judge's lane, to note each call's tokens */
+	int lane;
 	um_judge_format f;
 	rj_call *calls;         /* every try, in the order they ended */
 	size_t n_calls, cap_calls;
@@ -105,6 +108,7 @@ static int on_try(void *ctx, const um_try *t)
 	k = rj_keep(a, t, NULL);
 	k->tokens_in = comp.tokens_in;
 	k->tokens_out = comp.tokens_out;
+	engine_lane_note_tokens(a->c->eng, a->c->lane, comp.tokens_in + comp.tokens_out);
 	k->cost_micro = pricing_cost_micro(&a->c->js->pricing, comp.tokens_in, comp.tokens_cached,
 					   comp.tokens_cache_write, comp.tokens_out);
 	a->c->out->cost_micro += k->cost_micro;
@@ -330,10 +334,12 @@ int rejudge_run(const um_run_data *d, const um_scaffold *sc, um_models *models, 
 	eo.seed = 1;
 	if (engine_new(&eo, &eng, err) < 0)
 		return -1;
-	lo.concurrency = jobs > 0 ? jobs : c.js->concurrency;
-	lo.timeout_ms = c.js->timeout_ms;
-	lo.max_retries = c.js->max_retries;
+	lo = record_lane_opts(c.js);
+	if (jobs > 0)
+		lo.concurrency = jobs;
 	lane = engine_add_lane(eng, &lo);
+	c.eng = eng;
+	c.lane = lane;
 	for (i = 0; i < d->n_attempts; i++) {
 		size_t s;
 

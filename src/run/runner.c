@@ -1771,7 +1771,7 @@ static void setup_lanes(run_ctx *rc, const int *sel, int n_sel)
 	rc->lanes = um_xcalloc((size_t)rc->models->n_systems, sizeof(lane));
 	for (k = 0; k < n_sel; k++) {
 		const um_system *s = &rc->models->systems[sel[k]];
-		um_lane_opts lo = {s->concurrency, s->timeout_ms, s->max_retries};
+		um_lane_opts lo = record_lane_opts(s);
 		lane *ln = &rc->lanes[sel[k]];
 
 		if (rc->o->routing && rc->models->proxy_attribution == 2 &&

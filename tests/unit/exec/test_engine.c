@@ -858,6 +858,89 @@ static void test_rate_limit_tokens(void **state)
 	engine_free(e);
 }
 
+/* Requests- and tokens-per-minute limits (engine.c, "Rate limits"): the
+ * starts of a lane's tries stay within what a bucket of one second's worth,
+ * refilled at the limit's rate, allows. Lower bounds only. */
+#define PACE_MAX 64
+
+struct pace {
+	um_engine *e;
+	int lane;
+	int64_t tokens; /* noted for each call, if > 0 */
+	int n;
+	int64_t start[PACE_MAX], end[PACE_MAX]; /* wall ms */
+};
+
+static int pace_try(void *ctx, const um_try *t)
+{
+	struct pace *p = ctx;
+
+	assert_true(p->n < PACE_MAX);
+	p->start[p->n] = t->started_ms;
+	p->end[p->n] = um_wall_ms();
+	p->n++;
+	if (p->tokens > 0)
+		engine_lane_note_tokens(p->e, p->lane, p->tokens);
+	return UM_TRY_DONE;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void test_rate_limit_requests(void **state)
+{
+	um_engine *e = new_engine(0, 0);
+	um_lane_opts lo = {.concurrency = 50, .timeout_ms = 5000, .requests_per_minute = 1200};
+	struct pace p = {0};
+	int i, lane = engine_add_lane(e, &lo);
+
+	(void)state;
+	p.e = e;
+	p.lane = lane;
+	for (i = 0; i < 50; i++)
+		submit(e, lane, "rpm/200", pace_try, &p);
+	run(e);
+	assert_int_equal(p.n, 50);
+	qsort(p.start, (size_t)p.n, sizeof(p.start[0]), cmp_i64);
+	/* 20 a second, 20 at once: start k waits for (k - 19) refills of 50 ms
+	 * (1 ms for the clock's rounding of each start) */
+	for (i = 20; i < 50; i++)
+		assert_true(p.start[i] - p.start[0] >= (int64_t)(i - 19) * 50 - 1);
+	engine_free(e);
+}
+
+static void test_rate_limit_tokens_per_minute(void **state)
+{
+	um_engine *e = new_engine(0, 0);
+	um_lane_opts lo = {.concurrency = 10, .timeout_ms = 5000, .tokens_per_minute = 60000};
+	um_lane_opts bad = {.concurrency = 1, .requests_per_minute = -1};
+	struct pace p = {0};
+	int i, lane = engine_add_lane(e, &lo);
+
+	(void)state;
+	assert_int_equal(engine_add_lane(e, &bad), -1);
+	p.e = e;
+	p.lane = lane;
+	p.tokens = 300;
+	for (i = 0; i < 10; i++)
+		submit(e, lane, "tpm/200", pace_try, &p);
+	run(e);
+	assert_int_equal(p.n, 10);
+	/* the first try went out alone: nothing was known of a call's tokens */
+	for (i = 1; i < 10; i++)
+		assert_true(p.start[i] >= p.end[0] - 1);
+	qsort(p.start, (size_t)p.n, sizeof(p.start[0]), cmp_i64);
+	/* 1,000 tokens a second and 1,000 at once, 300 a call, one call of
+	 * overshoot: start k needs 300 k - 1,300 tokens of refill */
+	for (i = 5; i < 10; i++)
+		assert_true(p.start[i] - p.start[0] >= (int64_t)(300 * i - 1300) - 2);
+	engine_free(e);
+}
+
 static int scan_token(const char *buf, size_t len, size_t *used)
 {
 	const char *nl;
@@ -1160,6 +1243,8 @@ int main(void)
 		cmocka_unit_test(test_window_aimd),
 		cmocka_unit_test(test_rate_limit_headers),
 		cmocka_unit_test(test_rate_limit_tokens),
+		cmocka_unit_test(test_rate_limit_requests),
+		cmocka_unit_test(test_rate_limit_tokens_per_minute),
 		cmocka_unit_test(test_first_token),
 		cmocka_unit_test(test_connection_reuse),
 		cmocka_unit_test(test_close_idle),

@@ -310,6 +310,13 @@ static void test_errors_inline(void **state)
 	load_fails(SYS("    timeout_s: 0\n"),
 		   "m.yaml:8:16: 'timeout_s' must be a number between 0.001 and 86400, got '0'");
 	load_fails(SYS("    max_retries: -1\n"), "m.yaml:8:18: 'max_retries' must be an integer");
+	load_fails(SYS("    requests_per_minute: 0\n"),
+		   "m.yaml:8:26: 'requests_per_minute' must be an integer between 1 and");
+	load_fails(SYS("    requests_per_minute: 1.5\n"),
+		   "m.yaml:8:26: 'requests_per_minute' must be an integer");
+	load_fails(SYS("    tokens_per_minute: many\n"),
+		   "m.yaml:8:24: 'tokens_per_minute' must be an integer");
+	load_fails(SYS("    tokens_per_minute: [1]\n"), "m.yaml:8:24: 'tokens_per_minute'");
 	load_fails(SYS("    pricing: {input: 1}\n"), "m.yaml:8:14: missing required key 'output'");
 	load_fails(SYS("    pricing: {input: -1, output: 1}\n"),
 		   "m.yaml:8:22: 'input' must be a number between 0 and 1000000, got '-1'");
@@ -439,6 +446,22 @@ static um_models *load_ok(const char *text)
 	if (models_load_buffer("m.yaml", text, strlen(text), 0, &m, &err) < 0)
 		fail_msg("%s", err.msg);
 	return m;
+}
+
+/* The provider's limits: absent is none (0). */
+static void test_rate_limits(void **state)
+{
+	um_models *m;
+
+	(void)state;
+	m = load_ok(SYS("    requests_per_minute: 500\n    tokens_per_minute: 30000000000\n"));
+	assert_int_equal(m->systems[0].requests_per_minute, 500);
+	assert_int_equal(m->systems[0].tokens_per_minute, INT64_C(30000000000));
+	models_free(m);
+	m = load_ok(SYS(""));
+	assert_int_equal(m->systems[0].requests_per_minute, 0);
+	assert_int_equal(m->systems[0].tokens_per_minute, 0);
+	models_free(m);
 }
 
 /* Providers, presets and their defaults; keys that belong to one provider. */
@@ -652,6 +675,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_good),
+	    cmocka_unit_test(test_rate_limits),
 	    cmocka_unit_test(test_unset_variable),
 	    cmocka_unit_test(test_example_file),
 	    cmocka_unit_test(test_error_files),
