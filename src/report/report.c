@@ -1887,15 +1887,11 @@ static void rep_add(rep_state *r, const um_attempt_rec *a, const um_routing_rec 
 				      json_pack("{s:s, s:s, s:i}", "item_id", a->item_id, "system",
 						a->system, "sample", a->sample));
 	if (r->route) {
-		double down = 0;
-		int has = 0;
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (um_streq(evs[i].source, "proxy")) {
-				down += (double)evs[i].cost_micro;
-				has = 1;
-			}
-		route_acc_add(r->route, a, down, has);
+		/* summed as integers: the same double as adding each one's (< 2^53) */
+		int64_t down;
+		int has = store_proxy_cost(evs, n, &down);
+
+		route_acc_add(r->route, a, (double)down, has);
 	}
 	if (s != SIZE_MAX)
 		blk_add(r, a, s, it);
