@@ -135,11 +135,12 @@ static void simulate_print_stats(um_sim *sim)
 	sim_get_stats(sim, &st);
 	fprintf(stderr,
 		"umpire simulate: %llu requests; faults: %llu x 429, %llu x 500, "
-		"%llu stalled, %llu malformed, %llu truncated; %llu upstream calls\n",
+		"%llu stalled, %llu malformed, %llu truncated; %llu upstream calls; "
+		"%llu over a rate limit\n",
 		(unsigned long long)st.requests, (unsigned long long)st.faults_429,
 		(unsigned long long)st.faults_500, (unsigned long long)st.faults_stall,
 		(unsigned long long)st.faults_malformed, (unsigned long long)st.faults_truncated,
-		(unsigned long long)st.upstream_calls);
+		(unsigned long long)st.upstream_calls, (unsigned long long)st.limited_429);
 }
 
 /* Listen, announce the address, serve until told to stop. */

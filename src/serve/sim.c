@@ -87,6 +87,10 @@ typedef struct sim_model {
 	int64_t context_tokens;      /* judged prompts above this are refused (0: no limit) */
 	int judge;                   /* judges answers (docs/simulator.md, "Judged suites") */
 	double judge_errors, judge_flips; /* replies out of format; verdicts turned round */
+	/* rate_limit: a bucket of burst_s seconds' requests, refilled at the
+	 * limit's rate (guarded by um_sim.lock); 0: none */
+	double rl_per_ms, rl_cap, rl_left;
+	int64_t rl_ms;
 	/* both */
 	double lat_median, lat_spread;
 	sim_faults faults;
@@ -155,7 +159,8 @@ static const char *const pool_keys[] = {"umpire", "seed", "latency_scale", "item
 static const char *const model_keys[] = {"name", "accuracy", "latency_ms", "tokens",
 					 "cached_fraction", "format_misses",
 					 "malformed_tool_calls", "faults", "context_tokens", "judge",
-					 NULL};
+					 "rate_limit", NULL};
+static const char *const rate_limit_keys[] = {"requests_per_minute", "burst_s", NULL};
 static const char *const judge_keys[] = {"errors", "flips", NULL};
 static const char *const orch_keys[] = {"name", "members", "upstream", "upstream_provider",
 					"coordinator_tokens", "latency_ms", "faults", NULL};
@@ -199,6 +204,27 @@ static int pool_latency(const yml_doc *d, const yml_node *m, sim_model *md, um_e
 	    yml_double(d, n, "median", 1, 0, SIM_MAX_LATENCY_MS, &md->lat_median, err) < 0 ||
 	    yml_double(d, n, "spread", 0, 0, 5, &md->lat_spread, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* rate_limit: {requests_per_minute, burst_s}: what a provider's limit
+ * does to requests past it (docs/simulator.md). */
+static int pool_rate_limit(const yml_doc *d, const yml_node *m, sim_model *md, um_error *err)
+{
+	const yml_node *n = yml_get(m, "rate_limit");
+	int64_t rpm = 0;
+	double burst = 1;
+
+	if (!n || yml_is_null(n))
+		return 0;
+	if (yml_expect(d, n, YML_MAP, "rate_limit", err) < 0 ||
+	    yml_check_keys(d, n, rate_limit_keys, "rate_limit", err) < 0 ||
+	    yml_int(d, n, "requests_per_minute", 1, 1, 100000000, &rpm, err) < 0 ||
+	    yml_double(d, n, "burst_s", 0, 0.01, 60, &burst, err) < 0)
+		return -1;
+	md->rl_per_ms = (double)rpm / 60000.0;
+	md->rl_cap = md->rl_left = fmax(1, md->rl_per_ms * burst * 1000.0);
+	md->rl_ms = um_mono_ms();
 	return 0;
 }
 
@@ -306,6 +332,8 @@ static int pool_model(um_sim *s, const yml_doc *d, const yml_node *m, sim_model 
 		    yml_double(d, tok, "flips", 0, 0, 1, &md->judge_flips, err) < 0)
 			return -1;
 	}
+	if (pool_rate_limit(d, m, md, err) < 0)
+		return -1;
 	return pool_faults(d, m, &md->faults, err);
 }
 
@@ -1201,6 +1229,30 @@ static void sim_stat_add(um_sim *s, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A request to m under its rate limit: 0 when it is within it, else the
+ * milliseconds until one would be. */
+static int64_t sim_rate_limited(um_sim *s, sim_model *m)
+{
+	int64_t now, wait = 0;
+
+	if (m->rl_per_ms <= 0)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	now = um_mono_ms();
+	m->rl_left += (double)(now - m->rl_ms) * m->rl_per_ms;
+	if (m->rl_left > m->rl_cap)
+		m->rl_left = m->rl_cap;
+	m->rl_ms = now;
+	if (m->rl_left >= 1)
+		m->rl_left -= 1;
+	else
+		wait = (int64_t)ceil((1 - m->rl_left) / m->rl_per_ms);
+	if (wait)
+		s->stats.limited_429++;
+	pthread_mutex_unlock(&s->lock);
+	return wait;
+}
+
 /* How many times (model, body) was seen before this one. */
 static uint64_t sim_occurrence(um_sim *s, const sim_model *m, const char *body, size_t len)
 {
@@ -1337,6 +1389,33 @@ static enum MHD_Result sim_respond(struct MHD_Connection *c, unsigned status, ch
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
 	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* 429 past a rate limit, as OpenAI answers it: Retry-After in whole seconds,
+ * retry-after-ms exact, and no requests left. */
+static enum MHD_Result sim_respond_limited(struct MHD_Connection *c, sim_provider p,
+					   int64_t wait_ms)
+{
+	char *body = sim_error_json(p, 429, "rate_limit_exceeded",
+				    "Rate limit reached for requests (simulated)");
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+	char v[32];
+
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	snprintf(v, sizeof(v), "%lld", (long long)((wait_ms + 999) / 1000));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+	snprintf(v, sizeof(v), "%lld", (long long)wait_ms);
+	MHD_add_response_header(r, "retry-after-ms", v);
+	MHD_add_response_header(r, "x-ratelimit-remaining-requests", "0");
+	rc = MHD_queue_response(c, 429, r);
 	MHD_destroy_response(r);
 	return rc;
 }
@@ -2536,6 +2615,7 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 	char id[64], *out;
 	enum MHD_Result rc = MHD_NO;
 	int agent;
+	int64_t wait;
 
 	sim_stat_add(s, &s->stats.requests, 1);
 	if (!(req = sim_parse_request(s, conn, p, rq, &m, &rc)))
@@ -2559,6 +2639,11 @@ static enum MHD_Result sim_api(um_sim *s, struct MHD_Connection *conn, sim_provi
 		json_decref(req);
 		out = sim_error_json(p, 400, "context_length_exceeded", msg);
 		return sim_respond(conn, 400, out, strlen(out), "application/json", 0);
+	}
+	if ((wait = sim_rate_limited(s, &s->models[m - s->models])) > 0) {
+		um_buf_release(&text);
+		json_decref(req);
+		return sim_respond_limited(conn, p, wait);
 	}
 	/* faults and latency: per HTTP request */
 	occ = sim_occurrence(s, m, rq->body.data, rq->body.len);

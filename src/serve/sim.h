@@ -25,6 +25,7 @@ typedef struct um_sim um_sim;
 typedef struct um_sim_stats {
 	uint64_t requests, faults_429, faults_500, faults_stall, faults_malformed,
 		faults_truncated, upstream_calls;
+	uint64_t limited_429; /* refused past a model's rate_limit */
 } um_sim_stats;
 
 /* Load the pool file; suite provides the items to recognise (borrowed: it
