@@ -11,6 +11,9 @@
 # built by BASE and UMPIRE reads a copy of it (report-SIZE.now.db, migrated
 # once before the rounds).
 # SIZES="100k 1m" picks the stores (default both).
+# OWN=1 also builds each store with UMPIRE (report-SIZE.own.db) and times
+# UMPIRE's report on it in the same rounds: what a build's write path does to
+# the report it reads (the rows' layout; docs/performance.md).
 # Also, in the same rounds: `umpire export --format csv` of the run, and
 # `umpire verify` of its bundle (made once by the older build; for each size
 # in VERIFY, default 100k).
@@ -30,8 +33,8 @@ repeats_of() { case "$1" in 100k) echo 521 ;; 1m) echo 5209 ;; *) echo "size $1?
 VERIFY=${VERIFY-100k}
 OLDEST=${BASE:-$UMPIRE}
 export UMPIRE_KEY_DIR="$W/keys"
-build_store() { # size -> path of the store (built when missing, by OLDEST)
-  local db="$STORES/report-$1.db"
+build_store() { # size [binary tag] -> path of the store (built when missing, by OLDEST)
+  local bin=${2:-$OLDEST} db="$STORES/report-$1${3:-}.db"
   if [ ! -s "$db" ]; then
     if [ -z "$sim" ]; then
       "$UMPIRE" simulate --pool "$B/pool-zero.yaml" --suite "$S" --port 0 \
@@ -40,7 +43,7 @@ build_store() { # size -> path of the store (built when missing, by OLDEST)
       for _ in $(seq 1 100); do [ -s "$W/port" ] && break; sleep 0.1; done
     fi
     rm -f "$db"*
-    UMPIRE_SIM_URL="http://127.0.0.1:$(cat "$W/port")" "$OLDEST" run "$S" \
+    UMPIRE_SIM_URL="http://127.0.0.1:$(cat "$W/port")" "$bin" run "$S" \
       --models "$B/models-zero.yaml" --repeats "$(repeats_of "$1")" --jobs 256 --db "$db" \
       --no-report --quiet >/dev/null
   fi
@@ -66,20 +69,21 @@ export_on() { timed "$1" export --db "$2" --format csv -o "$W/export.csv"; }
 verify_on() { timed "$1" verify "$2" --pubkey "$UMPIRE_KEY_DIR/umpire.pub" --quiet; }
 print_medians() { # title
   echo "== $1, $RUNS rounds (median) =="
-  for f in base new; do
+  for f in base new own; do
     [ -s "$W/$f" ] || continue
     w=$(awk '{print $1}' "$W/$f" | median); r=$(awk '{print $2}' "$W/$f" | median)
     c=$(awk '{print $3}' "$W/$f" | median)
     printf '  %-5s %8.2f s (CPU %.2f s), peak RSS %7.1f MiB  (wall/MiB: %s)\n' \
-      "$([ $f = new ] && echo now || echo BASE)" "$w" "$c" \
+      "$(case $f in new) echo now ;; own) echo own ;; *) echo BASE ;; esac)" "$w" "$c" \
       "$(awk -v r="$r" 'BEGIN {print r / 1024}')" "$(awk '{printf "%s/%.0f ", $1, $2 / 1024}' "$W/$f")"
   done
 }
 rounds() { # what old-arg new-arg title
-  : >"$W/new" && : >"$W/base"
+  : >"$W/new" && : >"$W/base" && : >"$W/own"
   for _ in $(seq 1 "$RUNS"); do
     [ -z "${BASE:-}" ] || "$1_on" "$BASE" "$2" >>"$W/base"
     "$1_on" "$UMPIRE" "$3" >>"$W/new"
+    [ "$1" != report ] || [ -z "${own:-}" ] || "$1_on" "$UMPIRE" "$own" >>"$W/own"
   done
   print_medians "$4"
 }
@@ -88,6 +92,8 @@ echo "umpire $("$UMPIRE" --version | head -1); machine: $(nproc) cores, load $(c
 for size in $SIZES; do
   db=$(build_store "$size")
   now=$(now_store "$size" "$db")
+  own=
+  [ "${OWN:-}" != 1 ] || own=$(build_store "$size" "$UMPIRE" .own)
   n=$(sqlite3 "$db" "select count(*) from attempts")
   mb=$(($(stat -c %s "$db") / 1000000))
   rounds report "$db" "$now" "umpire report, $n attempts ($mb MB)"
