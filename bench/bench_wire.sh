@@ -29,7 +29,7 @@ B="$UMPIRE_SRCDIR/bench"
 S="$UMPIRE_SRCDIR/suites/demo.yaml"
 W=$(mktemp -d "${TMPDIR:-/tmp}/umpire-wire.XXXXXX")
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
 FLOOR=${FLOOR:-$(dirname "$UMPIRE")/bench/floor}
 [ -x "$FLOOR" ] || { echo "no transport floor at $FLOOR (bench/floor.c): its lines are left out" >&2; FLOOR=; }
