@@ -44,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -59,7 +60,6 @@
 
 #define EPOLL_BATCH 256 /* as the engine's ENGINE_EPOLL_BATCH */
 #define MAX_POLL_MS 1000
-#define MAX_FD 65536
 
 typedef struct xfer xfer;
 struct xfer {
@@ -85,9 +85,9 @@ typedef struct {
 	int family;
 	int *fds;
 	long want;
-	atomic_long made;  /* fds[0..made) are connected (or -1) */
-	long taken;        /* the loop's: fds[0..taken) handed to libcurl */
-	unsigned char *ours; /* by fd: connected ahead, not yet seen by sockopt */
+	atomic_long made; /* fds[0..made) are connected (or -1) */
+	long taken;       /* the loop's: fds[0..taken) handed to libcurl */
+	atomic_long own;  /* sockets the loop made itself, none being ready */
 	pthread_t thread;
 	int has_thread;
 } ahead;
@@ -171,36 +171,70 @@ static int ahead_addr(ahead *a, const char *url)
 	return rc;
 }
 
-static int connect_one(const ahead *a)
+/* A connect begun: a non-blocking socket whose connect() said EINPROGRESS,
+ * or -1. */
+static int connect_begin(const ahead *a)
 {
-	int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)&a->addr, a->addr_len) != 0 || fd >= MAX_FD) {
+	if (connect(fd, (const struct sockaddr *)&a->addr, a->addr_len) == 0 ||
+	    errno != EINPROGRESS) {
+		close(fd); /* connected at once: libcurl's own connect() would fail */
+		return -1;
+	}
+	return fd;
+}
+
+/* The connect's end: the socket when it is up, else -1 (closed). */
+static int connect_end(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int soerr = 1;
+	socklen_t len = sizeof(soerr);
+
+	if (fd < 0)
+		return -1;
+	if (poll(&p, 1, 10000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 ||
+	    soerr != 0) {
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-static void ahead_fill(ahead *a)
+/* Connects fds[made..upto), up to a batch at once, each published when up;
+ * fewer by what the loop connected itself meanwhile. */
+static void ahead_fill(ahead *a, long upto)
 {
-	long i;
+	long i = atomic_load(&a->made), j, end;
 
-	for (i = atomic_load(&a->made); i < a->want; i++) {
-		a->fds[i] = connect_one(a);
-		atomic_store_explicit(&a->made, i + 1, memory_order_release);
+	for (; i < upto - atomic_load(&a->own); i = end) {
+		end = i + 64 < upto ? i + 64 : upto;
+		for (j = i; j < end; j++)
+			a->fds[j] = connect_begin(a);
+		for (j = i; j < end; j++) {
+			a->fds[j] = connect_end(a->fds[j]);
+			atomic_store_explicit(&a->made, j + 1, memory_order_release);
+		}
 	}
 }
 
 static void *ahead_thread(void *arg)
 {
-	ahead_fill(arg);
+	ahead *a = arg;
+
+	ahead_fill(a, a->want);
 	return NULL;
 }
 
-/* libcurl's socket: one connected ahead if one is ready. */
+/* libcurl's socket: one connected ahead if one is ready. Its connect is
+ * over, so libcurl's connect() on it returns 0 (a second connect() after
+ * EINPROGRESS) and libcurl goes on as if it had connected it itself.
+ * CURL_SOCKOPT_ALREADY_CONNECTED would say so directly, but libcurl 7.88
+ * calls connect() regardless and fails on EISCONN (curl issue 10626, fixed
+ * in 8.0). */
 static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
 				    struct curl_sockaddr *address)
 {
@@ -211,24 +245,11 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
 	while (a->taken < made) {
 		int fd = a->fds[a->taken++];
 
-		if (fd >= 0) {
-			a->ours[fd] = 1;
+		if (fd >= 0)
 			return fd;
-		}
 	}
+	atomic_fetch_add(&a->own, 1);
 	return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-}
-
-static int on_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose)
-{
-	ahead *a = clientp;
-
-	(void)purpose;
-	if (fd >= 0 && fd < MAX_FD && a->ours[fd]) {
-		a->ours[fd] = 0;
-		return CURL_SOCKOPT_ALREADY_CONNECTED;
-	}
-	return CURL_SOCKOPT_OK;
 }
 
 static int ahead_start(floor_ctx *f)
@@ -243,15 +264,9 @@ static int ahead_start(floor_ctx *f)
 		return -1;
 	}
 	a->fds = xcalloc((size_t)a->want, sizeof(*a->fds));
-	a->ours = xcalloc(MAX_FD, 1);
 	atomic_init(&a->made, 0);
-	if (f->o.preconnect) {
-		long want = a->want;
-
-		a->want = f->o.preconnect;
-		ahead_fill(a);
-		a->want = want;
-	}
+	atomic_init(&a->own, 0);
+	ahead_fill(a, f->o.preconnect);
 	if (f->o.connect_thread) {
 		if (pthread_create(&a->thread, NULL, ahead_thread, a) != 0) {
 			fprintf(stderr, "floor: cannot start the connecting thread\n");
@@ -272,7 +287,6 @@ static void ahead_end(ahead *a)
 		if (a->fds[i] >= 0)
 			close(a->fds[i]);
 	free(a->fds);
-	free(a->ours);
 }
 
 /* ---- transfers ---------------------------------------------------------- */
@@ -314,8 +328,6 @@ static int xfer_setup(floor_ctx *f, xfer *x)
 	if (f->pre.want) {
 		SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
 		SET(CURLOPT_OPENSOCKETDATA, (void *)&f->pre);
-		SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
-		SET(CURLOPT_SOCKOPTDATA, (void *)&f->pre);
 	}
 #undef SET
 	return rc == CURLE_OK ? 0 : -1;
