@@ -38,12 +38,16 @@
  *   --no-keepalive       no TCP keep-alive probes (three setsockopt a
  *                        connection fewer);
  *   --no-cut             keep the connection cache to the end;
- *   --batch N            transfers added per turn of the loop.
+ *   --batch N            transfers added per turn of the loop;
+ *   --raw, --eager       no libcurl: plain sockets on the same loop (below),
+ *                        what is left being the kernel's and the server's.
  */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -51,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -73,7 +78,7 @@ typedef struct {
 	const char *body_file;
 	long n, concurrency, batch, timeout_ms;
 	long preconnect, connect_thread;
-	int fastopen, keepalive, cut;
+	int fastopen, keepalive, cut, raw, eager;
 	const char *headers[16];
 	int n_headers;
 } opts;
@@ -523,6 +528,273 @@ static int run_loop(floor_ctx *f)
 	return 0;
 }
 
+/* ---- without libcurl ----------------------------------------------------
+ * --raw: the same traffic on plain sockets, one epoll loop, no HTTP library:
+ * a non-blocking connect, the request (libcurl's header lines, the same
+ * body) written when the socket is writable, the answer read until its
+ * Content-Length is in, the next request on the same connection while any
+ * are left, else a close (as the engine's cut cache does). What is left is the kernel's and the server's
+ * part. --eager also writes the request right after connect() instead of
+ * waiting for the socket to be writable (on loopback the handshake is
+ * usually over by then), one epoll turn a connection fewer. */
+
+#define RAW_IN 16384
+
+typedef struct {
+	int fd;
+	size_t sent;	/* of the request */
+	size_t in_len;
+	char in[RAW_IN];
+} raw_conn;
+
+typedef struct {
+	floor_ctx *f;
+	char *req; /* header lines and body */
+	size_t req_len;
+	raw_conn *conns;
+	long n_conns, open;
+	ahead addr;
+} raw_ctx;
+
+static int raw_request(raw_ctx *r)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+	size_t cap;
+	int rc = -1;
+
+	if (u && curl_url_set(u, CURLUPART_URL, r->f->o.url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_PORT, &port, 0);
+		curl_url_get(u, CURLUPART_QUERY, &query, 0);
+		cap = strlen(host) + strlen(path) + (query ? strlen(query) : 0) + 512 +
+		      r->f->body_len;
+		r->req = xcalloc(cap, 1);
+		r->req_len = (size_t)snprintf(
+			r->req, cap,
+			"POST %s%s%s HTTP/1.1\r\nHost: %s%s%s\r\nUser-Agent: umpire/" UMPIRE_VERSION
+			"\r\nAccept: */*\r\nAccept-Encoding: deflate, gzip, br, zstd\r\n"
+			"Content-Type: application/json\r\nAuthorization: Bearer sk-bench\r\n"
+			"Content-Length: %zu\r\n\r\n",
+			path, query ? "?" : "", query ? query : "", host, port ? ":" : "",
+			port ? port : "", r->f->body_len);
+		memcpy(r->req + r->req_len, r->f->body, r->f->body_len);
+		r->req_len += r->f->body_len;
+		rc = 0;
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static void raw_watch(raw_ctx *r, raw_conn *c, int op, uint32_t events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = c;
+	epoll_ctl(r->f->epfd, op, c->fd, &ev);
+}
+
+/* Writes what is left of the request; 1 sent, 0 not yet, -1 failed. */
+static int raw_send(raw_ctx *r, raw_conn *c)
+{
+	while (c->sent < r->req_len) {
+		ssize_t k = send(c->fd, r->req + c->sent, r->req_len - c->sent, MSG_NOSIGNAL);
+
+		if (k < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN ? 0 : -1;
+		c->sent += (size_t)k;
+	}
+	{
+		int64_t now = wall_ms();
+
+		if (now > r->f->last_sent)
+			r->f->last_sent = now;
+	}
+	return 1;
+}
+
+static void raw_close(raw_ctx *r, raw_conn *c, int failed)
+{
+	if (failed) {
+		r->f->done++;
+		if (r->f->errors++ < 3)
+			fprintf(stderr, "floor: a raw connection failed: %s\n", strerror(errno));
+	}
+	close(c->fd);
+	c->fd = -1;
+	r->open--;
+	r->f->in_flight--;
+}
+
+/* Sends the next request on c (a fresh or a kept connection). */
+static void raw_start(raw_ctx *r, raw_conn *c, int fresh)
+{
+	floor_ctx *f = r->f;
+	int st;
+
+	f->last_add = wall_ms();
+	if (f->added == 0)
+		f->first_add = f->last_add;
+	f->added++;
+	c->sent = 0;
+	c->in_len = 0;
+	if (fresh && !f->o.eager) {
+		raw_watch(r, c, EPOLL_CTL_ADD, EPOLLOUT);
+		return;
+	}
+	st = raw_send(r, c);
+	if (st < 0)
+		raw_close(r, c, 1);
+	else
+		raw_watch(r, c, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, st ? EPOLLIN : EPOLLOUT);
+}
+
+static int raw_open(raw_ctx *r)
+{
+	raw_conn *c = NULL;
+	long i;
+
+	for (i = 0; i < r->n_conns && !c; i++)
+		if (r->conns[i].fd < 0)
+			c = &r->conns[i];
+	if (!c)
+		return -1;
+	c->fd = socket(r->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	if (connect(c->fd, (const struct sockaddr *)&r->addr.addr, r->addr.addr_len) != 0 &&
+	    errno != EINPROGRESS) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	{
+		int one = 1;
+
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	r->open++;
+	r->f->conns++;
+	r->f->in_flight++;
+	raw_start(r, c, 1);
+	return 0;
+}
+
+/* The answer's length once its header is in: header + Content-Length, or 0. */
+static size_t raw_answer_len(const raw_conn *c, long *status)
+{
+	const char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4), *p;
+	size_t hl;
+
+	if (!end)
+		return 0;
+	hl = (size_t)(end - c->in) + 4;
+	*status = strncmp(c->in, "HTTP/1.", 7) == 0 ? strtol(c->in + 9, NULL, 10) : 0;
+	for (p = c->in; p && p < end; p = memchr(p, '\n', (size_t)(end - p))) {
+		if (*p == '\n')
+			p++;
+		if (strncasecmp(p, "content-length:", 15) == 0)
+			return hl + (size_t)strtoul(p + 15, NULL, 10);
+	}
+	return hl; /* no body */
+}
+
+static void raw_readable(raw_ctx *r, raw_conn *c)
+{
+	floor_ctx *f = r->f;
+	size_t want;
+	long status = 0;
+	ssize_t k;
+
+	for (;;) {
+		k = recv(c->fd, c->in + c->in_len, RAW_IN - c->in_len, 0);
+		if (k <= 0) {
+			if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			raw_close(r, c, 1);
+			return;
+		}
+		c->in_len += (size_t)k;
+		want = raw_answer_len(c, &status);
+		if (want && c->in_len >= want)
+			break;
+		if (c->in_len == RAW_IN) {
+			errno = EMSGSIZE;
+			raw_close(r, c, 1);
+			return;
+		}
+	}
+	f->done++;
+	f->last_answer = wall_ms();
+	if (status >= 200 && status < 300)
+		f->ok++;
+	else if (f->errors++ < 3)
+		fprintf(stderr, "floor: HTTP %ld\n", status);
+	if (f->added < f->o.n) {
+		raw_start(r, c, 0); /* kept alive: the next request */
+	} else {
+		raw_close(r, c, 0);
+	}
+}
+
+static int raw_run(floor_ctx *f)
+{
+	struct epoll_event ev[EPOLL_BATCH];
+	raw_ctx r;
+	long i;
+
+	memset(&r, 0, sizeof(r));
+	r.f = f;
+	if (ahead_addr(&r.addr, f->o.url) < 0 || raw_request(&r) < 0) {
+		fprintf(stderr, "floor: cannot read the URL\n");
+		return -1;
+	}
+	r.n_conns = f->o.concurrency;
+	r.conns = xcalloc((size_t)r.n_conns, sizeof(*r.conns));
+	for (i = 0; i < r.n_conns; i++)
+		r.conns[i].fd = -1;
+	while (f->done < f->o.n) {
+		int n, k, more;
+
+		for (k = 0; k < f->o.batch && f->added < f->o.n && r.open < r.n_conns; k++)
+			if (raw_open(&r) < 0) {
+				fprintf(stderr, "floor: cannot connect: %s\n", strerror(errno));
+				return -1;
+			}
+		more = f->added < f->o.n && r.open < r.n_conns;
+		n = epoll_wait(f->epfd, ev, EPOLL_BATCH, more ? 0 : MAX_POLL_MS);
+		for (k = 0; k < n; k++) {
+			raw_conn *c = ev[k].data.ptr;
+
+			if (c->fd < 0)
+				continue;
+			if (c->sent < r.req_len) {
+				int st = raw_send(&r, c);
+
+				if (st < 0)
+					raw_close(&r, c, 1);
+				else if (st)
+					raw_watch(&r, c, EPOLL_CTL_MOD, EPOLLIN);
+			} else {
+				raw_readable(&r, c);
+			}
+		}
+	}
+	for (i = 0; i < r.n_conns; i++)
+		if (r.conns[i].fd >= 0)
+			close(r.conns[i].fd);
+	free(r.conns);
+	free(r.req);
+	return f->errors ? -1 : 0;
+}
+
 /* ---- set-up ------------------------------------------------------------- */
 
 static int read_file(const char *path, char **out, size_t *len)
@@ -562,7 +834,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: floor --url URL --body-file FILE [--n N] [--concurrency C] [--batch B]\n"
 		"             [--timeout-ms MS] [--header 'Name: value']... [--no-cut]\n"
-		"             [--no-keepalive] [--fastopen] [--preconnect K] [--connect-thread K]\n");
+		"             [--no-keepalive] [--fastopen] [--preconnect K] [--connect-thread K]\n"
+		"             [--raw | --eager]\n");
 }
 
 static int parse_long(const char *s, long min, long *out)
@@ -619,6 +892,10 @@ static int parse_args(int argc, char **argv, opts *o)
 				o->keepalive = 0;
 			else if (!strcmp(a, "--fastopen"))
 				o->fastopen = 1;
+			else if (!strcmp(a, "--raw"))
+				o->raw = 1;
+			else if (!strcmp(a, "--eager"))
+				o->raw = o->eager = 1;
 			else
 				rc = -1;
 		}
@@ -705,7 +982,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot set libcurl up\n");
 		return 1;
 	}
-	rc = ahead_start(&f) < 0 ? -1 : run_loop(&f);
+	if (f.o.raw)
+		rc = raw_run(&f);
+	else
+		rc = ahead_start(&f) < 0 ? -1 : run_loop(&f);
 	ahead_end(&f.pre);
 	teardown(&f);
 	printf("n=%ld ok=%ld conns=%ld start=%lld first_add=%lld last_add=%lld "
