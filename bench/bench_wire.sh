@@ -21,7 +21,9 @@
 # its build directory, left out if not built) runs in every round of 1. and 2.
 # too: libcurl alone on the engine's kind of loop, the same request body, N
 # POSTs at the same concurrency, the answers dropped; its figures are printed
-# beside wrk's and umpire's, with umpire's ratio to it.
+# beside wrk's and umpire's, with umpire's ratio to it; and floor --raw, the
+# same traffic on plain sockets without libcurl: what the kernel and the
+# simulator leave.
 set -euo pipefail
 : "${UMPIRE:?}" "${UMPIRE_SRCDIR:?}"
 RUNS=${RUNS:-3}
@@ -42,13 +44,13 @@ start_sim() { # pool -> sets URL
   URL="http://127.0.0.1:$(cat "$W/port")"
   rm -f "$W/port"
 }
-run_floor() { # url body-file n concurrency -> "wall cpu_s ok conns start-up dispatch sent end"
+run_floor() { # url body-file n concurrency [option] -> "wall cpu_s ok conns start-up dispatch sent end"
   # (ms: process start to the first transfer added, first to last added, first
   # added to the last request sent, last answer to the process's exit)
   local t0 t1 f_wall f_user f_sys
   t0=$(date +%s%3N)
   /usr/bin/time -f '%e %U %S' -o "$W/ftime" "$FLOOR" --url "$1/v1/chat/completions" \
-    --body-file "$2" --n "$3" --concurrency "$4" >"$W/fout" 2>"$W/ferr" ||
+    --body-file "$2" --n "$3" --concurrency "$4" "${@:5}" >"$W/fout" 2>"$W/ferr" ||
     { cat "$W/ferr" >&2; exit 1; }
   t1=$(date +%s%3N)
   read -r f_wall f_user f_sys <"$W/ftime"
@@ -87,7 +89,7 @@ print('wrk.headers["Authorization"] = "Bearer sk-bench"')
 print('wrk.body = ' + json.dumps(sys.argv[1]))
 PY
 : >"$W/wrk" && : >"$W/ump" && : >"$W/base" && : >"$W/ucpu" && : >"$W/bcpu"
-: >"$W/flr" && : >"$W/fcpu"
+: >"$W/flr" && : >"$W/fcpu" && : >"$W/rawr" && : >"$W/rawcpu"
 for _ in $(seq 1 "$RUNS"); do
   wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null |
     awk '/^Requests\/sec/ {print $2}' >>"$W/wrk"
@@ -103,6 +105,9 @@ for _ in $(seq 1 "$RUNS"); do
   read -r wall cpu fok _ < <(run_floor "$URL" "$W/body" "$done" 64)
   awk -v w="$wall" -v d="$fok" 'BEGIN {print d / w}' >>"$W/flr"
   awk -v c="$cpu" -v d="$fok" 'BEGIN {print c / d * 1e6}' >>"$W/fcpu"
+  read -r wall cpu fok _ < <(run_floor "$URL" "$W/body" "$done" 64 --raw)
+  awk -v w="$wall" -v d="$fok" 'BEGIN {print d / w}' >>"$W/rawr"
+  awk -v c="$cpu" -v d="$fok" 'BEGIN {print c / d * 1e6}' >>"$W/rawcpu"
 done
 wr=$(median <"$W/wrk"); ur=$(median <"$W/ump")
 echo
@@ -123,6 +128,10 @@ if [ -n "$FLOOR" ]; then
   [ -n "${BASE:-}" ] && median <"$W/base" | awk -v f="$fr" '{
     printf "  BASE / floor:        %8.2f\n", $1 / f }'
   median <"$W/fcpu" | awk '{printf "  floor CPU per call:  %8.0f us (user + system)\n", $1}'
+  median <"$W/rawr" | awk -v w="$wr" '{
+    printf "  raw requests/s:      %8.0f (floor --raw: plain sockets, no libcurl)\n", $1
+    printf "  raw / wrk:           %8.2f\n", $1 / w }'
+  median <"$W/rawcpu" | awk '{printf "  raw CPU per call:    %8.0f us (user + system)\n", $1}'
 fi
 
 # 3. the store's build rate at ~10k and ~100k attempts (4 systems)
@@ -162,7 +171,7 @@ fi
 # 2. latency-bound: one round trip is the ideal
 start_sim "$B/pool-500ms.yaml"
 : >"$W/s" && : >"$W/maxlat" && : >"$W/sbase" && : >"$W/ph" && : >"$W/phbase"
-: >"$W/sfloor" && : >"$W/phfloor"
+: >"$W/sfloor" && : >"$W/phfloor" && : >"$W/sraw" && : >"$W/phraw"
 phases() { # t0 t1 -> "start-up dispatch end" in ms: process start to the first call sent,
   # first to last call sent, last answer to the process's exit
   sqlite3 "$W/l.db" "select min(started_ms) - $1, max(started_ms) - min(started_ms),
@@ -184,6 +193,9 @@ for _ in $(seq 1 "$RUNS"); do
   run_floor "$URL" "$W/body500" 1008 1008 >"$W/fl"
   awk '{print $1, $4, $7}' "$W/fl" >>"$W/sfloor"
   awk '{print $5 "|" $6 "|" $8}' "$W/fl" >>"$W/phfloor"
+  run_floor "$URL" "$W/body500" 1008 1008 --raw >"$W/fl"
+  awk '{print $1, $4, $7}' "$W/fl" >>"$W/sraw"
+  awk '{print $5 "|" $6 "|" $8}' "$W/fl" >>"$W/phraw"
 done
 print_phases() { # file label
   printf '  %-20s' "$2"
@@ -212,4 +224,8 @@ if [ -n "$FLOOR" ]; then
   print_phases "$W/phfloor" "floor phases:"
   awk '{print $3}' "$W/sfloor" | median | xargs printf '  floor last sent:     %8d ms after its first call was added\n'
   awk '{print $2}' "$W/sfloor" | median | xargs printf '  floor connections:   %8d opened\n'
+  awk '{print $1}' "$W/sraw" | median | awk '{
+    printf "  raw wall:            %8.2f s (%.2fx; floor --raw: plain sockets, no libcurl)\n", $1, $1 / 0.5 }'
+  print_phases "$W/phraw" "raw phases:"
+  awk '{print $3}' "$W/sraw" | median | xargs printf '  raw last sent:       %8d ms after its first call was added\n'
 fi
