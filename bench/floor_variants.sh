@@ -8,7 +8,8 @@
 #     the last request sent (from the first added) and the end (last answer to
 #     exit), in ms;
 #  2. (ZERO=1) 10,032 POSTs at zero latency, 64 connections: requests/s and CPU
-#     per request of floor with libcurl and on plain sockets, beside wrk's.
+#     per request of floor with libcurl and on plain sockets, beside wrk's, and
+#     the simulator's CPU per request under each (from its /proc stat).
 # VARIANTS='name=floor options;...' replaces the list of 1.
 set -euo pipefail
 : "${UMPIRE:?}" "${UMPIRE_SRCDIR:?}"
@@ -77,24 +78,32 @@ print('wrk.headers["Content-Type"] = "application/json"')
 print('wrk.headers["Authorization"] = "Bearer sk-bench"')
 print('wrk.body = ' + json.dumps(open(sys.argv[1]).read()))
 PY
+sim_cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; } # clock ticks
+tick=$(getconf CLK_TCK)
 zs=("libcurl=" "raw=--raw")
 for _ in $(seq 1 "$RUNS"); do
-  wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null |
-    awk '/^Requests\/sec/ {print $2}' >>"$W/z.wrk"
+  c0=$(sim_cpu)
+  wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null >"$W/wrk"
+  awk -v c0="$c0" -v c1="$(sim_cpu)" -v t="$tick" '/requests in/ {n = $1}
+    /^Requests\/sec/ {r = $2} END {print r, (c1 - c0) / t / n * 1e6}' "$W/wrk" >>"$W/z.wrk"
   for v in "${zs[@]}"; do
     read -r -a args <<<"${v#*=}"
+    c0=$(sim_cpu)
     /usr/bin/time -f '%e %U %S' -o "$W/time" "$FLOOR" --url "$URL/v1/chat/completions" \
       --body-file "$W/body" --n 10032 --concurrency 64 "${args[@]}" >/dev/null
-    awk '{print 10032 / $1, ($2 + $3) / 10032 * 1e6}' "$W/time" >>"$W/z.${v%%=*}"
+    awk -v c0="$c0" -v c1="$(sim_cpu)" -v t="$tick" '{
+      print 10032 / $1, ($2 + $3) / 10032 * 1e6, (c1 - c0) / t / 10032 * 1e6 }' "$W/time" >>"$W/z.${v%%=*}"
   done
 done
-wr=$(med <"$W/z.wrk")
+wr=$(awk '{print $1}' "$W/z.wrk" | med)
 echo "zero latency, 64 connections, 10,032 requests, $RUNS rounds (median; load: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '  %-16s %8.0f requests/s\n' wrk "$wr"
+awk '{print $2}' "$W/z.wrk" | med | awk -v r="$wr" '{
+  printf "  %-16s %8.0f requests/s,                       the simulator %3.0f us\n", "wrk", r, $1 }'
 for v in "${zs[@]}"; do
   name=${v%%=*}
   r=$(awk '{print $1}' "$W/z.$name" | med)
   c=$(awk '{print $2}' "$W/z.$name" | med)
-  awk -v n="floor $name" -v r="$r" -v c="$c" -v w="$wr" 'BEGIN {
-    printf "  %-16s %8.0f requests/s (%.2f of wrk), %3.0f us CPU per request\n", n, r, r / w, c }'
+  sc=$(awk '{print $3}' "$W/z.$name" | med)
+  awk -v n="floor $name" -v r="$r" -v c="$c" -v w="$wr" -v sc="$sc" 'BEGIN {
+    printf "  %-16s %8.0f requests/s (%.2f of wrk), %3.0f us CPU per request, the simulator %3.0f us\n", n, r, r / w, c, sc }'
 done
