@@ -29,9 +29,10 @@
  * connection up: libcurl's pretransfer time), the last answer and the exit,
  * from which a caller computes the same phases as umpire's.
  *
- * Experiments, off by default (each says what it would take off the floor):
+ * Experiments, off by default (bench/floor_variants.sh measures what each
+ * takes off the floor):
  *   --preconnect K       connect K sockets before the first transfer, handed
- *                        to libcurl as already connected;
+ *                        to libcurl with their connect over;
  *   --connect-thread K   the same from a second thread while the loop runs
  *                        (the loop takes what is ready, else connects itself);
  *   --fastopen           CURLOPT_TCP_FASTOPEN;
@@ -44,7 +45,6 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
