@@ -19,7 +19,7 @@ B="$UMPIRE_SRCDIR/bench"
 S="$UMPIRE_SRCDIR/suites/demo.yaml"
 W=$(mktemp -d "${TMPDIR:-/tmp}/umpire-floor.XXXXXX")
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$W"' EXIT
 VARIANTS=${VARIANTS:-"engine=;batch-1008=--batch 1008;no-keepalive=--no-keepalive;\
 fastopen=--fastopen;no-cut=--no-cut;preconnect=--preconnect 1008;\
 connect-thread=--connect-thread 1008;raw=--raw;raw-eager=--eager"}
