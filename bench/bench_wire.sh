@@ -17,6 +17,13 @@
 # 2., interleaved with UMPIRE against the same simulator (the simulator is
 # UMPIRE's), and prints both side by side with the store size at ~100k.
 # ONLY=latency runs 2. alone (a few seconds a round).
+# The transport floor (bench/floor.c, FLOOR=path; by default beside UMPIRE in
+# its build directory, left out if not built) runs in every round of 1. and 2.
+# too: libcurl alone on the engine's kind of loop, the same request body, N
+# POSTs at the same concurrency, the answers dropped; its figures are printed
+# beside wrk's and umpire's, with umpire's ratio to it; and floor --raw, the
+# same traffic on plain sockets without libcurl: what the kernel and the
+# simulator leave.
 set -euo pipefail
 : "${UMPIRE:?}" "${UMPIRE_SRCDIR:?}"
 RUNS=${RUNS:-3}
@@ -24,8 +31,10 @@ B="$UMPIRE_SRCDIR/bench"
 S="$UMPIRE_SRCDIR/suites/demo.yaml"
 W=$(mktemp -d "${TMPDIR:-/tmp}/umpire-wire.XXXXXX")
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
+FLOOR=${FLOOR:-$(dirname "$UMPIRE")/bench/floor}
+[ -x "$FLOOR" ] || { echo "no transport floor at $FLOOR (bench/floor.c): its lines are left out" >&2; FLOOR=; }
 
 start_sim() { # pool -> sets URL
   "$UMPIRE" simulate --pool "$1" --suite "$S" --port 0 --port-file "$W/port" \
@@ -34,6 +43,21 @@ start_sim() { # pool -> sets URL
   for _ in $(seq 1 100); do [ -s "$W/port" ] && break; sleep 0.1; done
   URL="http://127.0.0.1:$(cat "$W/port")"
   rm -f "$W/port"
+}
+run_floor() { # url body-file n concurrency [option] -> "wall cpu_s ok conns start-up dispatch sent end"
+  # (ms: process start to the first transfer added, first to last added, first
+  # added to the last request sent, last answer to the process's exit)
+  local t0 t1 f_wall f_user f_sys
+  t0=$(date +%s%3N)
+  /usr/bin/time -f '%e %U %S' -o "$W/ftime" "$FLOOR" --url "$1/v1/chat/completions" \
+    --body-file "$2" --n "$3" --concurrency "$4" "${@:5}" >"$W/fout" 2>"$W/ferr" ||
+    { cat "$W/ferr" >&2; exit 1; }
+  t1=$(date +%s%3N)
+  read -r f_wall f_user f_sys <"$W/ftime"
+  awk -v w="$f_wall" -v u="$f_user" -v s="$f_sys" -v t0="$t0" -v t1="$t1" '{
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    print w, u + s, v["ok"], v["conns"], v["first_add"] - t0, v["last_add"] - v["first_add"],
+      v["last_sent"] - v["first_add"], t1 - v["last_answer"] }' "$W/fout"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run_umpire() { # models repeats jobs db [system] -> "wall rss_kb done cpu_s" (binary: $BIN)
@@ -56,6 +80,7 @@ if [ "${ONLY:-}" != latency ]; then
 start_sim "$B/pool-zero.yaml"
 run_umpire "$B/models-zero.yaml" 1 64 "$W/one.db" b-1 >/dev/null
 body=$(sqlite3 "$W/one.db" "select body from requests limit 1")
+printf '%s' "$body" >"$W/body"
 python3 - "$body" > "$W/post.lua" <<'PY'
 import json, sys
 print('wrk.method = "POST"')
@@ -64,6 +89,7 @@ print('wrk.headers["Authorization"] = "Bearer sk-bench"')
 print('wrk.body = ' + json.dumps(sys.argv[1]))
 PY
 : >"$W/wrk" && : >"$W/ump" && : >"$W/base" && : >"$W/ucpu" && : >"$W/bcpu"
+: >"$W/flr" && : >"$W/fcpu" && : >"$W/rawr" && : >"$W/rawcpu"
 for _ in $(seq 1 "$RUNS"); do
   wrk -t1 -c64 -d5s -s "$W/post.lua" "$URL/v1/chat/completions" 2>/dev/null |
     awk '/^Requests\/sec/ {print $2}' >>"$W/wrk"
@@ -75,6 +101,13 @@ for _ in $(seq 1 "$RUNS"); do
     awk -v w="$wall" -v d="$done" 'BEGIN {print d / w}' >>"$W/base"
     awk -v c="$cpu" -v d="$done" 'BEGIN {print c / d * 1e6}' >>"$W/bcpu"
   fi
+  [ -z "$FLOOR" ] && continue
+  read -r wall cpu fok _ < <(run_floor "$URL" "$W/body" "$done" 64)
+  awk -v w="$wall" -v d="$fok" 'BEGIN {print d / w}' >>"$W/flr"
+  awk -v c="$cpu" -v d="$fok" 'BEGIN {print c / d * 1e6}' >>"$W/fcpu"
+  read -r wall cpu fok _ < <(run_floor "$URL" "$W/body" "$done" 64 --raw)
+  awk -v w="$wall" -v d="$fok" 'BEGIN {print d / w}' >>"$W/rawr"
+  awk -v c="$cpu" -v d="$fok" 'BEGIN {print c / d * 1e6}' >>"$W/rawcpu"
 done
 wr=$(median <"$W/wrk"); ur=$(median <"$W/ump")
 echo
@@ -86,6 +119,19 @@ if [ -n "${BASE:-}" ]; then
   median <"$W/base" | awk -v w="$wr" '{
     printf "  BASE attempts/s:     %8.0f\n  BASE ratio:          %8.2f\n", $1, $1 / w }'
   median <"$W/bcpu" | awk '{printf "  BASE CPU per attempt:%8.0f us\n", $1}'
+fi
+if [ -n "$FLOOR" ]; then
+  fr=$(median <"$W/flr")
+  awk -v w="$wr" -v u="$ur" -v f="$fr" 'BEGIN {
+    printf "  floor requests/s:    %8.0f (libcurl alone on the engine'"'"'s loop)\n", f
+    printf "  floor / wrk:         %8.2f\n  umpire / floor:      %8.2f\n", f / w, u / f }'
+  [ -n "${BASE:-}" ] && median <"$W/base" | awk -v f="$fr" '{
+    printf "  BASE / floor:        %8.2f\n", $1 / f }'
+  median <"$W/fcpu" | awk '{printf "  floor CPU per call:  %8.0f us (user + system)\n", $1}'
+  median <"$W/rawr" | awk -v w="$wr" '{
+    printf "  raw requests/s:      %8.0f (floor --raw: plain sockets, no libcurl)\n", $1
+    printf "  raw / wrk:           %8.2f\n", $1 / w }'
+  median <"$W/rawcpu" | awk '{printf "  raw CPU per call:    %8.0f us (user + system)\n", $1}'
 fi
 
 # 3. the store's build rate at ~10k and ~100k attempts (4 systems)
@@ -125,6 +171,7 @@ fi
 # 2. latency-bound: one round trip is the ideal
 start_sim "$B/pool-500ms.yaml"
 : >"$W/s" && : >"$W/maxlat" && : >"$W/sbase" && : >"$W/ph" && : >"$W/phbase"
+: >"$W/sfloor" && : >"$W/phfloor" && : >"$W/sraw" && : >"$W/phraw"
 phases() { # t0 t1 -> "start-up dispatch end" in ms: process start to the first call sent,
   # first to last call sent, last answer to the process's exit
   sqlite3 "$W/l.db" "select min(started_ms) - $1, max(started_ms) - min(started_ms),
@@ -135,10 +182,20 @@ for _ in $(seq 1 "$RUNS"); do
   run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/s"
   phases "$t0" "$(date +%s%3N)" >>"$W/ph"
   sqlite3 "$W/l.db" "select max(latency_ms) from calls" >>"$W/maxlat"
-  [ -z "${BASE:-}" ] && continue
-  t0=$(date +%s%3N)
-  BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
-  phases "$t0" "$(date +%s%3N)" >>"$W/phbase"
+  if [ -n "${BASE:-}" ]; then
+    t0=$(date +%s%3N)
+    BIN=$BASE run_umpire "$B/models-500ms.yaml" 21 1008 "$W/l.db" >>"$W/sbase"
+    phases "$t0" "$(date +%s%3N)" >>"$W/phbase"
+  fi
+  [ -z "$FLOOR" ] && continue
+  [ -s "$W/body500" ] ||
+    printf '%s' "$(sqlite3 "$W/l.db" "select body from requests limit 1")" >"$W/body500"
+  run_floor "$URL" "$W/body500" 1008 1008 >"$W/fl"
+  awk '{print $1, $4, $7}' "$W/fl" >>"$W/sfloor"
+  awk '{print $5 "|" $6 "|" $8}' "$W/fl" >>"$W/phfloor"
+  run_floor "$URL" "$W/body500" 1008 1008 --raw >"$W/fl"
+  awk '{print $1, $4, $7}' "$W/fl" >>"$W/sraw"
+  awk '{print $5 "|" $6 "|" $8}' "$W/fl" >>"$W/phraw"
 done
 print_phases() { # file label
   printf '  %-20s' "$2"
@@ -158,4 +215,17 @@ if [ -n "${BASE:-}" ]; then
   awk '{print $1}' "$W/sbase" | median | awk '{
     printf "  BASE wall:           %8.2f s (%.2fx)\n", $1, $1 / 0.5 }'
   print_phases "$W/phbase" "BASE phases:"
+fi
+if [ -n "$FLOOR" ]; then
+  fwall=$(awk '{print $1}' "$W/sfloor" | median)
+  awk -v f="$fwall" -v u="$wall" 'BEGIN {
+    printf "  floor wall:          %8.2f s (%.2fx; libcurl alone on the engine'"'"'s loop)\n", f, f / 0.5
+    printf "  umpire / floor wall: %8.2f\n", u / f }'
+  print_phases "$W/phfloor" "floor phases:"
+  awk '{print $3}' "$W/sfloor" | median | xargs printf '  floor last sent:     %8d ms after its first call was added\n'
+  awk '{print $2}' "$W/sfloor" | median | xargs printf '  floor connections:   %8d opened\n'
+  awk '{print $1}' "$W/sraw" | median | awk '{
+    printf "  raw wall:            %8.2f s (%.2fx; floor --raw: plain sockets, no libcurl)\n", $1, $1 / 0.5 }'
+  print_phases "$W/phraw" "raw phases:"
+  awk '{print $3}' "$W/sraw" | median | xargs printf '  raw last sent:       %8d ms after its first call was added\n'
 fi
