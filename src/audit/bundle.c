@@ -403,9 +403,10 @@ int bundle_export_store(struct um_store *st, const char *run_id, const char *pat
 		"DELETE FROM runs WHERE run_id <> ?1;"
 		"DELETE FROM calls WHERE run_id <> ?1;"
 		"DELETE FROM routing_events WHERE run_id <> ?1;"
+		/* and the rescores that did not finish (summary_json null) */
 		"DELETE FROM rescore_calls WHERE rescore_id IN (SELECT rescore_id FROM rescores "
-		"WHERE run_id <> ?1);"
-		"DELETE FROM rescores WHERE run_id <> ?1;"
+		"WHERE run_id <> ?1 OR summary_json = 'null');"
+		"DELETE FROM rescores WHERE run_id <> ?1 OR summary_json = 'null';"
 		"DELETE FROM requests WHERE body_sha256 NOT IN (SELECT request_hash FROM calls "
 		"WHERE request_hash IS NOT NULL) AND body_sha256 NOT IN (SELECT request_hash FROM "
 		"rescore_calls WHERE request_hash IS NOT NULL);"

@@ -98,71 +98,6 @@ static int rejudge_one(um_store *st, const um_run_data *d, const um_scaffold *sc
 	return 0;
 }
 
-/* What judging again reads of an attempt, kept for those it may judge (done,
- * not a context overflow, its item graded by the judge, or an item it will
- * refuse as it would have: not stored, or without its reference answer):
- * read row by row with their text, so the other attempts, the details and
- * the routing events never sit in memory. */
-typedef struct judgeable_ctx {
-	um_run_data *d;
-	size_t cap;
-	unsigned char *judged; /* per item of d: graded by the judge (or unreadable) */
-} judgeable_ctx;
-
-static int keep_judgeable(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs,
-			  size_t n_evs)
-{
-	judgeable_ctx *x = ctx;
-	const um_item_rec *it;
-	um_attempt_rec *r;
-
-	(void)evs;
-	(void)n_evs;
-	if (a->status != UM_ATT_DONE || um_streq(a->outcome, "context_overflow"))
-		return 0;
-	it = a->item_id ? regrade_find_item(x->d, a->item_id) : NULL;
-	if (it && !x->judged[it - x->d->items])
-		return 0;
-	r = store_keep_attempt(x->d, &x->cap, a);
-	r->response_text = a->response_text ? um_xstrdup(a->response_text) : NULL;
-	return 0;
-}
-
-/* Which items of d the judge grades (as rejudge_run reads an item's grader). */
-static unsigned char *judged_items(const um_run_data *d)
-{
-	unsigned char *v = um_xcalloc(d->n_items + 1, 1);
-	size_t i;
-
-	for (i = 0; i < d->n_items; i++) {
-		json_t *ij = json_loads(d->items[i].choices_json ? d->items[i].choices_json : "",
-					0, NULL);
-
-		v[i] = !ij || um_streq(json_string_value(json_object_get(ij, "grader")), "judge");
-		if (ij)
-			json_decref(ij);
-	}
-	return v;
-}
-
-/* The run with the attempts judging again may judge, in (item, system,
- * sample) order as store_load_run gives them. */
-static int load_judgeable(um_store *st, const char *run_id, um_run_data *d, um_error *err)
-{
-	judgeable_ctx x = {d, 0, NULL};
-	int rc = store_read_begin(st, err);
-
-	if (rc == 0)
-		rc = store_load_run_meta(st, run_id, d, err);
-	if (rc == 0) {
-		x.judged = judged_items(d);
-		rc = store_scan_attempts(st, run_id, STORE_SCAN_TEXT, keep_judgeable, &x, err);
-	}
-	store_read_end(st);
-	free(x.judged);
-	return rc;
-}
-
 /* One scaffold's re-grading of the run (d: without its attempts, read from
  * st one at a time): a table, or rows appended to out. */
 static int rescore_one(um_store *st, const um_run_data *d, const char *path,
@@ -178,14 +113,9 @@ static int rescore_one(um_store *st, const um_run_data *d, const char *path,
 	if (rc < 0)
 		return -1;
 	if (!strcmp(sc->kind, "judged") || !strcmp(d->run.suite_kind, "judged")) {
-		/* the judge is called through the engine for every stored answer
-		 * and the rescore recorded: the answers it may judge are held */
-		um_run_data full;
-		memset(&full, 0, sizeof(full));
-		rc = load_judgeable(st, d->run.run_id, &full, err);
-		if (rc == 0)
-			rc = rejudge_one(st, &full, sc, path, models_path, out, err);
-		store_run_data_free(&full);
+		/* the judge is called through the engine for every stored answer,
+		 * read from st a window at a time, and the rescore recorded */
+		rc = rejudge_one(st, d, sc, path, models_path, out, err);
 		scaffold_free(sc);
 		return rc;
 	}

@@ -6,7 +6,8 @@
  * changed: the table says how each system's score would move, and with a
  * store the rescore is recorded beside the run (store schema 10: rescores,
  * and rescore_calls with every try of the judge, its request in requests),
- * so what judging again cost and said can be audited and bundled.
+ * so what judging again cost and said can be audited and bundled. Memory is
+ * bounded by the systems, items and the judge's concurrency, not the answers.
  */
 #ifndef UMPIRE_REJUDGE_H
 #define UMPIRE_REJUDGE_H
@@ -37,11 +38,13 @@ typedef struct um_rejudge {
 	char *rescore_id;       /* recorded as (RUN/rescore-N), or NULL; owned */
 } um_rejudge;
 
-/* Judge again every done attempt of d whose item's grader is "judge" (and
- * that has an answer), with sc's judge: the system models names. jobs: most
- * calls at once (0: the judge's concurrency). st non-NULL: the rescore is
- * recorded there once every call has ended (nothing when the run of calls
- * fails). */
+/* Judge again every done attempt of d's run whose item's grader is "judge"
+ * (and that has an answer), with sc's judge: the system models names. d is
+ * the run without its attempts (store_load_run_meta): they are read from st
+ * as the judge is fed, a window at a time. jobs: most calls at once (0: the
+ * judge's concurrency). The rescore is recorded in st as its calls end and
+ * finished when the last one is written; when the run of calls fails it is
+ * removed (rejudge.c). */
 int rejudge_run(const um_run_data *d, const um_scaffold *sc, um_models *models, int jobs,
 		um_store *st, um_rejudge *out, um_error *err);
 void rejudge_release(um_rejudge *r);

@@ -3059,24 +3059,82 @@ int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost)
 	return has;
 }
 
-um_attempt_rec *store_keep_attempt(um_run_data *d, size_t *cap, const um_attempt_rec *a)
-{
-	um_attempt_rec *r;
+/* A scan that the caller steps (rescore's judge is fed from it while its
+ * calls are written on the same connection). */
+struct store_cursor {
+	um_store *s;
+	sqlite3_stmt *st;
+	unsigned flags;
+	int done;
+};
 
-	um_xgrow((void **)&d->attempts, cap, d->n_attempts + 1, sizeof(*d->attempts));
-	r = &d->attempts[d->n_attempts++];
-	memset(r, 0, sizeof(*r));
-	r->attempt_id = a->attempt_id ? um_xstrdup(a->attempt_id) : NULL;
-	r->item_id = a->item_id ? um_xstrdup(a->item_id) : NULL;
-	r->system = a->system ? um_xstrdup(a->system) : NULL;
-	r->outcome = a->outcome ? um_xstrdup(a->outcome) : NULL;
-	r->sample = a->sample;
-	r->status = a->status;
-	r->score = a->score;
-	r->has_reward = a->has_reward;
-	r->reward = a->reward;
-	r->cost_micro = a->cost_micro;
-	r->latency_ms = a->latency_ms;
-	r->cached = a->cached;
-	return r;
+int store_cursor_open(um_store *s, const char *run_id, unsigned flags, store_cursor **out,
+		      um_error *err)
+{
+	store_cursor *c;
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	/* as store_read_begin, without its transaction: the caller writes */
+	if (store_exec(s, "PRAGMA mmap_size = 0; PRAGMA cache_size = -8192", err) < 0)
+		return -1;
+	st = scan_attempts_stmt(s, run_id, flags & ~(unsigned)STORE_SCAN_ROUTING, err);
+	if (!st)
+		return -1;
+	c = um_xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->st = st;
+	c->flags = flags & ~(unsigned)STORE_SCAN_ROUTING;
+	*out = c;
+	return 0;
+}
+
+int store_cursor_next(store_cursor *c, um_attempt_rec *a, um_error *err)
+{
+	int rc;
+
+	if (c->done)
+		return 0;
+	rc = sqlite3_step(c->st);
+	if (rc == SQLITE_ROW) {
+		scan_attempt_row(c->st, c->flags, a);
+		return 1;
+	}
+	c->done = 1;
+	if (rc != SQLITE_DONE)
+		return store_dberr(c->s, err, "cannot read the run's attempts");
+	return 0;
+}
+
+void store_cursor_close(store_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->st);
+	/* store_read_end's settings, without ending a transaction */
+	sqlite3_exec(c->s->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL,
+		     NULL, NULL);
+	free(c);
+}
+
+int store_update_rescore(um_store *s, const char *rescore_id, const um_rescore_rec *r,
+			 um_error *err)
+{
+	const char *texts[2] = {r->summary_json, rescore_id};
+	int64_t ints[3] = {r->created_ms, r->calls, r->cost_micro};
+
+	return rescore_exec(s, "UPDATE rescores SET summary_json = coalesce(?1, summary_json), "
+			    "created_ms = CASE WHEN ?3 < 0 THEN created_ms ELSE ?3 END, calls = ?4, cost_micro = ?5 "
+			    "WHERE rescore_id = ?2", texts, 2, ints, 3, NULL, 0, err);
+}
+
+int store_delete_rescore(um_store *s, const char *rescore_id, um_error *err)
+{
+	const char *texts[1] = {rescore_id};
+
+	if (rescore_exec(s, "DELETE FROM rescore_calls WHERE rescore_id = ?1", texts, 1, NULL, 0,
+			 NULL, 0, err) < 0)
+		return -1;
+	return rescore_exec(s, "DELETE FROM rescores WHERE rescore_id = ?1", texts, 1, NULL, 0,
+			    NULL, 0, err);
 }

@@ -341,12 +341,16 @@ int store_scan_calls(um_store *s, const char *run_id,
  * cost summed (self-reports left out). */
 int store_proxy_cost(const um_routing_rec *evs, size_t n, int64_t *cost);
 
-/* Append to d->attempts (*cap: its room, 0 at first) a copy of a scanned
- * attempt's identity and grade: attempt_id, item_id, system, outcome (copies
- * d owns, freed with it), sample, status, score, reward, cost, latency and
- * cached; the rest zero, for the caller to fill. For a caller that keeps a
- * few fields of some attempts of a scan. */
-um_attempt_rec *store_keep_attempt(um_run_data *d, size_t *cap, const um_attempt_rec *a);
+/* The scan of store_scan_attempts stepped by the caller, one attempt at a
+ * time (no routing events), outside any read transaction so that the caller
+ * may write to the store between two steps (its own transactions). The
+ * attempt's pointers are the store's, valid until the next step. next: 1
+ * an attempt, 0 the end, -1 (err). */
+typedef struct store_cursor store_cursor;
+int store_cursor_open(um_store *s, const char *run_id, unsigned flags, store_cursor **out,
+		      um_error *err);
+int store_cursor_next(store_cursor *c, um_attempt_rec *a, um_error *err);
+void store_cursor_close(store_cursor *c);
 
 typedef struct um_run_counts {
 	uint64_t attempts, routing, unattributed; /* events without an attempt id */
@@ -424,5 +428,15 @@ typedef struct um_rescore_call_rec {
 int store_put_rescore(um_store *s, const um_rescore_rec *r, char **id, um_error *err);
 int store_put_rescore_call(um_store *s, const char *rescore_id, const um_rescore_call_rec *c,
 			   um_error *err);
+/* The rescore's calls and cost as written so far, and its summary_json
+ * (NULL: left as it is) and created_ms (< 0: left) once it is finished. A
+ * rescore is recorded as its calls end: it is put with summary_json "null"
+ * (not finished) and given its table at the end; an interrupted one keeps
+ * "null" (docs/schema.md). Inside the caller's transaction. */
+int store_update_rescore(um_store *s, const char *rescore_id, const um_rescore_rec *r,
+			 um_error *err);
+/* A rescore and its calls removed (its requests stay: they are keyed by
+ * their bytes and may be shared). Inside the caller's transaction. */
+int store_delete_rescore(um_store *s, const char *rescore_id, um_error *err);
 
 #endif
