@@ -57,67 +57,43 @@ typedef struct compare_args {
 /* What the comparison reads of an attempt, kept for its graded ones only:
  * read row by row (store_scan_attempts, no text columns), so a run's
  * answers and details never sit in memory. */
-typedef struct slim_ctx {
-	um_run_data *d;
-	size_t cap;
-} slim_ctx;
+/* One side of the comparison: its store, the run (no attempts) and a cursor
+ * over its attempts, all in one read transaction. */
+typedef struct side {
+	um_store *st;
+	um_run_data d;
+	store_cursor *c;
+	int reading;
+} side;
 
-static int keep_graded(void *ctx, const um_attempt_rec *a, const um_routing_rec *evs,
-		       size_t n_evs)
+static int side_open(side *x, const char *db, const char *id, um_error *err)
 {
-	slim_ctx *x = ctx;
-	um_run_data *d = x->d;
-	um_attempt_rec *r;
-
-	(void)evs;
-	(void)n_evs;
-	if (!store_attempt_graded(a) || !a->item_id)
-		return 0;
-	um_xgrow((void **)&d->attempts, &x->cap, d->n_attempts + 1, sizeof(*d->attempts));
-	r = &d->attempts[d->n_attempts++];
-	memset(r, 0, sizeof(*r));
-	r->item_id = um_xstrdup(a->item_id);
-	r->system = um_xstrdup(a->system);
-	r->sample = a->sample;
-	r->status = a->status;
-	r->score = a->score;
-	r->has_reward = a->has_reward;
-	r->reward = a->reward;
-	r->cost_micro = a->cost_micro;
-	r->latency_ms = a->latency_ms;
-	r->cached = a->cached;
-	return 0;
-}
-
-static int load_slim(um_store *st, const char *id, um_run_data *d, um_error *err)
-{
-	slim_ctx x = {d, 0};
-	int rc;
-
-	if (store_read_begin(st, err) < 0)
-		return -1;
-	rc = store_load_run_meta(st, id, d, err);
-	if (rc == 0)
-		rc = store_scan_attempts(st, id, 0, keep_graded, &x, err);
-	store_read_end(st);
-	return rc;
-}
-
-static int load_one(const char *db, const char *id, um_run_data *d, um_error *err)
-{
-	um_store *st = NULL;
 	char *latest = NULL;
 	int rc = -1;
 
-	if (store_open(db, &st, err) < 0)
+	if (store_open(db, &x->st, err) < 0)
 		return -1;
-	if (!strcmp(id, "latest") && !(id = latest = store_latest_run(st, err)))
+	if (!strcmp(id, "latest") && !(id = latest = store_latest_run(x->st, err)))
 		goto out;
-	rc = load_slim(st, id, d, err);
+	if (store_read_begin(x->st, err) < 0)
+		goto out;
+	x->reading = 1;
+	if (store_load_run_meta(x->st, id, &x->d, err) < 0 ||
+	    store_cursor_open(x->st, id, 0, &x->c, err) < 0)
+		goto out;
+	rc = 0;
 out:
 	free(latest);
-	store_close(st);
 	return rc;
+}
+
+static void side_close(side *x)
+{
+	store_cursor_close(x->c);
+	if (x->reading)
+		store_read_end(x->st);
+	store_run_data_free(&x->d);
+	store_close(x->st);
 }
 
 static int write_text(const char *path, const char *text, const char *mode, um_error *err)
@@ -242,7 +218,7 @@ static int parse_compare(compare_args *a, int argc, char **argv)
 int cmd_compare(int argc, char **argv, cli_globals *g)
 {
 	compare_args a;
-	um_run_data base, cur;
+	side base, cur;
 	um_error err = {0};
 	json_t *cmp = NULL;
 	int rc;
@@ -259,16 +235,17 @@ int cmd_compare(int argc, char **argv, cli_globals *g)
 		free(a.systems);
 		return rc > 0 ? 0 : EXIT_USAGE;
 	}
-	if (load_one(a.base_db ? a.base_db : a.db, argv[optind], &base, &err) < 0 ||
-	    load_one(a.new_db ? a.new_db : a.db, argv[optind + 1], &cur, &err) < 0 ||
-	    !(cmp = compare_build(&base, &cur, &a.o, &err)) || emit(&a, cmp, &err) < 0)
+	if (side_open(&base, a.base_db ? a.base_db : a.db, argv[optind], &err) < 0 ||
+	    side_open(&cur, a.new_db ? a.new_db : a.db, argv[optind + 1], &err) < 0 ||
+	    !(cmp = compare_build(&base.d, base.c, &cur.d, cur.c, &a.o, &err)) ||
+	    emit(&a, cmp, &err) < 0)
 		rc = cli_error(&err);
 	else
 		rc = json_is_true(json_object_get(cmp, "regression")) ? EXIT_GATE : 0;
 	if (cmp)
 		json_decref(cmp);
-	store_run_data_free(&base);
-	store_run_data_free(&cur);
+	side_close(&base);
+	side_close(&cur);
 	free(a.systems);
 	return rc;
 }

@@ -32,41 +32,25 @@ static json_t *cmp_real(double v)
 	return json_real(strtod(buf, NULL));
 }
 
-static int cmp_att(const void *x, const void *y)
+/* The store's order of a run's attempts: (item, system, sample). */
+static int cmp_key(const um_attempt_rec *a, const um_attempt_rec *b)
 {
-	const um_attempt_rec *a = *(const um_attempt_rec *const *)x;
-	const um_attempt_rec *b = *(const um_attempt_rec *const *)y;
 	int c = strcmp(a->item_id, b->item_id);
 
+	if (!c)
+		c = strcmp(a->system, b->system);
 	return c ? c : (a->sample > b->sample) - (a->sample < b->sample);
 }
 
-/* The graded attempts of one system, sorted by (item, sample). */
-static const um_attempt_rec **graded_of(const um_run_data *d, const char *system, size_t *n)
-{
-	const um_attempt_rec **v = um_xcalloc(d->n_attempts + 1, sizeof(*v));
-	size_t i;
-
-	*n = 0;
-	for (i = 0; i < d->n_attempts; i++) {
-		const um_attempt_rec *a = &d->attempts[i];
-		if (store_attempt_graded(a) && um_streq(a->system, system) &&
-		    a->item_id)
-			v[(*n)++] = a;
-	}
-	qsort(v, *n, sizeof(*v), cmp_att);
-	return v;
-}
-
 typedef struct pair_acc {
-	size_t n_pairs, n_items, k_item, max_k;
+	size_t n_pairs, n_items, k_item, max_k, cap_d;
 	double *d, sum_b, sum_n; /* d: per item, mean new - mean base */
-	const char *cur_item;
+	char *cur_item;
 	double right_b, right_n;  /* sums of the scores (store_attempt_value) */
 	uint64_t only_b, only_n;  /* full credit (1) on one side only */
 	int partial;              /* a score strictly between 0 and 1 was seen */
 	int64_t cost_b, cost_n;
-	int64_t *lat_b, *lat_n;
+	um_counts lat_b, lat_n;   /* latencies of the pairs without a cached side */
 	size_t n_lat;
 	json_t *failing; /* [{item_id, sample}] base right, new wrong */
 } pair_acc;
@@ -75,6 +59,7 @@ static void pair_close_item(pair_acc *p)
 {
 	if (!p->cur_item)
 		return;
+	um_xgrow((void **)&p->d, &p->cap_d, p->n_items + 1, sizeof(*p->d));
 	p->d[p->n_items] = (p->sum_n - p->sum_b) / (double)p->k_item;
 	if (p->k_item > p->max_k)
 		p->max_k = p->k_item;
@@ -87,7 +72,8 @@ static void pair_add(pair_acc *p, const um_attempt_rec *b, const um_attempt_rec 
 
 	if (!p->cur_item || strcmp(p->cur_item, b->item_id) != 0) {
 		pair_close_item(p);
-		p->cur_item = b->item_id;
+		free(p->cur_item);
+		p->cur_item = um_xstrdup(b->item_id);
 		p->sum_b = p->sum_n = 0;
 		p->k_item = 0;
 	}
@@ -103,8 +89,8 @@ static void pair_add(pair_acc *p, const um_attempt_rec *b, const um_attempt_rec 
 	p->cost_b += b->cost_micro;
 	p->cost_n += n->cost_micro;
 	if (!b->cached && !n->cached) {
-		p->lat_b[p->n_lat] = b->latency_ms;
-		p->lat_n[p->n_lat] = n->latency_ms;
+		stats_counts_add(&p->lat_b, b->latency_ms);
+		stats_counts_add(&p->lat_n, n->latency_ms);
 		p->n_lat++;
 	}
 	if (xb == 1.0 && xn != 1.0)
@@ -112,25 +98,61 @@ static void pair_add(pair_acc *p, const um_attempt_rec *b, const um_attempt_rec 
 							    "sample", b->sample));
 }
 
-/* Merge-join the two sorted lists on (item, sample). */
-static void pair_join(pair_acc *p, const um_attempt_rec **vb, size_t nb,
-		      const um_attempt_rec **vn, size_t nn)
+static void pair_release(pair_acc *p)
 {
-	size_t i = 0, j = 0;
+	free(p->d);
+	free(p->cur_item);
+	stats_counts_release(&p->lat_b);
+	stats_counts_release(&p->lat_n);
+	json_decref(p->failing);
+}
 
-	while (i < nb && j < nn) {
-		int c = cmp_att(&vb[i], &vn[j]);
-		if (c < 0) {
-			i++;
-		} else if (c > 0) {
-			j++;
-		} else {
-			pair_add(p, vb[i], vn[j]);
-			i++;
-			j++;
+/* A system both runs hold that is compared, and its pairs. */
+typedef struct cmp_sys {
+	const char *name; /* the base run's */
+	pair_acc p;
+} cmp_sys;
+
+/* The next graded attempt of a side (*have 0 at its end): 0, or -1. */
+static int next_graded(store_cursor *c, um_attempt_rec *a, int *have, um_error *err)
+{
+	int r;
+
+	while ((r = store_cursor_next(c, a, err)) == 1)
+		if (store_attempt_graded(a) && a->item_id)
+			break;
+	*have = r == 1;
+	return r < 0 ? -1 : 0;
+}
+
+/* Merge-join the two runs' graded attempts on (item, system, sample), both
+ * read in that order: each system's pairs come in (item, sample) order. */
+static int pair_runs(store_cursor *cb, store_cursor *cn, cmp_sys *sys, size_t n_sys,
+		     um_error *err)
+{
+	um_attempt_rec b, n;
+	int hb, hn;
+	size_t last = 0, k;
+
+	if (next_graded(cb, &b, &hb, err) < 0 || next_graded(cn, &n, &hn, err) < 0)
+		return -1;
+	while (hb && hn) {
+		int c = cmp_key(&b, &n);
+
+		if (c == 0 && n_sys) {
+			if (!um_streq(sys[last].name, b.system))
+				for (k = 0; k < n_sys; k++)
+					if (um_streq(sys[k].name, b.system))
+						last = k;
+			if (um_streq(sys[last].name, b.system))
+				pair_add(&sys[last].p, &b, &n);
 		}
+		if (c <= 0 && next_graded(cb, &b, &hb, err) < 0)
+			return -1;
+		if (c >= 0 && next_graded(cn, &n, &hn, err) < 0)
+			return -1;
 	}
-	pair_close_item(p);
+	return 0;
 }
 
 static json_t *gate(const char *name, int pass, const char *why, json_t *failing)
@@ -203,31 +225,24 @@ static json_t *system_gates(const pair_acc *p, const um_compare_opts *o, int64_t
  * mean differences and the sign-flip permutation test over items (McNemar
  * only when every item has one pair). The accuracy gate is added by
  * compare_build once the p-values of all systems are known (Holm). */
-static json_t *compare_system(const um_run_data *base, const um_run_data *cur, const char *name,
+static json_t *compare_system(const um_run_data *base, const char *name, pair_acc *pp,
 			      const um_compare_opts *o, double level)
 {
-	size_t nb, nn, cap;
-	const um_attempt_rec **vb = graded_of(base, name, &nb), **vn = graded_of(cur, name, &nn);
-	pair_acc p;
+	pair_acc p = *pp;
 	um_pdiff t;
 	double pv;
 	int exact = 1;
 	int64_t p50b, p50n;
 	json_t *s, *diff;
 
-	memset(&p, 0, sizeof(p));
-	cap = (nb < nn ? nb : nn) + 1;
-	p.d = um_xcalloc(cap, sizeof(double));
-	p.lat_b = um_xcalloc(cap, sizeof(int64_t));
-	p.lat_n = um_xcalloc(cap, sizeof(int64_t));
-	p.failing = json_array();
-	pair_join(&p, vb, nb, vn, nn);
+	pair_close_item(&p);
+	if (!p.d) /* no item paired */
+		um_xgrow((void **)&p.d, &p.cap_d, 1, sizeof(*p.d));
 	t = stats_paired_t(p.d, p.n_items, level);
 	pv = stats_signflip_p(p.d, p.n_items, um_hash64(name, strlen(name), base->run.seed),
 			      COMPARE_FLIPS, &exact);
-	p50b = stats_percentile_i64(p.lat_b, p.n_lat, 50);
-	p50n = stats_percentile_i64(p.lat_n, p.n_lat, 50);
-
+	p50b = stats_counts_percentile(&p.lat_b, 50);
+	p50n = stats_counts_percentile(&p.lat_n, 50);
 	s = json_object();
 	json_object_set_new(s, "system", json_string(name));
 	json_object_set_new(s, "n_pairs", json_integer((json_int_t)p.n_pairs));
@@ -261,12 +276,7 @@ static json_t *compare_system(const um_run_data *base, const um_run_data *cur, c
 	json_object_set_new(s, "latency_p50_base_ms", p.n_lat ? json_integer(p50b) : json_null());
 	json_object_set_new(s, "latency_p50_new_ms", p.n_lat ? json_integer(p50n) : json_null());
 	json_object_set_new(s, "gates", system_gates(&p, o, p50b, p50n));
-	json_decref(p.failing);
-	free(p.d);
-	free(p.lat_b);
-	free(p.lat_n);
-	free(vb);
-	free(vn);
+	*pp = p;
 	return s;
 }
 
@@ -314,19 +324,22 @@ static int wanted(const um_compare_opts *o, const char *name)
 	return 0;
 }
 
-json_t *compare_build(const um_run_data *base, const um_run_data *cur, const um_compare_opts *o,
+json_t *compare_build(const um_run_data *base, store_cursor *base_attempts,
+		      const um_run_data *cur, store_cursor *cur_attempts, const um_compare_opts *o,
 		      um_error *err)
 {
 	double level = o->level > 0 ? o->level : COMPARE_DEFAULT_LEVEL;
-	json_t *out, *systems = json_array(), *only = json_array(), *g;
-	size_t i, j, k, failed = 0;
+	json_t *out, *systems, *only, *g;
+	cmp_sys *sys;
+	size_t i, j, k, n_sys = 0, failed = 0;
 
 	if (!(level > 0 && level < 1)) {
-		json_decref(systems);
-		json_decref(only);
 		um_fail(err, UM_ERR_USAGE, "confidence level %g is not between 0 and 1", level);
 		return NULL;
 	}
+	systems = json_array();
+	only = json_array();
+	sys = um_xcalloc(base->n_systems + 1, sizeof(*sys));
 	for (i = 0; i < base->n_systems; i++) {
 		const char *name = base->systems[i].name;
 		int shared = 0;
@@ -338,8 +351,22 @@ json_t *compare_build(const um_run_data *base, const um_run_data *cur, const um_
 			json_array_append_new(only, json_string(name));
 			continue;
 		}
-		json_array_append_new(systems, compare_system(base, cur, name, o, level));
+		sys[n_sys].name = name;
+		sys[n_sys++].p.failing = json_array();
 	}
+	if (pair_runs(base_attempts, cur_attempts, sys, n_sys, err) < 0) {
+		for (i = 0; i < n_sys; i++)
+			pair_release(&sys[i].p);
+		free(sys);
+		json_decref(systems);
+		json_decref(only);
+		return NULL;
+	}
+	for (i = 0; i < n_sys; i++) {
+		json_array_append_new(systems, compare_system(base, sys[i].name, &sys[i].p, o, level));
+		pair_release(&sys[i].p);
+	}
+	free(sys);
 	for (k = 0; k < (size_t)o->n_systems; k++) {
 		int found = 0;
 		json_array_foreach(systems, i, g) found |= um_streq(

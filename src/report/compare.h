@@ -34,8 +34,12 @@ typedef struct um_compare_opts {
 } um_compare_opts;
 
 /* New reference: {"base", "new", "level", "thresholds", "systems": [...],
- * "regression": bool, "failed_gates": n} (docs/ci.md). */
-json_t *compare_build(const um_run_data *base, const um_run_data *cur, const um_compare_opts *o,
+ * "regression": bool, "failed_gates": n} (docs/ci.md). base and cur are the
+ * runs as store_load_run_meta reads them (no attempts); their attempts come
+ * from the two cursors (store_cursor_open, in (item, system, sample) order),
+ * read once, so memory grows with systems x items, not attempts. */
+json_t *compare_build(const um_run_data *base, store_cursor *base_attempts,
+		      const um_run_data *cur, store_cursor *cur_attempts, const um_compare_opts *o,
 		      um_error *err);
 /* Renderings of that object; caller frees. */
 char *compare_text(const json_t *cmp);
