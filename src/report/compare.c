@@ -225,58 +225,56 @@ static json_t *system_gates(const pair_acc *p, const um_compare_opts *o, int64_t
  * mean differences and the sign-flip permutation test over items (McNemar
  * only when every item has one pair). The accuracy gate is added by
  * compare_build once the p-values of all systems are known (Holm). */
-static json_t *compare_system(const um_run_data *base, const char *name, pair_acc *pp,
+static json_t *compare_system(const um_run_data *base, const char *name, pair_acc *p,
 			      const um_compare_opts *o, double level)
 {
-	pair_acc p = *pp;
 	um_pdiff t;
 	double pv;
 	int exact = 1;
 	int64_t p50b, p50n;
 	json_t *s, *diff;
 
-	pair_close_item(&p);
-	if (!p.d) /* no item paired */
-		um_xgrow((void **)&p.d, &p.cap_d, 1, sizeof(*p.d));
-	t = stats_paired_t(p.d, p.n_items, level);
-	pv = stats_signflip_p(p.d, p.n_items, um_hash64(name, strlen(name), base->run.seed),
+	pair_close_item(p);
+	if (!p->d) /* no item paired */
+		um_xgrow((void **)&p->d, &p->cap_d, 1, sizeof(*p->d));
+	t = stats_paired_t(p->d, p->n_items, level);
+	pv = stats_signflip_p(p->d, p->n_items, um_hash64(name, strlen(name), base->run.seed),
 			      COMPARE_FLIPS, &exact);
-	p50b = stats_counts_percentile(&p.lat_b, 50);
-	p50n = stats_counts_percentile(&p.lat_n, 50);
+	p50b = stats_counts_percentile(&p->lat_b, 50);
+	p50n = stats_counts_percentile(&p->lat_n, 50);
 	s = json_object();
 	json_object_set_new(s, "system", json_string(name));
-	json_object_set_new(s, "n_pairs", json_integer((json_int_t)p.n_pairs));
-	json_object_set_new(s, "n_items", json_integer((json_int_t)p.n_items));
+	json_object_set_new(s, "n_pairs", json_integer((json_int_t)p->n_pairs));
+	json_object_set_new(s, "n_items", json_integer((json_int_t)p->n_items));
 	json_object_set_new(s, "accuracy_base",
-			    p.n_pairs ? cmp_real(p.right_b / (double)p.n_pairs) : json_null());
+			    p->n_pairs ? cmp_real(p->right_b / (double)p->n_pairs) : json_null());
 	json_object_set_new(s, "accuracy_new",
-			    p.n_pairs ? cmp_real(p.right_n / (double)p.n_pairs) : json_null());
+			    p->n_pairs ? cmp_real(p->right_n / (double)p->n_pairs) : json_null());
 	diff = json_object();
-	json_object_set_new(diff, "value", p.n_items ? cmp_real(t.est) : json_null());
-	json_object_set_new(diff, "ci_lo", p.n_items ? cmp_real(t.lo) : json_null());
-	json_object_set_new(diff, "ci_hi", p.n_items ? cmp_real(t.hi) : json_null());
-	json_object_set_new(diff, "se", p.n_items ? cmp_real(t.se) : json_null());
+	json_object_set_new(diff, "value", p->n_items ? cmp_real(t.est) : json_null());
+	json_object_set_new(diff, "ci_lo", p->n_items ? cmp_real(t.lo) : json_null());
+	json_object_set_new(diff, "ci_hi", p->n_items ? cmp_real(t.hi) : json_null());
+	json_object_set_new(diff, "se", p->n_items ? cmp_real(t.se) : json_null());
 	json_object_set_new(diff, "df", json_integer((json_int_t)t.df));
 	json_object_set_new(s, "difference", diff);
 	json_object_set_new(s, "test",
 			    json_pack("{s:s, s:o}", "method",
 				      exact ? "sign-flip permutation over items, exact"
 					    : "sign-flip permutation over items, Monte Carlo",
-				      "p", p.n_items ? cmp_real(pv) : json_null()));
-	json_object_set_new(s, "only_base_correct", json_integer((json_int_t)p.only_b));
-	json_object_set_new(s, "only_new_correct", json_integer((json_int_t)p.only_n));
+				      "p", p->n_items ? cmp_real(pv) : json_null()));
+	json_object_set_new(s, "only_base_correct", json_integer((json_int_t)p->only_b));
+	json_object_set_new(s, "only_new_correct", json_integer((json_int_t)p->only_n));
 	/* McNemar treats pairs as independent and 0/1: only right with one pair
 	 * an item and no partial credit */
-	json_object_set_new(s, "mcnemar_p", p.n_items && p.max_k == 1 && !p.partial
-						    ? cmp_real(stats_mcnemar_exact(p.only_b, p.only_n))
+	json_object_set_new(s, "mcnemar_p", p->n_items && p->max_k == 1 && !p->partial
+						    ? cmp_real(stats_mcnemar_exact(p->only_b, p->only_n))
 						    : json_null());
-	json_object_set_new(s, "right_before_wrong_now", json_incref(p.failing));
-	json_object_set_new(s, "cost_base_micro", json_integer(p.cost_b));
-	json_object_set_new(s, "cost_new_micro", json_integer(p.cost_n));
-	json_object_set_new(s, "latency_p50_base_ms", p.n_lat ? json_integer(p50b) : json_null());
-	json_object_set_new(s, "latency_p50_new_ms", p.n_lat ? json_integer(p50n) : json_null());
-	json_object_set_new(s, "gates", system_gates(&p, o, p50b, p50n));
-	*pp = p;
+	json_object_set_new(s, "right_before_wrong_now", json_incref(p->failing));
+	json_object_set_new(s, "cost_base_micro", json_integer(p->cost_b));
+	json_object_set_new(s, "cost_new_micro", json_integer(p->cost_n));
+	json_object_set_new(s, "latency_p50_base_ms", p->n_lat ? json_integer(p50b) : json_null());
+	json_object_set_new(s, "latency_p50_new_ms", p->n_lat ? json_integer(p50n) : json_null());
+	json_object_set_new(s, "gates", system_gates(p, o, p50b, p50n));
 	return s;
 }
 

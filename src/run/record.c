@@ -47,13 +47,18 @@ void record_call_release(um_call_rec *c)
 	free(c->served_model);
 }
 
+int record_commit_due(size_t since_commit, int64_t last_commit_ms, int64_t now_ms)
+{
+	return since_commit >= COMMIT_EVERY || now_ms - last_commit_ms >= COMMIT_MS;
+}
+
 void record_commit_if_due(run_ctx *rc, int force)
 {
 	int64_t now = um_mono_ms();
 
 	if (!rc->in_tx || rc->failed)
 		return;
-	if (!force && rc->since_commit < COMMIT_EVERY && now - rc->last_commit < COMMIT_MS)
+	if (!force && !record_commit_due(rc->since_commit, rc->last_commit, now))
 		return;
 	if (record_flush(rc) < 0)
 		return;

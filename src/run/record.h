@@ -14,8 +14,11 @@ typedef struct run_ctx run_ctx;
 
 /* Open the run's transaction if none is open: 0, or -1 (rc->failed set). */
 int record_ensure_tx(run_ctx *rc);
-/* Commit when COMMIT_EVERY attempts or COMMIT_MS have passed, or now with
- * force. */
+/* Whether a writer that keeps one transaction open commits now: after
+ * COMMIT_EVERY writes or COMMIT_MS since its last commit (record.c; the run
+ * and rescore's judge calls). */
+int record_commit_due(size_t since_commit, int64_t last_commit_ms, int64_t now_ms);
+/* Commit when record_commit_due says so, or now with force. */
 void record_commit_if_due(run_ctx *rc, int force);
 /* The stored class of a failed try of sys: engine_try_class (the
  * taxonomy, exec/engine.h), refined by what the provider's answer says (a

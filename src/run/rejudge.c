@@ -33,8 +33,6 @@
 
 #define RJ_WINDOW 4 /* queued or in flight: this many times the judge's concurrency */
 #define RJ_BURST 64 /* requests built per turn of the engine's loop */
-#define RJ_COMMIT_EVERY 4096
-#define RJ_COMMIT_MS 250
 
 typedef struct rj_ctx {
 	um_rejudge *out;
@@ -76,7 +74,7 @@ static int rj_commit(rj_ctx *c, const um_rescore_rec *fin, int force)
 
 	if (!c->in_tx || c->failed)
 		return c->failed ? -1 : 0;
-	if (!force && c->since_commit < RJ_COMMIT_EVERY && now - c->last_commit < RJ_COMMIT_MS)
+	if (!force && !record_commit_due(c->since_commit, c->last_commit, now))
 		return 0;
 	memset(&r, 0, sizeof(r));
 	if (fin)

@@ -2785,12 +2785,23 @@ int store_put_rescore_call(um_store *s, const char *rescore_id, const um_rescore
 
 /* ---- streaming reads ---------------------------------------------------- */
 
+/* A scan's settings: pages read through mmap count in the process's
+ * memory, and a scan of a large store would map all of it; and back to the
+ * writer's (store_open_flags). */
+static int store_scan_settings(um_store *s, um_error *err)
+{
+	return store_exec(s, "PRAGMA mmap_size = 0; PRAGMA cache_size = -8192", err);
+}
+
+static void store_write_settings(um_store *s)
+{
+	sqlite3_exec(s->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL,
+		     NULL, NULL);
+}
+
 int store_read_begin(um_store *s, um_error *err)
 {
-	/* pages read through mmap count in the process's memory: a scan of a
-	 * large store would map all of it */
-	if (store_exec(s, "PRAGMA mmap_size = 0", err) < 0 ||
-	    store_exec(s, "PRAGMA cache_size = -8192", err) < 0)
+	if (store_scan_settings(s, err) < 0)
 		return -1;
 	s->read_tx = sqlite3_get_autocommit(s->db);
 	if (s->read_tx && store_exec(s, "BEGIN", err) < 0) {
@@ -2805,8 +2816,7 @@ void store_read_end(um_store *s)
 	if (s->read_tx)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	s->read_tx = 0;
-	sqlite3_exec(s->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL,
-		     NULL, NULL);
+	store_write_settings(s);
 }
 
 static int store_count(um_store *s, const char *sql, const char *run_id, uint64_t *out,
@@ -3076,7 +3086,7 @@ int store_cursor_open(um_store *s, const char *run_id, unsigned flags, store_cur
 
 	*out = NULL;
 	/* as store_read_begin, without its transaction: the caller writes */
-	if (store_exec(s, "PRAGMA mmap_size = 0; PRAGMA cache_size = -8192", err) < 0)
+	if (store_scan_settings(s, err) < 0)
 		return -1;
 	st = scan_attempts_stmt(s, run_id, flags & ~(unsigned)STORE_SCAN_ROUTING, err);
 	if (!st)
@@ -3111,9 +3121,7 @@ void store_cursor_close(store_cursor *c)
 	if (!c)
 		return;
 	sqlite3_finalize(c->st);
-	/* store_read_end's settings, without ending a transaction */
-	sqlite3_exec(c->s->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL,
-		     NULL, NULL);
+	store_write_settings(c->s); /* as store_read_end, without ending a transaction */
 	free(c);
 }
 
